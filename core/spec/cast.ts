@@ -1,0 +1,76 @@
+import { TranslationError } from '../errors';
+import { deletePath, getPath, setPath } from '../events/paths';
+import type { CastOp, ServiceEventDef } from './schema';
+
+/** The inverse of one cast op, or undefined when the op loses information (remove without restoreWith). */
+export function invertOp(op: CastOp): CastOp | undefined {
+  switch (op.op) {
+    case 'rename':
+      return { op: 'rename', from: op.to, to: op.from };
+    case 'setDefault':
+      return { op: 'remove', path: op.path, restoreWith: op.value };
+    case 'remove':
+      return op.restoreWith === undefined ? undefined : { op: 'setDefault', path: op.path, value: op.restoreWith };
+  }
+}
+
+function applyOp(payload: Record<string, unknown>, op: CastOp): void {
+  switch (op.op) {
+    case 'rename': {
+      const v = getPath(payload, op.from);
+      if (v !== undefined) {
+        deletePath(payload, op.from);
+        setPath(payload, op.to, v);
+      }
+      return;
+    }
+    case 'setDefault':
+      if (getPath(payload, op.path) === undefined) setPath(payload, op.path, structuredClone(op.value));
+      return;
+    case 'remove':
+      deletePath(payload, op.path);
+      return;
+  }
+}
+
+/** The ops that take a payload from `from` to `to` (either direction), or undefined if no cast exists. */
+export function castPlan(def: ServiceEventDef, from: number, to: number): CastOp[] | undefined {
+  if (from === to) return [];
+  const ups = new Map((def.upcasts ?? []).map((u) => [u.from, u.ops]));
+  const plan: CastOp[] = [];
+  if (from < to) {
+    for (let v = from; v < to; v++) {
+      const ops = ups.get(v);
+      if (!ops) return undefined;
+      plan.push(...ops);
+    }
+    return plan;
+  }
+  for (let v = from - 1; v >= to; v--) {
+    const ops = ups.get(v);
+    if (!ops) return undefined;
+    for (const op of [...ops].reverse()) {
+      const inv = invertOp(op);
+      if (!inv) return undefined;
+      plan.push(inv);
+    }
+  }
+  return plan;
+}
+
+/** Moves a payload between versions of one service event. Never mutates its input. */
+export function castPayload(
+  eventType: string,
+  def: ServiceEventDef,
+  payload: Record<string, unknown>,
+  from: number,
+  to: number,
+): Record<string, unknown> {
+  const plan = castPlan(def, from, to);
+  if (!plan) {
+    throw new TranslationError(`${eventType}: no cast from version ${from} to version ${to}`, { eventType, from, to });
+  }
+  const out = structuredClone(payload);
+  for (const op of plan) applyOp(out, op);
+  return out;
+}
