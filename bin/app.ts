@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+import { App } from 'aws-cdk-lib';
+import * as path from 'node:path';
+import { SpecError } from '../core/errors';
+import { parseSpec } from '../core/spec';
+import { buildCutoverApp } from '../lib/app';
+
+/*
+ * The CDK app. The spec comes from cutover.config.ts (or the module named by CUTOVER_CONFIG); a spec
+ * error stops synth with every problem named by its field path.
+ */
+async function main(): Promise<void> {
+  const app = new App();
+  const configPath = path.resolve(process.env.CUTOVER_CONFIG ?? path.join(__dirname, '..', 'cutover.config.ts'));
+  const mod = (await import(configPath)) as { default?: unknown };
+  let spec;
+  try {
+    spec = parseSpec(mod.default ?? mod);
+  } catch (err) {
+    if (err instanceof SpecError) {
+      console.error(`cutover: ${configPath}: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const prefix = (app.node.tryGetContext('prefix') as string | undefined) ?? process.env.CUTOVER_PREFIX ?? 'Cutover';
+  buildCutoverApp(app, {
+    spec,
+    prefix,
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1' },
+  });
+  app.synth();
+}
+
+void main();
