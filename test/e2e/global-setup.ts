@@ -1,0 +1,59 @@
+/**
+ * Jest global setup for the e2e tier: start MiniStack (or reuse CUTOVER_ENDPOINT), deploy the app once for
+ * the whole run, and record endpoint + stack outputs for the test files (`loadE2eContext`).
+ *
+ * Knobs: CUTOVER_ENDPOINT (reuse a running emulator), CUTOVER_E2E_STACKS (comma-separated stacks, default
+ * all), CUTOVER_CDK_APP_DIR (another CDK app, for trying the harness), CUTOVER_E2E_VERBOSE=1 (stream logs),
+ * CUTOVER_E2E_KEEP=1 (leave the emulator running after the run, for poking at it).
+ */
+import * as path from 'node:path';
+import {
+  CONTEXT_FILE_ENV,
+  REGION,
+  REPO_ROOT,
+  deploy,
+  startEmulator,
+  stopEmulator,
+  writeE2eContext,
+  type E2eContext,
+  type Emulator,
+} from './harness';
+
+/** Shared with the global teardown, which runs in the same process. */
+export const EMULATOR_KEY = '__cutoverE2eEmulator';
+
+export default async function globalSetup(): Promise<void> {
+  const startedAt = Date.now();
+  const emulator = await startEmulator();
+  const startSeconds = (Date.now() - startedAt) / 1000;
+  (globalThis as Record<string, unknown>)[EMULATOR_KEY] = emulator;
+  log(`${emulator.startedByUs ? 'started' : 'reusing'} MiniStack at ${emulator.endpoint} (${startSeconds.toFixed(1)} s)`);
+  try {
+    const deployStarted = Date.now();
+    const stacks = process.env.CUTOVER_E2E_STACKS?.split(',').map((s) => s.trim()).filter(Boolean);
+    const outputs = await deploy(emulator.endpoint, { stacks });
+    const deploySeconds = (Date.now() - deployStarted) / 1000;
+    log(`deployed ${Object.keys(outputs).length} stack(s) in ${deploySeconds.toFixed(1)} s`);
+    const context: E2eContext = {
+      endpoint: emulator.endpoint,
+      port: emulator.port,
+      region: REGION,
+      startedByUs: emulator.startedByUs,
+      outputs,
+      deployedAt: new Date().toISOString(),
+      deploySeconds,
+    };
+    // This run's own file (concurrent runs in one checkout each have a port), plus the well-known one.
+    const runFile = writeE2eContext(context, path.join(REPO_ROOT, '.cutover', `e2e-${emulator.port}.json`));
+    writeE2eContext(context);
+    process.env[CONTEXT_FILE_ENV] = runFile;
+  } catch (error) {
+    // Jest skips the global teardown when the setup throws: do not leave an emulator behind.
+    await stopEmulator(emulator as Emulator).catch(() => undefined);
+    throw error;
+  }
+}
+
+function log(message: string): void {
+  process.stderr.write(`[e2e] ${message}\n`);
+}

@@ -1,0 +1,45 @@
+/**
+ * The e2e tier's floor: the emulator the global setup used is alive, and the deploy produced real stack
+ * outputs. Fails when cdk deploy wrote no outputs, so a silently empty deployment cannot pass the tier.
+ */
+import { isHealthy, loadE2eContext, stackOutput, type E2eContext } from './harness';
+
+describe('e2e harness', () => {
+  let context: E2eContext;
+
+  beforeAll(() => {
+    context = loadE2eContext();
+  });
+
+  it('reaches a healthy emulator at the recorded endpoint', async () => {
+    // Act
+    const healthy = await isHealthy(context.endpoint);
+
+    // Assess
+    expect(context.endpoint).toMatch(/^https?:\/\/[^/]+:\d+$/);
+    expect(healthy).toBe(true);
+  });
+
+  it('has at least one deployed stack, each with at least one output', () => {
+    // Assess
+    const stacks = Object.entries(context.outputs);
+    expect(stacks.length).toBeGreaterThan(0);
+    for (const [stack, outputs] of stacks) {
+      expect({ stack, keys: Object.keys(outputs).length > 0 }).toEqual({ stack, keys: true });
+    }
+  });
+
+  it('has no empty output value', () => {
+    // Prepare
+    const all = Object.entries(context.outputs).flatMap(([stack, outputs]) =>
+      Object.entries(outputs).map(([key, value]) => ({ stack, key, value })),
+    );
+
+    // Assess
+    expect(all.length).toBeGreaterThan(0);
+    const empty = all.filter(({ value }) => value.trim() === '');
+    expect(empty).toEqual([]);
+    // Every output is reachable by key through the helper the tests use.
+    for (const { stack, key, value } of all) expect(stackOutput(context, key, stack)).toBe(value);
+  });
+});
