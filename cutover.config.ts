@@ -560,4 +560,86 @@ export default defineSpec({
       },
     ],
   },
+  // Progressive cutover, per capability. This only seeds the routing table: once a capability has a row,
+  // its mode, percent and health change through `cutover route ...` (or an automatic rollback), never
+  // through a redeploy. Each capability keys its split on the order, so every event of one order goes to
+  // the same implementation.
+  routing: {
+    capabilities: {
+      inventory: {
+        description: 'Stock reservations: reserve on order.created, release on order.cancelled.',
+        stickyKey: 'orderId',
+        events: {
+          'order.created': { keyField: 'orderId' },
+          'order.cancelled': { keyField: 'orderId' },
+        },
+        legacy: { target: 'monolith' },
+        implementations: {
+          // Built against order.created v1: the router downcasts the bridge's v2 events for it.
+          v1: { target: 'inventory-v1', accepts: { 'order.created': [1], 'order.cancelled': [1] } },
+          v2: { target: 'inventory-v2', accepts: { 'order.created': [2], 'order.cancelled': [1] } },
+        },
+        candidate: 'v2',
+        autoRollback: { maxErrorRate: 0.02, maxP95LatencyMs: 2000, maxMismatchRate: 0.01, minSamples: 50 },
+      },
+      payment: {
+        description: 'Takes payment on order.created, refunds on order.cancelled.',
+        stickyKey: 'orderId',
+        events: {
+          'order.created': { keyField: 'orderId' },
+          'order.cancelled': { keyField: 'orderId' },
+        },
+        legacy: { target: 'monolith' },
+        implementations: {
+          v1: { target: 'payment-v1', accepts: { 'order.created': [1, 2], 'order.cancelled': [1] } },
+        },
+        candidate: 'v1',
+        // Money: roll back on the first signs of trouble.
+        autoRollback: { maxErrorRate: 0.01, maxP95LatencyMs: 3000, maxMismatchRate: 0.001, minSamples: 20 },
+      },
+      shipping: {
+        description: 'Schedules shipping once payment is captured; stops it when the order is cancelled.',
+        stickyKey: 'orderId',
+        events: {
+          'payment.captured': { keyField: 'orderId' },
+          'order.cancelled': { keyField: 'orderId' },
+        },
+        legacy: { target: 'monolith' },
+        implementations: {
+          v1: { target: 'shipping-v1', accepts: { 'payment.captured': [1], 'order.cancelled': [1] } },
+        },
+        candidate: 'v1',
+        autoRollback: { maxErrorRate: 0.02, maxMismatchRate: 0.01, minSamples: 50 },
+      },
+      notification: {
+        description: 'Customer e-mails about an order. Harmless to shadow: the new service sends nothing in shadow.',
+        stickyKey: 'orderId',
+        events: {
+          'order.created': { keyField: 'orderId' },
+          'payment.refunded': { keyField: 'orderId' },
+          'shipment.dispatched': { keyField: 'orderId' },
+          'order.cancelled': { keyField: 'orderId' },
+        },
+        legacy: { target: 'monolith' },
+        implementations: {
+          v1: {
+            target: 'notification-v1',
+            accepts: { 'order.created': [2], 'payment.refunded': [1], 'shipment.dispatched': [1], 'order.cancelled': [1] },
+          },
+        },
+        candidate: 'v1',
+        initial: { mode: 'shadow' },
+        autoRollback: { maxErrorRate: 0.05, maxP95LatencyMs: 5000, minSamples: 100 },
+      },
+      customers: {
+        description: 'Customer profiles, split per customer.',
+        stickyKey: 'customerId',
+        events: { 'customer.updated': { keyField: 'customerId' } },
+        legacy: { target: 'monolith' },
+        implementations: { v1: { target: 'customers-v1', accepts: { 'customer.updated': [1] } } },
+        candidate: 'v1',
+        autoRollback: { maxErrorRate: 0.02, maxMismatchRate: 0.01, minSamples: 50 },
+      },
+    },
+  },
 });

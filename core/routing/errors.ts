@@ -39,10 +39,10 @@ export function show(value: unknown): string {
  * Turn zod issues into `path: message, got <value>` lines. The value is read back from the input by the
  * issue's path, so every line names the field and what was there.
  */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
+export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown, root = '(entry)'): string[] {
   return issues.map((issue) => {
     const path = issue.path.map(String).join('.');
-    const where = path === '' ? '(entry)' : path;
+    const where = path === '' ? root : path;
     if (issue.code === 'unrecognized_keys') return `${where}: unknown field(s) ${issue.keys.join(', ')}`;
     return `${where}: ${issue.message}, got ${show(valueAt(input, issue.path))}`;
   });

@@ -77,7 +77,7 @@ const MAX_ACTOR = 200;
 export function parseRouteChange(input: unknown): RouteChange {
   const result = routeChangeSchema.safeParse(input);
   if (!result.success) {
-    throw new TransitionError(`invalid route change: ${describeIssues(result.error.issues, input).join('; ')}`, { input }, { cause: result.error });
+    throw new TransitionError(`invalid route change: ${describeIssues(result.error.issues, input, '(change)').join('; ')}`, { input }, { cause: result.error });
   }
   return result.data;
 }

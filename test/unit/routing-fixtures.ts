@@ -19,7 +19,7 @@ export function routeEntry(overrides: Partial<Record<keyof RouteEntry, unknown>>
     updatedBy: 'ops@example.com',
     reason: 'fixture',
     revision: 7,
-    ...overrides,
+    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   });
 }
 
