@@ -2,6 +2,7 @@
 # Start MiniStack (a LocalStack-compatible AWS emulator from PyPI) on 127.0.0.1.
 #
 #   localstack/start.sh [--port N] [--foreground]
+#   localstack/start.sh --install-only       # just make sure .venv-ministack/ holds the pinned MiniStack
 #
 # Makes .venv-ministack/ with the pinned MiniStack if it is missing, picks a port (4566 when free, else any
 # free one) unless --port is given, starts the emulator in the background (pid and log under
@@ -18,12 +19,14 @@ STATE_ROOT="${ROOT}/.ministack"
 
 port=""
 foreground=0
+install_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --port) port="${2:-}"; shift 2 ;;
     --port=*) port="${1#--port=}"; shift ;;
     --foreground) foreground=1; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --install-only) install_only=1; shift ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "start.sh: unknown argument '$1' (expected --port N or --foreground)" >&2; exit 2 ;;
   esac
 done
@@ -67,6 +70,10 @@ else
   ensure_venv
 fi
 PY="${VENV}/bin/python"
+if [ "${install_only}" = 1 ]; then
+  log "ministack ${MINISTACK_VERSION} ready in ${VENV}"
+  exit 0
+fi
 
 # --- ports ---------------------------------------------------------------------------------------------
 port_is_free() {
@@ -95,12 +102,29 @@ except Exception:
 PYEOF
 }
 
-run_env() {
-  # Per-port state dir: MiniStack's default (/tmp/ministack-state) would be shared by every instance.
-  local p="$1"
+# MiniStack runs Lambda handlers as child node processes that inherit ITS environment. Start it from a
+# clean one, so a function sees what its CDK definition declares plus the Lambda variables MiniStack sets
+# (AWS_ENDPOINT_URL, AWS_REGION, ...) and not the caller's AWS_PROFILE, NODE_OPTIONS, NODE_ENV=test, ...
+# MINISTACK_*, LAMBDA_*, SFN_* and LOG_LEVEL pass through as emulator settings.
+clean_env() {
+  local p="$1" name
+  CLEAN_ENV=(
+    "PATH=${PATH}" "HOME=${HOME:-/tmp}" "LANG=${LANG:-C.UTF-8}" "TMPDIR=${TMPDIR:-/tmp}"
+    BIND_HOST=127.0.0.1 "GATEWAY_PORT=${p}"
+    # Per-port state: MiniStack's default (/tmp/ministack-state) would be shared by every instance.
+    "STATE_DIR=${STATE_ROOT}/${p}/state" "S3_DATA_DIR=${STATE_ROOT}/${p}/s3"
+    "MINISTACK_REGION=${CUTOVER_REGION:-us-east-1}"
+  )
+  for name in TZ SSL_CERT_FILE SSL_CERT_DIR NODE_EXTRA_CA_CERTS; do
+    [ -n "${!name:-}" ] && CLEAN_ENV+=("${name}=${!name}")
+  done
+  while IFS= read -r name; do
+    case "${name}" in
+      MINISTACK_REGION) ;;
+      MINISTACK_*|LAMBDA_*|SFN_*|LOG_LEVEL) CLEAN_ENV+=("${name}=${!name}") ;;
+    esac
+  done < <(compgen -e)
   mkdir -p "${STATE_ROOT}/${p}/state"
-  export BIND_HOST=127.0.0.1 GATEWAY_PORT="${p}" STATE_DIR="${STATE_ROOT}/${p}/state" \
-    S3_DATA_DIR="${STATE_ROOT}/${p}/s3" MINISTACK_REGION="${AWS_REGION:-us-east-1}"
 }
 
 if [ "${foreground}" = 1 ]; then
@@ -109,10 +133,10 @@ if [ "${foreground}" = 1 ]; then
   elif ! port_is_free "${port}"; then
     echo "start.sh: port ${port} on 127.0.0.1 is already in use" >&2; exit 1
   fi
-  run_env "${port}"
+  clean_env "${port}"
   log "MiniStack ${MINISTACK_VERSION} in the foreground; Ctrl-C stops it"
   echo "http://127.0.0.1:${port}"
-  exec "${PY}" -m ministack
+  exec env -i "${CLEAN_ENV[@]}" "${PY}" -m ministack
 fi
 
 # --- background start, with a retry on another port if we lost a race for the one we picked ----------
@@ -131,10 +155,10 @@ for attempt in $(seq 1 "${attempts}"); do
   dir="${STATE_ROOT}/${port}"
   mkdir -p "${dir}"
   logfile="${dir}/ministack.log"
+  clean_env "${port}"
   (
-    run_env "${port}"
     cd "${dir}"
-    exec nohup "${PY}" -m ministack </dev/null >"${logfile}" 2>&1
+    exec env -i "${CLEAN_ENV[@]}" nohup "${PY}" -m ministack </dev/null >"${logfile}" 2>&1
   ) &
   pid=$!
   echo "${pid}" >"${dir}/pid"

@@ -91,14 +91,21 @@ export function sdkConfig(endpoint: string): {
   return { endpoint, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
 }
 
-/** True when MiniStack answers its health check at `endpoint`. */
+/** Health and reset paths: MiniStack's, then LocalStack's (for CUTOVER_ENDPOINT pointing at LocalStack). */
+const HEALTH_PATHS = ['/_ministack/health', '/_localstack/health'];
+const RESET_PATHS = ['/_ministack/reset', '/_localstack/state/reset'];
+
+/** True when the emulator at `endpoint` (MiniStack or LocalStack) answers its health check. */
 export async function isHealthy(endpoint: string, timeoutMs = 2_000): Promise<boolean> {
-  try {
-    const response = await fetch(new URL('/_ministack/health', endpoint), { signal: AbortSignal.timeout(timeoutMs) });
-    return response.ok;
-  } catch {
-    return false;
+  for (const healthPath of HEALTH_PATHS) {
+    try {
+      const response = await fetch(new URL(healthPath, endpoint), { signal: AbortSignal.timeout(timeoutMs) });
+      if (response.ok) return true;
+    } catch {
+      // not this emulator, or not up
+    }
   }
+  return false;
 }
 
 /**
@@ -109,7 +116,7 @@ export async function startEmulator(options: { port?: number; timeoutMs?: number
   const given = process.env.CUTOVER_ENDPOINT;
   if (given) {
     if (!(await isHealthy(given))) {
-      throw new EmulatorError(`CUTOVER_ENDPOINT=${given} does not answer /_ministack/health; start it or unset the variable`, {
+      throw new EmulatorError(`CUTOVER_ENDPOINT=${given} answers neither /_ministack/health nor /_localstack/health; start it or unset the variable`, {
         endpoint: given,
       });
     }
@@ -143,15 +150,18 @@ export async function stopEmulator(emulator: Emulator): Promise<void> {
  * bootstrap. Only useful before a fresh deploy; tests sharing one deployment isolate by unique ids instead.
  */
 export async function resetEmulator(endpoint: string): Promise<void> {
-  const response = await fetch(new URL('/_ministack/reset', endpoint), {
-    method: 'POST',
-    signal: AbortSignal.timeout(30_000),
-  }).catch((cause: unknown) => {
-    throw new EmulatorError(`could not reach ${endpoint} to reset it`, { endpoint }, { cause });
-  });
-  if (!response.ok) {
-    throw new EmulatorError(`reset of ${endpoint} answered HTTP ${response.status}`, { endpoint, status: response.status });
+  const answers: string[] = [];
+  for (const resetPath of RESET_PATHS) {
+    let response: Response;
+    try {
+      response = await fetch(new URL(resetPath, endpoint), { method: 'POST', signal: AbortSignal.timeout(30_000) });
+    } catch (cause) {
+      throw new EmulatorError(`could not reach ${endpoint} to reset it`, { endpoint }, { cause });
+    }
+    if (response.ok) return;
+    answers.push(`${resetPath}: HTTP ${response.status}`);
   }
+  throw new EmulatorError(`reset of ${endpoint} failed (${answers.join(', ')})`, { endpoint, answers });
 }
 
 /**
