@@ -1,0 +1,54 @@
+import { isServiceEvent, LEGACY_META_KEY } from '../events/envelope';
+import { getPath } from '../events/paths';
+import type { Spec } from '../spec/schema';
+import { correlationFor } from '../translate/translator';
+import { UNCORRELATED_STREAM } from './keys';
+
+/** An event as seen on a bus, reduced to what the audit log needs to place it. */
+export interface BusEvent {
+  readonly detailType?: string;
+  readonly source?: string;
+  readonly detail: unknown;
+}
+
+/**
+ * The audit stream of an event: its correlation id, so an order's legacy event, its translation and its
+ * saga steps read as one history. Service events carry `metadata.correlationId`; legacy events the bridge
+ * emitted carry `_cutover.correlationId`; a monolith event gets the id the translator would give it
+ * (`<entity type>-<key>`). Anything else lands in `uncorrelated`.
+ */
+export function auditStreamFor(spec: Pick<Spec, 'bridge'>, event: BusEvent): string {
+  const { detail } = event;
+  if (isServiceEvent(detail)) {
+    const id = detail.metadata.correlationId;
+    if (typeof id === 'string' && id.length > 0) return id;
+  }
+  if (detail && typeof detail === 'object' && !Array.isArray(detail)) {
+    const meta = (detail as Record<string, unknown>)[LEGACY_META_KEY] as { correlationId?: unknown } | undefined;
+    if (meta && typeof meta.correlationId === 'string' && meta.correlationId.length > 0) return meta.correlationId;
+    const def = legacyDef(spec, event.detailType);
+    if (def) {
+      const key = getPath(detail, def.entity.keyField);
+      if ((typeof key === 'string' && key.length > 0) || (typeof key === 'number' && Number.isFinite(key))) {
+        return correlationFor(def.entity.type, String(key));
+      }
+    }
+  }
+  return UNCORRELATED_STREAM;
+}
+
+/** The business message id of an event, when it has one (service `metadata.eventId`, the legacy id field). */
+export function messageIdOf(spec: Pick<Spec, 'bridge'>, event: BusEvent): string | undefined {
+  const { detail } = event;
+  if (isServiceEvent(detail)) return detail.metadata.eventId;
+  if (!detail || typeof detail !== 'object' || event.detailType === undefined) return undefined;
+  const def = legacyDef(spec, event.detailType);
+  if (!def) return undefined;
+  const id = getPath(detail, def.idField);
+  return typeof id === 'string' && id.length > 0 ? id : undefined;
+}
+
+function legacyDef(spec: Pick<Spec, 'bridge'>, detailType: string | undefined) {
+  if (detailType === undefined || !Object.prototype.hasOwnProperty.call(spec.bridge.legacyEvents, detailType)) return undefined;
+  return spec.bridge.legacyEvents[detailType];
+}
