@@ -1,0 +1,78 @@
+import { auditStreamFor, canonicalJson, messageIdOf, type AuditRecord } from '../../core/audit';
+import { deterministicId } from '../../core/events/envelope';
+import type { Spec } from '../../core/spec';
+import { AuditStore, type AppendResult } from '../shared/audit-store';
+import { toIncoming } from '../shared/bridge-handler';
+import { requireEnv } from '../shared/env';
+import { Logger } from '../shared/logger';
+import { loadSpec } from '../shared/spec';
+
+/*
+ * Catch-all rule on one bus -> one audit entry per event, in the stream of its correlation id. The
+ * de-duplication key is the EventBridge id, so a redelivery of one put is logged once, while two puts of
+ * the same message (a monolith resend, a retried translation) are both logged: the log records what the bus
+ * carried. Errors throw: Lambda retries, then the event goes to the audit dead-letter queue.
+ * Env: AUDIT_TABLE_NAME, AUDIT_BUS (legacy | services).
+ */
+export interface AuditWriterDeps {
+  readonly spec: Spec;
+  readonly store: AuditStore;
+  readonly bus: string;
+  readonly logger: Logger;
+}
+
+export interface AuditWriterResult {
+  readonly appended: number;
+  readonly duplicates: number;
+  readonly results: readonly AppendResult[];
+}
+
+export class AuditWriter {
+  public constructor(private readonly deps: AuditWriterDeps) {}
+
+  public async handle(input: unknown): Promise<AuditWriterResult> {
+    const results: AppendResult[] = [];
+    for (const raw of Array.isArray(input) ? input : [input]) {
+      const event = toIncoming(raw);
+      const stream = auditStreamFor(this.deps.spec, event);
+      const record: AuditRecord = {
+        kind: 'event',
+        eventId: event.id ?? deterministicId('audit-no-id', safeCanonical(raw)),
+        messageId: messageIdOf(this.deps.spec, event),
+        bus: this.deps.bus,
+        source: event.source,
+        detailType: event.detailType,
+        eventTime: event.time,
+        payload: JSON.stringify(event.detail ?? null),
+      };
+      const result = await this.deps.store.append(stream, record);
+      results.push(result);
+      this.deps.logger.debug('audited', { stream, eventId: record.eventId, status: result.status });
+    }
+    return {
+      appended: results.filter((r) => r.status === 'appended').length,
+      duplicates: results.filter((r) => r.status === 'duplicate').length,
+      results,
+    };
+  }
+}
+
+function safeCanonical(value: unknown): string {
+  try {
+    return canonicalJson(value);
+  } catch {
+    return String(value);
+  }
+}
+
+let instance: AuditWriter | undefined;
+
+export async function handler(event: unknown): Promise<AuditWriterResult> {
+  instance ??= new AuditWriter({
+    spec: loadSpec(),
+    store: new AuditStore({ tableName: requireEnv('AUDIT_TABLE_NAME') }),
+    bus: requireEnv('AUDIT_BUS'),
+    logger: new Logger('audit-writer'),
+  });
+  return instance.handle(event);
+}

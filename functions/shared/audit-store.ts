@@ -1,0 +1,267 @@
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  ChainVerifier,
+  entrySortKey,
+  ENTRY_PREFIX,
+  markerSortKey,
+  MARKER_PREFIX,
+  nextEntry,
+  sequenceOf,
+  type AuditEntry,
+  type AuditRecord,
+  type BrokenLink,
+  type ChainHead,
+} from '../../core/audit';
+import { TransientError } from '../../core/errors';
+import { documentClient } from './clients';
+
+/** Too many writers raced for the head of one stream; the append may be retried (Lambda does). */
+export class AuditContentionError extends TransientError {}
+
+export interface AuditStoreOptions {
+  readonly tableName: string;
+  /** @default - the shared endpoint-aware document client */
+  readonly client?: DynamoDBDocumentClient;
+  /** Attempts at winning the head of a busy stream before giving up with AuditContentionError. @default 12 */
+  readonly maxAttempts?: number;
+  /**
+   * How many of the newest entries an append reads to find the head and to spot its own event written by an
+   * earlier attempt that died before writing the marker. @default 10
+   */
+  readonly lookback?: number;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+  /** @default a timer; tests pass a fake */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export type AppendResult =
+  | { readonly status: 'appended'; readonly entry: AuditEntry; readonly attempts: number }
+  | { readonly status: 'duplicate'; readonly stream: string; readonly sequence: number };
+
+export interface AuditMarker {
+  readonly stream: string;
+  readonly eventId: string;
+  readonly sequence: number;
+}
+
+export interface StreamReport {
+  readonly stream: string;
+  readonly entries: number;
+  readonly head?: ChainHead;
+  /** The first broken link of the chain, if any. */
+  readonly broken?: BrokenLink;
+  /** Markers that point at a missing entry or at another event's entry (a deleted or moved entry). */
+  readonly markerProblems: readonly string[];
+}
+
+interface EntryItem extends AuditEntry {
+  readonly sk: string;
+}
+
+/**
+ * The append-only audit table. Partition `stream`, sort key `sk`: entries `S#<sequence>`, de-duplication
+ * markers `E#<eventId>`.
+ *
+ * Append without transactions (dynalite has none; plain conditional puts work the same on DynamoDB,
+ * LocalStack and MiniStack):
+ *  1. a consistent GetItem of the marker `E#<eventId>`: present means already appended (redelivery);
+ *  2. a consistent Query of the newest `lookback` entries: the newest is the head; one carrying our eventId
+ *     means an earlier attempt appended it and died before writing the marker;
+ *  3. Put `S#<head + 1>` on `attribute_not_exists(sk)`: failing means another writer took that sequence, so
+ *     go back to 2 after a jittered pause (bounded by maxAttempts);
+ *  4. Put the marker on `attribute_not_exists(sk)` (a failure means a concurrent duplicate wrote it: fine).
+ * A crash can only ever cause a duplicate entry (never a lost one), and only when more than `lookback`
+ * entries land on the same stream between the crash and the redelivery.
+ * Nothing here updates or deletes: every write is a conditional put of a new key.
+ */
+export class AuditStore {
+  public readonly tableName: string;
+  private readonly client: DynamoDBDocumentClient;
+  private readonly maxAttempts: number;
+  private readonly lookback: number;
+  private readonly now: () => Date;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  public constructor(options: AuditStoreOptions) {
+    this.tableName = options.tableName;
+    this.client = options.client ?? documentClient();
+    this.maxAttempts = options.maxAttempts ?? 12;
+    this.lookback = options.lookback ?? 10;
+    this.now = options.now ?? (() => new Date());
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  public async append(stream: string, record: AuditRecord): Promise<AppendResult> {
+    const marker = await this.getMarker(stream, record.eventId);
+    if (marker) return { status: 'duplicate', stream, sequence: marker.sequence };
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const recent = await this.newest(stream, this.lookback);
+      const mine = recent.find((e) => e.eventId === record.eventId);
+      if (mine) {
+        await this.putMarker(stream, record.eventId, mine.sequence);
+        return { status: 'duplicate', stream, sequence: mine.sequence };
+      }
+      const entry = nextEntry(stream, recent[0], record, this.now());
+      try {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...entry, sk: entrySortKey(entry.sequence) },
+            ConditionExpression: 'attribute_not_exists(sk)',
+          }),
+        );
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+        // Full jitter on a doubling ceiling: writers that collided spread out instead of colliding again.
+        await this.sleep(Math.random() * Math.min(500, 10 * 2 ** attempt));
+        continue;
+      }
+      await this.putMarker(stream, record.eventId, entry.sequence);
+      return { status: 'appended', entry, attempts: attempt };
+    }
+    throw new AuditContentionError(
+      `audit stream ${JSON.stringify(stream)}: lost the race for the head ${this.maxAttempts} times; the append will be retried`,
+      { stream, eventId: record.eventId, attempts: this.maxAttempts },
+    );
+  }
+
+  /** The chain head, or undefined for an empty stream. */
+  public async head(stream: string): Promise<ChainHead | undefined> {
+    return (await this.newest(stream, 1))[0];
+  }
+
+  /** A stream's entries in sequence order, page by page (strongly consistent reads). */
+  public async *readStream(stream: string, options: { pageSize?: number } = {}): AsyncGenerator<AuditEntry> {
+    for await (const item of this.queryPrefix(stream, ENTRY_PREFIX, options.pageSize)) {
+      yield toEntry(item as EntryItem);
+    }
+  }
+
+  /** A stream's de-duplication markers. */
+  public async *readMarkers(stream: string, options: { pageSize?: number } = {}): AsyncGenerator<AuditMarker> {
+    for await (const item of this.queryPrefix(stream, MARKER_PREFIX, options.pageSize)) {
+      yield { stream, eventId: String(item.eventId), sequence: Number(item.sequence) };
+    }
+  }
+
+  /** Every stream name in the table (one Scan reading only the partition key). */
+  public async *listStreams(options: { pageSize?: number } = {}): AsyncGenerator<string> {
+    const seen = new Set<string>();
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ProjectionExpression: '#stream',
+          ExpressionAttributeNames: { '#stream': 'stream' },
+          ExclusiveStartKey,
+          Limit: options.pageSize,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const s = String(item.stream);
+        if (!seen.has(s)) {
+          seen.add(s);
+          yield s;
+        }
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+
+  /**
+   * Recomputes a stream's chain from its first entry and checks every marker points at its event's entry.
+   * `verifier` may be shared across streams to total them.
+   */
+  public async verifyStream(stream: string, options: { verifier?: ChainVerifier; pageSize?: number } = {}): Promise<StreamReport> {
+    const verifier = options.verifier ?? new ChainVerifier();
+    let entries = 0;
+    let broken: BrokenLink | undefined;
+    const eventAt = new Map<number, string>();
+    for await (const entry of this.readStream(stream, options)) {
+      entries += 1;
+      eventAt.set(entry.sequence, entry.eventId);
+      if (!broken) broken = verifier.expectStream(stream, entry);
+    }
+    const markerProblems: string[] = [];
+    for await (const marker of this.readMarkers(stream, options)) {
+      const at = eventAt.get(marker.sequence);
+      if (at === undefined) markerProblems.push(`marker for event ${marker.eventId} points at sequence ${marker.sequence}, which is missing`);
+      else if (at !== marker.eventId) markerProblems.push(`marker for event ${marker.eventId} points at sequence ${marker.sequence}, which holds event ${at}`);
+    }
+    return { stream, entries, head: verifier.head(stream), broken, markerProblems };
+  }
+
+  private async getMarker(stream: string, eventId: string): Promise<AuditMarker | undefined> {
+    const res = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { stream, sk: markerSortKey(eventId) }, ConsistentRead: true }),
+    );
+    return res.Item ? { stream, eventId, sequence: Number(res.Item.sequence) } : undefined;
+  }
+
+  private async putMarker(stream: string, eventId: string, sequence: number): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { stream, sk: markerSortKey(eventId), eventId, sequence, recordedAt: this.now().toISOString() },
+          ConditionExpression: 'attribute_not_exists(sk)',
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  /** The newest `limit` entries (sequence, hash, eventId only), newest first. */
+  private async newest(stream: string, limit: number): Promise<Array<ChainHead & { eventId: string }>> {
+    const res = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#stream = :stream AND begins_with(sk, :prefix)',
+        ExpressionAttributeNames: { '#stream': 'stream', '#seq': 'sequence', '#hash': 'hash', '#eventId': 'eventId' },
+        ExpressionAttributeValues: { ':stream': stream, ':prefix': ENTRY_PREFIX },
+        ProjectionExpression: '#seq, #hash, #eventId',
+        ScanIndexForward: false,
+        Limit: limit,
+        ConsistentRead: true,
+      }),
+    );
+    return (res.Items ?? []).map((item) => ({ sequence: Number(item.sequence), hash: String(item.hash), eventId: String(item.eventId) }));
+  }
+
+  private async *queryPrefix(stream: string, prefix: string, pageSize?: number): AsyncGenerator<Record<string, unknown>> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#stream = :stream AND begins_with(sk, :prefix)',
+          ExpressionAttributeNames: { '#stream': 'stream' },
+          ExpressionAttributeValues: { ':stream': stream, ':prefix': prefix },
+          ConsistentRead: true,
+          ExclusiveStartKey,
+          Limit: pageSize,
+        }),
+      );
+      for (const item of page.Items ?? []) yield item;
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+}
+
+/** The entry an item holds: every attribute but the sort key, which must agree with the sequence. */
+export function toEntry(item: Record<string, unknown>): AuditEntry {
+  const { sk, ...entry } = item;
+  const seq = sequenceOf(String(sk));
+  if (seq === undefined || seq !== entry.sequence) {
+    // Keep the entry (verify reports it as a broken sequence) but make the disagreement visible in it.
+    return { ...(entry as unknown as AuditEntry), sequence: seq ?? Number.NaN, storedSequence: entry.sequence };
+  }
+  return entry as unknown as AuditEntry;
+}
+
+export function isConditionFailure(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
+}

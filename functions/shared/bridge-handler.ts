@@ -1,0 +1,212 @@
+import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { auditStreamFor, messageIdOf } from '../../core/audit';
+import { CutoverError, TransientError } from '../../core/errors';
+import { BRIDGE_SOURCE, deterministicId } from '../../core/events/envelope';
+import type { Spec } from '../../core/spec';
+import { translateBatch, type Direction, type IncomingEvent, type QuarantinedItem, type TranslatedItem } from '../../core/translate/batch';
+import { Translator } from '../../core/translate/translator';
+import type { AuditStore } from './audit-store';
+import type { Logger } from './logger';
+import type { QuarantineStore } from './quarantine-store';
+
+/** EventBridge refuses a PutEvents request (or entry) above 256 KiB. */
+export const MAX_PUT_BYTES = 256 * 1024;
+/** PutEvents takes at most ten entries. */
+const MAX_PUT_ENTRIES = 10;
+/** Entry error codes worth retrying; anything else is a property of the event and goes to quarantine. */
+const RETRYABLE_CODES = new Set(['ThrottlingException', 'InternalFailure', 'InternalException', 'ServiceUnavailable', 'ServiceUnavailableException']);
+
+/** The bus refused to take some translated events for a passing reason: the invocation is retried whole. */
+export class PutEventsRetryableError extends TransientError {}
+
+/** The counts came out wrong: a bug, never a bad event. */
+export class BridgeAccountingError extends CutoverError {}
+
+/** The minimal shape of an EventBridge event as Lambda receives it; everything is checked before use. */
+export interface EventBridgeLike {
+  readonly id?: string;
+  readonly source?: string;
+  readonly 'detail-type'?: string;
+  readonly time?: string;
+  readonly detail?: unknown;
+}
+
+export interface BridgeHandlerDeps {
+  readonly direction: Direction;
+  readonly spec: Spec;
+  /** Name of the bus translated events go to. */
+  readonly targetBusName: string;
+  /** Label of the bus events come from (`legacy` or `services`), recorded with quarantined events. */
+  readonly sourceBus: 'legacy' | 'services';
+  readonly events: EventBridgeClient;
+  readonly quarantine: QuarantineStore;
+  readonly audit: AuditStore;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
+
+export interface BridgeResult {
+  readonly received: number;
+  readonly translated: number;
+  readonly quarantined: number;
+  readonly ignored: number;
+  /** The ids (deterministic, from the source event) of the events put on the target bus. */
+  readonly eventIds: readonly string[];
+}
+
+/**
+ * One translator Lambda: EventBridge event(s) in, translated events out on the other bus. A bad event is
+ * quarantined (and audited), never thrown; only infrastructure failures throw, so Lambda's retries and the
+ * dead-letter queue keep the event. Invariant, checked on every call: received = translated + quarantined
+ * + ignored.
+ */
+export class BridgeHandler {
+  private readonly translator: Translator;
+  private readonly now: () => Date;
+
+  public constructor(private readonly deps: BridgeHandlerDeps) {
+    this.translator = new Translator(deps.spec);
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  public async handle(input: unknown): Promise<BridgeResult> {
+    const incoming = (Array.isArray(input) ? input : [input]).map(toIncoming);
+    const outcome = translateBatch(this.translator, this.deps.direction, incoming, this.now);
+    const rejected = await this.put(outcome.translated);
+    const quarantined: QuarantinedItem[] = [...outcome.quarantined, ...rejected.quarantine];
+    for (const item of quarantined) await this.quarantine(item);
+    for (const item of outcome.ignored) {
+      this.deps.logger.info('ignored: the bridge never translates its own events back', { eventBridgeId: item.event.id, source: item.event.source });
+    }
+    const translated = outcome.translated.length - rejected.quarantine.length - rejected.retry.length;
+    if (rejected.retry.length > 0) {
+      throw new PutEventsRetryableError(`the target bus refused ${rejected.retry.length} event(s) for a passing reason: ${rejected.retry.join('; ')}`, {
+        bus: this.deps.targetBusName,
+      });
+    }
+    const result: BridgeResult = {
+      received: incoming.length,
+      translated,
+      quarantined: quarantined.length,
+      ignored: outcome.ignored.length,
+      eventIds: outcome.translated.filter((t) => !rejected.failedIndexes.has(t.index)).map((t) => t.eventId),
+    };
+    if (result.received !== result.translated + result.quarantined + result.ignored) {
+      throw new BridgeAccountingError('bridge accounting broke: received != translated + quarantined + ignored', { ...result });
+    }
+    return result;
+  }
+
+  /** Puts translated events; returns those to quarantine (refused for good) and those to retry. */
+  private async put(items: readonly TranslatedItem[]): Promise<{ quarantine: QuarantinedItem[]; retry: string[]; failedIndexes: Set<number> }> {
+    const quarantine: QuarantinedItem[] = [];
+    const retry: string[] = [];
+    const failedIndexes = new Set<number>();
+    const sendable: Array<{ item: TranslatedItem; entry: PutEventsRequestEntry; size: number }> = [];
+    for (const item of items) {
+      const entry: PutEventsRequestEntry = {
+        EventBusName: this.deps.targetBusName,
+        Source: BRIDGE_SOURCE,
+        DetailType: item.detailType,
+        Detail: JSON.stringify(item.detail),
+      };
+      const size = entrySize(entry);
+      if (size > MAX_PUT_BYTES) {
+        failedIndexes.add(item.index);
+        quarantine.push({
+          index: item.index,
+          event: item.event,
+          reason: 'untranslatable',
+          problems: [`the translated ${item.detailType} is ${size} bytes; EventBridge takes at most ${MAX_PUT_BYTES}`],
+        });
+        continue;
+      }
+      sendable.push({ item, entry, size });
+    }
+    for (const chunk of chunks(sendable)) {
+      const res = await this.deps.events.send(new PutEventsCommand({ Entries: chunk.map((c) => c.entry) }));
+      if (!res.FailedEntryCount) {
+        for (const c of chunk) this.deps.logger.debug('translated', { eventId: c.item.eventId, detailType: c.item.detailType, correlationId: c.item.correlationId });
+        continue;
+      }
+      (res.Entries ?? []).forEach((r, i) => {
+        if (!r.ErrorCode) return;
+        const c = chunk[i];
+        failedIndexes.add(c.item.index);
+        const why = `${r.ErrorCode}: ${r.ErrorMessage ?? 'no message'}`;
+        if (RETRYABLE_CODES.has(r.ErrorCode)) retry.push(`${c.item.detailType} ${c.item.eventId} (${why})`);
+        else quarantine.push({ index: c.item.index, event: c.item.event, reason: 'untranslatable', problems: [`the target bus refused the translated ${c.item.detailType}: ${why}`] });
+      });
+    }
+    return { quarantine, retry, failedIndexes };
+  }
+
+  private async quarantine(item: QuarantinedItem): Promise<void> {
+    const { event } = item;
+    const stream = auditStreamFor(this.deps.spec, event);
+    const eventBridgeId = event.id ?? deterministicId('no-eventbridge-id', safeJson(event));
+    const eventTime = event.time && !Number.isNaN(Date.parse(event.time)) ? event.time : this.now().toISOString();
+    const payload = safeJson(event.detail);
+    const stored = await this.deps.quarantine.put({
+      reason: item.reason,
+      eventTime,
+      eventBridgeId,
+      bus: this.deps.sourceBus,
+      detailType: event.detailType,
+      source: event.source,
+      payload,
+      problems: item.problems,
+      stream,
+      quarantinedAt: this.now().toISOString(),
+    });
+    await this.deps.audit.append(stream, {
+      kind: 'quarantine',
+      eventId: `quarantine:${eventBridgeId}`,
+      messageId: messageIdOf(this.deps.spec, event),
+      bus: this.deps.sourceBus,
+      source: event.source,
+      detailType: event.detailType,
+      eventTime,
+      payload: JSON.stringify({ reason: item.reason, problems: item.problems, eventBridgeId }),
+    });
+    this.deps.logger.warn('quarantined', { reason: item.reason, problems: item.problems, eventBridgeId, detailType: event.detailType, stream, stored });
+  }
+}
+
+/** Reads an EventBridge event defensively: a missing or odd field becomes undefined, never a crash. */
+export function toIncoming(raw: unknown): IncomingEvent {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { detail: raw };
+  const e = raw as EventBridgeLike;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  return { id: str(e.id), source: str(e.source), detailType: str(e['detail-type']), time: str(e.time), detail: e.detail };
+}
+
+function entrySize(entry: PutEventsRequestEntry): number {
+  // The size EventBridge counts: source, detail-type, detail and resources, in UTF-8 bytes (plus time).
+  return Buffer.byteLength(entry.Source ?? '') + Buffer.byteLength(entry.DetailType ?? '') + Buffer.byteLength(entry.Detail ?? '') + 14;
+}
+
+function chunks<T extends { size: number }>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    if (cur.length === MAX_PUT_ENTRIES || (cur.length > 0 && bytes + item.size > MAX_PUT_BYTES)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(item);
+    bytes += item.size;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch {
+    return JSON.stringify(String(value));
+  }
+}

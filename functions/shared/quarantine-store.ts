@@ -1,0 +1,114 @@
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { QuarantineReason } from '../../core/translate/translator';
+import { documentClient } from './clients';
+import { isConditionFailure } from './audit-store';
+
+/** Every reason the bridge quarantines for (kept exhaustive by the type: a new reason must be added here). */
+const REASONS: Record<QuarantineReason, string> = {
+  'unknown-type': 'the detail-type is not an event of the spec',
+  schema: 'the payload or its envelope fails the schema',
+  'unknown-version': 'the service event version is not declared',
+  untranslatable: 'a value could not be converted, or the other side rejected the result',
+  'no-translation': 'the spec has no translation for the event in this direction',
+};
+export const QUARANTINE_REASONS = Object.keys(REASONS) as QuarantineReason[];
+export function describeReason(reason: QuarantineReason): string {
+  return REASONS[reason];
+}
+
+/** One quarantined event: enough to understand the problem and to put the original back on its bus. */
+export interface QuarantineRecord {
+  readonly reason: QuarantineReason;
+  /** The event's own time (EventBridge `time`), ISO 8601: the sort key starts with it. */
+  readonly eventTime: string;
+  /** The EventBridge id of the quarantined event: with eventTime, the idempotency key. */
+  readonly eventBridgeId: string;
+  /** `legacy` or `services`: where the event was seen. */
+  readonly bus: string;
+  readonly detailType?: string;
+  readonly source?: string;
+  /** The original detail as JSON text, byte for byte what the bus delivered. */
+  readonly payload: string;
+  /** Each problem names the field and the value. */
+  readonly problems: readonly string[];
+  /** The audit stream the decision was logged to. */
+  readonly stream: string;
+  readonly quarantinedAt: string;
+}
+
+export interface QuarantineItem extends QuarantineRecord {
+  readonly sk: string;
+}
+
+export interface QuarantineQuery {
+  readonly reason: QuarantineReason;
+  /** Inclusive lower bound on the event time (ISO 8601). */
+  readonly since?: string;
+  /** Exclusive upper bound on the event time (ISO 8601). */
+  readonly until?: string;
+  /** Newest first. @default false */
+  readonly newestFirst?: boolean;
+  readonly pageSize?: number;
+}
+
+/** The sort key: event time first so a reason's records read in time order, then the id for uniqueness. */
+export function quarantineSortKey(eventTime: string, eventBridgeId: string): string {
+  return `${eventTime}#${eventBridgeId}`;
+}
+
+/**
+ * The quarantine table: partition `reason`, sort key `<event time>#<EventBridge id>`. A redelivered event
+ * has the same key, so the conditional put makes recording idempotent and never overwrites.
+ */
+export class QuarantineStore {
+  public readonly tableName: string;
+  private readonly client: DynamoDBDocumentClient;
+
+  public constructor(options: { tableName: string; client?: DynamoDBDocumentClient }) {
+    this.tableName = options.tableName;
+    this.client = options.client ?? documentClient();
+  }
+
+  public async put(record: QuarantineRecord): Promise<'stored' | 'duplicate'> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...record, problems: [...record.problems], sk: quarantineSortKey(record.eventTime, record.eventBridgeId) },
+          ConditionExpression: 'attribute_not_exists(sk)',
+        }),
+      );
+      return 'stored';
+    } catch (err) {
+      if (isConditionFailure(err)) return 'duplicate';
+      throw err;
+    }
+  }
+
+  /** A reason's records in event-time order (or newest first), page by page. */
+  public async *query(q: QuarantineQuery): AsyncGenerator<QuarantineItem> {
+    // '0' sorts before any ISO time and '~' after every '#<id>' suffix: open bounds stay inside the key space.
+    const from = q.since ?? '0';
+    const to = q.until ?? '~';
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#reason = :reason AND sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#reason': 'reason' },
+          ExpressionAttributeValues: { ':reason': q.reason, ':from': from, ':to': to },
+          ScanIndexForward: !q.newestFirst,
+          ExclusiveStartKey,
+          Limit: q.pageSize,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        // BETWEEN is inclusive; `until` is exclusive on the time part.
+        if (q.until !== undefined && String(item.sk) >= q.until) continue;
+        yield item as QuarantineItem;
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+}
