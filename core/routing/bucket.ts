@@ -24,7 +24,12 @@ const imul = Math.imul;
 
 /** FNV-1a 32-bit over the UTF-8 bytes of `key`, as an unsigned integer. Encodes inline: no allocation. */
 export function fnv1a32(key: string): number {
-  let h = FNV_OFFSET;
+  return fnvSigned(key) >>> 0;
+}
+
+/** FNV-1a as a signed 32-bit integer: the same bits, kept as a small integer on the hot path. */
+function fnvSigned(key: string): number {
+  let h = FNV_OFFSET | 0;
   const n = key.length;
   for (let i = 0; i < n; i++) {
     let c = key.charCodeAt(i);
@@ -54,7 +59,7 @@ export function fnv1a32(key: string): number {
     h = imul(h ^ (0x80 | ((c >> 6) & 0x3f)), FNV_PRIME);
     h = imul(h ^ (0x80 | (c & 0x3f)), FNV_PRIME);
   }
-  return h >>> 0;
+  return h;
 }
 
 /** MurmurHash3's 32-bit finaliser: every input bit affects every output bit. */
@@ -69,7 +74,16 @@ export function fmix32(h: number): number {
 
 /** The sticky bucket of a key: an integer 0..99, the same in every process and every release. */
 export function bucketOf(key: string): number {
-  return fmix32(fnv1a32(key)) % BUCKETS;
+  let h = fnvSigned(key);
+  h ^= h >>> 16;
+  h = imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  // h mod 100 with h read as unsigned, in small-integer arithmetic: h = hi * 65536 + lo, so
+  // h mod 100 = ((hi mod 100) * 65536 + lo) mod 100. Same value as `(h >>> 0) % 100`, without the
+  // unsigned number that V8 would box as a double.
+  return ((((h >>> 16) % BUCKETS) << 16) + (h & 0xffff)) % BUCKETS;
 }
 
 /** An EventBridge numeric matcher for buckets `lo <= bucket < hi`. */

@@ -99,23 +99,15 @@ export function planRoute(
   if (decision.shadow !== undefined) sides.push([decision.shadow, 'shadow']);
 
   for (const [side, role] of sides) {
-    const base = {
-      capability,
-      side,
-      role,
-      mode: entry?.mode ?? ('none' as const),
-      ...(decision.bucket === null ? {} : { bucket: decision.bucket }),
-      revision: entry?.revision ?? 0,
-      ...(entry === undefined ? {} : { candidateVersion: entry.candidate.version }),
-      reason: decision.reason,
-    };
     if (side === 'legacy') {
-      deliveries.push({ side, role, target: legacyTarget, stamp: { ...base, target: legacyTarget, version: event.version } });
+      deliveries.push({ side, role, target: legacyTarget, stamp: stampOf(capability, entry, decision, side, role, legacyTarget, event.version) });
       continue;
     }
     // side === 'candidate' implies an entry: without one every decision is the monolith.
     const candidate = (entry as RouteEntry).candidate;
-    const impl = spec.implementations[candidate.version];
+    const impl = Object.prototype.hasOwnProperty.call(spec.implementations, candidate.version)
+      ? spec.implementations[candidate.version]
+      : undefined;
     if (impl === undefined) {
       quarantined.push({
         side,
@@ -136,18 +128,50 @@ export function planRoute(
       continue;
     }
     if (negotiated.action === 'deliver') {
-      deliveries.push({ side, role, target: candidate.target, stamp: { ...base, target: candidate.target, version: negotiated.version } });
+      deliveries.push({
+        side,
+        role,
+        target: candidate.target,
+        stamp: stampOf(capability, entry, decision, side, role, candidate.target, negotiated.version),
+      });
     } else {
+      const stamp = stampOf(capability, entry, decision, side, role, candidate.target, negotiated.to) as { castFrom?: number };
+      stamp.castFrom = negotiated.from;
       deliveries.push({
         side,
         role,
         target: candidate.target,
         cast: { from: negotiated.from, to: negotiated.to, path: negotiated.path },
-        stamp: { ...base, target: candidate.target, version: negotiated.to, castFrom: negotiated.from },
+        stamp: stamp as RoutingStamp,
       });
     }
   }
   // The authoritative copy is held: deliver nothing, so the shadow cannot act on an event nobody owns.
   const authoritativeHeld = quarantined.some((q) => q.role === 'authoritative');
   return { capability, key, decision, deliveries: authoritativeHeld ? [] : deliveries, quarantined };
+}
+
+function stampOf(
+  capability: string,
+  entry: RouteEntry | undefined,
+  decision: Decision,
+  side: Side,
+  role: 'authoritative' | 'shadow',
+  target: string,
+  version: number,
+): RoutingStamp {
+  const stamp: { -readonly [K in keyof RoutingStamp]: RoutingStamp[K] } = {
+    capability,
+    side,
+    role,
+    target,
+    mode: entry === undefined ? 'none' : entry.mode,
+    revision: entry === undefined ? 0 : entry.revision,
+    reason: decision.reason,
+    version,
+  };
+  // Optional fields are left out rather than set to undefined: the stamp is serialised onto the event.
+  if (decision.bucket !== null) stamp.bucket = decision.bucket;
+  if (entry !== undefined) stamp.candidateVersion = entry.candidate.version;
+  return stamp;
 }

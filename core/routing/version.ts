@@ -38,11 +38,11 @@ export function negotiateVersion(
   if (typeof eventVersion !== 'number' || !Number.isInteger(eventVersion) || eventVersion < 1) {
     return { action: 'quarantine', reason: `${what}: version must be a whole number >= 1, got ${show(eventVersion)}` };
   }
+  if (accepted.includes(eventVersion)) return { action: 'deliver', version: eventVersion };
   if (accepted.length === 0) {
     return { action: 'quarantine', reason: `${what} v${eventVersion}: ${whom} accepts no version of it` };
   }
   const wanted = new Set(accepted);
-  if (wanted.has(eventVersion)) return { action: 'deliver', version: eventVersion };
 
   const edges = new Map<number, number[]>();
   for (const edge of availableCasts) {
