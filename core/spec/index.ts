@@ -5,6 +5,7 @@ import { castPlan } from './cast';
 import type { FieldSchema, ObjectField } from './field-schema';
 import { specSchema, type FieldMapping, type Spec, type SpecInput } from './schema';
 import { validatePayload } from './validate-payload';
+import { routingCrossIssues } from './routing';
 
 export * from './schema';
 export { validatePayload } from './validate-payload';
@@ -18,6 +19,7 @@ const extraChecks: SpecCheck[] = [];
 export function registerSpecCheck(check: SpecCheck): void {
   extraChecks.push(check);
 }
+registerSpecCheck((spec) => (spec.routing ? routingCrossIssues(spec.routing, spec.bridge) : []));
 
 function formatZodIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {

@@ -88,6 +88,14 @@ describe('Function: routingCrossIssues', () => {
     expect(routingCrossIssues(spec.routing!, spec.bridge)).toEqual([]);
   });
 
+  it('is part of parseSpec: a routing key field missing from the event fails the spec', () => {
+    const bad = JSON.parse(JSON.stringify(config));
+    bad.routing.capabilities.payment.events['order.cancelled'].keyField = 'customerId';
+    expect(() => parseSpec(bad)).toThrow(
+      'routing.capabilities.payment.events.order.cancelled.keyField: "customerId" is not a field of order.cancelled v1',
+    );
+  });
+
   it('names an unknown event type, a missing key field and an undeclared version', () => {
     // Prepare
     const routing = routingSectionSchema.parse({
