@@ -1,0 +1,4 @@
+import type { DemoScenario } from './types';
+
+/** The reference migration, in the order a team would live it. Each capability adds its scenario here. */
+export const scenarios: DemoScenario[] = [];
