@@ -1,0 +1,274 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { parseSpec, type Spec } from '../../core/spec';
+import config from '../../cutover.config';
+import { buildCutoverApp } from '../../lib/app';
+import { legacyRulePattern, servicesRulePattern } from '../../lib/constructs/bridge';
+import { BRIDGE_OUTPUTS, type BridgeStack } from '../../lib/stacks/bridge-stack';
+
+/*
+ * The synthesized bridge: built once for the file, bundling skipped (the handlers are not what is tested
+ * here). Every assertion reads the CloudFormation template or the cdk-nag report of the same app.
+ */
+let spec: Spec;
+let app: App;
+let stack: BridgeStack;
+let template: Template;
+
+beforeAll(() => {
+  spec = parseSpec(config);
+  app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  stack = buildCutoverApp(app, { spec, prefix: 'Test', nag: false }).bridge;
+  template = Template.fromStack(stack);
+});
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+const ofType = (type: string): Resources => template.findResources(type) as Resources;
+
+describe('Stack: BridgeStack', () => {
+  describe('Outputs', () => {
+    it.each(Object.values(BRIDGE_OUTPUTS))('exports %s under exactly that key', (key) => {
+      // Assess
+      expect(Object.keys(template.findOutputs(key))).toEqual([key]);
+    });
+  });
+
+  describe('Buses', () => {
+    it('creates the legacy and services buses with the names from the spec', () => {
+      template.hasResourceProperties('AWS::Events::EventBus', { Name: spec.buses.legacy });
+      template.hasResourceProperties('AWS::Events::EventBus', { Name: spec.buses.services });
+    });
+
+    it('exposes the buses and tables for other stacks', () => {
+      expect(stack.legacyBus.eventBusName).toBeDefined();
+      expect(stack.servicesBus.eventBusName).toBeDefined();
+      expect(stack.auditTable).toBe(stack.auditLog.table);
+      expect(stack.quarantineTable).toBe(stack.quarantine.table);
+    });
+  });
+
+  describe('Rules', () => {
+    it('feeds the legacy translator with everything the monolith puts, and nothing the bridge puts', () => {
+      // Prepare
+      const rules = Object.values(ofType('AWS::Events::Rule')).map((r) => r.Properties!);
+      const legacy = rules.filter((r) => JSON.stringify(r.EventPattern) === JSON.stringify({ source: [spec.bridge.legacySource] }));
+
+      // Assess
+      expect(legacy).toHaveLength(1);
+      expect(JSON.stringify(legacy[0].EventPattern)).not.toContain('cutover.bridge"]');
+    });
+
+    it('feeds the services translator only with service types that translate to legacy and are not of legacy origin', () => {
+      // Prepare
+      const expectedTypes = [...new Set(spec.bridge.translations.filter((t) => t.direction !== 'toService').map((t) => t.service))].sort();
+
+      // Assess
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: [{ 'anything-but': ['cutover.bridge'] }],
+          'detail-type': expectedTypes,
+          detail: { metadata: { origin: [{ 'anything-but': ['legacy'] }] } },
+        },
+      });
+    });
+
+    it('has a catch-all audit rule on each bus', () => {
+      // Prepare
+      const catchAll = Object.values(ofType('AWS::Events::Rule')).filter(
+        (r) => JSON.stringify(r.Properties!.EventPattern) === JSON.stringify({ source: [{ prefix: '' }] }),
+      );
+
+      // Assess
+      expect(catchAll).toHaveLength(2);
+      const buses = catchAll.map((r) => JSON.stringify(r.Properties!.EventBusName)).sort();
+      expect(new Set(buses).size).toBe(2);
+    });
+
+    it('gives every target of every rule a dead-letter queue and a retry policy', () => {
+      // Prepare
+      const allTargets = Object.entries(ofType('AWS::Events::Rule')).flatMap(([id, r]) =>
+        ((r.Properties!.Targets as Array<Record<string, unknown>>) ?? []).map((t) => ({ id, t })),
+      );
+
+      // Assess
+      expect(allTargets.length).toBeGreaterThanOrEqual(4);
+      for (const { id, t } of allTargets) {
+        expect({ id, dlq: (t.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn !== undefined }).toEqual({ id, dlq: true });
+        expect({ id, retry: t.RetryPolicy }).toEqual({
+          id,
+          retry: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) },
+        });
+      }
+    });
+
+    it('sends what a function finally fails on to a queue too (async invoke on-failure destination)', () => {
+      // Prepare
+      const functions = Object.keys(ofType('AWS::Lambda::Function'));
+      const configs = Object.values(ofType('AWS::Lambda::EventInvokeConfig')).map((c) => c.Properties!);
+
+      // Assess
+      expect(functions.length).toBe(4);
+      expect(configs).toHaveLength(functions.length);
+      for (const c of configs) {
+        expect(c.DestinationConfig).toEqual({ OnFailure: { Destination: expect.anything() } });
+        expect(c.MaximumRetryAttempts).toBe(2);
+      }
+    });
+  });
+
+  describe('Queues', () => {
+    it('encrypts every queue and refuses plain HTTP', () => {
+      // Prepare
+      const queues = ofType('AWS::SQS::Queue');
+      const policies = Object.values(ofType('AWS::SQS::QueuePolicy')).map((p) => JSON.stringify(p.Properties));
+
+      // Assess
+      expect(Object.keys(queues).length).toBe(2);
+      for (const [id, q] of Object.entries(queues)) {
+        expect({ id, sse: q.Properties?.SqsManagedSseEnabled ?? q.Properties?.KmsMasterKeyId }).toEqual({ id, sse: expect.anything() });
+        expect(policies.some((p) => p.includes(id) && p.includes('aws:SecureTransport'))).toBe(true);
+      }
+    });
+  });
+
+  describe('Tables', () => {
+    it.each([
+      ['audit', 'stream'],
+      ['quarantine', 'reason'],
+    ])('the %s table has PITR, encryption, pay-per-request and is retained (partition key %s)', (_name, pk) => {
+      // Prepare
+      const tables = template.findResources('AWS::DynamoDB::Table', {
+        Properties: { KeySchema: Match.arrayWith([{ AttributeName: pk, KeyType: 'HASH' }]) },
+      }) as Record<string, { DeletionPolicy?: string; UpdateReplacePolicy?: string; Properties: Record<string, unknown> }>;
+
+      // Assess
+      expect(Object.keys(tables)).toHaveLength(1);
+      const table = Object.values(tables)[0];
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.UpdateReplacePolicy).toBe('Retain');
+      expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+      expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(table.Properties.KeySchema).toEqual([
+        { AttributeName: pk, KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ]);
+    });
+  });
+
+  describe('IAM', () => {
+    type Statement = { Effect: string; Action: string | string[]; Resource?: unknown };
+    const statements = (): Array<{ where: string; s: Statement }> => {
+      const out: Array<{ where: string; s: Statement }> = [];
+      for (const type of ['AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::SQS::QueuePolicy']) {
+        for (const [id, r] of Object.entries(ofType(type))) {
+          const docs: Array<{ Statement?: Statement[] }> = [];
+          const p = r.Properties ?? {};
+          if (p.PolicyDocument) docs.push(p.PolicyDocument as { Statement?: Statement[] });
+          for (const inline of (p.Policies as Array<{ PolicyDocument: { Statement?: Statement[] } }>) ?? []) docs.push(inline.PolicyDocument);
+          for (const doc of docs) for (const s of doc.Statement ?? []) out.push({ where: `${type} ${id}`, s });
+        }
+      }
+      return out;
+    };
+    const actions = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+    it('allows no wildcard action anywhere (Deny statements such as TLS-only may use one)', () => {
+      // Prepare
+      const allows = statements().filter(({ s }) => s.Effect === 'Allow');
+
+      // Assess
+      expect(allows.length).toBeGreaterThan(0);
+      const wild = allows.flatMap(({ where, s }) => actions(s).filter((a) => a.includes('*')).map((a) => `${where}: ${a}`));
+      expect(wild).toEqual([]);
+    });
+
+    it('uses Resource "*" only for the X-Ray actions the IAM5 acknowledgement names', () => {
+      // Prepare
+      const star = statements().filter(({ s }) => s.Effect === 'Allow' && (s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*'))));
+
+      // Assess
+      expect(star.length).toBeGreaterThan(0);
+      for (const { where, s } of star) {
+        expect({ where, actions: actions(s).sort() }).toEqual({ where, actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'] });
+      }
+    });
+
+    it('grants nothing that can delete or rewrite audit entries', () => {
+      // Prepare
+      const auditTableId = stack.getLogicalId(stack.auditTable.node.defaultChild as never);
+      const onAudit = statements().filter(({ s }) => s.Effect === 'Allow' && JSON.stringify(s.Resource ?? '').includes(auditTableId));
+
+      // Assess
+      expect(onAudit.length).toBeGreaterThan(0);
+      const granted = new Set(onAudit.flatMap(({ s }) => actions(s)));
+      for (const forbidden of ['dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteTable', 'dynamodb:UpdateTable']) {
+        expect(granted.has(forbidden)).toBe(false);
+      }
+      expect([...granted].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    });
+  });
+
+  describe('cdk-nag AwsSolutions', () => {
+    it('has zero unacknowledged findings', () => {
+      // Act
+      const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack);
+
+      // Assess
+      const findings = report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}: ${v.description}`);
+      expect(findings).toEqual([]);
+      expect(report.success).toBe(true);
+    });
+
+    it('has a written reason for every acknowledgement', () => {
+      // Prepare
+      const acks: Array<{ path: string; id: string; reason: string }> = [];
+      for (const c of stack.node.findAll()) {
+        for (const m of c.node.metadata) {
+          if (m.type !== 'aws:cdk:acknowledged-rules' && !String(m.type).includes('acknowledged')) continue;
+          for (const [id, reason] of Object.entries(m.data as Record<string, string>)) acks.push({ path: c.node.path, id, reason });
+        }
+      }
+
+      // Assess
+      expect(acks.length).toBeGreaterThan(0);
+      for (const a of acks) expect({ ...a, long: a.reason.trim().length >= 40 }).toEqual({ ...a, long: true });
+    });
+
+    it('would report a finding that is not acknowledged (the check can fail)', () => {
+      // Prepare: an unencrypted queue in a scratch stack of the same app type
+      const scratch = new Stack(new App(), 'Scratch');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const sqs = require('aws-cdk-lib/aws-sqs') as typeof import('aws-cdk-lib/aws-sqs');
+      new sqs.Queue(scratch, 'Plain', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+
+      // Act
+      const report = new AwsSolutionsChecks().validateScope(scratch);
+
+      // Assess
+      expect(report.violations.map((v) => v.ruleName)).toEqual(expect.arrayContaining(['AwsSolutions-SQS2', 'AwsSolutions-SQS4']));
+    });
+  });
+});
+
+describe('Function: legacyRulePattern', () => {
+  it('refuses a legacy source equal to the bridge source, naming the field', () => {
+    // Prepare
+    const bad = { ...spec, bridge: { ...spec.bridge, legacySource: 'cutover.bridge' } };
+
+    // Act / Assess
+    expect(() => legacyRulePattern(bad)).toThrow(/bridge\.legacySource/);
+  });
+});
+
+describe('Function: servicesRulePattern', () => {
+  it('is undefined when no translation goes to legacy (EventBridge refuses an empty list)', () => {
+    // Prepare
+    const oneWay = { ...spec, bridge: { ...spec.bridge, translations: spec.bridge.translations.map((t) => ({ ...t, direction: 'toService' as const })) } };
+
+    // Act / Assess
+    expect(servicesRulePattern(oneWay)).toBeUndefined();
+    expect(servicesRulePattern(spec)).toBeDefined();
+  });
+});
