@@ -41,6 +41,10 @@ const orderId = f.string({ pattern: '^[0-9]{6,10}$' });
 const currency = f.string({ enum: ['EUR', 'GBP', 'USD'] });
 const channelMap = { WEB: 'web', STORE: 'store', PHONE: 'phone' };
 const cancelReasonMap = { CUST: 'customer-request', FRAUD: 'fraud', STOCK: 'out-of-stock', PAY: 'payment-failed', SHIP: 'shipping-failed' };
+// The saga's commands to the monolith (steps it still owns) and its answers. Commands only go to legacy.
+const sagaReasonMap = { STOCK: 'out-of-stock', PAY: 'payment-failed', SHIP: 'shipping-failed', FAIL: 'saga-failed' };
+const declineMap = { CARD: 'card-declined', FUNDS: 'insufficient-funds', FRAUD: 'fraud-suspected' };
+const stockRejectMap = { NO_STOCK: 'no-stock', DISCONTINUED: 'discontinued' };
 
 const placedExample = {
   MSG_ID: 'MSG-20261121-000001',
@@ -225,6 +229,60 @@ export default defineSpec({
             UPDATED_DT: '20261121 101500',
           },
         ],
+      },
+      CAPTURE_PAYMENT_REQUESTED: {
+        description: 'The order saga asks the monolith to capture payment for an order (while the monolith owns payment).',
+        idField: 'MSG_ID',
+        entity: { type: 'order', keyField: 'ORDER_NO' },
+        schema: f.object({ MSG_ID, ORDER_NO, CUST_NO, AMOUNT_CENTS: f.cents(), CURRENCY, REQUESTED_DT: f.legacyDateTime() }),
+        examples: [{ MSG_ID: 'MSG-20261121-000010', ORDER_NO: '1000001', CUST_NO: 'C00042', AMOUNT_CENTS: '5497', CURRENCY: 'EUR', REQUESTED_DT: '20261121 143005' }],
+      },
+      PAYMENT_DECLINED: {
+        description: 'The monolith could not take payment for an order.',
+        idField: 'MSG_ID',
+        entity: { type: 'order', keyField: 'ORDER_NO' },
+        schema: f.object({
+          MSG_ID,
+          ORDER_NO,
+          AMOUNT_CENTS: f.cents(),
+          CURRENCY,
+          DECLINE_CD: f.string({ enum: Object.keys(declineMap) }),
+          DECLINED_DT: f.legacyDateTime(),
+        }),
+        examples: [{ MSG_ID: 'MSG-20261121-000011', ORDER_NO: '1000001', AMOUNT_CENTS: '5497', CURRENCY: 'EUR', DECLINE_CD: 'CARD', DECLINED_DT: '20261121 143007' }],
+      },
+      REFUND_PAYMENT_REQUESTED: {
+        description: 'The order saga asks the monolith to refund (or void) the payment of a failed order.',
+        idField: 'MSG_ID',
+        entity: { type: 'order', keyField: 'ORDER_NO' },
+        schema: f.object({ MSG_ID, ORDER_NO, REASON_CD: f.string({ enum: Object.keys(sagaReasonMap) }), REQUESTED_DT: f.legacyDateTime() }),
+        examples: [{ MSG_ID: 'MSG-20261121-000012', ORDER_NO: '1000001', REASON_CD: 'SHIP', REQUESTED_DT: '20261121 150400' }],
+      },
+      RESERVE_STOCK_REQUESTED: {
+        description: 'The order saga asks the monolith to reserve stock for an order (while the monolith owns inventory).',
+        idField: 'MSG_ID',
+        entity: { type: 'order', keyField: 'ORDER_NO' },
+        schema: f.object({
+          MSG_ID,
+          ORDER_NO,
+          LINES: f.array(f.object({ SKU, QTY: f.intString() }), { minItems: 1 }),
+          REQUESTED_DT: f.legacyDateTime(),
+        }),
+        examples: [{ MSG_ID: 'MSG-20261121-000013', ORDER_NO: '1000001', LINES: [{ SKU: 'MUG-0001', QTY: '2' }], REQUESTED_DT: '20261121 143001' }],
+      },
+      STOCK_REJECTED: {
+        description: 'The monolith could not reserve stock for an order.',
+        idField: 'MSG_ID',
+        entity: { type: 'order', keyField: 'ORDER_NO' },
+        schema: f.object({ MSG_ID, ORDER_NO, SKU, REASON_CD: f.string({ enum: Object.keys(stockRejectMap) }), REJECTED_DT: f.legacyDateTime() }),
+        examples: [{ MSG_ID: 'MSG-20261121-000014', ORDER_NO: '1000001', SKU: 'MUG-0001', REASON_CD: 'NO_STOCK', REJECTED_DT: '20261121 143002' }],
+      },
+      RELEASE_STOCK_REQUESTED: {
+        description: 'The order saga asks the monolith to release the stock reserved for a failed order.',
+        idField: 'MSG_ID',
+        entity: { type: 'order', keyField: 'ORDER_NO' },
+        schema: f.object({ MSG_ID, ORDER_NO, REASON_CD: f.string({ enum: Object.keys(sagaReasonMap) }), REQUESTED_DT: f.legacyDateTime() }),
+        examples: [{ MSG_ID: 'MSG-20261121-000015', ORDER_NO: '1000001', REASON_CD: 'PAY', REQUESTED_DT: '20261121 150200' }],
       },
     },
     serviceEvents: {
@@ -433,6 +491,82 @@ export default defineSpec({
           },
         },
       },
+      'payment.capture-requested': {
+        description: 'The order saga asks for payment to be captured (a command; the monolith answers while it owns payment).',
+        owner: 'orders',
+        entity: { type: 'order', keyField: 'orderId' },
+        latest: 1,
+        versions: {
+          '1': {
+            schema: f.object({ orderId, customerId: f.string({ pattern: '^C[0-9]{5,8}$' }), amount: f.decimal(), currency, requestedAt: f.isoDateTime() }),
+            examples: [{ orderId: '1000001', customerId: 'C00042', amount: '54.97', currency: 'EUR', requestedAt: '2026-11-21T14:30:05Z' }],
+          },
+        },
+      },
+      'payment.declined': {
+        description: 'Payment for an order could not be taken.',
+        owner: 'payment',
+        entity: { type: 'order', keyField: 'orderId' },
+        latest: 1,
+        versions: {
+          '1': {
+            schema: f.object({ orderId, amount: f.decimal(), currency, reason: f.string({ enum: Object.values(declineMap) }), declinedAt: f.isoDateTime() }),
+            examples: [{ orderId: '1000001', amount: '54.97', currency: 'EUR', reason: 'card-declined', declinedAt: '2026-11-21T14:30:07Z' }],
+          },
+        },
+      },
+      'payment.refund-requested': {
+        description: 'The order saga asks for the payment of a failed order to be refunded or voided (a command).',
+        owner: 'orders',
+        entity: { type: 'order', keyField: 'orderId' },
+        latest: 1,
+        versions: {
+          '1': {
+            schema: f.object({ orderId, reason: f.string({ enum: Object.values(sagaReasonMap) }), requestedAt: f.isoDateTime() }),
+            examples: [{ orderId: '1000001', reason: 'shipping-failed', requestedAt: '2026-11-21T15:04:00Z' }],
+          },
+        },
+      },
+      'inventory.reserve-requested': {
+        description: 'The order saga asks for stock to be reserved (a command; the monolith answers while it owns inventory).',
+        owner: 'orders',
+        entity: { type: 'order', keyField: 'orderId' },
+        latest: 1,
+        versions: {
+          '1': {
+            schema: f.object({
+              orderId,
+              items: f.array(f.object({ sku: f.string({ pattern: '^[A-Z]{3}-[0-9]{4}$' }), quantity: f.integer({ minimum: 1 }) }), { minItems: 1 }),
+              requestedAt: f.isoDateTime(),
+            }),
+            examples: [{ orderId: '1000001', items: [{ sku: 'MUG-0001', quantity: 2 }], requestedAt: '2026-11-21T14:30:01Z' }],
+          },
+        },
+      },
+      'inventory.rejected': {
+        description: 'Stock for an order could not be reserved.',
+        owner: 'inventory',
+        entity: { type: 'order', keyField: 'orderId' },
+        latest: 1,
+        versions: {
+          '1': {
+            schema: f.object({ orderId, sku: f.string({ pattern: '^[A-Z]{3}-[0-9]{4}$' }), reason: f.string({ enum: Object.values(stockRejectMap) }), rejectedAt: f.isoDateTime() }),
+            examples: [{ orderId: '1000001', sku: 'MUG-0001', reason: 'no-stock', rejectedAt: '2026-11-21T14:30:02Z' }],
+          },
+        },
+      },
+      'inventory.release-requested': {
+        description: 'The order saga asks for the stock of a failed order to be released (a command).',
+        owner: 'orders',
+        entity: { type: 'order', keyField: 'orderId' },
+        latest: 1,
+        versions: {
+          '1': {
+            schema: f.object({ orderId, reason: f.string({ enum: Object.values(sagaReasonMap) }), requestedAt: f.isoDateTime() }),
+            examples: [{ orderId: '1000001', reason: 'payment-failed', requestedAt: '2026-11-21T15:02:00Z' }],
+          },
+        },
+      },
     },
     translations: [
       {
@@ -558,6 +692,84 @@ export default defineSpec({
           { legacy: 'UPDATED_DT', service: 'updatedAt', transform: 'legacyDateTime' },
         ],
       },
+      {
+        legacy: 'CAPTURE_PAYMENT_REQUESTED',
+        service: 'payment.capture-requested',
+        serviceVersion: 1,
+        direction: 'toLegacy',
+        fields: [
+          { legacy: 'ORDER_NO', service: 'orderId' },
+          { legacy: 'CUST_NO', service: 'customerId' },
+          { legacy: 'AMOUNT_CENTS', service: 'amount', transform: 'centsToDecimal' },
+          { legacy: 'CURRENCY', service: 'currency' },
+          { legacy: 'REQUESTED_DT', service: 'requestedAt', transform: 'legacyDateTime' },
+        ],
+      },
+      {
+        legacy: 'PAYMENT_DECLINED',
+        service: 'payment.declined',
+        serviceVersion: 1,
+        direction: 'toService',
+        fields: [
+          { legacy: 'ORDER_NO', service: 'orderId' },
+          { legacy: 'AMOUNT_CENTS', service: 'amount', transform: 'centsToDecimal' },
+          { legacy: 'CURRENCY', service: 'currency' },
+          { legacy: 'DECLINE_CD', service: 'reason', transform: { map: declineMap } },
+          { legacy: 'DECLINED_DT', service: 'declinedAt', transform: 'legacyDateTime' },
+        ],
+      },
+      {
+        legacy: 'REFUND_PAYMENT_REQUESTED',
+        service: 'payment.refund-requested',
+        serviceVersion: 1,
+        direction: 'toLegacy',
+        fields: [
+          { legacy: 'ORDER_NO', service: 'orderId' },
+          { legacy: 'REASON_CD', service: 'reason', transform: { map: sagaReasonMap } },
+          { legacy: 'REQUESTED_DT', service: 'requestedAt', transform: 'legacyDateTime' },
+        ],
+      },
+      {
+        legacy: 'RESERVE_STOCK_REQUESTED',
+        service: 'inventory.reserve-requested',
+        serviceVersion: 1,
+        direction: 'toLegacy',
+        fields: [
+          { legacy: 'ORDER_NO', service: 'orderId' },
+          {
+            legacy: 'LINES',
+            service: 'items',
+            items: [
+              { legacy: 'SKU', service: 'sku' },
+              { legacy: 'QTY', service: 'quantity', transform: 'intString' },
+            ],
+          },
+          { legacy: 'REQUESTED_DT', service: 'requestedAt', transform: 'legacyDateTime' },
+        ],
+      },
+      {
+        legacy: 'STOCK_REJECTED',
+        service: 'inventory.rejected',
+        serviceVersion: 1,
+        direction: 'toService',
+        fields: [
+          { legacy: 'ORDER_NO', service: 'orderId' },
+          { legacy: 'SKU', service: 'sku' },
+          { legacy: 'REASON_CD', service: 'reason', transform: { map: stockRejectMap } },
+          { legacy: 'REJECTED_DT', service: 'rejectedAt', transform: 'legacyDateTime' },
+        ],
+      },
+      {
+        legacy: 'RELEASE_STOCK_REQUESTED',
+        service: 'inventory.release-requested',
+        serviceVersion: 1,
+        direction: 'toLegacy',
+        fields: [
+          { legacy: 'ORDER_NO', service: 'orderId' },
+          { legacy: 'REASON_CD', service: 'reason', transform: { map: sagaReasonMap } },
+          { legacy: 'REQUESTED_DT', service: 'requestedAt', transform: 'legacyDateTime' },
+        ],
+      },
     ],
   },
   // Progressive cutover, per capability. This only seeds the routing table: once a capability has a row,
@@ -641,5 +853,57 @@ export default defineSpec({
         autoRollback: { maxErrorRate: 0.02, maxMismatchRate: 0.01, minSamples: 50 },
       },
     },
+  },
+  // The order saga. Payment still lives in the monolith (it moves last: card data), so ProcessPayment is a
+  // command through the bridge answered by PAYMENT_CAPTURED / PAYMENT_DECLINED; the other steps are the new
+  // services'. Moving a step is a change of `owner` and a deploy: sagas already running keep the definition
+  // they started with, and the callback rule keeps listening for every reply declared here.
+  saga: {
+    steps: {
+      CreateOrder: { owner: 'service' },
+      ReserveInventory: {
+        owner: 'service',
+        monolith: {
+          forward: {
+            command: 'inventory.reserve-requested',
+            data: { orderId: 'order.orderId', items: 'order.lines', requestedAt: 'now' },
+            success: ['inventory.reserved'],
+            failure: { 'inventory.rejected': 'OutOfStock' },
+            replyTimeoutSeconds: 120,
+          },
+          compensation: {
+            command: 'inventory.release-requested',
+            data: { orderId: 'order.orderId', reason: 'reason', requestedAt: 'now' },
+            success: ['inventory.released'],
+            replyTimeoutSeconds: 120,
+          },
+        },
+      },
+      ProcessPayment: {
+        owner: 'monolith',
+        monolith: {
+          forward: {
+            command: 'payment.capture-requested',
+            data: { orderId: 'order.orderId', customerId: 'order.customerId', amount: 'order.amount.total', currency: 'order.amount.currency', requestedAt: 'now' },
+            success: ['payment.captured'],
+            failure: { 'payment.declined': 'CardDeclined' },
+            replyTimeoutSeconds: 120,
+          },
+          compensation: {
+            command: 'payment.refund-requested',
+            data: { orderId: 'order.orderId', reason: 'reason', requestedAt: 'now' },
+            success: ['payment.refunded'],
+            replyTimeoutSeconds: 120,
+          },
+        },
+      },
+      ScheduleShipping: { owner: 'service' },
+      NotifyCustomer: { owner: 'service' },
+    },
+    reservation: { ttlSeconds: 900 },
+    fraudReview: { waitSeconds: 60, maxChecks: 30 },
+    // The carrier confirms within three days and reports progress at least daily, or the order is undone.
+    shipping: { timeoutSeconds: 3 * 86_400, heartbeatSeconds: 86_400, confirmedBy: ['shipment.dispatched'] },
+    referenceMonolith: true,
   },
 });

@@ -1,8 +1,142 @@
 import { z } from 'zod';
+import { BUSINESS_ERRORS } from '../saga/errors';
+import { SAGA_STEPS, STEP_OWNERS } from '../saga/steps';
 
-/**
- * The `saga` section of the migration spec. Placeholder until its capability lands: it accepts an
- * object and keeps it, so the rest of the spec can be validated meanwhile.
+/*
+ * The `saga` section of the migration spec: who owns each step of the order saga (the monolith, reached
+ * through the bridge, or the new service), how the monolith is asked and how it answers, and the waits,
+ * timeouts and retries. Cross-section rules (commands and replies exist in the bridge catalog and have
+ * translations) live in core/saga/spec-check.ts.
  */
-export const sagaSectionSchema = z.object({}).passthrough();
+
+// Same rules as in schema.ts (which imports this file, so they are restated rather than imported).
+const serviceTypeName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, 'service event types are dotted lower case, e.g. order.created');
+const fieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a top-level field name of the command payload');
+/**
+ * Where a command field's value comes from: a dot path into the saga's context. `order.*` is the order the
+ * saga runs for (the payload of the order event), `now` the time the command is sent, `reason` the
+ * cancellation reason (compensations), `failure.*` the error that stopped the saga, `correlationId`.
+ */
+const contextPath = z
+  .string()
+  .regex(
+    /^(order(\.[A-Za-z_][A-Za-z0-9_]*)*|now|reason|correlationId|failure\.(Error|Cause|step))$/,
+    'a context path: order.<field...>, now, reason, correlationId or failure.Error|Cause|step',
+  );
+const businessError = z.enum(BUSINESS_ERRORS);
+const seconds = (max: number) => z.number().int().min(1).max(max);
+
+/** One exchange with the monolith: the command the saga sends and the replies that settle it. */
+export const monolithExchangeSchema = z
+  .object({
+    /** Service event the saga puts on the services bus; a bridge translation turns it into the legacy command. */
+    command: serviceTypeName,
+    /** The command's payload, field by field, from the saga's context. */
+    data: z.record(fieldName, contextPath),
+    /** Replies (service events the bridge translated from the monolith's) that complete the action. */
+    success: z.array(serviceTypeName).min(1, 'name at least one reply that completes the action'),
+    /** Replies that mean "no", each with the business error the saga catches. */
+    failure: z.record(serviceTypeName, businessError).default({}),
+    /** How long to wait for a reply before sending the command again (the monolith de-duplicates it). */
+    replyTimeoutSeconds: seconds(7 * 86_400).default(300),
+    /** Sends of the command before the action counts as failed. */
+    maxAttempts: z.number().int().min(1).max(10).default(3),
+  })
+  .strict();
+
+export const sagaStepConfigSchema = z
+  .object({
+    owner: z.enum(STEP_OWNERS),
+    description: z.string().optional(),
+    /**
+     * How the monolith performs the step and its compensation. Required when `owner` is `monolith`; keep
+     * it when the step moves to the service, so switching back is a one-word change.
+     */
+    monolith: z.object({ forward: monolithExchangeSchema, compensation: monolithExchangeSchema }).strict().optional(),
+  })
+  .strict();
+
+const retrySchema = z
+  .object({
+    maxAttempts: z.number().int().min(0).max(20),
+    intervalSeconds: seconds(3600),
+    backoffRate: z.number().min(1).max(10),
+    maxDelaySeconds: seconds(86_400),
+  })
+  .strict();
+
+export const sagaSectionSchema = z
+  .object({
+    /** The state machine's name is `<spec name>-<name>`. */
+    name: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'lower case letters, digits and -, 2 to 31 characters').default('order-saga'),
+    /** The service event whose payload is the saga's order (its latest version is the saga's input). */
+    orderEvent: serviceTypeName.default('order.created'),
+    /** Start a saga for every `orderEvent` on the services bus. Off: sagas start from the CLI only. */
+    autoStart: z.boolean().default(true),
+    steps: z
+      .object(Object.fromEntries(SAGA_STEPS.map((s) => [s, sagaStepConfigSchema])) as Record<(typeof SAGA_STEPS)[number], typeof sagaStepConfigSchema>)
+      .strict(),
+    /** Limit for one service call (a Lambda step), sized for an emulator's cold starts. */
+    stepTimeoutSeconds: seconds(900).default(60),
+    retry: z
+      .object({
+        /** Transient failures of a forward step (throttling, timeouts): backoff with full jitter. */
+        step: retrySchema.default({ maxAttempts: 4, intervalSeconds: 1, backoffRate: 2, maxDelaySeconds: 20 }),
+        /** Any failure of a compensation, which must not give up easily. */
+        compensation: retrySchema.default({ maxAttempts: 6, intervalSeconds: 2, backoffRate: 2, maxDelaySeconds: 60 }),
+      })
+      .strict()
+      .prefault({}),
+    /** Inventory reservations expire: a payment confirmed later must not sell stock that is gone. */
+    reservation: z.object({ ttlSeconds: seconds(7 * 86_400).default(900) }).strict().prefault({}),
+    /** A payment held for fraud review is re-checked after each wait; waiting costs nothing. */
+    fraudReview: z
+      .object({ waitSeconds: seconds(86_400).default(60), maxChecks: z.number().int().min(1).max(1000).default(30) })
+      .strict()
+      .prefault({}),
+    /** ScheduleShipping waits for the carrier's confirmation with a task token. */
+    shipping: z
+      .object({
+        /** Give up (and compensate) when the carrier has not confirmed by then. */
+        timeoutSeconds: seconds(365 * 86_400).default(3 * 86_400),
+        /** The carrier must report progress at least this often (SendTaskHeartbeat). Absent: no heartbeat. */
+        heartbeatSeconds: seconds(365 * 86_400).optional(),
+        /** Service events that confirm the shipment. */
+        confirmedBy: z.array(serviceTypeName).min(1).default(['shipment.dispatched']),
+        /** Service events that refuse it, with the business error. */
+        rejectedBy: z.record(serviceTypeName, businessError).default({}),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Deploy the reference monolith (a Lambda on the legacy bus that answers the saga's commands) for demos
+     * and tests. Never in front of a real monolith.
+     */
+    referenceMonolith: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((saga, ctx) => {
+    for (const step of SAGA_STEPS) {
+      const cfg = saga.steps[step];
+      if (cfg.owner === 'monolith' && !cfg.monolith) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', step, 'monolith'],
+          message: `owner is "monolith", so say how the monolith is asked: a forward and a compensation command with their replies`,
+        });
+      }
+    }
+    if (saga.shipping.heartbeatSeconds !== undefined && saga.shipping.heartbeatSeconds >= saga.shipping.timeoutSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['shipping', 'heartbeatSeconds'],
+        message: `must be shorter than shipping.timeoutSeconds (${saga.shipping.timeoutSeconds}), got ${saga.shipping.heartbeatSeconds}`,
+      });
+    }
+  });
+
 export type SagaSection = z.infer<typeof sagaSectionSchema>;
+export type SagaStepConfig = z.infer<typeof sagaStepConfigSchema>;
+export type MonolithExchange = z.infer<typeof monolithExchangeSchema>;

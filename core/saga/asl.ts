@@ -1,0 +1,625 @@
+import { PERMANENT_COMPENSATION_ERRORS, TRANSIENT_ERRORS } from './errors';
+import type { CompensationAction, ForwardAction, SagaPlan } from './plan';
+
+/*
+ * The order saga as Amazon States Language, built from the plan. Pure data: lib/ hands it to CloudFormation
+ * with definition substitutions for the ARNs and names (`${InventoryFunctionArn}`...), the statemachine
+ * tests and the in-process benchmark run it with aws-local-stepfunctions after `substitute()`.
+ *
+ * Shape (JSONPath):
+ *   Prepare -> Record Saga Started -> Audit Saga Started -> <forward actions, each followed by an audit
+ *   event> -> Record Completed -> Audit Saga Completed -> Completed
+ *   A rejected action (business error) -> compensation from the previous action's; any other error -> from
+ *   its own (the effect may have landed). Compensations run in reverse order, each audited; one that still
+ *   fails after its retries -> Record Needs Attention -> ... -> CompensationFailed (Fail).
+ * Audit events (saga.*) go straight to the services bus through the putEvents integration, and the saga's
+ * own bookkeeping straight to DynamoDB: no Lambda where one would add nothing but a cold start.
+ */
+
+export const SAGA_EVENT_SOURCE = 'cutover.saga';
+export const SAGA_EVENT_TYPES = {
+  started: 'saga.started',
+  stepStarted: 'saga.step-started',
+  stepSucceeded: 'saga.step-succeeded',
+  stepFailed: 'saga.step-failed',
+  compensationSucceeded: 'saga.compensation-succeeded',
+  completed: 'saga.completed',
+  compensated: 'saga.compensated',
+  compensationFailed: 'saga.compensation-failed',
+} as const;
+
+/** Error of the execution when a compensation failed for good. */
+export const COMPENSATION_FAILED_ERROR = 'Saga.CompensationFailed';
+
+/** The placeholders the definition may use; lib/ maps each to a resource. */
+export const SUBSTITUTION_KEYS = [
+  'OrdersTable',
+  'SagaStateTable',
+  'NeedsAttentionTable',
+  'ServicesBusName',
+  'InventoryFunctionArn',
+  'PaymentFunctionArn',
+  'ShippingFunctionArn',
+  'NotificationFunctionArn',
+  'SagaCommandsFunctionArn',
+] as const;
+export type SubstitutionKey = (typeof SUBSTITUTION_KEYS)[number];
+
+const FUNCTION_KEY: Record<string, SubstitutionKey> = {
+  inventory: 'InventoryFunctionArn',
+  payment: 'PaymentFunctionArn',
+  shipping: 'ShippingFunctionArn',
+  notification: 'NotificationFunctionArn',
+};
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type JsonObject = { [k: string]: Json };
+export interface AslDefinition {
+  readonly Comment: string;
+  readonly StartAt: string;
+  readonly States: Record<string, JsonObject>;
+}
+
+/** Names of the states the tests and tools refer to. */
+export const STATE = {
+  prepare: 'Prepare',
+  recordStarted: 'Record Saga Started',
+  auditStarted: 'Audit Saga Started',
+  recordCompleted: 'Record Completed',
+  auditCompleted: 'Audit Saga Completed',
+  completed: 'Completed',
+  auditStepFailed: 'Audit Step Failed',
+  routeCompensation: 'Route Compensation',
+  recordCompensated: 'Record Compensated',
+  auditCompensated: 'Audit Saga Compensated',
+  compensated: 'Compensated',
+  recordNeedsAttention: 'Record Needs Attention',
+  recordCompensationFailed: 'Record Compensation Failed',
+  auditCompensationFailed: 'Audit Compensation Failed',
+  compensationFailed: 'CompensationFailed',
+  fraudHeld: 'Payment Held For Review?',
+  fraudWait: 'Fraud Review Hold',
+  fraudCheck: 'Check Fraud Review',
+  fraudDecided: 'Fraud Review Decided?',
+  fraudExpired: 'Fraud Review Expired',
+  auditSucceeded: (id: string) => `Audit ${id} Succeeded`,
+  rejected: (id: string) => `${id} Rejected`,
+  failed: (id: string) => `${id} Failed`,
+  createOrderExists: 'CreateOrder Already Done',
+  auditCompensation: (id: string) => `Audit ${id}`,
+  compensationFailedFor: (id: string) => `${id} Failed`,
+} as const;
+
+const sub = (key: SubstitutionKey): string => '${' + key + '}';
+
+function retrier(errors: readonly string[], r: { maxAttempts: number; intervalSeconds: number; backoffRate: number; maxDelaySeconds: number }): JsonObject {
+  return {
+    ErrorEquals: [...errors],
+    IntervalSeconds: r.intervalSeconds,
+    MaxAttempts: r.maxAttempts,
+    BackoffRate: r.backoffRate,
+    MaxDelaySeconds: r.maxDelaySeconds,
+    JitterStrategy: 'FULL',
+  };
+}
+
+/** Bookkeeping (audit events, the saga's own tables) retries anything a few times and never stops the saga. */
+const INFRA_RETRY: JsonObject = { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 10, JitterStrategy: 'FULL' };
+function infraCatch(next: string): Json[] {
+  return [{ ErrorEquals: ['States.ALL'], ResultPath: '$.bookkeepingError', Next: next }];
+}
+
+/** The payload every step Lambda receives (the audit's "input" of the step omits the task token). */
+function stepPayload(action: { id: string; step: string; operation: string; kind: string }, compensation: boolean): JsonObject {
+  const payload: JsonObject = {
+    action: action.operation,
+    step: action.id,
+    'orderId.$': '$.order.orderId',
+    'correlationId.$': '$.correlationId',
+    'sagaId.$': '$.sagaId',
+    'order.$': '$.order',
+  };
+  if (compensation) {
+    payload['failure.$'] = '$.failure';
+    payload['failedStep.$'] = '$.failureInfo.step';
+  }
+  return payload;
+}
+
+function metadata(eventType: string, eventKey: string): JsonObject {
+  return {
+    'eventId.$': `States.Format('saga-{}-${eventKey}', $.sagaId)`,
+    eventType,
+    version: 1,
+    'correlationId.$': '$.correlationId',
+    'causationId.$': '$$.Execution.Id',
+    origin: 'service',
+    producer: SAGA_EVENT_SOURCE,
+    'occurredAt.$': '$$.State.EnteredTime',
+    entity: { type: 'order', 'key.$': '$.order.orderId' },
+  };
+}
+
+function entry(eventType: string, eventKey: string, data: JsonObject): JsonObject {
+  return {
+    EventBusName: sub('ServicesBusName'),
+    Source: SAGA_EVENT_SOURCE,
+    DetailType: eventType,
+    Detail: { metadata: metadata(eventType, eventKey), data },
+  };
+}
+
+function putEvents(entries: JsonObject[], next: string, comment: string): JsonObject {
+  return {
+    Type: 'Task',
+    Comment: comment,
+    Resource: 'arn:aws:states:::events:putEvents',
+    Parameters: { Entries: entries },
+    ResultPath: null,
+    Retry: [INFRA_RETRY],
+    Catch: infraCatch(next),
+    Next: next,
+  };
+}
+
+const s = (value: string): JsonObject => ({ S: value });
+const sPath = (path: string): JsonObject => ({ 'S.$': path });
+
+export interface BuildOptions {
+  /** Included in the definition's Comment (e.g. the spec hash), so a deploy shows what changed. */
+  readonly version?: string;
+}
+
+/** Builds the ASL definition for a plan. */
+export function buildSagaDefinition(plan: SagaPlan, options: BuildOptions = {}): AslDefinition {
+  const states: Record<string, JsonObject> = {};
+  const forward = plan.forward;
+  const first = forward[0];
+
+  const startedEntry = (a: ForwardAction): JsonObject =>
+    entry('saga.step-started', `${a.id}-started`, { step: a.id, owner: a.owner, kind: a.kind, input: stepPayload(a, false) });
+  const succeededEntry = (a: ForwardAction): JsonObject =>
+    entry('saga.step-succeeded', `${a.id}-succeeded`, { step: a.id, owner: a.owner, 'result.$': `$.results.${a.id}` });
+
+  states[STATE.prepare] = {
+    Type: 'Pass',
+    Comment: 'Keep the order, derive the correlation id (order-<orderId>) and an id for this run of the saga.',
+    Parameters: {
+      'order.$': '$.order',
+      'correlationId.$': "States.Format('order-{}', $.order.orderId)",
+      'sagaId.$': "States.Format('{}-{}', $.order.orderId, $$.Execution.StartTime)",
+      results: {},
+      compensations: {},
+    },
+    Next: STATE.recordStarted,
+  };
+  states[STATE.recordStarted] = {
+    Type: 'Task',
+    Comment: 'The saga state table answers `cutover saga list` without reading every execution.',
+    Resource: 'arn:aws:states:::dynamodb:putItem',
+    Parameters: {
+      TableName: sub('SagaStateTable'),
+      Item: {
+        orderId: sPath('$.order.orderId'),
+        sagaState: s('running'),
+        startedAt: sPath('$$.Execution.StartTime'),
+        updatedAt: sPath('$$.State.EnteredTime'),
+        executionArn: sPath('$$.Execution.Id'),
+        customerId: sPath('$.order.customerId'),
+        owners: s(JSON.stringify(plan.owners)),
+      },
+    },
+    ResultPath: null,
+    Retry: [INFRA_RETRY],
+    Catch: infraCatch(STATE.auditStarted),
+    Next: STATE.auditStarted,
+  };
+  states[STATE.auditStarted] = putEvents(
+    [entry(SAGA_EVENT_TYPES.started, 'started', { 'order.$': '$.order', owners: plan.owners as unknown as JsonObject }), startedEntry(first)],
+    first.id,
+    'saga.started and the first step-started event, straight to the services bus.',
+  );
+
+  forward.forEach((action, i) => {
+    const next = forward[i + 1];
+    const afterSuccess = STATE.auditSucceeded(action.id);
+    Object.assign(states, forwardStates(plan, action, afterSuccess));
+    const nextTarget = next ? next.id : STATE.recordCompleted;
+    states[afterSuccess] = putEvents(
+      next ? [succeededEntry(action), startedEntry(next)] : [succeededEntry(action)],
+      nextTarget,
+      next ? `${action.id} succeeded; ${next.id} starts.` : `${action.id} succeeded; the saga is complete.`,
+    );
+    states[STATE.rejected(action.id)] = failurePass(action, 'rejected', action.compensateFromOnRejection);
+    states[STATE.failed(action.id)] = failurePass(action, 'error', action.compensateFromOnError);
+  });
+
+  states[STATE.recordCompleted] = recordOutcome('completed', STATE.auditCompleted, {});
+  states[STATE.auditCompleted] = putEvents(
+    [entry(SAGA_EVENT_TYPES.completed, 'completed', { 'results.$': '$.results' })],
+    STATE.completed,
+    'saga.completed.',
+  );
+  states[STATE.completed] = {
+    Type: 'Pass',
+    Comment: 'The order went through every step.',
+    Parameters: { 'orderId.$': '$.order.orderId', outcome: 'completed', 'results.$': '$.results' },
+    End: true,
+  };
+
+  // Failure routing: one audit event, then a Choice on where compensation starts.
+  states[STATE.auditStepFailed] = putEvents(
+    [
+      entry(SAGA_EVENT_TYPES.stepFailed, 'failed', {
+        'step.$': '$.failureInfo.step',
+        'kind.$': '$.failureInfo.kind',
+        'compensateFrom.$': '$.failureInfo.compensateFrom',
+        'error.$': '$.failure',
+      }),
+    ],
+    STATE.routeCompensation,
+    'saga.step-failed with the error and where compensation starts.',
+  );
+  states[STATE.routeCompensation] = {
+    Type: 'Choice',
+    Comment: 'Compensation starts at the latest compensation of the actions that may have had an effect.',
+    Choices: plan.compensations.map((c) => ({ Variable: '$.failureInfo.compensateFrom', StringEquals: c.id, Next: c.id })),
+    Default: STATE.recordCompensated,
+  };
+
+  for (const comp of plan.compensations) Object.assign(states, compensationStates(plan, comp));
+
+  states[STATE.recordCompensated] = recordOutcome('compensated', STATE.auditCompensated, {
+    failedStep: sPath('$.failureInfo.step'),
+    failure: sPath('$.failure.Error'),
+  });
+  states[STATE.auditCompensated] = putEvents(
+    [entry(SAGA_EVENT_TYPES.compensated, 'compensated', { 'failure.$': '$.failure', 'failedStep.$': '$.failureInfo.step', 'compensations.$': '$.compensations' })],
+    STATE.compensated,
+    'saga.compensated: every effect was undone.',
+  );
+  states[STATE.compensated] = {
+    Type: 'Pass',
+    Comment: 'The order failed and every completed step was undone: a consistent end, not an execution failure.',
+    Parameters: {
+      'orderId.$': '$.order.orderId',
+      outcome: 'compensated',
+      'failure.$': '$.failure',
+      'failedStep.$': '$.failureInfo.step',
+      'results.$': '$.results',
+      'compensations.$': '$.compensations',
+    },
+    End: true,
+  };
+
+  states[STATE.recordNeedsAttention] = {
+    Type: 'Task',
+    Comment: 'An operator must finish this order by hand: record it where `cutover saga list` and the alarm find it.',
+    Resource: 'arn:aws:states:::dynamodb:putItem',
+    Parameters: {
+      TableName: sub('NeedsAttentionTable'),
+      Item: {
+        orderId: sPath('$.order.orderId'),
+        failedCompensation: sPath('$.compensationFailure.compensation'),
+        error: sPath('$.compensationFailure.Error'),
+        detail: sPath('States.JsonToString($.compensationFailure)'),
+        failedStep: sPath('$.failureInfo.step'),
+        stepError: sPath('$.failure.Error'),
+        compensationsDone: sPath('States.JsonToString($.compensations)'),
+        executionArn: sPath('$$.Execution.Id'),
+        recordedAt: sPath('$$.State.EnteredTime'),
+      },
+    },
+    ResultPath: null,
+    Retry: [INFRA_RETRY],
+    Catch: infraCatch(STATE.recordCompensationFailed),
+    Next: STATE.recordCompensationFailed,
+  };
+  states[STATE.recordCompensationFailed] = recordOutcome('compensation-failed', STATE.auditCompensationFailed, {
+    failedStep: sPath('$.failureInfo.step'),
+    failure: sPath('$.failure.Error'),
+    failedCompensation: sPath('$.compensationFailure.compensation'),
+  });
+  states[STATE.auditCompensationFailed] = putEvents(
+    [
+      entry(SAGA_EVENT_TYPES.compensationFailed, 'compensation-failed', {
+        'compensation.$': '$.compensationFailure.compensation',
+        'error.$': '$.compensationFailure',
+        'failure.$': '$.failure',
+        'failedStep.$': '$.failureInfo.step',
+        'compensations.$': '$.compensations',
+      }),
+    ],
+    STATE.compensationFailed,
+    'saga.compensation-failed on the services bus.',
+  );
+  states[STATE.compensationFailed] = {
+    Type: 'Fail',
+    Comment: 'A compensation failed after its retries: the execution fails, so the ExecutionsFailed alarm fires.',
+    Error: COMPENSATION_FAILED_ERROR,
+    Cause: 'a compensation failed after its retries; the order is in the needs-attention table',
+  };
+
+  return {
+    Comment: `cutover order saga "${plan.name}": ${forward.map((a) => `${a.id}(${a.owner})`).join(' -> ')}${options.version ? ` [${options.version}]` : ''}`,
+    StartAt: STATE.prepare,
+    States: states,
+  };
+}
+
+function recordOutcome(outcome: string, next: string, extra: JsonObject): JsonObject {
+  const names: JsonObject = { '#st': 'sagaState' };
+  const values: JsonObject = { ':st': s(outcome), ':t': sPath('$$.State.EnteredTime') };
+  const sets = ['#st = :st', 'updatedAt = :t', 'endedAt = :t'];
+  Object.entries(extra).forEach(([field, value], i) => {
+    names[`#x${i}`] = field;
+    values[`:x${i}`] = value;
+    sets.push(`#x${i} = :x${i}`);
+  });
+  return {
+    Type: 'Task',
+    Comment: `The saga state table records the outcome: ${outcome}.`,
+    Resource: 'arn:aws:states:::dynamodb:updateItem',
+    Parameters: {
+      TableName: sub('SagaStateTable'),
+      Key: { orderId: sPath('$.order.orderId') },
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+    ResultPath: null,
+    Retry: [INFRA_RETRY],
+    Catch: infraCatch(next),
+    Next: next,
+  };
+}
+
+function failurePass(action: ForwardAction, kind: 'rejected' | 'error', compensateFrom: string | null): JsonObject {
+  // Only whole objects are copied from the error output: a missing field in a path would be a States.Runtime
+  // error, which no Catch can handle.
+  return {
+    Type: 'Pass',
+    Comment:
+      kind === 'rejected'
+        ? `${action.id} said no (a business error): it did nothing, so compensation starts before it.`
+        : `${action.id} failed after its retries: its effect may have landed, so its own compensation runs too.`,
+    Result: { step: action.id, kind, compensateFrom: compensateFrom ?? 'none' },
+    ResultPath: '$.failureInfo',
+    Next: STATE.auditStepFailed,
+  };
+}
+
+function catches(action: ForwardAction): Json[] {
+  const out: Json[] = [];
+  if (action.rejections.length > 0) out.push({ ErrorEquals: [...action.rejections], ResultPath: '$.failure', Next: STATE.rejected(action.id) });
+  out.push({ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: STATE.failed(action.id) });
+  return out;
+}
+
+function forwardStates(plan: SagaPlan, action: ForwardAction, afterSuccess: string): Record<string, JsonObject> {
+  const states: Record<string, JsonObject> = {};
+  const resultPath = `$.results.${action.id}`;
+  const stepRetry = (errors: readonly string[]) => [retrier(errors, plan.retry.step)];
+  switch (action.kind) {
+    case 'orders-table': {
+      states[action.id] = {
+        Type: 'Task',
+        Comment: 'The orders table is the saga service\'s own: written directly, idempotent on orderId.',
+        Resource: 'arn:aws:states:::dynamodb:putItem',
+        Parameters: {
+          TableName: sub('OrdersTable'),
+          Item: {
+            orderId: sPath('$.order.orderId'),
+            customerId: sPath('$.order.customerId'),
+            status: s('pending'),
+            order: sPath('States.JsonToString($.order)'),
+            createdAt: sPath('$$.State.EnteredTime'),
+            executionArn: sPath('$$.Execution.Id'),
+          },
+          ConditionExpression: 'attribute_not_exists(orderId)',
+        },
+        ResultSelector: { status: 'pending' },
+        ResultPath: resultPath,
+        Retry: stepRetry(['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException', 'DynamoDB.InternalServerErrorException', 'DynamoDB.RequestLimitExceeded', 'States.Timeout']),
+        Catch: [
+          // A second delivery of the same step: the order is already there.
+          { ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: null, Next: STATE.createOrderExists },
+          ...catches(action),
+        ],
+        Next: afterSuccess,
+      };
+      states[STATE.createOrderExists] = {
+        Type: 'Pass',
+        Comment: 'The order record exists already (a redelivered step): nothing more to do.',
+        Result: { status: 'pending', existing: true },
+        ResultPath: resultPath,
+        Next: afterSuccess,
+      };
+      break;
+    }
+    case 'service': {
+      states[action.id] = {
+        Type: 'Task',
+        Comment: `${action.service} service: ${action.operation}.`,
+        Resource: sub(FUNCTION_KEY[action.service]),
+        Parameters: stepPayload(action, false),
+        TimeoutSeconds: plan.stepTimeoutSeconds,
+        ResultPath: resultPath,
+        Retry: stepRetry(TRANSIENT_ERRORS),
+        Catch: catches(action),
+        Next: action.id === 'ProcessPayment' && plan.fraudReview ? STATE.fraudHeld : afterSuccess,
+      };
+      if (action.id === 'ProcessPayment' && plan.fraudReview) Object.assign(states, fraudStates(plan, action, afterSuccess));
+      break;
+    }
+    case 'service-callback': {
+      const timeout = plan.shipping.timeoutSeconds;
+      states[action.id] = {
+        Type: 'Task',
+        Comment: `${action.service} service books the carrier and keeps the task token; the carrier's confirmation (hours or days later) completes it. Waiting costs nothing.`,
+        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+        Parameters: { FunctionName: sub(FUNCTION_KEY[action.service]), Payload: { ...stepPayload(action, false), 'taskToken.$': '$$.Task.Token' } },
+        TimeoutSeconds: timeout,
+        ...(plan.shipping.heartbeatSeconds ? { HeartbeatSeconds: plan.shipping.heartbeatSeconds } : {}),
+        ResultPath: resultPath,
+        // A timeout (or a missed heartbeat) is the carrier not answering: compensate rather than wait again.
+        Retry: stepRetry(TRANSIENT_ERRORS.filter((e) => e !== 'States.Timeout')),
+        Catch: catches(action),
+        Next: afterSuccess,
+      };
+      break;
+    }
+    case 'monolith': {
+      const ex = action.exchange!;
+      states[action.id] = {
+        Type: 'Task',
+        Comment: `The monolith owns ${action.step}: the command ${ex.command} goes through the bridge; its reply (${ex.success.join(', ')}) completes the task token, which the saga keeps by (orderId, ${action.id}).`,
+        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+        Parameters: { FunctionName: sub('SagaCommandsFunctionArn'), Payload: { ...stepPayload(action, false), 'taskToken.$': '$$.Task.Token' } },
+        TimeoutSeconds: ex.replyTimeoutSeconds,
+        ResultPath: resultPath,
+        // No reply in time: send the command again (it keeps its message id, so the monolith de-duplicates).
+        Retry: [retrier(TRANSIENT_ERRORS, { ...plan.retry.step, maxAttempts: ex.maxAttempts - 1 })],
+        Catch: catches(action),
+        Next: afterSuccess,
+      };
+      break;
+    }
+  }
+  return states;
+}
+
+function fraudStates(plan: SagaPlan, action: ForwardAction, afterSuccess: string): Record<string, JsonObject> {
+  const review = plan.fraudReview!;
+  const status = `$.results.${action.id}.status`;
+  return {
+    [STATE.fraudHeld]: {
+      Type: 'Choice',
+      Comment: 'The payment service may hold a payment for fraud review instead of capturing it.',
+      Choices: [{ Variable: status, StringEquals: 'review', Next: STATE.fraudWait }],
+      Default: afterSuccess,
+    },
+    [STATE.fraudWait]: {
+      Type: 'Wait',
+      Comment: 'A Standard workflow waiting in a Wait state costs nothing until it wakes.',
+      Seconds: review.waitSeconds,
+      Next: STATE.fraudCheck,
+    },
+    [STATE.fraudCheck]: {
+      Type: 'Task',
+      Comment: 'Has the review decided? Captured, still under review, or FraudRejected.',
+      Resource: sub('PaymentFunctionArn'),
+      Parameters: { ...stepPayload(action, false), action: 'review' },
+      TimeoutSeconds: plan.stepTimeoutSeconds,
+      ResultPath: `$.results.${action.id}`,
+      Retry: [retrier(TRANSIENT_ERRORS, plan.retry.step)],
+      // Held money must be released whatever the reason: every failure here compensates the payment too.
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: STATE.failed(action.id) }],
+      Next: STATE.fraudDecided,
+    },
+    [STATE.fraudDecided]: {
+      Type: 'Choice',
+      Choices: [
+        { Variable: status, StringEquals: 'captured', Next: afterSuccess },
+        {
+          And: [
+            { Variable: status, StringEquals: 'review' },
+            { Variable: `$.results.${action.id}.reviewChecks`, NumericLessThan: review.maxChecks },
+          ],
+          Next: STATE.fraudWait,
+        },
+      ],
+      Default: STATE.fraudExpired,
+    },
+    [STATE.fraudExpired]: {
+      Type: 'Pass',
+      Comment: `No decision after ${review.maxChecks} checks: release the held payment and everything before it.`,
+      Result: { Error: 'FraudReviewTimeout', Cause: `fraud review undecided after ${review.maxChecks} checks` },
+      ResultPath: '$.failure',
+      Next: STATE.failed(action.id),
+    },
+  };
+}
+
+function compensationStates(plan: SagaPlan, comp: CompensationAction): Record<string, JsonObject> {
+  const next = comp.next ?? STATE.recordCompensated;
+  const audit = STATE.auditCompensation(comp.id);
+  const failed = STATE.compensationFailedFor(comp.id);
+  const resultPath = `$.compensations.${comp.id}`;
+  const retry: Json[] = [
+    { ErrorEquals: [...PERMANENT_COMPENSATION_ERRORS], MaxAttempts: 0 },
+    retrier(['States.ALL'], plan.retry.compensation),
+  ];
+  const catchAll: Json[] = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.compensationFailure', Next: failed }];
+  let task: JsonObject;
+  switch (comp.kind) {
+    case 'orders-table':
+      task = {
+        Type: 'Task',
+        Comment: 'Mark the order cancelled (idempotent: setting the same status twice changes nothing).',
+        Resource: 'arn:aws:states:::dynamodb:updateItem',
+        Parameters: {
+          TableName: sub('OrdersTable'),
+          Key: { orderId: sPath('$.order.orderId') },
+          UpdateExpression: 'SET #status = :cancelled, cancelledAt = if_not_exists(cancelledAt, :now), cancelReason = if_not_exists(cancelReason, :reason)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':cancelled': s('cancelled'), ':now': sPath('$$.State.EnteredTime'), ':reason': sPath('$.failure.Error') },
+        },
+        ResultSelector: { status: 'cancelled' },
+      };
+      break;
+    case 'service':
+      task = {
+        Type: 'Task',
+        Comment: `${comp.service} service: ${comp.operation} (idempotent, a no-op when there is nothing to undo).`,
+        Resource: sub(FUNCTION_KEY[comp.service]),
+        Parameters: stepPayload(comp, true),
+        TimeoutSeconds: plan.stepTimeoutSeconds,
+      };
+      break;
+    case 'monolith': {
+      const ex = comp.exchange!;
+      task = {
+        Type: 'Task',
+        Comment: `The monolith undoes ${comp.step}: ${ex.command} through the bridge, completed by ${ex.success.join(', ')}.`,
+        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+        Parameters: { FunctionName: sub('SagaCommandsFunctionArn'), Payload: { ...stepPayload(comp, true), 'taskToken.$': '$$.Task.Token' } },
+        TimeoutSeconds: ex.replyTimeoutSeconds,
+      };
+      break;
+    }
+    default:
+      throw new Error(`compensation ${comp.id}: unexpected kind ${comp.kind}`);
+  }
+  return {
+    [comp.id]: { ...task, ResultPath: resultPath, Retry: retry, Catch: catchAll, Next: audit },
+    [audit]: putEvents(
+      [entry(SAGA_EVENT_TYPES.compensationSucceeded, `${comp.id}-compensated`, { compensation: comp.id, step: comp.step, owner: comp.owner, 'result.$': resultPath })],
+      next,
+      `${comp.id} done${comp.next ? `; ${comp.next} next` : '; every compensation ran'}.`,
+    ),
+    [failed]: {
+      Type: 'Pass',
+      Comment: `${comp.id} still failed after its retries.`,
+      Result: comp.id,
+      ResultPath: '$.compensationFailure.compensation',
+      Next: STATE.recordNeedsAttention,
+    },
+  };
+}
+
+/** The substitution keys a definition uses. */
+export function usedSubstitutions(definition: AslDefinition): SubstitutionKey[] {
+  const text = JSON.stringify(definition);
+  return SUBSTITUTION_KEYS.filter((k) => text.includes('${' + k + '}'));
+}
+
+/** Replaces `${Key}` placeholders, as CloudFormation's DefinitionSubstitutions does. Throws on a missing value. */
+export function substitute(definition: AslDefinition, values: Partial<Record<SubstitutionKey, string>>): AslDefinition {
+  const text = JSON.stringify(definition).replace(/\$\{([A-Za-z0-9]+)\}/g, (_m, key: string) => {
+    const v = values[key as SubstitutionKey];
+    if (v === undefined) throw new Error(`no value for definition substitution \${${key}}`);
+    return v.replace(/["\\]/g, (c) => `\\${c}`);
+  });
+  return JSON.parse(text) as AslDefinition;
+}

@@ -1,0 +1,180 @@
+import type { MonolithExchange, SagaSection } from '../spec/saga';
+import { SpecError } from '../errors';
+import { COMPENSATION_OF, SAGA_STEPS, SERVICE_OF, SERVICE_REJECTIONS, type ReferenceService, type SagaCompensation, type SagaStep, type StepOwner } from './steps';
+
+/*
+ * The saga plan: the spec's saga section turned into the ordered list of actions the state machine runs,
+ * each with who performs it, how, which errors mean "did nothing", and where compensation starts when it
+ * fails. The state machine definition (asl.ts), the simulation model (model.ts) and the CLI all read it,
+ * so they cannot disagree about the order of steps or compensations.
+ */
+
+/** How an action is performed. */
+export type ActionKind =
+  /** A direct DynamoDB call from the state machine (the orders table belongs to the saga's own service). */
+  | 'orders-table'
+  /** A Lambda of a reference service, called and answered at once. */
+  | 'service'
+  /** A Lambda of a reference service that answers later through a task token (the carrier's confirmation). */
+  | 'service-callback'
+  /** A command to the monolith through the bridge; its translated reply completes the task token. */
+  | 'monolith';
+
+interface ActionBase {
+  /** State name and the id the audit log, the callback registry and the CLI use. */
+  readonly id: string;
+  /** The saga step it belongs to (ConfirmReservation belongs to ReserveInventory). */
+  readonly step: SagaStep;
+  readonly owner: StepOwner;
+  readonly kind: ActionKind;
+  /** The reference service for `service` kinds; for `monolith`, the service the step will move to. */
+  readonly service: ReferenceService;
+  /** The `action` field the service's Lambda dispatches on. */
+  readonly operation: string;
+  /** For `monolith` kinds: the command and replies. */
+  readonly exchange?: MonolithExchange;
+}
+
+export interface ForwardAction extends ActionBase {
+  readonly compensation?: SagaCompensation;
+  /** Error names meaning the action did nothing (caught by name, never retried). */
+  readonly rejections: readonly string[];
+  /** Where compensation starts after a rejection: the latest compensation of the actions before this one. */
+  readonly compensateFromOnRejection: SagaCompensation | null;
+  /** Where it starts after any other error: this action's own compensation (its effect may have landed). */
+  readonly compensateFromOnError: SagaCompensation | null;
+}
+
+export interface CompensationAction extends ActionBase {
+  readonly id: SagaCompensation;
+  /** Next compensation in the chain (reverse order), or null for the last one. */
+  readonly next: SagaCompensation | null;
+}
+
+export interface FraudReviewPlan {
+  readonly waitSeconds: number;
+  readonly maxChecks: number;
+}
+
+export interface SagaPlan {
+  readonly name: string;
+  /** Forward actions in execution order. */
+  readonly forward: readonly ForwardAction[];
+  /** Compensations in the order they run (reverse of the forward steps). */
+  readonly compensations: readonly CompensationAction[];
+  /** Present when ProcessPayment is service-owned: the payment service may hold a payment for review. */
+  readonly fraudReview?: FraudReviewPlan;
+  readonly stepTimeoutSeconds: number;
+  readonly shipping: SagaSection['shipping'];
+  readonly retry: SagaSection['retry'];
+  readonly reservationTtlSeconds: number;
+  /** Owner of each step, for printing and for the audit events. */
+  readonly owners: Readonly<Record<SagaStep, StepOwner>>;
+}
+
+const SERVICE_OPERATIONS: Record<SagaStep, { forward: string; compensation: string }> = {
+  CreateOrder: { forward: 'create', compensation: 'cancel' },
+  ReserveInventory: { forward: 'reserve', compensation: 'release' },
+  ProcessPayment: { forward: 'charge', compensation: 'refund' },
+  ScheduleShipping: { forward: 'schedule', compensation: 'cancel' },
+  NotifyCustomer: { forward: 'confirm', compensation: 'cancellation' },
+};
+
+function serviceKind(step: SagaStep): ActionKind {
+  if (step === 'CreateOrder') return 'orders-table';
+  if (step === 'ScheduleShipping') return 'service-callback';
+  return 'service';
+}
+
+/** Builds the plan from a validated saga section. Throws `SpecError` when a monolith step lacks its commands. */
+export function buildSagaPlan(section: SagaSection): SagaPlan {
+  const owners = Object.fromEntries(SAGA_STEPS.map((s) => [s, section.steps[s].owner])) as Record<SagaStep, StepOwner>;
+  type Draft = Omit<ForwardAction, 'compensateFromOnRejection' | 'compensateFromOnError'>;
+  const drafts: Draft[] = [];
+  for (const step of SAGA_STEPS) {
+    const cfg = section.steps[step];
+    const service = SERVICE_OF[step];
+    if (cfg.owner === 'monolith') {
+      if (!cfg.monolith) throw new SpecError([`saga.steps.${step}.monolith: required when owner is "monolith"`]);
+      drafts.push({
+        id: step,
+        step,
+        owner: 'monolith',
+        kind: 'monolith',
+        service,
+        operation: 'forward',
+        exchange: cfg.monolith.forward,
+        compensation: COMPENSATION_OF[step],
+        rejections: [...new Set(Object.values(cfg.monolith.forward.failure))],
+      });
+    } else {
+      const extra = step === 'ScheduleShipping' ? Object.values(section.shipping.rejectedBy) : [];
+      drafts.push({
+        id: step,
+        step,
+        owner: 'service',
+        kind: serviceKind(step),
+        service,
+        operation: SERVICE_OPERATIONS[step].forward,
+        compensation: COMPENSATION_OF[step],
+        rejections: [...new Set([...SERVICE_REJECTIONS[step], ...extra])],
+      });
+    }
+    // The service's reservation expires: after payment, the saga confirms it is still held (the oversell guard).
+    if (step === 'ProcessPayment' && owners.ReserveInventory === 'service') {
+      drafts.push({
+        id: 'ConfirmReservation',
+        step: 'ReserveInventory',
+        owner: 'service',
+        kind: 'service',
+        service: 'inventory',
+        operation: 'commit',
+        rejections: ['ReservationExpired'],
+      });
+    }
+  }
+  const forward: ForwardAction[] = drafts.map((d, i) => {
+    const before = drafts.slice(0, i).reverse().find((x) => x.compensation)?.compensation ?? null;
+    return { ...d, compensateFromOnRejection: before, compensateFromOnError: d.compensation ?? before };
+  });
+  const compSteps = [...SAGA_STEPS].reverse();
+  const compensations: CompensationAction[] = compSteps.map((step, i) => {
+    const cfg = section.steps[step];
+    const next = i + 1 < compSteps.length ? COMPENSATION_OF[compSteps[i + 1]] : null;
+    const base = { id: COMPENSATION_OF[step], step, owner: cfg.owner, service: SERVICE_OF[step], next };
+    if (cfg.owner === 'monolith') return { ...base, kind: 'monolith', operation: 'compensate', exchange: cfg.monolith!.compensation };
+    return { ...base, kind: step === 'CreateOrder' ? 'orders-table' : 'service', operation: SERVICE_OPERATIONS[step].compensation };
+  });
+  return {
+    name: section.name,
+    forward,
+    compensations,
+    fraudReview: owners.ProcessPayment === 'service' ? { ...section.fraudReview } : undefined,
+    stepTimeoutSeconds: section.stepTimeoutSeconds,
+    shipping: section.shipping,
+    retry: section.retry,
+    reservationTtlSeconds: section.reservation.ttlSeconds,
+    owners,
+  };
+}
+
+/**
+ * The compensations that run, in order, when `failedAction` fails: `rejected` says the failure was one of
+ * its business errors (it did nothing). Used by tests and the model as the oracle for the state machine.
+ */
+export function compensationsAfter(plan: SagaPlan, failedAction: string, rejected: boolean): SagaCompensation[] {
+  const action = plan.forward.find((a) => a.id === failedAction);
+  if (!action) throw new Error(`unknown saga action ${failedAction}; known: ${plan.forward.map((a) => a.id).join(', ')}`);
+  let cur = rejected ? action.compensateFromOnRejection : action.compensateFromOnError;
+  const out: SagaCompensation[] = [];
+  while (cur) {
+    out.push(cur);
+    cur = plan.compensations.find((c) => c.id === cur)!.next;
+  }
+  return out;
+}
+
+/** Actions that wait for a task token, with their callback registry ids (forward and compensation). */
+export function awaitedActions(plan: SagaPlan): Array<ForwardAction | CompensationAction> {
+  return [...plan.forward, ...plan.compensations].filter((a) => a.kind === 'monolith' || a.kind === 'service-callback');
+}
