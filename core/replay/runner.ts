@@ -191,7 +191,7 @@ export async function runReplay<T>(options: RunReplayOptions<T>): Promise<Replay
       sent += 1;
       complete(i);
       sinceSave += 1;
-      if (sinceSave >= saveEvery) await save();
+      if (saveCheckpoint && sinceSave >= saveEvery) await save();
       onProgress?.(progress());
     }
   };
