@@ -124,6 +124,15 @@ function compileNormaliser(n: Normaliser): NormaliseFn {
         : (item: unknown): unknown => (item !== null && typeof item === 'object' ? canonicalJson(item) : item);
       return (v) => {
         if (!Array.isArray(v) || v.length < 2) return v;
+        // Most arrays arrive sorted already (the monolith's side usually is): check before copying.
+        let sorted = true;
+        let prev = keyOf(v[0]);
+        for (let i = 1; i < v.length && sorted; i += 1) {
+          const k = keyOf(v[i]);
+          if (compareKeys(prev, k) > 0) sorted = false;
+          prev = k;
+        }
+        if (sorted) return v;
         const decorated = v.map((item, i) => ({ key: keyOf(item), item, i }));
         decorated.sort((x, y) => compareKeys(x.key, y.key) || x.i - y.i);
         return decorated.map((d) => d.item);

@@ -131,6 +131,8 @@ export function getAt(value: unknown, segments: readonly PathSegment[]): unknown
   return cur;
 }
 
+const MAX_CACHED_KEYS = 512;
+
 class PatternNode<T> {
   public readonly keys = new Map<string, PatternNode<T>>();
   public readonly indices = new Map<number, PatternNode<T>>();
@@ -178,9 +180,10 @@ export class MatchState<T> {
     }
     const known = this.keyNext.get(segment);
     if (known) return known;
-    if (!this.hasLiteralKey(segment)) return (this.otherKey ??= this.matcher.advance(this, segment));
-    const s = this.matcher.advance(this, segment);
-    this.keyNext.set(segment, s);
+    const s = this.hasLiteralKey(segment) ? this.matcher.advance(this, segment) : (this.otherKey ??= this.matcher.advance(this, segment));
+    // Remember non-literal keys too (one lookup next time), up to a bound: payloads with ids as keys
+    // must not grow the cache without limit.
+    if (this.keyNext.size < MAX_CACHED_KEYS || s !== this.otherKey) this.keyNext.set(segment, s);
     return s;
   }
 

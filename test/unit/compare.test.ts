@@ -167,6 +167,22 @@ describe('Function: compileCompareRules', () => {
       expect(compileCompareRules().compare(expected, actual).equal).toBe(false);
     });
 
+    it('keeps working on maps keyed by ids, past the automaton key cache', () => {
+      // Prepare: 2,000 distinct keys under one wildcard.
+      const c = compileCompareRules({ ignore: ['byId.*.at', 'byId.k7.note'] }, { maxDiffs: 10_000 });
+      const make = (at: number, y: number) => ({ byId: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, { at, y: i === 1999 ? y : 0, note: at }])) });
+
+      // Act
+      const paths = c.compare(make(1, 1), make(2, 2)).diffs.map((d) => d.path);
+
+      // Assess: every note but k7's, and k1999's y; never an ignored `at`.
+      expect(paths).toHaveLength(2000);
+      expect(paths).toContain('byId.k1999.y');
+      expect(paths).toContain('byId.k1500.note');
+      expect(paths).not.toContain('byId.k7.note');
+      expect(paths.filter((p) => p.endsWith('.at'))).toEqual([]);
+    });
+
     it('still reports a missing parent when only its children are ignored', () => {
       const r = compileCompareRules({ ignore: ['metadata.*'] }).compare({ metadata: { x: 1 } }, {});
       expect(r.diffs.map((d) => [d.path, d.kind])).toEqual([['metadata', 'missing']]);
