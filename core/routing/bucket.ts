@@ -31,7 +31,19 @@ export function fnv1a32(key: string): number {
 function fnvSigned(key: string): number {
   let h = FNV_OFFSET | 0;
   const n = key.length;
+  // Keys are almost always ASCII: a tight loop for that, the UTF-8 encoder only from the first other char.
   for (let i = 0; i < n; i++) {
+    const c = key.charCodeAt(i);
+    if (c >= 0x80) return fnvUtf8(h, key, i);
+    h = imul(h ^ c, FNV_PRIME);
+  }
+  return h;
+}
+
+/** Continue FNV-1a from state `h` at index `start`, encoding UTF-8 on the fly. */
+function fnvUtf8(h: number, key: string, start: number): number {
+  const n = key.length;
+  for (let i = start; i < n; i++) {
     let c = key.charCodeAt(i);
     if (c < 0x80) {
       h = imul(h ^ c, FNV_PRIME);
