@@ -1,0 +1,105 @@
+import {
+  bucketOf,
+  BucketFold,
+  digestHex,
+  digestText,
+  type Canonicalizer,
+  type CompiledEntity,
+  type Item,
+  type RowReject,
+} from '../../core/migration';
+import type { SqlSource } from './source/sql-source';
+import { rowKeyValues } from './source/sql-source';
+import { SpillWriter } from './spill';
+import type { ItemSource } from './target/target';
+
+/** One side of a verification, folded: bucket checksums plus the spill for the drill-down. */
+export interface SideFold {
+  readonly fold: BucketFold;
+  readonly spillDir: string;
+  /** Items folded. */
+  readonly items: number;
+  /** Source only: root rows read, and rows the mapping rejected (first few kept). */
+  readonly rows: number;
+  readonly rejected: number;
+  readonly rejects: RowReject[];
+  /** Target only: items of the table that belong to other entities (skipped). */
+  readonly foreign: number;
+}
+
+export interface FoldSettings {
+  readonly buckets: number;
+  readonly partitions: number;
+  readonly canonical: Canonicalizer;
+  readonly keepRejects?: number;
+}
+
+/** Adds one item to a fold and its spill. */
+function foldItem(entity: CompiledEntity, item: Item, locator: string, s: FoldSettings, fold: BucketFold, spill: SpillWriter): void {
+  const key = entity.keyOf(item);
+  const digest = digestText(s.canonical(item));
+  const bucket = bucketOf(key, s.buckets);
+  fold.add(bucket, digest);
+  spill.add({ bucket, digest: digestHex(digest), key, locator });
+}
+
+/** Reads the whole source entity in key order, maps each row and folds the items. */
+export async function foldSource(
+  source: SqlSource,
+  entity: CompiledEntity,
+  settings: FoldSettings,
+  spillDir: string,
+  options: { pageSize?: number; signal?: AbortSignal; onRows?: (rows: number) => void } = {},
+): Promise<SideFold> {
+  const fold = new BucketFold(settings.buckets);
+  const spill = new SpillWriter(spillDir, settings.partitions);
+  const keep = settings.keepRejects ?? 100;
+  const nKey = entity.root.keyColumns.length;
+  let rows = 0;
+  let items = 0;
+  let rejected = 0;
+  const rejects: RowReject[] = [];
+  try {
+    for await (const page of source.scanEntity(entity, null, null, options.pageSize ?? 2000, options.signal)) {
+      for (const { row, children } of page.rows) {
+        rows++;
+        const result = entity.mapRow(row, children);
+        if (result.reject) {
+          rejected++;
+          if (rejects.length < keep) rejects.push(result.reject);
+          continue;
+        }
+        const locator = JSON.stringify(rowKeyValues(row, nKey));
+        for (const item of result.items) {
+          foldItem(entity, item, locator, settings, fold, spill);
+          items++;
+        }
+      }
+      options.onRows?.(rows);
+    }
+  } finally {
+    spill.close();
+  }
+  return { fold, spillDir, items, rows, rejected, rejects, foreign: 0 };
+}
+
+/** Reads every target item once (any order) and folds those that belong to the entity. */
+export async function foldTarget(target: ItemSource, entity: CompiledEntity, settings: FoldSettings, spillDir: string, signal?: AbortSignal): Promise<SideFold> {
+  const fold = new BucketFold(settings.buckets);
+  const spill = new SpillWriter(spillDir, settings.partitions);
+  let items = 0;
+  let foreign = 0;
+  try {
+    await target.scanItems((item, locator) => {
+      if (!entity.owns(item)) {
+        foreign++;
+        return;
+      }
+      foldItem(entity, item, locator, settings, fold, spill);
+      items++;
+    }, signal);
+  } finally {
+    spill.close();
+  }
+  return { fold, spillDir, items, rows: 0, rejected: 0, rejects: [], foreign };
+}

@@ -1,0 +1,175 @@
+import { canonicalNumber, decimalToText, parseDecimal, truncateNumber, type AttributeValue, type Item } from './attribute-value';
+
+/**
+ * The canonical text of an item: one spelling for equal items, a different one for items that differ in
+ * any value or type. Map keys are sorted (attribute order never matters), sets are sorted (their order
+ * never matters), lists keep their order (it does), numbers are spelled one way ("19.90" and "19.9" are
+ * the same number), and every value carries its type ("3" the string is not 3 the number).
+ *
+ *   S -> s"text"   N -> n1999e-2   BOOL -> t / f   NULL -> z   L -> [a,b]   M -> {"k":v,...}
+ *   SS -> S["a","b"]   NS -> N[1e0,2e0]   B -> b"base64"   BS -> B["..",".."]
+ *
+ * With a numeric tolerance, numbers are truncated to a power of ten small enough that two numbers with
+ * the same spelling are within the tolerance; numbers within the tolerance may still spell differently,
+ * so the row comparison after the bucket drill-down has the last word (see compare.ts).
+ */
+export interface CanonicalOptions {
+  /** Attribute paths left out (dot paths; `lines.note` skips `note` in every item of the `lines` list). */
+  readonly ignore?: readonly string[];
+  /** Default numeric tolerance; 0 or absent means exact. */
+  readonly numericTolerance?: number;
+  /** Tolerance per path (`lines[].unitPrice`, `weightKg`); overrides the default. */
+  readonly tolerances?: Readonly<Record<string, number>>;
+}
+
+export type Canonicalizer = (item: Item) => string;
+
+/** The power of ten to truncate to for a tolerance: the largest 10^k with 2 × 10^k <= tolerance. */
+export function toleranceStep(tolerance: number): number | undefined {
+  if (!(tolerance > 0) || !Number.isFinite(tolerance)) return undefined;
+  let k = Math.floor(Math.log10(tolerance / 2));
+  // log10 of a float can land a hair off an integer; settle k exactly.
+  while (2 * 10 ** k > tolerance) k--;
+  while (2 * 10 ** (k + 1) <= tolerance) k++;
+  return k;
+}
+
+function binaryText(b: Uint8Array | string): string {
+  return JSON.stringify(typeof b === 'string' ? b : Buffer.from(b).toString('base64'));
+}
+
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+/** JSON quoting, with a fast path for the common text that needs no escapes. Injective either way. */
+export function quote(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
+type NumberSpeller = (text: string) => string;
+type Loose = { S?: string; N?: string; BOOL?: boolean; NULL?: true; L?: AttributeValue[]; M?: Record<string, AttributeValue>; SS?: string[]; NS?: string[]; B?: Uint8Array | string; BS?: (Uint8Array | string)[] };
+
+function encodeWith(value: AttributeValue, number: NumberSpeller): string {
+  // Property reads rather than `in` chains: this runs for every value of every row.
+  const v = value as Loose;
+  if (v.S !== undefined) return `s${quote(v.S)}`;
+  if (v.N !== undefined) return `n${number(v.N)}`;
+  if (v.M !== undefined) {
+    const m = v.M;
+    const keys = Object.keys(m).sort();
+    let out = '{';
+    for (let i = 0; i < keys.length; i++) {
+      if (i > 0) out += ',';
+      out += `${quote(keys[i])}:${encodeWith(m[keys[i]], number)}`;
+    }
+    return `${out}}`;
+  }
+  if (v.L !== undefined) {
+    const l = v.L;
+    let out = '[';
+    for (let i = 0; i < l.length; i++) {
+      if (i > 0) out += ',';
+      out += encodeWith(l[i], number);
+    }
+    return `${out}]`;
+  }
+  if (v.BOOL !== undefined) return v.BOOL ? 't' : 'f';
+  if (v.NULL !== undefined) return 'z';
+  if (v.SS !== undefined) return `S[${v.SS.map(quote).sort().join(',')}]`;
+  if (v.NS !== undefined) return `N[${v.NS.map(number).sort().join(',')}]`;
+  if (v.B !== undefined) return `b${binaryText(v.B)}`;
+  if (v.BS !== undefined) return `B[${v.BS.map(binaryText).sort().join(',')}]`;
+  return `?${JSON.stringify(value)}`;
+}
+
+/** Canonical text of one value, numbers exact. */
+export function canonicalValue(value: AttributeValue): string {
+  return encodeWith(value, canonicalNumber);
+}
+
+interface PathRules {
+  ignore: Set<string>;
+  steps: Map<string, number | undefined>;
+  defaultStep: number | undefined;
+  nested: boolean;
+}
+
+function rulesOf(options: CanonicalOptions): PathRules {
+  const ignore = new Set((options.ignore ?? []).map((p) => p.replace(/\[\]/g, '')));
+  const steps = new Map<string, number | undefined>();
+  for (const [path, t] of Object.entries(options.tolerances ?? {})) steps.set(path.replace(/\[\]/g, ''), toleranceStep(t));
+  const nested = [...ignore, ...steps.keys()].some((p) => p.includes('.'));
+  return { ignore, steps, defaultStep: toleranceStep(options.numericTolerance ?? 0), nested };
+}
+
+/**
+ * Builds the canonicalizer for a set of options. With no per-path rules below the top level it takes a
+ * fast path that does not track paths.
+ */
+export function makeCanonicalizer(options: CanonicalOptions = {}): Canonicalizer {
+  const rules = rulesOf(options);
+  const speller = (step: number | undefined): NumberSpeller => (step === undefined ? canonicalNumber : (t) => truncateNumber(t, step));
+  const defaultSpeller = speller(rules.defaultStep);
+
+  if (!rules.nested) {
+    const topSpellers = new Map<string, NumberSpeller>();
+    for (const [p, s] of rules.steps) topSpellers.set(p, speller(s));
+    return (item) => {
+      const keys = Object.keys(item).sort();
+      let out = '{';
+      let first = true;
+      for (const k of keys) {
+        if (rules.ignore.has(k)) continue;
+        if (!first) out += ',';
+        first = false;
+        out += `${quote(k)}:${encodeWith(item[k], topSpellers.size === 0 ? defaultSpeller : (topSpellers.get(k) ?? defaultSpeller))}`;
+      }
+      return `${out}}`;
+    };
+  }
+
+  const encodePath = (value: AttributeValue, path: string): string => {
+    const step = rules.steps.has(path) ? rules.steps.get(path) : rules.defaultStep;
+    const number = speller(step);
+    if ('M' in value) {
+      const keys = Object.keys(value.M).sort();
+      const parts: string[] = [];
+      for (const k of keys) {
+        const p = path ? `${path}.${k}` : k;
+        if (rules.ignore.has(p)) continue;
+        parts.push(`${quote(k)}:${encodePath(value.M[k], p)}`);
+      }
+      return `{${parts.join(',')}}`;
+    }
+    if ('L' in value) return `[${value.L.map((v) => encodePath(v, path)).join(',')}]`;
+    return encodeWith(value, number);
+  };
+  return (item) => encodePath({ M: item }, '');
+}
+
+/**
+ * The text of an item's key, used to place it in a bucket, to sort and to look it up again. It is JSON
+ * (`[{"S":"ORDER#1"},{"S":"ORDER"}]`) so a key read back from a spill file can be sent to GetItem as is;
+ * numbers are written in plain decimal so "1.0" and "1" (the same DynamoDB key) give the same text.
+ */
+export function keyText(item: Item, keyAttributes: readonly string[]): string {
+  let out = '[';
+  for (let i = 0; i < keyAttributes.length; i++) {
+    const v = item[keyAttributes[i]];
+    if (i > 0) out += ',';
+    if (v === undefined) out += 'null';
+    else if ('N' in v) {
+      const d = parseDecimal(v.N);
+      out += d ? `{"N":${JSON.stringify(decimalToText(d))}}` : JSON.stringify(v);
+    } else out += JSON.stringify(v);
+  }
+  return `${out}]`;
+}
+
+/** The key item (`{ pk: {S:...}, sk: {S:...} }`) of a key text. */
+export function keyFromText(text: string, keyAttributes: readonly string[]): Item {
+  const values = JSON.parse(text) as AttributeValue[];
+  const key: Item = {};
+  keyAttributes.forEach((a, i) => {
+    key[a] = values[i];
+  });
+  return key;
+}
