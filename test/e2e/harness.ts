@@ -177,7 +177,8 @@ export async function deploy(endpoint: string, options: DeployOptions = {}): Pro
     CUTOVER_OUTPUTS_FILE: outputsFile,
     CDK_OUTDIR: `cdk.e2e-${port}.out`,
   };
-  if (options.appDir) env.CUTOVER_CDK_APP_DIR = options.appDir;
+  const appDir = options.appDir ?? process.env.CUTOVER_CDK_APP_DIR ?? REPO_ROOT;
+  env.CUTOVER_CDK_APP_DIR = appDir;
   const script = path.join(REPO_ROOT, 'localstack', 'deploy.sh');
   await run('bash', [script, ...(options.stacks ?? [])], {
     env,
@@ -188,7 +189,28 @@ export async function deploy(endpoint: string, options: DeployOptions = {}): Pro
   if (!existsSync(outputsFile)) {
     throw new EmulatorError(`cdk deploy finished but wrote no outputs file at ${outputsFile}`, { outputsFile });
   }
-  return parseOutputs(readFileSync(outputsFile, 'utf8'), outputsFile);
+  const outputs = parseOutputs(readFileSync(outputsFile, 'utf8'), outputsFile);
+  // cdk leaves stacks without outputs out of the file; list every deployed stack so a test can name them.
+  const deployed = stacksInAssembly(path.resolve(appDir, env.CDK_OUTDIR), options.stacks);
+  for (const stack of deployed) outputs[stack] ??= {};
+  return outputs;
+}
+
+/**
+ * Names of the CloudFormation stacks in a cloud assembly (its manifest.json), optionally only those
+ * selected by name. Missing manifest: none.
+ */
+export function stacksInAssembly(outdir: string, only?: readonly string[]): string[] {
+  const manifestFile = path.join(outdir, 'manifest.json');
+  if (!existsSync(manifestFile)) return [];
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
+    artifacts?: Record<string, { type?: string; displayName?: string; properties?: { stackName?: string } }>;
+  };
+  const names = Object.entries(manifest.artifacts ?? {})
+    .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack')
+    .map(([id, artifact]) => ({ id, name: artifact.properties?.stackName ?? id, display: artifact.displayName ?? id }));
+  const selected = only && only.length > 0 ? names.filter((n) => only.some((o) => [n.id, n.name, n.display].includes(o))) : names;
+  return selected.map((n) => n.name);
 }
 
 /** Parse and shape-check a `--outputs-file` document. */

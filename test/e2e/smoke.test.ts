@@ -2,7 +2,7 @@
  * The e2e tier's floor: the emulator the global setup used is alive, and the deploy produced real stack
  * outputs. Fails when cdk deploy wrote no outputs, so a silently empty deployment cannot pass the tier.
  */
-import { isHealthy, loadE2eContext, stackOutput, type E2eContext } from './harness';
+import { WaitTimeoutError, isHealthy, loadE2eContext, stackOutput, waitFor, type E2eContext } from './harness';
 
 describe('e2e harness', () => {
   let context: E2eContext;
@@ -41,5 +41,34 @@ describe('e2e harness', () => {
     expect(empty).toEqual([]);
     // Every output is reachable by key through the helper the tests use.
     for (const { stack, key, value } of all) expect(stackOutput(context, key, stack)).toBe(value);
+  });
+});
+
+describe('Function: waitFor', () => {
+  it('returns the first value that is not undefined, null or false', async () => {
+    // Prepare
+    let calls = 0;
+    const probe = async (): Promise<number | undefined> => (++calls >= 3 ? calls : undefined);
+
+    // Act
+    const value = await waitFor(probe, { what: 'the third call', timeoutMs: 2_000, intervalMs: 10 });
+
+    // Assess
+    expect(value).toBe(3);
+    expect(calls).toBe(3);
+  });
+
+  it('keeps polling through errors and names what it waited for on timeout', async () => {
+    // Prepare
+    const probe = async (): Promise<string> => {
+      throw new Error('ResourceNotFoundException: no such table');
+    };
+
+    // Act
+    const outcome = waitFor(probe, { what: 'the audit table to exist', timeoutMs: 120, intervalMs: 20 });
+
+    // Assess
+    await expect(outcome).rejects.toThrow(/waiting for the audit table to exist; last error: Error: ResourceNotFoundException/);
+    await expect(outcome).rejects.toBeInstanceOf(WaitTimeoutError);
   });
 });
