@@ -43,7 +43,8 @@ stop_one() {
     fi
     echo "[ministack] stopped pid ${pid} ($(basename "${dir}"))" >&2
   fi
-  rm -f "${pidfile}" "${dir}/endpoint"
+  # Keep the log for post-mortems; the emulator's state (code blobs, S3 data) is useless once it is down.
+  rm -rf "${pidfile}" "${dir}/endpoint" "${dir}/state" "${dir}/s3"
 }
 
 if [ -n "${port}" ]; then
