@@ -230,7 +230,7 @@ export function buildSagaDefinition(plan: SagaPlan, options: BuildOptions = {}):
       nextTarget,
       next ? `${action.id} succeeded; ${next.id} starts.` : `${action.id} succeeded; the saga is complete.`,
     );
-    states[STATE.rejected(action.id)] = failurePass(action, 'rejected', action.compensateFromOnRejection);
+    if (action.rejections.length > 0) states[STATE.rejected(action.id)] = failurePass(action, 'rejected', action.compensateFromOnRejection);
     states[STATE.failed(action.id)] = failurePass(action, 'error', action.compensateFromOnError);
   });
 
