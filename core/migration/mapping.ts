@@ -175,7 +175,8 @@ function compileField(
       }
       if (v === undefined || v === null) {
         if (required) {
-          throw new RowRejectedError(table, col, raw, isKey ? `key attribute ${field.attribute} has no value (${col} is ${describe(raw)})` : `${field.attribute} is required but ${col} is ${describe(raw)}`);
+          const was = raw === null || raw === undefined ? 'NULL' : `${describe(raw)}, which the transform turns into nothing`;
+          throw new RowRejectedError(table, col, raw, isKey ? `key attribute ${field.attribute} has no value: ${col} is ${was}` : `${field.attribute} is required but ${col} is ${was}`);
         }
         return v === null && nulls === 'null' ? { NULL: true } : undefined;
       }

@@ -1,0 +1,228 @@
+import fc from 'fast-check';
+import {
+  BucketFold,
+  canonicalNumber,
+  digestText,
+  hash32,
+  keyText,
+  keyFromText,
+  makeCanonicalizer,
+  parseDecimal,
+  toleranceStep,
+  truncateNumber,
+  type AttributeValue,
+  type Item,
+} from '../../core/migration';
+import { arbItem, arbValue, mutateValue, shuffleKeys } from './migration-arbitraries';
+
+/** MurmurHash3 x86_32 over bytes, written from the published algorithm: the reference for digestText. */
+function murmur3Bytes(bytes: Uint8Array, seed: number): number {
+  const c1 = 0xcc9e2d51;
+  const c2 = 0x1b873593;
+  let h = seed >>> 0;
+  const blocks = Math.floor(bytes.length / 4);
+  for (let i = 0; i < blocks; i++) {
+    let k = bytes[i * 4] | (bytes[i * 4 + 1] << 8) | (bytes[i * 4 + 2] << 16) | (bytes[i * 4 + 3] << 24);
+    k = Math.imul(k, c1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, c2);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  let k = 0;
+  const tail = blocks * 4;
+  switch (bytes.length & 3) {
+    case 3:
+      k ^= bytes[tail + 2] << 16;
+    // falls through
+    case 2:
+      k ^= bytes[tail + 1] << 8;
+    // falls through
+    case 1:
+      k ^= bytes[tail];
+      k = Math.imul(k, c1);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, c2);
+      h ^= k;
+  }
+  h ^= bytes.length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+describe('Function: digestText', () => {
+  it.each([
+    ['', 0, 0x00000000],
+    ['', 1, 0x514e28b7],
+    ['', 0xffffffff, 0x81f16f39],
+    ['\0\0\0\0', 0, 0x2362f9de],
+    ['aaaa', 0x9747b28c, 0x5a97808a],
+    ['abcd', 0x9747b28c, 0xf0478627],
+    ['Hello, world!', 0x9747b28c, 0x24884cba],
+  ])('the byte-wise reference gives the published MurmurHash3 vector for %j (seed %d)', (text, seed, expected) => {
+    expect(murmur3Bytes(Buffer.from(text, 'latin1'), seed)).toBe(expected);
+  });
+
+  it('is MurmurHash3 x86_32 of the UTF-16LE bytes with seeds 0 and 0x9747b28c', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (text) => {
+        const bytes = Buffer.from(text, 'utf16le');
+        const d = digestText(text);
+        expect(d.hi).toBe(murmur3Bytes(bytes, 0));
+        expect(d.lo).toBe(murmur3Bytes(bytes, 0x9747b28c));
+        expect(hash32(text)).toBe(d.hi);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('Function: makeCanonicalizer', () => {
+  const canonical = makeCanonicalizer();
+
+  it('spells an item the same whatever the order of its attributes and map keys', () => {
+    fc.assert(
+      fc.property(arbItem, fc.integer(), (item, seed) => {
+        expect(canonical(shuffleKeys(item, seed) as Item)).toBe(canonical(item));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('changes when any single value changes (every path, every kind of change)', () => {
+    fc.assert(
+      fc.property(arbItem, fc.nat(), fc.nat(), (item, pick, how) => {
+        const mutated = mutateValue({ M: item }, pick, how) as { M: Item } | undefined;
+        fc.pre(mutated !== undefined);
+        expect(canonical(mutated!.M)).not.toBe(canonical(item));
+        const a = digestText(canonical(mutated!.M));
+        const b = digestText(canonical(item));
+        expect(a.hi !== b.hi || a.lo !== b.lo).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps list order significant and set order insignificant', () => {
+    const l = (...xs: string[]): AttributeValue => ({ L: xs.map((S) => ({ S })) });
+    expect(canonical({ a: l('x', 'y') })).not.toBe(canonical({ a: l('y', 'x') }));
+    expect(canonical({ a: { SS: ['x', 'y'] } })).toBe(canonical({ a: { SS: ['y', 'x'] } }));
+    expect(canonical({ a: { NS: ['1.0', '2'] } })).toBe(canonical({ a: { NS: ['2', '1'] } }));
+  });
+
+  it('tells types apart: the string "3" is not the number 3, a NULL is not an absent attribute', () => {
+    expect(canonical({ a: { S: '3' } })).not.toBe(canonical({ a: { N: '3' } }));
+    expect(canonical({ a: { NULL: true } })).not.toBe(canonical({}));
+    expect(canonical({ a: { BOOL: true } })).not.toBe(canonical({ a: { S: 'true' } }));
+    expect(canonical({ a: { M: {} } })).not.toBe(canonical({ a: { L: [] } }));
+  });
+
+  it('spells equal numbers one way ("19.90" = "19.9" = "1.99E1")', () => {
+    expect(canonical({ a: { N: '19.90' } })).toBe(canonical({ a: { N: '1.99E1' } }));
+    expect(canonical({ a: { N: '-0' } })).toBe(canonical({ a: { N: '0.000' } }));
+    expect(canonical({ a: { N: '19.91' } })).not.toBe(canonical({ a: { N: '19.9' } }));
+  });
+
+  it('leaves ignored paths out, at the top level and inside maps and lists', () => {
+    const c = makeCanonicalizer({ ignore: ['version', 'lines.note'] });
+    const base: Item = { id: { S: '1' }, lines: { L: [{ M: { q: { N: '1' } } }] } };
+    const noisy: Item = { id: { S: '1' }, version: { N: '7' }, lines: { L: [{ M: { q: { N: '1' }, note: { S: 'x' } } }] } };
+    expect(c(noisy)).toBe(c(base));
+    expect(c({ ...base, id: { S: '2' } })).not.toBe(c(base));
+  });
+
+  it('with a tolerance, numbers with the same spelling are within it (the law the drill-down relies on)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.constantFrom(0.5, 0.01, 0.005, 0.0005, 3), (x, y, t) => {
+        const step = toleranceStep(t) as number;
+        if (truncateNumber(String(x), step) === truncateNumber(String(y), step)) expect(Math.abs(x - y)).toBeLessThanOrEqual(t);
+      }),
+      { numRuns: 500 },
+    );
+    const c = makeCanonicalizer({ tolerances: { weightKg: 0.0005 } });
+    expect(c({ weightKg: { N: '0.30000000000000004' } })).toBe(c({ weightKg: { N: '0.3' } }));
+    expect(c({ other: { N: '0.30000000000000004' } })).not.toBe(c({ other: { N: '0.3' } }));
+  });
+});
+
+describe('Function: parseDecimal', () => {
+  it.each([
+    ['19.90', { negative: false, digits: '199', exp: -1 }],
+    ['-0.0050', { negative: true, digits: '5', exp: -3 }],
+    ['1.5E3', { negative: false, digits: '15', exp: 2 }],
+    ['007', { negative: false, digits: '7', exp: 0 }],
+    ['-0', { negative: false, digits: '0', exp: 0 }],
+  ])('reads %s', (text, expected) => {
+    expect(parseDecimal(text)).toEqual(expected);
+  });
+
+  it.each(['', '.', 'abc', '1e', '--1', '1.2.3'])('refuses %j', (text) => {
+    expect(parseDecimal(text)).toBeUndefined();
+  });
+
+  it('agrees with Number on which numbers are equal', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: 0, max: 6 }), (n, scale) => {
+        const a = (n / 10 ** scale).toFixed(scale);
+        const b = `${a}000`;
+        expect(canonicalNumber(a.includes('.') ? b : a)).toBe(canonicalNumber(a));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('Function: keyText', () => {
+  it('writes "1.0" and "1" as the same number key and reads back a key item', () => {
+    expect(keyText({ id: { N: '1.0' } }, ['id'])).toBe(keyText({ id: { N: '1' } }, ['id']));
+    const text = keyText({ pk: { S: 'ORDER#1' }, sk: { S: 'ORDER' }, x: { S: 'y' } }, ['pk', 'sk']);
+    expect(keyFromText(text, ['pk', 'sk'])).toEqual({ pk: { S: 'ORDER#1' }, sk: { S: 'ORDER' } });
+  });
+});
+
+describe('Class: BucketFold', () => {
+  it('folds the same rows to the same checksums in any order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 12 }), { maxLength: 60 }), fc.integer(), (texts, seed) => {
+        const a = new BucketFold(16);
+        const b = new BucketFold(16);
+        for (const t of texts) a.add(hash32(t) % 16, digestText(t));
+        const shuffled = [...texts].sort((x, y) => hash32(`${seed}${x}`) - hash32(`${seed}${y}`));
+        for (const t of shuffled) b.add(hash32(t) % 16, digestText(t));
+        expect(a.differingBuckets(b)).toEqual([]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('does not let two identical rows cancel out (sums, not XOR)', () => {
+    const a = new BucketFold(4);
+    const b = new BucketFold(4);
+    const d = digestText('row');
+    a.add(1, d);
+    a.add(1, d);
+    expect(a.differingBuckets(b)).toEqual([1]);
+  });
+
+  it('merges partial folds into the fold of the whole', () => {
+    const whole = new BucketFold(8);
+    const left = new BucketFold(8);
+    const right = new BucketFold(8);
+    ['a', 'b', 'c', 'd'].forEach((t, i) => {
+      whole.add(hash32(t) % 8, digestText(t));
+      (i % 2 ? left : right).add(hash32(t) % 8, digestText(t));
+    });
+    left.merge(right);
+    expect(left.differingBuckets(whole)).toEqual([]);
+    expect(left.total()).toBe(4);
+  });
+
+  it('throws naming the bucket count when it is out of range', () => {
+    expect(() => new BucketFold(0)).toThrow('buckets must be a whole number from 1');
+  });
+});
