@@ -236,6 +236,8 @@ export async function rehearse(options: RehearseOptions): Promise<DiffReportJson
     tick(() => ({ phase: 'scan', done: scanned }));
   });
 
+  tick(() => ({ phase: 'scan', done: scanned }), true);
+
   const plan = planReplay(index, (e) => e, options.filter ?? {});
   for (const d of plan.duplicates) report.addSkipped(d);
   const total = plan.items.length;
@@ -332,7 +334,7 @@ async function loadCompareSection(configPath: string | undefined): Promise<Compa
 }
 
 function formatProgress(p: RehearsalProgress): string {
-  if (p.phase === 'scan') return `rehearse: checked ${p.done.toLocaleString('en-US')} lines`;
+  if (p.phase === 'scan') return `rehearse: checked ${p.done.toLocaleString('en-US')} records`;
   const t = p.report;
   const pct = p.total ? ` (${((100 * p.done) / p.total).toFixed(1)}%)` : '';
   const tail = t ? `  matched ${t.matched}  differed ${t.differed}  missing ${t.missingOutcome}  extra ${t.extraOutcome}  failed ${t.failed}  skipped ${t.skippedInvalid}` : '';
