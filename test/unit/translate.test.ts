@@ -120,7 +120,7 @@ describe('Class: Translator', () => {
     ])('quarantines %s with a reason naming the field and value', (_what, type, change, reason, problem) => {
       // Prepare
       const base = spec.bridge.legacyEvents[type]?.examples[0] ?? {};
-      const payload = { ...base, ...change };
+      const payload: Record<string, unknown> = { ...base, ...change };
       for (const [k, v] of Object.entries(change)) if (v === undefined) delete payload[k];
 
       // Act
