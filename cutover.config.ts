@@ -858,6 +858,40 @@ export default defineSpec({
   // command through the bridge answered by PAYMENT_CAPTURED / PAYMENT_DECLINED; the other steps are the new
   // services'. Moving a step is a change of `owner` and a deploy: sagas already running keep the definition
   // they started with, and the callback rule keeps listening for every reply declared here.
+  capture: {
+    retentionDays: 30,
+    events: {
+      ORDER_PLACED: { role: 'input', pii: [{ path: 'SHIP_ADDR.STREET', action: 'mask' }] },
+      ORDER_CANCELLED: { role: 'input', pii: [{ path: 'NOTE', action: 'drop' }] },
+      CUSTOMER_UPDATED: {
+        role: 'input',
+        pii: [
+          { path: 'EMAIL', action: 'mask' },
+          { path: 'FIRST_NAME', action: 'mask' },
+          { path: 'LAST_NAME', action: 'mask' },
+          { path: 'PHONE', action: 'mask', style: 'last4' },
+        ],
+      },
+      PAYMENT_CAPTURED: { role: 'outcome' },
+      PAYMENT_DECLINED: { role: 'outcome' },
+      STOCK_RESERVED: { role: 'outcome' },
+      STOCK_REJECTED: { role: 'outcome' },
+      SHIPMENT_DISPATCHED: { role: 'outcome', retentionDays: 14 },
+    },
+    compare: {
+      // Clocks and generated ids differ between any two runs: never a regression.
+      default: { ignore: ['**.placedAt', '**.capturedAt', '**.refundedAt', '**.releasedAt', '**.dispatchedAt', '**.expiresAt'] },
+      capabilities: {
+        payment: { ignore: ['paymentId', 'refundId'] },
+        inventory: { ignore: ['reservationId'] },
+        shipping: { ignore: ['shipmentId', 'trackingNumber'] },
+      },
+      events: {
+        'order.created': { normalise: [{ path: 'lines', op: 'sortArray', by: 'lineNo' }] },
+        'inventory.reserved': { normalise: [{ path: 'items', op: 'sortArray', by: 'sku' }] },
+      },
+    },
+  },
   saga: {
     steps: {
       CreateOrder: { owner: 'service' },

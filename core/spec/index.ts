@@ -6,6 +6,7 @@ import type { FieldSchema, ObjectField } from './field-schema';
 import { specSchema, type FieldMapping, type Spec, type SpecInput } from './schema';
 import { validatePayload } from './validate-payload';
 import { routingCrossIssues } from './routing';
+import { captureReferenceIssues } from './capture';
 
 export * from './schema';
 export { validatePayload } from './validate-payload';
@@ -20,6 +21,7 @@ export function registerSpecCheck(check: SpecCheck): void {
   extraChecks.push(check);
 }
 registerSpecCheck((spec) => (spec.routing ? routingCrossIssues(spec.routing, spec.bridge) : []));
+registerSpecCheck((spec) => captureReferenceIssues(spec));
 
 function formatZodIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
