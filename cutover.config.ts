@@ -1,5 +1,6 @@
 import { defineSpec } from './core/spec';
 import { f } from './core/spec/dsl';
+import { shopMigration } from './monolith/mapping';
 
 /**
  * The reference migration: an e-commerce monolith ("shop") whose order, payment, inventory, shipping and
@@ -940,4 +941,6 @@ export default defineSpec({
     shipping: { timeoutSeconds: 3 * 86_400, heartbeatSeconds: 86_400, confirmedBy: ['shipment.dispatched'] },
     referenceMonolith: true,
   },
+  // Data migration: where the monolith's tables go in the services' DynamoDB tables (monolith/mapping.ts).
+  migration: shopMigration,
 });

@@ -63,8 +63,10 @@ describe('Function: judgeSample', () => {
   });
 
   it('counts rows the mapping rejects instead of alarming on them', () => {
-    const bad = sampled(5, '2026-11-20 00:00:00');
-    bad.row[orders.root.columns.indexOf('status')] = 'Q';
+    const s = sampled(5, '2026-11-20 00:00:00');
+    const row = [...s.row];
+    row[orders.root.columns.indexOf('status')] = 'Q';
+    const bad = { row, children: s.children };
     const verdict = judgeSample(orders, [bad], [], { now });
     expect(verdict.rejected).toHaveLength(1);
     expect(verdict.divergences).toEqual([]);
