@@ -9,7 +9,7 @@ import type { MigrationSectionInput } from '../core/spec/migration';
  * and shipments are further items in the order's partition, so `Query pk = ORDER#1000001` returns the
  * whole order (an item collection). Customers, catalog and inventory each have their own table.
  */
-export const shopMigration = {
+export const shopMigration: MigrationSectionInput = {
   entities: {
     orders: {
       description: 'An order with its lines embedded: one item per order.',
@@ -117,4 +117,4 @@ export const shopMigration = {
       ],
     },
   },
-} satisfies MigrationSectionInput;
+};
