@@ -65,6 +65,7 @@ export const STATE = {
   prepare: 'Prepare',
   recordStarted: 'Record Saga Started',
   auditStarted: 'Audit Saga Started',
+  confirmOrder: 'Confirm Order',
   recordCompleted: 'Record Completed',
   auditCompleted: 'Audit Saga Completed',
   completed: 'Completed',
@@ -224,7 +225,8 @@ export function buildSagaDefinition(plan: SagaPlan, options: BuildOptions = {}):
     const next = forward[i + 1];
     const afterSuccess = STATE.auditSucceeded(action.id);
     Object.assign(states, forwardStates(plan, action, afterSuccess));
-    const nextTarget = next ? next.id : STATE.recordCompleted;
+    const ordersOwned = forward[0].kind === 'orders-table';
+    const nextTarget = next ? next.id : ordersOwned ? STATE.confirmOrder : STATE.recordCompleted;
     states[afterSuccess] = putEvents(
       next ? [succeededEntry(action), startedEntry(next)] : [succeededEntry(action)],
       nextTarget,
@@ -234,6 +236,24 @@ export function buildSagaDefinition(plan: SagaPlan, options: BuildOptions = {}):
     states[STATE.failed(action.id)] = failurePass(action, 'error', action.compensateFromOnError);
   });
 
+  if (first.kind === 'orders-table') {
+    states[STATE.confirmOrder] = {
+      Type: 'Task',
+      Comment: 'Every step is done: the order is confirmed in the orders table.',
+      Resource: 'arn:aws:states:::dynamodb:updateItem',
+      Parameters: {
+        TableName: sub('OrdersTable'),
+        Key: { orderId: sPath('$.order.orderId') },
+        UpdateExpression: 'SET #status = :confirmed, confirmedAt = if_not_exists(confirmedAt, :now)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':confirmed': s('confirmed'), ':now': sPath('$$.State.EnteredTime') },
+      },
+      ResultPath: null,
+      Retry: [INFRA_RETRY],
+      Catch: infraCatch(STATE.recordCompleted),
+      Next: STATE.recordCompleted,
+    };
+  }
   states[STATE.recordCompleted] = recordOutcome('completed', STATE.auditCompleted, {});
   states[STATE.auditCompleted] = putEvents(
     [entry(SAGA_EVENT_TYPES.completed, 'completed', { 'results.$': '$.results' })],
