@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { RoutingStamp } from '../routing/plan';
 
 /** The key under which the bridge stamps its metadata on a legacy-shaped event. Legacy schemas ignore it. */
 export const LEGACY_META_KEY = '_cutover';
@@ -24,8 +25,12 @@ export interface EventMetadata {
   readonly entity: { readonly type: string; readonly key: string };
   /** Present on replayed events: nothing downstream may mistake them for live traffic. */
   readonly replay?: { readonly replayId: string };
-  /** Sticky routing bucket (0-99) of the entity, matched by EventBridge numeric rules. */
-  readonly routing?: { readonly bucket: number };
+  /**
+   * Set by the router on each copy it delivers (see core/routing/plan.ts): which capability, side, role
+   * and target, the sticky bucket (0-99), the table revision the decision used, and when it was made.
+   * Consumers let effects count only when `role` is `authoritative`; a `shadow` copy's effects stay isolated.
+   */
+  readonly routing?: RoutingStamp & { readonly routedAt?: string };
 }
 
 /** The `detail` of every service event on the services bus. */

@@ -13,3 +13,4 @@ export * from './cache';
 export * from './version';
 export * from './rollback';
 export * from './plan';
+export * from './wire';

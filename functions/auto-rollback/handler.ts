@@ -1,0 +1,42 @@
+import { AuditStore } from '../shared/audit-store';
+import { eventBridgeClient } from '../shared/clients';
+import { requireEnv } from '../shared/env';
+import { Logger } from '../shared/logger';
+import { RoutingControl } from '../shared/routing-control';
+import { RoutingMetrics } from '../shared/routing-metrics';
+import { RoutingStore } from '../shared/routing-store';
+import { loadSpec } from '../shared/spec';
+import { AutoRollback, type AutoRollbackOutcome } from './auto-rollback';
+
+/*
+ * Subscribed to the rollback alarms' SNS topic. Env: ROUTING_TABLE_NAME, ROUTING_HISTORY_TABLE_NAME,
+ * SERVICES_BUS_NAME, AUDIT_TABLE_NAME.
+ */
+let instance: AutoRollback | undefined;
+
+export async function handler(event: unknown): Promise<AutoRollbackOutcome[]> {
+  if (instance === undefined) {
+    const spec = loadSpec();
+    if (spec.routing === undefined) throw new Error('the spec has no routing section: there is nothing to roll back');
+    const logger = new Logger('auto-rollback');
+    const audit = new AuditStore({ tableName: requireEnv('AUDIT_TABLE_NAME') });
+    instance = new AutoRollback({
+      spec,
+      control: new RoutingControl({
+        store: new RoutingStore({
+          tableName: requireEnv('ROUTING_TABLE_NAME'),
+          historyTableName: requireEnv('ROUTING_HISTORY_TABLE_NAME'),
+          routing: spec.routing,
+          serviceEvents: spec.bridge.serviceEvents,
+        }),
+        audit,
+        events: { client: eventBridgeClient(), busName: requireEnv('SERVICES_BUS_NAME') },
+        logger,
+      }),
+      metrics: new RoutingMetrics(),
+      audit,
+      logger,
+    });
+  }
+  return instance.handle(event);
+}

@@ -1,0 +1,41 @@
+import { AuditStore } from '../shared/audit-store';
+import { eventBridgeClient } from '../shared/clients';
+import { requireEnv } from '../shared/env';
+import { Logger } from '../shared/logger';
+import { QuarantineStore } from '../shared/quarantine-store';
+import { RoutingControl } from '../shared/routing-control';
+import { RoutingStore } from '../shared/routing-store';
+import { loadSpec } from '../shared/spec';
+import { Registry, type RegistryOutcome } from './registry';
+
+/*
+ * Service registrations and health reports from the services bus (cutover.service-registered,
+ * cutover.service-health). Env: ROUTING_TABLE_NAME, ROUTING_HISTORY_TABLE_NAME, SERVICES_BUS_NAME,
+ * QUARANTINE_TABLE_NAME, AUDIT_TABLE_NAME.
+ */
+let registry: Registry | undefined;
+
+export async function handler(event: unknown): Promise<RegistryOutcome[]> {
+  if (registry === undefined) {
+    const spec = loadSpec();
+    if (spec.routing === undefined) throw new Error('the spec has no routing section: there is nothing to register with');
+    const logger = new Logger('route-health');
+    registry = new Registry({
+      spec,
+      control: new RoutingControl({
+        store: new RoutingStore({
+          tableName: requireEnv('ROUTING_TABLE_NAME'),
+          historyTableName: requireEnv('ROUTING_HISTORY_TABLE_NAME'),
+          routing: spec.routing,
+          serviceEvents: spec.bridge.serviceEvents,
+        }),
+        audit: new AuditStore({ tableName: requireEnv('AUDIT_TABLE_NAME') }),
+        events: { client: eventBridgeClient(), busName: requireEnv('SERVICES_BUS_NAME') },
+        logger,
+      }),
+      quarantine: new QuarantineStore({ tableName: requireEnv('QUARANTINE_TABLE_NAME') }),
+      logger,
+    });
+  }
+  return registry.handle(event);
+}
