@@ -94,9 +94,8 @@ export interface ReplyRoute {
 }
 
 /**
- * Every reply the saga may be waiting for, by service event type: the replies of every declared monolith
- * exchange (whoever owns the step today, so sagas started before an owner switch still complete) and the
- * carrier's confirmations of ScheduleShipping.
+ * Every monolith reply the saga may be waiting for, by service event type: the replies of every declared
+ * exchange, whoever owns the step today, so sagas started before an owner switch still complete.
  */
 export function replyRoutes(section: SagaSection): Map<string, ReplyRoute> {
   const routes = new Map<string, ReplyRoute>();
@@ -115,8 +114,18 @@ export function replyRoutes(section: SagaSection): Map<string, ReplyRoute> {
       for (const [t, error] of Object.entries(ex.failure)) add(t, { action, outcome: 'failure', error });
     }
   }
-  for (const t of section.shipping.confirmedBy) add(t, { action: 'ScheduleShipping', outcome: 'success' });
-  for (const [t, error] of Object.entries(section.shipping.rejectedBy)) add(t, { action: 'ScheduleShipping', outcome: 'failure', error });
+  return routes;
+}
+
+/**
+ * The carrier's answers to ScheduleShipping. The shipping service handles them itself: it records the
+ * dispatch first and completes the saga's task after, so a compensation that follows always sees the
+ * parcel gone and never cancels (or releases the stock of) a shipment that left.
+ */
+export function carrierRoutes(section: SagaSection): Map<string, ReplyRoute> {
+  const routes = new Map<string, ReplyRoute>();
+  for (const t of section.shipping.confirmedBy) routes.set(t, { action: 'ScheduleShipping', outcome: 'success' });
+  for (const [t, error] of Object.entries(section.shipping.rejectedBy)) routes.set(t, { action: 'ScheduleShipping', outcome: 'failure', error });
   return routes;
 }
 

@@ -25,6 +25,11 @@ export const faultSpecSchema = z
     error: z.string().min(1).optional(),
     /** `before` the effect (nothing happened) or `after` it (the effect landed, the caller sees an error). @default before */
     phase: z.enum(['before', 'after']).optional(),
+    /**
+     * Call by call (per action and order): `ok`, `before` / `after` (a TransientError before or after the
+     * effect), or an error name (raised before the effect). Calls beyond the list follow the other fields.
+     */
+    sequence: z.array(z.string().min(1)).optional(),
     /** Added latency per call. */
     latencyMs: z.number().int().min(0).max(60_000).optional(),
   })
@@ -75,7 +80,19 @@ export class FaultInjector {
     const spec = this.plan[action] ?? this.plan['*'];
     if (!spec) return effect();
     if (spec.latencyMs) await this.sleep(spec.latencyMs);
-    const fail = this.shouldFail(spec, `${action}:${orderId}`);
+    const key = `${action}:${orderId}`;
+    const scripted = spec.sequence?.[this.counts.get(key) ?? 0];
+    if (scripted !== undefined) {
+      this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+      if (scripted === 'ok') return effect();
+      if (scripted === 'after') {
+        await effect();
+        throw new StepTransientError(`injected fault in ${action} (after the effect)`, { action, phase: 'after' });
+      }
+      if (scripted === 'before') throw new StepTransientError(`injected fault in ${action} (before the effect)`, { action, phase: 'before' });
+      throw new InjectedFault(scripted, `injected ${scripted} in ${action}`);
+    }
+    const fail = this.shouldFail(spec, key);
     if (fail && (spec.phase ?? 'before') === 'before') throw this.error(spec, action, 'before');
     const result = await effect();
     if (fail) throw this.error(spec, action, 'after');

@@ -8,9 +8,10 @@ import type { SagaSection } from '../../core/spec/saga';
 import { CallbackRegistry, TaskCallbacks } from './registry';
 
 /*
- * Completes the saga's waiting tasks from the services bus. Fed by a rule matching every reply the spec
- * declares (the monolith's translated replies for each exchange, the carrier's confirmations), whoever owns
- * the step today, so sagas started before an owner switch still hear their reply.
+ * Completes the saga's waiting tasks from the services bus. Fed by a rule matching every monolith reply the
+ * spec declares (the translated replies of each exchange), whoever owns the step today, so sagas started
+ * before an owner switch still hear their reply. (The carrier's answers go to the shipping service, which
+ * records the dispatch before it completes ScheduleShipping.)
  * A reply for an order with nothing waiting (a payment captured outside a saga, a duplicate delivery, a
  * reply after the wait timed out) is logged and dropped: the audit log keeps the event itself.
  * Env: SAGA_CALLBACKS_TABLE_NAME; the spec is bundled in.

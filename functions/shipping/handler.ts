@@ -5,18 +5,20 @@ import { FaultInjector, parseFaultPlan } from '../../core/saga/faults';
 import { parseStepInput } from '../../core/saga/input';
 import { InvalidStepInput, toStepError } from '../../core/saga/errors';
 import { parseReferenceRules } from '../../core/saga/reference';
+import { isServiceEvent } from '../../core/events/envelope';
+import { carrierRoutes, orderIdOfReply, type ReplyRoute } from '../../core/saga/exchange';
+import { loadSpec } from '../shared/spec';
 import { CallbackRegistry, TaskCallbacks } from '../saga-callback/registry';
 import { ShippingService } from './shipping';
 
 /*
  * The shipping service's Lambda.
  *  - schedule (ScheduleShipping, called with .waitForTaskToken): books the carrier and files the task token
- *    in the saga's callback registry under (orderId, ScheduleShipping); the carrier's confirmation
- *    (shipment.dispatched), hours or days later, completes it through saga-callback. Every outcome is
- *    reported through the token, never only as a thrown error: an emulator may not fail a callback task
- *    when its Lambda throws.
- *  - cancel (CancelShipment).
- *  - shipment.dispatched events from the services bus: the shipment is marked dispatched.
+ *    in the saga's callback registry under (orderId, ScheduleShipping). Every outcome is reported through
+ *    the token, never only as a thrown error: an emulator may not fail a callback task when its Lambda throws.
+ *  - the carrier's answer (saga.shipping.confirmedBy, e.g. shipment.dispatched, hours or days later): the
+ *    dispatch is recorded, then the waiting task completed, in that order.
+ *  - cancel (CancelShipment): refused once the parcel left.
  * Env: SHIPMENTS_TABLE_NAME, SAGA_CALLBACKS_TABLE_NAME, SHIPPING_TIMEOUT_SECONDS, REFERENCE_RULES, CUTOVER_FAULTS.
  */
 
@@ -25,6 +27,8 @@ export interface ShippingHandlerDeps {
   readonly registry: CallbackRegistry;
   readonly callbacks: TaskCallbacks;
   readonly timeoutSeconds: number;
+  /** The carrier's answers (from the spec's saga.shipping): event type -> success, or failure with its error. */
+  readonly carrierRoutes: Map<string, ReplyRoute>;
   readonly faults?: FaultInjector;
   readonly logger?: Logger;
 }
@@ -32,18 +36,36 @@ export interface ShippingHandlerDeps {
 export function createShippingHandler(deps: ShippingHandlerDeps): (event: unknown) => Promise<unknown> {
   const faults = deps.faults ?? new FaultInjector();
   const logger = deps.logger ?? new Logger('shipping');
-  return async (event: unknown) => {
-    const e = event as { 'detail-type'?: string; detail?: { data?: Record<string, unknown> } };
-    if (e && e['detail-type'] === 'shipment.dispatched') {
-      const data = e.detail?.data ?? {};
-      if (typeof data.orderId !== 'string') throw new InvalidStepInput(`shipment.dispatched: detail.data.orderId missing, got ${JSON.stringify(data.orderId)}`);
-      const shipment = await deps.service.recordDispatch(data.orderId, {
+
+  /** The carrier answered: record it first, then complete the saga's waiting task (if one waits). */
+  async function onCarrierEvent(type: string, route: ReplyRoute, detail: unknown): Promise<unknown> {
+    if (!isServiceEvent(detail)) throw new InvalidStepInput(`${type}: detail is not a service event envelope`);
+    const orderId = orderIdOfReply(detail);
+    if (!orderId) throw new InvalidStepInput(`${type}: no order id in the envelope or the data`);
+    const data = detail.data as Record<string, unknown>;
+    const log = logger.child({ orderId, reply: type, correlationId: detail.metadata.correlationId });
+    if (route.outcome === 'success') {
+      const shipment = await deps.service.recordDispatch(orderId, {
         trackingNumber: typeof data.trackingNumber === 'string' ? data.trackingNumber : undefined,
         dispatchedAt: typeof data.dispatchedAt === 'string' ? data.dispatchedAt : undefined,
       });
-      if (shipment?.dispatchedAfterCancel) logger.error('dispatched after the saga cancelled the shipment: recall the parcel', { orderId: data.orderId });
-      return { orderId: data.orderId, status: shipment?.status ?? 'unknown' };
+      if (shipment?.dispatchedAfterCancel) log.error('dispatched after the saga cancelled the shipment: recall the parcel');
     }
+    const waiting = await deps.registry.find(orderId, 'ScheduleShipping');
+    if (!waiting || waiting.completedAt) return { orderId, status: 'recorded', saga: waiting ? 'already settled' : 'nothing waits' };
+    const delivery =
+      route.outcome === 'success'
+        ? await deps.callbacks.succeed(waiting.taskToken, { ...data, status: 'dispatched', replyEventId: detail.metadata.eventId, replyType: type })
+        : await deps.callbacks.fail(waiting.taskToken, route.error ?? 'AddressRejected', JSON.stringify({ reply: type, data }));
+    await deps.registry.markCompleted(orderId, 'ScheduleShipping', waiting.taskToken, delivery === 'sent' ? route.outcome : 'stale', detail.metadata.eventId);
+    log.info(delivery === 'sent' ? 'saga task completed' : 'the saga task had already closed', { outcome: route.outcome });
+    return { orderId, status: 'recorded', saga: delivery === 'sent' ? route.outcome : 'stale' };
+  }
+
+  return async (event: unknown) => {
+    const e = event as { 'detail-type'?: string; detail?: unknown };
+    const route = typeof e?.['detail-type'] === 'string' ? deps.carrierRoutes.get(e['detail-type']) : undefined;
+    if (route) return onCarrierEvent(e['detail-type']!, route, e.detail);
     const input = parseStepInput(event, ['schedule', 'cancel']);
     const log = logger.child({ orderId: input.orderId, step: input.step, correlationId: input.correlationId });
     if (input.action === 'cancel') {
@@ -87,6 +109,7 @@ export async function handler(event: unknown): Promise<unknown> {
       registry: new CallbackRegistry({ ddb, tableName: requireEnv('SAGA_CALLBACKS_TABLE_NAME') }),
       callbacks: new TaskCallbacks(stepFunctionsClient()),
       timeoutSeconds: Number(optionalEnv('SHIPPING_TIMEOUT_SECONDS', String(3 * 86_400))),
+      carrierRoutes: carrierRoutes(loadSpec().saga!),
       faults: new FaultInjector(parseFaultPlan(process.env.CUTOVER_FAULTS), Math.random),
     });
   }

@@ -5,7 +5,7 @@ import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessComman
 import { StateMachine } from 'aws-local-stepfunctions';
 import { BRIDGE_SOURCE, type ServiceEvent } from '../../../core/events/envelope';
 import { buildSagaDefinition, substitute, SUBSTITUTION_KEYS, type AslDefinition, type SubstitutionKey } from '../../../core/saga/asl';
-import { replyRoutes } from '../../../core/saga/exchange';
+import { carrierRoutes, replyRoutes } from '../../../core/saga/exchange';
 import { FaultInjector, type FaultPlan } from '../../../core/saga/faults';
 import { buildSagaPlan, type SagaPlan } from '../../../core/saga/plan';
 import { DEFAULT_REFERENCE_RULES, type ReferenceRules } from '../../../core/saga/reference';
@@ -205,7 +205,15 @@ export class SagaWorld {
     this.functions.set(FUNCTION_ARN('payment'), createPaymentHandler({ service: this.payment, faults: this.faults, logger }));
     this.functions.set(
       FUNCTION_ARN('shipping'),
-      createShippingHandler({ service: this.shipping, registry: this.registry, callbacks, timeoutSeconds: this.plan.shipping.timeoutSeconds, faults: this.faults, logger }),
+      createShippingHandler({
+        service: this.shipping,
+        registry: this.registry,
+        callbacks,
+        timeoutSeconds: this.plan.shipping.timeoutSeconds,
+        carrierRoutes: carrierRoutes(this.spec.saga!),
+        faults: this.faults,
+        logger,
+      }),
     );
     this.functions.set(FUNCTION_ARN('notification'), createNotificationHandler({ service: this.notification, faults: this.faults, logger }));
     this.functions.set(
@@ -452,10 +460,9 @@ export class SagaWorld {
       const out = this.translator.toLegacy(detail, { now: new Date() });
       if (out.status === 'translated') this.put({ bus: 'legacy', source: BRIDGE_SOURCE, detailType: out.detailType, detail: out.detail });
     }
-    if (event.detailType === 'shipment.dispatched') {
-      await this.fn(FUNCTION_ARN('shipping'))(awsLike);
-      await this.fn(FUNCTION_ARN('inventory'))(awsLike);
-    }
+    // One rule per consumer, as deployed; EventBridge gives no order between them.
+    if (carrierRoutes(this.spec.saga!).has(event.detailType)) await this.fn(FUNCTION_ARN('shipping'))(awsLike);
+    if (event.detailType === 'shipment.dispatched') await this.fn(FUNCTION_ARN('inventory'))(awsLike);
     if (replyRoutes(this.spec.saga!).has(event.detailType)) await this.fn(FUNCTION_ARN('saga-callback'))(awsLike);
   }
 }
