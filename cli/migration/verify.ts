@@ -101,6 +101,8 @@ export interface VerifyOptions {
   readonly now?: () => Date;
 }
 
+const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
 function rowKeyObject(entity: CompiledEntity, values: KeyValues): Record<string, SqlValue> {
   const out: Record<string, SqlValue> = {};
   entity.root.keyColumns.forEach((c, i) => {
@@ -275,11 +277,11 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
       counts: { sourceRows: src.rows, sourceItems: src.items, targetItems: tgt.items, rejected: src.rejected, foreign: tgt.foreign },
       matched,
       totals,
-      missing: missingRefs,
-      extra,
-      different,
-      duplicates,
-      inFlight,
+      missing: missingRefs.sort(byKey),
+      extra: extra.sort(byKey),
+      different: different.sort(byKey),
+      duplicates: duplicates.sort(byKey),
+      inFlight: inFlight.sort(byKey),
       rejects: src.rejects,
       buckets: { count: settings.buckets, differing: differing.length },
       ...(repaired ? { repaired } : {}),

@@ -30,9 +30,9 @@ export function parseSourceUrl(url: string): SourceUrl {
     const [rest, query = ''] = m[2].split('?');
     const tablePrefix = new URLSearchParams(query).get('prefix') ?? '';
     const suffix = tablePrefix ? `?prefix=${tablePrefix}` : '';
-    if (rest === 'memory' || rest === '') return { kind: 'pglite', driverUrl: url, tablePrefix, label: `pglite://memory${suffix}` };
+    if (rest === 'memory' || rest === '') return { kind: 'pglite', driverUrl: 'pglite://memory', tablePrefix, label: `pglite://memory${suffix}` };
     const dataDir = path.resolve(rest);
-    return { kind: 'pglite', driverUrl: url, dataDir, tablePrefix, label: `pglite://${rest}${suffix}` };
+    return { kind: 'pglite', driverUrl: `pglite://${rest}`, dataDir, tablePrefix, label: `pglite://${rest}${suffix}` };
   }
   const kind: SourceKind | undefined =
     scheme === 'postgres' || scheme === 'postgresql' ? 'postgres' : scheme === 'mysql' || scheme === 'mariadb' ? 'mysql' : undefined;
@@ -45,7 +45,7 @@ export function parseSourceUrl(url: string): SourceUrl {
   }
   const tablePrefix = parsed.searchParams.get('prefix') ?? '';
   parsed.searchParams.delete('prefix');
-  if (kind === 'mysql') parsed.protocol = 'mysql:';
+  parsed.protocol = kind === 'mysql' ? 'mysql:' : 'postgres:';
   const label = redact(`${parsed.protocol}//${parsed.username ? `${parsed.username}@` : ''}${parsed.host}${parsed.pathname}${tablePrefix ? `?prefix=${tablePrefix}` : ''}`);
   return { kind, driverUrl: parsed.toString(), tablePrefix, label };
 }
