@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { register as registerAudit } from './audit';
+import { register as registerEvents } from './events';
+import { register as registerQuarantine } from './quarantine';
+import { register as registerSpec } from './spec';
+
+/**
+ * Every CLI command group. To add one: export `register(program)` from a module in cli/commands and add
+ * it to this list (one line).
+ */
+export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
+  registerSpec,
+  registerEvents,
+  registerAudit,
+  registerQuarantine,
+];
+
+export function registerCommands(program: Command): Command {
+  for (const register of COMMANDS) register(program);
+  return program;
+}
