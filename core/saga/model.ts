@@ -285,6 +285,11 @@ export class ModelSaga {
       if (fault === 'unknown-error') throw new UnknownFailure('Boom');
       const next = this.perform(action);
       if (fault === 'transient-after') throw new TransientFailure();
+      if (next === 'await-carrier') {
+        // The carrier answers the booking the saga is waiting on, or never does (the wait times out).
+        if (this.order.carrier === 'silent') throw new UnknownFailure('States.Timeout');
+        this.services.dispatch(this.order.orderId);
+      }
       if (next === 'fraud-review') {
         this.services.now += (this.plan.fraudReview?.waitSeconds ?? 0) * 1000;
         this.phase = { kind: 'fraud-check', checks: 0, attempt: 0 };
@@ -326,7 +331,7 @@ export class ModelSaga {
     }
   }
 
-  private perform(action: ForwardAction): 'next' | 'fraud-review' {
+  private perform(action: ForwardAction): 'next' | 'fraud-review' | 'await-carrier' {
     const s = this.services;
     const o = this.order;
     switch (action.id) {
@@ -347,11 +352,7 @@ export class ModelSaga {
         s.commit(o.orderId);
         return 'next';
       case 'ScheduleShipping': {
-        const booked = s.book(o);
-        if (booked === 'dispatched') return 'next';
-        if (o.carrier === 'silent') throw new UnknownFailure('States.Timeout');
-        s.dispatch(o.orderId);
-        return 'next';
+        return s.book(o) === 'dispatched' ? 'next' : 'await-carrier';
       }
       case 'NotifyCustomer':
         s.notifications.add(`${o.orderId}#confirmation`);

@@ -369,7 +369,14 @@ export class SagaWorld {
         fault.times--;
         throw named(fault.error, `injected ${fault.error} in ${state}`);
       }
-      return this.dynamodb(resource.slice('arn:aws:states:::dynamodb:'.length), input);
+      const op = resource.slice('arn:aws:states:::dynamodb:'.length);
+      if (state !== 'CreateOrder' && state !== 'CancelOrder') return this.dynamodb(op, input);
+      // The saga's own order writes take injected faults too, named as the DynamoDB integration names them.
+      const key = (input.Item ?? input.Key) as { orderId: { S: string } };
+      return this.faults.around(state, key.orderId.S, () => this.dynamodb(op, input)).catch((err: Error) => {
+        if (err.name === 'TransientError') throw named('DynamoDB.ProvisionedThroughputExceededException', err.message);
+        throw err;
+      });
     }
     if (resource === 'arn:aws:states:::events:putEvents') {
       await this.putEvents(new PutEventsCommand(input as never), 'services');
