@@ -2,6 +2,9 @@ import { Validations, type App, type Environment } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Spec } from '../core/spec';
 import { BridgeStack } from './stacks/bridge-stack';
+import { ReplayStack } from './stacks/replay-stack';
+import { RoutingStack } from './stacks/routing-stack';
+import { SagaStack } from './stacks/saga-stack';
 
 export interface CutoverAppProps {
   readonly spec: Spec;
@@ -17,6 +20,12 @@ export interface CutoverAppProps {
 
 export interface CutoverStacks {
   readonly bridge: BridgeStack;
+  /** Present when the spec has a routing section. */
+  readonly routing?: RoutingStack;
+  /** Capture, replay and compare; present when the spec has a capture section. */
+  readonly replay?: ReplayStack;
+  /** The order saga and its reference services; present when the spec has a saga section. */
+  readonly saga?: SagaStack;
 }
 
 /** Builds every cutover stack from the spec. bin/app.ts and the infra tests both call this. */
@@ -24,6 +33,34 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
   const prefix = props.prefix ?? 'Cutover';
   const common = { env: props.env, spec: props.spec };
   const bridge = new BridgeStack(app, `${prefix}-Bridge`, { ...common, description: 'cutover: legacy and services buses, translation, audit log, quarantine' });
+  const routing = props.spec.routing
+    ? new RoutingStack(app, `${prefix}-Routing`, {
+        ...common,
+        description: 'cutover: routing table, router, service registry, automatic rollback',
+        servicesBus: bridge.servicesBus,
+        legacyBus: bridge.legacyBus,
+        auditTable: bridge.auditTable,
+        quarantineTable: bridge.quarantineTable,
+      })
+    : undefined;
+  const replay = props.spec.capture
+    ? new ReplayStack(app, `${prefix}-Replay`, {
+        ...common,
+        description: 'cutover: capture monolith traffic, replay it to one service in shadow mode, compare',
+        legacyBus: bridge.legacyBus,
+        servicesBus: bridge.servicesBus,
+        // The reference deployment (demo, e2e) also gets the deliberately different inventory candidate.
+        referenceCandidate: props.spec.saga?.referenceMonolith === true,
+      })
+    : undefined;
+  const saga = props.spec.saga
+    ? new SagaStack(app, `${prefix}-Saga`, {
+        ...common,
+        description: 'cutover: the order saga (Step Functions) with compensations, callbacks and the reference services',
+        legacyBus: bridge.legacyBus,
+        servicesBus: bridge.servicesBus,
+      })
+    : undefined;
   if (props.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { bridge };
+  return { bridge, routing, replay, saga };
 }
