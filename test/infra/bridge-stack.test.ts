@@ -208,6 +208,24 @@ describe('Stack: BridgeStack', () => {
       }
       expect([...granted].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
     });
+
+    it('lets no stack of the app delete or update audit entries (grants by other stacks included)', () => {
+      // Prepare: other stacks reach the table through an import whose name carries its logical id
+      const auditTableId = stack.getLogicalId(stack.auditTable.node.defaultChild as never);
+      const granted: string[] = [];
+      for (const s of app.node.children.filter((c): c is Stack => c instanceof Stack)) {
+        const t = s === stack ? template : Template.fromStack(s);
+        for (const [, r] of Object.entries(t.findResources('AWS::IAM::Policy') as Resources)) {
+          for (const st of ((r.Properties!.PolicyDocument as { Statement: Statement[] }).Statement ?? [])) {
+            if (st.Effect === 'Allow' && JSON.stringify(st.Resource ?? '').includes(auditTableId)) granted.push(...actions(st).map((a) => `${s.stackName}: ${a}`));
+          }
+        }
+      }
+
+      // Assess
+      expect(granted.length).toBeGreaterThan(0);
+      expect(granted.filter((g) => /dynamodb:(DeleteItem|UpdateItem|BatchWriteItem|PartiQLDelete|PartiQLUpdate|DeleteTable|UpdateTable|\*)$/.test(g))).toEqual([]);
+    });
   });
 
   describe('cdk-nag AwsSolutions', () => {
