@@ -1,0 +1,71 @@
+import { CfnOutput, Stack, type RemovalPolicy, type StackProps } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type { Construct } from 'constructs';
+import type { FaultPlan } from '../../core/saga/faults';
+import type { ReferenceRules } from '../../core/saga/reference';
+import type { Spec } from '../../core/spec';
+import { OrderSaga } from '../constructs/order-saga';
+
+export interface SagaStackProps extends StackProps {
+  readonly spec: Spec;
+  readonly legacyBus: events.IEventBus;
+  readonly servicesBus: events.IEventBus;
+  /** @default - no fault injection */
+  readonly faults?: FaultPlan;
+  /** @default - the reference defaults */
+  readonly referenceRules?: Partial<ReferenceRules>;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The output keys the CLI (`cutover saga ...`), the e2e tests and the demo read. Renaming one breaks them:
+ * change them together.
+ */
+export const SAGA_OUTPUTS = {
+  orderSagaArn: 'OrderSagaArn',
+  orderSagaName: 'OrderSagaName',
+  sagaStateTable: 'SagaStateTableName',
+  needsAttentionTable: 'NeedsAttentionTableName',
+  callbacksTable: 'SagaCallbacksTableName',
+  ordersTable: 'OrdersTableName',
+  inventoryTable: 'InventoryTableName',
+  paymentsTable: 'PaymentsTableName',
+  shipmentsTable: 'ShipmentsTableName',
+  notificationsTable: 'NotificationsTableName',
+  monolithTable: 'ReferenceMonolithTableName',
+  alarmName: 'OrderSagaAlarmName',
+  deadLetterQueueUrl: 'SagaDlqUrl',
+} as const;
+
+/** The order saga and the reference services it calls. */
+export class SagaStack extends Stack {
+  public readonly orderSaga: OrderSaga;
+
+  public constructor(scope: Construct, id: string, props: SagaStackProps) {
+    super(scope, id, props);
+    this.orderSaga = new OrderSaga(this, 'OrderSaga', {
+      spec: props.spec,
+      legacyBus: props.legacyBus,
+      servicesBus: props.servicesBus,
+      faults: props.faults,
+      referenceRules: props.referenceRules,
+      removalPolicy: props.removalPolicy,
+    });
+    const saga = this.orderSaga;
+    const out = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
+    out(SAGA_OUTPUTS.orderSagaArn, saga.stateMachine.stateMachineArn, 'The order saga (Step Functions, Standard); executions are named by order id');
+    out(SAGA_OUTPUTS.orderSagaName, saga.stateMachine.stateMachineName, 'Name of the order saga state machine');
+    out(SAGA_OUTPUTS.sagaStateTable, saga.tables.sagaState.tableName, 'One row per saga: running, completed, compensated or compensation-failed');
+    out(SAGA_OUTPUTS.needsAttentionTable, saga.tables.needsAttention.tableName, 'Orders an operator must finish: a compensation failed after its retries');
+    out(SAGA_OUTPUTS.callbacksTable, saga.tables.callbacks.tableName, 'Task tokens of awaited saga actions by (orderId, action)');
+    out(SAGA_OUTPUTS.ordersTable, saga.tables.orders.tableName, 'The orders service');
+    out(SAGA_OUTPUTS.inventoryTable, saga.tables.inventory.tableName, 'The inventory service: SKU#<sku> stock and RES#<orderId> reservations');
+    out(SAGA_OUTPUTS.paymentsTable, saga.tables.payments.tableName, 'The payment service');
+    out(SAGA_OUTPUTS.shipmentsTable, saga.tables.shipments.tableName, 'The shipping service');
+    out(SAGA_OUTPUTS.notificationsTable, saga.tables.notifications.tableName, 'The notification service\'s outbox');
+    if (saga.tables.monolith) out(SAGA_OUTPUTS.monolithTable, saga.tables.monolith.tableName, 'The reference monolith\'s own state');
+    out(SAGA_OUTPUTS.alarmName, saga.compensationFailedAlarm.alarmName, 'Alarm: a saga ended in CompensationFailed');
+    out(SAGA_OUTPUTS.deadLetterQueueUrl, saga.deadLetterQueue.queueUrl, 'Saga events that could not be delivered or processed after every retry');
+  }
+}
