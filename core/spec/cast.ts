@@ -20,6 +20,7 @@ function applyOp(payload: Record<string, unknown>, op: CastOp): void {
       const v = getPath(payload, op.from);
       if (v !== undefined) {
         deletePath(payload, op.from);
+        pruneEmptyParents(payload, op.from);
         setPath(payload, op.to, v);
       }
       return;
@@ -30,6 +31,21 @@ function applyOp(payload: Record<string, unknown>, op: CastOp): void {
     case 'remove':
       deletePath(payload, op.path);
       return;
+  }
+}
+
+/**
+ * After a field moved out of a nested object, drop the parents it leaves empty: undoing
+ * `rename total -> amount.total` and `currency -> amount.currency` must not leave `amount: {}` behind, which
+ * the older version's schema does not declare.
+ */
+function pruneEmptyParents(payload: Record<string, unknown>, path: string): void {
+  const parts = path.split('.');
+  for (let depth = parts.length - 1; depth >= 1; depth--) {
+    const parentPath = parts.slice(0, depth).join('.');
+    const parent = getPath(payload, parentPath);
+    if (parent === null || typeof parent !== 'object' || Array.isArray(parent) || Object.keys(parent).length > 0) return;
+    deletePath(payload, parentPath);
   }
 }
 
