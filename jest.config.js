@@ -1,6 +1,6 @@
 // One project per test tier (see design.md). `npm run test:unit` runs the fast tiers, `npm run e2e` the
 // MiniStack tier; `npm test` runs all of them.
-const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+const transform = { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.js' };
 const common = {
   transform,
   testEnvironment: 'node',
