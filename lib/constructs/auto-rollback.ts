@@ -78,11 +78,9 @@ export class AutoRollback extends Construct {
 
   public constructor(scope: Construct, id: string, props: AutoRollbackProps) {
     super(scope, id);
+    // Not KMS-encrypted on purpose: CloudWatch alarm actions cannot publish to a topic under the AWS managed
+    // SNS key, and the messages hold alarm names and thresholds only, no business data.
     this.topic = new sns.Topic(this, 'AlarmTopic', { enforceSSL: true, displayName: 'cutover routing rollback alarms' });
-    Validations.of(this.topic).acknowledge({
-      id: 'AwsSolutions-SNS2',
-      reason: 'CloudWatch alarm actions cannot publish to a topic encrypted with the AWS managed SNS key; the messages hold alarm names and thresholds only, no business data.',
-    });
 
     this.function = new CutoverFunction(this, 'Function', {
       functionDir: 'auto-rollback',
@@ -99,12 +97,13 @@ export class AutoRollback extends Construct {
     props.servicesBus.grantPutEventsTo(this.function);
     props.auditTable.grant(this.function, 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:GetItem');
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricStatistics'], resources: ['*'] }));
+    acknowledgeFunctionFindings(this.function);
+    // After the shared acknowledgements, so this reason (which covers both uses of "*") is the one recorded.
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'cloudwatch:GetMetricStatistics has no resource-level permissions, so AWS requires "*"; X-Ray tracing likewise. Both are read-only or telemetry.',
     });
     this.function.configureAsyncInvoke({ ...ASYNC_RETRY, onFailure: new SqsDestination(props.deadLetterQueue) });
-    acknowledgeFunctionFindings(this.function);
     this.topic.addSubscription(new subs.LambdaSubscription(this.function, { deadLetterQueue: props.deadLetterQueue }));
 
     const action = new cwActions.SnsAction(this.topic);
