@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { register as registerAudit } from './audit';
 import { register as registerEvents } from './events';
 import { register as registerQuarantine } from './quarantine';
+import { register as registerSaga } from './saga';
 import { register as registerSpec } from './spec';
+import { register as registerRoute } from './route';
 
 /**
  * Every CLI command group. To add one: export `register(program)` from a module in cli/commands and add
@@ -13,6 +15,8 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   registerEvents,
   registerAudit,
   registerQuarantine,
+  registerSaga,
+  registerRoute,
 ];
 
 export function registerCommands(program: Command): Command {

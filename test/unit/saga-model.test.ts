@@ -78,7 +78,9 @@ interface Outcome {
   readonly orders: ModelOrder[];
 }
 
-function simulate(s: fc.infer<typeof scenario>): Outcome {
+type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
+
+function simulate(s: Scenario): Outcome {
   const plan = PLANS[s.plan];
   const services = new ModelServices(s.stock, DEFAULT_REFERENCE_RULES, plan.reservationTtlSeconds * 1000);
   const sagas = s.orders.map((o) => new ModelSaga(plan, services, o));

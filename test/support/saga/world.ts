@@ -274,9 +274,9 @@ export class SagaWorld {
     }
     const orderId = String(order.orderId);
     const execution = machine.run(
-      { order },
+      { order } as never,
       {
-        overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: retryOverrides, waitTimeOverrides: { 'Fraud Review Hold': 0 } },
+        overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retryOverrides, waitTimeOverrides: { 'Fraud Review Hold': 0 } },
         context: {
           Execution: { Name: orderId, Id: `arn:aws:states:us-east-1:000000000000:execution:shop-order-saga:${orderId}` },
           State: { EnteredTime: (this.options.now?.() ?? new Date()).toISOString() },
