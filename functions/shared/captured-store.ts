@@ -98,7 +98,10 @@ export interface WindowQuery {
 
 export const CAPTURED_INDEX = 'byTime';
 
-const KEY_ATTRIBUTES = ['pk', 'sk', 'role', 'format', 'eventId', 'correlationId', 'capturedAt', '#seq', 'entityType', 'entityKey', 'eventType', 'sourceType'];
+const KEY_ATTRIBUTES = ['pk', 'sk', 'role', 'format', 'eventId', 'correlationId', 'capturedAt', 'sequence', 'entityType', 'entityKey', 'eventType', 'sourceType'];
+// Every projected name through a placeholder: several (role, format, sequence) are DynamoDB reserved words.
+const KEY_PROJECTION = KEY_ATTRIBUTES.map((_, i) => `#k${i}`).join(', ');
+const KEY_NAMES = Object.fromEntries(KEY_ATTRIBUTES.map((a, i) => [`#k${i}`, a]));
 
 /** Turn what a capture writes into its item(s): an input also gets its ref in the correlation's partition. */
 export function itemsForCapture(w: CaptureWrite): CapturedItem[] {
@@ -293,8 +296,8 @@ export class CapturedStore {
             // continues with '#', so it sorts after the bare `to`).
             KeyConditionExpression: 'gsi1pk = :b AND gsi1sk BETWEEN :from AND :to',
             ExpressionAttributeValues: { ':b': bucket, ':from': fromIso, ':to': toIso },
-            ExpressionAttributeNames: { '#seq': 'sequence' },
-            ProjectionExpression: KEY_ATTRIBUTES.join(', '),
+            ExpressionAttributeNames: KEY_NAMES,
+            ProjectionExpression: KEY_PROJECTION,
             ExclusiveStartKey,
             Limit: q.pageSize,
           }),
