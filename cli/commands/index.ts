@@ -5,6 +5,10 @@ import { register as registerQuarantine } from './quarantine';
 import { register as registerSaga } from './saga';
 import { register as registerSpec } from './spec';
 import { register as registerRoute } from './route';
+import { register as registerCapture } from './capture';
+import { register as registerReplay } from './replay';
+import { register as registerDiff } from './diff';
+import { registerRehearseCommand } from '../rehearse';
 
 /**
  * Every CLI command group. To add one: export `register(program)` from a module in cli/commands and add
@@ -17,6 +21,10 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   registerQuarantine,
   registerSaga,
   registerRoute,
+  registerCapture,
+  registerReplay,
+  registerDiff,
+  registerRehearseCommand,
 ];
 
 export function registerCommands(program: Command): Command {

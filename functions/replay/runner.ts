@@ -148,9 +148,6 @@ export class ReplayRunner {
     }
     const replayId = request.replayId ?? fallbackId;
     const created = (await this.deps.state.create(replayId, { ...request, replayId }, this.fingerprint(request))) === 'created';
-    if (created) {
-      await this.deps.lifecycle.emit('replay.started', replayId, { target: request.target, from: request.from, to: request.to, filter: filterOf(request), requestedBy: request.requestedBy ?? null });
-    }
     return { replayId, created };
   }
 
@@ -194,6 +191,11 @@ export class ReplayRunner {
     }
     let outcome: SliceOutcome;
     try {
+      if (!before.startedAt) {
+        // The first slice (whoever created the replay: the CLI, this runner, a bus event) announces it.
+        const r = before.request;
+        await this.deps.lifecycle.emit('replay.started', replayId, { target: r.target, from: r.from, to: r.to, filter: filterOf(r), requestedBy: r.requestedBy ?? null });
+      }
       await this.deps.state.markRunning(replayId, ctx.owner);
       const st = (await this.deps.state.get(replayId)) as ReplayState;
       outcome = await this.runPhases(st, ctx);

@@ -4,6 +4,7 @@ import {
   CAPTURE_FORMAT_VERSION,
   capturedItemKeys,
   comparePositions,
+  hourBucket,
   hourBuckets,
   looksTruncated,
   validateCapturedInteraction,
@@ -22,7 +23,7 @@ import { isConditionFailure } from './audit-store';
  *
  *   input      pk ENTITY#<type>#<key>  sk <ISO>#<seq12>#<eventId>  gsi1pk HOUR#<YYYY-MM-DDTHH>  gsi1sk = sk
  *   input-ref  pk CORR#<correlationId> sk = the input's sk          (marks where the input sits among outcomes)
- *   outcome    pk CORR#<correlationId> sk <ISO>#<seq12>#<eventId>
+ *   outcome    pk CORR#<correlationId> sk <ISO>#<seq12>#<eventId>  gsi1pk/gsi1sk as for inputs
  *
  * The event itself is kept as JSON text (`event`), not as a DynamoDB map: it round-trips byte for byte
  * (numbers, empty strings, key order), and a damaged record stays representable, so a replay can report
@@ -118,7 +119,10 @@ export function itemsForCapture(w: CaptureWrite): CapturedItem[] {
   };
   const event = JSON.stringify(w.event);
   if (w.role === 'outcome') {
-    return [{ pk: keys.pk, sk: keys.sk, role: 'outcome', ...base, event, ...(w.problems && w.problems.length > 0 ? { problems: [...w.problems] } : {}) }];
+    // Outcomes are in the time index too, so `capture list --type STOCK_RESERVED` finds them; replay
+    // planning reads inputs only.
+    const time = { gsi1pk: hourBucket(Date.parse(w.capturedAt)), gsi1sk: keys.sk };
+    return [{ pk: keys.pk, sk: keys.sk, ...time, role: 'outcome', ...base, event, ...(w.problems && w.problems.length > 0 ? { problems: [...w.problems] } : {}) }];
   }
   const entity = w.entity as { type: string; key: string };
   return [
@@ -306,6 +310,33 @@ export class CapturedStore {
           if (item.role !== undefined && item.role !== 'input') continue;
           if (types && !types.has(String(item.eventType))) continue;
           yield inputKeyOf(item);
+        }
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+    }
+  }
+
+  /** Every captured item (inputs and outcomes) in a window, with its event text, oldest hour first. */
+  public async *itemsInWindow(q: WindowQuery): AsyncGenerator<CapturedItem> {
+    const types = q.types && q.types.length > 0 ? new Set(q.types) : undefined;
+    const fromIso = new Date(q.fromMs).toISOString();
+    const toIso = new Date(q.toMs).toISOString();
+    for (const bucket of hourBuckets(q.fromMs, q.toMs)) {
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: this.indexName,
+            KeyConditionExpression: 'gsi1pk = :b AND gsi1sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: { ':b': bucket, ':from': fromIso, ':to': toIso },
+            ExclusiveStartKey,
+            Limit: q.pageSize,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          if (types && !types.has(String(item.sourceType)) && !types.has(String(item.eventType))) continue;
+          yield item as CapturedItem;
         }
         ExclusiveStartKey = page.LastEvaluatedKey;
       } while (ExclusiveStartKey);
