@@ -41,7 +41,7 @@ export interface CaptureExportOptions extends CaptureWindowOptions {
 }
 
 export interface CaptureIo extends CliIo {
-  readonly now?: number;
+  readonly now?: () => number;
 }
 
 function windowOf(opts: CaptureWindowOptions, now: number): { fromMs: number; toMs: number } {
@@ -64,7 +64,7 @@ export async function captureListCommand(opts: CaptureListOptions, io: CaptureIo
   return runCli(io, async (out) => {
     const context = io.context ?? new AwsContext();
     const store = await capturedStore(context, opts.table);
-    const { fromMs, toMs } = windowOf(opts, io.now ?? Date.now());
+    const { fromMs, toMs } = windowOf(opts, (io.now ?? Date.now)());
     let shown = 0;
     try {
       for await (const item of store.itemsInWindow({ fromMs, toMs, types: opts.type })) {
@@ -101,7 +101,7 @@ export async function captureExportCommand(opts: CaptureExportOptions, io: Captu
   return runCli(io, async (out) => {
     const context = io.context ?? new AwsContext();
     const store = await capturedStore(context, opts.table);
-    const { fromMs, toMs } = windowOf(opts, io.now ?? Date.now());
+    const { fromMs, toMs } = windowOf(opts, (io.now ?? Date.now)());
     let spec: Spec | undefined;
     if (opts.target) spec = loadSpecFile(opts.config ?? DEFAULT_CONFIG, io.cwd).spec;
     const profile = spec && opts.target ? targetProfile(spec, opts.target) : undefined;
