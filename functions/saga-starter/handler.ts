@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { stepFunctionsClient } from '../shared/clients';
 import { requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
@@ -49,8 +49,7 @@ export function createSagaStarterHandler(deps: SagaStarterDeps): (event: unknown
     } catch (err) {
       if ((err as { name?: string }).name !== 'ExecutionAlreadyExists') throw toStepError(err, { orderId: start.name });
       const executionArn = executionArnFor(deps.stateMachineArn, start.name);
-      const existing = await deps.sfn.send(new DescribeExecutionCommand({ executionArn })).catch(() => undefined);
-      logger.info('saga already started for this order', { orderId: start.name, status: existing?.status });
+      logger.info('saga already started for this order: nothing to do', { orderId: start.name, executionArn });
       return { orderId: start.name, executionArn, started: false };
     }
   };

@@ -189,16 +189,6 @@ export class OrderSaga extends Construct {
     });
     for (const f of [shipping, sagaCommands, sagaCallback]) f.addToRolePolicy(taskResponse);
     sagaStarter.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }));
-    sagaStarter.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['states:DescribeExecution'],
-        resources: [stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-      }),
-    );
-    Validations.of(sagaStarter).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:' + `${stateMachineName}:*]`,
-      reason: 'DescribeExecution on the executions of this one state machine, whose names (order ids) are not known in advance.',
-    });
 
     // The state machine.
     const definition = buildSagaDefinition(this.plan);
