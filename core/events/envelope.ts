@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { RoutingStamp } from '../routing/plan';
 
 /** The key under which the bridge stamps its metadata on a legacy-shaped event. Legacy schemas ignore it. */
@@ -48,12 +48,16 @@ export interface LegacyMeta {
   readonly serviceEventType?: string;
 }
 
+/** One-shot hashing where Node has it (20.12+, 22): noticeably cheaper per event than createHash. */
+const sha256: (text: string) => Buffer =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'buffer') : (text) => crypto.createHash('sha256').update(text).digest();
+
 /**
  * A name-based UUID (version 5 layout over SHA-256): the same inputs always give the same id, so a
  * translation of a redelivered event carries the id of the first delivery and consumers can de-duplicate.
  */
 export function deterministicId(...parts: readonly string[]): string {
-  const h = createHash('sha256').update(parts.join('\u001f')).digest();
+  const h = sha256(parts.join('\u001f'));
   h[6] = (h[6] & 0x0f) | 0x50;
   h[8] = (h[8] & 0x3f) | 0x80;
   const hex = h.subarray(0, 16).toString('hex');

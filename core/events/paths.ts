@@ -1,7 +1,18 @@
+/** Split paths, kept per process: the spec's paths are few and every event walks them. */
+const partsCache = new Map<string, readonly string[]>();
+function partsOf(path: string): readonly string[] {
+  let parts = partsCache.get(path);
+  if (!parts) {
+    parts = path.split('.');
+    if (partsCache.size < 10_000) partsCache.set(path, parts);
+  }
+  return parts;
+}
+
 /** Dot-path access into plain JSON objects (`total.amount`). Paths are validated by the spec schema. */
 export function getPath(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
-  for (const part of path.split('.')) {
+  for (const part of partsOf(path)) {
     if (cur === null || typeof cur !== 'object') return undefined;
     cur = (cur as Record<string, unknown>)[part];
   }
@@ -9,7 +20,7 @@ export function getPath(obj: unknown, path: string): unknown {
 }
 
 export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
-  const parts = path.split('.');
+  const parts = partsOf(path);
   let cur = obj;
   for (let i = 0; i < parts.length - 1; i++) {
     const next = cur[parts[i]];

@@ -102,16 +102,18 @@ const legacyDate: Transform = {
 };
 
 export function validDate(y: string, mo: string, d: string, h = '00', mi = '00', s = '00'): boolean {
-  const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-  const date = new Date(t);
-  return (
-    date.getUTCFullYear() === Number(y) &&
-    date.getUTCMonth() === Number(mo) - 1 &&
-    date.getUTCDate() === Number(d) &&
-    date.getUTCHours() === Number(h) &&
-    date.getUTCMinutes() === Number(mi) &&
-    date.getUTCSeconds() === Number(s)
-  );
+  // Arithmetic, not Date objects: this runs for every timestamp of every event. Years below 100 stay
+  // invalid (Date.UTC would read them as 19xx).
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1)) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  return day <= days && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59;
 }
 
 /** The monolith's "" for "not given" <-> an absent field. */

@@ -43,15 +43,12 @@ function compileFields(fields: readonly FieldMapping[]): CompiledField[] {
   }));
 }
 
-function wrapTransform(path: string, fn: () => unknown): unknown {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof TransformError || err instanceof TranslationError) {
-      throw new TranslationError(`${path}: ${err.message}`, { path }, { cause: err });
-    }
-    throw err;
+/** A transform's refusal, re-thrown with the field path (built only on failure: the happy path is hot). */
+function transformFailure(path: string, err: unknown): unknown {
+  if (err instanceof TransformError || err instanceof TranslationError) {
+    return new TranslationError(`${path}: ${err.message}`, { path }, { cause: err });
   }
+  return err;
 }
 
 function mapToService(fields: readonly CompiledField[], src: Record<string, unknown>, prefix: string): Record<string, unknown> {
@@ -63,9 +60,9 @@ function mapToService(fields: readonly CompiledField[], src: Record<string, unkn
       continue;
     }
     const v = getPath(src, f.legacy);
-    const where = `${prefix}${f.legacy}`;
     if (f.items) {
       if (v === undefined) continue;
+      const where = `${prefix}${f.legacy}`;
       if (!Array.isArray(v)) throw new TranslationError(`${where}: expected a list`, { path: where });
       setPath(
         out,
@@ -75,7 +72,12 @@ function mapToService(fields: readonly CompiledField[], src: Record<string, unkn
       continue;
     }
     if (v === undefined && !f.emptyAsAbsent) continue;
-    const mapped = wrapTransform(where, () => f.transform.toService(v));
+    let mapped: unknown;
+    try {
+      mapped = f.transform.toService(v);
+    } catch (err) {
+      throw transformFailure(`${prefix}${f.legacy}`, err);
+    }
     if (mapped !== undefined) setPath(out, f.service, mapped);
   }
   return out;
@@ -90,9 +92,9 @@ function mapToLegacy(fields: readonly CompiledField[], src: Record<string, unkno
       continue;
     }
     const v = getPath(src, f.service);
-    const where = `${prefix}${f.service}`;
     if (f.items) {
       if (v === undefined) continue;
+      const where = `${prefix}${f.service}`;
       if (!Array.isArray(v)) throw new TranslationError(`${where}: expected a list`, { path: where });
       setPath(
         out,
@@ -105,7 +107,13 @@ function mapToLegacy(fields: readonly CompiledField[], src: Record<string, unkno
       if (f.legacyDefault !== undefined) setPath(out, f.legacy, structuredClone(f.legacyDefault));
       continue;
     }
-    setPath(out, f.legacy, wrapTransform(where, () => f.transform.toLegacy(v)));
+    let mapped: unknown;
+    try {
+      mapped = f.transform.toLegacy(v);
+    } catch (err) {
+      throw transformFailure(`${prefix}${f.service}`, err);
+    }
+    setPath(out, f.legacy, mapped);
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { mapTransform, resolveTransform, TRANSFORM_NAMES, TRANSFORMS, TransformError, type TransformName } from '../../core/spec/transforms';
+import { mapTransform, resolveTransform, TRANSFORM_NAMES, TRANSFORMS, TransformError, validDate, type TransformName } from '../../core/spec/transforms';
 
 /*
  * Every named transform is a pair (toService, toLegacy). The law: on the legacy domain,
@@ -118,5 +118,42 @@ describe('Module: transforms', () => {
     expect(resolveTransform(undefined)).toBe(TRANSFORMS.identity);
     expect(resolveTransform('yesNo')).toBe(TRANSFORMS.yesNo);
     expect(resolveTransform({ map: { A: 'a' } }).toService('A')).toBe('a');
+  });
+});
+
+describe('Function: validDate', () => {
+  // The reference: what Date.UTC accepts and gives back unchanged (years from 100, where Date.UTC is literal).
+  const reference = (y: number, mo: number, d: number, h: number, mi: number, s: number) => {
+    const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+    return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d && t.getUTCHours() === h && t.getUTCMinutes() === mi && t.getUTCSeconds() === s;
+  };
+
+  it('agrees with Date.UTC on every field combination, impossible ones included (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 100, max: 9999 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 24 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 60 }),
+        (y, mo, d, h, mi, s) => {
+          const p = (n: number, w = 2) => String(n).padStart(w, '0');
+          expect(validDate(p(y, 4), p(mo), p(d), p(h), p(mi), p(s))).toBe(reference(y, mo, d, h, mi, s));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it.each([
+    ['2024', '02', '29', true],
+    ['2023', '02', '29', false],
+    ['1900', '02', '29', false],
+    ['2000', '02', '29', true],
+    ['2026', '04', '31', false],
+    ['0099', '01', '01', false],
+  ])('%s-%s-%s is %p', (y, m, d, ok) => {
+    expect(validDate(y, m, d)).toBe(ok);
   });
 });
