@@ -32,8 +32,10 @@ export function legacyRulePattern(spec: Spec): events.EventPattern {
 
 /**
  * The rule feeding translate-services: the service event types that have a translation to legacy, not put
- * by the bridge and not of legacy origin (a translated legacy event never goes back). Undefined when no
- * service event translates to legacy (EventBridge refuses an empty list).
+ * by the bridge and not of legacy origin (a translated legacy event never goes back). An event of one of
+ * those types without `metadata.origin` (no envelope at all) is routed too, so the translator quarantines
+ * it instead of the bridge silently passing it by. Undefined when no service event translates to legacy
+ * (EventBridge refuses an empty list).
  */
 export function servicesRulePattern(spec: Spec): events.EventPattern | undefined {
   const types = [...new Set(spec.bridge.translations.filter((t) => (t.direction ?? 'both') !== 'toService').map((t) => t.service))].sort();
@@ -41,7 +43,7 @@ export function servicesRulePattern(spec: Spec): events.EventPattern | undefined
   return {
     source: events.Match.anythingBut(BRIDGE_SOURCE),
     detailType: types,
-    detail: { metadata: { origin: events.Match.anythingBut('legacy') } },
+    detail: { metadata: { origin: events.Match.anyOf(events.Match.anythingBut('legacy'), events.Match.doesNotExist()) } },
   };
 }
 

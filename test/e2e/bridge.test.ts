@@ -163,6 +163,27 @@ describe('e2e: bridge', () => {
     expect(entries.some(on('services', 'order.created'))).toBe(false);
   });
 
+  it('quarantines a service event that comes without its envelope (the rule still routes it)', async () => {
+    // Prepare: a service that forgot {metadata, data} and put the bare data
+    const no = orderNo();
+
+    // Act
+    const [eventBridgeId] = await put([
+      { EventBusName: servicesBus, Source: 'orders', DetailType: 'order.cancelled', Detail: JSON.stringify({ orderId: no, cancelledAt: '2026-11-21T15:02:10Z', reason: 'fraud' }) },
+    ]);
+
+    // Assess
+    const record = await waitFor(
+      async () => {
+        for await (const q of quarantine.query({ reason: 'schema', since: startedAt })) if (q.eventBridgeId === eventBridgeId) return q;
+        return undefined;
+      },
+      { what: `quarantine record of the envelope-less ${eventBridgeId}`, timeoutMs: 60_000 },
+    );
+    expect(record).toMatchObject({ bus: 'services', detailType: 'order.cancelled', source: 'orders' });
+    expect(record.problems.join('\n')).toMatch(/^detail: expected a service event \{metadata/);
+  });
+
   it('accounts for a batch: every event translated or quarantined, none lost', async () => {
     // Prepare: 6 good orders, 2 malformed (unknown type, bad date), 1 command the monolith should never send
     const good = Array.from({ length: 6 }, () => orderNo());

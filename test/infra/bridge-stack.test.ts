@@ -59,7 +59,7 @@ describe('Stack: BridgeStack', () => {
       expect(JSON.stringify(legacy[0].EventPattern)).not.toContain('cutover.bridge"]');
     });
 
-    it('feeds the services translator only with service types that translate to legacy and are not of legacy origin', () => {
+    it('feeds the services translator only with service types that translate to legacy and are not of legacy origin (or lack an envelope)', () => {
       // Prepare
       const expectedTypes = [...new Set(spec.bridge.translations.filter((t) => t.direction !== 'toService').map((t) => t.service))].sort();
 
@@ -68,7 +68,7 @@ describe('Stack: BridgeStack', () => {
         EventPattern: {
           source: [{ 'anything-but': ['cutover.bridge'] }],
           'detail-type': expectedTypes,
-          detail: { metadata: { origin: [{ 'anything-but': ['legacy'] }] } },
+          detail: { metadata: { origin: [{ 'anything-but': ['legacy'] }, { exists: false }] } },
         },
       });
     });
