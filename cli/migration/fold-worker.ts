@@ -1,5 +1,5 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { BucketFold, compileEntity, makeCanonicalizer, type CompiledEntity } from '../../core/migration';
+import { BucketFold, compileEntity, makeDigester, type CompiledEntity } from '../../core/migration';
 import type { MigrationEntity as MigrationEntityDef } from '../../core/spec/migration';
 import { foldTarget, type FoldSettings, type SideFold } from './fold';
 import { ExportFileSource } from './target/export-file';
@@ -27,7 +27,7 @@ interface Done {
 
 async function work(job: Job): Promise<Done> {
   const entity = compileEntity(job.entityName, job.entity);
-  const settings: FoldSettings = { buckets: job.buckets, partitions: job.partitions, canonical: makeCanonicalizer(entity.def.verify ?? {}) };
+  const settings: FoldSettings = { buckets: job.buckets, partitions: job.partitions, digest: makeDigester(entity.def.verify ?? {}) };
   const result = await foldTarget(new ExportFileSource(job.location, entity.keyAttributes), entity, settings, job.spillDir);
   return { cells: result.fold.cells, items: result.items, foreign: result.foreign };
 }

@@ -2,8 +2,7 @@ import {
   bucketOf,
   BucketFold,
   digestHex,
-  digestText,
-  type Canonicalizer,
+  type Digester,
   type CompiledEntity,
   type Item,
   type RowReject,
@@ -30,17 +29,28 @@ export interface SideFold {
 export interface FoldSettings {
   readonly buckets: number;
   readonly partitions: number;
-  readonly canonical: Canonicalizer;
+  /** Digest of an item's canonical form (core `makeDigester` with the entity's verify rules). */
+  readonly digest: Digester;
   readonly keepRejects?: number;
 }
 
 /** Adds one item to a fold and its spill. */
 function foldItem(entity: CompiledEntity, item: Item, locator: string, s: FoldSettings, fold: BucketFold, spill: SpillWriter): void {
   const key = entity.keyOf(item);
-  const digest = digestText(s.canonical(item));
+  const digest = s.digest(item);
   const bucket = bucketOf(key, s.buckets);
   fold.add(bucket, digest);
-  spill.add({ bucket, digest: digestHex(digest), key, locator });
+  // formatSpillRecord's layout, built in one template.
+  spill.addLine(bucket, `${bucket}\t${digestHex(digest)}\t${key}\t${locator}\n`);
+}
+
+/** JSON of the root key values; a fast path for the usual single text key without quotes or escapes. */
+function locatorOf(row: readonly (string | null)[], nKey: number): string {
+  if (nKey === 1) {
+    const v = row[0];
+    if (v !== null && !/["\\\u0000-\u001f]/.test(v)) return `["${v}"]`;
+  }
+  return JSON.stringify(rowKeyValues(row, nKey));
 }
 
 /** Reads the whole source entity in key order, maps each row and folds the items. */
@@ -69,7 +79,7 @@ export async function foldSource(
           if (rejects.length < keep) rejects.push(result.reject);
           continue;
         }
-        const locator = JSON.stringify(rowKeyValues(row, nKey));
+        const locator = locatorOf(row, nKey);
         for (const item of result.items) {
           foldItem(entity, item, locator, settings, fold, spill);
           items++;

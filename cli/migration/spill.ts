@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatSpillRecord, parseSpillRecord, partitionOf, type SpillRecord } from '../../core/migration';
+import { formatSpillRecord, parseSpillRecord, type SpillRecord } from '../../core/migration';
 
 /**
  * One side's spill: a file per partition of buckets, one small record per row (see core drill.ts). Writes
@@ -25,8 +25,12 @@ export class SpillWriter {
   }
 
   public add(record: SpillRecord): void {
-    const p = partitionOf(record.bucket, this.partitions);
-    const line = formatSpillRecord(record);
+    this.addLine(record.bucket, formatSpillRecord(record));
+  }
+
+  /** A record already formatted by `formatSpillRecord` (the fold's hot path builds it in one go). */
+  public addLine(bucket: number, line: string): void {
+    const p = bucket % this.partitions;
     this.buffers[p].push(line);
     this.sizes[p] += line.length;
     this.records++;

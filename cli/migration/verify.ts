@@ -5,7 +5,7 @@ import {
   chooseBucketCount,
   classify,
   compareItems,
-  makeCanonicalizer,
+  makeDigester,
   parseUtc,
   planDrillDown,
   type CanonicalOptions,
@@ -127,12 +127,11 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const now = options.now ?? (() => new Date());
   const limit = options.detailLimit ?? 1000;
   const rules: CanonicalOptions = entity.def.verify ?? {};
-  const canonical = makeCanonicalizer(rules);
   const estimated = await source.count(entity.root.table);
   const settings: FoldSettings = {
     buckets: options.buckets ?? chooseBucketCount(estimated),
     partitions: options.partitions ?? 64,
-    canonical,
+    digest: makeDigester(rules),
     keepRejects: limit,
   };
   const work = fs.mkdtempSync(path.join(options.workDir ?? os.tmpdir(), `cutover-verify-${entity.name}-`));

@@ -6,8 +6,12 @@ import { canonicalNumber, decimalToText, parseDecimal, truncateNumber, type Attr
  * never matters), lists keep their order (it does), numbers are spelled one way ("19.90" and "19.9" are
  * the same number), and every value carries its type ("3" the string is not 3 the number).
  *
- *   S -> s"text"   N -> n1999e-2   BOOL -> t / f   NULL -> z   L -> [a,b]   M -> {"k":v,...}
- *   SS -> S["a","b"]   NS -> N[1e0,2e0]   B -> b"base64"   BS -> B["..",".."]
+ *   S -> s<length>:<text>      N -> n<digits>e<exp>;      BOOL -> t / f      NULL -> z
+ *   L -> [<v><v>...]           M -> {<length>:<key><v>...} (keys sorted)
+ *   SS -> S[<s><s>...] (sorted)   NS -> N[<n><n>...] (sorted)   B -> b<length>:<base64>   BS -> B[...]
+ *
+ * Every value spells its own end (text is length-prefixed, numbers end in ;), so the spelling needs no
+ * escaping and no separators and is still unambiguous: two different items never spell the same.
  *
  * With a numeric tolerance, numbers are truncated to a power of ten small enough that two numbers with
  * the same spelling are within the tolerance; numbers within the tolerance may still spell differently,
@@ -35,48 +39,46 @@ export function toleranceStep(tolerance: number): number | undefined {
 }
 
 function binaryText(b: Uint8Array | string): string {
-  return JSON.stringify(typeof b === 'string' ? b : Buffer.from(b).toString('base64'));
-}
-
-const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
-/** JSON quoting, with a fast path for the common text that needs no escapes. Injective either way. */
-export function quote(text: string): string {
-  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+  const text = typeof b === 'string' ? b : Buffer.from(b).toString('base64');
+  return `${text.length}:${text}`;
 }
 
 type NumberSpeller = (text: string) => string;
 type Loose = { S?: string; N?: string; BOOL?: boolean; NULL?: true; L?: AttributeValue[]; M?: Record<string, AttributeValue>; SS?: string[]; NS?: string[]; B?: Uint8Array | string; BS?: (Uint8Array | string)[] };
 
-function encodeWith(value: AttributeValue, number: NumberSpeller): string {
+const textOf = (s: string) => `s${s.length}:${s}`;
+
+/**
+ * `number` spells the numbers at this path (the value itself, a list's elements, a set's members);
+ * `inner` spells those inside nested maps, whose paths are longer (a tolerance applies at one path).
+ */
+function encodeWith(value: AttributeValue, number: NumberSpeller, inner: NumberSpeller = number): string {
   // Property reads rather than `in` chains: this runs for every value of every row.
   const v = value as Loose;
-  if (v.S !== undefined) return `s${quote(v.S)}`;
-  if (v.N !== undefined) return `n${number(v.N)}`;
+  if (v.S !== undefined) return `s${v.S.length}:${v.S}`;
+  if (v.N !== undefined) return `n${number(v.N)};`;
   if (v.M !== undefined) {
     const m = v.M;
     const keys = Object.keys(m).sort();
     let out = '{';
     for (let i = 0; i < keys.length; i++) {
-      if (i > 0) out += ',';
-      out += `${quote(keys[i])}:${encodeWith(m[keys[i]], number)}`;
+      const k = keys[i];
+      out += `${k.length}:${k}${encodeWith(m[k], inner, inner)}`;
     }
     return `${out}}`;
   }
   if (v.L !== undefined) {
     const l = v.L;
     let out = '[';
-    for (let i = 0; i < l.length; i++) {
-      if (i > 0) out += ',';
-      out += encodeWith(l[i], number);
-    }
+    for (let i = 0; i < l.length; i++) out += encodeWith(l[i], number, inner);
     return `${out}]`;
   }
   if (v.BOOL !== undefined) return v.BOOL ? 't' : 'f';
   if (v.NULL !== undefined) return 'z';
-  if (v.SS !== undefined) return `S[${v.SS.map(quote).sort().join(',')}]`;
-  if (v.NS !== undefined) return `N[${v.NS.map(number).sort().join(',')}]`;
+  if (v.SS !== undefined) return `S[${[...new Set(v.SS)].sort().map(textOf).join('')}]`;
+  if (v.NS !== undefined) return `N[${[...new Set(v.NS.map((n) => `n${number(n)};`))].sort().join('')}]`;
   if (v.B !== undefined) return `b${binaryText(v.B)}`;
-  if (v.BS !== undefined) return `B[${v.BS.map(binaryText).sort().join(',')}]`;
+  if (v.BS !== undefined) return `B[${[...new Set(v.BS.map(binaryText))].sort().join('')}]`;
   return `?${JSON.stringify(value)}`;
 }
 
@@ -101,8 +103,9 @@ function rulesOf(options: CanonicalOptions): PathRules {
 }
 
 /**
- * Builds the canonicalizer for a set of options. With no per-path rules below the top level it takes a
- * fast path that does not track paths.
+ * Builds the canonicalizer for a set of options. A rule names one path (`weightKg`, `lines.unitPrice`;
+ * list elements share their list's path): ignoring a path leaves out its whole value, a tolerance applies
+ * to the numbers at that path. With no rule below the top level it takes a fast path without path texts.
  */
 export function makeCanonicalizer(options: CanonicalOptions = {}): Canonicalizer {
   const rules = rulesOf(options);
@@ -115,32 +118,29 @@ export function makeCanonicalizer(options: CanonicalOptions = {}): Canonicalizer
     return (item) => {
       const keys = Object.keys(item).sort();
       let out = '{';
-      let first = true;
-      for (const k of keys) {
-        if (rules.ignore.has(k)) continue;
-        if (!first) out += ',';
-        first = false;
-        out += `${quote(k)}:${encodeWith(item[k], topSpellers.size === 0 ? defaultSpeller : (topSpellers.get(k) ?? defaultSpeller))}`;
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i];
+        if (rules.ignore.size > 0 && rules.ignore.has(k)) continue;
+        out += `${k.length}:${k}${encodeWith(item[k], topSpellers.get(k) ?? defaultSpeller, defaultSpeller)}`;
       }
       return `${out}}`;
     };
   }
 
   const encodePath = (value: AttributeValue, path: string): string => {
-    const step = rules.steps.has(path) ? rules.steps.get(path) : rules.defaultStep;
-    const number = speller(step);
     if ('M' in value) {
       const keys = Object.keys(value.M).sort();
       const parts: string[] = [];
       for (const k of keys) {
         const p = path ? `${path}.${k}` : k;
         if (rules.ignore.has(p)) continue;
-        parts.push(`${quote(k)}:${encodePath(value.M[k], p)}`);
+        parts.push(`${k.length}:${k}${encodePath(value.M[k], p)}`);
       }
-      return `{${parts.join(',')}}`;
+      return `{${parts.join('')}}`;
     }
-    if ('L' in value) return `[${value.L.map((v) => encodePath(v, path)).join(',')}]`;
-    return encodeWith(value, number);
+    if ('L' in value) return `[${value.L.map((v) => encodePath(v, path)).join('')}]`;
+    const step = rules.steps.has(path) ? rules.steps.get(path) : rules.defaultStep;
+    return encodeWith(value, speller(step));
   };
   return (item) => encodePath({ M: item }, '');
 }

@@ -95,3 +95,4 @@ export function parseDigestHex(hex: string): Digest {
 export function bucketOf(keyText: string, buckets: number): number {
   return hash32(keyText) % buckets;
 }
+

@@ -8,6 +8,7 @@ export * from './canonical';
 export * from './checkpoint';
 export * from './compare';
 export * from './continuous';
+export * from './digest';
 export * from './drill';
 export * from './errors';
 export * from './hash';

@@ -206,9 +206,13 @@ function setPath(item: Item, path: readonly string[], value: AttributeValue): vo
 
 function buildItem(fields: readonly CompiledField[], row: SqlRow): Item {
   const item: Item = {};
-  for (const f of fields) {
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
     const v = f.produce(row);
-    if (v !== undefined) setPath(item, f.path, v);
+    if (v === undefined) continue;
+    // Most attributes are top level: assign directly, walk the path only for nested ones.
+    if (f.path.length === 1) item[f.path[0]] = v;
+    else setPath(item, f.path, v);
   }
   return item;
 }

@@ -7,10 +7,12 @@ import {
   keyText,
   keyFromText,
   makeCanonicalizer,
+  makeDigester,
   parseDecimal,
   toleranceStep,
   truncateNumber,
   type AttributeValue,
+  type CanonicalOptions,
   type Item,
 } from '../../core/migration';
 import { arbItem, arbValue, mutateValue, shuffleKeys } from './migration-arbitraries';
@@ -75,6 +77,34 @@ describe('Function: digestText', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('Function: makeDigester', () => {
+  const ruleSets: CanonicalOptions[] = [{}, { ignore: ['a', 'x'] }, { numericTolerance: 0.01 }, { tolerances: { b: 0.5, c: 2 } }, { ignore: ['a.b', 'c'], tolerances: { 'd.e': 1, x: 0.1 } }];
+
+  it('gives equal digests exactly when the canonical forms are equal, under every rule set', () => {
+    fc.assert(
+      fc.property(arbItem, fc.nat(), fc.nat(), fc.integer(), fc.constantFrom(...ruleSets), (item, pick, how, seed, rules) => {
+        const digest = makeDigester(rules);
+        const canonical = makeCanonicalizer(rules);
+        const other = (mutateValue({ M: item }, pick, how) as { M: Item } | undefined)?.M ?? item;
+        const shuffled = shuffleKeys(other, seed) as Item;
+        expect(digest(shuffled)).toEqual(digest(other));
+        expect(JSON.stringify(digest(item)) === JSON.stringify(digest(other))).toBe(canonical(item) === canonical(other));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('counts a value\'s type and a list\'s order, not a map\'s or a set\'s order', () => {
+    const d = makeDigester();
+    expect(d({ a: { S: '3' } })).not.toEqual(d({ a: { N: '3' } }));
+    expect(d({ a: { N: '3.0' } })).toEqual(d({ a: { N: '3' } }));
+    expect(d({ a: { L: [{ S: 'x' }, { S: 'y' }] } })).not.toEqual(d({ a: { L: [{ S: 'y' }, { S: 'x' }] } }));
+    expect(d({ a: { SS: ['x', 'y'] } })).toEqual(d({ a: { SS: ['y', 'x'] } }));
+    expect(d({ a: { S: 'x' }, b: { S: 'y' } })).not.toEqual(d({ a: { S: 'y' }, b: { S: 'x' } }));
+    expect(d({ ab: { S: 'c' } })).not.toEqual(d({ a: { S: 'bc' } }));
   });
 });
 

@@ -1,0 +1,260 @@
+import { canonicalNumber, truncateNumber, type AttributeValue, type Item } from './attribute-value';
+import { toleranceStep, type CanonicalOptions } from './canonical';
+import type { Digest } from './hash';
+
+/**
+ * Item digests for verification: a 64-bit hash of an item's canonical form (canonical.ts), computed from
+ * the item's structure rather than from its canonical text. Two items have the same digest exactly when
+ * they have the same canonical form (barring a 2^-64 accident): map keys in any order, sets in any order,
+ * numbers in any spelling, and every value's type counts.
+ *
+ * How: each scalar is hashed with MurmurHash3 x86_32 (two seeds, so 64 bits) over its UTF-16 code units,
+ * seeded by its type; a map is the sum (mod 2^32 per half) of its entries, each entry the mix of its key's
+ * hash and its value's digest, so key order cannot matter and nothing needs sorting; a list mixes its
+ * elements in order; a set sums its elements. Summing rather than hashing a sorted text is what makes this
+ * fast: no key sorting, no text building, and attribute names are hashed once per name, not once per row.
+ * That matters at a million rows a run on both sides of a verification.
+ */
+
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+// The digest of the value just visited, in two halves: module-level so the walk allocates nothing.
+let outHi = 0;
+let outLo = 0;
+
+/** MurmurHash3 x86_32 of `text`'s UTF-16LE bytes under seeds (a, b); sets outHi/outLo. */
+function murmurPair(text: string, a: number, b: number): void {
+  let h1 = a | 0;
+  let h2 = b | 0;
+  const n = text.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    let k = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h1 ^= k;
+    h1 = (h1 << 13) | (h1 >>> 19);
+    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+    h2 ^= k;
+    h2 = (h2 << 13) | (h2 >>> 19);
+    h2 = (Math.imul(h2, 5) + 0xe6546b64) | 0;
+  }
+  if (i < n) {
+    let k = text.charCodeAt(i);
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h1 ^= k;
+    h2 ^= k;
+  }
+  outHi = fmix(h1 ^ (n * 2));
+  outLo = fmix(h2 ^ (n * 2));
+}
+
+/** Mixes a pair into another under a tag; sets outHi/outLo. Not commutative: order counts. */
+function mixPair(aHi: number, aLo: number, bHi: number, bLo: number, tag: number): void {
+  outHi = fmix((Math.imul(aHi ^ tag, 0x9e3779b1) + bHi) | 0);
+  outLo = fmix((Math.imul(aLo ^ tag, 0x85ebca77) + bLo + outHi) | 0);
+}
+
+// Type seeds: the same text as S, N or a key never hashes alike.
+const SEED_S = [0x5a1c3e01, 0x2b7d4f91] as const;
+const SEED_N = [0x7c2a9d33, 0x1f6e8b45] as const;
+const SEED_B = [0x3d9f1a77, 0x6b2c5e19] as const;
+const SEED_KEY = [0x4e8b2d61, 0x19a7c3f5] as const;
+const TAG_M = 0x6d61700d;
+const TAG_L = 0x6c697374;
+const TAG_SS = 0x73733a53;
+const TAG_NS = 0x6e733a4e;
+const TAG_BS = 0x62733a42;
+const TAG_ENTRY = 0x656e7472;
+const TRUE_HI = 0x8f1bbcdc;
+const TRUE_LO = 0x2e1b2138;
+const FALSE_HI = 0x4d2604f9;
+const FALSE_LO = 0x1c6ef372;
+const NULL_HI = 0x5be0cd19;
+const NULL_LO = 0x1f83d9ab;
+
+type NumberSpeller = (text: string) => string;
+type Loose = { S?: string; N?: string; BOOL?: boolean; NULL?: true; L?: AttributeValue[]; M?: Record<string, AttributeValue>; SS?: string[]; NS?: string[]; B?: Uint8Array | string; BS?: (Uint8Array | string)[] };
+
+/** Key hashes, once per distinct attribute name. */
+class KeyHashes {
+  private readonly hi = new Map<string, number>();
+  private readonly lo = new Map<string, number>();
+  public get(key: string): void {
+    const h = this.hi.get(key);
+    if (h !== undefined) {
+      outHi = h;
+      outLo = this.lo.get(key) as number;
+      return;
+    }
+    murmurPair(key, SEED_KEY[0], SEED_KEY[1]);
+    if (this.hi.size < 100_000) {
+      this.hi.set(key, outHi);
+      this.lo.set(key, outLo);
+    }
+  }
+}
+
+/** Plain integers ("42", "-7", not "042" or "10") are already in canonical digits: skip the parse. */
+function fastNumber(text: string, slow: NumberSpeller): string {
+  const n = text.length;
+  if (n === 0 || n > 15) return slow(text);
+  let i = text.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === n || text.charCodeAt(i) === 48 || text.charCodeAt(n - 1) === 48) return slow(text);
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return slow(text);
+  }
+  return `${text}e0`;
+}
+
+function binary(b: Uint8Array | string): string {
+  return typeof b === 'string' ? b : Buffer.from(b).toString('base64');
+}
+
+/** The path of values no rule can name (below the top level when every rule is top-level). */
+const NO_PATH = '\u0000';
+
+interface Walker {
+  value(v: AttributeValue, path: string): void;
+}
+
+interface WalkRules {
+  /** Spelling of the numbers at a path (tolerance), or undefined for exact. */
+  speller(path: string): NumberSpeller | undefined;
+  skip(path: string): boolean;
+  /** Some rule names a nested path: build full path texts. */
+  readonly nested: boolean;
+  /** Some rule exists at all. */
+  readonly any: boolean;
+}
+
+function makeWalker(keys: KeyHashes, rules: WalkRules): Walker {
+  const number = (text: string, path: string) => {
+    const s = rules.any ? rules.speller(path) : undefined;
+    return s ? s(text) : fastNumber(text, canonicalNumber);
+  };
+  const sum = (texts: Iterable<string>, seed: readonly [number, number], tag: number) => {
+    // Sets: distinct members, any order.
+    let hi = 0;
+    let lo = 0;
+    let count = 0;
+    for (const t of new Set(texts)) {
+      murmurPair(t, seed[0], seed[1]);
+      hi = (hi + outHi) | 0;
+      lo = (lo + outLo) | 0;
+      count++;
+    }
+    mixPair(hi, lo, count, count, tag);
+  };
+  const walker: Walker = {
+    value(value, path) {
+      const v = value as Loose;
+      if (v.S !== undefined) {
+        murmurPair(v.S, SEED_S[0], SEED_S[1]);
+        return;
+      }
+      if (v.N !== undefined) {
+        murmurPair(number(v.N, path), SEED_N[0], SEED_N[1]);
+        return;
+      }
+      if (v.M !== undefined) {
+        const m = v.M;
+        let hi = 0;
+        let lo = 0;
+        let count = 0;
+        for (const k in m) {
+          let p = NO_PATH;
+          if (rules.any) {
+            if (path === '') p = k;
+            else if (rules.nested && path !== NO_PATH) p = `${path}.${k}`;
+            if (p !== NO_PATH && rules.skip(p)) continue;
+          }
+          walker.value(m[k], p);
+          const vHi = outHi;
+          const vLo = outLo;
+          keys.get(k);
+          mixPair(outHi, outLo, vHi, vLo, TAG_ENTRY);
+          hi = (hi + outHi) | 0;
+          lo = (lo + outLo) | 0;
+          count++;
+        }
+        mixPair(hi, lo, count, count, TAG_M);
+        return;
+      }
+      if (v.L !== undefined) {
+        const l = v.L;
+        let hi = TAG_L;
+        let lo = l.length;
+        for (let i = 0; i < l.length; i++) {
+          walker.value(l[i], path);
+          mixPair(hi, lo, outHi, outLo, TAG_L);
+          hi = outHi;
+          lo = outLo;
+        }
+        mixPair(hi, lo, l.length, l.length, TAG_L);
+        return;
+      }
+      if (v.BOOL !== undefined) {
+        outHi = v.BOOL ? TRUE_HI : FALSE_HI;
+        outLo = v.BOOL ? TRUE_LO : FALSE_LO;
+        return;
+      }
+      if (v.NULL !== undefined) {
+        outHi = NULL_HI;
+        outLo = NULL_LO;
+        return;
+      }
+      if (v.SS !== undefined) return sum(v.SS, SEED_S, TAG_SS);
+      if (v.NS !== undefined) return sum(v.NS.map((t) => number(t, path)), SEED_N, TAG_NS);
+      if (v.B !== undefined) return murmurPair(binary(v.B), SEED_B[0], SEED_B[1]);
+      if (v.BS !== undefined) return sum(v.BS.map(binary), SEED_B, TAG_BS);
+      murmurPair(JSON.stringify(value), 0, 0);
+    },
+  };
+  return walker;
+}
+
+export type Digester = (item: Item) => Digest;
+
+/**
+ * The digester for a set of verify rules (the same rules as the canonical form: ignored paths and numeric
+ * tolerances). Keeps a cache of attribute-name hashes, so make one per verification and reuse it.
+ */
+export function makeDigester(options: CanonicalOptions = {}): Digester {
+  const ignore = new Set((options.ignore ?? []).map((p) => p.replace(/\[\]/g, '')));
+  const steps = new Map<string, number | undefined>();
+  for (const [p, t] of Object.entries(options.tolerances ?? {})) steps.set(p.replace(/\[\]/g, ''), toleranceStep(t));
+  const defaultStep = toleranceStep(options.numericTolerance ?? 0);
+  const spellers = new Map<string, NumberSpeller | undefined>();
+  const rules: WalkRules = {
+    speller(path) {
+      if (spellers.has(path)) return spellers.get(path);
+      const step = path !== NO_PATH && steps.has(path) ? steps.get(path) : defaultStep;
+      const s = step === undefined ? undefined : (t: string) => truncateNumber(t, step);
+      spellers.set(path, s);
+      return s;
+    },
+    skip: (path) => ignore.has(path),
+    nested: [...ignore, ...steps.keys()].some((p) => p.includes('.')),
+    any: ignore.size > 0 || steps.size > 0 || defaultStep !== undefined,
+  };
+  const walker = makeWalker(new KeyHashes(), rules);
+  return (item) => {
+    walker.value({ M: item }, '');
+    return { hi: outHi >>> 0, lo: outLo >>> 0 };
+  };
+}
