@@ -6,6 +6,7 @@ import { RuleBook, compareInteraction, DiffReport, type CompareSection } from '.
 import type { CapturedInteraction, RecordedEvent } from '../../core/replay';
 import { rehearse, type RehearsalInput } from '../../cli/rehearse';
 import type { BenchResult } from './types';
+import { realHandlerRehearsal } from './candidate-rehearsal';
 
 /*
  * Offline rehearsal at volume. 100,000 synthetic captured interactions (seeded, so every run sees the
@@ -297,5 +298,7 @@ export async function run(): Promise<BenchResult[]> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  // 3. The same, with a real service handler (the inventory candidate's rehearsal adapter).
+  results.push(...(await realHandlerRehearsal()));
   return results;
 }
