@@ -1,4 +1,5 @@
+import { routingScenario } from './routing';
 import type { DemoScenario } from './types';
 
 /** The reference migration, in the order a team would live it. Each capability adds its scenario here. */
-export const scenarios: DemoScenario[] = [];
+export const scenarios: DemoScenario[] = [routingScenario];

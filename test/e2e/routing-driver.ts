@@ -33,6 +33,8 @@ export interface SeenCopy {
   readonly data: Record<string, unknown>;
   readonly stamp: RoutingStamp & { routedAt?: string };
   readonly receivedAt: number;
+  /** The SQS message body (the EventBridge event), as an implementation behind the inbox would get it. */
+  readonly body: string;
 }
 
 export interface PutResult {
@@ -176,6 +178,7 @@ function toSeen(inbox: string, body: string, spec: Spec, receivedAt: number): Se
     data: event.detail.data,
     stamp,
     receivedAt,
+    body,
   };
 }
 
