@@ -91,20 +91,34 @@ export class Capturer {
     const e = toIncoming(raw);
     const mark = replayMarkOf(e.detail);
     if (mark) return this.collect(e, mark);
+    const writes = this.writesFor(raw, receivedAtMs);
+    if (writes.length === 0) return 'not-captured';
+    let stored = false;
+    for (const w of writes) if ((await this.deps.store.put(w)) === 'stored') stored = true;
+    this.logger.debug('captured', { type: e.detailType, eventId: writes[0].eventId, correlationId: writes[0].correlationId, roles: writes.map((w) => w.role), stored });
+    return stored ? 'captured' : 'duplicate';
+  }
+
+  /**
+   * What capturing a monolith event writes (nothing when it is not captured): masked, with its TTL, as an
+   * input and/or an outcome. Pure apart from the clock; `handleEvent` stores the result.
+   */
+  public writesFor(raw: unknown, receivedAtMs?: number): CaptureWrite[] {
+    const e = toIncoming(raw);
     const type = e.detailType;
     const detail = e.detail;
     if (!type || !detail || typeof detail !== 'object' || Array.isArray(detail)) {
       this.logger.warn('not captured: not an event with a detail-type and an object detail', { id: e.id });
-      return 'not-captured';
+      return [];
     }
     const spec = this.deps.spec;
     const def = spec.bridge.legacyEvents[type];
     const settings = captureSettingsFor(spec.capture, type, def?.entity);
-    if (!settings.capture) return 'not-captured';
+    if (!settings.capture) return [];
     const payload = detail as Record<string, unknown>;
     const meta = payload[LEGACY_META_KEY] as LegacyMeta | undefined;
     // The bridge's own translations of service events are not the monolith's doing.
-    if (meta?.origin === 'service') return 'not-captured';
+    if (meta?.origin === 'service') return [];
 
     const eventTimeMs = e.time ? Date.parse(e.time) : NaN;
     const capturedAtMs = receivedAtMs ?? (Number.isFinite(eventTimeMs) ? eventTimeMs : this.now().getTime());
@@ -146,11 +160,7 @@ export class Capturer {
         this.logger.warn('outcome not captured: no correlation id and no entity key to link it by', { type, eventId });
       }
     }
-    if (writes.length === 0) return 'not-captured';
-    let stored = false;
-    for (const w of writes) if ((await this.deps.store.put(w)) === 'stored') stored = true;
-    this.logger.debug('captured', { type, eventId, correlationId, roles: writes.map((w) => w.role), stored });
-    return stored ? 'captured' : 'duplicate';
+    return writes;
   }
 
   private async collect(e: ReturnType<typeof toIncoming>, mark: NonNullable<ReturnType<typeof replayMarkOf>>): Promise<CaptureResult> {

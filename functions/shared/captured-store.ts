@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CutoverError } from '../../core/errors';
 import {
   CAPTURE_FORMAT_VERSION,
@@ -274,6 +274,26 @@ export class CapturedStore {
       }
     }
     return stored ? 'stored' : 'duplicate';
+  }
+
+  /**
+   * Bulk load (seeding a bench, restoring an export): 25 items per request, unprocessed ones retried.
+   * Unconditional, unlike `put`: for loading a window nobody else writes to.
+   */
+  public async putBatch(writes: readonly CaptureWrite[]): Promise<number> {
+    const items = writes.flatMap(itemsForCapture);
+    for (let i = 0; i < items.length; i += 25) {
+      let request: Record<string, Array<{ PutRequest: { Item: Record<string, unknown> } }>> | undefined = {
+        [this.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item: Item as unknown as Record<string, unknown> } })),
+      };
+      for (let attempt = 0; request && Object.keys(request).length > 0; attempt += 1) {
+        if (attempt > 8) throw new CapturedStoreError(`bulk load into ${this.tableName}: items still unprocessed after ${attempt} attempts`);
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+        const out = await this.client.send(new BatchWriteCommand({ RequestItems: request }));
+        request = out.UnprocessedItems as typeof request;
+      }
+    }
+    return items.length;
   }
 
   /** Write an item as given (tests and repair tools: e.g. plant a damaged record). */
