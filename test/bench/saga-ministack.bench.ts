@@ -1,0 +1,188 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseOutputs, sdkConfig, type StackOutputs } from '../e2e/harness';
+import type { BenchResult } from './types';
+
+/*
+ * The order saga under load on MiniStack: orders started at a fixed rate for a fixed time, the carrier's
+ * callback answered as soon as shipping waits for it, the payment answered by the reference monolith
+ * through the bridge. Reports completed / compensated / stuck, end-to-end p50/p95, and p50/p95 per hop
+ * (time spent in each state, from the execution histories) so it shows where the time goes.
+ *
+ * Needs a deployed emulator: CUTOVER_ENDPOINT (and .cutover/outputs-<port>.json from the e2e deploy, or
+ * CUTOVER_OUTPUTS_FILE). Bounded by SAGA_LOAD_RATE orders/min (default 1000), SAGA_LOAD_SECONDS (default
+ * 120), SAGA_LOAD_MAX_IN_FLIGHT sagas running at once (default 8: the start loop waits for sagas to end,
+ * so an emulator that cannot keep up slows the load instead of drowning), and a drain of
+ * SAGA_LOAD_DRAIN_SECONDS (default 300) after the last start. Without CUTOVER_ENDPOINT it is skipped.
+ */
+
+const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function outputsFor(endpoint: string): StackOutputs {
+  const port = new URL(endpoint).port;
+  const file = process.env.CUTOVER_OUTPUTS_FILE ?? path.join(__dirname, '..', '..', '.cutover', `outputs-${port}.json`);
+  if (!existsSync(file)) throw new Error(`no stack outputs at ${file}: deploy first (CUTOVER_ENDPOINT=${endpoint} npm run e2e, or localstack/deploy.sh)`);
+  return parseOutputs(readFileSync(file, 'utf8'), file);
+}
+
+/** Seconds spent in each state of one execution (entered -> next state entered). */
+function hopDurations(events: HistoryEvent[]): Array<[string, number]> {
+  const entered = events.filter((e) => String(e.type).endsWith('StateEntered') && e.stateEnteredEventDetails?.name);
+  const end = events.find((e) => e.type === 'ExecutionSucceeded' || e.type === 'ExecutionFailed');
+  return entered.map((e, i) => {
+    const next = entered[i + 1] ?? end;
+    return [e.stateEnteredEventDetails!.name!, next ? (next.timestamp!.getTime() - e.timestamp!.getTime()) / 1000 : NaN];
+  });
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const endpoint = process.env.CUTOVER_ENDPOINT;
+  if (!endpoint) {
+    return [{ name: 'MiniStack load: skipped (set CUTOVER_ENDPOINT to a deployed emulator)', figure: NaN, unit: 'orders/min' }];
+  }
+  const outputs = outputsFor(endpoint);
+  const out = (key: string) => Object.values(outputs).find((o) => o[key] !== undefined)?.[key] ?? (() => { throw new Error(`no output ${key}`); })();
+  const rate = num('SAGA_LOAD_RATE', 1000);
+  const seconds = num('SAGA_LOAD_SECONDS', 120);
+  const maxInFlight = num('SAGA_LOAD_MAX_IN_FLIGHT', 8);
+  const drainSeconds = num('SAGA_LOAD_DRAIN_SECONDS', 300);
+  const sfn = new SFNClient({ ...sdkConfig(endpoint), maxAttempts: 5 });
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig(endpoint)));
+  const events = new EventBridgeClient(sdkConfig(endpoint));
+  const sagaArn = out('OrderSagaArn');
+  const sku = `LDT-${String(Date.now() % 10_000).padStart(4, '0')}`;
+  await doc.send(new PutCommand({ TableName: out('InventoryTableName'), Item: { pk: `SKU#${sku}`, sku, available: 1_000_000, holds: {} } }));
+
+  const startedAt = new Map<string, number>();
+  const confirmed = new Set<string>();
+  const total = Math.floor((rate * seconds) / 60);
+  const base = 70_000_000 + (Date.now() % 10_000_000);
+  let stop = false;
+
+  // The carrier: answers every ScheduleShipping wait it sees, promptly.
+  const carrier = (async () => {
+    while (!stop) {
+      const scan = await doc.send(new ScanCommand({ TableName: out('SagaCallbacksTableName'), FilterExpression: '#a = :s AND attribute_not_exists(completedAt)', ExpressionAttributeNames: { '#a': 'action' }, ExpressionAttributeValues: { ':s': 'ScheduleShipping' } })).catch(() => undefined);
+      const fresh = (scan?.Items ?? []).map((i) => String(i.orderId)).filter((id) => startedAt.has(id) && !confirmed.has(id));
+      for (let i = 0; i < fresh.length; i += 10) {
+        const batch = fresh.slice(i, i + 10);
+        batch.forEach((id) => confirmed.add(id));
+        await events.send(
+          new PutEventsCommand({
+            Entries: batch.map((orderId) => ({
+              EventBusName: out('ServicesBusName'),
+              Source: 'carrier.load',
+              DetailType: 'shipment.dispatched',
+              Detail: JSON.stringify({
+                metadata: { eventId: `carrier-${orderId}`, eventType: 'shipment.dispatched', version: 1, correlationId: `order-${orderId}`, origin: 'service', producer: 'carrier.load', occurredAt: new Date().toISOString(), entity: { type: 'order', key: orderId } },
+                data: { orderId, shipmentId: `SHP${orderId}`, carrier: 'dpd', parcels: 1, dispatchedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') },
+              }),
+            })),
+          }),
+        );
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+
+  // Which sagas ended: polled while the load runs, so the start loop can wait for room.
+  const ended = new Map<string, { status: string; outcome?: string; stop: number }>();
+  const executionArn = (id: string) => `${sagaArn.replace(':stateMachine:', ':execution:')}:${id}`;
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      const pending = [...startedAt.keys()].filter((id) => !ended.has(id));
+      for (let i = 0; i < pending.length; i += 25) {
+        await Promise.all(
+          pending.slice(i, i + 25).map(async (id) => {
+            const d = await sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(id) })).catch(() => undefined);
+            if (d && d.status !== 'RUNNING') ended.set(id, { status: d.status!, outcome: d.output ? (JSON.parse(d.output) as { outcome?: string }).outcome : d.error, stop: d.stopDate!.getTime() });
+          }),
+        );
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  })();
+
+  // The load: one start every 60/rate seconds at most, never more than maxInFlight sagas running.
+  const t0 = Date.now();
+  for (let i = 0; i < total && Date.now() - t0 < seconds * 1000 * 3; i++) {
+    const due = t0 + (i * 60_000) / rate;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    while (startedAt.size - ended.size >= maxInFlight) await new Promise((r) => setTimeout(r, 100));
+    const orderId = String(base + i);
+    const order = {
+      orderId,
+      customerId: i % 10 === 0 ? 'C99999' : 'C00042',
+      placedAt: '2026-11-21T14:30:00Z',
+      amount: { total: '12.99', currency: 'EUR' },
+      channel: 'web',
+      lines: [{ lineNo: 1, sku, quantity: 1, unitPrice: '12.99' }],
+      shippingAddress: { street: '1 Load Street', city: 'Bristol', postalCode: 'BS1 4QA', country: 'GB' },
+    };
+    const before = Date.now();
+    await sfn
+      .send(new StartExecutionCommand({ stateMachineArn: sagaArn, name: orderId, input: JSON.stringify({ order }) }))
+      .then(() => void startedAt.set(orderId, before))
+      .catch((err: Error) => process.stderr.write(`start ${orderId}: ${err.name}\n`));
+  }
+  const loadSeconds = (Date.now() - t0) / 1000;
+
+  // Drain: wait for every saga to end, bounded.
+  const deadline = Date.now() + drainSeconds * 1000;
+  while (Date.now() < deadline && ended.size < startedAt.size) await new Promise((r) => setTimeout(r, 1000));
+  watching = false;
+  await watcher;
+  stop = true;
+  await carrier;
+
+  const counts: Record<string, number> = {};
+  for (const e of ended.values()) counts[e.outcome ?? e.status] = (counts[e.outcome ?? e.status] ?? 0) + 1;
+  const stuck = startedAt.size - ended.size;
+  const latencies = [...ended.entries()].map(([id, e]) => (e.stop - startedAt.get(id)!) / 1000);
+  const firstStart = Math.min(...startedAt.values());
+  const lastEnd = Math.max(...[...ended.values()].map((e) => e.stop));
+  const throughput = (ended.size / ((lastEnd - firstStart) / 1000)) * 60;
+
+  // Where the time goes: per-state durations over a sample of the completed sagas.
+  const hops = new Map<string, number[]>();
+  const sample = [...ended.entries()].filter(([, e]) => e.outcome === 'completed').slice(0, 60);
+  for (const [id] of sample) {
+    const h = await sfn.send(new GetExecutionHistoryCommand({ executionArn: executionArn(id), maxResults: 1000 }));
+    for (const [state, s] of hopDurations(h.events ?? [])) hops.set(state, [...(hops.get(state) ?? []), s]);
+  }
+  const hopLines = [...hops.entries()]
+    .map(([state, v]) => ({ state, p50: percentile(v, 50), p95: percentile(v, 95) }))
+    .sort((a, b) => b.p95 - a.p95)
+    .map((h) => `${h.state}: p50 ${h.p50.toFixed(2)} s, p95 ${h.p95.toFixed(2)} s`);
+
+  return [
+    {
+      name: `MiniStack load: ${startedAt.size} orders at up to ${rate}/min, ${maxInFlight} in flight (${loadSeconds.toFixed(0)} s)`,
+      figure: throughput,
+      unit: 'sagas/min',
+      target: `>= ${rate}/min, 0 stuck`,
+      ok: throughput >= rate && stuck === 0,
+      note: `ended ${JSON.stringify(counts)}, stuck ${stuck}; end-to-end p50 ${percentile(latencies, 50).toFixed(1)} s, p95 ${percentile(latencies, 95).toFixed(1)} s`,
+    },
+    {
+      name: 'MiniStack load: p95 per hop (slowest first)',
+      figure: percentile(hops.get(hopLines[0]?.split(':')[0] ?? '') ?? [], 95),
+      unit: 's',
+      target: 'p95 < 0.5 s per hop',
+      ok: [...hops.values()].every((v) => percentile(v, 95) < 0.5),
+      note: hopLines.join('\n           '),
+    },
+  ];
+}
