@@ -1,5 +1,6 @@
 import { routingScenario } from './routing';
+import { sagaScenario } from './saga';
 import type { DemoScenario } from './types';
 
 /** The reference migration, in the order a team would live it. Each capability adds its scenario here. */
-export const scenarios: DemoScenario[] = [routingScenario];
+export const scenarios: DemoScenario[] = [routingScenario, sagaScenario];
