@@ -11,9 +11,12 @@ import {
   HEALTH_STATES,
   RouteEntryError,
   RoutingError,
+  TransitionError,
   applyChange,
   parseRouteEntry,
   seedEntry,
+  stateOf,
+  type ChangeResult,
   type Health,
   type RouteChange,
   type RouteEntry,
@@ -202,9 +205,21 @@ export class RoutingStore {
   public async change(capability: string, change: RouteChange, actor: string, reason: string): Promise<ChangeOutcome> {
     const spec = this.specOf(capability);
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const stored = await this.getEntry(capability);
+      let stored: RouteEntry | undefined;
+      let result: ChangeResult;
+      try {
+        stored = await this.getEntry(capability);
+        result = applyChange(stored ?? seedEntry(capability, spec, this.now()), change, actor, reason, this.now());
+      } catch (err) {
+        if (!(err instanceof RouteEntryError) || change.kind !== 'rollback') throw err;
+        // A hand-edited, invalid row already routes to the monolith; a rollback rebuilds it as the spec seed
+        // in legacy mode (conditioned on the stored revision), so "rollback" works whatever the row holds.
+        const revision = await this.rawRevision(capability);
+        if (revision === undefined) throw err;
+        stored = { ...seedEntry(capability, spec, this.now()), revision };
+        result = this.rebuild(stored, actor, `${reason} (the stored row was invalid and is rebuilt from the spec seed: ${err.issues.join('; ')})`);
+      }
       const base = stored ?? seedEntry(capability, spec, this.now());
-      const result = applyChange(base, change, actor, reason, this.now());
       if (!result.changed) return { changed: false, entry: base, attempts: attempt };
       try {
         await this.client.send(
@@ -246,6 +261,25 @@ export class RoutingStore {
       change,
       attempts: this.maxAttempts,
     });
+  }
+
+  /** The rollback of an invalid row: the seed in legacy mode at the next revision, with its history record. */
+  private rebuild(seed: RouteEntry, actor: string, reason: string): ChangeResult {
+    if (actor.trim() === '' || reason.trim() === '') throw new TransitionError(`${seed.capability}: a rollback needs an actor and a reason`, { capability: seed.capability });
+    const at = this.now().toISOString();
+    const next = parseRouteEntry({ ...seed, mode: 'legacy', percent: 0, revision: seed.revision + 1, updatedAt: at, updatedBy: actor.trim(), reason: reason.trim() });
+    return {
+      changed: true,
+      next,
+      historyRecord: { capability: seed.capability, revision: next.revision, at, actor: actor.trim(), reason: reason.trim(), change: { kind: 'rollback' }, from: stateOf(seed), to: stateOf(next) },
+    };
+  }
+
+  /** The `revision` of a stored row that fails validation, when it is still a whole number. */
+  private async rawRevision(capability: string): Promise<number | undefined> {
+    const res = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { capability, sk: ROUTE_SK }, ConsistentRead: true }));
+    const revision = res.Item?.revision;
+    return typeof revision === 'number' && Number.isInteger(revision) && revision >= 0 ? revision : undefined;
   }
 
   /** A capability's history, newest first by default (strongly consistent, paginated). */

@@ -284,6 +284,27 @@ describe('Class: RoutingStore (transactions, request level)', () => {
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
     });
 
+    it('rolls back even a hand-edited, invalid row: rebuilt from the spec seed, conditioned on its revision', async () => {
+      // Prepare: legacy with 40 percent is not a valid entry
+      ddb.on(GetCommand).resolves({ Item: { ...inventoryEntry({ revision: 6 }), percent: 40, sk: ROUTE_SK } });
+      ddb.on(TransactWriteCommand).resolves({});
+
+      // Act
+      const outcome = await store.change('inventory', { kind: 'rollback' }, 'ops', 'fix it');
+
+      // Assess
+      const [entryPut, historyPut] = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems!;
+      expect(entryPut.Put).toMatchObject({ Item: { mode: 'legacy', percent: 0, revision: 7 }, ExpressionAttributeValues: { ':previous': 6 } });
+      expect(historyPut.Put?.Item?.reason).toBe('fix it (the stored row was invalid and is rebuilt from the spec seed: percent: must be 0 in legacy mode, got 40)');
+      expect(outcome).toMatchObject({ changed: true, entry: { revision: 7 } });
+    });
+
+    it('refuses any other change on an invalid row, naming the problem', async () => {
+      ddb.on(GetCommand).resolves({ Item: { ...inventoryEntry({ revision: 6 }), percent: 40, sk: ROUTE_SK } });
+      await expect(store.change('inventory', { kind: 'setMode', mode: 'shadow' }, 'ops', 'x')).rejects.toThrow('percent: must be 0 in legacy mode, got 40');
+      expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    });
+
     it('writes nothing for a change the state machine refuses', async () => {
       ddb.on(GetCommand).resolves(stored({ mode: 'legacy' }));
       await expect(store.change('inventory', { kind: 'setMode', mode: 'primary' }, 'ops', 'skip ahead')).rejects.toThrow(TransitionError);
