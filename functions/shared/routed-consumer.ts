@@ -162,8 +162,8 @@ export class RoutedConsumer {
     failure: unknown,
   ): Promise<{ mismatched: boolean; summary: string; claimed: boolean } | undefined> {
     const store = this.deps.outcomes;
-    if (store === undefined) return undefined;
     const { stamp } = copy;
+    if (store === undefined || !mayHaveCounterpart(stamp)) return undefined;
     const at = new Date(this.clock()).toISOString();
     await store.record({
       capability: stamp.capability,
@@ -201,6 +201,16 @@ export class RoutedConsumer {
       summary: `${result.status}: ${first?.type ?? '?'}${diff ? ` ${diff.path} ${JSON.stringify(diff.expected)} != ${JSON.stringify(diff.actual)}` : ` ${first?.status ?? ''}`}`,
     };
   }
+}
+
+/**
+ * Whether the router may have sent the same event to the other side too (so this side's outcome is worth
+ * keeping for comparison): shadow copies, and authoritative copies decided in shadow mode, for a monolith key
+ * in canary (mirrored when `mirrorInCanary`) or in primary (when `legacyShadowInPrimary`). Everything else has
+ * no counterpart, and recording it would cost two table operations per event for nothing.
+ */
+export function mayHaveCounterpart(stamp: RoutingStamp): boolean {
+  return stamp.role === 'shadow' || stamp.reason === 'mode-shadow' || stamp.reason === 'canary-out' || stamp.reason === 'mode-primary';
 }
 
 /**

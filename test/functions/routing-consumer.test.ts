@@ -178,6 +178,14 @@ describe('Class: RoutedConsumer', () => {
       expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
     });
 
+    it('keeps no outcome for an authoritative copy nobody shadows (legacy mode, a canary key)', async () => {
+      const { monolith, candidate } = await consumerPair();
+      const a = await monolith.handle(routedRecord('2100007', { side: 'legacy', role: 'authoritative', target: 'monolith', mode: 'legacy', reason: 'mode-legacy' }), reserve('BRS1'));
+      const b = await candidate.handle(routedRecord('2100008', { role: 'authoritative', mode: 'canary', reason: 'canary-in' }), reserve('BRS1'));
+      const shadowLate = await candidate.handle(routedRecord('2100007', { role: 'shadow' }), reserve('BRS1'));
+      expect([a.comparison, b.comparison, shadowLate.comparison]).toEqual([undefined, undefined, undefined]);
+    });
+
     it('ignores a copy stamped for another target', async () => {
       const { candidate } = await consumerPair();
       const res = await candidate.handle(routedRecord('2100006', { target: 'inventory-v1' }), reserve('X'));
