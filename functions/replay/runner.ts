@@ -250,17 +250,25 @@ export class ReplayRunner {
     const fingerprint = st.fingerprint ?? this.fingerprint(request);
     const checkpoint = st.checkpoint ? ReplayCheckpoint.fromJSON(st.checkpoint, fingerprint) : ReplayCheckpoint.start(fingerprint);
 
-    // Plan: the window's inputs, of the types the target consumes unless the request names types.
-    const types = request.types ?? profile.inputTypes;
-    const keys: CapturedInputKey[] = [];
-    const skipped: SkippedRecord[] = [];
-    for await (const k of this.deps.captured.inputsInWindow({ fromMs: Date.parse(request.from), toMs: Date.parse(request.to), types })) {
-      if (k.ok) keys.push(k.key);
-      else skipped.push(k.skipped);
+    // Plan once, in the first slice, and freeze it: later slices send exactly what was planned.
+    let planned = await this.deps.reports.getPlan(replayId);
+    let skippedAtPlan = 0;
+    if (!planned) {
+      const types = request.types ?? profile.inputTypes;
+      const keys: CapturedInputKey[] = [];
+      const skipped: SkippedRecord[] = [];
+      for await (const k of this.deps.captured.inputsInWindow({ fromMs: Date.parse(request.from), toMs: Date.parse(request.to), types })) {
+        if (k.ok) keys.push(k.key);
+        else skipped.push(k.skipped);
+      }
+      const fresh = planReplay(keys, (k) => k, { ...filter, ...(types ? { types } : {}) });
+      skipped.push(...fresh.duplicates);
+      for (const s of skipped) await this.deps.reports.putSkipped(replayId, s);
+      await this.deps.reports.putPlan(replayId, fresh.items);
+      planned = [...fresh.items];
+      skippedAtPlan = skipped.length;
     }
-    const plan = planReplay(keys, (k) => k, { ...filter, ...(types ? { types } : {}) });
-    skipped.push(...plan.duplicates);
-    for (const s of skipped) await this.deps.reports.putSkipped(replayId, s);
+    const plan = planReplay(planned, (k) => k);
 
     let sendSkips = 0;
     let stopReason: 'yield' | 'paused' | 'cancel' | undefined;
@@ -293,7 +301,7 @@ export class ReplayRunner {
     const progress = (done: number, result?: Pick<ReplayRunResult, 'failed' | 'blocked'>) => ({
       planned: plan.items.length,
       done,
-      skipped: skipped.length + sendSkips,
+      skipped: skippedAtPlan + sendSkips,
       failed: result?.failed ?? 0,
       blocked: result?.blocked ?? 0,
     });

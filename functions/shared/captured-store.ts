@@ -23,7 +23,7 @@ import { isConditionFailure } from './audit-store';
  *
  *   input      pk ENTITY#<type>#<key>  sk <ISO>#<seq12>#<eventId>  gsi1pk HOUR#<YYYY-MM-DDTHH>  gsi1sk = sk
  *   input-ref  pk CORR#<correlationId> sk = the input's sk          (marks where the input sits among outcomes)
- *   outcome    pk CORR#<correlationId> sk <ISO>#<seq12>#<eventId>  gsi1pk/gsi1sk as for inputs
+ *   outcome    pk CORR#<correlationId> sk <ISO>#<seq12>#<eventId>  gsi1pk OUT#HOUR#<...>  gsi1sk = sk
  *
  * The event itself is kept as JSON text (`event`), not as a DynamoDB map: it round-trips byte for byte
  * (numbers, empty strings, key order), and a damaged record stays representable, so a replay can report
@@ -104,6 +104,11 @@ const KEY_ATTRIBUTES = ['pk', 'sk', 'role', 'format', 'eventId', 'correlationId'
 const KEY_PROJECTION = KEY_ATTRIBUTES.map((_, i) => `#k${i}`).join(', ');
 const KEY_NAMES = Object.fromEntries(KEY_ATTRIBUTES.map((a, i) => [`#k${i}`, a]));
 
+/** The time-index bucket of outcomes captured in the hour of `ms` (`OUT#HOUR#2026-03-01T10`). */
+export function outcomeBucket(ms: number): string {
+  return `OUT#${hourBucket(ms)}`;
+}
+
 /** Turn what a capture writes into its item(s): an input also gets its ref in the correlation's partition. */
 export function itemsForCapture(w: CaptureWrite): CapturedItem[] {
   const keys = capturedItemKeys(w);
@@ -119,9 +124,9 @@ export function itemsForCapture(w: CaptureWrite): CapturedItem[] {
   };
   const event = JSON.stringify(w.event);
   if (w.role === 'outcome') {
-    // Outcomes are in the time index too, so `capture list --type STOCK_RESERVED` finds them; replay
-    // planning reads inputs only.
-    const time = { gsi1pk: hourBucket(Date.parse(w.capturedAt)), gsi1sk: keys.sk };
+    // Outcomes are in the time index too (so `capture list --type STOCK_RESERVED` finds them), in buckets
+    // of their own: replay planning reads the input buckets only.
+    const time = { gsi1pk: outcomeBucket(Date.parse(w.capturedAt)), gsi1sk: keys.sk };
     return [{ pk: keys.pk, sk: keys.sk, ...time, role: 'outcome', ...base, event, ...(w.problems && w.problems.length > 0 ? { problems: [...w.problems] } : {}) }];
   }
   const entity = w.entity as { type: string; key: string };
@@ -336,30 +341,36 @@ export class CapturedStore {
     }
   }
 
-  /** Every captured item (inputs and outcomes) in a window, with its event text, oldest hour first. */
+  /** Every captured item (inputs and outcomes) in a window, with its event text, in capture order. */
   public async *itemsInWindow(q: WindowQuery): AsyncGenerator<CapturedItem> {
     const types = q.types && q.types.length > 0 ? new Set(q.types) : undefined;
     const fromIso = new Date(q.fromMs).toISOString();
     const toIso = new Date(q.toMs).toISOString();
-    for (const bucket of hourBuckets(q.fromMs, q.toMs)) {
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: this.indexName,
-            KeyConditionExpression: 'gsi1pk = :b AND gsi1sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: { ':b': bucket, ':from': fromIso, ':to': toIso },
-            ExclusiveStartKey,
-            Limit: q.pageSize,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          if (types && !types.has(String(item.sourceType)) && !types.has(String(item.eventType))) continue;
-          yield item as CapturedItem;
-        }
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+    for (const hour of hourBuckets(q.fromMs, q.toMs)) {
+      // One hour at a time, inputs and outcomes merged into capture order.
+      const items: CapturedItem[] = [];
+      for (const bucket of [hour, `OUT#${hour}`]) {
+        let ExclusiveStartKey: Record<string, unknown> | undefined;
+        do {
+          const page = await this.client.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: this.indexName,
+              KeyConditionExpression: 'gsi1pk = :b AND gsi1sk BETWEEN :from AND :to',
+              ExpressionAttributeValues: { ':b': bucket, ':from': fromIso, ':to': toIso },
+              ExclusiveStartKey,
+              Limit: q.pageSize,
+            }),
+          );
+          for (const item of page.Items ?? []) {
+            if (types && !types.has(String(item.sourceType)) && !types.has(String(item.eventType))) continue;
+            items.push(item as CapturedItem);
+          }
+          ExclusiveStartKey = page.LastEvaluatedKey;
+        } while (ExclusiveStartKey);
+      }
+      items.sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
+      yield* items;
     }
   }
 

@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DiffReportJson } from '../../core/compare';
 import { CutoverError } from '../../core/errors';
-import type { RecordedEvent, SkippedRecord } from '../../core/replay';
+import type { RecordedEvent, ReplayKey, SkippedRecord } from '../../core/replay';
 import { documentClient } from './clients';
 import { isConditionFailure } from './audit-store';
 
@@ -13,6 +13,7 @@ import { isConditionFailure } from './audit-store';
  *                           and its status (sent | failed | blocked)
  *   I#<iid>#OUT#<eventId>   an outcome event the target emitted for it (written by the outcome collector)
  *   S#<id>                  a captured record the replay skipped, with the reason
+ *   P#META, P#0000...       the plan, frozen by the first slice: the inputs to send, in replay order
  *   R#META, R#0000...       the finished report, as JSON in chunks (a DynamoDB item holds 400 KB)
  *
  * `<iid>` is URI-encoded, so an id can never contain the `#` separator and one interaction's items sort
@@ -52,6 +53,13 @@ export interface InteractionGroup {
 }
 
 export class ReportStoreError extends CutoverError {}
+
+/** One planned input: its replay key and where to read it (see CapturedInputKey). */
+export interface PlannedKey extends ReplayKey {
+  readonly pk: string;
+  readonly sk: string;
+  readonly correlationId: string;
+}
 
 export interface ReportStoreOptions {
   readonly tableName: string;
@@ -166,43 +174,71 @@ export class ReportStore {
     for await (const item of this.query(replayId, 'S#')) yield JSON.parse(String(item.skipped)) as SkippedRecord;
   }
 
-  /** Store the finished report: chunks first, then the META item that makes it visible. */
-  public async putReport(replayId: string, report: DiffReportJson): Promise<{ chunks: number; chars: number }> {
-    const text = JSON.stringify(report);
+  /**
+   * Freeze the plan: the first slice reads the window once and stores the keys it will send, in order;
+   * later slices read them back instead of reading the window again. So a resumed replay sends exactly
+   * what was planned even if late captures land in the window meanwhile, and a big window is read once.
+   */
+  public async putPlan(replayId: string, keys: readonly PlannedKey[]): Promise<void> {
+    const text = JSON.stringify(keys.map((k) => [k.pk, k.sk, k.id, k.at, k.sequence, k.entityType, k.entityKey, k.inputType, k.correlationId]));
+    await this.putChunked(replayId, 'P', text, { count: keys.length });
+  }
+
+  /** The frozen plan, or undefined before the first slice stored it. */
+  public async getPlan(replayId: string): Promise<PlannedKey[] | undefined> {
+    const text = await this.getChunked(replayId, 'P');
+    if (text === undefined) return undefined;
+    return (JSON.parse(text) as Array<[string, string, string, number, number, string, string, string, string]>).map(([pk, sk, id, at, sequence, entityType, entityKey, inputType, correlationId]) => ({
+      pk,
+      sk,
+      id,
+      at,
+      sequence,
+      entityType,
+      entityKey,
+      inputType,
+      correlationId,
+    }));
+  }
+
+  /** Text in chunks under `<prefix>#0000...`, then `<prefix>#META` (written last: it makes the text visible). */
+  private async putChunked(replayId: string, prefix: string, text: string, meta: Record<string, unknown> = {}): Promise<number> {
     const chunks = Math.max(1, Math.ceil(text.length / this.chunkChars));
     for (let i = 0; i < chunks; i += 1) {
       await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { replayId, sk: `R#${String(i).padStart(4, '0')}`, kind: 'report-chunk', text: text.slice(i * this.chunkChars, (i + 1) * this.chunkChars) },
-        }),
+        new PutCommand({ TableName: this.tableName, Item: { replayId, sk: `${prefix}#${String(i).padStart(4, '0')}`, kind: `${prefix}-chunk`, text: text.slice(i * this.chunkChars, (i + 1) * this.chunkChars) } }),
       );
     }
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { replayId, sk: 'R#META', kind: 'report', chunks, chars: text.length, totals: report.totals, finishedAt: report.finishedAt },
-      }),
-    );
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { replayId, sk: `${prefix}#META`, kind: `${prefix}-meta`, chunks, chars: text.length, ...meta } }));
+    return chunks;
+  }
+
+  private async getChunked(replayId: string, prefix: string): Promise<string | undefined> {
+    const meta = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { replayId, sk: `${prefix}#META` }, ConsistentRead: true }));
+    if (!meta.Item) return undefined;
+    const chunks = Number(meta.Item.chunks);
+    const parts: string[] = [];
+    for (let i = 0; i < chunks; i += 1) {
+      const c = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { replayId, sk: `${prefix}#${String(i).padStart(4, '0')}` }, ConsistentRead: true }));
+      if (!c.Item) throw new ReportStoreError(`${prefix} of ${replayId}: chunk ${i} of ${chunks} is missing`, { replayId, chunk: i });
+      parts.push(String(c.Item.text));
+    }
+    const text = parts.join('');
+    if (text.length !== Number(meta.Item.chars)) throw new ReportStoreError(`${prefix} of ${replayId}: ${text.length} characters read, ${String(meta.Item.chars)} written`, { replayId });
+    return text;
+  }
+
+  /** Store the finished report: chunks first, then the META item that makes it visible. */
+  public async putReport(replayId: string, report: DiffReportJson): Promise<{ chunks: number; chars: number }> {
+    const text = JSON.stringify(report);
+    const chunks = await this.putChunked(replayId, 'R', text, { totals: report.totals, finishedAt: report.finishedAt });
     return { chunks, chars: text.length };
   }
 
   /** The stored report, or undefined when the replay has not finished comparing. */
   public async getReport(replayId: string): Promise<DiffReportJson | undefined> {
-    const meta = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { replayId, sk: 'R#META' }, ConsistentRead: true }));
-    if (!meta.Item) return undefined;
-    const chunks = Number(meta.Item.chunks);
-    const parts: string[] = [];
-    for (let i = 0; i < chunks; i += 1) {
-      const c = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { replayId, sk: `R#${String(i).padStart(4, '0')}` }, ConsistentRead: true }));
-      if (!c.Item) throw new ReportStoreError(`report of ${replayId}: chunk ${i} of ${chunks} is missing`, { replayId, chunk: i });
-      parts.push(String(c.Item.text));
-    }
-    const text = parts.join('');
-    if (text.length !== Number(meta.Item.chars)) {
-      throw new ReportStoreError(`report of ${replayId}: ${text.length} characters read, ${String(meta.Item.chars)} written`, { replayId });
-    }
-    return JSON.parse(text) as DiffReportJson;
+    const text = await this.getChunked(replayId, 'R');
+    return text === undefined ? undefined : (JSON.parse(text) as DiffReportJson);
   }
 }
 

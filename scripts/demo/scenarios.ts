@@ -1,6 +1,7 @@
 import { routingScenario } from './routing';
+import { replayScenario } from './replay';
 import { sagaScenario } from './saga';
 import type { DemoScenario } from './types';
 
 /** The reference migration, in the order a team would live it. Each capability adds its scenario here. */
-export const scenarios: DemoScenario[] = [routingScenario, sagaScenario];
+export const scenarios: DemoScenario[] = [replayScenario, routingScenario, sagaScenario];

@@ -18,6 +18,9 @@ import { startReplayTables, type ReplayTables } from './replay-dynalite';
  * recorded. Twelve orders are captured, four of them shipping to DE where the candidate differs, plus two
  * damaged records: every replay must find exactly the planted differences and report the damaged records.
  */
+// dynalite on a shared 2-core machine: a replay of a dozen interactions can take a few seconds.
+jest.setTimeout(30_000);
+
 let spec: Spec;
 let t: ReplayTables;
 let captured: CapturedStore;
@@ -204,6 +207,35 @@ describe('Class: ReplayRunner', () => {
       expect(new Set(ids).size).toBe(ORDERS);
       expect((await state.get('r-resume'))!.slices).toBeGreaterThanOrEqual(2);
       expectPlantedReport(await reports.getReport('r-resume'));
+    });
+
+    it('sends the plan frozen by its first slice: a capture landing in the window later is not sent', async () => {
+      // Prepare: three orders in a window of their own; the first call ends the slice
+      const capturer = new Capturer({ spec, store: captured, logger: quiet });
+      const t2 = Date.parse('2026-11-21T18:10:00.000Z');
+      for (let n = 0; n < 3; n += 1) {
+        const o = orderFixture(n, { prefix: 6 });
+        await capturer.handleEvent(busEvent(`z-in-${n}`, 'ORDER_PLACED', orderPlaced(o)), t2 + n * 10);
+        await capturer.handleEvent(busEvent(`z-out-${n}`, 'STOCK_RESERVED', stockReserved(o)), t2 + n * 10 + 5);
+      }
+      const h = harness({
+        beforeInvoke: (_e, n) => {
+          if (n === 1) h.offset.ms = 3_600_000;
+        },
+      });
+      const window = { from: '2026-11-21T18:00:00.000Z', to: '2026-11-21T19:00:00.000Z' };
+
+      // Act
+      const first = await h.runner.handleMessage({ kind: 'start', request: { ...request('r-frozen', { concurrency: 1 }), ...window } }, ctx());
+      h.offset.ms = 0;
+      await capturer.handleEvent(busEvent('z-late', 'ORDER_PLACED', orderPlaced(orderFixture(9, { prefix: 6 }))), t2 + 1_000);
+      await drain(h);
+
+      // Assess
+      expect(first).toBe('yielded');
+      expect(h.invocations.map((e) => e.detail.metadata.replay.interactionId)).toEqual(['z-in-0', 'z-in-1', 'z-in-2']);
+      expect((await reports.getReport('r-frozen'))!.totals).toMatchObject({ read: 3, compared: 3 });
+      expect((await reports.getPlan('r-frozen'))!.map((k) => k.id)).toEqual(['z-in-0', 'z-in-1', 'z-in-2']);
     });
 
     it('stops on pause without queuing more work, and finishes after resume', async () => {
