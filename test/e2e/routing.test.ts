@@ -15,7 +15,7 @@ import { ROUTE_SK } from '../../functions/shared/routing-store';
 import { loadE2eContext, stackOutput, waitFor, type E2eContext } from './harness';
 import { DRIVER_SOURCE, RoutingDriver, customerIds, newRunBase, runOrderIds, type SeenCopy } from './routing-driver';
 
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
 
 let ctx: E2eContext;
 let driver: RoutingDriver;
