@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { toStepError } from '../../core/saga/errors';
 
@@ -74,6 +74,24 @@ export class CallbackRegistry {
     );
     const items = (out.Items ?? []) as AwaitingCallback[];
     return items.sort((a, b) => Number(!!a.completedAt) - Number(!!b.completedAt) || b.registeredAt.localeCompare(a.registeredAt));
+  }
+
+  /** Every open wait for one action across orders (a paged Scan: for periodic sweeps, not per request). */
+  public async *openWaits(action: string): AsyncGenerator<AwaitingCallback> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.deps.ddb.send(
+        new ScanCommand({
+          TableName: this.deps.tableName,
+          FilterExpression: '#a = :a AND attribute_not_exists(completedAt)',
+          ExpressionAttributeNames: { '#a': 'action' },
+          ExpressionAttributeValues: { ':a': action },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) yield item as AwaitingCallback;
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
   }
 
   /** Marks the entry settled, unless a newer attempt replaced the token meanwhile. */

@@ -19,6 +19,7 @@ import { ShippingService } from './shipping';
  *  - the carrier's answer (saga.shipping.confirmedBy, e.g. shipment.dispatched, hours or days later): the
  *    dispatch is recorded, then the waiting task completed, in that order.
  *  - cancel (CancelShipment): refused once the parcel left.
+ *  - { action: 'heartbeat' } (a schedule): SendTaskHeartbeat for every booking still with the carrier.
  * Env: SHIPMENTS_TABLE_NAME, SAGA_CALLBACKS_TABLE_NAME, SHIPPING_TIMEOUT_SECONDS, REFERENCE_RULES, CUTOVER_FAULTS.
  */
 
@@ -62,8 +63,26 @@ export function createShippingHandler(deps: ShippingHandlerDeps): (event: unknow
     return { orderId, status: 'recorded', saga: delivery === 'sent' ? route.outcome : 'stale' };
   }
 
+  /**
+   * The heartbeat sweep (a schedule, a few times per heartbeat interval): every booking still with the
+   * carrier tells its saga it is alive. A shipping service that stops sweeping lets the saga time out early.
+   */
+  async function heartbeats(): Promise<unknown> {
+    let sent = 0;
+    let stale = 0;
+    for await (const wait of deps.registry.openWaits('ScheduleShipping')) {
+      const shipment = await deps.service.get(wait.orderId);
+      if (shipment?.status !== 'requested') continue;
+      if ((await deps.callbacks.heartbeat(wait.taskToken)) === 'sent') sent++;
+      else stale++;
+    }
+    logger.info('heartbeats sent', { sent, stale });
+    return { heartbeats: sent, stale };
+  }
+
   return async (event: unknown) => {
-    const e = event as { 'detail-type'?: string; detail?: unknown };
+    const e = event as { 'detail-type'?: string; detail?: unknown; action?: string };
+    if (e?.action === 'heartbeat') return heartbeats();
     const route = typeof e?.['detail-type'] === 'string' ? deps.carrierRoutes.get(e['detail-type']) : undefined;
     if (route) return onCarrierEvent(e['detail-type']!, route, e.detail);
     const input = parseStepInput(event, ['schedule', 'cancel']);

@@ -178,6 +178,7 @@ export class OrderSaga extends Construct {
     tables.notifications.grant(notification, 'dynamodb:GetItem', 'dynamodb:PutItem');
     for (const f of [shipping, sagaCommands]) tables.callbacks.grant(f, 'dynamodb:PutItem', 'dynamodb:GetItem');
     for (const f of [shipping, sagaCallback]) tables.callbacks.grant(f, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    tables.callbacks.grant(shipping, 'dynamodb:Scan');
     props.servicesBus.grantPutEventsTo(sagaCommands);
     if (referenceMonolith) {
       tables.monolith!.grant(referenceMonolith, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
@@ -275,6 +276,15 @@ export class OrderSaga extends Construct {
       eventPattern: { detailType: ['shipment.dispatched'] },
       targets: [target(inventory)],
     });
+    if (saga.shipping.heartbeatSeconds) {
+      // Four sweeps per heartbeat interval: one missed sweep does not time a saga out.
+      const everyMinutes = Math.max(1, Math.floor(saga.shipping.heartbeatSeconds / 4 / 60));
+      new events.Rule(this, 'ShippingHeartbeat', {
+        description: 'The shipping service tells every saga waiting for the carrier that its booking is alive',
+        schedule: events.Schedule.rate(Duration.minutes(everyMinutes)),
+        targets: [new targets.LambdaFunction(shipping, { event: events.RuleTargetInput.fromObject({ action: 'heartbeat' }), deadLetterQueue: this.deadLetterQueue, ...TARGET_RETRY })],
+      });
+    }
     const commands = legacyCommandTypes(spec);
     if (referenceMonolith && commands.length > 0) {
       new events.Rule(this, 'ReferenceMonolithCommands', {

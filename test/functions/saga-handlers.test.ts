@@ -1,5 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { carrierRoutes, replyRoutes } from '../../core/saga/exchange';
 import { FaultInjector } from '../../core/saga/faults';
@@ -189,6 +189,30 @@ describe('Handler: shipping (carrier answers)', () => {
     expect(await handler(payload(o, 'ScheduleShipping', 'schedule', { taskToken: 'tok-21' }))).toEqual({ status: 'rejected', error: 'AddressRejected' });
     expect(sfnMock.commandCalls(SendTaskFailureCommand)[0].args[0].input).toMatchObject({ taskToken: 'tok-21', error: 'AddressRejected' });
     expect(await registry.find(o.orderId, 'ScheduleShipping')).toBeUndefined();
+  });
+});
+
+describe('Handler: shipping (heartbeat sweep)', () => {
+  it('heartbeats every booking still with the carrier, and only those', async () => {
+    // Prepare
+    const service = new ShippingService({ ddb: db.doc, tableName: tables.shipments, rules: DEFAULT_REFERENCE_RULES });
+    const handler = createShippingHandler({ service, registry, callbacks: new TaskCallbacks(new SFNClient({})), timeoutSeconds: 60, carrierRoutes: carrierRoutes(spec.saga!), logger: quiet });
+    sfnMock.on(SendTaskFailureCommand).resolves({});
+    const waiting = order();
+    const cancelled = order();
+    await handler(payload(waiting, 'ScheduleShipping', 'schedule', { taskToken: 'tok-hb-1' }));
+    await handler(payload(cancelled, 'ScheduleShipping', 'schedule', { taskToken: 'tok-hb-2' }));
+    await service.cancel(cancelled.orderId);
+    sfnMock.on(SendTaskHeartbeatCommand).resolves({});
+
+    // Act
+    const result = await handler({ action: 'heartbeat' });
+
+    // Assess
+    const tokens = sfnMock.commandCalls(SendTaskHeartbeatCommand).map((c) => c.args[0].input.taskToken);
+    expect(tokens).toContain('tok-hb-1');
+    expect(tokens).not.toContain('tok-hb-2');
+    expect(result).toMatchObject({ stale: 0 });
   });
 });
 

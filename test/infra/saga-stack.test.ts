@@ -77,21 +77,27 @@ describe('Stack: SagaStack', () => {
     });
 
     it('starts sagas on the order event, never on a replay', () => {
-      const start = rules().find((r) => JSON.stringify(r.EventPattern).includes(spec.saga!.orderEvent))!;
+      const start = rules().find((r) => JSON.stringify(r.EventPattern ?? {}).includes(spec.saga!.orderEvent))!;
       expect(start.EventPattern).toEqual({ 'detail-type': ['order.created'], detail: { metadata: { replay: [{ exists: false }] } } });
     });
 
     it('sends the monolith\'s replies to saga-callback and the carrier\'s answers to shipping', () => {
-      const patterns = rules().map((r) => JSON.stringify(r.EventPattern));
+      const patterns = rules().map((r) => JSON.stringify(r.EventPattern ?? {}));
       expect(patterns).toContain(JSON.stringify({ 'detail-type': ['inventory.rejected', 'inventory.released', 'inventory.reserved', 'payment.captured', 'payment.declined', 'payment.refunded'] }));
       expect(patterns).toContain(JSON.stringify({ 'detail-type': ['shipment.dispatched'] }));
     });
 
     it('hears the saga\'s legacy commands for the reference monolith, only as the bridge put them', () => {
       expect(legacyCommandTypes(spec)).toEqual(['CAPTURE_PAYMENT_REQUESTED', 'REFUND_PAYMENT_REQUESTED', 'RELEASE_STOCK_REQUESTED', 'RESERVE_STOCK_REQUESTED']);
-      const monolith = rules().find((r) => JSON.stringify(r.EventPattern).includes('CAPTURE_PAYMENT_REQUESTED'))!;
+      const monolith = rules().find((r) => JSON.stringify(r.EventPattern ?? {}).includes('CAPTURE_PAYMENT_REQUESTED'))!;
       expect(monolith.EventPattern).toEqual({ source: ['cutover.bridge'], 'detail-type': legacyCommandTypes(spec) });
     });
+  });
+
+  it('sweeps carrier heartbeats four times per heartbeat interval', () => {
+    const sweep = Object.values(ofType('AWS::Events::Rule')).map((r) => r.Properties!).find((r) => r.ScheduleExpression)!;
+    expect(sweep.ScheduleExpression).toBe('rate(6 hours)');
+    expect((sweep.Targets as Array<{ Input: string }>)[0].Input).toBe('{"action":"heartbeat"}');
   });
 
   describe('Tables', () => {
