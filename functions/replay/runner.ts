@@ -271,6 +271,7 @@ export class ReplayRunner {
     const plan = planReplay(planned, (k) => k);
 
     let sendSkips = 0;
+    let fatal: unknown;
     let stopReason: 'yield' | 'paused' | 'cancel' | undefined;
     const control = new ReplayControl();
     let polling = false;
@@ -317,11 +318,25 @@ export class ReplayRunner {
         saveEvery: this.deps.saveEvery ?? 25,
         saveCheckpoint: (cp) => this.deps.state.update(replayId, ctx.owner, { checkpoint: cp, progress: progress(cp.done) }),
         send: async (key) => {
-          if ((await this.sendOne(replayId, request, profile, functionName, key)) === 'skipped') sendSkips += 1;
+          try {
+            if ((await this.sendOne(replayId, request, profile, functionName, key)) === 'skipped') sendSkips += 1;
+          } catch (err) {
+            // The target failing is a finding about the target; anything else (a table, the Lambda API)
+            // stops the slice, so SQS retries it from the checkpoint instead of blaming the target.
+            if (!(err instanceof TargetFailedError)) {
+              fatal ??= err;
+              control.cancel();
+            }
+            throw err;
+          }
         },
       });
     } finally {
       clearInterval(poll);
+    }
+    if (fatal !== undefined) {
+      await this.deps.state.update(replayId, ctx.owner, { checkpoint: result.checkpoint, progress: progress(result.checkpoint.done, result) });
+      throw fatal;
     }
     await this.deps.state.update(replayId, ctx.owner, { checkpoint: result.checkpoint, progress: progress(result.checkpoint.done, result) });
     if (stopReason === 'yield') return 'yielded';
@@ -379,8 +394,7 @@ export class ReplayRunner {
     try {
       await this.deps.invoker.invoke(functionName, shadow.event);
     } catch (err) {
-      const e = err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) };
-      await this.deps.reports.putSent(replayId, { ...sent, status: 'failed', error: e });
+      if (err instanceof TargetFailedError) await this.deps.reports.putSent(replayId, { ...sent, status: 'failed', error: { name: err.name, message: err.message } });
       throw err;
     }
     return 'sent';

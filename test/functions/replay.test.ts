@@ -317,6 +317,28 @@ describe('Class: ReplayRunner', () => {
       expect(h.invocations.map((e) => e.detail.metadata.replay.interactionId)).toEqual(expect.not.arrayContaining(['f-cancel-0']));
     });
 
+    it('stops the slice on an infrastructure error (not the target failing), so SQS retries it from the checkpoint', async () => {
+      // Prepare: the Lambda API itself fails on the third call
+      const h = harness({
+        beforeInvoke: (_e, n) => {
+          if (n === 3) throw Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+        },
+      });
+
+      // Act
+      const first = h.runner.handleMessage({ kind: 'start', request: request('r-infra', { concurrency: 1 }) }, ctx());
+
+      // Assess
+      await expect(first).rejects.toThrow('Rate exceeded');
+      const st = (await state.get('r-infra'))!;
+      expect(st.checkpoint!.done).toBe(2);
+      expect(st.phase).toBe('send');
+      // The retry (SQS redelivers the message) resumes and finishes with nothing counted against the target.
+      const retry = await h.runner.handleMessage({ kind: 'continue', replayId: 'r-infra' }, ctx());
+      expect(retry).toBe('completed');
+      expectPlantedReport(await reports.getReport('r-infra'));
+    });
+
     it('does not run a slice while another invocation holds the lease', async () => {
       // Prepare
       const h = harness();
