@@ -21,6 +21,7 @@ export interface VerifyCommandOptions {
   readonly audit: string;
   readonly lag: number;
   readonly buckets?: number;
+  readonly segments: number;
   readonly report?: string;
   readonly limit: number;
   readonly config: string;
@@ -79,7 +80,7 @@ export async function verifyCommand(opts: VerifyCommandOptions, deps: CommandDep
     const table = dynamo ? new DynamoTable(dynamo, tableName, { keyAttributes: entity.keyAttributes }) : undefined;
     const exportPath = opts.export ? resolveIn(deps.cwd, opts.export) : undefined;
     const target = exportPath ? new ExportFileSource(exportPath, entity.keyAttributes) : (table as DynamoTable);
-    const source = await openSource(opts.source, { connections: 4 });
+    const source = await openSource(opts.source, { connections: opts.segments * 2 });
     try {
       const report = await runVerify({
         entity,
@@ -87,6 +88,7 @@ export async function verifyCommand(opts: VerifyCommandOptions, deps: CommandDep
         target,
         tableName,
         buckets: opts.buckets,
+        segments: opts.segments,
         detailLimit: opts.limit,
         lagSeconds: opts.lag,
         foldTarget: exportPath ? (e, s, dir) => foldExportInWorker(exportPath, e, s, dir) : undefined,
@@ -126,6 +128,7 @@ export function register(program: Command): void {
     .option('--audit <file>', 'audit entries for repairs (JSON lines) until the audit log takes them', '.cutover/audit-migration.jsonl')
     .option('--lag <seconds>', 'rows updated within this many seconds are in flight, not different', nonNegativeInt, 0)
     .option('--buckets <n>', 'checksum buckets (default: about 256 rows each)', positiveInt)
+    .option('--segments <n>', 'source key ranges read at once', positiveInt, 3)
     .option('--report <file>', 'write the full report as JSON')
     .option('--limit <n>', 'items listed per kind in the report', positiveInt, 1000)
     .option('--config <file>', 'the spec module', 'cutover.config.ts')

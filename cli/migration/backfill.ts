@@ -1,22 +1,19 @@
 import {
   assertResumable,
-  boundaryPositions,
   checkpointTotals,
   commitBatch,
   mappingFingerprint,
   newCheckpoint,
-  planIntegerSegments,
   RunAbortedError,
-  segmentsFromBoundaries,
   type BackfillCheckpoint,
   type CompiledEntity,
   type Item,
   type KeyValues,
   type RowReject,
-  type SegmentRange,
   type SegmentState,
 } from '../../core/migration';
 import { silentProgress, type Progress } from './progress';
+import { planSegments } from './segments';
 import { rowKeyValues, type SqlSource } from './source/sql-source';
 import type { CheckpointStore, RejectsFile } from './state';
 import type { ItemWriter } from './target/target';
@@ -59,21 +56,6 @@ export interface BackfillSummary {
   readonly run: { rows: number; items: number; rejected: number; durationMs: number; rowsPerSecond: number; requests: number; retries: number };
   readonly rejectsFile: string;
   readonly checkpoint: string;
-}
-
-/** Plans segments: arithmetic split of a whole-number key, else boundaries from a key-only scan. */
-export async function planSegments(source: SqlSource, entity: CompiledEntity, count: number): Promise<SegmentRange[]> {
-  const { table, keyColumns } = entity.root;
-  if (count <= 1) return [{ id: 0, after: null, upTo: null }];
-  if (keyColumns.length === 1 && (await source.isIntegerColumn(table, keyColumns[0]))) {
-    const bounds = await source.keyBounds(table, keyColumns[0]);
-    if (!bounds) return [{ id: 0, after: null, upTo: null }];
-    return planIntegerSegments(bounds.min, bounds.max, count);
-  }
-  const rows = await source.count(table);
-  const keys = await source.keysAt(table, keyColumns, boundaryPositions(rows, count));
-  const distinct = keys.filter((k, i) => i === 0 || JSON.stringify(k) !== JSON.stringify(keys[i - 1]));
-  return segmentsFromBoundaries(distinct);
 }
 
 /**

@@ -1,6 +1,7 @@
 /** The data migration's CLI side: SQL sources, DynamoDB and export targets, the backfill and verify engines. */
 export * from './audit';
 export * from './backfill';
+export * from './segments';
 export * from './config';
 export * from './fold';
 export { foldExportInWorker } from './fold-worker';

@@ -88,6 +88,8 @@ export interface VerifyOptions {
   readonly partitions?: number;
   /** Root rows per source page. @default 2000 */
   readonly pageSize?: number;
+  /** Source key ranges read at once. @default 3 */
+  readonly segments?: number;
   /** Where the spill files go (removed afterwards). @default the OS temp directory */
   readonly workDir?: string;
   /** Items listed per kind in the report. @default 1000 */
@@ -139,7 +141,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
     progress.start(`verify ${entity.name}`, estimated, 0);
     const targetFolder: TargetFolder = options.foldTarget ?? ((e, s, dir, signal) => foldTarget(target, e, s, dir, signal));
     const [src, tgt] = await Promise.all([
-      foldSource(source, entity, settings, path.join(work, 'source'), { pageSize: options.pageSize, signal: options.signal, onRows: (n) => progress.update(n) }),
+      foldSource(source, entity, settings, path.join(work, 'source'), { pageSize: options.pageSize, segments: options.segments ?? 3, signal: options.signal, onRows: (n) => progress.update(n) }),
       targetFolder(entity, settings, path.join(work, 'target'), options.signal),
     ]);
     const foldMs = Date.now() - started;

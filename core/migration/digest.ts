@@ -198,7 +198,7 @@ function makeWalker(keys: KeyHashes, rules: WalkRules): Walker {
       if (v.L !== undefined) {
         const l = v.L;
         let hi = TAG_L;
-        let lo = l.length;
+        let lo = 0;
         for (let i = 0; i < l.length; i++) {
           walker.value(l[i], path);
           mixPair(hi, lo, outHi, outLo, TAG_L);
@@ -256,5 +256,270 @@ export function makeDigester(options: CanonicalOptions = {}): Digester {
   return (item) => {
     walker.value({ M: item }, '');
     return { hi: outHi >>> 0, lo: outLo >>> 0 };
+  };
+}
+
+/** MurmurHash3 pair over text[start, end): the same as murmurPair(text.slice(start, end), a, b). */
+function murmurRange(text: string, start: number, end: number, a: number, b: number): void {
+  let h1 = a | 0;
+  let h2 = b | 0;
+  let i = start;
+  for (; i + 1 < end; i += 2) {
+    let k = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h1 ^= k;
+    h1 = (h1 << 13) | (h1 >>> 19);
+    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+    h2 ^= k;
+    h2 = (h2 << 13) | (h2 >>> 19);
+    h2 = (Math.imul(h2, 5) + 0xe6546b64) | 0;
+  }
+  if (i < end) {
+    let k = text.charCodeAt(i);
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h1 ^= k;
+    h2 ^= k;
+  }
+  const n = (end - start) * 2;
+  outHi = fmix(h1 ^ n);
+  outLo = fmix(h2 ^ n);
+}
+
+/** Thrown inside the line scanner when a line needs the general path (sets, binaries, an odd shape). */
+class NeedsGeneralPath extends Error {}
+
+/** The digest of an export line's item, and the item's key attributes (enough for `owns` and `keyOf`). */
+export interface LineDigest {
+  readonly digest: Digest;
+  readonly key: Item;
+}
+
+export type LineDigester = (line: string) => LineDigest;
+
+const Q = 34; // "
+const BS = 92; // \
+const LB = 123; // {
+const RB = 125; // }
+const LS = 91; // [
+const RS = 93; // ]
+const COLON = 58;
+const COMMA = 44;
+
+/**
+ * Digests one line of a DynamoDB export (`{"Item":{...DynamoDB JSON...}}`) straight from its text: the same
+ * digest `makeDigester` gives the parsed item, without building the item. JSON.parse of a million lines
+ * and the walk over the objects it builds are most of the cost of reading an export; a scanner over the
+ * text does both in one pass and allocates almost nothing. Lines it does not expect (sets, binaries, no
+ * `Item` wrapper, escapes in an attribute name, rules on nested paths) go the general way: JSON.parse and
+ * `makeDigester`, so the result is the same either way.
+ */
+export function makeExportLineDigester(options: CanonicalOptions, keyAttributes: readonly string[]): LineDigester {
+  const general = makeDigester(options);
+  const ignore = new Set((options.ignore ?? []).map((p) => p.replace(/\[\]/g, '')));
+  const steps = new Map<string, number | undefined>();
+  for (const [p, t] of Object.entries(options.tolerances ?? {})) steps.set(p.replace(/\[\]/g, ''), toleranceStep(t));
+  const defaultStep = toleranceStep(options.numericTolerance ?? 0);
+  const nested = [...ignore, ...steps.keys()].some((p) => p.includes('.'));
+  const keySet = new Set(keyAttributes);
+  const exact: NumberSpeller = canonicalNumber;
+  const spell = (step: number | undefined): NumberSpeller => (step === undefined ? (t) => fastNumber(t, exact) : (t) => truncateNumber(t, step));
+  const defaultSpeller = spell(defaultStep);
+  const topSpellers = new Map<string, NumberSpeller>();
+  for (const [p, s] of steps) topSpellers.set(p, spell(s));
+
+  let text = '';
+  let pos = 0;
+
+  const skipWs = () => {
+    let c = text.charCodeAt(pos);
+    while (c === 32 || c === 9 || c === 10 || c === 13) c = text.charCodeAt(++pos);
+  };
+  const expect = (c: number) => {
+    skipWs();
+    if (text.charCodeAt(pos) !== c) throw new NeedsGeneralPath();
+    pos++;
+  };
+  /** A JSON string at pos; returns its decoded value only if asked, and sets rangeStart/rangeEnd when it has no escapes. */
+  let rangeStart = 0;
+  let rangeEnd = 0;
+  let escaped = '';
+  const readString = (): boolean => {
+    expect(Q);
+    const start = pos;
+    for (;;) {
+      const c = text.charCodeAt(pos);
+      if (c === Q) {
+        rangeStart = start;
+        rangeEnd = pos;
+        pos++;
+        return false;
+      }
+      if (c === BS) break;
+      if (Number.isNaN(c)) throw new NeedsGeneralPath();
+      pos++;
+    }
+    // An escape: find the end honouring escapes, then decode that one string with JSON.parse.
+    while (pos < text.length) {
+      const c = text.charCodeAt(pos);
+      if (c === BS) pos += 2;
+      else if (c === Q) break;
+      else pos++;
+    }
+    if (pos >= text.length) throw new NeedsGeneralPath();
+    escaped = JSON.parse(text.slice(start - 1, pos + 1)) as string;
+    pos++;
+    return true;
+  };
+  const hashString = (a: number, b: number) => {
+    if (readString()) murmurPair(escaped, a, b);
+    else murmurRange(text, rangeStart, rangeEnd, a, b);
+  };
+  const stringValue = (): string => (readString() ? escaped : text.slice(rangeStart, rangeEnd));
+
+  /** One attribute value `{"T": ...}`; numbers spelled by `number`, nested maps' numbers by `inner`. */
+  const value = (number: NumberSpeller, inner: NumberSpeller): string => {
+    expect(LB);
+    if (readString()) throw new NeedsGeneralPath();
+    const t0 = text.charCodeAt(rangeStart);
+    const tlen = rangeEnd - rangeStart;
+    expect(COLON);
+    skipWs();
+    let type: string;
+    if (tlen === 1 && t0 === 83) {
+      // S
+      hashString(SEED_S[0], SEED_S[1]);
+      type = 'S';
+    } else if (tlen === 1 && t0 === 78) {
+      // N
+      murmurPair(number(stringValue()), SEED_N[0], SEED_N[1]);
+      type = 'N';
+    } else if (tlen === 1 && t0 === 77) {
+      // M
+      map(inner, inner, false);
+      type = 'M';
+    } else if (tlen === 1 && t0 === 76) {
+      // L
+      expect(LS);
+      let hi = TAG_L;
+      let lo = 0;
+      let n = 0;
+      skipWs();
+      if (text.charCodeAt(pos) === RS) pos++;
+      else {
+        for (;;) {
+          value(number, inner);
+          mixPair(hi, lo, outHi, outLo, TAG_L);
+          hi = outHi;
+          lo = outLo;
+          n++;
+          skipWs();
+          const c = text.charCodeAt(pos++);
+          if (c === RS) break;
+          if (c !== COMMA) throw new NeedsGeneralPath();
+        }
+      }
+      mixPair(hi, lo, n, n, TAG_L);
+      type = 'L';
+    } else if (tlen === 4 && text.startsWith('BOOL', rangeStart)) {
+      if (text.startsWith('true', pos)) {
+        outHi = TRUE_HI;
+        outLo = TRUE_LO;
+        pos += 4;
+      } else if (text.startsWith('false', pos)) {
+        outHi = FALSE_HI;
+        outLo = FALSE_LO;
+        pos += 5;
+      } else throw new NeedsGeneralPath();
+      type = 'BOOL';
+    } else if (tlen === 4 && text.startsWith('NULL', rangeStart)) {
+      if (!text.startsWith('true', pos)) throw new NeedsGeneralPath();
+      pos += 4;
+      outHi = NULL_HI;
+      outLo = NULL_LO;
+      type = 'NULL';
+    } else throw new NeedsGeneralPath();
+    expect(RB);
+    return type;
+  };
+
+  /** A map's entries `{"name": value, ...}`; at the top level, applies the rules and collects the key. */
+  let key: Item = {};
+  const map = (number: NumberSpeller, inner: NumberSpeller, top: boolean) => {
+    expect(LB);
+    let hi = 0;
+    let lo = 0;
+    let count = 0;
+    skipWs();
+    if (text.charCodeAt(pos) === RB) pos++;
+    else {
+      for (;;) {
+        if (readString()) throw new NeedsGeneralPath();
+        const nameStart = rangeStart;
+        const nameEnd = rangeEnd;
+        expect(COLON);
+        let name = '';
+        let spell = number;
+        let skip = false;
+        let keyStart = -1;
+        if (top) {
+          name = text.slice(nameStart, nameEnd);
+          if (ignore.size > 0 && ignore.has(name)) skip = true;
+          spell = topSpellers.get(name) ?? defaultSpeller;
+          if (keySet.has(name)) {
+            skipWs();
+            keyStart = pos;
+          }
+        }
+        const type = value(spell, inner);
+        if (keyStart >= 0) {
+          const raw = JSON.parse(text.slice(keyStart, pos)) as AttributeValue;
+          key[name] = raw;
+          if (type !== 'S' && type !== 'N') throw new NeedsGeneralPath();
+        }
+        if (!skip) {
+          const vHi = outHi;
+          const vLo = outLo;
+          murmurRange(text, nameStart, nameEnd, SEED_KEY[0], SEED_KEY[1]);
+          mixPair(outHi, outLo, vHi, vLo, TAG_ENTRY);
+          hi = (hi + outHi) | 0;
+          lo = (lo + outLo) | 0;
+          count++;
+        }
+        skipWs();
+        const c = text.charCodeAt(pos++);
+        if (c === RB) break;
+        if (c !== COMMA) throw new NeedsGeneralPath();
+      }
+    }
+    mixPair(hi, lo, count, count, TAG_M);
+  };
+
+  const generalLine = (line: string): LineDigest => {
+    const parsed = JSON.parse(line) as { Item?: Item } & Item;
+    const item = (parsed.Item && typeof parsed.Item === 'object' && !Array.isArray(parsed.Item) ? parsed.Item : parsed) as Item;
+    const k: Item = {};
+    for (const a of keyAttributes) if (item[a] !== undefined) k[a] = item[a];
+    return { digest: general(item), key: k };
+  };
+
+  return (line) => {
+    if (nested || !line.startsWith('{"Item":')) return generalLine(line);
+    text = line;
+    pos = 8;
+    key = {};
+    try {
+      map(defaultSpeller, defaultSpeller, true);
+      expect(RB);
+      skipWs();
+      if (pos !== text.length) throw new NeedsGeneralPath();
+      return { digest: { hi: outHi >>> 0, lo: outLo >>> 0 }, key };
+    } catch (e) {
+      if (e instanceof NeedsGeneralPath) return generalLine(line);
+      throw e;
+    }
   };
 }

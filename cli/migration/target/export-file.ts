@@ -31,47 +31,47 @@ export class ExportFileSource implements ItemSource {
   }
 
   public async scanItems(visit: ItemVisitor, signal?: AbortSignal): Promise<void> {
+    await this.scanLines((line, locator, where) => visit(parseExportLine(line, where), locator), signal);
+  }
+
+  /**
+   * Visits every data line as text, with its locator and a place for error messages. Verification
+   * digests the text directly (core `makeExportLineDigester`), which is much cheaper than parsing it.
+   */
+  public async scanLines(visit: (line: string, locator: string, where: string) => void, signal?: AbortSignal): Promise<void> {
     for (let f = 0; f < this.files.length; f++) {
       if (signal?.aborted) return;
-      await this.readFile(f, (item, offset, length) => visit(item, this.files[f].endsWith('.gz') ? `${f}:` : `${f}:${offset}:${length}`));
+      const gz = this.files[f].endsWith('.gz');
+      await this.readFile(f, (line, offset, length, lineNo) => visit(line, gz ? `${f}:` : `${f}:${offset}:${length}`, `${this.files[f]}: line ${lineNo}`));
     }
   }
 
-  private async readFile(index: number, onItem: (item: Item, offset: number, length: number) => void): Promise<void> {
+  private async readFile(index: number, onLine: (line: string, offset: number, length: number, lineNo: number) => void): Promise<void> {
     const file = this.files[index];
     const gz = file.endsWith('.gz');
     const stream = gz ? fs.createReadStream(file).pipe(zlib.createGunzip()) : fs.createReadStream(file, { highWaterMark: 1 << 20 });
     let carry: Buffer | null = null;
     let base = 0;
     let lineNo = 0;
-    const parseLine = (buf: Buffer, start: number, end: number) => {
+    const emit = (buf: Buffer, start: number, end: number) => {
       lineNo++;
       if (end > start && buf[end - 1] === 13) end--;
       if (end <= start) return;
-      const text = buf.toString('utf8', start, end);
-      let parsed: { Item?: Item } & Item;
-      try {
-        parsed = JSON.parse(text);
-      } catch (e) {
-        throw new TargetError(`${file}: line ${lineNo} is not JSON`, { file, line: lineNo }, { cause: e });
-      }
-      const item = (parsed.Item && typeof parsed.Item === 'object' ? parsed.Item : parsed) as Item;
-      onItem(item, base + start, end - start);
+      onLine(buf.toString('utf8', start, end), base + start, end - start, lineNo);
     };
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+      const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
       let start = 0;
       for (;;) {
         const nl = buf.indexOf(10, start);
         if (nl < 0) break;
-        parseLine(buf, start, nl);
+        emit(buf, start, nl);
         start = nl + 1;
       }
       base += start;
       carry = start < buf.length ? buf.subarray(start) : null;
-      buf = Buffer.alloc(0);
     }
-    if (carry && carry.length > 0) parseLine(carry, 0, carry.length);
+    if (carry && carry.length > 0) emit(carry, 0, carry.length);
   }
 
   public async fetch(wanted: readonly { readonly key: string; readonly locator: string }[]): Promise<Map<string, Item>> {
@@ -95,8 +95,7 @@ export class ExportFileSource implements ItemSource {
         }
         const buf = Buffer.alloc(Number(length));
         await fh.read(buf, 0, buf.length, Number(offset));
-        const parsed = JSON.parse(buf.toString('utf8')) as { Item?: Item } & Item;
-        const item = (parsed.Item ?? parsed) as Item;
+        const item = parseExportLine(buf.toString('utf8'), `${this.files[fileIndex]} at byte ${offset}`);
         found.set(keyText(item, this.keyAttributes), item);
       }
     } finally {
@@ -105,7 +104,8 @@ export class ExportFileSource implements ItemSource {
     for (const [fileIndex, keys] of rescan) {
       const targets = Number.isNaN(fileIndex) ? this.files.map((_, i) => i) : [fileIndex];
       for (const f of targets) {
-        await this.readFile(f, (item) => {
+        await this.readFile(f, (line, _offset, _length, lineNo) => {
+          const item = parseExportLine(line, `${this.files[f]}: line ${lineNo}`);
           const k = keyText(item, this.keyAttributes);
           if (keys.has(k)) found.set(k, item);
         });
@@ -113,6 +113,17 @@ export class ExportFileSource implements ItemSource {
     }
     return found;
   }
+}
+
+/** The item of one export line: `{"Item":{...}}`, or a bare item. */
+export function parseExportLine(line: string, where: string): Item {
+  let parsed: { Item?: unknown } & Item;
+  try {
+    parsed = JSON.parse(line);
+  } catch (e) {
+    throw new TargetError(`${where} is not JSON`, { where }, { cause: e });
+  }
+  return (parsed.Item && typeof parsed.Item === 'object' && !Array.isArray(parsed.Item) ? parsed.Item : parsed) as Item;
 }
 
 /** The data files of an export: a file, or every .json / .json.gz / .jsonl file under a directory. */
