@@ -49,6 +49,8 @@ export class CutoverFunction extends NodejsFunction {
         format: OutputFormat.CJS,
         target: 'node22',
         minify: true,
+        // A Lambda error's name is its Step Functions error type: minification must not rename error classes.
+        keepNames: true,
         sourceMap: true,
         define: { 'process.env.CUTOVER_SPEC_JSON': JSON.stringify(JSON.stringify(props.spec)) },
       },
