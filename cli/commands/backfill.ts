@@ -89,10 +89,11 @@ export function register(program: Command): void {
     .option('--restart', 'ignore an existing checkpoint and copy from the start')
     .option('--config <file>', 'the spec module', 'cutover.config.ts')
     .option('--json', 'print the summary as JSON')
-    .action(async (opts: BackfillCommandOptions) => {
+    .action(async (opts: BackfillCommandOptions, command: Command) => {
       const stop = abortOnSignals();
       try {
-        process.exitCode = await backfillCommand(opts, { signal: stop.signal });
+        const dynamo = dynamoFromEnv(command.optsWithGlobals<{ region?: string; profile?: string }>());
+        process.exitCode = await backfillCommand(opts, { signal: stop.signal, dynamo });
       } finally {
         stop.dispose();
       }

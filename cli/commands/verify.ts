@@ -133,10 +133,11 @@ export function register(program: Command): void {
     .option('--limit <n>', 'items listed per kind in the report', positiveInt, 1000)
     .option('--config <file>', 'the spec module', 'cutover.config.ts')
     .option('--json', 'print the report as JSON')
-    .action(async (opts: VerifyCommandOptions) => {
+    .action(async (opts: VerifyCommandOptions, command: Command) => {
       const stop = abortOnSignals();
       try {
-        process.exitCode = await verifyCommand(opts, { signal: stop.signal });
+        const dynamo = dynamoFromEnv(command.optsWithGlobals<{ region?: string; profile?: string }>());
+        process.exitCode = await verifyCommand(opts, { signal: stop.signal, dynamo });
       } finally {
         stop.dispose();
       }

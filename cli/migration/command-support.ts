@@ -25,9 +25,12 @@ export function nonNegativeInt(value: string): number {
   return n;
 }
 
-/** A DynamoDB client from the environment (AWS_ENDPOINT_URL, AWS_REGION, credentials chain). */
-export function dynamoFromEnv(): DynamoDBClient {
-  return new DynamoDBClient({ maxAttempts: 3 });
+/**
+ * A DynamoDB client from the environment (AWS_ENDPOINT_URL, AWS_REGION, AWS_PROFILE, credentials chain),
+ * with the program's global --region / --profile when it has them.
+ */
+export function dynamoFromEnv(globals: { region?: string; profile?: string } = {}): DynamoDBClient {
+  return new DynamoDBClient({ maxAttempts: 3, ...(globals.region ? { region: globals.region } : {}), ...(globals.profile ? { profile: globals.profile } : {}) });
 }
 
 /** A file name part from a table name: letters, digits, . _ - only. */
