@@ -3,7 +3,6 @@ import { CutoverError } from '../../core/errors';
 import {
   CAPTURE_FORMAT_VERSION,
   capturedItemKeys,
-  comparePositions,
   hourBucket,
   hourBuckets,
   looksTruncated,
@@ -409,11 +408,6 @@ export class CapturedStore {
     const partition = await this.correlationItems(key.correlationId);
     return interactionFromItems(input, outcomesOfInput(key.sk, partition), options);
   }
-}
-
-/** Sort planned input keys into replay order (time, sequence, id). */
-export function sortInputKeys<T extends ReplayKey>(keys: T[]): T[] {
-  return keys.sort(comparePositions);
 }
 
 export type { RecordedEvent };

@@ -1,7 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { NoiseProfileJson } from '../../core/compare';
 import { CutoverError } from '../../core/errors';
 import type { ReplayCheckpointJson, ReplayFilter } from '../../core/replay';
 import { documentClient } from './clients';
@@ -344,4 +343,3 @@ export class ReplayStateStore {
   }
 }
 
-export type { NoiseProfileJson };
