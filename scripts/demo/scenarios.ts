@@ -1,7 +1,8 @@
-import { routingScenario } from './routing';
+import { bridgeScenario } from './bridge';
 import { replayScenario } from './replay';
+import { routingScenario } from './routing';
 import { sagaScenario } from './saga';
 import type { DemoScenario } from './types';
 
 /** The reference migration, in the order a team would live it. Each capability adds its scenario here. */
-export const scenarios: DemoScenario[] = [replayScenario, routingScenario, sagaScenario];
+export const scenarios: DemoScenario[] = [bridgeScenario, sagaScenario, replayScenario, routingScenario];
