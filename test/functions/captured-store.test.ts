@@ -84,6 +84,31 @@ describe('Class: CapturedStore', () => {
     });
   });
 
+  describe('Method: itemsInWindow', () => {
+    it('lists inputs and outcomes of the window together, in capture order', async () => {
+      // Act
+      const got = await collect(store.itemsInWindow({ fromMs: Date.parse('2026-03-01T13:00:00Z'), toMs: Date.parse('2026-03-01T14:00:00Z') }));
+
+      // Assess: the input refs are not listed; the outcome before the first input comes first
+      expect(got.map((i) => `${i.role}:${i.eventId}`)).toEqual(['outcome:o0', 'input:p1', 'outcome:o1', 'outcome:o2', 'input:p2', 'outcome:o3']);
+    });
+  });
+
+  describe('Method: putBatch', () => {
+    it('bulk-loads many captures (more than one request) that then read back like single puts', async () => {
+      // Prepare
+      const writes = Array.from({ length: 30 }, (_, i) => input(`b${i}`, `2026-03-02T08:00:${String(i).padStart(2, '0')}.000Z`, `40000${String(i).padStart(2, '0')}`));
+
+      // Act
+      const n = await store.putBatch(writes);
+
+      // Assess: an input and its ref each
+      expect(n).toBe(60);
+      const got = await collect(store.inputsInWindow({ fromMs: Date.parse('2026-03-02T08:00:00Z'), toMs: Date.parse('2026-03-02T09:00:00Z') }));
+      expect(got.map((g) => g.ok && g.key.id)).toEqual(writes.map((w) => w.eventId));
+    });
+  });
+
   describe('Method: interactionFor', () => {
     it('gives each input the outcomes after it and before the next input; earlier ones go to the first', async () => {
       // Prepare
