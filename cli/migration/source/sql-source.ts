@@ -257,6 +257,24 @@ export abstract class SqlSource {
   }
 
   /**
+   * Rows changed in [from, to) (ISO times, UTC), newest first, at most `limit`, with their children: the
+   * `recent` sample of continuous validation. Needs the entity's `source.updatedAt` column.
+   */
+  public async readEntityUpdatedBetween(entity: CompiledEntity, from: string, to: string, limit: number): Promise<SampledRow[]> {
+    const updatedAt = entity.def.source.updatedAt;
+    if (!updatedAt) throw new SourceError(`${entity.name}: source.updatedAt is not declared, so recent changes cannot be sampled`, { entity: entity.name });
+    const sqlTime = (iso: string) => iso.replace('T', ' ').replace(/Z$/, '');
+    const keyColumns = entity.root.keyColumns;
+    const sql =
+      `SELECT ${this.selectList(entity.root.columns)} FROM ${this.tableName(entity.root.table)}` +
+      ` WHERE ${this.quote(updatedAt)} >= ${this.param(1)} AND ${this.quote(updatedAt)} < ${this.param(2)}` +
+      ` ORDER BY ${this.quote(updatedAt)} DESC, ${keyColumns.map((c) => this.quote(c)).join(', ')} LIMIT ${Math.floor(limit)}`;
+    const roots = await this.query(sql, [sqlTime(from), sqlTime(to)], `sampling recent changes of ${entity.root.table}`);
+    const keys = roots.map((r) => rowKeyValues(r, keyColumns.length));
+    return this.withChildren(entity, roots, (child) => this.rowsByKeys(child, child.foreignKey, keys, [...child.foreignKey, ...child.orderBy]));
+  }
+
+  /**
    * All pages of an entity between two keys, in key order. The next page is requested while the caller
    * works on the current one, so database time and mapping time overlap.
    */
