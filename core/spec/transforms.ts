@@ -65,25 +65,58 @@ const intString: Transform = {
   },
 };
 
-const LEGACY_DATETIME = /^(\d{4})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})$/;
-const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 /** The monolith's UTC timestamp "20261121 143000" <-> ISO 8601 "2026-11-21T14:30:00Z". */
 const legacyDateTime: Transform = {
   toService(value) {
-    const m = LEGACY_DATETIME.exec(expectString(value, 'a timestamp'));
-    if (!m || !validDate(m[1], m[2], m[3], m[4], m[5], m[6])) {
-      throw new TransformError(`expected a timestamp such as "20261121 143000", got ${describe(value)}`);
-    }
-    return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`;
+    const s = expectString(value, 'a timestamp');
+    if (!isLegacyDateTime(s)) throw new TransformError(`expected a timestamp such as "20261121 143000", got ${describe(value)}`);
+    return `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}Z`;
   },
   toLegacy(value) {
-    const m = ISO_DATETIME.exec(expectString(value, 'an ISO timestamp'));
-    if (!m || !validDate(m[1], m[2], m[3], m[4], m[5], m[6])) {
-      throw new TransformError(`expected an ISO timestamp such as "2026-11-21T14:30:00Z", got ${describe(value)}`);
-    }
-    return `${m[1]}${m[2]}${m[3]} ${m[4]}${m[5]}${m[6]}`;
+    const s = expectString(value, 'an ISO timestamp');
+    if (!isIsoDateTime(s, false)) throw new TransformError(`expected an ISO timestamp such as "2026-11-21T14:30:00Z", got ${describe(value)}`);
+    return `${s.slice(0, 4)}${s.slice(5, 7)}${s.slice(8, 10)} ${s.slice(11, 13)}${s.slice(14, 16)}${s.slice(17, 19)}`;
   },
 };
+
+/*
+ * Timestamps are read digit by digit rather than with a regular expression and Date: every event carries
+ * one or more, each is checked by the schema and converted by the transform, and this is the hot path.
+ */
+/** `count` decimal digits of `s` from `at` as a number, or -1 if any is not a digit. */
+function digits(s: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/** "YYYYMMDD HHMMSS", a real UTC date and time. */
+export function isLegacyDateTime(s: string): boolean {
+  return (
+    s.length === 15 &&
+    s.charCodeAt(8) === 32 &&
+    validDateParts(digits(s, 0, 4), digits(s, 4, 2), digits(s, 6, 2), digits(s, 9, 2), digits(s, 11, 2), digits(s, 13, 2))
+  );
+}
+
+/** "YYYY-MM-DDTHH:MM:SSZ", a real UTC date and time; with `fraction`, also ".d" to ".ddd" before the Z. */
+export function isIsoDateTime(s: string, fraction: boolean): boolean {
+  const n = s.length;
+  if (n !== 20 && !(fraction && n >= 22 && n <= 24 && s.charCodeAt(19) === 46 && digits(s, 20, n - 21) >= 0)) return false;
+  return (
+    s.charCodeAt(n - 1) === 90 &&
+    s.charCodeAt(4) === 45 &&
+    s.charCodeAt(7) === 45 &&
+    s.charCodeAt(10) === 84 &&
+    s.charCodeAt(13) === 58 &&
+    s.charCodeAt(16) === 58 &&
+    validDateParts(digits(s, 0, 4), digits(s, 5, 2), digits(s, 8, 2), digits(s, 11, 2), digits(s, 14, 2), digits(s, 17, 2))
+  );
+}
 
 const LEGACY_DATE = /^(\d{4})(\d{2})(\d{2})$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -102,17 +135,17 @@ const legacyDate: Transform = {
 };
 
 export function validDate(y: string, mo: string, d: string, h = '00', mi = '00', s = '00'): boolean {
-  // Arithmetic, not Date objects: this runs for every timestamp of every event. Years below 100 stay
-  // invalid (Date.UTC would read them as 19xx).
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
+  return validDateParts(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s));
+}
+
+/**
+ * A real UTC date and time, by arithmetic (no Date objects: this runs for every timestamp of every event).
+ * Years below 100 are invalid, as they were when this was checked with Date.UTC (which reads them as 19xx).
+ */
+export function validDateParts(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): boolean {
   if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1)) return false;
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
   const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-  const hour = Number(h);
-  const minute = Number(mi);
-  const second = Number(s);
   return day <= days && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59;
 }
 

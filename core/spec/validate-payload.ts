@@ -1,16 +1,12 @@
 import type { FieldSchema, ObjectField, StringFormat } from './field-schema';
-import { describe, validDate } from './transforms';
+import { describe, isIsoDateTime, isLegacyDateTime, validDate } from './transforms';
 
+const CENTS = /^-?(0|[1-9][0-9]*)$/;
+const DECIMAL = /^-?(0|[1-9][0-9]*)\.[0-9]{2}$/;
 const FORMAT_CHECKS: Record<StringFormat, { test: (s: string) => boolean; example: string }> = {
-  cents: { test: (s) => /^-?(0|[1-9][0-9]*)$/.test(s), example: '"1999"' },
-  decimal: { test: (s) => /^-?(0|[1-9][0-9]*)\.[0-9]{2}$/.test(s), example: '"19.99"' },
-  'legacy-datetime': {
-    test: (s) => {
-      const m = /^(\d{4})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})$/.exec(s);
-      return !!m && validDate(m[1], m[2], m[3], m[4], m[5], m[6]);
-    },
-    example: '"20261121 143000"',
-  },
+  cents: { test: (s) => CENTS.test(s), example: '"1999"' },
+  decimal: { test: (s) => DECIMAL.test(s), example: '"19.99"' },
+  'legacy-datetime': { test: isLegacyDateTime, example: '"20261121 143000"' },
   'legacy-date': {
     test: (s) => {
       const m = /^(\d{4})(\d{2})(\d{2})$/.exec(s);
@@ -18,13 +14,7 @@ const FORMAT_CHECKS: Record<StringFormat, { test: (s: string) => boolean; exampl
     },
     example: '"20261121"',
   },
-  'iso-datetime': {
-    test: (s) => {
-      const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?Z$/.exec(s);
-      return !!m && validDate(m[1], m[2], m[3], m[4], m[5], m[6]);
-    },
-    example: '"2026-11-21T14:30:00Z"',
-  },
+  'iso-datetime': { test: (s) => isIsoDateTime(s, true), example: '"2026-11-21T14:30:00Z"' },
   'iso-date': {
     test: (s) => {
       const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
@@ -49,15 +39,16 @@ export function validatePayload(schema: ObjectField, payload: unknown, ignoreKey
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     return [`payload: expected an object, got ${describe(payload)}`];
   }
-  objectCheckerFor(schema)(payload as Record<string, unknown>, '', problems, ignoreKeys.length > 0 ? new Set(ignoreKeys) : NOTHING_IGNORED);
+  objectCheckerFor(schema)(payload as Record<string, unknown>, '', problems, ignoreKeys);
   return problems;
 }
 
 type Check = (v: unknown, parent: string, key: string | number, problems: string[]) => void;
-type ObjectCheck = (value: Record<string, unknown>, path: string, problems: string[], ignore: ReadonlySet<string>) => void;
+/** `ignore` is consulted only for undeclared keys (rare), so a short list beats building a Set per call. */
+type ObjectCheck = (value: Record<string, unknown>, path: string, problems: string[], ignore: readonly string[]) => void;
 
-const NOTHING_IGNORED: ReadonlySet<string> = new Set();
-const hasOwn = (obj: object, key: string) => Object.prototype.hasOwnProperty.call(obj, key);
+const NOTHING_IGNORED: readonly string[] = [];
+const hasOwn = Object.hasOwn;
 const fieldCheckers = new WeakMap<FieldSchema, Check>();
 const objectCheckers = new WeakMap<ObjectField, ObjectCheck>();
 
@@ -104,7 +95,7 @@ function compileObject(schema: ObjectField): ObjectCheck {
     if (closed) {
       for (const name in value) {
         if (!hasOwn(value, name)) continue;
-        if (!hasOwn(fields, name) && !ignore.has(name)) {
+        if (!hasOwn(fields, name) && !ignore.includes(name)) {
           problems.push(`${pathOf(path, name)}: is not a declared field (value ${describe(value[name])})`);
         }
       }

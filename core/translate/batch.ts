@@ -1,5 +1,5 @@
 import { BRIDGE_SOURCE, isServiceEvent, type ServiceEvent } from '../events/envelope';
-import { describe } from '../spec/transforms';
+import { describe, isIsoDateTime } from '../spec/transforms';
 import { errorMessage, type QuarantineReason, type Translator } from './translator';
 
 /** Which way a batch goes: events from the legacy bus to services, or from the services bus to legacy. */
@@ -72,9 +72,10 @@ export function translateOne(translator: Translator, direction: Direction, event
   if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
     return { status: 'quarantine', reason: 'schema', problems: [`detail: expected a JSON object, got ${describe(detail)}`] };
   }
-  // The time the source event happened, so a redelivery translates to the very same event.
-  const at = eventTime(event.time) ?? now();
-  const ctx = { now: at, transportId: event.id };
+  // The time the source event happened, so a redelivery translates to the very same event. EventBridge
+  // writes it as YYYY-MM-DDTHH:MM:SSZ: that is turned into toISOString's form as text, without a Date.
+  const occurredAt = isoTextOf(event.time);
+  const ctx = occurredAt !== undefined ? { now: now(), occurredAt, transportId: event.id } : { now: eventTime(event.time) ?? now(), transportId: event.id };
   try {
     if (direction === 'toService') {
       if (typeof event.detailType !== 'string' || event.detailType.length === 0) {
@@ -108,6 +109,14 @@ export function translateOne(translator: Translator, direction: Direction, event
   } catch (err) {
     return { status: 'quarantine', reason: 'untranslatable', problems: [`translator failed: ${errorMessage(err)}`] };
   }
+}
+
+/** `new Date(time).toISOString()` for the shapes EventBridge writes, computed on the text; else undefined. */
+export function isoTextOf(time: string | undefined): string | undefined {
+  if (typeof time !== 'string') return undefined;
+  if (time.length === 20 && isIsoDateTime(time, false)) return `${time.slice(0, 19)}.000Z`;
+  if (time.length === 24 && isIsoDateTime(time, true)) return time;
+  return undefined;
 }
 
 function eventTime(time: string | undefined): Date | undefined {

@@ -24,7 +24,12 @@ export type QuarantineReason = 'unknown-type' | 'schema' | 'unknown-version' | '
 interface CompiledField {
   readonly legacy?: string;
   readonly service?: string;
+  /** The paths split once, at compile time: every event walks them. */
+  readonly legacyParts?: readonly string[];
+  readonly serviceParts?: readonly string[];
   readonly transform: Transform;
+  /** The identity transform is skipped rather than called. */
+  readonly identity: boolean;
   readonly emptyAsAbsent: boolean;
   readonly constant?: unknown;
   readonly legacyDefault?: unknown;
@@ -35,7 +40,10 @@ function compileFields(fields: readonly FieldMapping[]): CompiledField[] {
   return fields.map((f) => ({
     legacy: f.legacy,
     service: f.service,
+    legacyParts: f.legacy?.split('.'),
+    serviceParts: f.service?.split('.'),
     transform: resolveTransform(f.transform),
+    identity: f.transform === undefined || f.transform === 'identity',
     emptyAsAbsent: f.transform === 'emptyAsAbsent',
     constant: f.constant,
     legacyDefault: f.legacyDefault,
@@ -51,6 +59,32 @@ function transformFailure(path: string, err: unknown): unknown {
   return err;
 }
 
+/** getPath over a pre-split path. */
+function getParts(obj: unknown, parts: readonly string[]): unknown {
+  let cur: unknown = obj;
+  for (let i = 0; i < parts.length; i++) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[parts[i]];
+  }
+  return cur;
+}
+
+/** setPath over a pre-split path (intermediate objects created as needed). */
+function setParts(obj: Record<string, unknown>, parts: readonly string[], value: unknown): void {
+  let cur = obj;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const next = cur[parts[i]];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) {
+      const created: Record<string, unknown> = {};
+      cur[parts[i]] = created;
+      cur = created;
+    } else {
+      cur = next as Record<string, unknown>;
+    }
+  }
+  cur[parts[parts.length - 1]] = value;
+}
+
 function mapToService(fields: readonly CompiledField[], src: Record<string, unknown>, prefix: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const f of fields) {
@@ -59,7 +93,7 @@ function mapToService(fields: readonly CompiledField[], src: Record<string, unkn
       if (f.constant !== undefined) setPath(out, f.service, structuredClone(f.constant));
       continue;
     }
-    const v = getPath(src, f.legacy);
+    const v = getParts(src, f.legacyParts!);
     if (f.items) {
       if (v === undefined) continue;
       const where = `${prefix}${f.legacy}`;
@@ -72,13 +106,15 @@ function mapToService(fields: readonly CompiledField[], src: Record<string, unkn
       continue;
     }
     if (v === undefined && !f.emptyAsAbsent) continue;
-    let mapped: unknown;
-    try {
-      mapped = f.transform.toService(v);
-    } catch (err) {
-      throw transformFailure(`${prefix}${f.legacy}`, err);
+    let mapped: unknown = v;
+    if (!f.identity) {
+      try {
+        mapped = f.transform.toService(v);
+      } catch (err) {
+        throw transformFailure(`${prefix}${f.legacy}`, err);
+      }
     }
-    if (mapped !== undefined) setPath(out, f.service, mapped);
+    if (mapped !== undefined) setParts(out, f.serviceParts!, mapped);
   }
   return out;
 }
@@ -91,7 +127,7 @@ function mapToLegacy(fields: readonly CompiledField[], src: Record<string, unkno
       if (f.legacyDefault !== undefined) setPath(out, f.legacy, structuredClone(f.legacyDefault));
       continue;
     }
-    const v = getPath(src, f.service);
+    const v = getParts(src, f.serviceParts!);
     if (f.items) {
       if (v === undefined) continue;
       const where = `${prefix}${f.service}`;
@@ -107,20 +143,30 @@ function mapToLegacy(fields: readonly CompiledField[], src: Record<string, unkno
       if (f.legacyDefault !== undefined) setPath(out, f.legacy, structuredClone(f.legacyDefault));
       continue;
     }
-    let mapped: unknown;
-    try {
-      mapped = f.transform.toLegacy(v);
-    } catch (err) {
-      throw transformFailure(`${prefix}${f.service}`, err);
+    let mapped: unknown = v;
+    if (!f.identity) {
+      try {
+        mapped = f.transform.toLegacy(v);
+      } catch (err) {
+        throw transformFailure(`${prefix}${f.service}`, err);
+      }
     }
-    setPath(out, f.legacy, mapped);
+    setParts(out, f.legacyParts!, mapped);
   }
   return out;
 }
 
+/** The bridge's stamp is not part of any legacy schema. */
+const LEGACY_IGNORED: readonly string[] = [LEGACY_META_KEY];
+
 export interface TranslateContext {
   /** When the event happened / was received, for `occurredAt`. */
   readonly now: Date;
+  /**
+   * `now` already written as `Date.prototype.toISOString` writes it. Callers that have the time as text
+   * pass it to spare a parse and a format per event (the hot path); when absent, `now` is formatted.
+   */
+  readonly occurredAt?: string;
   /** The EventBridge id of the incoming event, used only when the payload has no message id. */
   readonly transportId?: string;
 }
@@ -150,7 +196,7 @@ export class Translator {
     if (!legacyDef) {
       return { status: 'quarantine', reason: 'unknown-type', problems: [`detail-type: ${JSON.stringify(legacyType)} is not a legacy event type in the spec`] };
     }
-    const problems = validatePayload(legacyDef.schema, detail, [LEGACY_META_KEY]);
+    const problems = validatePayload(legacyDef.schema, detail, LEGACY_IGNORED);
     if (problems.length > 0) return { status: 'quarantine', reason: 'schema', problems };
     const t = this.toServiceByLegacy.get(legacyType);
     if (!t) return { status: 'quarantine', reason: 'no-translation', problems: [`${legacyType}: the spec has no translation to a service event`] };
@@ -177,7 +223,7 @@ export class Translator {
       causationId: messageId,
       origin: 'legacy',
       producer: BRIDGE_SOURCE,
-      occurredAt: ctx.now.toISOString(),
+      occurredAt: ctx.occurredAt ?? ctx.now.toISOString(),
       entity: { type: legacyDef.entity.type, key: entityKey },
     };
     return { status: 'translated', detailType: t.def.service, detail: { metadata, data }, eventId, correlationId };
@@ -205,7 +251,8 @@ export class Translator {
     if (!t) return { status: 'quarantine', reason: 'no-translation', problems: [`${metadata.eventType}: the spec has no translation to a legacy event`] };
     let legacy: Record<string, unknown>;
     try {
-      const data = castPayload(metadata.eventType, serviceDef, event.data, metadata.version, t.def.serviceVersion);
+      // Same version: read the payload as is (mapToLegacy never writes to it); a cast clones first.
+      const data = metadata.version === t.def.serviceVersion ? event.data : castPayload(metadata.eventType, serviceDef, event.data, metadata.version, t.def.serviceVersion);
       legacy = mapToLegacy(t.fields, data, '');
     } catch (err) {
       return { status: 'quarantine', reason: 'untranslatable', problems: [errorMessage(err)] };

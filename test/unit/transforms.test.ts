@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { mapTransform, resolveTransform, TRANSFORM_NAMES, TRANSFORMS, TransformError, validDate, type TransformName } from '../../core/spec/transforms';
+import { isIsoDateTime, isLegacyDateTime, mapTransform, resolveTransform, TRANSFORM_NAMES, TRANSFORMS, TransformError, validDate, type TransformName } from '../../core/spec/transforms';
 
 /*
  * Every named transform is a pair (toService, toLegacy). The law: on the legacy domain,
@@ -156,4 +156,43 @@ describe('Function: validDate', () => {
   ])('%s-%s-%s is %p', (y, m, d, ok) => {
     expect(validDate(y, m, d)).toBe(ok);
   });
+});
+
+describe('Function: isLegacyDateTime / isIsoDateTime', () => {
+  // The regular-expression definitions the digit readers replace.
+  const legacyRef = (s: string) => {
+    const m = /^(\d{4})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})$/.exec(s);
+    return !!m && validDate(m[1], m[2], m[3], m[4], m[5], m[6]);
+  };
+  const isoRef = (s: string, fraction: boolean) => {
+    const m = (fraction ? /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?Z$/ : /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/).exec(s);
+    return !!m && validDate(m[1], m[2], m[3], m[4], m[5], m[6]);
+  };
+  // Near-misses: valid-looking strings with one character replaced, dropped or added.
+  const mutate = (base: fc.Arbitrary<string>) =>
+    fc.oneof(
+      base,
+      fc.tuple(base, fc.nat(), fc.constantFrom('0', '9', ' ', '-', 'T', 'Z', ':', '.', 'a', '١', '')).map(([s, i, c]) => s.slice(0, i % (s.length + 1)) + c + s.slice((i % (s.length + 1)) + 1)),
+      fc.tuple(base, fc.nat()).map(([s, i]) => s.slice(0, i % (s.length + 1)) + '5' + s.slice(i % (s.length + 1))),
+    );
+  const digitsOf = (n: number) => fc.stringMatching(new RegExp(`^[0-9]{${n}}$`));
+  const legacyShaped = fc.tuple(digitsOf(8), digitsOf(6)).map(([a, b]) => `${a} ${b}`);
+  const isoShaped = fc
+    .tuple(digitsOf(4), digitsOf(2), digitsOf(2), digitsOf(2), digitsOf(2), digitsOf(2), fc.option(fc.stringMatching(/^\.[0-9]{1,4}$/), { nil: '' }))
+    .map(([y, mo, d, h, mi, s, f]) => `${y}-${mo}-${d}T${h}:${mi}:${s}${f}Z`);
+
+  it('legacy timestamps: agrees with the regular-expression definition (property)', () => {
+    fc.assert(fc.property(mutate(legacyShaped), (s) => expect(isLegacyDateTime(s)).toBe(legacyRef(s))), { numRuns: 3000 });
+  });
+
+  it.each([true, false])('ISO timestamps (fraction allowed: %p): agrees with the regular-expression definition (property)', (fraction) => {
+    fc.assert(fc.property(mutate(isoShaped), (s) => expect(isIsoDateTime(s, fraction)).toBe(isoRef(s, fraction))), { numRuns: 3000 });
+  });
+
+  it.each([
+    ['20261121 143000', true],
+    ['20261131 143000', false],
+    ['20261121 240000', false],
+    ['2026112 1143000', false],
+  ])('legacy %p is %p', (s, ok) => expect(isLegacyDateTime(s)).toBe(ok));
 });

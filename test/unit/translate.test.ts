@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { BRIDGE_SOURCE, deterministicId, LEGACY_META_KEY, type EventMetadata, type ServiceEvent } from '../../core/events/envelope';
 import { parseSpec, validatePayload } from '../../core/spec';
-import { translateBatch, type IncomingEvent } from '../../core/translate/batch';
+import { isoTextOf, translateBatch, type IncomingEvent } from '../../core/translate/batch';
 import { Translator } from '../../core/translate/translator';
 import config from '../../cutover.config';
 import { objectArbitrary } from './translate-arbitraries';
@@ -331,5 +331,47 @@ describe('Function: translateBatch', () => {
     const out = translateBatch(translator, direction, [event as IncomingEvent]);
     expect(out.quarantined).toHaveLength(1);
     expect(out.quarantined[0].problems.join('\n')).toMatch(problem);
+  });
+});
+
+describe('Function: deterministicId', () => {
+  // The layout the ids were first defined with: SHA-256 bytes, version 5 in byte 6, variant 10xx in byte 8.
+  const reference = (...parts: string[]) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const h = (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(parts.join('\u001f')).digest();
+    h[6] = (h[6] & 0x0f) | 0x50;
+    h[8] = (h[8] & 0x3f) | 0x80;
+    const hex = h.subarray(0, 16).toString('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  };
+
+  it('gives the same ids as the byte-level definition, so ids stay stable across versions (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary' }), { minLength: 1, maxLength: 4 }), (parts) => {
+        expect(deterministicId(...parts)).toBe(reference(...parts));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('is a version-5 layout UUID', () => {
+    expect(deterministicId('legacy', 'ORDER_PLACED', 'MSG-1', 'order.created')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
+
+describe('Function: isoTextOf', () => {
+  it('writes EventBridge times exactly as Date.prototype.toISOString would (property)', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2999-12-31T23:59:59Z'), noInvalidDate: true }), fc.boolean(), (d, millis) => {
+        const iso = d.toISOString();
+        const time = millis ? iso : iso.replace(/\.\d{3}Z$/, 'Z');
+        expect(isoTextOf(time)).toBe(new Date(time).toISOString());
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it.each([undefined, 'yesterday', '2026-11-21T14:30:00+01:00', '2026-02-30T00:00:00Z', '2026-11-21T14:30:00.5Z'])('leaves %p to the Date parser', (time) => {
+    expect(isoTextOf(time)).toBeUndefined();
   });
 });
