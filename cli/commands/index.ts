@@ -8,6 +8,8 @@ import { register as registerRoute } from './route';
 import { register as registerCapture } from './capture';
 import { register as registerReplay } from './replay';
 import { register as registerDiff } from './diff';
+import { register as registerBackfill } from './backfill';
+import { register as registerVerify } from './verify';
 import { registerRehearseCommand } from '../rehearse';
 
 /**
@@ -24,6 +26,8 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   registerCapture,
   registerReplay,
   registerDiff,
+  registerBackfill,
+  registerVerify,
   registerRehearseCommand,
 ];
 
