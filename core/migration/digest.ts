@@ -374,9 +374,62 @@ export function makeExportLineDigester(options: CanonicalOptions, keyAttributes:
     pos++;
     return true;
   };
+  /**
+   * Hashes a JSON string value while looking for its closing quote (one pass over the characters, the
+   * same result as murmurPair over the decoded text). An escape sends it back to the decoding path.
+   */
   const hashString = (a: number, b: number) => {
-    if (readString()) murmurPair(escaped, a, b);
-    else murmurRange(text, rangeStart, rangeEnd, a, b);
+    expect(Q);
+    const start = pos;
+    let h1 = a | 0;
+    let h2 = b | 0;
+    let i = start;
+    for (;;) {
+      const c0 = text.charCodeAt(i);
+      if (c0 === Q) {
+        pos = i + 1;
+        break;
+      }
+      if (c0 === BS || Number.isNaN(c0)) {
+        pos = start - 1;
+        if (readString()) murmurPair(escaped, a, b);
+        else murmurRange(text, rangeStart, rangeEnd, a, b);
+        return;
+      }
+      const c1 = text.charCodeAt(i + 1);
+      if (c1 === Q) {
+        // Odd length: c0 is the tail.
+        let k = c0;
+        k = Math.imul(k, C1);
+        k = (k << 15) | (k >>> 17);
+        k = Math.imul(k, C2);
+        h1 ^= k;
+        h2 ^= k;
+        i++;
+        pos = i + 1;
+        break;
+      }
+      if (c1 === BS || Number.isNaN(c1)) {
+        pos = start - 1;
+        if (readString()) murmurPair(escaped, a, b);
+        else murmurRange(text, rangeStart, rangeEnd, a, b);
+        return;
+      }
+      let k = c0 | (c1 << 16);
+      k = Math.imul(k, C1);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, C2);
+      h1 ^= k;
+      h1 = (h1 << 13) | (h1 >>> 19);
+      h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+      h2 ^= k;
+      h2 = (h2 << 13) | (h2 >>> 19);
+      h2 = (Math.imul(h2, 5) + 0xe6546b64) | 0;
+      i += 2;
+    }
+    const n = (pos - 1 - start) * 2;
+    outHi = fmix(h1 ^ n);
+    outLo = fmix(h2 ^ n);
   };
   const stringValue = (): string => (readString() ? escaped : text.slice(rangeStart, rangeEnd));
 
