@@ -2,6 +2,7 @@ import { Validations, type App, type Environment } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Spec } from '../core/spec';
 import { BridgeStack } from './stacks/bridge-stack';
+import { DataStack } from './stacks/data-stack';
 import { ReplayStack } from './stacks/replay-stack';
 import { RoutingStack } from './stacks/routing-stack';
 import { SagaStack } from './stacks/saga-stack';
@@ -16,6 +17,8 @@ export interface CutoverAppProps {
   readonly env?: Environment;
   /** Run cdk-nag's AwsSolutions checks on every stack. @default true */
   readonly nag?: boolean;
+  /** The monolith database URL for continuous validation (see DataStackProps.sourceUrl). @default - none */
+  readonly monolithUrl?: string;
 }
 
 export interface CutoverStacks {
@@ -26,6 +29,8 @@ export interface CutoverStacks {
   readonly replay?: ReplayStack;
   /** The order saga and its reference services; present when the spec has a saga section. */
   readonly saga?: SagaStack;
+  /** The services' target tables and continuous validation; present when the spec has a migration section. */
+  readonly data?: DataStack;
 }
 
 /** Builds every cutover stack from the spec. bin/app.ts and the infra tests both call this. */
@@ -61,6 +66,14 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
         servicesBus: bridge.servicesBus,
       })
     : undefined;
+  const data = props.spec.migration
+    ? new DataStack(app, `${prefix}-Data`, {
+        ...common,
+        description: 'cutover: the services\' target tables for the data migration and continuous validation',
+        servicesBus: bridge.servicesBus,
+        sourceUrl: props.monolithUrl,
+      })
+    : undefined;
   if (props.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { bridge, routing, replay, saga };
+  return { bridge, routing, replay, saga, data };
 }

@@ -1,0 +1,58 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { compileEntity, type CompiledEntity } from '../../core/migration';
+import { openSource } from '../../cli/migration/source/url';
+import { eventBridgeClient } from '../shared/clients';
+import { optionalEnv, requireEnv } from '../shared/env';
+import { Logger } from '../shared/logger';
+import { loadSpec } from '../shared/spec';
+import { DynamoSweepStore, validateSample, type ValidationRun } from './validator';
+
+/*
+ * Continuous validation, run on a schedule: checks a rolling sample of each migrated entity against its
+ * service table and puts `consistency.divergence` on the services bus for every real difference (rows
+ * changed within the lag are in flight, not divergent).
+ *
+ * Env: SOURCE_URL (the monolith: postgres://, mysql://; on AWS pass it from a Secrets Manager secret, see
+ * lib/constructs/consistency-validator.ts), MIGRATION_TABLES (JSON entity -> table), SWEEP_TABLE_NAME,
+ * SERVICES_BUS_NAME; optional VALIDATE_ENTITIES (comma list, default: every entity), SAMPLE_SIZE (200),
+ * LAG_SECONDS (default: each entity's verify.lagSeconds, else 60), LOOKBACK_SECONDS (900), MAX_EVENTS (100).
+ */
+let dynamo: DynamoDBClient | undefined;
+const logger = new Logger('consistency-validator');
+
+function positive(name: string, fallback: string): number {
+  const v = Number(optionalEnv(name, fallback));
+  if (!Number.isInteger(v) || v < 0) throw new Error(`environment variable ${name} must be a whole number >= 0, got ${JSON.stringify(process.env[name])}`);
+  return v;
+}
+
+export function entitiesToValidate(): CompiledEntity[] {
+  const spec = loadSpec();
+  if (!spec.migration) throw new Error('the spec has no migration section: there is nothing to validate');
+  const all = Object.keys(spec.migration.entities);
+  const wanted = optionalEnv('VALIDATE_ENTITIES', all.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const w of wanted) if (!all.includes(w)) throw new Error(`VALIDATE_ENTITIES names ${JSON.stringify(w)}, which is not an entity of the spec (there are: ${all.join(', ')})`);
+  return wanted.map((name) => compileEntity(name, spec.migration!.entities[name]));
+}
+
+export async function handler(): Promise<ValidationRun> {
+  dynamo ??= new DynamoDBClient({});
+  const source = await openSource(requireEnv('SOURCE_URL'), { connections: 2 });
+  try {
+    return await validateSample(source, {
+      entities: entitiesToValidate(),
+      tables: JSON.parse(requireEnv('MIGRATION_TABLES')) as Record<string, string>,
+      dynamo,
+      events: eventBridgeClient(),
+      busName: requireEnv('SERVICES_BUS_NAME'),
+      sweeps: new DynamoSweepStore(dynamo, requireEnv('SWEEP_TABLE_NAME')),
+      sampleSize: Math.max(2, positive('SAMPLE_SIZE', '200')),
+      lagSeconds: process.env.LAG_SECONDS ? positive('LAG_SECONDS', '60') : undefined,
+      lookbackSeconds: positive('LOOKBACK_SECONDS', '900'),
+      maxEvents: positive('MAX_EVENTS', '100'),
+      logger,
+    });
+  } finally {
+    await source.close();
+  }
+}

@@ -1,0 +1,83 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { compileEntity, type KeyAttribute } from '../../core/migration';
+import type { MigrationSection } from '../../core/spec/migration';
+
+export interface ServiceTablesProps {
+  /** The spec's migration section: one table per distinct `target.table`, keyed as the entities say. */
+  readonly migration: MigrationSection;
+  /**
+   * Prepended to each spec table name, so the services' tables never clash with cutover's own (saga,
+   * audit) or with another copy of the kit in the account. The CLI finds them with `--table <prefix><name>`.
+   */
+  readonly tableNamePrefix: string;
+  /** @default RemovalPolicy.RETAIN (these hold the services' data: never deleted with the stack) */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Spec table name -> key schema, checked to agree across the entities sharing a table. */
+export interface ServiceTableKey {
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
+/** Spec table name -> key schema (names and S/N types from the compiled mapping), checked to agree across the entities sharing a table. */
+export function serviceTableKeys(migration: MigrationSection): Map<string, ServiceTableKey> {
+  const keys = new Map<string, ServiceTableKey & { entity: string }>();
+  const text = (k: ServiceTableKey) => `(${k.partitionKey.name}:${k.partitionKey.type}, ${k.sortKey ? `${k.sortKey.name}:${k.sortKey.type}` : '-'})`;
+  for (const [entity, def] of Object.entries(migration.entities)) {
+    const key = compileEntity(entity, def).keySchema;
+    const table = def.target.table;
+    const seen = keys.get(table);
+    if (seen && text(seen) !== text(key)) {
+      throw new Error(`migration.entities.${entity}.target: table ${table} is keyed ${text(key)} here but ${text(seen)} by entity ${seen.entity}`);
+    }
+    if (!seen) keys.set(table, { ...key, entity });
+  }
+  return new Map([...keys].map(([t, k]) => [t, { partitionKey: k.partitionKey, sortKey: k.sortKey }]));
+}
+
+const attributeType = (k: KeyAttribute) => (k.type === 'N' ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING);
+
+/**
+ * The new services' DynamoDB tables that backfill fills and verify checks: pay-per-request, encrypted,
+ * point-in-time recovery, retained when the stack goes. Key attribute types come from the mapping.
+ */
+export class ServiceTables extends Construct {
+  /** Spec table name -> the deployed table. */
+  public readonly tables: ReadonlyMap<string, dynamodb.Table>;
+  /** Entity name -> deployed table name (a token until deploy). */
+  public readonly entityTables: Readonly<Record<string, string>>;
+
+  public constructor(scope: Construct, id: string, props: ServiceTablesProps) {
+    super(scope, id);
+    if (!/^[A-Za-z0-9_.-]*$/.test(props.tableNamePrefix)) {
+      throw new Error(`tableNamePrefix may hold only letters, digits, _ . and -, got ${JSON.stringify(props.tableNamePrefix)}`);
+    }
+    const tables = new Map<string, dynamodb.Table>();
+    for (const [name, key] of serviceTableKeys(props.migration)) {
+      const id = name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+      tables.set(
+        name,
+        new dynamodb.Table(this, `${id}Table`, {
+          tableName: `${props.tableNamePrefix}${name}`,
+          partitionKey: { name: key.partitionKey.name, type: attributeType(key.partitionKey) },
+          sortKey: key.sortKey ? { name: key.sortKey.name, type: attributeType(key.sortKey) } : undefined,
+          billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+          encryption: dynamodb.TableEncryption.AWS_MANAGED,
+          pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+          removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+        }),
+      );
+    }
+    this.tables = tables;
+    this.entityTables = Object.fromEntries(Object.entries(props.migration.entities).map(([entity, def]) => [entity, tables.get(def.target.table)!.tableName]));
+  }
+
+  /** Read access for verification (items by key, whole partitions): no writes, no scans of other tables. */
+  public grantVerifyRead(grantee: iam.IGrantable): void {
+    for (const table of this.tables.values()) table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query');
+  }
+}
