@@ -8,6 +8,7 @@ import {
   makeDigester,
   parseUtc,
   planDrillDown,
+  RunAbortedError,
   type CanonicalOptions,
   type CompiledEntity,
   type FieldDiff,
@@ -144,6 +145,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
       foldSource(source, entity, settings, path.join(work, 'source'), { pageSize: options.pageSize, segments: options.segments ?? 3, signal: options.signal, onRows: (n) => progress.update(n) }),
       targetFolder(entity, settings, path.join(work, 'target'), options.signal),
     ]);
+    if (options.signal?.aborted) throw new RunAbortedError('verification stopped before both sides were read; nothing was compared', { entity: entity.name });
     const foldMs = Date.now() - started;
     progress.finish(`folded ${src.items.toLocaleString('en-US')} source and ${tgt.items.toLocaleString('en-US')} target items`);
 
