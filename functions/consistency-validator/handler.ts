@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { compileEntity, type CompiledEntity } from '../../core/migration';
+import type { SqlSource } from '../../cli/migration/source/sql-source';
 import { openSource } from '../../cli/migration/source/url';
 import { eventBridgeClient } from '../shared/clients';
 import { optionalEnv, requireEnv } from '../shared/env';
@@ -35,9 +36,10 @@ export function entitiesToValidate(): CompiledEntity[] {
   return wanted.map((name) => compileEntity(name, spec.migration!.entities[name]));
 }
 
-export async function handler(): Promise<ValidationRun> {
+/** One pass; `open` turns SOURCE_URL into a source (tests hand in one over an in-process database). */
+export async function runValidation(open: (url: string) => Promise<SqlSource> = (url) => openSource(url, { connections: 2 })): Promise<ValidationRun> {
   dynamo ??= new DynamoDBClient({});
-  const source = await openSource(requireEnv('SOURCE_URL'), { connections: 2 });
+  const source = await open(requireEnv('SOURCE_URL'));
   try {
     return await validateSample(source, {
       entities: entitiesToValidate(),
@@ -55,4 +57,8 @@ export async function handler(): Promise<ValidationRun> {
   } finally {
     await source.close();
   }
+}
+
+export async function handler(): Promise<ValidationRun> {
+  return runValidation();
 }
