@@ -1,8 +1,9 @@
 import { bridgeScenario } from './bridge';
+import { dataScenario } from './data';
 import { replayScenario } from './replay';
 import { routingScenario } from './routing';
 import { sagaScenario } from './saga';
 import type { DemoScenario } from './types';
 
 /** The reference migration, in the order a team would live it. Each capability adds its scenario here. */
-export const scenarios: DemoScenario[] = [bridgeScenario, sagaScenario, replayScenario, routingScenario];
+export const scenarios: DemoScenario[] = [bridgeScenario, sagaScenario, replayScenario, routingScenario, dataScenario];
