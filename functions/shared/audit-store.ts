@@ -66,8 +66,8 @@ interface EntryItem extends AuditEntry {
  * Append without transactions (dynalite has none; plain conditional puts work the same on DynamoDB,
  * LocalStack and MiniStack):
  *  1. a consistent GetItem of the marker `E#<eventId>`: present means already appended (redelivery);
- *  2. a consistent Query of the newest `lookback` entries: the newest is the head; one carrying our eventId
- *     means an earlier attempt appended it and died before writing the marker;
+ *  2. (in parallel with 1) a consistent Query of the newest `lookback` entries: the newest is the head; one
+ *     carrying our eventId means an earlier attempt appended it and died before writing the marker;
  *  3. Put `S#<head + 1>` on `attribute_not_exists(sk)`: failing means another writer took that sequence, so
  *     go back to 2 after a jittered pause (bounded by maxAttempts);
  *  4. Put the marker on `attribute_not_exists(sk)` (a failure means a concurrent duplicate wrote it: fine).
@@ -93,10 +93,11 @@ export class AuditStore {
   }
 
   public async append(stream: string, record: AuditRecord): Promise<AppendResult> {
-    const marker = await this.getMarker(stream, record.eventId);
+    // Steps 1 and 2 are independent reads: issued together, they cost one round trip.
+    const [marker, firstRecent] = await Promise.all([this.getMarker(stream, record.eventId), this.newest(stream, this.lookback)]);
     if (marker) return { status: 'duplicate', stream, sequence: marker.sequence };
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const recent = await this.newest(stream, this.lookback);
+      const recent = attempt === 1 ? firstRecent : await this.newest(stream, this.lookback);
       const mine = recent.find((e) => e.eventId === record.eventId);
       if (mine) {
         await this.putMarker(stream, record.eventId, mine.sequence);
