@@ -51,7 +51,7 @@ export const dataScenario: DemoScenario = {
         backfillCommand({ source: url, entity: 'orders', table, segments: 4, pageSize: 500, stateDir: STATE_DIR, restart: true, config: CONFIG_FILE, json: true }, { dynamo, ...io }),
       );
       const b = bf.out;
-      ctx.log(`   ${b.status}: ${b.rows.toLocaleString('en-US')} rows -> ${b.items.toLocaleString('en-US')} items, ${b.rejected} rejected; ${b.run.rowsPerSecond.toLocaleString('en-US')} rows/s (${(b.run.durationMs / 1000).toFixed(1)} s, ${b.run.requests} requests, ${b.run.retries} retries)`);
+      ctx.log(`   ${b.status}: ${b.rows.toLocaleString('en-US')} rows -> ${b.items.toLocaleString('en-US')} items, ${b.rejected} rejected; ${Math.round(b.run.rowsPerSecond).toLocaleString('en-US')} rows/s (${(b.run.durationMs / 1000).toFixed(1)} s, ${b.run.requests} requests, ${b.run.retries} retries)`);
       const rejects = fs.existsSync(b.rejectsFile) ? fs.readFileSync(b.rejectsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
       for (const r of rejects) {
         const key = Object.entries((r.key ?? {}) as Record<string, unknown>).map(([c, val]) => `${c}=${String(val)}`).join(', ');
@@ -60,7 +60,7 @@ export const dataScenario: DemoScenario = {
 
       ctx.log(`3. cutover verify --source ... --entity orders --table ${table}`);
       const vf = await runJson<VerifyReport>((io) =>
-        verifyCommand({ source: url, entity: 'orders', table, segments: 3, repairLimit: 1, audit: path.join(STATE_DIR, 'audit.jsonl'), lag: 0, limit: 20, config: CONFIG_FILE, json: true }, { dynamo, ...io }),
+        verifyCommand({ source: url, entity: 'orders', table, segments: 3, workers: 0, repairLimit: 1, audit: path.join(STATE_DIR, 'audit.jsonl'), lag: 0, limit: 20, config: CONFIG_FILE, json: true }, { dynamo, ...io }),
       );
       const v = vf.out;
       ctx.log(`   matched ${v.matched.toLocaleString('en-US')}, missing ${v.totals.missing}, extra ${v.totals.extra}, different ${v.totals.different}; ${v.buckets.count} buckets, ${v.buckets.differing} differ; ${(v.timings.totalMs / 1000).toFixed(1)} s`);
@@ -70,7 +70,7 @@ export const dataScenario: DemoScenario = {
       return {
         ok,
         summary: [
-          `backfill: ${b.rows.toLocaleString('en-US')} rows written + ${b.rejected} rejected = ${(b.rows + b.rejected).toLocaleString('en-US')} of ${ORDERS.toLocaleString('en-US')} source rows${accounted ? '' : ' (NOT all accounted for)'}; ${b.run.rowsPerSecond.toLocaleString('en-US')} rows/s into ${table}`,
+          `backfill: ${b.rows.toLocaleString('en-US')} rows written + ${b.rejected} rejected = ${(b.rows + b.rejected).toLocaleString('en-US')} of ${ORDERS.toLocaleString('en-US')} source rows${accounted ? '' : ' (NOT all accounted for)'}; ${Math.round(b.run.rowsPerSecond).toLocaleString('en-US')} rows/s into ${table}`,
           `rejects: ${rejects.map((r) => String(r.reason)).join('; ') || 'none'}`,
           `verify: ${v.clean ? 'clean' : 'DIFFERENT'}: matched ${v.matched.toLocaleString('en-US')}, missing ${v.totals.missing}, extra ${v.totals.extra}, different ${v.totals.different} in ${(v.timings.totalMs / 1000).toFixed(1)} s`,
         ],
