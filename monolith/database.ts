@@ -52,8 +52,10 @@ function quoted(dialect: WriterDialect, id: string): string {
 export async function openWriter(url: string, options: { pglite?: PGlite } = {}): Promise<MonolithWriter> {
   const u = parseSourceUrl(url);
   if (u.kind === 'postgres') {
-    const { Client } = await import('pg');
-    const { from: copyFrom } = await import('pg-copy-streams');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Client } = require('pg') as typeof import('pg');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { from: copyFrom } = require('pg-copy-streams') as typeof import('pg-copy-streams');
     const client = new Client({ connectionString: u.driverUrl });
     await client.connect();
     return {
@@ -77,7 +79,8 @@ export async function openWriter(url: string, options: { pglite?: PGlite } = {})
     };
   }
   if (u.kind === 'mysql') {
-    const mysql = await import('mysql2/promise');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mysql = require('mysql2/promise') as typeof import('mysql2/promise');
     const conn = await mysql.createConnection({ uri: u.driverUrl });
     return {
       dialect: 'mysql',
@@ -93,7 +96,8 @@ export async function openWriter(url: string, options: { pglite?: PGlite } = {})
       close: () => conn.end(),
     };
   }
-  const { PGlite: PGliteClass } = await import('@electric-sql/pglite');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PGlite: PGliteClass } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
   const db = options.pglite ?? (u.dataDir ? new PGliteClass(u.dataDir) : new PGliteClass());
   const owned = !options.pglite;
   await db.waitReady;

@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import { JsonlAuditSink, type AuditSink } from '../migration/audit';
 import { abortOnSignals, dynamoFromEnv, nonNegativeInt, positiveInt, resolveIn, runCommand, type CommandDeps } from '../migration/command-support';
 import { entityFrom, loadMigrationSection } from '../migration/config';
-import { foldExportInWorker } from '../migration/fold-worker';
+import { foldExportInWorker, foldSourceInWorkers } from '../migration/fold-worker';
 import { StderrProgress } from '../migration/progress';
-import { openSource } from '../migration/source/url';
+import { openSource, parseSourceUrl } from '../migration/source/url';
 import { DynamoTable } from '../migration/target/dynamodb';
 import { ExportFileSource } from '../migration/target/export-file';
 import { runVerify, type VerifyReport } from '../migration/verify';
@@ -22,6 +22,7 @@ export interface VerifyCommandOptions {
   readonly lag: number;
   readonly buckets?: number;
   readonly segments: number;
+  readonly workers: number;
   readonly report?: string;
   readonly limit: number;
   readonly config: string;
@@ -92,6 +93,11 @@ export async function verifyCommand(opts: VerifyCommandOptions, deps: CommandDep
         detailLimit: opts.limit,
         lagSeconds: opts.lag,
         foldTarget: exportPath ? (e, s, dir) => foldExportInWorker(exportPath, e, s, dir) : undefined,
+        // PGlite lives in this process; the other databases are read by worker threads, each its own connections.
+        foldSource:
+          opts.workers > 0 && parseSourceUrl(opts.source).kind !== 'pglite'
+            ? (e, s, dir, onRows) => foldSourceInWorkers(opts.source, source, e, s, dir, { workers: opts.workers, segmentsPerWorker: Math.max(1, Math.ceil(opts.segments / opts.workers)), onRows })
+            : undefined,
         repair: opts.repair && table ? { writer: table, audit: deps.audit ?? new JsonlAuditSink(resolveIn(deps.cwd, opts.audit)), limit: opts.repairLimit } : undefined,
         progress: new StderrProgress(stderr),
         signal: deps.signal,
@@ -128,7 +134,8 @@ export function register(program: Command): void {
     .option('--audit <file>', 'audit entries for repairs (JSON lines) until the audit log takes them', '.cutover/audit-migration.jsonl')
     .option('--lag <seconds>', 'rows updated within this many seconds are in flight, not different', nonNegativeInt, 0)
     .option('--buckets <n>', 'checksum buckets (default: about 256 rows each)', positiveInt)
-    .option('--segments <n>', 'source key ranges read at once', positiveInt, 3)
+    .option('--segments <n>', 'source key ranges read at once', positiveInt, 4)
+    .option('--workers <n>', 'worker threads reading the source (0: this thread; PGlite always reads here)', nonNegativeInt, 2)
     .option('--report <file>', 'write the full report as JSON')
     .option('--limit <n>', 'items listed per kind in the report', positiveInt, 1000)
     .option('--config <file>', 'the spec module', 'cutover.config.ts')

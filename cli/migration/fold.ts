@@ -9,6 +9,7 @@ import {
   type CompiledEntity,
   type Item,
   type RowReject,
+  type SegmentRange,
 } from '../../core/migration';
 import { planSegments } from './segments';
 import type { SqlSource } from './source/sql-source';
@@ -20,7 +21,8 @@ import type { ItemSource } from './target/target';
 /** One side of a verification, folded: bucket checksums plus the spill for the drill-down. */
 export interface SideFold {
   readonly fold: BucketFold;
-  readonly spillDir: string;
+  /** The spill directories of this side (one per thread that folded a part of it). */
+  readonly spillDirs: readonly string[];
   /** Items folded. */
   readonly items: number;
   /** Source only: root rows read, and rows the mapping rejected (first few kept). */
@@ -68,7 +70,7 @@ export async function foldSource(
   entity: CompiledEntity,
   settings: FoldSettings,
   spillDir: string,
-  options: { pageSize?: number; segments?: number; signal?: AbortSignal; onRows?: (rows: number) => void } = {},
+  options: { pageSize?: number; segments?: number; ranges?: readonly SegmentRange[]; signal?: AbortSignal; onRows?: (rows: number) => void } = {},
 ): Promise<SideFold> {
   const fold = new BucketFold(settings.buckets);
   const spill = new SpillWriter(spillDir, settings.partitions);
@@ -79,7 +81,7 @@ export async function foldSource(
   let rejected = 0;
   const rejects: RowReject[] = [];
   try {
-    const ranges = await planSegments(source, entity, options.segments ?? 1);
+    const ranges = options.ranges ?? (await planSegments(source, entity, options.segments ?? 1));
     await Promise.all(
       ranges.map(async (range) => {
         for await (const page of source.scanEntity(entity, range.after, range.upTo, options.pageSize ?? 2000, options.signal)) {
@@ -104,7 +106,7 @@ export async function foldSource(
   } finally {
     spill.close();
   }
-  return { fold, spillDir, items, rows, rejected, rejects, foreign: 0 };
+  return { fold, spillDirs: [spillDir], items, rows, rejected, rejects, foreign: 0 };
 }
 
 /**
@@ -136,7 +138,7 @@ export async function foldTarget(target: ItemSource, entity: CompiledEntity, set
         spill.addLine(bucket, `${bucket}\t${digestHex(d.digest)}\t${key}\t${locator}\n`);
         items++;
       }, signal);
-      return { fold, spillDir, items, rows: 0, rejected: 0, rejects: [], foreign };
+      return { fold, spillDirs: [spillDir], items, rows: 0, rejected: 0, rejects: [], foreign };
     }
     await target.scanItems((item, locator) => {
       if (!entity.owns(item)) {
@@ -149,5 +151,5 @@ export async function foldTarget(target: ItemSource, entity: CompiledEntity, set
   } finally {
     spill.close();
   }
-  return { fold, spillDir, items, rows: 0, rejected: 0, rejects: [], foreign };
+  return { fold, spillDirs: [spillDir], items, rows: 0, rejected: 0, rejects: [], foreign };
 }

@@ -78,6 +78,9 @@ export interface RepairOptions {
 /** Folds the target side; the CLI swaps in a worker thread for export files. */
 export type TargetFolder = (entity: CompiledEntity, settings: FoldSettings, spillDir: string, signal?: AbortSignal) => Promise<SideFold>;
 
+/** Folds the source side; the CLI swaps in worker threads (each with its own connections). */
+export type SourceFolder = (entity: CompiledEntity, settings: FoldSettings, spillDir: string, onRows: (rows: number) => void, signal?: AbortSignal) => Promise<SideFold>;
+
 export interface VerifyOptions {
   readonly entity: CompiledEntity;
   readonly source: SqlSource;
@@ -99,6 +102,7 @@ export interface VerifyOptions {
   readonly lagSeconds?: number;
   readonly repair?: RepairOptions;
   readonly foldTarget?: TargetFolder;
+  readonly foldSource?: SourceFolder;
   readonly progress?: Progress;
   readonly signal?: AbortSignal;
   readonly now?: () => Date;
@@ -142,7 +146,9 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
     progress.start(`verify ${entity.name}`, estimated, 0);
     const targetFolder: TargetFolder = options.foldTarget ?? ((e, s, dir, signal) => foldTarget(target, e, s, dir, signal));
     const [src, tgt] = await Promise.all([
-      foldSource(source, entity, settings, path.join(work, 'source'), { pageSize: options.pageSize, segments: options.segments ?? 3, signal: options.signal, onRows: (n) => progress.update(n) }),
+      options.foldSource
+        ? options.foldSource(entity, settings, path.join(work, 'source'), (n) => progress.update(n), options.signal)
+        : foldSource(source, entity, settings, path.join(work, 'source'), { pageSize: options.pageSize, segments: options.segments ?? 3, signal: options.signal, onRows: (n) => progress.update(n) }),
       targetFolder(entity, settings, path.join(work, 'target'), options.signal),
     ]);
     if (options.signal?.aborted) throw new RunAbortedError('verification stopped before both sides were read; nothing was compared', { entity: entity.name });
@@ -189,7 +195,8 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
     };
 
     for (const [partition, buckets] of planDrillDown(differing, settings.partitions)) {
-      const c = classify(readSpillPartition(src.spillDir, partition, buckets), readSpillPartition(tgt.spillDir, partition, buckets));
+      const read = (dirs: readonly string[]) => dirs.flatMap((dir) => readSpillPartition(dir, partition, buckets));
+      const c = classify(read(src.spillDirs), read(tgt.spillDirs));
       matched -= c.missing.length + c.changed.length + c.duplicates.length;
       totals.extra += c.extra.length;
       for (const r of c.extra) if (extra.length < limit) extra.push({ key: r.key });

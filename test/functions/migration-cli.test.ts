@@ -120,7 +120,7 @@ describe('Commands: cutover backfill / cutover verify', () => {
     const out = new Sink();
     const audit = new MemoryAuditSink();
     const report = path.join(state, 'verify-report.json');
-    const opts = { source, entity: 'orders', table: 'shop-orders', segments: 2, repairLimit: 100, audit: 'unused', lag: 0, limit: 50, report, ...common };
+    const opts = { source, entity: 'orders', table: 'shop-orders', segments: 2, workers: 0, repairLimit: 100, audit: 'unused', lag: 0, limit: 50, report, ...common };
     expect(await verifyCommand({ ...opts, repair: true }, { dynamo: dynamo.client, stdout: out, stderr: new Sink(), audit })).toBe(1);
     expect(out.text).toContain('missing in target:\n    [{"S":"ORDER#1000100"},{"S":"ORDER"}]  (order_no=1000100)');
     expect(out.text).toContain('repaired 1 items (1 audit entries); verify again to confirm');

@@ -1,5 +1,8 @@
 import * as path from 'node:path';
 import { SourceError } from '../../../core/migration';
+import { MysqlSource, textTypeCast } from './mysql';
+import { PgliteSource } from './pglite';
+import { PostgresSource } from './postgres';
 import type { SqlSource } from './sql-source';
 
 export type SourceKind = 'postgres' | 'mysql' | 'pglite';
@@ -60,13 +63,16 @@ export interface OpenSourceOptions {
   readonly connections?: number;
 }
 
-/** Opens a read-only source for a URL. The caller closes it. */
+/**
+ * Opens a read-only source for a URL. The caller closes it. Drivers are loaded with `require` when first
+ * needed (not `import()`): the same code then runs under tsx, in worker threads, in jest and bundled.
+ */
 export async function openSource(url: string, options: OpenSourceOptions = {}): Promise<SqlSource> {
   const u = parseSourceUrl(url);
   const max = options.connections ?? 4;
   if (u.kind === 'postgres') {
-    const { Pool } = await import('pg');
-    const { PostgresSource } = await import('./postgres');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Pool } = require('pg') as typeof import('pg');
     const pool = new Pool({
       connectionString: u.driverUrl,
       max,
@@ -76,8 +82,8 @@ export async function openSource(url: string, options: OpenSourceOptions = {}): 
     return new PostgresSource(pool, u.label, { tablePrefix: u.tablePrefix });
   }
   if (u.kind === 'mysql') {
-    const mysql = await import('mysql2/promise');
-    const { MysqlSource, textTypeCast } = await import('./mysql');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mysql = require('mysql2/promise') as typeof import('mysql2/promise');
     const pool = mysql.createPool({ uri: u.driverUrl, connectionLimit: max, typeCast: textTypeCast as never, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
     pool.pool.on('connection', (conn: { query: (sql: string) => unknown }) => {
       conn.query('SET SESSION TRANSACTION READ ONLY');
@@ -85,8 +91,8 @@ export async function openSource(url: string, options: OpenSourceOptions = {}): 
     });
     return new MysqlSource(pool, u.label, { tablePrefix: u.tablePrefix });
   }
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { PgliteSource } = await import('./pglite');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
   const db = u.dataDir ? new PGlite(u.dataDir) : new PGlite();
   await db.waitReady;
   return new PgliteSource(db, u.label, { tablePrefix: u.tablePrefix, ownsDatabase: true });
