@@ -8,6 +8,7 @@
  * PGlite runs in a worker thread (jest's VM cannot load it; see test/functions/migration-pglite-worker.ts).
  */
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,7 +21,8 @@ import type { ItemWriter } from '../../cli/migration/target/target';
 import { runVerify, type VerifyReport } from '../../cli/migration/verify';
 import type { CompiledEntity, Item } from '../../core/migration';
 import { startPgliteWorker } from '../functions/migration-pglite-worker';
-import { loadE2eContext, sdkConfig, type E2eContext } from './harness';
+import { createMonolithSchema, dropMonolithSchema, openWriter, seedMonolith } from '../../monolith/database';
+import { loadE2eContext, sdkConfig, stackOutput, type E2eContext } from './harness';
 import { deployedTable, emptyTable, migrationEntity, seedPgliteMonolith } from './migration-driver';
 
 const ORDERS = 300;
@@ -146,5 +148,39 @@ describe('e2e: data migration into the deployed orders table', () => {
     expect(afterRepair.totals).toEqual({ missing: 0, extra: 1, different: 0, duplicates: 0, inFlight: 0 });
     expect(clean.clean).toBe(true);
     expect(clean.matched).toBe(ORDERS - BAD_ROWS);
+  }, 180_000);
+
+  it('runs continuous validation in the deployed Lambda against a PostgreSQL monolith and reports the one divergence', async () => {
+    // Prepare: the same seed in PostgreSQL (same orders as the table now holds), the function pointed at it.
+    const prefix = `e2e_data_${process.pid}_`;
+    const pgUrl = 'postgres://postgres@127.0.0.1:5432/test';
+    const writer = await openWriter(pgUrl);
+    const lambda = new LambdaClient(sdkConfig(context.endpoint));
+    const fn = stackOutput(context, 'ConsistencyValidatorFunctionName');
+    let item: Item | undefined;
+    try {
+      await dropMonolithSchema(writer, prefix);
+      await createMonolithSchema(writer, prefix);
+      await seedMonolith(writer, { orders: ORDERS, badRows: BAD_ROWS, prefix });
+      const current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn }));
+      const variables = { ...current.Environment?.Variables, SOURCE_URL: `${pgUrl}?prefix=${prefix}`, VALIDATE_ENTITIES: 'orders', SAMPLE_SIZE: String(ORDERS * 2 + 10), LAG_SECONDS: '0' };
+      await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn, Environment: { Variables: variables } }));
+      item = (await dynamo.send(new GetItemCommand({ TableName: table, Key: orderKey(1_000_030) as never }))).Item as Item;
+      await dynamo.send(new PutItemCommand({ TableName: table, Item: { ...item, status: { S: 'lost' } } as never }));
+
+      // Act
+      const out = await lambda.send(new InvokeCommand({ FunctionName: fn, Payload: Buffer.from('{}') }));
+      const payload = JSON.parse(Buffer.from(out.Payload ?? []).toString('utf8')) as { entities?: Array<Record<string, unknown>>; eventsPut?: number; errorMessage?: string };
+
+      // Assess
+      expect({ error: out.FunctionError, message: payload.errorMessage }).toEqual({ error: undefined, message: undefined });
+      expect(payload.entities).toEqual([expect.objectContaining({ entity: 'orders', table, checked: ORDERS - BAD_ROWS, matched: ORDERS - BAD_ROWS - 1, divergences: 1, rejected: BAD_ROWS })]);
+      expect(payload.eventsPut).toBe(1);
+    } finally {
+      if (item) await dynamo.send(new PutItemCommand({ TableName: table, Item: item as never }));
+      await dropMonolithSchema(writer, prefix);
+      await writer.close();
+      lambda.destroy();
+    }
   }, 180_000);
 });
