@@ -27,6 +27,8 @@ async function main(): Promise<void> {
   buildCutoverApp(app, {
     spec,
     prefix,
+    // Continuous validation's source (postgres:// or mysql://); on AWS prefer a secret, see DataStackProps.sourceUrl.
+    monolithUrl: process.env.CUTOVER_MONOLITH_URL,
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1' },
   });
   app.synth();

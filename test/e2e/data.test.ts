@@ -158,12 +158,14 @@ describe('e2e: data migration into the deployed orders table', () => {
     const lambda = new LambdaClient(sdkConfig(context.endpoint));
     const fn = stackOutput(context, 'ConsistencyValidatorFunctionName');
     let item: Item | undefined;
+    let original: Record<string, string> | undefined;
     try {
       await dropMonolithSchema(writer, prefix);
       await createMonolithSchema(writer, prefix);
       await seedMonolith(writer, { orders: ORDERS, badRows: BAD_ROWS, prefix });
       const current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn }));
-      const variables = { ...current.Environment?.Variables, SOURCE_URL: `${pgUrl}?prefix=${prefix}`, VALIDATE_ENTITIES: 'orders', SAMPLE_SIZE: String(ORDERS * 2 + 10), LAG_SECONDS: '0' };
+      original = current.Environment?.Variables ?? {};
+      const variables = { ...original, SOURCE_URL: `${pgUrl}?prefix=${prefix}`, VALIDATE_ENTITIES: 'orders', SAMPLE_SIZE: String(ORDERS * 2 + 10), LAG_SECONDS: '0' };
       await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn, Environment: { Variables: variables } }));
       item = (await dynamo.send(new GetItemCommand({ TableName: table, Key: orderKey(1_000_030) as never }))).Item as Item;
       await dynamo.send(new PutItemCommand({ TableName: table, Item: { ...item, status: { S: 'lost' } } as never }));
@@ -178,6 +180,8 @@ describe('e2e: data migration into the deployed orders table', () => {
       expect(payload.eventsPut).toBe(1);
     } finally {
       if (item) await dynamo.send(new PutItemCommand({ TableName: table, Item: item as never }));
+      // The deployment is shared: leave the function as deployed.
+      if (original) await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn, Environment: { Variables: original } }));
       await dropMonolithSchema(writer, prefix);
       await writer.close();
       lambda.destroy();
