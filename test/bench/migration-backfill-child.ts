@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { compileEntity } from '../../core/migration';
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   const orders = compileEntity('orders', migrationSectionSchema.parse(shopMigration).entities.orders);
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
   const source = await openSource(url, { connections: 8 });
+  const rejectsFile = path.join(os.tmpdir(), `cutover-bench-rejects-${table}.jsonl`);
   let heapPeak = 0;
   const timer = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 20);
   try {
@@ -28,7 +30,7 @@ async function main(): Promise<void> {
       target: new DynamoTable(client, table, { keyAttributes: orders.keyAttributes }),
       tableName: table,
       checkpoints: new MemoryCheckpointStore(),
-      rejects: new RejectsFile(path.join(os.tmpdir(), `cutover-bench-rejects-${table}.jsonl`)),
+      rejects: new RejectsFile(rejectsFile),
       segments: 4,
     });
     process.stdout.write(
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
     );
   } finally {
     clearInterval(timer);
+    fs.rmSync(rejectsFile, { force: true });
     await source.close();
     client.destroy();
   }
