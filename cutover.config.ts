@@ -15,9 +15,9 @@ const SKU = f.string({ pattern: '^[A-Z]{3}-[0-9]{4}$' });
 const CURRENCY = f.string({ enum: ['EUR', 'GBP', 'USD'] });
 
 const orderLineLegacy = f.object({
-  LINE_NO: f.intString(),
+  LINE_NO: f.positiveIntString(),
   SKU,
-  QTY: f.intString(),
+  QTY: f.positiveIntString(),
   UNIT_PRICE_CENTS: f.cents(),
 });
 const addressLegacy = f.object({
@@ -156,7 +156,7 @@ export default defineSpec({
           RESERVATION_ID: f.string({ pattern: '^RSV[0-9]{6,12}$' }),
           WAREHOUSE_CD: f.string({ pattern: '^[A-Z]{3}[0-9]$' }),
           EXPIRES_DT: f.legacyDateTime(),
-          LINES: f.array(f.object({ SKU, QTY: f.intString() }), { minItems: 1 }),
+          LINES: f.array(f.object({ SKU, QTY: f.positiveIntString() }), { minItems: 1 }),
         }),
         examples: [
           {
@@ -266,7 +266,7 @@ export default defineSpec({
         schema: f.object({
           MSG_ID,
           ORDER_NO,
-          LINES: f.array(f.object({ SKU, QTY: f.intString() }), { minItems: 1 }),
+          LINES: f.array(f.object({ SKU, QTY: f.positiveIntString() }), { minItems: 1 }),
           REQUESTED_DT: f.legacyDateTime(),
         }),
         examples: [{ MSG_ID: 'MSG-20261121-000013', ORDER_NO: '1000001', LINES: [{ SKU: 'MUG-0001', QTY: '2' }], REQUESTED_DT: '20261121 143001' }],

@@ -18,6 +18,8 @@ export const f = {
   isoDateTime: (o: Opt<StringField> = {}): StringField => ({ type: 'string', format: 'iso-datetime', ...o }),
   /** A whole number in a string, as old systems write quantities. */
   intString: (o: Opt<StringField> = {}): StringField => ({ type: 'string', pattern: '^(0|[1-9][0-9]*)$', ...o }),
+  /** A positive whole number in a string: quantities and line numbers, which the services require >= 1. */
+  positiveIntString: (o: Opt<StringField> = {}): StringField => ({ type: 'string', pattern: '^[1-9][0-9]*$', ...o }),
   /** A legacy field that is always present and sometimes "" for "not given". */
   maybeEmpty: (o: Opt<StringField> = {}): StringField => ({ type: 'string', ...o }),
 };

@@ -27,7 +27,7 @@ export function describe(value: unknown): string {
   return json === undefined ? String(value) : json.length > 80 ? `${json.slice(0, 77)}...` : json;
 }
 
-const CENTS = /^-?(0|[1-9][0-9]*)$/;
+const CENTS = /^(0|-?[1-9][0-9]*)$/;
 const DECIMAL = /^-?(0|[1-9][0-9]*)\.[0-9]{2}$/;
 /** Integer cents in a string ("1999") <-> a decimal string with two places ("19.99"). Exact: no floats. */
 const centsToDecimal: Transform = {

@@ -1,7 +1,7 @@
 import type { FieldSchema, ObjectField, StringFormat } from './field-schema';
 import { describe, isIsoDateTime, isLegacyDateTime, validDate } from './transforms';
 
-const CENTS = /^-?(0|[1-9][0-9]*)$/;
+const CENTS = /^(0|-?[1-9][0-9]*)$/;
 const DECIMAL = /^-?(0|[1-9][0-9]*)\.[0-9]{2}$/;
 const FORMAT_CHECKS: Record<StringFormat, { test: (s: string) => boolean; example: string }> = {
   cents: { test: (s) => CENTS.test(s), example: '"1999"' },
