@@ -138,7 +138,10 @@ describe('e2e: bridge', () => {
     // No loop: give a translation back time to happen, then check there is exactly one event per bus.
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     const later = await streamEntries(`order-${no}`);
-    expect(later.filter((e) => e.kind === 'event').map((e) => `${e.bus}:${e.detailType}`).sort()).toEqual(['legacy:ORDER_CANCELLED', 'services:order.cancelled']);
+    // The router (when its stack is deployed) re-puts copies of routed events as `cutover.routed`: those are
+    // deliveries, not translations, so they are left out of the count.
+    const translations = later.filter((e) => e.kind === 'event' && e.detailType !== 'cutover.routed');
+    expect(translations.map((e) => `${e.bus}:${e.detailType}`).sort()).toEqual(['legacy:ORDER_CANCELLED', 'services:order.cancelled']);
   });
 
   it('quarantines a malformed event with the reason naming the field and value, and audits the decision', async () => {
@@ -232,7 +235,10 @@ describe('e2e: bridge', () => {
     await putLegacy('ORDER_CANCELLED', { ...spec.bridge.legacyEvents.ORDER_CANCELLED.examples[0], MSG_ID: `MSG-E2E-C-${no}`, ORDER_NO: no });
     const stream = `order-${no}`;
     const entries = await waitForStream(stream, 'four entries', (es) => es.filter((e) => e.kind === 'event').length >= 4);
-    expect(await audit.verifyStream(stream)).toMatchObject({ entries: entries.length, broken: undefined, markerProblems: [] });
+    // Other stacks (the router) may still append to the stream: the chain must verify, with at least these entries.
+    const before = await audit.verifyStream(stream);
+    expect(before).toMatchObject({ broken: undefined, markerProblems: [] });
+    expect(before.entries).toBeGreaterThanOrEqual(entries.length);
 
     // Act: someone with table access rewrites the payment amount of entry 1
     const victim = entries.find(on('legacy', 'ORDER_PLACED'))!;
