@@ -223,7 +223,12 @@ describe('e2e: bridge', () => {
     const second = await putLegacy('ORDER_PLACED', order);
 
     // Assess
-    const entries = await waitForStream(`order-${no}`, 'two translations', (es) => es.filter(on('services', 'order.created')).length >= 2);
+    // Both deliveries and both translations: the two buses' audit writers append independently.
+    const entries = await waitForStream(
+      `order-${no}`,
+      'two deliveries and two translations',
+      (es) => es.filter(on('services', 'order.created')).length >= 2 && es.filter(on('legacy', 'ORDER_PLACED')).length >= 2,
+    );
     expect(first).not.toBe(second);
     expect(entries.filter(on('legacy', 'ORDER_PLACED')).map((e) => e.eventId).sort()).toEqual([first, second].sort());
     const ids = entries.filter(on('services', 'order.created')).map((e) => (JSON.parse(e.payload) as ServiceEvent).metadata.eventId);
