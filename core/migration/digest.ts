@@ -34,32 +34,7 @@ let outLo = 0;
 
 /** MurmurHash3 x86_32 of `text`'s UTF-16LE bytes under seeds (a, b); sets outHi/outLo. */
 function murmurPair(text: string, a: number, b: number): void {
-  let h1 = a | 0;
-  let h2 = b | 0;
-  const n = text.length;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    let k = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
-    k = Math.imul(k, C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    h1 ^= k;
-    h1 = (h1 << 13) | (h1 >>> 19);
-    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
-    h2 ^= k;
-    h2 = (h2 << 13) | (h2 >>> 19);
-    h2 = (Math.imul(h2, 5) + 0xe6546b64) | 0;
-  }
-  if (i < n) {
-    let k = text.charCodeAt(i);
-    k = Math.imul(k, C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    h1 ^= k;
-    h2 ^= k;
-  }
-  outHi = fmix(h1 ^ (n * 2));
-  outLo = fmix(h2 ^ (n * 2));
+  murmurRange(text, 0, text.length, a, b);
 }
 
 /** Mixes a pair into another under a tag; sets outHi/outLo. Not commutative: order counts. */
