@@ -3,7 +3,7 @@ import { auditStreamFor, messageIdOf } from '../../core/audit';
 import { CutoverError, TransientError } from '../../core/errors';
 import { BRIDGE_SOURCE, deterministicId } from '../../core/events/envelope';
 import type { Spec } from '../../core/spec';
-import { translateBatch, type Direction, type IncomingEvent, type QuarantinedItem, type TranslatedItem } from '../../core/translate/batch';
+import { translateBatch, type Direction, type QuarantinedItem, type TranslatedItem } from '../../core/translate/batch';
 import { Translator } from '../../core/translate/translator';
 import { toIncoming } from '../../core/translate/incoming';
 import type { AuditStore } from '../../adapters/dynamodb/audit-store';
