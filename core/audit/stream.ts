@@ -1,4 +1,5 @@
-import { isServiceEvent, LEGACY_META_KEY } from '../events/envelope';
+import { BRIDGE_SOURCE, isServiceEvent, LEGACY_META_KEY } from '../events/envelope';
+import { CORRELATION_ID_PATTERN } from '../events/envelope-schema';
 import { getPath } from '../events/paths';
 import type { Spec } from '../spec/schema';
 import { correlationFor } from '../translate/translator';
@@ -16,21 +17,25 @@ export interface BusEvent {
  * saga steps read as one history. Service events carry `metadata.correlationId`; legacy events the bridge
  * emitted carry `_cutover.correlationId`; a monolith event gets the id the translator would give it
  * (`<entity type>-<key>`). Anything else lands in `uncorrelated`.
+ * A producer's claim is taken only when it can be: the `_cutover` stamp only from the bridge's own source,
+ * and a correlation id only when well-formed (CORRELATION_ID_PATTERN); a malformed one never names a
+ * stream (the store bounds keys too, see the audit store).
  */
 export function auditStreamFor(spec: Pick<Spec, 'bridge'>, event: BusEvent): string {
   const { detail } = event;
   if (isServiceEvent(detail)) {
     const id = detail.metadata.correlationId;
-    if (typeof id === 'string' && id.length > 0) return id;
+    if (typeof id === 'string' && CORRELATION_ID_PATTERN.test(id)) return id;
   }
   if (detail && typeof detail === 'object' && !Array.isArray(detail)) {
     const meta = (detail as Record<string, unknown>)[LEGACY_META_KEY] as { correlationId?: unknown } | undefined;
-    if (meta && typeof meta.correlationId === 'string' && meta.correlationId.length > 0) return meta.correlationId;
+    if (event.source === BRIDGE_SOURCE && meta && typeof meta.correlationId === 'string' && CORRELATION_ID_PATTERN.test(meta.correlationId)) return meta.correlationId;
     const def = legacyDef(spec, event.detailType);
     if (def) {
       const key = getPath(detail, def.entity.keyField);
       if ((typeof key === 'string' && key.length > 0) || (typeof key === 'number' && Number.isFinite(key))) {
-        return correlationFor(def.entity.type, String(key));
+        const id = correlationFor(def.entity.type, String(key));
+        if (CORRELATION_ID_PATTERN.test(id)) return id;
       }
     }
   }
