@@ -4,6 +4,8 @@ import { getPath } from '../events/paths';
 import type { Spec } from '../spec/schema';
 import { correlationFor } from '../translate/translator';
 import { UNCORRELATED_STREAM } from './keys';
+import { canonicalJson } from './canonical-json';
+import { sha256Hex } from './bounds';
 
 /** An event as seen on a bus, reduced to what the audit log needs to place it. */
 export interface BusEvent {
@@ -56,4 +58,30 @@ export function messageIdOf(spec: Pick<Spec, 'bridge'>, event: BusEvent): string
 function legacyDef(spec: Pick<Spec, 'bridge'>, detailType: string | undefined) {
   if (detailType === undefined || !Object.prototype.hasOwnProperty.call(spec.bridge.legacyEvents, detailType)) return undefined;
   return spec.bridge.legacyEvents[detailType];
+}
+
+/**
+ * The business identity of an event and a digest of what it says, for spotting one id carrying two
+ * different payloads (a monolith reusing a MSG_ID, a service reusing an event id). The digest covers the
+ * business content only: a service event's `data` (the router's copies differ from the original only in
+ * metadata), a legacy event's payload without the bridge's `_cutover` stamp. Undefined without a message id.
+ */
+export function identityOf(spec: Pick<Spec, 'bridge'>, event: BusEvent, bus: string): { key: string; digest: string } | undefined {
+  const messageId = messageIdOf(spec, event);
+  if (messageId === undefined) return undefined;
+  const { detail } = event;
+  let content: unknown = detail;
+  if (isServiceEvent(detail)) content = detail.data;
+  else if (detail && typeof detail === 'object' && !Array.isArray(detail)) {
+    const { [LEGACY_META_KEY]: _stamp, ...rest } = detail as Record<string, unknown>;
+    void _stamp;
+    content = rest;
+  }
+  let text: string;
+  try {
+    text = canonicalJson(content);
+  } catch {
+    text = String(content);
+  }
+  return { key: `${bus}:${event.detailType ?? ''}:${messageId}`, digest: sha256Hex(text) };
 }

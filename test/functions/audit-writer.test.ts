@@ -138,6 +138,8 @@ describe('Function: handler', () => {
     expect(items.map((i) => [i.TableName, i.Item!.sk])).toEqual([
       ['audit', 'S#000000000001'],
       ['audit', 'E#eb-9'],
+      // The message's identity and the digest of its content, to spot the id reused with another payload.
+      ['audit', 'M#legacy:ORDER_PLACED:MSG-20261121-000001'],
     ]);
     expect(items[0].Item).toMatchObject({ bus: 'legacy', stream: 'order-1000001' });
   });
