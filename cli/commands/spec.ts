@@ -8,7 +8,7 @@ import { parseSpec, type Spec } from '../../core/spec';
 import { correlationFor } from '../../core/translate/translator';
 import { driftStreamFor, summariseDrift, type AuditEntry, type DriftRow } from '../../core/audit';
 import { DEFAULT_DRIFT_POLICY } from '../../core/spec';
-import { AuditStore } from '../../functions/shared/audit-store';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
 import { AwsContext, CliError, explainAwsError } from '../aws-context';
 import { runCli, type CliIo } from './io';
 

@@ -4,10 +4,10 @@ import { AwsContext } from '../../cli/aws-context';
 import { specDriftCommand } from '../../cli/commands/spec';
 import { parseSpec, type SpecInput } from '../../core/spec';
 import config from '../../cutover.config';
-import { AuditStore } from '../../functions/shared/audit-store';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
 import { BridgeHandler } from '../../functions/shared/bridge-handler';
 import { Logger } from '../../functions/shared/logger';
-import { QuarantineStore } from '../../functions/shared/quarantine-store';
+import { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
 import { startDynalite, type LocalDynamo } from './audit-dynalite';
 
 /*

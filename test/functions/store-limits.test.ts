@@ -1,6 +1,6 @@
 import { DYNAMODB_LIMITS, EVENTBRIDGE_MAX_ENTRY_BYTES, HASHED_KEY_PREFIX, type AuditRecord } from '../../core/audit';
-import { AuditStore } from '../../functions/shared/audit-store';
-import { QuarantineStore, type QuarantineRecord } from '../../functions/shared/quarantine-store';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { QuarantineStore, type QuarantineRecord } from '../../adapters/dynamodb/quarantine-store';
 import { startDynalite, type LocalDynamo } from './audit-dynalite';
 
 /*
