@@ -217,6 +217,13 @@ function unmappedOf(payload: Record<string, unknown>, drift: DriftSeen | undefin
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/** A shallow copy of `payload` without the given top-level fields (nested unknown paths are left). */
+function withoutTopLevel(payload: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out = { ...payload };
+  for (const f of fields) if (!f.includes('.') && !f.includes('[')) delete out[f];
+  return out;
+}
+
 /** A correlation id for an entity: `<type>-<key>`, or a hash of the key when the key would not make a well-formed id. */
 function entityCorrelation(entityType: string, key: string): string {
   const plain = correlationFor(entityType, key);
@@ -364,8 +371,11 @@ export class Translator {
     if (!t) return { status: 'quarantine', reason: 'no-translation', problems: [`${metadata.eventType}: the spec has no translation to a legacy event`], drift };
     let legacy: Record<string, unknown>;
     try {
+      // Unknown fields the policy let through are left behind first: a cast clones the payload, and an
+      // undeclared value (however large or deep) must cost nothing and reach nothing.
+      const known = drift ? withoutTopLevel(event.data, drift.fields) : event.data;
       // Same version: read the payload as is (mapToLegacy never writes to it); a cast clones first.
-      const data = metadata.version === t.def.serviceVersion ? event.data : castPayload(metadata.eventType, serviceDef, event.data, metadata.version, t.def.serviceVersion);
+      const data = metadata.version === t.def.serviceVersion ? known : castPayload(metadata.eventType, serviceDef, known, metadata.version, t.def.serviceVersion);
       legacy = mapToLegacy(t.fields, data, '');
     } catch (err) {
       return { status: 'quarantine', reason: 'untranslatable', problems: [errorMessage(err)], drift };
