@@ -141,7 +141,8 @@ export default defineSpec({
           ORDER_NO,
           PAYMENT_ID: f.string({ pattern: '^PAY[0-9]{6,12}$' }),
           REFUND_ID: f.string({ pattern: '^REF[0-9]{6,12}$' }),
-          AMOUNT_CENTS: f.cents({ sign: 'positive' }),
+          // Zero is a refund of nothing (the saga voids a payment that was never taken): never negative.
+          AMOUNT_CENTS: f.cents(),
           CURRENCY,
           REFUNDED_DT: f.legacyDateTime(),
         }),
@@ -409,7 +410,7 @@ export default defineSpec({
               orderId,
               paymentId: f.string({ pattern: '^PAY[0-9]{6,12}$' }),
               refundId: f.string({ pattern: '^REF[0-9]{6,12}$' }),
-              amount: f.decimal({ sign: 'positive' }),
+              amount: f.decimal(),
               currency,
               refundedAt: f.isoDateTime(),
             }),
