@@ -61,6 +61,62 @@ export const eventBridgeFieldsSchema = z.object({
   time: isoDateTime.optional(),
 });
 
+/*
+ * The fast paths below accept exactly what the schemas above accept (or less) and run for every event: a
+ * zod parse per event cost more than the translation itself. When a fast check says no, the schema is
+ * run to name each problem, so the messages (and the final word) stay the schema's.
+ */
+const EVENT_TYPE = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
+const ENTITY_TYPE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+const METADATA_KEYS = new Set(['eventId', 'eventType', 'version', 'correlationId', 'causationId', 'origin', 'producer', 'occurredAt', 'entity', 'replay', 'routing', 'unmapped']);
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isToken = (v: unknown) => typeof v === 'string' && TOKEN.test(v);
+const isIso = (v: unknown) => typeof v === 'string' && ISO_DATETIME.test(v) && !Number.isNaN(Date.parse(v));
+
+function fastServiceEnvelope(detail: unknown): boolean {
+  if (!isRecord(detail)) return false;
+  for (const k in detail) if (k !== 'metadata' && k !== 'data') return false;
+  const m = detail.metadata;
+  if (!isRecord(detail.data) || !isRecord(m)) return false;
+  for (const k in m) if (!METADATA_KEYS.has(k)) return false;
+  const e = m.entity;
+  if (!isRecord(e) || Object.keys(e).length !== 2 || typeof e.type !== 'string' || !ENTITY_TYPE.test(e.type) || !isToken(e.key)) return false;
+  const r = m.replay;
+  return (
+    isToken(m.eventId) &&
+    typeof m.eventType === 'string' &&
+    EVENT_TYPE.test(m.eventType) &&
+    Number.isInteger(m.version) &&
+    (m.version as number) >= 1 &&
+    (m.version as number) <= 1000 &&
+    typeof m.correlationId === 'string' &&
+    CORRELATION_ID_PATTERN.test(m.correlationId) &&
+    (m.causationId === undefined || isToken(m.causationId)) &&
+    (m.origin === 'legacy' || m.origin === 'service') &&
+    isToken(m.producer) &&
+    isIso(m.occurredAt) &&
+    (r === undefined || (isRecord(r) && isToken(r.replayId))) &&
+    (m.routing === undefined || isRecord(m.routing)) &&
+    (m.unmapped === undefined || isRecord(m.unmapped))
+  );
+}
+
+/** Problems of a service event's envelope (`detail.metadata...: message (got value)`); empty when valid. */
+export function serviceEnvelopeProblems(detail: unknown): string[] {
+  return fastServiceEnvelope(detail) ? [] : envelopeProblems(serviceEnvelopeSchema, detail, 'detail');
+}
+
+/** Problems of the EventBridge fields around a detail; empty when valid. */
+export function eventBridgeFieldProblems(fields: { id?: string; source?: string; detailType?: string; time?: string }): string[] {
+  const { id, source, detailType, time } = fields;
+  const ok =
+    (id === undefined || (id.length >= 1 && id.length <= 128)) &&
+    (source === undefined || (source.length >= 1 && source.length <= 256)) &&
+    (detailType === undefined || (detailType.length >= 1 && detailType.length <= 128)) &&
+    (time === undefined || isIso(time));
+  return ok ? [] : envelopeProblems(eventBridgeFieldsSchema, fields, 'event');
+}
+
 /** Problems as `path: message`, the way the rest of the bridge reports them. */
 export function envelopeProblems(schema: z.ZodType, value: unknown, prefix: string): string[] {
   const r = schema.safeParse(value);

@@ -44,6 +44,14 @@ export const DEFAULT_MAX_LENGTH = { text: 1000, cents: 15, decimal: 18 } as cons
 /** Money formats are non-negative unless the field declares otherwise. */
 const MONEY_FORMATS: ReadonlySet<StringFormat> = new Set(['cents', 'decimal']);
 const NUMERIC_TEXT = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+const ZERO_TEXT = /^-?0(\.0+)?$/;
+
+/** White space as String.prototype.trim sees it, by code unit: checking two ends beats trimming a copy. */
+function isSpace(c: number): boolean {
+  return (
+    c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
+}
 
 /** The default maxLength of a string field. */
 export function defaultMaxLength(field: StringField): number {
@@ -95,7 +103,7 @@ export function validatePayloadDetailed(schema: ObjectField, payload: unknown, o
     return { problems: [`payload: expected an object, got ${describe(payload)}`], unknownFields: [] };
   }
   objectCheckerFor(schema)(payload as Record<string, unknown>, '', sink, options.ignoreKeys ?? NOTHING_IGNORED);
-  const unknownFields = sink.unknown ? [...new Set(sink.unknown.map((p) => p.replace(/\[[0-9]+\]/g, '[]')))] : [];
+  const unknownFields = sink.unknown && sink.unknown.length > 0 ? [...new Set(sink.unknown.map((p) => p.replace(/\[[0-9]+\]/g, '[]')))] : [];
   return { problems: sink.problems, unknownFields };
 }
 
@@ -214,16 +222,20 @@ function compileRule(schema: ObjectField, rule: CrossFieldRule): (value: Record<
   const qtyField = lineSchema && rule.quantity ? fieldAt(lineSchema, rule.quantity) : undefined;
   const totalField = fieldAt(schema, rule.total);
   const tolerance = rule.tolerance ?? 0;
+  const itemsPath = rule.items.split('.');
+  const totalPath = rule.total.split('.');
+  const pricePath = rule.price.split('.');
+  const qtyPath = rule.quantity?.split('.');
   const what = rule.quantity ? `sum of ${rule.items}[].${rule.quantity} x ${rule.items}[].${rule.price}` : `sum of ${rule.items}[].${rule.price}`;
   return (value, path, sink) => {
-    const lines = getDotted(value, rule.items);
-    const totalRaw = getDotted(value, rule.total);
+    const lines = getDotted(value, itemsPath);
+    const totalRaw = getDotted(value, totalPath);
     const total = numericValue(totalField, totalRaw);
     if (!Array.isArray(lines) || total === undefined) return;
     let sum = 0;
     for (const line of lines) {
-      const price = numericValue(priceField, getDotted(line, rule.price));
-      const qty = rule.quantity ? numericValue(qtyField, getDotted(line, rule.quantity)) : 1;
+      const price = numericValue(priceField, getDotted(line, pricePath));
+      const qty = qtyPath ? numericValue(qtyField, getDotted(line, qtyPath)) : 1;
       if (price === undefined || qty === undefined) return;
       sum += qty * price;
     }
@@ -238,9 +250,9 @@ function formatLike(field: FieldSchema | undefined, n: number): string {
   return String(n);
 }
 
-function getDotted(obj: unknown, path: string): unknown {
+function getDotted(obj: unknown, parts: readonly string[]): unknown {
   let cur = obj;
-  for (const part of path.split('.')) {
+  for (const part of parts) {
     if (cur === null || typeof cur !== 'object') return undefined;
     cur = (cur as Record<string, unknown>)[part];
   }
@@ -270,8 +282,13 @@ function compileTyped(field: FieldSchema): Check {
       const fmt = format ? FORMAT_CHECKS[format] : undefined;
       const emptyMayPassFormat = minLength === undefined && field.required === false;
       const forbidden = field.multiline ? FORBIDDEN_MULTILINE : FORBIDDEN_TEXT;
+      // A value an enum or a named format accepts is clean by construction (digits, dates, declared words),
+      // and one they refuse is already a problem: the hygiene scan is for free text (with or without a
+      // pattern, which may allow anything).
+      const freeText = !allowed && !fmt;
       const sign = signOf(field);
-      const numeric = sign !== 'any' || minimum !== undefined || exclusiveMinimum !== undefined || maximum !== undefined;
+      const bounded = minimum !== undefined || exclusiveMinimum !== undefined || maximum !== undefined;
+      const numeric = sign !== 'any' || bounded;
       return (v, parent, key, sink) => {
         const problems = sink.problems;
         if (typeof v !== 'string') {
@@ -284,21 +301,25 @@ function compileTyped(field: FieldSchema): Check {
           // The other checks would only repeat a huge value: one problem names it.
           return;
         }
-        if (forbidden.test(v)) problems.push(`${pathOf(parent, key)}: ${describe(v)} holds a control or bidi character [rule: text hygiene]`);
-        else if (v.length > 0 && v.trim() !== v) problems.push(`${pathOf(parent, key)}: ${describe(v)} has leading or trailing white space [rule: text hygiene]`);
+        if (!freeText) {
+          // nothing: the enum or format check below speaks for the value
+        } else if (forbidden.test(v)) problems.push(`${pathOf(parent, key)}: ${describe(v)} holds a control or bidi character [rule: text hygiene]`);
+        else if (v.length > 0 && (isSpace(v.charCodeAt(0)) || isSpace(v.charCodeAt(v.length - 1)))) problems.push(`${pathOf(parent, key)}: ${describe(v)} has leading or trailing white space [rule: text hygiene]`);
         if (allowed && !allowed.has(v)) problems.push(`${pathOf(parent, key)}: ${describe(v)} is not one of ${enumText}`);
         if (re && !re.test(v)) problems.push(`${pathOf(parent, key)}: ${describe(v)} does not match ${pattern}`);
         const formatOk = !fmt || (emptyMayPassFormat && v === '') || fmt.test(v);
         if (!formatOk) problems.push(`${pathOf(parent, key)}: ${describe(v)} is not ${format}, e.g. ${fmt!.example}`);
         if (numeric && formatOk && v !== '') {
-          const n = numericValue(field, v);
-          if (n === undefined) {
+          if (!NUMERIC_TEXT.test(v)) {
             problems.push(`${pathOf(parent, key)}: ${describe(v)} is not a number [rule: numeric]`);
             return;
           }
-          const negative = v.startsWith('-');
+          // The sign is read off the text (so "-0.00" is negative), zero by its digits: no number needed.
+          const negative = v.charCodeAt(0) === 45;
           if (sign === 'non-negative' && negative) problems.push(`${pathOf(parent, key)}: ${describe(v)} is negative [rule: sign non-negative]`);
-          if (sign === 'positive' && (negative || n === 0)) problems.push(`${pathOf(parent, key)}: ${describe(v)} is not above zero [rule: sign positive]`);
+          if (sign === 'positive' && (negative || ZERO_TEXT.test(v))) problems.push(`${pathOf(parent, key)}: ${describe(v)} is not above zero [rule: sign positive]`);
+          if (!bounded) return;
+          const n = numericValue(field, v)!;
           const scaled = format === 'decimal' ? n / 100 : n;
           if (minimum !== undefined && scaled < minimum) problems.push(`${pathOf(parent, key)}: ${describe(v)} is below the minimum ${minimum} [rule: minimum]`);
           if (exclusiveMinimum !== undefined && scaled <= exclusiveMinimum) problems.push(`${pathOf(parent, key)}: ${describe(v)} is not above ${exclusiveMinimum} [rule: exclusiveMinimum]`);

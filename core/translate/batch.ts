@@ -1,5 +1,5 @@
 import { type ServiceEvent } from '../events/envelope';
-import { envelopeProblems, eventBridgeFieldsSchema } from '../events/envelope-schema';
+import { eventBridgeFieldProblems } from '../events/envelope-schema';
 import { describe, isIsoDateTime } from '../spec/transforms';
 import { errorMessage, type DriftSeen, type QuarantineReason, type Translator } from './translator';
 
@@ -79,7 +79,7 @@ type OneOutcome =
 /** One event; the same rules as `translateBatch`. */
 export function translateOne(translator: Translator, direction: Direction, event: IncomingEvent, now: () => Date = () => new Date()): OneOutcome {
   // The EventBridge fields are checked first: source decides origin, id and time name the record.
-  const fields = envelopeProblems(eventBridgeFieldsSchema, { id: event.id, source: event.source, detailType: event.detailType, time: event.time }, 'event');
+  const fields = eventBridgeFieldProblems(event);
   if (fields.length > 0) return { status: 'quarantine', reason: 'envelope', problems: fields };
   // Without a source nothing can say who produced the event, so nothing can say its origin.
   if (event.source === undefined) return { status: 'quarantine', reason: 'envelope', problems: ['source: missing; the bridge decides origin from it'] };

@@ -7,7 +7,7 @@ import {
   type LegacyMeta,
   type ServiceEvent,
 } from '../events/envelope';
-import { CORRELATION_ID_PATTERN, envelopeProblems, serviceEnvelopeSchema } from '../events/envelope-schema';
+import { CORRELATION_ID_PATTERN, serviceEnvelopeProblems } from '../events/envelope-schema';
 import { getPath, setPath } from '../events/paths';
 import { castPayload } from '../spec/cast';
 import type { ObjectField } from '../spec/field-schema';
@@ -255,8 +255,11 @@ export interface TranslateContext {
 export class Translator {
   private readonly toServiceByLegacy = new Map<string, { def: TranslationDef; fields: CompiledField[] }>();
   private readonly toLegacyByService = new Map<string, { def: TranslationDef; fields: CompiledField[] }>();
+  /** Each legacy type's time field, found once. */
+  private readonly timeFields = new Map<string, string | undefined>();
 
   public constructor(private readonly spec: Spec) {
+    for (const [type, def] of Object.entries(spec.bridge.legacyEvents)) this.timeFields.set(type, timeFieldOf(def));
     for (const t of spec.bridge.translations) {
       const compiled = { def: t, fields: compileFields(t.fields) };
       const dir = t.direction ?? 'both';
@@ -306,7 +309,7 @@ export class Translator {
     // order's history.
     const correlationId = entityCorrelation(legacyDef.entity.type, entityKey);
     // When the fact happened, as the monolith wrote it: a resend minutes later is the same event.
-    const timeField = timeFieldOf(legacyDef);
+    const timeField = this.timeFields.get(legacyType);
     const occurredAt = (timeField && legacyTimeToIso(getPath(detail, timeField))) || (ctx.occurredAt ?? ctx.now.toISOString());
     const unmapped = unmappedOf(detail, drift);
     const metadata: EventMetadata = {
@@ -331,7 +334,7 @@ export class Translator {
    */
   public toLegacy(event: ServiceEvent, ctx: TranslateContext): TranslateOutcome<Record<string, unknown>> {
     if (ctx.source === BRIDGE_SOURCE) return { status: 'ignored', reason: 'loop', problems: [`source: ${BRIDGE_SOURCE} is the bridge itself; its events are never translated back`] };
-    const envelope = envelopeProblems(serviceEnvelopeSchema, event, 'detail');
+    const envelope = serviceEnvelopeProblems(event);
     if (envelope.length > 0) return { status: 'quarantine', reason: 'envelope', problems: envelope };
     const { metadata } = event;
     if (metadata.origin === 'legacy') {
