@@ -18,7 +18,7 @@ const orderLineLegacy = f.object({
   LINE_NO: f.positiveIntString(),
   SKU,
   QTY: f.positiveIntString(),
-  UNIT_PRICE_CENTS: f.cents(),
+  UNIT_PRICE_CENTS: f.cents({ sign: 'positive' }),
 });
 const addressLegacy = f.object({
   STREET: f.string({ minLength: 1 }),
@@ -30,7 +30,7 @@ const orderLine = f.object({
   lineNo: f.integer({ minimum: 1 }),
   sku: f.string({ pattern: '^[A-Z]{3}-[0-9]{4}$' }),
   quantity: f.integer({ minimum: 1 }),
-  unitPrice: f.decimal(),
+  unitPrice: f.decimal({ sign: 'positive' }),
 });
 const address = f.object({
   street: f.string({ minLength: 1 }),
@@ -46,6 +46,9 @@ const cancelReasonMap = { CUST: 'customer-request', FRAUD: 'fraud', STOCK: 'out-
 const sagaReasonMap = { STOCK: 'out-of-stock', PAY: 'payment-failed', SHIP: 'shipping-failed', FAIL: 'saga-failed' };
 const declineMap = { CARD: 'card-declined', FUNDS: 'insufficient-funds', FRAUD: 'fraud-suspected' };
 const stockRejectMap = { NO_STOCK: 'no-stock', DISCONTINUED: 'discontinued' };
+
+/** The lines of an order add up to its total, to the cent (no discounts in this shop's events). */
+const orderLinesAddUp = (items: string, quantity: string, price: string, total: string) => ({ rule: 'sum' as const, items, quantity, price, total, tolerance: 0 });
 
 const placedExample = {
   MSG_ID: 'MSG-20261121-000001',
@@ -78,13 +81,13 @@ export default defineSpec({
           ORDER_NO,
           CUST_NO,
           ORDER_DT: f.legacyDateTime(),
-          TOTAL_CENTS: f.cents(),
+          TOTAL_CENTS: f.cents({ sign: 'positive' }),
           CURRENCY,
           CHANNEL: f.string({ enum: Object.keys(channelMap) }),
           COUPON_CODE: f.maybeEmpty({ pattern: '^([A-Z0-9]{4,12})?$' }),
           LINES: f.array(orderLineLegacy, { minItems: 1 }),
           SHIP_ADDR: addressLegacy,
-        }),
+        }, { rules: [orderLinesAddUp('LINES', 'QTY', 'UNIT_PRICE_CENTS', 'TOTAL_CENTS')] }),
         examples: [
           placedExample,
           {
@@ -120,7 +123,7 @@ export default defineSpec({
           MSG_ID,
           ORDER_NO,
           PAYMENT_ID: f.string({ pattern: '^PAY[0-9]{6,12}$' }),
-          AMOUNT_CENTS: f.cents(),
+          AMOUNT_CENTS: f.cents({ sign: 'positive' }),
           CURRENCY,
           METHOD: f.string({ enum: ['CARD', 'PAYPAL', 'INVOICE'] }),
           CAPTURED_DT: f.legacyDateTime(),
@@ -138,6 +141,7 @@ export default defineSpec({
           ORDER_NO,
           PAYMENT_ID: f.string({ pattern: '^PAY[0-9]{6,12}$' }),
           REFUND_ID: f.string({ pattern: '^REF[0-9]{6,12}$' }),
+          // Zero is a refund of nothing (the saga voids a payment that was never taken): never negative.
           AMOUNT_CENTS: f.cents(),
           CURRENCY,
           REFUNDED_DT: f.legacyDateTime(),
@@ -235,7 +239,7 @@ export default defineSpec({
         description: 'The order saga asks the monolith to capture payment for an order (while the monolith owns payment).',
         idField: 'MSG_ID',
         entity: { type: 'order', keyField: 'ORDER_NO' },
-        schema: f.object({ MSG_ID, ORDER_NO, CUST_NO, AMOUNT_CENTS: f.cents(), CURRENCY, REQUESTED_DT: f.legacyDateTime() }),
+        schema: f.object({ MSG_ID, ORDER_NO, CUST_NO, AMOUNT_CENTS: f.cents({ sign: 'positive' }), CURRENCY, REQUESTED_DT: f.legacyDateTime() }),
         examples: [{ MSG_ID: 'MSG-20261121-000010', ORDER_NO: '1000001', CUST_NO: 'C00042', AMOUNT_CENTS: '5497', CURRENCY: 'EUR', REQUESTED_DT: '20261121 143005' }],
       },
       PAYMENT_DECLINED: {
@@ -245,7 +249,7 @@ export default defineSpec({
         schema: f.object({
           MSG_ID,
           ORDER_NO,
-          AMOUNT_CENTS: f.cents(),
+          AMOUNT_CENTS: f.cents({ sign: 'positive' }),
           CURRENCY,
           DECLINE_CD: f.string({ enum: Object.keys(declineMap) }),
           DECLINED_DT: f.legacyDateTime(),
@@ -298,13 +302,13 @@ export default defineSpec({
               orderId,
               customerId: f.string({ pattern: '^C[0-9]{5,8}$' }),
               placedAt: f.isoDateTime(),
-              total: f.decimal(),
+              total: f.decimal({ sign: 'positive' }),
               currency,
               channel: f.string({ enum: Object.values(channelMap) }),
               couponCode: f.string({ required: false, pattern: '^[A-Z0-9]{4,12}$' }),
               lines: f.array(orderLine, { minItems: 1 }),
               shippingAddress: address,
-            }),
+            }, { rules: [orderLinesAddUp('lines', 'quantity', 'unitPrice', 'total')] }),
             examples: [
               {
                 orderId: '1000001',
@@ -313,7 +317,10 @@ export default defineSpec({
                 total: '54.97',
                 currency: 'EUR',
                 channel: 'web',
-                lines: [{ lineNo: 1, sku: 'MUG-0001', quantity: 2, unitPrice: '12.99' }],
+                lines: [
+                  { lineNo: 1, sku: 'MUG-0001', quantity: 2, unitPrice: '12.99' },
+                  { lineNo: 2, sku: 'TEA-0042', quantity: 1, unitPrice: '28.99' },
+                ],
                 shippingAddress: { street: '12 Harbour Lane', city: 'Bristol', postalCode: 'BS1 4QA', country: 'GB' },
               },
             ],
@@ -323,12 +330,12 @@ export default defineSpec({
               orderId,
               customerId: f.string({ pattern: '^C[0-9]{5,8}$' }),
               placedAt: f.isoDateTime(),
-              amount: f.object({ total: f.decimal(), currency }),
+              amount: f.object({ total: f.decimal({ sign: 'positive' }), currency }),
               channel: f.string({ enum: Object.values(channelMap) }),
               couponCode: f.string({ required: false, pattern: '^[A-Z0-9]{4,12}$' }),
               lines: f.array(orderLine, { minItems: 1 }),
               shippingAddress: address,
-            }),
+            }, { rules: [orderLinesAddUp('lines', 'quantity', 'unitPrice', 'amount.total')] }),
             examples: [
               {
                 orderId: '1000001',
@@ -383,7 +390,7 @@ export default defineSpec({
             schema: f.object({
               orderId,
               paymentId: f.string({ pattern: '^PAY[0-9]{6,12}$' }),
-              amount: f.decimal(),
+              amount: f.decimal({ sign: 'positive' }),
               currency,
               method: f.string({ enum: ['card', 'paypal', 'invoice'] }),
               capturedAt: f.isoDateTime(),
@@ -499,7 +506,7 @@ export default defineSpec({
         latest: 1,
         versions: {
           '1': {
-            schema: f.object({ orderId, customerId: f.string({ pattern: '^C[0-9]{5,8}$' }), amount: f.decimal(), currency, requestedAt: f.isoDateTime() }),
+            schema: f.object({ orderId, customerId: f.string({ pattern: '^C[0-9]{5,8}$' }), amount: f.decimal({ sign: 'positive' }), currency, requestedAt: f.isoDateTime() }),
             examples: [{ orderId: '1000001', customerId: 'C00042', amount: '54.97', currency: 'EUR', requestedAt: '2026-11-21T14:30:05Z' }],
           },
         },
@@ -511,7 +518,7 @@ export default defineSpec({
         latest: 1,
         versions: {
           '1': {
-            schema: f.object({ orderId, amount: f.decimal(), currency, reason: f.string({ enum: Object.values(declineMap) }), declinedAt: f.isoDateTime() }),
+            schema: f.object({ orderId, amount: f.decimal({ sign: 'positive' }), currency, reason: f.string({ enum: Object.values(declineMap) }), declinedAt: f.isoDateTime() }),
             examples: [{ orderId: '1000001', amount: '54.97', currency: 'EUR', reason: 'card-declined', declinedAt: '2026-11-21T14:30:07Z' }],
           },
         },

@@ -1,6 +1,10 @@
 import { GetCommand, PutCommand, QueryCommand, paginateQuery, paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  boundedKey,
+  boundedText,
   ChainVerifier,
+  originalKey,
+  utf8Head,
   entrySortKey,
   ENTRY_PREFIX,
   markerSortKey,
@@ -35,9 +39,34 @@ export interface AuditStoreOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
+/**
+ * A message id seen before with other content: the same id, a different payload. Recorded as a `conflict`
+ * entry in the stream, never silently collapsed into the first.
+ */
+export interface IdentityConflict {
+  readonly key: string;
+  readonly firstDigest: string;
+  readonly digest: string;
+}
+
 export type AppendResult =
-  | { readonly status: 'appended'; readonly entry: AuditEntry; readonly attempts: number }
-  | { readonly status: 'duplicate'; readonly stream: string; readonly sequence: number };
+  | { readonly status: 'appended'; readonly entry: AuditEntry; readonly attempts: number; readonly conflict?: IdentityConflict }
+  | { readonly status: 'duplicate'; readonly stream: string; readonly sequence: number; readonly conflict?: IdentityConflict };
+
+export interface AppendOptions {
+  /**
+   * The business identity of the event (its message id, scoped by bus) and a digest of what it says. The
+   * first digest seen for a key is kept (`M#<key>`); a later event with the key and another digest adds a
+   * `conflict` entry to the stream.
+   */
+  readonly identity?: { readonly key: string; readonly digest: string };
+}
+
+/** Sort key prefix of identity markers: after `E#`, before `S#`, so the last `S#` item stays the head. */
+export const IDENTITY_PREFIX = 'M#';
+
+/** The longest a descriptive attribute (source, detail-type, message id...) is stored. */
+const MAX_ATTRIBUTE_BYTES = 2048;
 
 export interface AuditMarker {
   readonly stream: string;
@@ -92,7 +121,59 @@ export class AuditStore {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  public async append(stream: string, record: AuditRecord): Promise<AppendResult> {
+  /**
+   * Appends a record. Never throws for a value derived from input: a stream or event id too long for a
+   * DynamoDB key is hashed (`sha256~<hex>`, the original kept in `originalStream` / `originalEventId`), and
+   * a payload that would push the item towards 400 KB is cut (its size and hash kept in `payloadCut`).
+   */
+  public async append(stream: string, record: AuditRecord, options: AppendOptions = {}): Promise<AppendResult> {
+    const key = boundedKey(stream);
+    const result = await this.appendBounded(key, fitRecord(record, key === stream ? undefined : stream));
+    if (!options.identity) return result;
+    const conflict = await this.checkIdentity(key, record, options.identity);
+    return conflict ? { ...result, conflict } : result;
+  }
+
+  /** Keeps the first digest of an identity; on a different one, logs a conflict entry and returns it. */
+  private async checkIdentity(stream: string, record: AuditRecord, identity: { key: string; digest: string }): Promise<IdentityConflict | undefined> {
+    const sk = `${IDENTITY_PREFIX}${boundedKey(identity.key)}`;
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { stream, sk, identity: originalKey(identity.key), digest: identity.digest, eventId: boundedKey(record.eventId), recordedAt: this.now().toISOString() },
+          ConditionExpression: 'attribute_not_exists(sk)',
+        }),
+      );
+      return undefined;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+    const first = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { stream, sk }, ConsistentRead: true }));
+    const firstDigest = String(first.Item?.digest ?? '');
+    if (firstDigest === identity.digest) return undefined;
+    const conflict: IdentityConflict = { key: identity.key, firstDigest, digest: identity.digest };
+    // One conflict entry per distinct content: a redelivery of the conflicting event adds nothing.
+    await this.appendBounded(
+      stream,
+      fitRecord(
+        {
+          kind: 'conflict',
+          eventId: `conflict:${identity.key}:${identity.digest}`,
+          messageId: record.messageId,
+          bus: record.bus,
+          source: record.source,
+          detailType: record.detailType,
+          eventTime: record.eventTime,
+          payload: JSON.stringify({ identity: identity.key, firstEventId: first.Item?.eventId, eventId: record.eventId, firstDigest, digest: identity.digest }),
+        },
+        undefined,
+      ),
+    );
+    return conflict;
+  }
+
+  private async appendBounded(stream: string, record: AuditRecord): Promise<AppendResult> {
     // Steps 1 and 2 are independent reads: issued together, they cost one round trip.
     const [marker, firstRecent] = await Promise.all([this.getMarker(stream, record.eventId), this.newest(stream, this.lookback)]);
     if (marker) return { status: 'duplicate', stream, sequence: marker.sequence };
@@ -129,19 +210,19 @@ export class AuditStore {
 
   /** The chain head, or undefined for an empty stream. */
   public async head(stream: string): Promise<ChainHead | undefined> {
-    return (await this.newest(stream, 1))[0];
+    return (await this.newest(boundedKey(stream), 1))[0];
   }
 
   /** A stream's entries in sequence order, page by page (strongly consistent reads). */
   public async *readStream(stream: string, options: { pageSize?: number } = {}): AsyncGenerator<AuditEntry> {
-    for await (const item of this.queryPrefix(stream, ENTRY_PREFIX, options.pageSize)) {
+    for await (const item of this.queryPrefix(boundedKey(stream), ENTRY_PREFIX, options.pageSize)) {
       yield toEntry(item as EntryItem);
     }
   }
 
   /** A stream's de-duplication markers. */
   public async *readMarkers(stream: string, options: { pageSize?: number } = {}): AsyncGenerator<AuditMarker> {
-    for await (const item of this.queryPrefix(stream, MARKER_PREFIX, options.pageSize)) {
+    for await (const item of this.queryPrefix(boundedKey(stream), MARKER_PREFIX, options.pageSize)) {
       yield { stream, eventId: String(item.eventId), sequence: Number(item.sequence) };
     }
   }
@@ -170,6 +251,8 @@ export class AuditStore {
    */
   public async verifyStream(stream: string, options: { verifier?: ChainVerifier; pageSize?: number } = {}): Promise<StreamReport> {
     const verifier = options.verifier ?? new ChainVerifier();
+    // Entries name their stream by its key (a long one hashed): the chain is checked against that.
+    stream = boundedKey(stream);
     let entries = 0;
     let broken: BrokenLink | undefined;
     const eventAt = new Map<number, string>();
@@ -236,6 +319,30 @@ export class AuditStore {
       for (const item of page.Items ?? []) yield item;
     }
   }
+}
+
+/**
+ * A record as it can be stored: the event id fit for a sort key, descriptive attributes and the payload
+ * bounded, each original that was cut remembered by size and hash (or kept, for keys).
+ */
+function fitRecord(record: AuditRecord, originalStream: string | undefined): AuditRecord {
+  const eventId = boundedKey(record.eventId);
+  const payload = boundedText(record.payload);
+  const attr = (v: string | undefined) => (v === undefined ? undefined : utf8Head(v, MAX_ATTRIBUTE_BYTES));
+  const fitted: Record<string, unknown> = {
+    ...record,
+    eventId,
+    messageId: attr(record.messageId),
+    bus: attr(record.bus),
+    source: attr(record.source),
+    detailType: attr(record.detailType),
+    eventTime: attr(record.eventTime),
+    payload: payload.text,
+  };
+  if (eventId !== record.eventId) fitted.originalEventId = originalKey(record.eventId);
+  if (originalStream !== undefined) fitted.originalStream = originalKey(originalStream);
+  if (payload.cut) fitted.payloadCut = payload.cut;
+  return fitted as unknown as AuditRecord;
 }
 
 /** The entry an item holds: every attribute but the sort key, which must agree with the sequence. */

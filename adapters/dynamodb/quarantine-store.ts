@@ -1,4 +1,5 @@
 import { PutCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { boundedKey, boundedProblems, boundedText, originalKey, utf8Head } from '../../core/audit/bounds';
 import type { QuarantineReason } from '../../core/translate/translator';
 import { documentClient } from '../aws/clients';
 import { isConditionFailure } from './audit-store';
@@ -40,7 +41,32 @@ export interface QuarantineQuery {
 
 /** The sort key: event time first so a reason's records read in time order, then the id for uniqueness. */
 export function quarantineSortKey(eventTime: string, eventBridgeId: string): string {
-  return `${eventTime}#${eventBridgeId}`;
+  // Both parts come from the event: bounded so the key stays under DynamoDB's 1,024 bytes.
+  return `${boundedKey(eventTime, 64)}#${boundedKey(eventBridgeId)}`;
+}
+
+/**
+ * The record as it can be stored whatever the event held: keys bounded, at most 100 problems, the payload
+ * cut at 300 KB with its size and hash (`payloadCut`) so the item stays under DynamoDB's 400 KB. An event
+ * delivered by EventBridge is at most 256 KiB, so only a direct invocation can ever be cut.
+ */
+export function storableQuarantine(record: QuarantineRecord): Record<string, unknown> {
+  const payload = boundedText(record.payload);
+  const attr = (v: string | undefined) => (v === undefined ? undefined : utf8Head(v, 2048));
+  const eventBridgeId = boundedKey(record.eventBridgeId);
+  return {
+    ...record,
+    eventBridgeId,
+    ...(eventBridgeId !== record.eventBridgeId ? { originalEventBridgeId: originalKey(record.eventBridgeId) } : {}),
+    detailType: attr(record.detailType),
+    source: attr(record.source),
+    stream: attr(record.stream),
+    eventTime: attr(record.eventTime),
+    payload: payload.text,
+    ...(payload.cut ? { payloadCut: payload.cut } : {}),
+    problems: boundedProblems(record.problems),
+    sk: quarantineSortKey(record.eventTime, record.eventBridgeId),
+  };
 }
 
 /**
@@ -61,7 +87,7 @@ export class QuarantineStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...record, problems: [...record.problems], sk: quarantineSortKey(record.eventTime, record.eventBridgeId) },
+          Item: storableQuarantine(record),
           ConditionExpression: 'attribute_not_exists(sk)',
         }),
       );

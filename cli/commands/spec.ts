@@ -6,7 +6,10 @@ import { deterministicId, type ServiceEvent } from '../../core/events/envelope';
 import { getPath } from '../../core/events/paths';
 import { parseSpec, type Spec } from '../../core/spec';
 import { correlationFor } from '../../core/translate/translator';
-import { CliError } from '../aws-context';
+import { driftStreamFor, summariseDrift, type AuditEntry, type DriftRow } from '../../core/audit';
+import { DEFAULT_DRIFT_POLICY } from '../../core/spec';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { AwsContext, CliError, explainAwsError } from '../aws-context';
 import { runCli, type CliIo } from './io';
 
 export const DEFAULT_CONFIG = 'cutover.config.ts';
@@ -112,6 +115,53 @@ export async function specCheckCommand(opts: { config: string }, io: CliIo = {})
   });
 }
 
+export interface SpecDriftOptions {
+  readonly config: string;
+  /** The audit table, instead of the AuditTableName stack output. */
+  readonly table?: string;
+  readonly json?: boolean;
+}
+
+/**
+ * Reports schema drift: every field an event carried that its schema does not declare, per event type,
+ * with the policy in force, when it was first and last seen and how many events carried it. Read from the
+ * audit log (streams `drift:<type>`, one per event type of the spec: no table scan). Exit 0 when there is
+ * none, 2 when there is some (so a pipeline can notice), 1 on an error.
+ */
+export async function specDriftCommand(opts: SpecDriftOptions, io: CliIo = {}): Promise<number> {
+  return runCli(io, async (out) => {
+    const { spec } = loadSpecFile(opts.config, io.cwd);
+    const context = io.context ?? new AwsContext();
+    const store = new AuditStore({ tableName: opts.table ?? (await context.output('AuditTableName')), client: context.documentClient() });
+    const types = [...Object.keys(spec.bridge.legacyEvents), ...Object.keys(spec.bridge.serviceEvents)];
+    const entries: AuditEntry[] = [];
+    try {
+      for (const type of types) for await (const e of store.readStream(driftStreamFor(type))) entries.push(e);
+    } catch (cause) {
+      throw explainAwsError(cause, `reading audit table ${store.tableName}`);
+    }
+    const rows = summariseDrift(entries);
+    if (opts.json) {
+      for (const row of rows) out.stdout(`${JSON.stringify(row)}\n`);
+    } else if (rows.length === 0) {
+      out.stdout(`no schema drift recorded (${types.length} event types checked)\n`);
+    } else {
+      out.stdout(renderDrift(rows, spec));
+    }
+    return rows.length === 0 ? 0 : 2;
+  });
+}
+
+function renderDrift(rows: readonly DriftRow[], spec: Spec): string {
+  const policyOf = (type: string) =>
+    spec.bridge.legacyEvents[type]?.additionalFields ?? spec.bridge.serviceEvents[type]?.additionalFields ?? DEFAULT_DRIFT_POLICY;
+  const header = ['event type', 'field', 'policy', 'events', 'first seen', 'last seen'];
+  const table = rows.map((r) => [r.eventType, r.field, policyOf(r.eventType), String(r.count), r.firstSeen, r.lastSeen]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
+  const line = (cells: readonly string[]) => `${cells.map((c, i) => c.padEnd(widths[i])).join('  ')}\n`;
+  return `${line(header)}${table.map(line).join('')}\n${rows.length} unknown field(s): declare them in the spec, or set additionalFields per event type (quarantine | keep | drop)\n`;
+}
+
 export function register(program: Command): void {
   const spec = program.command('spec').description('check the migration spec and print its examples');
   spec
@@ -120,6 +170,15 @@ export function register(program: Command): void {
     .option('--config <file>', 'the spec module', DEFAULT_CONFIG)
     .action(async (opts: { config: string }) => {
       process.exitCode = await specCheckCommand(opts);
+    });
+  spec
+    .command('drift')
+    .description('list the fields events carried that their schema does not declare, from the audit log (exit 2 if any)')
+    .option('--config <file>', 'the spec module', DEFAULT_CONFIG)
+    .option('--table <name>', 'the audit table, instead of the AuditTableName stack output')
+    .option('--json', 'one JSON row per event type and field')
+    .action(async (opts: SpecDriftOptions, command: Command) => {
+      process.exitCode = await specDriftCommand(opts, { context: AwsContext.fromCommand(command) });
     });
   spec
     .command('examples')

@@ -2,3 +2,5 @@ export * from './canonical-json';
 export * from './chain';
 export * from './keys';
 export * from './stream';
+export * from './bounds';
+export * from './drift';

@@ -1,12 +1,7 @@
-import { registerSpecCheck } from '../spec';
-import { checkSagaSection } from './spec-check';
-
 export * from './steps';
 export * from './errors';
 export * from './plan';
 export * from './asl';
 export * from './exchange';
 export { checkSagaSection } from './spec-check';
-
-// Importing the saga module adds its cross-section rules to parseSpec.
-registerSpecCheck(checkSagaSection);
+// Its cross-section rules run in every parseSpec: core/spec lists them in SPEC_CHECKS.

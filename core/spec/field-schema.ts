@@ -26,10 +26,52 @@ export interface StringField extends FieldBase {
   readonly maxLength?: number;
   /** Named format checked on top of `pattern`. */
   readonly format?: StringFormat;
+  /**
+   * Numeric bounds on the value a numeric string holds (`cents`, `decimal`, or a whole number in a string),
+   * in the string's own unit: `minimum: 1` on cents is one cent, on a decimal one whole unit.
+   */
+  readonly minimum?: number;
+  readonly exclusiveMinimum?: number;
+  readonly maximum?: number;
+  /**
+   * The sign a numeric string may have. Money formats default to `non-negative`: a negative amount must be
+   * declared (`any`), and a business amount that must be above zero says `positive`.
+   * @default - 'non-negative' for cents and decimal, 'any' otherwise
+   */
+  readonly sign?: NumericSign;
+  /**
+   * Allow line breaks and tabs (a note, an address block). Other control characters, bidi overrides and
+   * leading/trailing white space are refused in every string field whatever this says.
+   * @default false
+   */
+  readonly multiline?: boolean;
 }
+export type NumericSign = 'positive' | 'non-negative' | 'any';
+
+/**
+ * A rule across fields of one object: the lines add up to the total. Each line contributes
+ * `quantity * price` (or `price` alone without `quantity`); values are read in their own unit (cents as
+ * integers, decimals in hundredths, numbers as they are), and the sum may differ from `total` by at most
+ * `tolerance` in that unit.
+ */
+export interface SumRule {
+  readonly rule: 'sum';
+  /** The list field of this object holding the lines. */
+  readonly items: string;
+  /** Dot path inside one line. */
+  readonly quantity?: string;
+  /** Dot path inside one line. */
+  readonly price: string;
+  /** Dot path inside this object. */
+  readonly total: string;
+  /** In minor units (cents, hundredths) for money strings. @default 0 */
+  readonly tolerance?: number;
+}
+export type CrossFieldRule = SumRule;
 export interface NumberField extends FieldBase {
   readonly type: 'integer' | 'number';
   readonly minimum?: number;
+  readonly exclusiveMinimum?: number;
   readonly maximum?: number;
 }
 export interface BooleanField extends FieldBase {
@@ -40,6 +82,8 @@ export interface ObjectField extends FieldBase {
   readonly fields: Readonly<Record<string, FieldSchema>>;
   /** Allow fields not declared in `fields`. @default false */
   readonly additional?: boolean;
+  /** Rules across this object's fields (lines add up to the total). */
+  readonly rules?: readonly CrossFieldRule[];
 }
 export interface ArrayField extends FieldBase {
   readonly type: 'array';
@@ -57,6 +101,18 @@ const base = {
   nullable: z.boolean().optional(),
 };
 
+const relPath = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'must be a dot path such as total.amount');
+export const crossFieldRuleSchema = z
+  .object({
+    rule: z.literal('sum'),
+    items: relPath,
+    quantity: relPath.optional(),
+    price: relPath,
+    total: relPath,
+    tolerance: z.number().nonnegative().optional(),
+  })
+  .strict();
+
 export const fieldSchemaSchema: z.ZodType<FieldSchema> = z.lazy(() =>
   z.discriminatedUnion('type', [
     z
@@ -71,6 +127,11 @@ export const fieldSchemaSchema: z.ZodType<FieldSchema> = z.lazy(() =>
         minLength: z.number().int().nonnegative().optional(),
         maxLength: z.number().int().positive().optional(),
         format: z.enum(STRING_FORMATS).optional(),
+        minimum: z.number().optional(),
+        exclusiveMinimum: z.number().optional(),
+        maximum: z.number().optional(),
+        sign: z.enum(['positive', 'non-negative', 'any']).optional(),
+        multiline: z.boolean().optional(),
       })
       .strict(),
     z
@@ -78,6 +139,7 @@ export const fieldSchemaSchema: z.ZodType<FieldSchema> = z.lazy(() =>
         ...base,
         type: z.enum(['integer', 'number']),
         minimum: z.number().optional(),
+        exclusiveMinimum: z.number().optional(),
         maximum: z.number().optional(),
       })
       .strict(),
@@ -88,6 +150,7 @@ export const fieldSchemaSchema: z.ZodType<FieldSchema> = z.lazy(() =>
         type: z.literal('object'),
         fields: z.record(z.string().min(1), fieldSchemaSchema),
         additional: z.boolean().optional(),
+        rules: z.array(crossFieldRuleSchema).readonly().optional(),
       })
       .strict(),
     z

@@ -4,24 +4,35 @@ import { getPath } from '../events/paths';
 import { castPlan } from './cast';
 import type { FieldSchema, ObjectField } from './field-schema';
 import { specSchema, type FieldMapping, type Spec, type SpecInput } from './schema';
-import { validatePayload } from './validate-payload';
+import { ruleIssues, validatePayload } from './validate-payload';
 import { routingCrossIssues } from './routing';
 import { captureReferenceIssues } from './capture';
+import { checkSagaSection } from '../saga/spec-check';
 
 export * from './schema';
-export { validatePayload } from './validate-payload';
+export { validatePayload, validatePayloadDetailed } from './validate-payload';
 export { castPayload, castPlan } from './cast';
 
 /** A check across sections that the zod shape cannot express. Returns problems as `path: message`. */
 export type SpecCheck = (spec: Spec) => string[];
 
+/**
+ * Every cross-section rule `parseSpec` runs, listed here rather than registered by the modules that own
+ * them: a rule that only ran when its module happened to be imported (the saga's did) was skipped by
+ * `cdk synth` and `cutover spec check`, which never import it.
+ */
+export const SPEC_CHECKS: readonly SpecCheck[] = [
+  (spec) => checkBridge(spec),
+  (spec) => (spec.routing ? routingCrossIssues(spec.routing, spec.bridge) : []),
+  (spec) => captureReferenceIssues(spec),
+  (spec) => checkSagaSection(spec),
+];
+
 const extraChecks: SpecCheck[] = [];
-/** Sections add their cross-field rules here (saga step owners, routing capabilities, table mappings). */
+/** For rules outside the reference sections (a user's own); the built-in ones are in SPEC_CHECKS. */
 export function registerSpecCheck(check: SpecCheck): void {
-  extraChecks.push(check);
+  if (!SPEC_CHECKS.includes(check) && !extraChecks.includes(check)) extraChecks.push(check);
 }
-registerSpecCheck((spec) => (spec.routing ? routingCrossIssues(spec.routing, spec.bridge) : []));
-registerSpecCheck((spec) => captureReferenceIssues(spec));
 
 function formatZodIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
@@ -35,7 +46,7 @@ export function parseSpec(input: unknown): Spec {
   const parsed = specSchema.safeParse(input);
   if (!parsed.success) throw new SpecError(formatZodIssues(parsed.error));
   const spec = parsed.data;
-  const problems = [...checkBridge(spec), ...extraChecks.flatMap((c) => c(spec))];
+  const problems = [...SPEC_CHECKS, ...extraChecks].flatMap((c) => c(spec));
   if (problems.length > 0) throw new SpecError(problems);
   return spec;
 }
@@ -88,6 +99,11 @@ function checkBridge(spec: Spec): string[] {
     const at = `bridge.legacyEvents.${type}`;
     if (!fieldAt(def.schema, def.idField)) problems.push(`${at}.idField: ${JSON.stringify(def.idField)} is not a field of the schema`);
     if (!fieldAt(def.schema, def.entity.keyField)) problems.push(`${at}.entity.keyField: ${JSON.stringify(def.entity.keyField)} is not a field of the schema`);
+    if (def.timeField !== undefined) {
+      const tf = fieldAt(def.schema, def.timeField);
+      if (tf?.type !== 'string' || tf.format !== 'legacy-datetime') problems.push(`${at}.timeField: ${JSON.stringify(def.timeField)} is not a legacy-datetime field of the schema`);
+    }
+    rulesIssues(def.schema, `${at}.schema`, problems);
     def.examples.forEach((ex, i) => {
       for (const p of validatePayload(def.schema, ex)) problems.push(`${at}.examples[${i}].${p}`);
     });
@@ -103,6 +119,7 @@ function checkBridge(spec: Spec): string[] {
       if (!castPlan(def, v, v + 1)) problems.push(`${at}.upcasts: no upcast from version ${v} to ${v + 1}`);
     }
     for (const [v, vdef] of Object.entries(def.versions)) {
+      rulesIssues(vdef.schema, `${at}.versions.${v}.schema`, problems);
       if (!fieldAt(vdef.schema, def.entity.keyField)) problems.push(`${at}.versions.${v}: entity key ${JSON.stringify(def.entity.keyField)} is not a field of the schema`);
       vdef.examples.forEach((ex, i) => {
         for (const p of validatePayload(vdef.schema, ex)) problems.push(`${at}.versions.${v}.examples[${i}].${p}`);
@@ -131,6 +148,17 @@ function checkBridge(spec: Spec): string[] {
     if (l && v) checkMappings(t.fields, l.schema, v.schema, `${at}.fields`, problems);
   });
   return problems;
+}
+
+/** The rules of an object schema and of every object inside it. */
+function rulesIssues(schema: ObjectField, at: string, problems: string[]): void {
+  (schema.rules ?? []).forEach((r, i) => {
+    for (const issue of ruleIssues(schema, r)) problems.push(`${at}.rules[${i}].${issue}`);
+  });
+  for (const [name, field] of Object.entries(schema.fields)) {
+    const inner = field.type === 'array' ? field.items : field;
+    if (inner.type === 'object') rulesIssues(inner, `${at}.fields.${name}`, problems);
+  }
 }
 
 export { getPath };

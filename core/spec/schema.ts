@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fieldSchemaSchema } from './field-schema';
+import { crossFieldRuleSchema, fieldSchemaSchema } from './field-schema';
 import { TRANSFORM_NAMES } from './transforms';
 import { sagaSectionSchema } from './saga';
 import { captureSectionSchema } from './capture';
@@ -25,9 +25,25 @@ const objectSchema = z
     type: z.literal('object'),
     fields: z.record(z.string(), fieldSchemaSchema),
     additional: z.boolean().optional(),
+    rules: z.array(crossFieldRuleSchema).readonly().optional(),
     description: z.string().optional(),
   })
   .strict();
+
+/**
+ * What the bridge does with a field the schema does not declare (schema drift: a new column in the
+ * monolith's event). Every unknown field seen is recorded (audit stream `drift:<type>`) whatever the policy.
+ * - `drop`: translate as if the field were absent (the original stays in the audit log);
+ * - `keep`: translate and carry the unknown fields, as they came, in `metadata.unmapped` (legacy -> service)
+ *   or drop them (service -> legacy: the monolith's schema is closed);
+ * - `quarantine`: quarantine the event (reason `schema`), the strict behaviour of a closed schema.
+ * The default is `drop`: an additive change must not stop a capability, and the value is not lost because
+ * the audit log keeps every event as the bus carried it.
+ */
+export const DRIFT_POLICIES = ['quarantine', 'keep', 'drop'] as const;
+export type DriftPolicy = (typeof DRIFT_POLICIES)[number];
+export const DEFAULT_DRIFT_POLICY: DriftPolicy = 'drop';
+const driftPolicySchema = z.enum(DRIFT_POLICIES);
 
 export const legacyEventSchema = z
   .object({
@@ -37,6 +53,14 @@ export const legacyEventSchema = z
     entity: entityRefSchema,
     schema: objectSchema,
     examples: z.array(z.record(z.string(), z.unknown())).min(1, 'give at least one valid example payload'),
+    /** @default 'drop' (see DRIFT_POLICIES) */
+    additionalFields: driftPolicySchema.optional(),
+    /**
+     * The payload field that says when the fact happened (a `legacy-datetime`): the translated event's
+     * `occurredAt`, so a resend minutes later translates to the same event.
+     * @default - the schema's only top-level legacy-datetime field, else the EventBridge time
+     */
+    timeField: fieldPath.optional(),
   })
   .strict();
 
@@ -92,6 +116,8 @@ export const serviceEventSchema = z
     /** The service that owns (emits) the event, e.g. `orders`. */
     owner: identifier,
     latest: z.number().int().positive(),
+    /** @default 'drop' (see DRIFT_POLICIES) */
+    additionalFields: driftPolicySchema.optional(),
     versions: z.record(z.string().regex(/^[1-9][0-9]*$/, 'versions are whole numbers: "1", "2"'), serviceEventVersionSchema),
     /** How a payload moves from version `from` to `from + 1`; the reverse is derived when every op can be undone. */
     upcasts: z

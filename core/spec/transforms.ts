@@ -23,8 +23,18 @@ function expectString(value: unknown, what: string): string {
 
 export function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const json = JSON.stringify(value);
-  return json === undefined ? String(value) : json.length > 80 ? `${json.slice(0, 77)}...` : json;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    // Too deep or cyclic: the message still names the kind of value without printing it.
+    return Array.isArray(value) ? '[a list too deep to print]' : '{an object too deep to print}';
+  }
+  if (json === undefined) return String(value);
+  // JSON escapes C0 controls; escape what it leaves raw and a reader must still see: DEL, C1, bidi
+  // controls, line/paragraph separators. A message names the value, it must not reorder the log line.
+  const shown = json.length > 80 ? `${json.slice(0, 77)}...` : json;
+  return shown.replace(/[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 const CENTS = /^(0|-?[1-9][0-9]*)$/;

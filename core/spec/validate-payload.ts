@@ -1,4 +1,4 @@
-import type { FieldSchema, ObjectField, StringFormat } from './field-schema';
+import type { CrossFieldRule, FieldSchema, ObjectField, StringField, StringFormat } from './field-schema';
 import { describe, isIsoDateTime, isLegacyDateTime, validDate } from './transforms';
 
 const CENTS = /^(0|-?[1-9][0-9]*)$/;
@@ -26,6 +26,64 @@ const FORMAT_CHECKS: Record<StringFormat, { test: (s: string) => boolean; exampl
 };
 
 /**
+ * Text hygiene, applied to every string field (decided here, once, rather than per field in the spec):
+ * C0 control characters and DEL (line breaks and tabs only where a field says `multiline`), and the Unicode
+ * bidi embeddings/overrides/isolates U+202A-U+202E and U+2066-U+2069 (they make a stored name read
+ * differently from what it holds) are refused, as is leading or trailing white space. Refused, not
+ * trimmed or stripped: the bridge's translations are exact both ways, and a rewritten value would hide
+ * what the producer sent; the quarantined original keeps the evidence.
+ */
+const FORBIDDEN_TEXT = /[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/;
+const FORBIDDEN_MULTILINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/;
+/**
+ * The longest value a string field takes when its schema sets no `maxLength`: room for any name, street
+ * or note a shop stores, far below what would strain an item or an event (a 200 KB street is refused).
+ * Money strings are bounded so their value stays exact as a JavaScript number (15 digits).
+ */
+export const DEFAULT_MAX_LENGTH = { text: 1000, cents: 15, decimal: 18 } as const;
+/** Money formats are non-negative unless the field declares otherwise. */
+const MONEY_FORMATS: ReadonlySet<StringFormat> = new Set(['cents', 'decimal']);
+const NUMERIC_TEXT = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+const ZERO_TEXT = /^-?0(\.0+)?$/;
+
+/** White space as String.prototype.trim sees it, by code unit: checking two ends beats trimming a copy. */
+function isSpace(c: number): boolean {
+  return (
+    c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
+}
+
+/** The default maxLength of a string field. */
+export function defaultMaxLength(field: StringField): number {
+  if (field.format === 'cents') return DEFAULT_MAX_LENGTH.cents;
+  if (field.format === 'decimal') return DEFAULT_MAX_LENGTH.decimal;
+  return DEFAULT_MAX_LENGTH.text;
+}
+
+/** The sign a string field's numeric value must have. */
+export function signOf(field: StringField): 'positive' | 'non-negative' | 'any' {
+  return field.sign ?? (field.format && MONEY_FORMATS.has(field.format) ? 'non-negative' : 'any');
+}
+
+/** What `validatePayloadDetailed` found. */
+export interface PayloadCheck {
+  /** Every problem, naming the field path, the escaped value and the rule. Empty means valid. */
+  readonly problems: string[];
+  /**
+   * Undeclared fields found in closed objects, as paths with list positions written `[]`
+   * (`LINES[].GIFT_WRAP`), when `unknownFields: 'collect'`; they are then not problems.
+   */
+  readonly unknownFields: string[];
+}
+
+export interface ValidateOptions {
+  /** Top-level keys not checked (the bridge's `_cutover` stamp). */
+  readonly ignoreKeys?: readonly string[];
+  /** `problem` (default): an undeclared field is a problem. `collect`: it is listed in `unknownFields`. */
+  readonly unknownFields?: 'problem' | 'collect';
+}
+
+/**
  * Checks a payload against its schema and returns every problem found, each naming the field path and the
  * offending value (`LINES[2].QTY: expected a string, got 3`). An empty list means valid.
  * Keys listed in `ignoreKeys` at the top level (the bridge's `_cutover` envelope) are not checked.
@@ -35,17 +93,28 @@ const FORMAT_CHECKS: Record<StringFormat, { test: (s: string) => boolean; exampl
  * Paths are only built when a problem is reported or a nested value is entered.
  */
 export function validatePayload(schema: ObjectField, payload: unknown, ignoreKeys: readonly string[] = []): string[] {
-  const problems: string[] = [];
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-    return [`payload: expected an object, got ${describe(payload)}`];
-  }
-  objectCheckerFor(schema)(payload as Record<string, unknown>, '', problems, ignoreKeys);
-  return problems;
+  return validatePayloadDetailed(schema, payload, { ignoreKeys }).problems;
 }
 
-type Check = (v: unknown, parent: string, key: string | number, problems: string[]) => void;
+/** `validatePayload`, optionally collecting undeclared fields (schema drift) instead of refusing them. */
+export function validatePayloadDetailed(schema: ObjectField, payload: unknown, options: ValidateOptions = {}): PayloadCheck {
+  const sink: Sink = { problems: [], unknown: options.unknownFields === 'collect' ? [] : undefined };
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    return { problems: [`payload: expected an object, got ${describe(payload)}`], unknownFields: [] };
+  }
+  objectCheckerFor(schema)(payload as Record<string, unknown>, '', sink, options.ignoreKeys ?? NOTHING_IGNORED);
+  const unknownFields = sink.unknown && sink.unknown.length > 0 ? [...new Set(sink.unknown.map((p) => p.replace(/\[[0-9]+\]/g, '[]')))] : [];
+  return { problems: sink.problems, unknownFields };
+}
+
+interface Sink {
+  readonly problems: string[];
+  /** Present when undeclared fields are collected rather than refused. */
+  readonly unknown?: string[];
+}
+type Check = (v: unknown, parent: string, key: string | number, sink: Sink) => void;
 /** `ignore` is consulted only for undeclared keys (rare), so a short list beats building a Set per call. */
-type ObjectCheck = (value: Record<string, unknown>, path: string, problems: string[], ignore: readonly string[]) => void;
+type ObjectCheck = (value: Record<string, unknown>, path: string, sink: Sink, ignore: readonly string[]) => void;
 
 const NOTHING_IGNORED: readonly string[] = [];
 const hasOwn = Object.hasOwn;
@@ -82,102 +151,224 @@ function compileObject(schema: ObjectField): ObjectCheck {
   const required = names.map((n) => schema.fields[n].required !== false);
   const fields = schema.fields;
   const closed = !schema.additional;
-  return (value, path, problems, ignore) => {
+  const rules = (schema.rules ?? []).map((r) => compileRule(schema, r));
+  return (value, path, sink, ignore) => {
+    const before = sink.problems.length;
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
       const v = hasOwn(value, name) ? value[name] : undefined;
       if (v === undefined) {
-        if (required[i]) problems.push(`${pathOf(path, name)}: is required but missing`);
+        if (required[i]) sink.problems.push(`${pathOf(path, name)}: is required but missing`);
         continue;
       }
-      checks[i](v, path, name, problems);
+      checks[i](v, path, name, sink);
     }
     if (closed) {
       for (const name in value) {
         if (!hasOwn(value, name)) continue;
         if (!hasOwn(fields, name) && !ignore.includes(name)) {
-          problems.push(`${pathOf(path, name)}: is not a declared field (value ${describe(value[name])})`);
+          if (sink.unknown) sink.unknown.push(pathOf(path, name));
+          else sink.problems.push(`${pathOf(path, name)}: is not a declared field (value ${describe(value[name])})`);
         }
       }
     }
+    // A rule reads values its fields' checks vouch for: run only when the object's fields are valid.
+    if (rules.length > 0 && sink.problems.length === before) for (const rule of rules) rule(value, path, sink);
   };
+}
+
+function fieldAt(schema: ObjectField, path: string): FieldSchema | undefined {
+  let cur: FieldSchema | undefined = schema;
+  for (const part of path.split('.')) {
+    if (!cur || cur.type !== 'object') return undefined;
+    cur = cur.fields[part];
+  }
+  return cur;
+}
+
+/**
+ * The number a valid value stands for, in its own unit: cents as integer cents, a decimal string in
+ * hundredths (exact: digits, not floats), a whole number in a string as itself, a number as itself.
+ */
+export function numericValue(field: FieldSchema | undefined, value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'string' || !NUMERIC_TEXT.test(value)) return undefined;
+  if (field?.type === 'string' && field.format === 'decimal') {
+    const negative = value.startsWith('-');
+    const [whole, frac = ''] = (negative ? value.slice(1) : value).split('.');
+    const hundredths = Number(whole) * 100 + Number(frac.padEnd(2, '0').slice(0, 2));
+    return negative ? -hundredths : hundredths;
+  }
+  return Number(value);
+}
+
+/** Problems the rules of the spec itself have (paths that are not fields, not lists, not numeric). */
+export function ruleIssues(schema: ObjectField, rule: CrossFieldRule): string[] {
+  const issues: string[] = [];
+  const items = fieldAt(schema, rule.items);
+  if (items?.type !== 'array' || items.items.type !== 'object') issues.push(`items: ${JSON.stringify(rule.items)} is not a list of objects in this schema`);
+  else {
+    if (!fieldAt(items.items, rule.price)) issues.push(`price: ${JSON.stringify(rule.price)} is not a field of a line`);
+    if (rule.quantity !== undefined && !fieldAt(items.items, rule.quantity)) issues.push(`quantity: ${JSON.stringify(rule.quantity)} is not a field of a line`);
+  }
+  if (!fieldAt(schema, rule.total)) issues.push(`total: ${JSON.stringify(rule.total)} is not a field of this schema`);
+  return issues;
+}
+
+function compileRule(schema: ObjectField, rule: CrossFieldRule): (value: Record<string, unknown>, path: string, sink: Sink) => void {
+  const itemsField = fieldAt(schema, rule.items);
+  const lineSchema = itemsField?.type === 'array' && itemsField.items.type === 'object' ? itemsField.items : undefined;
+  const priceField = lineSchema ? fieldAt(lineSchema, rule.price) : undefined;
+  const qtyField = lineSchema && rule.quantity ? fieldAt(lineSchema, rule.quantity) : undefined;
+  const totalField = fieldAt(schema, rule.total);
+  const tolerance = rule.tolerance ?? 0;
+  const itemsPath = rule.items.split('.');
+  const totalPath = rule.total.split('.');
+  const pricePath = rule.price.split('.');
+  const qtyPath = rule.quantity?.split('.');
+  const what = rule.quantity ? `sum of ${rule.items}[].${rule.quantity} x ${rule.items}[].${rule.price}` : `sum of ${rule.items}[].${rule.price}`;
+  return (value, path, sink) => {
+    const lines = getDotted(value, itemsPath);
+    const totalRaw = getDotted(value, totalPath);
+    const total = numericValue(totalField, totalRaw);
+    if (!Array.isArray(lines) || total === undefined) return;
+    let sum = 0;
+    for (const line of lines) {
+      const price = numericValue(priceField, getDotted(line, pricePath));
+      const qty = qtyPath ? numericValue(qtyField, getDotted(line, qtyPath)) : 1;
+      if (price === undefined || qty === undefined) return;
+      sum += qty * price;
+    }
+    if (Math.abs(sum - total) > tolerance) {
+      sink.problems.push(`${pathOf(path, rule.total)}: ${describe(totalRaw)} is not the ${what} (${formatLike(totalField, sum)}) [rule: sum, tolerance ${tolerance}]`);
+    }
+  };
+}
+
+function formatLike(field: FieldSchema | undefined, n: number): string {
+  if (field?.type === 'string' && field.format === 'decimal') return (n / 100).toFixed(2);
+  return String(n);
+}
+
+function getDotted(obj: unknown, parts: readonly string[]): unknown {
+  let cur = obj;
+  for (const part of parts) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
 }
 
 function compileField(field: FieldSchema): Check {
   const typed = compileTyped(field);
   const nullable = field.nullable === true;
-  return (v, parent, key, problems) => {
+  return (v, parent, key, sink) => {
     if (v === null) {
-      if (!nullable) problems.push(`${pathOf(parent, key)}: must not be null`);
+      if (!nullable) sink.problems.push(`${pathOf(parent, key)}: must not be null`);
       return;
     }
-    typed(v, parent, key, problems);
+    typed(v, parent, key, sink);
   };
 }
 
 function compileTyped(field: FieldSchema): Check {
   switch (field.type) {
     case 'string': {
-      const { minLength, maxLength, pattern, format } = field;
+      const { minLength, pattern, format, minimum, exclusiveMinimum, maximum } = field;
+      const maxLength = field.maxLength ?? defaultMaxLength(field);
       const allowed = field.enum ? new Set(field.enum) : undefined;
       const enumText = field.enum?.map((e) => JSON.stringify(e)).join(', ');
       const re = pattern !== undefined ? new RegExp(pattern) : undefined;
       const fmt = format ? FORMAT_CHECKS[format] : undefined;
       const emptyMayPassFormat = minLength === undefined && field.required === false;
-      return (v, parent, key, problems) => {
+      const forbidden = field.multiline ? FORBIDDEN_MULTILINE : FORBIDDEN_TEXT;
+      // A value an enum or a named format accepts is clean by construction (digits, dates, declared words),
+      // and one they refuse is already a problem: the hygiene scan is for free text (with or without a
+      // pattern, which may allow anything).
+      const freeText = !allowed && !fmt;
+      const sign = signOf(field);
+      const bounded = minimum !== undefined || exclusiveMinimum !== undefined || maximum !== undefined;
+      const numeric = sign !== 'any' || bounded;
+      return (v, parent, key, sink) => {
+        const problems = sink.problems;
         if (typeof v !== 'string') {
           problems.push(`${pathOf(parent, key)}: expected a string, got ${describe(v)}`);
           return;
         }
         if (minLength !== undefined && v.length < minLength) problems.push(`${pathOf(parent, key)}: ${describe(v)} is shorter than ${minLength} characters`);
-        if (maxLength !== undefined && v.length > maxLength) problems.push(`${pathOf(parent, key)}: ${describe(v)} is longer than ${maxLength} characters`);
+        if (v.length > maxLength) {
+          problems.push(`${pathOf(parent, key)}: ${describe(v)} is longer than ${maxLength} characters (${v.length}) [rule: maxLength]`);
+          // The other checks would only repeat a huge value: one problem names it.
+          return;
+        }
+        if (!freeText) {
+          // nothing: the enum or format check below speaks for the value
+        } else if (forbidden.test(v)) problems.push(`${pathOf(parent, key)}: ${describe(v)} holds a control or bidi character [rule: text hygiene]`);
+        else if (v.length > 0 && (isSpace(v.charCodeAt(0)) || isSpace(v.charCodeAt(v.length - 1)))) problems.push(`${pathOf(parent, key)}: ${describe(v)} has leading or trailing white space [rule: text hygiene]`);
         if (allowed && !allowed.has(v)) problems.push(`${pathOf(parent, key)}: ${describe(v)} is not one of ${enumText}`);
         if (re && !re.test(v)) problems.push(`${pathOf(parent, key)}: ${describe(v)} does not match ${pattern}`);
-        if (fmt && !(emptyMayPassFormat && v === '') && !fmt.test(v)) {
-          problems.push(`${pathOf(parent, key)}: ${describe(v)} is not ${format}, e.g. ${fmt.example}`);
+        const formatOk = !fmt || (emptyMayPassFormat && v === '') || fmt.test(v);
+        if (!formatOk) problems.push(`${pathOf(parent, key)}: ${describe(v)} is not ${format}, e.g. ${fmt!.example}`);
+        if (numeric && formatOk && v !== '') {
+          if (!NUMERIC_TEXT.test(v)) {
+            problems.push(`${pathOf(parent, key)}: ${describe(v)} is not a number [rule: numeric]`);
+            return;
+          }
+          // The sign is read off the text (so "-0.00" is negative), zero by its digits: no number needed.
+          const negative = v.charCodeAt(0) === 45;
+          if (sign === 'non-negative' && negative) problems.push(`${pathOf(parent, key)}: ${describe(v)} is negative [rule: sign non-negative]`);
+          if (sign === 'positive' && (negative || ZERO_TEXT.test(v))) problems.push(`${pathOf(parent, key)}: ${describe(v)} is not above zero [rule: sign positive]`);
+          if (!bounded) return;
+          const n = numericValue(field, v)!;
+          const scaled = format === 'decimal' ? n / 100 : n;
+          if (minimum !== undefined && scaled < minimum) problems.push(`${pathOf(parent, key)}: ${describe(v)} is below the minimum ${minimum} [rule: minimum]`);
+          if (exclusiveMinimum !== undefined && scaled <= exclusiveMinimum) problems.push(`${pathOf(parent, key)}: ${describe(v)} is not above ${exclusiveMinimum} [rule: exclusiveMinimum]`);
+          if (maximum !== undefined && scaled > maximum) problems.push(`${pathOf(parent, key)}: ${describe(v)} is above the maximum ${maximum} [rule: maximum]`);
         }
       };
     }
     case 'integer':
     case 'number': {
       const integer = field.type === 'integer';
-      const { minimum, maximum } = field;
-      return (v, parent, key, problems) => {
+      const { minimum, maximum, exclusiveMinimum } = field;
+      return (v, parent, key, sink) => {
+        const problems = sink.problems;
         if (typeof v !== 'number' || !Number.isFinite(v)) {
           problems.push(`${pathOf(parent, key)}: expected a number, got ${describe(v)}`);
           return;
         }
-        if (integer && !Number.isInteger(v)) problems.push(`${pathOf(parent, key)}: expected a whole number, got ${describe(v)}`);
+        if (integer && !Number.isSafeInteger(v)) problems.push(`${pathOf(parent, key)}: expected a whole number, got ${describe(v)}`);
         if (minimum !== undefined && v < minimum) problems.push(`${pathOf(parent, key)}: ${v} is below the minimum ${minimum}`);
+        if (exclusiveMinimum !== undefined && v <= exclusiveMinimum) problems.push(`${pathOf(parent, key)}: ${v} is not above ${exclusiveMinimum} [rule: exclusiveMinimum]`);
         if (maximum !== undefined && v > maximum) problems.push(`${pathOf(parent, key)}: ${v} is above the maximum ${maximum}`);
       };
     }
     case 'boolean':
-      return (v, parent, key, problems) => {
-        if (typeof v !== 'boolean') problems.push(`${pathOf(parent, key)}: expected true or false, got ${describe(v)}`);
+      return (v, parent, key, sink) => {
+        if (typeof v !== 'boolean') sink.problems.push(`${pathOf(parent, key)}: expected true or false, got ${describe(v)}`);
       };
     case 'object': {
       const inner = objectCheckerFor(field);
-      return (v, parent, key, problems) => {
+      return (v, parent, key, sink) => {
         if (typeof v !== 'object' || Array.isArray(v)) {
-          problems.push(`${pathOf(parent, key)}: expected an object, got ${describe(v)}`);
+          sink.problems.push(`${pathOf(parent, key)}: expected an object, got ${describe(v)}`);
           return;
         }
-        inner(v as Record<string, unknown>, pathOf(parent, key), problems, NOTHING_IGNORED);
+        inner(v as Record<string, unknown>, pathOf(parent, key), sink, NOTHING_IGNORED);
       };
     }
     case 'array': {
       const item = checkerFor(field.items);
       const { minItems, maxItems } = field;
-      return (v, parent, key, problems) => {
+      return (v, parent, key, sink) => {
         if (!Array.isArray(v)) {
-          problems.push(`${pathOf(parent, key)}: expected a list, got ${describe(v)}`);
+          sink.problems.push(`${pathOf(parent, key)}: expected a list, got ${describe(v)}`);
           return;
         }
         const path = pathOf(parent, key);
-        if (minItems !== undefined && v.length < minItems) problems.push(`${path}: has ${v.length} items, needs at least ${minItems}`);
-        if (maxItems !== undefined && v.length > maxItems) problems.push(`${path}: has ${v.length} items, allows at most ${maxItems}`);
-        for (let i = 0; i < v.length; i++) item(v[i], path, i, problems);
+        if (minItems !== undefined && v.length < minItems) sink.problems.push(`${path}: has ${v.length} items, needs at least ${minItems}`);
+        if (maxItems !== undefined && v.length > maxItems) sink.problems.push(`${path}: has ${v.length} items, allows at most ${maxItems}`);
+        for (let i = 0; i < v.length; i++) item(v[i], path, i, sink);
       };
     }
   }

@@ -1,6 +1,7 @@
-import { BRIDGE_SOURCE, isServiceEvent, type ServiceEvent } from '../events/envelope';
+import { type ServiceEvent } from '../events/envelope';
+import { eventBridgeFieldProblems } from '../events/envelope-schema';
 import { describe, isIsoDateTime } from '../spec/transforms';
-import { errorMessage, type QuarantineReason, type Translator } from './translator';
+import { errorMessage, type DriftSeen, type QuarantineReason, type Translator } from './translator';
 
 /** Which way a batch goes: events from the legacy bus to services, or from the services bus to legacy. */
 export type Direction = 'toService' | 'toLegacy';
@@ -29,17 +30,27 @@ export interface QuarantinedItem {
   readonly reason: QuarantineReason;
   readonly problems: readonly string[];
 }
+/** An event the loop guard refused: recorded by the bridge (quarantine reason `loop`), never just dropped. */
 export interface IgnoredItem {
   readonly index: number;
   readonly event: IncomingEvent;
   readonly reason: 'loop';
+  readonly problems: readonly string[];
+}
+/** Undeclared fields one event carried (schema drift), to be recorded whatever became of the event. */
+export interface DriftItem {
+  readonly index: number;
+  readonly event: IncomingEvent;
+  readonly drift: DriftSeen;
 }
 
-/** Every input lands in exactly one list: `in = translated + quarantined + ignored`. */
+/** Every input lands in exactly one of the first three lists: `in = translated + quarantined + ignored`. */
 export interface BatchOutcome {
   readonly translated: TranslatedItem[];
   readonly quarantined: QuarantinedItem[];
   readonly ignored: IgnoredItem[];
+  /** Besides the above: the events that carried unknown fields. */
+  readonly drift: DriftItem[];
 }
 
 /**
@@ -49,25 +60,29 @@ export interface BatchOutcome {
  * poisonous event cannot stop the rest.
  */
 export function translateBatch(translator: Translator, direction: Direction, events: readonly IncomingEvent[], now: () => Date = () => new Date()): BatchOutcome {
-  const out: BatchOutcome = { translated: [], quarantined: [], ignored: [] };
+  const out: BatchOutcome = { translated: [], quarantined: [], ignored: [], drift: [] };
   events.forEach((event, index) => {
     const result = translateOne(translator, direction, event, now);
     if (result.status === 'translated') out.translated.push({ index, event, ...result.item });
     else if (result.status === 'quarantine') out.quarantined.push({ index, event, reason: result.reason, problems: result.problems });
-    else out.ignored.push({ index, event, reason: 'loop' });
+    else out.ignored.push({ index, event, reason: 'loop', problems: result.problems });
+    if (result.drift) out.drift.push({ index, event, drift: result.drift });
   });
   return out;
 }
 
 type OneOutcome =
-  | { status: 'translated'; item: Omit<TranslatedItem, 'index' | 'event'> }
-  | { status: 'quarantine'; reason: QuarantineReason; problems: readonly string[] }
-  | { status: 'ignored' };
+  | { status: 'translated'; item: Omit<TranslatedItem, 'index' | 'event'>; drift?: DriftSeen }
+  | { status: 'quarantine'; reason: QuarantineReason; problems: readonly string[]; drift?: DriftSeen }
+  | { status: 'ignored'; problems: readonly string[]; drift?: undefined };
 
 /** One event; the same rules as `translateBatch`. */
 export function translateOne(translator: Translator, direction: Direction, event: IncomingEvent, now: () => Date = () => new Date()): OneOutcome {
-  // Second line of defence against loops: the rules already never route the bridge's own events here.
-  if (event.source === BRIDGE_SOURCE) return { status: 'ignored' };
+  // The EventBridge fields are checked first: source decides origin, id and time name the record.
+  const fields = eventBridgeFieldProblems(event);
+  if (fields.length > 0) return { status: 'quarantine', reason: 'envelope', problems: fields };
+  // Without a source nothing can say who produced the event, so nothing can say its origin.
+  if (event.source === undefined) return { status: 'quarantine', reason: 'envelope', problems: ['source: missing; the bridge decides origin from it'] };
   const detail = event.detail;
   if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
     return { status: 'quarantine', reason: 'schema', problems: [`detail: expected a JSON object, got ${describe(detail)}`] };
@@ -75,37 +90,34 @@ export function translateOne(translator: Translator, direction: Direction, event
   // The time the source event happened, so a redelivery translates to the very same event. EventBridge
   // writes it as YYYY-MM-DDTHH:MM:SSZ: that is turned into toISOString's form as text, without a Date.
   const occurredAt = isoTextOf(event.time);
-  const ctx = occurredAt !== undefined ? { now: now(), occurredAt, transportId: event.id } : { now: eventTime(event.time) ?? now(), transportId: event.id };
+  const ctx =
+    occurredAt !== undefined
+      ? { now: now(), occurredAt, transportId: event.id, source: event.source }
+      : { now: eventTime(event.time) ?? now(), transportId: event.id, source: event.source };
   try {
     if (direction === 'toService') {
       if (typeof event.detailType !== 'string' || event.detailType.length === 0) {
         return { status: 'quarantine', reason: 'unknown-type', problems: ['detail-type: missing'] };
       }
       const r = translator.toService(event.detailType, detail as Record<string, unknown>, ctx);
-      if (r.status === 'translated') return { status: 'translated', item: { detailType: r.detailType, detail: r.detail as unknown as Record<string, unknown>, eventId: r.eventId, correlationId: r.correlationId } };
+      if (r.status === 'translated') {
+        return { status: 'translated', item: { detailType: r.detailType, detail: r.detail as unknown as Record<string, unknown>, eventId: r.eventId, correlationId: r.correlationId }, drift: r.drift };
+      }
       if (r.status === 'quarantine') return r;
-      return { status: 'ignored' };
+      return { status: 'ignored', problems: r.problems };
     }
-    if (!isServiceEvent(detail)) {
+    const metadata = (detail as { metadata?: { eventType?: unknown } }).metadata;
+    if (event.detailType !== undefined && metadata && typeof metadata === 'object' && event.detailType !== metadata.eventType) {
       return {
         status: 'quarantine',
-        reason: 'schema',
-        problems: [`detail: expected a service event {metadata: {eventId, eventType, version, ...}, data: {...}}, got ${describe(detail)}`],
-      };
-    }
-    const metaProblems = checkMetadata(detail.metadata as unknown as Record<string, unknown>);
-    if (metaProblems.length > 0) return { status: 'quarantine', reason: 'schema', problems: metaProblems };
-    if (event.detailType !== undefined && event.detailType !== detail.metadata.eventType) {
-      return {
-        status: 'quarantine',
-        reason: 'schema',
-        problems: [`detail-type: ${JSON.stringify(event.detailType)} differs from metadata.eventType ${JSON.stringify(detail.metadata.eventType)}`],
+        reason: 'envelope',
+        problems: [`detail-type: ${describe(event.detailType)} differs from metadata.eventType ${describe(metadata.eventType)}`],
       };
     }
     const r = translator.toLegacy(detail as ServiceEvent, ctx);
-    if (r.status === 'translated') return { status: 'translated', item: { detailType: r.detailType, detail: r.detail, eventId: r.eventId, correlationId: r.correlationId } };
+    if (r.status === 'translated') return { status: 'translated', item: { detailType: r.detailType, detail: r.detail, eventId: r.eventId, correlationId: r.correlationId }, drift: r.drift };
     if (r.status === 'quarantine') return r;
-    return { status: 'ignored' };
+    return { status: 'ignored', problems: r.problems };
   } catch (err) {
     return { status: 'quarantine', reason: 'untranslatable', problems: [`translator failed: ${errorMessage(err)}`] };
   }
@@ -123,15 +135,4 @@ function eventTime(time: string | undefined): Date | undefined {
   if (typeof time !== 'string') return undefined;
   const d = new Date(time);
   return Number.isNaN(d.getTime()) ? undefined : d;
-}
-
-/** The metadata fields the way back relies on: a translated event must keep its correlation and origin. */
-function checkMetadata(m: Record<string, unknown>): string[] {
-  const problems: string[] = [];
-  for (const key of ['eventId', 'eventType', 'correlationId']) {
-    if (typeof m[key] !== 'string' || (m[key] as string).length === 0) problems.push(`metadata.${key}: expected a non-empty string, got ${describe(m[key])}`);
-  }
-  if (!Number.isInteger(m.version) || (m.version as number) < 1) problems.push(`metadata.version: expected a whole number from 1, got ${describe(m.version)}`);
-  if (m.origin !== 'legacy' && m.origin !== 'service') problems.push(`metadata.origin: expected "legacy" or "service", got ${describe(m.origin)}`);
-  return problems;
 }

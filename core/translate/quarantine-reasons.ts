@@ -7,6 +7,8 @@ const REASONS: Record<QuarantineReason, string> = {
   'unknown-version': 'the service event version is not declared',
   untranslatable: 'a value could not be converted, or the other side rejected the result',
   'no-translation': 'the spec has no translation for the event in this direction',
+  loop: 'the loop guard refused it: the bridge never translates its own events (or an echo of them) back',
+  envelope: 'the envelope fails its schema, or claims what only the bridge may say (origin, the _cutover stamp)',
 };
 export const QUARANTINE_REASONS = Object.keys(REASONS) as QuarantineReason[];
 export function describeReason(reason: QuarantineReason): string {

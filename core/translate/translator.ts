@@ -7,19 +7,45 @@ import {
   type LegacyMeta,
   type ServiceEvent,
 } from '../events/envelope';
+import { CORRELATION_ID_PATTERN, serviceEnvelopeProblems } from '../events/envelope-schema';
 import { getPath, setPath } from '../events/paths';
 import { castPayload } from '../spec/cast';
-import type { FieldMapping, Spec, TranslationDef } from '../spec/schema';
-import { resolveTransform, TransformError, type Transform } from '../spec/transforms';
-import { validatePayload } from '../spec/validate-payload';
+import type { ObjectField } from '../spec/field-schema';
+import { DEFAULT_DRIFT_POLICY, type DriftPolicy, type FieldMapping, type LegacyEventDef, type Spec, type TranslationDef } from '../spec/schema';
+import { describe, resolveTransform, TransformError, type Transform } from '../spec/transforms';
+import { validatePayload, validatePayloadDetailed } from '../spec/validate-payload';
 
 /** Why an event was not translated. `quarantine` must be kept with the payload; `ignored` is a loop guard. */
+/**
+ * `drift` lists the undeclared fields the payload carried (`LINES[].GIFT_WRAP`), whatever the event's drift
+ * policy made of them: the bridge records each one.
+ */
 export type TranslateOutcome<T> =
-  | { readonly status: 'translated'; readonly detailType: string; readonly detail: T; readonly eventId: string; readonly correlationId: string }
-  | { readonly status: 'quarantine'; readonly reason: QuarantineReason; readonly problems: readonly string[] }
-  | { readonly status: 'ignored'; readonly reason: 'loop' };
+  | {
+      readonly status: 'translated';
+      readonly detailType: string;
+      readonly detail: T;
+      readonly eventId: string;
+      readonly correlationId: string;
+      readonly drift?: DriftSeen;
+    }
+  | { readonly status: 'quarantine'; readonly reason: QuarantineReason; readonly problems: readonly string[]; readonly drift?: DriftSeen }
+  | { readonly status: 'ignored'; readonly reason: 'loop'; readonly problems: readonly string[] };
 
-export type QuarantineReason = 'unknown-type' | 'schema' | 'unknown-version' | 'untranslatable' | 'no-translation';
+/** Unknown fields seen on one event of one type, and what the policy did. */
+export interface DriftSeen {
+  /** The legacy or service event type whose schema lacks the fields. */
+  readonly eventType: string;
+  readonly fields: readonly string[];
+  readonly policy: DriftPolicy;
+}
+
+/**
+ * Why an event was quarantined. `loop` records an event the loop guard refused (the bridge's own event, or
+ * the monolith echoing one) so no refusal goes without a trace; `envelope` is a producer-supplied envelope
+ * that fails its schema or claims what only the bridge may say (origin, the `_cutover` stamp).
+ */
+export type QuarantineReason = 'unknown-type' | 'schema' | 'unknown-version' | 'untranslatable' | 'no-translation' | 'loop' | 'envelope';
 
 interface CompiledField {
   readonly legacy?: string;
@@ -156,8 +182,53 @@ function mapToLegacy(fields: readonly CompiledField[], src: Record<string, unkno
   return out;
 }
 
-/** The bridge's stamp is not part of any legacy schema. */
-const LEGACY_IGNORED: readonly string[] = [LEGACY_META_KEY];
+/** The legacy-datetime field that says when a legacy event happened: declared, or the only one at the top. */
+function timeFieldOf(def: LegacyEventDef): string | undefined {
+  if (def.timeField) return def.timeField;
+  const candidates = Object.entries(def.schema.fields).filter(([, f]) => f.type === 'string' && f.format === 'legacy-datetime');
+  return candidates.length === 1 ? candidates[0][0] : undefined;
+}
+
+/** "20261121 143000" -> "2026-11-21T14:30:00.000Z" (the format is checked by the schema first). */
+function legacyTimeToIso(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length !== 15) return undefined;
+  return `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}T${value.slice(9, 11)}:${value.slice(11, 13)}:${value.slice(13, 15)}.000Z`;
+}
+
+/**
+ * Validates a payload under a drift policy: undeclared fields are always collected (to be recorded), and are
+ * problems only under `quarantine`.
+ */
+function checkWithDrift(schema: ObjectField, payload: unknown, eventType: string, policy: DriftPolicy): { problems: string[]; drift?: DriftSeen } {
+  const { problems, unknownFields } = validatePayloadDetailed(schema, payload, { unknownFields: 'collect' });
+  if (unknownFields.length === 0) return { problems };
+  const drift: DriftSeen = { eventType, fields: unknownFields, policy };
+  if (policy === 'quarantine') {
+    for (const field of unknownFields) problems.push(`${field}: is not a declared field [rule: additionalFields quarantine]`);
+  }
+  return { problems, drift };
+}
+
+/** The unknown top-level fields of a payload, for a `keep` policy (nested ones are recorded, not carried). */
+function unmappedOf(payload: Record<string, unknown>, drift: DriftSeen | undefined): Record<string, unknown> | undefined {
+  if (!drift || drift.policy !== 'keep') return undefined;
+  const out: Record<string, unknown> = {};
+  for (const field of drift.fields) if (!field.includes('.') && !field.includes('[')) out[field] = payload[field];
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** A shallow copy of `payload` without the given top-level fields (nested unknown paths are left). */
+function withoutTopLevel(payload: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out = { ...payload };
+  for (const f of fields) if (!f.includes('.') && !f.includes('[')) delete out[f];
+  return out;
+}
+
+/** A correlation id for an entity: `<type>-<key>`, or a hash of the key when the key would not make a well-formed id. */
+function entityCorrelation(entityType: string, key: string): string {
+  const plain = correlationFor(entityType, key);
+  return CORRELATION_ID_PATTERN.test(plain) ? plain : `${entityType}-${deterministicId('correlation', entityType, key)}`;
+}
 
 export interface TranslateContext {
   /** When the event happened / was received, for `occurredAt`. */
@@ -169,6 +240,12 @@ export interface TranslateContext {
   readonly occurredAt?: string;
   /** The EventBridge id of the incoming event, used only when the payload has no message id. */
   readonly transportId?: string;
+  /**
+   * The EventBridge `source` of the incoming event. With the bus, it decides origin: on the legacy bus only
+   * the spec's `legacySource` is the monolith and only `cutover.bridge` is the bridge. Left out by callers
+   * that translate a payload directly (tests, the CLI's examples); the bridge always passes it.
+   */
+  readonly source?: string;
 }
 
 /**
@@ -178,8 +255,11 @@ export interface TranslateContext {
 export class Translator {
   private readonly toServiceByLegacy = new Map<string, { def: TranslationDef; fields: CompiledField[] }>();
   private readonly toLegacyByService = new Map<string, { def: TranslationDef; fields: CompiledField[] }>();
+  /** Each legacy type's time field, found once. */
+  private readonly timeFields = new Map<string, string | undefined>();
 
   public constructor(private readonly spec: Spec) {
+    for (const [type, def] of Object.entries(spec.bridge.legacyEvents)) this.timeFields.set(type, timeFieldOf(def));
     for (const t of spec.bridge.translations) {
       const compiled = { def: t, fields: compileFields(t.fields) };
       const dir = t.direction ?? 'both';
@@ -190,31 +270,48 @@ export class Translator {
 
   /** Legacy payload (an EventBridge `detail`) -> service event envelope, or a reason to quarantine. */
   public toService(legacyType: string, detail: Record<string, unknown>, ctx: TranslateContext): TranslateOutcome<ServiceEvent> {
-    const meta = detail[LEGACY_META_KEY] as LegacyMeta | undefined;
-    if (meta?.origin === 'service') return { status: 'ignored', reason: 'loop' };
-    const legacyDef = this.spec.bridge.legacyEvents[legacyType];
-    if (!legacyDef) {
-      return { status: 'quarantine', reason: 'unknown-type', problems: [`detail-type: ${JSON.stringify(legacyType)} is not a legacy event type in the spec`] };
+    if (ctx.source === BRIDGE_SOURCE) return { status: 'ignored', reason: 'loop', problems: [`source: ${BRIDGE_SOURCE} is the bridge itself; its events are never translated back`] };
+    // Only the bridge stamps `_cutover`, and its events carry its own source (refused just above). A
+    // monolith event holding a stamp either echoes a translated event (a loop) or forges the bridge's say.
+    if (Object.hasOwn(detail, LEGACY_META_KEY)) {
+      const meta = detail[LEGACY_META_KEY] as LegacyMeta | undefined;
+      if (meta && typeof meta === 'object' && meta.origin === 'service') {
+        return { status: 'ignored', reason: 'loop', problems: [`${LEGACY_META_KEY}.origin: "service": the event repeats one the bridge made from a service event`] };
+      }
+      return { status: 'quarantine', reason: 'envelope', problems: [`${LEGACY_META_KEY}: ${describe(detail[LEGACY_META_KEY])} is the bridge's stamp; a monolith event may not carry it`] };
     }
-    const problems = validatePayload(legacyDef.schema, detail, LEGACY_IGNORED);
-    if (problems.length > 0) return { status: 'quarantine', reason: 'schema', problems };
+    if (ctx.source !== undefined && ctx.source !== this.spec.bridge.legacySource) {
+      return { status: 'quarantine', reason: 'envelope', problems: [`source: ${describe(ctx.source)} is not the monolith's source ${JSON.stringify(this.spec.bridge.legacySource)}`] };
+    }
+    const legacyDef = Object.hasOwn(this.spec.bridge.legacyEvents, legacyType) ? this.spec.bridge.legacyEvents[legacyType] : undefined;
+    if (!legacyDef) {
+      return { status: 'quarantine', reason: 'unknown-type', problems: [`detail-type: ${describe(legacyType)} is not a legacy event type in the spec`] };
+    }
+    const { problems, drift } = checkWithDrift(legacyDef.schema, detail, legacyType, legacyDef.additionalFields ?? DEFAULT_DRIFT_POLICY);
+    if (problems.length > 0) return { status: 'quarantine', reason: 'schema', problems, drift };
     const t = this.toServiceByLegacy.get(legacyType);
-    if (!t) return { status: 'quarantine', reason: 'no-translation', problems: [`${legacyType}: the spec has no translation to a service event`] };
+    if (!t) return { status: 'quarantine', reason: 'no-translation', problems: [`${legacyType}: the spec has no translation to a service event`], drift };
     const serviceDef = this.spec.bridge.serviceEvents[t.def.service];
     let data: Record<string, unknown>;
     try {
       data = mapToService(t.fields, detail, '');
     } catch (err) {
-      return { status: 'quarantine', reason: 'untranslatable', problems: [errorMessage(err)] };
+      return { status: 'quarantine', reason: 'untranslatable', problems: [errorMessage(err)], drift };
     }
     const outProblems = validatePayload(serviceDef.versions[String(t.def.serviceVersion)].schema, data);
     if (outProblems.length > 0) {
-      return { status: 'quarantine', reason: 'untranslatable', problems: outProblems.map((p) => `${t.def.service} v${t.def.serviceVersion} ${p}`) };
+      return { status: 'quarantine', reason: 'untranslatable', problems: outProblems.map((p) => `${t.def.service} v${t.def.serviceVersion} ${p}`), drift };
     }
     const messageId = String(getPath(detail, legacyDef.idField) ?? ctx.transportId ?? '');
     const entityKey = String(getPath(detail, legacyDef.entity.keyField));
     const eventId = deterministicId('legacy', legacyType, messageId, t.def.service);
-    const correlationId = meta?.correlationId ?? correlationFor(legacyDef.entity.type, entityKey);
+    // Decided here from the entity, never taken from the producer: a monolith event cannot claim another
+    // order's history.
+    const correlationId = entityCorrelation(legacyDef.entity.type, entityKey);
+    // When the fact happened, as the monolith wrote it: a resend minutes later is the same event.
+    const timeField = this.timeFields.get(legacyType);
+    const occurredAt = (timeField && legacyTimeToIso(getPath(detail, timeField))) || (ctx.occurredAt ?? ctx.now.toISOString());
+    const unmapped = unmappedOf(detail, drift);
     const metadata: EventMetadata = {
       eventId,
       eventType: t.def.service,
@@ -223,17 +320,32 @@ export class Translator {
       causationId: messageId,
       origin: 'legacy',
       producer: BRIDGE_SOURCE,
-      occurredAt: ctx.occurredAt ?? ctx.now.toISOString(),
+      occurredAt,
       entity: { type: legacyDef.entity.type, key: entityKey },
+      ...(unmapped ? { unmapped } : {}),
     };
-    return { status: 'translated', detailType: t.def.service, detail: { metadata, data }, eventId, correlationId };
+    return { status: 'translated', detailType: t.def.service, detail: { metadata, data }, eventId, correlationId, drift };
   }
 
-  /** Service event -> legacy payload, casting to the version the translation speaks first. */
+  /**
+   * Service event -> legacy payload, casting to the version the translation speaks first. The whole
+   * envelope is checked against its schema; origin is decided by the source (only the bridge's events are
+   * of legacy origin), and the entity it names must be the one its payload is about.
+   */
   public toLegacy(event: ServiceEvent, ctx: TranslateContext): TranslateOutcome<Record<string, unknown>> {
+    if (ctx.source === BRIDGE_SOURCE) return { status: 'ignored', reason: 'loop', problems: [`source: ${BRIDGE_SOURCE} is the bridge itself; its events are never translated back`] };
+    const envelope = serviceEnvelopeProblems(event);
+    if (envelope.length > 0) return { status: 'quarantine', reason: 'envelope', problems: envelope };
     const { metadata } = event;
-    if (metadata.origin === 'legacy') return { status: 'ignored', reason: 'loop' };
-    const serviceDef = this.spec.bridge.serviceEvents[metadata.eventType];
+    if (metadata.origin === 'legacy') {
+      if (ctx.source === undefined) return { status: 'ignored', reason: 'loop', problems: ['metadata.origin: "legacy": a translated monolith event never goes back'] };
+      return {
+        status: 'quarantine',
+        reason: 'envelope',
+        problems: [`metadata.origin: "legacy" is claimed by source ${describe(ctx.source)}; only ${BRIDGE_SOURCE} puts events of legacy origin`],
+      };
+    }
+    const serviceDef = Object.hasOwn(this.spec.bridge.serviceEvents, metadata.eventType) ? this.spec.bridge.serviceEvents[metadata.eventType] : undefined;
     if (!serviceDef) {
       return { status: 'quarantine', reason: 'unknown-type', problems: [`metadata.eventType: ${JSON.stringify(metadata.eventType)} is not a service event type in the spec`] };
     }
@@ -245,17 +357,31 @@ export class Translator {
         problems: [`metadata.version: ${JSON.stringify(metadata.version)} is not a version of ${metadata.eventType} (known: ${Object.keys(serviceDef.versions).join(', ')})`],
       };
     }
-    const problems = validatePayload(versionDef.schema, event.data);
-    if (problems.length > 0) return { status: 'quarantine', reason: 'schema', problems };
+    const { problems, drift } = checkWithDrift(versionDef.schema, event.data, metadata.eventType, serviceDef.additionalFields ?? DEFAULT_DRIFT_POLICY);
+    if (problems.length > 0) return { status: 'quarantine', reason: 'schema', problems, drift };
+    const key = getPath(event.data, serviceDef.entity.keyField);
+    if (metadata.entity.type !== serviceDef.entity.type || metadata.entity.key !== String(key)) {
+      return {
+        status: 'quarantine',
+        reason: 'envelope',
+        problems: [
+          `metadata.entity: ${describe(metadata.entity)} is not what the payload is about (${serviceDef.entity.type} ${describe(key)} from data.${serviceDef.entity.keyField})`,
+        ],
+        drift,
+      };
+    }
     const t = this.toLegacyByService.get(metadata.eventType);
-    if (!t) return { status: 'quarantine', reason: 'no-translation', problems: [`${metadata.eventType}: the spec has no translation to a legacy event`] };
+    if (!t) return { status: 'quarantine', reason: 'no-translation', problems: [`${metadata.eventType}: the spec has no translation to a legacy event`], drift };
     let legacy: Record<string, unknown>;
     try {
+      // Unknown fields the policy let through are left behind first: a cast clones the payload, and an
+      // undeclared value (however large or deep) must cost nothing and reach nothing.
+      const known = drift ? withoutTopLevel(event.data, drift.fields) : event.data;
       // Same version: read the payload as is (mapToLegacy never writes to it); a cast clones first.
-      const data = metadata.version === t.def.serviceVersion ? event.data : castPayload(metadata.eventType, serviceDef, event.data, metadata.version, t.def.serviceVersion);
+      const data = metadata.version === t.def.serviceVersion ? known : castPayload(metadata.eventType, serviceDef, known, metadata.version, t.def.serviceVersion);
       legacy = mapToLegacy(t.fields, data, '');
     } catch (err) {
-      return { status: 'quarantine', reason: 'untranslatable', problems: [errorMessage(err)] };
+      return { status: 'quarantine', reason: 'untranslatable', problems: [errorMessage(err)], drift };
     }
     const legacyDef = this.spec.bridge.legacyEvents[t.def.legacy];
     // The monolith de-duplicates on its message id field: derive it from the service event id.
@@ -264,17 +390,17 @@ export class Translator {
     if (getPath(legacy, legacyDef.idField) === undefined) setPath(legacy, legacyDef.idField, eventId.toUpperCase());
     const outProblems = validatePayload(legacyDef.schema, legacy);
     if (outProblems.length > 0) {
-      return { status: 'quarantine', reason: 'untranslatable', problems: outProblems.map((p) => `${t.def.legacy} ${p}`) };
+      return { status: 'quarantine', reason: 'untranslatable', problems: outProblems.map((p) => `${t.def.legacy} ${p}`), drift };
     }
     const stamp: LegacyMeta = {
-      origin: metadata.origin,
+      // Decided by the bridge: whatever reaches this point came from a service.
+      origin: 'service',
       eventId,
       correlationId: metadata.correlationId,
       causationId: metadata.eventId,
       serviceEventType: metadata.eventType,
     };
-    void ctx;
-    return { status: 'translated', detailType: t.def.legacy, detail: { ...legacy, [LEGACY_META_KEY]: stamp }, eventId, correlationId: metadata.correlationId };
+    return { status: 'translated', detailType: t.def.legacy, detail: { ...legacy, [LEGACY_META_KEY]: stamp }, eventId, correlationId: metadata.correlationId, drift };
   }
 }
 

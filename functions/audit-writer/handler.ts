@@ -1,4 +1,4 @@
-import { auditStreamFor, canonicalJson, messageIdOf, type AuditRecord } from '../../core/audit';
+import { auditStreamFor, canonicalJson, identityOf, messageIdOf, type AuditRecord } from '../../core/audit';
 import { deterministicId } from '../../core/events/envelope';
 import type { Spec } from '../../core/spec';
 import { AuditStore, type AppendResult } from '../../adapters/dynamodb/audit-store';
@@ -24,6 +24,8 @@ export interface AuditWriterDeps {
 export interface AuditWriterResult {
   readonly appended: number;
   readonly duplicates: number;
+  /** Events whose message id was seen before with another payload (each logged as a `conflict` entry). */
+  readonly conflicts: number;
   readonly results: readonly AppendResult[];
 }
 
@@ -45,13 +47,16 @@ export class AuditWriter {
         eventTime: event.time,
         payload: JSON.stringify(event.detail ?? null),
       };
-      const result = await this.deps.store.append(stream, record);
+      // Same message id, other content: the store records a conflict entry instead of collapsing the two.
+      const result = await this.deps.store.append(stream, record, { identity: identityOf(this.deps.spec, event, this.deps.bus) });
       results.push(result);
+      if (result.conflict) this.deps.logger.warn('identity conflict: one message id, two payloads', { stream, ...result.conflict });
       this.deps.logger.debug('audited', { stream, eventId: record.eventId, status: result.status });
     }
     return {
       appended: results.filter((r) => r.status === 'appended').length,
       duplicates: results.filter((r) => r.status === 'duplicate').length,
+      conflicts: results.filter((r) => r.conflict).length,
       results,
     };
   }

@@ -141,7 +141,11 @@ export class Capturer {
       }
     }
     if (settings.role === 'outcome' || settings.role === 'both') {
-      const t = this.translator.toService(type, masked, { now: new Date(capturedAtMs), transportId: eventId });
+      // The translator refuses a payload carrying the bridge's stamp (only the bridge may write it); the
+      // stamp was read above, so translate the monolith's own fields.
+      const { [LEGACY_META_KEY]: _stamp, ...unstamped } = masked;
+      void _stamp;
+      const t = this.translator.toService(type, unstamped, { now: new Date(capturedAtMs), transportId: eventId });
       if (t.status === 'translated') {
         writes.push({
           role: 'outcome',

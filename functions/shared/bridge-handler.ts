@@ -1,9 +1,9 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { auditStreamFor, messageIdOf } from '../../core/audit';
+import { auditStreamFor, driftRecord, driftStreamFor, messageIdOf } from '../../core/audit';
 import { CutoverError, TransientError } from '../../core/errors';
 import { BRIDGE_SOURCE, deterministicId } from '../../core/events/envelope';
 import type { Spec } from '../../core/spec';
-import { translateBatch, type Direction, type QuarantinedItem, type TranslatedItem } from '../../core/translate/batch';
+import { translateBatch, type Direction, type DriftItem, type QuarantinedItem, type TranslatedItem } from '../../core/translate/batch';
 import { Translator } from '../../core/translate/translator';
 import { toIncoming } from '../../core/translate/incoming';
 import type { AuditStore } from '../../adapters/dynamodb/audit-store';
@@ -39,7 +39,10 @@ export interface BridgeResult {
   readonly received: number;
   readonly translated: number;
   readonly quarantined: number;
+  /** Refused by the loop guard, and recorded (quarantine reason `loop`): never dropped without a trace. */
   readonly ignored: number;
+  /** Events that carried undeclared fields, each recorded in the audit stream `drift:<type>`. */
+  readonly drifted?: number;
   /** The ids (deterministic, from the source event) of the events put on the target bus. */
   readonly eventIds: readonly string[];
 }
@@ -65,9 +68,9 @@ export class BridgeHandler {
     const rejected = await this.put(outcome.translated);
     const quarantined: QuarantinedItem[] = [...outcome.quarantined, ...rejected.quarantine];
     for (const item of quarantined) await this.quarantine(item);
-    for (const item of outcome.ignored) {
-      this.deps.logger.info('ignored: the bridge never translates its own events back', { eventBridgeId: item.event.id, source: item.event.source });
-    }
+    // A loop refusal is kept like a quarantine (reason `loop`), so an echo or a misrouted event shows up.
+    for (const item of outcome.ignored) await this.quarantine({ index: item.index, event: item.event, reason: 'loop', problems: item.problems });
+    for (const item of outcome.drift) await this.recordDrift(item);
     const translated = outcome.translated.length - rejected.quarantine.length - rejected.retry.length;
     if (rejected.retry.length > 0) {
       throw new PutEventsRetryableError(`the target bus refused ${rejected.retry.length} event(s) for a passing reason: ${rejected.retry.join('; ')}`, {
@@ -79,6 +82,7 @@ export class BridgeHandler {
       translated,
       quarantined: quarantined.length,
       ignored: outcome.ignored.length,
+      drifted: outcome.drift.length,
       eventIds: outcome.translated.filter((t) => !rejected.failedIndexes.has(t.index)).map((t) => t.eventId),
     };
     if (result.received !== result.translated + result.quarantined + result.ignored) {
@@ -108,6 +112,24 @@ export class BridgeHandler {
       else quarantine.push({ index: item.index, event: item.event, reason: 'untranslatable', problems: [`the target bus refused the translated ${item.detailType}: ${why}`] });
     }
     return { quarantine, retry, failedIndexes };
+  }
+
+  /** One audit entry per event that carried unknown fields (idempotent per EventBridge id). */
+  private async recordDrift(item: DriftItem): Promise<void> {
+    const { event, drift } = item;
+    const eventBridgeId = event.id ?? deterministicId('no-eventbridge-id', safeJson(event));
+    await this.deps.audit.append(
+      driftStreamFor(drift.eventType),
+      driftRecord(drift, {
+        eventBridgeId,
+        bus: this.deps.sourceBus,
+        source: event.source,
+        detailType: event.detailType,
+        eventTime: event.time,
+        messageId: messageIdOf(this.deps.spec, event),
+      }),
+    );
+    this.deps.logger.warn('schema drift', { eventType: drift.eventType, fields: drift.fields, policy: drift.policy, eventBridgeId });
   }
 
   private async quarantine(item: QuarantinedItem): Promise<void> {

@@ -1,9 +1,10 @@
 import { bridgeScenario } from './bridge';
 import { dataScenario } from './data';
+import { driftScenario } from './drift';
 import { replayScenario } from './replay';
 import { routingScenario } from './routing';
 import { sagaScenario } from './saga';
 import type { DemoScenario } from './types';
 
 /** The reference migration, in the order a team would live it. Each capability adds its scenario here. */
-export const scenarios: DemoScenario[] = [bridgeScenario, sagaScenario, replayScenario, routingScenario, dataScenario];
+export const scenarios: DemoScenario[] = [bridgeScenario, driftScenario, sagaScenario, replayScenario, routingScenario, dataScenario];

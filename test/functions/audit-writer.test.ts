@@ -88,6 +88,27 @@ describe('Class: AuditWriter', () => {
       ]);
     });
 
+    it('records a resend of one message id with a different payload as a conflict, once', async () => {
+      // Prepare
+      const { writer: w, store } = await writer();
+      const changed = { ...placed, TOTAL_CENTS: '9999' };
+
+      // Act
+      const same = await w.handle(ebEvent('eb-2', 'ORDER_PLACED', placed));
+      const first = await w.handle(ebEvent('eb-3', 'ORDER_PLACED', changed));
+      const redelivered = await w.handle(ebEvent('eb-3', 'ORDER_PLACED', changed));
+
+      // Assess
+      expect(same).toMatchObject({ appended: 1, conflicts: 0 });
+      expect(first).toMatchObject({ appended: 1, conflicts: 1 });
+      expect(redelivered.conflicts).toBe(1);
+      const log = await entries(store, 'order-1000001');
+      const conflicts = log.filter((e) => e.kind === 'conflict');
+      expect(conflicts).toHaveLength(1);
+      expect(conflicts[0].messageId).toBe(placed.MSG_ID);
+      expect(JSON.parse(conflicts[0].payload)).toMatchObject({ identity: `legacy:ORDER_PLACED:${placed.MSG_ID}`, firstEventId: 'eb-2', eventId: 'eb-3' });
+    });
+
     it('puts a service event in its correlation stream and an unknown event in uncorrelated', async () => {
       // Prepare
       const { writer: w, store } = await writer('services');
@@ -138,6 +159,8 @@ describe('Function: handler', () => {
     expect(items.map((i) => [i.TableName, i.Item!.sk])).toEqual([
       ['audit', 'S#000000000001'],
       ['audit', 'E#eb-9'],
+      // The message's identity and the digest of its content, to spot the id reused with another payload.
+      ['audit', 'M#legacy:ORDER_PLACED:MSG-20261121-000001'],
     ]);
     expect(items[0].Item).toMatchObject({ bus: 'legacy', stream: 'order-1000001' });
   });

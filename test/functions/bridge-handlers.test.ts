@@ -86,11 +86,11 @@ describe('Class: BridgeHandler (legacy -> services)', () => {
 
       // Assess
       const expectedId = deterministicId('legacy', 'ORDER_PLACED', placed.MSG_ID as string, 'order.created');
-      expect(result).toEqual({ received: 1, translated: 1, quarantined: 0, ignored: 0, eventIds: [expectedId] });
+      expect(result).toEqual({ received: 1, translated: 1, quarantined: 0, ignored: 0, drifted: 0, eventIds: [expectedId] });
       const [entry] = sentEntries();
       expect(entry).toMatchObject({ EventBusName: 'services-bus', Source: BRIDGE_SOURCE, DetailType: 'order.created' });
       const detail = JSON.parse(entry.Detail!);
-      expect(detail.metadata).toMatchObject({ eventId: expectedId, origin: 'legacy', correlationId: 'order-1000001', occurredAt: '2026-11-21T14:30:05.000Z' });
+      expect(detail.metadata).toMatchObject({ eventId: expectedId, origin: 'legacy', correlationId: 'order-1000001', occurredAt: '2026-11-21T14:30:00.000Z' }); // ORDER_DT, not the EventBridge time
       expect(detail.data.amount).toEqual({ total: '54.97', currency: 'EUR' });
       expect(puts('quarantine-table')).toEqual([]);
     });
@@ -166,10 +166,19 @@ describe('Class: BridgeHandler (legacy -> services)', () => {
       expect(puts('quarantine-table')[0].Item).toMatchObject({ reason: 'untranslatable', problems: ['the target bus refused the translated order.created: MalformedDetail: Detail is malformed'] });
     });
 
-    it('ignores events the bridge itself put (second line against loops)', async () => {
+    it('refuses events the bridge itself put (second line against loops) and records the refusal', async () => {
       const result = await bridge('toService').handle(ebEvent('ORDER_PLACED', placed, { source: BRIDGE_SOURCE }));
       expect(result).toMatchObject({ received: 1, ignored: 1, translated: 0 });
       expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
+      // Not dropped without a trace: kept in quarantine under reason `loop` and in the audit log.
+      expect(puts('quarantine-table')[0].Item).toMatchObject({ reason: 'loop', bus: 'legacy', source: BRIDGE_SOURCE });
+      expect(puts('audit-table').some((p) => p.Item!.kind === 'quarantine' && JSON.parse(String(p.Item!.payload)).reason === 'loop')).toBe(true);
+    });
+
+    it('records a monolith event echoing a translated one (stamp origin service) as a loop, not silently', async () => {
+      const result = await bridge('toService').handle(ebEvent('ORDER_PLACED', { ...placed, [LEGACY_META_KEY]: { origin: 'service', eventId: 'x', correlationId: 'order-1' } }));
+      expect(result).toMatchObject({ received: 1, ignored: 1, translated: 0 });
+      expect(puts('quarantine-table')[0].Item).toMatchObject({ reason: 'loop' });
     });
 
     it('accounts for a mixed batch: translated + quarantined + ignored = received, good events in batches of ten', async () => {
@@ -202,10 +211,18 @@ describe('Class: BridgeHandler (services -> legacy)', () => {
     expect(detail[LEGACY_META_KEY]).toMatchObject({ origin: 'service', correlationId: 'order-1000001', causationId: 'svc-1' });
   });
 
-  it('never sends a translated legacy event back (origin legacy is ignored)', async () => {
-    const result = await bridge('toLegacy').handle(ebEvent('order.cancelled', serviceDetail('legacy'), { source: 'orders' }));
+  it("never sends the bridge's own event back, and records the refusal as a loop", async () => {
+    const result = await bridge('toLegacy').handle(ebEvent('order.cancelled', serviceDetail('legacy'), { source: BRIDGE_SOURCE }));
     expect(result).toMatchObject({ ignored: 1, translated: 0 });
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
+    expect(puts('quarantine-table')[0].Item).toMatchObject({ reason: 'loop', bus: 'services' });
+  });
+
+  it('quarantines a service claiming legacy origin: only the bridge decides origin', async () => {
+    const result = await bridge('toLegacy').handle(ebEvent('order.cancelled', serviceDetail('legacy'), { source: 'orders' }));
+    expect(result).toMatchObject({ quarantined: 1, translated: 0 });
+    expect(puts('quarantine-table')[0].Item).toMatchObject({ reason: 'envelope' });
+    expect(String((puts('quarantine-table')[0].Item!.problems as string[])[0])).toMatch(/metadata\.origin: "legacy" is claimed by source "orders"/);
   });
 
   it('quarantines an unknown version on the services side', async () => {

@@ -72,6 +72,6 @@ describe('Class: QuarantineStore', () => {
   });
 
   it('knows every reason the translator can give', () => {
-    expect(QUARANTINE_REASONS.sort()).toEqual(['no-translation', 'schema', 'unknown-type', 'unknown-version', 'untranslatable']);
+    expect(QUARANTINE_REASONS.sort()).toEqual(['envelope', 'loop', 'no-translation', 'schema', 'unknown-type', 'unknown-version', 'untranslatable']);
   });
 });

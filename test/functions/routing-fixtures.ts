@@ -42,7 +42,11 @@ const orderV2 = (orderId: string) => ({
   placedAt: '2026-11-21T14:30:00Z',
   amount: { total: '54.97', currency: 'EUR' },
   channel: 'web',
-  lines: [{ lineNo: 1, sku: 'MUG-0001', quantity: 2, unitPrice: '12.99' }],
+  // The lines add up to the total (a rule of the reference spec).
+  lines: [
+    { lineNo: 1, sku: 'MUG-0001', quantity: 2, unitPrice: '12.99' },
+    { lineNo: 2, sku: 'TEA-0042', quantity: 1, unitPrice: '28.99' },
+  ],
   shippingAddress: { street: '12 Harbour Lane', city: 'Bristol', postalCode: 'BS1 4QA', country: 'GB' },
 });
 

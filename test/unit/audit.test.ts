@@ -212,7 +212,10 @@ describe('Function: auditStreamFor', () => {
   it.each([
     ['a monolith event, by its entity key', { detailType: 'ORDER_PLACED', detail: placed }, 'order-1000001'],
     ['a customer event, by its own entity', { detailType: 'CUSTOMER_UPDATED', detail: spec.bridge.legacyEvents.CUSTOMER_UPDATED.examples[0] }, 'customer-C00042'],
-    ['a legacy event the bridge emitted, by its stamp', { detailType: 'ORDER_PLACED', detail: { ...placed, _cutover: { correlationId: 'corr-9' } } }, 'corr-9'],
+    ['a legacy event the bridge emitted, by its stamp', { detailType: 'ORDER_PLACED', source: 'cutover.bridge', detail: { ...placed, _cutover: { correlationId: 'corr-9' } } }, 'corr-9'],
+    // A monolith event cannot claim another order's history: its stamp is not the bridge's.
+    ['a monolith event forging a stamp, by its own entity key', { detailType: 'ORDER_PLACED', source: 'shop.monolith', detail: { ...placed, _cutover: { correlationId: 'order-999' } } }, 'order-1000001'],
+    ['a service event with a malformed correlation id, in uncorrelated', { detailType: 'order.created', detail: { metadata: { eventId: 'e', eventType: 'order.created', version: 2, correlationId: 'order-1\u0000\u202e' }, data: {} } }, 'uncorrelated'],
     [
       'a service event, by its correlation id',
       { detailType: 'order.created', detail: { metadata: { eventId: 'e', eventType: 'order.created', version: 2, correlationId: 'corr-7' }, data: {} } },
