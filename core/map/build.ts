@@ -112,8 +112,14 @@ export function buildTransactionMap(spec: Spec, options: BuildMapOptions = {}): 
   const flows: Flow[] = [];
   const exchangeCommands = new Map<string, string>();
   const exchangeReplies = new Map<string, string>();
+  // Commands of steps the service performs are kept in the spec for switching back; nobody sends them now.
+  const standbyCommands = new Set<string>();
   if (spec.saga) {
     for (const [step, cfg] of Object.entries(spec.saga.steps)) {
+      if (cfg.owner !== 'monolith' && cfg.monolith) {
+        standbyCommands.add(cfg.monolith.forward.command);
+        standbyCommands.add(cfg.monolith.compensation.command);
+      }
       if (cfg.owner !== 'monolith' || !cfg.monolith) continue;
       for (const which of ['forward', 'compensation'] as const) {
         const ex = cfg.monolith[which];
@@ -129,14 +135,14 @@ export function buildTransactionMap(spec: Spec, options: BuildMapOptions = {}): 
       const reply = exchangeReplies.get(t.service);
       flows.push({ kind: reply ? 'reply' : 'event', from: 'monolith', to: reply ? 'saga' : 'bridge', eventType: t.legacy, bus: 'legacy', translation, where });
     }
-    if (translation.direction !== 'toService') {
+    if (translation.direction !== 'toService' && !(standbyCommands.has(t.service) && !exchangeCommands.has(t.service))) {
       const command = exchangeCommands.get(t.service);
       const owner = bridge.serviceEvents[t.service]?.owner;
       flows.push({ kind: command ? 'command' : 'service-event', from: command ? 'saga' : `svc:${owner}`, to: 'monolith', eventType: t.service, bus: 'services', translation, where: command ?? where });
     }
   });
   for (const [type, def] of Object.entries(bridge.serviceEvents)) {
-    if (translatedToService.has(type) || exchangeCommands.has(type)) continue;
+    if (translatedToService.has(type) || exchangeCommands.has(type) || standbyCommands.has(type)) continue;
     if (bridge.translations.some((t) => t.service === type)) continue;
     flows.push({ kind: 'service-event', from: `svc:${def.owner}`, to: 'bridge', eventType: type, bus: 'services', where: `bridge.serviceEvents.${type}` });
   }
