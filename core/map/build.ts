@@ -182,7 +182,7 @@ export function buildTransactionMap(spec: Spec, options: BuildMapOptions = {}): 
       writers.push({ side: 'monolith', why: `the monolith emits ${produced.map((t) => translatedToService.get(t)!.legacy).join(', ')}, translated to ${produced.join(', ')} which ${node.name} owns` });
     }
     const monoSteps = node.sagaSteps.filter((s) => s.owner === 'monolith');
-    if (monoSteps.length > 0 && !writers.some((w) => w.side === 'monolith')) {
+    if (monoSteps.length > 0) {
       writers.push({ side: 'monolith', why: `saga.steps.${monoSteps[0].step} is owned by the monolith` });
     }
     const svcSteps = node.sagaSteps.filter((s) => s.owner === 'service');
