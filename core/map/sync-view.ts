@@ -7,16 +7,29 @@ import type { SyncLinkView } from './model';
  * a spec without the section, or a newer one, still maps.
  */
 
-function policyName(value: unknown): string | undefined {
-  if (typeof value === 'string' && value.length > 0) return value;
-  if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    for (const key of ['kind', 'type', 'name', 'policy', 'resolver']) {
-      const inner = policyName(o[key]);
-      if (inner !== undefined) return inner;
-    }
+/**
+ * A policy in words: `lastWriterWins`, `prefer monolith`, `custom <resolver>`, `mergeFields (fallback prefer
+ * monolith)`, `delta`. Undefined when nothing in the value names a policy.
+ */
+export function policyName(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.length > 0 ? value : undefined;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const o = value as Record<string, unknown>;
+  for (const key of ['kind', 'type', 'name']) {
+    if (typeof o[key] === 'string' && (o[key] as string).length > 0) return o[key] as string;
   }
-  return undefined;
+  // The spec's own shape: one key naming the policy, its value the argument (`{ prefer: 'monolith' }`,
+  // `{ custom: 'x' }`, `{ mergeFields: { fallback } }`, `{ delta: { fallback } }`).
+  const keys = Object.keys(o).filter((k) => o[k] !== undefined);
+  if (keys.length !== 1) return undefined;
+  const [key] = keys;
+  const arg = o[key];
+  if (typeof arg === 'string') return `${key} ${arg}`;
+  if (arg && typeof arg === 'object') {
+    const fallback = policyName((arg as Record<string, unknown>).fallback);
+    return fallback ? `${key} (fallback ${fallback})` : key;
+  }
+  return key;
 }
 
 /** Undefined when the spec has no `sync` section; otherwise one link per synced entity. */
@@ -39,7 +52,7 @@ export function syncLinksOf(spec: object): SyncLinkView[] | undefined {
     }
     links.push({
       entity,
-      policy: policyName(cfg.policy ?? cfg.conflict ?? cfg.conflictPolicy ?? cfg.onConflict),
+      policy: policyName(cfg.policy),
       fieldPolicies,
       where: s.entities ? `sync.entities.${entity}` : `sync.${entity}`,
     });

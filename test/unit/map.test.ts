@@ -88,16 +88,25 @@ describe('Function: buildTransactionMap', () => {
     });
 
     it('finds exactly the data written on both sides without sync, and nothing else', () => {
+      // Prepare: orders, shipments and stock are written on both sides; those the spec syncs are safe.
+      const synced = new Set(map.syncLinks?.map((l) => l.entity) ?? []);
+      const expected = ['orders', 'shipments', 'stock'].filter((e) => !synced.has(e));
+
       // Assess
-      expect(map.syncLinks).toBeUndefined();
-      expect(map.risks.map((r) => [r.rule, r.where.split(' ')[0]])).toEqual([
-        ['unsynced-write', 'migration.entities.orders'],
-        ['unsynced-write', 'migration.entities.shipments'],
-        ['unsynced-write', 'migration.entities.stock'],
-      ]);
-      const stock = map.risks.find((r) => r.where.startsWith('migration.entities.stock'))!;
+      expect(map.risks.map((r) => [r.rule, r.where.split(' ')[0]])).toEqual(expected.map((e) => ['unsynced-write', `migration.entities.${e}`]));
+    });
+
+    it('says why stock is at risk when nothing syncs it: owner and writer on each side', () => {
+      // Prepare
+      const unsynced = { ...reference, sync: undefined } as unknown as Spec;
+
+      // Act
+      const stock = buildTransactionMap(unsynced).risks.find((r) => r.where.startsWith('migration.entities.stock'))!;
+
+      // Assess
       expect(stock.why).toMatch(/owned by the monolith \(routing.capabilities.inventory is in legacy mode/);
       expect(stock.why).toMatch(/saga.steps.ReserveInventory is owned by the service/);
+      expect(stock.why).toMatch(/the spec has no sync section/);
     });
 
     it('budgets the checkout from the declared latency profiles', () => {
@@ -241,7 +250,7 @@ describe('Consistency rules', () => {
 
     it('is satisfied by a sync link for the entity', () => {
       // Prepare
-      const spec = { ...reference, sync: { entities: { stock: { policy: 'delta' } } } } as Spec;
+      const spec = { ...reference, sync: { entities: { stock: { policy: 'delta' } } } } as unknown as Spec;
 
       // Act
       const map = buildTransactionMap(spec);
@@ -287,7 +296,7 @@ describe('Consistency rules', () => {
   describe('Rule: sync-without-policy', () => {
     it('flags a sync link with no conflict policy', () => {
       // Prepare
-      const spec = { ...reference, sync: { entities: { customers: { fields: {} } } } } as Spec;
+      const spec = { ...reference, sync: { entities: { customers: { fields: {} } } } } as unknown as Spec;
 
       // Act
       const risks = byRule(buildTransactionMap(spec).risks, 'sync-without-policy');
@@ -296,9 +305,28 @@ describe('Consistency rules', () => {
       expect(risks).toEqual([expect.objectContaining({ where: 'sync.entities.customers', why: expect.stringMatching(/no conflict policy/) })]);
     });
 
+    it.each([
+      ['lastWriterWins', 'lastWriterWins'],
+      ['manual', 'manual'],
+      [{ prefer: 'service' }, 'prefer service'],
+      [{ custom: 'stockResolver' }, 'custom stockResolver'],
+      [{ mergeFields: { fallback: { prefer: 'monolith' } } }, 'mergeFields (fallback prefer monolith)'],
+      [{ kind: 'delta' }, 'delta'],
+    ])('reads the sync section\'s policy %j as %s', (policy, name) => {
+      // Prepare
+      const spec = { ...reference, sync: { source: 'shop', entities: { stock: { policy, fields: { onHand: 'delta', reserved: { delta: { fallback: 'manual' } } } } } } } as unknown as Spec;
+
+      // Act
+      const map = buildTransactionMap(spec);
+
+      // Assess
+      expect(map.syncLinks).toEqual([{ entity: 'stock', policy: name, fieldPolicies: { onHand: 'delta', reserved: 'delta (fallback manual)' }, where: 'sync.entities.stock' }]);
+      expect(byRule(map.risks, 'sync-without-policy')).toEqual([]);
+    });
+
     it('accepts field-level policies and policy objects', () => {
       // Prepare
-      const spec = { ...reference, sync: { entities: { customers: { fields: { email: 'lastWriterWins' } }, stock: { policy: { kind: 'delta' } } } } } as Spec;
+      const spec = { ...reference, sync: { entities: { customers: { fields: { email: 'lastWriterWins' } }, stock: { policy: { kind: 'delta' } } } } } as unknown as Spec;
 
       // Act
       const map = buildTransactionMap(spec);
@@ -324,7 +352,7 @@ describe('Consistency rules', () => {
 
     it('is satisfied by a sync link with a policy', () => {
       // Prepare
-      const spec = { ...reference, sync: { entities: { customers: { policy: 'lastWriterWins' } } } } as Spec;
+      const spec = { ...reference, sync: { entities: { customers: { policy: 'lastWriterWins' } } } } as unknown as Spec;
 
       // Act
       const map = buildTransactionMap(spec, { routes: { customers: { mode: 'canary', percent: 10 } } });
