@@ -71,8 +71,11 @@ export function buildTransactionMap(spec: Spec, options: BuildMapOptions = {}): 
   const translatedToService = new Map(bridge.translations.filter((t) => (t.direction ?? 'both') !== 'toLegacy').map((t) => [t.service, t]));
   const stepsOf = (service: string) =>
     plan ? Object.entries(SERVICE_OF).filter(([, s]) => s === service).map(([step]) => ({ step, owner: plan.owners[step as keyof typeof plan.owners] as Side })) : [];
+  // An entity belongs to the service named like it (`payments` -> payment), else to the owner of the events
+  // named after it (`shipments` -> shipment.dispatched -> shipping), else to the service named like its table.
+  const eventOwner = (name: string) => Object.entries(bridge.serviceEvents).find(([t]) => norm(t.split('.')[0]) === norm(name))?.[1].owner;
   const entityService = (name: string, table: string): string | undefined =>
-    serviceNames.find((s) => norm(s) === norm(name)) ?? serviceNames.find((s) => norm(s) === norm(table));
+    serviceNames.find((s) => norm(s) === norm(name)) ?? eventOwner(name) ?? serviceNames.find((s) => norm(s) === norm(table));
   const migrationEntities = Object.entries(spec.migration?.entities ?? {});
 
   const services: ServiceNode[] = serviceNames.map((name) => {
