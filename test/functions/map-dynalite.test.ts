@@ -1,16 +1,23 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AwsContext } from '../../cli/aws-context';
 import { mapCommand } from '../../cli/commands/map';
 import { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { RoutingStore } from '../../adapters/dynamodb/routing-store';
+import '../../core/saga';
+import { parseSpec } from '../../core/spec';
+import config from '../../cutover.config';
+import { createRoutingTables } from './routing-fixtures';
 import { observeHops } from '../../adapters/dynamodb/audit-observations';
 import type { TransactionMap } from '../../core/map';
 import { startDynalite, type LocalDynamo } from './audit-dynalite';
 
 /*
- * `cutover map --observed`: saga step events filed in the audit table (as the audit writer files them:
- * one stream per order, the event detail as the payload) give p50/p95 per hop of the checkout.
+ * `cutover map` against dynalite. `--observed`: saga step events filed in the audit table (as the audit
+ * writer files them: one stream per order, the event detail as the payload) give p50/p95 per hop of the
+ * checkout. `--routing-table`: the live modes replace the spec's seeds.
  */
 let db: LocalDynamo;
 let store: AuditStore;
@@ -117,5 +124,29 @@ describe('Command: map --observed', () => {
     const html = fs.readFileSync(file, 'utf8');
     expect(html).toMatch(/Observed end to end: p50 <b>[0-9.]+ s<\/b>/);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('Command: map --routing-table', () => {
+  it("uses the table's live mode: a capability moved to canary becomes split, and its unsynced data a risk", async () => {
+    // Prepare: the spec's seeds, then customers moved to a 30% canary (as `cutover route set` leaves the row).
+    const spec = parseSpec(config);
+    await createRoutingTables(db, { table: 'routing', history: 'routing-history' });
+    const routing = new RoutingStore({ tableName: 'routing', historyTableName: 'routing-history', routing: spec.routing!, client: db.doc });
+    await routing.seed('test');
+    const row = (await db.doc.send(new GetCommand({ TableName: 'routing', Key: { capability: 'customers', sk: 'ROUTE' } }))).Item!;
+    await db.doc.send(new PutCommand({ TableName: 'routing', Item: { ...row, mode: 'canary', percent: 30, revision: Number(row.revision) + 1 } }));
+    const out: string[] = [];
+
+    // Act
+    const code = await mapCommand({ config: CONFIG, routingTable: 'routing', format: 'json' }, { stdout: (t) => out.push(t), stderr: () => undefined, context });
+
+    // Assess
+    expect(code).toBe(0);
+    const map = JSON.parse(out.join('')) as TransactionMap;
+    expect(map.services.find((s) => s.name === 'customers')).toMatchObject({ owner: 'split', routing: { mode: 'canary', percent: 30, source: 'routing-table' } });
+    expect(map.services.find((s) => s.name === 'inventory')).toMatchObject({ routing: { mode: 'legacy', source: 'routing-table' } });
+    const customersSynced = map.syncLinks?.some((l) => l.entity === 'customers' && l.policy !== undefined) ?? false;
+    expect(map.risks.filter((r) => r.rule === 'canary-without-sync').map((r) => r.where)).toEqual(customersSynced ? [] : ['routing.capabilities.customers (entity customers)']);
   });
 });
