@@ -23,6 +23,8 @@ import config from '../../cutover.config';
  */
 
 const reference = parseSpec(config);
+/** The reference spec without its sync section (if it has one), for rules about unsynced data. */
+const unsynced = { ...reference, sync: undefined } as unknown as Spec;
 
 function variant(edit: (spec: Record<string, any>) => void): Spec {
   const copy = structuredClone(config) as Record<string, any>;
@@ -98,8 +100,6 @@ describe('Function: buildTransactionMap', () => {
 
     it('says why stock is at risk when nothing syncs it: owner and writer on each side', () => {
       // Prepare
-      const unsynced = { ...reference, sync: undefined } as unknown as Spec;
-
       // Act
       const stock = buildTransactionMap(unsynced).risks.find((r) => r.where.startsWith('migration.entities.stock'))!;
 
@@ -343,7 +343,7 @@ describe('Consistency rules', () => {
   describe('Rule: canary-without-sync', () => {
     it('flags a capability in canary whose data has no sync link', () => {
       // Act
-      const map = buildTransactionMap(reference, { routes: { customers: { mode: 'canary', percent: 10 } } });
+      const map = buildTransactionMap(unsynced, { routes: { customers: { mode: 'canary', percent: 10 } } });
 
       // Assess
       expect(byRule(map.risks, 'canary-without-sync')).toEqual([expect.objectContaining({ where: 'routing.capabilities.customers (entity customers)', why: expect.stringMatching(/canary at 10% \(routing table\)/) })]);
@@ -482,7 +482,7 @@ describe('Function: readAppFacts', () => {
 });
 
 describe('Renderers', () => {
-  const map = buildTransactionMap(reference, { routes: { customers: { mode: 'canary', percent: 25 } } });
+  const map = buildTransactionMap(unsynced, { routes: { customers: { mode: 'canary', percent: 25 } } });
 
   it('Mermaid: one node per service coloured by owner, risky data marked, labels escaped', () => {
     // Act
@@ -495,6 +495,17 @@ describe('Renderers', () => {
     expect(mermaid).toMatch(/data_stock\[\("stock<br\/>stock → inventory"\)\]:::risk/);
     expect(mermaid).toMatch(/data_products\[\("products<br\/>products → catalog"\)\]:::data/);
     expect(mermaid).not.toMatch(/\|"[^"\n]*"[^|\n]*"\|/); // no raw quote inside an edge label
+  });
+
+  it('Mermaid: a synced entity shows its policy and is no longer marked at risk', () => {
+    // Prepare
+    const spec = { ...reference, sync: { source: 'shop', entities: { stock: { policy: { prefer: 'monolith' } } } } } as unknown as Spec;
+
+    // Act
+    const mermaid = renderMermaid(buildTransactionMap(spec));
+
+    // Assess
+    expect(mermaid).toMatch(/data_stock\[\("stock<br\/>stock → inventory<br\/>sync: prefer monolith"\)\]:::data/);
   });
 
   it('HTML: self-contained (no script, no external reference), with every risk and the checkout budget', () => {
