@@ -129,6 +129,9 @@ export function appView(facts: AppFacts): AppView {
   return {
     stacks: facts.stacks,
     rules: facts.rules.length,
+    busRules: facts.rules
+      .filter((r): r is AppRule & { bus: 'legacy' | 'services' } => r.bus !== undefined)
+      .map((r) => ({ rule: `${r.stack}/${readableId(r.id)}`, bus: r.bus, detailTypes: r.detailTypes, targets: r.targets })),
     stateMachines: facts.stateMachines.map((s) => `${s.stack}/${readableId(s.id)}`),
     functions: facts.functions,
     tables: facts.tables,

@@ -145,7 +145,7 @@ code{font-size:12px}.sev{padding:1px 6px;border-radius:8px;font-weight:600}.sev.
 <h2>Saga</h2>${sagaSvg(map)}${saga}
 <h2>Services and owners</h2>${services}
 <h2>Data and sync</h2>${entities}${sync}
-<h2>Flows</h2>${flows}
+<h2>Flows</h2>${flows}${map.app ? `<h2>Rules on the buses of the synthesized app</h2>${table(['rule', 'bus', 'event types', 'targets'], map.app.busRules.map((r) => [`<code>${esc(r.rule)}</code>`, esc(r.bus), esc(r.detailTypes.join(', ') || 'any'), esc(r.targets.join(', '))]))}` : ''}
 </body></html>
 `;
 }

@@ -18,7 +18,13 @@ beforeAll(() => {
       Fn1: { Type: 'AWS::Lambda::Function', Properties: {} },
     },
   };
-  const bridge = { Resources: { ServicesBusF68FAC46: { Type: 'AWS::Events::EventBus', Properties: { Name: 'shop-services' } } } };
+  const bridge = {
+    Resources: {
+      ServicesBusF68FAC46: { Type: 'AWS::Events::EventBus', Properties: { Name: 'shop-services' } },
+      Replies0A1B2C3D: { Type: 'AWS::Events::Rule', Properties: { EventBusName: { Ref: 'ServicesBusF68FAC46' }, EventPattern: { 'detail-type': ['payment.captured'] }, Targets: [{ Arn: { 'Fn::GetAtt': ['SagaCallbacks9F8E7D6C', 'Arn'] } }] } },
+      Nightly0A1B2C3D: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(1 day)', Targets: [] } },
+    },
+  };
   fs.writeFileSync(path.join(dir, 'Cutover-Saga.template.json'), JSON.stringify(saga));
   fs.writeFileSync(path.join(dir, 'Cutover-Bridge.template.json'), JSON.stringify(bridge));
   fs.writeFileSync(path.join(dir, 'manifest.json'), '{}');
@@ -55,6 +61,7 @@ describe('Command: map', () => {
     expect(map.saga!.definitionFrom).toBe('app');
     expect(map.app).toMatchObject({ stacks: ['Cutover-Bridge', 'Cutover-Saga'], functions: 1 });
     expect(map.buses.find((b) => b.role === 'services')!.deployedName).toBe('shop-services');
+    expect(map.app!.busRules).toEqual([{ rule: 'Cutover-Bridge/Replies', bus: 'services', detailTypes: ['payment.captured'], targets: ['SagaCallbacks'] }]);
     expect(map.risks).toContainEqual(expect.objectContaining({ rule: 'forward-without-compensation', where: 'Cutover-Saga/OrderSagaStateMachine States.NotifyCustomer' }));
   });
 
