@@ -22,11 +22,12 @@ function box(x: number, y: number, w: number, h: number, fill: string, lines: st
   return `<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="6" fill="${fill}" stroke="${stroke}" stroke-width="${strokeWidth}"/>${t}`;
 }
 
+/** A curved arrow; its label sits just before the arrow head, so edges fanning out of one box stay legible. */
 function edge(x1: number, y1: number, x2: number, y2: number, label: string, dashed = false): string {
   const mx = (x1 + x2) / 2;
-  const my = (y1 + y2) / 2;
+  const lx = x2 > x1 ? x2 - 8 : x2 + 8;
   return `<path d="M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}" fill="none" stroke="#475569" stroke-width="1.4"${dashed ? ' stroke-dasharray="5 4"' : ''} marker-end="url(#arrow)"/>` +
-    (label ? `<text x="${mx}" y="${my - 4}" text-anchor="middle" font-size="10" fill="#334155">${esc(label)}</text>` : '');
+    (label ? `<text x="${lx}" y="${y2 - 5}" text-anchor="${x2 > x1 ? 'end' : 'start'}" font-size="10" fill="#334155">${esc(label)}</text>` : '');
 }
 
 function boundarySvg(map: TransactionMap): string {
@@ -36,7 +37,12 @@ function boundarySvg(map: TransactionMap): string {
   const height = Math.max(services.length * rowH + 60, 360);
   const parts: string[] = [];
   parts.push(box(20, height / 2 - 40, 170, 80, FILL.monolith, [`${map.name} monolith`, 'legacy bus: ' + map.buses[0].name]));
-  parts.push(box(320, 40, 190, height - 80, FILL.bridge, ['bridge', `${map.buses[0].deployedName ?? map.buses[0].name} ⇄`, `${map.buses[1].deployedName ?? map.buses[1].name}`, 'translate · quarantine · audit']));
+  parts.push(box(320, 40, 190, height - 80, FILL.bridge, ['bridge, router, saga', `${map.buses[0].deployedName ?? map.buses[0].name} ⇄`, `${map.buses[1].deployedName ?? map.buses[1].name}`, 'translate · route · orchestrate', 'quarantine · audit']));
+  // Data no service claims stays with the monolith: drawn under it.
+  map.entities.filter((e) => !e.service).forEach((e, j) => {
+    const fill = risky.has(e.name) ? FILL.risk : FILL.data;
+    parts.push(box(20 + (j % 2) * 90, height / 2 + 60 + Math.floor(j / 2) * 48, 82, 40, fill, [e.name, 'monolith only']));
+  });
   const count = (pred: (f: TransactionMap['flows'][number]) => boolean) => map.flows.filter(pred).length;
   parts.push(edge(190, height / 2 - 20, 320, height / 2 - 20, `${count((f) => f.kind === 'event' || f.kind === 'reply')} event types →`));
   parts.push(edge(320, height / 2 + 20, 190, height / 2 + 20, `← ${count((f) => f.kind === 'command' || f.kind === 'service-event')} to legacy`, true));
@@ -60,7 +66,7 @@ function boundarySvg(map: TransactionMap): string {
 
 function sagaSvg(map: TransactionMap): string {
   if (!map.saga) return '';
-  const w = 150;
+  const w = 172;
   const gap = 30;
   const parts: string[] = [];
   map.saga.forward.forEach((a, i) => {
