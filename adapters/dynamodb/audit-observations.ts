@@ -14,7 +14,10 @@ export interface ObserveOptions {
  * Reads saga step timings from the audit log through the audit store: every stream (an order's history)
  * is read in sequence order and fed to the pure HopObserver. Read-only.
  */
-export async function observeHops(store: Pick<AuditStore, 'listStreams' | 'readStream'>, options: ObserveOptions = {}): Promise<ObservedHops & { readonly streams: number }> {
+export async function observeHops(
+  store: Pick<AuditStore, 'listStreams' | 'readStream'>,
+  options: ObserveOptions = {},
+): Promise<ObservedHops & { readonly streams: number }> {
   const prefix = options.streamPrefix ?? 'order-';
   const max = options.maxStreams ?? 1000;
   const observer = new HopObserver();
@@ -24,7 +27,13 @@ export async function observeHops(store: Pick<AuditStore, 'listStreams' | 'readS
     if (streams >= max) break;
     streams++;
     for await (const entry of store.readStream(stream)) {
-      observer.add({ stream, detailType: entry.detailType, eventTime: entry.eventTime, recordedAt: entry.recordedAt, payload: entry.payload });
+      observer.add({
+        stream,
+        detailType: entry.detailType,
+        eventTime: entry.eventTime,
+        recordedAt: entry.recordedAt,
+        payload: entry.payload,
+      });
     }
     options.onStream?.(streams);
   }

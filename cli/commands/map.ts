@@ -1,7 +1,15 @@
 import { Option, type Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildTransactionMap, readAppFacts, renderHtml, renderMermaid, renderSummary, type BuildMapOptions, type TransactionMap } from '../../core/map';
+import {
+  buildTransactionMap,
+  readAppFacts,
+  renderHtml,
+  renderMermaid,
+  renderSummary,
+  type BuildMapOptions,
+  type TransactionMap,
+} from '../../core/map';
 import type { RouteMode } from '../../core/routing/model';
 import '../../core/saga';
 import { readCdkOut } from '../../adapters/map/cdk-out';
@@ -44,16 +52,23 @@ export async function mapCommand(opts: MapOptions, io: CliIo = {}): Promise<numb
     if (opts.liveRouting || opts.routingTable || opts.observed) {
       const context = io.context ?? new AwsContext();
       if (opts.liveRouting || opts.routingTable) {
-        if (!spec.routing) throw new CliError('the spec has no routing section, so there is no routing table to read', 'drop --live-routing');
+        if (!spec.routing)
+          throw new CliError('the spec has no routing section, so there is no routing table to read', 'drop --live-routing');
         const tableName = opts.routingTable ?? (await context.output('RoutingTableName'));
         // load() reads the route entries only; the history table is for changes, which the map never makes.
-        const store = new RoutingStore({ tableName, historyTableName: `${tableName}-history-not-read`, routing: spec.routing, client: context.documentClient() });
+        const store = new RoutingStore({
+          tableName,
+          historyTableName: `${tableName}-history-not-read`,
+          routing: spec.routing,
+          client: context.documentClient(),
+        });
         try {
           const snapshot = await store.load();
           const routes: Record<string, { mode: RouteMode; percent: number }> = {};
           for (const [capability, entry] of snapshot.entries) routes[capability] = { mode: entry.mode, percent: entry.percent };
           build.routes = routes;
-          for (const bad of snapshot.invalid) out.stderr(`warning: routing entry ${bad.capability} is invalid (${bad.problems.join('; ')}); the spec's seed is shown\n`);
+          for (const bad of snapshot.invalid)
+            out.stderr(`warning: routing entry ${bad.capability} is invalid (${bad.problems.join('; ')}); the spec's seed is shown\n`);
         } catch (cause) {
           throw explainAwsError(cause, `reading routing table ${tableName}`);
         }
@@ -62,8 +77,13 @@ export async function mapCommand(opts: MapOptions, io: CliIo = {}): Promise<numb
         const tableName = opts.auditTable ?? (await context.output('AuditTableName'));
         const store = new AuditStore({ tableName, client: context.documentClient() });
         try {
-          const hops = await observeHops(store, { maxStreams: opts.observedStreams, onStream: (n) => n % 200 === 0 && out.stderr(`... ${n} order streams read\n`) });
-          out.stderr(`observed: ${hops.runs.length} saga run(s) from ${hops.streams} stream(s) of ${tableName} (${hops.entriesRead} entries, ${hops.entriesSkipped} unreadable)\n`);
+          const hops = await observeHops(store, {
+            maxStreams: opts.observedStreams,
+            onStream: (n) => n % 200 === 0 && out.stderr(`... ${n} order streams read\n`),
+          });
+          out.stderr(
+            `observed: ${hops.runs.length} saga run(s) from ${hops.streams} stream(s) of ${tableName} (${hops.entriesRead} entries, ${hops.entriesSkipped} unreadable)\n`,
+          );
           build.observed = hops;
         } catch (cause) {
           throw explainAwsError(cause, `reading audit table ${tableName}`);
@@ -99,6 +119,8 @@ export function register(program: Command): void {
     .option('--html <file>', 'also write a self-contained HTML page')
     .option('--strict', 'exit 1 when a high-severity risk is found')
     .action(async (opts: MapOptions, command: Command) => {
-      process.exitCode = await mapCommand(opts, { context: opts.observed || opts.liveRouting || opts.routingTable ? AwsContext.fromCommand(command) : undefined });
+      process.exitCode = await mapCommand(opts, {
+        context: opts.observed || opts.liveRouting || opts.routingTable ? AwsContext.fromCommand(command) : undefined,
+      });
     });
 }

@@ -33,7 +33,12 @@ export interface AppStateMachine {
 
 export interface AppFacts {
   readonly stacks: readonly string[];
-  readonly buses: ReadonlyArray<{ readonly stack: string; readonly id: string; readonly name?: string; readonly role?: 'legacy' | 'services' }>;
+  readonly buses: ReadonlyArray<{
+    readonly stack: string;
+    readonly id: string;
+    readonly name?: string;
+    readonly role?: 'legacy' | 'services';
+  }>;
   readonly rules: readonly AppRule[];
   readonly stateMachines: readonly AppStateMachine[];
   readonly functions: number;
@@ -61,7 +66,10 @@ function asStrings(value: unknown): string[] {
  * Reads the facts of every template. Rules are placed on the spec's buses by the bus they reference: a
  * `Ref` to a bus of the same stack, an `Fn::ImportValue` of another stack's bus export, or a literal name.
  */
-export function readAppFacts(templates: readonly AppTemplate[], busNames: { readonly legacy: string; readonly services: string }): AppFacts {
+export function readAppFacts(
+  templates: readonly AppTemplate[],
+  busNames: { readonly legacy: string; readonly services: string },
+): AppFacts {
   const buses: Array<{ stack: string; id: string; name?: string; role?: 'legacy' | 'services' }> = [];
   for (const { stack, template } of templates) {
     for (const [id, r] of Object.entries(resourcesOf(template))) {
@@ -98,7 +106,13 @@ export function readAppFacts(templates: readonly AppTemplate[], busNames: { read
           if (typeof arn?.Ref === 'string') return readableId(arn.Ref);
           return 'external';
         });
-        rules.push({ stack, id, bus: props.EventBusName === undefined ? undefined : roleOfRef(stack, props.EventBusName), detailTypes: asStrings(pattern['detail-type']), targets });
+        rules.push({
+          stack,
+          id,
+          bus: props.EventBusName === undefined ? undefined : roleOfRef(stack, props.EventBusName),
+          detailTypes: asStrings(pattern['detail-type']),
+          targets,
+        });
       }
       if (r.Type === 'AWS::StepFunctions::StateMachine') stateMachines.push({ stack, id, ...readDefinition(props) });
     }

@@ -70,7 +70,11 @@ export function buildTransactionMap(spec: Spec, options: BuildMapOptions = {}): 
   ]);
   const translatedToService = new Map(bridge.translations.filter((t) => (t.direction ?? 'both') !== 'toLegacy').map((t) => [t.service, t]));
   const stepsOf = (service: string) =>
-    plan ? Object.entries(SERVICE_OF).filter(([, s]) => s === service).map(([step]) => ({ step, owner: plan.owners[step as keyof typeof plan.owners] as Side })) : [];
+    plan
+      ? Object.entries(SERVICE_OF)
+          .filter(([, s]) => s === service)
+          .map(([step]) => ({ step, owner: plan.owners[step as keyof typeof plan.owners] as Side }))
+      : [];
   // An entity belongs to the service named like it (`payments` -> payment), else to the owner of the events
   // named after it (`shipments` -> shipment.dispatched -> shipping), else to the service named like its table.
   const eventOwner = (name: string) => Object.entries(bridge.serviceEvents).find(([t]) => norm(t.split('.')[0]) === norm(name))?.[1].owner;
@@ -81,12 +85,16 @@ export function buildTransactionMap(spec: Spec, options: BuildMapOptions = {}): 
   const services: ServiceNode[] = serviceNames.map((name) => {
     const routing = routingOf.get(name);
     const sagaSteps = stepsOf(name);
-    const emits = sorted(Object.entries(bridge.serviceEvents).filter(([, e]) => e.owner === name).map(([t]) => t));
+    const emits = sorted(
+      Object.entries(bridge.serviceEvents)
+        .filter(([, e]) => e.owner === name)
+        .map(([t]) => t),
+    );
     let owner: Ownership;
     let ownerWhy: string;
     if (routing) {
       owner = routing.mode === 'canary' ? 'split' : LIVE_MODES.includes(routing.mode) ? 'service' : 'monolith';
-      ownerWhy = `routing.capabilities.${name} is in ${routing.mode} mode${routing.mode === 'canary' ? ` at ${routing.percent}%` : ''} (${routing.source === 'spec' ? 'the spec\'s seed' : 'the routing table'})`;
+      ownerWhy = `routing.capabilities.${name} is in ${routing.mode} mode${routing.mode === 'canary' ? ` at ${routing.percent}%` : ''} (${routing.source === 'spec' ? "the spec's seed" : 'the routing table'})`;
     } else if (sagaSteps.length > 0) {
       const sides = new Set(sagaSteps.map((s) => s.owner));
       owner = sides.size > 1 ? 'split' : [...sides][0];
@@ -132,22 +140,50 @@ export function buildTransactionMap(spec: Spec, options: BuildMapOptions = {}): 
     }
   }
   bridge.translations.forEach((t, i) => {
-    const translation = { legacy: t.legacy, service: t.service, serviceVersion: t.serviceVersion, direction: t.direction ?? 'both' } as const;
+    const translation = {
+      legacy: t.legacy,
+      service: t.service,
+      serviceVersion: t.serviceVersion,
+      direction: t.direction ?? 'both',
+    } as const;
     const where = `bridge.translations[${i}]`;
     if (translation.direction !== 'toLegacy') {
       const reply = exchangeReplies.get(t.service);
-      flows.push({ kind: reply ? 'reply' : 'event', from: 'monolith', to: reply ? 'saga' : 'bridge', eventType: t.legacy, bus: 'legacy', translation, where });
+      flows.push({
+        kind: reply ? 'reply' : 'event',
+        from: 'monolith',
+        to: reply ? 'saga' : 'bridge',
+        eventType: t.legacy,
+        bus: 'legacy',
+        translation,
+        where,
+      });
     }
     if (translation.direction !== 'toService' && !(standbyCommands.has(t.service) && !exchangeCommands.has(t.service))) {
       const command = exchangeCommands.get(t.service);
       const owner = bridge.serviceEvents[t.service]?.owner;
-      flows.push({ kind: command ? 'command' : 'service-event', from: command ? 'saga' : `svc:${owner}`, to: 'monolith', eventType: t.service, bus: 'services', translation, where: command ?? where });
+      flows.push({
+        kind: command ? 'command' : 'service-event',
+        from: command ? 'saga' : `svc:${owner}`,
+        to: 'monolith',
+        eventType: t.service,
+        bus: 'services',
+        translation,
+        where: command ?? where,
+      });
     }
   });
   for (const [type, def] of Object.entries(bridge.serviceEvents)) {
     if (translatedToService.has(type) || exchangeCommands.has(type) || standbyCommands.has(type)) continue;
     if (bridge.translations.some((t) => t.service === type)) continue;
-    flows.push({ kind: 'service-event', from: `svc:${def.owner}`, to: 'bridge', eventType: type, bus: 'services', where: `bridge.serviceEvents.${type}` });
+    flows.push({
+      kind: 'service-event',
+      from: `svc:${def.owner}`,
+      to: 'bridge',
+      eventType: type,
+      bus: 'services',
+      where: `bridge.serviceEvents.${type}`,
+    });
   }
   for (const [name, cap] of Object.entries(routingCaps)) {
     const mode = routingOf.get(name)!.mode;
@@ -158,12 +194,21 @@ export function buildTransactionMap(spec: Spec, options: BuildMapOptions = {}): 
     }
   }
   if (spec.saga && plan) {
-    if (spec.saga.autoStart) flows.push({ kind: 'consumed', from: 'bridge', to: 'saga', eventType: spec.saga.orderEvent, bus: 'services', where: 'saga.orderEvent' });
+    if (spec.saga.autoStart)
+      flows.push({
+        kind: 'consumed',
+        from: 'bridge',
+        to: 'saga',
+        eventType: spec.saga.orderEvent,
+        bus: 'services',
+        where: 'saga.orderEvent',
+      });
     for (const type of [...spec.saga.shipping.confirmedBy, ...Object.keys(spec.saga.shipping.rejectedBy)]) {
       flows.push({ kind: 'consumed', from: 'bridge', to: 'saga', eventType: type, bus: 'services', where: 'saga.shipping' });
     }
     for (const a of [...plan.forward, ...plan.compensations]) {
-      if (a.owner === 'service') flows.push({ kind: 'call', from: 'saga', to: `svc:${a.service}`, eventType: a.id, bus: 'services', where: `saga.steps.${a.step}` });
+      if (a.owner === 'service')
+        flows.push({ kind: 'call', from: 'saga', to: `svc:${a.service}`, eventType: a.id, bus: 'services', where: `saga.steps.${a.step}` });
     }
   }
 
@@ -180,9 +225,15 @@ export function buildTransactionMap(spec: Spec, options: BuildMapOptions = {}): 
     }
     const produced = node.emits.filter((t) => translatedToService.has(t));
     if (node.routing && node.routing.mode !== 'retired' && node.routing.mode !== 'primary') {
-      writers.push({ side: 'monolith', why: `routing.capabilities.${node.name} is in ${node.routing.mode} mode: the monolith handles its events` });
+      writers.push({
+        side: 'monolith',
+        why: `routing.capabilities.${node.name} is in ${node.routing.mode} mode: the monolith handles its events`,
+      });
     } else if (produced.length > 0 && node.routing?.mode !== 'retired') {
-      writers.push({ side: 'monolith', why: `the monolith emits ${produced.map((t) => translatedToService.get(t)!.legacy).join(', ')}, translated to ${produced.join(', ')} which ${node.name} owns` });
+      writers.push({
+        side: 'monolith',
+        why: `the monolith emits ${produced.map((t) => translatedToService.get(t)!.legacy).join(', ')}, translated to ${produced.join(', ')} which ${node.name} owns`,
+      });
     }
     const monoSteps = node.sagaSteps.filter((s) => s.owner === 'monolith');
     if (monoSteps.length > 0) {
@@ -190,7 +241,10 @@ export function buildTransactionMap(spec: Spec, options: BuildMapOptions = {}): 
     }
     const svcSteps = node.sagaSteps.filter((s) => s.owner === 'service');
     if (node.routing && LIVE_MODES.includes(node.routing.mode)) {
-      writers.push({ side: 'service', why: `routing.capabilities.${node.name} is in ${node.routing.mode} mode: ${node.name} handles its events` });
+      writers.push({
+        side: 'service',
+        why: `routing.capabilities.${node.name} is in ${node.routing.mode} mode: ${node.name} handles its events`,
+      });
     } else if (svcSteps.length > 0) {
       writers.push({ side: 'service', why: `saga.steps.${svcSteps[0].step} is owned by the service (${node.name} performs it)` });
     }
@@ -218,7 +272,8 @@ export function buildTransactionMap(spec: Spec, options: BuildMapOptions = {}): 
   // --- who consumes what (for the translation/schema rule)
   const consumers: Consumer[] = [];
   for (const [name, cap] of Object.entries(routingCaps)) {
-    for (const type of Object.keys(cap.events)) consumers.push({ eventType: type, bus: 'services', who: `capability ${name}`, where: `routing.capabilities.${name}.events.${type}` });
+    for (const type of Object.keys(cap.events))
+      consumers.push({ eventType: type, bus: 'services', who: `capability ${name}`, where: `routing.capabilities.${name}.events.${type}` });
   }
   if (spec.saga) {
     consumers.push({ eventType: spec.saga.orderEvent, bus: 'services', who: 'the saga (start)', where: 'saga.orderEvent' });
@@ -230,7 +285,12 @@ export function buildTransactionMap(spec: Spec, options: BuildMapOptions = {}): 
   for (const rule of options.app?.rules ?? []) {
     if (!rule.bus) continue;
     for (const type of rule.detailTypes) {
-      consumers.push({ eventType: type, bus: rule.bus, who: `rule ${readableId(rule.id)} -> ${rule.targets.join(', ') || 'no target'}`, where: `${rule.stack}/${readableId(rule.id)}` });
+      consumers.push({
+        eventType: type,
+        bus: rule.bus,
+        who: `rule ${readableId(rule.id)} -> ${rule.targets.join(', ') || 'no target'}`,
+        where: `${rule.stack}/${readableId(rule.id)}`,
+      });
     }
   }
 
@@ -254,23 +314,53 @@ export function buildTransactionMap(spec: Spec, options: BuildMapOptions = {}): 
   };
 }
 
-function actionNode(spec: Spec, plan: SagaPlan, a: ForwardAction | CompensationAction, direction: 'forward' | 'compensation'): SagaActionNode {
+function actionNode(
+  spec: Spec,
+  plan: SagaPlan,
+  a: ForwardAction | CompensationAction,
+  direction: 'forward' | 'compensation',
+): SagaActionNode {
   const saga = spec.saga!;
   const waits: WaitView[] = [];
   const ex = a.exchange;
   if (ex) {
-    waits.push({ kind: 'reply', seconds: ex.replyTimeoutSeconds, detail: `waits ${ex.replyTimeoutSeconds} s for ${[...ex.success, ...Object.keys(ex.failure)].join(' | ')}, sends ${ex.command} up to ${ex.maxAttempts} times` });
+    waits.push({
+      kind: 'reply',
+      seconds: ex.replyTimeoutSeconds,
+      detail: `waits ${ex.replyTimeoutSeconds} s for ${[...ex.success, ...Object.keys(ex.failure)].join(' | ')}, sends ${ex.command} up to ${ex.maxAttempts} times`,
+    });
   } else if (a.kind === 'service-callback') {
-    waits.push({ kind: 'callback', seconds: saga.shipping.timeoutSeconds, detail: `waits up to ${saga.shipping.timeoutSeconds} s for ${saga.shipping.confirmedBy.join(' | ')}` });
-    if (saga.shipping.heartbeatSeconds !== undefined) waits.push({ kind: 'heartbeat', seconds: saga.shipping.heartbeatSeconds, detail: `the carrier reports progress at least every ${saga.shipping.heartbeatSeconds} s` });
+    waits.push({
+      kind: 'callback',
+      seconds: saga.shipping.timeoutSeconds,
+      detail: `waits up to ${saga.shipping.timeoutSeconds} s for ${saga.shipping.confirmedBy.join(' | ')}`,
+    });
+    if (saga.shipping.heartbeatSeconds !== undefined)
+      waits.push({
+        kind: 'heartbeat',
+        seconds: saga.shipping.heartbeatSeconds,
+        detail: `the carrier reports progress at least every ${saga.shipping.heartbeatSeconds} s`,
+      });
   } else if (a.kind === 'service') {
-    waits.push({ kind: 'step-timeout', seconds: plan.stepTimeoutSeconds, detail: `each call times out after ${plan.stepTimeoutSeconds} s` });
+    waits.push({
+      kind: 'step-timeout',
+      seconds: plan.stepTimeoutSeconds,
+      detail: `each call times out after ${plan.stepTimeoutSeconds} s`,
+    });
   }
   if (direction === 'forward' && a.id === 'ProcessPayment' && plan.fraudReview) {
-    waits.push({ kind: 'fraud-review', seconds: plan.fraudReview.waitSeconds * plan.fraudReview.maxChecks, detail: `re-checks a held payment every ${plan.fraudReview.waitSeconds} s, ${plan.fraudReview.maxChecks} times` });
+    waits.push({
+      kind: 'fraud-review',
+      seconds: plan.fraudReview.waitSeconds * plan.fraudReview.maxChecks,
+      detail: `re-checks a held payment every ${plan.fraudReview.waitSeconds} s, ${plan.fraudReview.maxChecks} times`,
+    });
   }
   if (direction === 'forward' && a.id === 'ReserveInventory') {
-    waits.push({ kind: 'reservation', seconds: plan.reservationTtlSeconds, detail: `the reservation expires after ${plan.reservationTtlSeconds} s unless confirmed` });
+    waits.push({
+      kind: 'reservation',
+      seconds: plan.reservationTtlSeconds,
+      detail: `the reservation expires after ${plan.reservationTtlSeconds} s unless confirmed`,
+    });
   }
   const retry = direction === 'forward' ? plan.retry.step : plan.retry.compensation;
   const fwd = direction === 'forward' ? (a as ForwardAction) : undefined;

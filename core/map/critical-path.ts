@@ -43,7 +43,14 @@ export function criticalPathsOf(plan: SagaPlan, spec: Spec, observed?: ObservedH
       prev = to;
     }
     const budget = budgetOf(hops);
-    const end = observed ? summarise(pathDurations(observed, hops.map((h) => h.action))) : undefined;
+    const end = observed
+      ? summarise(
+          pathDurations(
+            observed,
+            hops.map((h) => h.action),
+          ),
+        )
+      : undefined;
     return { name: path.name, description: path.description, hops, budget, ...(end ? { observed: end } : {}) };
   });
 }

@@ -18,7 +18,12 @@ const FILL: Record<Ownership | 'data' | 'risk' | 'bridge', string> = {
 };
 
 function box(x: number, y: number, w: number, h: number, fill: string, lines: string[], stroke = '#334155', strokeWidth = 1): string {
-  const t = lines.map((l, i) => `<text x="${x + w / 2}" y="${y + 18 + i * 15}" text-anchor="middle" font-size="${i === 0 ? 13 : 11}"${i === 0 ? ' font-weight="600"' : ''}>${esc(l)}</text>`).join('');
+  const t = lines
+    .map(
+      (l, i) =>
+        `<text x="${x + w / 2}" y="${y + 18 + i * 15}" text-anchor="middle" font-size="${i === 0 ? 13 : 11}"${i === 0 ? ' font-weight="600"' : ''}>${esc(l)}</text>`,
+    )
+    .join('');
   return `<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="6" fill="${fill}" stroke="${stroke}" stroke-width="${strokeWidth}"/>${t}`;
 }
 
@@ -26,8 +31,12 @@ function box(x: number, y: number, w: number, h: number, fill: string, lines: st
 function edge(x1: number, y1: number, x2: number, y2: number, label: string, dashed = false): string {
   const mx = (x1 + x2) / 2;
   const lx = x2 > x1 ? x2 - 8 : x2 + 8;
-  return `<path d="M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}" fill="none" stroke="#475569" stroke-width="1.4"${dashed ? ' stroke-dasharray="5 4"' : ''} marker-end="url(#arrow)"/>` +
-    (label ? `<text x="${lx}" y="${y2 - 5}" text-anchor="${x2 > x1 ? 'end' : 'start'}" font-size="10" fill="#334155">${esc(label)}</text>` : '');
+  return (
+    `<path d="M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}" fill="none" stroke="#475569" stroke-width="1.4"${dashed ? ' stroke-dasharray="5 4"' : ''} marker-end="url(#arrow)"/>` +
+    (label
+      ? `<text x="${lx}" y="${y2 - 5}" text-anchor="${x2 > x1 ? 'end' : 'start'}" font-size="10" fill="#334155">${esc(label)}</text>`
+      : '')
+  );
 }
 
 function boundarySvg(map: TransactionMap): string {
@@ -37,15 +46,34 @@ function boundarySvg(map: TransactionMap): string {
   const height = Math.max(services.length * rowH + 60, 360);
   const parts: string[] = [];
   parts.push(box(20, height / 2 - 40, 170, 80, FILL.monolith, [`${map.name} monolith`, 'legacy bus: ' + map.buses[0].name]));
-  parts.push(box(320, 40, 190, height - 80, FILL.bridge, ['bridge, router, saga', `${map.buses[0].deployedName ?? map.buses[0].name} ⇄`, `${map.buses[1].deployedName ?? map.buses[1].name}`, 'translate · route · orchestrate', 'quarantine · audit']));
+  parts.push(
+    box(320, 40, 190, height - 80, FILL.bridge, [
+      'bridge, router, saga',
+      `${map.buses[0].deployedName ?? map.buses[0].name} ⇄`,
+      `${map.buses[1].deployedName ?? map.buses[1].name}`,
+      'translate · route · orchestrate',
+      'quarantine · audit',
+    ]),
+  );
   // Data no service claims stays with the monolith: drawn under it.
-  map.entities.filter((e) => !e.service).forEach((e, j) => {
-    const fill = risky.has(e.name) ? FILL.risk : FILL.data;
-    parts.push(box(20 + (j % 2) * 90, height / 2 + 60 + Math.floor(j / 2) * 48, 82, 40, fill, [e.name, 'monolith only']));
-  });
+  map.entities
+    .filter((e) => !e.service)
+    .forEach((e, j) => {
+      const fill = risky.has(e.name) ? FILL.risk : FILL.data;
+      parts.push(box(20 + (j % 2) * 90, height / 2 + 60 + Math.floor(j / 2) * 48, 82, 40, fill, [e.name, 'monolith only']));
+    });
   const count = (pred: (f: TransactionMap['flows'][number]) => boolean) => map.flows.filter(pred).length;
   parts.push(edge(190, height / 2 - 20, 320, height / 2 - 20, `${count((f) => f.kind === 'event' || f.kind === 'reply')} event types →`));
-  parts.push(edge(320, height / 2 + 20, 190, height / 2 + 20, `← ${count((f) => f.kind === 'command' || f.kind === 'service-event')} to legacy`, true));
+  parts.push(
+    edge(
+      320,
+      height / 2 + 20,
+      190,
+      height / 2 + 20,
+      `← ${count((f) => f.kind === 'command' || f.kind === 'service-event')} to legacy`,
+      true,
+    ),
+  );
   services.forEach((s, i) => {
     const y = 40 + i * rowH;
     const mode = s.routing ? `${s.routing.mode}${s.routing.mode === 'canary' ? ` ${s.routing.percent}%` : ''}` : 'not routed';
@@ -57,7 +85,18 @@ function boundarySvg(map: TransactionMap): string {
     s.entities.forEach((e, j) => {
       const ent = map.entities.find((x) => x.name === e);
       const fill = risky.has(e) ? FILL.risk : FILL.data;
-      parts.push(box(840 + j * 120, y + 5, 110, 40, fill, [e, ent ? `${[...new Set(ent.writers.map((w) => w.side))].join('+')}` : ''], risky.has(e) ? '#b91c1c' : '#0369a1', risky.has(e) ? 2.5 : 1));
+      parts.push(
+        box(
+          840 + j * 120,
+          y + 5,
+          110,
+          40,
+          fill,
+          [e, ent ? `${[...new Set(ent.writers.map((w) => w.side))].join('+')}` : ''],
+          risky.has(e) ? '#b91c1c' : '#0369a1',
+          risky.has(e) ? 2.5 : 1,
+        ),
+      );
     });
   });
   const width = 840 + Math.max(1, ...services.map((s) => s.entities.length)) * 120 + 20;
@@ -74,7 +113,9 @@ function sagaSvg(map: TransactionMap): string {
     parts.push(box(x, 10, w, 54, FILL[a.owner], [a.id, `${a.owner} · ${a.service}`, a.waits[0] ? a.waits[0].kind : '']));
     if (i > 0) parts.push(edge(x - gap, 37, x, 37, ''));
     if (a.compensation) {
-      parts.push(box(x, 110, w, 40, FILL[map.saga!.compensations.find((c) => c.id === a.compensation)?.owner ?? 'service'], [a.compensation]));
+      parts.push(
+        box(x, 110, w, 40, FILL[map.saga!.compensations.find((c) => c.id === a.compensation)?.owner ?? 'service'], [a.compensation]),
+      );
       parts.push(edge(x + w / 2, 64, x + w / 2, 110, 'undo', true));
     }
   });
@@ -96,42 +137,114 @@ function table(headers: string[], rows: string[][]): string {
 
 export function renderHtml(map: TransactionMap, options: { generatedAt?: string } = {}): string {
   const risks = map.risks.length
-    ? table(['severity', 'rule', 'where', 'why'], map.risks.map((r) => [`<span class="sev ${r.severity}">${r.severity}</span>`, esc(r.rule), `<code>${esc(r.where)}</code>`, esc(r.why)]))
+    ? table(
+        ['severity', 'rule', 'where', 'why'],
+        map.risks.map((r) => [
+          `<span class="sev ${r.severity}">${r.severity}</span>`,
+          esc(r.rule),
+          `<code>${esc(r.where)}</code>`,
+          esc(r.why),
+        ]),
+      )
     : '<p>No consistency risks found.</p>';
-  const services = table(['service', 'owner', 'why', 'routing', 'saga steps', 'emits', 'consumes', 'data'], map.services.map((s) => [
-    `<b>${esc(s.name)}</b>`,
-    `<span class="own ${s.owner}">${esc(s.owner)}</span>`,
-    esc(s.ownerWhy),
-    s.routing ? esc(`${s.routing.mode} ${s.routing.percent}% (candidate ${s.routing.candidate}, from ${s.routing.source})`) : '',
-    esc(s.sagaSteps.map((x) => `${x.step} (${x.owner})`).join(', ')),
-    esc(s.emits.join(', ')),
-    esc(s.consumes.join(', ')),
-    esc(s.entities.join(', ')),
-  ]));
-  const flows = table(['kind', 'from', 'to', 'type', 'translation', 'declared at'], map.flows.map((f) => [
-    esc(f.kind), esc(f.from), esc(f.to), `<code>${esc(f.eventType)}</code>`,
-    f.translation ? esc(`${f.translation.legacy} ⇄ ${f.translation.service} v${f.translation.serviceVersion} (${f.translation.direction})`) : '', `<code>${esc(f.where)}</code>`,
-  ]));
+  const services = table(
+    ['service', 'owner', 'why', 'routing', 'saga steps', 'emits', 'consumes', 'data'],
+    map.services.map((s) => [
+      `<b>${esc(s.name)}</b>`,
+      `<span class="own ${s.owner}">${esc(s.owner)}</span>`,
+      esc(s.ownerWhy),
+      s.routing ? esc(`${s.routing.mode} ${s.routing.percent}% (candidate ${s.routing.candidate}, from ${s.routing.source})`) : '',
+      esc(s.sagaSteps.map((x) => `${x.step} (${x.owner})`).join(', ')),
+      esc(s.emits.join(', ')),
+      esc(s.consumes.join(', ')),
+      esc(s.entities.join(', ')),
+    ]),
+  );
+  const flows = table(
+    ['kind', 'from', 'to', 'type', 'translation', 'declared at'],
+    map.flows.map((f) => [
+      esc(f.kind),
+      esc(f.from),
+      esc(f.to),
+      `<code>${esc(f.eventType)}</code>`,
+      f.translation
+        ? esc(`${f.translation.legacy} ⇄ ${f.translation.service} v${f.translation.serviceVersion} (${f.translation.direction})`)
+        : '',
+      `<code>${esc(f.where)}</code>`,
+    ]),
+  );
   const saga = map.saga
-    ? table(['action', 'owner', 'service', 'kind', 'compensation', 'attempts', 'waits and timeouts'], [...map.saga.forward, ...map.saga.compensations].map((a) => [
-        `<b>${esc(a.id)}</b>`, `<span class="own ${a.owner}">${esc(a.owner)}</span>`, esc(a.service), esc(a.kind),
-        esc(a.direction === 'compensation' ? '(is a compensation)' : a.compensation ?? `via ${a.compensateFromOnError ?? 'nothing'}`),
-        esc(a.maxAttempts), esc(a.waits.map((w) => w.detail).join('; ')),
-      ]))
+    ? table(
+        ['action', 'owner', 'service', 'kind', 'compensation', 'attempts', 'waits and timeouts'],
+        [...map.saga.forward, ...map.saga.compensations].map((a) => [
+          `<b>${esc(a.id)}</b>`,
+          `<span class="own ${a.owner}">${esc(a.owner)}</span>`,
+          esc(a.service),
+          esc(a.kind),
+          esc(a.direction === 'compensation' ? '(is a compensation)' : (a.compensation ?? `via ${a.compensateFromOnError ?? 'nothing'}`)),
+          esc(a.maxAttempts),
+          esc(a.waits.map((w) => w.detail).join('; ')),
+        ]),
+      )
     : '<p>The spec has no saga.</p>';
-  const entities = table(['entity', 'tables', 'owner', 'writers', 'sync'], map.entities.map((e) => [
-    `<b>${esc(e.name)}</b>`, esc(`${e.sourceTable} → ${e.targetTable}`), esc(e.owner), esc(e.writers.map((w) => `${w.side}: ${w.why}`).join(' | ')),
-    e.sync ? esc(`${e.sync.policy ?? 'NO POLICY'}${Object.keys(e.sync.fieldPolicies).length ? ` (fields: ${Object.entries(e.sync.fieldPolicies).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}`) : 'none',
-  ]));
-  const paths = map.criticalPaths.map((p) => `
+  const entities = table(
+    ['entity', 'tables', 'owner', 'writers', 'sync'],
+    map.entities.map((e) => [
+      `<b>${esc(e.name)}</b>`,
+      esc(`${e.sourceTable} → ${e.targetTable}`),
+      esc(e.owner),
+      esc(e.writers.map((w) => `${w.side}: ${w.why}`).join(' | ')),
+      e.sync
+        ? esc(
+            `${e.sync.policy ?? 'NO POLICY'}${
+              Object.keys(e.sync.fieldPolicies).length
+                ? ` (fields: ${Object.entries(e.sync.fieldPolicies)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(', ')})`
+                : ''
+            }`,
+          )
+        : 'none',
+    ]),
+  );
+  const paths = map.criticalPaths
+    .map(
+      (p) => `
     <h3>${esc(p.name)}: ${esc(p.hops.map((h) => h.action).join(' → '))}</h3><p>${esc(p.description)}</p>
-    ${table(['hop', 'owner', 'wait', 'declared p50', 'declared p95', 'observed p50', 'observed p95', 'samples'], p.hops.map((h) => [
-      esc(h.action), esc(h.owner), esc(h.wait), bar(h.declared?.p50Ms, '#94a3b8'), bar(h.declared?.p95Ms, '#64748b'), bar(h.observed?.p50Ms, '#60a5fa'), bar(h.observed?.p95Ms, '#2563eb'), esc(h.observed?.samples ?? ''),
-    ]))}
+    ${table(
+      ['hop', 'owner', 'wait', 'declared p50', 'declared p95', 'observed p50', 'observed p95', 'samples'],
+      p.hops.map((h) => [
+        esc(h.action),
+        esc(h.owner),
+        esc(h.wait),
+        bar(h.declared?.p50Ms, '#94a3b8'),
+        bar(h.declared?.p95Ms, '#64748b'),
+        bar(h.observed?.p50Ms, '#60a5fa'),
+        bar(h.observed?.p95Ms, '#2563eb'),
+        esc(h.observed?.samples ?? ''),
+      ]),
+    )}
     <p>Budget: p50 <b>${esc(formatMs(p.budget.p50Ms))}</b>, p95 <b>${esc(formatMs(p.budget.p95Ms))}</b>; while the customer waits (callbacks left out): p50 <b>${esc(formatMs(p.budget.interactiveP50Ms))}</b>, p95 <b>${esc(formatMs(p.budget.interactiveP95Ms))}</b>.
     ${p.budget.undeclared.length ? `<span class="sev high">incomplete</span>: no latency profile for ${esc(p.budget.undeclared.join(', '))}.` : ''}
-    ${p.observed ? `Observed end to end: p50 <b>${esc(formatMs(p.observed.p50Ms))}</b>, p95 <b>${esc(formatMs(p.observed.p95Ms))}</b> over ${esc(p.observed.samples)} run(s).` : ''}</p>`).join('');
-  const sync = map.syncLinks === undefined ? '<p>The spec has no <code>sync</code> section.</p>' : table(['entity', 'policy', 'field policies', 'declared at'], map.syncLinks.map((l) => [esc(l.entity), esc(l.policy ?? 'none'), esc(Object.entries(l.fieldPolicies).map(([k, v]) => `${k}=${v}`).join(', ')), `<code>${esc(l.where)}</code>`]));
+    ${p.observed ? `Observed end to end: p50 <b>${esc(formatMs(p.observed.p50Ms))}</b>, p95 <b>${esc(formatMs(p.observed.p95Ms))}</b> over ${esc(p.observed.samples)} run(s).` : ''}</p>`,
+    )
+    .join('');
+  const sync =
+    map.syncLinks === undefined
+      ? '<p>The spec has no <code>sync</code> section.</p>'
+      : table(
+          ['entity', 'policy', 'field policies', 'declared at'],
+          map.syncLinks.map((l) => [
+            esc(l.entity),
+            esc(l.policy ?? 'none'),
+            esc(
+              Object.entries(l.fieldPolicies)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', '),
+            ),
+            `<code>${esc(l.where)}</code>`,
+          ]),
+        );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(map.name)}: transaction boundaries</title>
 <style>
@@ -151,7 +264,19 @@ code{font-size:12px}.sev{padding:1px 6px;border-radius:8px;font-weight:600}.sev.
 <h2>Saga</h2>${sagaSvg(map)}${saga}
 <h2>Services and owners</h2>${services}
 <h2>Data and sync</h2>${entities}${sync}
-<h2>Flows</h2>${flows}${map.app ? `<h2>Rules on the buses of the synthesized app</h2>${table(['rule', 'bus', 'event types', 'targets'], map.app.busRules.map((r) => [`<code>${esc(r.rule)}</code>`, esc(r.bus), esc(r.detailTypes.join(', ') || 'any'), esc(r.targets.join(', '))]))}` : ''}
+<h2>Flows</h2>${flows}${
+    map.app
+      ? `<h2>Rules on the buses of the synthesized app</h2>${table(
+          ['rule', 'bus', 'event types', 'targets'],
+          map.app.busRules.map((r) => [
+            `<code>${esc(r.rule)}</code>`,
+            esc(r.bus),
+            esc(r.detailTypes.join(', ') || 'any'),
+            esc(r.targets.join(', ')),
+          ]),
+        )}`
+      : ''
+  }
 </body></html>
 `;
 }

@@ -10,9 +10,21 @@ export {
   untranslatedConsumption,
   syncWithoutPolicy,
   canaryWithoutSync,
-  type RiskContext, type Consumer, type DefinitionUnderTest } from './risks';
+  type RiskContext,
+  type Consumer,
+  type DefinitionUnderTest,
+} from './risks';
 export { criticalPathsOf, budgetOf, CRITICAL_PATHS } from './critical-path';
-export { HopObserver, percentile, summarise, durationsOf, pathDurations, type ObservedHops, type ObservedEntry, type ObservedRun } from './observed';
+export {
+  HopObserver,
+  percentile,
+  summarise,
+  durationsOf,
+  pathDurations,
+  type ObservedHops,
+  type ObservedEntry,
+  type ObservedRun,
+} from './observed';
 export { syncLinksOf } from './sync-view';
 export { renderMermaid } from './mermaid';
 export { renderHtml } from './html';

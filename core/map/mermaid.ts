@@ -22,10 +22,16 @@ export function renderMermaid(map: TransactionMap): string {
   const services = map.buses.find((b) => b.role === 'services')!;
   lines.push(`  monolith[("${text(map.name)} monolith")]:::monolith`);
   lines.push(`  subgraph bridge_box["bridge: translation both ways, quarantine, audit"]`);
-  lines.push(`    bridge{{"legacy bus ${text(legacy.deployedName ?? legacy.name)} ⇄ services bus ${text(services.deployedName ?? services.name)}"}}`);
+  lines.push(
+    `    bridge{{"legacy bus ${text(legacy.deployedName ?? legacy.name)} ⇄ services bus ${text(services.deployedName ?? services.name)}"}}`,
+  );
   lines.push('  end');
   if (map.flows.some((f) => f.kind === 'routed')) lines.push('  router{"router: routing table"}');
-  const riskyEntities = new Set(map.risks.filter((r) => r.where.startsWith('migration.entities.') || r.where.startsWith('routing.capabilities.')).map((r) => /entit(?:ies\.|y )([a-z0-9-]+)/.exec(r.where)?.[1]));
+  const riskyEntities = new Set(
+    map.risks
+      .filter((r) => r.where.startsWith('migration.entities.') || r.where.startsWith('routing.capabilities.'))
+      .map((r) => /entit(?:ies\.|y )([a-z0-9-]+)/.exec(r.where)?.[1]),
+  );
   for (const s of map.services) {
     const mode = s.routing ? ` · ${s.routing.mode}${s.routing.mode === 'canary' ? ` ${s.routing.percent}%` : ''}` : '';
     lines.push(`  ${id(`svc:${s.name}`)}["${text(s.name)}<br/>owner: ${s.owner}${mode}"]:::${s.owner}`);
@@ -61,14 +67,23 @@ export function renderMermaid(map: TransactionMap): string {
     }
     add(f.from, f.kind === 'event' ? 'bridge' : f.to, f.kind, flowLabel(f));
   }
-  const arrow: Record<string, string> = { event: '-->', reply: '-->', command: '==>', 'service-event': '-->', routed: '-.->', consumed: '-->' };
+  const arrow: Record<string, string> = {
+    event: '-->',
+    reply: '-->',
+    command: '==>',
+    'service-event': '-->',
+    routed: '-.->',
+    consumed: '-->',
+  };
   for (const g of [...groups.values()].sort((a, b) => `${a.from}|${a.to}|${a.kind}`.localeCompare(`${b.from}|${b.to}|${b.kind}`))) {
     const label = [...g.labels].sort().map(text).join('<br/>');
     lines.push(`  ${id(g.from)} ${arrow[g.kind] ?? '-->'}|"${g.kind}: ${label}"| ${id(g.to)}`);
   }
   for (const e of map.entities) {
     const cls = riskyEntities.has(e.name) ? 'risk' : 'data';
-    lines.push(`  data_${id(e.name)}[("${text(e.name)}<br/>${text(e.sourceTable)} → ${text(e.targetTable)}${e.sync ? `<br/>sync: ${text(e.sync.policy ?? 'no policy')}` : ''}")]:::${cls}`);
+    lines.push(
+      `  data_${id(e.name)}[("${text(e.name)}<br/>${text(e.sourceTable)} → ${text(e.targetTable)}${e.sync ? `<br/>sync: ${text(e.sync.policy ?? 'no policy')}` : ''}")]:::${cls}`,
+    );
     for (const side of new Set(e.writers.map((w) => w.side))) {
       lines.push(`  ${side === 'monolith' ? 'monolith' : id(`svc:${e.service}`)} --- data_${id(e.name)}`);
     }

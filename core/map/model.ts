@@ -215,7 +215,12 @@ export interface AppView {
   readonly stacks: readonly string[];
   readonly rules: number;
   /** The rules on the spec's buses: who consumes which event types in the deployed app. */
-  readonly busRules: ReadonlyArray<{ readonly rule: string; readonly bus: 'legacy' | 'services'; readonly detailTypes: readonly string[]; readonly targets: readonly string[] }>;
+  readonly busRules: ReadonlyArray<{
+    readonly rule: string;
+    readonly bus: 'legacy' | 'services';
+    readonly detailTypes: readonly string[];
+    readonly targets: readonly string[];
+  }>;
   readonly stateMachines: readonly string[];
   readonly functions: number;
   readonly tables: number;

@@ -66,7 +66,12 @@ export const forwardWithoutCompensation: Rule = ({ plan, definition }) => {
     if (!definition) continue;
     const state = definition.states[a.id];
     if (!state) {
-      risks.push({ rule: 'forward-without-compensation', severity: 'high', where: `${definition.where} States.${a.id}`, why: `the definition has no state ${a.id}: the step cannot be compensated because it is not where the plan says` });
+      risks.push({
+        rule: 'forward-without-compensation',
+        severity: 'high',
+        where: `${definition.where} States.${a.id}`,
+        why: `the definition has no state ${a.id}: the step cannot be compensated because it is not where the plan says`,
+      });
       continue;
     }
     const catches = Array.isArray(state.Catch) ? (state.Catch as Array<{ ErrorEquals?: unknown }>) : [];
@@ -90,7 +95,8 @@ function idempotencyEvidence(state: Readonly<Record<string, unknown>>): string |
     return `a conditional write (${params.ConditionExpression})`;
   }
   const payload = (params.Payload ?? params) as Record<string, unknown>;
-  if (payload && typeof payload === 'object' && ('sagaId.$' in payload || 'sagaId' in payload)) return 'the saga run id (sagaId) in its request';
+  if (payload && typeof payload === 'object' && ('sagaId.$' in payload || 'sagaId' in payload))
+    return 'the saga run id (sagaId) in its request';
   return undefined;
 }
 
@@ -111,7 +117,12 @@ export const crossingWithoutIdempotency: Rule = ({ spec, plan, definition }) => 
       const t = spec.bridge.translations.find((x) => x.service === a.exchange!.command && (x.direction ?? 'both') !== 'toService');
       const legacy = t ? spec.bridge.legacyEvents[t.legacy] : undefined;
       if (!t || !legacy) {
-        risks.push({ rule: 'crossing-without-idempotency', severity: 'high', where, why: `${a.id} sends ${a.exchange.command} to the monolith but no translation to a legacy command carries it, so there is no message id the monolith could de-duplicate a resend on` });
+        risks.push({
+          rule: 'crossing-without-idempotency',
+          severity: 'high',
+          where,
+          why: `${a.id} sends ${a.exchange.command} to the monolith but no translation to a legacy command carries it, so there is no message id the monolith could de-duplicate a resend on`,
+        });
         continue;
       }
       const mapped = t.fields.find((f) => f.legacy === legacy.idField);
@@ -144,14 +155,22 @@ export const unsyncedWrite: Rule = ({ entities, syncLinks }) =>
     const sides = new Set(e.writers.map((w) => w.side));
     if (sides.size < 2 || e.owner === 'split' || e.sync) return [];
     const other = e.owner === 'monolith' ? 'service' : 'monolith';
-    const otherWhy = e.writers.filter((w) => w.side === other).map((w) => w.why).join('; ');
-    const ownWhy = e.writers.filter((w) => w.side === e.owner).map((w) => w.why).join('; ');
-    return [{
-      rule: 'unsynced-write' as const,
-      severity: 'high' as const,
-      where: `migration.entities.${e.name} (${e.sourceTable} -> ${e.targetTable})`,
-      why: `owned by the ${e.owner} (${ownWhy}) but also written by the ${other} (${otherWhy}), and ${syncLinks === undefined ? 'the spec has no sync section' : `sync has no link for ${e.name}`}: the two copies drift apart`,
-    }];
+    const otherWhy = e.writers
+      .filter((w) => w.side === other)
+      .map((w) => w.why)
+      .join('; ');
+    const ownWhy = e.writers
+      .filter((w) => w.side === e.owner)
+      .map((w) => w.why)
+      .join('; ');
+    return [
+      {
+        rule: 'unsynced-write' as const,
+        severity: 'high' as const,
+        where: `migration.entities.${e.name} (${e.sourceTable} -> ${e.targetTable})`,
+        why: `owned by the ${e.owner} (${ownWhy}) but also written by the ${other} (${otherWhy}), and ${syncLinks === undefined ? 'the spec has no sync section' : `sync has no link for ${e.name}`}: the two copies drift apart`,
+      },
+    ];
   });
 
 const isKit = (type: string, prefixes: readonly string[]) => prefixes.some((p) => type.startsWith(p));
@@ -159,7 +178,9 @@ const isKit = (type: string, prefixes: readonly string[]) => prefixes.some((p) =
 export const untranslatedConsumption: Rule = ({ spec, consumers, services, plan }) => {
   const risks: Risk[] = [];
   const seen = new Set<string>();
-  const producedByTranslation = new Set(spec.bridge.translations.filter((t) => (t.direction ?? 'both') !== 'toLegacy').map((t) => t.service));
+  const producedByTranslation = new Set(
+    spec.bridge.translations.filter((t) => (t.direction ?? 'both') !== 'toLegacy').map((t) => t.service),
+  );
   const sagaCommands = new Set<string>();
   for (const cfg of Object.values(spec.saga?.steps ?? {})) {
     if (cfg.monolith) for (const ex of [cfg.monolith.forward, cfg.monolith.compensation]) sagaCommands.add(ex.command);
@@ -176,13 +197,23 @@ export const untranslatedConsumption: Rule = ({ spec, consumers, services, plan 
     seen.add(key);
     if (c.bus === 'legacy') {
       if (isKit(c.eventType, LEGACY_KIT_PREFIXES) || spec.bridge.legacyEvents[c.eventType]) continue;
-      risks.push({ rule: 'untranslated-consumption', severity: 'medium', where: c.where, why: `${c.who} consumes ${c.eventType} on the legacy bus, which has no schema in bridge.legacyEvents: nothing checks what it receives` });
+      risks.push({
+        rule: 'untranslated-consumption',
+        severity: 'medium',
+        where: c.where,
+        why: `${c.who} consumes ${c.eventType} on the legacy bus, which has no schema in bridge.legacyEvents: nothing checks what it receives`,
+      });
       continue;
     }
     if (isKit(c.eventType, SERVICE_KIT_PREFIXES)) continue;
     const def = spec.bridge.serviceEvents[c.eventType];
     if (!def) {
-      risks.push({ rule: 'untranslated-consumption', severity: 'high', where: c.where, why: `${c.who} consumes ${c.eventType}, which has no schema in bridge.serviceEvents: bad input cannot be quarantined and no translation can reach it` });
+      risks.push({
+        rule: 'untranslated-consumption',
+        severity: 'high',
+        where: c.where,
+        why: `${c.who} consumes ${c.eventType}, which has no schema in bridge.serviceEvents: bad input cannot be quarantined and no translation can reach it`,
+      });
       continue;
     }
     if (producedByTranslation.has(c.eventType) || sagaCommands.has(c.eventType) || live(def.owner)) continue;
@@ -199,7 +230,12 @@ export const untranslatedConsumption: Rule = ({ spec, consumers, services, plan 
 export const syncWithoutPolicy: Rule = ({ syncLinks }) =>
   (syncLinks ?? [])
     .filter((l) => l.policy === undefined && Object.keys(l.fieldPolicies).length === 0)
-    .map((l) => ({ rule: 'sync-without-policy' as const, severity: 'high' as const, where: l.where, why: `${l.entity} is synced both ways with no conflict policy: when both sides change a row, which write survives is left to arrival order and nothing is recorded` }));
+    .map((l) => ({
+      rule: 'sync-without-policy' as const,
+      severity: 'high' as const,
+      where: l.where,
+      why: `${l.entity} is synced both ways with no conflict policy: when both sides change a row, which write survives is left to arrival order and nothing is recorded`,
+    }));
 
 export const canaryWithoutSync: Rule = ({ services, entities }) =>
   services
@@ -215,7 +251,14 @@ export const canaryWithoutSync: Rule = ({ services, entities }) =>
         })),
     );
 
-export const RULES: readonly Rule[] = [forwardWithoutCompensation, crossingWithoutIdempotency, unsyncedWrite, untranslatedConsumption, syncWithoutPolicy, canaryWithoutSync];
+export const RULES: readonly Rule[] = [
+  forwardWithoutCompensation,
+  crossingWithoutIdempotency,
+  unsyncedWrite,
+  untranslatedConsumption,
+  syncWithoutPolicy,
+  canaryWithoutSync,
+];
 
 export function findRisks(ctx: RiskContext): Risk[] {
   return RULES.flatMap((rule) => rule(ctx));

@@ -13,10 +13,16 @@ import type { DemoContext, DemoScenario, ScenarioResult } from './types';
 /** The summary lines the demo prints again at the end: owners, risks, the checkout's budget (and measurement). */
 export function mapSummaryLines(map: TransactionMap): string[] {
   const lines = [`map of "${map.name}": ${map.services.map((s) => `${s.name}=${s.owner}`).join(', ')}`];
-  lines.push(`${map.risks.length} consistency risk(s): ${map.risks.map((r) => `${r.rule} at ${r.where.split(' ')[0]}`).join('; ') || 'none'}`);
+  lines.push(
+    `${map.risks.length} consistency risk(s): ${map.risks.map((r) => `${r.rule} at ${r.where.split(' ')[0]}`).join('; ') || 'none'}`,
+  );
   for (const p of map.criticalPaths) {
-    const measured = p.observed ? `, measured p50 ${formatMs(p.observed.p50Ms)} / p95 ${formatMs(p.observed.p95Ms)} over ${p.observed.samples} run(s)` : '';
-    lines.push(`${p.name}: budget while the customer waits p95 ${formatMs(p.budget.interactiveP95Ms)}, to dispatch p95 ${formatMs(p.budget.p95Ms)}${measured}`);
+    const measured = p.observed
+      ? `, measured p50 ${formatMs(p.observed.p50Ms)} / p95 ${formatMs(p.observed.p95Ms)} over ${p.observed.samples} run(s)`
+      : '';
+    lines.push(
+      `${p.name}: budget while the customer waits p95 ${formatMs(p.budget.interactiveP95Ms)}, to dispatch p95 ${formatMs(p.budget.p95Ms)}${measured}`,
+    );
   }
   return lines;
 }

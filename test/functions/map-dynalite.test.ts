@@ -41,22 +41,32 @@ beforeAll(async () => {
       source: 'cutover.saga',
       detailType: type,
       eventTime: new Date(Math.floor(atMs / 1000) * 1000).toISOString(),
-      payload: JSON.stringify({ metadata: { eventType: type, occurredAt: new Date(atMs).toISOString() }, data: { step, owner: 'service' } }),
+      payload: JSON.stringify({
+        metadata: { eventType: type, occurredAt: new Date(atMs).toISOString() },
+        data: { step, owner: 'service' },
+      }),
     });
   // Streams in parallel (as orders run), each stream's events in order.
-  await Promise.all(Array.from({ length: RUNS }, async (_, i) => {
-    const stream = `order-${1000000 + i}`;
-    let t = Date.UTC(2026, 10, 21, 14, 0, i);
-    for (const step of ['CreateOrder', 'ReserveInventory', 'ProcessPayment', 'ScheduleShipping']) {
-      await put(stream, `${stream}-${step}-s`, 'saga.step-started', step, t);
-      t += step === 'ProcessPayment' ? paymentMs(i) : 50;
-      // Run 0 never finishes its shipping step (the carrier has not answered yet).
-      if (!(i === 0 && step === 'ScheduleShipping')) await put(stream, `${stream}-${step}-ok`, 'saga.step-succeeded', step, t);
-      t += 10;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: RUNS }, async (_, i) => {
+      const stream = `order-${1000000 + i}`;
+      let t = Date.UTC(2026, 10, 21, 14, 0, i);
+      for (const step of ['CreateOrder', 'ReserveInventory', 'ProcessPayment', 'ScheduleShipping']) {
+        await put(stream, `${stream}-${step}-s`, 'saga.step-started', step, t);
+        t += step === 'ProcessPayment' ? paymentMs(i) : 50;
+        // Run 0 never finishes its shipping step (the carrier has not answered yet).
+        if (!(i === 0 && step === 'ScheduleShipping')) await put(stream, `${stream}-${step}-ok`, 'saga.step-succeeded', step, t);
+        t += 10;
+      }
+    }),
+  );
   // Not a saga run: another stream, and an event that is not a step.
-  await store.append('uncorrelated', { kind: 'event', eventId: 'u1', detailType: 'saga.step-started', payload: JSON.stringify({ data: { step: 'CreateOrder' } }) });
+  await store.append('uncorrelated', {
+    kind: 'event',
+    eventId: 'u1',
+    detailType: 'saga.step-started',
+    payload: JSON.stringify({ data: { step: 'CreateOrder' } }),
+  });
   await store.append('order-1000000', { kind: 'event', eventId: 'x1', detailType: 'order.created', payload: '{}' });
 }, 60_000);
 afterAll(async () => {
@@ -92,7 +102,10 @@ describe('Command: map --observed', () => {
     const err: string[] = [];
 
     // Act
-    const code = await mapCommand({ config: CONFIG, observed: true, auditTable: 'audit', format: 'json' }, { stdout: (t) => out.push(t), stderr: (t) => err.push(t), context });
+    const code = await mapCommand(
+      { config: CONFIG, observed: true, auditTable: 'audit', format: 'json' },
+      { stdout: (t) => out.push(t), stderr: (t) => err.push(t), context },
+    );
 
     // Assess
     expect(code).toBe(0);
@@ -117,7 +130,10 @@ describe('Command: map --observed', () => {
     const file = path.join(dir, 'map.html');
 
     // Act
-    const code = await mapCommand({ config: CONFIG, observed: true, auditTable: 'audit', html: file }, { stdout: () => undefined, stderr: () => undefined, context });
+    const code = await mapCommand(
+      { config: CONFIG, observed: true, auditTable: 'audit', html: file },
+      { stdout: () => undefined, stderr: () => undefined, context },
+    );
 
     // Assess
     expect(code).toBe(0);
@@ -135,18 +151,28 @@ describe('Command: map --routing-table', () => {
     const routing = new RoutingStore({ tableName: 'routing', historyTableName: 'routing-history', routing: spec.routing!, client: db.doc });
     await routing.seed('test');
     const row = (await db.doc.send(new GetCommand({ TableName: 'routing', Key: { capability: 'customers', sk: 'ROUTE' } }))).Item!;
-    await db.doc.send(new PutCommand({ TableName: 'routing', Item: { ...row, mode: 'canary', percent: 30, revision: Number(row.revision) + 1 } }));
+    await db.doc.send(
+      new PutCommand({ TableName: 'routing', Item: { ...row, mode: 'canary', percent: 30, revision: Number(row.revision) + 1 } }),
+    );
     const out: string[] = [];
 
     // Act
-    const code = await mapCommand({ config: CONFIG, routingTable: 'routing', format: 'json' }, { stdout: (t) => out.push(t), stderr: () => undefined, context });
+    const code = await mapCommand(
+      { config: CONFIG, routingTable: 'routing', format: 'json' },
+      { stdout: (t) => out.push(t), stderr: () => undefined, context },
+    );
 
     // Assess
     expect(code).toBe(0);
     const map = JSON.parse(out.join('')) as TransactionMap;
-    expect(map.services.find((s) => s.name === 'customers')).toMatchObject({ owner: 'split', routing: { mode: 'canary', percent: 30, source: 'routing-table' } });
+    expect(map.services.find((s) => s.name === 'customers')).toMatchObject({
+      owner: 'split',
+      routing: { mode: 'canary', percent: 30, source: 'routing-table' },
+    });
     expect(map.services.find((s) => s.name === 'inventory')).toMatchObject({ routing: { mode: 'legacy', source: 'routing-table' } });
     const customersSynced = map.syncLinks?.some((l) => l.entity === 'customers' && l.policy !== undefined) ?? false;
-    expect(map.risks.filter((r) => r.rule === 'canary-without-sync').map((r) => r.where)).toEqual(customersSynced ? [] : ['routing.capabilities.customers (entity customers)']);
+    expect(map.risks.filter((r) => r.rule === 'canary-without-sync').map((r) => r.where)).toEqual(
+      customersSynced ? [] : ['routing.capabilities.customers (entity customers)'],
+    );
   });
 });

@@ -14,14 +14,24 @@ beforeAll(() => {
   delete definition.States.NotifyCustomer.Catch;
   const saga = {
     Resources: {
-      OrderSagaStateMachine15260A25: { Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionString: JSON.stringify(definition) } },
+      OrderSagaStateMachine15260A25: {
+        Type: 'AWS::StepFunctions::StateMachine',
+        Properties: { DefinitionString: JSON.stringify(definition) },
+      },
       Fn1: { Type: 'AWS::Lambda::Function', Properties: {} },
     },
   };
   const bridge = {
     Resources: {
       ServicesBusF68FAC46: { Type: 'AWS::Events::EventBus', Properties: { Name: 'shop-services' } },
-      Replies0A1B2C3D: { Type: 'AWS::Events::Rule', Properties: { EventBusName: { Ref: 'ServicesBusF68FAC46' }, EventPattern: { 'detail-type': ['payment.captured'] }, Targets: [{ Arn: { 'Fn::GetAtt': ['SagaCallbacks9F8E7D6C', 'Arn'] } }] } },
+      Replies0A1B2C3D: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          EventBusName: { Ref: 'ServicesBusF68FAC46' },
+          EventPattern: { 'detail-type': ['payment.captured'] },
+          Targets: [{ Arn: { 'Fn::GetAtt': ['SagaCallbacks9F8E7D6C', 'Arn'] } }],
+        },
+      },
       Nightly0A1B2C3D: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(1 day)', Targets: [] } },
     },
   };
@@ -61,8 +71,12 @@ describe('Command: map', () => {
     expect(map.saga!.definitionFrom).toBe('app');
     expect(map.app).toMatchObject({ stacks: ['Cutover-Bridge', 'Cutover-Saga'], functions: 1 });
     expect(map.buses.find((b) => b.role === 'services')!.deployedName).toBe('shop-services');
-    expect(map.app!.busRules).toEqual([{ rule: 'Cutover-Bridge/Replies', bus: 'services', detailTypes: ['payment.captured'], targets: ['SagaCallbacks'] }]);
-    expect(map.risks).toContainEqual(expect.objectContaining({ rule: 'forward-without-compensation', where: 'Cutover-Saga/OrderSagaStateMachine States.NotifyCustomer' }));
+    expect(map.app!.busRules).toEqual([
+      { rule: 'Cutover-Bridge/Replies', bus: 'services', detailTypes: ['payment.captured'], targets: ['SagaCallbacks'] },
+    ]);
+    expect(map.risks).toContainEqual(
+      expect.objectContaining({ rule: 'forward-without-compensation', where: 'Cutover-Saga/OrderSagaStateMachine States.NotifyCustomer' }),
+    );
   });
 
   it('prints Mermaid with --format mermaid', async () => {
@@ -76,7 +90,11 @@ describe('Command: map', () => {
 
   it.each([
     ['a missing directory', () => path.join(dir, 'nope'), /does not exist; synthesize it with `npx cdk synth --quiet -o /],
-    ['a directory without templates', () => fs.mkdirSync(path.join(dir, 'empty'), { recursive: true }) ?? path.join(dir, 'empty'), /holds no \*\.template\.json/],
+    [
+      'a directory without templates',
+      () => fs.mkdirSync(path.join(dir, 'empty'), { recursive: true }) ?? path.join(dir, 'empty'),
+      /holds no \*\.template\.json/,
+    ],
   ])('exits 2 naming the directory for %s', async (_name, where, message) => {
     // Prepare
     const cdkOut = where();

@@ -3,7 +3,7 @@ import { blockFor, readmeBlock, README_FILE, renderReferenceMermaid, withFreshMa
 
 /* The README's architecture section embeds the map of the reference spec; this keeps it fresh. */
 describe('Function: renderReferenceMermaid', () => {
-  it("README.md embeds the map of the reference spec (run `npx tsx scripts/readme-map.ts`)", () => {
+  it('README.md embeds the map of the reference spec (run `npx tsx scripts/readme-map.ts`)', () => {
     // Prepare
     const readme = readFileSync(README_FILE, 'utf8');
 

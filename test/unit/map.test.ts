@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
 import { buildSagaPlan } from '../../core/saga';
 import { parseSpec, type Spec, type SpecInput } from '../../core/spec';
 import {
@@ -16,6 +17,7 @@ import {
   type Risk,
 } from '../../core/map';
 import config from '../../cutover.config';
+import { ASL_FILE } from '../../statemachines/render';
 
 /*
  * The transaction-boundary map: what it says about the reference spec, and each consistency rule on a spec
@@ -36,9 +38,24 @@ const byRule = (risks: readonly Risk[], rule: Risk['rule']) => risks.filter((r) 
 
 /** App facts holding only the saga's state machine, with the reference definition edited. */
 function appWithDefinition(edit: (states: Record<string, Record<string, any>>) => void): AppFacts {
-  const states = structuredClone((require('../../statemachines/order-saga.asl.json') as { States: Record<string, Record<string, any>> }).States);
+  const states = (JSON.parse(readFileSync(ASL_FILE, 'utf8')) as { States: Record<string, Record<string, any>> }).States;
   edit(states);
-  return readAppFacts([{ stack: 'Cutover-Saga', template: { Resources: { OrderSagaStateMachine15260A25: { Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionString: JSON.stringify({ StartAt: 'Prepare', States: states }) } } } } }], reference.buses);
+  return readAppFacts(
+    [
+      {
+        stack: 'Cutover-Saga',
+        template: {
+          Resources: {
+            OrderSagaStateMachine15260A25: {
+              Type: 'AWS::StepFunctions::StateMachine',
+              Properties: { DefinitionString: JSON.stringify({ StartAt: 'Prepare', States: states }) },
+            },
+          },
+        },
+      },
+    ],
+    reference.buses,
+  );
 }
 
 describe('Function: buildTransactionMap', () => {
@@ -48,7 +65,14 @@ describe('Function: buildTransactionMap', () => {
     it('names each service with the side that owns it now and why', () => {
       // Assess
       const owners = Object.fromEntries(map.services.map((s) => [s.name, s.owner]));
-      expect(owners).toEqual({ customers: 'monolith', inventory: 'monolith', notification: 'monolith', orders: 'service', payment: 'monolith', shipping: 'monolith' });
+      expect(owners).toEqual({
+        customers: 'monolith',
+        inventory: 'monolith',
+        notification: 'monolith',
+        orders: 'service',
+        payment: 'monolith',
+        shipping: 'monolith',
+      });
       expect(map.services.find((s) => s.name === 'notification')!.ownerWhy).toMatch(/shadow mode/);
       expect(map.services.find((s) => s.name === 'orders')!.ownerWhy).toMatch(/CreateOrder \(service\)/);
     });
@@ -60,14 +84,33 @@ describe('Function: buildTransactionMap', () => {
         const toService = map.flows.filter((f) => f.translation?.legacy === t.legacy && f.from === 'monolith');
         expect({ t: t.legacy, n: toService.length }).toEqual({ t: t.legacy, n: dir === 'toLegacy' ? 0 : 1 });
       }
-      expect(map.flows).toContainEqual(expect.objectContaining({ kind: 'event', from: 'monolith', eventType: 'ORDER_PLACED', translation: expect.objectContaining({ service: 'order.created', serviceVersion: 2 }) }));
-      expect(map.flows).toContainEqual(expect.objectContaining({ kind: 'command', from: 'saga', to: 'monolith', eventType: 'payment.capture-requested', translation: expect.objectContaining({ legacy: 'CAPTURE_PAYMENT_REQUESTED' }) }));
-      expect(map.flows).toContainEqual(expect.objectContaining({ kind: 'reply', from: 'monolith', to: 'saga', eventType: 'PAYMENT_DECLINED' }));
+      expect(map.flows).toContainEqual(
+        expect.objectContaining({
+          kind: 'event',
+          from: 'monolith',
+          eventType: 'ORDER_PLACED',
+          translation: expect.objectContaining({ service: 'order.created', serviceVersion: 2 }),
+        }),
+      );
+      expect(map.flows).toContainEqual(
+        expect.objectContaining({
+          kind: 'command',
+          from: 'saga',
+          to: 'monolith',
+          eventType: 'payment.capture-requested',
+          translation: expect.objectContaining({ legacy: 'CAPTURE_PAYMENT_REQUESTED' }),
+        }),
+      );
+      expect(map.flows).toContainEqual(
+        expect.objectContaining({ kind: 'reply', from: 'monolith', to: 'saga', eventType: 'PAYMENT_DECLINED' }),
+      );
     });
 
     it('leaves out the commands of steps the services perform (kept in the spec only for switching back)', () => {
       // Assess
-      expect(map.flows.filter((f) => f.eventType === 'inventory.reserve-requested' || f.eventType === 'inventory.release-requested')).toEqual([]);
+      expect(
+        map.flows.filter((f) => f.eventType === 'inventory.reserve-requested' || f.eventType === 'inventory.release-requested'),
+      ).toEqual([]);
     });
 
     it('routes to the monolith in legacy mode and to both in shadow mode', () => {
@@ -80,13 +123,34 @@ describe('Function: buildTransactionMap', () => {
     it('lists the saga actions with owner, compensation, attempts, waits and timeouts', () => {
       // Assess
       const fwd = Object.fromEntries(map.saga!.forward.map((a) => [a.id, a]));
-      expect(map.saga!.forward.map((a) => a.id)).toEqual(['CreateOrder', 'ReserveInventory', 'ProcessPayment', 'ConfirmReservation', 'ScheduleShipping', 'NotifyCustomer']);
-      expect(fwd.ProcessPayment).toMatchObject({ owner: 'monolith', compensation: 'RefundPayment', command: 'payment.capture-requested', maxAttempts: 3 });
+      expect(map.saga!.forward.map((a) => a.id)).toEqual([
+        'CreateOrder',
+        'ReserveInventory',
+        'ProcessPayment',
+        'ConfirmReservation',
+        'ScheduleShipping',
+        'NotifyCustomer',
+      ]);
+      expect(fwd.ProcessPayment).toMatchObject({
+        owner: 'monolith',
+        compensation: 'RefundPayment',
+        command: 'payment.capture-requested',
+        maxAttempts: 3,
+      });
       expect(fwd.ProcessPayment.waits).toContainEqual(expect.objectContaining({ kind: 'reply', seconds: 120 }));
-      expect(fwd.ScheduleShipping.waits.map((w) => [w.kind, w.seconds])).toEqual([['callback', 3 * 86_400], ['heartbeat', 86_400]]);
+      expect(fwd.ScheduleShipping.waits.map((w) => [w.kind, w.seconds])).toEqual([
+        ['callback', 3 * 86_400],
+        ['heartbeat', 86_400],
+      ]);
       expect(fwd.ReserveInventory.waits).toContainEqual(expect.objectContaining({ kind: 'reservation', seconds: 900 }));
       expect(fwd.ConfirmReservation.compensation).toBeUndefined();
-      expect(map.saga!.compensations.map((c) => c.id)).toEqual(['SendCancellationNotice', 'CancelShipment', 'RefundPayment', 'ReleaseInventory', 'CancelOrder']);
+      expect(map.saga!.compensations.map((c) => c.id)).toEqual([
+        'SendCancellationNotice',
+        'CancelShipment',
+        'RefundPayment',
+        'ReleaseInventory',
+        'CancelOrder',
+      ]);
     });
 
     it('finds exactly the data written on both sides without sync, and nothing else', () => {
@@ -95,7 +159,9 @@ describe('Function: buildTransactionMap', () => {
       const expected = ['orders', 'shipments', 'stock'].filter((e) => !synced.has(e));
 
       // Assess
-      expect(map.risks.map((r) => [r.rule, r.where.split(' ')[0]])).toEqual(expected.map((e) => ['unsynced-write', `migration.entities.${e}`]));
+      expect(map.risks.map((r) => [r.rule, r.where.split(' ')[0]])).toEqual(
+        expected.map((e) => ['unsynced-write', `migration.entities.${e}`]),
+      );
     });
 
     it('says why stock is at risk when nothing syncs it: owner and writer on each side', () => {
@@ -118,7 +184,12 @@ describe('Function: buildTransactionMap', () => {
       const checkout = map.criticalPaths.find((p) => p.name === 'checkout')!;
 
       // Assess
-      expect(checkout.hops.map((h) => [h.action, h.wait])).toEqual([['CreateOrder', 'call'], ['ReserveInventory', 'call'], ['ProcessPayment', 'reply'], ['ScheduleShipping', 'callback']]);
+      expect(checkout.hops.map((h) => [h.action, h.wait])).toEqual([
+        ['CreateOrder', 'call'],
+        ['ReserveInventory', 'call'],
+        ['ProcessPayment', 'reply'],
+        ['ScheduleShipping', 'callback'],
+      ]);
       expect(checkout.budget.p50Ms).toBe(declared.reduce((n, l) => n + l.p50Ms, 0));
       expect(checkout.budget.p95Ms).toBe(declared.reduce((n, l) => n + l.p95Ms, 0));
       expect(checkout.budget.interactiveP95Ms).toBe(declared.slice(0, 3).reduce((n, l) => n + l.p95Ms, 0));
@@ -143,9 +214,10 @@ describe('Function: buildTransactionMap', () => {
 
   it('rejects a latency profile whose p95 is below its p50, naming the field', () => {
     // Act
-    const act = () => variant((s) => {
-      s.saga.steps.CreateOrder.latency = { p50Ms: 100, p95Ms: 50 };
-    });
+    const act = () =>
+      variant((s) => {
+        s.saga.steps.CreateOrder.latency = { p50Ms: 100, p95Ms: 50 };
+      });
 
     // Assess
     expect(act).toThrow(/saga\.steps\.CreateOrder\.latency\.p95Ms: must be at least p50Ms/);
@@ -167,31 +239,54 @@ describe('Consistency rules', () => {
     it('flags a forward state of the synthesized definition that has no catch-all', () => {
       // Prepare
       const app = appWithDefinition((states) => {
-        states.ReserveInventory.Catch = states.ReserveInventory.Catch.filter((c: { ErrorEquals: string[] }) => !c.ErrorEquals.includes('States.ALL'));
+        states.ReserveInventory.Catch = states.ReserveInventory.Catch.filter(
+          (c: { ErrorEquals: string[] }) => !c.ErrorEquals.includes('States.ALL'),
+        );
       });
 
       // Act
       const risks = byRule(buildTransactionMap(reference, { app }).risks, 'forward-without-compensation');
 
       // Assess
-      expect(risks).toEqual([expect.objectContaining({ where: 'Cutover-Saga/OrderSagaStateMachine States.ReserveInventory', why: expect.stringMatching(/no Catch for States.ALL.*ReleaseInventory/) })]);
+      expect(risks).toEqual([
+        expect.objectContaining({
+          where: 'Cutover-Saga/OrderSagaStateMachine States.ReserveInventory',
+          why: expect.stringMatching(/no Catch for States.ALL.*ReleaseInventory/),
+        }),
+      ]);
     });
 
-    it('flags an action whose failure never reaches its step\'s compensation', () => {
+    it("flags an action whose failure never reaches its step's compensation", () => {
       // Prepare
       const plan = buildSagaPlan(reference.saga!);
-      const broken = { ...plan, forward: plan.forward.map((a) => (a.id === 'ScheduleShipping' ? { ...a, compensation: undefined, compensateFromOnError: null } : a)) };
+      const broken = {
+        ...plan,
+        forward: plan.forward.map((a) =>
+          a.id === 'ScheduleShipping' ? { ...a, compensation: undefined, compensateFromOnError: null } : a,
+        ),
+      };
 
       // Act
       const risks = forwardWithoutCompensation({ spec: reference, plan: broken, services: [], entities: [], consumers: [] });
 
       // Assess
-      expect(risks).toEqual([expect.objectContaining({ where: 'saga.steps.ScheduleShipping (ScheduleShipping)', why: expect.stringMatching(/never reach CancelShipment/) })]);
+      expect(risks).toEqual([
+        expect.objectContaining({
+          where: 'saga.steps.ScheduleShipping (ScheduleShipping)',
+          why: expect.stringMatching(/never reach CancelShipment/),
+        }),
+      ]);
     });
 
     it('accepts ConfirmReservation, whose failure runs ReleaseInventory through the chain', () => {
       // Act
-      const risks = forwardWithoutCompensation({ spec: reference, plan: buildSagaPlan(reference.saga!), services: [], entities: [], consumers: [] });
+      const risks = forwardWithoutCompensation({
+        spec: reference,
+        plan: buildSagaPlan(reference.saga!),
+        services: [],
+        entities: [],
+        consumers: [],
+      });
 
       // Assess
       expect(risks).toEqual([]);
@@ -210,7 +305,12 @@ describe('Consistency rules', () => {
       const risks = byRule(buildTransactionMap(spec).risks, 'crossing-without-idempotency');
 
       // Assess
-      expect(risks).toEqual([expect.objectContaining({ where: expect.stringContaining('saga.steps.ProcessPayment (ProcessPayment)'), why: expect.stringMatching(/de-duplicates CAPTURE_PAYMENT_REQUESTED on MSG_ID.*fills it from orderId/) })]);
+      expect(risks).toEqual([
+        expect.objectContaining({
+          where: expect.stringContaining('saga.steps.ProcessPayment (ProcessPayment)'),
+          why: expect.stringMatching(/de-duplicates CAPTURE_PAYMENT_REQUESTED on MSG_ID.*fills it from orderId/),
+        }),
+      ]);
     });
 
     it('flags a service call whose request carries no saga run id', () => {
@@ -223,7 +323,12 @@ describe('Consistency rules', () => {
       const risks = byRule(buildTransactionMap(reference, { app }).risks, 'crossing-without-idempotency');
 
       // Assess
-      expect(risks).toEqual([expect.objectContaining({ where: 'Cutover-Saga/OrderSagaStateMachine States.ReserveInventory', why: expect.stringMatching(/inventory service.*no sagaId/) })]);
+      expect(risks).toEqual([
+        expect.objectContaining({
+          where: 'Cutover-Saga/OrderSagaStateMachine States.ReserveInventory',
+          why: expect.stringMatching(/inventory service.*no sagaId/),
+        }),
+      ]);
     });
 
     it('accepts the reference definition (every crossing action sends the saga run id)', () => {
@@ -245,7 +350,12 @@ describe('Consistency rules', () => {
       const risk = map.risks.find((r) => r.where.startsWith('migration.entities.payments'));
 
       // Assess
-      expect(risk).toMatchObject({ rule: 'unsynced-write', why: expect.stringMatching(/owned by the service \(routing.capabilities.payment is in primary mode.*written by the monolith \(.*saga.steps.ProcessPayment is owned by the monolith/) });
+      expect(risk).toMatchObject({
+        rule: 'unsynced-write',
+        why: expect.stringMatching(
+          /owned by the service \(routing.capabilities.payment is in primary mode.*written by the monolith \(.*saga.steps.ProcessPayment is owned by the monolith/,
+        ),
+      });
     });
 
     it('is satisfied by a sync link for the entity', () => {
@@ -273,23 +383,43 @@ describe('Consistency rules', () => {
       const risks = byRule(buildTransactionMap(spec).risks, 'untranslated-consumption');
 
       // Assess
-      expect(risks).toEqual([expect.objectContaining({ where: 'routing.capabilities.customers.events.customer.updated', why: expect.stringMatching(/no translation produces it.*owner customers does not run yet/) })]);
+      expect(risks).toEqual([
+        expect.objectContaining({
+          where: 'routing.capabilities.customers.events.customer.updated',
+          why: expect.stringMatching(/no translation produces it.*owner customers does not run yet/),
+        }),
+      ]);
     });
 
-    it('flags a rule of the synthesized app that consumes an event without a schema, but not the kit\'s own events', () => {
+    it("flags a rule of the synthesized app that consumes an event without a schema, but not the kit's own events", () => {
       // Prepare
       const template = {
         Resources: {
           ServicesBusF68FAC46: { Type: 'AWS::Events::EventBus', Properties: { Name: 'shop-services' } },
-          GiftRule12345678: { Type: 'AWS::Events::Rule', Properties: { EventBusName: { Ref: 'ServicesBusF68FAC46' }, EventPattern: { 'detail-type': ['gift.wrapped', 'cutover.routed'] }, Targets: [{ Arn: { 'Fn::GetAtt': ['GiftFunctionABCDEF12', 'Arn'] } }] } },
+          GiftRule12345678: {
+            Type: 'AWS::Events::Rule',
+            Properties: {
+              EventBusName: { Ref: 'ServicesBusF68FAC46' },
+              EventPattern: { 'detail-type': ['gift.wrapped', 'cutover.routed'] },
+              Targets: [{ Arn: { 'Fn::GetAtt': ['GiftFunctionABCDEF12', 'Arn'] } }],
+            },
+          },
         },
       };
 
       // Act
-      const risks = byRule(buildTransactionMap(reference, { app: readAppFacts([{ stack: 'Gifts', template }], reference.buses) }).risks, 'untranslated-consumption');
+      const risks = byRule(
+        buildTransactionMap(reference, { app: readAppFacts([{ stack: 'Gifts', template }], reference.buses) }).risks,
+        'untranslated-consumption',
+      );
 
       // Assess
-      expect(risks).toEqual([expect.objectContaining({ where: 'Gifts/GiftRule', why: expect.stringMatching(/rule GiftRule -> GiftFunction consumes gift.wrapped, which has no schema/) })]);
+      expect(risks).toEqual([
+        expect.objectContaining({
+          where: 'Gifts/GiftRule',
+          why: expect.stringMatching(/rule GiftRule -> GiftFunction consumes gift.wrapped, which has no schema/),
+        }),
+      ]);
     });
   });
 
@@ -302,7 +432,9 @@ describe('Consistency rules', () => {
       const risks = byRule(buildTransactionMap(spec).risks, 'sync-without-policy');
 
       // Assess
-      expect(risks).toEqual([expect.objectContaining({ where: 'sync.entities.customers', why: expect.stringMatching(/no conflict policy/) })]);
+      expect(risks).toEqual([
+        expect.objectContaining({ where: 'sync.entities.customers', why: expect.stringMatching(/no conflict policy/) }),
+      ]);
     });
 
     it.each([
@@ -312,21 +444,34 @@ describe('Consistency rules', () => {
       [{ custom: 'stockResolver' }, 'custom stockResolver'],
       [{ mergeFields: { fallback: { prefer: 'monolith' } } }, 'mergeFields (fallback prefer monolith)'],
       [{ kind: 'delta' }, 'delta'],
-    ])('reads the sync section\'s policy %j as %s', (policy, name) => {
+    ])("reads the sync section's policy %j as %s", (policy, name) => {
       // Prepare
-      const spec = { ...reference, sync: { source: 'shop', entities: { stock: { policy, fields: { onHand: 'delta', reserved: { delta: { fallback: 'manual' } } } } } } } as unknown as Spec;
+      const spec = {
+        ...reference,
+        sync: { source: 'shop', entities: { stock: { policy, fields: { onHand: 'delta', reserved: { delta: { fallback: 'manual' } } } } } },
+      } as unknown as Spec;
 
       // Act
       const map = buildTransactionMap(spec);
 
       // Assess
-      expect(map.syncLinks).toEqual([{ entity: 'stock', policy: name, fieldPolicies: { onHand: 'delta', reserved: 'delta (fallback manual)' }, where: 'sync.entities.stock' }]);
+      expect(map.syncLinks).toEqual([
+        {
+          entity: 'stock',
+          policy: name,
+          fieldPolicies: { onHand: 'delta', reserved: 'delta (fallback manual)' },
+          where: 'sync.entities.stock',
+        },
+      ]);
       expect(byRule(map.risks, 'sync-without-policy')).toEqual([]);
     });
 
     it('accepts field-level policies and policy objects', () => {
       // Prepare
-      const spec = { ...reference, sync: { entities: { customers: { fields: { email: 'lastWriterWins' } }, stock: { policy: { kind: 'delta' } } } } } as unknown as Spec;
+      const spec = {
+        ...reference,
+        sync: { entities: { customers: { fields: { email: 'lastWriterWins' } }, stock: { policy: { kind: 'delta' } } } },
+      } as unknown as Spec;
 
       // Act
       const map = buildTransactionMap(spec);
@@ -346,7 +491,12 @@ describe('Consistency rules', () => {
       const map = buildTransactionMap(unsynced, { routes: { customers: { mode: 'canary', percent: 10 } } });
 
       // Assess
-      expect(byRule(map.risks, 'canary-without-sync')).toEqual([expect.objectContaining({ where: 'routing.capabilities.customers (entity customers)', why: expect.stringMatching(/canary at 10% \(routing table\)/) })]);
+      expect(byRule(map.risks, 'canary-without-sync')).toEqual([
+        expect.objectContaining({
+          where: 'routing.capabilities.customers (entity customers)',
+          why: expect.stringMatching(/canary at 10% \(routing table\)/),
+        }),
+      ]);
       expect(map.services.find((s) => s.name === 'customers')!.owner).toBe('split');
     });
 
@@ -364,7 +514,11 @@ describe('Consistency rules', () => {
 });
 
 describe('Class: HopObserver', () => {
-  const entry = (stream: string, type: string, step: string, at: string) => ({ stream, detailType: type, payload: JSON.stringify({ metadata: { occurredAt: at }, data: { step } }) });
+  const entry = (stream: string, type: string, step: string, at: string) => ({
+    stream,
+    detailType: type,
+    payload: JSON.stringify({ metadata: { occurredAt: at }, data: { step } }),
+  });
 
   it('keeps the first start and the first success of each action per stream, and counts unreadable entries', () => {
     // Prepare
@@ -379,7 +533,12 @@ describe('Class: HopObserver', () => {
     const result = o.result();
 
     // Assess
-    expect(result.runs).toEqual([{ stream: 'order-1', actions: { CreateOrder: { startMs: Date.parse('2026-01-01T00:00:00.100Z'), endMs: Date.parse('2026-01-01T00:00:00.300Z') } } }]);
+    expect(result.runs).toEqual([
+      {
+        stream: 'order-1',
+        actions: { CreateOrder: { startMs: Date.parse('2026-01-01T00:00:00.100Z'), endMs: Date.parse('2026-01-01T00:00:00.300Z') } },
+      },
+    ]);
     expect([result.entriesRead, result.entriesSkipped]).toEqual([5, 1]);
   });
 
@@ -418,11 +577,16 @@ describe('Function: percentile', () => {
 
   it('is one of the samples, and never decreases as p grows', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 1e7 }), { minLength: 1, maxLength: 200 }), fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), (samples, a, b) => {
-        const [lo, hi] = a <= b ? [a, b] : [b, a];
-        expect(samples).toContain(percentile(samples, lo));
-        expect(percentile(samples, lo)!).toBeLessThanOrEqual(percentile(samples, hi)!);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 1e7 }), { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 0, max: 100 }),
+        fc.integer({ min: 0, max: 100 }),
+        (samples, a, b) => {
+          const [lo, hi] = a <= b ? [a, b] : [b, a];
+          expect(samples).toContain(percentile(samples, lo));
+          expect(percentile(samples, lo)!).toBeLessThanOrEqual(percentile(samples, hi)!);
+        },
+      ),
       { seed: 12, numRuns: 200 },
     );
   });
@@ -431,14 +595,23 @@ describe('Function: percentile', () => {
 describe('Function: budgetOf', () => {
   const hop = fc.record({
     wait: fc.constantFrom<'call' | 'reply' | 'callback'>('call', 'reply', 'callback'),
-    declared: fc.option(fc.record({ p50Ms: fc.integer({ min: 0, max: 1e6 }), extra: fc.integer({ min: 0, max: 1e6 }) }), { nil: undefined }),
+    declared: fc.option(fc.record({ p50Ms: fc.integer({ min: 0, max: 1e6 }), extra: fc.integer({ min: 0, max: 1e6 }) }), {
+      nil: undefined,
+    }),
   });
 
   it('sums declared hops, keeps callbacks out of the interactive budget, and lists the undeclared', () => {
     fc.assert(
       fc.property(fc.array(hop, { maxLength: 8 }), (raw) => {
         // Prepare
-        const hops: PathHop[] = raw.map((h, i) => ({ action: `A${i}`, from: 'x', to: 'y', owner: 'service', wait: h.wait, ...(h.declared ? { declared: { p50Ms: h.declared.p50Ms, p95Ms: h.declared.p50Ms + h.declared.extra } } : {}) }));
+        const hops: PathHop[] = raw.map((h, i) => ({
+          action: `A${i}`,
+          from: 'x',
+          to: 'y',
+          owner: 'service',
+          wait: h.wait,
+          ...(h.declared ? { declared: { p50Ms: h.declared.p50Ms, p95Ms: h.declared.p50Ms + h.declared.extra } } : {}),
+        }));
 
         // Act
         const b = budgetOf(hops);
@@ -461,15 +634,31 @@ describe('Function: readAppFacts', () => {
     const bridge = { Resources: { LegacyBusD866B3A7: { Type: 'AWS::Events::EventBus', Properties: { Name: 'shop-legacy' } } } };
     const saga = {
       Resources: {
-        Commands12345678: { Type: 'AWS::Events::Rule', Properties: { EventBusName: { 'Fn::ImportValue': 'Cutover-Bridge:ExportsOutputRefLegacyBusD866B3A7ADEF5BD8' }, EventPattern: { 'detail-type': ['RESERVE_STOCK_REQUESTED'] }, Targets: [{ Arn: { 'Fn::GetAtt': ['MonolithFnAAAABBBB', 'Arn'] } }] } },
+        Commands12345678: {
+          Type: 'AWS::Events::Rule',
+          Properties: {
+            EventBusName: { 'Fn::ImportValue': 'Cutover-Bridge:ExportsOutputRefLegacyBusD866B3A7ADEF5BD8' },
+            EventPattern: { 'detail-type': ['RESERVE_STOCK_REQUESTED'] },
+            Targets: [{ Arn: { 'Fn::GetAtt': ['MonolithFnAAAABBBB', 'Arn'] } }],
+          },
+        },
         Heartbeat12345678: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(6 hours)', Targets: [] } },
-        MachineABCDEF12: { Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionString: { 'Fn::Join': ['', ['{"States":{"A":{"Resource":"', { Ref: 'Fn' }, '"}}}']] } } },
+        MachineABCDEF12: {
+          Type: 'AWS::StepFunctions::StateMachine',
+          Properties: { DefinitionString: { 'Fn::Join': ['', ['{"States":{"A":{"Resource":"', { Ref: 'Fn' }, '"}}}']] } },
+        },
         BrokenABCDEF12: { Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionString: '{oops' } },
       },
     };
 
     // Act
-    const facts = readAppFacts([{ stack: 'Cutover-Bridge', template: bridge }, { stack: 'Cutover-Saga', template: saga }], reference.buses);
+    const facts = readAppFacts(
+      [
+        { stack: 'Cutover-Bridge', template: bridge },
+        { stack: 'Cutover-Saga', template: saga },
+      ],
+      reference.buses,
+    );
 
     // Assess
     expect(facts.rules.map((r) => [r.id, r.bus, r.detailTypes, r.targets])).toEqual([
