@@ -902,9 +902,11 @@ export default defineSpec({
   },
   saga: {
     steps: {
-      CreateOrder: { owner: 'service' },
+      // Latency profiles (start to finish of each step) feed the checkout's budget in `cutover map`.
+      CreateOrder: { owner: 'service', latency: { p50Ms: 40, p95Ms: 150 } },
       ReserveInventory: {
         owner: 'service',
+        latency: { p50Ms: 120, p95Ms: 600 },
         monolith: {
           forward: {
             command: 'inventory.reserve-requested',
@@ -923,6 +925,8 @@ export default defineSpec({
       },
       ProcessPayment: {
         owner: 'monolith',
+        // A command through the bridge and the monolith's reply: two bus hops and the card processor.
+        latency: { p50Ms: 1_500, p95Ms: 8_000 },
         monolith: {
           forward: {
             command: 'payment.capture-requested',
@@ -939,8 +943,9 @@ export default defineSpec({
           },
         },
       },
-      ScheduleShipping: { owner: 'service' },
-      NotifyCustomer: { owner: 'service' },
+      // Ends when the carrier confirms dispatch (a task token): hours, not milliseconds.
+      ScheduleShipping: { owner: 'service', latency: { p50Ms: 6 * 3_600_000, p95Ms: 30 * 3_600_000 } },
+      NotifyCustomer: { owner: 'service', latency: { p50Ms: 150, p95Ms: 900 } },
     },
     reservation: { ttlSeconds: 900 },
     fraudReview: { waitSeconds: 60, maxChecks: 30 },

@@ -46,10 +46,24 @@ export const monolithExchangeSchema = z
   })
   .strict();
 
+/**
+ * How long a step is expected to take, start to finish (the saga's step-started to step-succeeded), in
+ * milliseconds. `cutover map` adds the profiles along a critical path into its latency budget and sets the
+ * measured p50/p95 beside them (`--observed`). Optional: a path with an undeclared step says so.
+ */
+export const latencyProfileSchema = z
+  .object({
+    p50Ms: z.number().int().min(0),
+    p95Ms: z.number().int().min(0),
+  })
+  .strict()
+  .refine((l) => l.p95Ms >= l.p50Ms, { path: ['p95Ms'], message: 'must be at least p50Ms' });
+
 export const sagaStepConfigSchema = z
   .object({
     owner: z.enum(STEP_OWNERS),
     description: z.string().optional(),
+    latency: latencyProfileSchema.optional(),
     /**
      * How the monolith performs the step and its compensation. Required when `owner` is `monolith`; keep
      * it when the step moves to the service, so switching back is a one-word change.
@@ -140,3 +154,4 @@ export const sagaSectionSchema = z
 export type SagaSection = z.infer<typeof sagaSectionSchema>;
 export type SagaStepConfig = z.infer<typeof sagaStepConfigSchema>;
 export type MonolithExchange = z.infer<typeof monolithExchangeSchema>;
+export type LatencyProfile = z.infer<typeof latencyProfileSchema>;
