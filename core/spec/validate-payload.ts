@@ -33,7 +33,10 @@ const FORMAT_CHECKS: Record<StringFormat, { test: (s: string) => boolean; exampl
  * trimmed or stripped: the bridge's translations are exact both ways, and a rewritten value would hide
  * what the producer sent; the quarantined original keeps the evidence.
  */
+// The control characters in these classes are the point of them.
+// eslint-disable-next-line no-control-regex
 const FORBIDDEN_TEXT = /[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/;
+// eslint-disable-next-line no-control-regex
 const FORBIDDEN_MULTILINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/;
 /**
  * The longest value a string field takes when its schema sets no `maxLength`: room for any name, street

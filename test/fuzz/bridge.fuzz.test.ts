@@ -386,7 +386,6 @@ describe('Fuzz: the bridge under mutated examples', () => {
     const rows = [...counts.entries()].map(([k, c]) => `${k.padEnd(58)} ${String(c.events).padStart(5)} ${String(c.translated).padStart(6)} ${String(c.quarantined).padStart(6)} ${String(c.loop).padStart(5)} ${String(c.drifted).padStart(6)}`);
     const total = [...counts.values()].reduce((t, c) => ({ events: t.events + c.events, translated: t.translated + c.translated, quarantined: t.quarantined + c.quarantined, loop: t.loop + c.loop }), { events: 0, translated: 0, quarantined: 0, loop: 0 });
     // The summary is the tier's report (closing note figures): printed, not asserted.
-    // eslint-disable-next-line no-console
     console.log(
       `fuzz seed ${SEED}, ${RUNS} runs per class and direction\n${'class / direction'.padEnd(58)} events  trans  quar.  loop  drift\n${rows.join('\n')}\ntotal ${total.events} events: ${total.translated} translated, ${total.quarantined} quarantined, ${total.loop} recorded loops`,
     );
