@@ -37,3 +37,6 @@ export class BusinessError extends CutoverError {}
 
 /** A passing fault worth retrying with backoff (throttling, timeouts). */
 export class TransientError extends CutoverError {}
+
+/** The boundary analysis cannot run on its input (unparseable schema, a pin naming no table, bad options). */
+export class BoundaryError extends CutoverError {}
