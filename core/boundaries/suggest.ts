@@ -58,7 +58,7 @@ function dependencyOrder(cands: string[], relationships: readonly Relationship[]
 
 export function suggestForTransactions(input: SuggestInput): TransactionSuggestion[] {
   const { of } = input;
-  const threshold = input.keepTogetherCoupling ?? 0.5;
+  const threshold = input.keepTogetherCoupling ?? 1;
   const prefix = tablePrefix([...of.keys()]);
   const out: TransactionSuggestion[] = [];
   const spanning = input.transactions
@@ -92,7 +92,7 @@ export function suggestForTransactions(input: SuggestInput): TransactionSuggesti
       }
     }
     if (tight) {
-      out.push({ ...base, kind: 'keep-together', why: `writes in ${writers.join(', ')}, and ${tight[0]} and ${tight[1]} share at least ${Math.round(threshold * 100)}% of the smaller one's internal weight: one service, or move the tables it writes` });
+      out.push({ ...base, kind: 'keep-together', why: `writes in ${writers.join(', ')}, and ${tight[0]} and ${tight[1]} are joined by at least ${Math.round(threshold * 100)}% of the weight the smaller one holds inside: one service, or move the tables it writes` });
       continue;
     }
     const ordered = dependencyOrder(writers, input.relationships, of);
