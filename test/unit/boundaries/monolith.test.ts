@@ -1,0 +1,118 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyseBoundaries, jsonlSamples, parseDdl, readWorkload, renderHtml, renderJson, renderMermaid, renderText, type BoundaryReport, type Dialect } from '../../../core/boundaries';
+import { parseSpec } from '../../../core/spec';
+import { SERVICE_OF } from '../../../core/saga/steps';
+import config from '../../../cutover.config';
+
+/*
+ * The reference monolith: its schema (both dialects, no foreign keys) and the workload of its own
+ * transactions recorded on PostgreSQL (test/fixtures/boundaries/shop-workload.jsonl, made by
+ * monolith/record-workload.ts). Asked for as many services as the spec has stateful capabilities, the
+ * analysis must give the capabilities the spec uses.
+ */
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+const WORKLOAD = path.join(ROOT, 'test', 'fixtures', 'boundaries', 'shop-workload.jsonl');
+
+/** The table at the heart of each stateful capability of the spec (notification keeps no state). */
+const CAPABILITY_TABLE: Record<string, string> = { orders: 'orders', inventory: 'stock', payment: 'payments', shipping: 'shipments', customers: 'customers' };
+
+function analyse(dialect: Dialect, services?: number): BoundaryReport {
+  const schema = parseDdl(fs.readFileSync(path.join(ROOT, 'monolith', 'schema', `${dialect}.sql`), 'utf8'), { dialect });
+  const workload = readWorkload(jsonlSamples(fs.readFileSync(WORKLOAD, 'utf8').split('\n')), schema);
+  return analyseBoundaries(schema, workload, { services });
+}
+
+describe('Function: analyseBoundaries (the reference monolith)', () => {
+  it('covers every capability of the spec that keeps state', () => {
+    // Prepare: the spec's capabilities (routing) and saga services; notification has no table of its own.
+    const spec = parseSpec(config);
+    const used = new Set([...Object.keys(spec.routing?.capabilities ?? {}), ...Object.values(SERVICE_OF)]);
+    // Assess
+    expect([...used].filter((c) => c !== 'notification').sort()).toEqual(Object.keys(CAPABILITY_TABLE).sort());
+  });
+
+  it.each<Dialect>(['postgres', 'mysql'])('with --services 5 gives one candidate per stateful capability of the spec (%s DDL)', (dialect) => {
+    // Act
+    const report = analyse(dialect, 5);
+    // Assess
+    const of = new Map(report.candidates.flatMap((c) => c.tables.map((t) => [t, c.name] as const)));
+    const homes = Object.values(CAPABILITY_TABLE).map((t) => of.get(t));
+    expect(new Set(homes).size).toBe(5);
+    expect(of.get('order_lines')).toBe(of.get('orders'));
+    expect(of.get('products')).toBe(of.get('stock'));
+    expect(report.candidates.map((c) => c.name).sort()).toEqual(['customers', 'orders', 'payments', 'products', 'shipments']);
+  });
+
+  it('names what crosses the new boundaries: the workload share that becomes distributed and a suggestion per transaction', () => {
+    // Act
+    const report = analyse('postgres', 5);
+    // Assess
+    expect(report.workload.unparsed).toBe(0);
+    expect(report.metrics.distributedTransactionShare).toBeGreaterThan(0.2);
+    expect(report.metrics.distributedTransactionShare).toBeLessThan(0.5);
+    const byTx = (tables: string[]) => report.suggestions.find((s) => s.tables.join() === tables.join());
+    // Shipping writes the shipment and moves the order's status: a saga with a compensation per step.
+    expect(byTx(['orders', 'shipments'])).toEqual(expect.objectContaining({ kind: 'saga', saga: expect.objectContaining({ steps: [expect.objectContaining({ owner: 'orders', tables: ['orders'] }), expect.objectContaining({ owner: 'shipments', tables: ['shipments'] })] }) }));
+    // Capturing a payment only reads the order: a read model of orders in payments.
+    expect(byTx(['orders', 'payments'])).toEqual(expect.objectContaining({ kind: 'replicate-read-model', readModel: expect.objectContaining({ owner: 'payments', replicates: ['orders'] }) }));
+    // A declined card cancels the order and releases its stock: a saga across orders and products.
+    expect(byTx(['orders', 'stock'])?.kind).toBe('saga');
+    expect(report.cycles).toEqual([]);
+  });
+
+  it('drafts migration entities with their child tables and keys for the candidates', () => {
+    // Act
+    const report = analyse('postgres', 5);
+    // Assess
+    expect(report.draft.migration.entities.orders).toEqual({ source: { table: 'orders', key: ['order_no'] }, target: { table: 'orders', partitionKey: 'pk', sortKey: 'sk' }, children: [{ table: 'order_lines', foreignKey: ['order_no'] }] });
+    expect(report.draft.capabilities.map((c) => c.name).sort()).toEqual(['customers', 'orders', 'payments', 'products', 'shipments']);
+    expect(report.draft.capabilities.find((c) => c.name === 'orders')?.events).toEqual(['order.created', 'order.updated']);
+  });
+
+  it('renders JSON with the table names of the schema, Mermaid with every table, and HTML that needs no network', () => {
+    // Prepare
+    const report = analyse('postgres', 5);
+    // Act
+    const json = JSON.parse(renderJson(report)) as { candidates: Array<{ name: string; tables: string[] }>; metrics: Record<string, number>; cycles: unknown[]; inferred: unknown[]; suggestions: Array<{ sagaSpec?: Record<string, unknown> }> };
+    const mermaid = renderMermaid(report);
+    const html = renderHtml(report);
+    const text = renderText(report);
+    // Assess
+    expect(json.candidates.flatMap((c) => c.tables).sort()).toEqual(['customers', 'order_lines', 'orders', 'payments', 'products', 'shipments', 'stock']);
+    expect(Object.keys(json.metrics)).toEqual(expect.arrayContaining(['modularity', 'sm', 'icp', 'ifn', 'ned', 'crossBoundaryRelationships', 'distributedTransactionShare']));
+    expect(json.inferred).toHaveLength(6);
+    expect(json.suggestions.find((s) => s.sagaSpec)?.sagaSpec).toEqual(expect.objectContaining({ WriteOrders: expect.objectContaining({ owner: 'monolith', monolith: expect.objectContaining({ forward: expect.objectContaining({ command: 'orders.write-requested', success: ['orders.written'] }) }) }) }));
+    expect(mermaid.split('\n')[0]).toBe('flowchart LR');
+    for (const t of ['customers', 'order_lines', 'orders', 'payments', 'products', 'shipments', 'stock']) expect(mermaid).toContain(`t_${t}["${t}"]`);
+    expect(mermaid).toContain('t_payments -.-> t_orders');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    expect(text).toContain('transactions that become distributed');
+  });
+});
+
+/*
+ * A real open-source e-commerce schema: PrestaShop's install-dev/data/db_structure.sql (231 tables, no
+ * foreign keys, PREFIX_ placeholders, ENGINE=ENGINE_TYPE). Not committed: point CUTOVER_PRESTASHOP_DDL at
+ * a copy to run this.
+ */
+const PRESTASHOP = process.env.CUTOVER_PRESTASHOP_DDL ?? '/tmp/a12b-ext/prestashop_db_structure.sql';
+(fs.existsSync(PRESTASHOP) ? describe : describe.skip)('Function: analyseBoundaries (PrestaShop db_structure.sql)', () => {
+  it('reads every table, infers hundreds of relationships and keeps orders apart from the product catalogue', () => {
+    // Prepare
+    const schema = parseDdl(fs.readFileSync(PRESTASHOP, 'utf8'), { dialect: 'mysql' });
+    // Act
+    const report = analyseBoundaries(schema, undefined, {});
+    // Assess
+    expect(schema.tables.length).toBeGreaterThan(200);
+    expect(schema.skipped).toEqual([]);
+    expect(report.inferred.length).toBeGreaterThan(300);
+    const of = new Map(report.candidates.flatMap((c) => c.tables.map((t) => [t, c.name] as const)));
+    expect(of.get('PREFIX_orders')).not.toBe(of.get('PREFIX_product'));
+    expect(of.get('PREFIX_order_detail')).toBeDefined();
+    expect(report.metrics.modularity).toBeGreaterThan(0.3);
+  });
+});
