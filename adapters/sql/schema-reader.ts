@@ -33,8 +33,10 @@ export async function openCatalog(url: string, options: { pglite?: PGlite } = {}
   if (u.kind === 'postgres') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Client } = require('pg') as typeof import('pg');
-    const client = new Client({ connectionString: u.driverUrl, options: '-c default_transaction_read_only=on' });
+    const client = new Client({ connectionString: u.driverUrl });
     await wrap('connect', () => client.connect());
+    // Set after connecting: a URL's own `options=` (a search_path, say) would replace connection options.
+    await wrap('set read only', () => client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY'));
     return { dialect: 'postgres', label: u.label, tablePrefix: u.tablePrefix, query: (sql, params = []) => wrap('query', async () => (await client.query(sql, [...params])).rows as Row[]), close: () => client.end() };
   }
   if (u.kind === 'mysql') {
