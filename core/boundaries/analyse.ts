@@ -97,12 +97,15 @@ export function analyseBoundaries(schema: Schema, workload: Workload | undefined
     internal: (a) => internal.get(a) ?? 0,
   });
   const { perCandidate: _per, ...scores } = metrics;
+  const hubTables = new Set(tg.hubs.map((h) => h.table));
   return {
     candidates,
     metrics: scores,
-    cycles: candidateCycles(rels, of),
+    // References to shared reference data are read-only copies once replicated: they close no real cycle.
+    cycles: candidateCycles(rels.filter((r) => !hubTables.has(r.to)), of),
     inferred,
     declared,
+    shared: tg.hubs,
     suggestions,
     draft: draftSpec(schema, candidates, rels),
     edges: tg.edges.map((e) => ({ a: e.a, b: e.b, weight: round(e.weight), evidence: { ...e.evidence } })),

@@ -10,6 +10,10 @@ import type { EdgeEvidence, Relationship, Schema, Workload } from './model';
  * A key that is part of the referencing table's own primary key (order_lines (order_no, line_no) ->
  * orders) is an identifying relationship: the row cannot exist without its parent, the two form one
  * aggregate, so its weight is multiplied by weights.identifying (2).
+ * A table that very many tables reference (a language, a shop, a currency: shared reference data) would
+ * otherwise pull every table that names it into one community. A reference to such a hub (referenced by
+ * more than H = max(5, 5% of the tables) tables) counts H / (its referencing tables): the hub is reported
+ * as shared data, to replicate as a read model, rather than made the centre of a service.
  * Calls are scaled as log(1 + calls) / log(1 + the largest pair's calls), so the workload counts as much
  * as the schema whatever its volume, and one hot path (a million product-page reads) does not flatten
  * everything else. A statement or transaction over k tables gives each pair 1/(k-1) of its calls: a
@@ -47,6 +51,8 @@ export interface TableGraph {
   /** Edges with a < b, sorted. */
   readonly edges: TableEdge[];
   readonly graph: Graph;
+  /** Tables referenced by more than `hubThreshold` tables, most referenced first. */
+  readonly hubs: Array<{ readonly table: string; readonly referencedBy: number }>;
 }
 
 function pairKey(a: string, b: string): [string, string, string] {
@@ -66,10 +72,20 @@ export function buildTableGraph(schema: Schema, relationships: readonly Relation
     }
     return e;
   };
+  const referencedBy = new Map<string, Set<string>>();
+  for (const r of relationships) {
+    if (r.from !== r.to && known.has(r.from) && known.has(r.to)) referencedBy.set(r.to, (referencedBy.get(r.to) ?? new Set()).add(r.from));
+  }
+  const hubThreshold = Math.max(5, Math.ceil(0.05 * tables.length));
+  const hubs = [...referencedBy.entries()]
+    .filter(([, from]) => from.size > hubThreshold)
+    .map(([table, from]) => ({ table, referencedBy: from.size }))
+    .sort((a, b) => b.referencedBy - a.referencedBy || a.table.localeCompare(b.table));
+  const damping = new Map(hubs.map((h) => [h.table, hubThreshold / h.referencedBy]));
   for (const r of relationships) {
     if (r.from === r.to || !known.has(r.from) || !known.has(r.to)) continue;
     const e = edge(r.from, r.to);
-    const factor = identifying(r, schema) ? weights.identifying : 1;
+    const factor = (identifying(r, schema) ? weights.identifying : 1) * (damping.get(r.to) ?? 1);
     if (r.kind === 'declared') e.evidence.declared = Math.max(e.evidence.declared, factor);
     else e.evidence.inferred = Math.max(e.evidence.inferred, r.confidence * factor);
   }
@@ -96,5 +112,5 @@ export function buildTableGraph(schema: Schema, relationships: readonly Relation
       weights.transaction * scaled(e.evidence.transactionCalls, maxTransaction);
     if (e.weight > 0) graph.addEdge(e.a, e.b, { weight: e.weight });
   }
-  return { tables, edges: list.filter((e) => e.weight > 0), graph };
+  return { tables, edges: list.filter((e) => e.weight > 0), graph, hubs };
 }

@@ -102,6 +102,8 @@ ${svg.join('\n')}
 <table><tr><th>candidate</th><th>tables</th><th>cohesion</th><th>coupling</th><th>tables</th></tr>
 ${rows}
 </table>
+<h2>Shared reference data</h2>
+${r.shared.length ? `<p>${r.shared.map((h) => `${esc(h.table)} (referenced by ${h.referencedBy})`).join(', ')}: replicate as read models rather than centre a service on them.</p>` : '<p>none</p>'}
 <h2>Cycles between candidates</h2>
 ${cycles}
 <h2>Risks: transactions that would cross a boundary</h2>

@@ -183,6 +183,8 @@ export interface BoundaryReport {
   readonly cycles: Cycle[];
   readonly inferred: Relationship[];
   readonly declared: Relationship[];
+  /** Tables so many others reference that they are shared reference data (replicate them, do not centre a service on them). */
+  readonly shared: Array<{ readonly table: string; readonly referencedBy: number }>;
   readonly suggestions: TransactionSuggestion[];
   readonly draft: { readonly capabilities: DraftCapability[]; readonly migration: { readonly entities: Record<string, DraftEntity> } };
   readonly edges: Array<{ readonly a: string; readonly b: string; readonly weight: number; readonly evidence: EdgeEvidence }>;

@@ -17,6 +17,7 @@ export function renderText(r: BoundaryReport, options: { maxTables?: number; max
   if (r.workload.calls > 0) {
     out.push(`workload: ${r.workload.statements} statements, ${r.workload.transactions} transaction shapes, ${r.workload.calls.toLocaleString('en-US')} calls; unparsed ${r.workload.unparsed} statements (${r.workload.unparsedCalls.toLocaleString('en-US')} calls)${r.workload.unknownTables.length ? `; tables not in the schema: ${r.workload.unknownTables.slice(0, 5).join(', ')}` : ''}`);
   } else out.push('workload: none (schema only; add --log or --stats for access patterns)');
+  if (r.shared.length) out.push(`shared reference data (referenced by many tables; replicate, do not centre a service on them): ${r.shared.slice(0, 8).map((h) => `${h.table} (${h.referencedBy})`).join(', ')}${r.shared.length > 8 ? ', ...' : ''}`);
   if (r.skipped.length) out.push(`schema: ${r.skipped.length} statements skipped (see --format json: skipped)`);
   out.push('');
   out.push('candidates');
@@ -30,7 +31,7 @@ export function renderText(r: BoundaryReport, options: { maxTables?: number; max
   out.push(`  modularity ${m.modularity.toFixed(3)}   mean cohesion ${m.meanCohesion.toFixed(3)}   SM ${m.sm.toFixed(3)}   ICP ${pct(m.icp)}   IFN ${m.ifn.toFixed(2)}   NED ${pct(m.ned)}`);
   out.push(`  transactions that become distributed: ${pct(m.distributedTransactionShare)} of ${m.transactionCalls.toLocaleString('en-US')} calls`);
   out.push('');
-  out.push(r.cycles.length ? `cycles between candidates: ${r.cycles.length}` : 'cycles between candidates: none');
+  out.push(`${r.cycles.length ? `cycles between candidates: ${r.cycles.length}` : 'cycles between candidates: none'}${r.shared.length ? ' (references to shared reference data left out)' : ''}`);
   for (const c of r.cycles.slice(0, 5)) {
     out.push(`  ${[...c.candidates, c.candidates[0]].join(' -> ')}`);
     out.push(`    break ${c.breakAt.from} -> ${c.breakAt.to}: ${c.breakAt.how}`);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { analyseBoundaries, candidateCycles, tarjan, type Relationship, type Schema } from '../../../core/boundaries';
+import { analyseBoundaries, candidateCycles, parseDdl, tarjan, type Relationship, type Schema } from '../../../core/boundaries';
 
 /* Cycles between candidate services: found, with the edges that close them and where to break them. */
 
@@ -71,5 +71,24 @@ describe('Function: tarjan', () => {
       }),
       { seed: 42, numRuns: 100 },
     );
+  });
+});
+
+describe('Function: analyseBoundaries (shared reference data)', () => {
+  it('reports a table most others reference as shared, keeps each _lang table with its parent, and draws no cycle through it', () => {
+    // Prepare: eight entities, each with a _lang table keyed (id_x, id_lang), and one lang table.
+    const entities = ['product', 'category', 'carrier', 'country', 'feature', 'attribute', 'supplier', 'manufacturer'];
+    const ddl = [
+      'CREATE TABLE ps_lang (id_lang int PRIMARY KEY, iso_code text)',
+      ...entities.flatMap((e) => [`CREATE TABLE ps_${e} (id_${e} int PRIMARY KEY, name text)`, `CREATE TABLE ps_${e}_lang (id_${e} int, id_lang int, label text, PRIMARY KEY (id_${e}, id_lang))`]),
+    ].join(';\n');
+    const schema = parseDdl(ddl, { dialect: 'mysql' });
+    // Act
+    const report = analyseBoundaries(schema, undefined, { seed: 3 });
+    // Assess
+    expect(report.shared).toEqual([{ table: 'ps_lang', referencedBy: 8 }]);
+    const of = new Map(report.candidates.flatMap((c) => c.tables.map((t) => [t, c.name] as const)));
+    for (const e of entities) expect(of.get(`ps_${e}_lang`)).toBe(of.get(`ps_${e}`));
+    expect(report.cycles).toEqual([]);
   });
 });
