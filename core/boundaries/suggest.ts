@@ -75,7 +75,7 @@ export function suggestForTransactions(input: SuggestInput): TransactionSuggesti
         ...base,
         kind: 'replicate-read-model',
         why: writers.length === 0 ? `reads only, across ${cands.join(', ')}: compose it in ${owner} from a read model` : `writes only in ${owner}; it reads ${read.join(', ')} from ${cands.filter((c) => c !== owner).join(', ')}`,
-        readModel: { owner, replicates: read, events: [...new Set(read.map((t) => `${eventSegment(of.get(t) as string, prefix)}.${eventSegment(t, prefix)}-changed`))].sort() },
+        readModel: { owner, replicates: read, events: [...new Set(read.map((t) => `${eventSegment(of.get(t) as string, prefix)}.${eventSegment(pluralize.singular(eventSegment(t, prefix)))}-changed`))].sort() },
       });
       continue;
     }
