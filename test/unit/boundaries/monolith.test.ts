@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyseBoundaries, jsonlSamples, parseDdl, readWorkload, renderHtml, renderJson, renderMermaid, renderText, type BoundaryReport, type Dialect } from '../../../core/boundaries';
+import { analyseBoundaries, circularLayout, jsonlSamples, parseDdl, readWorkload, renderHtml, renderJson, renderMermaid, renderText, type BoundaryReport, type Dialect } from '../../../core/boundaries';
 import { parseSpec } from '../../../core/spec';
 import { SERVICE_OF } from '../../../core/saga/steps';
 import config from '../../../cutover.config';
@@ -91,6 +91,39 @@ describe('Function: analyseBoundaries (the reference monolith)', () => {
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     expect(text).toContain('transactions that become distributed');
+  });
+});
+
+describe('Function: renderMermaid (the README picture)', () => {
+  it('is the picture in the README: regenerate it with `npx cutover boundaries ... --services 5 --format mermaid` when the analysis changes', () => {
+    // Prepare
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    // Act
+    const mermaid = renderMermaid(analyse('postgres', 5));
+    // Assess
+    expect(readme).toContain(`\`\`\`mermaid\n${mermaid}\`\`\``);
+  });
+});
+
+describe('Function: circularLayout', () => {
+  it('places every table once, inside the picture, no two on the same spot', () => {
+    // Prepare
+    const groups = Array.from({ length: 12 }, (_, g) => ({ name: `g${g}`, tables: Array.from({ length: 1 + ((g * 7) % 30) }, (_, i) => `g${g}_t${i}`) }));
+    // Act
+    const { tables } = circularLayout(groups, 900);
+    // Assess
+    const all = groups.flatMap((g) => g.tables);
+    expect(tables.size).toBe(all.length);
+    const spots = new Set<string>();
+    for (const t of all) {
+      const p = tables.get(t) as { x: number; y: number };
+      expect(p.x).toBeGreaterThanOrEqual(0);
+      expect(p.x).toBeLessThanOrEqual(900);
+      expect(p.y).toBeGreaterThanOrEqual(0);
+      expect(p.y).toBeLessThanOrEqual(900);
+      spots.add(`${p.x.toFixed(1)},${p.y.toFixed(1)}`);
+    }
+    expect(spots.size).toBe(all.length);
   });
 });
 
