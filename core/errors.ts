@@ -38,5 +38,12 @@ export class BusinessError extends CutoverError {}
 /** A passing fault worth retrying with backoff (throttling, timeouts). */
 export class TransientError extends CutoverError {}
 
+/**
+ * The deployment or the spec lacks something a component needs: an environment variable, a spec section,
+ * a construct prop out of range. Never retried (a retry meets the same configuration); `context.setting`
+ * names the variable, section or prop to fix.
+ */
+export class ConfigurationError extends CutoverError {}
+
 /** The boundary analysis cannot run on its input (unparseable schema, a pin naming no table, bad options). */
 export class BoundaryError extends CutoverError {}

@@ -55,6 +55,8 @@ function foldItem(entity: CompiledEntity, item: Item, locator: string, s: FoldSe
 function locatorOf(row: readonly (string | null)[], nKey: number): string {
   if (nKey === 1) {
     const v = row[0];
+    // JSON escapes quotes, backslashes and control characters: such keys take JSON.stringify below.
+    // eslint-disable-next-line no-control-regex
     if (v !== null && !/["\\\u0000-\u001f]/.test(v)) return `["${v}"]`;
   }
   return JSON.stringify(rowKeyValues(row, nKey));

@@ -7,6 +7,7 @@ import { RoutingMetrics } from '../../adapters/cloudwatch/routing-metrics';
 import { RoutingStore } from '../../adapters/dynamodb/routing-store';
 import { loadSpec } from '../shared/spec';
 import { AutoRollback, type AutoRollbackOutcome } from './auto-rollback';
+import { ConfigurationError } from '../../core/errors';
 
 /*
  * Subscribed to the rollback alarms' SNS topic. Env: ROUTING_TABLE_NAME, ROUTING_HISTORY_TABLE_NAME,
@@ -17,7 +18,7 @@ let instance: AutoRollback | undefined;
 export async function handler(event: unknown): Promise<AutoRollbackOutcome[]> {
   if (instance === undefined) {
     const spec = loadSpec();
-    if (spec.routing === undefined) throw new Error('the spec has no routing section: there is nothing to roll back');
+    if (spec.routing === undefined) throw new ConfigurationError('the spec has no routing section: there is nothing to roll back', { setting: 'spec.routing' });
     const logger = new Logger('auto-rollback');
     const audit = new AuditStore({ tableName: requireEnv('AUDIT_TABLE_NAME') });
     instance = new AutoRollback({

@@ -256,6 +256,36 @@ describe('Class: Router', () => {
       await expect(h.router.handle(orderCreated('2000014'))).rejects.toThrow(RoutedPutRetryableError);
     });
 
+    it('keeps every request within 256 KiB: ten ~30 KiB events route in requests EventBridge accepts', async () => {
+      // Prepare: a bus that refuses an oversized request whole, as EventBridge does (the old router sent any
+      // ten copies together, so ten large copies failed as one request)
+      const sizes: number[] = [];
+      eb.on(PutEventsCommand).callsFake((input: { Entries: Array<{ Source?: string; DetailType?: string; Detail?: string }> }) => {
+        const bytes = input.Entries.reduce((n, e) => n + 14 + Buffer.byteLength(e.Source ?? '') + Buffer.byteLength(e.DetailType ?? '') + Buffer.byteLength(e.Detail ?? ''), 0);
+        sizes.push(bytes);
+        if (bytes > 256 * 1024) throw Object.assign(new Error('Total size of the entries in the request is over the limit.'), { name: 'ValidationException' });
+        return { FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `e${sizes.length}-${i}` })) };
+      });
+      const h = harness();
+      const padding = 'x'.repeat(30 * 1024);
+      const events = orderIds(10, 2_000_100).map((id) => {
+        const e = orderCreated(id);
+        const detail = e.detail as { data: Record<string, unknown> };
+        return { ...e, detail: { ...detail, data: { ...detail.data, note: padding } } };
+      });
+
+      // Act
+      const result = await h.router.handle(events);
+
+      // Assess
+      expect(result.routed).toBe(10);
+      expect(h.quarantined).toEqual([]);
+      expect(putCopies()).toHaveLength(result.copies.length);
+      expect(result.copies.length).toBeGreaterThanOrEqual(10);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(256 * 1024);
+      expect(eb.commandCalls(PutEventsCommand).every((c) => (c.args[0].input.Entries ?? []).length <= 10)).toBe(true);
+    });
+
     it('quarantines a copy the bus refuses for good', async () => {
       eb.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{}, { ErrorCode: 'MalformedDetail', ErrorMessage: 'no' }, {}, {}] });
       const h = harness();
