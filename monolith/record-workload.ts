@@ -47,7 +47,9 @@ async function main(): Promise<void> {
     for (const s of shapes.values()) for (const sql of s.sql) lines.push(JSON.stringify({ txid: s.txid, sql, calls: s.calls }));
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, `${lines.join('\n')}\n`);
-    console.log(`recorded ${shapes.size} distinct transactions (${[...shapes.values()].reduce((a, s) => a + s.calls, 0)} runs), ${lines.length} lines -> ${out}`);
+    console.log(
+      `recorded ${shapes.size} distinct transactions (${[...shapes.values()].reduce((a, s) => a + s.calls, 0)} runs), ${lines.length} lines -> ${out}`,
+    );
   } finally {
     await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     await client.end();

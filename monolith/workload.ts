@@ -35,11 +35,21 @@ export function shopSetup(o: ShopWorkloadOptions): WorkloadStatement[] {
   const customers = o.customers ?? 50;
   const products = o.products ?? 20;
   for (let c = 1; c <= customers; c++) {
-    out.push({ sql: `INSERT INTO customers (cust_no, email, first_name, last_name, created_dt, updated_at) VALUES ($1, $2, 'Ada', 'Shopper', '20260101 000000', now())`, params: [`C${c}`, `c${c}@example.com`] });
+    out.push({
+      sql: `INSERT INTO customers (cust_no, email, first_name, last_name, created_dt, updated_at) VALUES ($1, $2, 'Ada', 'Shopper', '20260101 000000', now())`,
+      params: [`C${c}`, `c${c}@example.com`],
+    });
   }
   for (let p = 1; p <= products; p++) {
-    out.push({ sql: `INSERT INTO products (sku, name, price_cents, updated_at) VALUES ($1, $2, $3, now())`, params: [`SKU${p}`, `Product ${p}`, 500 + p * 100] });
-    for (const w of WAREHOUSES) out.push({ sql: `INSERT INTO stock (sku, warehouse_cd, on_hand, reserved, updated_at) VALUES ($1, $2, 1000000, 0, now())`, params: [`SKU${p}`, w] });
+    out.push({
+      sql: `INSERT INTO products (sku, name, price_cents, updated_at) VALUES ($1, $2, $3, now())`,
+      params: [`SKU${p}`, `Product ${p}`, 500 + p * 100],
+    });
+    for (const w of WAREHOUSES)
+      out.push({
+        sql: `INSERT INTO stock (sku, warehouse_cd, on_hand, reserved, updated_at) VALUES ($1, $2, 1000000, 0, now())`,
+        params: [`SKU${p}`, w],
+      });
   }
   return out;
 }
@@ -53,20 +63,40 @@ export function* shopTransactions(o: ShopWorkloadOptions): Generator<WorkloadTra
   for (let i = 0; i < o.orders; i++) {
     const orderNo = 1_000_001 + i;
     const cust = `C${pick(customers)}`;
-    const lines = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => ({ sku: `SKU${pick(products)}`, qty: 1 + Math.floor(rnd() * 2) }));
+    const lines = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => ({
+      sku: `SKU${pick(products)}`,
+      qty: 1 + Math.floor(rnd() * 2),
+    }));
     // The shop front: product pages (catalog with availability) and the basket, several per order.
     for (let v = 0; v < 4; v++) {
-      yield { name: 'view-product', statements: [{ sql: `SELECT p.sku, p.name, p.price_cents, s.on_hand - s.reserved AS available FROM products p JOIN stock s ON s.sku = p.sku WHERE p.sku = $1 AND p.active = 'Y'`, params: [`SKU${pick(products)}`] }] };
+      yield {
+        name: 'view-product',
+        statements: [
+          {
+            sql: `SELECT p.sku, p.name, p.price_cents, s.on_hand - s.reserved AS available FROM products p JOIN stock s ON s.sku = p.sku WHERE p.sku = $1 AND p.active = 'Y'`,
+            params: [`SKU${pick(products)}`],
+          },
+        ],
+      };
     }
-    yield { name: 'list-products', statements: [{ sql: `SELECT sku, name, price_cents FROM products WHERE active = 'Y' ORDER BY name LIMIT 20`, params: [] }] };
+    yield {
+      name: 'list-products',
+      statements: [{ sql: `SELECT sku, name, price_cents FROM products WHERE active = 'Y' ORDER BY name LIMIT 20`, params: [] }],
+    };
     // Place the order: check the customer and prices, write the order and its lines.
     yield {
       name: 'place-order',
       statements: [
         { sql: `SELECT cust_no, email FROM customers WHERE cust_no = $1`, params: [cust] },
         ...lines.map((l) => ({ sql: `SELECT price_cents FROM products WHERE sku = $1`, params: [l.sku] })),
-        { sql: `INSERT INTO orders (order_no, cust_no, order_dt, status, total_cents, currency, channel, ship_street, ship_city, ship_zip, ship_country, updated_at) VALUES ($1, $2, '20261201 120000', 'P', $3, 'EUR', 'WEB', '1 Main St', 'Lyon', '69001', 'FR', now())`, params: [orderNo, cust, 1000] },
-        ...lines.map((l, n) => ({ sql: `INSERT INTO order_lines (order_no, line_no, sku, qty, unit_price_cents) VALUES ($1, $2, $3, $4, $5)`, params: [orderNo, n + 1, l.sku, l.qty, 700] })),
+        {
+          sql: `INSERT INTO orders (order_no, cust_no, order_dt, status, total_cents, currency, channel, ship_street, ship_city, ship_zip, ship_country, updated_at) VALUES ($1, $2, '20261201 120000', 'P', $3, 'EUR', 'WEB', '1 Main St', 'Lyon', '69001', 'FR', now())`,
+          params: [orderNo, cust, 1000],
+        },
+        ...lines.map((l, n) => ({
+          sql: `INSERT INTO order_lines (order_no, line_no, sku, qty, unit_price_cents) VALUES ($1, $2, $3, $4, $5)`,
+          params: [orderNo, n + 1, l.sku, l.qty, 700],
+        })),
       ],
     };
     // Reserve stock, one row lock per line.
@@ -74,7 +104,10 @@ export function* shopTransactions(o: ShopWorkloadOptions): Generator<WorkloadTra
       name: 'reserve-stock',
       statements: lines.flatMap((l) => [
         { sql: `SELECT on_hand, reserved FROM stock WHERE sku = $1 AND warehouse_cd = $2 FOR UPDATE`, params: [l.sku, WAREHOUSES[0]] },
-        { sql: `UPDATE stock SET reserved = reserved + $1, updated_at = now() WHERE sku = $2 AND warehouse_cd = $3`, params: [l.qty, l.sku, WAREHOUSES[0]] },
+        {
+          sql: `UPDATE stock SET reserved = reserved + $1, updated_at = now() WHERE sku = $2 AND warehouse_cd = $3`,
+          params: [l.qty, l.sku, WAREHOUSES[0]],
+        },
       ]),
     };
     const declined = rnd() < 0.06;
@@ -84,7 +117,10 @@ export function* shopTransactions(o: ShopWorkloadOptions): Generator<WorkloadTra
         name: 'cancel-order',
         statements: [
           { sql: `UPDATE orders SET status = 'X', updated_at = now() WHERE order_no = $1`, params: [orderNo] },
-          ...lines.map((l) => ({ sql: `UPDATE stock SET reserved = reserved - $1, updated_at = now() WHERE sku = $2 AND warehouse_cd = $3`, params: [l.qty, l.sku, WAREHOUSES[0]] })),
+          ...lines.map((l) => ({
+            sql: `UPDATE stock SET reserved = reserved - $1, updated_at = now() WHERE sku = $2 AND warehouse_cd = $3`,
+            params: [l.qty, l.sku, WAREHOUSES[0]],
+          })),
         ],
       };
       continue;
@@ -94,7 +130,10 @@ export function* shopTransactions(o: ShopWorkloadOptions): Generator<WorkloadTra
       name: 'capture-payment',
       statements: [
         { sql: `SELECT total_cents, currency FROM orders WHERE order_no = $1`, params: [orderNo] },
-        { sql: `INSERT INTO payments (payment_id, order_no, amount_cents, currency, method, captured_dt, updated_at) VALUES ($1, $2, $3, 'EUR', 'CARD', '20261201 120100', now())`, params: [`PAY${orderNo}`, orderNo, 1000] },
+        {
+          sql: `INSERT INTO payments (payment_id, order_no, amount_cents, currency, method, captured_dt, updated_at) VALUES ($1, $2, $3, 'EUR', 'CARD', '20261201 120100', now())`,
+          params: [`PAY${orderNo}`, orderNo, 1000],
+        },
       ],
     };
     // Ship it: read the address, write the shipment, move the status.
@@ -102,16 +141,35 @@ export function* shopTransactions(o: ShopWorkloadOptions): Generator<WorkloadTra
       name: 'ship-order',
       statements: [
         { sql: `SELECT ship_street, ship_city, ship_zip, ship_country FROM orders WHERE order_no = $1`, params: [orderNo] },
-        { sql: `INSERT INTO shipments (shipment_id, order_no, carrier_cd, parcels, dispatch_dt, updated_at) VALUES ($1, $2, 'UPS', 1, '20261202 090000', now())`, params: [`SHP${orderNo}`, orderNo] },
+        {
+          sql: `INSERT INTO shipments (shipment_id, order_no, carrier_cd, parcels, dispatch_dt, updated_at) VALUES ($1, $2, 'UPS', 1, '20261202 090000', now())`,
+          params: [`SHP${orderNo}`, orderNo],
+        },
         { sql: `UPDATE orders SET status = 'S', updated_at = now() WHERE order_no = $1`, params: [orderNo] },
       ],
     };
     if (i % 5 === 0) {
-      yield { name: 'order-history', statements: [{ sql: `SELECT o.order_no, o.status, l.sku, l.qty FROM orders o JOIN order_lines l ON l.order_no = o.order_no WHERE o.cust_no = $1 ORDER BY o.order_no DESC LIMIT 50`, params: [cust] }] };
-      yield { name: 'track-shipment', statements: [{ sql: `SELECT s.carrier_cd, s.tracking_no FROM shipments s WHERE s.order_no = $1`, params: [orderNo] }] };
+      yield {
+        name: 'order-history',
+        statements: [
+          {
+            sql: `SELECT o.order_no, o.status, l.sku, l.qty FROM orders o JOIN order_lines l ON l.order_no = o.order_no WHERE o.cust_no = $1 ORDER BY o.order_no DESC LIMIT 50`,
+            params: [cust],
+          },
+        ],
+      };
+      yield {
+        name: 'track-shipment',
+        statements: [{ sql: `SELECT s.carrier_cd, s.tracking_no FROM shipments s WHERE s.order_no = $1`, params: [orderNo] }],
+      };
     }
     if (i % 10 === 0) {
-      yield { name: 'update-customer', statements: [{ sql: `UPDATE customers SET phone = $1, updated_at = now() WHERE cust_no = $2`, params: ['+33 1 23 45 67 89', cust] }] };
+      yield {
+        name: 'update-customer',
+        statements: [
+          { sql: `UPDATE customers SET phone = $1, updated_at = now() WHERE cust_no = $2`, params: ['+33 1 23 45 67 89', cust] },
+        ],
+      };
     }
   }
 }

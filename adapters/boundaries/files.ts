@@ -1,7 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BoundaryError } from '../../core/errors';
-import { csvlogSamples, jsonlSamples, mysqlGeneralLogSamples, parseDdl, type Dialect, type LogFormat, type Schema, type StatementSample } from '../../core/boundaries';
+import {
+  csvlogSamples,
+  jsonlSamples,
+  mysqlGeneralLogSamples,
+  parseDdl,
+  type Dialect,
+  type LogFormat,
+  type Schema,
+  type StatementSample,
+} from '../../core/boundaries';
 
 /* Files for `cutover boundaries`: DDL scripts and query logs. Parsing is core's; this only reads. */
 
@@ -24,7 +33,10 @@ export function readDdlFiles(files: readonly string[], dialect: Dialect, replace
 export function logFormatOf(file: string, explicit?: string): LogFormat {
   if (explicit) {
     if (explicit === 'jsonl' || explicit === 'csvlog' || explicit === 'mysql-general') return explicit;
-    throw new BoundaryError(`--log-format must be jsonl, csvlog or mysql-general, got ${JSON.stringify(explicit)}`, { field: 'logFormat', value: explicit });
+    throw new BoundaryError(`--log-format must be jsonl, csvlog or mysql-general, got ${JSON.stringify(explicit)}`, {
+      field: 'logFormat',
+      value: explicit,
+    });
   }
   const ext = path.extname(file).toLowerCase();
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';

@@ -27,7 +27,11 @@ export async function openCatalog(url: string, options: { pglite?: PGlite } = {}
     try {
       return await fn();
     } catch (e) {
-      throw new BoundaryError(`${u.label}: ${what} failed: ${e instanceof Error ? e.message : String(e)}`, { source: redact(url) }, { cause: e });
+      throw new BoundaryError(
+        `${u.label}: ${what} failed: ${e instanceof Error ? e.message : String(e)}`,
+        { source: redact(url) },
+        { cause: e },
+      );
     }
   };
   if (u.kind === 'postgres') {
@@ -37,14 +41,26 @@ export async function openCatalog(url: string, options: { pglite?: PGlite } = {}
     await wrap('connect', () => client.connect());
     // Set after connecting: a URL's own `options=` (a search_path, say) would replace connection options.
     await wrap('set read only', () => client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY'));
-    return { dialect: 'postgres', label: u.label, tablePrefix: u.tablePrefix, query: (sql, params = []) => wrap('query', async () => (await client.query(sql, [...params])).rows as Row[]), close: () => client.end() };
+    return {
+      dialect: 'postgres',
+      label: u.label,
+      tablePrefix: u.tablePrefix,
+      query: (sql, params = []) => wrap('query', async () => (await client.query(sql, [...params])).rows as Row[]),
+      close: () => client.end(),
+    };
   }
   if (u.kind === 'mysql') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mysql = require('mysql2/promise') as typeof import('mysql2/promise');
     const conn = await wrap('connect', () => mysql.createConnection({ uri: u.driverUrl }));
     await conn.query('SET SESSION TRANSACTION READ ONLY');
-    return { dialect: 'mysql', label: u.label, tablePrefix: u.tablePrefix, query: (sql, params = []) => wrap('query', async () => (await conn.query(sql, [...params]))[0] as Row[]), close: () => conn.end() };
+    return {
+      dialect: 'mysql',
+      label: u.label,
+      tablePrefix: u.tablePrefix,
+      query: (sql, params = []) => wrap('query', async () => (await conn.query(sql, [...params]))[0] as Row[]),
+      close: () => conn.end(),
+    };
   }
   let db = options.pglite;
   const owned = !db;
@@ -129,13 +145,20 @@ export async function readSchema(catalog: Catalog): Promise<Schema> {
  */
 export async function readStatementStats(catalog: Catalog): Promise<StatementSample[]> {
   if (catalog.dialect === 'mysql') {
-    const rows = await catalog.query(`SELECT DIGEST_TEXT AS sql_text, COUNT_STAR AS calls FROM performance_schema.events_statements_summary_by_digest WHERE SCHEMA_NAME = DATABASE() AND DIGEST_TEXT IS NOT NULL`);
+    const rows = await catalog.query(
+      `SELECT DIGEST_TEXT AS sql_text, COUNT_STAR AS calls FROM performance_schema.events_statements_summary_by_digest WHERE SCHEMA_NAME = DATABASE() AND DIGEST_TEXT IS NOT NULL`,
+    );
     return rows.map((r) => ({ sql: String(r.sql_text), calls: Number(r.calls) }));
   }
   const present = await catalog.query(`SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'`);
   if (present.length === 0) {
-    throw new BoundaryError(`${catalog.label}: pg_stat_statements is not installed in this database (shared_preload_libraries = 'pg_stat_statements', a restart, then CREATE EXTENSION pg_stat_statements); or pass a query log with --log`, { source: catalog.label });
+    throw new BoundaryError(
+      `${catalog.label}: pg_stat_statements is not installed in this database (shared_preload_libraries = 'pg_stat_statements', a restart, then CREATE EXTENSION pg_stat_statements); or pass a query log with --log`,
+      { source: catalog.label },
+    );
   }
-  const rows = await catalog.query(`SELECT query AS sql_text, calls::text AS calls FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`);
+  const rows = await catalog.query(
+    `SELECT query AS sql_text, calls::text AS calls FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+  );
   return rows.map((r) => ({ sql: String(r.sql_text), calls: Number(r.calls) }));
 }

@@ -1,7 +1,18 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyseBoundaries, readWorkload, renderHtml, renderJson, renderMermaid, renderText, type BoundaryReport, type Dialect, type Schema, type StatementSample } from '../../core/boundaries';
+import {
+  analyseBoundaries,
+  readWorkload,
+  renderHtml,
+  renderJson,
+  renderMermaid,
+  renderText,
+  type BoundaryReport,
+  type Dialect,
+  type Schema,
+  type StatementSample,
+} from '../../core/boundaries';
 import { BoundaryError } from '../../core/errors';
 import { logFormatOf, readDdlFiles, readQueryLog } from '../../adapters/boundaries/files';
 import { openCatalog, readSchema, readStatementStats } from '../../adapters/sql/schema-reader';
@@ -41,7 +52,11 @@ function parsePins(pins: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p of pins) {
     const m = /^([^=]+)=([A-Za-z0-9][A-Za-z0-9_-]*)$/.exec(p);
-    if (!m) throw new BoundaryError(`--pin ${JSON.stringify(p)}: expected table=service (service: letters, digits, _ and -)`, { field: 'pin', value: p });
+    if (!m)
+      throw new BoundaryError(`--pin ${JSON.stringify(p)}: expected table=service (service: letters, digits, _ and -)`, {
+        field: 'pin',
+        value: p,
+      });
     out[m[1]] = m[2];
   }
   return out;
@@ -49,7 +64,8 @@ function parsePins(pins: readonly string[]): Record<string, string> {
 
 /** Schema + workload from the options, then the analysis. Exported for the demo and tests. */
 export async function runBoundaries(opts: BoundariesCommandOptions, cwd = process.cwd()): Promise<BoundaryReport> {
-  if (!opts.source === !opts.ddl?.length) throw new BoundaryError('give the schema with either --source <url> or --ddl <file...>', { field: 'source' });
+  if (!opts.source === !opts.ddl?.length)
+    throw new BoundaryError('give the schema with either --source <url> or --ddl <file...>', { field: 'source' });
   let schema: Schema;
   const samples: StatementSample[] = [];
   if (opts.source) {
@@ -62,29 +78,53 @@ export async function runBoundaries(opts: BoundariesCommandOptions, cwd = proces
     }
   } else {
     const dialect = (opts.dialect ?? 'postgres') as Dialect;
-    if (dialect !== 'postgres' && dialect !== 'mysql') throw new BoundaryError(`--dialect must be postgres or mysql, got ${JSON.stringify(opts.dialect)}`, { field: 'dialect', value: opts.dialect });
+    if (dialect !== 'postgres' && dialect !== 'mysql')
+      throw new BoundaryError(`--dialect must be postgres or mysql, got ${JSON.stringify(opts.dialect)}`, {
+        field: 'dialect',
+        value: opts.dialect,
+      });
     const replace: Record<string, string> = {};
     for (const d of opts.define ?? []) {
       const i = d.indexOf('=');
-      if (i <= 0) throw new BoundaryError(`--define ${JSON.stringify(d)}: expected TEXT=REPLACEMENT, e.g. {{prefix}}=`, { field: 'define', value: d });
+      if (i <= 0)
+        throw new BoundaryError(`--define ${JSON.stringify(d)}: expected TEXT=REPLACEMENT, e.g. {{prefix}}=`, {
+          field: 'define',
+          value: d,
+        });
       replace[d.slice(0, i)] = d.slice(i + 1);
     }
-    schema = readDdlFiles((opts.ddl ?? []).map((f) => path.resolve(cwd, f)), dialect, replace);
+    schema = readDdlFiles(
+      (opts.ddl ?? []).map((f) => path.resolve(cwd, f)),
+      dialect,
+      replace,
+    );
   }
-  if (schema.tables.length === 0) throw new BoundaryError('the schema has no tables (check --source, or --ddl and --dialect)', { field: 'schema' });
-  if (opts.stats && !opts.source) throw new BoundaryError('--stats reads pg_stat_statements or performance_schema from --source; with --ddl, pass a query log with --log', { field: 'stats' });
+  if (schema.tables.length === 0)
+    throw new BoundaryError('the schema has no tables (check --source, or --ddl and --dialect)', { field: 'schema' });
+  if (opts.stats && !opts.source)
+    throw new BoundaryError(
+      '--stats reads pg_stat_statements or performance_schema from --source; with --ddl, pass a query log with --log',
+      { field: 'stats' },
+    );
   for (const file of opts.log ?? []) {
     const full = path.resolve(cwd, file);
     for (const s of readQueryLog(full, logFormatOf(full, opts.logFormat))) samples.push(s);
   }
   const workload = samples.length > 0 ? readWorkload(samples, schema) : undefined;
-  return analyseBoundaries(schema, workload, { seed: opts.seed, resolution: opts.resolution, services: opts.services, maxSize: opts.maxSize, pins: parsePins(opts.pin ?? []) });
+  return analyseBoundaries(schema, workload, {
+    seed: opts.seed,
+    resolution: opts.resolution,
+    services: opts.services,
+    maxSize: opts.maxSize,
+    pins: parsePins(opts.pin ?? []),
+  });
 }
 
 export async function boundariesCommand(opts: BoundariesCommandOptions, io: CliIo = {}): Promise<number> {
   return runCli(io, async (out) => {
     const format = opts.format ?? 'text';
-    if (!['text', 'json', 'mermaid'].includes(format)) throw new BoundaryError(`--format must be text, json or mermaid, got ${JSON.stringify(format)}`, { field: 'format', value: format });
+    if (!['text', 'json', 'mermaid'].includes(format))
+      throw new BoundaryError(`--format must be text, json or mermaid, got ${JSON.stringify(format)}`, { field: 'format', value: format });
     const report = await runBoundaries(opts, io.cwd);
     const text = format === 'json' ? renderJson(report) : format === 'mermaid' ? renderMermaid(report) : renderText(report);
     if (opts.out) fs.writeFileSync(path.resolve(io.cwd ?? process.cwd(), opts.out), text);

@@ -27,7 +27,13 @@ export function analyseBoundaries(schema: Schema, workload: Workload | undefined
   const rels = [...declared, ...inferred];
   const weights = { ...DEFAULT_WEIGHTS, ...options.weights };
   const tg = buildTableGraph(schema, rels, workload, weights);
-  const partition = detectCommunities(tg, { seed, resolution: options.resolution, services: options.services, maxSize: options.maxSize, pins: options.pins });
+  const partition = detectCommunities(tg, {
+    seed,
+    resolution: options.resolution,
+    services: options.services,
+    maxSize: options.maxSize,
+    pins: options.pins,
+  });
 
   // Names: the pinned service's, else the table at the community's centre (most weight inside) without
   // the schema's table prefix; unique.
@@ -56,7 +62,12 @@ export function analyseBoundaries(schema: Schema, workload: Workload | undefined
     const pinned = partition.pinnedName.get(id);
     let name = pinned;
     if (!name) {
-      const hub = [...(members.get(id) ?? [])].sort((a, b) => (insideDegree.get(b) ?? 0) - (insideDegree.get(a) ?? 0) || (totalDegree.get(b) ?? 0) - (totalDegree.get(a) ?? 0) || a.localeCompare(b))[0];
+      const hub = [...(members.get(id) ?? [])].sort(
+        (a, b) =>
+          (insideDegree.get(b) ?? 0) - (insideDegree.get(a) ?? 0) ||
+          (totalDegree.get(b) ?? 0) - (totalDegree.get(a) ?? 0) ||
+          a.localeCompare(b),
+      )[0];
       name = prefix && hub.startsWith(prefix) ? hub.slice(prefix.length) : hub;
     }
     let unique = name;
@@ -67,15 +78,37 @@ export function analyseBoundaries(schema: Schema, workload: Workload | undefined
   const of = new Map<string, string>();
   for (const [t, c] of partition.community) of.set(t, nameOf.get(c) as string);
 
-  const metrics = computeMetrics({ of, edges: tg.edges, relationships: rels, transactions: workload?.transactions ?? [], extremeAbove: options.extremeAbove ?? Math.max(options.maxSize ?? 0, 20) });
+  const metrics = computeMetrics({
+    of,
+    edges: tg.edges,
+    relationships: rels,
+    transactions: workload?.transactions ?? [],
+    extremeAbove: options.extremeAbove ?? Math.max(options.maxSize ?? 0, 20),
+  });
   const pins = options.pins ?? {};
   const candidates: Candidate[] = ids.map((id) => {
     const name = nameOf.get(id) as string;
     const per = metrics.perCandidate.get(name);
     const tables = [...(members.get(id) ?? [])].sort();
-    return { name, tables, pinned: tables.filter((t) => pins[t] !== undefined), cohesion: per?.cohesion ?? 1, coupling: per?.coupling ?? 0, interface: per?.interface ?? [] };
+    return {
+      name,
+      tables,
+      pinned: tables.filter((t) => pins[t] !== undefined),
+      cohesion: per?.cohesion ?? 1,
+      coupling: per?.coupling ?? 0,
+      interface: per?.interface ?? [],
+    };
   });
-  if (partition.isolated.length > 0) candidates.push({ name: UNATTACHED, tables: [...partition.isolated], pinned: [], cohesion: 0, coupling: 0, interface: [], unattached: true });
+  if (partition.isolated.length > 0)
+    candidates.push({
+      name: UNATTACHED,
+      tables: [...partition.isolated],
+      pinned: [],
+      cohesion: 0,
+      coupling: 0,
+      interface: [],
+      unattached: true,
+    });
 
   const between = new Map<string, number>();
   const internal = new Map<string, number>();
@@ -102,7 +135,10 @@ export function analyseBoundaries(schema: Schema, workload: Workload | undefined
     candidates,
     metrics: scores,
     // References to shared reference data are read-only copies once replicated: they close no real cycle.
-    cycles: candidateCycles(rels.filter((r) => !hubTables.has(r.to)), of),
+    cycles: candidateCycles(
+      rels.filter((r) => !hubTables.has(r.to)),
+      of,
+    ),
     inferred,
     declared,
     shared: tg.hubs,

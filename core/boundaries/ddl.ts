@@ -1,5 +1,5 @@
 import { Parser } from 'node-sql-parser';
-import type { Column, Dialect, ForeignKey, Schema, Table } from './model';
+import type { Column, Dialect, ForeignKey, Schema } from './model';
 import { splitStatements, withoutTableOptions } from './sql-text';
 
 /*
@@ -66,13 +66,20 @@ export function parseDdl(text: string, options: DdlOptions): Schema {
       skipped.push({ statement: excerpt(stmt), reason: ast.error });
       continue;
     }
-    const node = ast.node as { type: string; table: Array<{ table: string }>; create_definitions?: CreateDefinitionAst[]; expr?: Array<{ action: string; create_definitions?: CreateDefinitionAst }> };
+    const node = ast.node as {
+      type: string;
+      table: Array<{ table: string }>;
+      create_definitions?: CreateDefinitionAst[];
+      expr?: Array<{ action: string; create_definitions?: CreateDefinitionAst }>;
+    };
     const name = node.table?.[0]?.table;
     if (!name) continue;
     if (node.type === 'create') {
       tables.set(name, readCreate(name, node.create_definitions ?? []));
     } else if (node.type === 'alter') {
-      const defs = (node.expr ?? []).filter((e) => e.action === 'add' && e.create_definitions).map((e) => e.create_definitions as CreateDefinitionAst);
+      const defs = (node.expr ?? [])
+        .filter((e) => e.action === 'add' && e.create_definitions)
+        .map((e) => e.create_definitions as CreateDefinitionAst);
       pendingAlters.push({ table: name, defs });
     }
   }
@@ -114,7 +121,10 @@ function astify(parser: Parser, stmt: string, db: string, isCreate: boolean): { 
   return first;
 }
 
-function readCreate(name: string, defs: CreateDefinitionAst[]): { name: string; columns: Column[]; primaryKey: string[]; foreignKeys: ForeignKey[] } {
+function readCreate(
+  name: string,
+  defs: CreateDefinitionAst[],
+): { name: string; columns: Column[]; primaryKey: string[]; foreignKeys: ForeignKey[] } {
   const t = { name, columns: [] as Column[], primaryKey: [] as string[], foreignKeys: [] as ForeignKey[] };
   for (const def of defs) {
     if (def.resource === 'column' && def.column) {

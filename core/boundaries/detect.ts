@@ -72,10 +72,14 @@ function normalise(c: Map<string, number>, order: readonly string[]): Map<string
 export function detectCommunities(tg: TableGraph, options: DetectOptions): Partition {
   const pins = options.pins ?? {};
   for (const t of Object.keys(pins)) {
-    if (!tg.graph.hasNode(t)) throw new BoundaryError(`--pin ${t}=${pins[t]}: no table ${JSON.stringify(t)} in the schema`, { field: 'pin', value: t });
+    if (!tg.graph.hasNode(t))
+      throw new BoundaryError(`--pin ${t}=${pins[t]}: no table ${JSON.stringify(t)} in the schema`, { field: 'pin', value: t });
   }
   if (options.services !== undefined && (!Number.isInteger(options.services) || options.services < 1)) {
-    throw new BoundaryError(`--services must be a whole number >= 1, got ${options.services}`, { field: 'services', value: options.services });
+    throw new BoundaryError(`--services must be a whole number >= 1, got ${options.services}`, {
+      field: 'services',
+      value: options.services,
+    });
   }
   if (options.maxSize !== undefined && (!Number.isInteger(options.maxSize) || options.maxSize < 1)) {
     throw new BoundaryError(`--max-size must be a whole number >= 1, got ${options.maxSize}`, { field: 'maxSize', value: options.maxSize });
@@ -111,7 +115,9 @@ export function detectCommunities(tg: TableGraph, options: DetectOptions): Parti
   const services = [...new Set(Object.values(pins))].sort();
   let next = Math.max(-1, ...community.values()) + 1;
   for (const svc of services) {
-    const tables = Object.keys(pins).filter((t) => pins[t] === svc).sort();
+    const tables = Object.keys(pins)
+      .filter((t) => pins[t] === svc)
+      .sort();
     const votes = new Map<number, number>();
     for (const t of tables) {
       const c = community.get(t);
@@ -124,7 +130,8 @@ export function detectCommunities(tg: TableGraph, options: DetectOptions): Parti
   }
   // A community that held tables pinned elsewhere keeps its free tables; local moves settle them.
 
-  if (options.maxSize !== undefined) community = splitOversized(g, community, options.maxSize, options.seed, new Set(Object.keys(pins)), connected, pinnedName);
+  if (options.maxSize !== undefined)
+    community = splitOversized(g, community, options.maxSize, options.seed, new Set(Object.keys(pins)), connected, pinnedName);
   // With --services the count is the user's: moves then run at resolution 1 (the merges' yardstick) and
   // never empty a community.
   const keepCount = options.services !== undefined;
@@ -142,7 +149,10 @@ export function detectCommunities(tg: TableGraph, options: DetectOptions): Parti
 }
 
 /** Sum of edge weights between each pair of communities, and each community's total degree. */
-function communityStats(g: TableGraph['graph'], community: Map<string, number>): { between: Map<string, number>; degree: Map<number, number>; total: number } {
+function communityStats(
+  g: TableGraph['graph'],
+  community: Map<string, number>,
+): { between: Map<string, number>; degree: Map<number, number>; total: number } {
   const between = new Map<string, number>();
   const degree = new Map<number, number>();
   let total = 0;
@@ -162,7 +172,12 @@ function communityStats(g: TableGraph['graph'], community: Map<string, number>):
 }
 
 /** Greedy agglomeration: merge the pair with the best modularity gain until `target` communities remain. */
-function mergeDownTo(g: TableGraph['graph'], community: Map<string, number>, target: number, order: readonly string[]): Map<string, number> {
+function mergeDownTo(
+  g: TableGraph['graph'],
+  community: Map<string, number>,
+  target: number,
+  order: readonly string[],
+): Map<string, number> {
   const c = new Map(community);
   while (countOf(c) > target) {
     const { between, degree, total } = communityStats(g, c);
@@ -185,7 +200,15 @@ function mergeDownTo(g: TableGraph['graph'], community: Map<string, number>, tar
   return c;
 }
 
-function splitOversized(g: TableGraph['graph'], community: Map<string, number>, maxSize: number, seed: number, pinned: Set<string>, order: readonly string[], pinnedName: Map<number, string>): Map<string, number> {
+function splitOversized(
+  g: TableGraph['graph'],
+  community: Map<string, number>,
+  maxSize: number,
+  seed: number,
+  pinned: Set<string>,
+  order: readonly string[],
+  pinnedName: Map<number, string>,
+): Map<string, number> {
   const c = new Map(community);
   let next = Math.max(-1, ...c.values()) + 1;
   for (let guard = 0; guard < order.length; guard++) {
@@ -223,7 +246,15 @@ function splitOversized(g: TableGraph['graph'], community: Map<string, number>, 
 }
 
 /** Louvain's first phase on a fixed partition: free tables move to the neighbouring community that gains most. */
-function localMoves(g: TableGraph['graph'], community: Map<string, number>, pinned: Set<string>, maxSize: number | undefined, order: readonly string[], resolution: number, keepCount = false): Map<string, number> {
+function localMoves(
+  g: TableGraph['graph'],
+  community: Map<string, number>,
+  pinned: Set<string>,
+  maxSize: number | undefined,
+  order: readonly string[],
+  resolution: number,
+  keepCount = false,
+): Map<string, number> {
   const c = new Map(community);
   const m2 = 2 * sumWeights(g);
   if (m2 === 0) return c;
@@ -253,7 +284,8 @@ function localMoves(g: TableGraph['graph'], community: Map<string, number>, pinn
         links.set(oc, (links.get(oc) ?? 0) + (attr.weight as number));
       });
       const k = degreeOf.get(t) as number;
-      const gainOf = (cid: number): number => (links.get(cid) ?? 0) - (resolution * (cid === own ? (tot.get(cid) as number) - k : tot.get(cid) ?? 0) * k) / m2;
+      const gainOf = (cid: number): number =>
+        (links.get(cid) ?? 0) - (resolution * (cid === own ? (tot.get(cid) as number) - k : (tot.get(cid) ?? 0)) * k) / m2;
       let best = own;
       let bestGain = gainOf(own);
       for (const cid of [...links.keys()].sort((x, y) => x - y)) {

@@ -59,7 +59,12 @@ function pairKey(a: string, b: string): [string, string, string] {
   return a < b ? [a, b, `${a}\u0000${b}`] : [b, a, `${b}\u0000${a}`];
 }
 
-export function buildTableGraph(schema: Schema, relationships: readonly Relationship[], workload: Workload | undefined, weights: EdgeWeights = DEFAULT_WEIGHTS): TableGraph {
+export function buildTableGraph(
+  schema: Schema,
+  relationships: readonly Relationship[],
+  workload: Workload | undefined,
+  weights: EdgeWeights = DEFAULT_WEIGHTS,
+): TableGraph {
   const tables = schema.tables.map((t) => t.name).sort();
   const known = new Set(tables);
   const edges = new Map<string, TableEdge>();

@@ -9,7 +9,24 @@ import type { BoundaryReport } from './model';
  * candidate visibly apart, which is what the reader looks for.
  */
 
-const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac', '#1f77b4', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#17becf'];
+const PALETTE = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+  '#1f77b4',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#17becf',
+];
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -21,7 +38,10 @@ export interface Point {
 }
 
 /** Positions of every table: candidates around a circle, tables around each candidate's centre. */
-export function circularLayout(groups: ReadonlyArray<{ name: string; tables: string[] }>, size: number): { tables: Map<string, Point>; centres: Map<string, Point & { r: number }> } {
+export function circularLayout(
+  groups: ReadonlyArray<{ name: string; tables: string[] }>,
+  size: number,
+): { tables: Map<string, Point>; centres: Map<string, Point & { r: number }> } {
   const tables = new Map<string, Point>();
   const centres = new Map<string, Point & { r: number }>();
   const cx = size / 2;
@@ -57,29 +77,44 @@ export function renderHtml(r: BoundaryReport, title = 'cutover boundaries'): str
   for (const c of r.candidates) for (const t of c.tables) of.set(t, c.name);
   const maxW = Math.max(1e-9, ...r.edges.map((e) => e.weight));
   const svg: string[] = [];
-  svg.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${size} ${size}" width="${size}" height="${size}" role="img" aria-label="table graph">`);
-  for (const [name, c] of centres) svg.push(`<circle cx="${c.x.toFixed(1)}" cy="${c.y.toFixed(1)}" r="${(c.r + 18).toFixed(1)}" fill="${colour.get(name)}" fill-opacity="0.08" stroke="${colour.get(name)}" stroke-opacity="0.4"/>`);
+  svg.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${size} ${size}" width="${size}" height="${size}" role="img" aria-label="table graph">`,
+  );
+  for (const [name, c] of centres)
+    svg.push(
+      `<circle cx="${c.x.toFixed(1)}" cy="${c.y.toFixed(1)}" r="${(c.r + 18).toFixed(1)}" fill="${colour.get(name)}" fill-opacity="0.08" stroke="${colour.get(name)}" stroke-opacity="0.4"/>`,
+    );
   for (const e of r.edges) {
     const a = pos.get(e.a);
     const b = pos.get(e.b);
     if (!a || !b) continue;
     const cross = of.get(e.a) !== of.get(e.b);
-    svg.push(`<line x1="${a.x.toFixed(1)}" y1="${a.y.toFixed(1)}" x2="${b.x.toFixed(1)}" y2="${b.y.toFixed(1)}" stroke="${cross ? '#d62728' : '#555'}" stroke-opacity="${cross ? 0.55 : 0.35}" stroke-width="${(0.5 + (2.5 * e.weight) / maxW).toFixed(2)}"><title>${esc(`${e.a} - ${e.b}: weight ${e.weight} (declared ${e.evidence.declared}, inferred ${e.evidence.inferred}, statements ${Math.round(e.evidence.statementCalls)} calls, transactions ${Math.round(e.evidence.transactionCalls)} calls)`)}</title></line>`);
+    svg.push(
+      `<line x1="${a.x.toFixed(1)}" y1="${a.y.toFixed(1)}" x2="${b.x.toFixed(1)}" y2="${b.y.toFixed(1)}" stroke="${cross ? '#d62728' : '#555'}" stroke-opacity="${cross ? 0.55 : 0.35}" stroke-width="${(0.5 + (2.5 * e.weight) / maxW).toFixed(2)}"><title>${esc(`${e.a} - ${e.b}: weight ${e.weight} (declared ${e.evidence.declared}, inferred ${e.evidence.inferred}, statements ${Math.round(e.evidence.statementCalls)} calls, transactions ${Math.round(e.evidence.transactionCalls)} calls)`)}</title></line>`,
+    );
   }
   for (const c of r.candidates) {
     for (const t of c.tables) {
       const p = pos.get(t) as Point;
-      svg.push(`<circle cx="${p.x.toFixed(1)}" cy="${p.y.toFixed(1)}" r="5" fill="${colour.get(c.name)}"><title>${esc(`${t} (${c.name})`)}</title></circle>`);
-      if (r.candidates.reduce((a, x) => a + x.tables.length, 0) <= 80) svg.push(`<text x="${(p.x + 7).toFixed(1)}" y="${(p.y + 3).toFixed(1)}" font-size="10">${esc(label(t))}</text>`);
+      svg.push(
+        `<circle cx="${p.x.toFixed(1)}" cy="${p.y.toFixed(1)}" r="5" fill="${colour.get(c.name)}"><title>${esc(`${t} (${c.name})`)}</title></circle>`,
+      );
+      if (r.candidates.reduce((a, x) => a + x.tables.length, 0) <= 80)
+        svg.push(`<text x="${(p.x + 7).toFixed(1)}" y="${(p.y + 3).toFixed(1)}" font-size="10">${esc(label(t))}</text>`);
     }
     const centre = centres.get(c.name) as Point & { r: number };
-    svg.push(`<text x="${centre.x.toFixed(1)}" y="${(centre.y - centre.r - 22).toFixed(1)}" font-size="13" font-weight="bold" text-anchor="middle" fill="${colour.get(c.name)}">${esc(c.name)}</text>`);
+    svg.push(
+      `<text x="${centre.x.toFixed(1)}" y="${(centre.y - centre.r - 22).toFixed(1)}" font-size="13" font-weight="bold" text-anchor="middle" fill="${colour.get(c.name)}">${esc(c.name)}</text>`,
+    );
   }
   svg.push('</svg>');
   const m = r.metrics;
   const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
   const rows = r.candidates
-    .map((c) => `<tr><td><span class="dot" style="background:${colour.get(c.name)}"></span>${esc(c.name)}</td><td>${c.tables.length}</td><td>${c.unattached ? '-' : c.cohesion.toFixed(2)}</td><td>${c.unattached ? '-' : c.coupling.toFixed(2)}</td><td>${esc(c.tables.join(', '))}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td><span class="dot" style="background:${colour.get(c.name)}"></span>${esc(c.name)}</td><td>${c.tables.length}</td><td>${c.unattached ? '-' : c.cohesion.toFixed(2)}</td><td>${c.unattached ? '-' : c.coupling.toFixed(2)}</td><td>${esc(c.tables.join(', '))}</td></tr>`,
+    )
     .join('\n');
   const cycles = r.cycles.length
     ? `<ul>${r.cycles.map((c) => `<li>${esc([...c.candidates, c.candidates[0]].join(' → '))}<br><small>break ${esc(c.breakAt.from)} → ${esc(c.breakAt.to)}: ${esc(c.breakAt.how)}</small></li>`).join('')}</ul>`

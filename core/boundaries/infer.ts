@@ -15,11 +15,67 @@ import type { Relationship, Schema, Table } from './model';
  * Generic key names (`id`, `code`, `uuid`) never match by themselves: every table has one.
  */
 
-const GENERIC_KEYS = new Set(['id', 'uuid', 'guid', 'code', 'key', 'name', 'no', 'number', 'pk', 'type', 'kind', 'value', 'status', 'state', 'position', 'date', 'email', 'active', 'token', 'hash', 'label', 'title', 'version', 'lang', 'locale', 'slug']);
+const GENERIC_KEYS = new Set([
+  'id',
+  'uuid',
+  'guid',
+  'code',
+  'key',
+  'name',
+  'no',
+  'number',
+  'pk',
+  'type',
+  'kind',
+  'value',
+  'status',
+  'state',
+  'position',
+  'date',
+  'email',
+  'active',
+  'token',
+  'hash',
+  'label',
+  'title',
+  'version',
+  'lang',
+  'locale',
+  'slug',
+]);
 const ID_WORDS = new Set(['id', 'no', 'nr', 'num', 'code', 'key', 'ref', 'uuid', 'fk', 'cd']);
 // Suffixes of tables that hang off one parent row. Not `_state`, `_group`, `_type`: those name lookup
 // tables the parent points at, the other way round.
-const CHILD_SUFFIXES = ['lang', 'langs', 'i18n', 'translation', 'translations', 'shop', 'shops', 'detail', 'details', 'line', 'lines', 'item', 'items', 'history', 'histories', 'tax', 'taxes', 'meta', 'log', 'logs', 'version', 'versions', 'ext', 'extra', 'data', 'info', 'stat', 'stats'];
+const CHILD_SUFFIXES = [
+  'lang',
+  'langs',
+  'i18n',
+  'translation',
+  'translations',
+  'shop',
+  'shops',
+  'detail',
+  'details',
+  'line',
+  'lines',
+  'item',
+  'items',
+  'history',
+  'histories',
+  'tax',
+  'taxes',
+  'meta',
+  'log',
+  'logs',
+  'version',
+  'versions',
+  'ext',
+  'extra',
+  'data',
+  'info',
+  'stat',
+  'stats',
+];
 
 /** The table-name prefix most tables share (`ps_`, `PREFIX_`, `wp_`), or ''. */
 export function tablePrefix(names: readonly string[]): string {
@@ -103,7 +159,12 @@ function entityOfColumn(column: string, index: Index): { table: Table; role: boo
     const rest = w.slice(1);
     for (let len = rest.length; len >= 1; len--) {
       const t = lookup(rest.slice(0, len));
-      if (t) return { table: t, role: len < rest.length, rule: len < rest.length ? `id_<entity>_<role> names ${t.name}` : `id_<entity> names ${t.name}` };
+      if (t)
+        return {
+          table: t,
+          role: len < rest.length,
+          rule: len < rest.length ? `id_<entity>_<role> names ${t.name}` : `id_<entity> names ${t.name}`,
+        };
     }
   }
   // [<role>_]<entity>_id, <entity>Id, <entity>_no.
@@ -111,7 +172,12 @@ function entityOfColumn(column: string, index: Index): { table: Table; role: boo
     const rest = w.slice(0, -1);
     for (let start = 0; start < rest.length; start++) {
       const t = lookup(rest.slice(start));
-      if (t) return { table: t, role: start > 0, rule: start > 0 ? `<role>_<entity>_${w[w.length - 1]} names ${t.name}` : `<entity>_${w[w.length - 1]} names ${t.name}` };
+      if (t)
+        return {
+          table: t,
+          role: start > 0,
+          rule: start > 0 ? `<role>_<entity>_${w[w.length - 1]} names ${t.name}` : `<entity>_${w[w.length - 1]} names ${t.name}`,
+        };
     }
   }
   return undefined;
@@ -124,7 +190,15 @@ export function declaredRelationships(schema: Schema): Relationship[] {
   for (const t of schema.tables) {
     for (const fk of t.foreignKeys) {
       if (!names.has(fk.refTable) || fk.refTable === t.name) continue;
-      out.push({ from: t.name, fromColumns: fk.columns, to: fk.refTable, toColumns: fk.refColumns, kind: 'declared', reason: `declared foreign key (${fk.columns.join(', ')}) -> ${fk.refTable}(${fk.refColumns.join(', ')})`, confidence: 1 });
+      out.push({
+        from: t.name,
+        fromColumns: fk.columns,
+        to: fk.refTable,
+        toColumns: fk.refColumns,
+        kind: 'declared',
+        reason: `declared foreign key (${fk.columns.join(', ')}) -> ${fk.refTable}(${fk.refColumns.join(', ')})`,
+        confidence: 1,
+      });
     }
   }
   return out;
@@ -157,13 +231,24 @@ export function inferRelationships(schema: Schema, declared: readonly Relationsh
       if (!pk.every((c) => cols.has(c))) continue;
       // Holding the same composite key as one's own key is a 1:1 extension only if names say so; skip
       // tables whose own key is exactly that key and whose name does not extend the other's.
-      const ownPk = t.primaryKey.map((c) => c.toLowerCase()).sort().join(',');
+      const ownPk = t.primaryKey
+        .map((c) => c.toLowerCase())
+        .sort()
+        .join(',');
       if (ownPk === [...pk].sort().join(',') && !t.name.startsWith(other.name)) continue;
       if (pk.some((c) => covered.has(`${t.name}\u0000${c}`))) continue;
       // A junction key (every column the key of some other table, as (id_product, id_shop)) says nothing
       // more than its columns do one by one; only a key with a local part (warehouse_cd, line_no) does.
       if (pk.every((c) => (index.byPkColumn.get(c) ?? []).some((o) => o !== other) || entityOfColumn(c, index) !== undefined)) continue;
-      add({ from: t.name, fromColumns: pk.map((c) => cols.get(c) as string), to: other.name, toColumns: other.primaryKey, kind: 'inferred', reason: `composite key: ${t.name} holds every column of ${other.name}'s primary key (${other.primaryKey.join(', ')})`, confidence: 0.85 });
+      add({
+        from: t.name,
+        fromColumns: pk.map((c) => cols.get(c) as string),
+        to: other.name,
+        toColumns: other.primaryKey,
+        kind: 'inferred',
+        reason: `composite key: ${t.name} holds every column of ${other.name}'s primary key (${other.primaryKey.join(', ')})`,
+        confidence: 0.85,
+      });
       for (const c of pk) usedColumns.add(c);
     }
     for (const col of t.columns) {
@@ -177,8 +262,18 @@ export function inferRelationships(schema: Schema, declared: readonly Relationsh
         if (targets.length === 1 || (targets.length > 1 && !ownSolePk)) {
           // Several tables keyed by the same column: the one whose name the column names, else the shortest name (the root).
           const conv = entityOfColumn(col.name, index)?.table;
-          const target = targets.find((o) => o === conv) ?? [...targets].sort((a, b) => a.name.length - b.name.length || a.name.localeCompare(b.name))[0];
-          add({ from: t.name, fromColumns: [col.name], to: target.name, toColumns: target.primaryKey, kind: 'inferred', reason: `same key: ${t.name}.${col.name} has the name of ${target.name}'s primary key`, confidence: 0.9 });
+          const target =
+            targets.find((o) => o === conv) ??
+            [...targets].sort((a, b) => a.name.length - b.name.length || a.name.localeCompare(b.name))[0];
+          add({
+            from: t.name,
+            fromColumns: [col.name],
+            to: target.name,
+            toColumns: target.primaryKey,
+            kind: 'inferred',
+            reason: `same key: ${t.name}.${col.name} has the name of ${target.name}'s primary key`,
+            confidence: 0.9,
+          });
           continue;
         }
       }
@@ -188,7 +283,15 @@ export function inferRelationships(schema: Schema, declared: readonly Relationsh
       const conv = entityOfColumn(col.name, index);
       if (conv && conv.table !== t) {
         if (ownSolePk && !isExtensionOf(t.name, conv.table.name, index.prefix)) continue;
-        add({ from: t.name, fromColumns: [col.name], to: conv.table.name, toColumns: [targetColumn(conv.table, col.name)], kind: 'inferred', reason: `${conv.role ? 'role' : 'naming convention'}: ${t.name}.${col.name}: ${conv.rule}`, confidence: conv.role ? 0.7 : 0.8 });
+        add({
+          from: t.name,
+          fromColumns: [col.name],
+          to: conv.table.name,
+          toColumns: [targetColumn(conv.table, col.name)],
+          kind: 'inferred',
+          reason: `${conv.role ? 'role' : 'naming convention'}: ${t.name}.${col.name}: ${conv.rule}`,
+          confidence: conv.role ? 0.7 : 0.8,
+        });
       }
     }
   }
@@ -202,11 +305,23 @@ export function inferRelationships(schema: Schema, declared: readonly Relationsh
     if (existing) {
       if (existing.kind === 'inferred') {
         const i = out.indexOf(existing);
-        out[i] = { ...existing, reason: `${existing.reason}; child table (_${suffix}) of ${parent.name}`, confidence: Math.max(existing.confidence, 0.75) };
+        out[i] = {
+          ...existing,
+          reason: `${existing.reason}; child table (_${suffix}) of ${parent.name}`,
+          confidence: Math.max(existing.confidence, 0.75),
+        };
       }
       continue;
     }
-    add({ from: t.name, fromColumns: [], to: parent.name, toColumns: parent.primaryKey, kind: 'inferred', reason: `child table: the name ${t.name} is ${parent.name} + _${suffix}, but no column holds its key`, confidence: 0.6 });
+    add({
+      from: t.name,
+      fromColumns: [],
+      to: parent.name,
+      toColumns: parent.primaryKey,
+      kind: 'inferred',
+      reason: `child table: the name ${t.name} is ${parent.name} + _${suffix}, but no column holds its key`,
+      confidence: 0.6,
+    });
   }
   return out;
 }

@@ -40,7 +40,9 @@ export function modularity(of: ReadonlyMap<string, string>, edges: readonly Tabl
   return q;
 }
 
-export function computeMetrics(input: MetricsInput): Metrics & { perCandidate: Map<string, { cohesion: number; coupling: number; interface: string[] }> } {
+export function computeMetrics(
+  input: MetricsInput,
+): Metrics & { perCandidate: Map<string, { cohesion: number; coupling: number; interface: string[] }> } {
   const { of, edges } = input;
   const members = new Map<string, string[]>();
   for (const [t, c] of of) members.set(c, [...(members.get(c) ?? []), t]);

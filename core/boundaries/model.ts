@@ -132,7 +132,12 @@ export interface Metrics {
 export interface CycleEdge {
   readonly from: string;
   readonly to: string;
-  readonly relationships: Array<{ readonly from: string; readonly to: string; readonly columns: string[]; readonly kind: RelationshipKind }>;
+  readonly relationships: Array<{
+    readonly from: string;
+    readonly to: string;
+    readonly columns: string[];
+    readonly kind: RelationshipKind;
+  }>;
 }
 
 export interface Cycle {
@@ -188,7 +193,20 @@ export interface BoundaryReport {
   readonly suggestions: TransactionSuggestion[];
   readonly draft: { readonly capabilities: DraftCapability[]; readonly migration: { readonly entities: Record<string, DraftEntity> } };
   readonly edges: Array<{ readonly a: string; readonly b: string; readonly weight: number; readonly evidence: EdgeEvidence }>;
-  readonly workload: { readonly statements: number; readonly transactions: number; readonly calls: number; readonly unparsed: number; readonly unparsedCalls: number; readonly unknownTables: string[] };
+  readonly workload: {
+    readonly statements: number;
+    readonly transactions: number;
+    readonly calls: number;
+    readonly unparsed: number;
+    readonly unparsedCalls: number;
+    readonly unknownTables: string[];
+  };
   readonly skipped: Schema['skipped'];
-  readonly options: { readonly seed: number; readonly resolution: number; readonly services?: number; readonly maxSize?: number; readonly pins: Record<string, string> };
+  readonly options: {
+    readonly seed: number;
+    readonly resolution: number;
+    readonly services?: number;
+    readonly maxSize?: number;
+    readonly pins: Record<string, string>;
+  };
 }

@@ -1,6 +1,14 @@
 import pluralize from 'pluralize';
 import { tablePrefix, words } from './infer';
-import type { DraftCapability, DraftEntity, Relationship, SagaSkeletonStep, Schema, TransactionAccess, TransactionSuggestion } from './model';
+import type {
+  DraftCapability,
+  DraftEntity,
+  Relationship,
+  SagaSkeletonStep,
+  Schema,
+  TransactionAccess,
+  TransactionSuggestion,
+} from './model';
 
 /*
  * What to do with each transaction that would span candidates, and a first draft of the spec's
@@ -34,7 +42,9 @@ export function eventSegment(name: string, prefix = ''): string {
 }
 
 function stepName(candidate: string): string {
-  return `Write${words(candidate).map((w) => w[0].toUpperCase() + w.slice(1)).join('')}`;
+  return `Write${words(candidate)
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join('')}`;
 }
 
 /** Candidates ordered so that a referenced one comes before the ones referencing it (ties by name). */
@@ -74,8 +84,21 @@ export function suggestForTransactions(input: SuggestInput): TransactionSuggesti
       out.push({
         ...base,
         kind: 'replicate-read-model',
-        why: writers.length === 0 ? `reads only, across ${cands.join(', ')}: compose it in ${owner} from a read model` : `writes only in ${owner}; it reads ${read.join(', ')} from ${cands.filter((c) => c !== owner).join(', ')}`,
-        readModel: { owner, replicates: read, events: [...new Set(read.map((t) => `${eventSegment(of.get(t) as string, prefix)}.${eventSegment(pluralize.singular(eventSegment(t, prefix)))}-changed`))].sort() },
+        why:
+          writers.length === 0
+            ? `reads only, across ${cands.join(', ')}: compose it in ${owner} from a read model`
+            : `writes only in ${owner}; it reads ${read.join(', ')} from ${cands.filter((c) => c !== owner).join(', ')}`,
+        readModel: {
+          owner,
+          replicates: read,
+          events: [
+            ...new Set(
+              read.map(
+                (t) => `${eventSegment(of.get(t) as string, prefix)}.${eventSegment(pluralize.singular(eventSegment(t, prefix)))}-changed`,
+              ),
+            ),
+          ].sort(),
+        },
       });
       continue;
     }
@@ -92,16 +115,31 @@ export function suggestForTransactions(input: SuggestInput): TransactionSuggesti
       }
     }
     if (tight) {
-      out.push({ ...base, kind: 'keep-together', why: `writes in ${writers.join(', ')}, and ${tight[0]} and ${tight[1]} are joined by at least ${Math.round(threshold * 100)}% of the weight the smaller one holds inside: one service, or move the tables it writes` });
+      out.push({
+        ...base,
+        kind: 'keep-together',
+        why: `writes in ${writers.join(', ')}, and ${tight[0]} and ${tight[1]} are joined by at least ${Math.round(threshold * 100)}% of the weight the smaller one holds inside: one service, or move the tables it writes`,
+      });
       continue;
     }
     const ordered = dependencyOrder(writers, input.relationships, of);
     const steps: SagaSkeletonStep[] = ordered.map((c) => {
       const written = tx.writes.filter((t) => of.get(t) === c);
       const seg = eventSegment(c, prefix);
-      return { name: stepName(c), owner: c, tables: written, forward: `${seg}.write-requested -> ${seg}.written`, compensation: `${seg}.revert-requested -> ${seg}.reverted` };
+      return {
+        name: stepName(c),
+        owner: c,
+        tables: written,
+        forward: `${seg}.write-requested -> ${seg}.written`,
+        compensation: `${seg}.revert-requested -> ${seg}.reverted`,
+      };
     });
-    out.push({ ...base, kind: 'saga', why: `writes in ${writers.join(', ')}, loosely coupled: one local transaction per service, undone in reverse order on failure`, saga: { name: `${eventSegment(ordered[0], prefix)}-saga`, steps } });
+    out.push({
+      ...base,
+      kind: 'saga',
+      why: `writes in ${writers.join(', ')}, loosely coupled: one local transaction per service, undone in reverse order on failure`,
+      saga: { name: `${eventSegment(ordered[0], prefix)}-saga`, steps },
+    });
   }
   return out;
 }
@@ -120,7 +158,9 @@ export function sagaSpecSkeleton(steps: readonly SagaSkeletonStep[]): Record<str
       description: `${s.owner}: writes ${s.tables.join(', ')}`,
       monolith: {
         forward: { command: fwdCmd, data: { correlationId: 'correlationId', requestedAt: 'now' }, success: [fwdOk] },
-        ...(compensation ? { compensation: { command: compensation[0], data: { reason: 'reason', requestedAt: 'now' }, success: [compensation[1]] } } : {}),
+        ...(compensation
+          ? { compensation: { command: compensation[0], data: { reason: 'reason', requestedAt: 'now' }, success: [compensation[1]] } }
+          : {}),
       },
     };
   }
@@ -128,7 +168,11 @@ export function sagaSpecSkeleton(steps: readonly SagaSkeletonStep[]): Record<str
 }
 
 /** Draft capabilities and migration entities: one DynamoDB table per candidate, an entity per root table. */
-export function draftSpec(schema: Schema, candidates: ReadonlyArray<{ name: string; tables: string[]; unattached?: boolean }>, relationships: readonly Relationship[]): { capabilities: DraftCapability[]; migration: { entities: Record<string, DraftEntity> } } {
+export function draftSpec(
+  schema: Schema,
+  candidates: ReadonlyArray<{ name: string; tables: string[]; unattached?: boolean }>,
+  relationships: readonly Relationship[],
+): { capabilities: DraftCapability[]; migration: { entities: Record<string, DraftEntity> } } {
   const prefix = tablePrefix(schema.tables.map((t) => t.name));
   const byName = new Map(schema.tables.map((t) => [t.name, t]));
   const capabilities: DraftCapability[] = [];
@@ -139,15 +183,22 @@ export function draftSpec(schema: Schema, candidates: ReadonlyArray<{ name: stri
     const seg = eventSegment(c.name, prefix);
     // A root is a table no other table of the candidate is a child of... i.e. it references nothing inside.
     const parentOf = new Map<string, Relationship>();
-    for (const r of relationships) if (inside.has(r.from) && inside.has(r.to) && r.from !== r.to && !parentOf.has(r.from)) parentOf.set(r.from, r);
+    for (const r of relationships)
+      if (inside.has(r.from) && inside.has(r.to) && r.from !== r.to && !parentOf.has(r.from)) parentOf.set(r.from, r);
     const roots = c.tables.filter((t) => !parentOf.has(t));
     const entityEvent = (t: string): string => eventSegment(pluralize.singular(eventSegment(t, prefix)));
-    capabilities.push({ name: seg, tables: c.tables, events: roots.flatMap((t) => [`${entityEvent(t)}.created`, `${entityEvent(t)}.updated`]) });
+    capabilities.push({
+      name: seg,
+      tables: c.tables,
+      events: roots.flatMap((t) => [`${entityEvent(t)}.created`, `${entityEvent(t)}.updated`]),
+    });
     for (const root of roots) {
       const t = byName.get(root);
       if (!t) continue;
       const entity = eventSegment(root, prefix);
-      const children = c.tables.filter((x) => parentOf.get(x)?.to === root).map((x) => ({ table: x, foreignKey: parentOf.get(x)?.fromColumns ?? [] }));
+      const children = c.tables
+        .filter((x) => parentOf.get(x)?.to === root)
+        .map((x) => ({ table: x, foreignKey: parentOf.get(x)?.fromColumns ?? [] }));
       entities[entities[entity] ? `${seg}-${entity}` : entity] = {
         source: { table: root, key: t.primaryKey.length ? t.primaryKey : t.columns.slice(0, 1).map((col) => col.name) },
         target: { table: seg, partitionKey: 'pk', sortKey: 'sk' },

@@ -16,7 +16,8 @@ import type { Dialect, Schema, StatementSample, TransactionAccess, Workload } fr
  */
 
 const PARSER_DB: Record<Dialect, string> = { postgres: 'PostgresQL', mysql: 'MySQL' };
-const CONTROL = /^(BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK|END|SAVEPOINT|RELEASE|SET|SHOW|USE|DEALLOCATE|DISCARD|PREPARE|EXECUTE|LOCK|UNLOCK|DO|LISTEN|NOTIFY|VACUUM|ANALYZE|EXPLAIN|FLUSH|KILL|RESET|CHECKPOINT)\b/i;
+const CONTROL =
+  /^(BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK|END|SAVEPOINT|RELEASE|SET|SHOW|USE|DEALLOCATE|DISCARD|PREPARE|EXECUTE|LOCK|UNLOCK|DO|LISTEN|NOTIFY|VACUUM|ANALYZE|EXPLAIN|FLUSH|KILL|RESET|CHECKPOINT)\b/i;
 const WRITE_KINDS = new Set(['insert', 'update', 'delete', 'replace']);
 
 export interface ParsedAccess {
@@ -60,7 +61,11 @@ export class StatementReader {
       .replace(/(^|[^?])\?(?!\?)/g, '$10');
     const other: Dialect = this.dialect === 'postgres' ? 'mysql' : 'postgres';
     let firstError = '';
-    for (const [candidate, db] of [[text, this.dialect], [literal, this.dialect], [literal, other]] as Array<[string, Dialect]>) {
+    for (const [candidate, db] of [
+      [text, this.dialect],
+      [literal, this.dialect],
+      [literal, other],
+    ] as Array<[string, Dialect]>) {
       try {
         const list = this.parser.tableList(candidate, { database: PARSER_DB[db] });
         return this.resolve(list);
@@ -97,7 +102,11 @@ export function readWorkload(samples: Iterable<StatementSample>, schema: Schema,
   let totalCalls = 0;
   let loose = 0;
   for (const s of samples) {
-    if (!Number.isFinite(s.calls) || s.calls < 0) throw new BoundaryError(`workload: calls must be a number >= 0, got ${JSON.stringify(s.calls)} for ${JSON.stringify(s.sql.slice(0, 80))}`, { field: 'calls', value: s.calls });
+    if (!Number.isFinite(s.calls) || s.calls < 0)
+      throw new BoundaryError(
+        `workload: calls must be a number >= 0, got ${JSON.stringify(s.calls)} for ${JSON.stringify(s.sql.slice(0, 80))}`,
+        { field: 'calls', value: s.calls },
+      );
     const access = reader.read(s.sql);
     if (access === null) continue;
     totalCalls += s.calls;
@@ -130,9 +139,22 @@ export function readWorkload(samples: Iterable<StatementSample>, schema: Schema,
       shape.calls += tx.calls;
       for (const w of tx.writes) shape.writes.add(w);
       shape.statements = Math.max(shape.statements, tx.statements);
-    } else shapes.set(key, { txid: txid.startsWith('\u0000') ? `statement ${txid.slice(1)}` : txid, calls: tx.calls, tables, writes: new Set(tx.writes), statements: tx.statements });
+    } else
+      shapes.set(key, {
+        txid: txid.startsWith('\u0000') ? `statement ${txid.slice(1)}` : txid,
+        calls: tx.calls,
+        tables,
+        writes: new Set(tx.writes),
+        statements: tx.statements,
+      });
   }
-  const transactions: TransactionAccess[] = [...shapes.values()].map((s) => ({ txid: s.txid, calls: s.calls, tables: s.tables, writes: [...s.writes].sort(), statements: s.statements }));
+  const transactions: TransactionAccess[] = [...shapes.values()].map((s) => ({
+    txid: s.txid,
+    calls: s.calls,
+    tables: s.tables,
+    writes: [...s.writes].sort(),
+    statements: s.statements,
+  }));
   return {
     statements: [...statements.values()],
     transactions,
@@ -158,9 +180,19 @@ export function* jsonlSamples(lines: Iterable<string>, source = 'workload'): Gen
     } catch (e) {
       throw new BoundaryError(`${source}:${n}: not JSON: ${line.slice(0, 80)}`, { line: n }, { cause: e });
     }
-    if (typeof row.sql !== 'string') throw new BoundaryError(`${source}:${n}: field sql must be a string, got ${JSON.stringify(row.sql)}`, { line: n, field: 'sql', value: row.sql });
+    if (typeof row.sql !== 'string')
+      throw new BoundaryError(`${source}:${n}: field sql must be a string, got ${JSON.stringify(row.sql)}`, {
+        line: n,
+        field: 'sql',
+        value: row.sql,
+      });
     const calls = row.calls === undefined ? 1 : row.calls;
-    if (typeof calls !== 'number' || !Number.isFinite(calls) || calls < 0) throw new BoundaryError(`${source}:${n}: field calls must be a number >= 0, got ${JSON.stringify(row.calls)}`, { line: n, field: 'calls', value: row.calls });
+    if (typeof calls !== 'number' || !Number.isFinite(calls) || calls < 0)
+      throw new BoundaryError(`${source}:${n}: field calls must be a number >= 0, got ${JSON.stringify(row.calls)}`, {
+        line: n,
+        field: 'calls',
+        value: row.calls,
+      });
     yield { sql: row.sql, calls, txid: row.txid === undefined || row.txid === null ? undefined : String(row.txid) };
   }
 }
@@ -225,7 +257,8 @@ export function* csvlogSamples(text: string): Generator<StatementSample> {
  * Statements may continue on the following lines.
  */
 export function* mysqlGeneralLogSamples(text: string): Generator<StatementSample> {
-  const head = /^(?:(\d{4}-\d\d-\d\dT[\d:.]+Z?|\d{6}\s+[\d:]+)\s+|\t\t|\s+)(\d+)\s+(Query|Execute|Connect|Quit|Init DB|Prepare|Close stmt|Field List|Statistics|Ping)\t?(.*)$/;
+  const head =
+    /^(?:(\d{4}-\d\d-\d\dT[\d:.]+Z?|\d{6}\s+[\d:]+)\s+|\t\t|\s+)(\d+)\s+(Query|Execute|Connect|Quit|Init DB|Prepare|Close stmt|Field List|Statistics|Ping)\t?(.*)$/;
   const txOf = new Map<string, { id: string; seq: number }>();
   let seq = 0;
   let current: { thread: string; command: string; sql: string } | undefined;

@@ -8,16 +8,27 @@ const ROOT = path.join(__dirname, '..', '..');
 const HTML = path.join(ROOT, '.cutover', 'demo-boundaries.html');
 
 /** The table at the heart of each stateful capability of the reference spec (notification keeps none). */
-const CAPABILITY_TABLE: Record<string, string> = { orders: 'orders', inventory: 'stock', payment: 'payments', shipping: 'shipments', customers: 'customers' };
+const CAPABILITY_TABLE: Record<string, string> = {
+  orders: 'orders',
+  inventory: 'stock',
+  payment: 'payments',
+  shipping: 'shipments',
+  customers: 'customers',
+};
 
 /**
  * The boundary analysis of the reference monolith: its schema (no foreign keys: they are inferred) and
  * the workload of its own transactions recorded on PostgreSQL, asked for five services. Prints the
  * summary and writes the HTML page. Needs no emulator: the lead can call it on its own.
  */
-export async function printBoundaryAnalysis(log: (line: string) => void = (l) => console.log(`  ${l}`)): Promise<{ report: BoundaryReport; ok: boolean; summary: string[] }> {
+export async function printBoundaryAnalysis(
+  log: (line: string) => void = (l) => console.log(`  ${l}`),
+): Promise<{ report: BoundaryReport; ok: boolean; summary: string[] }> {
   log('cutover boundaries --ddl monolith/schema/postgres.sql --log test/fixtures/boundaries/shop-workload.jsonl --services 5');
-  const report = await runBoundaries({ ddl: ['monolith/schema/postgres.sql'], dialect: 'postgres', log: ['test/fixtures/boundaries/shop-workload.jsonl'], services: 5 }, ROOT);
+  const report = await runBoundaries(
+    { ddl: ['monolith/schema/postgres.sql'], dialect: 'postgres', log: ['test/fixtures/boundaries/shop-workload.jsonl'], services: 5 },
+    ROOT,
+  );
   for (const line of renderText(report).trimEnd().split('\n')) log(`  ${line}`);
   fs.mkdirSync(path.dirname(HTML), { recursive: true });
   fs.writeFileSync(HTML, renderHtml(report, 'cutover boundaries: the reference monolith'));

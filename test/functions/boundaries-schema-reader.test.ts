@@ -27,9 +27,19 @@ function expectShopSchema(schema: Awaited<ReturnType<typeof readSchema>>): void 
   expect(byName.get('stock')?.primaryKey).toEqual(['sku', 'warehouse']);
   expect(byName.get('orders')?.foreignKeys).toEqual([{ columns: ['customer_id'], refTable: 'customers', refColumns: ['id'] }]);
   // A composite key keeps its column pairs in order.
-  expect(byName.get('reservations')?.foreignKeys).toEqual([{ columns: ['sku', 'warehouse'], refTable: 'stock', refColumns: ['sku', 'warehouse'] }]);
+  expect(byName.get('reservations')?.foreignKeys).toEqual([
+    { columns: ['sku', 'warehouse'], refTable: 'stock', refColumns: ['sku', 'warehouse'] },
+  ]);
   // reservations.order_id has no constraint: inferred, with its reason.
-  expect(relationships(schema).inferred).toEqual([expect.objectContaining({ from: 'reservations', fromColumns: ['order_id'], to: 'orders', kind: 'inferred', reason: expect.stringContaining('<entity>_id names orders') })]);
+  expect(relationships(schema).inferred).toEqual([
+    expect.objectContaining({
+      from: 'reservations',
+      fromColumns: ['order_id'],
+      to: 'orders',
+      kind: 'inferred',
+      reason: expect.stringContaining('<entity>_id names orders'),
+    }),
+  ]);
 }
 
 describe('Function: readSchema', () => {
@@ -56,7 +66,8 @@ describe('Function: readSchema', () => {
     await admin.connect();
     await admin.query(`CREATE SCHEMA ${NAME}`);
     try {
-      for (const s of PG_DDL) await admin.query(s.replace(/CREATE TABLE (\w+)/, `CREATE TABLE ${NAME}.$1`).replace(/REFERENCES (\w+)/, `REFERENCES ${NAME}.$1`));
+      for (const s of PG_DDL)
+        await admin.query(s.replace(/CREATE TABLE (\w+)/, `CREATE TABLE ${NAME}.$1`).replace(/REFERENCES (\w+)/, `REFERENCES ${NAME}.$1`));
       const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=-c%20search_path%3D${NAME}`;
       const catalog = await openCatalog(url);
       try {
@@ -65,7 +76,8 @@ describe('Function: readSchema', () => {
         // Assess
         expectShopSchema(schema);
         const hasStats = (await admin.query(`SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'`)).rowCount;
-        if (!hasStats) await expect(readStatementStats(catalog)).rejects.toThrow(/pg_stat_statements is not installed.*shared_preload_libraries.*--log/);
+        if (!hasStats)
+          await expect(readStatementStats(catalog)).rejects.toThrow(/pg_stat_statements is not installed.*shared_preload_libraries.*--log/);
         await expect(catalog.query('CREATE TABLE should_not_exist (x int)')).rejects.toThrow(/read-only/);
       } finally {
         await catalog.close();
@@ -82,7 +94,12 @@ describe('Function: readSchema', () => {
     await admin.query(`CREATE DATABASE ${NAME}`);
     try {
       await admin.query(`USE ${NAME}`);
-      for (const s of PG_DDL) await admin.query(s.replace('bigint REFERENCES customers (id)', 'bigint, FOREIGN KEY (customer_id) REFERENCES customers (id)').replace(/ text/g, ' varchar(20)'));
+      for (const s of PG_DDL)
+        await admin.query(
+          s
+            .replace('bigint REFERENCES customers (id)', 'bigint, FOREIGN KEY (customer_id) REFERENCES customers (id)')
+            .replace(/ text/g, ' varchar(20)'),
+        );
       const url = MYSQL_URL.replace(/\/[^/]*$/, `/${NAME}`);
       const catalog = await openCatalog(url);
       const out: string[] = [];

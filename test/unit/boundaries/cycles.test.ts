@@ -10,7 +10,12 @@ function rel(from: string, to: string, kind: Relationship['kind'] = 'declared', 
 describe('Function: candidateCycles', () => {
   it('finds A -> B -> C -> A, names the relationships on each step and breaks the weakest dependency', () => {
     // Prepare
-    const of = new Map([['a1', 'A'], ['a2', 'A'], ['b1', 'B'], ['c1', 'C']]);
+    const of = new Map([
+      ['a1', 'A'],
+      ['a2', 'A'],
+      ['b1', 'B'],
+      ['c1', 'C'],
+    ]);
     const rels = [rel('a1', 'b1'), rel('a2', 'b1'), rel('b1', 'c1'), rel('c1', 'a1', 'inferred', 0.7)];
     // Act
     const cycles = candidateCycles(rels, of);
@@ -24,14 +29,23 @@ describe('Function: candidateCycles', () => {
 
   it('finds none when the dependencies form a DAG, nor for references inside one candidate', () => {
     // Prepare
-    const of = new Map([['a1', 'A'], ['a2', 'A'], ['b1', 'B'], ['c1', 'C']]);
+    const of = new Map([
+      ['a1', 'A'],
+      ['a2', 'A'],
+      ['b1', 'B'],
+      ['c1', 'C'],
+    ]);
     // Act / Assess
     expect(candidateCycles([rel('a1', 'b1'), rel('b1', 'c1'), rel('a1', 'c1'), rel('a1', 'a2'), rel('a2', 'a1')], of)).toEqual([]);
   });
 
   it('lists both elementary cycles of a figure eight, shortest first', () => {
     // Prepare
-    const of = new Map([['a', 'A'], ['b', 'B'], ['c', 'C']]);
+    const of = new Map([
+      ['a', 'A'],
+      ['b', 'B'],
+      ['c', 'C'],
+    ]);
     // Act
     const cycles = candidateCycles([rel('a', 'b'), rel('b', 'a'), rel('b', 'c'), rel('c', 'a')], of);
     // Assess
@@ -40,7 +54,12 @@ describe('Function: candidateCycles', () => {
 
   it('is reported by the analysis for candidates pinned into a cycle', () => {
     // Prepare
-    const t = (name: string, fk?: string): Schema['tables'][number] => ({ name, columns: [{ name: 'id', type: 'int' }], primaryKey: ['id'], foreignKeys: fk ? [{ columns: [`${fk}_ref`], refTable: fk, refColumns: ['id'] }] : [] });
+    const t = (name: string, fk?: string): Schema['tables'][number] => ({
+      name,
+      columns: [{ name: 'id', type: 'int' }],
+      primaryKey: ['id'],
+      foreignKeys: fk ? [{ columns: [`${fk}_ref`], refTable: fk, refColumns: ['id'] }] : [],
+    });
     const schema: Schema = { dialect: 'postgres', tables: [t('x', 'y'), t('y', 'z'), t('z', 'x')], skipped: [] };
     // Act
     const report = analyseBoundaries(schema, undefined, { pins: { x: 'sx', y: 'sy', z: 'sz' } });
@@ -59,7 +78,14 @@ describe('Function: tarjan', () => {
         const reach = (from: string): Set<string> => {
           const seen = new Set([from]);
           const todo = [from];
-          while (todo.length) for (const m of succ(todo.pop() as string)) if (!seen.has(m)) (seen.add(m), todo.push(m));
+          while (todo.length) {
+            for (const m of succ(todo.pop() as string)) {
+              if (!seen.has(m)) {
+                seen.add(m);
+                todo.push(m);
+              }
+            }
+          }
           return seen;
         };
         // Act
@@ -80,7 +106,10 @@ describe('Function: analyseBoundaries (shared reference data)', () => {
     const entities = ['product', 'category', 'carrier', 'country', 'feature', 'attribute', 'supplier', 'manufacturer'];
     const ddl = [
       'CREATE TABLE ps_lang (id_lang int PRIMARY KEY, iso_code text)',
-      ...entities.flatMap((e) => [`CREATE TABLE ps_${e} (id_${e} int PRIMARY KEY, name text)`, `CREATE TABLE ps_${e}_lang (id_${e} int, id_lang int, label text, PRIMARY KEY (id_${e}, id_lang))`]),
+      ...entities.flatMap((e) => [
+        `CREATE TABLE ps_${e} (id_${e} int PRIMARY KEY, name text)`,
+        `CREATE TABLE ps_${e}_lang (id_${e} int, id_lang int, label text, PRIMARY KEY (id_${e}, id_lang))`,
+      ]),
     ].join(';\n');
     const schema = parseDdl(ddl, { dialect: 'mysql' });
     // Act

@@ -1,4 +1,12 @@
-import { inferRelationships, declaredRelationships, parseDdl, relationships, tablePrefix, type Dialect, type Schema } from '../../../core/boundaries';
+import {
+  inferRelationships,
+  declaredRelationships,
+  parseDdl,
+  relationships,
+  tablePrefix,
+  type Dialect,
+  type Schema,
+} from '../../../core/boundaries';
 
 /* DDL parsing per dialect, and relationship inference: each rule, with the reason it gives. */
 
@@ -27,7 +35,10 @@ describe('Function: parseDdl', () => {
     // Assess
     expect(s.tables.map((t) => t.name)).toEqual(['customers', 'orders', 'order_items']);
     expect(s.tables[2].primaryKey).toEqual(['order_id', 'line']);
-    expect(declaredRelationships(s).map((r) => `${r.from}(${r.fromColumns})->${r.to}(${r.toColumns})`)).toEqual(['orders(customer_id)->customers(id)', 'order_items(order_id)->orders(id)']);
+    expect(declaredRelationships(s).map((r) => `${r.from}(${r.fromColumns})->${r.to}(${r.toColumns})`)).toEqual([
+      'orders(customer_id)->customers(id)',
+      'order_items(order_id)->orders(id)',
+    ]);
     expect(s.skipped).toEqual([]);
   });
 
@@ -60,7 +71,9 @@ describe('Function: parseDdl', () => {
       ['PREFIX_cart', ['id_cart']],
       ['PREFIX_cart_product', ['id_cart', 'id_product']],
     ]);
-    expect(declaredRelationships(s)).toEqual([expect.objectContaining({ from: 'PREFIX_cart', to: 'PREFIX_customer', kind: 'declared', confidence: 1 })]);
+    expect(declaredRelationships(s)).toEqual([
+      expect.objectContaining({ from: 'PREFIX_cart', to: 'PREFIX_customer', kind: 'declared', confidence: 1 }),
+    ]);
     expect(edges(s)).toEqual(['PREFIX_cart_product(id_cart)->PREFIX_cart']);
   });
 
@@ -77,15 +90,69 @@ describe('Function: parseDdl', () => {
 
 describe('Function: inferRelationships', () => {
   it.each<[string, Dialect, string, string[], RegExp]>([
-    ['same key (legacy names, no FKs)', 'postgres', 'CREATE TABLE customers (cust_no varchar(10) PRIMARY KEY); CREATE TABLE orders (order_no bigint PRIMARY KEY, cust_no varchar(10));', ['orders(cust_no)->customers'], /same key: orders.cust_no has the name of customers's primary key/],
-    ['<entity>_id to a plural table', 'postgres', 'CREATE TABLE customers (id bigint PRIMARY KEY); CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint);', ['orders(customer_id)->customers'], /naming convention: orders.customer_id: <entity>_id names customers/],
-    ['id_<entity> with a table prefix', 'mysql', 'CREATE TABLE ps_customer (id_customer int PRIMARY KEY); CREATE TABLE ps_orders (id_order int PRIMARY KEY, id_customer int); CREATE TABLE ps_cart (id_cart int PRIMARY KEY, customer int);', ['ps_orders(id_customer)->ps_customer'], /same key/],
-    ['camelCase customerId', 'postgres', 'CREATE TABLE "Customer" (id bigint PRIMARY KEY); CREATE TABLE "Invoice" (id bigint PRIMARY KEY, "customerId" bigint);', ['Invoice(customerId)->Customer'], /<entity>_id names Customer/],
-    ['a role word around the entity', 'mysql', 'CREATE TABLE address (id int PRIMARY KEY); CREATE TABLE orders (id int PRIMARY KEY, billing_address_id int, id_address_delivery int);', ['orders(billing_address_id)->address', 'orders(id_address_delivery)->address'], /role: orders.billing_address_id: <role>_<entity>_id names address/],
-    ['numbered references', 'mysql', 'CREATE TABLE product (id_product int PRIMARY KEY); CREATE TABLE accessory (id_product_1 int, id_product_2 int);', ['accessory(id_product_1)->product', 'accessory(id_product_2)->product'], /naming convention/],
-    ['a composite key with a local part', 'postgres', 'CREATE TABLE stock (sku text, warehouse_cd text, PRIMARY KEY (sku, warehouse_cd)); CREATE TABLE reservation (id bigint PRIMARY KEY, sku text, warehouse_cd text);', ['reservation(sku,warehouse_cd)->stock'], /composite key: reservation holds every column of stock's primary key \(sku, warehouse_cd\)/],
-    ['a _lang child table', 'mysql', 'CREATE TABLE PREFIX_category (id_category int PRIMARY KEY); CREATE TABLE PREFIX_category_lang (id_category int, id_lang int, name text, PRIMARY KEY (id_category, id_lang)); CREATE TABLE PREFIX_lang (id_lang int PRIMARY KEY);', ['PREFIX_category_lang(id_category)->PREFIX_category', 'PREFIX_category_lang(id_lang)->PREFIX_lang'], /child table \(_lang\) of PREFIX_category/],
-    ['a _detail table named after its parent but holding no key', 'postgres', 'CREATE TABLE invoice (invoice_ref text PRIMARY KEY); CREATE TABLE invoice_detail (line int PRIMARY KEY, amount int);', ['invoice_detail()->invoice'], /child table: the name invoice_detail is invoice \+ _detail, but no column holds its key/],
+    [
+      'same key (legacy names, no FKs)',
+      'postgres',
+      'CREATE TABLE customers (cust_no varchar(10) PRIMARY KEY); CREATE TABLE orders (order_no bigint PRIMARY KEY, cust_no varchar(10));',
+      ['orders(cust_no)->customers'],
+      /same key: orders.cust_no has the name of customers's primary key/,
+    ],
+    [
+      '<entity>_id to a plural table',
+      'postgres',
+      'CREATE TABLE customers (id bigint PRIMARY KEY); CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint);',
+      ['orders(customer_id)->customers'],
+      /naming convention: orders.customer_id: <entity>_id names customers/,
+    ],
+    [
+      'id_<entity> with a table prefix',
+      'mysql',
+      'CREATE TABLE ps_customer (id_customer int PRIMARY KEY); CREATE TABLE ps_orders (id_order int PRIMARY KEY, id_customer int); CREATE TABLE ps_cart (id_cart int PRIMARY KEY, customer int);',
+      ['ps_orders(id_customer)->ps_customer'],
+      /same key/,
+    ],
+    [
+      'camelCase customerId',
+      'postgres',
+      'CREATE TABLE "Customer" (id bigint PRIMARY KEY); CREATE TABLE "Invoice" (id bigint PRIMARY KEY, "customerId" bigint);',
+      ['Invoice(customerId)->Customer'],
+      /<entity>_id names Customer/,
+    ],
+    [
+      'a role word around the entity',
+      'mysql',
+      'CREATE TABLE address (id int PRIMARY KEY); CREATE TABLE orders (id int PRIMARY KEY, billing_address_id int, id_address_delivery int);',
+      ['orders(billing_address_id)->address', 'orders(id_address_delivery)->address'],
+      /role: orders.billing_address_id: <role>_<entity>_id names address/,
+    ],
+    [
+      'numbered references',
+      'mysql',
+      'CREATE TABLE product (id_product int PRIMARY KEY); CREATE TABLE accessory (id_product_1 int, id_product_2 int);',
+      ['accessory(id_product_1)->product', 'accessory(id_product_2)->product'],
+      /naming convention/,
+    ],
+    [
+      'a composite key with a local part',
+      'postgres',
+      'CREATE TABLE stock (sku text, warehouse_cd text, PRIMARY KEY (sku, warehouse_cd)); CREATE TABLE reservation (id bigint PRIMARY KEY, sku text, warehouse_cd text);',
+      ['reservation(sku,warehouse_cd)->stock'],
+      /composite key: reservation holds every column of stock's primary key \(sku, warehouse_cd\)/,
+    ],
+    [
+      'a _lang child table',
+      'mysql',
+      'CREATE TABLE PREFIX_category (id_category int PRIMARY KEY); CREATE TABLE PREFIX_category_lang (id_category int, id_lang int, name text, PRIMARY KEY (id_category, id_lang)); CREATE TABLE PREFIX_lang (id_lang int PRIMARY KEY);',
+      ['PREFIX_category_lang(id_category)->PREFIX_category', 'PREFIX_category_lang(id_lang)->PREFIX_lang'],
+      /child table \(_lang\) of PREFIX_category/,
+    ],
+    [
+      'a _detail table named after its parent but holding no key',
+      'postgres',
+      'CREATE TABLE invoice (invoice_ref text PRIMARY KEY); CREATE TABLE invoice_detail (line int PRIMARY KEY, amount int);',
+      ['invoice_detail()->invoice'],
+      /child table: the name invoice_detail is invoice \+ _detail, but no column holds its key/,
+    ],
   ])('%s (%s)', (_title, dialect, ddl, expected, reason) => {
     // Prepare
     const s = schemaOf(dialect, ddl);
@@ -102,7 +169,10 @@ describe('Function: inferRelationships', () => {
   });
 
   it.each<[string, string]>([
-    ['generic key names (id, type)', 'CREATE TABLE a (id int PRIMARY KEY, type text); CREATE TABLE kinds (type text PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY);'],
+    [
+      'generic key names (id, type)',
+      'CREATE TABLE a (id int PRIMARY KEY, type text); CREATE TABLE kinds (type text PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY);',
+    ],
     ['a column naming no table', 'CREATE TABLE orders (id int PRIMARY KEY, tracking_id text);'],
     ['a self-reference', 'CREATE TABLE category (id_category int PRIMARY KEY, id_parent int, category_id int);'],
   ])('infers nothing from %s', (_title, ddl) => {
@@ -114,7 +184,10 @@ describe('Function: inferRelationships', () => {
 
   it('does not infer what a declared key already says', () => {
     // Prepare
-    const s = schemaOf('postgres', 'CREATE TABLE customers (customer_id int PRIMARY KEY); CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customers (customer_id));');
+    const s = schemaOf(
+      'postgres',
+      'CREATE TABLE customers (customer_id int PRIMARY KEY); CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customers (customer_id));',
+    );
     // Act / Assess
     expect(relationships(s).declared).toHaveLength(1);
     expect(relationships(s).inferred).toEqual([]);

@@ -1,6 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyseBoundaries, circularLayout, jsonlSamples, parseDdl, readWorkload, renderHtml, renderJson, renderMermaid, renderText, type BoundaryReport, type Dialect } from '../../../core/boundaries';
+import {
+  analyseBoundaries,
+  circularLayout,
+  jsonlSamples,
+  parseDdl,
+  readWorkload,
+  renderHtml,
+  renderJson,
+  renderMermaid,
+  renderText,
+  type BoundaryReport,
+  type Dialect,
+} from '../../../core/boundaries';
 import { parseSpec } from '../../../core/spec';
 import { SERVICE_OF } from '../../../core/saga/steps';
 import config from '../../../cutover.config';
@@ -16,7 +28,13 @@ const ROOT = path.join(__dirname, '..', '..', '..');
 const WORKLOAD = path.join(ROOT, 'test', 'fixtures', 'boundaries', 'shop-workload.jsonl');
 
 /** The table at the heart of each stateful capability of the spec (notification keeps no state). */
-const CAPABILITY_TABLE: Record<string, string> = { orders: 'orders', inventory: 'stock', payment: 'payments', shipping: 'shipments', customers: 'customers' };
+const CAPABILITY_TABLE: Record<string, string> = {
+  orders: 'orders',
+  inventory: 'stock',
+  payment: 'payments',
+  shipping: 'shipments',
+  customers: 'customers',
+};
 
 function analyse(dialect: Dialect, services?: number): BoundaryReport {
   const schema = parseDdl(fs.readFileSync(path.join(ROOT, 'monolith', 'schema', `${dialect}.sql`), 'utf8'), { dialect });
@@ -33,17 +51,20 @@ describe('Function: analyseBoundaries (the reference monolith)', () => {
     expect([...used].filter((c) => c !== 'notification').sort()).toEqual(Object.keys(CAPABILITY_TABLE).sort());
   });
 
-  it.each<Dialect>(['postgres', 'mysql'])('with --services 5 gives one candidate per stateful capability of the spec (%s DDL)', (dialect) => {
-    // Act
-    const report = analyse(dialect, 5);
-    // Assess
-    const of = new Map(report.candidates.flatMap((c) => c.tables.map((t) => [t, c.name] as const)));
-    const homes = Object.values(CAPABILITY_TABLE).map((t) => of.get(t));
-    expect(new Set(homes).size).toBe(5);
-    expect(of.get('order_lines')).toBe(of.get('orders'));
-    expect(of.get('products')).toBe(of.get('stock'));
-    expect(report.candidates.map((c) => c.name).sort()).toEqual(['customers', 'orders', 'payments', 'products', 'shipments']);
-  });
+  it.each<Dialect>(['postgres', 'mysql'])(
+    'with --services 5 gives one candidate per stateful capability of the spec (%s DDL)',
+    (dialect) => {
+      // Act
+      const report = analyse(dialect, 5);
+      // Assess
+      const of = new Map(report.candidates.flatMap((c) => c.tables.map((t) => [t, c.name] as const)));
+      const homes = Object.values(CAPABILITY_TABLE).map((t) => of.get(t));
+      expect(new Set(homes).size).toBe(5);
+      expect(of.get('order_lines')).toBe(of.get('orders'));
+      expect(of.get('products')).toBe(of.get('stock'));
+      expect(report.candidates.map((c) => c.name).sort()).toEqual(['customers', 'orders', 'payments', 'products', 'shipments']);
+    },
+  );
 
   it('names what crosses the new boundaries: the workload share that becomes distributed and a suggestion per transaction', () => {
     // Act
@@ -54,9 +75,24 @@ describe('Function: analyseBoundaries (the reference monolith)', () => {
     expect(report.metrics.distributedTransactionShare).toBeLessThan(0.5);
     const byTx = (tables: string[]) => report.suggestions.find((s) => s.tables.join() === tables.join());
     // Shipping writes the shipment and moves the order's status: a saga with a compensation per step.
-    expect(byTx(['orders', 'shipments'])).toEqual(expect.objectContaining({ kind: 'saga', saga: expect.objectContaining({ steps: [expect.objectContaining({ owner: 'orders', tables: ['orders'] }), expect.objectContaining({ owner: 'shipments', tables: ['shipments'] })] }) }));
+    expect(byTx(['orders', 'shipments'])).toEqual(
+      expect.objectContaining({
+        kind: 'saga',
+        saga: expect.objectContaining({
+          steps: [
+            expect.objectContaining({ owner: 'orders', tables: ['orders'] }),
+            expect.objectContaining({ owner: 'shipments', tables: ['shipments'] }),
+          ],
+        }),
+      }),
+    );
     // Capturing a payment only reads the order: a read model of orders in payments.
-    expect(byTx(['orders', 'payments'])).toEqual(expect.objectContaining({ kind: 'replicate-read-model', readModel: expect.objectContaining({ owner: 'payments', replicates: ['orders'] }) }));
+    expect(byTx(['orders', 'payments'])).toEqual(
+      expect.objectContaining({
+        kind: 'replicate-read-model',
+        readModel: expect.objectContaining({ owner: 'payments', replicates: ['orders'] }),
+      }),
+    );
     // A declined card cancels the order and releases its stock: a saga across orders and products.
     expect(byTx(['orders', 'stock'])?.kind).toBe('saga');
     expect(report.cycles).toEqual([]);
@@ -66,7 +102,11 @@ describe('Function: analyseBoundaries (the reference monolith)', () => {
     // Act
     const report = analyse('postgres', 5);
     // Assess
-    expect(report.draft.migration.entities.orders).toEqual({ source: { table: 'orders', key: ['order_no'] }, target: { table: 'orders', partitionKey: 'pk', sortKey: 'sk' }, children: [{ table: 'order_lines', foreignKey: ['order_no'] }] });
+    expect(report.draft.migration.entities.orders).toEqual({
+      source: { table: 'orders', key: ['order_no'] },
+      target: { table: 'orders', partitionKey: 'pk', sortKey: 'sk' },
+      children: [{ table: 'order_lines', foreignKey: ['order_no'] }],
+    });
     expect(report.draft.capabilities.map((c) => c.name).sort()).toEqual(['customers', 'orders', 'payments', 'products', 'shipments']);
     expect(report.draft.capabilities.find((c) => c.name === 'orders')?.events).toEqual(['order.created', 'order.updated']);
   });
@@ -75,17 +115,43 @@ describe('Function: analyseBoundaries (the reference monolith)', () => {
     // Prepare
     const report = analyse('postgres', 5);
     // Act
-    const json = JSON.parse(renderJson(report)) as { candidates: Array<{ name: string; tables: string[] }>; metrics: Record<string, number>; cycles: unknown[]; inferred: unknown[]; suggestions: Array<{ sagaSpec?: Record<string, unknown> }> };
+    const json = JSON.parse(renderJson(report)) as {
+      candidates: Array<{ name: string; tables: string[] }>;
+      metrics: Record<string, number>;
+      cycles: unknown[];
+      inferred: unknown[];
+      suggestions: Array<{ sagaSpec?: Record<string, unknown> }>;
+    };
     const mermaid = renderMermaid(report);
     const html = renderHtml(report);
     const text = renderText(report);
     // Assess
-    expect(json.candidates.flatMap((c) => c.tables).sort()).toEqual(['customers', 'order_lines', 'orders', 'payments', 'products', 'shipments', 'stock']);
-    expect(Object.keys(json.metrics)).toEqual(expect.arrayContaining(['modularity', 'sm', 'icp', 'ifn', 'ned', 'crossBoundaryRelationships', 'distributedTransactionShare']));
+    expect(json.candidates.flatMap((c) => c.tables).sort()).toEqual([
+      'customers',
+      'order_lines',
+      'orders',
+      'payments',
+      'products',
+      'shipments',
+      'stock',
+    ]);
+    expect(Object.keys(json.metrics)).toEqual(
+      expect.arrayContaining(['modularity', 'sm', 'icp', 'ifn', 'ned', 'crossBoundaryRelationships', 'distributedTransactionShare']),
+    );
     expect(json.inferred).toHaveLength(6);
-    expect(json.suggestions.find((s) => s.sagaSpec)?.sagaSpec).toEqual(expect.objectContaining({ WriteOrders: expect.objectContaining({ owner: 'monolith', monolith: expect.objectContaining({ forward: expect.objectContaining({ command: 'orders.write-requested', success: ['orders.written'] }) }) }) }));
+    expect(json.suggestions.find((s) => s.sagaSpec)?.sagaSpec).toEqual(
+      expect.objectContaining({
+        WriteOrders: expect.objectContaining({
+          owner: 'monolith',
+          monolith: expect.objectContaining({
+            forward: expect.objectContaining({ command: 'orders.write-requested', success: ['orders.written'] }),
+          }),
+        }),
+      }),
+    );
     expect(mermaid.split('\n')[0]).toBe('flowchart LR');
-    for (const t of ['customers', 'order_lines', 'orders', 'payments', 'products', 'shipments', 'stock']) expect(mermaid).toContain(`t_${t}["${t}"]`);
+    for (const t of ['customers', 'order_lines', 'orders', 'payments', 'products', 'shipments', 'stock'])
+      expect(mermaid).toContain(`t_${t}["${t}"]`);
     expect(mermaid).toContain('t_payments -.-> t_orders');
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('<svg');
@@ -108,7 +174,10 @@ describe('Function: renderMermaid (the README picture)', () => {
 describe('Function: circularLayout', () => {
   it('places every table once, inside the picture, no two on the same spot', () => {
     // Prepare
-    const groups = Array.from({ length: 12 }, (_, g) => ({ name: `g${g}`, tables: Array.from({ length: 1 + ((g * 7) % 30) }, (_, i) => `g${g}_t${i}`) }));
+    const groups = Array.from({ length: 12 }, (_, g) => ({
+      name: `g${g}`,
+      tables: Array.from({ length: 1 + ((g * 7) % 30) }, (_, i) => `g${g}_t${i}`),
+    }));
     // Act
     const { tables } = circularLayout(groups, 900);
     // Assess

@@ -59,7 +59,12 @@ export function plantedSchema(seed: number, k: number, size: number, pIn: number
   }
   const schema: Schema = {
     dialect: 'postgres',
-    tables: names.map((n) => ({ name: n, columns: [{ name: 'id', type: 'bigint' }, ...(fks.get(n) ?? []).map((f) => ({ name: f.columns[0], type: 'bigint' }))], primaryKey: ['id'], foreignKeys: fks.get(n) ?? [] })),
+    tables: names.map((n) => ({
+      name: n,
+      columns: [{ name: 'id', type: 'bigint' }, ...(fks.get(n) ?? []).map((f) => ({ name: f.columns[0], type: 'bigint' }))],
+      primaryKey: ['id'],
+      foreignKeys: fks.get(n) ?? [],
+    })),
     skipped: [],
   };
   const samples: StatementSample[] = [];
@@ -69,7 +74,10 @@ export function plantedSchema(seed: number, k: number, size: number, pIn: number
     const a = pick(c);
     const b = rnd() < txNoise ? pick(Math.floor(rnd() * k)) : pick(c);
     const calls = 1 + Math.floor(rnd() * 1000);
-    samples.push({ txid: `t${t}`, sql: `UPDATE ${a} SET id = id WHERE id = 1`, calls }, { txid: `t${t}`, sql: `SELECT * FROM ${b} WHERE id = 2`, calls });
+    samples.push(
+      { txid: `t${t}`, sql: `UPDATE ${a} SET id = id WHERE id = 1`, calls },
+      { txid: `t${t}`, sql: `SELECT * FROM ${b} WHERE id = 2`, calls },
+    );
   }
   return { schema, truth, samples };
 }
@@ -78,18 +86,26 @@ describe('Function: analyseBoundaries', () => {
   describe('planted clusters', () => {
     it('recovers K planted clusters with an adjusted Rand index of at least 0.8 (property, seeded)', () => {
       fc.assert(
-        fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 3, max: 6 }), fc.integer({ min: 5, max: 12 }), (seed, k, size) => {
-          // Prepare
-          const p = plantedSchema(seed, k, size, 0.5, 0.02, 0.1);
-          const workload = readWorkload(p.samples, p.schema);
-          // Act
-          const report = analyseBoundaries(p.schema, workload, { seed });
-          // Assess
-          const of = new Map(report.candidates.flatMap((c) => c.tables.map((t) => [t, c.name] as const)));
-          const tables = [...p.truth.keys()];
-          const ari = adjustedRandIndex(tables.map((t) => String(p.truth.get(t))), tables.map((t) => of.get(t) ?? 'missing'));
-          expect(ari).toBeGreaterThanOrEqual(0.8);
-        }),
+        fc.property(
+          fc.integer({ min: 1, max: 1_000_000 }),
+          fc.integer({ min: 3, max: 6 }),
+          fc.integer({ min: 5, max: 12 }),
+          (seed, k, size) => {
+            // Prepare
+            const p = plantedSchema(seed, k, size, 0.5, 0.02, 0.1);
+            const workload = readWorkload(p.samples, p.schema);
+            // Act
+            const report = analyseBoundaries(p.schema, workload, { seed });
+            // Assess
+            const of = new Map(report.candidates.flatMap((c) => c.tables.map((t) => [t, c.name] as const)));
+            const tables = [...p.truth.keys()];
+            const ari = adjustedRandIndex(
+              tables.map((t) => String(p.truth.get(t))),
+              tables.map((t) => of.get(t) ?? 'missing'),
+            );
+            expect(ari).toBeGreaterThanOrEqual(0.8);
+          },
+        ),
         { seed: 20261206, numRuns: 25 },
       );
     });
@@ -106,7 +122,12 @@ describe('Function: analyseBoundaries', () => {
           expect(real).toHaveLength(k);
           const of = new Map(report.candidates.flatMap((c) => c.tables.map((t) => [t, c.name] as const)));
           const tables = [...p.truth.keys()];
-          expect(adjustedRandIndex(tables.map((t) => String(p.truth.get(t))), tables.map((t) => of.get(t) ?? 'missing'))).toBeGreaterThanOrEqual(0.8);
+          expect(
+            adjustedRandIndex(
+              tables.map((t) => String(p.truth.get(t))),
+              tables.map((t) => of.get(t) ?? 'missing'),
+            ),
+          ).toBeGreaterThanOrEqual(0.8);
         }),
         { seed: 7, numRuns: 15 },
       );

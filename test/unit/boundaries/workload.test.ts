@@ -2,14 +2,21 @@ import { csvlogSamples, jsonlSamples, mysqlGeneralLogSamples, parseDdl, readWork
 
 /* Access patterns: statements to tables, transactions, and the three query log formats. */
 
-const schema = parseDdl('CREATE TABLE orders (order_no int PRIMARY KEY, cust_no text); CREATE TABLE customers (cust_no text PRIMARY KEY); CREATE TABLE payments (payment_id text PRIMARY KEY, order_no int);', { dialect: 'postgres' });
+const schema = parseDdl(
+  'CREATE TABLE orders (order_no int PRIMARY KEY, cust_no text); CREATE TABLE customers (cust_no text PRIMARY KEY); CREATE TABLE payments (payment_id text PRIMARY KEY, order_no int);',
+  { dialect: 'postgres' },
+);
 
 describe('Class: StatementReader', () => {
   describe('Method: read', () => {
     it.each([
       ['SELECT o.* FROM orders o JOIN customers c ON c.cust_no = o.cust_no WHERE o.order_no = $1', ['customers', 'orders'], []],
       ['SELECT * FROM orders WHERE order_no IN (...) AND cust_no = ?', ['orders'], []],
-      ['INSERT INTO payments (payment_id, order_no) SELECT ?, order_no FROM orders WHERE order_no = ?', ['orders', 'payments'], ['payments']],
+      [
+        'INSERT INTO payments (payment_id, order_no) SELECT ?, order_no FROM orders WHERE order_no = ?',
+        ['orders', 'payments'],
+        ['payments'],
+      ],
       ['UPDATE ORDERS SET cust_no = $1 WHERE order_no = $2', ['orders'], ['orders']],
       ['DELETE FROM payments WHERE order_no = 1', ['payments'], ['payments']],
       ['SELECT 1 FROM customers WHERE cust_no = $1', ['customers'], []],
@@ -89,8 +96,37 @@ describe('Function: csvlogSamples', () => {
   it('reads statements with their virtual transaction id, quoted newlines and commas included', () => {
     // Prepare: columns as PostgreSQL writes them (session id is 6th, vxid 10th, message 14th).
     const row = (session: string, vxid: string, message: string): string =>
-      ['2026-12-06 02:00:00.000 UTC', 'app', 'shop', '42', '127.0.0.1:5000', session, '1', 'SELECT', '2026-12-06 01:00:00 UTC', vxid, '0', 'LOG', '00000', `"${message.replace(/"/g, '""')}"`, '', '', '', '', '', '', '', '', 'psql'].join(',');
-    const text = [row('s1', '3/10', 'statement: SELECT *\nFROM orders, customers'), row('s1', '3/10', 'duration: 0.120 ms  statement: UPDATE orders SET cust_no = \'a,b\''), row('s1', '3/0', 'connection authorized: user=app'), row('s2', '4/0', 'execute <unnamed>: SELECT 1')].join('\n');
+      [
+        '2026-12-06 02:00:00.000 UTC',
+        'app',
+        'shop',
+        '42',
+        '127.0.0.1:5000',
+        session,
+        '1',
+        'SELECT',
+        '2026-12-06 01:00:00 UTC',
+        vxid,
+        '0',
+        'LOG',
+        '00000',
+        `"${message.replace(/"/g, '""')}"`,
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        'psql',
+      ].join(',');
+    const text = [
+      row('s1', '3/10', 'statement: SELECT *\nFROM orders, customers'),
+      row('s1', '3/10', "duration: 0.120 ms  statement: UPDATE orders SET cust_no = 'a,b'"),
+      row('s1', '3/0', 'connection authorized: user=app'),
+      row('s2', '4/0', 'execute <unnamed>: SELECT 1'),
+    ].join('\n');
     // Act
     const samples = [...csvlogSamples(text)];
     // Assess
