@@ -110,6 +110,36 @@ describe('Function: analyseBoundaries', () => {
       );
     });
 
+    it('recovers clusters from the workload alone when rare cross-cluster pairs are everywhere (property, seeded)', () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 3, max: 6 }), (seed, k) => {
+          // Prepare: no keys at all; busy pairs inside each cluster, and every cross pair seen a little.
+          const p = plantedSchema(seed, k, 6, 0, 0, 0);
+          const rnd = seededRandom(seed);
+          const names = [...p.truth.keys()];
+          const samples: StatementSample[] = [];
+          names.forEach((a, i) =>
+            names.slice(i + 1).forEach((b, j) => {
+              const inside = p.truth.get(a) === p.truth.get(b);
+              const calls = inside ? 50_000 + Math.floor(rnd() * 50_000) : 50 + Math.floor(rnd() * 500);
+              samples.push({ txid: `${i}-${j}`, sql: `SELECT * FROM ${a} JOIN ${b} ON true`, calls });
+            }),
+          );
+          // Act
+          const report = analyseBoundaries(p.schema, readWorkload(samples, p.schema), { seed });
+          // Assess
+          const of = new Map(report.candidates.flatMap((c) => c.tables.map((t) => [t, c.name] as const)));
+          expect(
+            adjustedRandIndex(
+              names.map((t) => String(p.truth.get(t))),
+              names.map((t) => of.get(t) ?? 'missing'),
+            ),
+          ).toBeGreaterThanOrEqual(0.9);
+        }),
+        { seed: 31, numRuns: 10 },
+      );
+    });
+
     it('with --services K on a schema without a workload, finds exactly K candidates close to the truth', () => {
       fc.assert(
         fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 3, max: 5 }), (seed, k) => {
