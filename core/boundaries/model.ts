@@ -170,10 +170,20 @@ export interface TransactionSuggestion {
   readonly readModel?: { readonly owner: string; readonly replicates: string[]; readonly events: string[] };
 }
 
+/** A draft entity in the spec's `migration.entities` format (core/spec/migration.ts): it validates as is. */
 export interface DraftEntity {
+  readonly description: string;
   readonly source: { readonly table: string; readonly key: string[] };
   readonly target: { readonly table: string; readonly partitionKey: string; readonly sortKey?: string };
-  readonly children: Array<{ readonly table: string; readonly foreignKey: string[] }>;
+  readonly fields: Array<{ readonly attribute: string; readonly column?: string; readonly template?: string; readonly constant?: string }>;
+  readonly children: Array<{
+    readonly name: string;
+    readonly table: string;
+    readonly foreignKey: string[];
+    readonly orderBy: string[];
+    readonly shape: 'embed';
+    readonly fields: Array<{ readonly attribute: string; readonly column: string }>;
+  }>;
 }
 
 export interface DraftCapability {

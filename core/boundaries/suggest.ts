@@ -167,6 +167,20 @@ export function sagaSpecSkeleton(steps: readonly SagaSkeletonStep[]): Record<str
   return out;
 }
 
+/** `cust_no` -> `custNo`, `ID_CUSTOMER` -> `idCustomer`: an attribute name the spec accepts. */
+function camel(name: string): string {
+  const w = words(name);
+  const out = w.map((x, i) => (i === 0 ? x : x[0].toUpperCase() + x.slice(1))).join('');
+  return /^[A-Za-z_]/.test(out) ? out : `_${out || 'column'}`;
+}
+
+function uniqueAttribute(name: string, used: Set<string>): string {
+  let out = name;
+  for (let i = 2; used.has(out); i++) out = `${name}${i}`;
+  used.add(out);
+  return out;
+}
+
 /** Draft capabilities and migration entities: one DynamoDB table per candidate, an entity per root table. */
 export function draftSpec(
   schema: Schema,
@@ -194,14 +208,41 @@ export function draftSpec(
     });
     for (const root of roots) {
       const t = byName.get(root);
-      if (!t) continue;
+      if (!t || t.columns.length === 0) continue;
       const entity = eventSegment(root, prefix);
-      const children = c.tables
-        .filter((x) => parentOf.get(x)?.to === root)
-        .map((x) => ({ table: x, foreignKey: parentOf.get(x)?.fromColumns ?? [] }));
+      const key = t.primaryKey.length ? t.primaryKey : [t.columns[0].name];
+      const label = entity.toUpperCase().replace(/-/g, '_');
+      const used = new Set(['pk', 'sk']);
+      const fields: Array<{ attribute: string; column?: string; template?: string; constant?: string }> = [
+        { attribute: 'pk', template: `${label}#${key.map((k) => `{${k}}`).join('#')}` },
+        { attribute: 'sk', constant: label },
+      ];
+      for (const col of t.columns) {
+        const attribute = uniqueAttribute(camel(col.name), used);
+        fields.push({ attribute, column: col.name });
+      }
+      // Children embedded in the root's item: tables of the candidate that hold the whole root key.
+      const children: DraftEntity['children'] = [];
+      for (const x of c.tables) {
+        const rel = parentOf.get(x);
+        const child = byName.get(x);
+        if (!rel || rel.to !== root || !child || rel.fromColumns.length !== key.length) continue;
+        const name = uniqueAttribute(camel(eventSegment(x.startsWith(root) ? x.slice(root.length) || x : x, prefix)), used);
+        const orderBy = child.primaryKey.length ? child.primaryKey : rel.fromColumns;
+        children.push({
+          name,
+          table: x,
+          foreignKey: rel.fromColumns,
+          orderBy,
+          shape: 'embed',
+          fields: child.columns.map((col) => ({ attribute: camel(col.name), column: col.name })),
+        });
+      }
       entities[entities[entity] ? `${seg}-${entity}` : entity] = {
-        source: { table: root, key: t.primaryKey.length ? t.primaryKey : t.columns.slice(0, 1).map((col) => col.name) },
-        target: { table: seg, partitionKey: 'pk', sortKey: 'sk' },
+        description: `draft: ${root}${children.length ? ` with ${children.map((ch) => ch.table).join(', ')}` : ''} (candidate ${c.name})`,
+        source: { table: root, key },
+        target: { table: seg.length >= 3 ? seg : `${seg}-service`, partitionKey: 'pk', sortKey: 'sk' },
+        fields,
         children,
       };
     }

@@ -10,10 +10,13 @@ import {
   renderJson,
   renderMermaid,
   renderText,
+  sagaSpecSkeleton,
   type BoundaryReport,
   type Dialect,
 } from '../../../core/boundaries';
 import { parseSpec } from '../../../core/spec';
+import { migrationSectionSchema } from '../../../core/spec/migration';
+import { sagaStepConfigSchema } from '../../../core/spec/saga';
 import { SERVICE_OF } from '../../../core/saga/steps';
 import config from '../../../cutover.config';
 
@@ -98,17 +101,44 @@ describe('Function: analyseBoundaries (the reference monolith)', () => {
     expect(report.cycles).toEqual([]);
   });
 
-  it('drafts migration entities with their child tables and keys for the candidates', () => {
+  it('drafts migration entities in the spec format (they validate), with child tables embedded and keys templated', () => {
     // Act
     const report = analyse('postgres', 5);
     // Assess
-    expect(report.draft.migration.entities.orders).toEqual({
-      source: { table: 'orders', key: ['order_no'] },
-      target: { table: 'orders', partitionKey: 'pk', sortKey: 'sk' },
-      children: [{ table: 'order_lines', foreignKey: ['order_no'] }],
-    });
+    const parsed = migrationSectionSchema.safeParse(report.draft.migration);
+    expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+    const orders = report.draft.migration.entities.orders;
+    expect(orders.source).toEqual({ table: 'orders', key: ['order_no'] });
+    expect(orders.fields.slice(0, 3)).toEqual([
+      { attribute: 'pk', template: 'ORDERS#{order_no}' },
+      { attribute: 'sk', constant: 'ORDERS' },
+      { attribute: 'orderNo', column: 'order_no' },
+    ]);
+    expect(orders.children).toEqual([
+      expect.objectContaining({
+        name: 'orderLines',
+        table: 'order_lines',
+        foreignKey: ['order_no'],
+        orderBy: ['order_no', 'line_no'],
+        shape: 'embed',
+      }),
+    ]);
     expect(report.draft.capabilities.map((c) => c.name).sort()).toEqual(['customers', 'orders', 'payments', 'products', 'shipments']);
     expect(report.draft.capabilities.find((c) => c.name === 'orders')?.events).toEqual(['order.created', 'order.updated']);
+  });
+
+  it('drafts saga skeletons that validate as the spec saga steps', () => {
+    // Act
+    const report = analyse('postgres', 5);
+    // Assess
+    const sagas = report.suggestions.filter((s) => s.saga);
+    expect(sagas.length).toBeGreaterThan(0);
+    for (const s of sagas) {
+      for (const [name, step] of Object.entries(sagaSpecSkeleton(s.saga?.steps ?? []))) {
+        const parsed = sagaStepConfigSchema.safeParse(step);
+        expect({ name, issues: parsed.success ? [] : parsed.error.issues }).toEqual({ name, issues: [] });
+      }
+    }
   });
 
   it('renders JSON with the table names of the schema, Mermaid with every table, and HTML that needs no network', () => {
@@ -216,5 +246,7 @@ const PRESTASHOP = process.env.CUTOVER_PRESTASHOP_DDL ?? '/tmp/a12b-ext/prestash
     expect(of.get('PREFIX_orders')).not.toBe(of.get('PREFIX_product'));
     expect(of.get('PREFIX_order_detail')).toBeDefined();
     expect(report.metrics.modularity).toBeGreaterThan(0.3);
+    const parsed = migrationSectionSchema.safeParse(report.draft.migration);
+    expect(parsed.success ? [] : parsed.error.issues.slice(0, 3)).toEqual([]);
   });
 });
