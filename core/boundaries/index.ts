@@ -4,7 +4,7 @@ export { declaredRelationships, inferRelationships, relationships, tablePrefix, 
 export { readWorkload, StatementReader, jsonlSamples, csvlogSamples, mysqlGeneralLogSamples, csvRecords, type LogFormat } from './workload';
 export { buildTableGraph, DEFAULT_WEIGHTS, type EdgeWeights, type TableGraph } from './graph';
 export { detectCommunities, seededRandom, type DetectOptions, type Partition } from './detect';
-export { computeMetrics, modularity } from './metrics';
+export { adjustedRandIndex, computeMetrics, modularity } from './metrics';
 export { candidateCycles, tarjan } from './cycles';
 export { suggestForTransactions, sagaSpecSkeleton, draftSpec, eventSegment } from './suggest';
 export { analyseBoundaries, UNATTACHED, type AnalyseOptions } from './analyse';

@@ -143,3 +143,29 @@ export function computeMetrics(
     perCandidate,
   };
 }
+
+/**
+ * Adjusted Rand index of two labelings of the same items (Hubert & Arabie 1985): 1 for the same
+ * partition under any labels, about 0 for chance agreement. Compares a decomposition with a known one.
+ */
+export function adjustedRandIndex(a: readonly string[], b: readonly string[]): number {
+  const n = a.length;
+  const comb2 = (x: number): number => (x * (x - 1)) / 2;
+  const table = new Map<string, number>();
+  const rows = new Map<string, number>();
+  const cols = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    table.set(`${a[i]}\u0000${b[i]}`, (table.get(`${a[i]}\u0000${b[i]}`) ?? 0) + 1);
+    rows.set(a[i], (rows.get(a[i]) ?? 0) + 1);
+    cols.set(b[i], (cols.get(b[i]) ?? 0) + 1);
+  }
+  let index = 0;
+  for (const v of table.values()) index += comb2(v);
+  let sa = 0;
+  for (const v of rows.values()) sa += comb2(v);
+  let sb = 0;
+  for (const v of cols.values()) sb += comb2(v);
+  const expected = (sa * sb) / comb2(n);
+  const max = (sa + sb) / 2;
+  return max === expected ? 1 : (index - expected) / (max - expected);
+}

@@ -1,4 +1,4 @@
-import { analyseBoundaries, jsonlSamples, parseDdl, readWorkload, seededRandom } from '../../core/boundaries';
+import { adjustedRandIndex, analyseBoundaries, jsonlSamples, parseDdl, readWorkload, seededRandom } from '../../core/boundaries';
 import type { BenchResult } from './types';
 
 /*
@@ -97,9 +97,16 @@ export async function run(): Promise<BenchResult[]> {
     return { workload: read.value, report: analyseBoundaries(schema, read.value, { seed: 1 }) };
   });
   const { workload, report } = full.value;
+  // How close the candidates are to the planted clusters (t000-t009 one cluster, t010-t019 the next...).
+  const of = new Map(report.candidates.flatMap((c) => c.tables.map((t) => [t, c.name] as const)));
+  const names = [...of.keys()].sort();
+  const ari = adjustedRandIndex(
+    names.map((t) => String(Math.floor(Number(t.slice(1)) / (TABLES / CLUSTERS)))),
+    names.map((t) => of.get(t) as string),
+  );
   const note =
     `${ROWS.toLocaleString('en-US')} digest rows (${DISTINCT.toLocaleString('en-US')} distinct texts, ${workload.totalCalls.toLocaleString('en-US')} calls), ${workload.transactions.length.toLocaleString('en-US')} transaction shapes; ` +
-    `${report.candidates.length} candidates (modularity ${report.metrics.modularity.toFixed(3)}), ${report.inferred.length} inferred relationships; reading the rows and parsing the texts ${readSeconds.toFixed(2)} s, graph + Louvain + scores ${(full.seconds - readSeconds).toFixed(2)} s; wall ${full.wall.toFixed(1)} s. Baseline: JSON.parse of the rows only (${baseline.seconds.toFixed(2)} s); ratio = analysis / baseline, CPU seconds`;
+    `${report.candidates.length} candidates (modularity ${report.metrics.modularity.toFixed(3)}, adjusted Rand index ${ari.toFixed(3)} against the ${CLUSTERS} planted clusters), ${report.inferred.length} inferred relationships; reading the rows and parsing the texts ${readSeconds.toFixed(2)} s, graph + Louvain + scores ${(full.seconds - readSeconds).toFixed(2)} s; wall ${full.wall.toFixed(1)} s. Baseline: JSON.parse of the rows only (${baseline.seconds.toFixed(2)} s); ratio = analysis / baseline, CPU seconds`;
   return [
     {
       name: '100 tables + 1M weighted digest rows, full analysis',

@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { analyseBoundaries, seededRandom, type Schema, type StatementSample, readWorkload } from '../../../core/boundaries';
+import {
+  adjustedRandIndex,
+  analyseBoundaries,
+  seededRandom,
+  type Schema,
+  type StatementSample,
+  readWorkload,
+} from '../../../core/boundaries';
 
 /*
  * Planted structure: schemas generated with K known clusters (dense inside, sparse across, plus noise
@@ -7,29 +14,6 @@ import { analyseBoundaries, seededRandom, type Schema, type StatementSample, rea
  * measured by the adjusted Rand index. Table and column names carry no meaning (ref_<n>), so only the
  * declared keys and the workload can lead the analysis there.
  */
-
-/** Adjusted Rand index of two labelings of the same items (Hubert & Arabie). */
-export function adjustedRandIndex(a: readonly string[], b: readonly string[]): number {
-  const n = a.length;
-  const comb2 = (x: number): number => (x * (x - 1)) / 2;
-  const table = new Map<string, number>();
-  const rows = new Map<string, number>();
-  const cols = new Map<string, number>();
-  for (let i = 0; i < n; i++) {
-    table.set(`${a[i]}\u0000${b[i]}`, (table.get(`${a[i]}\u0000${b[i]}`) ?? 0) + 1);
-    rows.set(a[i], (rows.get(a[i]) ?? 0) + 1);
-    cols.set(b[i], (cols.get(b[i]) ?? 0) + 1);
-  }
-  let index = 0;
-  for (const v of table.values()) index += comb2(v);
-  let sa = 0;
-  for (const v of rows.values()) sa += comb2(v);
-  let sb = 0;
-  for (const v of cols.values()) sb += comb2(v);
-  const expected = (sa * sb) / comb2(n);
-  const max = (sa + sb) / 2;
-  return max === expected ? 1 : (index - expected) / (max - expected);
-}
 
 interface Planted {
   readonly schema: Schema;
