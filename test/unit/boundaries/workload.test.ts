@@ -27,6 +27,15 @@ describe('Class: StatementReader', () => {
       expect(access).toEqual({ tables, writes });
     });
 
+    it('reads performance_schema digest text in the MySQL dialect (backticks, ?, elided lists)', () => {
+      // Act
+      const access = new StatementReader('mysql', schema).read(
+        'SELECT `o` . `order_no` FROM `orders` `o` JOIN `payments` `p` ON `p` . `order_no` = `o` . `order_no` WHERE `o` . `cust_no` IN (...) AND `p` . `payment_id` = ?',
+      );
+      // Assess
+      expect(access).toEqual({ tables: ['orders', 'payments'], writes: [] });
+    });
+
     it('passes over control statements and keeps an unreadable one with the parser message', () => {
       // Prepare
       const reader = new StatementReader('postgres', schema);
