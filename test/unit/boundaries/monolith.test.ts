@@ -19,6 +19,7 @@ import { migrationSectionSchema } from '../../../core/spec/migration';
 import { sagaStepConfigSchema } from '../../../core/spec/saga';
 import { SERVICE_OF } from '../../../core/saga/steps';
 import config from '../../../cutover.config';
+import { shopTransactions } from '../../../monolith/workload';
 
 /*
  * The reference monolith: its schema (both dialects, no foreign keys) and the workload of its own
@@ -52,6 +53,27 @@ describe('Function: analyseBoundaries (the reference monolith)', () => {
     const used = new Set([...Object.keys(spec.routing?.capabilities ?? {}), ...Object.values(SERVICE_OF)]);
     // Assess
     expect([...used].filter((c) => c !== 'notification').sort()).toEqual(Object.keys(CAPABILITY_TABLE).sort());
+  });
+
+  it("holds the shop's own transactions: the fixture is what monolith/workload.ts runs for 300 orders", () => {
+    // Prepare: the fixture, grouped by transaction, against the generator's distinct transactions.
+    const byTx = new Map<string, { sql: string[]; calls: number }>();
+    for (const line of fs.readFileSync(WORKLOAD, 'utf8').trim().split('\n')) {
+      const row = JSON.parse(line) as { txid: string; sql: string; calls: number };
+      const tx = byTx.get(row.txid) ?? { sql: [], calls: row.calls };
+      tx.sql.push(row.sql);
+      byTx.set(row.txid, tx);
+    }
+    const generated = new Map<string, number>();
+    for (const tx of shopTransactions({ orders: 300 })) {
+      const key = tx.statements.map((st) => st.sql).join('\u0000');
+      generated.set(key, (generated.get(key) ?? 0) + 1);
+    }
+    // Act
+    const recorded = [...byTx.values()].map((t) => `${t.calls} ${t.sql.join('\u0000')}`).sort();
+    const expected = [...generated.entries()].map(([k, n]) => `${n} ${k}`).sort();
+    // Assess
+    expect(recorded).toEqual(expected);
   });
 
   it.each<Dialect>(['postgres', 'mysql'])(
