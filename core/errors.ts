@@ -44,3 +44,6 @@ export class TransientError extends CutoverError {}
  * names the variable, section or prop to fix.
  */
 export class ConfigurationError extends CutoverError {}
+
+/** The boundary analysis cannot run on its input (unparseable schema, a pin naming no table, bad options). */
+export class BoundaryError extends CutoverError {}

@@ -12,6 +12,7 @@ import { register as registerBackfill } from './backfill';
 import { register as registerVerify } from './verify';
 import { register as registerMap } from './map';
 import { registerRehearseCommand } from '../rehearse';
+import { register as registerBoundaries } from './boundaries';
 
 /**
  * Every CLI command group. To add one: export `register(program)` from a module in cli/commands and add
@@ -31,6 +32,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   registerVerify,
   registerRehearseCommand,
   registerMap,
+  registerBoundaries,
 ];
 
 export function registerCommands(program: Command): Command {

@@ -1,10 +1,21 @@
+import { boundariesScenario } from './boundaries';
 import { bridgeScenario } from './bridge';
 import { dataScenario } from './data';
 import { driftScenario } from './drift';
+import { mapScenario } from './map';
 import { replayScenario } from './replay';
 import { routingScenario } from './routing';
 import { sagaScenario } from './saga';
 import type { DemoScenario } from './types';
 
 /** The reference migration, in the order a team would live it. Each capability adds its scenario here. */
-export const scenarios: DemoScenario[] = [bridgeScenario, driftScenario, sagaScenario, replayScenario, routingScenario, dataScenario];
+export const scenarios: DemoScenario[] = [
+  boundariesScenario,
+  bridgeScenario,
+  driftScenario,
+  sagaScenario,
+  mapScenario,
+  replayScenario,
+  routingScenario,
+  dataScenario,
+];

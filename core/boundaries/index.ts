@@ -1,0 +1,12 @@
+export * from './model';
+export { parseDdl, type DdlOptions } from './ddl';
+export { declaredRelationships, inferRelationships, relationships, tablePrefix, words } from './infer';
+export { readWorkload, StatementReader, jsonlSamples, csvlogSamples, mysqlGeneralLogSamples, csvRecords, type LogFormat } from './workload';
+export { buildTableGraph, DEFAULT_WEIGHTS, type EdgeWeights, type TableGraph } from './graph';
+export { detectCommunities, seededRandom, type DetectOptions, type Partition } from './detect';
+export { adjustedRandIndex, computeMetrics, modularity } from './metrics';
+export { candidateCycles, tarjan } from './cycles';
+export { suggestForTransactions, sagaSpecSkeleton, draftSpec, eventSegment } from './suggest';
+export { analyseBoundaries, UNATTACHED, type AnalyseOptions } from './analyse';
+export { renderText, renderMermaid, renderJson } from './render';
+export { renderHtml, circularLayout } from './html';
