@@ -1,4 +1,4 @@
-import type { PGlite, Transaction } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { Pool, PoolClient } from 'pg';
 import type { Pool as MysqlPool, PoolConnection } from 'mysql2/promise';
 import { parseSourceUrl, redact } from '../../../cli/migration/source/url';
@@ -45,7 +45,7 @@ function pgSession(client: Pick<PoolClient, 'query'>): SqlSession {
 }
 
 /** PGlite answers typed values; capture queries cast what they select to text, this only stringifies what is left. */
-function pgliteSession(db: Pick<Transaction, 'query'>): SqlSession {
+function pgliteSession(db: Pick<PGlite, 'query'>): SqlSession {
   const text = (v: unknown): string | null => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
   return {
     dialect: 'postgres',
@@ -153,16 +153,45 @@ export async function openCaptureDatabase(url: string, options: OpenCaptureOptio
   const { PGlite: PGliteClass } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
   const db = options.pglite ?? (u.dataDir ? new PGliteClass(u.dataDir) : new PGliteClass());
   await db.waitReady;
-  await db.exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
-  const root = pgliteSession(db);
-  const [[current]] = await root.query('SELECT current_schema()');
+  return pgliteDatabase(db, redact(u.label), !options.pglite);
+}
+
+/**
+ * PGlite is one connection: a transaction is BEGIN..COMMIT on it, and every other statement waits until
+ * the open transaction ends (a queue), so nothing from outside slips into it. Only `query` is used, so a
+ * PGlite living in a worker thread (tests) can stand in.
+ */
+export async function pgliteDatabase(db: Pick<PGlite, 'query' | 'close'>, label: string, owns: boolean): Promise<CaptureDatabase> {
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  const direct = pgliteSession(db);
+  await direct.query("SET TimeZone = 'UTC'");
+  await direct.query("SET DateStyle = 'ISO'");
+  const [[current]] = await direct.query('SELECT current_schema()');
   return {
-    ...root,
+    dialect: 'postgres',
+    query: (sql, params) => serial(() => direct.query(sql, params)),
+    exec: (sql, params) => serial(() => direct.exec(sql, params)),
     schema: current ?? 'public',
-    label: redact(u.label),
-    transaction: (fn) => db.transaction((tx) => fn(pgliteSession(tx))),
+    label,
+    transaction: (fn) =>
+      serial(async () => {
+        await direct.exec('BEGIN');
+        try {
+          const result = await fn(direct);
+          await direct.exec('COMMIT');
+          return result;
+        } catch (e) {
+          await direct.exec('ROLLBACK').catch(() => undefined);
+          throw e;
+        }
+      }),
     close: async () => {
-      if (!options.pglite) await db.close();
+      if (owns) await db.close();
     },
   };
 }
