@@ -1,8 +1,8 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { Pool, PoolClient } from 'pg';
 import type { Pool as MysqlPool, PoolConnection } from 'mysql2/promise';
-import { parseSourceUrl, redact } from '../../../cli/migration/source/url';
-import { textTypeCast } from '../../../cli/migration/source/mysql';
+import { parseSourceUrl, redact } from '../url';
+import { textTypeCast } from '../mysql';
 import { CaptureError } from './errors';
 
 export type CaptureDialect = 'postgres' | 'mysql';
