@@ -268,6 +268,19 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         expect(sink.received[0].committedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       });
 
+      it('keeps going when the stamped backlog runs out before the unstamped one (stamp batches larger than read batches)', async () => {
+        // Prepare
+        for (let i = 0; i < 30; i++) await db.exec(stockRow(`B${String(i).padStart(3, '0')}`, i));
+        const sink = new RecordingSink();
+
+        // Act
+        const report = await relay(sink, { batchSize: 4, stampBatch: 8 }).run({ stopWhenIdle: true, maxDurationMs: 30_000 });
+
+        // Assess
+        expect(report.shipped).toBe(30);
+        expect(new Set(sink.received.map((c) => c.key.sku)).size).toBe(30);
+      });
+
       it('resumes exactly after a crash: the batch whose shipping failed is shipped again, nothing is lost', async () => {
         // Prepare
         for (let i = 0; i < 100; i++) await db.exec(stockRow(`X${String(i).padStart(3, '0')}`, i));

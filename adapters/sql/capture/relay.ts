@@ -118,6 +118,10 @@ export class ChangeRelay {
   private readonly q: (table: string) => string;
   private readonly names: ReturnType<typeof captureNames>;
   private watermark = '0';
+  /** When this relay last took or renewed its lease (its own clock: only to know when to renew). */
+  private leaseRenewedAt = 0;
+  /** Whether the last read filled a batch: stamped rows are then still waiting, and stamping can wait. */
+  private backlogAhead = false;
 
   public constructor(
     private readonly db: CaptureDatabase,
@@ -150,25 +154,34 @@ export class ChangeRelay {
   public async acquire(): Promise<boolean> {
     const relay = this.q(this.names.relay);
     const pg = this.db.dialect === 'postgres';
-    await this.db.exec(
-      pg ? `INSERT INTO ${relay} (name) VALUES ($1) ON CONFLICT (name) DO NOTHING` : `INSERT IGNORE INTO ${relay} (name, updated_at) VALUES (?, UTC_TIMESTAMP(3))`,
-      [this.name],
-    );
     const until = pg ? `now() + ($2::text || ' milliseconds')::interval` : `UTC_TIMESTAMP(3) + INTERVAL ? * 1000 MICROSECOND`;
     const now = pg ? 'now()' : 'UTC_TIMESTAMP(3)';
-    const params = pg ? [this.name, String(this.leaseMs), this.owner] : [this.leaseMs, this.name, this.owner];
     const sql = pg
       ? `UPDATE ${relay} SET owner = $3, lease_until = ${until}, updated_at = now() WHERE name = $1 AND (owner IS NULL OR owner = $3 OR lease_until < now())`
       : `UPDATE ${relay} SET owner = ?, lease_until = ${until}, updated_at = ${now} WHERE name = ? AND (owner IS NULL OR owner = ? OR lease_until < ${now})`;
-    const changed = await this.db.exec(sql, pg ? params : [this.owner, ...params]);
-    if (changed === 0) return false;
+    const params = pg ? [this.name, String(this.leaseMs), this.owner] : [this.owner, this.leaseMs, this.name, this.owner];
+    let changed = await this.db.exec(sql, params);
+    if (changed === 0) {
+      // First run of this relay name: its row does not exist yet.
+      await this.db.exec(
+        pg ? `INSERT INTO ${relay} (name) VALUES ($1) ON CONFLICT (name) DO NOTHING` : `INSERT IGNORE INTO ${relay} (name, updated_at) VALUES (?, UTC_TIMESTAMP(3))`,
+        [this.name],
+      );
+      changed = await this.db.exec(sql, params);
+    }
+    if (changed === 0) {
+      this.leaseRenewedAt = 0;
+      return false;
+    }
     const rows = await this.db.query(`SELECT ${this.t('shipped_seq')} FROM ${relay} WHERE name = ${this.p(1)}`, [this.name]);
     this.watermark = String(rows[0][0]);
+    this.leaseRenewedAt = Date.now();
     return true;
   }
 
   /** Gives the lease up (a clean stop), so a standby relay takes over at once. */
   public async release(): Promise<void> {
+    this.leaseRenewedAt = 0;
     await this.db.exec(`UPDATE ${this.q(this.names.relay)} SET owner = NULL, lease_until = NULL WHERE name = ${this.p(1)} AND owner = ${this.p(2)}`, [this.name, this.owner]);
   }
 
@@ -191,10 +204,17 @@ export class ChangeRelay {
         // A consistent (non-locking) read sees committed rows only, and never waits on the application's
         // open transactions; their rows are stamped by a later pass.
         const ids = (await tx.query(`SELECT id FROM ${changes} WHERE seq IS NULL ORDER BY id LIMIT ${this.stampBatch}`)).map((r) => String(r[0]));
-        if (ids.length === 0) return 0;
-        const start = BigInt(base);
-        const cases = ids.map((id, i) => `WHEN ${id} THEN ${start + BigInt(i + 1)}`).join(' ');
-        stamped = await tx.exec(`UPDATE ${changes} SET seq = CASE id ${cases} END WHERE id IN (${ids.join(', ')})`);
+        if (ids.length === 0) {
+          return 0;
+        }
+        // seq = base + (id - first id + 1): increasing with id, above every earlier stamp; the gaps left
+        // by rolled-back ids do not matter (the watermark compares, it does not count).
+        const first = BigInt(ids[0]) - 1n;
+        const last = BigInt(ids[ids.length - 1]);
+        const changed = await tx.exec(`UPDATE ${changes} SET seq = id - ${first} + ${base} WHERE id IN (${ids.join(', ')})`);
+        if (changed !== ids.length) throw new CaptureError(`stamping expected ${ids.length} change rows and updated ${changed}`, { expected: ids.length, changed });
+        await tx.exec(`UPDATE ${state} SET stamped_seq = stamped_seq + ${last - first} WHERE id = 1`);
+        return changed;
       }
       if (stamped > 0) await tx.exec(`UPDATE ${state} SET stamped_seq = stamped_seq + ${stamped} WHERE id = 1`);
       return stamped;
@@ -243,8 +263,12 @@ export class ChangeRelay {
       : `UPDATE ${this.q(this.names.relay)} SET shipped_seq = GREATEST(shipped_seq, ?), shipped_total = shipped_total + ?, last_error = ?,
            lease_until = UTC_TIMESTAMP(3) + INTERVAL ? * 1000 MICROSECOND, updated_at = UTC_TIMESTAMP(3) WHERE name = ? AND owner = ?`;
     const changed = await this.db.exec(sql, [to, shipped, error, this.leaseMs, this.name, this.owner]);
-    if (changed === 0) throw new LeaseLostError(`relay ${this.name}: the lease passed to another relay; stopping without moving the watermark past ${this.watermark}`, { name: this.name, owner: this.owner });
+    if (changed === 0) {
+      this.leaseRenewedAt = 0;
+      throw new LeaseLostError(`relay ${this.name}: the lease passed to another relay; stopping without moving the watermark past ${this.watermark}`, { name: this.name, owner: this.owner });
+    }
     this.watermark = to;
+    this.leaseRenewedAt = Date.now();
   }
 
   private async recordError(message: string): Promise<void> {
@@ -258,9 +282,18 @@ export class ChangeRelay {
    * LeaseLostError if another relay holds the lease, SinkError if shipping failed (nothing moved).
    */
   public async pass(): Promise<PassResult> {
-    if (!(await this.acquire())) throw new LeaseLostError(`relay ${this.name}: another relay holds the lease`, { name: this.name });
-    const stamped = await this.stamp();
-    const rows = await this.read(this.watermark);
+    // The lease is renewed with every watermark move; a separate renewal is needed only when idle.
+    if (Date.now() - this.leaseRenewedAt > this.leaseMs / 3 && !(await this.acquire())) {
+      throw new LeaseLostError(`relay ${this.name}: another relay holds the lease`, { name: this.name });
+    }
+    // Stamping waits while stamped rows are still ahead of the watermark (the last read was full).
+    let stamped = this.backlogAhead ? 0 : await this.stamp();
+    let rows = await this.read(this.watermark);
+    if (rows.length === 0 && this.backlogAhead) {
+      stamped = await this.stamp();
+      rows = await this.read(this.watermark);
+    }
+    this.backlogAhead = rows.length === this.batchSize;
     if (rows.length === 0) return { stamped, read: 0, shipped: 0, skippedSync: 0, rejected: 0, watermark: this.watermark };
     const out: RowChange[] = [];
     let skippedSync = 0;
