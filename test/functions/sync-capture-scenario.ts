@@ -239,6 +239,25 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         ]);
       });
 
+      it('compares in the column type: a value spelled differently but equal is no conflict', async () => {
+        // Prepare
+        await db.exec(stockRow('V1', 10));
+        const writer = new SqlChangeWriter(db);
+
+        // Act
+        const result = await writer.write({
+          table: 'stock',
+          key: { sku: 'V1', warehouse_cd: 'W1' },
+          operation: 'update',
+          values: { on_hand: '11', updated_at: '2026-01-02T00:00:00' },
+          expected: { on_hand: '010', updated_at: '2026-01-01T10:00:00' },
+        });
+
+        // Assess
+        expect(result).toEqual({ status: 'applied' });
+        expect(await count(`SELECT on_hand FROM stock WHERE sku = 'V1'`)).toBe(11);
+      });
+
       it('answers a conflict for an update of a row that is gone', async () => {
         const result = await new SqlChangeWriter(db).write({ table: 'stock', key: { sku: 'none', warehouse_cd: 'W1' }, operation: 'update', values: { on_hand: '1' } });
         expect(result).toEqual({ status: 'conflict', current: null });
@@ -302,6 +321,20 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         const status = await relayStatus(db, { name: 'shop' });
         expect(status.backlog).toBe(0);
         expect(status.watermark).toBe(sink.received.at(-1)?.changeId);
+      });
+
+      it('hands the lease on when its bounded run ends, so the next run starts at once', async () => {
+        // Prepare
+        await db.exec(stockRow('H1', 1));
+        await relay(new RecordingSink(), { owner: 'first-invocation' }).run({ stopWhenIdle: true, maxDurationMs: 10_000 });
+        await db.exec(stockRow('H2', 2));
+        const next = new RecordingSink();
+
+        // Act
+        await relay(next, { owner: 'second-invocation' }).pass();
+
+        // Assess
+        expect(next.received.map((c) => c.key.sku)).toEqual(['H2']);
       });
 
       it('lets only one relay hold the lease; a standby takes over from the watermark once it is released', async () => {

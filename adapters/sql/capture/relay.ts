@@ -381,6 +381,8 @@ export class ChangeRelay {
       if (options.stopWhenIdle && result.read === 0 && result.stamped === 0) break;
       await sleep(Math.min(poll, deadline - Date.now()), options.signal);
     }
+    // A clean stop hands the lease on at once: the next scheduled run (or a standby) need not wait for it to lapse.
+    if (held) await this.release().catch(() => undefined);
     return { passes, stamped, shipped, skippedSync, rejected, sinkFailures, lastError, watermark: this.watermark, standby: !held };
   }
 }

@@ -13,8 +13,9 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
  * Writes the services->monolith direction: one row change in one transaction, tagged as the sync's own
  * write so the capture trigger records it with origin `sync` and the relay never ships it back.
  *
- * The row is locked first (SELECT ... FOR UPDATE) and compared, as text, with `expected`: a row that
- * moved on since the service saw it is a conflict, answered with its current values and nothing written.
+ * The row is locked first (SELECT ... FOR UPDATE) and compared with `expected` by the database, in each
+ * column's type: a row that moved on since the service saw it is a conflict, answered with its current
+ * values (as SQL text) and nothing written.
  * A write that is already in place (a redelivery) is answered `applied` without writing, so at-least-once
  * delivery is harmless.
  */
@@ -45,19 +46,36 @@ export class SqlChangeWriter implements SqlRowWriter {
         const params: (string | null)[] = [];
         const p = (v: string | null) => (params.push(v), pg ? `$${params.length}` : '?');
         const where = keyColumns.map((c) => `${q(c)} = ${p(change.key[c])}`).join(' AND ');
-        const select = compared.map((c) => (pg ? `${q(c)}::text` : `CAST(${q(c)} AS CHAR)`)).join(', ');
-        const rows = await tx.query(`SELECT ${select} FROM ${table} WHERE ${where} FOR UPDATE`, params);
-        const current = rows[0] ? Object.fromEntries(compared.map((c, i) => [c, rows[0][i]])) : null;
+        const keyParams = [...params];
+        // Equality is decided by the database in the column's type, so '10.5' matches a NUMERIC 10.50 and
+        // '2026-01-01T10:00:00' a TIMESTAMP: the service side need not spell values as this server prints them.
+        const probes: Array<{ column: string; value: string | null; kind: 'expected' | 'value' }> = [
+          ...Object.entries(change.expected ?? {}).map(([column, value]) => ({ column, value, kind: 'expected' as const })),
+          ...Object.entries(change.values).map(([column, value]) => ({ column, value, kind: 'value' as const })),
+        ];
+        const selectParams: (string | null)[] = [];
+        const sp = (v: string | null) => (selectParams.push(v), pg ? `$${selectParams.length}` : '?');
+        const select = [
+          ...compared.map((c) => (pg ? `${q(c)}::text` : `CAST(${q(c)} AS CHAR)`)),
+          ...probes.map((x) => (pg ? `(${q(x.column)} IS NOT DISTINCT FROM ${sp(x.value)})::text` : `(${q(x.column)} <=> ${sp(x.value)})`)),
+        ].join(', ');
+        const whereShifted = keyColumns.map((c) => `${q(c)} = ${sp(change.key[c])}`).join(' AND ');
+        const rows = await tx.query(`SELECT ${select} FROM ${table} WHERE ${whereShifted} FOR UPDATE`, selectParams);
+        const row = rows[0];
+        const current = row ? Object.fromEntries(compared.map((c, i) => [c, row[i]])) : null;
+        const truth = (v: string | null) => v === 't' || v === 'true' || v === '1';
+        const equal = (kind: 'expected' | 'value') => !!row && probes.every((x, i) => x.kind !== kind || truth(row[compared.length + i]));
+        const alreadyApplied = change.operation === 'delete' ? current === null : current !== null && equal('value');
         if (change.expected) {
-          const differs = current === null ? change.operation !== 'insert' : Object.entries(change.expected).some(([c, v]) => current[c] !== v);
-          if (differs && !this.alreadyApplied(change, current)) return { status: 'conflict', current };
+          const differs = current === null ? change.operation !== 'insert' : !equal('expected');
+          if (differs && !alreadyApplied) return { status: 'conflict', current };
         }
         if (change.operation === 'delete') {
-          if (current) await tx.exec(`DELETE FROM ${table} WHERE ${where}`, params.slice(0, keyColumns.length));
+          if (current) await tx.exec(`DELETE FROM ${table} WHERE ${where}`, keyParams);
           return { status: 'applied' };
         }
         if (change.operation === 'insert') {
-          if (current) return this.alreadyApplied(change, current) ? { status: 'applied' } : { status: 'conflict', current };
+          if (current) return alreadyApplied ? { status: 'applied' } : { status: 'conflict', current };
           const cols = [...new Set([...keyColumns, ...Object.keys(change.values)])];
           const values: (string | null)[] = [];
           const ph = cols.map((c) => (values.push(c in change.key ? change.key[c] : change.values[c]), pg ? `$${values.length}` : '?'));
@@ -65,7 +83,7 @@ export class SqlChangeWriter implements SqlRowWriter {
           return { status: 'applied' };
         }
         if (!current) return { status: 'conflict', current: null };
-        if (this.alreadyApplied(change, current)) return { status: 'applied' };
+        if (alreadyApplied) return { status: 'applied' };
         const set = Object.keys(change.values).filter((c) => !(c in change.key));
         if (set.length === 0) return { status: 'applied' };
         const values: (string | null)[] = [];
@@ -78,11 +96,6 @@ export class SqlChangeWriter implements SqlRowWriter {
         await this.untag(tx);
       }
     });
-  }
-
-  private alreadyApplied(change: SqlRowWrite, current: Record<string, string | null> | null): boolean {
-    if (change.operation === 'delete') return current === null;
-    return current !== null && Object.entries(change.values).every(([c, v]) => current[c] === v);
   }
 
   /**
