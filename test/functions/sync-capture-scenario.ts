@@ -4,6 +4,7 @@ import { CaptureError } from '../../adapters/sql/capture/errors';
 import { installCapture, planCapture, uninstallCapture } from '../../adapters/sql/capture/install';
 import { ChangeRelay, purgeShipped, relayStatus } from '../../adapters/sql/capture/relay';
 import { SqlChangeWriter } from '../../adapters/sql/capture/sql-writer';
+import { schemaStatements } from '../../monolith/database';
 import { createShopSchema, deferred, RecordingSink, stockRow, type CaptureFixture } from './sync-capture-support';
 
 const TABLES = ['stock', 'customers', 'orders', 'order_lines'];
@@ -462,6 +463,28 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         // Assess
         expect(purged).toBe(4);
         expect((await relayStatus(db, { name: 'shop' })).backlog).toBe(6);
+      });
+    });
+
+    describe('Table prefix', () => {
+      it('captures prefixed tables under their spec names, in prefixed capture tables, and writes back through the prefix', async () => {
+        // Prepare
+        for (const st of schemaStatements(db.dialect, 'px_')) await db.exec(st);
+        await installCapture(db, { tables: ['stock'], prefix: 'px_' });
+        const sink = new RecordingSink();
+
+        // Act
+        await db.exec(stockRow('PX1', 1).replace('INSERT INTO stock', 'INSERT INTO px_stock'));
+        await new SqlChangeWriter(db, { prefix: 'px_' }).write({ table: 'stock', key: { sku: 'PX1', warehouse_cd: 'W1' }, operation: 'update', values: { on_hand: '2' } });
+        const pass = await new ChangeRelay(db, sink, { source: 'shop', prefix: 'px_' }).pass();
+
+        // Assess
+        expect(sink.received.map((c) => [c.table, c.operation, c.key.sku])).toEqual([['stock', 'insert', 'PX1']]);
+        expect(pass.skippedSync).toBe(1);
+        expect(await count(`SELECT on_hand FROM px_stock WHERE sku = 'PX1'`)).toBe(2);
+        await uninstallCapture(db, { prefix: 'px_', dropTables: true, force: true });
+        const named = (t: string) => count(`SELECT ${db.dialect === 'postgres' ? 'count(*)::text' : 'count(*)'} FROM information_schema.tables WHERE table_schema = '${db.schema}' AND table_name = '${t}'`);
+        expect([await named('px_cutover_changes'), await named('cutover_changes')]).toEqual([0, 1]);
       });
     });
 
