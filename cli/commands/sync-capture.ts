@@ -11,7 +11,7 @@ import { installCapture, planCapture, uninstallCapture } from '../../adapters/sq
 import { ChangeRelay, relayStatus } from '../../adapters/sql/capture/relay';
 import { SqsFifoSink } from '../../adapters/sql/capture/sqs-sink';
 import { parseSourceUrl } from '../../adapters/sql/url';
-import { abortOnSignals, positiveInt, resolveIn, runCommand, type CommandDeps } from '../migration/command-support';
+import { abortOnSignals, nonNegativeInt as nonNegativeIntArg, positiveInt, resolveIn, runCommand, type CommandDeps } from '../migration/command-support';
 import { loadMigrationSection } from '../migration/config';
 
 const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -45,6 +45,7 @@ export interface RelayCommandOptions extends CaptureTargetOptions {
   readonly once?: boolean;
   readonly leaseMs: number;
   readonly rejects: string;
+  readonly retainMinutes: number;
 }
 
 export interface SyncCaptureDeps extends CommandDeps {
@@ -159,6 +160,7 @@ export async function relayCommand(opts: RelayCommandOptions, deps: SyncCaptureD
         tables: tables.length ? tables : undefined,
         batchSize: opts.batchSize,
         leaseMs: opts.leaseMs,
+        retainMs: opts.retainMinutes * 60_000,
         outbox,
         rejects: {
           reject: async (change, reason) => {
@@ -282,6 +284,7 @@ Examples:
     .option('--once', 'stop as soon as there is nothing left to ship')
     .option('--lease-ms <ms>', 'lease duration (renewed every pass)', positiveInt, 30_000)
     .option('--rejects <file>', 'outbox rows that cannot be mapped (JSON lines, with the reason)', '.cutover/sync-rejects.jsonl')
+    .option('--retain-minutes <n>', 'keep shipped change rows this long, then delete them (every relay must have shipped them)', nonNegativeIntArg, 1440)
     .action(async (opts: RelayCommandOptions) => {
       process.exitCode = await relayCommand(opts);
     });

@@ -61,7 +61,7 @@ describe('Command: cutover sync install|uninstall|relay', () => {
 
     // Act
     const code = await relayCommand(
-      { source: fixture.url, config, stdout: true, once: true, sourceName: 'shop', batchSize: 100, pollMs: 10, leaseMs: 5000, rejects: '/tmp/a11c-rejects.jsonl' },
+      { source: fixture.url, config, stdout: true, once: true, sourceName: 'shop', batchSize: 100, pollMs: 10, leaseMs: 5000, rejects: '/tmp/a11c-rejects.jsonl', retainMinutes: 1440 },
       { stdout, stderr, signal: new AbortController().signal },
     );
 
@@ -74,7 +74,7 @@ describe('Command: cutover sync install|uninstall|relay', () => {
 
   it('exits 2 with the reason when told nothing about where changes go, or an entity is unknown', async () => {
     const stderr = new Capture();
-    expect(await relayCommand({ source: fixture.url, config, sourceName: 'shop', batchSize: 1, pollMs: 1, leaseMs: 1, rejects: 'x' }, { stderr })).toBe(2);
+    expect(await relayCommand({ source: fixture.url, config, sourceName: 'shop', batchSize: 1, pollMs: 1, leaseMs: 1, rejects: 'x', retainMinutes: 0 }, { stderr })).toBe(2);
     expect(await installCommand({ source: fixture.url, entity: ['warehouses'], config }, { stderr })).toBe(2);
     expect(stderr.text).toMatch(/--queue-url <SQS FIFO queue URL> or --stdout/);
     expect(stderr.text).toMatch(/"warehouses" is neither an entity nor the target table/);

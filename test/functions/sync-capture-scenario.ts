@@ -451,6 +451,20 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         await uninstallCapture(db, { tables: ['app_outbox'] });
       });
 
+      it('purges shipped rows during a run when told how long to keep them', async () => {
+        // Prepare
+        for (let i = 0; i < 5; i++) await db.exec(stockRow(`RT${i}`, i));
+        const sink = new RecordingSink();
+        await relay(sink).run({ stopWhenIdle: true, maxDurationMs: 10_000 });
+
+        // Act
+        await relay(sink, { retainMs: 0 }).run({ stopWhenIdle: true, maxDurationMs: 10_000 });
+
+        // Assess
+        expect(sink.received).toHaveLength(5);
+        expect(await count(`SELECT ${db.dialect === 'postgres' ? 'count(*)::text' : 'count(*)'} FROM cutover_changes`)).toBe(0);
+      });
+
       it('purges only what every relay shipped', async () => {
         // Prepare
         for (let i = 0; i < 10; i++) await db.exec(stockRow(`G${i}`, i));

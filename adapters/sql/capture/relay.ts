@@ -53,6 +53,11 @@ export interface RelayOptions {
   readonly rejects?: { reject(change: RowChange, reason: string): Promise<void> };
   /** Ship the sync's own writes too (never in production: they would come back as loops). @default false */
   readonly shipSyncOrigin?: boolean;
+  /**
+   * During `run`, delete change rows every relay has shipped once they are older than this (at most once a
+   * minute and at the start). @default - never: the rows stay until purged
+   */
+  readonly retainMs?: number;
 }
 
 export interface PassResult {
@@ -351,6 +356,7 @@ export class ChangeRelay {
     let consecutiveFailures = 0;
     let lastError: string | undefined;
     let held = false;
+    let purgedAt = 0;
     while (Date.now() < deadline && !options.signal?.aborted) {
       let result: PassResult;
       try {
@@ -370,6 +376,10 @@ export class ChangeRelay {
       }
       held = true;
       consecutiveFailures = 0;
+      if (this.options.retainMs !== undefined && Date.now() - purgedAt >= 60_000) {
+        purgedAt = Date.now();
+        await purgeShipped(this.db, { prefix: this.options.prefix, olderThanMs: this.options.retainMs });
+      }
       passes++;
       stamped += result.stamped;
       shipped += result.shipped;
