@@ -13,6 +13,7 @@ import { register as registerVerify } from './verify';
 import { register as registerMap } from './map';
 import { registerRehearseCommand } from '../rehearse';
 import { register as registerBoundaries } from './boundaries';
+import { register as registerSyncCapture } from './sync-capture';
 
 /**
  * Every CLI command group. To add one: export `register(program)` from a module in cli/commands and add
@@ -33,6 +34,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   registerRehearseCommand,
   registerMap,
   registerBoundaries,
+  registerSyncCapture,
 ];
 
 export function registerCommands(program: Command): Command {
