@@ -59,7 +59,14 @@ function routes(app: Hono<Env>, engine: DataApiEngine, e: ApiEntityModel, versio
     const r = await engine.get(e, version, c.req.param(), c.req.query('fields'));
     return c.json(r.item, 200, { etag: r.etag });
   });
-  if (!e.writes) return;
+  if (!e.writes) {
+    // A 405 rather than a 404: the item exists, it is only not writable here.
+    app.on(['PUT', 'PATCH', 'DELETE'], itemPath, (c) => {
+      c.header('allow', 'GET');
+      throw new ApiProblem(405, 'read-only', `${e.entity} is read-only through this API`, 'method', c.req.method);
+    });
+    return;
+  }
   app.put(itemPath, async (c) => {
     const body = await readBody(c);
     const r = await engine.put(e, version, c.req.param(), body, { ifMatch: c.req.header('if-match'), ifNoneMatch: c.req.header('if-none-match') });
