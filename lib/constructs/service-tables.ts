@@ -15,6 +15,11 @@ export interface ServiceTablesProps {
   readonly tableNamePrefix: string;
   /** @default RemovalPolicy.RETAIN (these hold the services' data: never deleted with the stack) */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Spec table name -> index name -> keys: global secondary indexes (projection ALL) the generated APIs
+   * query (core/api/model.ts `apiTableIndexes`). @default - none
+   */
+  readonly indexes?: ReadonlyMap<string, ReadonlyMap<string, { readonly partitionKey: KeyAttribute; readonly sortKey?: KeyAttribute }>>;
 }
 
 /** Spec table name -> key schema, checked to agree across the entities sharing a table. */
@@ -71,6 +76,18 @@ export class ServiceTables extends Construct {
           removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
         }),
       );
+    }
+    for (const [table, byName] of props.indexes ?? new Map()) {
+      const t = tables.get(table);
+      if (!t) throw new Error(`indexes: ${table} is not a table of the migration section`);
+      for (const [indexName, k] of byName) {
+        t.addGlobalSecondaryIndex({
+          indexName,
+          partitionKey: { name: k.partitionKey.name, type: attributeType(k.partitionKey) },
+          sortKey: k.sortKey ? { name: k.sortKey.name, type: attributeType(k.sortKey) } : undefined,
+          projectionType: dynamodb.ProjectionType.ALL,
+        });
+      }
     }
     this.tables = tables;
     this.entityTables = Object.fromEntries(Object.entries(props.migration.entities).map(([entity, def]) => [entity, tables.get(def.target.table)!.tableName]));
