@@ -149,7 +149,9 @@ export class DataApi extends Construct {
       Validations.of(this.api).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Authorization was turned off explicitly (auth: none).' });
     }
 
-    const integration = new apigw.LambdaIntegration(this.function, { proxy: true });
+    // One invoke permission for the whole API instead of two per method: a 50-table service would
+    // otherwise pass CloudFormation's 500-resource limit on permissions alone.
+    const integration = new apigw.LambdaIntegration(this.function, { proxy: true, allowTestInvoke: false, scopePermissionToMethod: false });
     const validator = new apigw.RequestValidator(this, 'Validator', { restApi: this.api, validateRequestBody: true, validateRequestParameters: true });
     const secured: apigw.MethodOptions = { authorizer, authorizationType, requestValidator: validator };
     const open: apigw.MethodOptions = { authorizationType: apigw.AuthorizationType.NONE };
