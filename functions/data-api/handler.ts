@@ -5,7 +5,7 @@ import { apiModelsOf } from '../../core/api/model';
 import { generateOpenApi, type ApiAuth } from '../../core/api/openapi';
 import { DynamoDbDataStore } from '../../adapters/dynamodb/data-api-store';
 import { readCursorSecret } from '../../adapters/aws/cursor-secret';
-import { documentClient } from '../shared/clients';
+import { documentClient } from '../../adapters/aws/clients';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
 import { loadSpec } from '../shared/spec';

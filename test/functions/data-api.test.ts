@@ -8,7 +8,6 @@ import { startDynalite, type LocalDynamo } from './audit-dynalite';
 import { itemOf, model, startApiWorld, valueOf, type ApiWorld } from './data-api-fixtures';
 
 // Response bodies are checked by value below; their static type does not matter here.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 const asJson = (x: unknown): Json => x;
 
