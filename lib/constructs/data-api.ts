@@ -56,6 +56,8 @@ export class DataApi extends Construct {
   public readonly function: CutoverFunction;
   public readonly cursorSecret: secretsmanager.Secret;
   public readonly userPool?: cognito.IUserPool;
+  /** The app client of the user pool the construct built (none when a pool was given). */
+  public readonly userPoolClient?: cognito.UserPoolClient;
   public readonly accessLogs: logs.LogGroup;
 
   public constructor(scope: Construct, id: string, props: DataApiProps) {
@@ -139,6 +141,10 @@ export class DataApi extends Construct {
     let authorizationType = apigw.AuthorizationType.NONE;
     if (auth.kind === 'jwt') {
       this.userPool = auth.userPool ?? this.buildUserPool();
+      if (!auth.userPool) {
+        // An app client so the pool is usable as built: SRP sign-in for people, admin password auth for tools and tests.
+        this.userPoolClient = this.userPool.addClient('Client', { authFlows: { userSrp: true, adminUserPassword: true }, generateSecret: false });
+      }
       authorizer = new apigw.CognitoUserPoolsAuthorizer(this, 'Authorizer', { cognitoUserPools: [this.userPool] });
       authorizationType = apigw.AuthorizationType.COGNITO;
     } else if (auth.kind === 'iam') {

@@ -18,6 +18,8 @@ export const API_OUTPUTS = {
   urlPrefix: 'DataApiUrl',
   idPrefix: 'DataApiId',
   stage: 'DataApiStage',
+  userPoolPrefix: 'DataApiUserPool',
+  userPoolClientPrefix: 'DataApiUserPoolClient',
 } as const;
 
 export const pascalService = (name: string): string => name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());
@@ -36,6 +38,10 @@ export class ApiStack extends Stack {
       apis.set(service.service, api);
       new CfnOutput(this, `${API_OUTPUTS.urlPrefix}${pascalService(service.service)}`, { value: api.api.url, description: `The ${service.service} API (OpenAPI at /openapi.json)` });
       new CfnOutput(this, `${API_OUTPUTS.idPrefix}${pascalService(service.service)}`, { value: api.api.restApiId, description: `REST API id of the ${service.service} API` });
+      if (api.userPool) new CfnOutput(this, `${API_OUTPUTS.userPoolPrefix}${pascalService(service.service)}`, { value: api.userPool.userPoolId, description: `Cognito user pool of the ${service.service} API` });
+      if (api.userPoolClient) {
+        new CfnOutput(this, `${API_OUTPUTS.userPoolClientPrefix}${pascalService(service.service)}`, { value: api.userPoolClient.userPoolClientId, description: `App client of the ${service.service} API's user pool` });
+      }
     }
     new CfnOutput(this, API_OUTPUTS.stage, { value: [...apis.values()][0].api.deploymentStage.stageName });
     this.apis = apis;
