@@ -1,3 +1,4 @@
+import { apiScenario } from './api';
 import { bridgeScenario } from './bridge';
 import { dataScenario } from './data';
 import { replayScenario } from './replay';
@@ -6,4 +7,4 @@ import { sagaScenario } from './saga';
 import type { DemoScenario } from './types';
 
 /** The reference migration, in the order a team would live it. Each capability adds its scenario here. */
-export const scenarios: DemoScenario[] = [bridgeScenario, sagaScenario, replayScenario, routingScenario, dataScenario];
+export const scenarios: DemoScenario[] = [bridgeScenario, sagaScenario, replayScenario, routingScenario, dataScenario, apiScenario];

@@ -7,15 +7,9 @@
  * resolve there). It deploys the request validator and enforces nothing, which the infra tier covers.
  * It does verify Cognito user pool tokens, so each call carries an ID token of a user made here.
  */
-import {
-  AdminCreateUserCommand,
-  AdminInitiateAuthCommand,
-  AdminSetUserPasswordCommand,
-  CognitoIdentityProviderClient,
-} from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { API_OUTPUTS } from '../../lib/stacks/api-stack';
+import { apiBase, signIn } from './api-driver';
 import { loadE2eContext, sdkConfig, stackOutput, type E2eContext } from './harness';
 
 describe('e2e: generated REST APIs', () => {
@@ -26,29 +20,12 @@ describe('e2e: generated REST APIs', () => {
 
   const tokens = new Map<string, string>();
 
-  /** A user in the service's pool, signed in through the construct's app client: its ID token. */
-  async function signIn(service: string): Promise<string> {
-    const cognito = new CognitoIdentityProviderClient(sdkConfig(context.endpoint));
-    const UserPoolId = stackOutput(context, `${API_OUTPUTS.userPoolPrefix}${service}`);
-    const ClientId = stackOutput(context, `${API_OUTPUTS.userPoolClientPrefix}${service}`);
-    const Username = `e2e-${run}@example.com`;
-    const Password = 'E2e-password-1!';
-    try {
-      await cognito.send(new AdminCreateUserCommand({ UserPoolId, Username, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: Username }] }));
-      await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId, Username, Password, Permanent: true }));
-      const auth = await cognito.send(new AdminInitiateAuthCommand({ UserPoolId, ClientId, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: Username, PASSWORD: Password } }));
-      return auth.AuthenticationResult!.IdToken!;
-    } finally {
-      cognito.destroy();
-    }
-  }
-
   beforeAll(async () => {
     context = loadE2eContext();
     doc = DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig(context.endpoint)));
-    const stage = stackOutput(context, API_OUTPUTS.stage);
-    base = (service) => `${context.endpoint}/_aws/execute-api/${stackOutput(context, `${API_OUTPUTS.idPrefix}${service}`)}/${stage}`;
-    for (const service of ['Catalog', 'Orders']) tokens.set(service, await signIn(service));
+    const output = (key: string) => stackOutput(context, key);
+    base = (service) => apiBase(context.endpoint, output, service);
+    for (const service of ['Catalog', 'Orders']) tokens.set(service, await signIn(context.endpoint, output, service, `e2e-${run}`));
   });
   afterAll(() => doc.destroy());
 
