@@ -23,8 +23,10 @@ const tables = JSON.parse(requireEnv('DATA_API_TABLES')) as Record<string, strin
 const logger = new Logger(`data-api-${serviceName}`);
 const metricsNamespace = optionalEnv('DATA_API_METRICS_NAMESPACE', 'Cutover/DataApi');
 
-const secret = readCursorSecret(requireEnv('CURSOR_SECRET_ARN'));
-// Read at cold start, awaited by the first request; a failure surfaces there, not as an unhandled rejection.
+const secretArn = requireEnv('CURSOR_SECRET_ARN');
+let secret = readCursorSecret(secretArn);
+// Read at cold start, awaited by the first request; a failure surfaces there (and the next request reads
+// again), not as an unhandled rejection.
 secret.catch(() => undefined);
 const openapi = generateOpenApi(service, { auth: optionalEnv('DATA_API_AUTH', 'jwt') as ApiAuth });
 
@@ -32,7 +34,15 @@ let appHandler: ReturnType<typeof handle> | undefined;
 
 export const handler: ReturnType<typeof handle> = async (event, context) => {
   if (!appHandler) {
-    const engine = new DataApiEngine({ store: new DynamoDbDataStore(documentClient(), tables), cursorSecret: await secret });
+    let cursorSecret: string;
+    try {
+      cursorSecret = await secret;
+    } catch (error) {
+      secret = readCursorSecret(secretArn);
+      secret.catch(() => undefined);
+      throw error;
+    }
+    const engine = new DataApiEngine({ store: new DynamoDbDataStore(documentClient(), tables), cursorSecret });
     const app = createDataApiApp({
       service,
       engine,
