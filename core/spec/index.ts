@@ -7,6 +7,7 @@ import { specSchema, type FieldMapping, type Spec, type SpecInput } from './sche
 import { validatePayload } from './validate-payload';
 import { routingCrossIssues } from './routing';
 import { captureReferenceIssues } from './capture';
+import { buildApiModels } from '../api/model';
 
 export * from './schema';
 export { validatePayload } from './validate-payload';
@@ -22,6 +23,17 @@ export function registerSpecCheck(check: SpecCheck): void {
 }
 registerSpecCheck((spec) => (spec.routing ? routingCrossIssues(spec.routing, spec.bridge) : []));
 registerSpecCheck((spec) => captureReferenceIssues(spec));
+// The api section against the migration entities it exposes (keys, filters that would scan, versions).
+registerSpecCheck((spec) => {
+  if (!spec.api) return [];
+  try {
+    buildApiModels(spec.api, spec.migration);
+    return [];
+  } catch (error) {
+    if (error instanceof SpecError) return error.issues;
+    throw error;
+  }
+});
 
 function formatZodIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {

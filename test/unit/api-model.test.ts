@@ -129,3 +129,17 @@ describe('Function: mergePatch', () => {
     expect(mergePatch(target, patch)).toEqual(expected);
   });
 });
+
+describe('Function: parseSpec (api section)', () => {
+  it('refuses a spec whose api section filters on a non-key attribute, naming the field', () => {
+    // Prepare
+    const input = { ...(specInput as object), api: { services: { catalog: { entities: { products: { filters: ['name'] } } } } } };
+
+    // Act
+    const act = () => parseSpec(input);
+
+    // Assess
+    expect(act).toThrow(SpecError);
+    expect(act).toThrow(/api\.services\.catalog\.entities\.products\.filters: "name" is neither a key/);
+  });
+});
