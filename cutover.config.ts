@@ -1,6 +1,7 @@
 import { defineSpec } from './core/spec';
 import { f } from './core/spec/dsl';
 import { shopMigration } from './monolith/mapping';
+import { shopApi } from './monolith/api';
 
 /**
  * The reference migration: an e-commerce monolith ("shop") whose order, payment, inventory, shipping and
@@ -955,4 +956,6 @@ export default defineSpec({
   },
   // Data migration: where the monolith's tables go in the services' DynamoDB tables (monolith/mapping.ts).
   migration: shopMigration,
+  // Generated REST APIs over the migrated data: what each service exposes (monolith/api.ts).
+  api: shopApi,
 });

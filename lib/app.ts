@@ -1,6 +1,7 @@
 import { Validations, type App, type Environment } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Spec } from '../core/spec';
+import { ApiStack } from './stacks/api-stack';
 import { BridgeStack } from './stacks/bridge-stack';
 import { DataStack } from './stacks/data-stack';
 import { ReplayStack } from './stacks/replay-stack';
@@ -31,6 +32,8 @@ export interface CutoverStacks {
   readonly saga?: SagaStack;
   /** The services' target tables and continuous validation; present when the spec has a migration section. */
   readonly data?: DataStack;
+  /** Generated REST APIs over the service tables; present when the spec has api and migration sections. */
+  readonly api?: ApiStack;
 }
 
 /** Builds every cutover stack from the spec. bin/app.ts and the infra tests both call this. */
@@ -74,6 +77,14 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
         sourceUrl: props.monolithUrl,
       })
     : undefined;
+  const api =
+    props.spec.api && data
+      ? new ApiStack(app, `${prefix}-Api`, {
+          ...common,
+          description: 'cutover: generated REST APIs (API Gateway + Lambda) over the services\' tables',
+          tables: data.tables.tables,
+        })
+      : undefined;
   if (props.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { bridge, routing, replay, saga, data };
+  return { bridge, routing, replay, saga, data, api };
 }

@@ -10,6 +10,7 @@
 # --foreground runs it attached to the terminal instead (npm run local).
 set -euo pipefail
 
+CRYPTOGRAPHY_VERSION="${CUTOVER_CRYPTOGRAPHY_VERSION:-50.0.2}"
 MINISTACK_VERSION="1.5.33"
 HEALTH_TIMEOUT_SECONDS="${MINISTACK_HEALTH_TIMEOUT:-60}"
 
@@ -46,14 +47,16 @@ ensure_venv() {
   if [ -x "${VENV}/bin/python" ]; then
     installed="$("${VENV}/bin/python" -c 'import importlib.metadata as m; print(m.version("ministack"))' 2>/dev/null || true)"
   fi
-  if [ "${installed}" = "${MINISTACK_VERSION}" ]; then return 0; fi
+  # cryptography: MiniStack verifies Cognito user pool tokens (API Gateway authorizers) only when it is
+  # importable; without it every token is refused with 401.
+  if [ "${installed}" = "${MINISTACK_VERSION}" ] && "${VENV}/bin/python" -c 'import cryptography' 2>/dev/null; then return 0; fi
   if [ ! -x "${VENV}/bin/python" ]; then
     log "creating ${VENV}"
     python3 -m venv "${VENV}" || {
       echo "start.sh: 'python3 -m venv' failed; on Debian/Ubuntu install the python3-venv package" >&2; exit 1; }
   fi
   log "installing ministack==${MINISTACK_VERSION} (pip log: ${STATE_ROOT}/pip.log)"
-  if ! "${VENV}/bin/python" -m pip install --quiet --disable-pip-version-check "ministack==${MINISTACK_VERSION}" \
+  if ! "${VENV}/bin/python" -m pip install --quiet --disable-pip-version-check "ministack==${MINISTACK_VERSION}" "cryptography==${CRYPTOGRAPHY_VERSION}" \
       >"${STATE_ROOT}/pip.log" 2>&1; then
     tail -n 20 "${STATE_ROOT}/pip.log" >&2
     echo "start.sh: pip could not install ministack==${MINISTACK_VERSION} (see ${STATE_ROOT}/pip.log)" >&2

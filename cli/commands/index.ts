@@ -14,6 +14,7 @@ import { register as registerMap } from './map';
 import { registerRehearseCommand } from '../rehearse';
 import { register as registerBoundaries } from './boundaries';
 import { register as registerSyncCapture } from './sync-capture';
+import { register as registerApi } from './api';
 
 /**
  * Every CLI command group. To add one: export `register(program)` from a module in cli/commands and add
@@ -35,6 +36,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   registerMap,
   registerBoundaries,
   registerSyncCapture,
+  registerApi,
 ];
 
 export function registerCommands(program: Command): Command {

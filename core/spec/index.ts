@@ -8,6 +8,7 @@ import { ruleIssues, validatePayload } from './validate-payload';
 import { routingCrossIssues } from './routing';
 import { captureReferenceIssues } from './capture';
 import { checkSagaSection } from '../saga/spec-check';
+import { buildApiModels } from '../api/model';
 
 export * from './schema';
 export { validatePayload, validatePayloadDetailed } from './validate-payload';
@@ -26,7 +27,20 @@ export const SPEC_CHECKS: readonly SpecCheck[] = [
   (spec) => (spec.routing ? routingCrossIssues(spec.routing, spec.bridge) : []),
   (spec) => captureReferenceIssues(spec),
   (spec) => checkSagaSection(spec),
+  (spec) => checkApiSection(spec),
 ];
+
+/** The api section against the migration entities it exposes (keys, filters that would scan, versions). */
+function checkApiSection(spec: Spec): string[] {
+  if (!spec.api) return [];
+  try {
+    buildApiModels(spec.api, spec.migration);
+    return [];
+  } catch (error) {
+    if (error instanceof SpecError) return error.issues;
+    throw error;
+  }
+}
 
 const extraChecks: SpecCheck[] = [];
 /** For rules outside the reference sections (a user's own); the built-in ones are in SPEC_CHECKS. */

@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { compileEntity, type KeyAttribute } from '../../core/migration';
 import type { MigrationSection } from '../../core/spec/migration';
@@ -16,6 +16,11 @@ export interface ServiceTablesProps {
   readonly tableNamePrefix: string;
   /** @default RemovalPolicy.RETAIN (these hold the services' data: never deleted with the stack) */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Spec table name -> index name -> keys: global secondary indexes (projection ALL) the generated APIs
+   * query (core/api/model.ts `apiTableIndexes`). @default - none
+   */
+  readonly indexes?: ReadonlyMap<string, ReadonlyMap<string, { readonly partitionKey: KeyAttribute; readonly sortKey?: KeyAttribute }>>;
 }
 
 /** Spec table name -> key schema, checked to agree across the entities sharing a table. */
@@ -73,12 +78,27 @@ export class ServiceTables extends Construct {
         }),
       );
     }
+    for (const [table, byName] of props.indexes ?? new Map()) {
+      const t = tables.get(table);
+      if (!t) throw new Error(`indexes: ${table} is not a table of the migration section`);
+      for (const [indexName, k] of byName) {
+        t.addGlobalSecondaryIndex({
+          indexName,
+          partitionKey: { name: k.partitionKey.name, type: attributeType(k.partitionKey) },
+          sortKey: k.sortKey ? { name: k.sortKey.name, type: attributeType(k.sortKey) } : undefined,
+          projectionType: dynamodb.ProjectionType.ALL,
+        });
+      }
+    }
     this.tables = tables;
     this.entityTables = Object.fromEntries(Object.entries(props.migration.entities).map(([entity, def]) => [entity, tables.get(def.target.table)!.tableName]));
   }
 
   /** Read access for verification (items by key, whole partitions): no writes, no scans of other tables. */
   public grantVerifyRead(grantee: iam.IGrantable): void {
-    for (const table of this.tables.values()) table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query');
+    // The tables' ARNs only: `table.grant` would add `<table>/index/*` once a table has an API index, and verification reads no index.
+    for (const table of this.tables.values()) {
+      iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'], resourceArns: [table.tableArn] });
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
+import { apiModelsOf, apiTableIndexes } from '../../core/api/model';
 import type { Spec } from '../../core/spec';
 import { ConsistencyValidator } from '../constructs/consistency-validator';
 import { ServiceTables } from '../constructs/service-tables';
@@ -44,6 +45,8 @@ export class DataStack extends Stack {
     this.tables = new ServiceTables(this, 'ServiceTables', {
       migration: props.spec.migration,
       tableNamePrefix: props.tableNamePrefix ?? `${this.stackName.toLowerCase()}-`,
+      // The indexes the generated APIs query (their filters on customerId and the like).
+      indexes: apiTableIndexes(apiModelsOf(props.spec)),
     });
     this.validator = new ConsistencyValidator(this, 'ConsistencyValidator', {
       spec: props.spec,

@@ -1,3 +1,4 @@
+import { apiScenario } from './api';
 import { boundariesScenario } from './boundaries';
 import { bridgeScenario } from './bridge';
 import { dataScenario } from './data';
@@ -18,4 +19,5 @@ export const scenarios: DemoScenario[] = [
   replayScenario,
   routingScenario,
   dataScenario,
+  apiScenario,
 ];
