@@ -943,4 +943,19 @@ export default defineSpec({
   },
   // Data migration: where the monolith's tables go in the services' DynamoDB tables (monolith/mapping.ts).
   migration: shopMigration,
+  // Two-way sync while the monolith and the services both write (core/spec/sync.ts, README "Two-way sync").
+  sync: {
+    source: 'shop',
+    lagToleranceSeconds: 60,
+    entities: {
+      // Both sides sell and restock: each side's increments survive (the sum is preserved).
+      stock: { policy: { mergeFields: { fallback: { prefer: 'monolith' } } }, fields: { onHand: 'delta', reserved: 'delta' } },
+      // An order edited on both sides: the later updatedAt wins the whole row.
+      orders: { policy: 'lastWriterWins', clock: 'updatedAt' },
+      // A customer's fields merge; a field both sides changed keeps the monolith's value (it owns customers).
+      customers: { policy: { mergeFields: { fallback: { prefer: 'monolith' } } } },
+      // The catalog service owns products now: its edits win.
+      products: { policy: { prefer: 'service' } },
+    },
+  },
 });

@@ -7,6 +7,8 @@ import { specSchema, type FieldMapping, type Spec, type SpecInput } from './sche
 import { validatePayload } from './validate-payload';
 import { routingCrossIssues } from './routing';
 import { captureReferenceIssues } from './capture';
+import { syncIssues } from './sync';
+import { compileSyncEntity } from '../sync/mapping';
 
 export * from './schema';
 export { validatePayload } from './validate-payload';
@@ -22,6 +24,12 @@ export function registerSpecCheck(check: SpecCheck): void {
 }
 registerSpecCheck((spec) => (spec.routing ? routingCrossIssues(spec.routing, spec.bridge) : []));
 registerSpecCheck((spec) => captureReferenceIssues(spec));
+registerSpecCheck((spec) => {
+  if (!spec.sync) return [];
+  const entities = spec.migration?.entities ?? {};
+  const irreversible = (name: string) => (entities[name] ? compileSyncEntity(name, entities[name]).irreversible : []);
+  return syncIssues(spec.sync, entities, irreversible).map((i) => `${i.path.join('.')}: ${i.message}`);
+});
 
 function formatZodIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {

@@ -5,6 +5,7 @@ import { sagaSectionSchema } from './saga';
 import { captureSectionSchema } from './capture';
 import { routingSectionSchema } from './routing';
 import { migrationSectionSchema } from './migration';
+import { syncSectionSchema } from './sync';
 
 const identifier = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'must start with a letter and hold only letters, digits, _ . -');
 const legacyTypeName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'legacy event types are UPPER_SNAKE_CASE');
@@ -134,6 +135,8 @@ export const specSchema = z
     capture: captureSectionSchema.optional(),
     routing: routingSectionSchema.optional(),
     migration: migrationSectionSchema.optional(),
+    /** Two-way sync of migrated entities while both sides write (core/spec/sync.ts). */
+    sync: syncSectionSchema.optional(),
   })
   .strict();
 
