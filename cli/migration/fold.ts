@@ -12,11 +12,11 @@ import {
   type SegmentRange,
 } from '../../core/migration';
 import { planSegments } from './segments';
-import type { SqlSource } from './source/sql-source';
-import { rowKeyValues } from './source/sql-source';
+import type { SqlSource } from '../../adapters/sql/sql-source';
+import { rowKeyValues } from '../../adapters/sql/sql-source';
 import { SpillWriter } from './spill';
-import { ExportFileSource } from './target/export-file';
-import type { ItemSource } from './target/target';
+import { ExportFileSource } from '../../adapters/migration-target/export-file';
+import type { ItemSource } from '../../adapters/migration-target/target';
 
 /** One side of a verification, folded: bucket checksums plus the spill for the drill-down. */
 export interface SideFold {

@@ -1,10 +1,10 @@
-import { AuditStore } from '../shared/audit-store';
-import { eventBridgeClient } from '../shared/clients';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { eventBridgeClient } from '../../adapters/aws/clients';
 import { requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
-import { RoutingControl } from '../shared/routing-control';
-import { RoutingMetrics } from '../shared/routing-metrics';
-import { RoutingStore } from '../shared/routing-store';
+import { RoutingControl } from '../../adapters/aws/routing-control';
+import { RoutingMetrics } from '../../adapters/cloudwatch/routing-metrics';
+import { RoutingStore } from '../../adapters/dynamodb/routing-store';
 import { loadSpec } from '../shared/spec';
 import { AutoRollback, type AutoRollbackOutcome } from './auto-rollback';
 

@@ -5,13 +5,13 @@ import { captureExpiresAt, maskPii } from '../../core/replay';
 import type { Spec } from '../../core/spec';
 import { captureSettingsFor } from '../../core/spec/capture';
 import { correlationFor, Translator } from '../../core/translate/translator';
-import { toIncoming } from '../shared/bridge-handler';
-import { CapturedStore, type CaptureWrite } from '../shared/captured-store';
+import { toIncoming } from '../../core/translate/incoming';
+import { CapturedStore, type CaptureWrite } from '../../adapters/dynamodb/captured-store';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
-import { ReportStore } from '../shared/report-store';
+import { ReportStore } from '../../adapters/dynamodb/report-store';
 import { loadSpec } from '../shared/spec';
-import { replayMarkOf } from '../replay/shadow-event';
+import { replayMarkOf } from '../../core/replay/shadow-event';
 
 /*
  * Capture, off the live path: SQS queues fed by EventBridge rules, so a slow or failing capture never

@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { compileEntity, type CompiledEntity } from '../../core/migration';
-import type { SqlSource } from '../../cli/migration/source/sql-source';
-import { openSource } from '../../cli/migration/source/url';
-import { eventBridgeClient } from '../shared/clients';
+import type { SqlSource } from '../../adapters/sql/sql-source';
+import { openSource } from '../../adapters/sql/url';
+import { eventBridgeClient } from '../../adapters/aws/clients';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
 import { loadSpec } from '../shared/spec';

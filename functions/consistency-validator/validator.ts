@@ -15,8 +15,8 @@ import {
   type SampledRow,
   type SweepState,
 } from '../../core/migration';
-import type { SqlSource } from '../../cli/migration/source/sql-source';
-import { DynamoTable } from '../../cli/migration/target/dynamodb';
+import type { SqlSource } from '../../adapters/sql/sql-source';
+import { DynamoTable } from '../../adapters/migration-target/dynamodb';
 import type { Logger } from '../shared/logger';
 
 /** Where each entity's sweep stands, kept between scheduled runs (one item per entity). */

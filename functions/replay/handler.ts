@@ -1,11 +1,11 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { CapturedStore } from '../shared/captured-store';
-import { eventBridgeClient } from '../shared/clients';
+import { CapturedStore } from '../../adapters/dynamodb/captured-store';
+import { eventBridgeClient } from '../../adapters/aws/clients';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
-import { ReportStore } from '../shared/report-store';
-import { ReplayStateStore } from '../shared/replay-state-store';
+import { ReportStore } from '../../adapters/dynamodb/report-store';
+import { ReplayStateStore } from '../../adapters/dynamodb/replay-state-store';
 import { loadSpec } from '../shared/spec';
 import { EventBridgeLifecycle, LambdaTargetInvoker, SqsWorkQueue } from './adapters';
 import { ReplayRunner, type SliceOutcome, type WorkMessage } from './runner';

@@ -1,10 +1,10 @@
-import { AuditStore } from '../shared/audit-store';
-import { eventBridgeClient } from '../shared/clients';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { eventBridgeClient } from '../../adapters/aws/clients';
 import { requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
-import { QuarantineStore } from '../shared/quarantine-store';
-import { RoutingControl } from '../shared/routing-control';
-import { RoutingStore } from '../shared/routing-store';
+import { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
+import { RoutingControl } from '../../adapters/aws/routing-control';
+import { RoutingStore } from '../../adapters/dynamodb/routing-store';
 import { loadSpec } from '../shared/spec';
 import { Registry, type RegistryOutcome } from './registry';
 

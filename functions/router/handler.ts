@@ -1,9 +1,9 @@
-import { AuditStore } from '../shared/audit-store';
-import { eventBridgeClient } from '../shared/clients';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { eventBridgeClient } from '../../adapters/aws/clients';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
-import { QuarantineStore } from '../shared/quarantine-store';
-import { RoutingStore } from '../shared/routing-store';
+import { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
+import { RoutingStore } from '../../adapters/dynamodb/routing-store';
 import { loadSpec } from '../shared/spec';
 import { Router, type RouterResult } from './router';
 

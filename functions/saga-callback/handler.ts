@@ -1,11 +1,11 @@
-import { documentClient, stepFunctionsClient } from '../shared/clients';
+import { documentClient, stepFunctionsClient } from '../../adapters/aws/clients';
 import { requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
 import { loadSpec } from '../shared/spec';
 import { isServiceEvent, type ServiceEvent } from '../../core/events/envelope';
 import { orderIdOfReply, replyRoutes, type ReplyRoute } from '../../core/saga/exchange';
 import type { SagaSection } from '../../core/spec/saga';
-import { CallbackRegistry, TaskCallbacks } from './registry';
+import { CallbackRegistry, TaskCallbacks } from '../../adapters/dynamodb/callback-registry';
 
 /*
  * Completes the saga's waiting tasks from the services bus. Fed by a rule matching every monolith reply the
