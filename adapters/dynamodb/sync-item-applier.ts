@@ -21,6 +21,8 @@ import { isConditionFailure } from './audit-store';
 export const SYNC_VERSION_ATTR = '_syncVersion';
 export const SYNC_POSITION_ATTR = '_syncMonolithPos';
 export const SYNC_ORIGIN_ATTR = '_syncOrigin';
+/** Set just before the sync deletes an item, so the stream consumer can tell the sync's delete from the service's. */
+export const SYNC_DELETING_ATTR = '_syncDeleting';
 
 export type ItemApplyOutcome =
   | { readonly status: 'applied' | 'noop'; readonly conflictId?: string }
@@ -150,7 +152,19 @@ export class ItemApplier {
     const Key = keyItem as Record<string, SdkAttributeValue>;
     if (result === null) {
       if (!read) return;
-      await this.client.send(new DeleteItemCommand({ TableName: tableName, Key, ConditionExpression, ExpressionAttributeNames: names, ExpressionAttributeValues: Object.keys(values).length ? values : undefined }));
+      // Mark first (a sync write: its version moves), then delete what was marked: the stream's REMOVE
+      // record then carries the mark in its old image and is not shipped back.
+      names['#del'] = SYNC_DELETING_ATTR;
+      names['#ver'] = SYNC_VERSION_ATTR;
+      values[':del'] = { S: position };
+      values[':zero'] = { N: '0' };
+      values[':one'] = { N: '1' };
+      await this.client.send(
+        new UpdateItemCommand({ TableName: tableName, Key, UpdateExpression: 'SET #del = :del, #ver = if_not_exists(#ver, :zero) + :one', ConditionExpression, ExpressionAttributeNames: names, ExpressionAttributeValues: values }),
+      );
+      await this.client.send(
+        new DeleteItemCommand({ TableName: tableName, Key, ConditionExpression: '#del = :del', ExpressionAttributeNames: { '#del': SYNC_DELETING_ATTR }, ExpressionAttributeValues: { ':del': { S: position } } }),
+      );
       return;
     }
     const { set, remove } = entity.mapping.recordToItem(result);
