@@ -1,0 +1,443 @@
+import type { RowChange } from '../../core/sync/change';
+import type { CaptureDatabase } from '../../adapters/sql/capture/database';
+import { CaptureError } from '../../adapters/sql/capture/errors';
+import { installCapture, planCapture, uninstallCapture } from '../../adapters/sql/capture/install';
+import { ChangeRelay, purgeShipped, relayStatus } from '../../adapters/sql/capture/relay';
+import { SqlChangeWriter } from '../../adapters/sql/capture/sql-writer';
+import { createShopSchema, deferred, RecordingSink, stockRow, type CaptureFixture } from './sync-capture-support';
+
+const TABLES = ['stock', 'customers', 'orders', 'order_lines'];
+
+/**
+ * The change-capture scenario every dialect must pass against a real server (or PGlite): install,
+ * triggers, origin tagging, the relay's commit order, crash and resume, lease, partition then heal, the
+ * outbox, and the SQL writer.
+ */
+export function describeCapture(label: string, makeFixture: () => Promise<CaptureFixture>): void {
+  describe(`${label}: change capture`, () => {
+    let fixture: CaptureFixture;
+    let db: CaptureDatabase;
+
+    const count = async (sql: string): Promise<number> => Number((await db.query(sql))[0][0]);
+    const changes = async (): Promise<Array<{ op: string; table: string; key: string; changed: string[]; before: Record<string, string | null> | null; after: Record<string, string | null> | null; tx: string; origin: string }>> => {
+      const cast = db.dialect === 'postgres' ? '::text' : '';
+      const rows = await db.query(`SELECT operation, table_name, key_values${cast}, changed_columns${cast}, before_image${cast}, after_image${cast}, tx_id, origin FROM cutover_changes ORDER BY id`);
+      return rows.map((r) => ({
+        op: String(r[0]),
+        table: String(r[1]),
+        key: JSON.stringify(Object.entries(JSON.parse(String(r[2]))).sort()),
+        changed: JSON.parse(String(r[3])) as string[],
+        before: r[4] === null ? null : JSON.parse(r[4]),
+        after: r[5] === null ? null : JSON.parse(r[5]),
+        tx: String(r[6]),
+        origin: String(r[7]),
+      }));
+    };
+    const relay = (sink: RecordingSink, extra: Partial<ConstructorParameters<typeof ChangeRelay>[2]> = {}, on = db) => new ChangeRelay(on, sink, { source: 'shop', owner: 'relay-a', batchSize: 50, ...extra });
+    const reset = async () => {
+      await db.exec('DELETE FROM stock');
+      await db.exec('DELETE FROM cutover_changes');
+      await db.exec('DELETE FROM cutover_relay');
+    };
+
+    beforeAll(async () => {
+      fixture = await makeFixture();
+      db = await fixture.open();
+      await createShopSchema(db);
+      await db.exec('CREATE TABLE no_key_log (at_text VARCHAR(40), message VARCHAR(200))');
+    }, 60_000);
+
+    afterAll(async () => {
+      await db?.close();
+      await fixture?.drop();
+    }, 60_000);
+
+    describe('Function: installCapture', () => {
+      it('plans without changing anything: the dry-run script names the change table and the triggers', async () => {
+        // Act
+        const plan = await planCapture(db, { tables: TABLES });
+
+        // Assess
+        expect(plan.script).toMatch(/CREATE TABLE IF NOT EXISTS .*cutover_changes/);
+        expect(plan.script).toMatch(db.dialect === 'mysql' ? /CREATE TRIGGER .*cutover_stock_au/ : /CREATE TRIGGER cutover_capture AFTER INSERT OR UPDATE OR DELETE ON .*"stock"/);
+        expect(plan.objects.every((o) => o.state === 'create')).toBe(true);
+        const tables = await count(`SELECT ${db.dialect === 'postgres' ? 'count(*)::text' : 'count(*)'} FROM information_schema.tables WHERE table_schema = '${db.schema}' AND table_name = 'cutover_changes'`);
+        expect(tables).toBe(0);
+      });
+
+      it('installs, and installing twice is a no-op', async () => {
+        // Act
+        const first = await installCapture(db, { tables: TABLES });
+        const second = await installCapture(db, { tables: TABLES });
+
+        // Assess
+        expect(first.executed).toBeGreaterThan(0);
+        expect(second.executed).toBe(0);
+        expect(second.plan.objects.map((o) => o.state)).toEqual(second.plan.objects.map(() => 'unchanged'));
+      });
+
+      it('refuses a table without a primary key, naming it', async () => {
+        // Act
+        const attempt = installCapture(db, { tables: ['no_key_log'] });
+
+        // Assess
+        await expect(attempt).rejects.toThrow(CaptureError);
+        await expect(installCapture(db, { tables: ['no_key_log'] })).rejects.toThrow(/"no_key_log" has no primary key/);
+      });
+
+      it('refuses a table that does not exist, naming it', async () => {
+        await expect(installCapture(db, { tables: ['nope'] })).rejects.toThrow(/table "nope" does not exist/);
+      });
+    });
+
+    describe('Triggers', () => {
+      beforeAll(() => installCapture(db, { tables: TABLES }));
+      beforeEach(reset);
+
+      it('record insert, update and delete with key, changed columns and before/after images as SQL text', async () => {
+        // Act
+        await db.exec(stockRow('A1', 5));
+        await db.exec(`UPDATE stock SET on_hand = 7, updated_at = '2026-01-02 03:04:05' WHERE sku = 'A1'`);
+        await db.exec(`UPDATE stock SET on_hand = 7 WHERE sku = 'A1'`); // no change: nothing to sync
+        await db.exec(`DELETE FROM stock WHERE sku = 'A1'`);
+
+        // Assess
+        const got = await changes();
+        expect(got.map((c) => c.op)).toEqual(['insert', 'update', 'delete']);
+        expect(got[0].key).toBe(JSON.stringify([['sku', 'A1'], ['warehouse_cd', 'W1']]));
+        expect(got[0].after).toEqual({ sku: 'A1', warehouse_cd: 'W1', on_hand: '5', reserved: '0', updated_at: '2026-01-01 10:00:00' });
+        expect(got[0].before).toBeNull();
+        expect(got[1].changed.sort()).toEqual(['on_hand', 'updated_at']);
+        expect(got[1].before).toMatchObject({ on_hand: '5', updated_at: '2026-01-01 10:00:00' });
+        expect(got[1].after).toMatchObject({ on_hand: '7', updated_at: '2026-01-02 03:04:05' });
+        expect(got[2].before).toMatchObject({ on_hand: '7' });
+        expect(got[2].after).toBeNull();
+        expect(got.every((c) => c.origin === 'app')).toBe(true);
+      });
+
+      it('records a primary-key change as the old row deleted and the new one inserted', async () => {
+        // Prepare
+        await db.exec(stockRow('K1', 1));
+        await db.exec('DELETE FROM cutover_changes');
+
+        // Act
+        await db.exec(`UPDATE stock SET sku = 'K2' WHERE sku = 'K1'`);
+
+        // Assess
+        const got = await changes();
+        expect(got.map((c) => [c.op, c.key])).toEqual([
+          ['delete', JSON.stringify([['sku', 'K1'], ['warehouse_cd', 'W1']])],
+          ['insert', JSON.stringify([['sku', 'K2'], ['warehouse_cd', 'W1']])],
+        ]);
+      });
+
+      it('gives the rows of one statement one transaction id, and separate transactions different ones', async () => {
+        // Act
+        await db.exec(`${stockRow('T1', 1)}, ('T2', 'W1', 2, 0, '2026-01-01 10:00:00')`);
+        await db.exec(stockRow('T3', 3));
+
+        // Assess
+        const got = await changes();
+        expect(got).toHaveLength(3);
+        expect(got[0].tx).toBe(got[1].tx);
+        expect(got[2].tx).not.toBe(got[0].tx);
+      });
+
+      if (label !== 'MariaDB') {
+        it('gives all changes of a multi-statement transaction the same transaction id', async () => {
+          // Act
+          await db.transaction(async (tx) => {
+            await tx.exec(stockRow('M1', 1));
+            await tx.exec(`UPDATE stock SET on_hand = 9 WHERE sku = 'M1'`);
+          });
+
+          // Assess
+          const got = await changes();
+          expect(new Set(got.map((c) => c.tx)).size).toBe(1);
+        });
+      }
+
+      if (label !== 'MariaDB') {
+        it('refuses TRUNCATE of a captured table (it would not be captured)', async () => {
+          await expect(db.exec('TRUNCATE stock')).rejects.toThrow(/TRUNCATE is not captured/);
+        });
+      }
+
+      it('captures a column added after install once install is run again (the trigger is replaced)', async () => {
+        // Prepare
+        await db.exec(`CREATE TABLE extra_t (id INTEGER NOT NULL PRIMARY KEY, a VARCHAR(10))`);
+        await installCapture(db, { tables: ['extra_t'] });
+        await db.exec(`ALTER TABLE extra_t ADD COLUMN b VARCHAR(10)`);
+
+        // Act
+        const report = await installCapture(db, { tables: ['extra_t'] });
+        await db.exec(`INSERT INTO extra_t (id, a, b) VALUES (1, 'x', 'y')`);
+
+        // Assess
+        expect(report.plan.objects.some((o) => o.state === 'replace')).toBe(true);
+        const got = await changes();
+        expect(got.at(-1)?.after).toEqual({ id: '1', a: 'x', b: 'y' });
+        await uninstallCapture(db, { tables: ['extra_t'] });
+      });
+    });
+
+    describe('Class: SqlChangeWriter', () => {
+      beforeAll(() => installCapture(db, { tables: TABLES }));
+      beforeEach(reset);
+
+      it("tags its writes with origin 'sync', and the relay never ships them back", async () => {
+        // Prepare
+        const writer = new SqlChangeWriter(db);
+        const sink = new RecordingSink();
+
+        // Act
+        const result = await writer.write({ table: 'stock', key: { sku: 'S1', warehouse_cd: 'W1' }, operation: 'insert', values: { on_hand: '4', reserved: '0', updated_at: '2026-01-01 10:00:00' } });
+        await db.exec(`UPDATE stock SET on_hand = 5 WHERE sku = 'S1'`); // the application, maybe on the same pooled connection
+        const pass = await relay(sink).pass();
+
+        // Assess
+        expect(result).toEqual({ status: 'applied' });
+        expect((await changes()).map((c) => [c.op, c.origin])).toEqual([
+          ['insert', 'sync'],
+          ['update', 'app'],
+        ]);
+        expect(pass.skippedSync).toBe(1);
+        expect(sink.received.map((c) => [c.operation, c.origin, c.after?.on_hand])).toEqual([['update', 'app', '5']]);
+      });
+
+      it('answers a conflict with the current row when the row moved on since the service saw it, writing nothing', async () => {
+        // Prepare
+        await db.exec(stockRow('C1', 10));
+        const writer = new SqlChangeWriter(db);
+
+        // Act
+        const result = await writer.write({ table: 'stock', key: { sku: 'C1', warehouse_cd: 'W1' }, operation: 'update', values: { on_hand: '3' }, expected: { on_hand: '8' } });
+
+        // Assess
+        expect(result).toEqual({ status: 'conflict', current: expect.objectContaining({ on_hand: '10' }) });
+        expect(await count(`SELECT on_hand FROM stock WHERE sku = 'C1'`)).toBe(10);
+      });
+
+      it('applies with a matching version check, and a redelivery is applied without a second write', async () => {
+        // Prepare
+        await db.exec(stockRow('R1', 10));
+        await db.exec('DELETE FROM cutover_changes');
+        const writer = new SqlChangeWriter(db);
+        const write = { table: 'stock', key: { sku: 'R1', warehouse_cd: 'W1' }, operation: 'update' as const, values: { on_hand: '12' }, expected: { on_hand: '10' } };
+
+        // Act
+        const first = await writer.write(write);
+        const again = await writer.write(write);
+        const gone = await writer.write({ table: 'stock', key: { sku: 'R1', warehouse_cd: 'W1' }, operation: 'delete', values: {} });
+        const goneAgain = await writer.write({ table: 'stock', key: { sku: 'R1', warehouse_cd: 'W1' }, operation: 'delete', values: {} });
+
+        // Assess
+        expect([first.status, again.status, gone.status, goneAgain.status]).toEqual(['applied', 'applied', 'applied', 'applied']);
+        expect((await changes()).map((c) => [c.op, c.origin])).toEqual([
+          ['update', 'sync'],
+          ['delete', 'sync'],
+        ]);
+      });
+
+      it('answers a conflict for an update of a row that is gone', async () => {
+        const result = await new SqlChangeWriter(db).write({ table: 'stock', key: { sku: 'none', warehouse_cd: 'W1' }, operation: 'update', values: { on_hand: '1' } });
+        expect(result).toEqual({ status: 'conflict', current: null });
+      });
+    });
+
+    describe('Class: ChangeRelay', () => {
+      beforeAll(() => installCapture(db, { tables: TABLES }));
+      beforeEach(reset);
+
+      it('ships changes in commit order with increasing change ids and resumes after its watermark', async () => {
+        // Prepare
+        for (let i = 0; i < 120; i++) await db.exec(stockRow(`P${String(i).padStart(3, '0')}`, i));
+        const sink = new RecordingSink();
+
+        // Act
+        const report = await relay(sink).run({ stopWhenIdle: true, maxDurationMs: 30_000 });
+        await db.exec(`UPDATE stock SET on_hand = 999 WHERE sku = 'P007'`);
+        const next = await relay(sink).run({ stopWhenIdle: true, maxDurationMs: 30_000 });
+
+        // Assess
+        expect(report.shipped).toBe(120);
+        expect(next.shipped).toBe(1);
+        const ids = sink.ids().map(BigInt);
+        expect(ids.every((id, i) => i === 0 || id > ids[i - 1])).toBe(true);
+        expect(sink.received.at(-1)).toMatchObject({ source: 'shop', table: 'stock', operation: 'update', key: { sku: 'P007', warehouse_cd: 'W1' }, changedColumns: ['on_hand'] });
+        expect(sink.received[0].committedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      });
+
+      it('resumes exactly after a crash: the batch whose shipping failed is shipped again, nothing is lost', async () => {
+        // Prepare
+        for (let i = 0; i < 100; i++) await db.exec(stockRow(`X${String(i).padStart(3, '0')}`, i));
+        const sink = new RecordingSink();
+        const first = relay(sink, { owner: 'crashing' });
+        await first.pass();
+        sink.failing = true;
+        await expect(first.pass()).rejects.toThrow(/shipping changes .* failed/);
+        await db.exec("UPDATE cutover_relay SET lease_until = NULL, owner = NULL"); // the process died; its lease is gone
+
+        // Act
+        sink.failing = false;
+        await relay(sink, { owner: 'successor' }).run({ stopWhenIdle: true, maxDurationMs: 30_000 });
+
+        // Assess
+        const skus = sink.received.map((c) => c.key.sku);
+        expect(new Set(skus).size).toBe(100);
+        expect(skus).toHaveLength(100);
+        const status = await relayStatus(db, { name: 'shop' });
+        expect(status.backlog).toBe(0);
+        expect(status.watermark).toBe(sink.received.at(-1)?.changeId);
+      });
+
+      it('lets only one relay hold the lease; a standby takes over from the watermark once it is released', async () => {
+        // Prepare
+        await db.exec(stockRow('L1', 1));
+        const sinkA = new RecordingSink();
+        const sinkB = new RecordingSink();
+        const a = relay(sinkA, { owner: 'relay-a' });
+        const b = relay(sinkB, { owner: 'relay-b' });
+        await a.pass();
+        await db.exec(stockRow('L2', 2));
+
+        // Act
+        const blocked = b.pass();
+        await expect(blocked).rejects.toThrow(/another relay holds the lease/);
+        await a.release();
+        await b.pass();
+
+        // Assess
+        expect(sinkA.received.map((c) => c.key.sku)).toEqual(['L1']);
+        expect(sinkB.received.map((c) => c.key.sku)).toEqual(['L2']);
+      });
+
+      if (label !== 'PGlite') {
+        it('never skips a change whose transaction commits after a later one (two concurrent transactions, out of order)', async () => {
+          // Prepare: T1 writes first (the smaller id) but commits last.
+          const sink = new RecordingSink();
+          const r = relay(sink);
+          const t1Wrote = deferred();
+          const t1Commit = deferred();
+          const t1 = db.transaction(async (tx) => {
+            await tx.exec(stockRow('EARLY', 1));
+            t1Wrote.resolve();
+            await t1Commit.promise;
+          });
+          await t1Wrote.promise;
+          await db.exec(stockRow('LATE', 2)); // T2: a larger id, committed first
+
+          // Act
+          const before = await r.pass();
+          t1Commit.resolve();
+          await t1;
+          const after = await r.pass();
+
+          // Assess
+          expect(before.shipped).toBe(1);
+          expect(after.shipped).toBe(1);
+          expect(sink.received.map((c) => c.key.sku)).toEqual(['LATE', 'EARLY']);
+          expect(BigInt(sink.received[1].changeId)).toBeGreaterThan(BigInt(sink.received[0].changeId));
+        });
+      }
+
+      it('converges after a partition: the target unreachable while the monolith keeps writing, then healed', async () => {
+        // Prepare
+        const sink = new RecordingSink();
+        const r = relay(sink, { batchSize: 7 });
+        const writes = (async () => {
+          for (let i = 0; i < 40; i++) {
+            await db.exec(i % 4 === 0 ? stockRow(`N${i}`, i) : `UPDATE stock SET on_hand = on_hand + 1 WHERE sku = 'N${i - (i % 4)}'`);
+          }
+        })();
+        sink.failing = true;
+        setTimeout(() => (sink.failing = false), 400);
+
+        // Act
+        const running = r.run({ maxDurationMs: 4_000, pollIntervalMs: 20, retryBaseMs: 50 });
+        await writes;
+        const report = await running;
+
+        // Assess
+        expect(report.sinkFailures).toBeGreaterThan(0);
+        const unique = new Map(sink.received.map((c) => [c.changeId, c]));
+        expect(unique.size).toBe(40);
+        const last = new Map<string, string>();
+        for (const c of unique.values()) last.set(c.key.sku, c.after?.on_hand ?? '');
+        const rows = await db.query(`SELECT sku, ${db.dialect === 'postgres' ? 'on_hand::text' : 'on_hand'} FROM stock`);
+        expect(Object.fromEntries(last)).toEqual(Object.fromEntries(rows.map((row) => [row[0], row[1]])));
+        expect((await relayStatus(db, { name: 'shop' })).backlog).toBe(0);
+      });
+
+      it('relays an application outbox: each outbox row becomes the change it describes; a bad one goes to rejects', async () => {
+        // Prepare
+        await db.exec(`CREATE TABLE app_outbox (id INTEGER NOT NULL PRIMARY KEY, aggregate_type VARCHAR(20) NOT NULL, aggregate_id VARCHAR(40) NOT NULL, event_type VARCHAR(20) NOT NULL, payload TEXT)`);
+        await installCapture(db, { tables: ['app_outbox'] });
+        const sink = new RecordingSink();
+        const rejected: Array<[RowChange, string]> = [];
+        const r = relay(sink, {
+          outbox: [
+            {
+              table: 'app_outbox',
+              rowTable: { column: 'aggregate_type', map: { Customer: 'customers' } },
+              keyColumn: 'aggregate_id',
+              keyName: 'cust_no',
+              operationColumn: 'event_type',
+              operations: { CustomerCreated: 'insert', CustomerUpdated: 'update', CustomerDeleted: 'delete' },
+              payloadColumn: 'payload',
+            },
+          ],
+          rejects: { reject: async (c, reason) => void rejected.push([c, reason]) },
+        });
+
+        // Act
+        await db.exec(`INSERT INTO app_outbox VALUES (1, 'Customer', 'C0000001', 'CustomerUpdated', '{"cust_no":"C0000001","email":"a@example.com","tier":"GOLD"}')`);
+        await db.exec(`INSERT INTO app_outbox VALUES (2, 'Customer', 'C0000002', 'CustomerRenamed', '{}')`);
+        await db.exec(`DELETE FROM app_outbox WHERE id = 1`); // housekeeping of sent rows is not a change
+        await r.run({ stopWhenIdle: true, maxDurationMs: 10_000 });
+
+        // Assess
+        expect(sink.received).toHaveLength(1);
+        expect(sink.received[0]).toMatchObject({ table: 'customers', key: { cust_no: 'C0000001' }, operation: 'update', after: { email: 'a@example.com', tier: 'GOLD' } });
+        expect(rejected).toHaveLength(1);
+        expect(rejected[0][1]).toMatch(/event_type = "CustomerRenamed" is not an operation/);
+        await uninstallCapture(db, { tables: ['app_outbox'] });
+      });
+
+      it('purges only what every relay shipped', async () => {
+        // Prepare
+        for (let i = 0; i < 10; i++) await db.exec(stockRow(`G${i}`, i));
+        const sink = new RecordingSink();
+        await relay(sink, { batchSize: 4 }).pass();
+
+        // Act
+        const purged = await purgeShipped(db, { olderThanMs: 0 });
+
+        // Assess
+        expect(purged).toBe(4);
+        expect((await relayStatus(db, { name: 'shop' })).backlog).toBe(6);
+      });
+    });
+
+    describe('Function: uninstallCapture', () => {
+      it('removes the triggers (writes are no longer captured) and refuses to drop unshipped changes', async () => {
+        // Prepare
+        await reset();
+        await db.exec(stockRow('U1', 1));
+
+        // Act
+        await uninstallCapture(db);
+        await db.exec(stockRow('U2', 2));
+        const refused = uninstallCapture(db, { dropTables: true });
+
+        // Assess
+        await expect(refused).rejects.toThrow(/1 captured change\(s\) .* are not shipped yet/);
+        expect(await count(`SELECT ${db.dialect === 'postgres' ? 'count(*)::text' : 'count(*)'} FROM cutover_changes`)).toBe(1);
+        await uninstallCapture(db, { dropTables: true, force: true });
+        const left = await count(`SELECT ${db.dialect === 'postgres' ? 'count(*)::text' : 'count(*)'} FROM information_schema.tables WHERE table_schema = '${db.schema}' AND table_name LIKE 'cutover%'`);
+        expect(left).toBe(0);
+        await installCapture(db, { tables: TABLES });
+      });
+    });
+  });
+}
