@@ -6,6 +6,7 @@ import { DataStack } from './stacks/data-stack';
 import { ReplayStack } from './stacks/replay-stack';
 import { RoutingStack } from './stacks/routing-stack';
 import { SagaStack } from './stacks/saga-stack';
+import { SyncStack } from './stacks/sync-stack';
 
 export interface CutoverAppProps {
   readonly spec: Spec;
@@ -31,6 +32,8 @@ export interface CutoverStacks {
   readonly saga?: SagaStack;
   /** The services' target tables and continuous validation; present when the spec has a migration section. */
   readonly data?: DataStack;
+  /** Two-way data sync; present when the spec has a sync section (and a migration section). */
+  readonly sync?: SyncStack;
 }
 
 /** Builds every cutover stack from the spec. bin/app.ts and the infra tests both call this. */
@@ -74,6 +77,16 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
         sourceUrl: props.monolithUrl,
       })
     : undefined;
+  const sync =
+    props.spec.sync && data
+      ? new SyncStack(app, `${prefix}-Sync`, {
+          ...common,
+          description: 'cutover: two-way data sync between the monolith database and the service tables, with the conflict ledger',
+          tables: data.tables,
+          servicesBus: bridge.servicesBus,
+          auditTable: bridge.auditTable,
+        })
+      : undefined;
   if (props.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { bridge, routing, replay, saga, data };
+  return { bridge, routing, replay, saga, data, sync };
 }

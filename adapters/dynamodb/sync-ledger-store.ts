@@ -1,12 +1,12 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ConflictEntry, ConflictStatus } from '../../core/sync/ledger';
+import { LEDGER_STATUS_INDEX, type ConflictEntry, type ConflictStatus } from '../../core/sync/ledger';
+
+export { LEDGER_STATUS_INDEX };
 import type { SyncRecord } from '../../core/sync/record';
 import { SyncError } from '../../core/sync/errors';
 import { documentClient } from '../aws/clients';
 import { isConditionFailure } from './audit-store';
 
-/** The index listing a status's conflicts in detection order (`cutover sync conflicts list`). */
-export const LEDGER_STATUS_INDEX = 'byStatus';
 
 /** What a manual resolution records. */
 export interface ManualResolution {

@@ -9,6 +9,9 @@ export const CONFLICT_RESOLVED_TYPE = 'sync.conflict-resolved';
 
 export type ConflictStatus = 'open' | 'resolved';
 
+/** The ledger table's index listing a status's conflicts in detection order. */
+export const LEDGER_STATUS_INDEX = 'byStatus';
+
 /** What a person chose for a parked conflict (`cutover sync conflicts resolve --take`). */
 export type ConflictTake = SyncSide | 'merged';
 

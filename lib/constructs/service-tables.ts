@@ -15,6 +15,11 @@ export interface ServiceTablesProps {
   readonly tableNamePrefix: string;
   /** @default RemovalPolicy.RETAIN (these hold the services' data: never deleted with the stack) */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Spec table names that get a DynamoDB stream (NEW_AND_OLD_IMAGES) for the two-way sync's
+   * services -> monolith applier. @default - none
+   */
+  readonly streamTables?: readonly string[];
 }
 
 /** Spec table name -> key schema, checked to agree across the entities sharing a table. */
@@ -69,6 +74,7 @@ export class ServiceTables extends Construct {
           encryption: dynamodb.TableEncryption.AWS_MANAGED,
           pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
           removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+          ...(props.streamTables?.includes(name) ? { stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES } : {}),
         }),
       );
     }

@@ -43,6 +43,8 @@ export class DataStack extends Stack {
     this.tables = new ServiceTables(this, 'ServiceTables', {
       migration: props.spec.migration,
       tableNamePrefix: props.tableNamePrefix ?? `${this.stackName.toLowerCase()}-`,
+      // The two-way sync reads the service side's changes from the tables' streams.
+      streamTables: Object.keys(props.spec.sync?.entities ?? {}).map((e) => props.spec.migration!.entities[e]?.target.table).filter((t): t is string => t !== undefined),
     });
     this.validator = new ConsistencyValidator(this, 'ConsistencyValidator', {
       spec: props.spec,
