@@ -11,6 +11,7 @@ import { register as registerDiff } from './diff';
 import { register as registerBackfill } from './backfill';
 import { register as registerVerify } from './verify';
 import { registerRehearseCommand } from '../rehearse';
+import { register as registerSyncCapture } from './sync-capture';
 
 /**
  * Every CLI command group. To add one: export `register(program)` from a module in cli/commands and add
@@ -29,6 +30,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   registerBackfill,
   registerVerify,
   registerRehearseCommand,
+  registerSyncCapture,
 ];
 
 export function registerCommands(program: Command): Command {

@@ -54,3 +54,18 @@ export function groupKeyFunction(section: MigrationSection, entities: readonly s
     return `${m.entity}#${values.join('|')}`;
   };
 }
+
+/**
+ * Entity names as given on a command line, where a service table name stands for the entity that fills
+ * it (`inventory` -> `stock`). Unknown names fail with the list of what there is.
+ */
+export function resolveEntityNames(section: MigrationSection, names: readonly string[]): string[] {
+  return names.map((name) => {
+    if (section.entities[name]) return name;
+    const byTarget = Object.entries(section.entities).filter(([, e]) => e.target.table === name && !(e.children ?? []).length).map(([n]) => n);
+    const roots = Object.entries(section.entities).filter(([, e]) => e.target.table === name).map(([n]) => n);
+    const pick = byTarget.length === 1 ? byTarget[0] : roots.length === 1 ? roots[0] : undefined;
+    if (pick) return pick;
+    throw new CutoverError(`--entity: ${JSON.stringify(name)} is neither an entity nor the target table of exactly one entity (entities: ${Object.keys(section.entities).join(', ')})`, { entity: name });
+  });
+}
