@@ -8,6 +8,7 @@ import type { SyncRecord } from '../../core/sync/record';
 import { SyncError } from '../../core/sync/errors';
 import type { RowReject } from '../../core/migration/mapping';
 import type { Item } from '../../core/migration/attribute-value';
+import { keyFromText } from '../../core/migration/canonical';
 import type { ConflictNotifier } from '../aws/sync-notifier';
 import type { SyncStateStore } from './sync-state-store';
 import { isConditionFailure } from './audit-store';
@@ -106,6 +107,28 @@ export class ItemApplier {
       }
       if (decision.conflict) await this.deps.notifier.detected(ledgerEntry(decision.conflict, at));
       return { status: decision.kind === 'apply' ? 'applied' : 'noop', ...(decision.conflict ? { conflictId: decision.conflict.conflictId } : {}) };
+    }
+  }
+
+  /**
+   * Writes a manual resolution to the item (a sync write: the stream consumer skips it), on condition that
+   * the item is still as read. Returns false when the entity is unknown.
+   */
+  public async writeResolved(entityName: string, keyText: string, record: SyncRecord | null): Promise<boolean> {
+    const entity = this.deps.catalog.entities.get(entityName);
+    if (!entity) return false;
+    const keyItem = keyFromText(keyText, entity.mapping.compiled.keyAttributes);
+    const tableName = this.deps.tableNames[entity.table] ?? entity.table;
+    for (let attempt = 1; ; attempt++) {
+      const got = await this.client.send(new GetItemCommand({ TableName: tableName, Key: keyItem as Record<string, SdkAttributeValue>, ConsistentRead: true }));
+      const item = got.Item as Item | undefined;
+      const position = item?.[SYNC_POSITION_ATTR] && 'N' in item[SYNC_POSITION_ATTR] ? item[SYNC_POSITION_ATTR].N : '0';
+      try {
+        await this.write(tableName, entity, keyItem, item, record, position);
+        return true;
+      } catch (err) {
+        if (!isConditionFailure(err) || attempt >= (this.deps.maxAttempts ?? 5)) throw err;
+      }
     }
   }
 

@@ -12,6 +12,7 @@ import { register as registerBackfill } from './backfill';
 import { register as registerVerify } from './verify';
 import { registerRehearseCommand } from '../rehearse';
 import { register as registerSyncCapture } from './sync-capture';
+import { register as registerSyncConflicts } from './sync-conflicts';
 
 /**
  * Every CLI command group. To add one: export `register(program)` from a module in cli/commands and add
@@ -31,6 +32,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   registerVerify,
   registerRehearseCommand,
   registerSyncCapture,
+  registerSyncConflicts,
 ];
 
 export function registerCommands(program: Command): Command {
