@@ -3,7 +3,8 @@ import { dataScenario } from './data';
 import { replayScenario } from './replay';
 import { routingScenario } from './routing';
 import { sagaScenario } from './saga';
+import { syncScenario } from './sync';
 import type { DemoScenario } from './types';
 
 /** The reference migration, in the order a team would live it. Each capability adds its scenario here. */
-export const scenarios: DemoScenario[] = [bridgeScenario, sagaScenario, replayScenario, routingScenario, dataScenario];
+export const scenarios: DemoScenario[] = [bridgeScenario, sagaScenario, replayScenario, routingScenario, dataScenario, syncScenario];
