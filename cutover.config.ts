@@ -954,8 +954,8 @@ export default defineSpec({
       orders: { policy: 'lastWriterWins', clock: 'updatedAt' },
       // A customer's fields merge; a field both sides changed keeps the monolith's value (it owns customers).
       customers: { policy: { mergeFields: { fallback: { prefer: 'monolith' } } } },
-      // The catalog service owns products now: its edits win.
-      products: { policy: { prefer: 'service' } },
+      // A price changed on both sides needs a person: the product is parked until someone decides.
+      products: { policy: 'manual' },
     },
   },
 });

@@ -10,6 +10,8 @@ import { installCapture } from '../../adapters/sql/capture/install';
 import { ChangeRelay } from '../../adapters/sql/capture/relay';
 import { SqsFifoSink } from '../../adapters/sql/capture/sqs-sink';
 import { SyncLedgerStore } from '../../adapters/dynamodb/sync-ledger-store';
+import { conflictsResolveCommand } from '../../cli/commands/sync-conflicts';
+import { AwsContext } from '../../cli/aws-context';
 import { schemaStatements } from '../../monolith/database';
 import reference from '../../cutover.config';
 import { sdkConfig, waitFor } from '../../test/e2e/harness';
@@ -22,12 +24,13 @@ const PG_URL = process.env.CUTOVER_DEMO_POSTGRES_URL ?? 'postgres://postgres@127
  * Two-way sync through the deployed appliers (SQS FIFO -> item applier; DynamoDB Streams -> SQL applier
  * with the URL from Secrets Manager) against a PostgreSQL monolith in a schema of its own (a deployed
  * Lambda cannot reach the embedded PGlite). Stock edited on both sides (delta: both sales count), an
- * order's shipping address edited on both sides (last writer wins), each conflict shown from the ledger.
+ * order's shipping address edited on both sides (last writer wins), a product's price edited on both sides (manual: parked, resolved with the CLI), each
+ * conflict shown from the ledger.
  * Without a PostgreSQL on 127.0.0.1 (CUTOVER_DEMO_POSTGRES_URL) the scenario says so and is skipped.
  */
 export const syncScenario: DemoScenario = {
   name: 'sync',
-  title: 'Two-way sync: stock and an order edited in the monolith and the service at once',
+  title: 'Two-way sync: stock, an order and a product edited in the monolith and the service at once',
   async run(ctx: DemoContext): Promise<ScenarioResult> {
     let admin: CaptureDatabase;
     try {
@@ -45,11 +48,11 @@ export const syncScenario: DemoScenario = {
     try {
       const spec = parseSpec(reference as SpecInput);
       const ledger = new SyncLedgerStore({ tableName: ctx.output('SyncLedgerTableName'), client: DynamoDBDocumentClient.from(dynamo) });
-      ctx.log(`1. the monolith: PostgreSQL schema ${schema}; cutover sync install --entity stock,orders`);
+      ctx.log(`1. the monolith: PostgreSQL schema ${schema}; cutover sync install --entity stock,orders,products`);
       for (const s of schemaStatements('postgres')) await db.exec(s);
-      await installCapture(db, { tables: ['stock', 'orders'] });
+      await installCapture(db, { tables: ['stock', 'orders', 'products'] });
       await new SecretsManagerClient(config).send(new PutSecretValueCommand({ SecretId: ctx.output('SyncSourceSecretArn'), SecretString: JSON.stringify({ url: `${PG_URL}?schema=${schema}` }) }));
-      const sink = new SqsFifoSink({ client: new SQSClient(config), queueUrl: ctx.output('SyncChangesQueueUrl'), groupKey: groupKeyFunction(spec.migration!, ['stock', 'orders']) });
+      const sink = new SqsFifoSink({ client: new SQSClient(config), queueUrl: ctx.output('SyncChangesQueueUrl'), groupKey: groupKeyFunction(spec.migration!, ['stock', 'orders', 'products']) });
       const relay = new ChangeRelay(db, sink, { source: 'shop', name: schema });
       await relay.acquire();
       const ledgerFor = async (fragment: string): Promise<ConflictEntry[]> => {
@@ -107,7 +110,41 @@ export const syncScenario: DemoScenario = {
       for (const c of orderConflicts) ctx.log(show(c));
       summary.push(`order ${orderNo}: Paris (10:00:05, monolith) vs Nice (10:00:09, service) -> Nice on both sides; ${orderConflicts.length} conflict(s) in the ledger`);
       ok &&= orderConflicts.length > 0;
-      summary.push('not shown here: a manual conflict resolved with `cutover sync conflicts resolve` (tested in test/functions/sync-conflicts-cli.test.ts)');
+
+      // A product's price changed on both sides: manual. The key parks; a person resolves with the CLI.
+      const catalog = deployedTable(ctx, 'products');
+      const psku = `P${Date.now().toString(36).slice(-6).toUpperCase()}`;
+      const pkey = { sku: { S: psku } };
+      const itemPrice = async () => ((await dynamo.send(new GetItemCommand({ TableName: catalog, Key: pkey, ConsistentRead: true }))).Item?.price as { S: string } | undefined)?.S;
+      const rowPrice = async () => (await db.query(`SELECT price_cents::text FROM products WHERE sku = $1`, [psku]))[0]?.[0];
+      ctx.log(`4. product ${psku} costs 19.99; the monolith raises it to 21.99 while the service runs a promo at 17.99 (policy: manual)`);
+      await db.exec(`INSERT INTO products (sku, name, price_cents, weight_kg, active, updated_at) VALUES ('${psku}', 'Kettle', 1999, 1.2, 'Y', now())`);
+      await relay.pass();
+      await waitFor(async () => (await itemPrice()) === '19.99', { what: 'the product item', timeoutMs: 60_000 });
+      await Promise.all([
+        db.exec(`UPDATE products SET price_cents = 2199, updated_at = now() WHERE sku = '${psku}'`),
+        dynamo.send(new UpdateItemCommand({ TableName: catalog, Key: pkey, UpdateExpression: 'SET price = :p', ExpressionAttributeValues: { ':p': { S: '17.99' } } })),
+      ]);
+      await relay.pass();
+      const open = await waitFor(
+        async () => {
+          for await (const c of ledger.list('open')) if (c.key.includes(psku)) return c;
+          return undefined;
+        },
+        { what: 'an open conflict for the product', timeoutMs: 90_000 },
+      );
+      ctx.log(`   parked: ${open.conflictId} (${open.policy}, fields ${open.fields.join(', ')}); the monolith has ${await rowPrice()} cents, the service ${await itemPrice()}`);
+      ctx.log(`   cutover sync conflicts resolve ${open.conflictId} --take service --reason "promo approved by pricing" --source postgres://...`);
+      const lines: string[] = [];
+      const code = await conflictsResolveCommand(
+        open.conflictId,
+        { take: 'service', reason: 'promo approved by pricing', actor: 'demo', source: `${PG_URL}?schema=${schema}` },
+        { context: new AwsContext(), stdout: (t) => void lines.push(t), stderr: (t) => void lines.push(t) },
+      );
+      for (const l of lines.join('').trim().split('\n')) ctx.log(`   ${l}`);
+      await waitFor(async () => (await rowPrice()) === '1799' && (await itemPrice()) === '17.99', { what: 'the promo price on both sides', timeoutMs: 60_000 });
+      summary.push(`product ${psku}: 21.99 (monolith) vs 17.99 (service), parked, resolved with the CLI -> 17.99 on both sides (exit ${code})`);
+      ok &&= code === 0;
       return { ok, summary };
     } finally {
       await db.close();
