@@ -958,4 +958,19 @@ export default defineSpec({
   migration: shopMigration,
   // Generated REST APIs over the migrated data: what each service exposes (monolith/api.ts).
   api: shopApi,
+  // Two-way sync while the monolith and the services both write (core/spec/sync.ts, README "Two-way sync").
+  sync: {
+    source: 'shop',
+    lagToleranceSeconds: 60,
+    entities: {
+      // Both sides sell and restock: each side's increments survive (the sum is preserved).
+      stock: { policy: { mergeFields: { fallback: { prefer: 'monolith' } } }, fields: { onHand: 'delta', reserved: 'delta' } },
+      // An order edited on both sides: the later updatedAt wins the whole row.
+      orders: { policy: 'lastWriterWins', clock: 'updatedAt' },
+      // A customer's fields merge; a field both sides changed keeps the monolith's value (it owns customers).
+      customers: { policy: { mergeFields: { fallback: { prefer: 'monolith' } } } },
+      // A price changed on both sides needs a person: the product is parked until someone decides.
+      products: { policy: 'manual' },
+    },
+  },
 });

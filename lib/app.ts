@@ -7,6 +7,7 @@ import { DataStack } from './stacks/data-stack';
 import { ReplayStack } from './stacks/replay-stack';
 import { RoutingStack } from './stacks/routing-stack';
 import { SagaStack } from './stacks/saga-stack';
+import { SyncStack } from './stacks/sync-stack';
 
 export interface CutoverAppProps {
   readonly spec: Spec;
@@ -34,6 +35,8 @@ export interface CutoverStacks {
   readonly data?: DataStack;
   /** Generated REST APIs over the service tables; present when the spec has api and migration sections. */
   readonly api?: ApiStack;
+  /** Two-way data sync; present when the spec has a sync section (and a migration section). */
+  readonly sync?: SyncStack;
 }
 
 /** Builds every cutover stack from the spec. bin/app.ts and the infra tests both call this. */
@@ -85,6 +88,16 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
           tables: data.tables.tables,
         })
       : undefined;
+  const sync =
+    props.spec.sync && data
+      ? new SyncStack(app, `${prefix}-Sync`, {
+          ...common,
+          description: 'cutover: two-way data sync between the monolith database and the service tables, with the conflict ledger',
+          tables: data.tables,
+          servicesBus: bridge.servicesBus,
+          auditTable: bridge.auditTable,
+        })
+      : undefined;
   if (props.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { bridge, routing, replay, saga, data, api };
+  return { bridge, routing, replay, saga, data, api, sync };
 }

@@ -15,6 +15,7 @@ import { registerRehearseCommand } from '../rehearse';
 import { register as registerBoundaries } from './boundaries';
 import { register as registerSyncCapture } from './sync-capture';
 import { register as registerApi } from './api';
+import { register as registerSyncConflicts } from './sync-conflicts';
 
 /**
  * Every CLI command group. To add one: export `register(program)` from a module in cli/commands and add
@@ -37,6 +38,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   registerBoundaries,
   registerSyncCapture,
   registerApi,
+  registerSyncConflicts,
 ];
 
 export function registerCommands(program: Command): Command {

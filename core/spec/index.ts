@@ -9,6 +9,8 @@ import { routingCrossIssues } from './routing';
 import { captureReferenceIssues } from './capture';
 import { checkSagaSection } from '../saga/spec-check';
 import { buildApiModels } from '../api/model';
+import { syncIssues } from './sync';
+import { compileSyncEntity } from '../sync/mapping';
 
 export * from './schema';
 export { validatePayload, validatePayloadDetailed } from './validate-payload';
@@ -28,7 +30,16 @@ export const SPEC_CHECKS: readonly SpecCheck[] = [
   (spec) => captureReferenceIssues(spec),
   (spec) => checkSagaSection(spec),
   (spec) => checkApiSection(spec),
+  (spec) => checkSyncSection(spec),
 ];
+
+/** The sync section against the migration entities it syncs (clocks, fallbacks, attributes that cannot go back). */
+function checkSyncSection(spec: Spec): string[] {
+  if (!spec.sync) return [];
+  const entities = spec.migration?.entities ?? {};
+  const irreversible = (name: string) => (entities[name] ? compileSyncEntity(name, entities[name]).irreversible : []);
+  return syncIssues(spec.sync, entities, irreversible).map((i) => `${i.path.join('.')}: ${i.message}`);
+}
 
 /** The api section against the migration entities it exposes (keys, filters that would scan, versions). */
 function checkApiSection(spec: Spec): string[] {

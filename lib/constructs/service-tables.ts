@@ -21,6 +21,11 @@ export interface ServiceTablesProps {
    * query (core/api/model.ts `apiTableIndexes`). @default - none
    */
   readonly indexes?: ReadonlyMap<string, ReadonlyMap<string, { readonly partitionKey: KeyAttribute; readonly sortKey?: KeyAttribute }>>;
+  /**
+   * Spec table names that get a DynamoDB stream (NEW_AND_OLD_IMAGES) for the two-way sync's
+   * services -> monolith applier. @default - none
+   */
+  readonly streamTables?: readonly string[];
 }
 
 /** Spec table name -> key schema, checked to agree across the entities sharing a table. */
@@ -75,6 +80,7 @@ export class ServiceTables extends Construct {
           encryption: dynamodb.TableEncryption.AWS_MANAGED,
           pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
           removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+          ...(props.streamTables?.includes(name) ? { stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES } : {}),
         }),
       );
     }

@@ -47,6 +47,8 @@ export class DataStack extends Stack {
       tableNamePrefix: props.tableNamePrefix ?? `${this.stackName.toLowerCase()}-`,
       // The indexes the generated APIs query (their filters on customerId and the like).
       indexes: apiTableIndexes(apiModelsOf(props.spec)),
+      // The two-way sync reads the service side's changes from the tables' streams.
+      streamTables: Object.keys(props.spec.sync?.entities ?? {}).map((e) => props.spec.migration!.entities[e]?.target.table).filter((t): t is string => t !== undefined),
     });
     this.validator = new ConsistencyValidator(this, 'ConsistencyValidator', {
       spec: props.spec,

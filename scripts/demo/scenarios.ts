@@ -7,6 +7,7 @@ import { mapScenario } from './map';
 import { replayScenario } from './replay';
 import { routingScenario } from './routing';
 import { sagaScenario } from './saga';
+import { syncScenario } from './sync';
 import type { DemoScenario } from './types';
 
 /** The reference migration, in the order a team would live it. Each capability adds its scenario here. */
@@ -19,5 +20,6 @@ export const scenarios: DemoScenario[] = [
   replayScenario,
   routingScenario,
   dataScenario,
+  syncScenario,
   apiScenario,
 ];

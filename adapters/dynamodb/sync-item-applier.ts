@@ -1,0 +1,223 @@
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue as SdkAttributeValue } from '@aws-sdk/client-dynamodb';
+import type { RowChange } from '../../core/sync/change';
+import type { SyncCatalog, SyncedEntity } from '../../core/sync/catalog';
+import { decide } from '../../core/sync/engine';
+import { ledgerEntry } from '../../core/sync/ledger';
+import type { ResolverRegistry } from '../../core/sync/policy';
+import type { SyncRecord } from '../../core/sync/record';
+import { SyncError } from '../../core/sync/errors';
+import type { RowReject } from '../../core/migration/mapping';
+import type { Item } from '../../core/migration/attribute-value';
+import { keyFromText } from '../../core/migration/canonical';
+import type { ConflictNotifier } from '../aws/sync-notifier';
+import type { SyncStateStore } from './sync-state-store';
+import { isConditionFailure } from './audit-store';
+
+/**
+ * Hidden attributes the sync keeps on each item. The applier bumps `_syncVersion` on every write it makes
+ * and an application write never touches it: that is how the stream consumer tells the sync's own writes
+ * (skip them: no loop) from the service's. `_syncMonolithPos` is the last monolith change id applied, in
+ * the same conditional write as the data, so a redelivered change is applied once.
+ */
+export const SYNC_VERSION_ATTR = '_syncVersion';
+export const SYNC_POSITION_ATTR = '_syncMonolithPos';
+export const SYNC_ORIGIN_ATTR = '_syncOrigin';
+/** Set just before the sync deletes an item, so the stream consumer can tell the sync's delete from the service's. */
+export const SYNC_DELETING_ATTR = '_syncDeleting';
+
+export type ItemApplyOutcome =
+  | { readonly status: 'applied' | 'noop'; readonly conflictId?: string }
+  | { readonly status: 'duplicate' | 'loop' | 'unmapped' | 'oneWay' }
+  | { readonly status: 'parked' | 'queued'; readonly conflictId: string }
+  | { readonly status: 'rejected'; readonly reject: RowReject };
+
+export interface ItemApplierDeps {
+  readonly catalog: SyncCatalog;
+  /** Logical table name (spec) -> deployed table name. */
+  readonly tableNames: Readonly<Record<string, string>>;
+  readonly state: SyncStateStore;
+  readonly notifier: ConflictNotifier;
+  readonly client?: DynamoDBClient;
+  readonly resolvers?: ResolverRegistry;
+  readonly now?: () => Date;
+  /** Tries of read-decide-write when the service writes the item in between. @default 5 */
+  readonly maxAttempts?: number;
+}
+
+/**
+ * Monolith -> services: applies one captured row change to the service's item. Read the item, let the
+ * engine decide against it, write with a condition that the item is exactly what was read (every mapped
+ * attribute and the sync position), so a service write in between makes the write fail and the decision
+ * is taken again on the new item rather than overwriting it.
+ */
+export class ItemApplier {
+  private readonly client: DynamoDBClient;
+
+  public constructor(private readonly deps: ItemApplierDeps) {
+    this.client = deps.client ?? new DynamoDBClient({});
+  }
+
+  public async apply(change: RowChange): Promise<ItemApplyOutcome> {
+    // The sync's own writes are captured with origin `sync` and must never come back (no loop).
+    if (change.origin === 'sync') return { status: 'loop' };
+    const entity = this.deps.catalog.bySourceTable(change.table);
+    if (!entity) return { status: 'unmapped' };
+    if (entity.direction === 'toMonolith') return { status: 'oneWay' };
+    const before = this.toRecord(entity, change.before);
+    if (before && 'reject' in before) return { status: 'rejected', reject: before.reject };
+    const after = this.toRecord(entity, change.after);
+    if (after && 'reject' in after) return { status: 'rejected', reject: after.reject };
+
+    const keyItem = entity.mapping.itemKeyOfRow(change.key);
+    const key = entity.mapping.keyTextOf(keyItem);
+    const parkedBy = await this.deps.state.parkedBy(entity.name, key);
+    if (parkedBy) {
+      await this.deps.state.enqueue(entity.name, key, { target: 'service', position: change.changeId, body: JSON.stringify(change) });
+      return { status: 'queued', conflictId: parkedBy };
+    }
+    const tableName = this.deps.tableNames[entity.table] ?? entity.table;
+    const attempts = this.deps.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      const got = await this.client.send(new GetItemCommand({ TableName: tableName, Key: keyItem as Record<string, SdkAttributeValue>, ConsistentRead: true }));
+      const item = got.Item as Item | undefined;
+      const applied = item?.[SYNC_POSITION_ATTR];
+      if (applied && 'N' in applied && BigInt(applied.N) >= BigInt(change.changeId)) return { status: 'duplicate' };
+      const current = item ? entity.mapping.itemToRecord(item) : null;
+      const decision = decide({
+        entity: entity.name,
+        key,
+        rules: entity.rules,
+        change: { side: 'monolith', position: change.changeId, before: before?.record ?? null, after: after?.record ?? null, at: change.committedAt },
+        current,
+        resolvers: this.deps.resolvers,
+      });
+      const at = (this.deps.now?.() ?? new Date()).toISOString();
+      if (decision.kind === 'park') {
+        await this.deps.notifier.detected(ledgerEntry(decision.conflict, at));
+        const by = await this.deps.state.park(entity.name, key, decision.conflict.conflictId, at);
+        await this.deps.state.enqueue(entity.name, key, { target: 'service', position: change.changeId, body: JSON.stringify(change) });
+        return { status: 'parked', conflictId: by };
+      }
+      try {
+        await this.write(tableName, entity, keyItem, item, decision.kind === 'apply' ? decision.result : current, change.changeId);
+      } catch (err) {
+        if (isConditionFailure(err) && attempt < attempts) continue;
+        if (isConditionFailure(err)) throw new SyncError(`${entity.name} ${key}: the item kept changing during ${attempts} tries to apply change ${change.changeId}`, { entity: entity.name, key, changeId: change.changeId }, { cause: err });
+        throw err;
+      }
+      if (decision.conflict) await this.deps.notifier.detected(ledgerEntry(decision.conflict, at));
+      return { status: decision.kind === 'apply' ? 'applied' : 'noop', ...(decision.conflict ? { conflictId: decision.conflict.conflictId } : {}) };
+    }
+  }
+
+  /**
+   * Writes a manual resolution to the item (a sync write: the stream consumer skips it), on condition that
+   * the item is still as read. Returns false when the entity is unknown.
+   */
+  public async writeResolved(entityName: string, keyText: string, record: SyncRecord | null): Promise<boolean> {
+    const entity = this.deps.catalog.entities.get(entityName);
+    if (!entity) return false;
+    const keyItem = keyFromText(keyText, entity.mapping.compiled.keyAttributes);
+    const tableName = this.deps.tableNames[entity.table] ?? entity.table;
+    for (let attempt = 1; ; attempt++) {
+      const got = await this.client.send(new GetItemCommand({ TableName: tableName, Key: keyItem as Record<string, SdkAttributeValue>, ConsistentRead: true }));
+      const item = got.Item as Item | undefined;
+      const position = item?.[SYNC_POSITION_ATTR] && 'N' in item[SYNC_POSITION_ATTR] ? item[SYNC_POSITION_ATTR].N : '0';
+      try {
+        await this.write(tableName, entity, keyItem, item, record, position);
+        return true;
+      } catch (err) {
+        if (!isConditionFailure(err) || attempt >= (this.deps.maxAttempts ?? 5)) throw err;
+      }
+    }
+  }
+
+  private toRecord(entity: SyncedEntity, row: RowChange['before']): { record: SyncRecord } | { reject: RowReject } | null {
+    if (!row) return null;
+    const r = entity.mapping.rowToRecord(row);
+    return r.reject ? { reject: r.reject } : { record: r.record };
+  }
+
+  /**
+   * Writes `result` (null: delete) on condition that the item is still `read`. A no-op still records the
+   * position, so a redelivery is recognised without deciding again.
+   */
+  private async write(tableName: string, entity: SyncedEntity, keyItem: Item, read: Item | undefined, result: SyncRecord | null, position: string): Promise<void> {
+    const names: Record<string, string> = {};
+    const values: Record<string, SdkAttributeValue> = {};
+    const conditions: string[] = [];
+    const keyAttrs = new Set(entity.mapping.compiled.keyAttributes);
+    // One condition per mapped attribute path (leaf values: comparing whole maps is not portable across
+    // DynamoDB implementations), plus the sync position.
+    const paths = [...entity.mapping.fields.filter((f) => !keyAttrs.has(f)), SYNC_POSITION_ATTR];
+    const seen = read ? entity.mapping.itemToRecord(read) : {};
+    let n = 0;
+    for (const path of paths) {
+      const ref = path
+        .split('.')
+        .map((part) => {
+          const name = `#c${n++}`;
+          names[name] = part;
+          return name;
+        })
+        .join('.');
+      const v = path === SYNC_POSITION_ATTR ? read?.[SYNC_POSITION_ATTR] : seen[path];
+      if (v === undefined) conditions.push(`attribute_not_exists(${ref})`);
+      else {
+        values[`:c${n}`] = v as SdkAttributeValue;
+        conditions.push(`${ref} = :c${n}`);
+      }
+    }
+    const first = entity.mapping.compiled.keyAttributes[0];
+    names['#k'] = first;
+    conditions.push(read ? 'attribute_exists(#k)' : 'attribute_not_exists(#k)');
+    const ConditionExpression = conditions.join(' AND ');
+    const Key = keyItem as Record<string, SdkAttributeValue>;
+    if (result === null) {
+      if (!read) return;
+      // Mark first (a sync write: its version moves), then delete what was marked: the stream's REMOVE
+      // record then carries the mark in its old image and is not shipped back.
+      names['#del'] = SYNC_DELETING_ATTR;
+      names['#ver'] = SYNC_VERSION_ATTR;
+      values[':del'] = { S: position };
+      values[':zero'] = { N: '0' };
+      values[':one'] = { N: '1' };
+      await this.client.send(
+        new UpdateItemCommand({ TableName: tableName, Key, UpdateExpression: 'SET #del = :del, #ver = if_not_exists(#ver, :zero) + :one', ConditionExpression, ExpressionAttributeNames: names, ExpressionAttributeValues: values }),
+      );
+      await this.client.send(
+        new DeleteItemCommand({ TableName: tableName, Key, ConditionExpression: '#del = :del', ExpressionAttributeNames: { '#del': SYNC_DELETING_ATTR }, ExpressionAttributeValues: { ':del': { S: position } } }),
+      );
+      return;
+    }
+    const { set, remove } = entity.mapping.recordToItem(result);
+    const sets: string[] = [];
+    Object.entries(set).forEach(([a, v], i) => {
+      names[`#s${i}`] = a;
+      values[`:s${i}`] = v as SdkAttributeValue;
+      sets.push(`#s${i} = :s${i}`);
+    });
+    names['#pos'] = SYNC_POSITION_ATTR;
+    names['#ver'] = SYNC_VERSION_ATTR;
+    names['#org'] = SYNC_ORIGIN_ATTR;
+    values[':pos'] = { N: position };
+    values[':zero'] = { N: '0' };
+    values[':one'] = { N: '1' };
+    values[':sync'] = { S: 'sync' };
+    sets.push('#pos = :pos', '#ver = if_not_exists(#ver, :zero) + :one', '#org = :sync');
+    const removes = remove.map((a, i) => {
+      names[`#r${i}`] = a;
+      return `#r${i}`;
+    });
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key,
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+}

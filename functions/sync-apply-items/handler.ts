@@ -1,0 +1,88 @@
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { RowChange } from '../../core/sync/change';
+import { SyncCatalog } from '../../core/sync/catalog';
+import { applyInGroupOrder } from '../../core/sync/batch';
+import { ItemApplier } from '../../adapters/dynamodb/sync-item-applier';
+import { SyncLedgerStore } from '../../adapters/dynamodb/sync-ledger-store';
+import { SyncStateStore } from '../../adapters/dynamodb/sync-state-store';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { ConflictNotifier } from '../../adapters/aws/sync-notifier';
+import { eventBridgeClient } from '../../adapters/aws/clients';
+import { optionalEnv, requireEnv } from '../shared/env';
+import { Logger } from '../shared/logger';
+import { loadSpec } from '../shared/spec';
+
+/*
+ * Monolith -> services: SQS FIFO (one group per entity key) -> this applier -> the service's DynamoDB
+ * table. A row that cannot be mapped is sent to the rejects queue with the reason naming the column and
+ * value and acknowledged: recorded, and the key is not blocked behind it.
+ *
+ * Env: TABLE_NAMES (JSON logical -> deployed), LEDGER_TABLE_NAME, STATE_TABLE_NAME, SERVICES_BUS_NAME,
+ * REJECTS_QUEUE_URL; optional AUDIT_TABLE_NAME.
+ */
+const logger = new Logger('sync-apply-items');
+
+export interface ItemsHandlerDeps {
+  readonly applier: Pick<ItemApplier, 'apply'>;
+  readonly sqs: Pick<SQSClient, 'send'>;
+  readonly rejectsQueueUrl: string;
+}
+
+let deps: ItemsHandlerDeps | undefined;
+
+function defaults(): ItemsHandlerDeps {
+  const spec = loadSpec();
+  if (!spec.sync || !spec.migration) throw new Error('the spec has no sync section: there is nothing to apply');
+  const ledger = new SyncLedgerStore({ tableName: requireEnv('LEDGER_TABLE_NAME') });
+  const auditTable = optionalEnv('AUDIT_TABLE_NAME', '');
+  const notifier = new ConflictNotifier({
+    ledger,
+    ...(auditTable ? { audit: new AuditStore({ tableName: auditTable }) } : {}),
+    events: { client: eventBridgeClient(), busName: requireEnv('SERVICES_BUS_NAME') },
+    logger,
+  });
+  return {
+    applier: new ItemApplier({
+      catalog: new SyncCatalog(spec.sync, spec.migration.entities),
+      tableNames: JSON.parse(requireEnv('TABLE_NAMES')) as Record<string, string>,
+      state: new SyncStateStore({ tableName: requireEnv('STATE_TABLE_NAME') }),
+      notifier,
+      client: new DynamoDBClient({}),
+    }),
+    sqs: new SQSClient({}),
+    rejectsQueueUrl: requireEnv('REJECTS_QUEUE_URL'),
+  };
+}
+
+export async function handleItems(event: SQSEvent, d: ItemsHandlerDeps): Promise<SQSBatchResponse> {
+  const failed = await applyInGroupOrder(
+    event.Records,
+    (r: SQSRecord) => r.attributes.MessageGroupId ?? r.messageId,
+    async (r) => {
+      const change = JSON.parse(r.body) as RowChange;
+      const out = await d.applier.apply(change);
+      if (out.status === 'rejected') {
+        await d.sqs.send(
+          new SendMessageCommand({
+            QueueUrl: d.rejectsQueueUrl,
+            MessageBody: JSON.stringify({ reason: out.reject.reason, reject: out.reject, change }),
+            MessageGroupId: r.attributes.MessageGroupId ?? 'rejects',
+            MessageDeduplicationId: r.attributes.MessageDeduplicationId ?? r.messageId,
+          }),
+        );
+        logger.warn('row rejected', { table: change.table, changeId: change.changeId, reject: out.reject });
+      } else if (out.status !== 'applied' && out.status !== 'noop' && out.status !== 'duplicate') {
+        logger.info('change not applied', { table: change.table, changeId: change.changeId, status: out.status });
+      }
+    },
+    (r, err) => logger.error('change failed; it and the rest of its group are retried', { messageId: r.messageId, error: err }),
+  );
+  return { batchItemFailures: failed.map((r) => ({ itemIdentifier: r.messageId })) };
+}
+
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  deps ??= defaults();
+  return handleItems(event, deps);
+}

@@ -1,0 +1,76 @@
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { SqlRowWriter } from '../../core/sync/change';
+import { SyncCatalog } from '../../core/sync/catalog';
+import { applyInGroupOrder } from '../../core/sync/batch';
+import { StreamApplier, type StreamChange } from '../../adapters/dynamodb/sync-stream-applier';
+import { SyncLedgerStore } from '../../adapters/dynamodb/sync-ledger-store';
+import { SyncStateStore } from '../../adapters/dynamodb/sync-state-store';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { ConflictNotifier } from '../../adapters/aws/sync-notifier';
+import { eventBridgeClient } from '../../adapters/aws/clients';
+import { readSourceUrl } from '../../adapters/aws/secrets';
+import { openCaptureDatabase } from '../../adapters/sql/capture/database';
+import { SqlChangeWriter } from '../../adapters/sql/capture/sql-writer';
+import { optionalEnv, requireEnv } from '../shared/env';
+import { Logger } from '../shared/logger';
+import { loadSpec } from '../shared/spec';
+
+/*
+ * Services -> monolith: DynamoDB Streams (NEW_AND_OLD_IMAGES) of the service tables -> this applier -> the
+ * monolith row, through the SQL writer (one transaction per change, tagged origin `sync` so the capture
+ * trigger never ships it back).
+ *
+ * Env: SOURCE_SECRET_ARN (the monolith URL lives in Secrets Manager, never in the environment),
+ * TABLE_NAMES (JSON logical -> deployed), LEDGER_TABLE_NAME, STATE_TABLE_NAME, SERVICES_BUS_NAME;
+ * optional AUDIT_TABLE_NAME, CAPTURE_PREFIX.
+ */
+const logger = new Logger('sync-apply-stream');
+let applier: Pick<StreamApplier, 'apply'> | undefined;
+
+async function defaults(): Promise<StreamApplier> {
+  const spec = loadSpec();
+  if (!spec.sync || !spec.migration) throw new Error('the spec has no sync section: there is nothing to apply');
+  const url = await readSourceUrl(requireEnv('SOURCE_SECRET_ARN'));
+  const db = await openCaptureDatabase(url, { connections: 2 });
+  const writer: SqlRowWriter = new SqlChangeWriter(db, { prefix: optionalEnv('CAPTURE_PREFIX', '') });
+  const auditTable = optionalEnv('AUDIT_TABLE_NAME', '');
+  return new StreamApplier({
+    catalog: new SyncCatalog(spec.sync, spec.migration.entities),
+    tableNames: JSON.parse(requireEnv('TABLE_NAMES')) as Record<string, string>,
+    state: new SyncStateStore({ tableName: requireEnv('STATE_TABLE_NAME') }),
+    notifier: new ConflictNotifier({
+      ledger: new SyncLedgerStore({ tableName: requireEnv('LEDGER_TABLE_NAME') }),
+      ...(auditTable ? { audit: new AuditStore({ tableName: auditTable }) } : {}),
+      events: { client: eventBridgeClient(), busName: requireEnv('SERVICES_BUS_NAME') },
+      logger,
+    }),
+    writer,
+  });
+}
+
+/** Applies a batch in order per item key; a failed record and the later ones of its key are retried. */
+export async function handleStream(event: DynamoDBStreamEvent, a: Pick<StreamApplier, 'apply'>): Promise<DynamoDBBatchResponse> {
+  const failed = await applyInGroupOrder(
+    event.Records,
+    (r) => `${r.eventSourceARN}|${JSON.stringify(r.dynamodb?.Keys ?? {})}`,
+    async (r) => {
+      const out = await a.apply(r as StreamChange);
+      if (out.status === 'unmapped') logger.warn('stream record of no synced entity', { arn: r.eventSourceARN, keys: r.dynamodb?.Keys });
+    },
+    (r, err) => logger.error('stream record failed; it and the rest of its key are retried', { sequence: r.dynamodb?.SequenceNumber, error: err }),
+  );
+  // Streams checkpoint at the lowest failed sequence number: everything from there is redelivered, and the
+  // applier recognises what it already applied by position.
+  const first = failed[0];
+  return { batchItemFailures: first ? [{ itemIdentifier: first.dynamodb?.SequenceNumber ?? '' }] : [] };
+}
+
+export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  applier ??= await defaults();
+  return handleStream(event, applier);
+}
+
+/** For tests: hand in the applier. */
+export function setApplier(a: Pick<StreamApplier, 'apply'> | undefined): void {
+  applier = a;
+}

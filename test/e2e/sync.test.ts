@@ -1,0 +1,135 @@
+/**
+ * Two-way sync on the emulator: the deployed item applier (SQS FIFO -> Lambda -> service table) and the
+ * deployed stream applier (DynamoDB Streams -> Lambda -> the monolith through the SQL writer, the URL read
+ * from Secrets Manager), against a real PostgreSQL on 127.0.0.1 (a schema of its own; a deployed Lambda
+ * cannot reach the embedded PGlite). The relay runs here, in process, with the production SQS FIFO sink:
+ * the deployed relay polls for 50 s per invocation, too long for a test.
+ *
+ * Needs the stacks Cutover-Bridge, Cutover-Data, Cutover-Sync (CUTOVER_E2E_STACKS) and PostgreSQL.
+ */
+import { DynamoDBClient, GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { parseSpec, type SpecInput } from '../../core/spec';
+import { groupKeyFunction } from '../../core/capture/groups';
+import { openCaptureDatabase, type CaptureDatabase } from '../../adapters/sql/capture/database';
+import { installCapture } from '../../adapters/sql/capture/install';
+import { ChangeRelay } from '../../adapters/sql/capture/relay';
+import { SqsFifoSink } from '../../adapters/sql/capture/sqs-sink';
+import { SyncLedgerStore } from '../../adapters/dynamodb/sync-ledger-store';
+import { createShopSchema, PG_URL, stockRow } from '../functions/sync-capture-support';
+import reference from '../../cutover.config';
+import { loadE2eContext, sdkConfig, stackOutput, waitFor, type E2eContext } from './harness';
+import { deployedTable } from './migration-driver';
+
+const spec = parseSpec(reference as SpecInput);
+
+describe('e2e: two-way sync between PostgreSQL and the deployed service tables', () => {
+  let context: E2eContext;
+  let dynamo: DynamoDBClient;
+  let db: CaptureDatabase;
+  let relay: ChangeRelay;
+  let inventory: string;
+  let ledger: SyncLedgerStore;
+  const schema = `a11e_e2e_${process.pid}_${Date.now().toString(36)}`;
+  const run = Date.now().toString(36).toUpperCase().slice(-5);
+
+  beforeAll(async () => {
+    context = loadE2eContext();
+    const config = sdkConfig(context.endpoint);
+    dynamo = new DynamoDBClient(config);
+    inventory = deployedTable(context, 'stock');
+    ledger = new SyncLedgerStore({ tableName: stackOutput(context, 'SyncLedgerTableName'), client: DynamoDBDocumentClient.from(dynamo) });
+    const admin = await openCaptureDatabase(PG_URL, { connections: 1 });
+    await admin.exec(`CREATE SCHEMA "${schema}"`);
+    await admin.close();
+    const url = `${PG_URL}?schema=${schema}`;
+    db = await openCaptureDatabase(url, { connections: 2 });
+    await createShopSchema(db);
+    await installCapture(db, { tables: ['stock'] });
+    await new SecretsManagerClient(config).send(new PutSecretValueCommand({ SecretId: stackOutput(context, 'SyncSourceSecretArn'), SecretString: JSON.stringify({ url }) }));
+    const sink = new SqsFifoSink({ client: new SQSClient(config), queueUrl: stackOutput(context, 'SyncChangesQueueUrl'), groupKey: groupKeyFunction(spec.migration!, ['stock']) });
+    relay = new ChangeRelay(db, sink, { source: 'shop', name: `shop-${schema}` });
+    if (!(await relay.acquire())) throw new Error('relay lease not taken');
+  }, 120_000);
+
+  afterAll(async () => {
+    await db?.close();
+    const admin = await openCaptureDatabase(PG_URL, { connections: 1 });
+    await admin.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.close();
+    dynamo?.destroy();
+  });
+
+  const key = (sku: string) => ({ sku: { S: sku }, warehouse: { S: 'W1' } });
+  const itemOnHand = async (sku: string) => ((await dynamo.send(new GetItemCommand({ TableName: inventory, Key: key(sku), ConsistentRead: true }))).Item?.onHand as { N: string } | undefined)?.N;
+  const rowOnHand = async (sku: string) => (await db.query(`SELECT on_hand::text FROM stock WHERE sku = $1`, [sku]))[0]?.[0];
+  const serviceSets = (sku: string, onHand: number) =>
+    dynamo.send(new UpdateItemCommand({ TableName: inventory, Key: key(sku), UpdateExpression: 'SET onHand = :n', ExpressionAttributeValues: { ':n': { N: String(onHand) } } }));
+
+  it('a change in SQL becomes the item', async () => {
+    // Act
+    await db.exec(stockRow(`E1${run}`, 10));
+    await relay.pass();
+
+    // Assess
+    expect(await waitFor(async () => (await itemOnHand(`E1${run}`)) === '10', { what: 'the item from the SQL insert', timeoutMs: 60_000 })).toBe(true);
+  }, 90_000);
+
+  it('an item change becomes the row, and the sync its own write is not shipped back', async () => {
+    // Prepare
+    const sku = `E2${run}`;
+    await db.exec(stockRow(sku, 20));
+    await relay.pass();
+    await waitFor(async () => (await itemOnHand(sku)) === '20', { what: 'the item', timeoutMs: 60_000 });
+
+    // Act
+    await serviceSets(sku, 17);
+
+    // Assess
+    expect(await waitFor(async () => (await rowOnHand(sku)) === '17', { what: 'the row from the item change', timeoutMs: 60_000 })).toBe(true);
+    const echo = await relay.pass();
+    expect(echo.shipped).toBe(0);
+  }, 150_000);
+
+  it('a concurrent edit on both sides converges on the sum, with a ledger entry and an audit entry', async () => {
+    // Prepare
+    const sku = `E3${run}`;
+    await db.exec(stockRow(sku, 30));
+    await relay.pass();
+    await waitFor(async () => (await itemOnHand(sku)) === '30', { what: 'the item', timeoutMs: 60_000 });
+
+    // Act: the monolith sells 4 and the service 5, from the same 30, before either sees the other.
+    await Promise.all([db.exec(`UPDATE stock SET on_hand = on_hand - 4 WHERE sku = '${sku}'`), serviceSets(sku, 25)]);
+    await relay.pass();
+
+    // Assess
+    await waitFor(async () => (await rowOnHand(sku)) === '21' && (await itemOnHand(sku)) === '21', { what: 'both sides at 21', timeoutMs: 90_000 });
+    const entries = [];
+    for await (const c of ledger.list('resolved')) if (c.key.includes(sku)) entries.push(c);
+    expect(entries.length).toBeGreaterThanOrEqual(1);
+    expect(entries[0]).toMatchObject({ entity: 'stock', status: 'resolved', fields: expect.arrayContaining(['onHand']) });
+    const audit = await dynamo.send(
+      new QueryCommand({ TableName: stackOutput(context, 'AuditTableName'), KeyConditionExpression: '#s = :s', ExpressionAttributeNames: { '#s': 'stream' }, ExpressionAttributeValues: { ':s': { S: `sync-stock-${entries[0].key}` } } }),
+    );
+    expect((audit.Items ?? []).some((i) => i.detailType?.S === 'sync.conflict-detected')).toBe(true);
+  }, 200_000);
+
+  it('rollback: what the candidate wrote while authoritative is already in the monolith', async () => {
+    // Prepare
+    const sku = `E4${run}`;
+    await db.exec(stockRow(sku, 50));
+    await relay.pass();
+    await waitFor(async () => (await itemOnHand(sku)) === '50', { what: 'the item', timeoutMs: 60_000 });
+
+    // Act: the candidate takes three reservations; then the capability is rolled back.
+    for (const n of [49, 47, 44]) {
+      await serviceSets(sku, n);
+      await waitFor(async () => (await rowOnHand(sku)) === String(n), { what: `the row at ${n}`, timeoutMs: 60_000 });
+    }
+
+    // Assess
+    expect(await rowOnHand(sku)).toBe('44');
+  }, 250_000);
+});
