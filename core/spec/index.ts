@@ -7,10 +7,12 @@ import { specSchema, type FieldMapping, type Spec, type SpecInput } from './sche
 import { validatePayload } from './validate-payload';
 import { routingCrossIssues } from './routing';
 import { captureReferenceIssues } from './capture';
+import { readinessCrossIssues } from './readiness';
 
 export * from './schema';
 export { validatePayload } from './validate-payload';
 export { castPayload, castPlan } from './cast';
+export * from './readiness';
 
 /** A check across sections that the zod shape cannot express. Returns problems as `path: message`. */
 export type SpecCheck = (spec: Spec) => string[];
@@ -22,6 +24,9 @@ export function registerSpecCheck(check: SpecCheck): void {
 }
 registerSpecCheck((spec) => (spec.routing ? routingCrossIssues(spec.routing, spec.bridge) : []));
 registerSpecCheck((spec) => captureReferenceIssues(spec));
+registerSpecCheck((spec) =>
+  spec.readiness ? readinessCrossIssues(spec.readiness, Object.keys(spec.routing?.capabilities ?? {}), spec.migration ? Object.keys(spec.migration.entities) : undefined) : [],
+);
 
 function formatZodIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {

@@ -4,6 +4,7 @@ import { TRANSFORM_NAMES } from './transforms';
 import { sagaSectionSchema } from './saga';
 import { captureSectionSchema } from './capture';
 import { routingSectionSchema } from './routing';
+import { readinessSectionSchema } from './readiness';
 import { migrationSectionSchema } from './migration';
 
 const identifier = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'must start with a letter and hold only letters, digits, _ . -');
@@ -134,6 +135,8 @@ export const specSchema = z
     capture: captureSectionSchema.optional(),
     routing: routingSectionSchema.optional(),
     migration: migrationSectionSchema.optional(),
+    /** Thresholds of `cutover readiness` (all defaulted; see core/spec/readiness.ts). */
+    readiness: readinessSectionSchema.optional(),
   })
   .strict();
 
