@@ -3,6 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Spec } from '../core/spec';
 import { BridgeStack } from './stacks/bridge-stack';
 import { DataStack } from './stacks/data-stack';
+import { OperationsStack } from './stacks/operations-stack';
 import { ReplayStack } from './stacks/replay-stack';
 import { RoutingStack } from './stacks/routing-stack';
 import { SagaStack } from './stacks/saga-stack';
@@ -31,6 +32,8 @@ export interface CutoverStacks {
   readonly saga?: SagaStack;
   /** The services' target tables and continuous validation; present when the spec has a migration section. */
   readonly data?: DataStack;
+  /** The dashboard, the alarms (one SNS topic) and the saved queries over every other stack. */
+  readonly operations: OperationsStack;
 }
 
 /** Builds every cutover stack from the spec. bin/app.ts and the infra tests both call this. */
@@ -74,6 +77,19 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
         sourceUrl: props.monolithUrl,
       })
     : undefined;
+  const watched = [bridge, routing, replay, saga, data].filter((s): s is NonNullable<typeof s> => s !== undefined);
+  const operations = new OperationsStack(app, `${prefix}-Operations`, {
+    ...common,
+    description: 'cutover: the dashboard, alarms with actions (one SNS topic) and saved Logs Insights queries',
+    prefix,
+    watched,
+    saga: saga
+      ? {
+          stateMachine: saga.orderSaga.stateMachine,
+          stepFunctions: { inventory: saga.orderSaga.functions.inventory, payment: saga.orderSaga.functions.payment, shipping: saga.orderSaga.functions.shipping, notification: saga.orderSaga.functions.notification },
+        }
+      : undefined,
+  });
   if (props.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { bridge, routing, replay, saga, data };
+  return { bridge, routing, replay, saga, data, operations };
 }

@@ -1,5 +1,6 @@
 import { auditStreamFor, canonicalJson, messageIdOf, type AuditRecord } from '../../core/audit';
 import { deterministicId } from '../../core/events/envelope';
+import { countedEventMetric, emfFields } from '../../core/operations/metrics';
 import type { Spec } from '../../core/spec';
 import { AuditStore, type AppendResult } from '../shared/audit-store';
 import { toIncoming } from '../shared/bridge-handler';
@@ -48,6 +49,10 @@ export class AuditWriter {
       const result = await this.deps.store.append(stream, record);
       results.push(result);
       this.deps.logger.debug('audited', { stream, eventId: record.eventId, status: result.status });
+      // Saga outcomes, divergences and rollbacks pass through here on their way to the log: count each once
+      // (on append, not on redelivery) for the dashboard and the alarms.
+      const counted = result.status === 'appended' ? countedEventMetric(event.detailType) : undefined;
+      if (counted !== undefined) this.deps.logger.info('counted', emfFields(counted.namespace, {}, { [counted.metric]: 1 }, Date.now()));
     }
     return {
       appended: results.filter((r) => r.status === 'appended').length,

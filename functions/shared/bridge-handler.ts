@@ -2,6 +2,7 @@ import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } 
 import { auditStreamFor, messageIdOf } from '../../core/audit';
 import { CutoverError, TransientError } from '../../core/errors';
 import { BRIDGE_SOURCE, deterministicId } from '../../core/events/envelope';
+import { BRIDGE_METRIC_NAMESPACE, emfFields } from '../../core/operations/metrics';
 import type { Spec } from '../../core/spec';
 import { translateBatch, type Direction, type IncomingEvent, type QuarantinedItem, type TranslatedItem } from '../../core/translate/batch';
 import { Translator } from '../../core/translate/translator';
@@ -94,6 +95,11 @@ export class BridgeHandler {
     if (result.received !== result.translated + result.quarantined + result.ignored) {
       throw new BridgeAccountingError('bridge accounting broke: received != translated + quarantined + ignored', { ...result });
     }
+    // One EMF line per invocation: the dashboard's in/translated/quarantined and the quarantine alarm read it.
+    this.deps.logger.info(
+      'bridged',
+      emfFields(BRIDGE_METRIC_NAMESPACE, { Direction: this.deps.direction }, { Received: result.received, Translated: result.translated, Quarantined: result.quarantined }, this.now().getTime()),
+    );
     return result;
   }
 
