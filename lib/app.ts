@@ -20,6 +20,8 @@ export interface CutoverAppProps {
   readonly nag?: boolean;
   /** The monolith database URL for continuous validation (see DataStackProps.sourceUrl). @default - none */
   readonly monolithUrl?: string;
+  /** Save the Logs Insights queries (see OperationsProps.savedQueries; `-c savedQueries=false`). @default true */
+  readonly savedQueries?: boolean;
 }
 
 export interface CutoverStacks {
@@ -83,6 +85,7 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
     description: 'cutover: the dashboard, alarms with actions (one SNS topic) and saved Logs Insights queries',
     prefix,
     watched,
+    savedQueries: props.savedQueries,
     saga: saga
       ? {
           stateMachine: saga.orderSaga.stateMachine,

@@ -13,6 +13,7 @@ import {
   type RouteEntry,
   type RoutePlan,
 } from '../../core/routing';
+import { effectiveHealth, type HealthRecord } from '../../core/readiness/health';
 import { castPayload, validatePayload, type Spec } from '../../core/spec';
 import type { CapabilityRouting } from '../../core/spec/routing';
 import type { AuditStore } from '../shared/audit-store';
@@ -327,12 +328,27 @@ export class Router {
     const invalid = new Set(snapshot.invalid.map((i) => i.capability));
     for (const i of snapshot.invalid) this.deps.logger.error('invalid route entry: routing the capability to the monolith', { ...i });
     for (const [capability, cap] of Object.entries(this.deps.spec.routing?.capabilities ?? {})) {
-      const entry = invalid.has(capability) ? undefined : (snapshot.entries.get(capability) ?? this.deps.store.seedFor(capability));
+      let entry = invalid.has(capability) ? undefined : (snapshot.entries.get(capability) ?? this.deps.store.seedFor(capability));
+      entry = withStaleHealth(entry, snapshot.services.get(capability) ?? [], new Date(this.clock()));
       entries.set(capability, entry);
       specs.set(capability, withRegisteredAccepts(cap, entry, snapshot.services.get(capability) ?? []));
     }
     return { entries, specs, invalid: snapshot.invalid };
   }
+}
+
+/**
+ * The entry as the router acts on it: a candidate that declared a health TTL and has not reported within it
+ * counts as unhealthy (routed around) until it reports again. The stored entry is left as it is.
+ */
+export function withStaleHealth(
+  entry: RouteEntry | undefined,
+  services: ReadonlyArray<HealthRecord & { readonly target: string }>,
+  now: Date,
+): RouteEntry | undefined {
+  if (entry === undefined || entry.health === 'unhealthy') return entry;
+  const reg = services.find((s) => s.target === entry.candidate.target);
+  return reg !== undefined && effectiveHealth(reg, now).stale ? { ...entry, health: 'unhealthy' } : entry;
 }
 
 /**

@@ -57,6 +57,8 @@ export interface ServiceRegistration {
   readonly health?: Health;
   readonly healthReason?: string;
   readonly healthAt?: string;
+  /** The service promises a health report at least this often; past it, it counts as unhealthy. */
+  readonly healthTtlSeconds?: number;
 }
 
 /** The whole routing table at one moment, as the router and `route status` read it. */
@@ -317,8 +319,12 @@ export class RoutingStore {
     accepts: Record<string, number[]>;
     emits?: string[];
     actor: string;
+    healthTtlSeconds?: number;
   }): Promise<ServiceRegistration> {
     const problems = this.registrationProblems(input);
+    if (input.healthTtlSeconds !== undefined && !(Number.isInteger(input.healthTtlSeconds) && input.healthTtlSeconds > 0)) {
+      problems.push(`healthTtlSeconds: must be a whole number of seconds above 0, got ${JSON.stringify(input.healthTtlSeconds)}`);
+    }
     if (problems.length > 0) {
       throw new ServiceRegistrationError(`cannot register ${input.target} for ${input.capability}: ${problems.join('; ')}`, { ...input, problems });
     }
@@ -332,6 +338,7 @@ export class RoutingStore {
       emits: [...new Set(input.emits ?? [])].sort(),
       registeredAt: this.now().toISOString(),
       registeredBy: input.actor,
+      ...(input.healthTtlSeconds !== undefined ? { healthTtlSeconds: input.healthTtlSeconds } : {}),
       ...(previous?.health !== undefined ? { health: previous.health, healthReason: previous.healthReason, healthAt: previous.healthAt } : {}),
     };
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...registration, sk: SERVICE_SK_PREFIX + input.target } }));

@@ -34,6 +34,12 @@ export interface OperationsProps {
   readonly divergenceAlarm?: boolean;
   /** Log groups the saved Logs Insights queries run over (every function of the deployment). @default - none */
   readonly logGroups?: readonly logs.ILogGroup[];
+  /**
+   * Save the Logs Insights queries (AWS::Logs::QueryDefinition). Only for a target that lacks the resource
+   * type: MiniStack 1.5.33 refuses the whole template over it (localstack/deploy.sh turns it off).
+   * @default true
+   */
+  readonly savedQueries?: boolean;
   /** The quarantine alarm fires when more events than this are quarantined in 5 minutes (per direction). @default 0 */
   readonly maxQuarantinedPer5Minutes?: number;
   /**
@@ -206,7 +212,7 @@ export class Operations extends Construct {
 
     // --- saved queries ----------------------------------------------------------------------------------
     const logGroups = props.logGroups ? [...props.logGroups] : undefined;
-    this.queries = [
+    this.queries = props.savedQueries === false ? [] : [
       new logs.QueryDefinition(this, 'OrderHistoryQuery', {
         queryDefinitionName: `${props.prefix}/order-history-by-correlation-id`,
         logGroups,

@@ -15,6 +15,8 @@ export interface OperationsStackProps extends StackProps {
   readonly watched: readonly Stack[];
   /** @default - no saga row */
   readonly saga?: OperationsSagaProps;
+  /** See OperationsProps.savedQueries. @default true */
+  readonly savedQueries?: boolean;
   /** @default - the topic is created here */
   readonly alarmTopic?: OperationsStackAlarmTopic;
 }
@@ -73,6 +75,7 @@ export class OperationsStack extends Stack {
       divergenceAlarm: props.spec.migration !== undefined,
       logGroups: collectLogGroups(props.watched),
       alarmTopic: props.alarmTopic,
+      savedQueries: props.savedQueries,
     });
     const out = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
     out(OPERATIONS_OUTPUTS.alarmTopicArn, this.operations.topic.topicArn, 'Subscribe here (e-mail, chat, pager): every operations alarm publishes to this topic');
