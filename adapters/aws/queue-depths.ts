@@ -18,7 +18,8 @@ export class QueueDepths {
   private readonly client: SQSClient;
 
   public constructor(options: { client?: SQSClient } = {}) {
-    this.client = options.client ?? new SQSClient({});
+    // The deployed queue URLs name their host; on an emulator that host may differ from AWS_ENDPOINT_URL.
+    this.client = options.client ?? new SQSClient({ useQueueUrlAsEndpoint: false });
   }
 
   public async read(urls: Readonly<Record<string, string>>): Promise<Record<string, QueueDepth | QueueDepthError>> {

@@ -10,6 +10,7 @@ import { register as registerReplay } from './replay';
 import { register as registerDiff } from './diff';
 import { register as registerBackfill } from './backfill';
 import { register as registerVerify } from './verify';
+import { register as registerOperations } from './operations';
 import { registerRehearseCommand } from '../rehearse';
 
 /**
@@ -29,6 +30,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   registerBackfill,
   registerVerify,
   registerRehearseCommand,
+  registerOperations,
 ];
 
 export function registerCommands(program: Command): Command {
