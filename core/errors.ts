@@ -37,3 +37,10 @@ export class BusinessError extends CutoverError {}
 
 /** A passing fault worth retrying with backoff (throttling, timeouts). */
 export class TransientError extends CutoverError {}
+
+/**
+ * The deployment or the spec lacks something a component needs: an environment variable, a spec section,
+ * a construct prop out of range. Never retried (a retry meets the same configuration); `context.setting`
+ * names the variable, section or prop to fix.
+ */
+export class ConfigurationError extends CutoverError {}

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { once } from 'node:events';
 import type { PGlite } from '@electric-sql/pglite';
-import { parseSourceUrl } from '../cli/migration/source/url';
+import { parseSourceUrl } from '../adapters/sql/url';
 import { MONOLITH_COLUMNS, MONOLITH_TABLES, orderBatches, referenceBatches, type MonolithTable, type SeedOptions, type SeedRow } from './seed';
 
 /**

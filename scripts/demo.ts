@@ -1,3 +1,4 @@
+import './quiet-node20';
 import { REPO_ROOT, awsEnv, deploy, startEmulator, stackOutput, stopEmulator, type Emulator } from '../test/e2e/harness';
 import type { DemoContext, DemoScenario, ScenarioResult } from './demo/types';
 import { scenarios } from './demo/scenarios';

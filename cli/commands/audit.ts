@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ChainVerifier, type AuditEntry } from '../../core/audit';
-import { AuditStore, type StreamReport } from '../../functions/shared/audit-store';
+import { AuditStore, type StreamReport } from '../../adapters/dynamodb/audit-store';
 import { AwsContext, CliError, explainAwsError } from '../aws-context';
 import { positiveInt } from './options';
 import { runCli, type CliIo } from './io';

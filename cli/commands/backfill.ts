@@ -4,9 +4,9 @@ import { runBackfill, type BackfillSummary } from '../migration/backfill';
 import { abortOnSignals, dynamoFromEnv, positiveInt, resolveIn, runCommand, safeName, type CommandDeps } from '../migration/command-support';
 import { entityFrom, loadMigrationSection } from '../migration/config';
 import { StderrProgress } from '../migration/progress';
-import { openSource } from '../migration/source/url';
+import { openSource } from '../../adapters/sql/url';
 import { FileCheckpointStore, RejectsFile } from '../migration/state';
-import { DynamoTable } from '../migration/target/dynamodb';
+import { DynamoTable } from '../../adapters/migration-target/dynamodb';
 
 export interface BackfillCommandOptions {
   readonly source: string;

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { QuarantineReason } from '../../core/translate/translator';
-import { describeReason, QuarantineStore, QUARANTINE_REASONS, type QuarantineItem } from '../../functions/shared/quarantine-store';
+import { describeReason, QUARANTINE_REASONS } from '../../core/translate/quarantine-reasons';
+import { QuarantineStore, type QuarantineItem } from '../../adapters/dynamodb/quarantine-store';
 import { AwsContext, explainAwsError } from '../aws-context';
 import { runCli, type CliIo } from './io';
 import { isoTime, positiveInt } from './options';

@@ -12,9 +12,9 @@ import {
   newReplayId,
   parseReplayRequest,
   type ReplayRequest,
-  type ReplayState,
   type ReplayStatus,
-} from '../../functions/shared/replay-state-store';
+} from '../../core/replay/request';
+import type { ReplayState } from '../../adapters/dynamodb/replay-state-store';
 import { AwsContext, CliError, explainAwsError, type GlobalOptions } from '../aws-context';
 import { OUTPUT_KEYS, listOption, nonNegativeInt, parseTimeArg, percentOption, positiveNumber, replayTargets, sqsClient, stateStore, timeOption } from '../replay/support';
 import { runCli, type CliIo } from './io';

@@ -3,10 +3,10 @@ import { Argument, InvalidArgumentError, Option, type Command } from 'commander'
 import * as os from 'node:os';
 import { HEALTH_STATES, ROUTE_MODES, RoutingError, type Health, type RouteChange, type RouteMode } from '../../core/routing';
 import type { Spec } from '../../core/spec';
-import { AuditStore } from '../../functions/shared/audit-store';
-import { RoutingControl, type ControlOutcome } from '../../functions/shared/routing-control';
-import { RoutingMetrics } from '../../functions/shared/routing-metrics';
-import { RoutingStore } from '../../functions/shared/routing-store';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { RoutingControl, type ControlOutcome } from '../../adapters/aws/routing-control';
+import { RoutingMetrics } from '../../adapters/cloudwatch/routing-metrics';
+import { RoutingStore } from '../../adapters/dynamodb/routing-store';
 import { AwsContext, CliError, explainAwsError, type GlobalOptions } from '../aws-context';
 import { renderHistoryLine, renderStatusTable, type StatusRow } from '../routing/status';
 import { runCli, type CliIo, type Out } from './io';

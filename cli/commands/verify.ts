@@ -6,9 +6,9 @@ import { abortOnSignals, dynamoFromEnv, nonNegativeInt, positiveInt, resolveIn, 
 import { entityFrom, loadMigrationSection } from '../migration/config';
 import { foldExportInWorker, foldSourceInWorkers } from '../migration/fold-worker';
 import { StderrProgress } from '../migration/progress';
-import { openSource, parseSourceUrl } from '../migration/source/url';
-import { DynamoTable } from '../migration/target/dynamodb';
-import { ExportFileSource } from '../migration/target/export-file';
+import { openSource, parseSourceUrl } from '../../adapters/sql/url';
+import { DynamoTable } from '../../adapters/migration-target/dynamodb';
+import { ExportFileSource } from '../../adapters/migration-target/export-file';
 import { runVerify, type VerifyReport } from '../migration/verify';
 
 export interface VerifyCommandOptions {

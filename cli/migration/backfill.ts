@@ -14,9 +14,9 @@ import {
 } from '../../core/migration';
 import { silentProgress, type Progress } from './progress';
 import { planSegments } from './segments';
-import { rowKeyValues, type SqlSource } from './source/sql-source';
+import { rowKeyValues, type SqlSource } from '../../adapters/sql/sql-source';
 import type { CheckpointStore, RejectsFile } from './state';
-import type { ItemWriter } from './target/target';
+import type { ItemWriter } from '../../adapters/migration-target/target';
 
 export interface BackfillOptions {
   readonly entity: CompiledEntity;

@@ -4,9 +4,9 @@ import { BucketFold, compileEntity, makeDigester, type CompiledEntity, type RowR
 import type { MigrationEntity as MigrationEntityDef } from '../../core/spec/migration';
 import { foldSource, foldTarget, type FoldSettings, type SideFold } from './fold';
 import { planSegments } from './segments';
-import type { SqlSource } from './source/sql-source';
-import { openSource } from './source/url';
-import { ExportFileSource } from './target/export-file';
+import type { SqlSource } from '../../adapters/sql/sql-source';
+import { openSource } from '../../adapters/sql/url';
+import { ExportFileSource } from '../../adapters/migration-target/export-file';
 
 /**
  * Folds in worker threads, so the two sides of a verification (and parts of the source) use every core:

@@ -12,11 +12,11 @@ import {
   type SegmentRange,
 } from '../../core/migration';
 import { planSegments } from './segments';
-import type { SqlSource } from './source/sql-source';
-import { rowKeyValues } from './source/sql-source';
+import type { SqlSource } from '../../adapters/sql/sql-source';
+import { rowKeyValues } from '../../adapters/sql/sql-source';
 import { SpillWriter } from './spill';
-import { ExportFileSource } from './target/export-file';
-import type { ItemSource } from './target/target';
+import { ExportFileSource } from '../../adapters/migration-target/export-file';
+import type { ItemSource } from '../../adapters/migration-target/target';
 
 /** One side of a verification, folded: bucket checksums plus the spill for the drill-down. */
 export interface SideFold {
@@ -55,6 +55,8 @@ function foldItem(entity: CompiledEntity, item: Item, locator: string, s: FoldSe
 function locatorOf(row: readonly (string | null)[], nKey: number): string {
   if (nKey === 1) {
     const v = row[0];
+    // JSON escapes quotes, backslashes and control characters: such keys take JSON.stringify below.
+    // eslint-disable-next-line no-control-regex
     if (v !== null && !/["\\\u0000-\u001f]/.test(v)) return `["${v}"]`;
   }
   return JSON.stringify(rowKeyValues(row, nKey));

@@ -1,5 +1,5 @@
 import { boundaryPositions, planIntegerSegments, segmentsFromBoundaries, type CompiledEntity, type SegmentRange } from '../../core/migration';
-import type { SqlSource } from './source/sql-source';
+import type { SqlSource } from '../../adapters/sql/sql-source';
 
 /** Plans segments: arithmetic split of a whole-number key, else boundaries from a key-only scan. */
 export async function planSegments(source: SqlSource, entity: CompiledEntity, count: number): Promise<SegmentRange[]> {

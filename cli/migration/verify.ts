@@ -21,10 +21,10 @@ import {
 import type { AuditSink } from './audit';
 import { foldSource, foldTarget, type FoldSettings, type SideFold } from './fold';
 import { silentProgress, type Progress } from './progress';
-import type { SqlSource } from './source/sql-source';
-import { rowKeyValues } from './source/sql-source';
+import type { SqlSource } from '../../adapters/sql/sql-source';
+import { rowKeyValues } from '../../adapters/sql/sql-source';
 import { readSpillPartition } from './spill';
-import type { ItemSource, ItemWriter } from './target/target';
+import type { ItemSource, ItemWriter } from '../../adapters/migration-target/target';
 
 export interface ItemRef {
   /** Item key text, e.g. `[{"S":"ORDER#1000001"},{"S":"ORDER"}]`. */

@@ -1,8 +1,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { InvalidArgumentError } from 'commander';
-import { CapturedStore } from '../../functions/shared/captured-store';
-import { ReportStore } from '../../functions/shared/report-store';
-import { ReplayStateStore } from '../../functions/shared/replay-state-store';
+import { CapturedStore } from '../../adapters/dynamodb/captured-store';
+import { ReportStore } from '../../adapters/dynamodb/report-store';
+import { ReplayStateStore } from '../../adapters/dynamodb/replay-state-store';
 import { AwsContext, CliError, type GlobalOptions } from '../aws-context';
 
 /** What the capture, replay and diff commands share: times, deployed names, stores. */

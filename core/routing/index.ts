@@ -14,3 +14,4 @@ export * from './version';
 export * from './rollback';
 export * from './plan';
 export * from './wire';
+export * from './registration';

@@ -234,3 +234,15 @@ function sameState(a: RouteState, b: RouteState): boolean {
     a.legacyShadowInPrimary === b.legacyShadowInPrimary
   );
 }
+
+/** The rollback of an invalid row: the seed in legacy mode at the next revision, with its history record. */
+export function rebuildAsRollback(seed: RouteEntry, actor: string, reason: string, now: Date): ChangeResult {
+  if (actor.trim() === '' || reason.trim() === '') throw new TransitionError(`${seed.capability}: a rollback needs an actor and a reason`, { capability: seed.capability });
+  const at = now.toISOString();
+  const next = parseRouteEntry({ ...seed, mode: 'legacy', percent: 0, revision: seed.revision + 1, updatedAt: at, updatedBy: actor.trim(), reason: reason.trim() });
+  return {
+    changed: true,
+    next,
+    historyRecord: { capability: seed.capability, revision: next.revision, at, actor: actor.trim(), reason: reason.trim(), change: { kind: 'rollback' }, from: stateOf(seed), to: stateOf(next) },
+  };
+}

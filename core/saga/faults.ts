@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StepTransientError } from './errors';
+import { ConfigurationError } from '../errors';
 
 /*
  * Fault injection for the reference services, driven by configuration (the CUTOVER_FAULTS environment
@@ -45,11 +46,11 @@ export function parseFaultPlan(json: string | undefined): FaultPlan {
   try {
     raw = JSON.parse(json);
   } catch (cause) {
-    throw new Error(`CUTOVER_FAULTS is not JSON: ${(cause as Error).message}`, { cause });
+    throw new ConfigurationError(`CUTOVER_FAULTS is not JSON: ${(cause as Error).message}`, { setting: 'CUTOVER_FAULTS' }, { cause });
   }
   const parsed = faultPlanSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`CUTOVER_FAULTS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new ConfigurationError(`CUTOVER_FAULTS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { setting: 'CUTOVER_FAULTS' });
   }
   return parsed.data;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { toCents } from './input';
+import { ConfigurationError } from '../errors';
 
 /*
  * The business rules of the reference services and the reference monolith: deterministic sandbox rules in
@@ -62,10 +63,10 @@ export function parseReferenceRules(json: string | undefined): ReferenceRules {
   try {
     raw = JSON.parse(json);
   } catch (cause) {
-    throw new Error(`REFERENCE_RULES is not JSON: ${(cause as Error).message}`, { cause });
+    throw new ConfigurationError(`REFERENCE_RULES is not JSON: ${(cause as Error).message}`, { setting: 'REFERENCE_RULES' }, { cause });
   }
   const parsed = referenceRulesSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`REFERENCE_RULES: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new ConfigurationError(`REFERENCE_RULES: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { setting: 'REFERENCE_RULES' });
   return parsed.data;
 }
 

@@ -2,8 +2,8 @@ import { auditStreamFor, canonicalJson, messageIdOf, type AuditRecord } from '..
 import { deterministicId } from '../../core/events/envelope';
 import { countedEventMetric, emfFields } from '../../core/operations/metrics';
 import type { Spec } from '../../core/spec';
-import { AuditStore, type AppendResult } from '../shared/audit-store';
-import { toIncoming } from '../shared/bridge-handler';
+import { AuditStore, type AppendResult } from '../../adapters/dynamodb/audit-store';
+import { toIncoming } from '../../core/translate/incoming';
 import { requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
 import { loadSpec } from '../shared/spec';

@@ -1,10 +1,10 @@
 import { CutoverError } from '../../core/errors';
 import { shouldRollback, type RollbackVerdict } from '../../core/routing';
 import type { Spec } from '../../core/spec';
-import type { AuditStore } from '../shared/audit-store';
+import type { AuditStore } from '../../adapters/dynamodb/audit-store';
 import type { Logger } from '../shared/logger';
-import { routingAuditStream, type RoutingControl } from '../shared/routing-control';
-import type { RoutingMetrics } from '../shared/routing-metrics';
+import { routingAuditStream, type RoutingControl } from '../../adapters/aws/routing-control';
+import type { RoutingMetrics } from '../../adapters/cloudwatch/routing-metrics';
 
 /** The part of a CloudWatch alarm notification (the SNS message) the rollback reads. */
 export interface AlarmNotification {

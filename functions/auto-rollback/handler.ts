@@ -1,12 +1,13 @@
-import { AuditStore } from '../shared/audit-store';
-import { eventBridgeClient } from '../shared/clients';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { eventBridgeClient } from '../../adapters/aws/clients';
 import { requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
-import { RoutingControl } from '../shared/routing-control';
-import { RoutingMetrics } from '../shared/routing-metrics';
-import { RoutingStore } from '../shared/routing-store';
+import { RoutingControl } from '../../adapters/aws/routing-control';
+import { RoutingMetrics } from '../../adapters/cloudwatch/routing-metrics';
+import { RoutingStore } from '../../adapters/dynamodb/routing-store';
 import { loadSpec } from '../shared/spec';
 import { AutoRollback, type AutoRollbackOutcome } from './auto-rollback';
+import { ConfigurationError } from '../../core/errors';
 
 /*
  * Subscribed to the rollback alarms' SNS topic. Env: ROUTING_TABLE_NAME, ROUTING_HISTORY_TABLE_NAME,
@@ -17,7 +18,7 @@ let instance: AutoRollback | undefined;
 export async function handler(event: unknown): Promise<AutoRollbackOutcome[]> {
   if (instance === undefined) {
     const spec = loadSpec();
-    if (spec.routing === undefined) throw new Error('the spec has no routing section: there is nothing to roll back');
+    if (spec.routing === undefined) throw new ConfigurationError('the spec has no routing section: there is nothing to roll back', { setting: 'spec.routing' });
     const logger = new Logger('auto-rollback');
     const audit = new AuditStore({ tableName: requireEnv('AUDIT_TABLE_NAME') });
     instance = new AutoRollback({

@@ -5,13 +5,14 @@ import { captureExpiresAt, maskPii } from '../../core/replay';
 import type { Spec } from '../../core/spec';
 import { captureSettingsFor } from '../../core/spec/capture';
 import { correlationFor, Translator } from '../../core/translate/translator';
-import { toIncoming } from '../shared/bridge-handler';
-import { CapturedStore, type CaptureWrite } from '../shared/captured-store';
+import { toIncoming } from '../../core/translate/incoming';
+import { CapturedStore, type CaptureWrite } from '../../adapters/dynamodb/captured-store';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
-import { ReportStore } from '../shared/report-store';
+import { ReportStore } from '../../adapters/dynamodb/report-store';
 import { loadSpec } from '../shared/spec';
-import { replayMarkOf } from '../replay/shadow-event';
+import { replayMarkOf } from '../../core/replay/shadow-event';
+import { ConfigurationError } from '../../core/errors';
 
 /*
  * Capture, off the live path: SQS queues fed by EventBridge rules, so a slow or failing capture never
@@ -164,7 +165,7 @@ export class Capturer {
   }
 
   private async collect(e: ReturnType<typeof toIncoming>, mark: NonNullable<ReturnType<typeof replayMarkOf>>): Promise<CaptureResult> {
-    if (!this.deps.reports) throw new Error('a replay outcome arrived but REPORT_TABLE_NAME is not set');
+    if (!this.deps.reports) throw new ConfigurationError('a replay outcome arrived but REPORT_TABLE_NAME is not set', { setting: 'REPORT_TABLE_NAME' });
     const detail = e.detail as { metadata?: { eventId?: unknown; version?: unknown; eventType?: unknown }; data?: unknown };
     const type = e.detailType ?? (typeof detail.metadata?.eventType === 'string' ? detail.metadata.eventType : undefined);
     if (!type) throw new Error(`replay outcome ${e.id ?? '?'} of ${mark.replayId} has no detail-type`);

@@ -1,12 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { compileEntity, type CompiledEntity } from '../../core/migration';
-import type { SqlSource } from '../../cli/migration/source/sql-source';
-import { openSource } from '../../cli/migration/source/url';
-import { eventBridgeClient } from '../shared/clients';
+import type { SqlSource } from '../../adapters/sql/sql-source';
+import { openSource } from '../../adapters/sql/url';
+import { eventBridgeClient } from '../../adapters/aws/clients';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
 import { loadSpec } from '../shared/spec';
 import { DynamoSweepStore, validateSample, type ValidationRun } from './validator';
+import { ConfigurationError } from '../../core/errors';
 
 /*
  * Continuous validation, run on a schedule: checks a rolling sample of each migrated entity against its
@@ -23,16 +24,16 @@ const logger = new Logger('consistency-validator');
 
 function positive(name: string, fallback: string): number {
   const v = Number(optionalEnv(name, fallback));
-  if (!Number.isInteger(v) || v < 0) throw new Error(`environment variable ${name} must be a whole number >= 0, got ${JSON.stringify(process.env[name])}`);
+  if (!Number.isInteger(v) || v < 0) throw new ConfigurationError(`environment variable ${name} must be a whole number >= 0, got ${JSON.stringify(process.env[name])}`, { setting: name });
   return v;
 }
 
 export function entitiesToValidate(): CompiledEntity[] {
   const spec = loadSpec();
-  if (!spec.migration) throw new Error('the spec has no migration section: there is nothing to validate');
+  if (!spec.migration) throw new ConfigurationError('the spec has no migration section: there is nothing to validate', { setting: 'spec.migration' });
   const all = Object.keys(spec.migration.entities);
   const wanted = optionalEnv('VALIDATE_ENTITIES', all.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
-  for (const w of wanted) if (!all.includes(w)) throw new Error(`VALIDATE_ENTITIES names ${JSON.stringify(w)}, which is not an entity of the spec (there are: ${all.join(', ')})`);
+  for (const w of wanted) if (!all.includes(w)) throw new ConfigurationError(`VALIDATE_ENTITIES names ${JSON.stringify(w)}, which is not an entity of the spec (there are: ${all.join(', ')})`, { setting: 'VALIDATE_ENTITIES' });
   return wanted.map((name) => compileEntity(name, spec.migration!.entities[name]));
 }
 

@@ -15,9 +15,10 @@ import {
   type SampledRow,
   type SweepState,
 } from '../../core/migration';
-import type { SqlSource } from '../../cli/migration/source/sql-source';
-import { DynamoTable } from '../../cli/migration/target/dynamodb';
+import type { SqlSource } from '../../adapters/sql/sql-source';
+import { DynamoTable } from '../../adapters/migration-target/dynamodb';
 import type { Logger } from '../shared/logger';
+import { ConfigurationError } from '../../core/errors';
 
 /** Where each entity's sweep stands, kept between scheduled runs (one item per entity). */
 export interface SweepStore {
@@ -103,7 +104,7 @@ export async function validateSample(source: SqlSource, options: ValidatorOption
   const runs: EntityRun[] = [];
   for (const entity of options.entities) {
     const table = options.tables[entity.name];
-    if (!table) throw new Error(`no deployed table for entity ${entity.name} (MIGRATION_TABLES names: ${Object.keys(options.tables).join(', ')})`);
+    if (!table) throw new ConfigurationError(`no deployed table for entity ${entity.name} (MIGRATION_TABLES names: ${Object.keys(options.tables).join(', ')})`, { setting: 'MIGRATION_TABLES' });
     const lagSeconds = options.lagSeconds ?? entity.def.verify?.lagSeconds ?? DEFAULT_LAG_SECONDS;
     const half = Math.max(1, Math.floor(options.sampleSize / 2));
 

@@ -1,8 +1,8 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { eventBridgeClient } from '../shared/clients';
+import { eventBridgeClient } from '../../adapters/aws/clients';
 import { requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
-import { replayMarkOf } from '../replay/shadow-event';
+import { replayMarkOf } from '../../core/replay/shadow-event';
 import { candidateOutcomes, outcomeEventId } from './candidate';
 
 /*

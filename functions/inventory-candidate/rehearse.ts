@@ -1,13 +1,13 @@
 import type { RecordedEvent } from '../../core/replay';
 import { parseSpec, type Spec } from '../../core/spec';
 import { Translator } from '../../core/translate/translator';
-import { buildShadowEvent, targetProfile } from '../replay/shadow-event';
+import { buildShadowEvent, targetProfile } from '../../core/replay/shadow-event';
 import { candidateOutcomes } from './candidate';
 
 /*
  * The candidate for `cutover rehearse --service ./functions/inventory-candidate`: the same logic the Lambda
  * runs, called in process. The captured input is turned into the service event exactly as the cloud replay
- * does (functions/replay/shadow-event.ts), then the candidate answers with its outcome events.
+ * does (core/replay/shadow-event.ts), then the candidate answers with its outcome events.
  * The spec comes from $CUTOVER_CONFIG or ./cutover.config.ts, loaded once.
  */
 export interface RehearsalInputLike {

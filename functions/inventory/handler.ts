@@ -1,4 +1,4 @@
-import { documentClient } from '../shared/clients';
+import { documentClient } from '../../adapters/aws/clients';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
 import { FaultInjector, parseFaultPlan } from '../../core/saga/faults';

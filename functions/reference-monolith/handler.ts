@@ -1,5 +1,5 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { documentClient, eventBridgeClient } from '../shared/clients';
+import { documentClient, eventBridgeClient } from '../../adapters/aws/clients';
 import { requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
 import { loadSpec } from '../shared/spec';

@@ -3,7 +3,7 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { deterministicId } from '../../core/events/envelope';
 import { TransientError } from '../../core/errors';
-import { REPLAY_SOURCE, type ShadowInvocationEvent } from './shadow-event';
+import { REPLAY_SOURCE, type ShadowInvocationEvent } from '../../core/replay/shadow-event';
 import { TargetFailedError, type LifecycleSink, type TargetInvoker, type WorkQueue } from './runner';
 
 /** The AWS side of the replay runner: Lambda Invoke, SQS SendMessage, EventBridge PutEvents. */

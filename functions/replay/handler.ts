@@ -1,14 +1,15 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { CapturedStore } from '../shared/captured-store';
-import { eventBridgeClient } from '../shared/clients';
+import { CapturedStore } from '../../adapters/dynamodb/captured-store';
+import { eventBridgeClient } from '../../adapters/aws/clients';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
-import { ReportStore } from '../shared/report-store';
-import { ReplayStateStore } from '../shared/replay-state-store';
+import { ReportStore } from '../../adapters/dynamodb/report-store';
+import { ReplayStateStore } from '../../adapters/dynamodb/replay-state-store';
 import { loadSpec } from '../shared/spec';
 import { EventBridgeLifecycle, LambdaTargetInvoker, SqsWorkQueue } from './adapters';
 import { ReplayRunner, type SliceOutcome, type WorkMessage } from './runner';
+import { ConfigurationError } from '../../core/errors';
 
 /*
  * The replay Lambda, behind the replay work queue (batch size 1). A message is a replay to start (from the
@@ -88,10 +89,10 @@ function parseTargets(text: string): Record<string, string> {
   try {
     parsed = JSON.parse(text);
   } catch (cause) {
-    throw new Error(`REPLAY_TARGETS must be JSON ({"capability": "function name"}), got ${text.slice(0, 80)}`, { cause });
+    throw new ConfigurationError(`REPLAY_TARGETS must be JSON ({"capability": "function name"}), got ${text.slice(0, 80)}`, { setting: 'REPLAY_TARGETS' }, { cause });
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
-    throw new Error(`REPLAY_TARGETS must map capability names to function names, got ${text.slice(0, 80)}`);
+    throw new ConfigurationError(`REPLAY_TARGETS must map capability names to function names, got ${text.slice(0, 80)}`, { setting: 'REPLAY_TARGETS' });
   }
   return parsed as Record<string, string>;
 }

@@ -14,20 +14,12 @@ import {
 } from '../../core/replay';
 import type { Spec } from '../../core/spec';
 import { Translator } from '../../core/translate/translator';
-import type { CapturedInputKey, CapturedStore } from '../shared/captured-store';
+import type { CapturedInputKey, CapturedStore } from '../../adapters/dynamodb/captured-store';
 import { Logger } from '../shared/logger';
-import type { ReportStore, SentRecord } from '../shared/report-store';
-import {
-  FINAL_STATUSES,
-  REPLAY_DEFAULTS,
-  ReplayStateError,
-  filterOf,
-  parseReplayRequest,
-  type ReplayRequest,
-  type ReplayState,
-  type ReplayStateStore,
-} from '../shared/replay-state-store';
-import { buildShadowEvent, ownsOutcome, targetProfile, type ShadowInvocationEvent, type TargetProfile } from './shadow-event';
+import type { ReportStore, SentRecord } from '../../adapters/dynamodb/report-store';
+import { FINAL_STATUSES, REPLAY_DEFAULTS, ReplayStateError, filterOf, parseReplayRequest, type ReplayRequest } from '../../core/replay/request';
+import type { ReplayState, ReplayStateStore } from '../../adapters/dynamodb/replay-state-store';
+import { buildShadowEvent, ownsOutcome, targetProfile, type ShadowInvocationEvent, type TargetProfile } from '../../core/replay/shadow-event';
 
 /**
  * The replay, as a sequence of time-bounded slices. One Lambda invocation runs one slice; whatever is left

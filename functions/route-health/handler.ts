@@ -1,12 +1,13 @@
-import { AuditStore } from '../shared/audit-store';
-import { eventBridgeClient } from '../shared/clients';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { eventBridgeClient } from '../../adapters/aws/clients';
 import { requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
-import { QuarantineStore } from '../shared/quarantine-store';
-import { RoutingControl } from '../shared/routing-control';
-import { RoutingStore } from '../shared/routing-store';
+import { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
+import { RoutingControl } from '../../adapters/aws/routing-control';
+import { RoutingStore } from '../../adapters/dynamodb/routing-store';
 import { loadSpec } from '../shared/spec';
 import { Registry, type RegistryOutcome } from './registry';
+import { ConfigurationError } from '../../core/errors';
 
 /*
  * Service registrations and health reports from the services bus (cutover.service-registered,
@@ -18,7 +19,7 @@ let registry: Registry | undefined;
 export async function handler(event: unknown): Promise<RegistryOutcome[]> {
   if (registry === undefined) {
     const spec = loadSpec();
-    if (spec.routing === undefined) throw new Error('the spec has no routing section: there is nothing to register with');
+    if (spec.routing === undefined) throw new ConfigurationError('the spec has no routing section: there is nothing to register with', { setting: 'spec.routing' });
     const logger = new Logger('route-health');
     registry = new Registry({
       spec,

@@ -3,11 +3,11 @@ import { CutoverError } from '../../core/errors';
 import { deterministicId, isServiceEvent } from '../../core/events/envelope';
 import { SERVICE_HEALTH_TYPE, SERVICE_REGISTERED_TYPE, type Health } from '../../core/routing';
 import type { Spec } from '../../core/spec';
-import { toIncoming, type EventBridgeLike } from '../shared/bridge-handler';
+import { toIncoming, type EventBridgeLike } from '../../core/translate/incoming';
 import type { Logger } from '../shared/logger';
-import type { QuarantineStore } from '../shared/quarantine-store';
-import type { RoutingControl } from '../shared/routing-control';
-import type { ChangeOutcome } from '../shared/routing-store';
+import type { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
+import type { RoutingControl } from '../../adapters/aws/routing-control';
+import type { ChangeOutcome } from '../../adapters/dynamodb/routing-store';
 
 export interface RegistryDeps {
   readonly spec: Spec;

@@ -1,11 +1,12 @@
-import { AuditStore } from '../shared/audit-store';
-import { eventBridgeClient } from '../shared/clients';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { eventBridgeClient } from '../../adapters/aws/clients';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
-import { QuarantineStore } from '../shared/quarantine-store';
-import { RoutingStore } from '../shared/routing-store';
+import { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
+import { RoutingStore } from '../../adapters/dynamodb/routing-store';
 import { loadSpec } from '../shared/spec';
 import { Router, type RouterResult } from './router';
+import { ConfigurationError } from '../../core/errors';
 
 /*
  * The router Lambda, behind the services-bus rule for every event type a capability routes.
@@ -18,7 +19,7 @@ let router: Router | undefined;
 export async function handler(event: unknown): Promise<RouterResult> {
   if (router === undefined) {
     const spec = loadSpec();
-    if (spec.routing === undefined) throw new Error('the spec has no routing section: the router has nothing to route');
+    if (spec.routing === undefined) throw new ConfigurationError('the spec has no routing section: the router has nothing to route', { setting: 'spec.routing' });
     router = new Router({
       spec,
       store: new RoutingStore({

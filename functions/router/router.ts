@@ -16,11 +16,11 @@ import {
 import { effectiveHealth, type HealthRecord } from '../../core/readiness/health';
 import { castPayload, validatePayload, type Spec } from '../../core/spec';
 import type { CapabilityRouting } from '../../core/spec/routing';
-import type { AuditStore } from '../shared/audit-store';
-import { toIncoming, type EventBridgeLike } from '../shared/bridge-handler';
+import type { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { toIncoming, type EventBridgeLike } from '../../core/translate/incoming';
 import type { Logger } from '../shared/logger';
-import type { QuarantineStore } from '../shared/quarantine-store';
-import type { RoutingSnapshot, RoutingStore } from '../shared/routing-store';
+import type { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
+import type { RoutingSnapshot, RoutingStore } from '../../adapters/dynamodb/routing-store';
 
 /** PutEvents takes at most ten entries and 256 KiB. */
 const MAX_PUT_ENTRIES = 10;

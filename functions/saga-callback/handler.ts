@@ -1,11 +1,12 @@
-import { documentClient, stepFunctionsClient } from '../shared/clients';
+import { documentClient, stepFunctionsClient } from '../../adapters/aws/clients';
 import { requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
 import { loadSpec } from '../shared/spec';
 import { isServiceEvent, type ServiceEvent } from '../../core/events/envelope';
 import { orderIdOfReply, replyRoutes, type ReplyRoute } from '../../core/saga/exchange';
 import type { SagaSection } from '../../core/spec/saga';
-import { CallbackRegistry, TaskCallbacks } from './registry';
+import { CallbackRegistry, TaskCallbacks } from '../../adapters/dynamodb/callback-registry';
+import { ConfigurationError } from '../../core/errors';
 
 /*
  * Completes the saga's waiting tasks from the services bus. Fed by a rule matching every monolith reply the
@@ -68,7 +69,7 @@ let instance: ((event: unknown) => Promise<CallbackResult>) | undefined;
 export async function handler(event: unknown): Promise<CallbackResult> {
   if (!instance) {
     const saga = loadSpec().saga as SagaSection | undefined;
-    if (!saga) throw new Error('the spec has no saga section; saga-callback has nothing to do');
+    if (!saga) throw new ConfigurationError('the spec has no saga section; saga-callback has nothing to do', { setting: 'spec.saga' });
     instance = createSagaCallbackHandler({
       routes: replyRoutes(saga),
       registry: new CallbackRegistry({ ddb: documentClient(), tableName: requireEnv('SAGA_CALLBACKS_TABLE_NAME') }),

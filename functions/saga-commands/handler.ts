@@ -1,5 +1,5 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { documentClient, eventBridgeClient, stepFunctionsClient } from '../shared/clients';
+import { documentClient, eventBridgeClient, stepFunctionsClient } from '../../adapters/aws/clients';
 import { requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
 import { loadSpec } from '../shared/spec';
@@ -10,7 +10,7 @@ import { buildCommand } from '../../core/saga/exchange';
 import { parseStepInput } from '../../core/saga/input';
 import { COMPENSATION_OF, SAGA_STEPS, type AwaitedAction } from '../../core/saga/steps';
 import { FaultInjector, parseFaultPlan } from '../../core/saga/faults';
-import { CallbackRegistry, TaskCallbacks } from '../saga-callback/registry';
+import { CallbackRegistry, TaskCallbacks } from '../../adapters/dynamodb/callback-registry';
 
 /*
  * A step (or compensation) the monolith owns: file the task token under (orderId, action) in the callback

@@ -1,5 +1,5 @@
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { stepFunctionsClient } from '../shared/clients';
+import { stepFunctionsClient } from '../../adapters/aws/clients';
 import { requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
 import { loadSpec } from '../shared/spec';

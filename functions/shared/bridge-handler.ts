@@ -4,11 +4,12 @@ import { CutoverError, TransientError } from '../../core/errors';
 import { BRIDGE_SOURCE, deterministicId } from '../../core/events/envelope';
 import { BRIDGE_METRIC_NAMESPACE, emfFields } from '../../core/operations/metrics';
 import type { Spec } from '../../core/spec';
-import { translateBatch, type Direction, type IncomingEvent, type QuarantinedItem, type TranslatedItem } from '../../core/translate/batch';
+import { translateBatch, type Direction, type QuarantinedItem, type TranslatedItem } from '../../core/translate/batch';
 import { Translator } from '../../core/translate/translator';
-import type { AuditStore } from './audit-store';
+import { toIncoming } from '../../core/translate/incoming';
+import type { AuditStore } from '../../adapters/dynamodb/audit-store';
 import type { Logger } from './logger';
-import type { QuarantineStore } from './quarantine-store';
+import type { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
 
 /** EventBridge refuses a PutEvents request (or entry) above 256 KiB. */
 export const MAX_PUT_BYTES = 256 * 1024;
@@ -22,15 +23,6 @@ export class PutEventsRetryableError extends TransientError {}
 
 /** The counts came out wrong: a bug, never a bad event. */
 export class BridgeAccountingError extends CutoverError {}
-
-/** The minimal shape of an EventBridge event as Lambda receives it; everything is checked before use. */
-export interface EventBridgeLike {
-  readonly id?: string;
-  readonly source?: string;
-  readonly 'detail-type'?: string;
-  readonly time?: string;
-  readonly detail?: unknown;
-}
 
 export interface BridgeHandlerDeps {
   readonly direction: Direction;
@@ -177,14 +169,6 @@ export class BridgeHandler {
     });
     this.deps.logger.warn('quarantined', { reason: item.reason, problems: item.problems, eventBridgeId, detailType: event.detailType, stream, stored });
   }
-}
-
-/** Reads an EventBridge event defensively: a missing or odd field becomes undefined, never a crash. */
-export function toIncoming(raw: unknown): IncomingEvent {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { detail: raw };
-  const e = raw as EventBridgeLike;
-  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-  return { id: str(e.id), source: str(e.source), detailType: str(e['detail-type']), time: str(e.time), detail: e.detail };
 }
 
 function entrySize(entry: PutEventsRequestEntry): number {

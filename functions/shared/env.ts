@@ -1,7 +1,9 @@
+import { ConfigurationError } from '../../core/errors';
+
 /** Reads a required environment variable once, at cold start; a missing one is a deployment bug. */
 export function requireEnv(name: string): string {
   const v = process.env[name];
-  if (v === undefined || v === '') throw new Error(`environment variable ${name} is not set`);
+  if (v === undefined || v === '') throw new ConfigurationError(`environment variable ${name} is not set`, { setting: name });
   return v;
 }
 

@@ -5,8 +5,8 @@ import { deterministicId, isServiceEvent, type EventMetadata, type ServiceEvent 
 import { ROUTED_DETAIL_TYPE, type RoutingStamp } from '../../core/routing';
 import type { Spec } from '../../core/spec';
 import type { Logger } from './logger';
-import type { RoutingMetrics } from './routing-metrics';
-import type { OutcomeEvent, ShadowOutcomeStore } from './shadow-outcomes';
+import type { RoutingMetrics } from '../../adapters/cloudwatch/routing-metrics';
+import type { OutcomeEvent, ShadowOutcomeStore } from '../../adapters/dynamodb/shadow-outcome-store';
 
 /** A routed copy as an implementation receives it. */
 export interface RoutedCopyIn {

@@ -1,4 +1,5 @@
 import { parseSpec, type Spec } from '../../core/spec';
+import { ConfigurationError } from '../../core/errors';
 
 /*
  * The migration spec reaches a handler as JSON. At deploy time the construct bundles it in through an
@@ -10,7 +11,7 @@ let cached: Spec | undefined;
 export function loadSpec(): Spec {
   if (cached) return cached;
   const raw = process.env.CUTOVER_SPEC_JSON;
-  if (!raw) throw new Error('CUTOVER_SPEC_JSON is not set: the spec is bundled in by the CDK construct, or set by the test');
+  if (!raw) throw new ConfigurationError('CUTOVER_SPEC_JSON is not set: the spec is bundled in by the CDK construct, or set by the test', { setting: 'CUTOVER_SPEC_JSON' });
   cached = parseSpec(JSON.parse(raw));
   return cached;
 }

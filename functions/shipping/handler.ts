@@ -1,4 +1,4 @@
-import { documentClient, stepFunctionsClient } from '../shared/clients';
+import { documentClient, stepFunctionsClient } from '../../adapters/aws/clients';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
 import { FaultInjector, parseFaultPlan } from '../../core/saga/faults';
@@ -8,7 +8,7 @@ import { parseReferenceRules } from '../../core/saga/reference';
 import { isServiceEvent } from '../../core/events/envelope';
 import { carrierRoutes, orderIdOfReply, type ReplyRoute } from '../../core/saga/exchange';
 import { loadSpec } from '../shared/spec';
-import { CallbackRegistry, TaskCallbacks } from '../saga-callback/registry';
+import { CallbackRegistry, TaskCallbacks } from '../../adapters/dynamodb/callback-registry';
 import { ShippingService } from './shipping';
 
 /*

@@ -1,9 +1,9 @@
-import { AuditStore } from '../shared/audit-store';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
 import { BridgeHandler, type BridgeResult } from '../shared/bridge-handler';
-import { eventBridgeClient } from '../shared/clients';
+import { eventBridgeClient } from '../../adapters/aws/clients';
 import { requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
-import { QuarantineStore } from '../shared/quarantine-store';
+import { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
 import { loadSpec } from '../shared/spec';
 
 /*

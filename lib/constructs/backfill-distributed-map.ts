@@ -7,6 +7,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ConfigurationError } from '../../core/errors';
 
 export interface BackfillDistributedMapProps {
   /** The bucket holding the monolith table's export (its data files: JSON Lines or CSV, gzipped or not). */
@@ -65,12 +66,12 @@ export class BackfillDistributedMap extends Construct {
     const filesPerBatch = props.filesPerBatch ?? 1;
     const tolerated = props.toleratedFailurePercentage ?? 0;
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000) {
-      throw new Error(`BackfillDistributedMap maxConcurrency must be a whole number from 1 to 10000, got ${maxConcurrency}`);
+      throw new ConfigurationError(`BackfillDistributedMap maxConcurrency must be a whole number from 1 to 10000, got ${maxConcurrency}`, { setting: 'maxConcurrency' });
     }
-    if (!Number.isInteger(filesPerBatch) || filesPerBatch < 1) throw new Error(`BackfillDistributedMap filesPerBatch must be a whole number >= 1, got ${filesPerBatch}`);
-    if (tolerated < 0 || tolerated > 100) throw new Error(`BackfillDistributedMap toleratedFailurePercentage must be within 0..100, got ${tolerated}`);
+    if (!Number.isInteger(filesPerBatch) || filesPerBatch < 1) throw new ConfigurationError(`BackfillDistributedMap filesPerBatch must be a whole number >= 1, got ${filesPerBatch}`, { setting: 'filesPerBatch' });
+    if (tolerated < 0 || tolerated > 100) throw new ConfigurationError(`BackfillDistributedMap toleratedFailurePercentage must be within 0..100, got ${tolerated}`, { setting: 'toleratedFailurePercentage' });
     if (!Token.isUnresolved(props.exportPrefix) && props.exportPrefix.startsWith('/')) {
-      throw new Error(`BackfillDistributedMap exportPrefix must not start with "/", got ${JSON.stringify(props.exportPrefix)}`);
+      throw new ConfigurationError(`BackfillDistributedMap exportPrefix must not start with "/", got ${JSON.stringify(props.exportPrefix)}`, { setting: 'exportPrefix' });
     }
     const resultsPrefix = props.resultsPrefix ?? `backfill-results/${props.entity}/`;
 

@@ -11,6 +11,7 @@ import { CutoverFunction } from './cutover-function';
 import { deadLetterQueue } from './dead-letter-queue';
 import { acknowledgeFunctionFindings } from './function-acks';
 import type { Quarantine } from './quarantine';
+import { ConfigurationError } from '../../core/errors';
 
 export interface BridgeProps {
   readonly spec: Spec;
@@ -25,7 +26,7 @@ export interface BridgeProps {
 /** The rule feeding translate-legacy: everything the monolith puts, whatever the type. */
 export function legacyRulePattern(spec: Spec): events.EventPattern {
   if (spec.bridge.legacySource === BRIDGE_SOURCE) {
-    throw new Error(`bridge.legacySource: ${JSON.stringify(BRIDGE_SOURCE)} is the bridge's own source; the monolith needs another, or translations would loop`);
+    throw new ConfigurationError(`bridge.legacySource: ${JSON.stringify(BRIDGE_SOURCE)} is the bridge's own source; the monolith needs another, or translations would loop`, { setting: 'bridge.legacySource' });
   }
   return { source: [spec.bridge.legacySource] };
 }

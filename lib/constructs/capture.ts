@@ -11,6 +11,7 @@ import { TARGET_RETRY } from './audit-log';
 import { CutoverFunction } from './cutover-function';
 import { deadLetterQueue } from './dead-letter-queue';
 import { acknowledgeFunctionFindings } from './function-acks';
+import { ConfigurationError } from '../../core/errors';
 
 /** The CapturedEvents table's time-window index (see core/replay/captured-keys.ts). */
 export const CAPTURED_TIME_INDEX = 'byTime';
@@ -128,7 +129,7 @@ export class Capture extends Construct {
    * through a queue, into the replay's report table.
    */
   public collectReplayOutcomes(bus: events.IEventBus, reportTable: dynamodb.ITable): void {
-    if (this.outcomeQueue) throw new Error(`${this.node.path}: replay outcomes are already collected`);
+    if (this.outcomeQueue) throw new ConfigurationError(`${this.node.path}: replay outcomes are already collected`, { setting: 'outcomeQueue' });
     this.outcomeQueue = this.workQueue('OutcomeQueue');
     this.outcomeRule = new events.Rule(this, 'OutcomeRule', {
       eventBus: bus,

@@ -11,6 +11,7 @@ import { CutoverFunction } from './cutover-function';
 import { deadLetterQueue } from './dead-letter-queue';
 import { acknowledgeFunctionFindings } from './function-acks';
 import type { ServiceTables } from './service-tables';
+import { ConfigurationError } from '../../core/errors';
 
 export interface ConsistencyValidatorProps {
   readonly spec: Spec;
@@ -49,10 +50,10 @@ export class ConsistencyValidator extends Construct {
     super(scope, id);
     const entities = props.entities ?? Object.keys(props.spec.migration?.entities ?? {});
     for (const e of entities) {
-      if (!props.tables.entityTables[e]) throw new Error(`ConsistencyValidator entities: ${JSON.stringify(e)} is not an entity of the migration section`);
+      if (!props.tables.entityTables[e]) throw new ConfigurationError(`ConsistencyValidator entities: ${JSON.stringify(e)} is not an entity of the migration section`, { setting: 'entities' });
     }
     const rate = props.schedule ?? Duration.minutes(15);
-    if (rate.toSeconds() < 60) throw new Error(`ConsistencyValidator schedule must be at least 1 minute, got ${rate.toSeconds()} s`);
+    if (rate.toSeconds() < 60) throw new ConfigurationError(`ConsistencyValidator schedule must be at least 1 minute, got ${rate.toSeconds()} s`, { setting: 'schedule' });
 
     this.sweepTable = new dynamodb.Table(this, 'SweepTable', {
       partitionKey: { name: 'entity', type: dynamodb.AttributeType.STRING },

@@ -22,6 +22,7 @@ import { ASYNC_RETRY, TARGET_RETRY } from './audit-log';
 import { CutoverFunction } from './cutover-function';
 import { deadLetterQueue } from './dead-letter-queue';
 import { acknowledgeFunctionFindings } from './function-acks';
+import { ConfigurationError } from '../../core/errors';
 
 export interface OrderSagaProps {
   /** The validated spec; its `saga` section decides the owners, waits and retries. */
@@ -49,7 +50,7 @@ export interface OrderSagaProps {
 
 /** Builds the plan, failing synth with the field named when the saga section is missing. */
 export function sagaPlanOf(spec: Spec): SagaPlan {
-  if (!spec.saga) throw new Error('OrderSaga: the spec has no `saga` section (add one to cutover.config.ts)');
+  if (!spec.saga) throw new ConfigurationError('OrderSaga: the spec has no `saga` section (add one to cutover.config.ts)', { setting: 'spec.saga' });
   return buildSagaPlan(spec.saga);
 }
 

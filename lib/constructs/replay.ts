@@ -13,6 +13,7 @@ import type { Capture } from './capture';
 import { CutoverFunction } from './cutover-function';
 import { deadLetterQueue } from './dead-letter-queue';
 import { acknowledgeFunctionFindings } from './function-acks';
+import { ConfigurationError } from '../../core/errors';
 
 export interface ReplayProps {
   readonly spec: Spec;
@@ -119,8 +120,8 @@ export class Replay extends Construct {
 
   /** Make `fn` the replay target for capability `name`: the replay may invoke it, and only it, directly. */
   public addTarget(name: string, fn: lambda.IFunction): void {
-    if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(name)) throw new Error(`replay target name must be a capability name, got ${JSON.stringify(name)}`);
-    if (this.targets[name]) throw new Error(`replay target ${name} is already set`);
+    if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(name)) throw new ConfigurationError(`replay target name must be a capability name, got ${JSON.stringify(name)}`, { setting: 'target' });
+    if (this.targets[name]) throw new ConfigurationError(`replay target ${name} is already set`, { setting: 'target' });
     this.targets[name] = fn;
     // The function itself, not `:*` (its versions and aliases): the replay calls the unqualified name.
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));

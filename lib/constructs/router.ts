@@ -14,6 +14,7 @@ import { CutoverFunction } from './cutover-function';
 import { deadLetterQueue } from './dead-letter-queue';
 import { acknowledgeFunctionFindings } from './function-acks';
 import type { RoutingTables } from './routing-tables';
+import { ConfigurationError } from '../../core/errors';
 
 /** The key of one routed target's inbox: `<capability>/<target>`, e.g. `inventory/inventory-v2`. */
 export function inboxKey(capability: string, target: string): string {
@@ -73,7 +74,7 @@ export class Router extends Construct {
   public constructor(scope: Construct, id: string, props: RouterProps) {
     super(scope, id);
     const ttl = props.cacheTtlMs ?? 1000;
-    if (!(ttl >= 0 && ttl <= 1000)) throw new Error(`Router cacheTtlMs: must be 0..1000 (a rollback must take effect within a second), got ${ttl}`);
+    if (!(ttl >= 0 && ttl <= 1000)) throw new ConfigurationError(`Router cacheTtlMs: must be 0..1000 (a rollback must take effect within a second), got ${ttl}`, { setting: 'cacheTtlMs' });
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue');
 
     this.function = new CutoverFunction(this, 'Function', {
@@ -129,7 +130,7 @@ export class Router extends Construct {
       inboxRules.set(key, rule);
     });
     for (const key of Object.keys(props.consumers ?? {})) {
-      if (!inboxes.has(key)) throw new Error(`Router consumers: ${key} is not a routed target; known: ${[...inboxes.keys()].join(', ')}`);
+      if (!inboxes.has(key)) throw new ConfigurationError(`Router consumers: ${key} is not a routed target; known: ${[...inboxes.keys()].join(', ')}`, { setting: 'consumers' });
     }
     this.inboxes = inboxes;
     this.inboxRules = inboxRules;

@@ -4,6 +4,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { compileEntity, type KeyAttribute } from '../../core/migration';
 import type { MigrationSection } from '../../core/spec/migration';
+import { ConfigurationError } from '../../core/errors';
 
 export interface ServiceTablesProps {
   /** The spec's migration section: one table per distinct `target.table`, keyed as the entities say. */
@@ -32,7 +33,7 @@ export function serviceTableKeys(migration: MigrationSection): Map<string, Servi
     const table = def.target.table;
     const seen = keys.get(table);
     if (seen && text(seen) !== text(key)) {
-      throw new Error(`migration.entities.${entity}.target: table ${table} is keyed ${text(key)} here but ${text(seen)} by entity ${seen.entity}`);
+      throw new ConfigurationError(`migration.entities.${entity}.target: table ${table} is keyed ${text(key)} here but ${text(seen)} by entity ${seen.entity}`, { setting: `migration.entities.${entity}.target` });
     }
     if (!seen) keys.set(table, { ...key, entity });
   }
@@ -54,7 +55,7 @@ export class ServiceTables extends Construct {
   public constructor(scope: Construct, id: string, props: ServiceTablesProps) {
     super(scope, id);
     if (!/^[A-Za-z0-9_.-]*$/.test(props.tableNamePrefix)) {
-      throw new Error(`tableNamePrefix may hold only letters, digits, _ . and -, got ${JSON.stringify(props.tableNamePrefix)}`);
+      throw new ConfigurationError(`tableNamePrefix may hold only letters, digits, _ . and -, got ${JSON.stringify(props.tableNamePrefix)}`, { setting: 'tableNamePrefix' });
     }
     const tables = new Map<string, dynamodb.Table>();
     for (const [name, key] of serviceTableKeys(props.migration)) {

@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import type { Spec } from '../../core/spec';
 import { ConsistencyValidator } from '../constructs/consistency-validator';
 import { ServiceTables } from '../constructs/service-tables';
+import { ConfigurationError } from '../../core/errors';
 
 export interface DataStackProps extends StackProps {
   readonly spec: Spec;
@@ -39,7 +40,7 @@ export class DataStack extends Stack {
 
   public constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
-    if (!props.spec.migration) throw new Error('DataStack: the spec has no migration section');
+    if (!props.spec.migration) throw new ConfigurationError('DataStack: the spec has no migration section', { setting: 'spec.migration' });
     this.tables = new ServiceTables(this, 'ServiceTables', {
       migration: props.spec.migration,
       tableNamePrefix: props.tableNamePrefix ?? `${this.stackName.toLowerCase()}-`,

@@ -8,6 +8,7 @@ import { AutoRollback } from '../constructs/auto-rollback';
 import { Router } from '../constructs/router';
 import { RoutingTables } from '../constructs/routing-tables';
 import { ServiceRegistry } from '../constructs/service-registry';
+import { ConfigurationError } from '../../core/errors';
 
 export interface RoutingStackProps extends StackProps {
   readonly spec: Spec;
@@ -48,7 +49,7 @@ export class RoutingStack extends Stack {
 
   public constructor(scope: Construct, id: string, props: RoutingStackProps) {
     super(scope, id, props);
-    if (props.spec.routing === undefined) throw new Error('RoutingStack: the spec has no routing section (spec.routing)');
+    if (props.spec.routing === undefined) throw new ConfigurationError('RoutingStack: the spec has no routing section (spec.routing)', { setting: 'spec.routing' });
     this.tables = new RoutingTables(this, 'Tables');
     const shared = { spec: props.spec, servicesBus: props.servicesBus, tables: this.tables, auditTable: props.auditTable };
     this.router = new Router(this, 'Router', { ...shared, quarantineTable: props.quarantineTable, consumers: props.consumers });

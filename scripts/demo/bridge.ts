@@ -5,8 +5,9 @@ import { getPath, parseSpec, type Spec } from '../../core/spec';
 import { setPath } from '../../core/events/paths';
 import { correlationFor } from '../../core/translate/translator';
 import config from '../../cutover.config';
-import { AuditStore } from '../../functions/shared/audit-store';
-import { QUARANTINE_REASONS, QuarantineStore } from '../../functions/shared/quarantine-store';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { QUARANTINE_REASONS } from '../../core/translate/quarantine-reasons';
+import { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
 import type { DemoContext, DemoScenario, ScenarioResult } from './types';
 
 /*

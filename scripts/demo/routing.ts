@@ -2,7 +2,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { bucketOf, type RouteChange } from '../../core/routing';
 import { routeHistoryCommand, routeStatusCommand, type RouteDeps } from '../../cli/commands/route';
 import { RoutedConsumer, type Implementation } from '../../functions/shared/routed-consumer';
-import { ShadowOutcomeStore } from '../../functions/shared/shadow-outcomes';
+import { ShadowOutcomeStore } from '../../adapters/dynamodb/shadow-outcome-store';
 import { sdkConfig } from '../../test/e2e/harness';
 import { RoutingDriver, newRunBase, runOrderIds, type SeenCopy } from '../../test/e2e/routing-driver';
 import type { DemoContext, DemoScenario, ScenarioResult } from './types';

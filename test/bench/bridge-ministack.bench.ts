@@ -5,8 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseSpec } from '../../core/spec';
 import config from '../../cutover.config';
-import { AuditStore } from '../../functions/shared/audit-store';
-import { QuarantineStore } from '../../functions/shared/quarantine-store';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
 import { parseOutputs, sdkConfig, type StackOutputs } from '../e2e/harness';
 import type { BenchResult } from './types';
 

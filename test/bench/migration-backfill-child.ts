@@ -5,9 +5,9 @@ import * as path from 'node:path';
 import { compileEntity } from '../../core/migration';
 import { migrationSectionSchema } from '../../core/spec/migration';
 import { runBackfill } from '../../cli/migration/backfill';
-import { openSource } from '../../cli/migration/source/url';
+import { openSource } from '../../adapters/sql/url';
 import { MemoryCheckpointStore, RejectsFile } from '../../cli/migration/state';
-import { DynamoTable } from '../../cli/migration/target/dynamodb';
+import { DynamoTable } from '../../adapters/migration-target/dynamodb';
 import { shopMigration } from '../../monolith/mapping';
 
 /*

@@ -7,8 +7,8 @@ import { compileEntity, type CompiledEntity, type Item } from '../../core/migrat
 import { migrationSectionSchema } from '../../core/spec/migration';
 import { planSegments } from '../../cli/migration/segments';
 import { foldExportInWorker, foldSourceInWorkers } from '../../cli/migration/fold-worker';
-import { openSource } from '../../cli/migration/source/url';
-import { ExportFileSource, ExportFileWriter } from '../../cli/migration/target/export-file';
+import { openSource } from '../../adapters/sql/url';
+import { ExportFileSource, ExportFileWriter } from '../../adapters/migration-target/export-file';
 import { runVerify } from '../../cli/migration/verify';
 import { createMonolithSchema, dropMonolithSchema, openWriter, seedMonolith } from '../../monolith/database';
 import { shopMigration } from '../../monolith/mapping';

@@ -1,3 +1,4 @@
+import '../../scripts/quiet-node20';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BenchModule, BenchResult } from './types';

@@ -11,8 +11,8 @@ import { entrySortKey, type AuditEntry } from '../../core/audit';
 import { deterministicId, LEGACY_META_KEY, type ServiceEvent } from '../../core/events/envelope';
 import { parseSpec, validatePayload } from '../../core/spec';
 import config from '../../cutover.config';
-import { AuditStore } from '../../functions/shared/audit-store';
-import { QuarantineStore, type QuarantineItem } from '../../functions/shared/quarantine-store';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { QuarantineStore, type QuarantineItem } from '../../adapters/dynamodb/quarantine-store';
 import { loadE2eContext, sdkConfig, stackOutput, waitFor, type E2eContext } from './harness';
 
 jest.setTimeout(180_000);

@@ -24,10 +24,11 @@ import { diffReportCommand } from '../../cli/commands/diff';
 import { replayStartCommand } from '../../cli/commands/replay';
 import { rehearse } from '../../cli/rehearse';
 import { rehearsalHandler } from '../../functions/inventory-candidate/rehearse';
-import { AuditStore } from '../../functions/shared/audit-store';
-import { CapturedStore, type CapturedItem } from '../../functions/shared/captured-store';
-import { ReportStore } from '../../functions/shared/report-store';
-import { FINAL_STATUSES, ReplayStateStore, type ReplayState } from '../../functions/shared/replay-state-store';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { CapturedStore, type CapturedItem } from '../../adapters/dynamodb/captured-store';
+import { ReportStore } from '../../adapters/dynamodb/report-store';
+import { FINAL_STATUSES } from '../../core/replay/request';
+import { ReplayStateStore, type ReplayState } from '../../adapters/dynamodb/replay-state-store';
 import { orderFixture, orderPlaced, stockReserved, type OrderFixture } from '../functions/replay-fixtures';
 import { loadE2eContext, sdkConfig, stackOutput, waitFor, type E2eContext } from './harness';
 

@@ -12,10 +12,10 @@ import { deterministicId, type ServiceEvent } from '../../core/events/envelope';
 import type { RoutingStamp } from '../../core/routing';
 import { parseSpec, type Spec } from '../../core/spec';
 import config from '../../cutover.config';
-import { AuditStore } from '../../functions/shared/audit-store';
-import { RoutingControl } from '../../functions/shared/routing-control';
-import { RoutingMetrics } from '../../functions/shared/routing-metrics';
-import { RoutingStore } from '../../functions/shared/routing-store';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { RoutingControl } from '../../adapters/aws/routing-control';
+import { RoutingMetrics } from '../../adapters/cloudwatch/routing-metrics';
+import { RoutingStore } from '../../adapters/dynamodb/routing-store';
 import { sdkConfig, stackOutput, type StackOutputs } from './harness';
 
 /** EventBridge `source` of the events the driver puts (nothing else listens for it specially). */

@@ -10,8 +10,8 @@ import { PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-clou
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ROLLED_BACK_TYPE, ROUTING_METRIC_NAMESPACE, SERVICE_HEALTH_TYPE, bucketOf, routingMetricDimensions, routingMetricName, type RouteChange } from '../../core/routing';
-import { QuarantineStore } from '../../functions/shared/quarantine-store';
-import { ROUTE_SK } from '../../functions/shared/routing-store';
+import { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
+import { ROUTE_SK } from '../../adapters/dynamodb/routing-store';
 import { loadE2eContext, stackOutput, waitFor, type E2eContext } from './harness';
 import { DRIVER_SOURCE, RoutingDriver, customerIds, newRunBase, runOrderIds, type SeenCopy } from './routing-driver';
 

@@ -2,7 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { AwsContext } from '../../cli/aws-context';
 import { auditTailCommand, auditVerifyCommand } from '../../cli/commands/audit';
 import { entrySortKey } from '../../core/audit';
-import { AuditStore } from '../../functions/shared/audit-store';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
 import { startDynalite, type LocalDynamo } from './audit-dynalite';
 
 /* `cutover audit verify` and `audit tail` against dynalite, with the table named by --table. */

@@ -1,6 +1,6 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ChainVerifier, entrySortKey, hashEntry, type AuditRecord } from '../../core/audit';
-import { AuditContentionError, AuditStore, toEntry } from '../../functions/shared/audit-store';
+import { AuditContentionError, AuditStore, toEntry } from '../../adapters/dynamodb/audit-store';
 import { startDynalite, type LocalDynamo } from './audit-dynalite';
 
 /*

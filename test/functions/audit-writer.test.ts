@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { parseSpec } from '../../core/spec';
 import config from '../../cutover.config';
 import { AuditWriter } from '../../functions/audit-writer/handler';
-import { AuditStore } from '../../functions/shared/audit-store';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
 import { Logger } from '../../functions/shared/logger';
 import { resetSpecCache } from '../../functions/shared/spec';
 import { startDynalite, type LocalDynamo } from './audit-dynalite';

@@ -5,10 +5,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { BRIDGE_SOURCE, deterministicId, LEGACY_META_KEY } from '../../core/events/envelope';
 import { parseSpec } from '../../core/spec';
 import config from '../../cutover.config';
-import { AuditStore } from '../../functions/shared/audit-store';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
 import { BridgeHandler, PutEventsRetryableError } from '../../functions/shared/bridge-handler';
 import { Logger } from '../../functions/shared/logger';
-import { QuarantineStore } from '../../functions/shared/quarantine-store';
+import { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
 import { resetSpecCache } from '../../functions/shared/spec';
 
 /*

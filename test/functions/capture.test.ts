@@ -3,8 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { parseSpec, type Spec } from '../../core/spec';
 import config from '../../cutover.config';
 import { Capturer } from '../../functions/capture/handler';
-import { CapturedStore } from '../../functions/shared/captured-store';
-import { ReportStore } from '../../functions/shared/report-store';
+import { CapturedStore } from '../../adapters/dynamodb/captured-store';
+import { ReportStore } from '../../adapters/dynamodb/report-store';
 import { busEvent, orderFixture, orderPlaced, sqsRecord, stockReserved } from './replay-fixtures';
 import { startReplayTables, type ReplayTables } from './replay-dynalite';
 

@@ -1,4 +1,4 @@
-import { CapturedStore, inputKeyOf, interactionFromItems, itemsForCapture, outcomesOfInput, type CaptureWrite } from '../../functions/shared/captured-store';
+import { CapturedStore, inputKeyOf, interactionFromItems, itemsForCapture, outcomesOfInput, type CaptureWrite } from '../../adapters/dynamodb/captured-store';
 import { startReplayTables, type ReplayTables } from './replay-dynalite';
 
 /*

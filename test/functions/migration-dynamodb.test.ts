@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { keyText, TargetError, type Item } from '../../core/migration';
-import { DynamoTable } from '../../cli/migration/target/dynamodb';
-import { ExportFileSource, ExportFileWriter } from '../../cli/migration/target/export-file';
+import { DynamoTable } from '../../adapters/migration-target/dynamodb';
+import { ExportFileSource, ExportFileWriter } from '../../adapters/migration-target/export-file';
 import { createTableFor, entity, scanAll, startDynalite, tempDir, type Dynalite } from './migration-support';
 
 const orders = entity('orders');

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { compileEntity, type CompiledEntity, type Item } from '../../core/migration';
 import { migrationSectionSchema } from '../../core/spec/migration';
 import { shopMigration } from '../../monolith/mapping';
-import type { ItemWriter, WriteStats } from '../../cli/migration/target/target';
+import type { ItemWriter, WriteStats } from '../../adapters/migration-target/target';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => {

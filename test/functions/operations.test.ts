@@ -12,11 +12,11 @@ import { readinessCommand, readVerifyReports, statusCommand } from '../../cli/co
 import type { OperationsSources } from '../../cli/operations/gather';
 import { AuditWriter } from '../../functions/audit-writer/handler';
 import { withStaleHealth } from '../../functions/router/router';
-import { AuditStore } from '../../functions/shared/audit-store';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
 import { BridgeHandler } from '../../functions/shared/bridge-handler';
 import { Logger } from '../../functions/shared/logger';
-import { QuarantineStore } from '../../functions/shared/quarantine-store';
-import { RoutingStore } from '../../functions/shared/routing-store';
+import { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
+import { RoutingStore } from '../../adapters/dynamodb/routing-store';
 import { inventoryEntry, spec } from './routing-fixtures';
 
 /*

@@ -1,4 +1,5 @@
-import { QuarantineStore, QUARANTINE_REASONS, quarantineSortKey, type QuarantineRecord } from '../../functions/shared/quarantine-store';
+import { QUARANTINE_REASONS } from '../../core/translate/quarantine-reasons';
+import { QuarantineStore, quarantineSortKey, type QuarantineRecord } from '../../adapters/dynamodb/quarantine-store';
 import { startDynalite, type LocalDynamo } from './audit-dynalite';
 
 let db: LocalDynamo;

@@ -14,10 +14,10 @@ import { replayControlCommand, replayStartCommand, replayStatusCommand } from '.
 import { parseTimeArg } from '../../cli/replay/support';
 import { Capturer } from '../../functions/capture/handler';
 import { rehearsalHandler } from '../../functions/inventory-candidate/rehearse';
-import { CapturedStore } from '../../functions/shared/captured-store';
+import { CapturedStore } from '../../adapters/dynamodb/captured-store';
 import { Logger } from '../../functions/shared/logger';
-import { ReportStore } from '../../functions/shared/report-store';
-import { ReplayStateStore } from '../../functions/shared/replay-state-store';
+import { ReportStore } from '../../adapters/dynamodb/report-store';
+import { ReplayStateStore } from '../../adapters/dynamodb/replay-state-store';
 import { busEvent, orderFixture, orderPlaced, stockReserved } from './replay-fixtures';
 import { startReplayTables, type ReplayTables } from './replay-dynalite';
 

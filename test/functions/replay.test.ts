@@ -4,11 +4,11 @@ import { Capturer } from '../../functions/capture/handler';
 import { candidateOutcomes, outcomeEventId } from '../../functions/inventory-candidate/candidate';
 import { createReplayHandler } from '../../functions/replay/handler';
 import { ReplayRunner, TargetFailedError, type SliceOutcome } from '../../functions/replay/runner';
-import type { ShadowInvocationEvent } from '../../functions/replay/shadow-event';
-import { CapturedStore } from '../../functions/shared/captured-store';
+import type { ShadowInvocationEvent } from '../../core/replay/shadow-event';
+import { CapturedStore } from '../../adapters/dynamodb/captured-store';
 import { Logger } from '../../functions/shared/logger';
-import { ReportStore } from '../../functions/shared/report-store';
-import { ReplayStateStore } from '../../functions/shared/replay-state-store';
+import { ReportStore } from '../../adapters/dynamodb/report-store';
+import { ReplayStateStore } from '../../adapters/dynamodb/replay-state-store';
 import { busEvent, orderFixture, orderPlaced, stockReserved } from './replay-fixtures';
 import { startReplayTables, type ReplayTables } from './replay-dynalite';
 

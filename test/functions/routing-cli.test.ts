@@ -10,9 +10,9 @@ import {
   routeStatusCommand,
   type RouteDeps,
 } from '../../cli/commands/route';
-import { RoutingControl } from '../../functions/shared/routing-control';
-import type { SideMetrics } from '../../functions/shared/routing-metrics';
-import type { ChangeOutcome, RoutingSnapshot, RoutingStore } from '../../functions/shared/routing-store';
+import { RoutingControl } from '../../adapters/aws/routing-control';
+import type { SideMetrics } from '../../adapters/cloudwatch/routing-metrics';
+import type { ChangeOutcome, RoutingSnapshot, RoutingStore } from '../../adapters/dynamodb/routing-store';
 import { inventoryEntry, spec } from './routing-fixtures';
 
 const NOW = new Date('2026-11-22T11:00:00.000Z');

@@ -3,8 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { ROUTED_DETAIL_TYPE, ROUTER_SOURCE, type RoutingStamp } from '../../core/routing';
 import { NotARoutedCopyError, RoutedConsumer, parseRoutedCopy, type Implementation } from '../../functions/shared/routed-consumer';
-import type { ComparisonSample, HandlingSample } from '../../functions/shared/routing-metrics';
-import { ShadowOutcomeStore } from '../../functions/shared/shadow-outcomes';
+import type { ComparisonSample, HandlingSample } from '../../adapters/cloudwatch/routing-metrics';
+import { ShadowOutcomeStore } from '../../adapters/dynamodb/shadow-outcome-store';
 import { startDynalite, type LocalDynamo } from './audit-dynalite';
 import { orderCreated, quietLogger, spec } from './routing-fixtures';
 

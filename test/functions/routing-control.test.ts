@@ -4,9 +4,9 @@ import type { AuditRecord } from '../../core/audit';
 import { ROLLED_BACK_TYPE, ROUTE_CHANGED_TYPE, ROUTING_SOURCE, applyChange, type RouteChange } from '../../core/routing';
 import { AlarmNotificationError, AutoRollback, capabilityOf, notificationsOf } from '../../functions/auto-rollback/auto-rollback';
 import { Registry } from '../../functions/route-health/registry';
-import { RoutingControl } from '../../functions/shared/routing-control';
-import type { SideMetrics } from '../../functions/shared/routing-metrics';
-import type { ChangeOutcome, RoutingStore } from '../../functions/shared/routing-store';
+import { RoutingControl } from '../../adapters/aws/routing-control';
+import type { SideMetrics } from '../../adapters/cloudwatch/routing-metrics';
+import type { ChangeOutcome, RoutingStore } from '../../adapters/dynamodb/routing-store';
 import { inventoryEntry, quietLogger, spec } from './routing-fixtures';
 
 const eb = mockClient(EventBridgeClient);

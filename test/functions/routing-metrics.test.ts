@@ -1,7 +1,7 @@
 import { CloudWatchClient, GetMetricStatisticsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ROUTING_METRIC_NAMESPACE } from '../../core/routing';
-import { RoutingMetrics } from '../../functions/shared/routing-metrics';
+import { RoutingMetrics } from '../../adapters/cloudwatch/routing-metrics';
 
 const cw = mockClient(CloudWatchClient);
 const NOW = new Date('2026-11-22T10:00:30.000Z');

@@ -3,8 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ROUTED_DETAIL_TYPE, ROUTER_SOURCE, bucketOf, seedEntry, type RouteEntry } from '../../core/routing';
 import type { AuditRecord } from '../../core/audit';
 import { RoutedPutRetryableError, Router, withRegisteredAccepts } from '../../functions/router/router';
-import type { QuarantineRecord } from '../../functions/shared/quarantine-store';
-import type { RoutingSnapshot, ServiceRegistration } from '../../functions/shared/routing-store';
+import type { QuarantineRecord } from '../../adapters/dynamodb/quarantine-store';
+import type { RoutingSnapshot, ServiceRegistration } from '../../adapters/dynamodb/routing-store';
 import { inventoryEntry, orderCreated, orderIds, quietLogger, spec } from './routing-fixtures';
 
 const routing = spec.routing!;

@@ -10,7 +10,7 @@ import {
   ServiceRegistrationError,
   UnknownCapabilityError,
   isLostRace,
-} from '../../functions/shared/routing-store';
+} from '../../adapters/dynamodb/routing-store';
 import { startDynalite, type LocalDynamo } from './audit-dynalite';
 import { createRoutingTables, inventoryEntry, spec } from './routing-fixtures';
 

@@ -11,7 +11,7 @@ import { Logger } from '../../functions/shared/logger';
 import { ReferenceMonolith } from '../../functions/reference-monolith/monolith';
 import { createReferenceMonolithHandler } from '../../functions/reference-monolith/handler';
 import { createSagaCallbackHandler } from '../../functions/saga-callback/handler';
-import { CallbackRegistry, TaskCallbacks } from '../../functions/saga-callback/registry';
+import { CallbackRegistry, TaskCallbacks } from '../../adapters/dynamodb/callback-registry';
 import { createSagaCommandsHandler, exchangeFor } from '../../functions/saga-commands/handler';
 import { createSagaStarterHandler } from '../../functions/saga-starter/handler';
 import { createShippingHandler } from '../../functions/shipping/handler';

@@ -1,4 +1,4 @@
-import { openSource } from '../../cli/migration/source/url';
+import { openSource } from '../../adapters/sql/url';
 import { openWriter } from '../../monolith/database';
 import { describeSqlMigration } from './migration-scenario';
 import { uniquePrefix } from './migration-support';

@@ -1,5 +1,5 @@
-import { PgliteSource } from '../../cli/migration/source/pglite';
-import { parseSourceUrl } from '../../cli/migration/source/url';
+import { PgliteSource } from '../../adapters/sql/pglite';
+import { parseSourceUrl } from '../../adapters/sql/url';
 import { openWriter } from '../../monolith/database';
 import { startPgliteWorker } from './migration-pglite-worker';
 import { describeSqlMigration } from './migration-scenario';

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
-import { PostgresSource } from '../../cli/migration/source/postgres';
-import { openSource } from '../../cli/migration/source/url';
+import { PostgresSource } from '../../adapters/sql/postgres';
+import { openSource } from '../../adapters/sql/url';
 import { openWriter } from '../../monolith/database';
 import { describeSqlMigration } from './migration-scenario';
 import { uniquePrefix } from './migration-support';

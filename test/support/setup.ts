@@ -1,3 +1,5 @@
+import '../../scripts/quiet-node20';
+
 // aws-local-stepfunctions@3 uses Promise.withResolvers, which arrived in Node 22; Node 20 needs this.
 if (typeof (Promise as unknown as { withResolvers?: unknown }).withResolvers !== 'function') {
   (Promise as unknown as { withResolvers: () => unknown }).withResolvers = function withResolvers<T>() {

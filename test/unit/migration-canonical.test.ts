@@ -16,7 +16,7 @@ import {
   type CanonicalOptions,
   type Item,
 } from '../../core/migration';
-import { arbItem, arbValue, mutateValue, shuffleKeys } from './migration-arbitraries';
+import { arbItem, mutateValue, shuffleKeys } from './migration-arbitraries';
 
 /** MurmurHash3 x86_32 over bytes, written from the published algorithm: the reference for digestText. */
 function murmur3Bytes(bytes: Uint8Array, seed: number): number {

@@ -6,7 +6,7 @@ import config from '../../cutover.config';
  * A spec error must name the field: each case breaks one thing in a copy of the reference spec and
  * expects parseSpec to throw a SpecError whose issues contain that field's path and the problem.
  */
-type Mutable = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Mutable = Record<string, any>;
 const translationIndex = (legacy: string) => (config.bridge.translations as Array<{ legacy: string }>).findIndex((t) => t.legacy === legacy);
 const placed = translationIndex('ORDER_PLACED');
 const cancelled = translationIndex('ORDER_CANCELLED');

@@ -25,7 +25,7 @@ import { PaymentService } from '../../../functions/payment/payment';
 import { createReferenceMonolithHandler } from '../../../functions/reference-monolith/handler';
 import { HANDLED_COMMANDS, ReferenceMonolith } from '../../../functions/reference-monolith/monolith';
 import { createSagaCallbackHandler } from '../../../functions/saga-callback/handler';
-import { CallbackRegistry, TaskCallbacks } from '../../../functions/saga-callback/registry';
+import { CallbackRegistry, TaskCallbacks } from '../../../adapters/dynamodb/callback-registry';
 import { createSagaCommandsHandler } from '../../../functions/saga-commands/handler';
 import { createShippingHandler } from '../../../functions/shipping/handler';
 import { ShippingService } from '../../../functions/shipping/shipping';

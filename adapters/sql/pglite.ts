@@ -1,5 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
-import type { SqlRow } from '../../../core/migration';
+import type { SqlRow } from '../../core/migration';
 import { SqlSource, type SqlSourceOptions } from './sql-source';
 
 /**

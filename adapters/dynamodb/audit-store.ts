@@ -13,7 +13,7 @@ import {
   type ChainHead,
 } from '../../core/audit';
 import { TransientError } from '../../core/errors';
-import { documentClient } from './clients';
+import { documentClient } from '../aws/clients';
 
 /** Too many writers raced for the head of one stream; the append may be retried (Lambda does). */
 export class AuditContentionError extends TransientError {}

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { keyText, TargetError, type Item } from '../../../core/migration';
+import { keyText, TargetError, type Item } from '../../core/migration';
 import type { ItemSource, ItemVisitor } from './target';
 
 /**

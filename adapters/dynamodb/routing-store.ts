@@ -11,20 +11,20 @@ import {
   HEALTH_STATES,
   RouteEntryError,
   RoutingError,
-  TransitionError,
   applyChange,
+  rebuildAsRollback,
   parseRouteEntry,
   seedEntry,
-  stateOf,
   type ChangeResult,
   type Health,
   type RouteChange,
   type RouteEntry,
   type RouteHistoryRecord,
 } from '../../core/routing';
+import { registrationProblems, ServiceRegistrationError, type ServiceRegistration } from '../../core/routing/registration';
 import type { RoutingSection } from '../../core/spec/routing';
 import type { Spec } from '../../core/spec';
-import { documentClient } from './clients';
+import { documentClient } from '../aws/clients';
 
 /** Sort key of a capability's route entry in the routing table. */
 export const ROUTE_SK = 'ROUTE';
@@ -34,32 +34,10 @@ export const SERVICE_SK_PREFIX = 'SERVICE#';
 /** Writers kept losing the race for a capability's entry; the change may be retried. */
 export class RouteWriteConflictError extends TransientError {}
 
-/** A service registration or health report does not match the spec (names the field and the value). */
-export class ServiceRegistrationError extends RoutingError {}
+export { ServiceRegistrationError, type ServiceRegistration };
 
 /** A capability the spec does not route. */
 export class UnknownCapabilityError extends RoutingError {}
-
-/** One registered service version of a capability: what it says it accepts and emits, and its last health. */
-export interface ServiceRegistration {
-  readonly capability: string;
-  /** The implementation's version label in the spec (`v2`). */
-  readonly version: string;
-  /** Its delivery target (`inventory-v2`): must be the spec's target for that version. */
-  readonly target: string;
-  /** A free-form service name for humans (`inventory-service`). */
-  readonly service: string;
-  /** Per routed event type, the versions it accepts (overrides the spec's list once registered). */
-  readonly accepts: Readonly<Record<string, readonly number[]>>;
-  readonly emits: readonly string[];
-  readonly registeredAt: string;
-  readonly registeredBy: string;
-  readonly health?: Health;
-  readonly healthReason?: string;
-  readonly healthAt?: string;
-  /** The service promises a health report at least this often; past it, it counts as unhealthy. */
-  readonly healthTtlSeconds?: number;
-}
 
 /** The whole routing table at one moment, as the router and `route status` read it. */
 export interface RoutingSnapshot {
@@ -219,7 +197,7 @@ export class RoutingStore {
         const revision = await this.rawRevision(capability);
         if (revision === undefined) throw err;
         stored = { ...seedEntry(capability, spec, this.now()), revision };
-        result = this.rebuild(stored, actor, `${reason} (the stored row was invalid and is rebuilt from the spec seed: ${err.issues.join('; ')})`);
+        result = rebuildAsRollback(stored, actor, `${reason} (the stored row was invalid and is rebuilt from the spec seed: ${err.issues.join('; ')})`, this.now());
       }
       const base = stored ?? seedEntry(capability, spec, this.now());
       if (!result.changed) return { changed: false, entry: base, attempts: attempt };
@@ -263,18 +241,6 @@ export class RoutingStore {
       change,
       attempts: this.maxAttempts,
     });
-  }
-
-  /** The rollback of an invalid row: the seed in legacy mode at the next revision, with its history record. */
-  private rebuild(seed: RouteEntry, actor: string, reason: string): ChangeResult {
-    if (actor.trim() === '' || reason.trim() === '') throw new TransitionError(`${seed.capability}: a rollback needs an actor and a reason`, { capability: seed.capability });
-    const at = this.now().toISOString();
-    const next = parseRouteEntry({ ...seed, mode: 'legacy', percent: 0, revision: seed.revision + 1, updatedAt: at, updatedBy: actor.trim(), reason: reason.trim() });
-    return {
-      changed: true,
-      next,
-      historyRecord: { capability: seed.capability, revision: next.revision, at, actor: actor.trim(), reason: reason.trim(), change: { kind: 'rollback' }, from: stateOf(seed), to: stateOf(next) },
-    };
   }
 
   /** The `revision` of a stored row that fails validation, when it is still a whole number. */
@@ -321,7 +287,7 @@ export class RoutingStore {
     actor: string;
     healthTtlSeconds?: number;
   }): Promise<ServiceRegistration> {
-    const problems = this.registrationProblems(input);
+    const problems = registrationProblems(this.routing, this.serviceEvents, input);
     if (input.healthTtlSeconds !== undefined && !(Number.isInteger(input.healthTtlSeconds) && input.healthTtlSeconds > 0)) {
       problems.push(`healthTtlSeconds: must be a whole number of seconds above 0, got ${JSON.stringify(input.healthTtlSeconds)}`);
     }
@@ -389,42 +355,6 @@ export class RoutingStore {
         ? await this.change(input.capability, { kind: 'setHealth', health: input.health }, input.actor, input.reason)
         : undefined;
     return { registration, entry };
-  }
-
-  private registrationProblems(input: { capability: string; version: string; target: string; accepts: Record<string, number[]>; emits?: string[] }): string[] {
-    const cap = Object.prototype.hasOwnProperty.call(this.routing.capabilities, input.capability) ? this.routing.capabilities[input.capability] : undefined;
-    if (cap === undefined) return [`capability: ${JSON.stringify(input.capability)} is not routed by the spec (${this.capabilities().join(', ')})`];
-    const problems: string[] = [];
-    const impl = Object.prototype.hasOwnProperty.call(cap.implementations, input.version) ? cap.implementations[input.version] : undefined;
-    if (impl === undefined) {
-      problems.push(`version: ${JSON.stringify(input.version)} is not an implementation of ${input.capability} (${Object.keys(cap.implementations).join(', ')})`);
-    } else if (impl.target !== input.target) {
-      problems.push(`target: ${input.capability} ${input.version} delivers to ${JSON.stringify(impl.target)}, got ${JSON.stringify(input.target)}`);
-    }
-    if (input.accepts === null || typeof input.accepts !== 'object' || Array.isArray(input.accepts)) {
-      return [...problems, `accepts: must map event types to version lists, got ${JSON.stringify(input.accepts)}`];
-    }
-    for (const [type, versions] of Object.entries(input.accepts)) {
-      if (!Object.prototype.hasOwnProperty.call(cap.events, type)) {
-        problems.push(`accepts.${type}: ${input.capability} does not route ${type} (it routes ${Object.keys(cap.events).join(', ')})`);
-        continue;
-      }
-      if (!Array.isArray(versions) || versions.length === 0 || versions.some((v) => !Number.isInteger(v) || v < 1)) {
-        problems.push(`accepts.${type}: must be a non-empty list of whole versions >= 1, got ${JSON.stringify(versions)}`);
-        continue;
-      }
-      const declared = this.serviceEvents?.[type]?.versions;
-      if (declared !== undefined) {
-        for (const v of versions) if (declared[String(v)] === undefined) problems.push(`accepts.${type}: version ${v} is not declared (declared: ${Object.keys(declared).join(', ')})`);
-      }
-    }
-    for (const type of Object.keys(cap.events)) {
-      if (!Object.prototype.hasOwnProperty.call(input.accepts, type)) problems.push(`accepts: says nothing about ${type}, which ${input.capability} routes`);
-    }
-    if (input.emits !== undefined && (!Array.isArray(input.emits) || input.emits.some((e) => typeof e !== 'string' || e === ''))) {
-      problems.push(`emits: must be a list of event types, got ${JSON.stringify(input.emits)}`);
-    }
-    return problems;
   }
 
   private specOf(capability: string) {

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { SqlRow } from '../../../core/migration';
+import type { SqlRow } from '../../core/migration';
 import { SqlSource, type SqlSourceOptions } from './sql-source';
 
 /** Every column as the text PostgreSQL sent: no driver parsing, so values are exact and fast to read. */

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from './clients';
+import { documentClient } from '../aws/clients';
 import { isConditionFailure } from './routing-store';
 
 /** One emitted outcome event, as kept for comparison. */

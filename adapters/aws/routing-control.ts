@@ -1,9 +1,9 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { deterministicId, type ServiceEvent } from '../../core/events/envelope';
 import { ROLLED_BACK_TYPE, ROUTE_CHANGED_TYPE, ROUTING_SOURCE, type RouteChange, type RouteHistoryRecord } from '../../core/routing';
-import type { AuditStore } from './audit-store';
-import type { Logger } from './logger';
-import type { ChangeOutcome, RoutingStore } from './routing-store';
+import type { AuditStore } from '../dynamodb/audit-store';
+import type { Log } from '../../core/log';
+import type { ChangeOutcome, RoutingStore } from '../dynamodb/routing-store';
 
 /** The audit stream holding one capability's routing changes. */
 export function routingAuditStream(capability: string): string {
@@ -24,7 +24,7 @@ export interface RoutingControlDeps {
   readonly audit?: AuditStore;
   /** Where `cutover.route-changed` / `cutover.rolled-back` are put. @default - no events */
   readonly events?: { readonly client: EventBridgeClient; readonly busName: string };
-  readonly logger?: Logger;
+  readonly logger?: Log;
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { SourceError } from '../../../core/migration';
+import { SourceError } from '../../core/migration';
 import { MysqlSource, textTypeCast } from './mysql';
 import { PgliteSource } from './pglite';
 import { PostgresSource } from './postgres';

@@ -14,7 +14,7 @@ import {
   type ValidateOptions,
   type ValidationOutcome,
 } from '../../core/replay';
-import { documentClient } from './clients';
+import { documentClient } from '../aws/clients';
 import { isConditionFailure } from './audit-store';
 
 /**

@@ -6,7 +6,7 @@ import {
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { backoffDelay, isRetryable, keyFromText, keyText, TargetError, type BackoffOptions, type Item } from '../../../core/migration';
+import { backoffDelay, isRetryable, keyFromText, keyText, TargetError, type BackoffOptions, type Item } from '../../core/migration';
 import type { ItemSource, ItemVisitor, ItemWriter, WriteStats } from './target';
 
 export interface DynamoTableOptions {

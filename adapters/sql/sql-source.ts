@@ -1,5 +1,5 @@
-import type { ChildRead, CompiledEntity, KeyValues, SampledRow, SqlRow, SqlValue, TableRead } from '../../../core/migration';
-import { SourceError } from '../../../core/migration';
+import type { ChildRead, CompiledEntity, KeyValues, SampledRow, SqlRow, SqlValue, TableRead } from '../../core/migration';
+import { SourceError } from '../../core/migration';
 
 export type Dialect = 'postgres' | 'mysql';
 

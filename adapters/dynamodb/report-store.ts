@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } fro
 import type { DiffReportJson } from '../../core/compare';
 import { CutoverError } from '../../core/errors';
 import type { RecordedEvent, ReplayKey, SkippedRecord } from '../../core/replay';
-import { documentClient } from './clients';
+import { documentClient } from '../aws/clients';
 import { isConditionFailure } from './audit-store';
 
 /**

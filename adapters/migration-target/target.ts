@@ -1,4 +1,4 @@
-import type { Item } from '../../../core/migration';
+import type { Item } from '../../core/migration';
 
 /** Where backfill writes. */
 export interface ItemWriter {

@@ -1,5 +1,5 @@
 import type { Pool } from 'mysql2/promise';
-import type { SqlRow } from '../../../core/migration';
+import type { SqlRow } from '../../core/migration';
 import { SqlSource, type SqlSourceOptions } from './sql-source';
 
 /** Every column as the text MySQL sent (DATETIME as "2026-11-21 14:30:00", DECIMAL exact). */

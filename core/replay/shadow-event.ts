@@ -1,7 +1,7 @@
-import { deterministicId, type EventMetadata, type ServiceEvent } from '../../core/events/envelope';
-import type { ReplayMark } from '../../core/replay';
-import { castPlan, castPayload, type Spec } from '../../core/spec';
-import type { Translator } from '../../core/translate/translator';
+import { deterministicId, type EventMetadata, type ServiceEvent } from '../events/envelope';
+import type { ReplayMark } from './runner';
+import { castPlan, castPayload, type Spec } from '../spec';
+import type { Translator } from '../translate/translator';
 
 /**
  * What a replay sends to the target service: the captured input, translated to the service model exactly
