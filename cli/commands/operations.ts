@@ -56,7 +56,13 @@ export function readVerifyReports(files: readonly string[], cwd: string): Verify
 }
 
 /** Sources from the deployed stacks' outputs; a stack that is not deployed becomes an absent source with the reason. */
-export async function sourcesFromOutputs(spec: Spec, context: AwsContext, globals: GlobalOptions = {}, verifyReports: VerifyEvidence[] = []): Promise<OperationsSources> {
+export async function sourcesFromOutputs(
+  spec: Spec,
+  context: AwsContext,
+  globals: GlobalOptions = {},
+  verifyReports: VerifyEvidence[] = [],
+  clients: { cloudWatch?: CloudWatchClient; sqs?: SQSClient } = {},
+): Promise<OperationsSources> {
   const outputs = await context.outputs();
   const has = (key: string) => (outputs.get(key) ?? []).length === 1;
   const one = (key: string) => outputs.get(key)![0].value;
@@ -68,7 +74,7 @@ export async function sourcesFromOutputs(spec: Spec, context: AwsContext, global
   let metrics: OperationsSources['metrics'];
   if (spec.routing && has('RoutingTableName') && has('RoutingHistoryTableName')) {
     routing = new RoutingStore({ tableName: one('RoutingTableName'), historyTableName: one('RoutingHistoryTableName'), routing: spec.routing, serviceEvents: spec.bridge.serviceEvents, client: context.documentClient() });
-    metrics = new RoutingMetrics({ client: new CloudWatchClient(clientOptions) });
+    metrics = new RoutingMetrics({ client: clients.cloudWatch ?? new CloudWatchClient(clientOptions) });
   } else {
     absent.routing = spec.routing ? missingStack('RoutingTableName', 'Routing') : 'the spec has no routing section';
     absent.metrics = absent.routing;
@@ -93,7 +99,7 @@ export async function sourcesFromOutputs(spec: Spec, context: AwsContext, global
   let deadLetterQueues: OperationsSources['deadLetterQueues'];
   if (has('DeadLetterQueueUrls')) {
     const urls = JSON.parse(one('DeadLetterQueueUrls')) as Record<string, string>;
-    const depths = new QueueDepths({ client: new SQSClient({ ...clientOptions, useQueueUrlAsEndpoint: false }) });
+    const depths = new QueueDepths({ client: clients.sqs ?? new SQSClient({ ...clientOptions, useQueueUrlAsEndpoint: false }) });
     deadLetterQueues = { read: () => depths.read(urls) };
   } else absent.deadLetterQueues = missingStack('DeadLetterQueueUrls', 'Operations');
 
