@@ -230,7 +230,7 @@ export class Operations extends Construct {
         queryString: new logs.QueryString({
           fields: ['@timestamp', '@log', 'coalesce(errorType, error.name, err.name, message) as type'],
           filterStatements: ['level in ["error", "ERROR"] or ispresent(errorType)'],
-          stats: 'count(*) as errors by type, @log',
+          statsStatements: ['count(*) as errors by type, @log'],
           sort: 'errors desc',
           limit: 100,
         }),

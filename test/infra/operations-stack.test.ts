@@ -129,6 +129,21 @@ describe('Stack: OperationsStack', () => {
 });
 
 describe('Construct: Operations', () => {
+  describe('Prop: savedQueries', () => {
+    it.each([
+      [undefined, 2],
+      [false, 0],
+    ])('with savedQueries %p saves %p query definitions', (savedQueries, expected) => {
+      // Prepare
+      const s = new Stack(new App(), 'S');
+      // Act
+      const ops = new Operations(s, 'Ops', { prefix: 'P', deadLetterQueues: {}, savedQueries });
+      // Assess
+      expect(Object.keys(Template.fromStack(s).findResources('AWS::Logs::QueryDefinition'))).toHaveLength(expected);
+      expect(ops.queries).toHaveLength(expected);
+    });
+  });
+
   describe('Method: addSyncWidgets', () => {
     it('adds the sync widgets and the lag and conflicts alarms, once', () => {
       // Prepare
