@@ -3,6 +3,7 @@ import { auditStreamFor, messageIdOf } from '../../core/audit';
 import { CutoverError, TransientError } from '../../core/errors';
 import { BRIDGE_SOURCE, deterministicId } from '../../core/events/envelope';
 import { BRIDGE_METRIC_NAMESPACE, emfFields } from '../../core/operations/metrics';
+import { writeEmf } from '../../adapters/cloudwatch/emf';
 import type { Spec } from '../../core/spec';
 import { translateBatch, type Direction, type QuarantinedItem, type TranslatedItem } from '../../core/translate/batch';
 import { Translator } from '../../core/translate/translator';
@@ -88,10 +89,7 @@ export class BridgeHandler {
       throw new BridgeAccountingError('bridge accounting broke: received != translated + quarantined + ignored', { ...result });
     }
     // One EMF line per invocation: the dashboard's in/translated/quarantined and the quarantine alarm read it.
-    this.deps.logger.info(
-      'bridged',
-      emfFields(BRIDGE_METRIC_NAMESPACE, { Direction: this.deps.direction }, { Received: result.received, Translated: result.translated, Quarantined: result.quarantined }, this.now().getTime()),
-    );
+    writeEmf(emfFields(BRIDGE_METRIC_NAMESPACE, { Direction: this.deps.direction }, { Received: result.received, Translated: result.translated, Quarantined: result.quarantined }, this.now().getTime()));
     return result;
   }
 

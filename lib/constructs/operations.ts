@@ -1,4 +1,4 @@
-import { Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -292,11 +292,5 @@ export class Operations extends Construct {
       description: `more than ${maxConflicts} sync conflicts wait for a decision`,
       runbook: 'list the open conflicts in the conflict ledger, resolve each by the entity\'s policy (or by hand for `manual`), and record why.',
     });
-  }
-
-  /** The account and region the dashboard lives in, for the console link. */
-  public dashboardUrl(): string {
-    const stack = Stack.of(this);
-    return `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards:name=${this.prefix}`;
   }
 }

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Spec } from '../../core/spec';
@@ -18,10 +19,8 @@ export interface OperationsStackProps extends StackProps {
   /** See OperationsProps.savedQueries. @default true */
   readonly savedQueries?: boolean;
   /** @default - the topic is created here */
-  readonly alarmTopic?: OperationsStackAlarmTopic;
+  readonly alarmTopic?: sns.ITopic;
 }
-
-type OperationsStackAlarmTopic = NonNullable<ConstructorParameters<typeof Operations>[2]['alarmTopic']>;
 
 /** The output keys the CLI, the README and the user read. Renaming one breaks them: change them together. */
 export const OPERATIONS_OUTPUTS = {

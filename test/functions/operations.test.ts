@@ -35,12 +35,16 @@ beforeEach(() => {
 });
 afterEach(() => jest.restoreAllMocks());
 
-/** The JSON lines a function printed through the Logger (console.log / console.error). */
+/**
+ * The JSON lines a function printed: through the Logger (console) and straight to stdout (EMF). Each line
+ * says which way it went, because an EMF line through Lambda's console would not become a metric.
+ */
 function captureLogs(): Array<Record<string, unknown>> {
   const lines: Array<Record<string, unknown>> = [];
-  const grab = (text: unknown) => void lines.push(JSON.parse(String(text)) as Record<string, unknown>);
-  jest.spyOn(console, 'log').mockImplementation(grab);
-  jest.spyOn(console, 'error').mockImplementation(grab);
+  const grab = (via: string) => (text: unknown) => void lines.push({ ...(JSON.parse(String(text)) as Record<string, unknown>), via });
+  jest.spyOn(console, 'log').mockImplementation(grab('console'));
+  jest.spyOn(console, 'error').mockImplementation(grab('console'));
+  jest.spyOn(process.stdout, 'write').mockImplementation(((text: string) => (grab('stdout')(text), true)) as never);
   return lines;
 }
 
@@ -106,7 +110,7 @@ describe('Class: BridgeHandler (operations metrics)', () => {
     // Assess
     const emf = lines.filter((l) => l._aws !== undefined);
     expect(emf).toHaveLength(1);
-    expect(emf[0]).toMatchObject({ Direction: 'toService', Received: 2, Translated: 1, Quarantined: 1 });
+    expect(emf[0]).toMatchObject({ via: 'stdout', Direction: 'toService', Received: 2, Translated: 1, Quarantined: 1 });
     expect(emf[0]._aws).toEqual({
       Timestamp: Date.parse('2026-12-06T12:00:00.000Z'),
       CloudWatchMetrics: [{ Namespace: 'Cutover/Bridge', Dimensions: [['Direction']], Metrics: ['Received', 'Translated', 'Quarantined'].map((Name) => ({ Name, Unit: 'Count' })) }],
@@ -131,6 +135,7 @@ describe('Class: AuditWriter (operations metrics)', () => {
     // Assess
     const emf = lines.filter((l) => l._aws !== undefined);
     expect(emf).toHaveLength(1);
+    expect(emf[0].via).toBe('stdout');
     expect(emf[0][metric]).toBe(1);
     expect((emf[0]._aws as { CloudWatchMetrics: Array<{ Namespace: string }> }).CloudWatchMetrics[0].Namespace).toBe(namespace);
   });
