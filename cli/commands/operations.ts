@@ -9,6 +9,7 @@ import { judgeReadiness, renderVerdict } from '../../core/readiness';
 import { readinessFor, type Spec } from '../../core/spec';
 import { RoutingMetrics } from '../../adapters/cloudwatch/routing-metrics';
 import { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
+import { ReportStore } from '../../adapters/dynamodb/report-store';
 import { RoutingStore } from '../../adapters/dynamodb/routing-store';
 import { QUARANTINE_REASONS } from '../../core/translate/quarantine-reasons';
 import { AwsContext, CliError, type GlobalOptions } from '../aws-context';
@@ -34,6 +35,8 @@ export interface OperationsOptions {
   readonly window?: number;
   readonly json?: boolean;
   readonly verifyReport?: string[];
+  /** Judge shadow on this replay's compare report instead of the live mismatch metrics. */
+  readonly replay?: string;
 }
 
 /** Reads `cutover verify --report` files: entity and cleanliness from the report, the time from the file. */
@@ -103,9 +106,15 @@ export async function sourcesFromOutputs(
     deadLetterQueues = { read: () => depths.read(urls) };
   } else absent.deadLetterQueues = missingStack('DeadLetterQueueUrls', 'Operations');
 
+  let compareReports: OperationsSources['compareReports'];
+  if (has('DiffReportTableName')) {
+    const reports = new ReportStore({ tableName: one('DiffReportTableName'), client: context.documentClient() });
+    compareReports = { get: (replayId) => reports.getReport(replayId) };
+  }
+
   // Two-way sync: no adapter yet. Its absence is shown, and is NO-GO in readiness unless the spec waives it.
   absent.sync = 'two-way sync is not deployed (no sync status source)';
-  return { spec, now: () => new Date(), routing, metrics, quarantine, sagas, deadLetterQueues, verifyReports, absent };
+  return { spec, now: () => new Date(), routing, metrics, quarantine, sagas, deadLetterQueues, verifyReports, compareReports, absent };
 }
 
 async function sourcesFor(io: OperationsIo, opts: OperationsOptions): Promise<OperationsSources> {
@@ -133,7 +142,7 @@ export async function readinessCommand(capability: string, opts: OperationsOptio
     }
     const { thresholds, entities, waivers } = readinessFor(sources.spec.readiness, capability);
     const windowMinutes = opts.window ?? thresholds.windowMinutes;
-    const evidence = await gatherEvidence(sources, capability, { windowMinutes, entities });
+    const evidence = await gatherEvidence(sources, capability, { windowMinutes, entities, replayId: opts.replay });
     const verdict = judgeReadiness(evidence, { ...thresholds, windowMinutes }, waivers);
     out.stdout(opts.json ? `${JSON.stringify({ ...verdict, thresholds: { ...thresholds, windowMinutes }, evidence })}\n` : `${renderVerdict(verdict)}\n`);
     return verdict.verdict === 'GO' ? 0 : 1;
@@ -167,6 +176,7 @@ export function register(program: Command): void {
     .argument('<capability>')
     .option('--config <path>', 'the migration spec module', DEFAULT_CONFIG)
     .option('--window <minutes>', 'judge metrics, quarantines and saga failures over the last n minutes (default: the spec\'s readiness.windowMinutes)', minutes)
+    .option('--replay <replayId>', 'judge shadow on this replay\'s compare report instead of the live mismatch metrics')
     .option('--verify-report <file>', 'repeatable: a `cutover verify --report` file of an entity the capability owns', collect)
     .option('--json', 'the verdict, thresholds and evidence as JSON')
     .addHelpText(

@@ -57,8 +57,17 @@ export interface OperationsSources {
   readonly sync?: SyncStatusSource;
   /** Verify reports given on the command line. */
   readonly verifyReports?: readonly VerifyEvidence[];
+  /** Stored compare reports (`cutover diff report`), by replay id. */
+  readonly compareReports?: { get(replayId: string): Promise<CompareReportTotals | undefined> };
   /** Why a source is absent (e.g. "no Cutover-Routing stack"), by source name, for the evidence text. */
   readonly absent?: Readonly<Partial<Record<'routing' | 'metrics' | 'quarantine' | 'sagas' | 'deadLetterQueues' | 'sync', string>>>;
+}
+
+/** What readiness reads of a compare report: its target and totals. */
+export interface CompareReportTotals {
+  readonly target?: string;
+  readonly finishedAt?: string;
+  readonly totals: { readonly compared: number; readonly matched: number; readonly failed: number };
 }
 
 const SYNC_NOT_DEPLOYED = 'two-way sync is not deployed (no sync status source)';
@@ -156,7 +165,11 @@ export async function gatherStatus(src: OperationsSources, windowMinutes: number
 }
 
 /** Everything `cutover readiness` judges for one capability, each piece observed or missing with the reason. */
-export async function gatherEvidence(src: OperationsSources, capability: string, options: { windowMinutes: number; entities: readonly string[] }): Promise<ReadinessEvidence> {
+export async function gatherEvidence(
+  src: OperationsSources,
+  capability: string,
+  options: { windowMinutes: number; entities: readonly string[]; replayId?: string },
+): Promise<ReadinessEvidence> {
   const now = src.now();
   const windowSeconds = options.windowMinutes * 60;
   const since = new Date(now.getTime() - windowSeconds * 1000).toISOString();
@@ -164,14 +177,18 @@ export async function gatherEvidence(src: OperationsSources, capability: string,
   const readSide = src.metrics ? (side: 'legacy' | 'candidate') => src.metrics!.read(capability, side, windowSeconds) : undefined;
   const noMetrics = src.absent?.metrics ?? 'routing metrics cannot be read';
 
-  const shadow = await observe(
-    readSide && (async () => {
-      const c = await readSide('candidate');
-      return { comparisons: c.comparisons, ...(c.mismatchRate !== undefined ? { mismatchRate: c.mismatchRate } : {}) };
-    }),
-    noMetrics,
-    metricsSource,
-  );
+  const shadow =
+    options.replayId !== undefined
+      ? await shadowFromReport(src, capability, options.replayId)
+      : await observe(
+          readSide &&
+            (async () => {
+              const c = await readSide('candidate');
+              return { comparisons: c.comparisons, ...(c.mismatchRate !== undefined ? { mismatchRate: c.mismatchRate } : {}) };
+            }),
+          noMetrics,
+          metricsSource,
+        );
   const canary = await observe(
     readSide && (async () => {
       const [legacy, candidate] = await Promise.all([readSide('legacy'), readSide('candidate')]);
@@ -226,4 +243,30 @@ export async function gatherEvidence(src: OperationsSources, capability: string,
   }
 
   return { capability, at: now.toISOString(), shadow, canary, backfill, sync, quarantine, saga, health };
+}
+
+/**
+ * Shadow evidence from one stored compare report instead of the live metrics: every compared interaction
+ * that did not match, and every one the new service failed on, counts as a mismatch.
+ */
+async function shadowFromReport(src: OperationsSources, capability: string, replayId: string): Promise<ReadinessEvidence['shadow']> {
+  if (src.compareReports === undefined) return { status: 'missing', why: src.absent?.metrics ?? 'compare reports cannot be read (no DiffReportTableName output)' };
+  let report: CompareReportTotals | undefined;
+  try {
+    report = await src.compareReports.get(replayId);
+  } catch (err) {
+    return { status: 'missing', why: `compare report ${replayId} could not be read: ${why(err)}` };
+  }
+  if (report === undefined) return { status: 'missing', why: `no compare report for replay ${replayId} (is the replay finished? \`cutover diff report ${replayId}\`)` };
+  const targets = Object.values(src.spec.routing?.capabilities[capability]?.implementations ?? {}).map((i) => i.target);
+  if (report.target !== undefined && !targets.includes(report.target)) {
+    return { status: 'missing', why: `replay ${replayId} compared ${report.target}, not an implementation of ${capability} (${targets.join(', ')})` };
+  }
+  const comparisons = report.totals.compared + report.totals.failed;
+  const mismatches = report.totals.compared - report.totals.matched + report.totals.failed;
+  return {
+    status: 'observed',
+    value: { comparisons, ...(comparisons > 0 ? { mismatchRate: mismatches / comparisons } : {}) },
+    source: `compare report of replay ${replayId}${report.finishedAt ? ` (finished ${report.finishedAt})` : ''}`,
+  };
 }

@@ -314,3 +314,33 @@ describe('Class: RoutingStore (health TTL)', () => {
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
   });
 });
+
+describe('Command: readiness --replay', () => {
+  const report = (target: string, totals: { compared: number; matched: number; failed: number }) => ({ get: async (id: string) => (id === 'r-1' ? { target, finishedAt: '2026-12-06T11:00:00.000Z', totals } : undefined) });
+
+  it.each<[string, ReturnType<typeof report>, string, string]>([
+    ['a clean report passes shadow', report('inventory-v2', { compared: 400, matched: 399, failed: 0 }), 'pass', 'mismatch rate 0.25% over 400 comparisons'],
+    ['failures count as mismatches', report('inventory-v2', { compared: 200, matched: 199, failed: 3 }), 'fail', 'mismatch rate 1.97% over 203 comparisons'],
+    ['a report about another service is not evidence', report('payment-v1', { compared: 400, matched: 400, failed: 0 }), 'missing', 'no evidence'],
+  ])('%s', async (_name, compareReports, outcome, observed) => {
+    // Prepare
+    const c = io(sources({ compareReports }));
+    // Act
+    await readinessCommand('inventory', { json: true, replay: 'r-1' }, c.io);
+    // Assess
+    const shadow = (JSON.parse(c.out()) as { checks: Array<{ id: string; outcome: string; observed: string; evidence: string }> }).checks.find((x) => x.id === 'shadow')!;
+    expect(shadow).toMatchObject({ outcome, observed });
+    if (outcome !== 'missing') expect(shadow.evidence).toBe('compare report of replay r-1 (finished 2026-12-06T11:00:00.000Z)');
+    else expect(shadow.evidence).toBe('replay r-1 compared payment-v1, not an implementation of inventory (inventory-v1, inventory-v2)');
+  });
+
+  it('is missing, naming the replay, when no report is stored for it', async () => {
+    // Prepare
+    const c = io(sources({ compareReports: report('inventory-v2', { compared: 1, matched: 1, failed: 0 }) }));
+    // Act
+    const code = await readinessCommand('inventory', { replay: 'r-2' }, c.io);
+    // Assess
+    expect(code).toBe(1);
+    expect(c.out()).toContain('shadow: no evidence (no compare report for replay r-2');
+  });
+});
