@@ -25,6 +25,7 @@ export const SAGA_OUTCOME_METRICS = {
 export type SagaOutcomeMetric = (typeof SAGA_OUTCOME_METRICS)[keyof typeof SAGA_OUTCOME_METRICS];
 
 export const CONSISTENCY_METRIC_NAMESPACE = 'Cutover/Consistency';
+export const SYNC_METRIC_NAMESPACE = 'Cutover/Sync';
 
 /**
  * Events counted as they pass the audit writer on their bus: the saga's outcomes, the continuous
@@ -35,6 +36,9 @@ export const COUNTED_EVENTS: Readonly<Record<string, { readonly namespace: strin
   ...Object.fromEntries(Object.entries(SAGA_OUTCOME_METRICS).map(([type, metric]) => [type, { namespace: SAGA_METRIC_NAMESPACE, metric }])),
   [DIVERGENCE_DETAIL_TYPE]: { namespace: CONSISTENCY_METRIC_NAMESPACE, metric: 'Divergences' },
   [ROLLED_BACK_TYPE]: { namespace: ROUTING_METRIC_NAMESPACE, metric: 'RolledBack' },
+  // The two-way sync's conflict ledger announces these (core/sync/ledger.ts once sync is merged).
+  'sync.conflict-detected': { namespace: SYNC_METRIC_NAMESPACE, metric: 'ConflictsDetected' },
+  'sync.conflict-resolved': { namespace: SYNC_METRIC_NAMESPACE, metric: 'ConflictsResolved' },
 };
 
 /** The metric an event of this detail type counts towards, if any. */

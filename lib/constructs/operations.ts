@@ -51,14 +51,17 @@ export interface OperationsProps {
 
 /** What the two-way sync publishes, for `addSyncWidgets`. */
 export interface SyncWidgetsProps {
-  /** Seconds between a change on one side and its application on the other (Maximum is read). */
-  readonly lagSeconds: cloudwatch.IMetric;
-  /** Conflicts recorded and not resolved yet (Maximum is read). */
-  readonly openConflicts: cloudwatch.IMetric;
-  /** The lag alarm's threshold. @default 60 */
-  readonly maxLagSeconds?: number;
-  /** The conflicts alarm's threshold. @default 0 */
-  readonly maxOpenConflicts?: number;
+  /**
+   * How far sync is behind (Maximum is read), e.g. the stream applier's `IteratorAge` (milliseconds) for
+   * services -> monolith, or a relay lag metric in seconds.
+   */
+  readonly lag: cloudwatch.IMetric;
+  /** The lag alarm's threshold, in the lag metric's own unit. @default 60 (seconds) */
+  readonly lagThreshold?: number;
+  /** Conflicts, e.g. `Cutover/Sync ConflictsDetected` (counted from `sync.conflict-detected` events) or an open-conflicts gauge. */
+  readonly conflicts: cloudwatch.IMetric;
+  /** The conflicts alarm fires above this. @default 0 */
+  readonly maxConflicts?: number;
 }
 
 /** One alarm the construct made, with the runbook line the README repeats. */
@@ -271,26 +274,24 @@ export class Operations extends Construct {
   public addSyncWidgets(props: SyncWidgetsProps): void {
     if (this.syncWired) throw new Error('Operations.addSyncWidgets: sync is wired already');
     this.syncWired = true;
-    const lag = props.lagSeconds;
-    const conflicts = props.openConflicts;
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Two-way sync: lag (s)', width: 12, left: [lag] }),
-      new cloudwatch.GraphWidget({ title: 'Two-way sync: open conflicts', width: 12, left: [conflicts] }),
+      new cloudwatch.GraphWidget({ title: 'Two-way sync: lag', width: 12, left: [props.lag] }),
+      new cloudwatch.GraphWidget({ title: 'Two-way sync: conflicts', width: 12, left: [props.conflicts] }),
     );
-    const maxLag = props.maxLagSeconds ?? 60;
-    this.addAlarm('sync-lag', lag, {
-      threshold: maxLag,
+    const lagThreshold = props.lagThreshold ?? 60;
+    this.addAlarm('sync-lag', props.lag, {
+      threshold: lagThreshold,
       operator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 3,
-      description: `two-way sync lags more than ${maxLag} s`,
-      runbook: '`cutover status` shows the lag per capability; look at the relay and applier logs (errors-by-type query) and the sync dead-letter queue.',
+      description: `two-way sync lags more than ${lagThreshold} (in the lag metric's unit) for three periods`,
+      runbook: '`cutover sync status` shows open conflicts and the relay lag; read the relay and applier logs (errors-by-type query) and the sync dead-letter queue.',
     });
-    const maxConflicts = props.maxOpenConflicts ?? 0;
-    this.addAlarm('sync-conflicts', conflicts, {
+    const maxConflicts = props.maxConflicts ?? 0;
+    this.addAlarm('sync-conflicts', props.conflicts, {
       threshold: maxConflicts,
       operator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      description: `more than ${maxConflicts} sync conflicts wait for a decision`,
-      runbook: 'list the open conflicts in the conflict ledger, resolve each by the entity\'s policy (or by hand for `manual`), and record why.',
+      description: `more than ${maxConflicts} sync conflicts`,
+      runbook: '`cutover sync conflicts list`, then resolve each by the entity\'s policy (`cutover sync conflicts resolve <id> --take ... --reason ...` for manual ones).',
     });
   }
 }

@@ -126,6 +126,7 @@ describe('Class: AuditWriter (operations metrics)', () => {
     ['saga.compensated', 'Cutover/Saga', 'Compensated'],
     ['consistency.divergence', 'Cutover/Consistency', 'Divergences'],
     ['cutover.rolled-back', 'Cutover/Routing', 'RolledBack'],
+    ['sync.conflict-detected', 'Cutover/Sync', 'ConflictsDetected'],
   ])('counts a %s it appends as %s %s', async (detailType, namespace, metric) => {
     // Prepare
     const lines = captureLogs();

@@ -151,13 +151,13 @@ describe('Construct: Operations', () => {
       const ops = new Operations(s, 'Ops', { prefix: 'P', deadLetterQueues: { x: new sqs.Queue(s, 'Q') } });
       const m = (name: string) => new cloudwatch.Metric({ namespace: 'Cutover/Sync', metricName: name, statistic: 'Maximum' });
       // Act
-      ops.addSyncWidgets({ lagSeconds: m('LagSeconds'), openConflicts: m('OpenConflicts'), maxLagSeconds: 30 });
+      ops.addSyncWidgets({ lag: m('LagSeconds'), conflicts: m('ConflictsDetected'), lagThreshold: 30 });
       const t = Template.fromStack(s);
       // Assess
       t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'P-sync-lag', MetricName: 'LagSeconds', Threshold: 30, EvaluationPeriods: 3 });
-      t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'P-sync-conflicts', MetricName: 'OpenConflicts', Threshold: 0 });
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'P-sync-conflicts', MetricName: 'ConflictsDetected', Threshold: 0 });
       expect(JSON.stringify(t.toJSON())).toContain('Two-way sync: lag');
-      expect(() => ops.addSyncWidgets({ lagSeconds: m('LagSeconds'), openConflicts: m('OpenConflicts') })).toThrow('sync is wired already');
+      expect(() => ops.addSyncWidgets({ lag: m('LagSeconds'), conflicts: m('ConflictsDetected') })).toThrow('sync is wired already');
     });
 
     it('says in the dashboard that sync is not wired when nobody called it', () => {
