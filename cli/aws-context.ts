@@ -1,4 +1,4 @@
-import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, paginateDescribeStacks, type Stack } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -104,13 +104,8 @@ export class AwsContext {
 
   private async readOutputs(): Promise<Map<string, StackOutput[]>> {
     const stacks: Stack[] = [];
-    let NextToken: string | undefined;
     try {
-      do {
-        const page = await this.cloudFormation().send(new DescribeStacksCommand({ NextToken }));
-        stacks.push(...(page.Stacks ?? []));
-        NextToken = page.NextToken;
-      } while (NextToken);
+      for await (const page of paginateDescribeStacks({ client: this.cloudFormation() }, {})) stacks.push(...(page.Stacks ?? []));
     } catch (cause) {
       throw explainAwsError(cause, `could not list CloudFormation stacks at ${this.describeTarget()}`);
     }

@@ -1,4 +1,5 @@
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { describeFailures, EventPublisher } from './event-publisher';
 import { deterministicId, type ServiceEvent } from '../../core/events/envelope';
 import { ROLLED_BACK_TYPE, ROUTE_CHANGED_TYPE, ROUTING_SOURCE, type RouteChange, type RouteHistoryRecord } from '../../core/routing';
 import type { AuditStore } from '../dynamodb/audit-store';
@@ -71,20 +72,13 @@ export class RoutingControl {
     if (this.deps.events !== undefined) {
       const types = history.change.kind === 'rollback' ? [ROUTE_CHANGED_TYPE, ROLLED_BACK_TYPE] : [ROUTE_CHANGED_TYPE];
       try {
-        const res = await this.deps.events.client.send(
-          new PutEventsCommand({
-            Entries: types.map((type) => ({
-              EventBusName: this.deps.events!.busName,
-              Source: ROUTING_SOURCE,
-              DetailType: type,
-              Detail: JSON.stringify(routeChangeEvent(type, history, context)),
-            })),
-          }),
+        const res = await new EventPublisher(this.deps.events.client).publish(
+          types.map((type) => ({
+            ref: type,
+            entry: { EventBusName: this.deps.events!.busName, Source: ROUTING_SOURCE, DetailType: type, Detail: JSON.stringify(routeChangeEvent(type, history, context)) },
+          })),
         );
-        if (res.FailedEntryCount) {
-          const why = (res.Entries ?? []).filter((e) => e.ErrorCode).map((e) => `${e.ErrorCode}: ${e.ErrorMessage ?? ''}`);
-          events = { failed: why.join('; ') };
-        } else events = types;
+        events = res.failed.length > 0 ? { failed: describeFailures(res.failed) } : types;
       } catch (err) {
         events = { failed: describe(err) };
       }

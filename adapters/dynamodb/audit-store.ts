@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, paginateQuery, paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   ChainVerifier,
   entrySortKey,
@@ -149,17 +149,11 @@ export class AuditStore {
   /** Every stream name in the table (one Scan reading only the partition key). */
   public async *listStreams(options: { pageSize?: number } = {}): AsyncGenerator<string> {
     const seen = new Set<string>();
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ProjectionExpression: '#stream',
-          ExpressionAttributeNames: { '#stream': 'stream' },
-          ExclusiveStartKey,
-          Limit: options.pageSize,
-        }),
-      );
+    for await (const page of paginateScan({ client: this.client, pageSize: options.pageSize }, {
+      TableName: this.tableName,
+      ProjectionExpression: '#stream',
+      ExpressionAttributeNames: { '#stream': 'stream' },
+    })) {
       for (const item of page.Items ?? []) {
         const s = String(item.stream);
         if (!seen.has(s)) {
@@ -167,8 +161,7 @@ export class AuditStore {
           yield s;
         }
       }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
   }
 
   /**
@@ -233,22 +226,15 @@ export class AuditStore {
   }
 
   private async *queryPrefix(stream: string, prefix: string, pageSize?: number): AsyncGenerator<Record<string, unknown>> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#stream = :stream AND begins_with(sk, :prefix)',
-          ExpressionAttributeNames: { '#stream': 'stream' },
-          ExpressionAttributeValues: { ':stream': stream, ':prefix': prefix },
-          ConsistentRead: true,
-          ExclusiveStartKey,
-          Limit: pageSize,
-        }),
-      );
+    for await (const page of paginateQuery({ client: this.client, pageSize: pageSize }, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#stream = :stream AND begins_with(sk, :prefix)',
+      ExpressionAttributeNames: { '#stream': 'stream' },
+      ExpressionAttributeValues: { ':stream': stream, ':prefix': prefix },
+      ConsistentRead: true,
+    })) {
       for (const item of page.Items ?? []) yield item;
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
   }
 }
 

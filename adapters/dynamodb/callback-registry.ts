@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { toStepError } from '../../core/saga/errors';
 
@@ -78,20 +78,14 @@ export class CallbackRegistry {
 
   /** Every open wait for one action across orders (a paged Scan: for periodic sweeps, not per request). */
   public async *openWaits(action: string): AsyncGenerator<AwaitingCallback> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.deps.ddb.send(
-        new ScanCommand({
-          TableName: this.deps.tableName,
-          FilterExpression: '#a = :a AND attribute_not_exists(completedAt)',
-          ExpressionAttributeNames: { '#a': 'action' },
-          ExpressionAttributeValues: { ':a': action },
-          ExclusiveStartKey,
-        }),
-      );
+    for await (const page of paginateScan({ client: this.deps.ddb }, {
+      TableName: this.deps.tableName,
+      FilterExpression: '#a = :a AND attribute_not_exists(completedAt)',
+      ExpressionAttributeNames: { '#a': 'action' },
+      ExpressionAttributeValues: { ':a': action },
+    })) {
       for (const item of page.Items ?? []) yield item as AwaitingCallback;
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
   }
 
   /** Marks the entry settled, unless a newer attempt replaced the token meanwhile. */

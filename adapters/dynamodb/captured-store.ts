@@ -1,4 +1,4 @@
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CutoverError } from '../../core/errors';
 import {
   CAPTURE_FORMAT_VERSION,
@@ -314,29 +314,22 @@ export class CapturedStore {
     const fromIso = new Date(q.fromMs).toISOString();
     const toIso = new Date(q.toMs).toISOString();
     for (const bucket of hourBuckets(q.fromMs, q.toMs)) {
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: this.indexName,
-            // The sort key starts with the ISO time: BETWEEN from and to keeps [from, to) (a key at `to`
-            // continues with '#', so it sorts after the bare `to`).
-            KeyConditionExpression: 'gsi1pk = :b AND gsi1sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: { ':b': bucket, ':from': fromIso, ':to': toIso },
-            ExpressionAttributeNames: KEY_NAMES,
-            ProjectionExpression: KEY_PROJECTION,
-            ExclusiveStartKey,
-            Limit: q.pageSize,
-          }),
-        );
+      for await (const page of paginateQuery({ client: this.client, pageSize: q.pageSize }, {
+        TableName: this.tableName,
+        IndexName: this.indexName,
+        // The sort key starts with the ISO time: BETWEEN from and to keeps [from, to) (a key at `to`
+        // continues with '#', so it sorts after the bare `to`).
+        KeyConditionExpression: 'gsi1pk = :b AND gsi1sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':b': bucket, ':from': fromIso, ':to': toIso },
+        ExpressionAttributeNames: KEY_NAMES,
+        ProjectionExpression: KEY_PROJECTION,
+      })) {
         for (const item of page.Items ?? []) {
           if (item.role !== undefined && item.role !== 'input') continue;
           if (types && !types.has(String(item.eventType))) continue;
           yield inputKeyOf(item);
         }
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      }
     }
   }
 
@@ -349,24 +342,17 @@ export class CapturedStore {
       // One hour at a time, inputs and outcomes merged into capture order.
       const items: CapturedItem[] = [];
       for (const bucket of [hour, `OUT#${hour}`]) {
-        let ExclusiveStartKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.client.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              IndexName: this.indexName,
-              KeyConditionExpression: 'gsi1pk = :b AND gsi1sk BETWEEN :from AND :to',
-              ExpressionAttributeValues: { ':b': bucket, ':from': fromIso, ':to': toIso },
-              ExclusiveStartKey,
-              Limit: q.pageSize,
-            }),
-          );
+        for await (const page of paginateQuery({ client: this.client, pageSize: q.pageSize }, {
+          TableName: this.tableName,
+          IndexName: this.indexName,
+          KeyConditionExpression: 'gsi1pk = :b AND gsi1sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':b': bucket, ':from': fromIso, ':to': toIso },
+        })) {
           for (const item of page.Items ?? []) {
             if (types && !types.has(String(item.sourceType)) && !types.has(String(item.eventType))) continue;
             items.push(item as CapturedItem);
           }
-          ExclusiveStartKey = page.LastEvaluatedKey;
-        } while (ExclusiveStartKey);
+        }
       }
       items.sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
       yield* items;
@@ -381,20 +367,14 @@ export class CapturedStore {
   /** Every item of a correlation (outcomes and input refs), in sort-key order. */
   public async correlationItems(correlationId: string): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `CORR#${correlationId}` },
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
+    for await (const page of paginateQuery({ client: this.client }, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `CORR#${correlationId}` },
+      ConsistentRead: true,
+    })) {
       out.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
     return out;
   }
 

@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { QuarantineReason } from '../../core/translate/translator';
 import { documentClient } from '../aws/clients';
 import { isConditionFailure } from './audit-store';
@@ -77,25 +77,18 @@ export class QuarantineStore {
     // '0' sorts before any ISO time and '~' after every '#<id>' suffix: open bounds stay inside the key space.
     const from = q.since ?? '0';
     const to = q.until ?? '~';
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#reason = :reason AND sk BETWEEN :from AND :to',
-          ExpressionAttributeNames: { '#reason': 'reason' },
-          ExpressionAttributeValues: { ':reason': q.reason, ':from': from, ':to': to },
-          ScanIndexForward: !q.newestFirst,
-          ExclusiveStartKey,
-          Limit: q.pageSize,
-        }),
-      );
+    for await (const page of paginateQuery({ client: this.client, pageSize: q.pageSize }, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#reason = :reason AND sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#reason': 'reason' },
+      ExpressionAttributeValues: { ':reason': q.reason, ':from': from, ':to': to },
+      ScanIndexForward: !q.newestFirst,
+    })) {
       for (const item of page.Items ?? []) {
         // BETWEEN is inclusive; `until` is exclusive on the time part.
         if (q.until !== undefined && String(item.sk) >= q.until) continue;
         yield item as QuarantineItem;
       }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
   }
 }

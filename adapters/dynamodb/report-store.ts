@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DiffReportJson } from '../../core/compare';
 import { CutoverError } from '../../core/errors';
 import type { RecordedEvent, ReplayKey, SkippedRecord } from '../../core/replay';
@@ -138,20 +138,14 @@ export class ReportStore {
   }
 
   private async *query(replayId: string, prefix: string): AsyncGenerator<Record<string, unknown>> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'replayId = :r AND begins_with(sk, :p)',
-          ExpressionAttributeValues: { ':r': replayId, ':p': prefix },
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
+    for await (const page of paginateQuery({ client: this.client }, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'replayId = :r AND begins_with(sk, :p)',
+      ExpressionAttributeValues: { ':r': replayId, ':p': prefix },
+      ConsistentRead: true,
+    })) {
       for (const item of page.Items ?? []) yield item;
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
   }
 
   /** The replay's interactions one at a time (each with what was sent and what came back), in id order. */

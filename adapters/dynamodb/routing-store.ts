@@ -1,11 +1,4 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  TransactWriteCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../../core/errors';
 import {
   HEALTH_STATES,
@@ -125,9 +118,7 @@ export class RoutingStore {
     const entries = new Map<string, RouteEntry>();
     const invalid: Array<{ capability: string; problems: string[] }> = [];
     const services = new Map<string, ServiceRegistration[]>();
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey }));
+    for await (const page of paginateScan({ client: this.client }, { TableName: this.tableName, ConsistentRead: true })) {
       for (const item of page.Items ?? []) {
         const capability = String(item.capability);
         const sk = String(item.sk);
@@ -143,8 +134,7 @@ export class RoutingStore {
           services.set(capability, list);
         }
       }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
     return { entries, invalid, services };
   }
 

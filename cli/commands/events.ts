@@ -1,4 +1,5 @@
-import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { EventPublisher } from '../../adapters/aws/event-publisher';
 import { Command, Option } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -113,16 +114,16 @@ export async function eventsPutCommand(opts: EventsPutOptions, io: CliIo & { std
       if (sending.length > 0) {
         const entries: PutEventsRequestEntry[] = sending.map((p) => ({ EventBusName: busName, Source: sourceFor(p), DetailType: p.detailType, Detail: p.detail }));
         try {
-          const res = await context.eventBridge().send(new PutEventsCommand({ Entries: entries }));
-          sending.forEach((p, i) => {
-            const r = res.Entries?.[i];
+          const res = await new EventPublisher(context.eventBridge()).publish(sending.map((p, i) => ({ entry: entries[i], ref: p })));
+          for (const { ref: p, eventId } of res.sent) {
             outcome.set(
               p.line,
-              r?.EventId && !r.ErrorCode
-                ? { line: p.line, status: 'accepted', detailType: p.detailType, eventId: r.EventId }
-                : { line: p.line, status: 'failed', detailType: p.detailType, reason: `${r?.ErrorCode ?? 'NoResult'}: ${r?.ErrorMessage ?? 'EventBridge returned no result for this entry'}` },
+              eventId
+                ? { line: p.line, status: 'accepted', detailType: p.detailType, eventId }
+                : { line: p.line, status: 'failed', detailType: p.detailType, reason: 'NoResult: EventBridge returned no result for this entry' },
             );
-          });
+          }
+          for (const { ref: p, code, message } of res.failed) outcome.set(p.line, { line: p.line, status: 'failed', detailType: p.detailType, reason: `${code}: ${message}` });
         } catch (cause) {
           const err = explainAwsError(cause, `PutEvents to ${busName}`);
           if (err instanceof CliError) throw err;

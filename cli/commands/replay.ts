@@ -1,4 +1,3 @@
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
 import * as fs from 'node:fs';
@@ -15,6 +14,7 @@ import {
   type ReplayStatus,
 } from '../../core/replay/request';
 import type { ReplayState } from '../../adapters/dynamodb/replay-state-store';
+import { EventPublisher } from '../../adapters/aws/event-publisher';
 import { AwsContext, CliError, explainAwsError, type GlobalOptions } from '../aws-context';
 import { OUTPUT_KEYS, listOption, nonNegativeInt, parseTimeArg, percentOption, positiveNumber, replayTargets, sqsClient, stateStore, timeOption } from '../replay/support';
 import { runCli, type CliIo } from './io';
@@ -135,8 +135,10 @@ export async function replayStartCommand(opts: ReplayStartOptions, io: ReplayIo 
     if (opts.viaBus) {
       const bus = await context.output(OUTPUT_KEYS.servicesBus);
       try {
-        const res = await context.eventBridge().send(new PutEventsCommand({ Entries: [{ EventBusName: bus, Source: 'cutover.cli', DetailType: 'replay.requested', Detail: JSON.stringify(request) }] }));
-        if ((res.FailedEntryCount ?? 0) > 0) throw new CliError(`the services bus refused replay.requested: ${res.Entries?.[0]?.ErrorCode}`, 'retry; check the bus exists');
+        const res = await new EventPublisher(context.eventBridge()).publish([
+          { ref: undefined, entry: { EventBusName: bus, Source: 'cutover.cli', DetailType: 'replay.requested', Detail: JSON.stringify(request) } },
+        ]);
+        if (res.failed.length > 0) throw new CliError(`the services bus refused replay.requested: ${res.failed[0].code}`, 'retry; check the bus exists');
       } catch (cause) {
         throw explainAwsError(cause, `putting replay.requested on ${bus}`);
       }

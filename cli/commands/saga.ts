@@ -1,7 +1,6 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
   ListExecutionsCommand,
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
@@ -9,6 +8,7 @@ import {
   SFNClient,
   StartExecutionCommand,
   type ExecutionStatus,
+  paginateGetExecutionHistory,
   type HistoryEvent as SfnHistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { Option, type Command } from 'commander';
@@ -100,12 +100,9 @@ export class SagaAdmin {
   public async history(orderId: string): Promise<HistoryEvent[]> {
     const executionArn = await this.executionArn(orderId);
     const events: SfnHistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken, includeExecutionData: false }));
+    for await (const page of paginateGetExecutionHistory({ client: this.sfn, pageSize: 1000 }, { executionArn, includeExecutionData: false })) {
       events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
+    }
     return events.map((e) => ({ ...e, type: String(e.type), timestamp: e.timestamp ?? new Date(0) }) as HistoryEvent);
   }
 

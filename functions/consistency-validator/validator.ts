@@ -1,5 +1,6 @@
 import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue as SdkAttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { describeFailures, EventPublisher } from '../../adapters/aws/event-publisher';
 import {
   advanceSweep,
   DEFAULT_LAG_SECONDS,
@@ -141,18 +142,12 @@ export async function validateSample(source: SqlSource, options: ValidatorOption
   }
 
   const put = events.slice(0, options.maxEvents);
-  for (let i = 0; i < put.length; i += 10) {
-    const chunk = put.slice(i, i + 10);
-    const out = await options.events.send(
-      new PutEventsCommand({
-        Entries: chunk.map((e) => ({ EventBusName: options.busName, Source: e.source, DetailType: e.detailType, Detail: JSON.stringify(e.detail) })),
-      }),
-    );
-    if ((out.FailedEntryCount ?? 0) > 0) {
-      const failed = (out.Entries ?? []).filter((x) => x.ErrorCode).map((x) => `${x.ErrorCode}: ${x.ErrorMessage}`);
-      // Thrown, so the schedule's retry runs the pass again: a divergence is never silently lost.
-      throw new Error(`${out.FailedEntryCount} of ${chunk.length} consistency.divergence event(s) were refused by bus ${options.busName}: ${failed.join('; ')}`);
-    }
+  const out = await new EventPublisher(options.events).publish(
+    put.map((e) => ({ ref: undefined, entry: { EventBusName: options.busName, Source: e.source, DetailType: e.detailType, Detail: JSON.stringify(e.detail) } })),
+  );
+  if (out.failed.length > 0) {
+    // Thrown, so the schedule's retry runs the pass again: a divergence is never silently lost.
+    throw new Error(`${out.failed.length} of ${put.length} consistency.divergence event(s) were refused by bus ${options.busName}: ${describeFailures(out.failed)}`);
   }
   return { entities: runs, eventsPut: put.length, eventsDropped: events.length - put.length };
 }

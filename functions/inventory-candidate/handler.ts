@@ -1,4 +1,5 @@
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventPublisher } from '../../adapters/aws/event-publisher';
 import { eventBridgeClient } from '../../adapters/aws/clients';
 import { requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
@@ -60,9 +61,9 @@ export function createCandidateHandler(deps: CandidateDeps): (event: unknown) =>
         data: o.payload,
       }),
     }));
-    const out = await deps.events.send(new PutEventsCommand({ Entries: entries }));
+    const out = await new EventPublisher(deps.events).publish(entries.map((entry) => ({ entry, ref: undefined })));
     // Thrown: the replay counts the interaction as a service failure instead of a missing outcome.
-    if ((out.FailedEntryCount ?? 0) > 0) throw new Error(`the shadow bus refused ${out.FailedEntryCount} outcome(s): ${out.Entries?.find((x) => x.ErrorCode)?.ErrorCode ?? 'unknown'}`);
+    if (out.failed.length > 0) throw new Error(`the shadow bus refused ${out.failed.length} outcome(s): ${out.failed[0].code}`);
     logger.info('emitted', { replayId: mark.replayId, interactionId: mark.interactionId, types: outcomes.map((o) => o.type) });
     return { emitted: entries.length };
   };

@@ -1,4 +1,5 @@
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventPublisher } from '../../adapters/aws/event-publisher';
 import { documentClient, eventBridgeClient } from '../../adapters/aws/clients';
 import { requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
@@ -36,10 +37,10 @@ export function createReferenceMonolithHandler(deps: ReferenceMonolithDeps): (ev
       return { replied: false };
     }
     if (deps.rules.monolith.replyDelayMs > 0) await sleep(deps.rules.monolith.replyDelayMs);
-    const out = await deps.events.send(
-      new PutEventsCommand({ Entries: [{ EventBusName: deps.busName, Source: deps.source, DetailType: reply.detailType, Detail: JSON.stringify(reply.detail) }] }),
-    );
-    if ((out.FailedEntryCount ?? 0) > 0) throw new StepTransientError(`the legacy bus refused ${reply.detailType}: ${out.Entries?.[0]?.ErrorCode ?? 'unknown'}`);
+    const out = await new EventPublisher(deps.events).publish([
+      { ref: undefined, entry: { EventBusName: deps.busName, Source: deps.source, DetailType: reply.detailType, Detail: JSON.stringify(reply.detail) } },
+    ]);
+    if (out.failed.length > 0) throw new StepTransientError(`the legacy bus refused ${reply.detailType}: ${out.failed[0].code}`);
     logger.info('replied', { command: type, reply: reply.detailType, orderNo: e.detail.ORDER_NO });
     return { replied: true, reply: reply.detailType };
   };

@@ -1,4 +1,5 @@
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventPublisher } from '../../adapters/aws/event-publisher';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { deterministicId } from '../../core/events/envelope';
@@ -79,9 +80,9 @@ export class EventBridgeLifecycle implements LifecycleSink {
   ) {}
 
   public async emit(type: string, replayId: string, data: Record<string, unknown>): Promise<void> {
-    const out = await this.events.send(new PutEventsCommand({ Entries: [lifecycleEntry(this.busName, type, replayId, data)] }));
-    if ((out.FailedEntryCount ?? 0) > 0) {
-      throw new TransientError(`the services bus refused ${type} for ${replayId}: ${out.Entries?.[0]?.ErrorCode ?? 'unknown'}`, { type, replayId });
+    const out = await new EventPublisher(this.events).publish([{ entry: lifecycleEntry(this.busName, type, replayId, data), ref: undefined }]);
+    if (out.failed.length > 0) {
+      throw new TransientError(`the services bus refused ${type} for ${replayId}: ${out.failed[0].code}`, { type, replayId });
     }
   }
 }

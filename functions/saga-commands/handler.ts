@@ -1,4 +1,5 @@
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventPublisher } from '../../adapters/aws/event-publisher';
 import { documentClient, eventBridgeClient, stepFunctionsClient } from '../../adapters/aws/clients';
 import { requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
@@ -66,15 +67,11 @@ export function createSagaCommandsHandler(deps: SagaCommandsDeps): (event: unkno
       });
       await faults.around(input.step, input.orderId, async () => {
         await deps.registry.register(input.orderId, input.step, token, { timeoutSeconds: exchange.replyTimeoutSeconds, commandEventId: command.detail.metadata.eventId });
-        const out = await deps.events.send(
-          new PutEventsCommand({
-            Entries: [{ EventBusName: deps.busName, Source: command.detail.metadata.producer, DetailType: command.detailType, Detail: JSON.stringify(command.detail) }],
-          }),
-        );
-        if ((out.FailedEntryCount ?? 0) > 0) {
-          const e = out.Entries?.find((x) => x.ErrorCode);
-          throw new StepTransientError(`the services bus refused ${command.detailType}: ${e?.ErrorCode} ${e?.ErrorMessage ?? ''}`.trim(), { code: e?.ErrorCode });
-        }
+        const out = await new EventPublisher(deps.events).publish([
+          { ref: undefined, entry: { EventBusName: deps.busName, Source: command.detail.metadata.producer, DetailType: command.detailType, Detail: JSON.stringify(command.detail) } },
+        ]);
+        const e = out.failed[0];
+        if (e !== undefined) throw new StepTransientError(`the services bus refused ${command.detailType}: ${e.code} ${e.message}`.trim(), { code: e.code });
       });
       log.info('command sent; waiting for the monolith', { command: command.detailType, eventId: command.detail.metadata.eventId });
       return { status: 'sent', command: command.detailType, eventId: command.detail.metadata.eventId };

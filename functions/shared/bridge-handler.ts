@@ -1,4 +1,4 @@
-import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { auditStreamFor, messageIdOf } from '../../core/audit';
 import { CutoverError, TransientError } from '../../core/errors';
 import { BRIDGE_SOURCE, deterministicId } from '../../core/events/envelope';
@@ -9,15 +9,11 @@ import { translateBatch, type Direction, type QuarantinedItem, type TranslatedIt
 import { Translator } from '../../core/translate/translator';
 import { toIncoming } from '../../core/translate/incoming';
 import type { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { EventPublisher, type EventPublisherOptions } from '../../adapters/aws/event-publisher';
+import { MAX_PUT_BYTES } from '../../core/events/put-batch';
 import type { Logger } from './logger';
 import type { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
 
-/** EventBridge refuses a PutEvents request (or entry) above 256 KiB. */
-export const MAX_PUT_BYTES = 256 * 1024;
-/** PutEvents takes at most ten entries. */
-const MAX_PUT_ENTRIES = 10;
-/** Entry error codes worth retrying; anything else is a property of the event and goes to quarantine. */
-const RETRYABLE_CODES = new Set(['ThrottlingException', 'InternalFailure', 'InternalException', 'ServiceUnavailable', 'ServiceUnavailableException']);
 
 /** The bus refused to take some translated events for a passing reason: the invocation is retried whole. */
 export class PutEventsRetryableError extends TransientError {}
@@ -37,6 +33,8 @@ export interface BridgeHandlerDeps {
   readonly audit: AuditStore;
   readonly logger: Logger;
   readonly now?: () => Date;
+  /** Retries of refused entries. @default the publisher's */
+  readonly publisher?: EventPublisherOptions;
 }
 
 export interface BridgeResult {
@@ -98,41 +96,20 @@ export class BridgeHandler {
     const quarantine: QuarantinedItem[] = [];
     const retry: string[] = [];
     const failedIndexes = new Set<number>();
-    const sendable: Array<{ item: TranslatedItem; entry: PutEventsRequestEntry; size: number }> = [];
-    for (const item of items) {
-      const entry: PutEventsRequestEntry = {
-        EventBusName: this.deps.targetBusName,
-        Source: BRIDGE_SOURCE,
-        DetailType: item.detailType,
-        Detail: JSON.stringify(item.detail),
-      };
-      const size = entrySize(entry);
-      if (size > MAX_PUT_BYTES) {
-        failedIndexes.add(item.index);
-        quarantine.push({
-          index: item.index,
-          event: item.event,
-          reason: 'untranslatable',
-          problems: [`the translated ${item.detailType} is ${size} bytes; EventBridge takes at most ${MAX_PUT_BYTES}`],
-        });
-        continue;
-      }
-      sendable.push({ item, entry, size });
-    }
-    for (const chunk of chunks(sendable)) {
-      const res = await this.deps.events.send(new PutEventsCommand({ Entries: chunk.map((c) => c.entry) }));
-      if (!res.FailedEntryCount) {
-        for (const c of chunk) this.deps.logger.debug('translated', { eventId: c.item.eventId, detailType: c.item.detailType, correlationId: c.item.correlationId });
-        continue;
-      }
-      (res.Entries ?? []).forEach((r, i) => {
-        if (!r.ErrorCode) return;
-        const c = chunk[i];
-        failedIndexes.add(c.item.index);
-        const why = `${r.ErrorCode}: ${r.ErrorMessage ?? 'no message'}`;
-        if (RETRYABLE_CODES.has(r.ErrorCode)) retry.push(`${c.item.detailType} ${c.item.eventId} (${why})`);
-        else quarantine.push({ index: c.item.index, event: c.item.event, reason: 'untranslatable', problems: [`the target bus refused the translated ${c.item.detailType}: ${why}`] });
-      });
+    const res = await new EventPublisher(this.deps.events, this.deps.publisher).publish(
+      items.map((item) => ({
+        ref: item,
+        entry: { EventBusName: this.deps.targetBusName, Source: BRIDGE_SOURCE, DetailType: item.detailType, Detail: JSON.stringify(item.detail) },
+      })),
+    );
+    for (const { ref: item } of res.sent) this.deps.logger.debug('translated', { eventId: item.eventId, detailType: item.detailType, correlationId: item.correlationId });
+    for (const f of res.failed) {
+      const item = f.ref;
+      failedIndexes.add(item.index);
+      const why = `${f.code}: ${f.message}`;
+      if (f.retryable) retry.push(`${item.detailType} ${item.eventId} (${why})`);
+      else if (f.code === 'EntryTooLarge') quarantine.push({ index: item.index, event: item.event, reason: 'untranslatable', problems: [`the translated ${item.detailType} is ${f.size} bytes; EventBridge takes at most ${MAX_PUT_BYTES}`] });
+      else quarantine.push({ index: item.index, event: item.event, reason: 'untranslatable', problems: [`the target bus refused the translated ${item.detailType}: ${why}`] });
     }
     return { quarantine, retry, failedIndexes };
   }
@@ -167,28 +144,6 @@ export class BridgeHandler {
     });
     this.deps.logger.warn('quarantined', { reason: item.reason, problems: item.problems, eventBridgeId, detailType: event.detailType, stream, stored });
   }
-}
-
-function entrySize(entry: PutEventsRequestEntry): number {
-  // The size EventBridge counts: source, detail-type, detail and resources, in UTF-8 bytes (plus time).
-  return Buffer.byteLength(entry.Source ?? '') + Buffer.byteLength(entry.DetailType ?? '') + Buffer.byteLength(entry.Detail ?? '') + 14;
-}
-
-function chunks<T extends { size: number }>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  let cur: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    if (cur.length === MAX_PUT_ENTRIES || (cur.length > 0 && bytes + item.size > MAX_PUT_BYTES)) {
-      out.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(item);
-    bytes += item.size;
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
 }
 
 function safeJson(value: unknown): string {

@@ -1,4 +1,5 @@
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { describeFailures, EventPublisher } from '../../adapters/aws/event-publisher';
 import { compareInteraction, RuleBook } from '../../core/compare';
 import { CutoverError } from '../../core/errors';
 import { deterministicId, isServiceEvent, type EventMetadata, type ServiceEvent } from '../../core/events/envelope';
@@ -146,11 +147,11 @@ export class RoutedConsumer {
       };
       return { EventBusName: this.deps.events.busName, Source: this.deps.producer, DetailType: e.type, Detail: JSON.stringify(detail) };
     });
-    for (let i = 0; i < entries.length; i += 10) {
-      const res = await this.deps.events.client.send(new PutEventsCommand({ Entries: entries.slice(i, i + 10) }));
-      if (res.FailedEntryCount) {
-        throw new CutoverError(`the services bus refused ${res.FailedEntryCount} outcome event(s) of ${copy.metadata.eventId}`, { entries: res.Entries });
-      }
+    const res = await new EventPublisher(this.deps.events.client).publish(entries.map((entry) => ({ entry, ref: undefined })));
+    if (res.failed.length > 0) {
+      throw new CutoverError(`the services bus refused ${res.failed.length} outcome event(s) of ${copy.metadata.eventId}: ${describeFailures(res.failed)}`, {
+        entries: res.failed.map((f) => ({ ErrorCode: f.code, ErrorMessage: f.message })),
+      });
     }
     return entries.length;
   }

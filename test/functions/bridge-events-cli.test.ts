@@ -75,10 +75,11 @@ describe('Command: events put', () => {
   });
 
   it('reports every line in input order, with the reason of each failure, and exits 1', async () => {
-    // Prepare: line 2 is not JSON, line 4 is refused by EventBridge
+    // Prepare: line 2 is not JSON, line 4 is refused by EventBridge for good (a retryable code would be
+    // retried by the publisher first)
     eb.on(PutEventsCommand).resolves({
       FailedEntryCount: 1,
-      Entries: [{ EventId: 'a' }, { EventId: 'b' }, { ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }],
+      Entries: [{ EventId: 'a' }, { EventId: 'b' }, { ErrorCode: 'MalformedDetail', ErrorMessage: 'not valid JSON' }],
     });
     const lines = [JSON.stringify({ detailType: 'A', detail: {} }), 'oops', JSON.stringify({ detailType: 'B', detail: {} }), JSON.stringify({ detailType: 'C', detail: {} })];
 
@@ -88,7 +89,7 @@ describe('Command: events put', () => {
     // Assess
     expect(code).toBe(1);
     const reported = out.trim().split('\n').slice(0, 4).map((l) => l.replace(/\s+/g, ' '));
-    expect(reported).toEqual(['line 1 accepted A a', 'line 2 failed - not JSON (' + reported[1].split('not JSON (')[1], 'line 3 accepted B b', 'line 4 failed C InternalFailure: try again']);
+    expect(reported).toEqual(['line 1 accepted A a', 'line 2 failed - not JSON (' + reported[1].split('not JSON (')[1], 'line 3 accepted B b', 'line 4 failed C MalformedDetail: not valid JSON']);
     expect(out).toMatch(/2 accepted, 2 failed/);
   });
 

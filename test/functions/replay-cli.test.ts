@@ -1,4 +1,4 @@
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -43,7 +43,9 @@ function context(targets = '{"inventory":"cand-fn"}'): AwsContext {
     ['ReplayQueueUrl', 'http://queue/replay'],
     ['ReplayTargets', targets],
   ].map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue }));
-  const cfn = { send: async () => ({ Stacks: [{ StackName: 'Cutover-Replay', StackStatus: 'CREATE_COMPLETE', Outputs: outputs }] }) } as unknown as CloudFormationClient;
+  // A real client (the CLI pages DescribeStacks with the SDK's paginator, which checks the client's class).
+  const cfn = new CloudFormationClient({ region: 'us-east-1' });
+  cfn.send = (async () => ({ Stacks: [{ StackName: 'Cutover-Replay', StackStatus: 'CREATE_COMPLETE', Outputs: outputs }] })) as never;
   return new AwsContext({}, { cloudFormation: cfn, dynamo: t.db.doc });
 }
 

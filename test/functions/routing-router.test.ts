@@ -249,11 +249,65 @@ describe('Class: Router', () => {
     });
   });
 
+  describe('Metrics', () => {
+    it('publishes Routed, Quarantined and Copies as one EMF document per invocation', async () => {
+      // Prepare
+      const lines: string[] = [];
+      const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+      const h = harness();
+
+      // Act
+      let result;
+      try {
+        result = await h.router.handle([orderCreated('2000020'), { id: 'x', detail: 'not an event' }]);
+      } finally {
+        write.mockRestore();
+      }
+
+      // Assess
+      const emf = lines.join('').split('\n').filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, any>);
+      expect(emf).toHaveLength(1);
+      expect(emf[0]._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'Cutover/Router', Metrics: expect.arrayContaining([{ Name: 'Routed', Unit: 'Count' }]) });
+      expect(emf[0]).toMatchObject({ Routed: 1, Quarantined: 1, Copies: result.copies.length, service: 'router' });
+      expect(JSON.parse(emf[0].byTarget)).toEqual(expect.objectContaining({ 'inventory.monolith.authoritative': 1 }));
+    });
+  });
+
   describe('Bus failures', () => {
     it('throws for a passing refusal so Lambda retries the whole event', async () => {
       eb.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }, {}, {}, {}] });
       const h = harness();
       await expect(h.router.handle(orderCreated('2000014'))).rejects.toThrow(RoutedPutRetryableError);
+    });
+
+    it('keeps every request within 256 KiB: ten ~30 KiB events route in requests EventBridge accepts', async () => {
+      // Prepare: a bus that refuses an oversized request whole, as EventBridge does (the old router sent any
+      // ten copies together, so ten large copies failed as one request)
+      const sizes: number[] = [];
+      eb.on(PutEventsCommand).callsFake((input: { Entries: Array<{ Source?: string; DetailType?: string; Detail?: string }> }) => {
+        const bytes = input.Entries.reduce((n, e) => n + 14 + Buffer.byteLength(e.Source ?? '') + Buffer.byteLength(e.DetailType ?? '') + Buffer.byteLength(e.Detail ?? ''), 0);
+        sizes.push(bytes);
+        if (bytes > 256 * 1024) throw Object.assign(new Error('Total size of the entries in the request is over the limit.'), { name: 'ValidationException' });
+        return { FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `e${sizes.length}-${i}` })) };
+      });
+      const h = harness();
+      const padding = 'x'.repeat(30 * 1024);
+      const events = orderIds(10, 2_000_100).map((id) => {
+        const e = orderCreated(id);
+        const detail = e.detail as { data: Record<string, unknown> };
+        return { ...e, detail: { ...detail, data: { ...detail.data, note: padding } } };
+      });
+
+      // Act
+      const result = await h.router.handle(events);
+
+      // Assess
+      expect(result.routed).toBe(10);
+      expect(h.quarantined).toEqual([]);
+      expect(putCopies()).toHaveLength(result.copies.length);
+      expect(result.copies.length).toBeGreaterThanOrEqual(10);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(256 * 1024);
+      expect(eb.commandCalls(PutEventsCommand).every((c) => (c.args[0].input.Entries ?? []).length <= 10)).toBe(true);
     });
 
     it('quarantines a copy the bus refuses for good', async () => {
