@@ -1,4 +1,4 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
  * Counts sagas by outcome from the saga-state table's `bySagaState` index (partition sagaState, sort
@@ -10,21 +10,17 @@ export class SagaOutcomes {
   /** Sagas in `state` whose row changed at or after `since` (ISO), counted across every page. */
   public async count(state: string, since: string): Promise<number> {
     let total = 0;
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          IndexName: 'bySagaState',
-          KeyConditionExpression: 'sagaState = :s AND updatedAt >= :since',
-          ExpressionAttributeValues: { ':s': state, ':since': since },
-          Select: 'COUNT',
-          ExclusiveStartKey,
-        }),
-      );
-      total += page.Count ?? 0;
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const pages = paginateQuery(
+      { client: this.options.client },
+      {
+        TableName: this.options.tableName,
+        IndexName: 'bySagaState',
+        KeyConditionExpression: 'sagaState = :s AND updatedAt >= :since',
+        ExpressionAttributeValues: { ':s': state, ':since': since },
+        Select: 'COUNT',
+      },
+    );
+    for await (const page of pages) total += page.Count ?? 0;
     return total;
   }
 }

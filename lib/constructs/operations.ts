@@ -183,7 +183,8 @@ export class Operations extends Construct {
         new cloudwatch.GraphWidget({
           title: 'Router: events routed, copies, quarantined; rollbacks',
           width: 24,
-          left: ['Routed', 'Copies', 'Quarantined'].map((m) => new cloudwatch.Metric({ namespace: 'Cutover/Router', metricName: m, statistic: 'Sum', period: FIVE_MINUTES })),
+          // The router publishes through Powertools Metrics, which adds its `service` dimension.
+          left: ['Routed', 'Copies', 'Quarantined'].map((m) => new cloudwatch.Metric({ namespace: 'Cutover/Router', metricName: m, dimensionsMap: { service: 'router' }, statistic: 'Sum', period: FIVE_MINUTES })),
           right: [new cloudwatch.Metric({ namespace: ROUTING_METRIC_NAMESPACE, metricName: 'RolledBack', statistic: 'Sum', period: FIVE_MINUTES })],
         }),
       );

@@ -101,6 +101,7 @@ describe('Stack: OperationsStack', () => {
       for (const needle of ['Cutover/Bridge', 'Quarantined', 'ApproximateNumberOfMessagesVisible', 'Cutover/Saga', 'CompensationFailed', 'Compensated', 'ExecutionTime', 'Duration', 'Cutover/Consistency', 'addSyncWidgets']) {
         expect({ needle, found: body.includes(needle) }).toEqual({ needle, found: true });
       }
+      expect(body.replace(/\\/g, '')).toContain('"Cutover/Router","Routed","service","router"');
       for (const capability of Object.keys(spec.routing!.capabilities)) {
         for (const m of ['ErrorRate', 'LatencyMs', 'MismatchRate']) expect(body).toContain(`${capability}.candidate.${m}`);
         expect(body).toContain(`${capability}.legacy.ErrorRate`);
