@@ -973,4 +973,16 @@ export default defineSpec({
       products: { policy: 'manual' },
     },
   },
+  // `cutover readiness <capability>`: the evidence a capability needs before it moves on. Thresholds not
+  // given here take the defaults in core/spec/readiness.ts; absent evidence is NO-GO unless waived with a reason.
+  readiness: {
+    defaults: { windowMinutes: 60, maxMismatchRate: 0.01, maxErrorRate: 0.01, maxP95Ratio: 1.2, maxBackfillAgeHours: 24 },
+    capabilities: {
+      inventory: { entities: ['stock'] },
+      // Money: stricter than the default.
+      payment: { entities: ['payments'], maxMismatchRate: 0.001, maxErrorRateIncrease: 0 },
+      shipping: { entities: ['shipments'] },
+      notification: { waive: { backfill: 'notifications are an outbox: nothing to copy from the monolith' } },
+    },
+  },
 });

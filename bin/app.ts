@@ -29,6 +29,8 @@ async function main(): Promise<void> {
     prefix,
     // Continuous validation's source (postgres:// or mysql://); on AWS prefer a secret, see DataStackProps.sourceUrl.
     monolithUrl: process.env.CUTOVER_MONOLITH_URL,
+    // `-c savedQueries=false` only for a target without AWS::Logs::QueryDefinition (localstack/deploy.sh).
+    savedQueries: app.node.tryGetContext('savedQueries') !== 'false' && app.node.tryGetContext('savedQueries') !== false,
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1' },
   });
   app.synth();

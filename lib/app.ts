@@ -4,6 +4,7 @@ import type { Spec } from '../core/spec';
 import { ApiStack } from './stacks/api-stack';
 import { BridgeStack } from './stacks/bridge-stack';
 import { DataStack } from './stacks/data-stack';
+import { OperationsStack } from './stacks/operations-stack';
 import { ReplayStack } from './stacks/replay-stack';
 import { RoutingStack } from './stacks/routing-stack';
 import { SagaStack } from './stacks/saga-stack';
@@ -21,6 +22,8 @@ export interface CutoverAppProps {
   readonly nag?: boolean;
   /** The monolith database URL for continuous validation (see DataStackProps.sourceUrl). @default - none */
   readonly monolithUrl?: string;
+  /** Save the Logs Insights queries (see OperationsProps.savedQueries; `-c savedQueries=false`). @default true */
+  readonly savedQueries?: boolean;
 }
 
 export interface CutoverStacks {
@@ -37,6 +40,8 @@ export interface CutoverStacks {
   readonly api?: ApiStack;
   /** Two-way data sync; present when the spec has a sync section (and a migration section). */
   readonly sync?: SyncStack;
+  /** The dashboard, the alarms (one SNS topic) and the saved queries over every other stack. */
+  readonly operations: OperationsStack;
 }
 
 /** Builds every cutover stack from the spec. bin/app.ts and the infra tests both call this. */
@@ -98,6 +103,20 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
           auditTable: bridge.auditTable,
         })
       : undefined;
+  const watched = [bridge, routing, replay, saga, data, api, sync].filter((s): s is NonNullable<typeof s> => s !== undefined);
+  const operations = new OperationsStack(app, `${prefix}-Operations`, {
+    ...common,
+    description: 'cutover: the dashboard, alarms with actions (one SNS topic) and saved Logs Insights queries',
+    prefix,
+    watched,
+    savedQueries: props.savedQueries,
+    saga: saga
+      ? {
+          stateMachine: saga.orderSaga.stateMachine,
+          stepFunctions: { inventory: saga.orderSaga.functions.inventory, payment: saga.orderSaga.functions.payment, shipping: saga.orderSaga.functions.shipping, notification: saga.orderSaga.functions.notification },
+        }
+      : undefined,
+  });
   if (props.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { bridge, routing, replay, saga, data, api, sync };
+  return { bridge, routing, replay, saga, data, api, sync, operations };
 }

@@ -48,6 +48,8 @@ fi
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(--all)
 echo "[deploy] cdk deploy ${targets[*]} -> ${CUTOVER_ENDPOINT}" >&2
-"${CDK}" deploy "${targets[@]}" --require-approval never --outputs-file "${OUTPUTS_FILE}" \
+# MiniStack 1.5.33 refuses a template with AWS::Logs::QueryDefinition (the saved Logs Insights queries):
+# leave them out here; AWS deploys them (checked in the infra tier).
+"${CDK}" deploy "${targets[@]}" -c savedQueries=false --require-approval never --outputs-file "${OUTPUTS_FILE}" \
   --output "${OUTDIR}" --no-notices --ci --progress events >&2
 echo "[deploy] done in $(( $(date +%s) - start ))s; outputs in ${OUTPUTS_FILE}" >&2

@@ -275,8 +275,12 @@ export class RoutingStore {
     accepts: Record<string, number[]>;
     emits?: string[];
     actor: string;
+    healthTtlSeconds?: number;
   }): Promise<ServiceRegistration> {
     const problems = registrationProblems(this.routing, this.serviceEvents, input);
+    if (input.healthTtlSeconds !== undefined && !(Number.isInteger(input.healthTtlSeconds) && input.healthTtlSeconds > 0)) {
+      problems.push(`healthTtlSeconds: must be a whole number of seconds above 0, got ${JSON.stringify(input.healthTtlSeconds)}`);
+    }
     if (problems.length > 0) {
       throw new ServiceRegistrationError(`cannot register ${input.target} for ${input.capability}: ${problems.join('; ')}`, { ...input, problems });
     }
@@ -290,6 +294,7 @@ export class RoutingStore {
       emits: [...new Set(input.emits ?? [])].sort(),
       registeredAt: this.now().toISOString(),
       registeredBy: input.actor,
+      ...(input.healthTtlSeconds !== undefined ? { healthTtlSeconds: input.healthTtlSeconds } : {}),
       ...(previous?.health !== undefined ? { health: previous.health, healthReason: previous.healthReason, healthAt: previous.healthAt } : {}),
     };
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...registration, sk: SERVICE_SK_PREFIX + input.target } }));

@@ -11,6 +11,7 @@ import { register as registerDiff } from './diff';
 import { register as registerBackfill } from './backfill';
 import { register as registerVerify } from './verify';
 import { register as registerMap } from './map';
+import { register as registerOperations } from './operations';
 import { registerRehearseCommand } from '../rehearse';
 import { register as registerBoundaries } from './boundaries';
 import { register as registerSyncCapture } from './sync-capture';
@@ -39,6 +40,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   registerSyncCapture,
   registerApi,
   registerSyncConflicts,
+  registerOperations,
 ];
 
 export function registerCommands(program: Command): Command {

@@ -172,6 +172,7 @@ export interface RegisterOptions extends RouteCommonOptions {
   readonly accepts: string[];
   readonly emits?: string[];
   readonly actor?: string;
+  readonly healthTtl?: number;
 }
 
 /** `order.created=1,2` -> ['order.created', [1, 2]]. */
@@ -198,6 +199,7 @@ export async function routeRegisterCommand(capability: string, opts: RegisterOpt
       accepts: parseAccepts(opts.accepts),
       emits: opts.emits,
       actor: opts.actor ?? defaultActor(),
+      healthTtlSeconds: opts.healthTtl,
     });
     out.stdout(`registered ${reg.capability} ${reg.version} -> ${reg.target}: accepts ${Object.entries(reg.accepts).map(([t, v]) => `${t} v${v.join(',v')}`).join('; ')}\n`);
     return 0;
@@ -354,6 +356,7 @@ export function register(program: Command): void {
     .option('--service <name>', 'a name for humans')
     .requiredOption('--accepts <type=versions>', 'repeatable: order.created=1,2', collect)
     .option('--emits <type>', 'repeatable: inventory.reserved', collect)
+    .option('--health-ttl <seconds>', 'the service reports its health at least this often; past it, it counts as unhealthy', positiveInt)
     .option('--actor <name>', 'who (default cli:<user>@<host>)')
     .action(async (capability: string, opts, command: Command) => {
       process.exitCode = await routeRegisterCommand(capability, opts, io(command));

@@ -1,4 +1,4 @@
-export * from './canonical-json';
+export { CanonicalJsonError, canonicalJson } from '../canonical-json';
 export * from './chain';
 export * from './keys';
 export * from './stream';

@@ -4,7 +4,7 @@ import { getPath } from '../events/paths';
 import type { Spec } from '../spec/schema';
 import { correlationFor } from '../translate/translator';
 import { UNCORRELATED_STREAM } from './keys';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson } from '../canonical-json';
 import { sha256Hex } from './bounds';
 
 /** An event as seen on a bus, reduced to what the audit log needs to place it. */

@@ -22,6 +22,8 @@ export interface ServiceRegistration {
   readonly health?: Health;
   readonly healthReason?: string;
   readonly healthAt?: string;
+  /** The service promises a health report at least this often; past it, it counts as unhealthy. */
+  readonly healthTtlSeconds?: number;
 }
 
 /**

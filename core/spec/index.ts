@@ -11,10 +11,12 @@ import { checkSagaSection } from '../saga/spec-check';
 import { buildApiModels } from '../api/model';
 import { syncIssues } from './sync';
 import { compileSyncEntity } from '../sync/mapping';
+import { readinessCrossIssues } from './readiness';
 
 export * from './schema';
 export { validatePayload, validatePayloadDetailed } from './validate-payload';
 export { castPayload, castPlan } from './cast';
+export * from './readiness';
 
 /** A check across sections that the zod shape cannot express. Returns problems as `path: message`. */
 export type SpecCheck = (spec: Spec) => string[];
@@ -31,6 +33,8 @@ export const SPEC_CHECKS: readonly SpecCheck[] = [
   (spec) => checkSagaSection(spec),
   (spec) => checkApiSection(spec),
   (spec) => checkSyncSection(spec),
+  (spec) =>
+    spec.readiness ? readinessCrossIssues(spec.readiness, Object.keys(spec.routing?.capabilities ?? {}), spec.migration ? Object.keys(spec.migration.entities) : undefined) : [],
 ];
 
 /** The sync section against the migration entities it syncs (clocks, fallbacks, attributes that cannot go back). */

@@ -4,6 +4,7 @@ import { TRANSFORM_NAMES } from './transforms';
 import { sagaSectionSchema } from './saga';
 import { captureSectionSchema } from './capture';
 import { routingSectionSchema } from './routing';
+import { readinessSectionSchema } from './readiness';
 import { migrationSectionSchema } from './migration';
 import { apiSectionSchema } from './api';
 import { syncSectionSchema } from './sync';
@@ -166,6 +167,8 @@ export const specSchema = z
     api: apiSectionSchema.optional(),
     /** Two-way sync of migrated entities while both sides write (core/spec/sync.ts). */
     sync: syncSectionSchema.optional(),
+    /** Thresholds of `cutover readiness` (all defaulted; see core/spec/readiness.ts). */
+    readiness: readinessSectionSchema.optional(),
   })
   .strict();
 

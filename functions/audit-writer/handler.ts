@@ -1,5 +1,7 @@
 import { auditStreamFor, canonicalJson, identityOf, messageIdOf, type AuditRecord } from '../../core/audit';
 import { deterministicId } from '../../core/events/envelope';
+import { countedEventMetric, emfFields } from '../../core/operations/metrics';
+import { writeEmf } from '../../adapters/cloudwatch/emf';
 import type { Spec } from '../../core/spec';
 import { AuditStore, type AppendResult } from '../../adapters/dynamodb/audit-store';
 import { toIncoming } from '../../core/translate/incoming';
@@ -52,6 +54,10 @@ export class AuditWriter {
       results.push(result);
       if (result.conflict) this.deps.logger.warn('identity conflict: one message id, two payloads', { stream, ...result.conflict });
       this.deps.logger.debug('audited', { stream, eventId: record.eventId, status: result.status });
+      // Saga outcomes, divergences and rollbacks pass through here on their way to the log: count each once
+      // (on append, not on redelivery) for the dashboard and the alarms.
+      const counted = result.status === 'appended' ? countedEventMetric(event.detailType) : undefined;
+      if (counted !== undefined) writeEmf(emfFields(counted.namespace, {}, { [counted.metric]: 1 }, Date.now()));
     }
     return {
       appended: results.filter((r) => r.status === 'appended').length,

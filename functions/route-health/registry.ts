@@ -57,6 +57,8 @@ export class Registry {
           accepts: body.accepts as Record<string, number[]>,
           emits: body.emits as string[] | undefined,
           actor,
+          // Checked by the store: a bad value is quarantined with the field named, like any other.
+          healthTtlSeconds: body.healthTtlSeconds as number | undefined,
         });
         this.deps.logger.info('registered', { capability: reg.capability, target: reg.target, version: reg.version });
         return { kind: 'registered', capability: reg.capability, target: reg.target, version: reg.version };

@@ -2,6 +2,8 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { auditStreamFor, driftRecord, driftStreamFor, messageIdOf } from '../../core/audit';
 import { CutoverError, TransientError } from '../../core/errors';
 import { BRIDGE_SOURCE, deterministicId } from '../../core/events/envelope';
+import { BRIDGE_METRIC_NAMESPACE, emfFields } from '../../core/operations/metrics';
+import { writeEmf } from '../../adapters/cloudwatch/emf';
 import type { Spec } from '../../core/spec';
 import { translateBatch, type Direction, type DriftItem, type QuarantinedItem, type TranslatedItem } from '../../core/translate/batch';
 import { Translator } from '../../core/translate/translator';
@@ -88,6 +90,8 @@ export class BridgeHandler {
     if (result.received !== result.translated + result.quarantined + result.ignored) {
       throw new BridgeAccountingError('bridge accounting broke: received != translated + quarantined + ignored', { ...result });
     }
+    // One EMF line per invocation: the dashboard's in/translated/quarantined and the quarantine alarm read it.
+    writeEmf(emfFields(BRIDGE_METRIC_NAMESPACE, { Direction: this.deps.direction }, { Received: result.received, Translated: result.translated, Quarantined: result.quarantined }, this.now().getTime()));
     return result;
   }
 

@@ -2,6 +2,13 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
+const madeHere = new WeakSet<sqs.Queue>();
+
+/** True for a queue made by `deadLetterQueue`: the operations dashboard and alarms watch every one. */
+export function isDeadLetterQueue(queue: unknown): queue is sqs.Queue {
+  return typeof queue === 'object' && queue !== null && madeHere.has(queue as sqs.Queue);
+}
+
 /**
  * Where an event goes when every retry failed: kept 14 days, encrypted, TLS only. Used both as the rule
  * target DLQ (EventBridge could not invoke) and as the Lambda async on-failure destination (the function
@@ -17,5 +24,6 @@ export function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
     id: 'AwsSolutions-SQS3',
     reason: 'This queue is itself the dead-letter queue of the rule targets and async invocations; a DLQ of a DLQ would only move the problem.',
   });
+  madeHere.add(queue);
   return queue;
 }

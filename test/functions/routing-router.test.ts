@@ -249,6 +249,30 @@ describe('Class: Router', () => {
     });
   });
 
+  describe('Metrics', () => {
+    it('publishes Routed, Quarantined and Copies as one EMF document per invocation', async () => {
+      // Prepare
+      const lines: string[] = [];
+      const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+      const h = harness();
+
+      // Act
+      let result;
+      try {
+        result = await h.router.handle([orderCreated('2000020'), { id: 'x', detail: 'not an event' }]);
+      } finally {
+        write.mockRestore();
+      }
+
+      // Assess
+      const emf = lines.join('').split('\n').filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, any>);
+      expect(emf).toHaveLength(1);
+      expect(emf[0]._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'Cutover/Router', Metrics: expect.arrayContaining([{ Name: 'Routed', Unit: 'Count' }]) });
+      expect(emf[0]).toMatchObject({ Routed: 1, Quarantined: 1, Copies: result.copies.length, service: 'router' });
+      expect(JSON.parse(emf[0].byTarget)).toEqual(expect.objectContaining({ 'inventory.monolith.authoritative': 1 }));
+    });
+  });
+
   describe('Bus failures', () => {
     it('throws for a passing refusal so Lambda retries the whole event', async () => {
       eb.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }, {}, {}, {}] });

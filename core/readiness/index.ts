@@ -1,0 +1,3 @@
+export * from './verdict';
+export * from './health';
+export * from './capability-types';
