@@ -8,6 +8,18 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
 module.exports = {
+  // Coverage (collected by `npm run test:unit`, V8's own counters: no instrumentation pass). Thresholds per
+  // layer; cli/ is measured at 78.3% lines (2026-12-06) against a target of 80: the gap is the backfill,
+  // replay and saga commands' rarely taken error paths and the quarantine command (no test yet).
+  coverageProvider: 'v8',
+  collectCoverageFrom: ['{core,adapters,functions,cli}/**/*.ts'],
+  coverageReporters: ['text-summary', 'json-summary'],
+  coverageThreshold: {
+    './core/': { lines: 90 },
+    './adapters/': { lines: 90 },
+    './functions/': { lines: 80 },
+    './cli/': { lines: 78 },
+  },
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'functions', testMatch: ['<rootDir>/test/functions/**/*.test.ts'] },
