@@ -206,7 +206,10 @@ export class DataSync extends Construct {
     // Monolith -> services.
     this.itemsFunction.addEventSource(new SqsEventSource(this.changesQueue, { batchSize: 10, reportBatchItemFailures: true }));
     this.rejectsQueue.grantSendMessages(this.itemsFunction);
-    for (const [, table] of tables) table.grant(this.itemsFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    // The tables' ARNs only: `table.grant` adds `<table>/index/*` once a table has an API index, and the applier reads by key.
+    for (const [, table] of tables) {
+      iam.Grant.addToPrincipal({ grantee: this.itemsFunction, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resourceArns: [table.tableArn] });
+    }
 
     // Services -> monolith: each synced table's stream, in order per key, failures kept after the retries.
     for (const [, table] of tables) {
