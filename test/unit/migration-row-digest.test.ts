@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { compileEntity, digestHex, makeDigester, type CanonicalOptions, type CompiledEntity, type SqlRow } from '../../core/migration';
+import { compileEntity, digestHex, makeDigester, parseDigestHex, type CanonicalOptions, type CompiledEntity, type SqlRow } from '../../core/migration';
 import { migrationSectionSchema, type MigrationEntity } from '../../core/spec/migration';
 import { shopMigration } from '../../monolith/mapping';
 import { customerRow, MONOLITH_COLUMNS, orderRows, productRow, stockRows, type MonolithTable } from '../../monolith/seed';
@@ -180,5 +180,29 @@ describe('Class: CompiledEntity', () => {
       expect(new Set(digests).size).toBe(4);
       expect(digests[0]).toBe(reference(entity, {}, row, [lines]).items[0]);
     });
+  });
+});
+
+describe('Function: digestHex', () => {
+  it('spells a digest as the definition did (each half toString(16), zero-padded to 8) and parses back', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }), (hi, lo) => {
+        // Act
+        const hex = digestHex({ hi, lo });
+
+        // Assess
+        expect(hex).toBe(hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0'));
+        expect(parseDigestHex(hex)).toEqual({ hi, lo });
+      }),
+      { seed: 1515, numRuns: 2000 },
+    );
+  });
+
+  it.each([
+    [0, 0, '0000000000000000'],
+    [0xffffffff, 1, 'ffffffff00000001'],
+    [0x0a0b0c0d, 0x80000000, '0a0b0c0d80000000'],
+  ])('spells %d, %d as %s', (hi, lo, want) => {
+    expect(digestHex({ hi, lo })).toBe(want);
   });
 });
