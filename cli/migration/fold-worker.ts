@@ -44,7 +44,7 @@ interface Progress {
 
 async function work(job: Job, progress: (rows: number) => void): Promise<Done> {
   const entity = compileEntity(job.entityName, job.entity);
-  const settings: FoldSettings = { buckets: job.buckets, partitions: job.partitions, digest: makeDigester(entity.def.verify ?? {}) };
+  const settings: FoldSettings = { buckets: job.buckets, partitions: job.partitions, digest: makeDigester(entity.def.verify ?? {}), rules: entity.def.verify ?? {} };
   let result: SideFold;
   if (job.kind === 'export') {
     result = await foldTarget(new ExportFileSource(job.location, entity.keyAttributes), entity, settings, job.spillDir);

@@ -139,6 +139,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
     buckets: options.buckets ?? chooseBucketCount(estimated),
     partitions: options.partitions ?? 64,
     digest: makeDigester(rules),
+    rules,
     keepRejects: limit,
   };
   const work = fs.mkdtempSync(path.join(options.workDir ?? os.tmpdir(), `cutover-verify-${entity.name}-`));

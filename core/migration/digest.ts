@@ -234,6 +234,126 @@ export function makeDigester(options: CanonicalOptions = {}): Digester {
   };
 }
 
+/** A running map or list digest (entries summed, or elements chained); reset before each use. */
+export class DigestAccumulator {
+  public hi = 0;
+  public lo = 0;
+  public count = 0;
+  public resetMap(): this {
+    this.hi = 0;
+    this.lo = 0;
+    this.count = 0;
+    return this;
+  }
+  public resetList(): this {
+    this.hi = TAG_L;
+    this.lo = 0;
+    this.count = 0;
+    return this;
+  }
+}
+
+/**
+ * The pieces of an item digest, for a caller that knows an item's structure without building it (the
+ * mapping's `rowDigester`: verification digests a million mapped rows, and building each item only to
+ * walk it again is most of the garbage). Assembled as the walk of `makeDigester` would (each call leaves
+ * its digest in `hi`/`lo`), so the result is the same digest under the same rules.
+ */
+export interface ItemDigestParts {
+  /** The digest just computed. */
+  readonly hi: number;
+  readonly lo: number;
+  /** Whether the rules leave out a top-level attribute. */
+  skipTop(name: string): boolean;
+  /** A scalar value (S, N, BOOL, NULL, sets): at the top level under `topName`, or below it (undefined). */
+  leaf(value: AttributeValue, topName: string | undefined): void;
+  /** Adds an entry whose value digest is (vHi, vLo) to a map accumulator. */
+  mapEntry(acc: DigestAccumulator, name: string, vHi: number, vLo: number): void;
+  /** The hash of an attribute name, in hi/lo: a caller that knows its names hashes each once. */
+  nameHash(name: string): void;
+  /** `mapEntry` with the name's hash (from `nameHash`) instead of the name. */
+  mapEntryHashed(acc: DigestAccumulator, nameHi: number, nameLo: number, vHi: number, vLo: number): void;
+  /** Ends a map: its digest in hi/lo. The item itself is the top-level map. */
+  mapEnd(acc: DigestAccumulator): void;
+  /** Adds an element whose digest is (vHi, vLo) to a list accumulator. */
+  listElement(acc: DigestAccumulator, vHi: number, vLo: number): void;
+  /** Ends a list: its digest in hi/lo. */
+  listEnd(acc: DigestAccumulator): void;
+}
+
+/**
+ * The parts of `makeDigester(options)`'s digest, or undefined when a rule names a nested path (the walk
+ * then needs each value's full path: build the item and use `makeDigester`).
+ */
+export function makeItemDigestParts(options: CanonicalOptions = {}): ItemDigestParts | undefined {
+  const ignore = new Set((options.ignore ?? []).map((p) => p.replace(/\[\]/g, '')));
+  const steps = new Map<string, number | undefined>();
+  for (const [p, t] of Object.entries(options.tolerances ?? {})) steps.set(p.replace(/\[\]/g, ''), toleranceStep(t));
+  const defaultStep = toleranceStep(options.numericTolerance ?? 0);
+  if ([...ignore, ...steps.keys()].some((p) => p.includes('.'))) return undefined;
+  const spellers = new Map<string, NumberSpeller | undefined>();
+  const rules: WalkRules = {
+    speller(path) {
+      if (spellers.has(path)) return spellers.get(path);
+      const step = path !== NO_PATH && steps.has(path) ? steps.get(path) : defaultStep;
+      const sp = step === undefined ? undefined : (t: string) => truncateNumber(t, step);
+      spellers.set(path, sp);
+      return sp;
+    },
+    skip: (path) => ignore.has(path),
+    nested: false,
+    any: ignore.size > 0 || steps.size > 0 || defaultStep !== undefined,
+  };
+  const keys = new KeyHashes();
+  const walker = makeWalker(keys, rules);
+  const parts = {
+    hi: 0,
+    lo: 0,
+    skipTop: (name: string) => rules.any && ignore.has(name),
+    leaf(value: AttributeValue, topName: string | undefined) {
+      // A top-level value's path is its name; below the top level no rule can name it (rules are top-level).
+      walker.value(value, topName ?? NO_PATH);
+      parts.hi = outHi;
+      parts.lo = outLo;
+    },
+    mapEntry(acc: DigestAccumulator, name: string, vHi: number, vLo: number) {
+      keys.get(name);
+      mixPair(outHi, outLo, vHi, vLo, TAG_ENTRY);
+      acc.hi = (acc.hi + outHi) | 0;
+      acc.lo = (acc.lo + outLo) | 0;
+      acc.count++;
+    },
+    nameHash(name: string) {
+      murmurPair(name, SEED_KEY[0], SEED_KEY[1]);
+      parts.hi = outHi;
+      parts.lo = outLo;
+    },
+    mapEntryHashed(acc: DigestAccumulator, nameHi: number, nameLo: number, vHi: number, vLo: number) {
+      mixPair(nameHi, nameLo, vHi, vLo, TAG_ENTRY);
+      acc.hi = (acc.hi + outHi) | 0;
+      acc.lo = (acc.lo + outLo) | 0;
+      acc.count++;
+    },
+    mapEnd(acc: DigestAccumulator) {
+      mixPair(acc.hi, acc.lo, acc.count, acc.count, TAG_M);
+      parts.hi = outHi;
+      parts.lo = outLo;
+    },
+    listElement(acc: DigestAccumulator, vHi: number, vLo: number) {
+      mixPair(acc.hi, acc.lo, vHi, vLo, TAG_L);
+      acc.hi = outHi;
+      acc.lo = outLo;
+      acc.count++;
+    },
+    listEnd(acc: DigestAccumulator) {
+      mixPair(acc.hi, acc.lo, acc.count, acc.count, TAG_L);
+      parts.hi = outHi;
+      parts.lo = outLo;
+    },
+  };
+  return parts;
+}
+
 /** MurmurHash3 pair over text[start, end): the same as murmurPair(text.slice(start, end), a, b). */
 function murmurRange(text: string, start: number, end: number, a: number, b: number): void {
   let h1 = a | 0;

@@ -83,8 +83,16 @@ export function hash32(text: string): number {
   return fmix(h ^ (n * 2));
 }
 
+/** Two hex digits per byte value: verify spells a digest for every item on both sides. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** 16 lower-case hex digits, hi then lo (each half zero-padded to 8): a byte table, not toString + padStart. */
 export function digestHex(d: Digest): string {
-  return d.hi.toString(16).padStart(8, '0') + d.lo.toString(16).padStart(8, '0');
+  const h = d.hi;
+  const l = d.lo;
+  return (
+    HEX_BYTE[h >>> 24] + HEX_BYTE[(h >>> 16) & 255] + HEX_BYTE[(h >>> 8) & 255] + HEX_BYTE[h & 255] + HEX_BYTE[l >>> 24] + HEX_BYTE[(l >>> 16) & 255] + HEX_BYTE[(l >>> 8) & 255] + HEX_BYTE[l & 255]
+  );
 }
 
 export function parseDigestHex(hex: string): Digest {

@@ -2,7 +2,9 @@ import { migrationEntitySchema, TEMPLATE_PLACEHOLDER, type MigrationEntity, type
 import { SpecError } from '../errors';
 import { describe } from '../spec/transforms';
 import { isNumberText, type AttributeValue, type Item } from './attribute-value';
-import { keyText } from './canonical';
+import { keyText, type CanonicalOptions } from './canonical';
+import { DigestAccumulator, makeDigester, makeItemDigestParts, type ItemDigestParts } from './digest';
+import type { Digest } from './hash';
 import { RowRejectedError } from './errors';
 import { resolveValueTransform, TransformError, type ValueTransform } from './transforms';
 
@@ -62,7 +64,19 @@ export interface CompiledEntity {
   owns(item: Item): boolean;
   /** The root key of a root row as column -> value. */
   rootKey(row: SqlRow): Record<string, SqlValue>;
+  /**
+   * A row's items as key texts and digests, without building the items where it can (see `RowDigester`).
+   * Make one per verification and reuse it: it keeps caches.
+   */
+  rowDigester(rules: CanonicalOptions): RowDigester;
 }
+
+/**
+ * Visits each item a row maps to as (key text, digest), in mapRow's order, and returns the reject if the
+ * row is rejected (then nothing is visited). The same keys, digests and rejects as `keyOf` and
+ * `makeDigester(rules)` over `mapRow`'s items.
+ */
+export type RowDigester = (row: SqlRow, children: readonly (readonly SqlRow[])[], visit: (key: string, digest: Digest) => void) => RowReject | undefined;
 
 type Producer = (row: SqlRow) => AttributeValue | undefined;
 
@@ -269,6 +283,76 @@ function keyType(field: MigrationField | undefined): 'S' | 'N' {
 }
 
 /**
+ * How one item kind's fields make a digest without an item: top-level leaves, and nested maps as groups
+ * (attribute paths like `shippingAddress.street`). Undefined when the fields' paths collide (one path is
+ * another's prefix, or twice the same): building the item decides who wins there, so it is built.
+ */
+interface DigestNode {
+  readonly name: string;
+  /** The name's hash (ItemDigestParts.nameHash), set once the parts are known. */
+  nameHi?: number;
+  nameLo?: number;
+  /** Index into the produced values, for a leaf. */
+  readonly field?: number;
+  readonly children?: DigestNode[];
+}
+
+function digestPlan(fields: readonly CompiledField[], extraTopNames: readonly string[] = []): DigestNode[] | undefined {
+  const root: DigestNode = { name: '', children: [] };
+  for (let i = 0; i < fields.length; i++) {
+    let cur = root;
+    const path = fields[i].path;
+    for (let d = 0; d < path.length; d++) {
+      const last = d === path.length - 1;
+      const existing = cur.children!.find((c) => c.name === path[d]);
+      if (last) {
+        if (existing) return undefined;
+        cur.children!.push({ name: path[d], field: i });
+      } else if (existing) {
+        if (!existing.children) return undefined;
+        cur = existing;
+      } else {
+        const next: DigestNode = { name: path[d], children: [] };
+        cur.children!.push(next);
+        cur = next;
+      }
+    }
+  }
+  for (const n of extraTopNames) if (root.children!.some((c) => c.name === n) || extraTopNames.indexOf(n) !== extraTopNames.lastIndexOf(n)) return undefined;
+  return root.children;
+}
+
+/**
+ * Folds the digests of a plan's nodes into `acc` from the produced values; returns how many entries were
+ * added (a nested map with no values is absent, as setPath only makes a parent for a value).
+ */
+function digestNodes(parts: ItemDigestParts, nodes: readonly DigestNode[], values: readonly (AttributeValue | undefined)[], acc: DigestAccumulator, top: boolean, pool: DigestAccumulator[], depth: number): number {
+  let added = 0;
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i];
+    if (top && parts.skipTop(node.name)) {
+      // Still counts as present for the caller's "any value" test only when below the top; at the top it is left out.
+      continue;
+    }
+    if (node.children) {
+      const sub = (pool[depth] ??= new DigestAccumulator()).resetMap();
+      const n = digestNodes(parts, node.children, values, sub, false, pool, depth + 1);
+      if (n === 0) continue;
+      parts.mapEnd(sub);
+      parts.mapEntryHashed(acc, node.nameHi!, node.nameLo!, parts.hi, parts.lo);
+      added++;
+      continue;
+    }
+    const v = values[node.field!];
+    if (v === undefined) continue;
+    parts.leaf(v, top ? node.name : undefined);
+    parts.mapEntryHashed(acc, node.nameHi!, node.nameLo!, parts.hi, parts.lo);
+    added++;
+  }
+  return added;
+}
+
+/**
  * Compiles an entity mapping. Validates the definition again (callers may pass a hand-built one) and
  * throws `SpecError` naming the field.
  */
@@ -366,6 +450,136 @@ export function compileEntity(name: string, input: MigrationEntity): CompiledEnt
     }
   };
 
+  const keyOf = (item: Item) => keyText(item, keyAttributes);
+
+  const rowDigester = (rules: CanonicalOptions): RowDigester => {
+    const general = makeDigester(rules);
+    // The slow way, and the reference: build the items, then key and digest each.
+    const viaItems: RowDigester = (row, children, visit) => {
+      const result = mapRow(row, children);
+      if (result.reject) return result.reject;
+      for (const item of result.items) visit(keyOf(item), general(item));
+      return undefined;
+    };
+    const parts = makeItemDigestParts(rules);
+    const embedNames = childPlans.filter((c) => c.def.shape === 'embed').map((c) => c.def.attribute ?? c.def.name);
+    const rootPlan = digestPlan(rootFields, embedNames);
+    const childDigestPlans = childPlans.map((c) => digestPlan(c.fields));
+    // Key attributes must be top-level fields of each item kind for the key text to come from the values.
+    const keyIndexes = (fields: readonly CompiledField[]) => keyAttributes.map((k) => fields.findIndex((f) => f.path.length === 1 && f.path[0] === k));
+    const rootKeys = keyIndexes(rootFields);
+    const childKeys = childPlans.map((c) => keyIndexes(c.fields));
+    // A key attribute that is also a nested map or an embedded list: only the built item says what it holds.
+    const keyShadowed = [rootFields, ...childPlans.map((c) => c.fields)].some((fields) => fields.some((f) => f.path.length > 1 && keyAttributes.includes(f.path[0])));
+    if (!parts || !rootPlan || childDigestPlans.some((p) => !p) || keyShadowed || embedNames.some((n) => keyAttributes.includes(n))) return viaItems;
+
+    // Attribute names are known here: hash each once, not once per row.
+    const hashNames = (nodes: DigestNode[]) => {
+      for (const n of nodes) {
+        parts.nameHash(n.name);
+        n.nameHi = parts.hi;
+        n.nameLo = parts.lo;
+        if (n.children) hashNames(n.children);
+      }
+    };
+    hashNames(rootPlan);
+    for (const p of childDigestPlans) hashNames(p!);
+
+    const rootValues: (AttributeValue | undefined)[] = new Array(rootFields.length);
+    const childValues: (AttributeValue | undefined)[][][] = childPlans.map(() => []);
+    const pool: DigestAccumulator[] = [];
+    const top = new DigestAccumulator();
+    const list = new DigestAccumulator();
+    const element = new DigestAccumulator();
+    const keyItem: Item = {};
+    const keyFrom = (values: readonly (AttributeValue | undefined)[], indexes: readonly number[]) => {
+      // Text keys that JSON writes as they are (no quote, backslash, control character or surrogate) are
+      // spelled here as keyText spells them; anything else goes through keyText itself.
+      let fast = '[';
+      for (let k = 0; k < keyAttributes.length && fast !== ''; k++) {
+        const v = indexes[k] >= 0 ? values[indexes[k]] : undefined;
+        const text = v && 'S' in v ? v.S : undefined;
+        // eslint-disable-next-line no-control-regex
+        if (text === undefined || /["\\\u0000-\u001f\ud800-\udfff]/.test(text)) fast = '';
+        else fast += `${k > 0 ? ',' : ''}{"S":"${text}"}`;
+      }
+      if (fast !== '') return `${fast}]`;
+      for (let k = 0; k < keyAttributes.length; k++) {
+        const v = indexes[k] >= 0 ? values[indexes[k]] : undefined;
+        if (v === undefined) delete keyItem[keyAttributes[k]];
+        else keyItem[keyAttributes[k]] = v;
+      }
+      return keyText(keyItem, keyAttributes);
+    };
+
+    return (row, children, visit) => {
+      // Rows near DynamoDB's item size limit need the built item's size: take the reference path.
+      if (!roughlyFits(row, children)) return viaItems(row, children, visit);
+      for (let c = 0; c < childPlans.length; c++) {
+        if (childPlans[c].def.shape !== 'collection') continue;
+        const rows = children[c] ?? [];
+        for (let r = 0; r < rows.length; r++) if (childNames[c] + 3 * textBytes(rows[r]) > MAX_ITEM_BYTES) return viaItems(row, children, visit);
+      }
+      // Produce every value first, in mapRow's order, so a rejected row names the same field.
+      try {
+        for (let i = 0; i < rootFields.length; i++) rootValues[i] = rootFields[i].produce(row);
+        for (let c = 0; c < childPlans.length; c++) {
+          const plan = childPlans[c];
+          const rows = children[c] ?? [];
+          const out = childValues[c];
+          out.length = rows.length;
+          if (plan.def.shape === 'embed' && rows.length === 0 && plan.def.whenNone === 'absent') continue;
+          for (let r = 0; r < rows.length; r++) {
+            const vs = (out[r] ??= new Array(plan.fields.length));
+            for (let f = 0; f < plan.fields.length; f++) vs[f] = plan.fields[f].produce(rows[r]);
+          }
+        }
+      } catch (e) {
+        if (e instanceof RowRejectedError) return { entity: name, key: rootKey(row), table: e.table, column: e.column, value: e.value, reason: e.reason };
+        throw e;
+      }
+
+      // The root item: its own fields plus each embedded child list.
+      top.resetMap();
+      digestNodes(parts, rootPlan, rootValues, top, true, pool, 0);
+      for (let c = 0; c < childPlans.length; c++) {
+        const plan = childPlans[c];
+        if (plan.def.shape !== 'embed') continue;
+        const rows = children[c] ?? [];
+        if (rows.length === 0 && plan.def.whenNone === 'absent') continue;
+        const attribute = plan.def.attribute ?? plan.def.name;
+        if (parts.skipTop(attribute)) continue;
+        list.resetList();
+        for (let r = 0; r < rows.length; r++) {
+          element.resetMap();
+          digestNodes(parts, childDigestPlans[c]!, childValues[c][r], element, false, pool, 0);
+          parts.mapEnd(element);
+          parts.listElement(list, parts.hi, parts.lo);
+        }
+        parts.listEnd(list);
+        parts.mapEntry(top, attribute, parts.hi, parts.lo);
+      }
+      parts.mapEnd(top);
+      const rootDigest: Digest = { hi: parts.hi >>> 0, lo: parts.lo >>> 0 };
+      visit(keyFrom(rootValues, rootKeys), rootDigest);
+
+      // Collection children: an item each, from its own fields.
+      for (let c = 0; c < childPlans.length; c++) {
+        if (childPlans[c].def.shape !== 'collection') continue;
+        const rows = children[c] ?? [];
+        for (let r = 0; r < rows.length; r++) {
+          const vs = childValues[c][r];
+          top.resetMap();
+          digestNodes(parts, childDigestPlans[c]!, vs, top, true, pool, 0);
+          parts.mapEnd(top);
+          const d: Digest = { hi: parts.hi >>> 0, lo: parts.lo >>> 0 };
+          visit(keyFrom(vs, childKeys[c]), d);
+        }
+      }
+      return undefined;
+    };
+  };
+
   return {
     name,
     def,
@@ -378,9 +592,10 @@ export function compileEntity(name: string, input: MigrationEntity): CompiledEnt
     },
     keyAttributes,
     mapRow,
-    keyOf: (item) => keyText(item, keyAttributes),
+    keyOf,
     owns: (item) => kinds.some((k) => k(item)),
     rootKey,
+    rowDigester,
   };
 }
 

@@ -282,7 +282,8 @@ export async function run(): Promise<BenchResult[]> {
     }
   }
 
-  // Backfill: rate and peak memory at two sizes.
+  // Backfill: rate and peak memory at two sizes (BENCH_BACKFILL=0 skips it, to measure verify alone).
+  if (process.env.BENCH_BACKFILL === '0') return results;
   const dynalite = await startDynaliteProcess();
   try {
     const small = await backfillRun(SMALL, dynalite.endpoint);
