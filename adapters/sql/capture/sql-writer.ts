@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SqlRowWrite, SqlRowWriter, SqlWriteResult } from '../../../core/sync/change';
 import { quoteIdent, type CaptureDatabase, type SqlSession } from './database';
 import { CaptureError } from './errors';
+import { boundedName, captureNames } from './ddl';
 
 export interface SqlChangeWriterOptions {
   readonly prefix?: string;
@@ -14,9 +15,12 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
  * write so the capture trigger records it with origin `sync` and the relay never ships it back.
  *
  * The row is locked first (SELECT ... FOR UPDATE) and compared, as text, with `expected`: a row that
- * moved on since the service saw it is a conflict, answered with its current values and nothing written.
- * A write that is already in place (a redelivery) is answered `applied` without writing, so at-least-once
- * delivery is harmless.
+ * differs from what the service saw is a conflict, answered with its current values and nothing written,
+ * even when the row already holds the new values. Equal values do not mean "this write again": both sides
+ * selling 3 from 10 leave 7 on each, and only the conflict lets the engine apply the other sale (delta: 4).
+ * A redelivery is recognised by the write's `changeId` instead, recorded in `cutover_applied` in the same
+ * transaction as the row: a second write with the same id is answered `applied` (`replayed`) and changes
+ * nothing.
  */
 export class SqlChangeWriter implements SqlRowWriter {
   private readonly prefix: string;
@@ -35,9 +39,12 @@ export class SqlChangeWriter implements SqlRowWriter {
       // Names reach SQL as identifiers (quoted); anything odd is refused here with the name in the message.
       if (!IDENT.test(c)) throw new CaptureError(`write to ${change.table}: ${JSON.stringify(c)} is not a plain SQL identifier`, { table: change.table, identifier: c });
     }
+    if (change.changeId !== undefined && change.changeId.length === 0) throw new CaptureError(`write to ${change.table}: changeId is empty`, { table: change.table });
     const pg = this.db.dialect === 'postgres';
     const q = (id: string) => quoteIdent(this.db.dialect, id);
     const table = `${q(this.db.schema)}.${q(this.prefix + change.table)}`;
+    const appliedTable = `${q(this.db.schema)}.${q(captureNames(this.prefix).applied)}`;
+    const changeKey = change.changeId === undefined ? undefined : boundedKey(change.changeId);
     const compared = [...new Set([...keyColumns, ...Object.keys(change.values), ...Object.keys(change.expected ?? {})])];
     return this.db.transaction(async (tx) => {
       await this.tag(tx);
@@ -46,43 +53,60 @@ export class SqlChangeWriter implements SqlRowWriter {
         const p = (v: string | null) => (params.push(v), pg ? `$${params.length}` : '?');
         const where = keyColumns.map((c) => `${q(c)} = ${p(change.key[c])}`).join(' AND ');
         const select = compared.map((c) => (pg ? `${q(c)}::text` : `CAST(${q(c)} AS CHAR)`)).join(', ');
+        // Lock the row before looking for the key: a concurrent delivery of the same change waits here and
+        // then sees the key the first one committed (a locking read sees the latest commit on MySQL too).
         const rows = await tx.query(`SELECT ${select} FROM ${table} WHERE ${where} FOR UPDATE`, params);
         const current = rows[0] ? Object.fromEntries(compared.map((c, i) => [c, rows[0][i]])) : null;
+        if (changeKey !== undefined && (await this.seen(tx, appliedTable, changeKey, change.table))) return { status: 'applied', replayed: true };
+        const done = async (): Promise<SqlWriteResult> => {
+          if (changeKey !== undefined) {
+            const now = pg ? 'now()' : 'CURRENT_TIMESTAMP(3)';
+            await tx.exec(`INSERT INTO ${appliedTable} (change_key, table_name, applied_at) VALUES (${pg ? '$1, $2' : '?, ?'}, ${now})`, [changeKey, change.table]);
+          }
+          return { status: 'applied' };
+        };
         if (change.expected) {
           const differs = current === null ? change.operation !== 'insert' : Object.entries(change.expected).some(([c, v]) => current[c] !== v);
-          if (differs && !this.alreadyApplied(change, current)) return { status: 'conflict', current };
+          if (differs) return { status: 'conflict', current };
         }
         if (change.operation === 'delete') {
           if (current) await tx.exec(`DELETE FROM ${table} WHERE ${where}`, params.slice(0, keyColumns.length));
-          return { status: 'applied' };
+          return done();
         }
         if (change.operation === 'insert') {
-          if (current) return this.alreadyApplied(change, current) ? { status: 'applied' } : { status: 'conflict', current };
+          // An insert expects no row. One already there with exactly these values is the same outcome
+          // (nothing to lose: there was no base to add to); any other row is a conflict.
+          if (current) return sameValues(change, current) ? done() : { status: 'conflict', current };
           const cols = [...new Set([...keyColumns, ...Object.keys(change.values)])];
           const values: (string | null)[] = [];
           const ph = cols.map((c) => (values.push(c in change.key ? change.key[c] : change.values[c]), pg ? `$${values.length}` : '?'));
           await tx.exec(`INSERT INTO ${table} (${cols.map(q).join(', ')}) VALUES (${ph.join(', ')})`, values);
-          return { status: 'applied' };
+          return done();
         }
         if (!current) return { status: 'conflict', current: null };
-        if (this.alreadyApplied(change, current)) return { status: 'applied' };
         const set = Object.keys(change.values).filter((c) => !(c in change.key));
-        if (set.length === 0) return { status: 'applied' };
+        if (set.length === 0) return done();
         const values: (string | null)[] = [];
         const ph = (v: string | null) => (values.push(v), pg ? `$${values.length}` : '?');
         const assignments = set.map((c) => `${q(c)} = ${ph(change.values[c])}`).join(', ');
         const keyWhere = keyColumns.map((c) => `${q(c)} = ${ph(change.key[c])}`).join(' AND ');
         await tx.exec(`UPDATE ${table} SET ${assignments} WHERE ${keyWhere}`, values);
-        return { status: 'applied' };
+        return done();
       } finally {
         await this.untag(tx);
       }
     });
   }
 
-  private alreadyApplied(change: SqlRowWrite, current: Record<string, string | null> | null): boolean {
-    if (change.operation === 'delete') return current === null;
-    return current !== null && Object.entries(change.values).every(([c, v]) => current[c] === v);
+  /** Whether a change id was already applied; a missing table is named with the command that creates it. */
+  private async seen(tx: SqlSession, appliedTable: string, changeKey: string, table: string): Promise<boolean> {
+    const pg = this.db.dialect === 'postgres';
+    try {
+      const rows = await tx.query(`SELECT change_key FROM ${appliedTable} WHERE change_key = ${pg ? '$1' : '?'} FOR UPDATE`, [changeKey]);
+      return rows.length > 0;
+    } catch (err) {
+      throw new CaptureError(`write to ${table}: cannot read ${appliedTable} (run cutover sync install again to create it)`, { table, appliedTable }, { cause: err });
+    }
   }
 
   /**
@@ -102,4 +126,24 @@ export class SqlChangeWriter implements SqlRowWriter {
   private async untag(tx: SqlSession): Promise<void> {
     if (this.db.dialect === 'mysql') await tx.exec('SET @cutover_origin = NULL, @cutover_tx_id = NULL');
   }
+}
+
+function sameValues(change: SqlRowWrite, current: Readonly<Record<string, string | null>>): boolean {
+  return Object.entries(change.values).every(([c, v]) => current[c] === v);
+}
+
+/** Keys longer than the column (200) keep their start and get a hash, so they stay unique and readable. */
+function boundedKey(changeId: string): string {
+  return boundedName(changeId, 200);
+}
+
+/**
+ * Deletes applied-change keys older than `olderThanMs` (default 48 h). A stream record is redelivered only
+ * while the stream keeps it (24 h on DynamoDB Streams), so an older key can never be asked for again.
+ */
+export async function purgeApplied(db: SqlSession & { schema: string }, options: { readonly prefix?: string; readonly olderThanMs?: number } = {}): Promise<number> {
+  const table = `${quoteIdent(db.dialect, db.schema)}.${quoteIdent(db.dialect, captureNames(options.prefix ?? '').applied)}`;
+  const ms = Math.max(0, Math.floor(options.olderThanMs ?? 48 * 3_600_000));
+  const before = db.dialect === 'postgres' ? `now() - interval '${ms} milliseconds'` : `CURRENT_TIMESTAMP(3) - INTERVAL ${ms * 1000} MICROSECOND`;
+  return db.exec(`DELETE FROM ${table} WHERE applied_at < ${before}`);
 }
