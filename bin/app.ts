@@ -29,6 +29,8 @@ async function main(): Promise<void> {
     prefix,
     // Continuous validation's source (postgres:// or mysql://); on AWS prefer a secret, see DataStackProps.sourceUrl.
     monolithUrl: process.env.CUTOVER_MONOLITH_URL,
+    // Off by default: `cutover sync start` after capture is installed and the source secret filled.
+    syncEnabled: app.node.tryGetContext('syncEnabled') === true || app.node.tryGetContext('syncEnabled') === 'true' || process.env.CUTOVER_SYNC_ENABLED === 'true',
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1' },
   });
   app.synth();

@@ -20,6 +20,8 @@ export interface CutoverAppProps {
   readonly nag?: boolean;
   /** The monolith database URL for continuous validation (see DataStackProps.sourceUrl). @default - none */
   readonly monolithUrl?: string;
+  /** Deploy the sync running (relay schedule and stream mappings on). @default false: `cutover sync start` */
+  readonly syncEnabled?: boolean;
 }
 
 export interface CutoverStacks {
@@ -85,6 +87,7 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
           tables: data.tables,
           servicesBus: bridge.servicesBus,
           auditTable: bridge.auditTable,
+          enabled: props.syncEnabled,
         })
       : undefined;
   if (props.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -13,6 +13,7 @@ import { register as registerVerify } from './verify';
 import { registerRehearseCommand } from '../rehearse';
 import { register as registerSyncCapture } from './sync-capture';
 import { register as registerSyncConflicts } from './sync-conflicts';
+import { register as registerSyncSwitch } from './sync-switch';
 
 /**
  * Every CLI command group. To add one: export `register(program)` from a module in cli/commands and add
@@ -33,6 +34,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   registerRehearseCommand,
   registerSyncCapture,
   registerSyncConflicts,
+  registerSyncSwitch,
 ];
 
 export function registerCommands(program: Command): Command {

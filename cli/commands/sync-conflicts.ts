@@ -17,6 +17,8 @@ import { SqlChangeWriter } from '../../adapters/sql/capture/sql-writer';
 import { relayStatus, type RelayStatus } from '../../adapters/sql/capture/relay';
 import { AwsContext, explainAwsError } from '../aws-context';
 import { runCli, type CliIo, type Out } from './io';
+import type { SyncSwitchStatus } from '../../adapters/aws/sync-switch';
+import { syncSwitchOf } from './sync-switch';
 
 /** Stack outputs (lib/stacks/sync-stack.ts SYNC_OUTPUTS, lib/stacks/data-stack.ts DATA_OUTPUTS). */
 const LEDGER_OUTPUT = 'SyncLedgerTableName';
@@ -38,6 +40,8 @@ export interface SyncCliDeps {
   readonly resolution?: (writer: ConflictResolutionDeps['writer']) => Promise<ConflictResolution>;
   readonly openWriter?: (url: string) => Promise<{ writer: NonNullable<ConflictResolutionDeps['writer']>; close(): Promise<void> }>;
   readonly relayStatus?: (url: string) => Promise<RelayStatus>;
+  /** Whether the deployed sync is running (cutover sync start|stop). */
+  readonly switchStatus?: () => Promise<SyncSwitchStatus>;
   readonly now?: () => Date;
 }
 
@@ -77,6 +81,7 @@ async function defaultDeps(opts: SyncCliOptions, context: AwsContext): Promise<S
       const db = await openCaptureDatabase(url, { connections: 1 });
       return { writer: new SqlChangeWriter(db), close: () => db.close() };
     },
+    switchStatus: async () => (await syncSwitchOf(context)).status(),
     relayStatus: async (url) => {
       const db = await openCaptureDatabase(url, { connections: 1 });
       try {
@@ -206,6 +211,16 @@ export async function syncStatusCommand(opts: StatusOptions, io: CliIo = {}, giv
     for await (const e of deps.ledger.list('open')) open.set(e.entity, (open.get(e.entity) ?? 0) + 1);
     const status: Record<string, unknown> = { entities: Object.fromEntries(Object.keys(deps.spec.sync!.entities).map((e) => [e, { openConflicts: open.get(e) ?? 0 }])) };
     let exit = 0;
+    if (deps.switchStatus) {
+      try {
+        const sw = await deps.switchStatus();
+        status.running = sw.state;
+        status.parts = { relaySchedule: sw.relaySchedule, streams: sw.streams };
+      } catch (cause) {
+        status.running = 'unknown';
+        status.runningError = (cause as Error).message;
+      }
+    }
     if (opts.source && deps.relayStatus) {
       const r = await deps.relayStatus(opts.source);
       const now = deps.now?.() ?? new Date();
@@ -215,6 +230,9 @@ export async function syncStatusCommand(opts: StatusOptions, io: CliIo = {}, giv
     }
     if (opts.json) out.stdout(`${JSON.stringify(status)}\n`);
     else {
+      if (status.running !== undefined) {
+        out.stdout(`sync: ${String(status.running)}${status.runningError ? ` (${String(status.runningError)})` : ''}${status.running === 'stopped' ? ' (cutover sync start; writes wait: service ones 24 h in the streams, monolith ones in cutover_changes)' : ''}\n`);
+      }
       for (const [e, s] of Object.entries(status.entities as Record<string, { openConflicts: number }>)) out.stdout(`${e.padEnd(12)} open conflicts: ${s.openConflicts}\n`);
       const t = status.toService as { lagSeconds: number; backlog: number; shippedTotal: number; lastError: string | null; toleranceSeconds: number } | undefined;
       if (t) {
