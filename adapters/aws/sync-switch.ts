@@ -5,6 +5,9 @@ import { CutoverError } from '../../core/errors';
 import { syncRunState, type SyncRunState } from '../../core/sync/switch';
 import { readSourceUrl } from './secrets';
 
+/** States in which Lambda refuses an update (ResourceInUseException); the mapping gets where it is going. */
+const IN_TRANSITION = new Set(['Creating', 'Enabling', 'Disabling', 'Updating', 'Deleting']);
+
 /** Starting or stopping the deployed sync failed, or it is not deployed as expected. */
 export class SyncSwitchError extends CutoverError {}
 
@@ -61,8 +64,10 @@ export class SyncSwitch {
         { cause },
       );
     }
+    // Every mapping is asked, whatever State it reports: the call is idempotent, and a reported State is not
+    // trusted to mean the mapping polls (MiniStack reports a mapping created disabled as Enabled).
     for (const m of await this.streamMappings()) {
-      if (m.State !== 'Enabled' && m.State !== 'Enabling') await this.lambda.send(new UpdateEventSourceMappingCommand({ UUID: m.UUID, Enabled: true }));
+      if (!IN_TRANSITION.has(m.State ?? '')) await this.lambda.send(new UpdateEventSourceMappingCommand({ UUID: m.UUID, Enabled: true }));
     }
     await this.eventBridge.send(new EnableRuleCommand({ Name: this.props.relayRuleName }));
     return this.status();
@@ -72,7 +77,7 @@ export class SyncSwitch {
   public async stop(): Promise<SyncSwitchStatus> {
     await this.eventBridge.send(new DisableRuleCommand({ Name: this.props.relayRuleName }));
     for (const m of await this.streamMappings()) {
-      if (m.State !== 'Disabled' && m.State !== 'Disabling') await this.lambda.send(new UpdateEventSourceMappingCommand({ UUID: m.UUID, Enabled: false }));
+      if (!IN_TRANSITION.has(m.State ?? '')) await this.lambda.send(new UpdateEventSourceMappingCommand({ UUID: m.UUID, Enabled: false }));
     }
     return this.status();
   }

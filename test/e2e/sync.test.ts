@@ -40,7 +40,6 @@ describe('e2e: two-way sync between PostgreSQL and the deployed service tables',
   let ledger: SyncLedgerStore;
   let syncSwitch: SyncSwitch;
   let atDeploy: SyncSwitchStatus;
-  let started: SyncSwitchStatus;
   const schema = `a11e_e2e_${process.pid}_${Date.now().toString(36)}`;
   const run = Date.now().toString(36).toUpperCase().slice(-5);
 
@@ -67,8 +66,6 @@ describe('e2e: two-way sync between PostgreSQL and the deployed service tables',
     await createShopSchema(db);
     await installCapture(db, { tables: ['stock'] });
     await new SecretsManagerClient(config).send(new PutSecretValueCommand({ SecretId: stackOutput(context, 'SyncSourceSecretArn'), SecretString: JSON.stringify({ url }) }));
-    // The operator step: capture installed, secret filled, then `cutover sync start`.
-    started = await syncSwitch.start();
     const sink = new SqsFifoSink({ client: new SQSClient(config), queueUrl: stackOutput(context, 'SyncChangesQueueUrl'), groupKey: groupKeyFunction(spec.migration!, ['stock']) });
     relay = new ChangeRelay(db, sink, { source: 'shop', name: `shop-${schema}` });
     if (!(await relay.acquire())) throw new Error('relay lease not taken');
@@ -90,13 +87,26 @@ describe('e2e: two-way sync between PostgreSQL and the deployed service tables',
   const serviceSets = (sku: string, onHand: number) =>
     dynamo.send(new UpdateItemCommand({ TableName: inventory, Key: key(sku), UpdateExpression: 'SET onHand = :n', ExpressionAttributeValues: { ':n': { N: String(onHand) } } }));
 
-  it('deploys stopped, and cutover sync start turns the relay schedule and every stream mapping on', async () => {
+  it('deploys stopped: a service write waits in the stream until cutover sync start, then reaches the row', async () => {
+    // Prepare: the item exists (the items applier reads the relay its queue, stopped or not).
+    const sku = `E0${run}`;
+    await db.exec(stockRow(sku, 10));
+    await relay.pass();
+    await waitFor(async () => (await itemOnHand(sku)) === '10', { what: 'the item', timeoutMs: 60_000 });
+    await serviceSets(sku, 8);
+    await new Promise((r) => setTimeout(r, 8_000));
+    const whileStopped = await rowOnHand(sku);
+
+    // Act: the operator step, capture installed and the secret filled.
+    const started = await syncSwitch.start();
+
     // Assess
-    expect(atDeploy.state).toBe('stopped');
+    expect(atDeploy.relaySchedule).toBe('DISABLED');
     expect(atDeploy.streams.length).toBeGreaterThanOrEqual(1);
+    expect(whileStopped).toBe('10');
     expect(['running', 'changing']).toContain(started.state);
-    expect(await waitFor(async () => (await syncSwitch.status()).state === 'running', { what: 'sync running', timeoutMs: 30_000 })).toBe(true);
-  }, 60_000);
+    expect(await waitFor(async () => (await rowOnHand(sku)) === '8', { what: 'the row from the write made while stopped', timeoutMs: 60_000 })).toBe(true);
+  }, 150_000);
 
   it('a change in SQL becomes the item', async () => {
     // Act
