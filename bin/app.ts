@@ -31,6 +31,8 @@ async function main(): Promise<void> {
     monolithUrl: process.env.CUTOVER_MONOLITH_URL,
     // `-c savedQueries=false` only for a target without AWS::Logs::QueryDefinition (localstack/deploy.sh).
     savedQueries: app.node.tryGetContext('savedQueries') !== 'false' && app.node.tryGetContext('savedQueries') !== false,
+    // Off by default: `cutover sync start` after capture is installed and the source secret filled.
+    syncEnabled: app.node.tryGetContext('syncEnabled') === true || app.node.tryGetContext('syncEnabled') === 'true' || process.env.CUTOVER_SYNC_ENABLED === 'true',
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1' },
   });
   app.synth();

@@ -74,6 +74,11 @@ export class AwsContext {
     return this.ddb;
   }
 
+  /** Region and profile from the global options, for SDK clients this context does not keep. */
+  public sdkConfig(): { region?: string; profile?: string } {
+    return { ...this.clientConfig };
+  }
+
   public cloudFormation(): CloudFormationClient {
     this.cfn ??= new CloudFormationClient(this.clientConfig);
     return this.cfn;

@@ -24,6 +24,8 @@ export interface CutoverAppProps {
   readonly monolithUrl?: string;
   /** Save the Logs Insights queries (see OperationsProps.savedQueries; `-c savedQueries=false`). @default true */
   readonly savedQueries?: boolean;
+  /** Deploy the sync running (relay schedule and stream mappings on). @default false: `cutover sync start` */
+  readonly syncEnabled?: boolean;
 }
 
 export interface CutoverStacks {
@@ -101,6 +103,7 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
           tables: data.tables,
           servicesBus: bridge.servicesBus,
           auditTable: bridge.auditTable,
+          enabled: props.syncEnabled,
         })
       : undefined;
   const watched = [bridge, routing, replay, saga, data, api, sync].filter((s): s is NonNullable<typeof s> => s !== undefined);

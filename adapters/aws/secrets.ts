@@ -28,3 +28,8 @@ export async function readSourceUrl(secretId: string, sm?: SecretsManagerClient)
   cache.set(secretId, url);
   return url;
 }
+
+/** Forgets a cached URL, so the next read asks Secrets Manager again (rotated, or pointed at another database). */
+export function forgetSourceUrl(secretId: string): void {
+  cache.delete(secretId);
+}

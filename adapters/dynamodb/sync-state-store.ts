@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SyncSide } from '../../core/sync/change';
 import type { SyncRecord } from '../../core/sync/record';
+import type { ConflictFinding } from '../../core/sync/engine';
 import { documentClient } from '../aws/clients';
 import { isConditionFailure } from './audit-store';
 
@@ -17,7 +18,7 @@ export interface QueuedChange {
 /** What the services -> monolith applier keeps per key: the last stream position applied, and one in flight. */
 export interface StreamKeyState {
   readonly position?: string;
-  readonly inflight?: { readonly position: string; readonly result: SyncRecord | null };
+  readonly inflight?: { readonly position: string; readonly result: SyncRecord | null; readonly conflict?: ConflictFinding };
 }
 
 const pad = (position: string) => position.padStart(40, '0');
@@ -114,14 +115,14 @@ export class SyncStateStore {
     };
   }
 
-  /** Marks a write in flight before it is sent to the monolith. */
-  public async markInflight(entity: string, key: string, position: string, result: SyncRecord | null): Promise<void> {
+  /** Marks a write in flight before it is sent to the monolith, with the conflict it settles if any. */
+  public async markInflight(entity: string, key: string, position: string, result: SyncRecord | null, conflict?: ConflictFinding): Promise<void> {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: `svc#${entity}#${key}`, sk: 'state' },
         UpdateExpression: 'SET inflight = :i',
-        ExpressionAttributeValues: { ':i': JSON.stringify({ position, result }) },
+        ExpressionAttributeValues: { ':i': JSON.stringify({ position, result, ...(conflict ? { conflict } : {}) }) },
       }),
     );
   }

@@ -3,7 +3,7 @@ import type { SyncCatalog, SyncedEntity } from '../../core/sync/catalog';
 import { decide } from '../../core/sync/engine';
 import { ledgerEntry } from '../../core/sync/ledger';
 import type { ResolverRegistry } from '../../core/sync/policy';
-import { sameFields, fieldsOf, type SyncRecord } from '../../core/sync/record';
+import type { SyncRecord } from '../../core/sync/record';
 import { SyncError } from '../../core/sync/errors';
 import type { Item } from '../../core/migration/attribute-value';
 import type { ConflictNotifier } from '../aws/sync-notifier';
@@ -55,9 +55,12 @@ export function tableOfStreamArn(arn: string): string {
  * record's old image as the expected values; if the monolith moved on, the writer answers with the row
  * as it is and the engine decides against it, then the result is written expecting exactly that row.
  *
- * Exactly-once effect under redelivery: the stream position is recorded per key after the write, and the
- * intended result is recorded before it, so a redelivery after a crash between the two recognises its own
- * write in the row instead of applying it twice (which a `delta` field would double).
+ * Exactly-once effect under redelivery: every write carries the stream record's id (table and sequence
+ * number) as its `changeId`, which the SQL writer records in the same transaction as the row; a
+ * redelivery after a crash finds it and writes nothing (a `delta` field is never applied twice). The row's
+ * values cannot tell a redelivery from a concurrent change that left the same values (both sides selling 3
+ * from 10), so they are never used for that. The intended result and any conflict found are recorded
+ * before each write, so a conflict whose write committed just before a crash still reaches the ledger.
  */
 export class StreamApplier {
   private readonly logical: Map<string, string>;
@@ -98,6 +101,7 @@ export class StreamApplier {
     const table_ = entity.mapping.sourceTable;
     const rowOf = (r: SyncRecord | null) => (r ? entity.mapping.recordToRow(r, oneWay) : {});
     const inflight = state.inflight?.position === position ? state.inflight : undefined;
+    const changeId = `${deployed}/${position}`;
 
     let write: SqlRowWrite = {
       table: table_,
@@ -105,25 +109,27 @@ export class StreamApplier {
       operation: after === null ? 'delete' : before === null ? 'insert' : 'update',
       values: rowOf(after),
       ...(before ? { expected: rowOf(before) } : {}),
+      changeId,
     };
     let intended: SyncRecord | null = after;
     let conflictId: string | undefined;
     let pendingConflict: Parameters<typeof ledgerEntry>[0] | undefined;
     const attempts = this.deps.maxAttempts ?? 5;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      await this.deps.state.markInflight(entity.name, key, position, intended);
+      await this.deps.state.markInflight(entity.name, key, position, intended, pendingConflict);
       const res = await this.deps.writer.write(write);
+      if (res.status === 'applied' && res.replayed) {
+        // Applied before a crash: only the bookkeeping after the write may be missing (the ledger dedups).
+        if (inflight?.conflict) await this.deps.notifier.detected(ledgerEntry(inflight.conflict, (this.deps.now?.() ?? new Date()).toISOString()));
+        await this.deps.state.markApplied(entity.name, key, position);
+        return { status: 'duplicate' };
+      }
       if (res.status === 'applied') {
         if (pendingConflict) await this.deps.notifier.detected(ledgerEntry(pendingConflict, (this.deps.now?.() ?? new Date()).toISOString()));
         await this.deps.state.markApplied(entity.name, key, position);
         return { status: 'applied', ...(conflictId ? { conflictId } : {}) };
       }
       const current = res.current ? this.recordOfRow(entity, res.current) : null;
-      // Our own write from before a crash: already in the row.
-      if (inflight && sameRecord(current, inflight.result, entity, oneWay)) {
-        await this.deps.state.markApplied(entity.name, key, position);
-        return { status: 'duplicate' };
-      }
       const decision = decide({
         entity: entity.name,
         key,
@@ -153,6 +159,7 @@ export class StreamApplier {
         operation: decision.result === null ? 'delete' : res.current === null ? 'insert' : 'update',
         values: rowOf(decision.result),
         ...(res.current ? { expected: res.current } : {}),
+        changeId,
       };
     }
     throw new SyncError(`${entity.name} ${key}: the monolith row kept changing during ${attempts} tries to apply stream record ${position}`, { entity: entity.name, key, position });
@@ -174,10 +181,4 @@ export function isSyncWrite(oldImage: Item | undefined, newImage: Item | undefin
   const o = oldImage?.[SYNC_VERSION_ATTR];
   if (n === undefined) return false;
   return JSON.stringify(n) !== JSON.stringify(o);
-}
-
-function sameRecord(a: SyncRecord | null, b: SyncRecord | null, entity: SyncedEntity, oneWay: readonly string[]): boolean {
-  if (a === null || b === null) return a === b;
-  const fields = [...fieldsOf(a, b)].filter((f) => !oneWay.includes(f) && entity.mapping.fields.includes(f));
-  return sameFields(a, b, fields);
 }

@@ -17,6 +17,7 @@ import { register as registerBoundaries } from './boundaries';
 import { register as registerSyncCapture } from './sync-capture';
 import { register as registerApi } from './api';
 import { register as registerSyncConflicts } from './sync-conflicts';
+import { register as registerSyncSwitch } from './sync-switch';
 
 /**
  * Every CLI command group. To add one: export `register(program)` from a module in cli/commands and add
@@ -41,6 +42,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   registerApi,
   registerSyncConflicts,
   registerOperations,
+  registerSyncSwitch,
 ];
 
 export function registerCommands(program: Command): Command {

@@ -17,6 +17,10 @@ import { SqlChangeWriter } from '../../adapters/sql/capture/sql-writer';
 import { relayStatus, type RelayStatus } from '../../adapters/sql/capture/relay';
 import { AwsContext, explainAwsError } from '../aws-context';
 import { runCli, type CliIo, type Out } from './io';
+import type { SyncSwitchStatus } from '../../adapters/aws/sync-switch';
+import { syncSwitchOf } from './sync-switch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { streamIteratorAgeMs } from '../../adapters/cloudwatch/sync-metrics';
 
 /** Stack outputs (lib/stacks/sync-stack.ts SYNC_OUTPUTS, lib/stacks/data-stack.ts DATA_OUTPUTS). */
 const LEDGER_OUTPUT = 'SyncLedgerTableName';
@@ -38,6 +42,10 @@ export interface SyncCliDeps {
   readonly resolution?: (writer: ConflictResolutionDeps['writer']) => Promise<ConflictResolution>;
   readonly openWriter?: (url: string) => Promise<{ writer: NonNullable<ConflictResolutionDeps['writer']>; close(): Promise<void> }>;
   readonly relayStatus?: (url: string) => Promise<RelayStatus>;
+  /** Whether the deployed sync is running (cutover sync start|stop). */
+  readonly switchStatus?: () => Promise<SyncSwitchStatus>;
+  /** Services -> monolith lag: the stream applier's IteratorAge (ms), undefined without data. */
+  readonly streamLagMs?: () => Promise<number | undefined>;
   readonly now?: () => Date;
 }
 
@@ -77,6 +85,8 @@ async function defaultDeps(opts: SyncCliOptions, context: AwsContext): Promise<S
       const db = await openCaptureDatabase(url, { connections: 1 });
       return { writer: new SqlChangeWriter(db), close: () => db.close() };
     },
+    switchStatus: async () => (await syncSwitchOf(context)).status(),
+    streamLagMs: async () => streamIteratorAgeMs(await context.output('SyncStreamFunctionName'), { client: new CloudWatchClient(context.sdkConfig()) }),
     relayStatus: async (url) => {
       const db = await openCaptureDatabase(url, { connections: 1 });
       try {
@@ -206,6 +216,16 @@ export async function syncStatusCommand(opts: StatusOptions, io: CliIo = {}, giv
     for await (const e of deps.ledger.list('open')) open.set(e.entity, (open.get(e.entity) ?? 0) + 1);
     const status: Record<string, unknown> = { entities: Object.fromEntries(Object.keys(deps.spec.sync!.entities).map((e) => [e, { openConflicts: open.get(e) ?? 0 }])) };
     let exit = 0;
+    if (deps.switchStatus) {
+      try {
+        const sw = await deps.switchStatus();
+        status.running = sw.state;
+        status.parts = { relaySchedule: sw.relaySchedule, streams: sw.streams };
+      } catch (cause) {
+        status.running = 'unknown';
+        status.runningError = (cause as Error).message;
+      }
+    }
     if (opts.source && deps.relayStatus) {
       const r = await deps.relayStatus(opts.source);
       const now = deps.now?.() ?? new Date();
@@ -213,15 +233,30 @@ export async function syncStatusCommand(opts: StatusOptions, io: CliIo = {}, giv
       status.toService = { lagSeconds, backlog: r.backlog, shippedTotal: r.shippedTotal, lastError: r.lastError, leaseOwner: r.owner, watermark: r.watermark, toleranceSeconds: tolerance };
       if (lagSeconds > tolerance) exit = 1;
     }
+    if (deps.streamLagMs) {
+      try {
+        const ms = await deps.streamLagMs();
+        status.toMonolith = { lagSeconds: ms === undefined ? null : ms / 1000, toleranceSeconds: tolerance };
+        if (ms !== undefined && ms / 1000 > tolerance) exit = 1;
+      } catch (cause) {
+        status.toMonolith = { lagSeconds: null, toleranceSeconds: tolerance, error: (cause as Error).message };
+      }
+    }
     if (opts.json) out.stdout(`${JSON.stringify(status)}\n`);
     else {
+      if (status.running !== undefined) {
+        out.stdout(`sync: ${String(status.running)}${status.runningError ? ` (${String(status.runningError)})` : ''}${status.running === 'stopped' ? ' (cutover sync start; writes wait: service ones 24 h in the streams, monolith ones in cutover_changes)' : ''}\n`);
+      }
       for (const [e, s] of Object.entries(status.entities as Record<string, { openConflicts: number }>)) out.stdout(`${e.padEnd(12)} open conflicts: ${s.openConflicts}\n`);
       const t = status.toService as { lagSeconds: number; backlog: number; shippedTotal: number; lastError: string | null; toleranceSeconds: number } | undefined;
       if (t) {
         out.stdout(`monolith -> services: lag ${t.lagSeconds.toFixed(1)} s (tolerance ${t.toleranceSeconds} s), backlog ${t.backlog}, shipped ${t.shippedTotal}, last error ${t.lastError ?? '-'}\n`);
       } else out.stdout('monolith -> services: pass --source to read the relay lag and backlog\n');
-      out.stdout('services -> monolith: see the stream function\'s IteratorAge metric (lag) and the sync DLQ\n');
-      if (exit) out.stderr(`error: the relay lags ${(t!.lagSeconds).toFixed(1)} s, over the spec's tolerance of ${tolerance} s\n`);
+      const m = status.toMonolith as { lagSeconds: number | null; error?: string } | undefined;
+      if (m && m.lagSeconds !== null) out.stdout(`services -> monolith: lag ${m.lagSeconds.toFixed(1)} s (stream IteratorAge, max over 5 min; tolerance ${tolerance} s); failures in the sync DLQ\n`);
+      else out.stdout(`services -> monolith: no IteratorAge data in the last 5 min${m?.error ? ` (${m.error})` : ' (stopped, or no service writes)'}; failures in the sync DLQ\n`);
+      if (t && t.lagSeconds > tolerance) out.stderr(`error: the relay lags ${t.lagSeconds.toFixed(1)} s, over the spec's tolerance of ${tolerance} s\n`);
+      if (m && m.lagSeconds !== null && m.lagSeconds > tolerance) out.stderr(`error: the stream applier lags ${m.lagSeconds.toFixed(1)} s, over the spec's tolerance of ${tolerance} s\n`);
     }
     return exit;
   });

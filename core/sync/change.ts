@@ -46,11 +46,18 @@ export interface SqlRowWrite {
   readonly values: Readonly<Record<string, string | null>>;
   /** Only apply if the row still has these values for these columns (optimistic check); a mismatch is a conflict. */
   readonly expected?: Readonly<Record<string, string | null>>;
+  /**
+   * Idempotency key of the change this write carries (the stream record it comes from). The writer records
+   * it in the same transaction as the write and answers a second write with the same key `applied` with
+   * `replayed: true`, writing nothing: that, not the row's values, is how a redelivery is told apart from a
+   * concurrent change that happens to leave the same values (two sales of 3 from 10 both leave 7).
+   */
+  readonly changeId?: string;
 }
 
 /** The SQL writer's answer for one write: applied, or the row differs from `expected` (a conflict). */
 export type SqlWriteResult =
-  | { readonly status: 'applied' }
+  | { readonly status: 'applied'; readonly replayed?: boolean }
   | { readonly status: 'conflict'; readonly current: Readonly<Record<string, string | null>> | null };
 
 /** A sink the relay ships captured changes to (production: SQS FIFO, group = entity key, dedup = change id). */

@@ -8,7 +8,7 @@ import { SyncStateStore } from '../../adapters/dynamodb/sync-state-store';
 import { AuditStore } from '../../adapters/dynamodb/audit-store';
 import { ConflictNotifier } from '../../adapters/aws/sync-notifier';
 import { eventBridgeClient } from '../../adapters/aws/clients';
-import { readSourceUrl } from '../../adapters/aws/secrets';
+import { forgetSourceUrl, readSourceUrl } from '../../adapters/aws/secrets';
 import { openCaptureDatabase } from '../../adapters/sql/capture/database';
 import { SqlChangeWriter } from '../../adapters/sql/capture/sql-writer';
 import { optionalEnv, requireEnv } from '../shared/env';
@@ -26,12 +26,15 @@ import { loadSpec } from '../shared/spec';
  */
 const logger = new Logger('sync-apply-stream');
 let applier: Pick<StreamApplier, 'apply'> | undefined;
+/** Closes the connection of an applier this module built (none for one a test handed in). */
+let closeBuilt: (() => Promise<void>) | undefined;
 
 async function defaults(): Promise<StreamApplier> {
   const spec = loadSpec();
   if (!spec.sync || !spec.migration) throw new Error('the spec has no sync section: there is nothing to apply');
   const url = await readSourceUrl(requireEnv('SOURCE_SECRET_ARN'));
   const db = await openCaptureDatabase(url, { connections: 2 });
+  closeBuilt = () => db.close();
   const writer: SqlRowWriter = new SqlChangeWriter(db, { prefix: optionalEnv('CAPTURE_PREFIX', '') });
   const auditTable = optionalEnv('AUDIT_TABLE_NAME', '');
   return new StreamApplier({
@@ -67,10 +70,21 @@ export async function handleStream(event: DynamoDBStreamEvent, a: Pick<StreamApp
 
 export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   applier ??= await defaults();
-  return handleStream(event, applier);
+  const res = await handleStream(event, applier);
+  if (res.batchItemFailures.length > 0 && closeBuilt) {
+    // A warm function keeps its connection: after a failure, read the secret again on the next batch, so a
+    // rotated password or a monolith URL changed in the secret is picked up without a cold start.
+    const close = closeBuilt;
+    closeBuilt = undefined;
+    applier = undefined;
+    forgetSourceUrl(requireEnv('SOURCE_SECRET_ARN'));
+    await close().catch((err: unknown) => logger.warn('closing the monolith connection failed', { error: err }));
+  }
+  return res;
 }
 
 /** For tests: hand in the applier. */
 export function setApplier(a: Pick<StreamApplier, 'apply'> | undefined): void {
   applier = a;
+  closeBuilt = undefined;
 }

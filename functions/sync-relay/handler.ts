@@ -1,6 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { groupKeyFunction } from '../../core/capture/groups';
-import { readSourceUrl } from '../../adapters/aws/secrets';
+import { forgetSourceUrl, readSourceUrl } from '../../adapters/aws/secrets';
 import { openCaptureDatabase } from '../../adapters/sql/capture/database';
 import { ChangeRelay, type RunReport } from '../../adapters/sql/capture/relay';
 import { SqsFifoSink } from '../../adapters/sql/capture/sqs-sink';
@@ -28,6 +28,9 @@ function whole(name: string, fallback: string): number {
 export async function handler(): Promise<RunReport> {
   const spec = loadSpec();
   if (!spec.sync || !spec.migration) throw new Error('the spec has no sync section: there is nothing to relay');
+  // Read the secret on every run (once a minute): a rotated password or a repointed monolith is picked up
+  // by the next run, not the next cold start.
+  forgetSourceUrl(requireEnv('SOURCE_SECRET_ARN'));
   const db = await openCaptureDatabase(await readSourceUrl(requireEnv('SOURCE_SECRET_ARN')), { connections: 1 });
   try {
     const entities = Object.keys(spec.sync.entities);

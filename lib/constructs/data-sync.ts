@@ -46,6 +46,15 @@ export interface DataSyncProps {
   readonly capturePrefix?: string;
   /** Receives before a change goes to the rejects queue. @default 5 */
   readonly maxReceiveCount?: number;
+  /**
+   * Whether the relay schedule and the stream event source mappings are on at deploy. Off, nothing polls
+   * the monolith or fails on an empty secret: `cutover sync start` turns them on once capture is installed
+   * and the secret filled. A stream keeps records 24 h and the mappings read from TRIM_HORIZON, so service
+   * writes made while stopped are applied on start if it comes within that window. Pass true to keep sync
+   * running across later deploys (a deploy that changes a mapping resets it to this value).
+   * @default false
+   */
+  readonly enabled?: boolean;
 }
 
 /**
@@ -197,8 +206,10 @@ export class DataSync extends Construct {
     this.relayFunction.configureAsyncInvoke({ onFailure: new SqsDestination(this.deadLetterQueue), ...ASYNC_RETRY });
     this.sourceSecret.grantRead(this.relayFunction);
     this.changesQueue.grantSendMessages(this.relayFunction);
+    const enabled = props.enabled ?? false;
     this.relayRule = new events.Rule(this, 'RelaySchedule', {
       description: 'cutover sync: start the relay',
+      enabled,
       schedule: events.Schedule.rate(props.relaySchedule ?? Duration.minutes(1)),
       targets: [new targets.LambdaFunction(this.relayFunction, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 2, maxEventAge: Duration.minutes(5) })],
     });
@@ -216,6 +227,7 @@ export class DataSync extends Construct {
       this.streamFunction.addEventSource(
         new DynamoEventSource(table, {
           startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+          enabled,
           batchSize: 100,
           reportBatchItemFailures: true,
           retryAttempts: 10,

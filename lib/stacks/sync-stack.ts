@@ -21,6 +21,8 @@ export interface SyncStackProps extends StackProps {
   readonly vpc?: ec2.IVpc;
   /** @default Duration.minutes(1) */
   readonly relaySchedule?: Duration;
+  /** See DataSyncProps.enabled: relay schedule and stream mappings on at deploy. @default false (cutover sync start) */
+  readonly enabled?: boolean;
 }
 
 /** Output keys the CLI, the tests and the demo read. Renaming one breaks them: change them together. */
@@ -34,6 +36,7 @@ export const SYNC_OUTPUTS = {
   relayFunctionName: 'SyncRelayFunctionName',
   itemsFunctionName: 'SyncItemsFunctionName',
   streamFunctionName: 'SyncStreamFunctionName',
+  relayRuleName: 'SyncRelayRuleName',
 } as const;
 
 /** Two-way data sync (issue 11): relay, appliers both ways, conflict ledger. */
@@ -50,6 +53,7 @@ export class SyncStack extends Stack {
       sourceSecret: props.sourceSecretArn ? secretsmanager.Secret.fromSecretCompleteArn(this, 'SourceSecret', props.sourceSecretArn) : undefined,
       vpc: props.vpc,
       relaySchedule: props.relaySchedule,
+      enabled: props.enabled,
     });
     const s = this.sync;
     const out = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
@@ -62,5 +66,6 @@ export class SyncStack extends Stack {
     out(SYNC_OUTPUTS.relayFunctionName, s.relayFunction.functionName, 'The relay (invoke to run a pass now)');
     out(SYNC_OUTPUTS.itemsFunctionName, s.itemsFunction.functionName, 'Monolith -> services applier');
     out(SYNC_OUTPUTS.streamFunctionName, s.streamFunction.functionName, 'Services -> monolith applier');
+    out(SYNC_OUTPUTS.relayRuleName, s.relayRule.ruleName, 'The relay schedule (cutover sync start|stop turns it and the stream mappings on and off)');
   }
 }

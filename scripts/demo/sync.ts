@@ -11,6 +11,7 @@ import { ChangeRelay } from '../../adapters/sql/capture/relay';
 import { SqsFifoSink } from '../../adapters/sql/capture/sqs-sink';
 import { SyncLedgerStore } from '../../adapters/dynamodb/sync-ledger-store';
 import { conflictsResolveCommand } from '../../cli/commands/sync-conflicts';
+import { syncStartCommand, syncStopCommand } from '../../cli/commands/sync-switch';
 import { AwsContext } from '../../cli/aws-context';
 import { schemaStatements } from '../../monolith/database';
 import reference from '../../cutover.config';
@@ -52,6 +53,12 @@ export const syncScenario: DemoScenario = {
       for (const s of schemaStatements('postgres')) await db.exec(s);
       await installCapture(db, { tables: ['stock', 'orders', 'products'] });
       await new SecretsManagerClient(config).send(new PutSecretValueCommand({ SecretId: ctx.output('SyncSourceSecretArn'), SecretString: JSON.stringify({ url: `${PG_URL}?schema=${schema}` }) }));
+      // The Sync stack deploys stopped: started once capture is installed and the secret holds the URL.
+      ctx.log('   the source secret filled; cutover sync start');
+      const startLines: string[] = [];
+      const started = await syncStartCommand({}, { context: new AwsContext(), stdout: (t) => void startLines.push(t), stderr: (t) => void startLines.push(t) });
+      for (const l of startLines.join('').trim().split('\n')) ctx.log(`   ${l}`);
+      if (started !== 0) return { ok: false, summary: [`cutover sync start failed (exit ${started})`] };
       const sink = new SqsFifoSink({ client: new SQSClient(config), queueUrl: ctx.output('SyncChangesQueueUrl'), groupKey: groupKeyFunction(spec.migration!, ['stock', 'orders', 'products']) });
       const relay = new ChangeRelay(db, sink, { source: 'shop', name: schema });
       await relay.acquire();
@@ -147,6 +154,8 @@ export const syncScenario: DemoScenario = {
       ok &&= code === 0;
       return { ok, summary };
     } finally {
+      // Stopped again: the relay would otherwise poll a dropped schema every minute.
+      await syncStopCommand({}, { context: new AwsContext(), stdout: () => undefined, stderr: (t) => ctx.log(`   cutover sync stop: ${t.trim()}`) });
       await db.close();
       await admin.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await admin.close();

@@ -5,12 +5,18 @@
  * cannot reach the embedded PGlite). The relay runs here, in process, with the production SQS FIFO sink:
  * the deployed relay polls for 50 s per invocation, too long for a test.
  *
+ * The Sync stack deploys stopped (relay schedule and stream mappings off); the suite starts it as an
+ * operator does, after installing capture and filling the secret, and stops it at the end.
+ *
  * Needs the stacks Cutover-Bridge, Cutover-Data, Cutover-Sync (CUTOVER_E2E_STACKS) and PostgreSQL.
  */
 import { DynamoDBClient, GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SyncSwitch, type SyncSwitchStatus } from '../../adapters/aws/sync-switch';
 import { parseSpec, type SpecInput } from '../../core/spec';
 import { groupKeyFunction } from '../../core/capture/groups';
 import { openCaptureDatabase, type CaptureDatabase } from '../../adapters/sql/capture/database';
@@ -32,6 +38,8 @@ describe('e2e: two-way sync between PostgreSQL and the deployed service tables',
   let relay: ChangeRelay;
   let inventory: string;
   let ledger: SyncLedgerStore;
+  let syncSwitch: SyncSwitch;
+  let atDeploy: SyncSwitchStatus;
   const schema = `a11e_e2e_${process.pid}_${Date.now().toString(36)}`;
   const run = Date.now().toString(36).toUpperCase().slice(-5);
 
@@ -41,6 +49,15 @@ describe('e2e: two-way sync between PostgreSQL and the deployed service tables',
     dynamo = new DynamoDBClient(config);
     inventory = deployedTable(context, 'stock');
     ledger = new SyncLedgerStore({ tableName: stackOutput(context, 'SyncLedgerTableName'), client: DynamoDBDocumentClient.from(dynamo) });
+    syncSwitch = new SyncSwitch({
+      relayRuleName: stackOutput(context, 'SyncRelayRuleName'),
+      streamFunctionName: stackOutput(context, 'SyncStreamFunctionName'),
+      sourceSecretArn: stackOutput(context, 'SyncSourceSecretArn'),
+      lambda: new LambdaClient(config),
+      eventBridge: new EventBridgeClient(config),
+      secrets: new SecretsManagerClient(config),
+    });
+    atDeploy = await syncSwitch.status();
     const admin = await openCaptureDatabase(PG_URL, { connections: 1 });
     await admin.exec(`CREATE SCHEMA "${schema}"`);
     await admin.close();
@@ -55,6 +72,8 @@ describe('e2e: two-way sync between PostgreSQL and the deployed service tables',
   }, 120_000);
 
   afterAll(async () => {
+    // Stopped again, so the relay does not poll a dropped schema for the rest of the emulator's life.
+    await syncSwitch?.stop().catch(() => undefined);
     await db?.close();
     const admin = await openCaptureDatabase(PG_URL, { connections: 1 });
     await admin.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -67,6 +86,27 @@ describe('e2e: two-way sync between PostgreSQL and the deployed service tables',
   const rowOnHand = async (sku: string) => (await db.query(`SELECT on_hand::text FROM stock WHERE sku = $1`, [sku]))[0]?.[0];
   const serviceSets = (sku: string, onHand: number) =>
     dynamo.send(new UpdateItemCommand({ TableName: inventory, Key: key(sku), UpdateExpression: 'SET onHand = :n', ExpressionAttributeValues: { ':n': { N: String(onHand) } } }));
+
+  it('deploys stopped: a service write waits in the stream until cutover sync start, then reaches the row', async () => {
+    // Prepare: the item exists (the items applier reads the relay its queue, stopped or not).
+    const sku = `E0${run}`;
+    await db.exec(stockRow(sku, 10));
+    await relay.pass();
+    await waitFor(async () => (await itemOnHand(sku)) === '10', { what: 'the item', timeoutMs: 60_000 });
+    await serviceSets(sku, 8);
+    await new Promise((r) => setTimeout(r, 8_000));
+    const whileStopped = await rowOnHand(sku);
+
+    // Act: the operator step, capture installed and the secret filled.
+    const started = await syncSwitch.start();
+
+    // Assess
+    expect(atDeploy.relaySchedule).toBe('DISABLED');
+    expect(atDeploy.streams.length).toBeGreaterThanOrEqual(1);
+    expect(whileStopped).toBe('10');
+    expect(['running', 'changing']).toContain(started.state);
+    expect(await waitFor(async () => (await rowOnHand(sku)) === '8', { what: 'the row from the write made while stopped', timeoutMs: 60_000 })).toBe(true);
+  }, 150_000);
 
   it('a change in SQL becomes the item', async () => {
     // Act

@@ -84,7 +84,7 @@ describe('Command: cutover sync install|uninstall|relay', () => {
     const dry = new Capture();
     await uninstallCommand({ source: fixture.url, config, dryRun: true, dropTables: true }, { stdout: dry });
     expect(dry.text).toMatch(/DROP TRIGGER IF EXISTS cutover_capture ON .*"stock"/);
-    expect(await tablesNamed('cutover%')).toBe(3);
+    expect(await tablesNamed('cutover%')).toBe(4); // changes, relay, capture state, applied keys
     expect(await uninstallCommand({ source: fixture.url, config, dropTables: true }, { stdout: new Capture() })).toBe(0);
     expect(await tablesNamed('cutover%')).toBe(0);
   });

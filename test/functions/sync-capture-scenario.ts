@@ -3,7 +3,7 @@ import type { CaptureDatabase } from '../../adapters/sql/capture/database';
 import { CaptureError } from '../../adapters/sql/capture/errors';
 import { installCapture, planCapture, uninstallCapture } from '../../adapters/sql/capture/install';
 import { ChangeRelay, purgeShipped, relayStatus } from '../../adapters/sql/capture/relay';
-import { SqlChangeWriter } from '../../adapters/sql/capture/sql-writer';
+import { purgeApplied, SqlChangeWriter } from '../../adapters/sql/capture/sql-writer';
 import { schemaStatements } from '../../monolith/database';
 import { createShopSchema, deferred, RecordingSink, stockRow, type CaptureFixture } from './sync-capture-support';
 
@@ -39,6 +39,7 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
       await db.exec('DELETE FROM stock');
       await db.exec('DELETE FROM cutover_changes');
       await db.exec('DELETE FROM cutover_relay');
+      await db.exec('DELETE FROM cutover_applied');
     };
 
     beforeAll(async () => {
@@ -224,16 +225,18 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         await db.exec(stockRow('R1', 10));
         await db.exec('DELETE FROM cutover_changes');
         const writer = new SqlChangeWriter(db);
-        const write = { table: 'stock', key: { sku: 'R1', warehouse_cd: 'W1' }, operation: 'update' as const, values: { on_hand: '12' }, expected: { on_hand: '10' } };
+        const write = { table: 'stock', key: { sku: 'R1', warehouse_cd: 'W1' }, operation: 'update' as const, values: { on_hand: '12' }, expected: { on_hand: '10' }, changeId: 'inventory/100' };
+        const remove = { table: 'stock', key: { sku: 'R1', warehouse_cd: 'W1' }, operation: 'delete' as const, values: {}, expected: { on_hand: '12' }, changeId: 'inventory/101' };
 
         // Act
         const first = await writer.write(write);
         const again = await writer.write(write);
-        const gone = await writer.write({ table: 'stock', key: { sku: 'R1', warehouse_cd: 'W1' }, operation: 'delete', values: {} });
-        const goneAgain = await writer.write({ table: 'stock', key: { sku: 'R1', warehouse_cd: 'W1' }, operation: 'delete', values: {} });
+        const gone = await writer.write(remove);
+        const goneAgain = await writer.write(remove);
 
         // Assess
         expect([first.status, again.status, gone.status, goneAgain.status]).toEqual(['applied', 'applied', 'applied', 'applied']);
+        expect([first, again, gone, goneAgain].map((r) => r.status === 'applied' && r.replayed === true)).toEqual([false, true, false, true]);
         expect((await changes()).map((c) => [c.op, c.origin])).toEqual([
           ['update', 'sync'],
           ['delete', 'sync'],
@@ -257,6 +260,57 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         // Assess
         expect(result).toEqual({ status: 'applied' });
         expect(await count(`SELECT on_hand FROM stock WHERE sku = 'V1'`)).toBe(11);
+      });
+
+      it('answers a conflict when the row already holds the new values but not the expected ones (both sides sold 3 from 10)', async () => {
+        // Prepare: the monolith sold 3 (10 -> 7); the service sold 3 too and ships 10 -> 7.
+        await db.exec(stockRow('D1', 7));
+        const writer = new SqlChangeWriter(db);
+
+        // Act
+        const result = await writer.write({ table: 'stock', key: { sku: 'D1', warehouse_cd: 'W1' }, operation: 'update', values: { on_hand: '7' }, expected: { on_hand: '10' }, changeId: 'inventory/200' });
+        const settled = await writer.write({ table: 'stock', key: { sku: 'D1', warehouse_cd: 'W1' }, operation: 'update', values: { on_hand: '4' }, expected: { on_hand: '7' }, changeId: 'inventory/200' });
+
+        // Assess: the conflict lets the engine apply both sales.
+        expect(result).toEqual({ status: 'conflict', current: expect.objectContaining({ on_hand: '7' }) });
+        expect(settled).toEqual({ status: 'applied' });
+        expect(await count(`SELECT on_hand FROM stock WHERE sku = 'D1'`)).toBe(4);
+      });
+
+      it('writes nothing for a change id already applied, even when the row moved on since', async () => {
+        // Prepare
+        await db.exec(stockRow('K1', 10));
+        const writer = new SqlChangeWriter(db);
+        const sale = { table: 'stock', key: { sku: 'K1', warehouse_cd: 'W1' }, operation: 'update' as const, values: { on_hand: '7' }, expected: { on_hand: '10' }, changeId: 'inventory/300' };
+        await writer.write(sale);
+        await db.exec(`UPDATE stock SET on_hand = 6 WHERE sku = 'K1'`);
+        await db.exec('DELETE FROM cutover_changes');
+
+        // Act
+        const again = await writer.write(sale);
+        const other = await writer.write({ ...sale, changeId: 'inventory/301' });
+
+        // Assess
+        expect(again).toEqual({ status: 'applied', replayed: true });
+        expect(other).toEqual({ status: 'conflict', current: expect.objectContaining({ on_hand: '6' }) });
+        expect(await count(`SELECT on_hand FROM stock WHERE sku = 'K1'`)).toBe(6);
+        expect(await count('SELECT count(*) FROM cutover_changes')).toBe(0);
+        expect(await count(`SELECT count(*) FROM cutover_applied WHERE change_key = 'inventory/300'`)).toBe(1);
+      });
+
+      it('purges applied-change keys past the stream retention, and only those', async () => {
+        // Prepare
+        await db.exec(stockRow('P1', 10));
+        await new SqlChangeWriter(db).write({ table: 'stock', key: { sku: 'P1', warehouse_cd: 'W1' }, operation: 'update', values: { on_hand: '9' }, expected: { on_hand: '10' }, changeId: 'inventory/400' });
+
+        // Act
+        const kept = await purgeApplied(db);
+        await new Promise((r) => setTimeout(r, 20));
+        const purged = await purgeApplied(db, { olderThanMs: 1 });
+
+        // Assess
+        expect([kept, purged]).toEqual([0, 1]);
+        expect(await count('SELECT count(*) FROM cutover_applied')).toBe(0);
       });
 
       it('answers a conflict for an update of a row that is gone', async () => {

@@ -163,4 +163,24 @@ describe('Command: sync status', () => {
     expect(res.out.join('')).toContain('customers    open conflicts: 1');
     expect(res.out.join('')).toContain('lag 120.0 s (tolerance 60 s), backlog 3');
   });
+
+  it.each([
+    ['stopped, no stream data', 'stopped', undefined, 0, 'sync: stopped (cutover sync start', 'services -> monolith: no IteratorAge data in the last 5 min (stopped, or no service writes)'],
+    ['running, the stream applier within tolerance', 'running', 12_500, 0, 'sync: running\n', 'services -> monolith: lag 12.5 s (stream IteratorAge'],
+    ['running, the stream applier over tolerance', 'running', 95_000, 1, 'sync: running\n', 'services -> monolith: lag 95.0 s'],
+  ] as const)('reports the run state and the services -> monolith lag: %s', async (_name, state, ageMs, exit, runLine, lagLine) => {
+    // Prepare
+    const { deps } = await parkedWorld();
+    const res = capture();
+    const withSwitch = { ...deps, switchStatus: async () => ({ state, relaySchedule: state === 'running' ? 'ENABLED' : 'DISABLED', streams: [] }), streamLagMs: async () => ageMs };
+
+    // Act
+    const code = await syncStatusCommand({}, res.io, withSwitch);
+
+    // Assess
+    expect(code).toBe(exit);
+    expect(res.out.join('')).toContain(runLine);
+    expect(res.out.join('')).toContain(lagLine);
+    if (exit) expect(res.err.join('')).toContain('the stream applier lags 95.0 s');
+  });
 });

@@ -4,7 +4,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { handleItems } from '../../functions/sync-apply-items/handler';
 import { handleStream } from '../../functions/sync-apply-stream/handler';
-import { readSourceUrl, SecretError } from '../../adapters/aws/secrets';
+import { forgetSourceUrl, readSourceUrl, SecretError } from '../../adapters/aws/secrets';
 import type { RowChange } from '../../core/sync/change';
 import type { ItemApplyOutcome } from '../../adapters/dynamodb/sync-item-applier';
 
@@ -156,5 +156,20 @@ describe('Function: readSourceUrl', () => {
     // Act / Assess
     await expect(readSourceUrl('s', new SecretsManagerClient({}))).rejects.toThrow(SecretError);
     await expect(readSourceUrl('s', new SecretsManagerClient({}))).rejects.toThrow(message);
+  });
+
+  it('keeps the URL for the warm function until told to forget it (the stream handler does after a failed batch)', async () => {
+    // Prepare
+    sm.on(GetSecretValueCommand).resolves({ SecretString: '{"url":"postgres://db/one"}' });
+    const first = await readSourceUrl('cached-secret');
+    sm.on(GetSecretValueCommand).resolves({ SecretString: '{"url":"postgres://db/two"}' });
+
+    // Act
+    const cached = await readSourceUrl('cached-secret');
+    forgetSourceUrl('cached-secret');
+    const reread = await readSourceUrl('cached-secret');
+
+    // Assess
+    expect([first, cached, reread]).toEqual(['postgres://db/one', 'postgres://db/one', 'postgres://db/two']);
   });
 });

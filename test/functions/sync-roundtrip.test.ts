@@ -125,6 +125,26 @@ describe('Sync round trip: PostgreSQL <-> DynamoDB', () => {
     expect(open.every((c) => c.entity === 'stock' && c.key === '[{"S":"RT-2"},{"S":"W1"}]')).toBe(true);
   });
 
+  it('both sides sell 3 from 10 at once: both converge on 4, and a redelivered stream record is applied once', async () => {
+    // Prepare: the same sale on both sides leaves the same value (7) on each.
+    const { t, relay, stream } = await world();
+    await db.exec(stockRow('RT-4', 10));
+    await relay.pass();
+    await db.exec(`UPDATE stock SET on_hand = on_hand - 3 WHERE sku = 'RT-4'`);
+    const svc = await serviceWrite(t, stream, 'RT-4', 7);
+
+    // Act
+    const toMonolith = await svc.apply();
+    const redelivered = await stream.apply(svc.record);
+    await relay.pass();
+
+    // Assess
+    expect(toMonolith.status).toBe('applied');
+    expect(redelivered.status).toBe('duplicate');
+    expect(await onHandInSql('RT-4')).toBe('4');
+    expect(await onHandInItem(t, 'RT-4')).toBe('4');
+  });
+
   it('rollback: what the candidate wrote while authoritative is already in the monolith', async () => {
     // Prepare: the candidate service is authoritative and takes three reservations.
     const { t, relay, stream } = await world();

@@ -19,13 +19,23 @@ afterAll(async () => {
 class MemoryMonolith implements SqlRowWriter {
   public readonly rows = new Map<string, Record<string, string | null>>();
   public readonly writes: SqlRowWrite[] = [];
+  /** Change ids applied, committed with the row as the SQL writer's cutover_applied table is. */
+  public readonly applied = new Set<string>();
+  /** Throws on the next write before anything is written (a lost connection). */
+  public failNext = false;
   public async write(w: SqlRowWrite): Promise<SqlWriteResult> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('connection lost');
+    }
     this.writes.push(w);
     const id = `${w.table}:${JSON.stringify(w.key)}`;
     const current = this.rows.get(id) ?? null;
+    if (w.changeId && this.applied.has(w.changeId)) return { status: 'applied', replayed: true };
     if (w.expected && (current === null || Object.entries(w.expected).some(([c, v]) => current[c] !== v))) return { status: 'conflict', current };
     if (w.operation === 'delete') this.rows.delete(id);
     else this.rows.set(id, { ...(current ?? {}), ...w.key, ...w.values });
+    if (w.changeId) this.applied.add(w.changeId);
     return { status: 'applied' };
   }
 }
@@ -51,14 +61,14 @@ describe('Class: StreamApplier', () => {
   describe('Method: apply', () => {
     it('writes a service change to the row, expecting the old image', async () => {
       // Prepare
-      const { monolith, applier, record } = await setup();
+      const { t, monolith, applier, record } = await setup();
 
       // Act
       const out = await applier.apply(record('100', stockItem(10), stockItem(8)));
 
       // Assess
       expect(out).toEqual({ status: 'applied' });
-      expect(monolith.writes[0]).toEqual({ table: 'stock', key: { sku: 'SKU-1', warehouse_cd: 'W1' }, operation: 'update', values: { on_hand: '8', reserved: '0' }, expected: { on_hand: '10', reserved: '0' } });
+      expect(monolith.writes[0]).toEqual({ table: 'stock', key: { sku: 'SKU-1', warehouse_cd: 'W1' }, operation: 'update', values: { on_hand: '8', reserved: '0' }, expected: { on_hand: '10', reserved: '0' }, changeId: `${t.tableNames.inventory}/100` });
       expect(monolith.rows.get(rowId)?.on_hand).toBe('8');
     });
 
@@ -119,6 +129,59 @@ describe('Class: StreamApplier', () => {
       // Assess
       expect(out.status).toBe('duplicate');
       expect(monolith.rows.get(rowId)?.on_hand).toBe('5');
+    });
+
+    it('treats equal values on both sides as a conflict: both sold 3 from 10 leaves 4, not 7', async () => {
+      // Prepare: the monolith sold 3 (10 -> 7) while the service sold 3 (10 -> 7).
+      const { t, monolith, applier, record } = await setup();
+      monolith.rows.set(rowId, { sku: 'SKU-1', warehouse_cd: 'W1', on_hand: '7', reserved: '0' });
+
+      // Act
+      const out = await applier.apply(record('100', stockItem(10), stockItem(7)));
+
+      // Assess
+      expect(out.status).toBe('applied');
+      expect(monolith.rows.get(rowId)?.on_hand).toBe('4');
+      expect(await t.ledger.get((out as { conflictId: string }).conflictId)).toMatchObject({ entity: 'stock', status: 'resolved' });
+    });
+
+    it('does not take a concurrent equal change for its own write after a crash before the write', async () => {
+      // Prepare: the intent (on_hand 7) is recorded, then the write is lost; meanwhile the monolith sells 3.
+      const { monolith, applier, record } = await setup();
+      monolith.failNext = true;
+      await expect(applier.apply(record('100', stockItem(10), stockItem(7)))).rejects.toThrow('connection lost');
+      monolith.rows.set(rowId, { sku: 'SKU-1', warehouse_cd: 'W1', on_hand: '7', reserved: '0' });
+
+      // Act: the redelivery meets a row holding exactly the intended values.
+      const out = await applier.apply(record('100', stockItem(10), stockItem(7)));
+
+      // Assess: both sales count.
+      expect(out.status).toBe('applied');
+      expect(monolith.rows.get(rowId)?.on_hand).toBe('4');
+    });
+
+    it('records the conflict of a write that committed just before a crash, on redelivery', async () => {
+      // Prepare
+      const { t, monolith, record } = await setup();
+      monolith.rows.set(rowId, { sku: 'SKU-1', warehouse_cd: 'W1', on_hand: '7', reserved: '0' });
+      const crashingNotifier = Object.assign(Object.create(Object.getPrototypeOf(t.notifier)), t.notifier, {
+        detected: async () => {
+          throw new Error('process killed');
+        },
+      });
+      const crashing = new StreamApplier({ catalog, tableNames: t.tableNames, state: t.state, notifier: crashingNotifier, writer: monolith });
+      const applier = new StreamApplier({ catalog, tableNames: t.tableNames, state: t.state, notifier: t.notifier, writer: monolith });
+      await expect(crashing.apply(record('100', stockItem(10), stockItem(8)))).rejects.toThrow('process killed');
+
+      // Act
+      const out = await applier.apply(record('100', stockItem(10), stockItem(8)));
+
+      // Assess
+      expect(out.status).toBe('duplicate');
+      expect(monolith.rows.get(rowId)?.on_hand).toBe('5');
+      const resolved = [];
+      for await (const e of t.ledger.list('resolved')) resolved.push(e);
+      expect(resolved).toEqual([expect.objectContaining({ entity: 'stock', status: 'resolved', incoming: expect.objectContaining({ position: '100' }) })]);
     });
 
     it('queues a change for a parked key', async () => {

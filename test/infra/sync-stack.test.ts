@@ -154,4 +154,31 @@ describe('Stack: SyncStack', () => {
     expect(inVpc).toHaveLength(2);
     expect(nagFindings(s)).toEqual([]);
   });
+
+  it('deploys stopped: the relay schedule and every stream mapping off, the items applier on (it only reads the relay its queue)', () => {
+    // Prepare
+    const mappings = Object.values(ofType('AWS::Lambda::EventSourceMapping'));
+    const streams = mappings.filter((m) => JSON.stringify(m.Properties?.EventSourceArn ?? '').includes('StreamArn'));
+
+    // Assess
+    expect(streams.length).toBeGreaterThanOrEqual(1);
+    for (const m of streams) expect(m.Properties?.Enabled).toBe(false);
+    for (const m of mappings.filter((x) => !streams.includes(x))) expect(m.Properties?.Enabled).not.toBe(false);
+    expect(Object.values(ofType('AWS::Events::Rule')).map((r) => r.Properties?.State)).toEqual(['DISABLED']);
+  });
+
+  it('deploys running when enabled', () => {
+    // Prepare
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const bridge = new BridgeStack(app, 'E-Bridge', { spec });
+    const d = new DataStack(app, 'E-Data', { spec, servicesBus: bridge.servicesBus });
+
+    // Act
+    const t = Template.fromStack(new SyncStack(app, 'E-Sync', { spec, tables: d.tables, servicesBus: bridge.servicesBus, enabled: true }));
+
+    // Assess
+    const mappings = Object.values(t.findResources('AWS::Lambda::EventSourceMapping') as Resources);
+    expect(mappings.map((m) => m.Properties?.Enabled)).not.toContain(false);
+    expect(Object.values(t.findResources('AWS::Events::Rule') as Resources).map((r) => r.Properties?.State)).toEqual(['ENABLED']);
+  });
 });

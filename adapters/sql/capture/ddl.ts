@@ -24,10 +24,12 @@ export interface CaptureNames {
   readonly changes: string;
   readonly relay: string;
   readonly state: string;
+  /** The SQL writer's idempotency keys (services -> monolith changes already applied). */
+  readonly applied: string;
 }
 
 export function captureNames(prefix: string): CaptureNames {
-  return { changes: `${prefix}cutover_changes`, relay: `${prefix}cutover_relay`, state: `${prefix}cutover_capture_state` };
+  return { changes: `${prefix}cutover_changes`, relay: `${prefix}cutover_relay`, state: `${prefix}cutover_capture_state`, applied: `${prefix}cutover_applied` };
 }
 
 /** Identifiers are limited (PostgreSQL 63 bytes, MySQL 64): a long name keeps its start and gets a hash. */
@@ -74,6 +76,13 @@ export function baseTables(dialect: CaptureDialect, schema: string, prefix: stri
   last_error text,
   updated_at timestamptz NOT NULL DEFAULT now()
 )`,
+      // One row per services -> monolith change the SQL writer applied, written in the same transaction as
+      // the row: a redelivered stream record finds its key and writes nothing (see sql-writer.ts).
+      `CREATE TABLE IF NOT EXISTS ${q(n.applied)} (
+  change_key text PRIMARY KEY,
+  table_name text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+)`,
     ];
   }
   return [
@@ -101,6 +110,11 @@ export function baseTables(dialect: CaptureDialect, schema: string, prefix: stri
   shipped_total BIGINT NOT NULL DEFAULT 0,
   last_error TEXT NULL,
   updated_at DATETIME(3) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    `CREATE TABLE IF NOT EXISTS ${q(n.applied)} (
+  change_key VARCHAR(200) NOT NULL PRIMARY KEY,
+  table_name VARCHAR(64) NOT NULL,
+  applied_at DATETIME(3) NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
   ];
 }

@@ -85,7 +85,9 @@ async function planPostgres(db: CaptureDatabase, tables: CapturedTable[], prefix
   const base = baseTables('postgres', schema, prefix);
   const exists = await one(db, `SELECT to_regclass($1)::text`, [`${quoteIdent('postgres', schema)}.${quoteIdent('postgres', names.changes)}`]);
   const relayExists = await one(db, `SELECT to_regclass($1)::text`, [`${quoteIdent('postgres', schema)}.${quoteIdent('postgres', names.relay)}`]);
-  const baseState: ObjectState = exists && relayExists ? 'unchanged' : 'create';
+  const appliedExists = await one(db, `SELECT to_regclass($1)::text`, [`${quoteIdent('postgres', schema)}.${quoteIdent('postgres', names.applied)}`]);
+  // Every base statement is IF NOT EXISTS: an install from before the applied-keys table gets just that.
+  const baseState: ObjectState = exists && relayExists && appliedExists ? 'unchanged' : 'create';
   objects.push({ kind: 'table', name: names.changes, state: baseState });
   if (baseState !== 'unchanged') statements.push(...base);
   const guard = pgTruncateGuard(schema, prefix);
@@ -119,8 +121,8 @@ async function planMysql(db: CaptureDatabase, tables: CapturedTable[], prefix: s
   const objects: PlannedObject[] = [];
   const statements: string[] = [];
   const base = baseTables('mysql', schema, prefix);
-  const existing = await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name IN (?, ?)`, [schema, names.changes, names.relay]);
-  const baseState: ObjectState = existing.length === 2 ? 'unchanged' : 'create';
+  const existing = await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name IN (?, ?, ?)`, [schema, names.changes, names.relay, names.applied]);
+  const baseState: ObjectState = existing.length === 3 ? 'unchanged' : 'create';
   objects.push({ kind: 'table', name: names.changes, state: baseState });
   if (baseState !== 'unchanged') statements.push(...base);
   const script: string[] = base.map((s) => `${s};`);
@@ -221,7 +223,7 @@ export async function uninstallCapture(db: CaptureDatabase, options: UninstallOp
       throw new CaptureError(`${left} captured change(s) in ${names.changes} are not shipped yet; run the relay until it is idle, or pass --force to drop them anyway`, { unshipped: left });
     }
     if (db.dialect === 'postgres') statements.push(`DROP FUNCTION IF EXISTS ${qs}.${quoteIdent('postgres', boundedName(`${prefix}cutover_refuse_truncate`))}()`);
-    for (const t of [names.changes, names.relay, names.state]) statements.push(`DROP TABLE IF EXISTS ${qs}.${quoteIdent(db.dialect, t)}`);
+    for (const t of [names.changes, names.relay, names.state, names.applied]) statements.push(`DROP TABLE IF EXISTS ${qs}.${quoteIdent(db.dialect, t)}`);
   }
   if (options.dryRun || statements.length === 0) return statements;
   if (db.dialect === 'postgres') {

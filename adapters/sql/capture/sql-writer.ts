@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SqlRowWrite, SqlRowWriter, SqlWriteResult } from '../../../core/sync/change';
 import { quoteIdent, type CaptureDatabase, type SqlSession } from './database';
 import { CaptureError } from './errors';
+import { boundedName, captureNames } from './ddl';
 
 export interface SqlChangeWriterOptions {
   readonly prefix?: string;
@@ -14,10 +15,13 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
  * write so the capture trigger records it with origin `sync` and the relay never ships it back.
  *
  * The row is locked first (SELECT ... FOR UPDATE) and compared with `expected` by the database, in each
- * column's type: a row that moved on since the service saw it is a conflict, answered with its current
- * values (as SQL text) and nothing written.
- * A write that is already in place (a redelivery) is answered `applied` without writing, so at-least-once
- * delivery is harmless.
+ * column's type ('10.5' matches a NUMERIC 10.50): a row that differs from what the service saw is a
+ * conflict, answered with its current values (as SQL text) and nothing written, even when the row already
+ * holds the new values. Equal values do not mean "this write again": both sides
+ * selling 3 from 10 leave 7 on each, and only the conflict lets the engine apply the other sale (delta: 4).
+ * A redelivery is recognised by the write's `changeId` instead, recorded in `cutover_applied` in the same
+ * transaction as the row: a second write with the same id is answered `applied` (`replayed`) and changes
+ * nothing.
  */
 export class SqlChangeWriter implements SqlRowWriter {
   private readonly prefix: string;
@@ -36,9 +40,12 @@ export class SqlChangeWriter implements SqlRowWriter {
       // Names reach SQL as identifiers (quoted); anything odd is refused here with the name in the message.
       if (!IDENT.test(c)) throw new CaptureError(`write to ${change.table}: ${JSON.stringify(c)} is not a plain SQL identifier`, { table: change.table, identifier: c });
     }
+    if (change.changeId !== undefined && change.changeId.length === 0) throw new CaptureError(`write to ${change.table}: changeId is empty`, { table: change.table });
     const pg = this.db.dialect === 'postgres';
     const q = (id: string) => quoteIdent(this.db.dialect, id);
     const table = `${q(this.db.schema)}.${q(this.prefix + change.table)}`;
+    const appliedTable = `${q(this.db.schema)}.${q(captureNames(this.prefix).applied)}`;
+    const changeKey = change.changeId === undefined ? undefined : boundedKey(change.changeId);
     const compared = [...new Set([...keyColumns, ...Object.keys(change.values), ...Object.keys(change.expected ?? {})])];
     return this.db.transaction(async (tx) => {
       await this.tag(tx);
@@ -46,7 +53,6 @@ export class SqlChangeWriter implements SqlRowWriter {
         const params: (string | null)[] = [];
         const p = (v: string | null) => (params.push(v), pg ? `$${params.length}` : '?');
         const where = keyColumns.map((c) => `${q(c)} = ${p(change.key[c])}`).join(' AND ');
-        const keyParams = [...params];
         // Equality is decided by the database in the column's type, so '10.5' matches a NUMERIC 10.50 and
         // '2026-01-01T10:00:00' a TIMESTAMP: the service side need not spell values as this server prints them.
         const probes: Array<{ column: string; value: string | null; kind: 'expected' | 'value' }> = [
@@ -60,42 +66,63 @@ export class SqlChangeWriter implements SqlRowWriter {
           ...probes.map((x) => (pg ? `(${q(x.column)} IS NOT DISTINCT FROM ${sp(x.value)})::text` : `(${q(x.column)} <=> ${sp(x.value)})`)),
         ].join(', ');
         const whereShifted = keyColumns.map((c) => `${q(c)} = ${sp(change.key[c])}`).join(' AND ');
+        // Lock the row before looking for the key: a concurrent delivery of the same change waits here and
+        // then sees the key the first one committed (a locking read sees the latest commit on MySQL too).
         const rows = await tx.query(`SELECT ${select} FROM ${table} WHERE ${whereShifted} FOR UPDATE`, selectParams);
         const row = rows[0];
         const current = row ? Object.fromEntries(compared.map((c, i) => [c, row[i]])) : null;
         const truth = (v: string | null) => v === 't' || v === 'true' || v === '1';
         const equal = (kind: 'expected' | 'value') => !!row && probes.every((x, i) => x.kind !== kind || truth(row[compared.length + i]));
-        const alreadyApplied = change.operation === 'delete' ? current === null : current !== null && equal('value');
+        if (changeKey !== undefined && (await this.seen(tx, appliedTable, changeKey, change.table))) return { status: 'applied', replayed: true };
+        const done = async (): Promise<SqlWriteResult> => {
+          if (changeKey !== undefined) {
+            const now = pg ? 'now()' : 'CURRENT_TIMESTAMP(3)';
+            await tx.exec(`INSERT INTO ${appliedTable} (change_key, table_name, applied_at) VALUES (${pg ? '$1, $2' : '?, ?'}, ${now})`, [changeKey, change.table]);
+          }
+          return { status: 'applied' };
+        };
         if (change.expected) {
           const differs = current === null ? change.operation !== 'insert' : !equal('expected');
-          if (differs && !alreadyApplied) return { status: 'conflict', current };
+          if (differs) return { status: 'conflict', current };
         }
         if (change.operation === 'delete') {
-          if (current) await tx.exec(`DELETE FROM ${table} WHERE ${where}`, keyParams);
-          return { status: 'applied' };
+          if (current) await tx.exec(`DELETE FROM ${table} WHERE ${where}`, params);
+          return done();
         }
         if (change.operation === 'insert') {
-          if (current) return alreadyApplied ? { status: 'applied' } : { status: 'conflict', current };
+          // An insert expects no row. One already there with exactly these values is the same outcome
+          // (nothing to lose: there was no base to add to); any other row is a conflict.
+          if (current) return equal('value') ? done() : { status: 'conflict', current };
           const cols = [...new Set([...keyColumns, ...Object.keys(change.values)])];
           const values: (string | null)[] = [];
           const ph = cols.map((c) => (values.push(c in change.key ? change.key[c] : change.values[c]), pg ? `$${values.length}` : '?'));
           await tx.exec(`INSERT INTO ${table} (${cols.map(q).join(', ')}) VALUES (${ph.join(', ')})`, values);
-          return { status: 'applied' };
+          return done();
         }
         if (!current) return { status: 'conflict', current: null };
-        if (alreadyApplied) return { status: 'applied' };
         const set = Object.keys(change.values).filter((c) => !(c in change.key));
-        if (set.length === 0) return { status: 'applied' };
+        if (set.length === 0) return done();
         const values: (string | null)[] = [];
         const ph = (v: string | null) => (values.push(v), pg ? `$${values.length}` : '?');
         const assignments = set.map((c) => `${q(c)} = ${ph(change.values[c])}`).join(', ');
         const keyWhere = keyColumns.map((c) => `${q(c)} = ${ph(change.key[c])}`).join(' AND ');
         await tx.exec(`UPDATE ${table} SET ${assignments} WHERE ${keyWhere}`, values);
-        return { status: 'applied' };
+        return done();
       } finally {
         await this.untag(tx);
       }
     });
+  }
+
+  /** Whether a change id was already applied; a missing table is named with the command that creates it. */
+  private async seen(tx: SqlSession, appliedTable: string, changeKey: string, table: string): Promise<boolean> {
+    const pg = this.db.dialect === 'postgres';
+    try {
+      const rows = await tx.query(`SELECT change_key FROM ${appliedTable} WHERE change_key = ${pg ? '$1' : '?'} FOR UPDATE`, [changeKey]);
+      return rows.length > 0;
+    } catch (err) {
+      throw new CaptureError(`write to ${table}: cannot read ${appliedTable} (run cutover sync install again to create it)`, { table, appliedTable }, { cause: err });
+    }
   }
 
   /**
@@ -115,4 +142,20 @@ export class SqlChangeWriter implements SqlRowWriter {
   private async untag(tx: SqlSession): Promise<void> {
     if (this.db.dialect === 'mysql') await tx.exec('SET @cutover_origin = NULL, @cutover_tx_id = NULL');
   }
+}
+
+/** Keys longer than the column (200) keep their start and get a hash, so they stay unique and readable. */
+function boundedKey(changeId: string): string {
+  return boundedName(changeId, 200);
+}
+
+/**
+ * Deletes applied-change keys older than `olderThanMs` (default 48 h). A stream record is redelivered only
+ * while the stream keeps it (24 h on DynamoDB Streams), so an older key can never be asked for again.
+ */
+export async function purgeApplied(db: SqlSession & { schema: string }, options: { readonly prefix?: string; readonly olderThanMs?: number } = {}): Promise<number> {
+  const table = `${quoteIdent(db.dialect, db.schema)}.${quoteIdent(db.dialect, captureNames(options.prefix ?? '').applied)}`;
+  const ms = Math.max(0, Math.floor(options.olderThanMs ?? 48 * 3_600_000));
+  const before = db.dialect === 'postgres' ? `now() - interval '${ms} milliseconds'` : `CURRENT_TIMESTAMP(3) - INTERVAL ${ms * 1000} MICROSECOND`;
+  return db.exec(`DELETE FROM ${table} WHERE applied_at < ${before}`);
 }
