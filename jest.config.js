@@ -6,6 +6,9 @@ const common = {
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/test/support/setup.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // Many tests talk to real servers (PostgreSQL, MariaDB, dynalite, CDK synthesis): on a loaded two-core
+  // machine 5 s is not enough for a slow one. A bound against hangs, never a speed check (benchmarks are).
+  testTimeout: 30_000,
 };
 module.exports = {
   // Coverage (collected by `npm run test:unit`, V8's own counters: no instrumentation pass). Thresholds per
