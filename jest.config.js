@@ -6,11 +6,11 @@ const common = {
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/test/support/setup.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
+};
+module.exports = {
   // Many tests talk to real servers (PostgreSQL, MariaDB, dynalite, CDK synthesis): on a loaded two-core
   // machine 5 s is not enough for a slow one. A bound against hangs, never a speed check (benchmarks are).
   testTimeout: 30_000,
-};
-module.exports = {
   // Coverage (collected by `npm run test:unit`, V8's own counters: no instrumentation pass). Thresholds per
   // layer; cli/ is measured at 78.3% lines (2026-12-06) against a target of 80: the gap is the backfill,
   // replay and saga commands' rarely taken error paths and the quarantine command (no test yet).
