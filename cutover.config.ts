@@ -2,6 +2,7 @@ import { defineSpec } from './core/spec';
 import { f } from './core/spec/dsl';
 import { shopMigration } from './monolith/mapping';
 import { shopApi } from './monolith/api';
+import { shopFacade } from './monolith/facade';
 
 /**
  * The reference migration: an e-commerce monolith ("shop") whose order, payment, inventory, shipping and
@@ -958,4 +959,6 @@ export default defineSpec({
   migration: shopMigration,
   // Generated REST APIs over the migrated data: what each service exposes (monolith/api.ts).
   api: shopApi,
+  // The HTTP strangler façade in front of the monolith's storefront API (monolith/facade.ts).
+  facade: shopFacade,
 });

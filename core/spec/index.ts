@@ -28,7 +28,19 @@ export const SPEC_CHECKS: readonly SpecCheck[] = [
   (spec) => captureReferenceIssues(spec),
   (spec) => checkSagaSection(spec),
   (spec) => checkApiSection(spec),
+  (spec) => checkFacadeSection(spec),
 ];
+
+/** Every façade route's capability is one the routing section routes (the same table moves both). */
+function checkFacadeSection(spec: Spec): string[] {
+  if (!spec.facade) return [];
+  const known = Object.keys(spec.routing?.capabilities ?? {});
+  return spec.facade.routes.flatMap((r, i) =>
+    r.capability !== undefined && !known.includes(r.capability)
+      ? [`facade.routes[${i}].capability: "${r.capability}" is not a routing capability (known: ${known.join(', ') || 'none: add a routing section'})`]
+      : [],
+  );
+}
 
 /** The api section against the migration entities it exposes (keys, filters that would scan, versions). */
 function checkApiSection(spec: Spec): string[] {

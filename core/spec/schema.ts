@@ -6,6 +6,7 @@ import { captureSectionSchema } from './capture';
 import { routingSectionSchema } from './routing';
 import { migrationSectionSchema } from './migration';
 import { apiSectionSchema } from './api';
+import { facadeSectionSchema } from './facade';
 
 const identifier = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'must start with a letter and hold only letters, digits, _ . -');
 const legacyTypeName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'legacy event types are UPPER_SNAKE_CASE');
@@ -163,6 +164,8 @@ export const specSchema = z
     migration: migrationSectionSchema.optional(),
     /** Generated REST APIs over the migrated entities (core/spec/api.ts). */
     api: apiSectionSchema.optional(),
+    /** The HTTP strangler façade's routes (core/spec/facade.ts). */
+    facade: facadeSectionSchema.optional(),
   })
   .strict();
 
