@@ -258,7 +258,7 @@ describe('Header rules', () => {
     const other = fc.stringMatching(/^x-[a-z]{1,8}$/).filter((n) => n !== 'x-named' && !n.startsWith('x-forwarded'));
     fc.assert(
       fc.property(fc.dictionary(fc.oneof(hop, other), fc.stringMatching(/^[a-z0-9]{0,8}$/), { maxKeys: 12 }), (h) => {
-        const headers = { ...h, connection: 'x-named' };
+        const headers: Record<string, string> = { ...h, connection: 'x-named' };
         const named = connectionTokens(headers.connection);
         for (const out of [requestHeadersFor(headers, {}), responseHeadersFor(headers)]) {
           for (const k of Object.keys(out)) expect(isHopByHop(k, named)).toBe(false);
