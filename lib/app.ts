@@ -4,6 +4,7 @@ import type { Spec } from '../core/spec';
 import { ApiStack } from './stacks/api-stack';
 import { BridgeStack } from './stacks/bridge-stack';
 import { DataStack } from './stacks/data-stack';
+import { FacadeStack } from './stacks/facade-stack';
 import { ReplayStack } from './stacks/replay-stack';
 import { RoutingStack } from './stacks/routing-stack';
 import { SagaStack } from './stacks/saga-stack';
@@ -20,6 +21,12 @@ export interface CutoverAppProps {
   readonly nag?: boolean;
   /** The monolith database URL for continuous validation (see DataStackProps.sourceUrl). @default - none */
   readonly monolithUrl?: string;
+  /**
+   * The HTTP façade's upstreams. The façade stack is built only when the spec has a facade section AND
+   * this names the monolith's HTTP API: a façade with nothing behind it would serve only errors.
+   * @default - no façade stack
+   */
+  readonly facade?: { readonly monolithHttpUrl: string; readonly candidateUrls?: Readonly<Record<string, string>> };
 }
 
 export interface CutoverStacks {
@@ -34,6 +41,8 @@ export interface CutoverStacks {
   readonly data?: DataStack;
   /** Generated REST APIs over the service tables; present when the spec has api and migration sections. */
   readonly api?: ApiStack;
+  /** The HTTP strangler façade; present when the spec has facade and routing sections and `facade` props name the monolith. */
+  readonly facade?: FacadeStack;
 }
 
 /** Builds every cutover stack from the spec. bin/app.ts and the infra tests both call this. */
@@ -85,6 +94,17 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
           tables: data.tables.tables,
         })
       : undefined;
+  const facade =
+    props.spec.facade && routing && props.facade
+      ? new FacadeStack(app, `${prefix}-Facade`, {
+          ...common,
+          description: 'cutover: HTTP strangler façade (API Gateway HTTP API + router Lambda) in front of the monolith',
+          routingTable: routing.tables.table,
+          routingHistoryTable: routing.tables.historyTable,
+          monolithUrl: props.facade.monolithHttpUrl,
+          candidateUrls: props.facade.candidateUrls,
+        })
+      : undefined;
   if (props.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { bridge, routing, replay, saga, data, api };
+  return { bridge, routing, replay, saga, data, api, facade };
 }
