@@ -21,7 +21,7 @@ export interface FacadeFixture {
 
 export const FACADE_TEST_PG = 'postgres://postgres@127.0.0.1:5432/test';
 
-export async function startFacadeFixture(options: { orders?: number; drift?: ReferenceCandidateOptions['drift']; delayMs?: () => number; source?: string } = {}): Promise<FacadeFixture> {
+export async function startFacadeFixture(options: { orders?: number; drift?: ReferenceCandidateOptions['drift']; delayMs?: () => number; source?: string; monolithPort?: number; candidatePort?: number } = {}): Promise<FacadeFixture> {
   const source = options.source ?? process.env.CUTOVER_FACADE_DB ?? (process.env.JEST_WORKER_ID !== undefined ? FACADE_TEST_PG : 'pglite://memory');
   const kind = parseSourceUrl(source).kind;
   const prefix = kind === 'postgres' ? `a13f_${randomBytes(4).toString('hex')}_` : '';
@@ -36,9 +36,9 @@ export async function startFacadeFixture(options: { orders?: number; drift?: Ref
   await seedMonolith(writer, { orders: options.orders ?? 40, prefix });
   const db = await openMonolithDb(source, { pglite });
   const monolith = new MonolithApi({ db, prefix, delayMs: options.delayMs });
-  const monolithUrl = await monolith.listen();
+  const monolithUrl = await monolith.listen(options.monolithPort ?? 0);
   const candidate = new ReferenceCandidate({ monolithUrl, drift: options.drift });
-  const candidateUrl = await candidate.listen();
+  const candidateUrl = await candidate.listen(options.candidatePort ?? 0);
   return {
     monolith,
     monolithUrl,
