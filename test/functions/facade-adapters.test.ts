@@ -34,7 +34,7 @@ describe('Class: BufferedRoutingMetrics', () => {
       const b = new BufferedRoutingMetrics({
         publish: async (handled, compared) => {
           if (fail) throw new Error('throttled');
-          sent.push([...handled, ...compared]);
+          sent.push([...handled, ...(compared ?? [])]);
         },
       });
       b.add(sample);
