@@ -4,7 +4,8 @@
  * HttpFacade (route match, routing table from a RoutingCache, sticky key, decide, header rules, a proxied
  * fetch over a kept-alive connection). Interleaved rounds so drift hits both alike. Also: how long a
  * rollback written to the table takes to be honoured with the spec's cache TTL (500 ms), requests every
- * 5 ms. The MiniStack figure (API Gateway + Lambda hop) needs a deployed façade: not measured here.
+ * 5 ms. With CUTOVER_ENDPOINT (the façade deployed as the e2e tier deploys it), also the API Gateway + Lambda
+ * hop on MiniStack.
  */
 import { HttpFacade } from '../../adapters/http/facade';
 import { RouteTable } from '../../core/facade';
@@ -12,7 +13,42 @@ import { RoutingCache, parseRouteEntry, type RouteEntry, type RoutingTable } fro
 import { facadeSectionSchema } from '../../core/spec/facade';
 import { shopFacade } from '../../monolith/facade';
 import { startFacadeFixture } from '../support/facade-fixture';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { sdkConfig } from '../e2e/harness';
+import { FACADE_E2E_CANDIDATE_PORT, FACADE_E2E_MONOLITH_PORT, facadeBase } from '../e2e/facade-driver';
 import type { BenchResult } from './types';
+
+/** On MiniStack (CUTOVER_ENDPOINT, stacks deployed as the e2e tier does): API Gateway + the façade Lambda vs direct. */
+async function onMiniStack(endpoint: string): Promise<BenchResult[]> {
+  const cfn = new CloudFormationClient(sdkConfig(endpoint));
+  const res = await cfn.send(new DescribeStacksCommand({ StackName: `${process.env.CUTOVER_PREFIX ?? 'Cutover'}-Facade` }));
+  const out = Object.fromEntries((res.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey!, o.OutputValue!]));
+  const base = facadeBase(endpoint, out.FacadeApiId, out.FacadeStage);
+  const fx = await startFacadeFixture({ orders: 60, monolithPort: FACADE_E2E_MONOLITH_PORT, candidatePort: FACADE_E2E_CANDIDATE_PORT });
+  try {
+    const time = async (url: string) => {
+      const t = performance.now();
+      const r = await fetch(url, { headers: { 'x-customer-id': 'C000001' } });
+      await r.arrayBuffer();
+      if (r.status !== 200) throw new Error(`${url}: ${r.status}`);
+      return performance.now() - t;
+    };
+    for (let i = 0; i < 10; i++) await time(`${base}/customers/C000001`);
+    const d: number[] = [];
+    const f: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      d.push(await time(`${fx.monolithUrl}/customers/C000001`));
+      f.push(await time(`${base}/customers/C000001`));
+    }
+    const [p50d, p95d, p50f, p95f] = [pct(d, 50), pct(d, 95), pct(f, 50), pct(f, 95)];
+    return [
+      { name: 'MiniStack: façade added latency p50 (HTTP API + Lambda)', figure: p50f - p50d, unit: 'ms', baseline: p50d, ratio: p50f / p50d, note: `p50 direct ${p50d.toFixed(2)} ms, through API Gateway + the façade Lambda ${p50f.toFixed(2)} ms; 100 requests each (route as deployed, warm)` },
+      { name: 'MiniStack: façade added latency p95', figure: p95f - p95d, unit: 'ms', baseline: p95d, ratio: p95f / p95d, note: `p95 direct ${p95d.toFixed(2)} ms, through the façade ${p95f.toFixed(2)} ms` },
+    ];
+  } finally {
+    await fx.close();
+  }
+}
 
 const N = 400;
 
@@ -25,6 +61,11 @@ const entry = (mode: RouteEntry['mode'], percent: number, revision: number): Rou
   parseRouteEntry({ capability: 'customers', mode, percent, legacy: { target: 'monolith' }, candidate: { version: 'v1', target: 'customers-v1' }, stickyKey: 'customerId', mirrorInCanary: false, legacyShadowInPrimary: false, health: 'healthy', updatedAt: new Date().toISOString(), updatedBy: 'bench', reason: 'bench', revision });
 
 export async function run(): Promise<BenchResult[]> {
+  const ministack = process.env.CUTOVER_ENDPOINT ? await onMiniStack(process.env.CUTOVER_ENDPOINT) : [];
+  return [...(await inProcess()), ...ministack];
+}
+
+async function inProcess(): Promise<BenchResult[]> {
   const fx = await startFacadeFixture({ orders: 200 });
   try {
     const section = facadeSectionSchema.parse(shopFacade);
