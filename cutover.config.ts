@@ -2,6 +2,7 @@ import { defineSpec } from './core/spec';
 import { f } from './core/spec/dsl';
 import { shopMigration } from './monolith/mapping';
 import { shopApi } from './monolith/api';
+import { shopFacade } from './monolith/facade';
 
 /**
  * The reference migration: an e-commerce monolith ("shop") whose order, payment, inventory, shipping and
@@ -985,4 +986,6 @@ export default defineSpec({
       notification: { waive: { backfill: 'notifications are an outbox: nothing to copy from the monolith' } },
     },
   },
+  // The HTTP strangler façade in front of the monolith's storefront API (monolith/facade.ts).
+  facade: shopFacade,
 });

@@ -9,6 +9,21 @@ import { buildCutoverApp } from '../lib/app';
  * The CDK app. The spec comes from cutover.config.ts (or the module named by CUTOVER_CONFIG); a spec
  * error stops synth with every problem named by its field path.
  */
+/** CUTOVER_FACADE_CANDIDATE_URLS: `customers=https://customers.internal,catalog=https://...`. */
+function candidateUrls(text: string | undefined): Record<string, string> | undefined {
+  if (!text) return undefined;
+  const out: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) {
+      console.error(`cutover: CUTOVER_FACADE_CANDIDATE_URLS: ${JSON.stringify(pair)} is not capability=url`);
+      process.exit(1);
+    }
+    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const app = new App();
   const configPath = path.resolve(process.env.CUTOVER_CONFIG ?? path.join(__dirname, '..', 'cutover.config.ts'));
@@ -33,6 +48,10 @@ async function main(): Promise<void> {
     savedQueries: app.node.tryGetContext('savedQueries') !== 'false' && app.node.tryGetContext('savedQueries') !== false,
     // Off by default: `cutover sync start` after capture is installed and the source secret filled.
     syncEnabled: app.node.tryGetContext('syncEnabled') === true || app.node.tryGetContext('syncEnabled') === 'true' || process.env.CUTOVER_SYNC_ENABLED === 'true',
+    // The HTTP façade is deployed only when the monolith's HTTP API is named (README "HTTP strangler façade").
+    facade: process.env.CUTOVER_FACADE_MONOLITH_URL
+      ? { monolithHttpUrl: process.env.CUTOVER_FACADE_MONOLITH_URL, candidateUrls: candidateUrls(process.env.CUTOVER_FACADE_CANDIDATE_URLS) }
+      : undefined,
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1' },
   });
   app.synth();

@@ -5,6 +5,7 @@ import { ApiStack } from './stacks/api-stack';
 import { BridgeStack } from './stacks/bridge-stack';
 import { DataStack } from './stacks/data-stack';
 import { OperationsStack } from './stacks/operations-stack';
+import { FacadeStack } from './stacks/facade-stack';
 import { ReplayStack } from './stacks/replay-stack';
 import { RoutingStack } from './stacks/routing-stack';
 import { SagaStack } from './stacks/saga-stack';
@@ -26,6 +27,12 @@ export interface CutoverAppProps {
   readonly savedQueries?: boolean;
   /** Deploy the sync running (relay schedule and stream mappings on). @default false: `cutover sync start` */
   readonly syncEnabled?: boolean;
+  /**
+   * The HTTP façade's upstreams. The façade stack is built only when the spec has a facade section AND
+   * this names the monolith's HTTP API: a façade with nothing behind it would serve only errors.
+   * @default - no façade stack
+   */
+  readonly facade?: { readonly monolithHttpUrl: string; readonly candidateUrls?: Readonly<Record<string, string>> };
 }
 
 export interface CutoverStacks {
@@ -44,6 +51,8 @@ export interface CutoverStacks {
   readonly sync?: SyncStack;
   /** The dashboard, the alarms (one SNS topic) and the saved queries over every other stack. */
   readonly operations: OperationsStack;
+  /** The HTTP strangler façade; present when the spec has facade and routing sections and `facade` props name the monolith. */
+  readonly facade?: FacadeStack;
 }
 
 /** Builds every cutover stack from the spec. bin/app.ts and the infra tests both call this. */
@@ -106,7 +115,18 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
           enabled: props.syncEnabled,
         })
       : undefined;
-  const watched = [bridge, routing, replay, saga, data, api, sync].filter((s): s is NonNullable<typeof s> => s !== undefined);
+  const facade =
+    props.spec.facade && routing && props.facade
+      ? new FacadeStack(app, `${prefix}-Facade`, {
+          ...common,
+          description: 'cutover: HTTP strangler façade (API Gateway HTTP API + router Lambda) in front of the monolith',
+          routingTable: routing.tables.table,
+          routingHistoryTable: routing.tables.historyTable,
+          monolithUrl: props.facade.monolithHttpUrl,
+          candidateUrls: props.facade.candidateUrls,
+        })
+      : undefined;
+  const watched = [bridge, routing, replay, saga, data, api, sync, facade].filter((s): s is NonNullable<typeof s> => s !== undefined);
   const operations = new OperationsStack(app, `${prefix}-Operations`, {
     ...common,
     description: 'cutover: the dashboard, alarms with actions (one SNS topic) and saved Logs Insights queries',
@@ -121,5 +141,5 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
       : undefined,
   });
   if (props.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { bridge, routing, replay, saga, data, api, sync, operations };
+  return { bridge, routing, replay, saga, data, api, sync, facade, operations };
 }

@@ -35,6 +35,7 @@ export const SPEC_CHECKS: readonly SpecCheck[] = [
   (spec) => checkSyncSection(spec),
   (spec) =>
     spec.readiness ? readinessCrossIssues(spec.readiness, Object.keys(spec.routing?.capabilities ?? {}), spec.migration ? Object.keys(spec.migration.entities) : undefined) : [],
+  (spec) => checkFacadeSection(spec),
 ];
 
 /** The sync section against the migration entities it syncs (clocks, fallbacks, attributes that cannot go back). */
@@ -43,6 +44,17 @@ function checkSyncSection(spec: Spec): string[] {
   const entities = spec.migration?.entities ?? {};
   const irreversible = (name: string) => (entities[name] ? compileSyncEntity(name, entities[name]).irreversible : []);
   return syncIssues(spec.sync, entities, irreversible).map((i) => `${i.path.join('.')}: ${i.message}`);
+}
+
+/** Every façade route's capability is one the routing section routes (the same table moves both). */
+function checkFacadeSection(spec: Spec): string[] {
+  if (!spec.facade) return [];
+  const known = Object.keys(spec.routing?.capabilities ?? {});
+  return spec.facade.routes.flatMap((r, i) =>
+    r.capability !== undefined && !known.includes(r.capability)
+      ? [`facade.routes[${i}].capability: "${r.capability}" is not a routing capability (known: ${known.join(', ') || 'none: add a routing section'})`]
+      : [],
+  );
 }
 
 /** The api section against the migration entities it exposes (keys, filters that would scan, versions). */

@@ -8,6 +8,7 @@ import { readinessSectionSchema } from './readiness';
 import { migrationSectionSchema } from './migration';
 import { apiSectionSchema } from './api';
 import { syncSectionSchema } from './sync';
+import { facadeSectionSchema } from './facade';
 
 const identifier = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'must start with a letter and hold only letters, digits, _ . -');
 const legacyTypeName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'legacy event types are UPPER_SNAKE_CASE');
@@ -169,6 +170,8 @@ export const specSchema = z
     sync: syncSectionSchema.optional(),
     /** Thresholds of `cutover readiness` (all defaulted; see core/spec/readiness.ts). */
     readiness: readinessSectionSchema.optional(),
+    /** The HTTP strangler façade's routes (core/spec/facade.ts). */
+    facade: facadeSectionSchema.optional(),
   })
   .strict();
 

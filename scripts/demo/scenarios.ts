@@ -3,6 +3,7 @@ import { boundariesScenario } from './boundaries';
 import { bridgeScenario } from './bridge';
 import { dataScenario } from './data';
 import { driftScenario } from './drift';
+import { facadeScenario } from './facade';
 import { mapScenario } from './map';
 import { replayScenario } from './replay';
 import { routingScenario } from './routing';
@@ -22,4 +23,5 @@ export const scenarios: DemoScenario[] = [
   dataScenario,
   syncScenario,
   apiScenario,
+  facadeScenario,
 ];

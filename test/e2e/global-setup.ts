@@ -18,6 +18,7 @@ import {
   type E2eContext,
   type Emulator,
 } from './harness';
+import { facadeDeployEnv } from './facade-driver';
 
 /** Shared with the global teardown, which runs in the same process. */
 export const EMULATOR_KEY = '__cutoverE2eEmulator';
@@ -31,6 +32,8 @@ export default async function globalSetup(): Promise<void> {
   try {
     const deployStarted = Date.now();
     const stacks = process.env.CUTOVER_E2E_STACKS?.split(',').map((s) => s.trim()).filter(Boolean);
+    // The façade stack needs its upstreams' URLs at synth; the façade e2e starts them on these ports.
+    for (const [k, v] of Object.entries(facadeDeployEnv())) process.env[k] ??= v;
     const outputs = await deploy(emulator.endpoint, { stacks });
     const deploySeconds = (Date.now() - deployStarted) / 1000;
     log(`deployed ${Object.keys(outputs).length} stack(s) in ${deploySeconds.toFixed(1)} s`);

@@ -46,7 +46,7 @@ describe('Stack: OperationsStack', () => {
   describe('Dead-letter queues', () => {
     // Every stack the app builds besides this one: the dashboard watches them all.
     const watchedStacks = () =>
-      [stacks.bridge, stacks.routing, stacks.replay, stacks.saga, stacks.data, stacks.api, stacks.sync].filter((s): s is NonNullable<typeof s> => s !== undefined);
+      [stacks.bridge, stacks.routing, stacks.replay, stacks.saga, stacks.data, stacks.api, stacks.sync, stacks.facade].filter((s): s is NonNullable<typeof s> => s !== undefined);
     it('finds every dead-letter queue of the deployment, each once', () => {
       // Act
       const found = collectDeadLetterQueues(watchedStacks());
