@@ -5,6 +5,7 @@ import { dataScenario } from './data';
 import { driftScenario } from './drift';
 import { facadeScenario } from './facade';
 import { mapScenario } from './map';
+import { operationsScenario } from './operations';
 import { replayScenario } from './replay';
 import { routingScenario } from './routing';
 import { sagaScenario } from './saga';
@@ -24,4 +25,5 @@ export const scenarios: DemoScenario[] = [
   syncScenario,
   apiScenario,
   facadeScenario,
+  operationsScenario,
 ];
