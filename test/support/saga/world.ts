@@ -155,7 +155,7 @@ export class SagaWorld {
   public registry!: CallbackRegistry;
   public readonly broker = new TokenBroker();
   public readonly faults: FaultInjector;
-  /** Error names to raise from the state machine's direct DynamoDB states (CreateOrder, CancelOrder...). */
+  /** Error names to raise from the state machine's service integrations (DynamoDB and EventBridge putEvents states), by state name. */
   public readonly integrationFaults = new Map<string, { error: string; times: number }>();
   /** Extra work to run before a task state's handler (for interleaving sagas in a test). */
   public readonly beforeTask = new Map<string, (input: unknown) => Promise<void>>();
@@ -360,12 +360,13 @@ export class SagaWorld {
   }
 
   private async task(state: string, resource: string, input: Record<string, unknown>): Promise<unknown> {
+    const integration = resource.startsWith('arn:aws:states:::dynamodb:') || resource === 'arn:aws:states:::events:putEvents';
+    const fault = integration ? this.integrationFaults.get(state) : undefined;
+    if (fault && fault.times > 0) {
+      fault.times--;
+      throw named(fault.error, `injected ${fault.error} in ${state}`);
+    }
     if (resource.startsWith('arn:aws:states:::dynamodb:')) {
-      const fault = this.integrationFaults.get(state);
-      if (fault && fault.times > 0) {
-        fault.times--;
-        throw named(fault.error, `injected ${fault.error} in ${state}`);
-      }
       const op = resource.slice('arn:aws:states:::dynamodb:'.length);
       if (state !== 'CreateOrder' && state !== 'CancelOrder') return this.dynamodb(op, input);
       // The saga's own order writes take injected faults too, named as the DynamoDB integration names them.
