@@ -54,6 +54,9 @@ export class StderrProgress implements Progress {
   private readonly unit: string;
 
   public start(label: string, total: number | undefined, done = 0): void {
+    // A restart ends the previous bar with its own figures, before they are replaced.
+    this.bar?.stop();
+    this.bar = undefined;
     this.label = label;
     this.total = total;
     this.done = done;
@@ -63,7 +66,6 @@ export class StderrProgress implements Progress {
       this.draw(true);
       return;
     }
-    this.bar?.stop();
     // The line is ours (rate over a sliding window, ETA from it); cli-progress owns the terminal.
     this.bar = new SingleBar({
       stream: this.stream as NodeJS.WritableStream,
