@@ -16,6 +16,7 @@ import {
 import type { ReplayState } from '../../adapters/dynamodb/replay-state-store';
 import { EventPublisher } from '../../adapters/aws/event-publisher';
 import { AwsContext, CliError, explainAwsError, type GlobalOptions } from '../aws-context';
+import { StderrProgress, type Progress } from '../migration/progress';
 import { OUTPUT_KEYS, listOption, nonNegativeInt, parseTimeArg, percentOption, positiveNumber, replayTargets, sqsClient, stateStore, timeOption } from '../replay/support';
 import { runCli, type CliIo } from './io';
 import { positiveInt } from './options';
@@ -47,6 +48,34 @@ export interface ReplayIo extends CliIo {
   readonly pollMs?: number;
   /** Give up waiting after this long. @default 3_600_000 */
   readonly waitTimeoutMs?: number;
+  /**
+   * The --wait display. @default - a bar on stderr when it is a terminal (and stderr is not redirected
+   * through `stderr`); otherwise one plain line per change, for CI logs
+   */
+  readonly progress?: Progress;
+}
+
+/** --wait's display: the progress bar when there is one, else a line per change of status, phase or count. */
+function waitDisplay(replayId: string, io: ReplayIo, line: (text: string) => void): { change(st: ReplayState): void; end(st: ReplayState | undefined): void } {
+  const bar = io.progress ?? (io.stderr === undefined && process.stderr.isTTY ? new StderrProgress(process.stderr, { unit: 'interactions' }) : undefined);
+  if (!bar) return { change: (st) => line(`${st.status} ${st.phase}${st.progress ? ` ${st.progress.done}/${st.progress.planned}` : ''}\n`), end: () => undefined };
+  let planned: number | undefined | null = null;
+  let started = false;
+  return {
+    change: (st) => {
+      // Planning fixes the total: the bar starts again with it.
+      if (!started || st.progress?.planned !== planned) {
+        planned = st.progress?.planned;
+        bar.start(`replay ${replayId}`, planned, st.progress?.done ?? 0);
+        started = true;
+      }
+      bar.update(st.progress?.done ?? 0, `${st.status} ${st.phase}`);
+    },
+    end: (st) => {
+      // Also on an error: the bar's redraw timer must not keep the process alive.
+      if (started) bar.finish(st ? `${st.status} ${st.phase}` : undefined);
+    },
+  };
 }
 
 function summary(st: ReplayState): string {
@@ -152,9 +181,14 @@ export async function replayStartCommand(opts: ReplayStartOptions, io: ReplayIo 
     if (opts.json && !opts.wait) out.stdout(`${JSON.stringify({ replayId, request })}\n`);
     else if (!opts.json) out.stdout(`replay ${replayId} started -> ${request.target} over [${request.from}, ${request.to})\n  cutover replay status ${replayId}\n`);
     if (!opts.wait) return 0;
-    const final = await waitUntilFinal(replayId, context, io, (st) => {
-      if (!opts.json) out.stderr(`${st.status} ${st.phase}${st.progress ? ` ${st.progress.done}/${st.progress.planned}` : ''}\n`);
-    });
+    const display = opts.json ? undefined : waitDisplay(replayId, io, (text) => out.stderr(text));
+    let waited: ReplayState | undefined;
+    try {
+      waited = await waitUntilFinal(replayId, context, io, (st) => display?.change(st));
+    } finally {
+      display?.end(waited);
+    }
+    const final = waited;
     out.stdout(opts.json ? `${JSON.stringify(final)}\n` : summary(final));
     return final.status === 'completed' && final.totals && final.totals.differed + final.totals.missingOutcome + final.totals.extraOutcome + final.totals.failed === 0 ? 0 : final.status === 'completed' ? 2 : 1;
   });

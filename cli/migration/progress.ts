@@ -1,6 +1,9 @@
+import { SingleBar } from 'cli-progress';
+
 /**
  * A progress line on stderr: bar, percent, count, rate over the last few seconds and ETA. On a terminal
- * it redraws in place (throttled); otherwise (CI logs, files) it prints a plain line every few seconds.
+ * cli-progress redraws it in place (throttled, cursor and line wrapping handled, restored on stop);
+ * otherwise (CI logs, files) it prints a plain line every few seconds, which log collectors keep whole.
  */
 export interface Progress {
   start(label: string, total: number | undefined, done?: number): void;
@@ -35,6 +38,8 @@ export class StderrProgress implements Progress {
   private readonly now: () => number;
   private readonly interval: number;
   private readonly tty: boolean;
+  /** The terminal renderer, between start and finish. */
+  private bar: SingleBar | undefined;
 
   public constructor(
     private readonly stream: ProgressStream = process.stderr,
@@ -49,12 +54,30 @@ export class StderrProgress implements Progress {
   private readonly unit: string;
 
   public start(label: string, total: number | undefined, done = 0): void {
+    // A restart ends the previous bar with its own figures, before they are replaced.
+    this.bar?.stop();
+    this.bar = undefined;
     this.label = label;
     this.total = total;
     this.done = done;
     this.samples = [[this.now(), done]];
     this.lastDraw = 0;
-    this.draw(true);
+    if (!this.tty) {
+      this.draw(true);
+      return;
+    }
+    // The line is ours (rate over a sliding window, ETA from it); cli-progress owns the terminal.
+    this.bar = new SingleBar({
+      stream: this.stream as NodeJS.WritableStream,
+      format: (_options, _params, payload: { note?: string }) => this.line(payload.note),
+      fps: 1000 / this.interval,
+      // Nothing that changes the terminal's modes or signal handling: a kill mid-run (resume is the answer to
+      // it) must leave the terminal as it was and keep Ctrl-C's default. Long lines are cut to the width instead.
+      hideCursor: false,
+      linewrap: true,
+      gracefulExit: false,
+    });
+    this.bar.start(total ?? 0, done, { note: undefined });
   }
 
   /** Rows per second over the last ~10 s. */
@@ -84,17 +107,25 @@ export class StderrProgress implements Progress {
     const t = this.now();
     this.samples.push([t, done]);
     while (this.samples.length > 2 && t - this.samples[0][0] > 10_000) this.samples.shift();
-    if (t - this.lastDraw >= this.interval) this.draw(false, note);
+    if (this.bar) this.bar.update(done, { note });
+    else if (t - this.lastDraw >= this.interval) this.draw(false, note);
   }
 
   private draw(force: boolean, note?: string): void {
     const t = this.now();
     if (!force && t - this.lastDraw < this.interval) return;
     this.lastDraw = t;
-    this.stream.write(this.tty ? `\r\x1b[2K${this.line(note)}` : `${this.line(note)}\n`);
+    this.stream.write(`${this.line(note)}\n`);
   }
 
   public finish(note?: string): void {
-    this.stream.write(this.tty ? `\r\x1b[2K${this.line(note)}\n` : `${this.line(note)}\n`);
+    if (!this.bar) {
+      this.stream.write(`${this.line(note)}\n`);
+      return;
+    }
+    // The last update carries the closing note; stop() draws it once more and ends the line.
+    this.bar.update(this.done, { note });
+    this.bar.stop();
+    this.bar = undefined;
   }
 }

@@ -1,4 +1,5 @@
 import { PERMANENT_COMPENSATION_ERRORS, TRANSIENT_ERRORS } from './errors';
+import { functionOf, SAGA_FUNCTION_NAMES, SAGA_FUNCTIONS } from './functions';
 import type { CompensationAction, ForwardAction, SagaPlan } from './plan';
 
 /*
@@ -31,26 +32,22 @@ export const SAGA_EVENT_TYPES = {
 /** Error of the execution when a compensation failed for good. */
 export const COMPENSATION_FAILED_ERROR = 'Saga.CompensationFailed';
 
-/** The placeholders the definition may use; lib/ maps each to a resource. */
+/** The placeholders the definition may use; lib/ maps each to a resource (the functions' from SAGA_FUNCTIONS). */
 export const SUBSTITUTION_KEYS = [
   'OrdersTable',
   'SagaStateTable',
   'NeedsAttentionTable',
   'ServicesBusName',
-  'InventoryFunctionArn',
-  'PaymentFunctionArn',
-  'ShippingFunctionArn',
-  'NotificationFunctionArn',
-  'SagaCommandsFunctionArn',
+  ...SAGA_FUNCTION_NAMES.map((f) => SAGA_FUNCTIONS[f].substitution),
 ] as const;
 export type SubstitutionKey = (typeof SUBSTITUTION_KEYS)[number];
 
-const FUNCTION_KEY: Record<string, SubstitutionKey> = {
-  inventory: 'InventoryFunctionArn',
-  payment: 'PaymentFunctionArn',
-  shipping: 'ShippingFunctionArn',
-  notification: 'NotificationFunctionArn',
-};
+/** The placeholder of the Lambda that performs an action (see functions.ts). */
+function functionArnOf(action: ForwardAction | CompensationAction): string {
+  const f = functionOf(action);
+  if (!f) throw new Error(`saga action ${action.id} (${action.kind}) is not performed by a Lambda`);
+  return sub(SAGA_FUNCTIONS[f].substitution);
+}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
@@ -461,7 +458,7 @@ function forwardStates(plan: SagaPlan, action: ForwardAction, afterSuccess: stri
       states[action.id] = {
         Type: 'Task',
         Comment: `${action.service} service: ${action.operation}.`,
-        Resource: sub(FUNCTION_KEY[action.service]),
+        Resource: functionArnOf(action),
         Parameters: stepPayload(action, false),
         TimeoutSeconds: plan.stepTimeoutSeconds,
         ResultPath: resultPath,
@@ -478,7 +475,7 @@ function forwardStates(plan: SagaPlan, action: ForwardAction, afterSuccess: stri
         Type: 'Task',
         Comment: `${action.service} service books the carrier and keeps the task token; the carrier's confirmation (hours or days later) completes it. Waiting costs nothing.`,
         Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-        Parameters: { FunctionName: sub(FUNCTION_KEY[action.service]), Payload: { ...stepPayload(action, false), 'taskToken.$': '$$.Task.Token' } },
+        Parameters: { FunctionName: functionArnOf(action), Payload: { ...stepPayload(action, false), 'taskToken.$': '$$.Task.Token' } },
         TimeoutSeconds: timeout,
         ...(plan.shipping.heartbeatSeconds ? { HeartbeatSeconds: plan.shipping.heartbeatSeconds } : {}),
         ResultPath: resultPath,
@@ -495,7 +492,7 @@ function forwardStates(plan: SagaPlan, action: ForwardAction, afterSuccess: stri
         Type: 'Task',
         Comment: `The monolith owns ${action.step}: the command ${ex.command} goes through the bridge; its reply (${ex.success.join(', ')}) completes the task token, which the saga keeps by (orderId, ${action.id}).`,
         Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-        Parameters: { FunctionName: sub('SagaCommandsFunctionArn'), Payload: { ...stepPayload(action, false), 'taskToken.$': '$$.Task.Token' } },
+        Parameters: { FunctionName: functionArnOf(action), Payload: { ...stepPayload(action, false), 'taskToken.$': '$$.Task.Token' } },
         TimeoutSeconds: ex.replyTimeoutSeconds,
         ResultPath: resultPath,
         // No reply in time: send the command again (it keeps its message id, so the monolith de-duplicates).
@@ -528,7 +525,7 @@ function fraudStates(plan: SagaPlan, action: ForwardAction, afterSuccess: string
     [STATE.fraudCheck]: {
       Type: 'Task',
       Comment: 'Has the review decided? Captured, still under review, or FraudRejected.',
-      Resource: sub('PaymentFunctionArn'),
+      Resource: functionArnOf(action),
       Parameters: { ...stepPayload(action, false), action: 'review' },
       TimeoutSeconds: plan.stepTimeoutSeconds,
       ResultPath: `$.results.${action.id}`,
@@ -592,7 +589,7 @@ function compensationStates(plan: SagaPlan, comp: CompensationAction): Record<st
       task = {
         Type: 'Task',
         Comment: `${comp.service} service: ${comp.operation} (idempotent, a no-op when there is nothing to undo).`,
-        Resource: sub(FUNCTION_KEY[comp.service]),
+        Resource: functionArnOf(comp),
         Parameters: stepPayload(comp, true),
         TimeoutSeconds: plan.stepTimeoutSeconds,
       };
@@ -603,7 +600,7 @@ function compensationStates(plan: SagaPlan, comp: CompensationAction): Record<st
         Type: 'Task',
         Comment: `The monolith undoes ${comp.step}: ${ex.command} through the bridge, completed by ${ex.success.join(', ')}.`,
         Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-        Parameters: { FunctionName: sub('SagaCommandsFunctionArn'), Payload: { ...stepPayload(comp, true), 'taskToken.$': '$$.Task.Token' } },
+        Parameters: { FunctionName: functionArnOf(comp), Payload: { ...stepPayload(comp, true), 'taskToken.$': '$$.Task.Token' } },
         TimeoutSeconds: ex.replyTimeoutSeconds,
       };
       break;

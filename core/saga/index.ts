@@ -5,3 +5,4 @@ export * from './asl';
 export * from './exchange';
 export { checkSagaSection } from './spec-check';
 // Its cross-section rules run in every parseSpec: core/spec lists them in SPEC_CHECKS.
+export * from './functions';

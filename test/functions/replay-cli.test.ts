@@ -12,6 +12,7 @@ import { captureExportCommand, captureListCommand } from '../../cli/commands/cap
 import { diffReportCommand } from '../../cli/commands/diff';
 import { replayControlCommand, replayStartCommand, replayStatusCommand } from '../../cli/commands/replay';
 import { parseTimeArg } from '../../cli/replay/support';
+import { StderrProgress } from '../../cli/migration/progress';
 import { Capturer } from '../../functions/capture/handler';
 import { rehearsalHandler } from '../../functions/inventory-candidate/rehearse';
 import { CapturedStore } from '../../adapters/dynamodb/captured-store';
@@ -174,6 +175,63 @@ describe('Command: cutover replay', () => {
     expect(sent).toEqual([{ kind: 'start', request: expect.objectContaining({ replayId: 'r-cli-1', target: 'inventory', from: '2026-11-21T14:00:00.000Z', to: '2026-11-21T15:00:00.000Z', ratePerSecond: 50, samplePercent: 50 }) }]);
     expect(status.out.join('')).toContain('replay r-cli-1 -> inventory: pending (phase send)');
     expect(status.out.join('')).toContain('sample 50%');
+  });
+
+  describe('Method: start --wait', () => {
+    /** A runner's life, one step per poll: running with a plan, halfway, then completed with nothing different. */
+    function runner(replayId: string) {
+      const store = new ReplayStateStore({ tableName: t.state, client: t.db.doc });
+      const counts = (done: number) => ({ planned: 4, done, skipped: 0, failed: 0, blocked: 0 });
+      const steps = [
+        async () => {
+          await store.acquireLease(replayId, 'runner-1', Date.now() + 600_000);
+          await store.markRunning(replayId, 'runner-1');
+          await store.update(replayId, 'runner-1', { progress: counts(0) });
+        },
+        async () => store.update(replayId, 'runner-1', { progress: counts(2) }),
+        async () =>
+          store.update(replayId, 'runner-1', {
+            status: 'completed',
+            phase: 'done',
+            progress: counts(4),
+            totals: { compared: 4, matched: 4, differed: 0, missingOutcome: 0, extraOutcome: 0, skippedInvalid: 0, failed: 0 },
+          }),
+      ];
+      return async () => {
+        await steps.shift()?.();
+      };
+    }
+
+    it('prints one plain line per change when stderr is not a terminal (CI logs), and exits 0 when nothing differed', async () => {
+      // Prepare
+      const run = io({ sleep: runner('r-cli-w1'), pollMs: 1 });
+
+      // Act
+      const code = await replayStartCommand({ target: 'inventory', since: '1h', id: 'r-cli-w1', wait: true }, run.io);
+
+      // Assess
+      expect(code).toBe(0);
+      expect(run.err.join('')).toBe(['pending send', 'running send 0/4', 'running send 2/4', 'completed done 4/4', ''].join('\n'));
+      expect(run.out.join('')).toContain('4 compared: 4 matched, 0 differed');
+    });
+
+    it('draws a progress bar on a terminal, restarted when the plan is known, ended with the outcome', async () => {
+      // Prepare
+      const tty = { text: '', isTTY: true, columns: 200, write(t: string) { this.text += t; return true; } };
+      const run = io({ sleep: runner('r-cli-w2'), pollMs: 1, progress: new StderrProgress(tty, { unit: 'interactions' }) });
+
+      // Act
+      const code = await replayStartCommand({ target: 'inventory', since: '1h', id: 'r-cli-w2', wait: true }, run.io);
+
+      // Assess
+      expect(code).toBe(0);
+      expect(run.err).toEqual([]);
+      expect(tty.text).toContain('replay r-cli-w2  0');
+      expect(tty.text).toContain('replay r-cli-w2  [------------------------]    0.0%  0/4');
+      expect(tty.text).toMatch(/100\.0% {2}4\/4 .*completed done/);
+      expect(tty.text.indexOf('completed done')).toBeGreaterThan(tty.text.lastIndexOf('0/4'));
+      expect(tty.text.endsWith('\n')).toBe(true);
+    });
   });
 
   it('start refuses a target that is not deployed, naming the deployed ones', async () => {

@@ -7,6 +7,7 @@ import { BRIDGE_SOURCE, type ServiceEvent } from '../../../core/events/envelope'
 import { buildSagaDefinition, substitute, SUBSTITUTION_KEYS, type AslDefinition, type SubstitutionKey } from '../../../core/saga/asl';
 import { carrierRoutes, replyRoutes } from '../../../core/saga/exchange';
 import { FaultInjector, type FaultPlan } from '../../../core/saga/faults';
+import { SAGA_FUNCTION_NAMES, SAGA_FUNCTIONS, type SagaFunction } from '../../../core/saga/functions';
 import { buildSagaPlan, type SagaPlan } from '../../../core/saga/plan';
 import { DEFAULT_REFERENCE_RULES, type ReferenceRules } from '../../../core/saga/reference';
 import { SAGA_STEPS, type SagaStep, type StepOwner } from '../../../core/saga/steps';
@@ -45,6 +46,7 @@ import { createSagaTables, type Dynalite } from './dynalite';
 process.env.LOG_LEVEL ??= 'error';
 
 export const FUNCTION_ARN = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
+const functionArnOf = (f: SagaFunction) => FUNCTION_ARN(SAGA_FUNCTIONS[f].functionDir);
 
 export interface BusEvent {
   readonly bus: 'services' | 'legacy';
@@ -153,7 +155,7 @@ export class SagaWorld {
   public registry!: CallbackRegistry;
   public readonly broker = new TokenBroker();
   public readonly faults: FaultInjector;
-  /** Error names to raise from the state machine's direct DynamoDB states (CreateOrder, CancelOrder...). */
+  /** Error names to raise from the state machine's service integrations (DynamoDB and EventBridge putEvents states), by state name. */
   public readonly integrationFaults = new Map<string, { error: string; times: number }>();
   /** Extra work to run before a task state's handler (for interleaving sagas in a test). */
   public readonly beforeTask = new Map<string, (input: unknown) => Promise<void>>();
@@ -201,11 +203,12 @@ export class SagaWorld {
     this.shipping = new ShippingService({ ddb: this.doc, tableName: this.tables.shipments, rules, now });
     this.notification = new NotificationService({ ddb: this.doc, tableName: this.tables.notifications, now });
     const logger = this.quiet;
-    this.functions.set(FUNCTION_ARN('inventory'), createInventoryHandler({ service: this.inventory, faults: this.faults, logger }));
-    this.functions.set(FUNCTION_ARN('payment'), createPaymentHandler({ service: this.payment, faults: this.faults, logger }));
-    this.functions.set(
-      FUNCTION_ARN('shipping'),
-      createShippingHandler({
+    // One handler per function the definition may invoke (a missing one fails to compile), under the ARN
+    // substitutions() gives its placeholder.
+    const invoked: Record<SagaFunction, (event: unknown) => Promise<unknown>> = {
+      inventory: createInventoryHandler({ service: this.inventory, faults: this.faults, logger }),
+      payment: createPaymentHandler({ service: this.payment, faults: this.faults, logger }),
+      shipping: createShippingHandler({
         service: this.shipping,
         registry: this.registry,
         callbacks,
@@ -214,12 +217,10 @@ export class SagaWorld {
         faults: this.faults,
         logger,
       }),
-    );
-    this.functions.set(FUNCTION_ARN('notification'), createNotificationHandler({ service: this.notification, faults: this.faults, logger }));
-    this.functions.set(
-      FUNCTION_ARN('saga-commands'),
-      createSagaCommandsHandler({ spec: this.spec, busName: 'services', events, registry: this.registry, callbacks, now, faults: this.faults, logger }),
-    );
+      notification: createNotificationHandler({ service: this.notification, faults: this.faults, logger }),
+      sagaCommands: createSagaCommandsHandler({ spec: this.spec, busName: 'services', events, registry: this.registry, callbacks, now, faults: this.faults, logger }),
+    };
+    for (const f of SAGA_FUNCTION_NAMES) this.functions.set(functionArnOf(f), invoked[f]);
     this.functions.set(FUNCTION_ARN('saga-callback'), createSagaCallbackHandler({ routes: replyRoutes(this.spec.saga!), registry: this.registry, callbacks, logger }));
     this.functions.set(
       FUNCTION_ARN('reference-monolith'),
@@ -245,12 +246,8 @@ export class SagaWorld {
       SagaStateTable: this.tables.sagaState,
       NeedsAttentionTable: this.tables.needsAttention,
       ServicesBusName: 'services',
-      InventoryFunctionArn: FUNCTION_ARN('inventory'),
-      PaymentFunctionArn: FUNCTION_ARN('payment'),
-      ShippingFunctionArn: FUNCTION_ARN('shipping'),
-      NotificationFunctionArn: FUNCTION_ARN('notification'),
-      SagaCommandsFunctionArn: FUNCTION_ARN('saga-commands'),
-    };
+      ...Object.fromEntries(SAGA_FUNCTION_NAMES.map((f) => [SAGA_FUNCTIONS[f].substitution, functionArnOf(f)])),
+    } as Record<SubstitutionKey, string>;
     for (const k of SUBSTITUTION_KEYS) if (!values[k]) throw new Error(`no test value for ${k}`);
     return values;
   }
@@ -363,12 +360,13 @@ export class SagaWorld {
   }
 
   private async task(state: string, resource: string, input: Record<string, unknown>): Promise<unknown> {
+    const integration = resource.startsWith('arn:aws:states:::dynamodb:') || resource === 'arn:aws:states:::events:putEvents';
+    const fault = integration ? this.integrationFaults.get(state) : undefined;
+    if (fault && fault.times > 0) {
+      fault.times--;
+      throw named(fault.error, `injected ${fault.error} in ${state}`);
+    }
     if (resource.startsWith('arn:aws:states:::dynamodb:')) {
-      const fault = this.integrationFaults.get(state);
-      if (fault && fault.times > 0) {
-        fault.times--;
-        throw named(fault.error, `injected ${fault.error} in ${state}`);
-      }
       const op = resource.slice('arn:aws:states:::dynamodb:'.length);
       if (state !== 'CreateOrder' && state !== 'CancelOrder') return this.dynamodb(op, input);
       // The saga's own order writes take injected faults too, named as the DynamoDB integration names them.
