@@ -50,7 +50,14 @@ const declineMap = { CARD: 'card-declined', FUNDS: 'insufficient-funds', FRAUD: 
 const stockRejectMap = { NO_STOCK: 'no-stock', DISCONTINUED: 'discontinued' };
 
 /** The lines of an order add up to its total, to the cent (no discounts in this shop's events). */
-const orderLinesAddUp = (items: string, quantity: string, price: string, total: string) => ({ rule: 'sum' as const, items, quantity, price, total, tolerance: 0 });
+const orderLinesAddUp = (items: string, quantity: string, price: string, total: string) => ({
+  rule: 'sum' as const,
+  items,
+  quantity,
+  price,
+  total,
+  tolerance: 0,
+});
 
 const placedExample = {
   MSG_ID: 'MSG-20261121-000001',
@@ -78,18 +85,21 @@ export default defineSpec({
         description: 'A customer placed an order in the monolith.',
         idField: 'MSG_ID',
         entity: { type: 'order', keyField: 'ORDER_NO' },
-        schema: f.object({
-          MSG_ID,
-          ORDER_NO,
-          CUST_NO,
-          ORDER_DT: f.legacyDateTime(),
-          TOTAL_CENTS: f.cents({ sign: 'positive' }),
-          CURRENCY,
-          CHANNEL: f.string({ enum: Object.keys(channelMap) }),
-          COUPON_CODE: f.maybeEmpty({ pattern: '^([A-Z0-9]{4,12})?$' }),
-          LINES: f.array(orderLineLegacy, { minItems: 1 }),
-          SHIP_ADDR: addressLegacy,
-        }, { rules: [orderLinesAddUp('LINES', 'QTY', 'UNIT_PRICE_CENTS', 'TOTAL_CENTS')] }),
+        schema: f.object(
+          {
+            MSG_ID,
+            ORDER_NO,
+            CUST_NO,
+            ORDER_DT: f.legacyDateTime(),
+            TOTAL_CENTS: f.cents({ sign: 'positive' }),
+            CURRENCY,
+            CHANNEL: f.string({ enum: Object.keys(channelMap) }),
+            COUPON_CODE: f.maybeEmpty({ pattern: '^([A-Z0-9]{4,12})?$' }),
+            LINES: f.array(orderLineLegacy, { minItems: 1 }),
+            SHIP_ADDR: addressLegacy,
+          },
+          { rules: [orderLinesAddUp('LINES', 'QTY', 'UNIT_PRICE_CENTS', 'TOTAL_CENTS')] },
+        ),
         examples: [
           placedExample,
           {
@@ -131,7 +141,15 @@ export default defineSpec({
           CAPTURED_DT: f.legacyDateTime(),
         }),
         examples: [
-          { MSG_ID: 'MSG-20261121-000004', ORDER_NO: '1000001', PAYMENT_ID: 'PAY0000123', AMOUNT_CENTS: '5497', CURRENCY: 'EUR', METHOD: 'CARD', CAPTURED_DT: '20261121 143012' },
+          {
+            MSG_ID: 'MSG-20261121-000004',
+            ORDER_NO: '1000001',
+            PAYMENT_ID: 'PAY0000123',
+            AMOUNT_CENTS: '5497',
+            CURRENCY: 'EUR',
+            METHOD: 'CARD',
+            CAPTURED_DT: '20261121 143012',
+          },
         ],
       },
       PAYMENT_REFUNDED: {
@@ -149,7 +167,15 @@ export default defineSpec({
           REFUNDED_DT: f.legacyDateTime(),
         }),
         examples: [
-          { MSG_ID: 'MSG-20261121-000005', ORDER_NO: '1000001', PAYMENT_ID: 'PAY0000123', REFUND_ID: 'REF0000007', AMOUNT_CENTS: '5497', CURRENCY: 'EUR', REFUNDED_DT: '20261121 150500' },
+          {
+            MSG_ID: 'MSG-20261121-000005',
+            ORDER_NO: '1000001',
+            PAYMENT_ID: 'PAY0000123',
+            REFUND_ID: 'REF0000007',
+            AMOUNT_CENTS: '5497',
+            CURRENCY: 'EUR',
+            REFUNDED_DT: '20261121 150500',
+          },
         ],
       },
       STOCK_RESERVED: {
@@ -189,7 +215,15 @@ export default defineSpec({
           RELEASED_DT: f.legacyDateTime(),
           REASON_CD: f.string({ enum: ['CANCEL', 'EXPIRED', 'FAILED'] }),
         }),
-        examples: [{ MSG_ID: 'MSG-20261121-000007', ORDER_NO: '1000001', RESERVATION_ID: 'RSV0000555', RELEASED_DT: '20261121 150300', REASON_CD: 'CANCEL' }],
+        examples: [
+          {
+            MSG_ID: 'MSG-20261121-000007',
+            ORDER_NO: '1000001',
+            RESERVATION_ID: 'RSV0000555',
+            RELEASED_DT: '20261121 150300',
+            REASON_CD: 'CANCEL',
+          },
+        ],
       },
       SHIPMENT_DISPATCHED: {
         description: 'The warehouse dispatched an order.',
@@ -205,7 +239,15 @@ export default defineSpec({
           DISPATCH_DT: f.legacyDateTime(),
         }),
         examples: [
-          { MSG_ID: 'MSG-20261122-000008', ORDER_NO: '1000001', SHIPMENT_ID: 'SHP0000901', CARRIER_CD: 'DPD', TRACKING_NO: '15501234567890', PARCELS: '1', DISPATCH_DT: '20261122 091500' },
+          {
+            MSG_ID: 'MSG-20261122-000008',
+            ORDER_NO: '1000001',
+            SHIPMENT_ID: 'SHP0000901',
+            CARRIER_CD: 'DPD',
+            TRACKING_NO: '15501234567890',
+            PARCELS: '1',
+            DISPATCH_DT: '20261122 091500',
+          },
         ],
       },
       CUSTOMER_UPDATED: {
@@ -241,8 +283,24 @@ export default defineSpec({
         description: 'The order saga asks the monolith to capture payment for an order (while the monolith owns payment).',
         idField: 'MSG_ID',
         entity: { type: 'order', keyField: 'ORDER_NO' },
-        schema: f.object({ MSG_ID, ORDER_NO, CUST_NO, AMOUNT_CENTS: f.cents({ sign: 'positive' }), CURRENCY, REQUESTED_DT: f.legacyDateTime() }),
-        examples: [{ MSG_ID: 'MSG-20261121-000010', ORDER_NO: '1000001', CUST_NO: 'C00042', AMOUNT_CENTS: '5497', CURRENCY: 'EUR', REQUESTED_DT: '20261121 143005' }],
+        schema: f.object({
+          MSG_ID,
+          ORDER_NO,
+          CUST_NO,
+          AMOUNT_CENTS: f.cents({ sign: 'positive' }),
+          CURRENCY,
+          REQUESTED_DT: f.legacyDateTime(),
+        }),
+        examples: [
+          {
+            MSG_ID: 'MSG-20261121-000010',
+            ORDER_NO: '1000001',
+            CUST_NO: 'C00042',
+            AMOUNT_CENTS: '5497',
+            CURRENCY: 'EUR',
+            REQUESTED_DT: '20261121 143005',
+          },
+        ],
       },
       PAYMENT_DECLINED: {
         description: 'The monolith could not take payment for an order.',
@@ -256,7 +314,16 @@ export default defineSpec({
           DECLINE_CD: f.string({ enum: Object.keys(declineMap) }),
           DECLINED_DT: f.legacyDateTime(),
         }),
-        examples: [{ MSG_ID: 'MSG-20261121-000011', ORDER_NO: '1000001', AMOUNT_CENTS: '5497', CURRENCY: 'EUR', DECLINE_CD: 'CARD', DECLINED_DT: '20261121 143007' }],
+        examples: [
+          {
+            MSG_ID: 'MSG-20261121-000011',
+            ORDER_NO: '1000001',
+            AMOUNT_CENTS: '5497',
+            CURRENCY: 'EUR',
+            DECLINE_CD: 'CARD',
+            DECLINED_DT: '20261121 143007',
+          },
+        ],
       },
       REFUND_PAYMENT_REQUESTED: {
         description: 'The order saga asks the monolith to refund (or void) the payment of a failed order.',
@@ -275,14 +342,24 @@ export default defineSpec({
           LINES: f.array(f.object({ SKU, QTY: f.positiveIntString() }), { minItems: 1 }),
           REQUESTED_DT: f.legacyDateTime(),
         }),
-        examples: [{ MSG_ID: 'MSG-20261121-000013', ORDER_NO: '1000001', LINES: [{ SKU: 'MUG-0001', QTY: '2' }], REQUESTED_DT: '20261121 143001' }],
+        examples: [
+          { MSG_ID: 'MSG-20261121-000013', ORDER_NO: '1000001', LINES: [{ SKU: 'MUG-0001', QTY: '2' }], REQUESTED_DT: '20261121 143001' },
+        ],
       },
       STOCK_REJECTED: {
         description: 'The monolith could not reserve stock for an order.',
         idField: 'MSG_ID',
         entity: { type: 'order', keyField: 'ORDER_NO' },
-        schema: f.object({ MSG_ID, ORDER_NO, SKU, REASON_CD: f.string({ enum: Object.keys(stockRejectMap) }), REJECTED_DT: f.legacyDateTime() }),
-        examples: [{ MSG_ID: 'MSG-20261121-000014', ORDER_NO: '1000001', SKU: 'MUG-0001', REASON_CD: 'NO_STOCK', REJECTED_DT: '20261121 143002' }],
+        schema: f.object({
+          MSG_ID,
+          ORDER_NO,
+          SKU,
+          REASON_CD: f.string({ enum: Object.keys(stockRejectMap) }),
+          REJECTED_DT: f.legacyDateTime(),
+        }),
+        examples: [
+          { MSG_ID: 'MSG-20261121-000014', ORDER_NO: '1000001', SKU: 'MUG-0001', REASON_CD: 'NO_STOCK', REJECTED_DT: '20261121 143002' },
+        ],
       },
       RELEASE_STOCK_REQUESTED: {
         description: 'The order saga asks the monolith to release the stock reserved for a failed order.',
@@ -300,17 +377,20 @@ export default defineSpec({
         latest: 2,
         versions: {
           '1': {
-            schema: f.object({
-              orderId,
-              customerId: f.string({ pattern: '^C[0-9]{5,8}$' }),
-              placedAt: f.isoDateTime(),
-              total: f.decimal({ sign: 'positive' }),
-              currency,
-              channel: f.string({ enum: Object.values(channelMap) }),
-              couponCode: f.string({ required: false, pattern: '^[A-Z0-9]{4,12}$' }),
-              lines: f.array(orderLine, { minItems: 1 }),
-              shippingAddress: address,
-            }, { rules: [orderLinesAddUp('lines', 'quantity', 'unitPrice', 'total')] }),
+            schema: f.object(
+              {
+                orderId,
+                customerId: f.string({ pattern: '^C[0-9]{5,8}$' }),
+                placedAt: f.isoDateTime(),
+                total: f.decimal({ sign: 'positive' }),
+                currency,
+                channel: f.string({ enum: Object.values(channelMap) }),
+                couponCode: f.string({ required: false, pattern: '^[A-Z0-9]{4,12}$' }),
+                lines: f.array(orderLine, { minItems: 1 }),
+                shippingAddress: address,
+              },
+              { rules: [orderLinesAddUp('lines', 'quantity', 'unitPrice', 'total')] },
+            ),
             examples: [
               {
                 orderId: '1000001',
@@ -328,16 +408,19 @@ export default defineSpec({
             ],
           },
           '2': {
-            schema: f.object({
-              orderId,
-              customerId: f.string({ pattern: '^C[0-9]{5,8}$' }),
-              placedAt: f.isoDateTime(),
-              amount: f.object({ total: f.decimal({ sign: 'positive' }), currency }),
-              channel: f.string({ enum: Object.values(channelMap) }),
-              couponCode: f.string({ required: false, pattern: '^[A-Z0-9]{4,12}$' }),
-              lines: f.array(orderLine, { minItems: 1 }),
-              shippingAddress: address,
-            }, { rules: [orderLinesAddUp('lines', 'quantity', 'unitPrice', 'amount.total')] }),
+            schema: f.object(
+              {
+                orderId,
+                customerId: f.string({ pattern: '^C[0-9]{5,8}$' }),
+                placedAt: f.isoDateTime(),
+                amount: f.object({ total: f.decimal({ sign: 'positive' }), currency }),
+                channel: f.string({ enum: Object.values(channelMap) }),
+                couponCode: f.string({ required: false, pattern: '^[A-Z0-9]{4,12}$' }),
+                lines: f.array(orderLine, { minItems: 1 }),
+                shippingAddress: address,
+              },
+              { rules: [orderLinesAddUp('lines', 'quantity', 'unitPrice', 'amount.total')] },
+            ),
             examples: [
               {
                 orderId: '1000001',
@@ -397,7 +480,16 @@ export default defineSpec({
               method: f.string({ enum: ['card', 'paypal', 'invoice'] }),
               capturedAt: f.isoDateTime(),
             }),
-            examples: [{ orderId: '1000001', paymentId: 'PAY0000123', amount: '54.97', currency: 'EUR', method: 'card', capturedAt: '2026-11-21T14:30:12Z' }],
+            examples: [
+              {
+                orderId: '1000001',
+                paymentId: 'PAY0000123',
+                amount: '54.97',
+                currency: 'EUR',
+                method: 'card',
+                capturedAt: '2026-11-21T14:30:12Z',
+              },
+            ],
           },
         },
       },
@@ -416,7 +508,16 @@ export default defineSpec({
               currency,
               refundedAt: f.isoDateTime(),
             }),
-            examples: [{ orderId: '1000001', paymentId: 'PAY0000123', refundId: 'REF0000007', amount: '54.97', currency: 'EUR', refundedAt: '2026-11-21T15:05:00Z' }],
+            examples: [
+              {
+                orderId: '1000001',
+                paymentId: 'PAY0000123',
+                refundId: 'REF0000007',
+                amount: '54.97',
+                currency: 'EUR',
+                refundedAt: '2026-11-21T15:05:00Z',
+              },
+            ],
           },
         },
       },
@@ -432,10 +533,18 @@ export default defineSpec({
               reservationId: f.string({ pattern: '^RSV[0-9]{6,12}$' }),
               warehouse: f.string({ pattern: '^[A-Z]{3}[0-9]$' }),
               expiresAt: f.isoDateTime(),
-              items: f.array(f.object({ sku: f.string({ pattern: '^[A-Z]{3}-[0-9]{4}$' }), quantity: f.integer({ minimum: 1 }) }), { minItems: 1 }),
+              items: f.array(f.object({ sku: f.string({ pattern: '^[A-Z]{3}-[0-9]{4}$' }), quantity: f.integer({ minimum: 1 }) }), {
+                minItems: 1,
+              }),
             }),
             examples: [
-              { orderId: '1000001', reservationId: 'RSV0000555', warehouse: 'BRS1', expiresAt: '2026-11-21T15:30:00Z', items: [{ sku: 'MUG-0001', quantity: 2 }] },
+              {
+                orderId: '1000001',
+                reservationId: 'RSV0000555',
+                warehouse: 'BRS1',
+                expiresAt: '2026-11-21T15:30:00Z',
+                items: [{ sku: 'MUG-0001', quantity: 2 }],
+              },
             ],
           },
         },
@@ -473,7 +582,14 @@ export default defineSpec({
               dispatchedAt: f.isoDateTime(),
             }),
             examples: [
-              { orderId: '1000001', shipmentId: 'SHP0000901', carrier: 'dpd', trackingNumber: '15501234567890', parcels: 1, dispatchedAt: '2026-11-22T09:15:00Z' },
+              {
+                orderId: '1000001',
+                shipmentId: 'SHP0000901',
+                carrier: 'dpd',
+                trackingNumber: '15501234567890',
+                parcels: 1,
+                dispatchedAt: '2026-11-22T09:15:00Z',
+              },
             ],
           },
         },
@@ -496,7 +612,15 @@ export default defineSpec({
               updatedAt: f.isoDateTime(),
             }),
             examples: [
-              { customerId: 'C00042', email: 'ada@example.com', firstName: 'Ada', lastName: 'Byron', marketingOptIn: false, tier: 'gold', updatedAt: '2026-11-21T10:15:00Z' },
+              {
+                customerId: 'C00042',
+                email: 'ada@example.com',
+                firstName: 'Ada',
+                lastName: 'Byron',
+                marketingOptIn: false,
+                tier: 'gold',
+                updatedAt: '2026-11-21T10:15:00Z',
+              },
             ],
           },
         },
@@ -508,7 +632,13 @@ export default defineSpec({
         latest: 1,
         versions: {
           '1': {
-            schema: f.object({ orderId, customerId: f.string({ pattern: '^C[0-9]{5,8}$' }), amount: f.decimal({ sign: 'positive' }), currency, requestedAt: f.isoDateTime() }),
+            schema: f.object({
+              orderId,
+              customerId: f.string({ pattern: '^C[0-9]{5,8}$' }),
+              amount: f.decimal({ sign: 'positive' }),
+              currency,
+              requestedAt: f.isoDateTime(),
+            }),
             examples: [{ orderId: '1000001', customerId: 'C00042', amount: '54.97', currency: 'EUR', requestedAt: '2026-11-21T14:30:05Z' }],
           },
         },
@@ -520,8 +650,16 @@ export default defineSpec({
         latest: 1,
         versions: {
           '1': {
-            schema: f.object({ orderId, amount: f.decimal({ sign: 'positive' }), currency, reason: f.string({ enum: Object.values(declineMap) }), declinedAt: f.isoDateTime() }),
-            examples: [{ orderId: '1000001', amount: '54.97', currency: 'EUR', reason: 'card-declined', declinedAt: '2026-11-21T14:30:07Z' }],
+            schema: f.object({
+              orderId,
+              amount: f.decimal({ sign: 'positive' }),
+              currency,
+              reason: f.string({ enum: Object.values(declineMap) }),
+              declinedAt: f.isoDateTime(),
+            }),
+            examples: [
+              { orderId: '1000001', amount: '54.97', currency: 'EUR', reason: 'card-declined', declinedAt: '2026-11-21T14:30:07Z' },
+            ],
           },
         },
       },
@@ -546,7 +684,9 @@ export default defineSpec({
           '1': {
             schema: f.object({
               orderId,
-              items: f.array(f.object({ sku: f.string({ pattern: '^[A-Z]{3}-[0-9]{4}$' }), quantity: f.integer({ minimum: 1 }) }), { minItems: 1 }),
+              items: f.array(f.object({ sku: f.string({ pattern: '^[A-Z]{3}-[0-9]{4}$' }), quantity: f.integer({ minimum: 1 }) }), {
+                minItems: 1,
+              }),
               requestedAt: f.isoDateTime(),
             }),
             examples: [{ orderId: '1000001', items: [{ sku: 'MUG-0001', quantity: 2 }], requestedAt: '2026-11-21T14:30:01Z' }],
@@ -560,7 +700,12 @@ export default defineSpec({
         latest: 1,
         versions: {
           '1': {
-            schema: f.object({ orderId, sku: f.string({ pattern: '^[A-Z]{3}-[0-9]{4}$' }), reason: f.string({ enum: Object.values(stockRejectMap) }), rejectedAt: f.isoDateTime() }),
+            schema: f.object({
+              orderId,
+              sku: f.string({ pattern: '^[A-Z]{3}-[0-9]{4}$' }),
+              reason: f.string({ enum: Object.values(stockRejectMap) }),
+              rejectedAt: f.isoDateTime(),
+            }),
             examples: [{ orderId: '1000001', sku: 'MUG-0001', reason: 'no-stock', rejectedAt: '2026-11-21T14:30:02Z' }],
           },
         },
@@ -932,7 +1077,13 @@ export default defineSpec({
         monolith: {
           forward: {
             command: 'payment.capture-requested',
-            data: { orderId: 'order.orderId', customerId: 'order.customerId', amount: 'order.amount.total', currency: 'order.amount.currency', requestedAt: 'now' },
+            data: {
+              orderId: 'order.orderId',
+              customerId: 'order.customerId',
+              amount: 'order.amount.total',
+              currency: 'order.amount.currency',
+              requestedAt: 'now',
+            },
             success: ['payment.captured'],
             failure: { 'payment.declined': 'CardDeclined' },
             replyTimeoutSeconds: 120,

@@ -31,23 +31,84 @@ const functionZones = functionFolders.map((name) => ({
 }));
 
 const boundaryZones = [
-  ...forbid('core', LAYERS.filter((l) => l !== 'core'), 'core/ is pure and imports nothing of ours outside core/'),
-  ...forbid('adapters', LAYERS.filter((l) => l !== 'core' && l !== 'adapters'), 'adapters/ import core/ only'),
-  ...forbid('cli', ['functions', 'lib', 'bin', 'monolith', 'scripts', 'test', 'statemachines'], 'cli/ imports adapters/ and core/, never functions/'),
-  ...forbid('functions', ['cli', 'lib', 'bin', 'monolith', 'scripts', 'test', 'statemachines'], 'functions/ import adapters/ and core/ only'),
-  ...forbid('lib', ['adapters', 'functions', 'cli', 'bin', 'monolith', 'scripts', 'test', 'statemachines'], 'lib/ is CDK only and imports core/ (for the spec)'),
-  ...forbid('monolith', ['functions', 'cli', 'lib', 'bin', 'scripts', 'test', 'statemachines'], 'monolith/ imports adapters/ and core/ only'),
+  ...forbid(
+    'core',
+    LAYERS.filter((l) => l !== 'core'),
+    'core/ is pure and imports nothing of ours outside core/',
+  ),
+  ...forbid(
+    'adapters',
+    LAYERS.filter((l) => l !== 'core' && l !== 'adapters'),
+    'adapters/ import core/ only',
+  ),
+  ...forbid(
+    'cli',
+    ['functions', 'lib', 'bin', 'monolith', 'scripts', 'test', 'statemachines'],
+    'cli/ imports adapters/ and core/, never functions/',
+  ),
+  ...forbid(
+    'functions',
+    ['cli', 'lib', 'bin', 'monolith', 'scripts', 'test', 'statemachines'],
+    'functions/ import adapters/ and core/ only',
+  ),
+  ...forbid(
+    'lib',
+    ['adapters', 'functions', 'cli', 'bin', 'monolith', 'scripts', 'test', 'statemachines'],
+    'lib/ is CDK only and imports core/ (for the spec)',
+  ),
+  ...forbid(
+    'monolith',
+    ['functions', 'cli', 'lib', 'bin', 'scripts', 'test', 'statemachines'],
+    'monolith/ imports adapters/ and core/ only',
+  ),
   ...forbid('bin', ['functions', 'adapters', 'scripts', 'test'], 'bin/ builds the app (lib/) and the CLI (cli/)'),
   ...functionZones,
 ];
 
 // Packages a layer must not use (the folder rules cannot see packages).
-const IO_PACKAGES = ['@aws-sdk/*', '@aws-lambda-powertools/*', 'pg', 'pg-copy-streams', 'mysql2', 'mysql2/*', '@electric-sql/*', 'commander'];
-const NODE_IO = ['fs', 'node:fs', 'fs/*', 'node:fs/*', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https', 'child_process', 'node:child_process', 'worker_threads', 'node:worker_threads'];
+const IO_PACKAGES = [
+  '@aws-sdk/*',
+  '@aws-lambda-powertools/*',
+  'pg',
+  'pg-copy-streams',
+  'mysql2',
+  'mysql2/*',
+  '@electric-sql/*',
+  'commander',
+];
+const NODE_IO = [
+  'fs',
+  'node:fs',
+  'fs/*',
+  'node:fs/*',
+  'net',
+  'node:net',
+  'http',
+  'node:http',
+  'https',
+  'node:https',
+  'child_process',
+  'node:child_process',
+  'worker_threads',
+  'node:worker_threads',
+];
 const CDK = ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'cdk-nag'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', 'cdk.*.out/**', '**/*.d.ts', 'coverage/**', '.cutover/**', '.venv*/**', '.ministack/**', 'bench-results/**', 'localstack/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'cdk.out/**',
+      'cdk.*.out/**',
+      '**/*.d.ts',
+      'coverage/**',
+      '.cutover/**',
+      '.venv*/**',
+      '.ministack/**',
+      'bench-results/**',
+      'localstack/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -57,19 +118,35 @@ export default tseslint.config(
     rules: {
       'import/no-restricted-paths': ['error', { zones: boundaryZones }],
       // Kept to what the code already satisfies; `_`-prefixed names are deliberately unused (destructuring out).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
     },
   },
   {
     files: ['core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: [...IO_PACKAGES, ...NODE_IO, ...CDK], message: 'core/ is pure: no SDK, no CDK, no I/O' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: [...IO_PACKAGES, ...NODE_IO, ...CDK], message: 'core/ is pure: no SDK, no CDK, no I/O' }] },
+      ],
     },
   },
   {
     files: ['lib/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@aws-sdk/*', '@aws-lambda-powertools/*', 'pg', 'mysql2', 'mysql2/*', 'commander'], message: 'lib/ is CDK only: no runtime code' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@aws-sdk/*', '@aws-lambda-powertools/*', 'pg', 'mysql2', 'mysql2/*', 'commander'],
+              message: 'lib/ is CDK only: no runtime code',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -90,7 +167,10 @@ export default tseslint.config(
   {
     // CommonJS files (jest config, the esbuild transform, the CLI shim) use require by nature.
     files: ['**/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -47,10 +47,16 @@ async function main(): Promise<void> {
     // `-c savedQueries=false` only for a target without AWS::Logs::QueryDefinition (localstack/deploy.sh).
     savedQueries: app.node.tryGetContext('savedQueries') !== 'false' && app.node.tryGetContext('savedQueries') !== false,
     // Off by default: `cutover sync start` after capture is installed and the source secret filled.
-    syncEnabled: app.node.tryGetContext('syncEnabled') === true || app.node.tryGetContext('syncEnabled') === 'true' || process.env.CUTOVER_SYNC_ENABLED === 'true',
+    syncEnabled:
+      app.node.tryGetContext('syncEnabled') === true ||
+      app.node.tryGetContext('syncEnabled') === 'true' ||
+      process.env.CUTOVER_SYNC_ENABLED === 'true',
     // The HTTP façade is deployed only when the monolith's HTTP API is named (README "HTTP strangler façade").
     facade: process.env.CUTOVER_FACADE_MONOLITH_URL
-      ? { monolithHttpUrl: process.env.CUTOVER_FACADE_MONOLITH_URL, candidateUrls: candidateUrls(process.env.CUTOVER_FACADE_CANDIDATE_URLS) }
+      ? {
+          monolithHttpUrl: process.env.CUTOVER_FACADE_MONOLITH_URL,
+          candidateUrls: candidateUrls(process.env.CUTOVER_FACADE_CANDIDATE_URLS),
+        }
       : undefined,
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1' },
   });

@@ -44,7 +44,10 @@ export class AwsContext {
   private ddb?: DynamoDBDocumentClient;
   private cfn?: CloudFormationClient;
 
-  public constructor(options: GlobalOptions = {}, clients: { cloudFormation?: CloudFormationClient; eventBridge?: EventBridgeClient; dynamo?: DynamoDBDocumentClient } = {}) {
+  public constructor(
+    options: GlobalOptions = {},
+    clients: { cloudFormation?: CloudFormationClient; eventBridge?: EventBridgeClient; dynamo?: DynamoDBDocumentClient } = {},
+  ) {
     this.prefix = options.prefix ?? process.env.CUTOVER_PREFIX ?? DEFAULT_PREFIX;
     this.clientConfig = { ...(options.region ? { region: options.region } : {}), ...(options.profile ? { profile: options.profile } : {}) };
     this.cfn = clients.cloudFormation;
@@ -61,7 +64,9 @@ export class AwsContext {
   public describeTarget(): string {
     const endpoint = process.env.AWS_ENDPOINT_URL;
     const region = this.clientConfig.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? '(default region)';
-    return endpoint ? `${endpoint} (region ${region})` : `AWS region ${region}${this.clientConfig.profile ? `, profile ${this.clientConfig.profile}` : ''}`;
+    return endpoint
+      ? `${endpoint} (region ${region})`
+      : `AWS region ${region}${this.clientConfig.profile ? `, profile ${this.clientConfig.profile}` : ''}`;
   }
 
   public eventBridge(): EventBridgeClient {
@@ -70,7 +75,9 @@ export class AwsContext {
   }
 
   public documentClient(): DynamoDBDocumentClient {
-    this.ddb ??= DynamoDBDocumentClient.from(new DynamoDBClient({ ...this.clientConfig, maxAttempts: 5 }), { marshallOptions: { removeUndefinedValues: true } });
+    this.ddb ??= DynamoDBDocumentClient.from(new DynamoDBClient({ ...this.clientConfig, maxAttempts: 5 }), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
     return this.ddb;
   }
 
@@ -98,7 +105,10 @@ export class AwsContext {
           : `redeploy the stacks (the output is added by the current version), or name the resource with the command's override option`,
       );
     }
-    throw new CliError(`stack output ${key} exists in ${hits.map((h) => h.stack).join(' and ')}`, `use a more specific --prefix so only one copy of the stacks matches`);
+    throw new CliError(
+      `stack output ${key} exists in ${hits.map((h) => h.stack).join(' and ')}`,
+      `use a more specific --prefix so only one copy of the stacks matches`,
+    );
   }
 
   /** Every output of every `<prefix>-*` stack, read once. */
@@ -133,16 +143,29 @@ export function explainAwsError(cause: unknown, doing: string): Error {
   const name = cause instanceof Error ? cause.name : '';
   const message = cause instanceof Error ? cause.message : String(cause);
   if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
-    return new CliError(`${doing}: no AWS credentials`, 'set AWS_PROFILE (or --profile) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; for an emulator: source localstack/env.sh http://127.0.0.1:4566', { cause });
+    return new CliError(
+      `${doing}: no AWS credentials`,
+      'set AWS_PROFILE (or --profile) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; for an emulator: source localstack/env.sh http://127.0.0.1:4566',
+      { cause },
+    );
   }
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|socket hang up|connect ETIMEDOUT/i.test(message) || (cause as { code?: string })?.code === 'ECONNREFUSED') {
-    return new CliError(`${doing}: cannot connect (${message})`, 'check AWS_ENDPOINT_URL; for an emulator start it first (npm run local) and point AWS_ENDPOINT_URL at it', { cause });
+  if (
+    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|socket hang up|connect ETIMEDOUT/i.test(message) ||
+    (cause as { code?: string })?.code === 'ECONNREFUSED'
+  ) {
+    return new CliError(
+      `${doing}: cannot connect (${message})`,
+      'check AWS_ENDPOINT_URL; for an emulator start it first (npm run local) and point AWS_ENDPOINT_URL at it',
+      { cause },
+    );
   }
   if (/Region is missing/i.test(message)) {
     return new CliError(`${doing}: no region`, 'set AWS_REGION or pass --region', { cause });
   }
   if (name === 'ResourceNotFoundException') {
-    return new CliError(`${doing}: ${message}`, 'the stack outputs may point at a deleted resource: redeploy, or check --prefix', { cause });
+    return new CliError(`${doing}: ${message}`, 'the stack outputs may point at a deleted resource: redeploy, or check --prefix', {
+      cause,
+    });
   }
   return cause instanceof Error ? cause : new Error(message);
 }

@@ -159,7 +159,8 @@ class RangeReader {
       const { bytesRead } = await this.handle.read(buf, 0, size, offset);
       this.block = buf.subarray(0, bytesRead);
       this.blockStart = offset;
-      if (bytesRead < length) throw new RehearsalError(`the export changed while rehearsing: ${length} bytes expected at offset ${offset}, ${bytesRead} read`);
+      if (bytesRead < length)
+        throw new RehearsalError(`the export changed while rehearsing: ${length} bytes expected at offset ${offset}, ${bytesRead} read`);
     }
     const from = offset - this.blockStart;
     return this.block.toString('utf8', from, from + length);
@@ -171,7 +172,10 @@ class RangeReader {
 }
 
 function checkOutcomes(value: unknown): RecordedEvent[] {
-  if (!Array.isArray(value)) throw new InvalidHandlerOutputError(`the handler must return a list of outcome events, got ${typeof value === 'object' ? JSON.stringify(value)?.slice(0, 80) : String(value)}`);
+  if (!Array.isArray(value))
+    throw new InvalidHandlerOutputError(
+      `the handler must return a list of outcome events, got ${typeof value === 'object' ? JSON.stringify(value)?.slice(0, 80) : String(value)}`,
+    );
   value.forEach((o, i) => {
     if (o === null || typeof o !== 'object' || typeof (o as RecordedEvent).type !== 'string' || (o as RecordedEvent).type.length === 0) {
       throw new InvalidHandlerOutputError(`outcome [${i}] must be an object with a non-empty type, got ${JSON.stringify(o)?.slice(0, 80)}`);
@@ -269,7 +273,10 @@ export async function rehearse(options: RehearseOptions): Promise<DiffReportJson
           // Only a pending answer can hang; a synchronous one needs no timer.
           actual = checkOutcomes(isThenable(answer) ? await withTimeout(Promise.resolve(answer), timeoutMs) : answer);
         } catch (e) {
-          report.addFailure(interaction.id, e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) });
+          report.addFailure(
+            interaction.id,
+            e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) },
+          );
           return;
         } finally {
           done += 1;
@@ -290,9 +297,14 @@ export async function loadRehearsalHandler(servicePath: string): Promise<Rehears
   const resolved = path.resolve(servicePath);
   let file = resolved;
   if (fs.existsSync(resolved) && fs.statSync(resolved).isDirectory()) {
-    const candidates = ['rehearse.ts', 'rehearse.js', 'handler.ts', 'handler.js', 'index.ts', 'index.js'].map((f) => path.join(resolved, f));
+    const candidates = ['rehearse.ts', 'rehearse.js', 'handler.ts', 'handler.js', 'index.ts', 'index.js'].map((f) =>
+      path.join(resolved, f),
+    );
     const found = candidates.find((c) => fs.existsSync(c));
-    if (!found) throw new RehearsalError(`--service ${servicePath}: the folder has none of ${candidates.map((c) => path.basename(c)).join(', ')}`, { service: servicePath });
+    if (!found)
+      throw new RehearsalError(`--service ${servicePath}: the folder has none of ${candidates.map((c) => path.basename(c)).join(', ')}`, {
+        service: servicePath,
+      });
     file = found;
   } else if (!fs.existsSync(resolved)) {
     throw new RehearsalError(`--service ${servicePath}: no such file or folder`, { service: servicePath });
@@ -300,7 +312,11 @@ export async function loadRehearsalHandler(servicePath: string): Promise<Rehears
   const mod = (await import(file)) as Record<string, unknown>;
   const inner = (mod.default && typeof mod.default === 'object' ? mod.default : {}) as Record<string, unknown>;
   const fn = [mod.rehearsalHandler, mod.handler, mod.default, inner.rehearsalHandler, inner.handler].find((x) => typeof x === 'function');
-  if (!fn) throw new RehearsalError(`--service ${servicePath}: ${path.relative(process.cwd(), file)} exports no rehearsalHandler, handler or default function`, { service: servicePath, file });
+  if (!fn)
+    throw new RehearsalError(
+      `--service ${servicePath}: ${path.relative(process.cwd(), file)} exports no rehearsalHandler, handler or default function`,
+      { service: servicePath, file },
+    );
   return fn as RehearsalHandler;
 }
 
@@ -317,7 +333,13 @@ function positiveInt(v: string): number {
 }
 
 function list(v: string, prev: string[] = []): string[] {
-  return [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...prev,
+    ...v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 async function loadCompareSection(configPath: string | undefined): Promise<CompareSection | undefined> {
@@ -337,7 +359,9 @@ function formatProgress(p: RehearsalProgress): string {
   if (p.phase === 'scan') return `rehearse: checked ${p.done.toLocaleString('en-US')} records`;
   const t = p.report;
   const pct = p.total ? ` (${((100 * p.done) / p.total).toFixed(1)}%)` : '';
-  const tail = t ? `  matched ${t.matched}  differed ${t.differed}  missing ${t.missingOutcome}  extra ${t.extraOutcome}  failed ${t.failed}  skipped ${t.skippedInvalid}` : '';
+  const tail = t
+    ? `  matched ${t.matched}  differed ${t.differed}  missing ${t.missingOutcome}  extra ${t.extraOutcome}  failed ${t.failed}  skipped ${t.skippedInvalid}`
+    : '';
   return `rehearse: ${p.done.toLocaleString('en-US')}/${(p.total ?? 0).toLocaleString('en-US')}${pct}${tail}`;
 }
 
@@ -345,7 +369,9 @@ function formatProgress(p: RehearsalProgress): string {
 export function registerRehearseCommand(program: Command): Command {
   return program
     .command('rehearse')
-    .description('replay captured interactions into a service handler in this process and compare its outcomes with the monolith (no cloud)')
+    .description(
+      'replay captured interactions into a service handler in this process and compare its outcomes with the monolith (no cloud)',
+    )
     .requiredOption('--captured <file>', 'JSONL export of captured interactions')
     .requiredOption('--service <path>', 'handler module, or a folder holding rehearse.ts / handler.ts / index.ts')
     .option('--config <file>', 'migration spec for the compare rules (default: $CUTOVER_CONFIG or ./cutover.config.ts)')
@@ -360,53 +386,55 @@ export function registerRehearseCommand(program: Command): Command {
     .option('--sample <percent>', 'a deterministic share of entities', percentOption)
     .option('--concurrency <n>', 'handler calls in flight (different entities only)', positiveInt, 1)
     .option('--timeout <ms>', 'a handler call taking longer counts as a failure', positiveInt, 10_000)
-    .action(async (opts: {
-      captured: string;
-      service: string;
-      config?: string;
-      capability?: string;
-      noise?: string;
-      report?: string;
-      html?: string;
-      from?: string;
-      to?: string;
-      types?: string[];
-      entity?: string[];
-      sample?: number;
-      concurrency: number;
-      timeout: number;
-    }) => {
-      const handler = await loadRehearsalHandler(opts.service);
-      const compare = await loadCompareSection(opts.config);
-      const noise = opts.noise ? NoiseProfile.fromJSON(JSON.parse(fs.readFileSync(opts.noise, 'utf8')) as NoiseProfileJson) : undefined;
-      const tty = process.stderr.isTTY === true;
-      const started = Date.now();
-      const report = await rehearse({
-        captured: opts.captured,
-        handler,
-        target: opts.service,
-        compare,
-        capability: opts.capability,
-        noise,
-        filter: {
-          ...(opts.from ? { from: opts.from } : {}),
-          ...(opts.to ? { to: opts.to } : {}),
-          ...(opts.types ? { types: opts.types } : {}),
-          ...(opts.entity ? { entityIds: opts.entity } : {}),
-          ...(opts.sample ? { samplePercent: opts.sample } : {}),
-        },
-        concurrency: opts.concurrency,
-        timeoutMs: opts.timeout,
-        progressEveryMs: tty ? 250 : 5000,
-        onProgress: (p) => process.stderr.write(tty ? `\r${formatProgress(p)}\u001b[K` : `${formatProgress(p)}\n`),
-      });
-      if (tty) process.stderr.write('\n');
-      process.stderr.write(`rehearse: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-      process.stdout.write(renderTerminalReport(report));
-      if (opts.report) fs.writeFileSync(opts.report, `${JSON.stringify(report, null, 2)}\n`);
-      if (opts.html) fs.writeFileSync(opts.html, renderHtmlReport(report));
-      const t = report.totals;
-      // Exit 2 when anything differed, so a pipeline can gate on a clean rehearsal.
-      if (t.differed + t.missingOutcome + t.extraOutcome + t.failed > 0) process.exitCode = 2;
-    });
+    .action(
+      async (opts: {
+        captured: string;
+        service: string;
+        config?: string;
+        capability?: string;
+        noise?: string;
+        report?: string;
+        html?: string;
+        from?: string;
+        to?: string;
+        types?: string[];
+        entity?: string[];
+        sample?: number;
+        concurrency: number;
+        timeout: number;
+      }) => {
+        const handler = await loadRehearsalHandler(opts.service);
+        const compare = await loadCompareSection(opts.config);
+        const noise = opts.noise ? NoiseProfile.fromJSON(JSON.parse(fs.readFileSync(opts.noise, 'utf8')) as NoiseProfileJson) : undefined;
+        const tty = process.stderr.isTTY === true;
+        const started = Date.now();
+        const report = await rehearse({
+          captured: opts.captured,
+          handler,
+          target: opts.service,
+          compare,
+          capability: opts.capability,
+          noise,
+          filter: {
+            ...(opts.from ? { from: opts.from } : {}),
+            ...(opts.to ? { to: opts.to } : {}),
+            ...(opts.types ? { types: opts.types } : {}),
+            ...(opts.entity ? { entityIds: opts.entity } : {}),
+            ...(opts.sample ? { samplePercent: opts.sample } : {}),
+          },
+          concurrency: opts.concurrency,
+          timeoutMs: opts.timeout,
+          progressEveryMs: tty ? 250 : 5000,
+          onProgress: (p) => process.stderr.write(tty ? `\r${formatProgress(p)}\u001b[K` : `${formatProgress(p)}\n`),
+        });
+        if (tty) process.stderr.write('\n');
+        process.stderr.write(`rehearse: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+        process.stdout.write(renderTerminalReport(report));
+        if (opts.report) fs.writeFileSync(opts.report, `${JSON.stringify(report, null, 2)}\n`);
+        if (opts.html) fs.writeFileSync(opts.html, renderHtmlReport(report));
+        const t = report.totals;
+        // Exit 2 when anything differed, so a pipeline can gate on a clean rehearsal.
+        if (t.differed + t.missingOutcome + t.extraOutcome + t.failed > 0) process.exitCode = 2;
+      },
+    );
 }

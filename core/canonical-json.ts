@@ -61,7 +61,9 @@ function check(value: unknown, path: string, seen: Set<object>): void {
     }
     const proto = Object.getPrototypeOf(obj);
     if (proto !== Object.prototype && proto !== null) {
-      throw new CanonicalJsonError(`${path}: only plain objects have a canonical form (got ${proto?.constructor?.name ?? 'an object'})`, { path });
+      throw new CanonicalJsonError(`${path}: only plain objects have a canonical form (got ${proto?.constructor?.name ?? 'an object'})`, {
+        path,
+      });
     }
     const record = obj as Record<string, unknown>;
     for (const k of Object.keys(record)) if (record[k] !== undefined) check(record[k], `${path}.${k}`, seen);

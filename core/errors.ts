@@ -13,7 +13,10 @@ export class CutoverError extends Error {
 
 /** The migration spec is invalid. `issues` name each offending field path. */
 export class SpecError extends CutoverError {
-  public constructor(public readonly issues: string[], options?: { cause?: unknown }) {
+  public constructor(
+    public readonly issues: string[],
+    options?: { cause?: unknown },
+  ) {
     super(`invalid migration spec:\n  - ${issues.join('\n  - ')}`, { issues }, options);
   }
 }

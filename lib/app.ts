@@ -59,7 +59,10 @@ export interface CutoverStacks {
 export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks {
   const prefix = props.prefix ?? 'Cutover';
   const common = { env: props.env, spec: props.spec };
-  const bridge = new BridgeStack(app, `${prefix}-Bridge`, { ...common, description: 'cutover: legacy and services buses, translation, audit log, quarantine' });
+  const bridge = new BridgeStack(app, `${prefix}-Bridge`, {
+    ...common,
+    description: 'cutover: legacy and services buses, translation, audit log, quarantine',
+  });
   const routing = props.spec.routing
     ? new RoutingStack(app, `${prefix}-Routing`, {
         ...common,
@@ -91,7 +94,7 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
   const data = props.spec.migration
     ? new DataStack(app, `${prefix}-Data`, {
         ...common,
-        description: 'cutover: the services\' target tables for the data migration and continuous validation',
+        description: "cutover: the services' target tables for the data migration and continuous validation",
         servicesBus: bridge.servicesBus,
         sourceUrl: props.monolithUrl,
       })
@@ -100,7 +103,7 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
     props.spec.api && data
       ? new ApiStack(app, `${prefix}-Api`, {
           ...common,
-          description: 'cutover: generated REST APIs (API Gateway + Lambda) over the services\' tables',
+          description: "cutover: generated REST APIs (API Gateway + Lambda) over the services' tables",
           tables: data.tables.tables,
         })
       : undefined;
@@ -136,7 +139,12 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
     saga: saga
       ? {
           stateMachine: saga.orderSaga.stateMachine,
-          stepFunctions: { inventory: saga.orderSaga.functions.inventory, payment: saga.orderSaga.functions.payment, shipping: saga.orderSaga.functions.shipping, notification: saga.orderSaga.functions.notification },
+          stepFunctions: {
+            inventory: saga.orderSaga.functions.inventory,
+            payment: saga.orderSaga.functions.payment,
+            shipping: saga.orderSaga.functions.shipping,
+            notification: saga.orderSaga.functions.notification,
+          },
         }
       : undefined,
   });

@@ -14,7 +14,14 @@ export const shopApi: ApiSectionInput = {
         products: {
           writes: true,
           filters: ['sku'],
-          versions: { '2': { ops: [{ op: 'rename', from: 'price', to: 'unitPrice' }, { op: 'setDefault', path: 'currency', value: 'EUR' }] } },
+          versions: {
+            '2': {
+              ops: [
+                { op: 'rename', from: 'price', to: 'unitPrice' },
+                { op: 'setDefault', path: 'currency', value: 'EUR' },
+              ],
+            },
+          },
         },
         stock: { writes: true, filters: ['sku', 'warehouse'] },
       },
@@ -22,7 +29,10 @@ export const shopApi: ApiSectionInput = {
     orders: {
       description: 'Orders (with their lines) and payments; read-only, the order saga writes them.',
       entities: {
-        orders: { filters: ['orderId', 'customerId', 'placedAt'], indexes: { byCustomer: { partitionKey: 'customerId', sortKey: 'placedAt' } } },
+        orders: {
+          filters: ['orderId', 'customerId', 'placedAt'],
+          indexes: { byCustomer: { partitionKey: 'customerId', sortKey: 'placedAt' } },
+        },
         payments: { filters: ['orderId', 'paymentId'] },
       },
     },

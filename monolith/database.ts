@@ -3,7 +3,15 @@ import * as path from 'node:path';
 import { once } from 'node:events';
 import type { PGlite } from '@electric-sql/pglite';
 import { parseSourceUrl } from '../adapters/sql/url';
-import { MONOLITH_COLUMNS, MONOLITH_TABLES, orderBatches, referenceBatches, type MonolithTable, type SeedOptions, type SeedRow } from './seed';
+import {
+  MONOLITH_COLUMNS,
+  MONOLITH_TABLES,
+  orderBatches,
+  referenceBatches,
+  type MonolithTable,
+  type SeedOptions,
+  type SeedRow,
+} from './seed';
 
 /**
  * Creating, filling and dropping the reference monolith in PostgreSQL, MySQL/MariaDB or PGlite. This is
@@ -37,7 +45,12 @@ export function copyText(rows: readonly SeedRow[]): string {
     for (let i = 0; i < row.length; i++) {
       if (i > 0) out += '\t';
       const v = row[i];
-      out += v === null ? '\\N' : /[\\\t\n\r]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : v;
+      out +=
+        v === null
+          ? '\\N'
+          : /[\\\t\n\r]/.test(v)
+            ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
+            : v;
     }
     out += '\n';
   }
@@ -65,7 +78,9 @@ export async function openWriter(url: string, options: { pglite?: PGlite } = {})
       },
       load: async (table, columns, rows) => {
         if (rows.length === 0) return;
-        const stream = client.query(copyFrom(`COPY ${quoted('postgres', table)} (${columns.map((c) => quoted('postgres', c)).join(', ')}) FROM STDIN`));
+        const stream = client.query(
+          copyFrom(`COPY ${quoted('postgres', table)} (${columns.map((c) => quoted('postgres', c)).join(', ')}) FROM STDIN`),
+        );
         const done = new Promise<void>((resolve, reject) => {
           stream.on('finish', resolve);
           stream.on('error', reject);
@@ -90,7 +105,9 @@ export async function openWriter(url: string, options: { pglite?: PGlite } = {})
       load: async (table, columns, rows) => {
         const per = Math.max(1, Math.floor(20_000 / columns.length));
         for (let i = 0; i < rows.length; i += per) {
-          await conn.query(`INSERT INTO ${quoted('mysql', table)} (${columns.map((c) => quoted('mysql', c)).join(', ')}) VALUES ?`, [rows.slice(i, i + per)]);
+          await conn.query(`INSERT INTO ${quoted('mysql', table)} (${columns.map((c) => quoted('mysql', c)).join(', ')}) VALUES ?`, [
+            rows.slice(i, i + per),
+          ]);
         }
       },
       close: () => conn.end(),
@@ -151,6 +168,9 @@ export async function seedMonolith(
   }
   // Fresh statistics, as a live database has: without them the planner guesses key ranges wrong and a
   // keyset page with both bounds is read with a bitmap scan and a sort instead of an index range scan.
-  for (const table of MONOLITH_TABLES) await writer.exec(writer.dialect === 'mysql' ? `ANALYZE TABLE ${quoted('mysql', prefix + table)}` : `ANALYZE ${quoted('postgres', prefix + table)}`);
+  for (const table of MONOLITH_TABLES)
+    await writer.exec(
+      writer.dialect === 'mysql' ? `ANALYZE TABLE ${quoted('mysql', prefix + table)}` : `ANALYZE ${quoted('postgres', prefix + table)}`,
+    );
   return counts;
 }

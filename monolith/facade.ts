@@ -11,8 +11,18 @@ import type { FacadeSectionInput } from '../core/spec/facade';
 export const shopFacade: FacadeSectionInput = {
   stickyKey: { header: 'X-Customer-Id', cookie: 'customer', jwtClaim: 'sub' },
   routes: [
-    { method: 'GET', path: '/customers/{customerId}', capability: 'customers', stickyKey: { header: 'X-Customer-Id', cookie: 'customer', jwtClaim: 'sub', pathParam: 'customerId' } },
-    { method: 'PUT', path: '/customers/{customerId}', capability: 'customers', stickyKey: { header: 'X-Customer-Id', cookie: 'customer', jwtClaim: 'sub', pathParam: 'customerId' } },
+    {
+      method: 'GET',
+      path: '/customers/{customerId}',
+      capability: 'customers',
+      stickyKey: { header: 'X-Customer-Id', cookie: 'customer', jwtClaim: 'sub', pathParam: 'customerId' },
+    },
+    {
+      method: 'PUT',
+      path: '/customers/{customerId}',
+      capability: 'customers',
+      stickyKey: { header: 'X-Customer-Id', cookie: 'customer', jwtClaim: 'sub', pathParam: 'customerId' },
+    },
     { method: 'GET', path: '/customers/{customerId}/orders' },
     { method: 'GET', path: '/products' },
     { method: 'GET', path: '/products/{sku}' },

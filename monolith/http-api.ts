@@ -53,11 +53,27 @@ function isoOfLegacy(v: unknown): string | undefined {
 const money = (cents: unknown): number => Number(cents) / 100;
 
 function customerOf(r: Row) {
-  return { customerId: r.cust_no, email: r.email, firstName: r.first_name, lastName: r.last_name, phone: r.phone === '' ? undefined : r.phone, marketingOptIn: r.marketing_opt_in === 'Y', tier: String(r.tier).toLowerCase(), createdAt: isoOfLegacy(r.created_dt) };
+  return {
+    customerId: r.cust_no,
+    email: r.email,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    phone: r.phone === '' ? undefined : r.phone,
+    marketingOptIn: r.marketing_opt_in === 'Y',
+    tier: String(r.tier).toLowerCase(),
+    createdAt: isoOfLegacy(r.created_dt),
+  };
 }
 
 function productOf(r: Row) {
-  return { sku: r.sku, name: r.name, price: money(r.price_cents), weightKg: r.weight_kg === null ? undefined : Number(r.weight_kg), active: r.active === 'Y', ...(r.available !== undefined ? { available: Number(r.available ?? 0) } : {}) };
+  return {
+    sku: r.sku,
+    name: r.name,
+    price: money(r.price_cents),
+    weightKg: r.weight_kg === null ? undefined : Number(r.weight_kg),
+    active: r.active === 'Y',
+    ...(r.available !== undefined ? { available: Number(r.available ?? 0) } : {}),
+  };
 }
 
 export class MonolithApi {
@@ -114,7 +130,13 @@ export class MonolithApi {
       const p = err instanceof HttpProblem ? err : new HttpProblem(500, err instanceof Error ? err.message : String(err));
       status = p.status;
       headers['content-type'] = 'application/problem+json';
-      body = { type: 'about:blank', title: http.STATUS_CODES[p.status] ?? 'Error', status: p.status, detail: p.message, ...(p.field ? { field: p.field, value: p.value } : {}) };
+      body = {
+        type: 'about:blank',
+        title: http.STATUS_CODES[p.status] ?? 'Error',
+        status: p.status,
+        detail: p.message,
+        ...(p.field ? { field: p.field, value: p.value } : {}),
+      };
     }
     const delay = this.options.delayMs?.() ?? 0;
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
@@ -149,13 +171,22 @@ export class MonolithApi {
     return `${this.p}${name}`;
   }
 
-  private async route(method: string, url: URL, headers: http.IncomingHttpHeaders, raw: string): Promise<{ status?: number; body?: unknown; setCookie?: string }> {
-    const parts = url.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  private async route(
+    method: string,
+    url: URL,
+    headers: http.IncomingHttpHeaders,
+    raw: string,
+  ): Promise<{ status?: number; body?: unknown; setCookie?: string }> {
+    const parts = url.pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s));
     const json = (): Record<string, unknown> => {
       if (raw === '') return {};
       try {
         const v = JSON.parse(raw) as unknown;
-        if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new HttpProblem(400, 'the body must be a JSON object', 'body', raw.slice(0, 80));
+        if (v === null || typeof v !== 'object' || Array.isArray(v))
+          throw new HttpProblem(400, 'the body must be a JSON object', 'body', raw.slice(0, 80));
         return v as Record<string, unknown>;
       } catch (e) {
         if (e instanceof HttpProblem) throw e;
@@ -169,9 +200,13 @@ export class MonolithApi {
       if (m === 'GET' && parts.length === 1) {
         this.count('GET /products');
         const limit = Number(url.searchParams.get('limit') ?? '20');
-        if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new HttpProblem(400, 'limit must be a whole number 1..100', 'limit', url.searchParams.get('limit'));
+        if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+          throw new HttpProblem(400, 'limit must be a whole number 1..100', 'limit', url.searchParams.get('limit'));
         const after = url.searchParams.get('after') ?? '';
-        const rows = await this.db.query(`SELECT sku, name, price_cents, weight_kg, active FROM ${this.t('products')} WHERE active = 'Y' AND sku > $1 ORDER BY sku LIMIT $2`, [after, limit]);
+        const rows = await this.db.query(
+          `SELECT sku, name, price_cents, weight_kg, active FROM ${this.t('products')} WHERE active = 'Y' AND sku > $1 ORDER BY sku LIMIT $2`,
+          [after, limit],
+        );
         return { body: { items: rows.map(productOf), next: rows.length === limit ? rows[rows.length - 1].sku : undefined } };
       }
       if (m === 'GET' && parts.length === 2) {
@@ -198,23 +233,42 @@ export class MonolithApi {
         const values: unknown[] = [];
         for (const [field, value] of Object.entries(input)) {
           const col = columns[field];
-          if (col === undefined) throw new HttpProblem(400, `${field} cannot be changed here (allowed: ${Object.keys(columns).join(', ')})`, field, value);
-          if (typeof value !== 'string' || value.length > 120) throw new HttpProblem(400, `${field} must be a string of at most 120 characters`, field, value);
-          if (field === 'email' && !/^[^@\s]+@[^@\s]+$/.test(value)) throw new HttpProblem(400, 'email is not an e-mail address', field, value);
+          if (col === undefined)
+            throw new HttpProblem(400, `${field} cannot be changed here (allowed: ${Object.keys(columns).join(', ')})`, field, value);
+          if (typeof value !== 'string' || value.length > 120)
+            throw new HttpProblem(400, `${field} must be a string of at most 120 characters`, field, value);
+          if (field === 'email' && !/^[^@\s]+@[^@\s]+$/.test(value))
+            throw new HttpProblem(400, 'email is not an e-mail address', field, value);
           values.push(value);
           sets.push(`${col} = $${values.length}`);
         }
         if (sets.length > 0) {
           values.push(b);
-          await this.db.query(`UPDATE ${this.t('customers')} SET ${sets.join(', ')}, updated_at = now() WHERE cust_no = $${values.length}`, values);
+          await this.db.query(
+            `UPDATE ${this.t('customers')} SET ${sets.join(', ')}, updated_at = now() WHERE cust_no = $${values.length}`,
+            values,
+          );
         }
         return { body: customerOf(await this.customer(b)) };
       }
       if (parts.length === 3 && c === 'orders' && m === 'GET') {
         this.count('GET /customers/{customerId}/orders');
         await this.customer(b);
-        const rows = await this.db.query(`SELECT order_no, order_dt, status, total_cents, currency FROM ${this.t('orders')} WHERE cust_no = $1 ORDER BY order_no DESC LIMIT 50`, [b]);
-        return { body: { items: rows.map((r) => ({ orderId: String(r.order_no), placedAt: isoOfLegacy(r.order_dt), status: STATUS_NAMES[String(r.status)] ?? String(r.status), total: money(r.total_cents), currency: r.currency })) } };
+        const rows = await this.db.query(
+          `SELECT order_no, order_dt, status, total_cents, currency FROM ${this.t('orders')} WHERE cust_no = $1 ORDER BY order_no DESC LIMIT 50`,
+          [b],
+        );
+        return {
+          body: {
+            items: rows.map((r) => ({
+              orderId: String(r.order_no),
+              placedAt: isoOfLegacy(r.order_dt),
+              status: STATUS_NAMES[String(r.status)] ?? String(r.status),
+              total: money(r.total_cents),
+              currency: r.currency,
+            })),
+          },
+        };
       }
     }
     if (a === 'cart') {
@@ -230,12 +284,17 @@ export class MonolithApi {
         const sku = input.sku;
         const qty = input.qty ?? 1;
         if (typeof sku !== 'string' || sku === '') throw new HttpProblem(400, 'sku must be a product SKU', 'sku', sku);
-        if (typeof qty !== 'number' || !Number.isInteger(qty) || qty < 1 || qty > 99) throw new HttpProblem(400, 'qty must be a whole number 1..99', 'qty', qty);
+        if (typeof qty !== 'number' || !Number.isInteger(qty) || qty < 1 || qty > 99)
+          throw new HttpProblem(400, 'qty must be a whole number 1..99', 'qty', qty);
         const found = await this.db.query(`SELECT sku FROM ${this.t('products')} WHERE sku = $1 AND active = 'Y'`, [sku]);
         if (found.length === 0) throw new HttpProblem(404, `no active product ${sku}`, 'sku', sku);
         cart.set(sku, (cart.get(sku) ?? 0) + qty);
         this.carts.set(customerId, cart);
-        return { status: 201, body: await this.cartView(customerId, cart), setCookie: `customer=${encodeURIComponent(customerId)}; Path=/; HttpOnly` };
+        return {
+          status: 201,
+          body: await this.cartView(customerId, cart),
+          setCookie: `customer=${encodeURIComponent(customerId)}; Path=/; HttpOnly`,
+        };
       }
       if (m === 'DELETE' && b === 'items' && parts.length === 3) {
         this.count('DELETE /cart/items/{sku}');
@@ -279,9 +338,17 @@ export class MonolithApi {
 
   private async cartView(customerId: string, cart: Map<string, number>) {
     const skus = [...cart.keys()].sort();
-    const rows = skus.length === 0 ? [] : await this.db.query(`SELECT sku, name, price_cents FROM ${this.t('products')} WHERE sku = ANY($1::text[])`, [skus]);
+    const rows =
+      skus.length === 0
+        ? []
+        : await this.db.query(`SELECT sku, name, price_cents FROM ${this.t('products')} WHERE sku = ANY($1::text[])`, [skus]);
     const bySku = new Map(rows.map((r) => [String(r.sku), r]));
-    const lines = skus.map((sku) => ({ sku, name: bySku.get(sku)?.name, qty: cart.get(sku) ?? 0, unitPrice: money(bySku.get(sku)?.price_cents ?? 0) }));
+    const lines = skus.map((sku) => ({
+      sku,
+      name: bySku.get(sku)?.name,
+      qty: cart.get(sku) ?? 0,
+      unitPrice: money(bySku.get(sku)?.price_cents ?? 0),
+    }));
     return { customerId, lines, total: lines.reduce((s, l) => s + Math.round(l.unitPrice * 100) * l.qty, 0) / 100 };
   }
 
@@ -304,7 +371,13 @@ export class MonolithApi {
       let lineNo = 0;
       for (const sku of skus) {
         lineNo++;
-        await q(`INSERT INTO ${this.t('order_lines')} (order_no, line_no, sku, qty, unit_price_cents) VALUES ($1, $2, $3, $4, $5)`, [orderNo, lineNo, sku, cart.get(sku), price.get(sku) ?? 0]);
+        await q(`INSERT INTO ${this.t('order_lines')} (order_no, line_no, sku, qty, unit_price_cents) VALUES ($1, $2, $3, $4, $5)`, [
+          orderNo,
+          lineNo,
+          sku,
+          cart.get(sku),
+          price.get(sku) ?? 0,
+        ]);
       }
       return this.orderWith(q, String(orderNo));
     });
@@ -318,7 +391,9 @@ export class MonolithApi {
     const rows = await q(`SELECT * FROM ${this.t('orders')} WHERE order_no = $1`, [orderNo]);
     if (rows.length === 0) throw new HttpProblem(404, `no order ${orderNo}`, 'orderNo', orderNo);
     const o = rows[0];
-    const lines = await q(`SELECT line_no, sku, qty, unit_price_cents FROM ${this.t('order_lines')} WHERE order_no = $1 ORDER BY line_no`, [orderNo]);
+    const lines = await q(`SELECT line_no, sku, qty, unit_price_cents FROM ${this.t('order_lines')} WHERE order_no = $1 ORDER BY line_no`, [
+      orderNo,
+    ]);
     return {
       orderId: String(o.order_no),
       customerId: o.cust_no,

@@ -12,7 +12,13 @@ import { openMonolithDb } from './http-db';
  * empty database you name).
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { source: { type: 'string', default: 'pglite://memory' }, port: { type: 'string', default: '8080' }, 'seed-orders': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      source: { type: 'string', default: 'pglite://memory' },
+      port: { type: 'string', default: '8080' },
+      'seed-orders': { type: 'string' },
+    },
+  });
   const source = values.source as string;
   const url0 = parseSourceUrl(source);
   // One PGlite instance shared by the seeding writer and the API (a memory database exists once per instance).
@@ -27,7 +33,12 @@ async function main(): Promise<void> {
   const api = new MonolithApi({ db });
   const url = await api.listen(Number(values.port));
   process.stdout.write(`reference monolith HTTP API on ${url} (${source})\n`);
-  const stop = () => void api.close().then(() => db.close()).then(() => pglite?.close()).then(() => process.exit(0));
+  const stop = () =>
+    void api
+      .close()
+      .then(() => db.close())
+      .then(() => pglite?.close())
+      .then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

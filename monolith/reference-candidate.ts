@@ -43,7 +43,12 @@ export class ReferenceCandidate {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const path = req.url ?? '/';
-    this.requests.push({ method: req.method ?? 'GET', path, shadow: req.headers['x-cutover-shadow'] === '1', customer: req.headers['x-customer-id'] as string | undefined });
+    this.requests.push({
+      method: req.method ?? 'GET',
+      path,
+      shadow: req.headers['x-cutover-shadow'] === '1',
+      customer: req.headers['x-customer-id'] as string | undefined,
+    });
     try {
       const headers: Record<string, string> = {};
       for (const name of ['content-type', 'x-customer-id', 'cookie', 'authorization', 'x-correlation-id']) {
@@ -53,15 +58,30 @@ export class ReferenceCandidate {
       const body = chunks.length > 0 && req.method !== 'GET' && req.method !== 'HEAD' ? Buffer.concat(chunks) : undefined;
       // A shadow copy of a write must not write twice: the candidate answers it as a dry run.
       const shadowWrite = req.headers['x-cutover-shadow'] === '1' && req.method !== 'GET' && req.method !== 'HEAD';
-      const upstream = await fetch(`${this.options.monolithUrl}${shadowWrite ? path.split('?')[0] : path}`, { method: shadowWrite ? 'GET' : req.method, headers, body: shadowWrite ? undefined : body });
+      const upstream = await fetch(`${this.options.monolithUrl}${shadowWrite ? path.split('?')[0] : path}`, {
+        method: shadowWrite ? 'GET' : req.method,
+        headers,
+        body: shadowWrite ? undefined : body,
+      });
       let text = await upstream.text();
       if (this.options.drift && /json/.test(upstream.headers.get('content-type') ?? '') && upstream.status < 300) {
         const parsed = JSON.parse(text) as Record<string, unknown>;
-        text = JSON.stringify(this.options.drift(path, shadowWrite && body ? { ...parsed, ...(JSON.parse(body.toString('utf8')) as Record<string, unknown>) } : parsed));
+        text = JSON.stringify(
+          this.options.drift(
+            path,
+            shadowWrite && body ? { ...parsed, ...(JSON.parse(body.toString('utf8')) as Record<string, unknown>) } : parsed,
+          ),
+        );
       } else if (shadowWrite && body && upstream.status < 300) {
-        text = JSON.stringify({ ...(JSON.parse(text) as Record<string, unknown>), ...(JSON.parse(body.toString('utf8')) as Record<string, unknown>) });
+        text = JSON.stringify({
+          ...(JSON.parse(text) as Record<string, unknown>),
+          ...(JSON.parse(body.toString('utf8')) as Record<string, unknown>),
+        });
       }
-      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json', 'x-served-by': 'candidate' });
+      res.writeHead(upstream.status, {
+        'content-type': upstream.headers.get('content-type') ?? 'application/json',
+        'x-served-by': 'candidate',
+      });
       res.end(text);
     } catch (err) {
       res.writeHead(502, { 'content-type': 'application/problem+json', 'x-served-by': 'candidate' });

@@ -31,11 +31,13 @@ const program = new Command('seed-monolith')
         seed: opts.seed,
         badRows: opts.badRows,
         prefix,
-        onProgress: (done) => process.stderr.write(`\rseeded ${done.toLocaleString('en-US')} / ${opts.orders.toLocaleString('en-US')} orders`),
+        onProgress: (done) =>
+          process.stderr.write(`\rseeded ${done.toLocaleString('en-US')} / ${opts.orders.toLocaleString('en-US')} orders`),
       });
       const s = (Date.now() - started) / 1000;
       process.stderr.write('\n');
-      for (const t of MONOLITH_TABLES) process.stdout.write(`${(prefix + t).padEnd(28)} ${counts[t].toLocaleString('en-US').padStart(12)} rows\n`);
+      for (const t of MONOLITH_TABLES)
+        process.stdout.write(`${(prefix + t).padEnd(28)} ${counts[t].toLocaleString('en-US').padStart(12)} rows\n`);
       process.stdout.write(`in ${s.toFixed(1)} s (${Math.round(opts.orders / s).toLocaleString('en-US')} orders/s)\n`);
     } finally {
       await writer.close();

@@ -13,7 +13,21 @@ export const MONOLITH_COLUMNS = {
   customers: ['cust_no', 'email', 'first_name', 'last_name', 'phone', 'marketing_opt_in', 'tier', 'created_dt', 'updated_at'],
   products: ['sku', 'name', 'price_cents', 'weight_kg', 'active', 'updated_at'],
   stock: ['sku', 'warehouse_cd', 'on_hand', 'reserved', 'updated_at'],
-  orders: ['order_no', 'cust_no', 'order_dt', 'status', 'total_cents', 'currency', 'channel', 'coupon_code', 'ship_street', 'ship_city', 'ship_zip', 'ship_country', 'updated_at'],
+  orders: [
+    'order_no',
+    'cust_no',
+    'order_dt',
+    'status',
+    'total_cents',
+    'currency',
+    'channel',
+    'coupon_code',
+    'ship_street',
+    'ship_city',
+    'ship_zip',
+    'ship_country',
+    'updated_at',
+  ],
   order_lines: ['order_no', 'line_no', 'sku', 'qty', 'unit_price_cents'],
   payments: ['payment_id', 'order_no', 'amount_cents', 'currency', 'method', 'captured_dt', 'updated_at'],
   shipments: ['shipment_id', 'order_no', 'carrier_cd', 'tracking_no', 'parcels', 'dispatch_dt', 'updated_at'],
@@ -52,9 +66,54 @@ function streamSeed(seed: number, stream: number, index: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-const FIRST = ['Ada', 'Grace', 'Alan', 'Linus', 'Margaret', 'Edsger', 'Barbara', 'Ken', 'Frances', 'Dennis', 'Radia', 'Tim', 'Hedy', 'John', 'Katherine', 'Donald'];
-const LAST = ['Byron', 'Hopper', 'Turing', 'Torvalds', 'Hamilton', 'Dijkstra', 'Liskov', 'Thompson', 'Allen', 'Ritchie', 'Perlman', 'Berners-Lee', 'Lamarr', 'Backus', 'Johnson', 'Knuth'];
-const STREETS = ['Harbour Lane', 'Market Street', 'Mill Road', 'Station Approach', 'Church Walk', 'Kingsway', 'Rosenweg', 'Hauptstrasse', 'Rue de la Paix', 'Canal Side'];
+const FIRST = [
+  'Ada',
+  'Grace',
+  'Alan',
+  'Linus',
+  'Margaret',
+  'Edsger',
+  'Barbara',
+  'Ken',
+  'Frances',
+  'Dennis',
+  'Radia',
+  'Tim',
+  'Hedy',
+  'John',
+  'Katherine',
+  'Donald',
+];
+const LAST = [
+  'Byron',
+  'Hopper',
+  'Turing',
+  'Torvalds',
+  'Hamilton',
+  'Dijkstra',
+  'Liskov',
+  'Thompson',
+  'Allen',
+  'Ritchie',
+  'Perlman',
+  'Berners-Lee',
+  'Lamarr',
+  'Backus',
+  'Johnson',
+  'Knuth',
+];
+const STREETS = [
+  'Harbour Lane',
+  'Market Street',
+  'Mill Road',
+  'Station Approach',
+  'Church Walk',
+  'Kingsway',
+  'Rosenweg',
+  'Hauptstrasse',
+  'Rue de la Paix',
+  'Canal Side',
+];
 const PLACES: [string, string, string][] = [
   ['Bristol', 'BS1 4QA', 'GB'],
   ['Leeds', 'LS1 5DL', 'GB'],
@@ -155,7 +214,13 @@ export function stockRows(o: SeedOptions, productIndex: number): SeedRow[] {
   const out: SeedRow[] = [];
   for (let w = 0; w < count; w++) {
     const onHand = Math.floor(r() * 500);
-    out.push([sku(productIndex), WAREHOUSES[w], String(onHand), String(Math.floor(r() * Math.min(onHand + 1, 40))), sqlTimestamp(EPOCH + Math.floor(r() * SPAN_MS))]);
+    out.push([
+      sku(productIndex),
+      WAREHOUSES[w],
+      String(onHand),
+      String(Math.floor(r() * Math.min(onHand + 1, 40))),
+      sqlTimestamp(EPOCH + Math.floor(r() * SPAN_MS)),
+    ]);
   }
   return out;
 }
@@ -210,14 +275,30 @@ export function orderRows(o: SeedOptions, index: number, bad?: 'status' | 'date'
   let payment: SeedRow | undefined;
   if (paid) {
     const captured = placed + 5_000 + Math.floor(r() * 60_000);
-    payment = [`PAY${pad(index + 1, 10)}`, orderNo, String(total), currency, METHODS[Math.floor(r() * METHODS.length)], legacyTimestamp(captured), sqlTimestamp(captured)];
+    payment = [
+      `PAY${pad(index + 1, 10)}`,
+      orderNo,
+      String(total),
+      currency,
+      METHODS[Math.floor(r() * METHODS.length)],
+      legacyTimestamp(captured),
+      sqlTimestamp(captured),
+    ];
   }
   let shipment: SeedRow | undefined;
   if (shipped) {
     const dispatched = placed + 3_600_000 + Math.floor(r() * 3 * 24 * 3_600_000);
     updated = dispatched;
     const tracking = r() < 0.7 ? pad(Math.floor(r() * 1e9), 9) + pad(Math.floor(r() * 1e5), 5) : '';
-    shipment = [`SHP${pad(index + 1, 10)}`, orderNo, CARRIERS[Math.floor(r() * CARRIERS.length)], tracking, String(1 + Math.floor(r() * r() * 3)), legacyTimestamp(dispatched), sqlTimestamp(dispatched)];
+    shipment = [
+      `SHP${pad(index + 1, 10)}`,
+      orderNo,
+      CARRIERS[Math.floor(r() * CARRIERS.length)],
+      tracking,
+      String(1 + Math.floor(r() * r() * 3)),
+      legacyTimestamp(dispatched),
+      sqlTimestamp(dispatched),
+    ];
   }
   const status = cancelled ? 'X' : delivered ? 'D' : shipped ? 'S' : 'P';
   const order: SeedRow = [
@@ -263,7 +344,10 @@ export function* orderBatches(o: SeedOptions, chunk = 10_000, from = 0, to = o.o
 }
 
 /** Customers, products and stock rows, in chunks. */
-export function* referenceBatches(o: SeedOptions, chunk = 10_000): Generator<{ table: 'customers' | 'products' | 'stock'; rows: SeedRow[] }> {
+export function* referenceBatches(
+  o: SeedOptions,
+  chunk = 10_000,
+): Generator<{ table: 'customers' | 'products' | 'stock'; rows: SeedRow[] }> {
   for (let start = 0; start < customerCount(o); start += chunk) {
     const rows: SeedRow[] = [];
     for (let i = start; i < Math.min(customerCount(o), start + chunk); i++) rows.push(customerRow(o, i));

@@ -48,7 +48,9 @@ async function main(): Promise<number> {
       for (const line of result.summary) console.log(`     ${line}`);
     }
     const failed = results.filter((r) => !r.result.ok).length;
-    console.log(`\n${results.length - failed} of ${results.length} scenarios accounted for every event, in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(
+      `\n${results.length - failed} of ${results.length} scenarios accounted for every event, in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    );
     code = failed === 0 ? 0 : 1;
   } finally {
     if (emulator.startedByUs && !process.env.CUTOVER_DEMO_KEEP) await stopEmulator(emulator);

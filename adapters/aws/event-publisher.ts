@@ -79,7 +79,13 @@ export class EventPublisher {
     for (const item of items) {
       const size = putEntrySize(item.entry);
       if (size > MAX_PUT_BYTES) {
-        failed.push({ ...item, code: 'EntryTooLarge', message: `the entry is ${size} bytes; EventBridge takes at most ${MAX_PUT_BYTES}`, retryable: false, size });
+        failed.push({
+          ...item,
+          code: 'EntryTooLarge',
+          message: `the entry is ${size} bytes; EventBridge takes at most ${MAX_PUT_BYTES}`,
+          retryable: false,
+          size,
+        });
       } else pending.push({ item, size });
     }
     let requests = 0;

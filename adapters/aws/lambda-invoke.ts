@@ -20,7 +20,15 @@ export class AsyncInvokeError extends CutoverError {}
  */
 export async function invokeAsync(functionName: string, payload: unknown, lambda: LambdaClient = lambdaClient()): Promise<void> {
   const bytes = Buffer.from(JSON.stringify(payload));
-  if (bytes.byteLength > ASYNC_INVOKE_LIMIT_BYTES) throw new AsyncInvokeError(`payload is ${bytes.byteLength} bytes; an asynchronous invoke takes at most ${ASYNC_INVOKE_LIMIT_BYTES}`, { functionName, bytes: bytes.byteLength });
+  if (bytes.byteLength > ASYNC_INVOKE_LIMIT_BYTES)
+    throw new AsyncInvokeError(`payload is ${bytes.byteLength} bytes; an asynchronous invoke takes at most ${ASYNC_INVOKE_LIMIT_BYTES}`, {
+      functionName,
+      bytes: bytes.byteLength,
+    });
   const res = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: bytes }));
-  if (res.StatusCode !== undefined && res.StatusCode !== 202) throw new AsyncInvokeError(`${functionName} refused the asynchronous invoke: status ${res.StatusCode}`, { functionName, status: res.StatusCode });
+  if (res.StatusCode !== undefined && res.StatusCode !== 202)
+    throw new AsyncInvokeError(`${functionName} refused the asynchronous invoke: status ${res.StatusCode}`, {
+      functionName,
+      status: res.StatusCode,
+    });
 }

@@ -27,10 +27,16 @@ export class QueueDepths {
       Object.entries(urls).map(async ([name, url]): Promise<[string, QueueDepth | QueueDepthError]> => {
         try {
           const res = await this.client.send(
-            new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+            new GetQueueAttributesCommand({
+              QueueUrl: url,
+              AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+            }),
           );
           const a = res.Attributes ?? {};
-          return [name, { visible: Number(a.ApproximateNumberOfMessages ?? 0), inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) }];
+          return [
+            name,
+            { visible: Number(a.ApproximateNumberOfMessages ?? 0), inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) },
+          ];
         } catch (err) {
           const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
           return [name, new QueueDepthError(`queue ${name} (${url}) could not be read: ${why}`, { name, url }, { cause: err })];

@@ -42,7 +42,13 @@ export class RoutingControl {
     return this.deps.store;
   }
 
-  public async change(capability: string, change: RouteChange, actor: string, reason: string, context: { alarm?: string } = {}): Promise<ControlOutcome> {
+  public async change(
+    capability: string,
+    change: RouteChange,
+    actor: string,
+    reason: string,
+    context: { alarm?: string } = {},
+  ): Promise<ControlOutcome> {
     const outcome = await this.deps.store.change(capability, change, actor, reason);
     if (!outcome.changed) return outcome;
     const notified = await this.notify(outcome.history, context);
@@ -65,7 +71,11 @@ export class RoutingControl {
         audit = res.status;
       } catch (err) {
         audit = { failed: describe(err) };
-        this.deps.logger?.error('route change committed but not audited', { capability: history.capability, revision: history.revision, error: err });
+        this.deps.logger?.error('route change committed but not audited', {
+          capability: history.capability,
+          revision: history.revision,
+          error: err,
+        });
       }
     }
     let events: NotifyResult['events'] = [];
@@ -75,7 +85,12 @@ export class RoutingControl {
         const res = await new EventPublisher(this.deps.events.client).publish(
           types.map((type) => ({
             ref: type,
-            entry: { EventBusName: this.deps.events!.busName, Source: ROUTING_SOURCE, DetailType: type, Detail: JSON.stringify(routeChangeEvent(type, history, context)) },
+            entry: {
+              EventBusName: this.deps.events!.busName,
+              Source: ROUTING_SOURCE,
+              DetailType: type,
+              Detail: JSON.stringify(routeChangeEvent(type, history, context)),
+            },
           })),
         );
         events = res.failed.length > 0 ? { failed: describeFailures(res.failed) } : types;
@@ -83,7 +98,11 @@ export class RoutingControl {
         events = { failed: describe(err) };
       }
       if (!Array.isArray(events)) {
-        this.deps.logger?.error('route change committed but not announced', { capability: history.capability, revision: history.revision, why: events });
+        this.deps.logger?.error('route change committed but not announced', {
+          capability: history.capability,
+          revision: history.revision,
+          why: events,
+        });
       }
     }
     return { audit, events };

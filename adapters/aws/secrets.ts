@@ -21,10 +21,12 @@ export async function readSourceUrl(secretId: string, sm?: SecretsManagerClient)
   let url = text;
   if (text.trimStart().startsWith('{')) {
     const parsed = JSON.parse(text) as Record<string, unknown>;
-    if (typeof parsed.url !== 'string' || parsed.url === '') throw new SecretError(`secret ${secretId} is JSON without a "url" field`, { secretId, fields: Object.keys(parsed) });
+    if (typeof parsed.url !== 'string' || parsed.url === '')
+      throw new SecretError(`secret ${secretId} is JSON without a "url" field`, { secretId, fields: Object.keys(parsed) });
     url = parsed.url;
   }
-  if (!/^[a-z][a-z0-9+.-]*:\/\//.test(url)) throw new SecretError(`secret ${secretId} does not hold a connection URL (postgres://, mysql://)`, { secretId });
+  if (!/^[a-z][a-z0-9+.-]*:\/\//.test(url))
+    throw new SecretError(`secret ${secretId} does not hold a connection URL (postgres://, mysql://)`, { secretId });
   cache.set(secretId, url);
   return url;
 }

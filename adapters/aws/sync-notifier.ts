@@ -1,5 +1,12 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { conflictAuditStream, conflictEvent, CONFLICT_DETECTED_TYPE, CONFLICT_RESOLVED_TYPE, SYNC_SOURCE, type ConflictEntry } from '../../core/sync/ledger';
+import {
+  conflictAuditStream,
+  conflictEvent,
+  CONFLICT_DETECTED_TYPE,
+  CONFLICT_RESOLVED_TYPE,
+  SYNC_SOURCE,
+  type ConflictEntry,
+} from '../../core/sync/ledger';
 import type { Log } from '../../core/log';
 import type { AuditStore } from '../dynamodb/audit-store';
 import type { SyncLedgerStore } from '../dynamodb/sync-ledger-store';
@@ -58,10 +65,16 @@ export class ConflictNotifier {
       try {
         const res = await this.deps.events.client.send(
           new PutEventsCommand({
-            Entries: types.map((type) => ({ EventBusName: this.deps.events!.busName, Source: SYNC_SOURCE, DetailType: type, Detail: JSON.stringify(conflictEvent(type, entry)) })),
+            Entries: types.map((type) => ({
+              EventBusName: this.deps.events!.busName,
+              Source: SYNC_SOURCE,
+              DetailType: type,
+              Detail: JSON.stringify(conflictEvent(type, entry)),
+            })),
           }),
         );
-        if (res.FailedEntryCount) this.deps.logger?.error('conflict recorded but not announced', { conflictId: entry.conflictId, entries: res.Entries });
+        if (res.FailedEntryCount)
+          this.deps.logger?.error('conflict recorded but not announced', { conflictId: entry.conflictId, entries: res.Entries });
       } catch (err) {
         this.deps.logger?.error('conflict recorded but not announced', { conflictId: entry.conflictId, error: err });
       }

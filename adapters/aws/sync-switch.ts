@@ -1,5 +1,10 @@
 import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand, type EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
+import {
+  LambdaClient,
+  ListEventSourceMappingsCommand,
+  UpdateEventSourceMappingCommand,
+  type EventSourceMappingConfiguration,
+} from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CutoverError } from '../../core/errors';
 import { syncRunState, type SyncRunState } from '../../core/sync/switch';
@@ -48,7 +53,11 @@ export class SyncSwitch {
   public async status(): Promise<SyncSwitchStatus> {
     const rule = await this.eventBridge.send(new DescribeRuleCommand({ Name: this.props.relayRuleName }));
     const mappings = await this.streamMappings();
-    const streams = mappings.map((m) => ({ uuid: m.UUID ?? '', table: tableOfStream(m.EventSourceArn ?? ''), state: m.State ?? 'unknown' }));
+    const streams = mappings.map((m) => ({
+      uuid: m.UUID ?? '',
+      table: tableOfStream(m.EventSourceArn ?? ''),
+      state: m.State ?? 'unknown',
+    }));
     const relaySchedule = rule.State ?? 'unknown';
     return { state: syncRunState({ rule: relaySchedule, mappings: streams.map((s) => s.state) }), relaySchedule, streams };
   }
@@ -86,12 +95,17 @@ export class SyncSwitch {
     const out: EventSourceMappingConfiguration[] = [];
     let marker: string | undefined;
     do {
-      const page = await this.lambda.send(new ListEventSourceMappingsCommand({ FunctionName: this.props.streamFunctionName, Marker: marker }));
+      const page = await this.lambda.send(
+        new ListEventSourceMappingsCommand({ FunctionName: this.props.streamFunctionName, Marker: marker }),
+      );
       for (const m of page.EventSourceMappings ?? []) if (/:dynamodb:.*\/stream\//.test(m.EventSourceArn ?? '')) out.push(m);
       marker = page.NextMarker;
     } while (marker);
     if (out.length === 0) {
-      throw new SyncSwitchError(`the stream applier ${this.props.streamFunctionName} has no DynamoDB stream mappings: is the Sync stack deployed with synced tables?`, { functionName: this.props.streamFunctionName });
+      throw new SyncSwitchError(
+        `the stream applier ${this.props.streamFunctionName} has no DynamoDB stream mappings: is the Sync stack deployed with synced tables?`,
+        { functionName: this.props.streamFunctionName },
+      );
     }
     return out;
   }

@@ -29,7 +29,10 @@ export class BufferedRoutingMetrics {
 
   public due(): boolean {
     if (this.oldest === undefined) return false;
-    return this.handled.length + this.compared.length >= (this.options.maxSamples ?? 50) || this.now() - this.oldest >= (this.options.maxAgeMs ?? 5000);
+    return (
+      this.handled.length + this.compared.length >= (this.options.maxSamples ?? 50) ||
+      this.now() - this.oldest >= (this.options.maxAgeMs ?? 5000)
+    );
   }
 
   /** Sends what is buffered; on failure the samples are put back for the next flush. */

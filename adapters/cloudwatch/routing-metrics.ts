@@ -1,4 +1,10 @@
-import { CloudWatchClient, GetMetricStatisticsCommand, PutMetricDataCommand, type Datapoint, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  GetMetricStatisticsCommand,
+  PutMetricDataCommand,
+  type Datapoint,
+  type MetricDatum,
+} from '@aws-sdk/client-cloudwatch';
 import {
   ROUTING_METRIC_NAMESPACE,
   routingMetricDimensions,
@@ -56,8 +62,20 @@ export class RoutingMetrics {
     const data: MetricDatum[] = [];
     for (const h of handled) {
       const dims = routingMetricDimensions(h.capability, h.side);
-      data.push({ MetricName: routingMetricName(h.capability, h.side, 'ErrorRate'), Dimensions: dims, Value: h.failed ? 1 : 0, Unit: 'None', Timestamp: at });
-      data.push({ MetricName: routingMetricName(h.capability, h.side, 'LatencyMs'), Dimensions: dims, Value: Math.max(0, h.latencyMs), Unit: 'Milliseconds', Timestamp: at });
+      data.push({
+        MetricName: routingMetricName(h.capability, h.side, 'ErrorRate'),
+        Dimensions: dims,
+        Value: h.failed ? 1 : 0,
+        Unit: 'None',
+        Timestamp: at,
+      });
+      data.push({
+        MetricName: routingMetricName(h.capability, h.side, 'LatencyMs'),
+        Dimensions: dims,
+        Value: Math.max(0, h.latencyMs),
+        Unit: 'Milliseconds',
+        Timestamp: at,
+      });
     }
     for (const c of compared) {
       data.push({
@@ -78,7 +96,10 @@ export class RoutingMetrics {
     const end = this.now();
     const start = new Date(end.getTime() - windowSeconds * 1000);
     const period = windowSeconds <= 60 ? 60 : Math.ceil(windowSeconds / 60) * 60;
-    const get = async (metric: RoutingMetric, stats: { Statistics?: ('Average' | 'SampleCount')[]; ExtendedStatistics?: string[] }): Promise<Datapoint[]> => {
+    const get = async (
+      metric: RoutingMetric,
+      stats: { Statistics?: ('Average' | 'SampleCount')[]; ExtendedStatistics?: string[] },
+    ): Promise<Datapoint[]> => {
       const res = await this.client.send(
         new GetMetricStatisticsCommand({
           Namespace: ROUTING_METRIC_NAMESPACE,

@@ -6,7 +6,10 @@ import { cloudWatchClient } from './routing-metrics';
  * entering the stream to the function receiving it), the largest minute maximum over the last
  * `windowSeconds`. Undefined when there is no datapoint (sync stopped, or no service write lately).
  */
-export async function streamIteratorAgeMs(functionName: string, options: { windowSeconds?: number; client?: CloudWatchClient; now?: Date } = {}): Promise<number | undefined> {
+export async function streamIteratorAgeMs(
+  functionName: string,
+  options: { windowSeconds?: number; client?: CloudWatchClient; now?: Date } = {},
+): Promise<number | undefined> {
   const end = options.now ?? new Date();
   const window = options.windowSeconds ?? 300;
   const res = await (options.client ?? cloudWatchClient()).send(

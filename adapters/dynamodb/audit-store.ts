@@ -135,13 +135,24 @@ export class AuditStore {
   }
 
   /** Keeps the first digest of an identity; on a different one, logs a conflict entry and returns it. */
-  private async checkIdentity(stream: string, record: AuditRecord, identity: { key: string; digest: string }): Promise<IdentityConflict | undefined> {
+  private async checkIdentity(
+    stream: string,
+    record: AuditRecord,
+    identity: { key: string; digest: string },
+  ): Promise<IdentityConflict | undefined> {
     const sk = `${IDENTITY_PREFIX}${boundedKey(identity.key)}`;
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { stream, sk, identity: originalKey(identity.key), digest: identity.digest, eventId: boundedKey(record.eventId), recordedAt: this.now().toISOString() },
+          Item: {
+            stream,
+            sk,
+            identity: originalKey(identity.key),
+            digest: identity.digest,
+            eventId: boundedKey(record.eventId),
+            recordedAt: this.now().toISOString(),
+          },
           ConditionExpression: 'attribute_not_exists(sk)',
         }),
       );
@@ -165,7 +176,13 @@ export class AuditStore {
           source: record.source,
           detailType: record.detailType,
           eventTime: record.eventTime,
-          payload: JSON.stringify({ identity: identity.key, firstEventId: first.Item?.eventId, eventId: record.eventId, firstDigest, digest: identity.digest }),
+          payload: JSON.stringify({
+            identity: identity.key,
+            firstEventId: first.Item?.eventId,
+            eventId: record.eventId,
+            firstDigest,
+            digest: identity.digest,
+          }),
         },
         undefined,
       ),
@@ -230,11 +247,14 @@ export class AuditStore {
   /** Every stream name in the table (one Scan reading only the partition key). */
   public async *listStreams(options: { pageSize?: number } = {}): AsyncGenerator<string> {
     const seen = new Set<string>();
-    for await (const page of paginateScan({ client: this.client, pageSize: options.pageSize }, {
-      TableName: this.tableName,
-      ProjectionExpression: '#stream',
-      ExpressionAttributeNames: { '#stream': 'stream' },
-    })) {
+    for await (const page of paginateScan(
+      { client: this.client, pageSize: options.pageSize },
+      {
+        TableName: this.tableName,
+        ProjectionExpression: '#stream',
+        ExpressionAttributeNames: { '#stream': 'stream' },
+      },
+    )) {
       for (const item of page.Items ?? []) {
         const s = String(item.stream);
         if (!seen.has(s)) {
@@ -264,8 +284,10 @@ export class AuditStore {
     const markerProblems: string[] = [];
     for await (const marker of this.readMarkers(stream, options)) {
       const at = eventAt.get(marker.sequence);
-      if (at === undefined) markerProblems.push(`marker for event ${marker.eventId} points at sequence ${marker.sequence}, which is missing`);
-      else if (at !== marker.eventId) markerProblems.push(`marker for event ${marker.eventId} points at sequence ${marker.sequence}, which holds event ${at}`);
+      if (at === undefined)
+        markerProblems.push(`marker for event ${marker.eventId} points at sequence ${marker.sequence}, which is missing`);
+      else if (at !== marker.eventId)
+        markerProblems.push(`marker for event ${marker.eventId} points at sequence ${marker.sequence}, which holds event ${at}`);
     }
     return { stream, entries, head: verifier.head(stream), broken, markerProblems };
   }
@@ -309,13 +331,16 @@ export class AuditStore {
   }
 
   private async *queryPrefix(stream: string, prefix: string, pageSize?: number): AsyncGenerator<Record<string, unknown>> {
-    for await (const page of paginateQuery({ client: this.client, pageSize: pageSize }, {
-      TableName: this.tableName,
-      KeyConditionExpression: '#stream = :stream AND begins_with(sk, :prefix)',
-      ExpressionAttributeNames: { '#stream': 'stream' },
-      ExpressionAttributeValues: { ':stream': stream, ':prefix': prefix },
-      ConsistentRead: true,
-    })) {
+    for await (const page of paginateQuery(
+      { client: this.client, pageSize: pageSize },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: '#stream = :stream AND begins_with(sk, :prefix)',
+        ExpressionAttributeNames: { '#stream': 'stream' },
+        ExpressionAttributeValues: { ':stream': stream, ':prefix': prefix },
+        ConsistentRead: true,
+      },
+    )) {
       for (const item of page.Items ?? []) yield item;
     }
   }

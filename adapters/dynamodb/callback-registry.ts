@@ -36,7 +36,12 @@ export class CallbackRegistry {
    * Records the token of the current attempt. A retried attempt has a new token and replaces the old one:
    * whatever reply arrives completes the attempt that is waiting now.
    */
-  public async register(orderId: string, action: string, taskToken: string, options: { timeoutSeconds: number; commandEventId?: string }): Promise<void> {
+  public async register(
+    orderId: string,
+    action: string,
+    taskToken: string,
+    options: { timeoutSeconds: number; commandEventId?: string },
+  ): Promise<void> {
     const now = this.now();
     try {
       await this.deps.ddb.send(
@@ -60,7 +65,9 @@ export class CallbackRegistry {
 
   public async find(orderId: string, action: string): Promise<AwaitingCallback | undefined> {
     try {
-      const out = await this.deps.ddb.send(new GetCommand({ TableName: this.deps.tableName, Key: { orderId, action }, ConsistentRead: true }));
+      const out = await this.deps.ddb.send(
+        new GetCommand({ TableName: this.deps.tableName, Key: { orderId, action }, ConsistentRead: true }),
+      );
       return out.Item as AwaitingCallback | undefined;
     } catch (err) {
       throw toStepError(err, { orderId, action, operation: 'find callback' });
@@ -70,7 +77,12 @@ export class CallbackRegistry {
   /** Every registered action of an order, open ones first. */
   public async forOrder(orderId: string): Promise<AwaitingCallback[]> {
     const out = await this.deps.ddb.send(
-      new QueryCommand({ TableName: this.deps.tableName, KeyConditionExpression: 'orderId = :o', ExpressionAttributeValues: { ':o': orderId }, ConsistentRead: true }),
+      new QueryCommand({
+        TableName: this.deps.tableName,
+        KeyConditionExpression: 'orderId = :o',
+        ExpressionAttributeValues: { ':o': orderId },
+        ConsistentRead: true,
+      }),
     );
     const items = (out.Items ?? []) as AwaitingCallback[];
     return items.sort((a, b) => Number(!!a.completedAt) - Number(!!b.completedAt) || b.registeredAt.localeCompare(a.registeredAt));
@@ -78,12 +90,15 @@ export class CallbackRegistry {
 
   /** Every open wait for one action across orders (a paged Scan: for periodic sweeps, not per request). */
   public async *openWaits(action: string): AsyncGenerator<AwaitingCallback> {
-    for await (const page of paginateScan({ client: this.deps.ddb }, {
-      TableName: this.deps.tableName,
-      FilterExpression: '#a = :a AND attribute_not_exists(completedAt)',
-      ExpressionAttributeNames: { '#a': 'action' },
-      ExpressionAttributeValues: { ':a': action },
-    })) {
+    for await (const page of paginateScan(
+      { client: this.deps.ddb },
+      {
+        TableName: this.deps.tableName,
+        FilterExpression: '#a = :a AND attribute_not_exists(completedAt)',
+        ExpressionAttributeNames: { '#a': 'action' },
+        ExpressionAttributeValues: { ':a': action },
+      },
+    )) {
       for (const item of page.Items ?? []) yield item as AwaitingCallback;
     }
   }
@@ -97,7 +112,12 @@ export class CallbackRegistry {
           Key: { orderId, action },
           UpdateExpression: 'SET completedAt = :at, outcome = :o' + (replyEventId ? ', replyEventId = :r' : ''),
           ConditionExpression: 'taskToken = :t',
-          ExpressionAttributeValues: { ':at': this.now().toISOString(), ':o': outcome, ':t': taskToken, ...(replyEventId ? { ':r': replyEventId } : {}) },
+          ExpressionAttributeValues: {
+            ':at': this.now().toISOString(),
+            ':o': outcome,
+            ':t': taskToken,
+            ...(replyEventId ? { ':r': replyEventId } : {}),
+          },
         }),
       );
       return true;
@@ -123,7 +143,9 @@ export class TaskCallbacks {
 
   public async fail(taskToken: string, error: string, cause: string): Promise<CallbackDelivery> {
     // Step Functions caps error at 256 and cause at 32768 characters.
-    return this.send(() => this.sfn.send(new SendTaskFailureCommand({ taskToken, error: error.slice(0, 256), cause: cause.slice(0, 32_768) })));
+    return this.send(() =>
+      this.sfn.send(new SendTaskFailureCommand({ taskToken, error: error.slice(0, 256), cause: cause.slice(0, 32_768) })),
+    );
   }
 
   public async heartbeat(taskToken: string): Promise<CallbackDelivery> {

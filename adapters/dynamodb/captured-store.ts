@@ -74,7 +74,8 @@ export interface CapturedInputKey extends ReplayKey {
   readonly correlationId: string;
 }
 
-export type InputKeyOutcome = { readonly ok: true; readonly key: CapturedInputKey } | { readonly ok: false; readonly skipped: SkippedRecord };
+export type InputKeyOutcome =
+  { readonly ok: true; readonly key: CapturedInputKey } | { readonly ok: false; readonly skipped: SkippedRecord };
 
 export class CapturedStoreError extends CutoverError {}
 
@@ -98,7 +99,20 @@ export interface WindowQuery {
 
 export const CAPTURED_INDEX = 'byTime';
 
-const KEY_ATTRIBUTES = ['pk', 'sk', 'role', 'format', 'eventId', 'correlationId', 'capturedAt', 'sequence', 'entityType', 'entityKey', 'eventType', 'sourceType'];
+const KEY_ATTRIBUTES = [
+  'pk',
+  'sk',
+  'role',
+  'format',
+  'eventId',
+  'correlationId',
+  'capturedAt',
+  'sequence',
+  'entityType',
+  'entityKey',
+  'eventType',
+  'sourceType',
+];
 // Every projected name through a placeholder: several (role, format, sequence) are DynamoDB reserved words.
 const KEY_PROJECTION = KEY_ATTRIBUTES.map((_, i) => `#k${i}`).join(', ');
 const KEY_NAMES = Object.fromEntries(KEY_ATTRIBUTES.map((a, i) => [`#k${i}`, a]));
@@ -126,11 +140,31 @@ export function itemsForCapture(w: CaptureWrite): CapturedItem[] {
     // Outcomes are in the time index too (so `capture list --type STOCK_RESERVED` finds them), in buckets
     // of their own: replay planning reads the input buckets only.
     const time = { gsi1pk: outcomeBucket(Date.parse(w.capturedAt)), gsi1sk: keys.sk };
-    return [{ pk: keys.pk, sk: keys.sk, ...time, role: 'outcome', ...base, event, ...(w.problems && w.problems.length > 0 ? { problems: [...w.problems] } : {}) }];
+    return [
+      {
+        pk: keys.pk,
+        sk: keys.sk,
+        ...time,
+        role: 'outcome',
+        ...base,
+        event,
+        ...(w.problems && w.problems.length > 0 ? { problems: [...w.problems] } : {}),
+      },
+    ];
   }
   const entity = w.entity as { type: string; key: string };
   return [
-    { pk: keys.pk, sk: keys.sk, gsi1pk: keys.gsi1pk, gsi1sk: keys.gsi1sk, role: 'input', ...base, entityType: entity.type, entityKey: entity.key, event },
+    {
+      pk: keys.pk,
+      sk: keys.sk,
+      gsi1pk: keys.gsi1pk,
+      gsi1sk: keys.gsi1sk,
+      role: 'input',
+      ...base,
+      entityType: entity.type,
+      entityKey: entity.key,
+      event,
+    },
     { pk: `CORR#${w.correlationId}`, sk: keys.sk, role: 'input-ref', ...base, entityType: entity.type, entityKey: entity.key },
   ];
 }
@@ -147,10 +181,25 @@ export function inputKeyOf(item: Record<string, unknown>): InputKeyOutcome {
   const id = str(item.eventId) ?? str(item.sk) ?? 'unknown';
   const bad = (field: string, reason: string, value?: unknown): InputKeyOutcome => ({
     ok: false,
-    skipped: { id, code: value === undefined ? 'missing-field' : 'invalid-field', reason: `captured input ${id}: ${reason}`, field, ...(value !== undefined ? { value } : {}) },
+    skipped: {
+      id,
+      code: value === undefined ? 'missing-field' : 'invalid-field',
+      reason: `captured input ${id}: ${reason}`,
+      field,
+      ...(value !== undefined ? { value } : {}),
+    },
   });
   if (item.format !== undefined && item.format !== CAPTURE_FORMAT_VERSION) {
-    return { ok: false, skipped: { id, code: 'unknown-version', reason: `captured input ${id}: format ${JSON.stringify(item.format)} is not known (known: ${CAPTURE_FORMAT_VERSION})`, field: 'format', value: item.format } };
+    return {
+      ok: false,
+      skipped: {
+        id,
+        code: 'unknown-version',
+        reason: `captured input ${id}: format ${JSON.stringify(item.format)} is not known (known: ${CAPTURE_FORMAT_VERSION})`,
+        field: 'format',
+        value: item.format,
+      },
+    };
   }
   if (!str(item.eventId)) return bad('id', 'missing field id (eventId)');
   const capturedAt = item.capturedAt;
@@ -201,9 +250,19 @@ export function outcomesOfInput(inputSk: string, partition: readonly Record<stri
 
 /** Parse an item's event text; a damaged one becomes a skip naming `field`. */
 function parseEventText(text: unknown, id: string, field: string): { ok: true; value: unknown } | { ok: false; skipped: SkippedRecord } {
-  if (text === undefined || text === null) return { ok: false, skipped: { id, code: 'missing-field', reason: `captured ${field} of ${id}: missing field ${field}`, field } };
+  if (text === undefined || text === null)
+    return { ok: false, skipped: { id, code: 'missing-field', reason: `captured ${field} of ${id}: missing field ${field}`, field } };
   if (typeof text !== 'string') {
-    return { ok: false, skipped: { id, code: 'invalid-field', reason: `captured ${field} of ${id}: must be JSON text, got ${typeof text}`, field, value: text } };
+    return {
+      ok: false,
+      skipped: {
+        id,
+        code: 'invalid-field',
+        reason: `captured ${field} of ${id}: must be JSON text, got ${typeof text}`,
+        field,
+        value: text,
+      },
+    };
   }
   try {
     return { ok: true, value: JSON.parse(text) };
@@ -227,7 +286,11 @@ function parseEventText(text: unknown, id: string, field: string): { ok: true; v
  * Assemble and check one interaction from its input item and the outcome items that belong to it. The
  * result is what the JSONL export holds (core/replay/captured.ts), or a skip with the reason.
  */
-export function interactionFromItems(input: Record<string, unknown>, outcomes: readonly Record<string, unknown>[], options: ValidateOptions = {}): ValidationOutcome {
+export function interactionFromItems(
+  input: Record<string, unknown>,
+  outcomes: readonly Record<string, unknown>[],
+  options: ValidateOptions = {},
+): ValidationOutcome {
   const id = str(input.eventId) ?? 'unknown';
   const parsedInput = parseEventText(input.event, id, 'input');
   if (!parsedInput.ok) return { ok: false, skipped: parsedInput.skipped };
@@ -291,7 +354,8 @@ export class CapturedStore {
         [this.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item: Item as unknown as Record<string, unknown> } })),
       };
       for (let attempt = 0; request && Object.keys(request).length > 0; attempt += 1) {
-        if (attempt > 8) throw new CapturedStoreError(`bulk load into ${this.tableName}: items still unprocessed after ${attempt} attempts`);
+        if (attempt > 8)
+          throw new CapturedStoreError(`bulk load into ${this.tableName}: items still unprocessed after ${attempt} attempts`);
         if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
         const out = await this.client.send(new BatchWriteCommand({ RequestItems: request }));
         request = out.UnprocessedItems as typeof request;
@@ -314,16 +378,19 @@ export class CapturedStore {
     const fromIso = new Date(q.fromMs).toISOString();
     const toIso = new Date(q.toMs).toISOString();
     for (const bucket of hourBuckets(q.fromMs, q.toMs)) {
-      for await (const page of paginateQuery({ client: this.client, pageSize: q.pageSize }, {
-        TableName: this.tableName,
-        IndexName: this.indexName,
-        // The sort key starts with the ISO time: BETWEEN from and to keeps [from, to) (a key at `to`
-        // continues with '#', so it sorts after the bare `to`).
-        KeyConditionExpression: 'gsi1pk = :b AND gsi1sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':b': bucket, ':from': fromIso, ':to': toIso },
-        ExpressionAttributeNames: KEY_NAMES,
-        ProjectionExpression: KEY_PROJECTION,
-      })) {
+      for await (const page of paginateQuery(
+        { client: this.client, pageSize: q.pageSize },
+        {
+          TableName: this.tableName,
+          IndexName: this.indexName,
+          // The sort key starts with the ISO time: BETWEEN from and to keeps [from, to) (a key at `to`
+          // continues with '#', so it sorts after the bare `to`).
+          KeyConditionExpression: 'gsi1pk = :b AND gsi1sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':b': bucket, ':from': fromIso, ':to': toIso },
+          ExpressionAttributeNames: KEY_NAMES,
+          ProjectionExpression: KEY_PROJECTION,
+        },
+      )) {
         for (const item of page.Items ?? []) {
           if (item.role !== undefined && item.role !== 'input') continue;
           if (types && !types.has(String(item.eventType))) continue;
@@ -342,12 +409,15 @@ export class CapturedStore {
       // One hour at a time, inputs and outcomes merged into capture order.
       const items: CapturedItem[] = [];
       for (const bucket of [hour, `OUT#${hour}`]) {
-        for await (const page of paginateQuery({ client: this.client, pageSize: q.pageSize }, {
-          TableName: this.tableName,
-          IndexName: this.indexName,
-          KeyConditionExpression: 'gsi1pk = :b AND gsi1sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':b': bucket, ':from': fromIso, ':to': toIso },
-        })) {
+        for await (const page of paginateQuery(
+          { client: this.client, pageSize: q.pageSize },
+          {
+            TableName: this.tableName,
+            IndexName: this.indexName,
+            KeyConditionExpression: 'gsi1pk = :b AND gsi1sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: { ':b': bucket, ':from': fromIso, ':to': toIso },
+          },
+        )) {
           for (const item of page.Items ?? []) {
             if (types && !types.has(String(item.sourceType)) && !types.has(String(item.eventType))) continue;
             items.push(item as CapturedItem);
@@ -367,23 +437,37 @@ export class CapturedStore {
   /** Every item of a correlation (outcomes and input refs), in sort-key order. */
   public async correlationItems(correlationId: string): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
-    for await (const page of paginateQuery({ client: this.client }, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `CORR#${correlationId}` },
-      ConsistentRead: true,
-    })) {
+    for await (const page of paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `CORR#${correlationId}` },
+        ConsistentRead: true,
+      },
+    )) {
       out.push(...(page.Items ?? []));
     }
     return out;
   }
 
   /** Read one planned input and its outcomes, and check them: the interaction, or why it is skipped. */
-  public async interactionFor(key: Pick<CapturedInputKey, 'pk' | 'sk' | 'id' | 'correlationId'>, options: ValidateOptions = {}): Promise<ValidationOutcome> {
+  public async interactionFor(
+    key: Pick<CapturedInputKey, 'pk' | 'sk' | 'id' | 'correlationId'>,
+    options: ValidateOptions = {},
+  ): Promise<ValidationOutcome> {
     const input = await this.getItem(key.pk, key.sk);
     if (!input) {
       // Expired (TTL) or deleted between planning and sending.
-      return { ok: false, skipped: { id: key.id, code: 'missing-field', reason: `captured input ${key.id} is gone (expired or deleted since the replay was planned)`, field: '$' } };
+      return {
+        ok: false,
+        skipped: {
+          id: key.id,
+          code: 'missing-field',
+          reason: `captured input ${key.id} is gone (expired or deleted since the replay was planned)`,
+          field: '$',
+        },
+      };
     }
     const partition = await this.correlationItems(key.correlationId);
     return interactionFromItems(input, outcomesOfInput(key.sk, partition), options);

@@ -18,7 +18,8 @@ export class DynamoDbDataStore implements DataStore {
 
   private name(table: string): string {
     const n = this.tables[table];
-    if (!n) throw new Error(`no deployed table for spec table ${table} (DATA_API_TABLES lists ${Object.keys(this.tables).join(', ') || 'none'})`);
+    if (!n)
+      throw new Error(`no deployed table for spec table ${table} (DATA_API_TABLES lists ${Object.keys(this.tables).join(', ') || 'none'})`);
     return n;
   }
 
@@ -38,7 +39,13 @@ export class DynamoDbDataStore implements DataStore {
     let expression = '#p = :p';
     if (plan.range) expression += ` AND ${rangeExpression(plan.range, names, values)}`;
     const out = await this.doc.send(
-      new QueryCommand({ ...common, IndexName: plan.index, KeyConditionExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: values }),
+      new QueryCommand({
+        ...common,
+        IndexName: plan.index,
+        KeyConditionExpression: expression,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
     );
     return { items: out.Items ?? [], lastKey: out.LastEvaluatedKey };
   }
@@ -72,7 +79,11 @@ export class DynamoDbDataStore implements DataStore {
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
-        throw new WriteConflictError(`conditional write to ${table} failed (expected version ${expected})`, { table, expected }, { cause: error });
+        throw new WriteConflictError(
+          `conditional write to ${table} failed (expected version ${expected})`,
+          { table, expected },
+          { cause: error },
+        );
       }
       throw error;
     }

@@ -103,13 +103,16 @@ export class QuarantineStore {
     // '0' sorts before any ISO time and '~' after every '#<id>' suffix: open bounds stay inside the key space.
     const from = q.since ?? '0';
     const to = q.until ?? '~';
-    for await (const page of paginateQuery({ client: this.client, pageSize: q.pageSize }, {
-      TableName: this.tableName,
-      KeyConditionExpression: '#reason = :reason AND sk BETWEEN :from AND :to',
-      ExpressionAttributeNames: { '#reason': 'reason' },
-      ExpressionAttributeValues: { ':reason': q.reason, ':from': from, ':to': to },
-      ScanIndexForward: !q.newestFirst,
-    })) {
+    for await (const page of paginateQuery(
+      { client: this.client, pageSize: q.pageSize },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: '#reason = :reason AND sk BETWEEN :from AND :to',
+        ExpressionAttributeNames: { '#reason': 'reason' },
+        ExpressionAttributeValues: { ':reason': q.reason, ':from': from, ':to': to },
+        ScanIndexForward: !q.newestFirst,
+      },
+    )) {
       for (const item of page.Items ?? []) {
         // BETWEEN is inclusive; `until` is exclusive on the time part.
         if (q.until !== undefined && String(item.sk) >= q.until) continue;

@@ -58,7 +58,9 @@ function fromItem(item: Record<string, unknown>): ReplayState {
   return {
     ...(item as unknown as ReplayState),
     request: JSON.parse(String(item.request)) as ReplayRequest,
-    ...(typeof item.checkpoint === 'string' ? { checkpoint: JSON.parse(item.checkpoint) as ReplayCheckpointJson } : { checkpoint: undefined }),
+    ...(typeof item.checkpoint === 'string'
+      ? { checkpoint: JSON.parse(item.checkpoint) as ReplayCheckpointJson }
+      : { checkpoint: undefined }),
   };
 }
 
@@ -117,7 +119,8 @@ export class ReplayStateStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { replayId },
-          UpdateExpression: 'SET leaseOwner = :o, leaseUntil = :u, updatedAt = :at, slices = if_not_exists(slices, :zero) + :one, #s = if_not_exists(#s, :at)',
+          UpdateExpression:
+            'SET leaseOwner = :o, leaseUntil = :u, updatedAt = :at, slices = if_not_exists(slices, :zero) + :one, #s = if_not_exists(#s, :at)',
           ConditionExpression: 'attribute_exists(replayId) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :o)',
           ExpressionAttributeNames: { '#s': 'startedAt' },
           ExpressionAttributeValues: { ':o': owner, ':u': untilMs, ':at': now.toISOString(), ':zero': 0, ':one': 1, ':now': now.getTime() },
@@ -215,7 +218,11 @@ export class ReplayStateStore {
       );
     } catch (err) {
       if (isConditionFailure(err)) {
-        throw new ReplayStateError(`replay ${replayId}: the runner lease of ${owner} was lost, or the status changed meanwhile`, { replayId, owner }, { cause: err });
+        throw new ReplayStateError(
+          `replay ${replayId}: the runner lease of ${owner} was lost, or the status changed meanwhile`,
+          { replayId, owner },
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -231,7 +238,14 @@ export class ReplayStateStore {
           UpdateExpression: 'SET #s = :failed, #e = :e, updatedAt = :at, finishedAt = :at',
           ConditionExpression: 'attribute_exists(replayId) AND NOT (#s IN (:c1, :c2, :c3))',
           ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
-          ExpressionAttributeValues: { ':failed': 'failed', ':e': error, ':at': this.now().toISOString(), ':c1': 'completed', ':c2': 'cancelled', ':c3': 'failed' },
+          ExpressionAttributeValues: {
+            ':failed': 'failed',
+            ':e': error,
+            ':at': this.now().toISOString(),
+            ':c1': 'completed',
+            ':c2': 'cancelled',
+            ':c3': 'failed',
+          },
         }),
       );
     } catch (err) {
@@ -266,8 +280,11 @@ export class ReplayStateStore {
       if (!isConditionFailure(err)) throw err;
       const current = await this.get(replayId);
       if (!current) throw new ReplayStateError(`no replay ${replayId}`, { replayId });
-      throw new ReplayStateError(`replay ${replayId} is ${current.status}; it can become ${to} only from ${from.join(' or ')}`, { replayId, status: current.status, to });
+      throw new ReplayStateError(`replay ${replayId} is ${current.status}; it can become ${to} only from ${from.join(' or ')}`, {
+        replayId,
+        status: current.status,
+        to,
+      });
     }
   }
 }
-

@@ -98,7 +98,13 @@ export class ReportStore {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { replayId, sk: sentSortKey(record.interactionId), kind: 'sent', ...record, expected: record.expected ? JSON.stringify(record.expected) : undefined },
+        Item: {
+          replayId,
+          sk: sentSortKey(record.interactionId),
+          kind: 'sent',
+          ...record,
+          expected: record.expected ? JSON.stringify(record.expected) : undefined,
+        },
       }),
     );
   }
@@ -138,12 +144,15 @@ export class ReportStore {
   }
 
   private async *query(replayId: string, prefix: string): AsyncGenerator<Record<string, unknown>> {
-    for await (const page of paginateQuery({ client: this.client }, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'replayId = :r AND begins_with(sk, :p)',
-      ExpressionAttributeValues: { ':r': replayId, ':p': prefix },
-      ConsistentRead: true,
-    })) {
+    for await (const page of paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'replayId = :r AND begins_with(sk, :p)',
+        ExpressionAttributeValues: { ':r': replayId, ':p': prefix },
+        ConsistentRead: true,
+      },
+    )) {
       for (const item of page.Items ?? []) yield item;
     }
   }
@@ -174,7 +183,9 @@ export class ReportStore {
    * what was planned even if late captures land in the window meanwhile, and a big window is read once.
    */
   public async putPlan(replayId: string, keys: readonly PlannedKey[]): Promise<void> {
-    const text = JSON.stringify(keys.map((k) => [k.pk, k.sk, k.id, k.at, k.sequence, k.entityType, k.entityKey, k.inputType, k.correlationId]));
+    const text = JSON.stringify(
+      keys.map((k) => [k.pk, k.sk, k.id, k.at, k.sequence, k.entityType, k.entityKey, k.inputType, k.correlationId]),
+    );
     await this.putChunked(replayId, 'P', text, { count: keys.length });
   }
 
@@ -182,17 +193,19 @@ export class ReportStore {
   public async getPlan(replayId: string): Promise<PlannedKey[] | undefined> {
     const text = await this.getChunked(replayId, 'P');
     if (text === undefined) return undefined;
-    return (JSON.parse(text) as Array<[string, string, string, number, number, string, string, string, string]>).map(([pk, sk, id, at, sequence, entityType, entityKey, inputType, correlationId]) => ({
-      pk,
-      sk,
-      id,
-      at,
-      sequence,
-      entityType,
-      entityKey,
-      inputType,
-      correlationId,
-    }));
+    return (JSON.parse(text) as Array<[string, string, string, number, number, string, string, string, string]>).map(
+      ([pk, sk, id, at, sequence, entityType, entityKey, inputType, correlationId]) => ({
+        pk,
+        sk,
+        id,
+        at,
+        sequence,
+        entityType,
+        entityKey,
+        inputType,
+        correlationId,
+      }),
+    );
   }
 
   /** Text in chunks under `<prefix>#0000...`, then `<prefix>#META` (written last: it makes the text visible). */
@@ -200,25 +213,49 @@ export class ReportStore {
     const chunks = Math.max(1, Math.ceil(text.length / this.chunkChars));
     for (let i = 0; i < chunks; i += 1) {
       await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: { replayId, sk: `${prefix}#${String(i).padStart(4, '0')}`, kind: `${prefix}-chunk`, text: text.slice(i * this.chunkChars, (i + 1) * this.chunkChars) } }),
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            replayId,
+            sk: `${prefix}#${String(i).padStart(4, '0')}`,
+            kind: `${prefix}-chunk`,
+            text: text.slice(i * this.chunkChars, (i + 1) * this.chunkChars),
+          },
+        }),
       );
     }
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { replayId, sk: `${prefix}#META`, kind: `${prefix}-meta`, chunks, chars: text.length, ...meta } }));
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { replayId, sk: `${prefix}#META`, kind: `${prefix}-meta`, chunks, chars: text.length, ...meta },
+      }),
+    );
     return chunks;
   }
 
   private async getChunked(replayId: string, prefix: string): Promise<string | undefined> {
-    const meta = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { replayId, sk: `${prefix}#META` }, ConsistentRead: true }));
+    const meta = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { replayId, sk: `${prefix}#META` }, ConsistentRead: true }),
+    );
     if (!meta.Item) return undefined;
     const chunks = Number(meta.Item.chunks);
     const parts: string[] = [];
     for (let i = 0; i < chunks; i += 1) {
-      const c = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { replayId, sk: `${prefix}#${String(i).padStart(4, '0')}` }, ConsistentRead: true }));
+      const c = await this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { replayId, sk: `${prefix}#${String(i).padStart(4, '0')}` },
+          ConsistentRead: true,
+        }),
+      );
       if (!c.Item) throw new ReportStoreError(`${prefix} of ${replayId}: chunk ${i} of ${chunks} is missing`, { replayId, chunk: i });
       parts.push(String(c.Item.text));
     }
     const text = parts.join('');
-    if (text.length !== Number(meta.Item.chars)) throw new ReportStoreError(`${prefix} of ${replayId}: ${text.length} characters read, ${String(meta.Item.chars)} written`, { replayId });
+    if (text.length !== Number(meta.Item.chars))
+      throw new ReportStoreError(`${prefix} of ${replayId}: ${text.length} characters read, ${String(meta.Item.chars)} written`, {
+        replayId,
+      });
     return text;
   }
 

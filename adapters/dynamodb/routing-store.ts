@@ -1,4 +1,11 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  paginateScan,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../../core/errors';
 import {
   HEALTH_STATES,
@@ -43,7 +50,14 @@ export interface RoutingSnapshot {
 }
 
 export type ChangeOutcome =
-  | { readonly changed: true; readonly entry: RouteEntry; readonly previous: RouteEntry; readonly history: RouteHistoryRecord; readonly attempts: number; readonly seeded: boolean }
+  | {
+      readonly changed: true;
+      readonly entry: RouteEntry;
+      readonly previous: RouteEntry;
+      readonly history: RouteHistoryRecord;
+      readonly attempts: number;
+      readonly seeded: boolean;
+    }
   | { readonly changed: false; readonly entry: RouteEntry; readonly attempts: number };
 
 export interface RoutingStoreOptions {
@@ -140,7 +154,9 @@ export class RoutingStore {
 
   /** One capability's stored entry (consistent read); `undefined` when none is stored yet. Throws on an invalid row. */
   public async getEntry(capability: string): Promise<RouteEntry | undefined> {
-    const res = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { capability, sk: ROUTE_SK }, ConsistentRead: true }));
+    const res = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { capability, sk: ROUTE_SK }, ConsistentRead: true }),
+    );
     return res.Item === undefined ? undefined : toEntry(res.Item);
   }
 
@@ -187,7 +203,12 @@ export class RoutingStore {
         const revision = await this.rawRevision(capability);
         if (revision === undefined) throw err;
         stored = { ...seedEntry(capability, spec, this.now()), revision };
-        result = rebuildAsRollback(stored, actor, `${reason} (the stored row was invalid and is rebuilt from the spec seed: ${err.issues.join('; ')})`, this.now());
+        result = rebuildAsRollback(
+          stored,
+          actor,
+          `${reason} (the stored row was invalid and is rebuilt from the spec seed: ${err.issues.join('; ')})`,
+          this.now(),
+        );
       }
       const base = stored ?? seedEntry(capability, spec, this.now());
       if (!result.changed) return { changed: false, entry: base, attempts: attempt };
@@ -219,7 +240,14 @@ export class RoutingStore {
             ],
           }),
         );
-        return { changed: true, entry: result.next, previous: base, history: result.historyRecord, attempts: attempt, seeded: stored === undefined };
+        return {
+          changed: true,
+          entry: result.next,
+          previous: base,
+          history: result.historyRecord,
+          attempts: attempt,
+          seeded: stored === undefined,
+        };
       } catch (err) {
         if (!isLostRace(err)) throw err;
         // Full jitter on a doubling ceiling: writers that collided spread out instead of colliding again.
@@ -235,7 +263,9 @@ export class RoutingStore {
 
   /** The `revision` of a stored row that fails validation, when it is still a whole number. */
   private async rawRevision(capability: string): Promise<number | undefined> {
-    const res = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { capability, sk: ROUTE_SK }, ConsistentRead: true }));
+    const res = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { capability, sk: ROUTE_SK }, ConsistentRead: true }),
+    );
     const revision = res.Item?.revision;
     return typeof revision === 'number' && Number.isInteger(revision) && revision >= 0 ? revision : undefined;
   }
@@ -282,7 +312,10 @@ export class RoutingStore {
       problems.push(`healthTtlSeconds: must be a whole number of seconds above 0, got ${JSON.stringify(input.healthTtlSeconds)}`);
     }
     if (problems.length > 0) {
-      throw new ServiceRegistrationError(`cannot register ${input.target} for ${input.capability}: ${problems.join('; ')}`, { ...input, problems });
+      throw new ServiceRegistrationError(`cannot register ${input.target} for ${input.capability}: ${problems.join('; ')}`, {
+        ...input,
+        problems,
+      });
     }
     const previous = await this.getRegistration(input.capability, input.target);
     const registration: ServiceRegistration = {
@@ -295,7 +328,9 @@ export class RoutingStore {
       registeredAt: this.now().toISOString(),
       registeredBy: input.actor,
       ...(input.healthTtlSeconds !== undefined ? { healthTtlSeconds: input.healthTtlSeconds } : {}),
-      ...(previous?.health !== undefined ? { health: previous.health, healthReason: previous.healthReason, healthAt: previous.healthAt } : {}),
+      ...(previous?.health !== undefined
+        ? { health: previous.health, healthReason: previous.healthReason, healthAt: previous.healthAt }
+        : {}),
     };
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...registration, sk: SERVICE_SK_PREFIX + input.target } }));
     return registration;
@@ -321,11 +356,16 @@ export class RoutingStore {
   }> {
     const spec = this.specOf(input.capability);
     if (!(HEALTH_STATES as readonly string[]).includes(input.health)) {
-      throw new ServiceRegistrationError(`health: must be one of ${HEALTH_STATES.join(', ')}, got ${JSON.stringify(input.health)}`, { ...input });
+      throw new ServiceRegistrationError(`health: must be one of ${HEALTH_STATES.join(', ')}, got ${JSON.stringify(input.health)}`, {
+        ...input,
+      });
     }
     const knownTargets = [spec.legacy.target, ...Object.values(spec.implementations).map((i) => i.target)];
     if (!knownTargets.includes(input.target)) {
-      throw new ServiceRegistrationError(`target: ${JSON.stringify(input.target)} is not a target of ${input.capability} (${knownTargets.join(', ')})`, { ...input });
+      throw new ServiceRegistrationError(
+        `target: ${JSON.stringify(input.target)} is not a target of ${input.capability} (${knownTargets.join(', ')})`,
+        { ...input },
+      );
     }
     const at = this.now().toISOString();
     let registration: 'updated' | 'not-registered' = 'updated';
@@ -348,9 +388,14 @@ export class RoutingStore {
   }
 
   private specOf(capability: string) {
-    const cap = Object.prototype.hasOwnProperty.call(this.routing.capabilities, capability) ? this.routing.capabilities[capability] : undefined;
+    const cap = Object.prototype.hasOwnProperty.call(this.routing.capabilities, capability)
+      ? this.routing.capabilities[capability]
+      : undefined;
     if (cap === undefined) {
-      throw new UnknownCapabilityError(`capability ${JSON.stringify(capability)} is not routed by the spec (known: ${this.capabilities().join(', ')})`, { capability });
+      throw new UnknownCapabilityError(
+        `capability ${JSON.stringify(capability)} is not routed by the spec (known: ${this.capabilities().join(', ')})`,
+        { capability },
+      );
     }
     return cap;
   }

@@ -45,7 +45,12 @@ export class ShadowOutcomeStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...outcome, outcomes: outcome.outcomes.map((o) => ({ ...o })), pair: pairKey(outcome.capability, outcome.eventId), expiresAt: expiry(outcome.recordedAt) },
+          Item: {
+            ...outcome,
+            outcomes: outcome.outcomes.map((o) => ({ ...o })),
+            pair: pairKey(outcome.capability, outcome.eventId),
+            expiresAt: expiry(outcome.recordedAt),
+          },
           ConditionExpression: 'attribute_not_exists(#role)',
           ExpressionAttributeNames: { '#role': 'role' },
         }),
@@ -59,19 +64,34 @@ export class ShadowOutcomeStore {
 
   /** One side's recorded outcome (consistent read), if any. */
   public async get(capability: string, eventId: string, role: 'authoritative' | 'shadow'): Promise<SideOutcome | undefined> {
-    const res = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pair: pairKey(capability, eventId), role }, ConsistentRead: true }));
+    const res = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pair: pairKey(capability, eventId), role }, ConsistentRead: true }),
+    );
     if (res.Item === undefined) return undefined;
     const { pair: _pair, expiresAt: _exp, ...rest } = res.Item;
     return rest as SideOutcome;
   }
 
   /** Claim the comparison of a pair: true for exactly one caller, whatever the races and redeliveries. */
-  public async claimComparison(capability: string, eventId: string, result: { mismatched: boolean; summary: string }, at: string): Promise<boolean> {
+  public async claimComparison(
+    capability: string,
+    eventId: string,
+    result: { mismatched: boolean; summary: string },
+    at: string,
+  ): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pair: pairKey(capability, eventId), role: 'compared', capability, eventId, ...result, comparedAt: at, expiresAt: expiry(at) },
+          Item: {
+            pair: pairKey(capability, eventId),
+            role: 'compared',
+            capability,
+            eventId,
+            ...result,
+            comparedAt: at,
+            expiresAt: expiry(at),
+          },
           ConditionExpression: 'attribute_not_exists(#role)',
           ExpressionAttributeNames: { '#role': 'role' },
         }),

@@ -1,4 +1,10 @@
-import { DeleteItemCommand, DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue as SdkAttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+  type AttributeValue as SdkAttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import type { RowChange } from '../../core/sync/change';
 import type { SyncCatalog, SyncedEntity } from '../../core/sync/catalog';
 import { decide } from '../../core/sync/engine';
@@ -78,7 +84,9 @@ export class ItemApplier {
     const tableName = this.deps.tableNames[entity.table] ?? entity.table;
     const attempts = this.deps.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
-      const got = await this.client.send(new GetItemCommand({ TableName: tableName, Key: keyItem as Record<string, SdkAttributeValue>, ConsistentRead: true }));
+      const got = await this.client.send(
+        new GetItemCommand({ TableName: tableName, Key: keyItem as Record<string, SdkAttributeValue>, ConsistentRead: true }),
+      );
       const item = got.Item as Item | undefined;
       const applied = item?.[SYNC_POSITION_ATTR];
       if (applied && 'N' in applied && BigInt(applied.N) >= BigInt(change.changeId)) return { status: 'duplicate' };
@@ -87,7 +95,13 @@ export class ItemApplier {
         entity: entity.name,
         key,
         rules: entity.rules,
-        change: { side: 'monolith', position: change.changeId, before: before?.record ?? null, after: after?.record ?? null, at: change.committedAt },
+        change: {
+          side: 'monolith',
+          position: change.changeId,
+          before: before?.record ?? null,
+          after: after?.record ?? null,
+          at: change.committedAt,
+        },
         current,
         resolvers: this.deps.resolvers,
       });
@@ -102,11 +116,19 @@ export class ItemApplier {
         await this.write(tableName, entity, keyItem, item, decision.kind === 'apply' ? decision.result : current, change.changeId);
       } catch (err) {
         if (isConditionFailure(err) && attempt < attempts) continue;
-        if (isConditionFailure(err)) throw new SyncError(`${entity.name} ${key}: the item kept changing during ${attempts} tries to apply change ${change.changeId}`, { entity: entity.name, key, changeId: change.changeId }, { cause: err });
+        if (isConditionFailure(err))
+          throw new SyncError(
+            `${entity.name} ${key}: the item kept changing during ${attempts} tries to apply change ${change.changeId}`,
+            { entity: entity.name, key, changeId: change.changeId },
+            { cause: err },
+          );
         throw err;
       }
       if (decision.conflict) await this.deps.notifier.detected(ledgerEntry(decision.conflict, at));
-      return { status: decision.kind === 'apply' ? 'applied' : 'noop', ...(decision.conflict ? { conflictId: decision.conflict.conflictId } : {}) };
+      return {
+        status: decision.kind === 'apply' ? 'applied' : 'noop',
+        ...(decision.conflict ? { conflictId: decision.conflict.conflictId } : {}),
+      };
     }
   }
 
@@ -120,7 +142,9 @@ export class ItemApplier {
     const keyItem = keyFromText(keyText, entity.mapping.compiled.keyAttributes);
     const tableName = this.deps.tableNames[entity.table] ?? entity.table;
     for (let attempt = 1; ; attempt++) {
-      const got = await this.client.send(new GetItemCommand({ TableName: tableName, Key: keyItem as Record<string, SdkAttributeValue>, ConsistentRead: true }));
+      const got = await this.client.send(
+        new GetItemCommand({ TableName: tableName, Key: keyItem as Record<string, SdkAttributeValue>, ConsistentRead: true }),
+      );
       const item = got.Item as Item | undefined;
       const position = item?.[SYNC_POSITION_ATTR] && 'N' in item[SYNC_POSITION_ATTR] ? item[SYNC_POSITION_ATTR].N : '0';
       try {
@@ -142,7 +166,14 @@ export class ItemApplier {
    * Writes `result` (null: delete) on condition that the item is still `read`. A no-op still records the
    * position, so a redelivery is recognised without deciding again.
    */
-  private async write(tableName: string, entity: SyncedEntity, keyItem: Item, read: Item | undefined, result: SyncRecord | null, position: string): Promise<void> {
+  private async write(
+    tableName: string,
+    entity: SyncedEntity,
+    keyItem: Item,
+    read: Item | undefined,
+    result: SyncRecord | null,
+    position: string,
+  ): Promise<void> {
     const names: Record<string, string> = {};
     const values: Record<string, SdkAttributeValue> = {};
     const conditions: string[] = [];
@@ -183,10 +214,23 @@ export class ItemApplier {
       values[':zero'] = { N: '0' };
       values[':one'] = { N: '1' };
       await this.client.send(
-        new UpdateItemCommand({ TableName: tableName, Key, UpdateExpression: 'SET #del = :del, #ver = if_not_exists(#ver, :zero) + :one', ConditionExpression, ExpressionAttributeNames: names, ExpressionAttributeValues: values }),
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key,
+          UpdateExpression: 'SET #del = :del, #ver = if_not_exists(#ver, :zero) + :one',
+          ConditionExpression,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
       );
       await this.client.send(
-        new DeleteItemCommand({ TableName: tableName, Key, ConditionExpression: '#del = :del', ExpressionAttributeNames: { '#del': SYNC_DELETING_ATTR }, ExpressionAttributeValues: { ':del': { S: position } } }),
+        new DeleteItemCommand({
+          TableName: tableName,
+          Key,
+          ConditionExpression: '#del = :del',
+          ExpressionAttributeNames: { '#del': SYNC_DELETING_ATTR },
+          ExpressionAttributeValues: { ':del': { S: position } },
+        }),
       );
       return;
     }

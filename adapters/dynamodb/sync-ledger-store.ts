@@ -7,7 +7,6 @@ import { SyncError } from '../../core/sync/errors';
 import { documentClient } from '../aws/clients';
 import { isConditionFailure } from './audit-store';
 
-
 /** What a manual resolution records. */
 export interface ManualResolution {
   readonly take: 'monolith' | 'service' | 'merged';
@@ -35,7 +34,9 @@ export class SyncLedgerStore {
 
   public async record(entry: ConflictEntry): Promise<'stored' | 'duplicate'> {
     try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: toItem(entry), ConditionExpression: 'attribute_not_exists(conflictId)' }));
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: toItem(entry), ConditionExpression: 'attribute_not_exists(conflictId)' }),
+      );
       return 'stored';
     } catch (err) {
       if (isConditionFailure(err)) return 'duplicate';
@@ -94,7 +95,13 @@ export class SyncLedgerStore {
     } catch (err) {
       if (isConditionFailure(err)) {
         const now = await this.get(conflictId);
-        throw new SyncError(now ? `conflict ${conflictId} is already resolved (by ${now.resolvedBy ?? 'unknown'})` : `no conflict ${conflictId} in the ledger`, { conflictId }, { cause: err });
+        throw new SyncError(
+          now
+            ? `conflict ${conflictId} is already resolved (by ${now.resolvedBy ?? 'unknown'})`
+            : `no conflict ${conflictId} in the ledger`,
+          { conflictId },
+          { cause: err },
+        );
       }
       throw err;
     }

@@ -51,10 +51,15 @@ export class ConflictResolution {
 
   public async resolve(req: ResolveRequest): Promise<ResolveReport> {
     const entry = await this.deps.ledger.get(req.conflictId);
-    if (!entry) throw new SyncError(`no conflict ${req.conflictId} in the ledger (cutover sync conflicts list)`, { conflictId: req.conflictId });
-    if (entry.status !== 'open') throw new SyncError(`conflict ${req.conflictId} is already resolved (by ${entry.resolvedBy ?? 'unknown'})`, { conflictId: req.conflictId });
+    if (!entry)
+      throw new SyncError(`no conflict ${req.conflictId} in the ledger (cutover sync conflicts list)`, { conflictId: req.conflictId });
+    if (entry.status !== 'open')
+      throw new SyncError(`conflict ${req.conflictId} is already resolved (by ${entry.resolvedBy ?? 'unknown'})`, {
+        conflictId: req.conflictId,
+      });
     const entity = this.deps.catalog.entities.get(entry.entity);
-    if (!entity) throw new SyncError(`conflict ${req.conflictId} is about ${entry.entity}, which the spec no longer syncs`, { entity: entry.entity });
+    if (!entity)
+      throw new SyncError(`conflict ${req.conflictId} is about ${entry.entity}, which the spec no longer syncs`, { entity: entry.entity });
     let result: SyncRecord | null;
     if (req.take === 'monolith') result = entry.monolith;
     else if (req.take === 'service') result = entry.service;
@@ -67,7 +72,9 @@ export class ConflictResolution {
     let wroteMonolith = false;
     if (this.deps.writer) {
       const image = keyFromText(entry.key, entity.mapping.compiled.keyAttributes);
-      const rowKey = entity.mapping.rowKeyOfItem(result ? { ...result, ...image } : { ...(entry.monolith ?? entry.service ?? {}), ...image });
+      const rowKey = entity.mapping.rowKeyOfItem(
+        result ? { ...result, ...image } : { ...(entry.monolith ?? entry.service ?? {}), ...image },
+      );
       const res = await this.deps.writer.write({
         table: entity.mapping.sourceTable,
         key: rowKey,
@@ -76,7 +83,12 @@ export class ConflictResolution {
       });
       if (res.status === 'conflict' && result !== null) {
         // The row is gone: write it back as an insert.
-        await this.deps.writer.write({ table: entity.mapping.sourceTable, key: rowKey, operation: 'insert', values: entity.mapping.recordToRow(result, entity.rules.oneWay ?? []) });
+        await this.deps.writer.write({
+          table: entity.mapping.sourceTable,
+          key: rowKey,
+          operation: 'insert',
+          values: entity.mapping.recordToRow(result, entity.rules.oneWay ?? []),
+        });
       }
       wroteMonolith = true;
     }

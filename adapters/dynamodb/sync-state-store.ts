@@ -45,7 +45,11 @@ export class SyncStateStore {
   public async park(entity: string, key: string, conflictId: string, at: string): Promise<string> {
     try {
       await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: { pk: `park#${entity}#${key}`, sk: 'head', entity, key, conflictId, parkedAt: at }, ConditionExpression: 'attribute_not_exists(pk)' }),
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `park#${entity}#${key}`, sk: 'head', entity, key, conflictId, parkedAt: at },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       );
       return conflictId;
     } catch (err) {
@@ -56,7 +60,9 @@ export class SyncStateStore {
 
   /** The conflict a key is parked behind, if any. */
   public async parkedBy(entity: string, key: string): Promise<string | undefined> {
-    const res = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: `park#${entity}#${key}`, sk: 'head' }, ConsistentRead: true }));
+    const res = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: `park#${entity}#${key}`, sk: 'head' }, ConsistentRead: true }),
+    );
     return res.Item?.conflictId as string | undefined;
   }
 
@@ -97,7 +103,12 @@ export class SyncStateStore {
 
   /** Drops one queued change once it has been applied. */
   public async dequeue(entity: string, key: string, change: QueuedChange): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: `park#${entity}#${key}`, sk: `q#${change.target}#${pad(change.position)}` } }));
+    await this.client.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: `park#${entity}#${key}`, sk: `q#${change.target}#${pad(change.position)}` },
+      }),
+    );
   }
 
   /** Unparks a key (after its conflict is resolved and its queue drained). */
@@ -107,7 +118,9 @@ export class SyncStateStore {
 
   /** The services -> monolith applier's state for a key. */
   public async streamState(entity: string, key: string): Promise<StreamKeyState> {
-    const res = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: `svc#${entity}#${key}`, sk: 'state' }, ConsistentRead: true }));
+    const res = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: `svc#${entity}#${key}`, sk: 'state' }, ConsistentRead: true }),
+    );
     if (!res.Item) return {};
     return {
       ...(res.Item.position ? { position: res.Item.position as string } : {}),
@@ -116,7 +129,13 @@ export class SyncStateStore {
   }
 
   /** Marks a write in flight before it is sent to the monolith, with the conflict it settles if any. */
-  public async markInflight(entity: string, key: string, position: string, result: SyncRecord | null, conflict?: ConflictFinding): Promise<void> {
+  public async markInflight(
+    entity: string,
+    key: string,
+    position: string,
+    result: SyncRecord | null,
+    conflict?: ConflictFinding,
+  ): Promise<void> {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,

@@ -95,7 +95,9 @@ export class StreamApplier {
 
     const before = oldImage ? entity.mapping.itemToRecord(oldImage) : null;
     const after = newImage ? entity.mapping.itemToRecord(newImage) : null;
-    const at = ddb.ApproximateCreationDateTime ? new Date(ddb.ApproximateCreationDateTime * 1000).toISOString() : (this.deps.now?.() ?? new Date()).toISOString();
+    const at = ddb.ApproximateCreationDateTime
+      ? new Date(ddb.ApproximateCreationDateTime * 1000).toISOString()
+      : (this.deps.now?.() ?? new Date()).toISOString();
     const rowKey = entity.mapping.rowKeyOfItem(image);
     const oneWay = entity.rules.oneWay ?? [];
     const table_ = entity.mapping.sourceTable;
@@ -120,12 +122,14 @@ export class StreamApplier {
       const res = await this.deps.writer.write(write);
       if (res.status === 'applied' && res.replayed) {
         // Applied before a crash: only the bookkeeping after the write may be missing (the ledger dedups).
-        if (inflight?.conflict) await this.deps.notifier.detected(ledgerEntry(inflight.conflict, (this.deps.now?.() ?? new Date()).toISOString()));
+        if (inflight?.conflict)
+          await this.deps.notifier.detected(ledgerEntry(inflight.conflict, (this.deps.now?.() ?? new Date()).toISOString()));
         await this.deps.state.markApplied(entity.name, key, position);
         return { status: 'duplicate' };
       }
       if (res.status === 'applied') {
-        if (pendingConflict) await this.deps.notifier.detected(ledgerEntry(pendingConflict, (this.deps.now?.() ?? new Date()).toISOString()));
+        if (pendingConflict)
+          await this.deps.notifier.detected(ledgerEntry(pendingConflict, (this.deps.now?.() ?? new Date()).toISOString()));
         await this.deps.state.markApplied(entity.name, key, position);
         return { status: 'applied', ...(conflictId ? { conflictId } : {}) };
       }
@@ -162,13 +166,19 @@ export class StreamApplier {
         changeId,
       };
     }
-    throw new SyncError(`${entity.name} ${key}: the monolith row kept changing during ${attempts} tries to apply stream record ${position}`, { entity: entity.name, key, position });
+    throw new SyncError(
+      `${entity.name} ${key}: the monolith row kept changing during ${attempts} tries to apply stream record ${position}`,
+      { entity: entity.name, key, position },
+    );
   }
 
   private recordOfRow(entity: SyncedEntity, row: Readonly<Record<string, string | null>>): SyncRecord {
     const r = entity.mapping.rowToRecord({ ...row });
     if (r.reject) {
-      throw new SyncError(`${entity.name}: the monolith row ${JSON.stringify(row)} cannot be mapped (${r.reject.reason})`, { entity: entity.name, reject: r.reject });
+      throw new SyncError(`${entity.name}: the monolith row ${JSON.stringify(row)} cannot be mapped (${r.reject.reason})`, {
+        entity: entity.name,
+        reject: r.reject,
+      });
     }
     return r.record;
   }

@@ -37,7 +37,16 @@ export interface FacadeResponse {
   /** base64 of the body bytes (binary-safe through API Gateway). */
   readonly bodyBase64: string;
   /** For logs and tests: what the façade did. */
-  readonly served: { readonly side: Side; readonly route?: string; readonly capability?: string; readonly reason: string; readonly bucket: number | null; readonly shadow?: Side; readonly attempts: number; readonly upstreamMs: number };
+  readonly served: {
+    readonly side: Side;
+    readonly route?: string;
+    readonly capability?: string;
+    readonly reason: string;
+    readonly bucket: number | null;
+    readonly shadow?: Side;
+    readonly attempts: number;
+    readonly upstreamMs: number;
+  };
 }
 
 /** What a shadow needs: the request as sent upstream, and the authoritative answer to compare with. */
@@ -90,7 +99,15 @@ function problemResponse(failure: FacadeFailure, plan: FacadePlan | undefined, c
     headers: { 'content-type': 'application/problem+json', 'x-correlation-id': correlationId },
     setCookies: [],
     bodyBase64: Buffer.from(JSON.stringify(problem)).toString('base64'),
-    served: { side, route: plan?.match?.route.id, capability: plan?.capability, reason: failure.kind, bucket: plan?.decision.bucket ?? null, attempts: 'attempts' in failure ? failure.attempts : 0, upstreamMs: 0 },
+    served: {
+      side,
+      route: plan?.match?.route.id,
+      capability: plan?.capability,
+      reason: failure.kind,
+      bucket: plan?.decision.bucket ?? null,
+      attempts: 'attempts' in failure ? failure.attempts : 0,
+      upstreamMs: 0,
+    },
   };
 }
 
@@ -101,7 +118,13 @@ export class HttpFacade {
     const incoming = normaliseHeaders(req.headers);
     const correlationId = req.correlationId ?? incoming['x-correlation-id'] ?? randomUUID();
     const bytes = bodyBytes(req.body, req.isBase64Encoded === true);
-    if (bytes > this.deps.section.maxRequestBytes) return problemResponse({ kind: 'request-too-large', bytes, limit: this.deps.section.maxRequestBytes }, undefined, correlationId, 'legacy');
+    if (bytes > this.deps.section.maxRequestBytes)
+      return problemResponse(
+        { kind: 'request-too-large', bytes, limit: this.deps.section.maxRequestBytes },
+        undefined,
+        correlationId,
+        'legacy',
+      );
 
     let table: RoutingTable;
     try {
@@ -111,12 +134,23 @@ export class HttpFacade {
       // routed requests rather than guess a side.
       this.deps.log?.error('routing table unreadable', { error: err instanceof Error ? err.message : String(err) });
       const routed = this.deps.routes.match(req.method, req.path)?.route.capability !== undefined;
-      if (routed) return problemResponse({ kind: 'routing-unavailable', message: err instanceof Error ? err.message : String(err) }, undefined, correlationId, 'legacy');
+      if (routed)
+        return problemResponse(
+          { kind: 'routing-unavailable', message: err instanceof Error ? err.message : String(err) },
+          undefined,
+          correlationId,
+          'legacy',
+        );
       table = new Map();
     }
     const plan = planRequest(this.deps.routes, table, req.method, req.path, incoming);
     const sides = resolveSides(plan, this.deps.urls);
-    if (sides.fallback) this.deps.log?.warn('no URL for the planned side in this deployment: serving the monolith', { route: plan.match?.route.id, capability: plan.capability, planned: plan.decision.authoritative });
+    if (sides.fallback)
+      this.deps.log?.warn('no URL for the planned side in this deployment: serving the monolith', {
+        route: plan.match?.route.id,
+        capability: plan.capability,
+        planned: plan.decision.authoritative,
+      });
 
     const headers = { ...requestHeadersFor(incoming, { sourceIp: req.sourceIp, host: incoming.host }), 'x-correlation-id': correlationId };
     const body = req.body === undefined || req.body === '' ? undefined : Buffer.from(req.body, req.isBase64Encoded ? 'base64' : 'utf8');
@@ -127,8 +161,21 @@ export class HttpFacade {
       res = await sendUpstream({ method: req.method, url, headers, body }, { ...this.deps.section, fetch: this.deps.fetch });
     } catch (err) {
       if (!(err instanceof UpstreamError)) throw err;
-      if (plan.capability !== undefined) this.deps.record?.({ capability: plan.capability, side: sides.authoritative, failed: true, latencyMs: this.deps.section.timeoutMs });
-      this.deps.log?.warn('upstream failed', { side: sides.authoritative, url, kind: err.kind, attempts: err.attempts, message: err.message, correlationId });
+      if (plan.capability !== undefined)
+        this.deps.record?.({
+          capability: plan.capability,
+          side: sides.authoritative,
+          failed: true,
+          latencyMs: this.deps.section.timeoutMs,
+        });
+      this.deps.log?.warn('upstream failed', {
+        side: sides.authoritative,
+        url,
+        kind: err.kind,
+        attempts: err.attempts,
+        message: err.message,
+        correlationId,
+      });
       const failure: FacadeFailure =
         err.kind === 'timeout'
           ? { kind: 'upstream-timeout', side: sides.authoritative, timeoutMs: this.deps.section.timeoutMs, attempts: err.attempts }
@@ -137,7 +184,8 @@ export class HttpFacade {
             : { kind: 'upstream-unreachable', side: sides.authoritative, attempts: err.attempts, message: err.message };
       return problemResponse(failure, plan, correlationId, sides.authoritative);
     }
-    if (plan.capability !== undefined) this.deps.record?.({ capability: plan.capability, side: sides.authoritative, failed: res.status >= 500, latencyMs: res.latencyMs });
+    if (plan.capability !== undefined)
+      this.deps.record?.({ capability: plan.capability, side: sides.authoritative, failed: res.status >= 500, latencyMs: res.latencyMs });
 
     const bodyBase64 = res.body.toString('base64');
     const responseHeaders = responseHeadersFor(res.headers);
@@ -155,14 +203,29 @@ export class HttpFacade {
         correlationId,
       };
       // Not awaited: the shadow must never slow down or fail the customer's request.
-      this.deps.mirror(job).catch((err: unknown) => this.deps.log?.error('shadow not started', { route: job.route, correlationId, error: err instanceof Error ? err.message : String(err) }));
+      this.deps.mirror(job).catch((err: unknown) =>
+        this.deps.log?.error('shadow not started', {
+          route: job.route,
+          correlationId,
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      );
     }
     return {
       status: res.status,
       headers: { ...responseHeaders, 'x-correlation-id': correlationId },
       setCookies: res.setCookies,
       bodyBase64,
-      served: { side: sides.authoritative, route: plan.match?.route.id, capability: plan.capability, reason: plan.decision.reason, bucket: plan.decision.bucket, shadow: sides.shadow, attempts: res.attempts, upstreamMs: res.latencyMs },
+      served: {
+        side: sides.authoritative,
+        route: plan.match?.route.id,
+        capability: plan.capability,
+        reason: plan.decision.reason,
+        bucket: plan.decision.bucket,
+        shadow: sides.shadow,
+        attempts: res.attempts,
+        upstreamMs: res.latencyMs,
+      },
     };
   }
 }
@@ -198,17 +261,44 @@ export async function runShadow(job: ShadowJob, deps: ShadowDeps): Promise<Shado
       { method: job.method, url: job.url, headers: job.headers, body: job.bodyBase64 ? Buffer.from(job.bodyBase64, 'base64') : undefined },
       { timeoutMs: deps.section.timeoutMs, retries: 0, maxResponseBytes: deps.section.maxResponseBytes, fetch: deps.fetch },
     );
-    const authoritative = { status: job.authoritative.status, headers: job.authoritative.headers, body: Buffer.from(job.authoritative.bodyBase64, 'base64').toString('utf8') };
+    const authoritative = {
+      status: job.authoritative.status,
+      headers: job.authoritative.headers,
+      body: Buffer.from(job.authoritative.bodyBase64, 'base64').toString('utf8'),
+    };
     const shadow = { status: res.status, headers: res.headers, body: res.body.toString('utf8') };
     // The rules read "expected = the monolith's, actual = the new service's", whichever side is shadowing.
-    const cmp = job.side === 'candidate' ? compareResponses(deps.comparatorFor(job.capability), authoritative, shadow) : compareResponses(deps.comparatorFor(job.capability), shadow, authoritative);
-    verdict = { capability: job.capability, route: job.route, status: cmp.equal ? 'match' : 'mismatch', diffs: cmp.diffs.slice(0, 20), latencyMs: res.latencyMs };
+    const cmp =
+      job.side === 'candidate'
+        ? compareResponses(deps.comparatorFor(job.capability), authoritative, shadow)
+        : compareResponses(deps.comparatorFor(job.capability), shadow, authoritative);
+    verdict = {
+      capability: job.capability,
+      route: job.route,
+      status: cmp.equal ? 'match' : 'mismatch',
+      diffs: cmp.diffs.slice(0, 20),
+      latencyMs: res.latencyMs,
+    };
   } catch (err) {
     if (!(err instanceof UpstreamError)) throw err;
-    verdict = { capability: job.capability, route: job.route, status: 'shadow-failed', diffs: [], latencyMs: deps.section.timeoutMs, error: err.message };
+    verdict = {
+      capability: job.capability,
+      route: job.route,
+      status: 'shadow-failed',
+      diffs: [],
+      latencyMs: deps.section.timeoutMs,
+      error: err.message,
+    };
   }
-  if (verdict.status === 'mismatch') deps.log?.warn('shadow mismatch', { ...verdict, correlationId: job.correlationId, shadowSide: job.side });
-  else deps.log?.info(`shadow ${verdict.status}`, { capability: verdict.capability, route: verdict.route, correlationId: job.correlationId, error: verdict.error });
+  if (verdict.status === 'mismatch')
+    deps.log?.warn('shadow mismatch', { ...verdict, correlationId: job.correlationId, shadowSide: job.side });
+  else
+    deps.log?.info(`shadow ${verdict.status}`, {
+      capability: verdict.capability,
+      route: verdict.route,
+      correlationId: job.correlationId,
+      error: verdict.error,
+    });
   await deps.record(verdict, job.side);
   return verdict;
 }

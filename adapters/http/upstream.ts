@@ -99,7 +99,14 @@ export async function sendUpstream(req: UpstreamRequest, options: UpstreamOption
         signal: AbortSignal.timeout(options.timeoutMs),
       });
       const body = await readCapped(res, options.maxResponseBytes);
-      const response: UpstreamResponse = { status: res.status, headers: headerMap(res.headers), setCookies: res.headers.getSetCookie(), body, attempts: attempt, latencyMs: performance.now() - started };
+      const response: UpstreamResponse = {
+        status: res.status,
+        headers: headerMap(res.headers),
+        setCookies: res.headers.getSetCookie(),
+        body,
+        attempts: attempt,
+        latencyMs: performance.now() - started,
+      };
       outcome = { kind: 'status', status: res.status };
       if (!shouldRetry(req.method, attempt, options.retries, outcome)) return response;
     } catch (err) {
@@ -109,8 +116,19 @@ export async function sendUpstream(req: UpstreamRequest, options: UpstreamOption
       else outcome = { kind: 'network' };
       if (!shouldRetry(req.method, attempt, options.retries, outcome)) {
         const kind = outcome.kind === 'too-large' ? 'too-large' : outcome.kind === 'timeout' ? 'timeout' : 'network';
-        const cause = err instanceof Error && err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err instanceof Error ? err.message : String(err);
-        throw new UpstreamError(kind, attempt, `${req.method} ${req.url}: ${kind === 'timeout' ? `no answer within ${options.timeoutMs} ms` : kind === 'too-large' ? `response larger than ${options.maxResponseBytes} bytes` : cause}`, { url: req.url, method: req.method }, { cause: failure });
+        const cause =
+          err instanceof Error && err.cause instanceof Error
+            ? `${err.message}: ${err.cause.message}`
+            : err instanceof Error
+              ? err.message
+              : String(err);
+        throw new UpstreamError(
+          kind,
+          attempt,
+          `${req.method} ${req.url}: ${kind === 'timeout' ? `no answer within ${options.timeoutMs} ms` : kind === 'too-large' ? `response larger than ${options.maxResponseBytes} bytes` : cause}`,
+          { url: req.url, method: req.method },
+          { cause: failure },
+        );
       }
     }
     await sleep(retryDelayMs(attempt, random()));

@@ -52,7 +52,11 @@ export class DynamoTable implements ItemWriter, ItemSource {
 
   private fail(what: string, attempt: number, cause: unknown, context: Record<string, unknown> = {}): TargetError {
     const message = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-    return new TargetError(`${this.describe()}: ${what} failed after ${attempt} attempt(s): ${message}`, { table: this.tableName, ...context }, { cause });
+    return new TargetError(
+      `${this.describe()}: ${what} failed after ${attempt} attempt(s): ${message}`,
+      { table: this.tableName, ...context },
+      { cause },
+    );
   }
 
   public async writeBatch(items: readonly Item[]): Promise<WriteStats> {
@@ -69,11 +73,14 @@ export class DynamoTable implements ItemWriter, ItemSource {
         if (left.length === 0) return { requests, retries };
         pending = left;
         if (attempt + 1 >= this.maxAttempts) {
-          throw this.fail('BatchWriteItem', attempt + 1, new Error(`${left.length} item(s) still unprocessed`), { unprocessed: left.length });
+          throw this.fail('BatchWriteItem', attempt + 1, new Error(`${left.length} item(s) still unprocessed`), {
+            unprocessed: left.length,
+          });
         }
       } catch (e) {
         if (e instanceof TargetError) throw e;
-        if (!isRetryable(e) || attempt + 1 >= this.maxAttempts) throw this.fail('BatchWriteItem', attempt + 1, e, { items: pending.length });
+        if (!isRetryable(e) || attempt + 1 >= this.maxAttempts)
+          throw this.fail('BatchWriteItem', attempt + 1, e, { items: pending.length });
       }
       retries++;
       await this.sleep(backoffDelay(attempt, this.options.backoff, this.random));
@@ -114,12 +121,15 @@ export class DynamoTable implements ItemWriter, ItemSource {
       let pending = wanted.slice(i, i + 100).map((w) => keyFromText(w.key, keys) as Record<string, SdkAttributeValue>);
       for (let attempt = 0; pending.length > 0; attempt++) {
         const out = await this.withRetry('BatchGetItem', () =>
-          this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: this.options.consistentRead } } })),
+          this.client.send(
+            new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: this.options.consistentRead } } }),
+          ),
         );
         for (const item of out.Responses?.[this.tableName] ?? []) found.set(keyText(item as Item, keys), item as Item);
         pending = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
         if (pending.length > 0) {
-          if (attempt + 1 >= this.maxAttempts) throw this.fail('BatchGetItem', attempt + 1, new Error(`${pending.length} key(s) still unprocessed`));
+          if (attempt + 1 >= this.maxAttempts)
+            throw this.fail('BatchGetItem', attempt + 1, new Error(`${pending.length} key(s) still unprocessed`));
           await this.sleep(backoffDelay(attempt, this.options.backoff, this.random));
         }
       }
@@ -138,4 +148,3 @@ export class DynamoTable implements ItemWriter, ItemSource {
     }
   }
 }
-

@@ -42,7 +42,9 @@ export class ExportFileSource implements ItemSource {
     for (let f = 0; f < this.files.length; f++) {
       if (signal?.aborted) return;
       const gz = this.files[f].endsWith('.gz');
-      await this.readFile(f, (line, offset, length, lineNo) => visit(line, gz ? `${f}:` : `${f}:${offset}:${length}`, `${this.files[f]}: line ${lineNo}`));
+      await this.readFile(f, (line, offset, length, lineNo) =>
+        visit(line, gz ? `${f}:` : `${f}:${offset}:${length}`, `${this.files[f]}: line ${lineNo}`),
+      );
     }
   }
 

@@ -30,7 +30,9 @@ export abstract class SqlSource {
   public constructor(options: SqlSourceOptions = {}) {
     this.prefix = options.tablePrefix ?? '';
     if (!/^[A-Za-z0-9_]*$/.test(this.prefix)) {
-      throw new SourceError(`table prefix ${JSON.stringify(this.prefix)} may hold only letters, digits and _`, { tablePrefix: this.prefix });
+      throw new SourceError(`table prefix ${JSON.stringify(this.prefix)} may hold only letters, digits and _`, {
+        tablePrefix: this.prefix,
+      });
     }
   }
 
@@ -72,7 +74,10 @@ export abstract class SqlSource {
    */
   private keyCondition(columns: readonly string[], op: '>' | '<=' | '>=', values: KeyValues, params: string[]): string {
     if (values.length !== columns.length) {
-      throw new SourceError(`key ${JSON.stringify(values)} has ${values.length} value(s) for ${columns.length} key column(s)`, { columns, values });
+      throw new SourceError(`key ${JSON.stringify(values)} has ${values.length} value(s) for ${columns.length} key column(s)`, {
+        columns,
+        values,
+      });
     }
     const q = columns.map((c) => this.quote(c));
     if (columns.length === 1) {
@@ -107,7 +112,13 @@ export abstract class SqlSource {
   }
 
   /** The next `limit` rows of a table in key order with key > after and key <= upTo. */
-  public async pageRows(read: TableRead, keyColumns: readonly string[], after: KeyValues | null, upTo: KeyValues | null, limit: number): Promise<SqlRow[]> {
+  public async pageRows(
+    read: TableRead,
+    keyColumns: readonly string[],
+    after: KeyValues | null,
+    upTo: KeyValues | null,
+    limit: number,
+  ): Promise<SqlRow[]> {
     const params: string[] = [];
     const where: string[] = [];
     if (after) where.push(this.keyCondition(keyColumns, '>', after, params));
@@ -130,21 +141,33 @@ export abstract class SqlSource {
   }
 
   /** Rows of a table with the given keys (any order). */
-  public async rowsByKeys(read: TableRead, keyColumns: readonly string[], keys: readonly KeyValues[], orderBy: readonly string[] = keyColumns): Promise<SqlRow[]> {
+  public async rowsByKeys(
+    read: TableRead,
+    keyColumns: readonly string[],
+    keys: readonly KeyValues[],
+    orderBy: readonly string[] = keyColumns,
+  ): Promise<SqlRow[]> {
     if (keys.length === 0) return [];
     const params: string[] = [];
     let where: string;
     if (keyColumns.length === 1) {
-      where = `${this.quote(keyColumns[0])} IN (${keys.map((k) => {
-        params.push(k[0]);
-        return this.param(params.length);
-      }).join(', ')})`;
+      where = `${this.quote(keyColumns[0])} IN (${keys
+        .map((k) => {
+          params.push(k[0]);
+          return this.param(params.length);
+        })
+        .join(', ')})`;
     } else {
       where = keys
-        .map((k) => `(${keyColumns.map((c, i) => {
-          params.push(k[i]);
-          return `${this.quote(c)} = ${this.param(params.length)}`;
-        }).join(' AND ')})`)
+        .map(
+          (k) =>
+            `(${keyColumns
+              .map((c, i) => {
+                params.push(k[i]);
+                return `${this.quote(c)} = ${this.param(params.length)}`;
+              })
+              .join(' AND ')})`,
+        )
         .join(' OR ');
     }
     const sql =
@@ -161,7 +184,11 @@ export abstract class SqlSource {
   /** Smallest and largest key of a single-column key; null when the table is empty. */
   public async keyBounds(table: string, column: string): Promise<{ min: string; max: string } | null> {
     const q = this.quote(column);
-    const rows = await this.query(`SELECT ${this.selectColumn(`MIN(${q})`)}, ${this.selectColumn(`MAX(${q})`)} FROM ${this.tableName(table)}`, [], `reading the key range of ${table}`);
+    const rows = await this.query(
+      `SELECT ${this.selectColumn(`MIN(${q})`)}, ${this.selectColumn(`MAX(${q})`)} FROM ${this.tableName(table)}`,
+      [],
+      `reading the key range of ${table}`,
+    );
     const [min, max] = rows[0];
     return min === null || max === null ? null : { min, max };
   }
@@ -205,7 +232,11 @@ export abstract class SqlSource {
   }
 
   /** Attaches child rows to root rows; children are keyed by their foreign key values. */
-  private async withChildren(entity: CompiledEntity, roots: readonly SqlRow[], childRows: (child: ChildRead) => Promise<SqlRow[]>): Promise<SampledRow[]> {
+  private async withChildren(
+    entity: CompiledEntity,
+    roots: readonly SqlRow[],
+    childRows: (child: ChildRead) => Promise<SqlRow[]>,
+  ): Promise<SampledRow[]> {
     const nKey = entity.root.keyColumns.length;
     const keyOf = (row: SqlRow, n: number) => (n === 1 ? String(row[0]) : row.slice(0, n).join('\u0000'));
     const groups = await Promise.all(
@@ -250,7 +281,9 @@ export abstract class SqlSource {
       const part = keys.slice(i, i + chunk);
       const roots = await this.rowsByKeys(entity.root, entity.root.keyColumns, part);
       out.push(
-        ...(await this.withChildren(entity, roots, (child) => this.rowsByKeys(child, child.foreignKey, part, [...child.foreignKey, ...child.orderBy]))),
+        ...(await this.withChildren(entity, roots, (child) =>
+          this.rowsByKeys(child, child.foreignKey, part, [...child.foreignKey, ...child.orderBy]),
+        )),
       );
     }
     return out;
@@ -262,7 +295,10 @@ export abstract class SqlSource {
    */
   public async readEntityUpdatedBetween(entity: CompiledEntity, from: string, to: string, limit: number): Promise<SampledRow[]> {
     const updatedAt = entity.def.source.updatedAt;
-    if (!updatedAt) throw new SourceError(`${entity.name}: source.updatedAt is not declared, so recent changes cannot be sampled`, { entity: entity.name });
+    if (!updatedAt)
+      throw new SourceError(`${entity.name}: source.updatedAt is not declared, so recent changes cannot be sampled`, {
+        entity: entity.name,
+      });
     const sqlTime = (iso: string) => iso.replace('T', ' ').replace(/Z$/, '');
     const keyColumns = entity.root.keyColumns;
     const sql =
@@ -271,14 +307,22 @@ export abstract class SqlSource {
       ` ORDER BY ${this.quote(updatedAt)} DESC, ${keyColumns.map((c) => this.quote(c)).join(', ')} LIMIT ${Math.floor(limit)}`;
     const roots = await this.query(sql, [sqlTime(from), sqlTime(to)], `sampling recent changes of ${entity.root.table}`);
     const keys = roots.map((r) => rowKeyValues(r, keyColumns.length));
-    return this.withChildren(entity, roots, (child) => this.rowsByKeys(child, child.foreignKey, keys, [...child.foreignKey, ...child.orderBy]));
+    return this.withChildren(entity, roots, (child) =>
+      this.rowsByKeys(child, child.foreignKey, keys, [...child.foreignKey, ...child.orderBy]),
+    );
   }
 
   /**
    * All pages of an entity between two keys, in key order. The next page is requested while the caller
    * works on the current one, so database time and mapping time overlap.
    */
-  public async *scanEntity(entity: CompiledEntity, after: KeyValues | null, upTo: KeyValues | null, pageSize: number, signal?: AbortSignal): AsyncGenerator<EntityPage> {
+  public async *scanEntity(
+    entity: CompiledEntity,
+    after: KeyValues | null,
+    upTo: KeyValues | null,
+    pageSize: number,
+    signal?: AbortSignal,
+  ): AsyncGenerator<EntityPage> {
     // A prefetched page the caller never asks for must not surface as an unhandled rejection.
     const prefetch = (from: KeyValues | null) => {
       const p = this.readEntityPage(entity, from, upTo, pageSize);

@@ -33,13 +33,17 @@ export function parseSourceUrl(url: string): SourceUrl {
     const [rest, query = ''] = m[2].split('?');
     const tablePrefix = new URLSearchParams(query).get('prefix') ?? '';
     const suffix = tablePrefix ? `?prefix=${tablePrefix}` : '';
-    if (rest === 'memory' || rest === '') return { kind: 'pglite', driverUrl: 'pglite://memory', tablePrefix, label: `pglite://memory${suffix}` };
+    if (rest === 'memory' || rest === '')
+      return { kind: 'pglite', driverUrl: 'pglite://memory', tablePrefix, label: `pglite://memory${suffix}` };
     const dataDir = path.resolve(rest);
     return { kind: 'pglite', driverUrl: `pglite://${rest}`, dataDir, tablePrefix, label: `pglite://${rest}${suffix}` };
   }
   const kind: SourceKind | undefined =
     scheme === 'postgres' || scheme === 'postgresql' ? 'postgres' : scheme === 'mysql' || scheme === 'mariadb' ? 'mysql' : undefined;
-  if (!kind) throw new SourceError(`source scheme ${JSON.stringify(scheme)} is not supported; use postgres, mysql, mariadb or pglite`, { url: redact(url) });
+  if (!kind)
+    throw new SourceError(`source scheme ${JSON.stringify(scheme)} is not supported; use postgres, mysql, mariadb or pglite`, {
+      url: redact(url),
+    });
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -49,7 +53,9 @@ export function parseSourceUrl(url: string): SourceUrl {
   const tablePrefix = parsed.searchParams.get('prefix') ?? '';
   parsed.searchParams.delete('prefix');
   parsed.protocol = kind === 'mysql' ? 'mysql:' : 'postgres:';
-  const label = redact(`${parsed.protocol}//${parsed.username ? `${parsed.username}@` : ''}${parsed.host}${parsed.pathname}${tablePrefix ? `?prefix=${tablePrefix}` : ''}`);
+  const label = redact(
+    `${parsed.protocol}//${parsed.username ? `${parsed.username}@` : ''}${parsed.host}${parsed.pathname}${tablePrefix ? `?prefix=${tablePrefix}` : ''}`,
+  );
   return { kind, driverUrl: parsed.toString(), tablePrefix, label };
 }
 
@@ -84,7 +90,14 @@ export async function openSource(url: string, options: OpenSourceOptions = {}): 
   if (u.kind === 'mysql') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mysql = require('mysql2/promise') as typeof import('mysql2/promise');
-    const pool = mysql.createPool({ uri: u.driverUrl, connectionLimit: max, typeCast: textTypeCast as never, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+    const pool = mysql.createPool({
+      uri: u.driverUrl,
+      connectionLimit: max,
+      typeCast: textTypeCast as never,
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+    });
     pool.pool.on('connection', (conn: { query: (sql: string) => unknown }) => {
       conn.query('SET SESSION TRANSACTION READ ONLY');
       conn.query("SET time_zone = '+00:00'");

@@ -24,9 +24,14 @@ export async function apiGenerateCommand(opts: ApiGenerateOptions, io: CliIo = {
   return runCli(io, async (out) => {
     const { spec } = loadSpecFile(opts.config ?? DEFAULT_CONFIG, io.cwd);
     const models = apiModelsOf(spec);
-    if (models.length === 0) throw new CliError('the spec has no api section', 'declare the exposed entities under `api.services` (see README "Generated REST APIs")');
+    if (models.length === 0)
+      throw new CliError(
+        'the spec has no api section',
+        'declare the exposed entities under `api.services` (see README "Generated REST APIs")',
+      );
     const chosen = opts.service ? models.filter((m) => m.service === opts.service) : models;
-    if (chosen.length === 0) throw new CliError(`no service "${opts.service}" in the api section`, `choose one of ${models.map((m) => m.service).join(', ')}`);
+    if (chosen.length === 0)
+      throw new CliError(`no service "${opts.service}" in the api section`, `choose one of ${models.map((m) => m.service).join(', ')}`);
     const docs = chosen.map((m) => ({ service: m.service, doc: generateOpenApi(m, { auth: opts.auth, serverUrl: opts.server }) }));
     const text = (d: unknown) => `${JSON.stringify(d, null, 2)}\n`;
     if (!opts.out || opts.out === '-') {
@@ -51,7 +56,7 @@ export function register(program: Command): void {
   const api = program.command('api').description('generated REST APIs over the migrated data');
   api
     .command('generate')
-    .description('write the OpenAPI 3.1 document of each service\'s generated API (one file, or a directory for several)')
+    .description("write the OpenAPI 3.1 document of each service's generated API (one file, or a directory for several)")
     .option('--service <name>', 'only this service')
     .option('--out <path>', 'a file (with --service) or a directory; - for stdout', '-')
     .addOption(new Option('--auth <kind>', 'the security scheme the document declares').choices(['jwt', 'iam', 'none']).default('jwt'))

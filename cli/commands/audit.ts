@@ -45,7 +45,9 @@ export async function auditVerifyCommand(opts: AuditVerifyOptions, io: CliIo = {
         else if (report.broken || report.markerProblems.length > 0) {
           out.stdout(`BROKEN ${JSON.stringify(stream)}\n`);
           if (report.broken) {
-            out.stdout(`  at sequence ${report.broken.sequence} (${report.broken.check}): ${report.broken.message.replace(/^stream "[^"]*" breaks at sequence \d+: /, '')}\n`);
+            out.stdout(
+              `  at sequence ${report.broken.sequence} (${report.broken.check}): ${report.broken.message.replace(/^stream "[^"]*" breaks at sequence \d+: /, '')}\n`,
+            );
             out.stdout(`    expected ${report.broken.expected}\n    found    ${report.broken.found}\n`);
           }
           for (const p of report.markerProblems) out.stdout(`  ${p}\n`);
@@ -56,7 +58,10 @@ export async function auditVerifyCommand(opts: AuditVerifyOptions, io: CliIo = {
       throw explainAwsError(cause, `reading audit table ${store.tableName}`);
     }
     if (opts.stream !== undefined && reports[0]?.entries === 0) {
-      throw new CliError(`no audit entries in stream ${JSON.stringify(opts.stream)} of ${store.tableName}`, 'streams are correlation ids such as order-1000001; `cutover audit verify` without --stream checks them all');
+      throw new CliError(
+        `no audit entries in stream ${JSON.stringify(opts.stream)} of ${store.tableName}`,
+        'streams are correlation ids such as order-1000001; `cutover audit verify` without --stream checks them all',
+      );
     }
     const broken = reports.filter((r) => r.broken || r.markerProblems.length > 0);
     const entries = reports.reduce((n, r) => n + r.entries, 0);
@@ -101,11 +106,17 @@ export async function auditTailCommand(opts: AuditTailOptions, io: CliIo = {}): 
       throw explainAwsError(cause, `reading audit table ${store.tableName}`);
     }
     if (total === 0) {
-      throw new CliError(`no audit entries for correlation id ${JSON.stringify(opts.correlationId)} in ${store.tableName}`, 'correlation ids look like order-1000001 (entity type and key); check the id, or wait a moment: the log is written asynchronously');
+      throw new CliError(
+        `no audit entries for correlation id ${JSON.stringify(opts.correlationId)} in ${store.tableName}`,
+        'correlation ids look like order-1000001 (entity type and key); check the id, or wait a moment: the log is written asynchronously',
+      );
     }
     for (const e of kept) {
       if (opts.json) out.stdout(`${JSON.stringify(e)}\n`);
-      else out.stdout(`#${String(e.sequence).padStart(4)}  ${e.recordedAt}  ${(e.bus ?? '-').padEnd(8)} ${e.kind.padEnd(10)} ${(e.detailType ?? '-').padEnd(22)} ${(e.source ?? '-').padEnd(16)} ${summarise(e)}\n`);
+      else
+        out.stdout(
+          `#${String(e.sequence).padStart(4)}  ${e.recordedAt}  ${(e.bus ?? '-').padEnd(8)} ${e.kind.padEnd(10)} ${(e.detailType ?? '-').padEnd(22)} ${(e.source ?? '-').padEnd(16)} ${summarise(e)}\n`,
+        );
     }
     if (!opts.json && opts.last !== undefined && total > kept.length) out.stdout(`(${total - kept.length} earlier entries not shown)\n`);
     return 0;

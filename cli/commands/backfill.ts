@@ -1,7 +1,15 @@
 import type { Command } from 'commander';
 import * as path from 'node:path';
 import { runBackfill, type BackfillSummary } from '../migration/backfill';
-import { abortOnSignals, dynamoFromEnv, positiveInt, resolveIn, runCommand, safeName, type CommandDeps } from '../migration/command-support';
+import {
+  abortOnSignals,
+  dynamoFromEnv,
+  positiveInt,
+  resolveIn,
+  runCommand,
+  safeName,
+  type CommandDeps,
+} from '../migration/command-support';
 import { entityFrom, loadMigrationSection } from '../migration/config';
 import { StderrProgress } from '../migration/progress';
 import { openSource } from '../../adapters/sql/url';

@@ -48,7 +48,10 @@ function windowOf(opts: CaptureWindowOptions, now: number): { fromMs: number; to
   const fromMs = parseTimeArg(opts.since, now);
   const toMs = opts.until ? parseTimeArg(opts.until, now) : now;
   if (!(fromMs < toMs)) {
-    throw new CliError(`--since ${opts.since} must be before --until ${opts.until ?? 'now'} (${new Date(fromMs).toISOString()} >= ${new Date(toMs).toISOString()})`, 'give a window that starts before it ends');
+    throw new CliError(
+      `--since ${opts.since} must be before --until ${opts.until ?? 'now'} (${new Date(fromMs).toISOString()} >= ${new Date(toMs).toISOString()})`,
+      'give a window that starts before it ends',
+    );
   }
   return { fromMs, toMs };
 }
@@ -80,7 +83,9 @@ export async function captureListCommand(opts: CaptureListOptions, io: CaptureIo
         } else {
           const type = item.sourceType === item.eventType ? item.eventType : `${item.sourceType} -> ${item.eventType}`;
           const entity = item.entityType ? `${item.entityType}#${item.entityKey}` : '-';
-          out.stdout(`${item.capturedAt}  ${item.role.padEnd(7)}  ${type.padEnd(38)}  ${entity.padEnd(20)}  ${item.correlationId.padEnd(22)}  ${item.eventId}${item.problems ? `  (${item.problems.join('; ')})` : ''}\n`);
+          out.stdout(
+            `${item.capturedAt}  ${item.role.padEnd(7)}  ${type.padEnd(38)}  ${entity.padEnd(20)}  ${item.correlationId.padEnd(22)}  ${item.eventId}${item.problems ? `  (${item.problems.join('; ')})` : ''}\n`,
+          );
         }
         shown += 1;
         if (opts.limit !== undefined && shown >= opts.limit) break;
@@ -88,7 +93,10 @@ export async function captureListCommand(opts: CaptureListOptions, io: CaptureIo
     } catch (cause) {
       throw explainAwsError(cause, `reading captured events from ${store.tableName}`);
     }
-    if (!opts.json) out.stdout(`${shown} captured event(s) in [${new Date(fromMs).toISOString()}, ${new Date(toMs).toISOString()})${opts.type ? ` of type ${opts.type.join(', ')}` : ''}\n`);
+    if (!opts.json)
+      out.stdout(
+        `${shown} captured event(s) in [${new Date(fromMs).toISOString()}, ${new Date(toMs).toISOString()})${opts.type ? ` of type ${opts.type.join(', ')}` : ''}\n`,
+      );
     return 0;
   });
 }
@@ -116,7 +124,12 @@ export async function captureExportCommand(opts: CaptureExportOptions, io: Captu
     } catch (cause) {
       throw explainAwsError(cause, `reading captured events from ${store.tableName}`);
     }
-    const plan = planReplay(keys, (k) => k, { from: fromMs, to: toMs, ...(opts.entity ? { entityIds: opts.entity } : {}), ...(opts.sample ? { samplePercent: opts.sample } : {}) });
+    const plan = planReplay(keys, (k) => k, {
+      from: fromMs,
+      to: toMs,
+      ...(opts.entity ? { entityIds: opts.entity } : {}),
+      ...(opts.sample ? { samplePercent: opts.sample } : {}),
+    });
     skipped.push(...plan.duplicates);
     const file = opts.out ? path.resolve(io.cwd ?? process.cwd(), opts.out) : undefined;
     const fd = file ? fs.openSync(file, 'w') : undefined;

@@ -59,18 +59,35 @@ export function parseEventLine(text: string, line: number, type?: string): Parse
   const obj = value as Record<string, unknown>;
   const wrapped = 'detailType' in obj && 'detail' in obj;
   if (wrapped) {
-    if (typeof obj.detailType !== 'string' || obj.detailType.length === 0) return { line, ok: false, reason: 'detailType: expected a non-empty string' };
-    if (obj.source !== undefined && (typeof obj.source !== 'string' || obj.source.length === 0)) return { line, ok: false, detailType: obj.detailType, reason: 'source: expected a non-empty string' };
-    if (!obj.detail || typeof obj.detail !== 'object' || Array.isArray(obj.detail)) return { line, ok: false, detailType: obj.detailType, reason: 'detail: expected a JSON object' };
-    return sized({ line, ok: true, detailType: obj.detailType, source: obj.source as string | undefined, detail: JSON.stringify(obj.detail) });
+    if (typeof obj.detailType !== 'string' || obj.detailType.length === 0)
+      return { line, ok: false, reason: 'detailType: expected a non-empty string' };
+    if (obj.source !== undefined && (typeof obj.source !== 'string' || obj.source.length === 0))
+      return { line, ok: false, detailType: obj.detailType, reason: 'source: expected a non-empty string' };
+    if (!obj.detail || typeof obj.detail !== 'object' || Array.isArray(obj.detail))
+      return { line, ok: false, detailType: obj.detailType, reason: 'detail: expected a JSON object' };
+    return sized({
+      line,
+      ok: true,
+      detailType: obj.detailType,
+      source: obj.source as string | undefined,
+      detail: JSON.stringify(obj.detail),
+    });
   }
-  if (!type) return { line, ok: false, reason: 'expected {"detailType": ..., "detail": {...}}, or a bare payload with --type <detail-type>' };
+  if (!type)
+    return { line, ok: false, reason: 'expected {"detailType": ..., "detail": {...}}, or a bare payload with --type <detail-type>' };
   return sized({ line, ok: true, detailType: type, detail: JSON.stringify(obj) });
 }
 
 function sized(p: Extract<ParsedLine, { ok: true }>): ParsedLine {
   const bytes = Buffer.byteLength(p.detail) + Buffer.byteLength(p.detailType) + Buffer.byteLength(p.source ?? '');
-  return bytes > MAX_ENTRY_BYTES ? { line: p.line, ok: false, detailType: p.detailType, reason: `the event is ${bytes} bytes; EventBridge takes at most ${MAX_ENTRY_BYTES}` } : p;
+  return bytes > MAX_ENTRY_BYTES
+    ? {
+        line: p.line,
+        ok: false,
+        detailType: p.detailType,
+        reason: `the event is ${bytes} bytes; EventBridge takes at most ${MAX_ENTRY_BYTES}`,
+      }
+    : p;
 }
 
 async function* readLines(file: string, cwd: string | undefined, stdin: NodeJS.ReadableStream): AsyncGenerator<string> {
@@ -91,20 +108,25 @@ async function* readLines(file: string, cwd: string | undefined, stdin: NodeJS.R
  */
 export async function eventsPutCommand(opts: EventsPutOptions, io: CliIo & { stdin?: NodeJS.ReadableStream } = {}): Promise<number> {
   return runCli(io, async (out) => {
-    if (opts.bus !== 'legacy' && opts.bus !== 'services') throw new CliError(`--bus must be legacy or services, got ${JSON.stringify(opts.bus)}`, 'pass --bus legacy or --bus services');
+    if (opts.bus !== 'legacy' && opts.bus !== 'services')
+      throw new CliError(`--bus must be legacy or services, got ${JSON.stringify(opts.bus)}`, 'pass --bus legacy or --bus services');
     const context = io.context ?? new AwsContext();
     const busName = opts.busName ?? (await context.output(BUS_OUTPUT[opts.bus]));
     let defaultSource = opts.source;
     const sourceFor = (p: Extract<ParsedLine, { ok: true }>): string => {
       if (p.source) return p.source;
-      if (defaultSource === undefined) defaultSource = opts.bus === 'legacy' ? loadSpecFile(opts.config, io.cwd).spec.bridge.legacySource : CLI_SOURCE;
+      if (defaultSource === undefined)
+        defaultSource = opts.bus === 'legacy' ? loadSpecFile(opts.config, io.cwd).spec.bridge.legacySource : CLI_SOURCE;
       return defaultSource;
     };
     const results: LineResult[] = [];
     const report = (r: LineResult) => {
       results.push(r);
       if (opts.json) out.stdout(`${JSON.stringify(r)}\n`);
-      else out.stdout(`line ${r.line}  ${r.status.padEnd(8)}  ${(r.detailType ?? '-').padEnd(24)}  ${r.status === 'accepted' ? r.eventId : r.reason}\n`);
+      else
+        out.stdout(
+          `line ${r.line}  ${r.status.padEnd(8)}  ${(r.detailType ?? '-').padEnd(24)}  ${r.status === 'accepted' ? r.eventId : r.reason}\n`,
+        );
     };
     // Lines are reported in input order: a bad line waits for the batch it sits in.
     let pending: ParsedLine[] = [];
@@ -112,7 +134,12 @@ export async function eventsPutCommand(opts: EventsPutOptions, io: CliIo & { std
       const sending = pending.filter((p): p is Extract<ParsedLine, { ok: true }> => p.ok);
       const outcome = new Map<number, LineResult>();
       if (sending.length > 0) {
-        const entries: PutEventsRequestEntry[] = sending.map((p) => ({ EventBusName: busName, Source: sourceFor(p), DetailType: p.detailType, Detail: p.detail }));
+        const entries: PutEventsRequestEntry[] = sending.map((p) => ({
+          EventBusName: busName,
+          Source: sourceFor(p),
+          DetailType: p.detailType,
+          Detail: p.detail,
+        }));
         try {
           const res = await new EventPublisher(context.eventBridge()).publish(sending.map((p, i) => ({ entry: entries[i], ref: p })));
           for (const { ref: p, eventId } of res.sent) {
@@ -120,17 +147,25 @@ export async function eventsPutCommand(opts: EventsPutOptions, io: CliIo & { std
               p.line,
               eventId
                 ? { line: p.line, status: 'accepted', detailType: p.detailType, eventId }
-                : { line: p.line, status: 'failed', detailType: p.detailType, reason: 'NoResult: EventBridge returned no result for this entry' },
+                : {
+                    line: p.line,
+                    status: 'failed',
+                    detailType: p.detailType,
+                    reason: 'NoResult: EventBridge returned no result for this entry',
+                  },
             );
           }
-          for (const { ref: p, code, message } of res.failed) outcome.set(p.line, { line: p.line, status: 'failed', detailType: p.detailType, reason: `${code}: ${message}` });
+          for (const { ref: p, code, message } of res.failed)
+            outcome.set(p.line, { line: p.line, status: 'failed', detailType: p.detailType, reason: `${code}: ${message}` });
         } catch (cause) {
           const err = explainAwsError(cause, `PutEvents to ${busName}`);
           if (err instanceof CliError) throw err;
-          for (const p of sending) outcome.set(p.line, { line: p.line, status: 'failed', detailType: p.detailType, reason: `${err.name}: ${err.message}` });
+          for (const p of sending)
+            outcome.set(p.line, { line: p.line, status: 'failed', detailType: p.detailType, reason: `${err.name}: ${err.message}` });
         }
       }
-      for (const p of pending) report(p.ok ? outcome.get(p.line)! : { line: p.line, status: 'failed', detailType: p.detailType, reason: p.reason });
+      for (const p of pending)
+        report(p.ok ? outcome.get(p.line)! : { line: p.line, status: 'failed', detailType: p.detailType, reason: p.reason });
       pending = [];
     };
     let n = 0;

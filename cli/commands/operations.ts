@@ -47,10 +47,17 @@ export function readVerifyReports(files: readonly string[], cwd: string): Verify
     try {
       parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof parsed;
     } catch (err) {
-      throw new CliError(`--verify-report ${f}: cannot read it as JSON (${err instanceof Error ? err.message : String(err)})`, 'pass the file written by `cutover verify --report <file>`', { cause: err });
+      throw new CliError(
+        `--verify-report ${f}: cannot read it as JSON (${err instanceof Error ? err.message : String(err)})`,
+        'pass the file written by `cutover verify --report <file>`',
+        { cause: err },
+      );
     }
     if (typeof parsed.entity !== 'string' || typeof parsed.clean !== 'boolean') {
-      throw new CliError(`--verify-report ${f}: entity must be a string and clean a boolean, got entity ${JSON.stringify(parsed.entity)}, clean ${JSON.stringify(parsed.clean)}`, 'pass the file written by `cutover verify --report <file>`');
+      throw new CliError(
+        `--verify-report ${f}: entity must be a string and clean a boolean, got entity ${JSON.stringify(parsed.entity)}, clean ${JSON.stringify(parsed.clean)}`,
+        'pass the file written by `cutover verify --report <file>`',
+      );
     }
     // The report has no time of its own: the file's modification time is when verify finished writing it.
     const finishedAt = typeof parsed.finishedAt === 'string' ? parsed.finishedAt : fs.statSync(file).mtime.toISOString();
@@ -71,12 +78,19 @@ export async function sourcesFromOutputs(
   const one = (key: string) => outputs.get(key)![0].value;
   const clientOptions = { ...(globals.region ? { region: globals.region } : {}), ...(globals.profile ? { profile: globals.profile } : {}) };
   const absent: Record<string, string> = {};
-  const missingStack = (key: string, stack: string) => `no ${key} output: the ${context.prefix}-${stack} stack is not deployed at ${context.describeTarget()}`;
+  const missingStack = (key: string, stack: string) =>
+    `no ${key} output: the ${context.prefix}-${stack} stack is not deployed at ${context.describeTarget()}`;
 
   let routing: OperationsSources['routing'];
   let metrics: OperationsSources['metrics'];
   if (spec.routing && has('RoutingTableName') && has('RoutingHistoryTableName')) {
-    routing = new RoutingStore({ tableName: one('RoutingTableName'), historyTableName: one('RoutingHistoryTableName'), routing: spec.routing, serviceEvents: spec.bridge.serviceEvents, client: context.documentClient() });
+    routing = new RoutingStore({
+      tableName: one('RoutingTableName'),
+      historyTableName: one('RoutingHistoryTableName'),
+      routing: spec.routing,
+      serviceEvents: spec.bridge.serviceEvents,
+      client: context.documentClient(),
+    });
     metrics = new RoutingMetrics({ client: clients.cloudWatch ?? new CloudWatchClient(clientOptions) });
   } else {
     absent.routing = spec.routing ? missingStack('RoutingTableName', 'Routing') : 'the spec has no routing section';
@@ -89,7 +103,8 @@ export async function sourcesFromOutputs(
     quarantine = {
       async count(types, since) {
         let n = 0;
-        for (const reason of QUARANTINE_REASONS) for await (const item of store.query({ reason, since })) if (item.detailType !== undefined && types.has(item.detailType)) n++;
+        for (const reason of QUARANTINE_REASONS)
+          for await (const item of store.query({ reason, since })) if (item.detailType !== undefined && types.has(item.detailType)) n++;
         return n;
       },
     };
@@ -138,13 +153,20 @@ export async function readinessCommand(capability: string, opts: OperationsOptio
     const sources = await sourcesFor(io, opts);
     const routed = Object.keys(sources.spec.routing?.capabilities ?? {});
     if (!routed.includes(capability)) {
-      throw new CliError(`${JSON.stringify(capability)} is not a routed capability`, `use one of: ${routed.join(', ') || '(none: the spec has no routing section)'}`);
+      throw new CliError(
+        `${JSON.stringify(capability)} is not a routed capability`,
+        `use one of: ${routed.join(', ') || '(none: the spec has no routing section)'}`,
+      );
     }
     const { thresholds, entities, waivers } = readinessFor(sources.spec.readiness, capability);
     const windowMinutes = opts.window ?? thresholds.windowMinutes;
     const evidence = await gatherEvidence(sources, capability, { windowMinutes, entities, replayId: opts.replay });
     const verdict = judgeReadiness(evidence, { ...thresholds, windowMinutes }, waivers);
-    out.stdout(opts.json ? `${JSON.stringify({ ...verdict, thresholds: { ...thresholds, windowMinutes }, evidence })}\n` : `${renderVerdict(verdict)}\n`);
+    out.stdout(
+      opts.json
+        ? `${JSON.stringify({ ...verdict, thresholds: { ...thresholds, windowMinutes }, evidence })}\n`
+        : `${renderVerdict(verdict)}\n`,
+    );
     return verdict.verdict === 'GO' ? 0 : 1;
   });
 }
@@ -160,10 +182,15 @@ function minutes(value: string): number {
 }
 
 export function register(program: Command): void {
-  const io = (command: Command): OperationsIo => ({ context: AwsContext.fromCommand(command), globals: command.optsWithGlobals<GlobalOptions>() });
+  const io = (command: Command): OperationsIo => ({
+    context: AwsContext.fromCommand(command),
+    globals: command.optsWithGlobals<GlobalOptions>(),
+  });
   program
     .command('status')
-    .description('one screen across capabilities: mode, split, health, sync lag and conflicts, quarantined events, dead-letter queue depths')
+    .description(
+      'one screen across capabilities: mode, split, health, sync lag and conflicts, quarantined events, dead-letter queue depths',
+    )
     .option('--config <path>', 'the migration spec module', DEFAULT_CONFIG)
     .option('--window <minutes>', 'count quarantined events over the last n minutes', minutes, 60)
     .option('--json', 'the status as JSON')
@@ -172,11 +199,15 @@ export function register(program: Command): void {
     });
   program
     .command('readiness')
-    .description('GO / NO-GO for moving a capability on, with the evidence and the spec\'s thresholds (exit 1 on NO-GO)')
+    .description("GO / NO-GO for moving a capability on, with the evidence and the spec's thresholds (exit 1 on NO-GO)")
     .argument('<capability>')
     .option('--config <path>', 'the migration spec module', DEFAULT_CONFIG)
-    .option('--window <minutes>', 'judge metrics, quarantines and saga failures over the last n minutes (default: the spec\'s readiness.windowMinutes)', minutes)
-    .option('--replay <replayId>', 'judge shadow on this replay\'s compare report instead of the live mismatch metrics')
+    .option(
+      '--window <minutes>',
+      "judge metrics, quarantines and saga failures over the last n minutes (default: the spec's readiness.windowMinutes)",
+      minutes,
+    )
+    .option('--replay <replayId>', "judge shadow on this replay's compare report instead of the live mismatch metrics")
     .option('--verify-report <file>', 'repeatable: a `cutover verify --report` file of an entity the capability owns', collect)
     .option('--json', 'the verdict, thresholds and evidence as JSON')
     .addHelpText(

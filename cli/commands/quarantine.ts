@@ -37,9 +37,15 @@ export async function quarantineListCommand(opts: QuarantineListOptions, io: Cli
     const shown = opts.limit !== undefined ? found.slice(0, opts.limit) : found;
     for (const q of shown) {
       if (opts.json) out.stdout(`${JSON.stringify(q)}\n`);
-      else out.stdout(`${q.eventTime}  ${q.reason.padEnd(15)} ${(q.detailType ?? '-').padEnd(22)} ${q.bus.padEnd(8)} ${q.eventBridgeId}\n    ${q.problems.join('\n    ')}\n`);
+      else
+        out.stdout(
+          `${q.eventTime}  ${q.reason.padEnd(15)} ${(q.detailType ?? '-').padEnd(22)} ${q.bus.padEnd(8)} ${q.eventBridgeId}\n    ${q.problems.join('\n    ')}\n`,
+        );
     }
-    if (!opts.json) out.stdout(`${shown.length} quarantined event(s)${opts.reason ? ` with reason ${opts.reason} (${describeReason(opts.reason)})` : ''}\n`);
+    if (!opts.json)
+      out.stdout(
+        `${shown.length} quarantined event(s)${opts.reason ? ` with reason ${opts.reason} (${describeReason(opts.reason)})` : ''}\n`,
+      );
     return 0;
   });
 }

@@ -17,7 +17,18 @@ import type { ReplayState } from '../../adapters/dynamodb/replay-state-store';
 import { EventPublisher } from '../../adapters/aws/event-publisher';
 import { AwsContext, CliError, explainAwsError, type GlobalOptions } from '../aws-context';
 import { StderrProgress, type Progress } from '../migration/progress';
-import { OUTPUT_KEYS, listOption, nonNegativeInt, parseTimeArg, percentOption, positiveNumber, replayTargets, sqsClient, stateStore, timeOption } from '../replay/support';
+import {
+  OUTPUT_KEYS,
+  listOption,
+  nonNegativeInt,
+  parseTimeArg,
+  percentOption,
+  positiveNumber,
+  replayTargets,
+  sqsClient,
+  stateStore,
+  timeOption,
+} from '../replay/support';
 import { runCli, type CliIo } from './io';
 import { positiveInt } from './options';
 
@@ -56,9 +67,19 @@ export interface ReplayIo extends CliIo {
 }
 
 /** --wait's display: the progress bar when there is one, else a line per change of status, phase or count. */
-function waitDisplay(replayId: string, io: ReplayIo, line: (text: string) => void): { change(st: ReplayState): void; end(st: ReplayState | undefined): void } {
-  const bar = io.progress ?? (io.stderr === undefined && process.stderr.isTTY ? new StderrProgress(process.stderr, { unit: 'interactions' }) : undefined);
-  if (!bar) return { change: (st) => line(`${st.status} ${st.phase}${st.progress ? ` ${st.progress.done}/${st.progress.planned}` : ''}\n`), end: () => undefined };
+function waitDisplay(
+  replayId: string,
+  io: ReplayIo,
+  line: (text: string) => void,
+): { change(st: ReplayState): void; end(st: ReplayState | undefined): void } {
+  const bar =
+    io.progress ??
+    (io.stderr === undefined && process.stderr.isTTY ? new StderrProgress(process.stderr, { unit: 'interactions' }) : undefined);
+  if (!bar)
+    return {
+      change: (st) => line(`${st.status} ${st.phase}${st.progress ? ` ${st.progress.done}/${st.progress.planned}` : ''}\n`),
+      end: () => undefined,
+    };
   let planned: number | undefined | null = null;
   let started = false;
   return {
@@ -87,17 +108,26 @@ function summary(st: ReplayState): string {
     `  rate     ${r.ratePerSecond ?? 20}/s, ${r.concurrency ?? 4} in flight, settle ${r.settleSeconds ?? 10} s`,
   ];
   if (p) lines.push(`  progress ${p.done}/${p.planned} done, ${p.skipped} skipped (invalid), ${p.failed} failed, ${p.blocked} held back`);
-  lines.push(`  created  ${st.createdAt}${st.startedAt ? `  started ${st.startedAt}` : ''}${st.finishedAt ? `  finished ${st.finishedAt}` : ''}  slices ${st.slices ?? 0}`);
+  lines.push(
+    `  created  ${st.createdAt}${st.startedAt ? `  started ${st.startedAt}` : ''}${st.finishedAt ? `  finished ${st.finishedAt}` : ''}  slices ${st.slices ?? 0}`,
+  );
   if (st.totals) {
     const t = st.totals;
-    lines.push(`  result   ${t.compared} compared: ${t.matched} matched, ${t.differed} differed, ${t.missingOutcome} missing, ${t.extraOutcome} extra; ${t.skippedInvalid} skipped, ${t.failed} failed`);
+    lines.push(
+      `  result   ${t.compared} compared: ${t.matched} matched, ${t.differed} differed, ${t.missingOutcome} missing, ${t.extraOutcome} extra; ${t.skippedInvalid} skipped, ${t.failed} failed`,
+    );
     lines.push(`  report   cutover diff report ${st.replayId}`);
   }
   if (st.error) lines.push(`  error    ${st.error}`);
   return `${lines.join('\n')}\n`;
 }
 
-async function waitUntilFinal(replayId: string, context: AwsContext, io: ReplayIo, onChange: (st: ReplayState) => void): Promise<ReplayState> {
+async function waitUntilFinal(
+  replayId: string,
+  context: AwsContext,
+  io: ReplayIo,
+  onChange: (st: ReplayState) => void,
+): Promise<ReplayState> {
   const store = await stateStore(context);
   const now = io.now ?? Date.now;
   const sleep = io.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -110,7 +140,11 @@ async function waitUntilFinal(replayId: string, context: AwsContext, io: ReplayI
     if (key !== last) onChange(st);
     last = key;
     if (FINAL_STATUSES.includes(st.status) || st.status === 'paused') return st;
-    if (now() > deadline) throw new CliError(`replay ${replayId} is still ${st.status} (${st.phase}) after waiting`, `keep watching with cutover replay status ${replayId} --watch`);
+    if (now() > deadline)
+      throw new CliError(
+        `replay ${replayId} is still ${st.status} (${st.phase}) after waiting`,
+        `keep watching with cutover replay status ${replayId} --watch`,
+      );
     await sleep(io.pollMs ?? 2000);
   }
 }
@@ -139,7 +173,11 @@ export async function replayStartCommand(opts: ReplayStartOptions, io: ReplayIo 
       try {
         noise = JSON.parse(fs.readFileSync(path.resolve(io.cwd ?? process.cwd(), opts.noise), 'utf8')) as NoiseProfileJson;
       } catch (cause) {
-        throw new CliError(`--noise ${opts.noise}: cannot read a noise profile (${(cause as Error).message})`, 'give a JSON file as written by a noise learning run', { cause });
+        throw new CliError(
+          `--noise ${opts.noise}: cannot read a noise profile (${(cause as Error).message})`,
+          'give a JSON file as written by a noise learning run',
+          { cause },
+        );
       }
     }
     const request: ReplayRequest = parseReplayRequest({
@@ -159,15 +197,22 @@ export async function replayStartCommand(opts: ReplayStartOptions, io: ReplayIo 
     const replayId = request.replayId as string;
     const targets = await replayTargets(context);
     if (!targets[request.target]) {
-      throw new CliError(`no replay target ${request.target} is deployed (targets: ${Object.keys(targets).join(', ') || 'none'})`, 'pick one of the deployed targets, or add the capability to the replay stack');
+      throw new CliError(
+        `no replay target ${request.target} is deployed (targets: ${Object.keys(targets).join(', ') || 'none'})`,
+        'pick one of the deployed targets, or add the capability to the replay stack',
+      );
     }
     if (opts.viaBus) {
       const bus = await context.output(OUTPUT_KEYS.servicesBus);
       try {
         const res = await new EventPublisher(context.eventBridge()).publish([
-          { ref: undefined, entry: { EventBusName: bus, Source: 'cutover.cli', DetailType: 'replay.requested', Detail: JSON.stringify(request) } },
+          {
+            ref: undefined,
+            entry: { EventBusName: bus, Source: 'cutover.cli', DetailType: 'replay.requested', Detail: JSON.stringify(request) },
+          },
         ]);
-        if (res.failed.length > 0) throw new CliError(`the services bus refused replay.requested: ${res.failed[0].code}`, 'retry; check the bus exists');
+        if (res.failed.length > 0)
+          throw new CliError(`the services bus refused replay.requested: ${res.failed[0].code}`, 'retry; check the bus exists');
       } catch (cause) {
         throw explainAwsError(cause, `putting replay.requested on ${bus}`);
       }
@@ -175,11 +220,15 @@ export async function replayStartCommand(opts: ReplayStartOptions, io: ReplayIo 
       const store = await stateStore(context);
       const capturedTable = await context.output(OUTPUT_KEYS.captured);
       const created = await store.create(replayId, request, replayFingerprint(filterOf(request), capturedTable, request.target));
-      if (created === 'exists') throw new CliError(`a replay ${replayId} exists already`, 'choose another --id, or leave it out for a fresh one');
+      if (created === 'exists')
+        throw new CliError(`a replay ${replayId} exists already`, 'choose another --id, or leave it out for a fresh one');
       await send(io.sqs ?? sqsClient(), await queueUrl(context), { kind: 'start', request });
     }
     if (opts.json && !opts.wait) out.stdout(`${JSON.stringify({ replayId, request })}\n`);
-    else if (!opts.json) out.stdout(`replay ${replayId} started -> ${request.target} over [${request.from}, ${request.to})\n  cutover replay status ${replayId}\n`);
+    else if (!opts.json)
+      out.stdout(
+        `replay ${replayId} started -> ${request.target} over [${request.from}, ${request.to})\n  cutover replay status ${replayId}\n`,
+      );
     if (!opts.wait) return 0;
     const display = opts.json ? undefined : waitDisplay(replayId, io, (text) => out.stderr(text));
     let waited: ReplayState | undefined;
@@ -190,7 +239,13 @@ export async function replayStartCommand(opts: ReplayStartOptions, io: ReplayIo 
     }
     const final = waited;
     out.stdout(opts.json ? `${JSON.stringify(final)}\n` : summary(final));
-    return final.status === 'completed' && final.totals && final.totals.differed + final.totals.missingOutcome + final.totals.extraOutcome + final.totals.failed === 0 ? 0 : final.status === 'completed' ? 2 : 1;
+    return final.status === 'completed' &&
+      final.totals &&
+      final.totals.differed + final.totals.missingOutcome + final.totals.extraOutcome + final.totals.failed === 0
+      ? 0
+      : final.status === 'completed'
+        ? 2
+        : 1;
   });
 }
 
@@ -209,7 +264,10 @@ export async function replayStatusCommand(replayId: string, opts: { json?: boole
   });
 }
 
-const CONTROL: Record<'pause' | 'resume' | 'cancel', { from: ReplayStatus[]; to: ReplayStatus; wake: boolean; done: string; help: string }> = {
+const CONTROL: Record<
+  'pause' | 'resume' | 'cancel',
+  { from: ReplayStatus[]; to: ReplayStatus; wake: boolean; done: string; help: string }
+> = {
   pause: {
     from: ['pending', 'running'],
     to: 'paused',
@@ -217,7 +275,13 @@ const CONTROL: Record<'pause' | 'resume' | 'cancel', { from: ReplayStatus[]; to:
     done: 'paused: the runner stops after the events in flight, with its checkpoint saved',
     help: 'pause a replay (it stops after the events in flight; resume carries on from the checkpoint)',
   },
-  resume: { from: ['paused'], to: 'running', wake: true, done: 'resumed from its checkpoint', help: 'resume a paused replay from its checkpoint' },
+  resume: {
+    from: ['paused'],
+    to: 'running',
+    wake: true,
+    done: 'resumed from its checkpoint',
+    help: 'resume a paused replay from its checkpoint',
+  },
   cancel: {
     from: ['pending', 'running', 'paused'],
     to: 'cancelling',

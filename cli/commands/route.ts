@@ -54,11 +54,18 @@ export function defaultActor(): string {
 async function depsFor(io: RouteIo, opts: RouteCommonOptions, out: Out): Promise<RouteDeps> {
   if (io.deps) return io.deps;
   const { spec } = loadSpecFile(opts.config ?? DEFAULT_CONFIG, io.cwd);
-  if (spec.routing === undefined) throw new CliError('the spec has no routing section', 'add `routing: { capabilities: { ... } }` to the spec (see cutover.config.ts)');
+  if (spec.routing === undefined)
+    throw new CliError('the spec has no routing section', 'add `routing: { capabilities: { ... } }` to the spec (see cutover.config.ts)');
   const context = io.context ?? new AwsContext(io.globals);
   const tableName = opts.table ?? (await context.output('RoutingTableName'));
   const historyTableName = opts.historyTable ?? (await context.output('RoutingHistoryTableName'));
-  const store = new RoutingStore({ tableName, historyTableName, routing: spec.routing, serviceEvents: spec.bridge.serviceEvents, client: context.documentClient() });
+  const store = new RoutingStore({
+    tableName,
+    historyTableName,
+    routing: spec.routing,
+    serviceEvents: spec.bridge.serviceEvents,
+    client: context.documentClient(),
+  });
   // The audit log and the bus are the bridge's: a change is still made without them, with a warning.
   let audit: AuditStore | undefined;
   let events: { client: ReturnType<AwsContext['eventBridge']>; busName: string } | undefined;
@@ -69,13 +76,19 @@ async function depsFor(io: RouteIo, opts: RouteCommonOptions, out: Out): Promise
     if (!(err instanceof CliError)) throw err;
     out.stderr(`warning: changes will not be audited or announced: ${err.message.split('\n')[0]}\n`);
   }
-  const cw = new CloudWatchClient({ ...(io.globals?.region ? { region: io.globals.region } : {}), ...(io.globals?.profile ? { profile: io.globals.profile } : {}) });
+  const cw = new CloudWatchClient({
+    ...(io.globals?.region ? { region: io.globals.region } : {}),
+    ...(io.globals?.profile ? { profile: io.globals.profile } : {}),
+  });
   return { spec, control: new RoutingControl({ store, audit, events }), metrics: new RoutingMetrics({ client: cw }) };
 }
 
 function requireReason(reason: string | undefined): string {
   if (reason === undefined || reason.trim() === '') {
-    throw new CliError('every routing change needs a reason', 'add --reason "<why>", e.g. --reason "error rate 4% on inventory-v2 since 14:02"');
+    throw new CliError(
+      'every routing change needs a reason',
+      'add --reason "<why>", e.g. --reason "error rate 4% on inventory-v2 since 14:02"',
+    );
   }
   return reason;
 }
@@ -100,10 +113,13 @@ async function change(capability: string, routeChange: RouteChange, opts: Change
       out.stdout(`${capability}: already ${describeEntry(res.entry)} (revision ${res.entry.revision}); nothing changed\n`);
       return 0;
     }
-    out.stdout(`${capability}: ${describeEntry(res.previous)} -> ${describeEntry(res.entry)} (revision ${res.entry.revision}, by ${res.entry.updatedBy})\n`);
+    out.stdout(
+      `${capability}: ${describeEntry(res.previous)} -> ${describeEntry(res.entry)} (revision ${res.entry.revision}, by ${res.entry.updatedBy})\n`,
+    );
     if (res.notified) {
       if (typeof res.notified.audit === 'object') out.stderr(`warning: committed, but not audited: ${res.notified.audit.failed}\n`);
-      if (!Array.isArray(res.notified.events)) out.stderr(`warning: committed, but not announced on the bus: ${(res.notified.events as { failed: string }).failed}\n`);
+      if (!Array.isArray(res.notified.events))
+        out.stderr(`warning: committed, but not announced on the bus: ${(res.notified.events as { failed: string }).failed}\n`);
     }
     out.stdout(`routers use it from their next table read: within 1 s\n`);
     return 0;
@@ -115,18 +131,31 @@ function describeEntry(e: { mode: RouteMode; percent: number; health: string; ca
   return `${e.mode}${share} (candidate ${e.candidate.version}, ${e.health})`;
 }
 
-export async function routeSetCommand(capability: string, opts: ChangeOptions & { mode?: RouteMode; percent?: number }, io: RouteIo = {}): Promise<number> {
+export async function routeSetCommand(
+  capability: string,
+  opts: ChangeOptions & { mode?: RouteMode; percent?: number },
+  io: RouteIo = {},
+): Promise<number> {
   if (opts.mode === undefined && opts.percent === undefined) {
     return runCli(io, async () => {
-      throw new CliError('route set needs --mode or --percent', 'e.g. cutover route set inventory --mode canary --percent 10 --reason "..."');
+      throw new CliError(
+        'route set needs --mode or --percent',
+        'e.g. cutover route set inventory --mode canary --percent 10 --reason "..."',
+      );
     });
   }
   const routeChange: RouteChange =
-    opts.mode !== undefined ? { kind: 'setMode', mode: opts.mode, ...(opts.percent !== undefined ? { percent: opts.percent } : {}) } : { kind: 'setPercent', percent: opts.percent! };
+    opts.mode !== undefined
+      ? { kind: 'setMode', mode: opts.mode, ...(opts.percent !== undefined ? { percent: opts.percent } : {}) }
+      : { kind: 'setPercent', percent: opts.percent! };
   return change(capability, routeChange, opts, io);
 }
 
-export async function routePromoteCommand(capability: string, opts: ChangeOptions & { percent?: number }, io: RouteIo = {}): Promise<number> {
+export async function routePromoteCommand(
+  capability: string,
+  opts: ChangeOptions & { percent?: number },
+  io: RouteIo = {},
+): Promise<number> {
   return change(capability, { kind: 'promote', ...(opts.percent !== undefined ? { percent: opts.percent } : {}) }, opts, io);
 }
 
@@ -134,19 +163,37 @@ export async function routeRollbackCommand(capability: string, opts: ChangeOptio
   return change(capability, { kind: 'rollback' }, opts, io);
 }
 
-export async function routeCandidateCommand(capability: string, opts: ChangeOptions & { version: string }, io: RouteIo = {}): Promise<number> {
+export async function routeCandidateCommand(
+  capability: string,
+  opts: ChangeOptions & { version: string },
+  io: RouteIo = {},
+): Promise<number> {
   return runCli(io, async (out) => {
     const deps = await depsFor(io, opts, out);
     const impl = deps.spec.routing?.capabilities[capability]?.implementations[opts.version];
     if (impl === undefined) {
       const known = Object.keys(deps.spec.routing?.capabilities[capability]?.implementations ?? {});
-      throw new CliError(`${capability} has no implementation ${JSON.stringify(opts.version)} in the spec`, `use one of: ${known.join(', ') || '(none: check the capability name)'}`);
+      throw new CliError(
+        `${capability} has no implementation ${JSON.stringify(opts.version)} in the spec`,
+        `use one of: ${known.join(', ') || '(none: check the capability name)'}`,
+      );
     }
-    return change(capability, { kind: 'setCandidate', version: opts.version, target: impl.target }, opts, { ...io, deps, stdout: out.stdout, stderr: out.stderr });
+    return change(capability, { kind: 'setCandidate', version: opts.version, target: impl.target }, opts, {
+      ...io,
+      deps,
+      stdout: out.stdout,
+      stderr: out.stderr,
+    });
   });
 }
 
-export async function routeHealthCommand(capability: string, target: string, health: Health, opts: ChangeOptions, io: RouteIo = {}): Promise<number> {
+export async function routeHealthCommand(
+  capability: string,
+  target: string,
+  health: Health,
+  opts: ChangeOptions,
+  io: RouteIo = {},
+): Promise<number> {
   return runCli(io, async (out) => {
     const reason = requireReason(opts.reason);
     const deps = await depsFor(io, opts, out);
@@ -180,7 +227,11 @@ export function parseAccepts(values: readonly string[]): Record<string, number[]
   const out: Record<string, number[]> = {};
   for (const v of values) {
     const m = /^([a-z][a-z0-9.-]*)=(\d+(?:,\d+)*)$/.exec(v);
-    if (!m) throw new CliError(`--accepts ${JSON.stringify(v)} is not <event type>=<versions>`, 'e.g. --accepts order.created=1,2 --accepts order.cancelled=1');
+    if (!m)
+      throw new CliError(
+        `--accepts ${JSON.stringify(v)} is not <event type>=<versions>`,
+        'e.g. --accepts order.created=1,2 --accepts order.cancelled=1',
+      );
     out[m[1]] = [...(out[m[1]] ?? []), ...m[2].split(',').map(Number)];
   }
   return out;
@@ -190,7 +241,8 @@ export async function routeRegisterCommand(capability: string, opts: RegisterOpt
   return runCli(io, async (out) => {
     const deps = await depsFor(io, opts, out);
     const target = opts.target ?? deps.spec.routing?.capabilities[capability]?.implementations[opts.version]?.target;
-    if (target === undefined) throw new CliError(`${capability} ${opts.version} has no target in the spec`, 'pass --target, or check the capability and version');
+    if (target === undefined)
+      throw new CliError(`${capability} ${opts.version} has no target in the spec`, 'pass --target, or check the capability and version');
     const reg = await deps.control.store.register({
       capability,
       version: opts.version,
@@ -201,7 +253,11 @@ export async function routeRegisterCommand(capability: string, opts: RegisterOpt
       actor: opts.actor ?? defaultActor(),
       healthTtlSeconds: opts.healthTtl,
     });
-    out.stdout(`registered ${reg.capability} ${reg.version} -> ${reg.target}: accepts ${Object.entries(reg.accepts).map(([t, v]) => `${t} v${v.join(',v')}`).join('; ')}\n`);
+    out.stdout(
+      `registered ${reg.capability} ${reg.version} -> ${reg.target}: accepts ${Object.entries(reg.accepts)
+        .map(([t, v]) => `${t} v${v.join(',v')}`)
+        .join('; ')}\n`,
+    );
     return 0;
   });
 }
@@ -209,12 +265,16 @@ export async function routeRegisterCommand(capability: string, opts: RegisterOpt
 export async function routeSeedCommand(opts: RouteCommonOptions, io: RouteIo = {}): Promise<number> {
   return runCli(io, async (out) => {
     const deps = await depsFor(io, opts, out);
-    for (const r of await deps.control.store.seed()) out.stdout(`${r.capability.padEnd(16)} ${r.status === 'seeded' ? 'seeded from the spec' : 'exists (left as it is)'}\n`);
+    for (const r of await deps.control.store.seed())
+      out.stdout(`${r.capability.padEnd(16)} ${r.status === 'seeded' ? 'seeded from the spec' : 'exists (left as it is)'}\n`);
     return 0;
   });
 }
 
-export async function routeStatusCommand(opts: RouteCommonOptions & { window?: number; json?: boolean; metrics?: boolean }, io: RouteIo = {}): Promise<number> {
+export async function routeStatusCommand(
+  opts: RouteCommonOptions & { window?: number; json?: boolean; metrics?: boolean },
+  io: RouteIo = {},
+): Promise<number> {
   return runCli(io, async (out) => {
     const deps = await depsFor(io, opts, out);
     const windowMinutes = opts.window ?? 15;
@@ -229,12 +289,17 @@ export async function routeStatusCommand(opts: RouteCommonOptions & { window?: n
       const invalid = snapshot.invalid.find((i) => i.capability === capability);
       const stored = snapshot.entries.get(capability);
       const entry = invalid ? undefined : (stored ?? deps.control.store.seedFor(capability));
-      const versions = (snapshot.services.get(capability) ?? []).map((s) => `${s.version}${entry?.candidate.version === s.version ? '*' : ''}${s.health === 'unhealthy' ? '!' : ''}`).sort();
+      const versions = (snapshot.services.get(capability) ?? [])
+        .map((s) => `${s.version}${entry?.candidate.version === s.version ? '*' : ''}${s.health === 'unhealthy' ? '!' : ''}`)
+        .sort();
       let legacy;
       let candidate;
       if (opts.metrics !== false && deps.metrics) {
         try {
-          [legacy, candidate] = await Promise.all([deps.metrics.read(capability, 'legacy', windowMinutes * 60), deps.metrics.read(capability, 'candidate', windowMinutes * 60)]);
+          [legacy, candidate] = await Promise.all([
+            deps.metrics.read(capability, 'legacy', windowMinutes * 60),
+            deps.metrics.read(capability, 'candidate', windowMinutes * 60),
+          ]);
         } catch (err) {
           out.stderr(`warning: no metrics for ${capability}: ${err instanceof Error ? err.message : String(err)}\n`);
         }
@@ -247,14 +312,22 @@ export async function routeStatusCommand(opts: RouteCommonOptions & { window?: n
   });
 }
 
-export async function routeHistoryCommand(capability: string, opts: RouteCommonOptions & { limit?: number; json?: boolean }, io: RouteIo = {}): Promise<number> {
+export async function routeHistoryCommand(
+  capability: string,
+  opts: RouteCommonOptions & { limit?: number; json?: boolean },
+  io: RouteIo = {},
+): Promise<number> {
   return runCli(io, async (out) => {
     const deps = await depsFor(io, opts, out);
     const history = await deps.control.store.history(capability, { limit: opts.limit ?? 20 });
     if (opts.json) for (const h of history) out.stdout(`${JSON.stringify(h)}\n`);
     else {
       for (const h of history) out.stdout(`${renderHistoryLine(h)}\n`);
-      out.stdout(history.length === 0 ? `${capability}: no changes recorded yet (routing follows the spec seed)\n` : `${history.length} change(s), newest first\n`);
+      out.stdout(
+        history.length === 0
+          ? `${capability}: no changes recorded yet (routing follows the spec seed)\n`
+          : `${history.length} change(s), newest first\n`,
+      );
     }
     return 0;
   });
@@ -289,16 +362,28 @@ Every change needs --reason and is recorded (who, when, from, to, why) in the ro
 log. Routers read the table at most once a second, so a change takes effect within a second: no deploy.`;
 
 export function register(program: Command): void {
-  const route = program.command('route').description('progressive cutover: who handles each capability (monolith, new service, how much)').addHelpText('after', HELP);
+  const route = program
+    .command('route')
+    .description('progressive cutover: who handles each capability (monolith, new service, how much)')
+    .addHelpText('after', HELP);
   const common = (c: Command) =>
     c
       .option('--config <path>', 'the migration spec module', DEFAULT_CONFIG)
       .option('--table <name>', 'the routing table, instead of the RoutingTableName stack output')
       .option('--history-table <name>', 'the history table, instead of the RoutingHistoryTableName stack output');
-  const changeOpts = (c: Command) => common(c).requiredOption('--reason <text>', 'why (recorded in the history and the audit log)').option('--actor <name>', 'who (default cli:<user>@<host>)').option('--json', 'the outcome as JSON');
-  const io = (command: Command): RouteIo => ({ context: AwsContext.fromCommand(command), globals: command.optsWithGlobals<GlobalOptions>() });
+  const changeOpts = (c: Command) =>
+    common(c)
+      .requiredOption('--reason <text>', 'why (recorded in the history and the audit log)')
+      .option('--actor <name>', 'who (default cli:<user>@<host>)')
+      .option('--json', 'the outcome as JSON');
+  const io = (command: Command): RouteIo => ({
+    context: AwsContext.fromCommand(command),
+    globals: command.optsWithGlobals<GlobalOptions>(),
+  });
 
-  common(route.command('status').description('one line per capability: mode, percent, versions, health, error and mismatch rates legacy vs new'))
+  common(
+    route.command('status').description('one line per capability: mode, percent, versions, health, error and mismatch rates legacy vs new'),
+  )
     .option('--window <minutes>', 'rates over the last n minutes', positiveInt, 15)
     .option('--no-metrics', 'skip the CloudWatch rates')
     .option('--json', 'rows as JSON')
@@ -306,27 +391,45 @@ export function register(program: Command): void {
       process.exitCode = await routeStatusCommand(opts, io(command));
     });
 
-  changeOpts(route.command('set').description('set the mode (and canary percent) of a capability, or move the percent of a canary').argument('<capability>'))
+  changeOpts(
+    route
+      .command('set')
+      .description('set the mode (and canary percent) of a capability, or move the percent of a canary')
+      .argument('<capability>'),
+  )
     .addOption(new Option('--mode <mode>', 'legacy | shadow | canary | primary | retired').choices([...ROUTE_MODES]))
     .option('--percent <n>', 'share of keys on the new service (canary only)', percentArg)
-    .addHelpText('after', '\nExamples:\n  cutover route set inventory --mode shadow --reason "compare before any traffic"\n  cutover route set inventory --mode canary --percent 10 --reason "shadow clean for 2 days"\n  cutover route set inventory --percent 25 --reason "10% clean for a day"')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  cutover route set inventory --mode shadow --reason "compare before any traffic"\n  cutover route set inventory --mode canary --percent 10 --reason "shadow clean for 2 days"\n  cutover route set inventory --percent 25 --reason "10% clean for a day"',
+    )
     .action(async (capability: string, opts, command: Command) => {
       process.exitCode = await routeSetCommand(capability, opts, io(command));
     });
 
-  changeOpts(route.command('promote').description('one step forward: legacy -> shadow -> canary -> primary -> retired').argument('<capability>'))
+  changeOpts(
+    route.command('promote').description('one step forward: legacy -> shadow -> canary -> primary -> retired').argument('<capability>'),
+  )
     .option('--percent <n>', 'the starting percent when promoting into canary', percentArg)
     .action(async (capability: string, opts, command: Command) => {
       process.exitCode = await routePromoteCommand(capability, opts, io(command));
     });
 
-  changeOpts(route.command('rollback').description('the monolith takes everything back, at once (within a second, no deploy)').argument('<capability>')).action(
-    async (capability: string, opts, command: Command) => {
-      process.exitCode = await routeRollbackCommand(capability, opts, io(command));
-    },
-  );
+  changeOpts(
+    route
+      .command('rollback')
+      .description('the monolith takes everything back, at once (within a second, no deploy)')
+      .argument('<capability>'),
+  ).action(async (capability: string, opts, command: Command) => {
+    process.exitCode = await routeRollbackCommand(capability, opts, io(command));
+  });
 
-  changeOpts(route.command('candidate').description('choose which new version is the candidate (legacy or shadow mode only)').argument('<capability>'))
+  changeOpts(
+    route
+      .command('candidate')
+      .description('choose which new version is the candidate (legacy or shadow mode only)')
+      .argument('<capability>'),
+  )
     .requiredOption('--version <label>', 'an implementation of the capability in the spec, e.g. v2')
     .action(async (capability: string, opts, command: Command) => {
       process.exitCode = await routeCandidateCommand(capability, opts, io(command));
@@ -350,7 +453,12 @@ export function register(program: Command): void {
     process.exitCode = await routeHealthCommand(capability, target, health, opts, io(command));
   });
 
-  common(route.command('register').description('register a service version: the event versions it accepts (used for casts) and emits').argument('<capability>'))
+  common(
+    route
+      .command('register')
+      .description('register a service version: the event versions it accepts (used for casts) and emits')
+      .argument('<capability>'),
+  )
     .requiredOption('--version <label>', 'the implementation version in the spec, e.g. v2')
     .option('--target <name>', 'its target (default: from the spec)')
     .option('--service <name>', 'a name for humans')
@@ -362,7 +470,9 @@ export function register(program: Command): void {
       process.exitCode = await routeRegisterCommand(capability, opts, io(command));
     });
 
-  common(route.command('seed').description('write the spec entry of every capability that has none yet (never overwrites)')).action(async (opts, command: Command) => {
-    process.exitCode = await routeSeedCommand(opts, io(command));
-  });
+  common(route.command('seed').description('write the spec entry of every capability that has none yet (never overwrites)')).action(
+    async (opts, command: Command) => {
+      process.exitCode = await routeSeedCommand(opts, io(command));
+    },
+  );
 }

@@ -92,7 +92,11 @@ export class SagaAdmin {
     try {
       return await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
     } catch (err) {
-      if ((err as Error).name === 'ExecutionDoesNotExist') throw new CliError(`no saga for order ${orderId} (${executionArn})`, 'check the order id, or start one: cutover saga start --order order.json');
+      if ((err as Error).name === 'ExecutionDoesNotExist')
+        throw new CliError(
+          `no saga for order ${orderId} (${executionArn})`,
+          'check the order id, or start one: cutover saga start --order order.json',
+        );
       throw explainAwsError(err, `reading the saga of order ${orderId}`);
     }
   }
@@ -100,7 +104,10 @@ export class SagaAdmin {
   public async history(orderId: string): Promise<HistoryEvent[]> {
     const executionArn = await this.executionArn(orderId);
     const events: SfnHistoryEvent[] = [];
-    for await (const page of paginateGetExecutionHistory({ client: this.sfn, pageSize: 1000 }, { executionArn, includeExecutionData: false })) {
+    for await (const page of paginateGetExecutionHistory(
+      { client: this.sfn, pageSize: 1000 },
+      { executionArn, includeExecutionData: false },
+    )) {
       events.push(...(page.events ?? []));
     }
     return events.map((e) => ({ ...e, type: String(e.type), timestamp: e.timestamp ?? new Date(0) }) as HistoryEvent);
@@ -119,7 +126,14 @@ export class SagaAdmin {
   /** Awaited actions of an order (open first). */
   public async callbacks(orderId: string): Promise<Array<Record<string, unknown>>> {
     const TableName = this.names.callbacksTable ?? (await this.context.output('SagaCallbacksTableName'));
-    const out = await this.ddb.send(new QueryCommand({ TableName, KeyConditionExpression: 'orderId = :o', ExpressionAttributeValues: { ':o': orderId }, ConsistentRead: true }));
+    const out = await this.ddb.send(
+      new QueryCommand({
+        TableName,
+        KeyConditionExpression: 'orderId = :o',
+        ExpressionAttributeValues: { ':o': orderId },
+        ConsistentRead: true,
+      }),
+    );
     return (out.Items ?? []).sort((a, b) => Number(!!a.completedAt) - Number(!!b.completedAt));
   }
 
@@ -158,7 +172,14 @@ export class SagaAdmin {
         orderId: String(i.orderId),
         state: String(i.sagaState),
         updatedAt: i.updatedAt as string | undefined,
-        detail: [i.failedStep && `failed at ${i.failedStep}`, i.failure && `(${i.failure})`, i.failedCompensation && `compensation ${i.failedCompensation} failed`].filter(Boolean).join(' ') || undefined,
+        detail:
+          [
+            i.failedStep && `failed at ${i.failedStep}`,
+            i.failure && `(${i.failure})`,
+            i.failedCompensation && `compensation ${i.failedCompensation} failed`,
+          ]
+            .filter(Boolean)
+            .join(' ') || undefined,
       }));
     };
     if (state !== 'failed') return query(state);
@@ -170,7 +191,11 @@ export class SagaAdmin {
       const out = await this.sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter, maxResults: limit }));
       for (const e of out.executions ?? []) {
         if (!e.name || seen.has(e.name)) continue;
-        rows.push({ orderId: e.name, state: `execution ${String(e.status).toLowerCase()}`, updatedAt: (e.stopDate ?? e.startDate)?.toISOString() });
+        rows.push({
+          orderId: e.name,
+          state: `execution ${String(e.status).toLowerCase()}`,
+          updatedAt: (e.stopDate ?? e.startDate)?.toISOString(),
+        });
       }
     }
     return rows.sort((a, b) => String(b.updatedAt).localeCompare(String(a.updatedAt))).slice(0, limit);
@@ -202,7 +227,8 @@ export interface SagaStartOptions {
 /** Reads an order file: the order itself, `{ order: ... }`, or an order event `{ metadata, data }`. */
 export function readOrderFile(file: string, cwd = process.cwd()): { order: unknown; version?: number } {
   const full = path.resolve(cwd, file);
-  if (!fs.existsSync(full)) throw new CliError(`order file ${full} does not exist`, 'pass --order <path to a JSON file with the order (order.created data)>');
+  if (!fs.existsSync(full))
+    throw new CliError(`order file ${full} does not exist`, 'pass --order <path to a JSON file with the order (order.created data)>');
   let doc: unknown;
   try {
     doc = JSON.parse(fs.readFileSync(full, 'utf8'));
@@ -223,18 +249,30 @@ export async function sagaStartCommand(opts: SagaStartOptions, io: SagaIo = {}):
     try {
       start = prepareSagaStart(spec, order, opts.orderVersion ?? version);
     } catch (err) {
-      if (err instanceof SchemaValidationError) throw new CliError(`the order in ${opts.order} is not a valid ${err.eventType}: ${err.problems.join('; ')}`, 'fix the fields named above', { cause: err });
+      if (err instanceof SchemaValidationError)
+        throw new CliError(
+          `the order in ${opts.order} is not a valid ${err.eventType}: ${err.problems.join('; ')}`,
+          'fix the fields named above',
+          { cause: err },
+        );
       throw err;
     }
     const admin = SagaAdmin.from(io, { stateMachine: opts.stateMachine });
     const result = await admin.start(start.name, start.input);
     if (opts.json) out.stdout(`${JSON.stringify({ orderId: start.name, ...result })}\n`);
-    else out.stdout(result.started ? `started the saga for order ${start.name}\n  ${result.executionArn}\n` : `the saga for order ${start.name} was already started (${result.status ?? 'status unknown'}); nothing done\n  ${result.executionArn}\n`);
+    else
+      out.stdout(
+        result.started
+          ? `started the saga for order ${start.name}\n  ${result.executionArn}\n`
+          : `the saga for order ${start.name} was already started (${result.status ?? 'status unknown'}); nothing done\n  ${result.executionArn}\n`,
+      );
     if (opts.wait) {
       for (let i = 0; i < 600; i++) {
         const d = await admin.describe(start.name);
         if (d.status !== 'RUNNING') {
-          out.stdout(`ended ${d.status}${d.output ? `: ${(JSON.parse(d.output) as { outcome?: string }).outcome ?? ''}` : d.error ? `: ${d.error}` : ''}\n`);
+          out.stdout(
+            `ended ${d.status}${d.output ? `: ${(JSON.parse(d.output) as { outcome?: string }).outcome ?? ''}` : d.error ? `: ${d.error}` : ''}\n`,
+          );
           return d.status === 'SUCCEEDED' ? 0 : 1;
         }
         await new Promise((r) => setTimeout(r, 1000));
@@ -258,7 +296,12 @@ function outcomeOf(d: { status?: string; output?: string; error?: string }): str
   return `failed (${d.status?.toLowerCase()}${d.error ? `: ${d.error}` : ''})`;
 }
 
-export function renderStatus(orderId: string, d: { status?: string; startDate?: Date; stopDate?: Date; output?: string; error?: string }, summary: SagaStatusSummary, extra: { owners?: string; waiting: Array<Record<string, unknown>>; attention?: Record<string, unknown> }): string {
+export function renderStatus(
+  orderId: string,
+  d: { status?: string; startDate?: Date; stopDate?: Date; output?: string; error?: string },
+  summary: SagaStatusSummary,
+  extra: { owners?: string; waiting: Array<Record<string, unknown>>; attention?: Record<string, unknown> },
+): string {
   const t = (s?: string | Date) => (s ? new Date(s).toISOString().replace('T', ' ').replace('Z', '') : '-');
   const lines = [
     `order ${orderId}: ${outcomeOf(d)}  (execution ${d.status}, started ${t(d.startDate)}${d.stopDate ? `, ended ${t(d.stopDate)}` : ''})`,
@@ -269,15 +312,26 @@ export function renderStatus(orderId: string, d: { status?: string; startDate?: 
   lines.push('steps:');
   for (const a of steps) {
     const owner = owners[a.id] ?? (a.id === 'ConfirmReservation' ? owners.ReserveInventory : undefined) ?? '';
-    lines.push(`  ${a.id.padEnd(20)} ${owner.padEnd(9)} ${a.status.padEnd(10)} ${t(a.startedAt)} -> ${t(a.endedAt)}${a.attempts > 1 ? `  (${a.attempts} calls)` : ''}${a.error ? `  ${a.error}` : ''}`);
+    lines.push(
+      `  ${a.id.padEnd(20)} ${owner.padEnd(9)} ${a.status.padEnd(10)} ${t(a.startedAt)} -> ${t(a.endedAt)}${a.attempts > 1 ? `  (${a.attempts} calls)` : ''}${a.error ? `  ${a.error}` : ''}`,
+    );
   }
   if (comps.length > 0) {
     lines.push('compensations (in the order they ran):');
-    for (const a of comps) lines.push(`  ${a.id.padEnd(22)} ${a.status.padEnd(10)} ${t(a.startedAt)} -> ${t(a.endedAt)}${a.attempts > 1 ? `  (${a.attempts} calls)` : ''}${a.error ? `  ${a.error}` : ''}`);
+    for (const a of comps)
+      lines.push(
+        `  ${a.id.padEnd(22)} ${a.status.padEnd(10)} ${t(a.startedAt)} -> ${t(a.endedAt)}${a.attempts > 1 ? `  (${a.attempts} calls)` : ''}${a.error ? `  ${a.error}` : ''}`,
+      );
   }
   if (d.status === 'RUNNING') lines.push(`current state: ${summary.currentState ?? '?'}`);
-  for (const w of extra.waiting.filter((x) => !x.completedAt)) lines.push(`waiting for: ${w.action} since ${t(w.registeredAt as string)}  (answer: cutover saga callback ${orderId} --step ${w.action} --success|--failure)`);
-  if (extra.attention) lines.push(`NEEDS ATTENTION: ${extra.attention.failedCompensation} failed (${extra.attention.error}) after ${extra.attention.failedStep} failed (${extra.attention.stepError})`);
+  for (const w of extra.waiting.filter((x) => !x.completedAt))
+    lines.push(
+      `waiting for: ${w.action} since ${t(w.registeredAt as string)}  (answer: cutover saga callback ${orderId} --step ${w.action} --success|--failure)`,
+    );
+  if (extra.attention)
+    lines.push(
+      `NEEDS ATTENTION: ${extra.attention.failedCompensation} failed (${extra.attention.error}) after ${extra.attention.failedStep} failed (${extra.attention.stepError})`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -290,7 +344,9 @@ export async function sagaStatusCommand(orderId: string, opts: SagaStatusOptions
     const waiting = await admin.callbacks(orderId).catch(() => []);
     const attention = outcomeOf(d) === 'compensation-failed' ? await admin.needsAttention(orderId).catch(() => undefined) : undefined;
     if (opts.json) {
-      out.stdout(`${JSON.stringify({ orderId, status: d.status, outcome: outcomeOf(d), startDate: d.startDate, stopDate: d.stopDate, ...summary, owners: row?.owners ? JSON.parse(String(row.owners)) : undefined, waiting, attention })}\n`);
+      out.stdout(
+        `${JSON.stringify({ orderId, status: d.status, outcome: outcomeOf(d), startDate: d.startDate, stopDate: d.stopDate, ...summary, owners: row?.owners ? JSON.parse(String(row.owners)) : undefined, waiting, attention })}\n`,
+      );
     } else {
       out.stdout(renderStatus(orderId, d, summary, { owners: row?.owners as string | undefined, waiting, attention }));
     }
@@ -310,7 +366,12 @@ export async function sagaListCommand(opts: SagaListOptions, io: SagaIo = {}): P
   return runCli(io, async (out) => {
     const admin = SagaAdmin.from(io, { stateMachine: opts.stateMachine, stateTable: opts.table });
     const rows = await admin.list(opts.state, opts.limit ?? 50);
-    for (const r of rows) out.stdout(opts.json ? `${JSON.stringify(r)}\n` : `${r.orderId.padEnd(12)} ${r.state.padEnd(20)} ${r.updatedAt ?? ''}${r.detail ? `  ${r.detail}` : ''}\n`);
+    for (const r of rows)
+      out.stdout(
+        opts.json
+          ? `${JSON.stringify(r)}\n`
+          : `${r.orderId.padEnd(12)} ${r.state.padEnd(20)} ${r.updatedAt ?? ''}${r.detail ? `  ${r.detail}` : ''}\n`,
+      );
     if (!opts.json) out.stdout(`${rows.length} saga(s) ${opts.state}\n`);
     return 0;
   });
@@ -338,13 +399,21 @@ export function looksLikeToken(value: string): boolean {
 export async function sagaCallbackCommand(target: string, opts: SagaCallbackOptions, io: SagaIo = {}): Promise<number> {
   return runCli(io, async (out) => {
     const modes = [opts.success, opts.failure, opts.heartbeat].filter(Boolean).length;
-    if (modes !== 1) throw new CliError('say how to answer: exactly one of --success, --failure or --heartbeat', 'e.g. cutover saga callback 1000001 --success');
+    if (modes !== 1)
+      throw new CliError(
+        'say how to answer: exactly one of --success, --failure or --heartbeat',
+        'e.g. cutover saga callback 1000001 --success',
+      );
     let output: unknown = { confirmedBy: 'operator', at: new Date().toISOString() };
     if (opts.output !== undefined) {
       try {
         output = JSON.parse(opts.output);
       } catch (cause) {
-        throw new CliError(`--output is not JSON: ${(cause as Error).message}`, 'pass a JSON object, e.g. --output \'{"shipmentId":"SHP0001000001"}\'', { cause });
+        throw new CliError(
+          `--output is not JSON: ${(cause as Error).message}`,
+          'pass a JSON object, e.g. --output \'{"shipmentId":"SHP0001000001"}\'',
+          { cause },
+        );
       }
     }
     const admin = SagaAdmin.from(io, { callbacksTable: opts.table });
@@ -359,7 +428,8 @@ export async function sagaCallbackCommand(target: string, opts: SagaCallbackOpti
           'check `cutover saga status <orderId>`; pass the task token itself to answer a wait the registry does not know',
         );
       }
-      if (candidates.length > 1) throw new CliError(`order ${target} waits for ${candidates.map((c) => c.action).join(' and ')}`, 'name one with --step');
+      if (candidates.length > 1)
+        throw new CliError(`order ${target} waits for ${candidates.map((c) => c.action).join(' and ')}`, 'name one with --step');
       entry = candidates[0];
       token = String(entry.taskToken);
     }
@@ -367,11 +437,19 @@ export async function sagaCallbackCommand(target: string, opts: SagaCallbackOpti
     try {
       if (opts.heartbeat) await admin.sendHeartbeat(token);
       else if (opts.success) await admin.sendSuccess(token, output);
-      else await admin.sendFailure(token, opts.error ?? 'OperatorRejected', opts.cause ?? 'answered by an operator through cutover saga callback');
+      else
+        await admin.sendFailure(
+          token,
+          opts.error ?? 'OperatorRejected',
+          opts.cause ?? 'answered by an operator through cutover saga callback',
+        );
     } catch (err) {
       const name = (err as Error).name;
       if (name === 'TaskTimedOut' || name === 'TaskDoesNotExist' || name === 'InvalidToken') {
-        throw new CliError(`${what} is no longer waiting (${name})`, 'see `cutover saga status <orderId>`: the wait may have timed out or been answered already');
+        throw new CliError(
+          `${what} is no longer waiting (${name})`,
+          'see `cutover saga status <orderId>`: the wait may have timed out or been answered already',
+        );
       }
       throw explainAwsError(err, `answering ${what}`);
     }
@@ -429,7 +507,11 @@ export function register(program: Command): void {
     .option('--heartbeat', 'report progress on a long wait (the carrier is still at it)')
     .option('--step <action>', 'which waiting action, when the order waits for more than one')
     .option('--output <json>', 'result for --success')
-    .option('--error <name>', 'error for --failure; a business error of the step (e.g. CardDeclined) means "it did nothing"', 'OperatorRejected')
+    .option(
+      '--error <name>',
+      'error for --failure; a business error of the step (e.g. CardDeclined) means "it did nothing"',
+      'OperatorRejected',
+    )
     .option('--cause <text>', 'cause for --failure')
     .option('--table <name>', 'the callback registry, instead of the SagaCallbacksTableName stack output')
     .option('--json', 'print JSON')

@@ -22,13 +22,18 @@ export const CLI_SOURCE = 'cutover.cli';
  */
 export function loadSpecFile(configPath = DEFAULT_CONFIG, cwd = process.cwd()): { spec: Spec; file: string } {
   const file = path.resolve(cwd, configPath);
-  if (!fs.existsSync(file)) throw new CliError(`spec module ${file} does not exist`, `run from the project directory or pass --config <path to cutover.config.ts>`);
+  if (!fs.existsSync(file))
+    throw new CliError(`spec module ${file} does not exist`, `run from the project directory or pass --config <path to cutover.config.ts>`);
   let mod: { default?: unknown; spec?: unknown };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     mod = require(file) as { default?: unknown; spec?: unknown };
   } catch (cause) {
-    throw new CliError(`could not load ${file}: ${cause instanceof Error ? cause.message : String(cause)}`, 'fix the module so it compiles (npx tsc --noEmit shows where)', { cause });
+    throw new CliError(
+      `could not load ${file}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      'fix the module so it compiles (npx tsc --noEmit shows where)',
+      { cause },
+    );
   }
   return { spec: parseSpec(mod.default ?? mod.spec ?? mod), file };
 }
@@ -45,7 +50,11 @@ export interface ExampleLine {
  * origin, with a deterministic event id per example so putting them twice gives the same ids.
  * `translatableOnly` keeps the examples the bridge translates away from that side.
  */
-export function specExamples(spec: Spec, side: 'legacy' | 'services', options: { translatableOnly?: boolean; now?: Date } = {}): ExampleLine[] {
+export function specExamples(
+  spec: Spec,
+  side: 'legacy' | 'services',
+  options: { translatableOnly?: boolean; now?: Date } = {},
+): ExampleLine[] {
   const lines: ExampleLine[] = [];
   const occurredAt = (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   if (side === 'legacy') {
@@ -92,7 +101,8 @@ export async function specExamplesCommand(opts: SpecExamplesOptions, io: CliIo =
   return runCli(io, async (out) => {
     const { spec } = loadSpecFile(opts.config, io.cwd);
     const sides = opts.side === 'legacy' || opts.side === 'services' ? [opts.side] : (['legacy', 'services'] as const);
-    for (const side of sides) for (const line of specExamples(spec, side, { translatableOnly: opts.translatable })) out.stdout(`${JSON.stringify(line)}\n`);
+    for (const side of sides)
+      for (const line of specExamples(spec, side, { translatableOnly: opts.translatable })) out.stdout(`${JSON.stringify(line)}\n`);
     return 0;
   });
 }

@@ -11,10 +11,23 @@ import { installCapture, planCapture, uninstallCapture } from '../../adapters/sq
 import { ChangeRelay, relayStatus } from '../../adapters/sql/capture/relay';
 import { SqsFifoSink } from '../../adapters/sql/capture/sqs-sink';
 import { parseSourceUrl } from '../../adapters/sql/url';
-import { abortOnSignals, nonNegativeInt as nonNegativeIntArg, positiveInt, resolveIn, runCommand, type CommandDeps } from '../migration/command-support';
+import {
+  abortOnSignals,
+  nonNegativeInt as nonNegativeIntArg,
+  positiveInt,
+  resolveIn,
+  runCommand,
+  type CommandDeps,
+} from '../migration/command-support';
 import { loadMigrationSection } from '../migration/config';
 
-const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+const list = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 export interface CaptureTargetOptions {
   readonly source: string;
@@ -64,13 +77,18 @@ function readOutbox(file: string | undefined, cwd?: string): OutboxMapping[] {
   try {
     parsed = JSON.parse(fs.readFileSync(full, 'utf8'));
   } catch (e) {
-    throw new CutoverError(`--outbox: ${full} cannot be read as JSON: ${e instanceof Error ? e.message : String(e)}`, { file: full }, { cause: e });
+    throw new CutoverError(
+      `--outbox: ${full} cannot be read as JSON: ${e instanceof Error ? e.message : String(e)}`,
+      { file: full },
+      { cause: e },
+    );
   }
   const items = Array.isArray(parsed) ? parsed : [parsed];
   for (const [i, m] of items.entries()) {
     const o = m as Partial<OutboxMapping>;
     for (const field of ['table', 'rowTable', 'keyColumn', 'payloadColumn'] as const) {
-      if (!o || o[field] === undefined) throw new CutoverError(`--outbox: ${full}[${i}].${field} is missing`, { file: full, index: i, field });
+      if (!o || o[field] === undefined)
+        throw new CutoverError(`--outbox: ${full}[${i}].${field} is missing`, { file: full, index: i, field });
     }
   }
   return items as OutboxMapping[];
@@ -83,7 +101,11 @@ function tablesFrom(opts: CaptureTargetOptions, cwd?: string): { tables: string[
   return { tables: [...new Set([...fromEntities, ...(opts.table ?? [])])], entities };
 }
 
-async function withDatabase<T>(opts: CaptureTargetOptions, deps: SyncCaptureDeps, fn: (db: CaptureDatabase, prefix: string) => Promise<T>): Promise<T> {
+async function withDatabase<T>(
+  opts: CaptureTargetOptions,
+  deps: SyncCaptureDeps,
+  fn: (db: CaptureDatabase, prefix: string) => Promise<T>,
+): Promise<T> {
   const prefix = parseSourceUrl(opts.source).tablePrefix;
   const db = await (deps.open ?? ((u: string) => openCaptureDatabase(u)))(opts.source);
   try {
@@ -98,18 +120,27 @@ export async function installCommand(opts: InstallOptions, deps: SyncCaptureDeps
     const out = deps.stdout ?? process.stdout;
     const { tables } = tablesFrom(opts, deps.cwd);
     const outboxTables = readOutbox(opts.outbox, deps.cwd).map((m) => m.table);
-    if (tables.length === 0 && outboxTables.length === 0) throw new CutoverError('name what to capture: --entity orders,customers (spec entities), --table <name> or --outbox <file>', {});
+    if (tables.length === 0 && outboxTables.length === 0)
+      throw new CutoverError('name what to capture: --entity orders,customers (spec entities), --table <name> or --outbox <file>', {});
     return withDatabase(opts, deps, async (db, prefix) => {
       if (opts.dryRun) {
         const plan = await planCapture(db, { tables, prefix, outboxTables });
         out.write(`-- cutover sync install --dry-run: ${db.label} (${plan.dialect}, ${plan.schema})\n`);
-        for (const o of plan.objects) out.write(`--   ${o.kind} ${o.name}: ${o.state === 'unchanged' ? 'installed, unchanged' : o.state === 'replace' ? 'installed, would be replaced (columns changed)' : 'would be created'}\n`);
+        for (const o of plan.objects)
+          out.write(
+            `--   ${o.kind} ${o.name}: ${o.state === 'unchanged' ? 'installed, unchanged' : o.state === 'replace' ? 'installed, would be replaced (columns changed)' : 'would be created'}\n`,
+          );
         out.write(`-- The complete script (idempotent):\n\n${plan.script}`);
         return 0;
       }
       const report = await installCapture(db, { tables, prefix, outboxTables });
-      for (const o of report.plan.objects) out.write(`${o.state === 'unchanged' ? 'unchanged' : o.state === 'replace' ? 'replaced ' : 'created  '}  ${o.kind} ${o.name}\n`);
-      out.write(report.executed === 0 ? `capture already installed on ${db.label}: nothing to do\n` : `capture installed on ${db.label}: ${report.executed} statement(s)\n`);
+      for (const o of report.plan.objects)
+        out.write(`${o.state === 'unchanged' ? 'unchanged' : o.state === 'replace' ? 'replaced ' : 'created  '}  ${o.kind} ${o.name}\n`);
+      out.write(
+        report.executed === 0
+          ? `capture already installed on ${db.label}: nothing to do\n`
+          : `capture installed on ${db.label}: ${report.executed} statement(s)\n`,
+      );
       return 0;
     });
   });
@@ -120,9 +151,16 @@ export async function uninstallCommand(opts: UninstallCommandOptions, deps: Sync
     const out = deps.stdout ?? process.stdout;
     const { tables } = tablesFrom(opts, deps.cwd);
     return withDatabase(opts, deps, async (db, prefix) => {
-      const statements = await uninstallCapture(db, { prefix, tables: tables.length ? tables : undefined, dropTables: opts.dropTables, force: opts.force, dryRun: opts.dryRun });
+      const statements = await uninstallCapture(db, {
+        prefix,
+        tables: tables.length ? tables : undefined,
+        dropTables: opts.dropTables,
+        force: opts.force,
+        dryRun: opts.dryRun,
+      });
       if (opts.dryRun) out.write(statements.map((s) => `${s};\n`).join(''));
-      else out.write(statements.length ? `removed: ${statements.length} object(s) from ${db.label}\n` : `nothing installed on ${db.label}\n`);
+      else
+        out.write(statements.length ? `removed: ${statements.length} object(s) from ${db.label}\n` : `nothing installed on ${db.label}\n`);
       return 0;
     });
   });
@@ -145,7 +183,10 @@ export async function relayCommand(opts: RelayCommandOptions, deps: SyncCaptureD
     let sink = deps.sink;
     if (!sink && opts.stdout) sink = new StdoutSink(out);
     if (!sink && opts.queueUrl) {
-      const section = entities.length || fs.existsSync(resolveIn(deps.cwd, opts.config)) ? loadMigrationSection(resolveIn(deps.cwd, opts.config)) : undefined;
+      const section =
+        entities.length || fs.existsSync(resolveIn(deps.cwd, opts.config))
+          ? loadMigrationSection(resolveIn(deps.cwd, opts.config))
+          : undefined;
       const groupKey = section ? groupKeyFunction(section) : (c: RowChange) => `${c.table}#${Object.values(c.key).join('|')}`;
       sink = new SqsFifoSink({ client: deps.sqs ?? new SQSClient({}), queueUrl: opts.queueUrl, groupKey });
     }
@@ -179,7 +220,10 @@ export async function relayCommand(opts: RelayCommandOptions, deps: SyncCaptureD
           signal: stop.signal,
           onError: (e) => err.write(`relay: ${e.message}\n`),
           onPass: (r) => {
-            if (r.shipped > 0 || r.rejected > 0) err.write(`relay: shipped ${r.shipped}${r.skippedSync ? `, passed by ${r.skippedSync} of the sync's own` : ''}${r.rejected ? `, rejected ${r.rejected}` : ''}, watermark ${r.watermark}\n`);
+            if (r.shipped > 0 || r.rejected > 0)
+              err.write(
+                `relay: shipped ${r.shipped}${r.skippedSync ? `, passed by ${r.skippedSync} of the sync's own` : ''}${r.rejected ? `, rejected ${r.rejected}` : ''}, watermark ${r.watermark}\n`,
+              );
           },
         });
         await relay.release().catch(() => undefined);
@@ -204,8 +248,15 @@ function seconds(value: string): number {
 
 function targetOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--source <url>', 'the monolith database: postgres://...[?schema=s], mysql://... (or mariadb://), pglite://<dir>; ?prefix=t_ for prefixed tables')
-    .option('--entity <names>', 'spec entities to capture, comma separated (their root and child tables); a service table name such as inventory stands for its entity', list)
+    .requiredOption(
+      '--source <url>',
+      'the monolith database: postgres://...[?schema=s], mysql://... (or mariadb://), pglite://<dir>; ?prefix=t_ for prefixed tables',
+    )
+    .option(
+      '--entity <names>',
+      'spec entities to capture, comma separated (their root and child tables); a service table name such as inventory stands for its entity',
+      list,
+    )
     .option('--table <names>', 'further tables by name, comma separated', list)
     .option('--outbox <file>', "JSON file describing the application's outbox table(s) (see README: change capture)")
     .option('--config <file>', 'the spec module', 'cutover.config.ts');
@@ -247,7 +298,10 @@ Examples:
     sync
       .command('uninstall')
       .description('remove the capture triggers (all of them, or those of --entity/--table); --drop-tables also drops the change table')
-      .addHelpText('after', '\nThe change table is kept unless --drop-tables; that is refused while changes are unshipped, unless --force.'),
+      .addHelpText(
+        'after',
+        '\nThe change table is kept unless --drop-tables; that is refused while changes are unshipped, unless --force.',
+      ),
   )
     .option('--drop-tables', 'also drop cutover_changes and the relay state')
     .option('--force', 'drop the change table even with unshipped changes (they are lost)')
@@ -259,7 +313,9 @@ Examples:
   targetOptions(
     sync
       .command('relay')
-      .description('ship captured changes in commit order to the SQS FIFO queue (group = entity key, dedup = change id), resuming after its watermark')
+      .description(
+        'ship captured changes in commit order to the SQS FIFO queue (group = entity key, dedup = change id), resuming after its watermark',
+      )
       .addHelpText(
         'after',
         `
@@ -284,7 +340,12 @@ Examples:
     .option('--once', 'stop as soon as there is nothing left to ship')
     .option('--lease-ms <ms>', 'lease duration (renewed every pass)', positiveInt, 30_000)
     .option('--rejects <file>', 'outbox rows that cannot be mapped (JSON lines, with the reason)', '.cutover/sync-rejects.jsonl')
-    .option('--retain-minutes <n>', 'keep shipped change rows this long, then delete them (every relay must have shipped them)', nonNegativeIntArg, 1440)
+    .option(
+      '--retain-minutes <n>',
+      'keep shipped change rows this long, then delete them (every relay must have shipped them)',
+      nonNegativeIntArg,
+      1440,
+    )
     .action(async (opts: RelayCommandOptions) => {
       process.exitCode = await relayCommand(opts);
     });

@@ -55,7 +55,10 @@ function loadSpecFile(configPath: string): Spec {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(file) as { default?: unknown; spec?: unknown };
   const spec = parseSpec(mod.default ?? mod.spec ?? mod);
-  if (!spec.sync) throw new SpecError([`sync: ${configPath} has no sync section; declare the synced entities and their policies there (README: two-way sync)`]);
+  if (!spec.sync)
+    throw new SpecError([
+      `sync: ${configPath} has no sync section; declare the synced entities and their policies there (README: two-way sync)`,
+    ]);
   return spec;
 }
 
@@ -86,7 +89,8 @@ async function defaultDeps(opts: SyncCliOptions, context: AwsContext): Promise<S
       return { writer: new SqlChangeWriter(db), close: () => db.close() };
     },
     switchStatus: async () => (await syncSwitchOf(context)).status(),
-    streamLagMs: async () => streamIteratorAgeMs(await context.output('SyncStreamFunctionName'), { client: new CloudWatchClient(context.sdkConfig()) }),
+    streamLagMs: async () =>
+      streamIteratorAgeMs(await context.output('SyncStreamFunctionName'), { client: new CloudWatchClient(context.sdkConfig()) }),
     relayStatus: async (url) => {
       const db = await openCaptureDatabase(url, { connections: 1 });
       try {
@@ -135,7 +139,11 @@ function printEntry(out: Out, e: ConflictEntry): void {
   );
 }
 
-export async function conflictsListCommand(opts: SyncCliOptions & { status?: ConflictStatus; entity?: string }, io: CliIo = {}, given?: SyncCliDeps): Promise<number> {
+export async function conflictsListCommand(
+  opts: SyncCliOptions & { status?: ConflictStatus; entity?: string },
+  io: CliIo = {},
+  given?: SyncCliDeps,
+): Promise<number> {
   return runCli(io, async (out) => {
     const deps = given ?? (await defaultDeps(opts, io.context ?? new AwsContext()));
     const status = opts.status ?? 'open';
@@ -145,7 +153,10 @@ export async function conflictsListCommand(opts: SyncCliOptions & { status?: Con
         if (opts.entity && e.entity !== opts.entity) continue;
         n += 1;
         if (opts.json) out.stdout(`${JSON.stringify(e)}\n`);
-        else out.stdout(`${e.detectedAt}  ${e.conflictId}  ${e.entity.padEnd(10)} ${e.key}  ${e.policy}  fields: ${e.fields.join(', ')}${e.winner ? `  -> ${e.winner}` : ''}\n`);
+        else
+          out.stdout(
+            `${e.detectedAt}  ${e.conflictId}  ${e.entity.padEnd(10)} ${e.key}  ${e.policy}  fields: ${e.fields.join(', ')}${e.winner ? `  -> ${e.winner}` : ''}\n`,
+          );
       }
     } catch (cause) {
       throw explainAwsError(cause, `reading the conflict ledger ${deps.ledger.tableName}`);
@@ -187,15 +198,25 @@ export async function conflictsResolveCommand(id: string, opts: ResolveOptions, 
       try {
         merged = JSON.parse(opts.merged) as SyncRecord | null;
       } catch (cause) {
-        throw new SpecError([`--merged: not JSON (${(cause as Error).message}); give attribute -> DynamoDB value, e.g. '{"city":{"S":"Lyon"}}'`]);
+        throw new SpecError([
+          `--merged: not JSON (${(cause as Error).message}); give attribute -> DynamoDB value, e.g. '{"city":{"S":"Lyon"}}'`,
+        ]);
       }
     }
     const opened = opts.source && deps.openWriter ? await deps.openWriter(opts.source) : undefined;
     try {
       const resolution = await deps.resolution!(opened?.writer);
-      const report = await resolution.resolve({ conflictId: id, take: opts.take, merged, actor: opts.actor ?? process.env.USER ?? 'cli', reason: opts.reason });
+      const report = await resolution.resolve({
+        conflictId: id,
+        take: opts.take,
+        merged,
+        actor: opts.actor ?? process.env.USER ?? 'cli',
+        reason: opts.reason,
+      });
       printEntry(out, report.entry);
-      out.stdout(`wrote the service item: ${report.wroteService ? 'yes' : 'no'}; the monolith row: ${report.wroteMonolith ? 'yes' : 'no (pass --source to write it)'}; replayed ${report.replayed} queued change(s), dropped ${report.dropped} settled by this choice\n`);
+      out.stdout(
+        `wrote the service item: ${report.wroteService ? 'yes' : 'no'}; the monolith row: ${report.wroteMonolith ? 'yes' : 'no (pass --source to write it)'}; replayed ${report.replayed} queued change(s), dropped ${report.dropped} settled by this choice\n`,
+      );
       return 0;
     } finally {
       await opened?.close();
@@ -214,7 +235,9 @@ export async function syncStatusCommand(opts: StatusOptions, io: CliIo = {}, giv
     const tolerance = deps.spec.sync!.lagToleranceSeconds ?? 60;
     const open = new Map<string, number>();
     for await (const e of deps.ledger.list('open')) open.set(e.entity, (open.get(e.entity) ?? 0) + 1);
-    const status: Record<string, unknown> = { entities: Object.fromEntries(Object.keys(deps.spec.sync!.entities).map((e) => [e, { openConflicts: open.get(e) ?? 0 }])) };
+    const status: Record<string, unknown> = {
+      entities: Object.fromEntries(Object.keys(deps.spec.sync!.entities).map((e) => [e, { openConflicts: open.get(e) ?? 0 }])),
+    };
     let exit = 0;
     if (deps.switchStatus) {
       try {
@@ -230,7 +253,15 @@ export async function syncStatusCommand(opts: StatusOptions, io: CliIo = {}, giv
       const r = await deps.relayStatus(opts.source);
       const now = deps.now?.() ?? new Date();
       const lagSeconds = r.oldestUnshippedAt ? Math.max(0, (now.getTime() - Date.parse(r.oldestUnshippedAt)) / 1000) : 0;
-      status.toService = { lagSeconds, backlog: r.backlog, shippedTotal: r.shippedTotal, lastError: r.lastError, leaseOwner: r.owner, watermark: r.watermark, toleranceSeconds: tolerance };
+      status.toService = {
+        lagSeconds,
+        backlog: r.backlog,
+        shippedTotal: r.shippedTotal,
+        lastError: r.lastError,
+        leaseOwner: r.owner,
+        watermark: r.watermark,
+        toleranceSeconds: tolerance,
+      };
       if (lagSeconds > tolerance) exit = 1;
     }
     if (deps.streamLagMs) {
@@ -245,18 +276,32 @@ export async function syncStatusCommand(opts: StatusOptions, io: CliIo = {}, giv
     if (opts.json) out.stdout(`${JSON.stringify(status)}\n`);
     else {
       if (status.running !== undefined) {
-        out.stdout(`sync: ${String(status.running)}${status.runningError ? ` (${String(status.runningError)})` : ''}${status.running === 'stopped' ? ' (cutover sync start; writes wait: service ones 24 h in the streams, monolith ones in cutover_changes)' : ''}\n`);
+        out.stdout(
+          `sync: ${String(status.running)}${status.runningError ? ` (${String(status.runningError)})` : ''}${status.running === 'stopped' ? ' (cutover sync start; writes wait: service ones 24 h in the streams, monolith ones in cutover_changes)' : ''}\n`,
+        );
       }
-      for (const [e, s] of Object.entries(status.entities as Record<string, { openConflicts: number }>)) out.stdout(`${e.padEnd(12)} open conflicts: ${s.openConflicts}\n`);
-      const t = status.toService as { lagSeconds: number; backlog: number; shippedTotal: number; lastError: string | null; toleranceSeconds: number } | undefined;
+      for (const [e, s] of Object.entries(status.entities as Record<string, { openConflicts: number }>))
+        out.stdout(`${e.padEnd(12)} open conflicts: ${s.openConflicts}\n`);
+      const t = status.toService as
+        { lagSeconds: number; backlog: number; shippedTotal: number; lastError: string | null; toleranceSeconds: number } | undefined;
       if (t) {
-        out.stdout(`monolith -> services: lag ${t.lagSeconds.toFixed(1)} s (tolerance ${t.toleranceSeconds} s), backlog ${t.backlog}, shipped ${t.shippedTotal}, last error ${t.lastError ?? '-'}\n`);
+        out.stdout(
+          `monolith -> services: lag ${t.lagSeconds.toFixed(1)} s (tolerance ${t.toleranceSeconds} s), backlog ${t.backlog}, shipped ${t.shippedTotal}, last error ${t.lastError ?? '-'}\n`,
+        );
       } else out.stdout('monolith -> services: pass --source to read the relay lag and backlog\n');
       const m = status.toMonolith as { lagSeconds: number | null; error?: string } | undefined;
-      if (m && m.lagSeconds !== null) out.stdout(`services -> monolith: lag ${m.lagSeconds.toFixed(1)} s (stream IteratorAge, max over 5 min; tolerance ${tolerance} s); failures in the sync DLQ\n`);
-      else out.stdout(`services -> monolith: no IteratorAge data in the last 5 min${m?.error ? ` (${m.error})` : ' (stopped, or no service writes)'}; failures in the sync DLQ\n`);
-      if (t && t.lagSeconds > tolerance) out.stderr(`error: the relay lags ${t.lagSeconds.toFixed(1)} s, over the spec's tolerance of ${tolerance} s\n`);
-      if (m && m.lagSeconds !== null && m.lagSeconds > tolerance) out.stderr(`error: the stream applier lags ${m.lagSeconds.toFixed(1)} s, over the spec's tolerance of ${tolerance} s\n`);
+      if (m && m.lagSeconds !== null)
+        out.stdout(
+          `services -> monolith: lag ${m.lagSeconds.toFixed(1)} s (stream IteratorAge, max over 5 min; tolerance ${tolerance} s); failures in the sync DLQ\n`,
+        );
+      else
+        out.stdout(
+          `services -> monolith: no IteratorAge data in the last 5 min${m?.error ? ` (${m.error})` : ' (stopped, or no service writes)'}; failures in the sync DLQ\n`,
+        );
+      if (t && t.lagSeconds > tolerance)
+        out.stderr(`error: the relay lags ${t.lagSeconds.toFixed(1)} s, over the spec's tolerance of ${tolerance} s\n`);
+      if (m && m.lagSeconds !== null && m.lagSeconds > tolerance)
+        out.stderr(`error: the stream applier lags ${m.lagSeconds.toFixed(1)} s, over the spec's tolerance of ${tolerance} s\n`);
     }
     return exit;
   });
@@ -272,17 +317,25 @@ export function register(program: Command): void {
       .option('--ledger-table <name>', 'the conflict ledger, instead of the SyncLedgerTableName stack output')
       .option('--state-table <name>', 'the sync state table, instead of the SyncStateTableName stack output')
       .option('--json', 'JSON output');
-  const conflicts = sync.command('conflicts').description('the conflict ledger: every conflict, its versions, policy, result and who settled it');
+  const conflicts = sync
+    .command('conflicts')
+    .description('the conflict ledger: every conflict, its versions, policy, result and who settled it');
   common(conflicts.command('list').description('conflicts by status, oldest first'))
     .addOption(new Option('--status <status>', 'open or resolved').choices(['open', 'resolved']).default('open'))
     .option('--entity <name>', 'only this entity')
     .action(async (opts, command: Command) => {
       process.exitCode = await conflictsListCommand(opts, { context: AwsContext.fromCommand(command) });
     });
-  common(conflicts.command('show <id>').description('one conflict: base, both versions, policy, result')).action(async (id: string, opts, command: Command) => {
-    process.exitCode = await conflictsShowCommand(id, opts, { context: AwsContext.fromCommand(command) });
-  });
-  common(conflicts.command('resolve <id>').description('settle an open (manual) conflict: write the chosen version to both sides and replay the key\'s queue'))
+  common(conflicts.command('show <id>').description('one conflict: base, both versions, policy, result')).action(
+    async (id: string, opts, command: Command) => {
+      process.exitCode = await conflictsShowCommand(id, opts, { context: AwsContext.fromCommand(command) });
+    },
+  );
+  common(
+    conflicts
+      .command('resolve <id>')
+      .description("settle an open (manual) conflict: write the chosen version to both sides and replay the key's queue"),
+  )
     .addOption(new Option('--take <side>', 'which version to keep').choices(['monolith', 'service', 'merged']).makeOptionMandatory())
     .requiredOption('--reason <text>', 'why (kept in the ledger and the audit log)')
     .option('--merged <json>', 'for --take merged: the record to keep, attribute -> DynamoDB value')

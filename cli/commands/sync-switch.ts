@@ -35,7 +35,8 @@ export function printSwitch(out: Out, s: SyncSwitchStatus, json?: boolean): void
   }
   out.stdout(`sync: ${s.state}\n  relay schedule: ${s.relaySchedule}\n`);
   for (const m of s.streams) out.stdout(`  stream ${m.table}: ${m.state}\n`);
-  if (s.state === 'stopped') out.stdout('  (service writes wait in the streams for up to 24 h, monolith changes in cutover_changes: cutover sync start)\n');
+  if (s.state === 'stopped')
+    out.stdout('  (service writes wait in the streams for up to 24 h, monolith changes in cutover_changes: cutover sync start)\n');
   if (s.state === 'partial') out.stdout('  (a start or stop did not finish: run it again)\n');
 }
 
@@ -69,7 +70,9 @@ export function register(program: Command): void {
     program.command('sync').description('two-way data sync between the monolith database and the services (capture, relay, conflicts)');
   sync
     .command('start')
-    .description('start the deployed sync (after cutover sync install and filling the source secret): relay schedule and stream mappings on')
+    .description(
+      'start the deployed sync (after cutover sync install and filling the source secret): relay schedule and stream mappings on',
+    )
     .option('--json', 'JSON output')
     .action(async (opts: SwitchOptions, command: Command) => {
       process.exitCode = await syncStartCommand(opts, { context: AwsContext.fromCommand(command) });

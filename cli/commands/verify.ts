@@ -2,7 +2,15 @@ import type { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JsonlAuditSink, type AuditSink } from '../migration/audit';
-import { abortOnSignals, dynamoFromEnv, nonNegativeInt, positiveInt, resolveIn, runCommand, type CommandDeps } from '../migration/command-support';
+import {
+  abortOnSignals,
+  dynamoFromEnv,
+  nonNegativeInt,
+  positiveInt,
+  resolveIn,
+  runCommand,
+  type CommandDeps,
+} from '../migration/command-support';
 import { entityFrom, loadMigrationSection } from '../migration/config';
 import { foldExportInWorker, foldSourceInWorkers } from '../migration/fold-worker';
 import { StderrProgress } from '../migration/progress';
@@ -30,20 +38,32 @@ export interface VerifyCommandOptions {
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
-const rowKeyText = (k?: Record<string, string | null>) => (k ? `  (${Object.entries(k).map(([c, v]) => `${c}=${v}`).join(', ')})` : '');
+const rowKeyText = (k?: Record<string, string | null>) =>
+  k
+    ? `  (${Object.entries(k)
+        .map(([c, v]) => `${c}=${v}`)
+        .join(', ')})`
+    : '';
 
 export function describeReport(r: VerifyReport, shown = 20): string {
   const out: string[] = [];
   out.push(`verify ${r.entity}: ${r.source}  vs  ${r.target}`);
-  out.push(`  source: ${n(r.counts.sourceRows)} rows -> ${n(r.counts.sourceItems)} items${r.counts.rejected ? ` (${n(r.counts.rejected)} rows rejected by the mapping, not expected in the target)` : ''}`);
-  out.push(`  target: ${n(r.counts.targetItems)} items${r.counts.foreign ? ` (${n(r.counts.foreign)} items of other entities skipped)` : ''}`);
+  out.push(
+    `  source: ${n(r.counts.sourceRows)} rows -> ${n(r.counts.sourceItems)} items${r.counts.rejected ? ` (${n(r.counts.rejected)} rows rejected by the mapping, not expected in the target)` : ''}`,
+  );
+  out.push(
+    `  target: ${n(r.counts.targetItems)} items${r.counts.foreign ? ` (${n(r.counts.foreign)} items of other entities skipped)` : ''}`,
+  );
   out.push(`  buckets: ${n(r.buckets.count)}, ${n(r.buckets.differing)} differ`);
-  out.push(`  matched ${n(r.matched)}   missing ${n(r.totals.missing)}   extra ${n(r.totals.extra)}   different ${n(r.totals.different)}${r.totals.duplicates ? `   duplicate keys ${n(r.totals.duplicates)}` : ''}${r.totals.inFlight ? `   in flight ${n(r.totals.inFlight)}` : ''}`);
+  out.push(
+    `  matched ${n(r.matched)}   missing ${n(r.totals.missing)}   extra ${n(r.totals.extra)}   different ${n(r.totals.different)}${r.totals.duplicates ? `   duplicate keys ${n(r.totals.duplicates)}` : ''}${r.totals.inFlight ? `   in flight ${n(r.totals.inFlight)}` : ''}`,
+  );
   const list = (title: string, total: number, items: { key: string; rowKey?: Record<string, string | null> }[]) => {
     if (total === 0) return;
     out.push(`  ${title}:`);
     for (const i of items.slice(0, shown)) out.push(`    ${i.key}${rowKeyText(i.rowKey)}`);
-    if (total > Math.min(shown, items.length)) out.push(`    ... ${n(total - Math.min(shown, items.length))} more${items.length < total ? ' (see --report)' : ''}`);
+    if (total > Math.min(shown, items.length))
+      out.push(`    ... ${n(total - Math.min(shown, items.length))} more${items.length < total ? ' (see --report)' : ''}`);
   };
   list('missing in target', r.totals.missing, r.missing);
   list('extra in target (never deleted by --repair)', r.totals.extra, r.extra);
@@ -59,10 +79,16 @@ export function describeReport(r: VerifyReport, shown = 20): string {
   list('in flight (changed within the lag; not counted)', r.totals.inFlight, r.inFlight);
   if (r.rejects.length > 0) {
     out.push('  rejected by the mapping:');
-    for (const j of r.rejects.slice(0, 5)) out.push(`    ${rowKeyText(j.key).trim()} ${j.table}${j.column ? `.${j.column}` : ''}: ${j.reason}`);
+    for (const j of r.rejects.slice(0, 5))
+      out.push(`    ${rowKeyText(j.key).trim()} ${j.table}${j.column ? `.${j.column}` : ''}: ${j.reason}`);
   }
-  if (r.repaired) out.push(`  repaired ${n(r.repaired.items)} items (${n(r.repaired.audited)} audit entries)${r.repaired.skipped > 0 ? `, ${n(r.repaired.skipped)} left over the repair limit: run backfill` : ''}; verify again to confirm`);
-  out.push(`  ${r.clean ? 'clean' : 'DIFFERENT'} in ${(r.timings.totalMs / 1000).toFixed(1)} s (fold ${(r.timings.foldMs / 1000).toFixed(1)} s, drill-down ${(r.timings.drillMs / 1000).toFixed(1)} s${r.repaired ? `, repair ${(r.timings.repairMs / 1000).toFixed(1)} s` : ''})`);
+  if (r.repaired)
+    out.push(
+      `  repaired ${n(r.repaired.items)} items (${n(r.repaired.audited)} audit entries)${r.repaired.skipped > 0 ? `, ${n(r.repaired.skipped)} left over the repair limit: run backfill` : ''}; verify again to confirm`,
+    );
+  out.push(
+    `  ${r.clean ? 'clean' : 'DIFFERENT'} in ${(r.timings.totalMs / 1000).toFixed(1)} s (fold ${(r.timings.foldMs / 1000).toFixed(1)} s, drill-down ${(r.timings.drillMs / 1000).toFixed(1)} s${r.repaired ? `, repair ${(r.timings.repairMs / 1000).toFixed(1)} s` : ''})`,
+  );
   return `${out.join('\n')}\n`;
 }
 
@@ -96,9 +122,17 @@ export async function verifyCommand(opts: VerifyCommandOptions, deps: CommandDep
         // PGlite lives in this process; the other databases are read by worker threads, each its own connections.
         foldSource:
           opts.workers > 0 && parseSourceUrl(opts.source).kind !== 'pglite'
-            ? (e, s, dir, onRows) => foldSourceInWorkers(opts.source, source, e, s, dir, { workers: opts.workers, segmentsPerWorker: Math.max(1, Math.ceil(opts.segments / opts.workers)), onRows })
+            ? (e, s, dir, onRows) =>
+                foldSourceInWorkers(opts.source, source, e, s, dir, {
+                  workers: opts.workers,
+                  segmentsPerWorker: Math.max(1, Math.ceil(opts.segments / opts.workers)),
+                  onRows,
+                })
             : undefined,
-        repair: opts.repair && table ? { writer: table, audit: deps.audit ?? new JsonlAuditSink(resolveIn(deps.cwd, opts.audit)), limit: opts.repairLimit } : undefined,
+        repair:
+          opts.repair && table
+            ? { writer: table, audit: deps.audit ?? new JsonlAuditSink(resolveIn(deps.cwd, opts.audit)), limit: opts.repairLimit }
+            : undefined,
         progress: new StderrProgress(stderr),
         signal: deps.signal,
       });

@@ -53,7 +53,15 @@ export interface BackfillSummary {
   readonly rejected: number;
   readonly segments: number;
   /** This run only. */
-  readonly run: { rows: number; items: number; rejected: number; durationMs: number; rowsPerSecond: number; requests: number; retries: number };
+  readonly run: {
+    rows: number;
+    items: number;
+    rejected: number;
+    durationMs: number;
+    rowsPerSecond: number;
+    requests: number;
+    retries: number;
+  };
   readonly rejectsFile: string;
   readonly checkpoint: string;
 }
@@ -118,7 +126,14 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
   let chain: Promise<void> = Promise.resolve();
   let requests = 0;
   let retries = 0;
-  const commit = (segment: number, cursor: KeyValues | null, rows: number, items: number, rowRejects: RowReject[], done: boolean): Promise<void> => {
+  const commit = (
+    segment: number,
+    cursor: KeyValues | null,
+    rows: number,
+    items: number,
+    rowRejects: RowReject[],
+    done: boolean,
+  ): Promise<void> => {
     const step = chain.then(async () => {
       const at = now().toISOString();
       const bytes = await rejects.append(rowRejects, at);

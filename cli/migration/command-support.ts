@@ -15,13 +15,15 @@ export interface CommandDeps {
 
 export function positiveInt(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number >= 1, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a whole number >= 1, got ${JSON.stringify(value)}`);
   return n;
 }
 
 export function nonNegativeInt(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected a whole number >= 0, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError(`expected a whole number >= 0, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -30,7 +32,11 @@ export function nonNegativeInt(value: string): number {
  * with the program's global --region / --profile when it has them.
  */
 export function dynamoFromEnv(globals: { region?: string; profile?: string } = {}): DynamoDBClient {
-  return new DynamoDBClient({ maxAttempts: 3, ...(globals.region ? { region: globals.region } : {}), ...(globals.profile ? { profile: globals.profile } : {}) });
+  return new DynamoDBClient({
+    maxAttempts: 3,
+    ...(globals.region ? { region: globals.region } : {}),
+    ...(globals.profile ? { profile: globals.profile } : {}),
+  });
 }
 
 /** A file name part from a table name: letters, digits, . _ - only. */

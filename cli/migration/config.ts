@@ -15,7 +15,9 @@ export function loadMigrationSection(configPath = 'cutover.config.ts'): Migratio
   const mod = require(file) as { default?: unknown; spec?: unknown };
   const spec = (mod.default ?? mod.spec ?? mod) as { migration?: unknown };
   if (!spec || typeof spec !== 'object' || spec.migration === undefined) {
-    throw new SpecError([`migration: ${configPath} has no migration section; declare the table mappings there (see monolith/mapping.ts for the reference one)`]);
+    throw new SpecError([
+      `migration: ${configPath} has no migration section; declare the table mappings there (see monolith/mapping.ts for the reference one)`,
+    ]);
   }
   const parsed = migrationSectionSchema.safeParse(spec.migration);
   if (!parsed.success) throw new SpecError(parsed.error.issues.map((i) => `migration.${i.path.join('.')}: ${i.message}`));
@@ -26,7 +28,9 @@ export function loadMigrationSection(configPath = 'cutover.config.ts'): Migratio
 export function entityFrom(section: MigrationSection, name: string): CompiledEntity {
   const def = section.entities[name];
   if (!def) {
-    throw new SpecError([`--entity: ${JSON.stringify(name)} is not an entity of the migration section (there are: ${Object.keys(section.entities).join(', ')})`]);
+    throw new SpecError([
+      `--entity: ${JSON.stringify(name)} is not an entity of the migration section (there are: ${Object.keys(section.entities).join(', ')})`,
+    ]);
   }
   return compileEntity(name, def);
 }

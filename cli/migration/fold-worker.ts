@@ -24,7 +24,13 @@ interface BaseJob {
 
 type Job =
   | (BaseJob & { readonly kind: 'export'; readonly location: string })
-  | (BaseJob & { readonly kind: 'source'; readonly sourceUrl: string; readonly ranges: readonly SegmentRange[]; readonly pageSize: number; readonly keepRejects: number });
+  | (BaseJob & {
+      readonly kind: 'source';
+      readonly sourceUrl: string;
+      readonly ranges: readonly SegmentRange[];
+      readonly pageSize: number;
+      readonly keepRejects: number;
+    });
 
 interface Done {
   readonly done: true;
@@ -44,19 +50,36 @@ interface Progress {
 
 async function work(job: Job, progress: (rows: number) => void): Promise<Done> {
   const entity = compileEntity(job.entityName, job.entity);
-  const settings: FoldSettings = { buckets: job.buckets, partitions: job.partitions, digest: makeDigester(entity.def.verify ?? {}), rules: entity.def.verify ?? {} };
+  const settings: FoldSettings = {
+    buckets: job.buckets,
+    partitions: job.partitions,
+    digest: makeDigester(entity.def.verify ?? {}),
+    rules: entity.def.verify ?? {},
+  };
   let result: SideFold;
   if (job.kind === 'export') {
     result = await foldTarget(new ExportFileSource(job.location, entity.keyAttributes), entity, settings, job.spillDir);
   } else {
     const source = await openSource(job.sourceUrl, { connections: job.ranges.length * 2 });
     try {
-      result = await foldSource(source, entity, { ...settings, keepRejects: job.keepRejects }, job.spillDir, { ranges: job.ranges, pageSize: job.pageSize, onRows: progress });
+      result = await foldSource(source, entity, { ...settings, keepRejects: job.keepRejects }, job.spillDir, {
+        ranges: job.ranges,
+        pageSize: job.pageSize,
+        onRows: progress,
+      });
     } finally {
       await source.close();
     }
   }
-  return { done: true, cells: result.fold.cells, items: result.items, rows: result.rows, rejected: result.rejected, rejects: result.rejects, foreign: result.foreign };
+  return {
+    done: true,
+    cells: result.fold.cells,
+    items: result.items,
+    rows: result.rows,
+    rejected: result.rejected,
+    rejects: result.rejects,
+    foreign: result.foreign,
+  };
 }
 
 if (!isMainThread && (workerData as { cutoverFoldJob?: Job } | null)?.cutoverFoldJob) {
@@ -71,7 +94,16 @@ if (!isMainThread && (workerData as { cutoverFoldJob?: Job } | null)?.cutoverFol
   work(job, progress).then(
     (done) => parentPort?.postMessage(done, [done.cells.buffer as ArrayBuffer]),
     (e: unknown) =>
-      parentPort?.postMessage({ done: true, cells: new Uint32Array(0), items: 0, rows: 0, rejected: 0, rejects: [], foreign: 0, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) } satisfies Done),
+      parentPort?.postMessage({
+        done: true,
+        cells: new Uint32Array(0),
+        items: 0,
+        rows: 0,
+        rejected: 0,
+        rejects: [],
+        foreign: 0,
+        error: e instanceof Error ? `${e.name}: ${e.message}` : String(e),
+      } satisfies Done),
   );
 }
 
@@ -104,9 +136,22 @@ const base = (entity: CompiledEntity, settings: FoldSettings, spillDir: string):
 });
 
 /** Runs `foldTarget` over an export in a worker; the same result as running it in this thread. */
-export async function foldExportInWorker(location: string, entity: CompiledEntity, settings: FoldSettings, spillDir: string): Promise<SideFold> {
+export async function foldExportInWorker(
+  location: string,
+  entity: CompiledEntity,
+  settings: FoldSettings,
+  spillDir: string,
+): Promise<SideFold> {
   const done = await runJob({ ...base(entity, settings, spillDir), kind: 'export', location });
-  return { fold: new BucketFold(settings.buckets, done.cells), spillDirs: [spillDir], items: done.items, rows: 0, rejected: 0, rejects: [], foreign: done.foreign };
+  return {
+    fold: new BucketFold(settings.buckets, done.cells),
+    spillDirs: [spillDir],
+    items: done.items,
+    rows: 0,
+    rejected: 0,
+    rejects: [],
+    foreign: done.foreign,
+  };
 }
 
 export interface SourceWorkersOptions {
@@ -124,7 +169,14 @@ export interface SourceWorkersOptions {
  * `sourceUrl`; `planner` (a source in this thread) plans the ranges. The merged fold equals the fold of the
  * whole source in one thread. Not for PGlite, whose database lives in one process's memory or directory.
  */
-export async function foldSourceInWorkers(sourceUrl: string, planner: SqlSource, entity: CompiledEntity, settings: FoldSettings, spillDir: string, options: SourceWorkersOptions = {}): Promise<SideFold> {
+export async function foldSourceInWorkers(
+  sourceUrl: string,
+  planner: SqlSource,
+  entity: CompiledEntity,
+  settings: FoldSettings,
+  spillDir: string,
+  options: SourceWorkersOptions = {},
+): Promise<SideFold> {
   const workers = options.workers ?? 2;
   const per = options.segmentsPerWorker ?? 2;
   const ranges = await planSegments(planner, entity, workers * per);
@@ -133,7 +185,14 @@ export async function foldSourceInWorkers(sourceUrl: string, planner: SqlSource,
   const dones = await Promise.all(
     shares.map((share, w) =>
       runJob(
-        { ...base(entity, settings, path.join(spillDir, `w${w}`)), kind: 'source', sourceUrl, ranges: share, pageSize: options.pageSize ?? 2000, keepRejects: settings.keepRejects ?? 100 },
+        {
+          ...base(entity, settings, path.join(spillDir, `w${w}`)),
+          kind: 'source',
+          sourceUrl,
+          ranges: share,
+          pageSize: options.pageSize ?? 2000,
+          keepRejects: settings.keepRejects ?? 100,
+        },
         (n) => {
           rows[w] = n;
           options.onRows?.(rows.reduce((a, b) => a + b, 0));

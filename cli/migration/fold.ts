@@ -80,7 +80,13 @@ export async function foldSource(
   entity: CompiledEntity,
   settings: FoldSettings,
   spillDir: string,
-  options: { pageSize?: number; segments?: number; ranges?: readonly SegmentRange[]; signal?: AbortSignal; onRows?: (rows: number) => void } = {},
+  options: {
+    pageSize?: number;
+    segments?: number;
+    ranges?: readonly SegmentRange[];
+    signal?: AbortSignal;
+    onRows?: (rows: number) => void;
+  } = {},
 ): Promise<SideFold> {
   const fold = new BucketFold(settings.buckets);
   const spill = new SpillWriter(spillDir, settings.partitions);
@@ -141,7 +147,13 @@ export async function foldSource(
  * Reads every target item once (any order) and folds those that belong to the entity. An export file is
  * digested from its text (core `makeExportLineDigester`), without parsing each line into objects.
  */
-export async function foldTarget(target: ItemSource, entity: CompiledEntity, settings: FoldSettings, spillDir: string, signal?: AbortSignal): Promise<SideFold> {
+export async function foldTarget(
+  target: ItemSource,
+  entity: CompiledEntity,
+  settings: FoldSettings,
+  spillDir: string,
+  signal?: AbortSignal,
+): Promise<SideFold> {
   const fold = new BucketFold(settings.buckets);
   const spill = new SpillWriter(spillDir, settings.partitions);
   let items = 0;
@@ -154,7 +166,11 @@ export async function foldTarget(target: ItemSource, entity: CompiledEntity, set
         try {
           d = digestLine(line);
         } catch (e) {
-          throw new TargetError(`${where} is not a DynamoDB JSON item: ${e instanceof Error ? e.message : String(e)}`, { where }, { cause: e });
+          throw new TargetError(
+            `${where} is not a DynamoDB JSON item: ${e instanceof Error ? e.message : String(e)}`,
+            { where },
+            { cause: e },
+          );
         }
         if (!entity.owns(d.key)) {
           foreign++;

@@ -94,7 +94,11 @@ export class StderrProgress implements Progress {
       const f = Math.min(1, this.done / this.total);
       const width = 24;
       const filled = Math.round(f * width);
-      parts.push(`[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`, `${(f * 100).toFixed(1).padStart(5)}%`, `${number(this.done)}/${number(this.total)}`);
+      parts.push(
+        `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`,
+        `${(f * 100).toFixed(1).padStart(5)}%`,
+        `${number(this.done)}/${number(this.total)}`,
+      );
     } else parts.push(number(this.done));
     parts.push(`${number(rate)} ${this.unit}/s`);
     if (this.total !== undefined && rate > 0) parts.push(`ETA ${formatDuration(Math.max(0, this.total - this.done) / rate)}`);

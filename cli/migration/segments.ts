@@ -1,4 +1,10 @@
-import { boundaryPositions, planIntegerSegments, segmentsFromBoundaries, type CompiledEntity, type SegmentRange } from '../../core/migration';
+import {
+  boundaryPositions,
+  planIntegerSegments,
+  segmentsFromBoundaries,
+  type CompiledEntity,
+  type SegmentRange,
+} from '../../core/migration';
 import type { SqlSource } from '../../adapters/sql/sql-source';
 
 /** Plans segments: arithmetic split of a whole-number key, else boundaries from a key-only scan. */

@@ -53,7 +53,13 @@ export interface VerifyReport {
     readonly foreign: number;
   };
   readonly matched: number;
-  readonly totals: { readonly missing: number; readonly extra: number; readonly different: number; readonly duplicates: number; readonly inFlight: number };
+  readonly totals: {
+    readonly missing: number;
+    readonly extra: number;
+    readonly different: number;
+    readonly duplicates: number;
+    readonly inFlight: number;
+  };
   /** The first `detailLimit` of each kind. */
   readonly missing: ItemRef[];
   readonly extra: ItemRef[];
@@ -79,7 +85,13 @@ export interface RepairOptions {
 export type TargetFolder = (entity: CompiledEntity, settings: FoldSettings, spillDir: string, signal?: AbortSignal) => Promise<SideFold>;
 
 /** Folds the source side; the CLI swaps in worker threads (each with its own connections). */
-export type SourceFolder = (entity: CompiledEntity, settings: FoldSettings, spillDir: string, onRows: (rows: number) => void, signal?: AbortSignal) => Promise<SideFold>;
+export type SourceFolder = (
+  entity: CompiledEntity,
+  settings: FoldSettings,
+  spillDir: string,
+  onRows: (rows: number) => void,
+  signal?: AbortSignal,
+) => Promise<SideFold>;
 
 export interface VerifyOptions {
   readonly entity: CompiledEntity;
@@ -149,10 +161,16 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
     const [src, tgt] = await Promise.all([
       options.foldSource
         ? options.foldSource(entity, settings, path.join(work, 'source'), (n) => progress.update(n), options.signal)
-        : foldSource(source, entity, settings, path.join(work, 'source'), { pageSize: options.pageSize, segments: options.segments ?? 3, signal: options.signal, onRows: (n) => progress.update(n) }),
+        : foldSource(source, entity, settings, path.join(work, 'source'), {
+            pageSize: options.pageSize,
+            segments: options.segments ?? 3,
+            signal: options.signal,
+            onRows: (n) => progress.update(n),
+          }),
       targetFolder(entity, settings, path.join(work, 'target'), options.signal),
     ]);
-    if (options.signal?.aborted) throw new RunAbortedError('verification stopped before both sides were read; nothing was compared', { entity: entity.name });
+    if (options.signal?.aborted)
+      throw new RunAbortedError('verification stopped before both sides were read; nothing was compared', { entity: entity.name });
     const foldMs = Date.now() - started;
     progress.finish(`folded ${src.items.toLocaleString('en-US')} source and ${tgt.items.toLocaleString('en-US')} target items`);
 
@@ -215,7 +233,13 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
             // Changed between the fold and now (a live source or table): say so rather than guess.
             totals.different++;
             if (different.length < limit) {
-              different.push({ key: x.source.key, rowKey: rowKeyOf(x.source), fields: [{ path: '', kind: 'value', detail: `the ${!e ? 'source row' : 'target item'} changed during verification; verify again` }] });
+              different.push({
+                key: x.source.key,
+                rowKey: rowKeyOf(x.source),
+                fields: [
+                  { path: '', kind: 'value', detail: `the ${!e ? 'source row' : 'target item'} changed during verification; verify again` },
+                ],
+              });
             }
             continue;
           }

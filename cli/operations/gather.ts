@@ -15,7 +15,10 @@ export interface RoutingSource {
   load(): Promise<{
     entries: ReadonlyMap<string, RouteEntry>;
     invalid: ReadonlyArray<{ capability: string; problems: readonly string[] }>;
-    services: ReadonlyMap<string, ReadonlyArray<{ target: string; health?: string; healthAt?: string; registeredAt?: string; healthTtlSeconds?: number }>>;
+    services: ReadonlyMap<
+      string,
+      ReadonlyArray<{ target: string; health?: string; healthAt?: string; registeredAt?: string; healthTtlSeconds?: number }>
+    >;
   }>;
   seedFor(capability: string): RouteEntry;
 }
@@ -87,8 +90,24 @@ async function observe<T>(read: (() => Promise<T>) | undefined, absent: string, 
 }
 
 /** The entry in force for a capability (stored, else the spec seed), or the problems of an invalid row. */
-async function entries(src: OperationsSources): Promise<Map<string, { entry?: RouteEntry; problems?: readonly string[]; services: ReadonlyArray<{ target: string; health?: string; healthAt?: string; registeredAt?: string; healthTtlSeconds?: number }> }>> {
-  const out = new Map<string, { entry?: RouteEntry; problems?: readonly string[]; services: ReadonlyArray<{ target: string; health?: string; healthAt?: string; registeredAt?: string; healthTtlSeconds?: number }> }>();
+async function entries(src: OperationsSources): Promise<
+  Map<
+    string,
+    {
+      entry?: RouteEntry;
+      problems?: readonly string[];
+      services: ReadonlyArray<{ target: string; health?: string; healthAt?: string; registeredAt?: string; healthTtlSeconds?: number }>;
+    }
+  >
+> {
+  const out = new Map<
+    string,
+    {
+      entry?: RouteEntry;
+      problems?: readonly string[];
+      services: ReadonlyArray<{ target: string; health?: string; healthAt?: string; registeredAt?: string; healthTtlSeconds?: number }>;
+    }
+  >();
   if (src.routing === undefined) return out;
   const snapshot = await src.routing.load();
   for (const capability of Object.keys(src.spec.routing?.capabilities ?? {})) {
@@ -102,10 +121,17 @@ async function entries(src: OperationsSources): Promise<Map<string, { entry?: Ro
   return out;
 }
 
-function healthOf(entry: RouteEntry, services: ReadonlyArray<{ target: string; health?: string; healthAt?: string; registeredAt?: string; healthTtlSeconds?: number }>, now: Date) {
+function healthOf(
+  entry: RouteEntry,
+  services: ReadonlyArray<{ target: string; health?: string; healthAt?: string; registeredAt?: string; healthTtlSeconds?: number }>,
+  now: Date,
+) {
   const reg = services.find((s) => s.target === entry.candidate.target);
   // The route entry's health is what the router acts on; the registration adds the report time and TTL.
-  return effectiveHealth({ health: entry.health, healthAt: reg?.healthAt, registeredAt: reg?.registeredAt, healthTtlSeconds: reg?.healthTtlSeconds }, now);
+  return effectiveHealth(
+    { health: entry.health, healthAt: reg?.healthAt, registeredAt: reg?.registeredAt, healthTtlSeconds: reg?.healthTtlSeconds },
+    now,
+  );
 }
 
 async function syncOf(src: OperationsSources, capability: string): Promise<SyncFigures> {
@@ -146,13 +172,21 @@ export async function gatherStatus(src: OperationsSources, windowMinutes: number
     capabilities.push({
       capability,
       ...(entry ? { mode: entry.mode, percent: entry.percent, candidate: `${entry.candidate.version} (${entry.candidate.target})` } : {}),
-      health: entry ? healthOf(entry, r.services, now) : { missing: routingProblem ?? src.absent?.routing ?? (r?.problems ? `invalid route entry: ${r.problems.join('; ')}` : 'routing is not deployed') },
+      health: entry
+        ? healthOf(entry, r.services, now)
+        : {
+            missing:
+              routingProblem ??
+              src.absent?.routing ??
+              (r?.problems ? `invalid route entry: ${r.problems.join('; ')}` : 'routing is not deployed'),
+          },
       sync: await syncOf(src, capability),
       quarantined,
     });
   }
   let deadLetterQueues: DeploymentStatus['deadLetterQueues'];
-  if (src.deadLetterQueues === undefined) deadLetterQueues = src.absent?.deadLetterQueues ?? 'no DeadLetterQueueUrls output (is the Operations stack deployed?)';
+  if (src.deadLetterQueues === undefined)
+    deadLetterQueues = src.absent?.deadLetterQueues ?? 'no DeadLetterQueueUrls output (is the Operations stack deployed?)';
   else {
     try {
       const depths = await src.deadLetterQueues.read();
@@ -190,31 +224,50 @@ export async function gatherEvidence(
           metricsSource,
         );
   const canary = await observe(
-    readSide && (async () => {
-      const [legacy, candidate] = await Promise.all([readSide('legacy'), readSide('candidate')]);
-      const side = (s: SideReading) => ({ deliveries: s.deliveries, ...(s.errorRate !== undefined ? { errorRate: s.errorRate } : {}), ...(s.p95LatencyMs !== undefined ? { p95LatencyMs: s.p95LatencyMs } : {}) });
-      return { legacy: side(legacy), candidate: side(candidate) };
-    }),
+    readSide &&
+      (async () => {
+        const [legacy, candidate] = await Promise.all([readSide('legacy'), readSide('candidate')]);
+        const side = (s: SideReading) => ({
+          deliveries: s.deliveries,
+          ...(s.errorRate !== undefined ? { errorRate: s.errorRate } : {}),
+          ...(s.p95LatencyMs !== undefined ? { p95LatencyMs: s.p95LatencyMs } : {}),
+        });
+        return { legacy: side(legacy), candidate: side(candidate) };
+      }),
     noMetrics,
     metricsSource,
   );
 
   // Backfill: every owned entity needs a verify report; an entity without one is missing evidence.
   let backfill: ReadinessEvidence['backfill'];
-  if (options.entities.length === 0) backfill = { status: 'missing', why: `the spec names no entities for ${capability} (readiness.capabilities.${capability}.entities)` };
+  if (options.entities.length === 0)
+    backfill = { status: 'missing', why: `the spec names no entities for ${capability} (readiness.capabilities.${capability}.entities)` };
   else {
     const reports = src.verifyReports ?? [];
     const without = options.entities.filter((e) => !reports.some((r) => r.entity === e));
-    if (without.length > 0) backfill = { status: 'missing', why: `no verify report for ${without.join(', ')} (pass --verify-report <file> from \`cutover verify --report\`)` };
+    if (without.length > 0)
+      backfill = {
+        status: 'missing',
+        why: `no verify report for ${without.join(', ')} (pass --verify-report <file> from \`cutover verify --report\`)`,
+      };
     else {
       // The newest report per entity counts.
-      const latest = options.entities.map((e) => reports.filter((r) => r.entity === e).sort((a, b) => Date.parse(b.finishedAt) - Date.parse(a.finishedAt))[0]);
-      backfill = { status: 'observed', value: latest.map((r) => ({ entity: r.entity, clean: r.clean, finishedAt: r.finishedAt })), source: latest.map((r) => r.file).join(', ') };
+      const latest = options.entities.map(
+        (e) => reports.filter((r) => r.entity === e).sort((a, b) => Date.parse(b.finishedAt) - Date.parse(a.finishedAt))[0],
+      );
+      backfill = {
+        status: 'observed',
+        value: latest.map((r) => ({ entity: r.entity, clean: r.clean, finishedAt: r.finishedAt })),
+        source: latest.map((r) => r.file).join(', '),
+      };
     }
   }
 
   const syncFigures = await syncOf(src, capability);
-  const sync: ReadinessEvidence['sync'] = 'missing' in syncFigures ? { status: 'missing', why: syncFigures.missing } : { status: 'observed', value: syncFigures, source: 'sync status' };
+  const sync: ReadinessEvidence['sync'] =
+    'missing' in syncFigures
+      ? { status: 'missing', why: syncFigures.missing }
+      : { status: 'observed', value: syncFigures, source: 'sync status' };
 
   const types = capabilityEventTypes(src.spec, capability);
   const quarantine = await observe(
@@ -232,11 +285,16 @@ export async function gatherEvidence(
   try {
     const r = (await entries(src)).get(capability);
     if (src.routing === undefined) health = { status: 'missing', why: src.absent?.routing ?? 'routing is not deployed' };
-    else if (r?.entry === undefined) health = { status: 'missing', why: `invalid route entry: ${(r?.problems ?? ['not routed']).join('; ')}` };
+    else if (r?.entry === undefined)
+      health = { status: 'missing', why: `invalid route entry: ${(r?.problems ?? ['not routed']).join('; ')}` };
     else {
       const h = healthOf(r.entry, r.services, now);
       const reg = r.services.find((s) => s.target === r.entry!.candidate.target);
-      health = { status: 'observed', value: { health: h.health, stale: h.stale, ...(reg?.healthAt ? { reportedAt: reg.healthAt } : {}) }, source: `routing table (candidate ${r.entry.candidate.target})` };
+      health = {
+        status: 'observed',
+        value: { health: h.health, stale: h.stale, ...(reg?.healthAt ? { reportedAt: reg.healthAt } : {}) },
+        source: `routing table (candidate ${r.entry.candidate.target})`,
+      };
     }
   } catch (err) {
     health = { status: 'missing', why: `the routing table could not be read: ${why(err)}` };
@@ -250,17 +308,25 @@ export async function gatherEvidence(
  * that did not match, and every one the new service failed on, counts as a mismatch.
  */
 async function shadowFromReport(src: OperationsSources, capability: string, replayId: string): Promise<ReadinessEvidence['shadow']> {
-  if (src.compareReports === undefined) return { status: 'missing', why: src.absent?.metrics ?? 'compare reports cannot be read (no DiffReportTableName output)' };
+  if (src.compareReports === undefined)
+    return { status: 'missing', why: src.absent?.metrics ?? 'compare reports cannot be read (no DiffReportTableName output)' };
   let report: CompareReportTotals | undefined;
   try {
     report = await src.compareReports.get(replayId);
   } catch (err) {
     return { status: 'missing', why: `compare report ${replayId} could not be read: ${why(err)}` };
   }
-  if (report === undefined) return { status: 'missing', why: `no compare report for replay ${replayId} (is the replay finished? \`cutover diff report ${replayId}\`)` };
+  if (report === undefined)
+    return {
+      status: 'missing',
+      why: `no compare report for replay ${replayId} (is the replay finished? \`cutover diff report ${replayId}\`)`,
+    };
   const targets = Object.values(src.spec.routing?.capabilities[capability]?.implementations ?? {}).map((i) => i.target);
   if (report.target !== undefined && !targets.includes(report.target)) {
-    return { status: 'missing', why: `replay ${replayId} compared ${report.target}, not an implementation of ${capability} (${targets.join(', ')})` };
+    return {
+      status: 'missing',
+      why: `replay ${replayId} compared ${report.target}, not an implementation of ${capability} (${targets.join(', ')})`,
+    };
   }
   const comparisons = report.totals.compared + report.totals.failed;
   const mismatches = report.totals.compared - report.totals.matched + report.totals.failed;

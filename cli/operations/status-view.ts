@@ -46,14 +46,19 @@ export function renderDeploymentStatus(s: DeploymentStatus): string {
     typeof c.quarantined === 'number' ? String(c.quarantined) : '?',
   ]);
   const widths = HEAD.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: readonly string[]) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (r: readonly string[]) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const notes: string[] = [];
   const syncMissing = [...new Set(s.capabilities.flatMap((c) => ('missing' in c.sync ? [c.sync.missing] : [])))];
   for (const m of syncMissing) notes.push(`sync: ${m}`);
   for (const c of s.capabilities) {
     if (typeof c.quarantined === 'string') notes.push(`${c.capability}: quarantine count unavailable: ${c.quarantined}`);
     if ('missing' in c.health) notes.push(`${c.capability}: health unavailable: ${c.health.missing}`);
-    else if (c.health.stale) notes.push(`${c.capability}: the candidate's last health report is older than its TTL: it counts as unhealthy and is routed around`);
+    else if (c.health.stale)
+      notes.push(`${c.capability}: the candidate's last health report is older than its TTL: it counts as unhealthy and is routed around`);
   }
   let dlq: string[];
   if (typeof s.deadLetterQueues === 'string') dlq = [`dead-letter queues: not read (${s.deadLetterQueues})`];
@@ -63,7 +68,10 @@ export function renderDeploymentStatus(s: DeploymentStatus): string {
     const nameWidth = Math.max(0, ...entries.map(([n]) => n.length));
     dlq = [
       `dead-letter queues: ${entries.length === 0 ? 'none found' : waiting.length === 0 ? `all ${entries.length} empty` : `${waiting.length} of ${entries.length} NOT EMPTY`}`,
-      ...entries.map(([n, d]) => `  ${n.padEnd(nameWidth)}  ${d.error !== undefined ? `unreadable: ${d.error}` : `${d.visible ?? 0} waiting${d.inFlight ? `, ${d.inFlight} in flight` : ''}${(d.visible ?? 0) + (d.inFlight ?? 0) > 0 ? '  <- look here' : ''}`}`),
+      ...entries.map(
+        ([n, d]) =>
+          `  ${n.padEnd(nameWidth)}  ${d.error !== undefined ? `unreadable: ${d.error}` : `${d.visible ?? 0} waiting${d.inFlight ? `, ${d.inFlight} in flight` : ''}${(d.visible ?? 0) + (d.inFlight ?? 0) > 0 ? '  <- look here' : ''}`}`,
+      ),
     ];
   }
   return [

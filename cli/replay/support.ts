@@ -22,7 +22,9 @@ export function parseTimeArg(value: string, now: number = Date.now()): number {
     const ms = Date.parse(v);
     if (Number.isFinite(ms)) return ms;
   }
-  throw new InvalidArgumentError(`expected now, a duration back from now (90s, 15m, 1h, 2d, 1w) or an ISO 8601 time, got ${JSON.stringify(value)}`);
+  throw new InvalidArgumentError(
+    `expected now, a duration back from now (90s, 15m, 1h, 2d, 1w) or an ISO 8601 time, got ${JSON.stringify(value)}`,
+  );
 }
 
 /** Commander parser: keeps the text (resolved against one clock by the command). */
@@ -32,7 +34,13 @@ export function timeOption(value: string): string {
 }
 
 export function listOption(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 export function percentOption(value: string): number {
@@ -49,7 +57,8 @@ export function positiveNumber(value: string): number {
 
 export function nonNegativeInt(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected a whole number >= 0, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError(`expected a whole number >= 0, got ${JSON.stringify(value)}`);
   return n;
 }
 

@@ -23,7 +23,20 @@ export interface RateFigures {
   readonly mismatchRate?: number;
 }
 
-const COLUMNS = ['capability', 'mode', '%', 'candidate', 'versions', 'health', 'err legacy', 'err new', 'mismatch', 'p95 new', 'rev', 'last change'] as const;
+const COLUMNS = [
+  'capability',
+  'mode',
+  '%',
+  'candidate',
+  'versions',
+  'health',
+  'err legacy',
+  'err new',
+  'mismatch',
+  'p95 new',
+  'rev',
+  'last change',
+] as const;
 
 /** The status table as aligned text: a header, one line per capability, and notes for invalid rows. */
 export function renderStatusTable(rows: readonly StatusRow[], windowMinutes: number): string {
@@ -52,7 +65,12 @@ export function renderStatusTable(rows: readonly StatusRow[], windowMinutes: num
     ]);
   }
   const widths = COLUMNS.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
-  const text = lines.map((l) => l.map((cell, i) => (i === l.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
+  const text = lines.map((l) =>
+    l
+      .map((cell, i) => (i === l.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd(),
+  );
   return [
     ...text,
     '',

@@ -26,13 +26,21 @@ export function encodeCursor(secret: string, state: CursorState): string {
 
 /** The cursor's last key; a 400 naming `cursor` when it was altered, truncated, or belongs to another query. */
 export function decodeCursor(secret: string, cursor: string, query: string): Record<string, unknown> {
-  const invalid = (why: string) => new ApiProblem(400, 'invalid-cursor', `cursor ${why}; start again without a cursor`, 'cursor', cursor.length > 64 ? `${cursor.slice(0, 61)}...` : cursor);
+  const invalid = (why: string) =>
+    new ApiProblem(
+      400,
+      'invalid-cursor',
+      `cursor ${why}; start again without a cursor`,
+      'cursor',
+      cursor.length > 64 ? `${cursor.slice(0, 61)}...` : cursor,
+    );
   const [body, mac, extra] = cursor.split('.');
   if (!body || !mac || extra !== undefined) throw invalid('is not one this API issued');
   // Compared as text: base64 ignores the low bits of a last character, so decoded bytes could match an altered cursor.
   const given = Buffer.from(mac);
   const expected = Buffer.from(b64(sign(secret, body)));
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid('has been altered or was issued by another deployment');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    throw invalid('has been altered or was issued by another deployment');
   let parsed: { q?: unknown; k?: unknown };
   try {
     parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { q?: unknown; k?: unknown };

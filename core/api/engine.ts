@@ -66,7 +66,8 @@ export function project(fields: Readonly<Record<string, ApiField>>, item: Stored
   for (const [name, f] of Object.entries(fields)) {
     const v = item[name];
     if (v === undefined) continue;
-    out[name] = f.type.kind === 'object' && v !== null && typeof v === 'object' && !Array.isArray(v) ? project(f.type.fields, v as StoredItem) : v;
+    out[name] =
+      f.type.kind === 'object' && v !== null && typeof v === 'object' && !Array.isArray(v) ? project(f.type.fields, v as StoredItem) : v;
   }
   return out;
 }
@@ -107,7 +108,13 @@ function parseFields(model: ApiEntityModel, version: number, raw: string | undef
   if (raw === undefined) return undefined;
   const fields = versionFields(model, version);
   const list = raw.split(',').map((f) => f.trim());
-  for (const f of list) if (!fields[f]) throw badRequest('fields', f, `fields: "${f}" is not an attribute of ${model.entity} v${version}; choose from ${Object.keys(fields).join(', ')}`);
+  for (const f of list)
+    if (!fields[f])
+      throw badRequest(
+        'fields',
+        f,
+        `fields: "${f}" is not an attribute of ${model.entity} v${version}; choose from ${Object.keys(fields).join(', ')}`,
+      );
   return list;
 }
 
@@ -122,7 +129,8 @@ export function mergePatch(target: StoredItem, patch: StoredItem): StoredItem {
   const out: StoredItem = { ...target };
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else if (typeof v === 'object' && !Array.isArray(v) && typeof out[k] === 'object' && out[k] !== null && !Array.isArray(out[k])) out[k] = mergePatch(out[k] as StoredItem, v as StoredItem);
+    else if (typeof v === 'object' && !Array.isArray(v) && typeof out[k] === 'object' && out[k] !== null && !Array.isArray(out[k]))
+      out[k] = mergePatch(out[k] as StoredItem, v as StoredItem);
     else out[k] = v;
   }
   return out;
@@ -131,7 +139,12 @@ export function mergePatch(target: StoredItem, patch: StoredItem): StoredItem {
 export class DataApiEngine {
   public constructor(private readonly options: EngineOptions) {}
 
-  public async get(model: ApiEntityModel, version: number, params: Readonly<Record<string, string | undefined>>, fieldsRaw?: string): Promise<ItemResult> {
+  public async get(
+    model: ApiEntityModel,
+    version: number,
+    params: Readonly<Record<string, string | undefined>>,
+    fieldsRaw?: string,
+  ): Promise<ItemResult> {
     const fields = parseFields(model, version, fieldsRaw);
     const values = keyValues(model, params);
     const stored = await this.options.store.get(model.table, tableKey(model, values));
@@ -146,7 +159,10 @@ export class DataApiEngine {
     const startKey = cursor !== undefined ? decodeCursor(this.options.cursorSecret, cursor, plan.queryId) : undefined;
     const page = await this.options.store.page(plan, startKey);
     const items = page.items.filter((i) => ownsItem(model, i)).map((i) => pick(this.view(model, version, i), plan.fields));
-    return { items, ...(page.lastKey ? { nextCursor: encodeCursor(this.options.cursorSecret, { query: plan.queryId, lastKey: page.lastKey }) } : {}) };
+    return {
+      items,
+      ...(page.lastKey ? { nextCursor: encodeCursor(this.options.cursorSecret, { query: plan.queryId, lastKey: page.lastKey }) } : {}),
+    };
   }
 
   /** PUT: replace (If-Match) or create (If-None-Match: *). Attributes the API does not declare are kept. */
@@ -163,11 +179,19 @@ export class DataApiEngine {
     if (!parsed.success) throw invalidBody(parsed.error, body);
     const item = parsed.data as StoredItem;
     for (const p of model.params) {
-      if (item[p] !== undefined && item[p] !== values[p]) throw badRequest(p, item[p], `${p} in the body (${JSON.stringify(item[p])}) differs from the path (${JSON.stringify(values[p])})`);
+      if (item[p] !== undefined && item[p] !== values[p])
+        throw badRequest(p, item[p], `${p} in the body (${JSON.stringify(item[p])}) differs from the path (${JSON.stringify(values[p])})`);
     }
-    if (headers.ifNoneMatch !== undefined && headers.ifNoneMatch.trim() !== '*') throw badRequest('If-None-Match', headers.ifNoneMatch, 'only If-None-Match: * (create) is supported');
+    if (headers.ifNoneMatch !== undefined && headers.ifNoneMatch.trim() !== '*')
+      throw badRequest('If-None-Match', headers.ifNoneMatch, 'only If-None-Match: * (create) is supported');
     if (headers.ifMatch === undefined && headers.ifNoneMatch === undefined) {
-      throw new ApiProblem(428, 'precondition-required', 'send If-Match with the ETag you read (replace) or If-None-Match: * (create)', 'If-Match', undefined);
+      throw new ApiProblem(
+        428,
+        'precondition-required',
+        'send If-Match with the ETag you read (replace) or If-None-Match: * (create)',
+        'If-Match',
+        undefined,
+      );
     }
     const key = tableKey(model, values);
     if (headers.ifNoneMatch !== undefined) {
@@ -187,15 +211,24 @@ export class DataApiEngine {
   }
 
   /** PATCH: a JSON merge patch of the item at `version`, conditional on If-Match. */
-  public async patch(model: ApiEntityModel, version: number, params: Readonly<Record<string, string | undefined>>, body: unknown, ifMatch: string | undefined): Promise<ItemResult> {
+  public async patch(
+    model: ApiEntityModel,
+    version: number,
+    params: Readonly<Record<string, string | undefined>>,
+    body: unknown,
+    ifMatch: string | undefined,
+  ): Promise<ItemResult> {
     this.writable(model);
     const values = keyValues(model, params);
     const schemas = entitySchemas(model, version);
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('(body)', body, 'a PATCH body is a JSON object of the attributes to change');
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      throw badRequest('(body)', body, 'a PATCH body is a JSON object of the attributes to change');
     const shape = schemas.patch.safeParse(Object.fromEntries(Object.entries(body).filter(([, v]) => v !== null)));
     if (!shape.success) throw invalidBody(shape.error, body);
-    for (const p of model.params) if (p in body) throw badRequest(p, (body as StoredItem)[p], `${p} is part of the key and cannot be changed`);
-    if (ifMatch === undefined) throw new ApiProblem(428, 'precondition-required', 'send If-Match with the ETag you read', 'If-Match', undefined);
+    for (const p of model.params)
+      if (p in body) throw badRequest(p, (body as StoredItem)[p], `${p} is part of the key and cannot be changed`);
+    if (ifMatch === undefined)
+      throw new ApiProblem(428, 'precondition-required', 'send If-Match with the ETag you read', 'If-Match', undefined);
     const expected = parseEtag(ifMatch);
     const key = tableKey(model, values);
     const current = await this.options.store.get(model.table, key);
@@ -225,8 +258,17 @@ export class DataApiEngine {
     } catch (error) {
       if (error instanceof WriteConflictError) {
         throw expected === 'absent'
-          ? new ApiProblem(412, 'already-exists', `${model.entity} already exists; read it and send If-Match to replace it`, 'If-None-Match', header, { cause: error })
-          : new ApiProblem(412, 'stale-etag', `${model.entity} changed since ${header} was read; read it again`, 'If-Match', header, { cause: error });
+          ? new ApiProblem(
+              412,
+              'already-exists',
+              `${model.entity} already exists; read it and send If-Match to replace it`,
+              'If-None-Match',
+              header,
+              { cause: error },
+            )
+          : new ApiProblem(412, 'stale-etag', `${model.entity} changed since ${header} was read; read it again`, 'If-Match', header, {
+              cause: error,
+            });
       }
       throw error;
     }
@@ -235,11 +277,23 @@ export class DataApiEngine {
 
 function notFound(model: ApiEntityModel, values: Record<string, string | number>): ApiProblem {
   const [first] = model.params;
-  return new ApiProblem(404, 'not-found', `no ${model.entity} ${model.params.map((p) => `${p}=${JSON.stringify(values[p])}`).join(', ')}`, first, values[first]);
+  return new ApiProblem(
+    404,
+    'not-found',
+    `no ${model.entity} ${model.params.map((p) => `${p}=${JSON.stringify(values[p])}`).join(', ')}`,
+    first,
+    values[first],
+  );
 }
 
 function stale(header: string, current: StoredItem): ApiProblem {
-  return new ApiProblem(412, 'stale-etag', `the item is now at ${etagOf(current)}, not ${header}; read it again before writing`, 'If-Match', header);
+  return new ApiProblem(
+    412,
+    'stale-etag',
+    `the item is now at ${etagOf(current)}, not ${header}; read it again before writing`,
+    'If-Match',
+    header,
+  );
 }
 
 function invalidBody(error: import('zod').ZodError, body: unknown): ApiProblem {

@@ -133,7 +133,12 @@ function placeField(into: MutableFields, path: readonly string[], field: ApiFiel
   into[head] = { type: { kind: 'object', fields }, required, nullable: false };
 }
 
-function fieldsOf(fields: readonly MigrationField[], hidden: ReadonlySet<string>, keyAttrs: ReadonlySet<string>, nullable: boolean): MutableFields {
+function fieldsOf(
+  fields: readonly MigrationField[],
+  hidden: ReadonlySet<string>,
+  keyAttrs: ReadonlySet<string>,
+  nullable: boolean,
+): MutableFields {
   const out: MutableFields = {};
   for (const f of fields) {
     if (hidden.has(f.attribute)) continue;
@@ -167,7 +172,9 @@ function keyPart(def: MigrationEntity, attribute: string, keyType: 'S' | 'N', wh
     for (const m of field.template.matchAll(TEMPLATE_PLACEHOLDER)) {
       const attr = columns.get(m[1]);
       if (!attr) {
-        problems.push(`${where}: key ${attribute} is built from column ${m[1]}, which no untransformed top-level attribute carries, so a client cannot name the item`);
+        problems.push(
+          `${where}: key ${attribute} is built from column ${m[1]}, which no untransformed top-level attribute carries, so a client cannot name the item`,
+        );
       } else {
         params[m[1]] = attr;
       }
@@ -226,7 +233,12 @@ function removeField(fields: MutableFields, path: string[]): ApiField | undefine
 }
 
 /** The fields of a later version: the v1 field tree with the cast ops applied, as castPayload applies them to a payload. */
-export function castFields(v1: Readonly<Record<string, ApiField>>, ops: readonly CastOp[], where: string, problems: string[]): Record<string, ApiField> {
+export function castFields(
+  v1: Readonly<Record<string, ApiField>>,
+  ops: readonly CastOp[],
+  where: string,
+  problems: string[],
+): Record<string, ApiField> {
   const fields: MutableFields = structuredClone(v1) as MutableFields;
   ops.forEach((op, i) => {
     const at = `${where}.ops[${i}]`;
@@ -256,9 +268,14 @@ function entityModel(service: string, name: string, def: MigrationEntity, api: A
   for (const c of def.children ?? []) {
     if (c.shape !== 'embed') continue;
     const itemFields = fieldsOf(c.fields, new Set(), new Set(), def.nulls === 'null');
-    fields[c.attribute ?? c.name] = { type: { kind: 'array', items: { kind: 'object', fields: itemFields } }, required: (c.whenNone ?? 'empty') === 'empty', nullable: false };
+    fields[c.attribute ?? c.name] = {
+      type: { kind: 'array', items: { kind: 'object', fields: itemFields } },
+      required: (c.whenNone ?? 'empty') === 'empty',
+      nullable: false,
+    };
   }
-  if (fields[VERSION_ATTRIBUTE]) problems.push(`${where}: attribute "${VERSION_ATTRIBUTE}" is the API's concurrency version; the mapping must not produce it`);
+  if (fields[VERSION_ATTRIBUTE])
+    problems.push(`${where}: attribute "${VERSION_ATTRIBUTE}" is the API's concurrency version; the mapping must not produce it`);
   const paramTypes: Record<string, 'S' | 'N'> = {};
   for (const p of params) {
     const t = dynamoType(leafType(fields, p));
@@ -269,7 +286,8 @@ function entityModel(service: string, name: string, def: MigrationEntity, api: A
   const indexes = api.indexes ?? {};
   for (const [index, keys] of Object.entries(indexes)) {
     for (const k of [keys.partitionKey, ...(keys.sortKey ? [keys.sortKey] : [])]) {
-      if (!dynamoType(leafType(fields, k))) problems.push(`${where}.indexes.${index}: "${k}" is not a top-level string or number attribute of ${name}`);
+      if (!dynamoType(leafType(fields, k)))
+        problems.push(`${where}.indexes.${index}: "${k}" is not a top-level string or number attribute of ${name}`);
     }
   }
 
@@ -277,23 +295,40 @@ function entityModel(service: string, name: string, def: MigrationEntity, api: A
   for (const attr of api.filters ?? []) {
     const type = dynamoType(leafType(fields, attr)) ?? 'S';
     const byIndex = Object.entries(indexes).find(([, k]) => k.partitionKey === attr || k.sortKey === attr);
-    if (pkPart.kind === 'param' && pkPart.param === attr) filters[attr] = { attribute: attr, ops: 'eq', keyAttribute: pkPart.attribute, type };
-    else if (pkPart.kind === 'template' && Object.values(pkPart.params).includes(attr)) filters[attr] = { attribute: attr, ops: 'eq', keyAttribute: pkPart.attribute, type: 'S' };
-    else if (skPart && skPart.kind === 'param' && skPart.param === attr) filters[attr] = { attribute: attr, ops: 'range', keyAttribute: skPart.attribute, type };
-    else if (skPart && skPart.kind === 'template' && Object.values(skPart.params).includes(attr)) filters[attr] = { attribute: attr, ops: 'range', keyAttribute: skPart.attribute, type: 'S' };
-    else if (byIndex) filters[attr] = { attribute: attr, ops: byIndex[1].partitionKey === attr ? 'eq' : 'range', index: byIndex[0], keyAttribute: attr, type };
-    else problems.push(`${where}.filters: "${attr}" is neither a key of table ${def.target.table} nor a key of a declared index; filtering on it would scan the whole table`);
+    if (pkPart.kind === 'param' && pkPart.param === attr)
+      filters[attr] = { attribute: attr, ops: 'eq', keyAttribute: pkPart.attribute, type };
+    else if (pkPart.kind === 'template' && Object.values(pkPart.params).includes(attr))
+      filters[attr] = { attribute: attr, ops: 'eq', keyAttribute: pkPart.attribute, type: 'S' };
+    else if (skPart && skPart.kind === 'param' && skPart.param === attr)
+      filters[attr] = { attribute: attr, ops: 'range', keyAttribute: skPart.attribute, type };
+    else if (skPart && skPart.kind === 'template' && Object.values(skPart.params).includes(attr))
+      filters[attr] = { attribute: attr, ops: 'range', keyAttribute: skPart.attribute, type: 'S' };
+    else if (byIndex)
+      filters[attr] = {
+        attribute: attr,
+        ops: byIndex[1].partitionKey === attr ? 'eq' : 'range',
+        index: byIndex[0],
+        keyAttribute: attr,
+        type,
+      };
+    else
+      problems.push(
+        `${where}.filters: "${attr}" is neither a key of table ${def.target.table} nor a key of a declared index; filtering on it would scan the whole table`,
+      );
   }
 
   const versions: ApiVersion[] = [];
   let ops: CastOp[] = [];
   let prev: Record<string, ApiField> = fields;
-  for (const v of Object.keys(api.versions ?? {}).map(Number).sort((a, b) => a - b)) {
+  for (const v of Object.keys(api.versions ?? {})
+    .map(Number)
+    .sort((a, b) => a - b)) {
     if (v !== versions.length + 2) problems.push(`${where}.versions: versions run 2, 3, ... without gaps (found ${v})`);
     const step = api.versions![String(v)].ops;
     if (api.writes) {
       step.forEach((op, i) => {
-        if (!invertOp(op)) problems.push(`${where}.versions.${v}.ops[${i}]: a writable entity's version ops must be reversible (give remove a restoreWith)`);
+        if (!invertOp(op))
+          problems.push(`${where}.versions.${v}.ops[${i}]: a writable entity's version ops must be reversible (give remove a restoreWith)`);
       });
     }
     prev = castFields(prev, step, `${where}.versions.${v}`, problems);
@@ -349,14 +384,22 @@ export function apiModelsOf(spec: Spec): ApiServiceModel[] {
 }
 
 /** Spec table name -> the GSIs the API needs on it (the data stack creates them). */
-export function apiTableIndexes(models: readonly ApiServiceModel[]): Map<string, Map<string, { partitionKey: { name: string; type: 'S' | 'N' }; sortKey?: { name: string; type: 'S' | 'N' } }>> {
-  const out = new Map<string, Map<string, { partitionKey: { name: string; type: 'S' | 'N' }; sortKey?: { name: string; type: 'S' | 'N' } }>>();
+export function apiTableIndexes(
+  models: readonly ApiServiceModel[],
+): Map<string, Map<string, { partitionKey: { name: string; type: 'S' | 'N' }; sortKey?: { name: string; type: 'S' | 'N' } }>> {
+  const out = new Map<
+    string,
+    Map<string, { partitionKey: { name: string; type: 'S' | 'N' }; sortKey?: { name: string; type: 'S' | 'N' } }>
+  >();
   for (const s of models) {
     for (const e of s.entities) {
       for (const [name, k] of Object.entries(e.indexes)) {
         const t = (a: string) => dynamoType(leafType(e.fields, a)) ?? 'S';
         const byName = out.get(e.table) ?? new Map();
-        byName.set(name, { partitionKey: { name: k.partitionKey, type: t(k.partitionKey) }, sortKey: k.sortKey ? { name: k.sortKey, type: t(k.sortKey) } : undefined });
+        byName.set(name, {
+          partitionKey: { name: k.partitionKey, type: t(k.partitionKey) },
+          sortKey: k.sortKey ? { name: k.sortKey, type: t(k.sortKey) } : undefined,
+        });
         out.set(e.table, byName);
       }
     }

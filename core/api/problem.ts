@@ -59,4 +59,5 @@ export class ApiProblem extends CutoverError {
   }
 }
 
-export const badRequest = (field: string, value: unknown, message: string): ApiProblem => new ApiProblem(400, 'invalid-request', message, field, value);
+export const badRequest = (field: string, value: unknown, message: string): ApiProblem =>
+  new ApiProblem(400, 'invalid-request', message, field, value);

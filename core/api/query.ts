@@ -97,7 +97,13 @@ export function planList(model: ApiEntityModel, version: number, params: QueryPa
   if (fieldsRaw !== undefined) {
     fields = fieldsRaw.split(',').map((f) => f.trim());
     const versionFields = version === 1 ? model.fields : model.versions.find((v) => v.version === version)!.fields;
-    for (const f of fields) if (!versionFields[f]) throw badRequest('fields', f, `fields: "${f}" is not an attribute of ${model.entity} v${version}; choose from ${Object.keys(versionFields).join(', ')}`);
+    for (const f of fields)
+      if (!versionFields[f])
+        throw badRequest(
+          'fields',
+          f,
+          `fields: "${f}" is not an attribute of ${model.entity} v${version}; choose from ${Object.keys(versionFields).join(', ')}`,
+        );
   }
 
   const eq: Record<string, string | number> = {};
@@ -112,9 +118,14 @@ export function planList(model: ApiEntityModel, version: number, params: QueryPa
     const filter = attr === undefined ? undefined : model.filters[attr];
     if (!filter) {
       const allowed = Object.keys(model.filters).map((a) => served.get(a) ?? a);
-      throw badRequest(name, value, `cannot filter ${model.entity} on "${base}": ${allowed.length ? `filterable attributes are ${allowed.join(', ')}` : 'it declares no filters'} (plus limit, cursor, fields)`);
+      throw badRequest(
+        name,
+        value,
+        `cannot filter ${model.entity} on "${base}": ${allowed.length ? `filterable attributes are ${allowed.join(', ')}` : 'it declares no filters'} (plus limit, cursor, fields)`,
+      );
     }
-    if (op !== 'eq' && filter.ops === 'eq') throw badRequest(name, value, `"${base}" is a partition key: only equality (${base}=...) is possible`);
+    if (op !== 'eq' && filter.ops === 'eq')
+      throw badRequest(name, value, `"${base}" is a partition key: only equality (${base}=...) is possible`);
     const v = typed(filter, name, value);
     if (op === 'eq' && filter.ops === 'eq') eq[attr!] = v;
     else ranges.push({ attr: attr!, op, value: v, name });
@@ -135,7 +146,8 @@ export function planList(model: ApiEntityModel, version: number, params: QueryPa
   }
   const usedEq = new Set<string>();
   if (partition && !index && model.partitionKey.kind !== 'constant') {
-    for (const p of model.partitionKey.kind === 'param' ? [model.partitionKey.param] : Object.values(model.partitionKey.params)) usedEq.add(p);
+    for (const p of model.partitionKey.kind === 'param' ? [model.partitionKey.param] : Object.values(model.partitionKey.params))
+      usedEq.add(p);
   }
   if (index) usedEq.add(model.indexes[index].partitionKey);
 
@@ -146,10 +158,18 @@ export function planList(model: ApiEntityModel, version: number, params: QueryPa
   for (const r of ranges) {
     const f = model.filters[r.attr];
     if (!partition) {
-      throw badRequest(r.name, r.value, `"${served.get(r.attr)}" filters within a partition: give ${describePartitionFilters(model, served)} as well`);
+      throw badRequest(
+        r.name,
+        r.value,
+        `"${served.get(r.attr)}" filters within a partition: give ${describePartitionFilters(model, served)} as well`,
+      );
     }
     if ((f.index ?? undefined) !== index || (f.index === undefined && index !== undefined)) {
-      throw badRequest(r.name, r.value, `"${served.get(r.attr)}" cannot be combined with the other filters (it belongs to ${f.index ? `index ${f.index}` : 'the table key'})`);
+      throw badRequest(
+        r.name,
+        r.value,
+        `"${served.get(r.attr)}" cannot be combined with the other filters (it belongs to ${f.index ? `index ${f.index}` : 'the table key'})`,
+      );
     }
   }
   let range: KeyCondition | undefined;
@@ -158,12 +178,21 @@ export function planList(model: ApiEntityModel, version: number, params: QueryPa
     const keyAttr = index ? r.attr : model.filters[r.attr].keyAttribute;
     const part = !index && model.sortKey ? model.sortKey : undefined;
     range = { attribute: keyAttr, op: r.op, values: [part ? templated(part, r.value) : r.value] };
-  } else if (ranges.length === 2 && new Set(ranges.map((r) => r.op)).size === 2 && ranges.every((r) => r.op === 'gte' || r.op === 'lte') && ranges[0].attr === ranges[1].attr) {
+  } else if (
+    ranges.length === 2 &&
+    new Set(ranges.map((r) => r.op)).size === 2 &&
+    ranges.every((r) => r.op === 'gte' || r.op === 'lte') &&
+    ranges[0].attr === ranges[1].attr
+  ) {
     const lo = ranges.find((r) => r.op === 'gte')!;
     const hi = ranges.find((r) => r.op === 'lte')!;
     const part = !index && model.sortKey ? model.sortKey : undefined;
     const keyAttr = index ? lo.attr : model.filters[lo.attr].keyAttribute;
-    range = { attribute: keyAttr, op: 'between', values: [part ? templated(part, lo.value) : lo.value, part ? templated(part, hi.value) : hi.value] };
+    range = {
+      attribute: keyAttr,
+      op: 'between',
+      values: [part ? templated(part, lo.value) : lo.value, part ? templated(part, hi.value) : hi.value],
+    };
   } else if (ranges.length > 1) {
     throw badRequest(ranges[1].name, ranges[1].value, 'one range per list: a single condition, or .gte with .lte on the same attribute');
   }
@@ -172,7 +201,11 @@ export function planList(model: ApiEntityModel, version: number, params: QueryPa
     range =
       model.sortKey.kind === 'constant'
         ? { attribute: model.sortKey.attribute, op: 'eq', values: [model.sortKey.value] }
-        : { attribute: model.sortKey.attribute, op: 'beginsWith', values: [staticKeyPrefix({ attribute: model.sortKey.attribute, template: model.sortKey.template })] };
+        : {
+            attribute: model.sortKey.attribute,
+            op: 'beginsWith',
+            values: [staticKeyPrefix({ attribute: model.sortKey.attribute, template: model.sortKey.template })],
+          };
   }
   const kind = partition ? 'query' : 'scan';
   const queryId = JSON.stringify([model.service, model.entity, version, kind, index ?? null, partition ?? null, range ?? null]);
@@ -180,7 +213,9 @@ export function planList(model: ApiEntityModel, version: number, params: QueryPa
 }
 
 function describePartitionFilters(model: ApiEntityModel, served: Map<string, string>): string {
-  const eqs = Object.values(model.filters).filter((f) => f.ops === 'eq').map((f) => served.get(f.attribute) ?? f.attribute);
+  const eqs = Object.values(model.filters)
+    .filter((f) => f.ops === 'eq')
+    .map((f) => served.get(f.attribute) ?? f.attribute);
   return eqs.length ? eqs.join(' or ') : 'a partition key';
 }
 

@@ -14,7 +14,8 @@ export function zodOfType(type: ApiType, strict: boolean): z.ZodType {
       if (type.enum) return z.enum(type.enum as [string, ...string[]]);
       if (type.format === 'date-time') return z.iso.datetime();
       if (type.format === 'date') return z.iso.date();
-      if (type.format === 'decimal') return z.string().regex(DECIMAL, 'a decimal amount with two places, e.g. "19.99"').meta({ format: 'decimal' });
+      if (type.format === 'decimal')
+        return z.string().regex(DECIMAL, 'a decimal amount with two places, e.g. "19.99"').meta({ format: 'decimal' });
       return z.string();
     case 'integer':
       return z.number().int();
@@ -78,9 +79,17 @@ export function entitySchemas(model: ApiEntityModel, version: number): EntitySch
   if (!fields) throw new Error(`${model.entity} has no version ${version}`);
   const base = `${pascal(model.service)}${pascal(model.entity)}V${version}`;
   const item = zodOfFields(fields, true, false).meta({ id: base, description: `${model.entity} (version ${version})` });
-  const putFields = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, model.params.includes(k) ? { ...f, required: false } : f]));
-  const put = zodOfFields(putFields, true, false).meta({ id: `${base}Put`, description: `A whole ${model.entity}; key attributes come from the path` });
-  const patch = zodOfFields(fields, true, true).meta({ id: `${base}Patch`, description: `Attributes of ${model.entity} to change (JSON merge: the attributes given replace the stored ones)` });
+  const putFields = Object.fromEntries(
+    Object.entries(fields).map(([k, f]) => [k, model.params.includes(k) ? { ...f, required: false } : f]),
+  );
+  const put = zodOfFields(putFields, true, false).meta({
+    id: `${base}Put`,
+    description: `A whole ${model.entity}; key attributes come from the path`,
+  });
+  const patch = zodOfFields(fields, true, true).meta({
+    id: `${base}Patch`,
+    description: `Attributes of ${model.entity} to change (JSON merge: the attributes given replace the stored ones)`,
+  });
   const page = z
     .object({
       items: z.array(zodOfFields(fields, true, true)),
@@ -90,12 +99,22 @@ export function entitySchemas(model: ApiEntityModel, version: number): EntitySch
     .meta({ id: `${base}Page` });
   const params = z.object(Object.fromEntries(model.params.map((p) => [p, z.string().min(1)])));
   const query: Record<string, z.ZodType> = {
-    limit: z.string().regex(/^[0-9]+$/).optional().meta({ description: `Page size, 1 to ${MAX_LIMIT} (default 25)` }),
-    cursor: z.string().optional().meta({ description: 'The nextCursor of the previous page (opaque, signed, valid for the same filters only)' }),
+    limit: z
+      .string()
+      .regex(/^[0-9]+$/)
+      .optional()
+      .meta({ description: `Page size, 1 to ${MAX_LIMIT} (default 25)` }),
+    cursor: z
+      .string()
+      .optional()
+      .meta({ description: 'The nextCursor of the previous page (opaque, signed, valid for the same filters only)' }),
     fields: z.string().optional().meta({ description: 'Comma-separated attributes to return (sparse fieldset)' }),
   };
   for (const f of Object.values(model.filters)) {
-    query[f.attribute] = z.string().optional().meta({ description: f.ops === 'eq' ? 'Equality' : 'Equality (a range is also possible)' });
+    query[f.attribute] = z
+      .string()
+      .optional()
+      .meta({ description: f.ops === 'eq' ? 'Equality' : 'Equality (a range is also possible)' });
     if (f.ops === 'range') for (const op of RANGE_OPS) query[`${f.attribute}.${op}`] = z.string().optional();
   }
   return { item, put, patch, page, params, listQuery: z.object(query) };
@@ -105,9 +124,13 @@ export function entitySchemas(model: ApiEntityModel, version: number): EntitySch
 export function firstIssue(error: z.ZodError, input: unknown): { field: string; value: unknown; message: string } {
   const issue = error.issues[0];
   let value: unknown = input;
-  for (const p of issue.path) value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[p as PropertyKey] : undefined;
+  for (const p of issue.path)
+    value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[p as PropertyKey] : undefined;
   const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  const path = issue.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
   if (keys.length > 0) {
     const field = path ? `${path}.${keys[0]}` : keys[0];
     return { field, value: (value as Record<string, unknown>)?.[keys[0]], message: `"${field}" is not an attribute of this entity` };

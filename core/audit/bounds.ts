@@ -41,7 +41,8 @@ export const HASHED_KEY_PREFIX = 'sha256~';
  */
 export function boundedKey(key: string, maxBytes: number = MAX_KEY_PART_BYTES): string {
   // eslint-disable-next-line no-control-regex
-  if (utf8Bytes(key) <= maxBytes && !/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/.test(key) && !key.startsWith(HASHED_KEY_PREFIX)) return key;
+  if (utf8Bytes(key) <= maxBytes && !/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/.test(key) && !key.startsWith(HASHED_KEY_PREFIX))
+    return key;
   return `${HASHED_KEY_PREFIX}${sha256Hex(key)}`;
 }
 

@@ -139,7 +139,8 @@ export class ChainVerifier {
   private check(stream: string, entry: AuditEntry): BrokenLink | undefined {
     const head = this.heads.get(stream);
     const due = (head?.sequence ?? 0) + 1;
-    if (entry.sequence !== due) return broken(stream, Number(entry.sequence), 'sequence', `sequence ${due}`, `sequence ${String(entry.sequence)}`);
+    if (entry.sequence !== due)
+      return broken(stream, Number(entry.sequence), 'sequence', `sequence ${due}`, `sequence ${String(entry.sequence)}`);
     const prev = head?.hash ?? GENESIS_HASH;
     if (entry.prevHash !== prev) return broken(stream, entry.sequence, 'prevHash', prev, String(entry.prevHash));
     let recomputed: string;

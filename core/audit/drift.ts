@@ -18,7 +18,10 @@ export interface DriftNote {
   readonly policy: string;
 }
 
-export function driftRecord(note: DriftNote, event: { eventBridgeId: string; bus: string; source?: string; detailType?: string; eventTime?: string; messageId?: string }): AuditRecord {
+export function driftRecord(
+  note: DriftNote,
+  event: { eventBridgeId: string; bus: string; source?: string; detailType?: string; eventTime?: string; messageId?: string },
+): AuditRecord {
   return {
     kind: 'drift',
     eventId: `drift:${event.eventBridgeId}`,
@@ -68,5 +71,7 @@ export function summariseDrift(entries: Iterable<Pick<AuditEntry, 'kind' | 'payl
       }
     }
   }
-  return [...rows.values()].sort((a, b) => (a.eventType === b.eventType ? a.field.localeCompare(b.field) : a.eventType.localeCompare(b.eventType)));
+  return [...rows.values()].sort((a, b) =>
+    a.eventType === b.eventType ? a.field.localeCompare(b.field) : a.eventType.localeCompare(b.eventType),
+  );
 }

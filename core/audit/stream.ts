@@ -31,7 +31,8 @@ export function auditStreamFor(spec: Pick<Spec, 'bridge'>, event: BusEvent): str
   }
   if (detail && typeof detail === 'object' && !Array.isArray(detail)) {
     const meta = (detail as Record<string, unknown>)[LEGACY_META_KEY] as { correlationId?: unknown } | undefined;
-    if (event.source === BRIDGE_SOURCE && meta && typeof meta.correlationId === 'string' && CORRELATION_ID_PATTERN.test(meta.correlationId)) return meta.correlationId;
+    if (event.source === BRIDGE_SOURCE && meta && typeof meta.correlationId === 'string' && CORRELATION_ID_PATTERN.test(meta.correlationId))
+      return meta.correlationId;
     const def = legacyDef(spec, event.detailType);
     if (def) {
       const key = getPath(detail, def.entity.keyField);

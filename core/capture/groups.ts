@@ -13,7 +13,11 @@ export interface EntityTables {
 
 export function entityTables(section: MigrationSection, entity: string): EntityTables {
   const def = section.entities[entity];
-  if (!def) throw new CutoverError(`entity ${JSON.stringify(entity)} is not in the migration section (there are: ${Object.keys(section.entities).join(', ')})`, { entity });
+  if (!def)
+    throw new CutoverError(
+      `entity ${JSON.stringify(entity)} is not in the migration section (there are: ${Object.keys(section.entities).join(', ')})`,
+      { entity },
+    );
   return {
     entity,
     root: def.source.table,
@@ -39,12 +43,16 @@ export function tablesOfEntities(section: MigrationSection, entities: readonly s
  * MessageGroupId). A child row groups under its root's key, read from its foreign-key columns. A table
  * no entity maps groups by its own table and key.
  */
-export function groupKeyFunction(section: MigrationSection, entities: readonly string[] = Object.keys(section.entities)): (change: RowChange) => string {
+export function groupKeyFunction(
+  section: MigrationSection,
+  entities: readonly string[] = Object.keys(section.entities),
+): (change: RowChange) => string {
   const byTable = new Map<string, { entity: string; columns: readonly string[]; keyNames: readonly string[] }>();
   for (const e of entities) {
     const t = entityTables(section, e);
     if (!byTable.has(t.root)) byTable.set(t.root, { entity: e, columns: t.key, keyNames: t.key });
-    for (const [child, fk] of Object.entries(t.children)) if (!byTable.has(child)) byTable.set(child, { entity: e, columns: fk, keyNames: t.key });
+    for (const [child, fk] of Object.entries(t.children))
+      if (!byTable.has(child)) byTable.set(child, { entity: e, columns: fk, keyNames: t.key });
   }
   return (change) => {
     const m = byTable.get(change.table);
@@ -62,10 +70,17 @@ export function groupKeyFunction(section: MigrationSection, entities: readonly s
 export function resolveEntityNames(section: MigrationSection, names: readonly string[]): string[] {
   return names.map((name) => {
     if (section.entities[name]) return name;
-    const byTarget = Object.entries(section.entities).filter(([, e]) => e.target.table === name && !(e.children ?? []).length).map(([n]) => n);
-    const roots = Object.entries(section.entities).filter(([, e]) => e.target.table === name).map(([n]) => n);
+    const byTarget = Object.entries(section.entities)
+      .filter(([, e]) => e.target.table === name && !(e.children ?? []).length)
+      .map(([n]) => n);
+    const roots = Object.entries(section.entities)
+      .filter(([, e]) => e.target.table === name)
+      .map(([n]) => n);
     const pick = byTarget.length === 1 ? byTarget[0] : roots.length === 1 ? roots[0] : undefined;
     if (pick) return pick;
-    throw new CutoverError(`--entity: ${JSON.stringify(name)} is neither an entity nor the target table of exactly one entity (entities: ${Object.keys(section.entities).join(', ')})`, { entity: name });
+    throw new CutoverError(
+      `--entity: ${JSON.stringify(name)} is neither an entity nor the target table of exactly one entity (entities: ${Object.keys(section.entities).join(', ')})`,
+      { entity: name },
+    );
   });
 }

@@ -44,17 +44,29 @@ function sqlText(v: unknown): string | null {
   return JSON.stringify(v);
 }
 
-function jsonObject(mapping: OutboxMapping, column: string, text: string | null | undefined, change: RowChange): Record<string, string | null> | null {
+function jsonObject(
+  mapping: OutboxMapping,
+  column: string,
+  text: string | null | undefined,
+  change: RowChange,
+): Record<string, string | null> | null {
   if (text === null || text === undefined || text === '') return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new OutboxMappingError(`${mapping.table}.${column} = ${JSON.stringify(text.slice(0, 200))} is not JSON (outbox change ${change.changeId})`, { table: mapping.table, column, changeId: change.changeId }, { cause: e });
+    throw new OutboxMappingError(
+      `${mapping.table}.${column} = ${JSON.stringify(text.slice(0, 200))} is not JSON (outbox change ${change.changeId})`,
+      { table: mapping.table, column, changeId: change.changeId },
+      { cause: e },
+    );
   }
   if (parsed === null) return null;
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new OutboxMappingError(`${mapping.table}.${column} = ${JSON.stringify(text.slice(0, 200))} is not a JSON object (outbox change ${change.changeId})`, { table: mapping.table, column, changeId: change.changeId });
+    throw new OutboxMappingError(
+      `${mapping.table}.${column} = ${JSON.stringify(text.slice(0, 200))} is not a JSON object (outbox change ${change.changeId})`,
+      { table: mapping.table, column, changeId: change.changeId },
+    );
   }
   return Object.fromEntries(Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k, sqlText(v)]));
 }
@@ -62,44 +74,76 @@ function jsonObject(mapping: OutboxMapping, column: string, text: string | null 
 /** The change an outbox row stands for. `change` is the captured insert of the outbox row. */
 export function outboxChange(mapping: OutboxMapping, change: RowChange): RowChange {
   const row = change.after;
-  if (!row) throw new OutboxMappingError(`outbox change ${change.changeId} of ${mapping.table} has no row image (only inserts into an outbox are relayed)`, { changeId: change.changeId });
+  if (!row)
+    throw new OutboxMappingError(
+      `outbox change ${change.changeId} of ${mapping.table} has no row image (only inserts into an outbox are relayed)`,
+      { changeId: change.changeId },
+    );
   const column = (name: string): string | null => {
-    if (!(name in row)) throw new OutboxMappingError(`outbox table ${mapping.table} has no column ${JSON.stringify(name)} (outbox change ${change.changeId})`, { table: mapping.table, column: name });
+    if (!(name in row))
+      throw new OutboxMappingError(
+        `outbox table ${mapping.table} has no column ${JSON.stringify(name)} (outbox change ${change.changeId})`,
+        { table: mapping.table, column: name },
+      );
     return row[name];
   };
   let table: string | null;
   if ('constant' in mapping.rowTable) table = mapping.rowTable.constant;
   else {
     const raw = column(mapping.rowTable.column);
-    table = mapping.rowTable.map ? (raw !== null ? mapping.rowTable.map[raw] ?? null : null) : raw;
+    table = mapping.rowTable.map ? (raw !== null ? (mapping.rowTable.map[raw] ?? null) : null) : raw;
     if (!table) {
-      throw new OutboxMappingError(`${mapping.table}.${mapping.rowTable.column} = ${JSON.stringify(raw)} names no table${mapping.rowTable.map ? ` (known: ${Object.keys(mapping.rowTable.map).join(', ')})` : ''}`, { table: mapping.table, column: mapping.rowTable.column, value: raw });
+      throw new OutboxMappingError(
+        `${mapping.table}.${mapping.rowTable.column} = ${JSON.stringify(raw)} names no table${mapping.rowTable.map ? ` (known: ${Object.keys(mapping.rowTable.map).join(', ')})` : ''}`,
+        { table: mapping.table, column: mapping.rowTable.column, value: raw },
+      );
     }
   }
   const keyRaw = column(mapping.keyColumn);
   let key: Record<string, string>;
   if (mapping.keyName) {
-    if (keyRaw === null || keyRaw === '') throw new OutboxMappingError(`${mapping.table}.${mapping.keyColumn} is empty: the changed row has no key`, { table: mapping.table, column: mapping.keyColumn, value: keyRaw });
+    if (keyRaw === null || keyRaw === '')
+      throw new OutboxMappingError(`${mapping.table}.${mapping.keyColumn} is empty: the changed row has no key`, {
+        table: mapping.table,
+        column: mapping.keyColumn,
+        value: keyRaw,
+      });
     key = { [mapping.keyName]: keyRaw };
   } else {
     const obj = jsonObject(mapping, mapping.keyColumn, keyRaw, change);
     const entries = Object.entries(obj ?? {});
     if (entries.length === 0 || entries.some(([, v]) => v === null)) {
-      throw new OutboxMappingError(`${mapping.table}.${mapping.keyColumn} = ${JSON.stringify(keyRaw)} is not a key (a JSON object of non-null key values)`, { table: mapping.table, column: mapping.keyColumn, value: keyRaw });
+      throw new OutboxMappingError(
+        `${mapping.table}.${mapping.keyColumn} = ${JSON.stringify(keyRaw)} is not a key (a JSON object of non-null key values)`,
+        { table: mapping.table, column: mapping.keyColumn, value: keyRaw },
+      );
     }
     key = Object.fromEntries(entries) as Record<string, string>;
   }
   let operation: ChangeOperation = mapping.operation ?? 'update';
   if (mapping.operationColumn) {
     const raw = column(mapping.operationColumn);
-    const mapped = mapping.operations ? (raw !== null ? mapping.operations[raw] : undefined) : (OPERATIONS as readonly string[]).includes(raw ?? '') ? (raw as ChangeOperation) : undefined;
+    const mapped = mapping.operations
+      ? raw !== null
+        ? mapping.operations[raw]
+        : undefined
+      : (OPERATIONS as readonly string[]).includes(raw ?? '')
+        ? (raw as ChangeOperation)
+        : undefined;
     if (!mapped) {
-      throw new OutboxMappingError(`${mapping.table}.${mapping.operationColumn} = ${JSON.stringify(raw)} is not an operation (known: ${Object.keys(mapping.operations ?? { insert: 1, update: 1, delete: 1 }).join(', ')})`, { table: mapping.table, column: mapping.operationColumn, value: raw });
+      throw new OutboxMappingError(
+        `${mapping.table}.${mapping.operationColumn} = ${JSON.stringify(raw)} is not an operation (known: ${Object.keys(mapping.operations ?? { insert: 1, update: 1, delete: 1 }).join(', ')})`,
+        { table: mapping.table, column: mapping.operationColumn, value: raw },
+      );
     }
     operation = mapped;
   }
   const after = operation === 'delete' ? null : jsonObject(mapping, mapping.payloadColumn, column(mapping.payloadColumn), change);
-  if (operation !== 'delete' && !after) throw new OutboxMappingError(`${mapping.table}.${mapping.payloadColumn} is empty for a(n) ${operation} (outbox change ${change.changeId})`, { table: mapping.table, column: mapping.payloadColumn });
+  if (operation !== 'delete' && !after)
+    throw new OutboxMappingError(
+      `${mapping.table}.${mapping.payloadColumn} is empty for a(n) ${operation} (outbox change ${change.changeId})`,
+      { table: mapping.table, column: mapping.payloadColumn },
+    );
   const before = mapping.beforeColumn ? jsonObject(mapping, mapping.beforeColumn, column(mapping.beforeColumn), change) : null;
   const changedColumns = after ? Object.keys(after).filter((c) => !before || before[c] !== after[c]) : Object.keys(before ?? {});
   return { ...change, table, key, operation, changedColumns, before, after };

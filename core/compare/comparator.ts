@@ -140,7 +140,10 @@ function compileNormaliser(n: Normaliser): NormaliseFn {
     }
     default: {
       const op = (n as { op?: unknown }).op;
-      throw new CompareRuleError(`normalise ${String((n as { path?: unknown }).path)}: unknown op ${JSON.stringify(op)} (known: ${NORMALISER_OPS.join(', ')})`, { rule: n });
+      throw new CompareRuleError(
+        `normalise ${String((n as { path?: unknown }).path)}: unknown op ${JSON.stringify(op)} (known: ${NORMALISER_OPS.join(', ')})`,
+        { rule: n },
+      );
     }
   }
 }
@@ -152,7 +155,10 @@ function buildMatcher(rules: CompareRules): PathMatcher<RuleEntry> {
   for (const t of rules.tolerance ?? []) {
     const bad = (x: unknown) => x !== undefined && (typeof x !== 'number' || !Number.isFinite(x) || x < 0);
     if ((t.abs === undefined && t.rel === undefined) || bad(t.abs) || bad(t.rel)) {
-      throw new CompareRuleError(`tolerance ${t.path}: give abs and/or rel as non-negative numbers, got abs=${String(t.abs)} rel=${String(t.rel)}`, { rule: t });
+      throw new CompareRuleError(
+        `tolerance ${t.path}: give abs and/or rel as non-negative numbers, got abs=${String(t.abs)} rel=${String(t.rel)}`,
+        { rule: t },
+      );
     }
     entries.push({ pattern: t.path, value: { kind: 'tolerance', abs: t.abs, rel: t.rel } });
   }

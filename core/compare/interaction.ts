@@ -65,7 +65,13 @@ function groupByType(events: readonly RecordedEvent[]): Map<string, RecordedEven
 
 const VERSION_FIELD = '$version';
 
-function compareOne(type: string, occurrence: number, expected: RecordedEvent, actual: RecordedEvent, options: CompareOutcomesOptions): OutcomeComparison {
+function compareOne(
+  type: string,
+  occurrence: number,
+  expected: RecordedEvent,
+  actual: RecordedEvent,
+  options: CompareOutcomesOptions,
+): OutcomeComparison {
   const result = options.rules.comparatorFor(type).compare(expected.payload, actual.payload);
   let all: Diff[] = result.diffs;
   if (expected.version !== undefined && actual.version !== undefined && expected.version !== actual.version) {
@@ -93,7 +99,11 @@ function compareOne(type: string, occurrence: number, expected: RecordedEvent, a
 }
 
 /** Pair and compare outcome lists. */
-export function compareOutcomes(expected: readonly RecordedEvent[], actual: readonly RecordedEvent[], options: CompareOutcomesOptions): OutcomeComparison[] {
+export function compareOutcomes(
+  expected: readonly RecordedEvent[],
+  actual: readonly RecordedEvent[],
+  options: CompareOutcomesOptions,
+): OutcomeComparison[] {
   const exp = groupByType(expected);
   const act = groupByType(actual);
   const out: OutcomeComparison[] = [];
@@ -107,9 +117,27 @@ export function compareOutcomes(expected: readonly RecordedEvent[], actual: read
     for (let i = 0; i < n; i += 1) {
       if (i < es.length && i < as.length) out.push(compareOne(type, i, es[i], as[i], options));
       else if (i < es.length) {
-        out.push({ type, occurrence: i, status: 'missing', diffs: [], noiseDiffs: [], truncated: false, ...(countNoise ? { noise: true } : {}), expected: es[i] });
+        out.push({
+          type,
+          occurrence: i,
+          status: 'missing',
+          diffs: [],
+          noiseDiffs: [],
+          truncated: false,
+          ...(countNoise ? { noise: true } : {}),
+          expected: es[i],
+        });
       } else {
-        out.push({ type, occurrence: i, status: 'extra', diffs: [], noiseDiffs: [], truncated: false, ...(countNoise ? { noise: true } : {}), actual: as[i] });
+        out.push({
+          type,
+          occurrence: i,
+          status: 'extra',
+          diffs: [],
+          noiseDiffs: [],
+          truncated: false,
+          ...(countNoise ? { noise: true } : {}),
+          actual: as[i],
+        });
       }
     }
   }
@@ -131,7 +159,12 @@ export function interactionStatus(outcomes: readonly OutcomeComparison[]): Inter
 }
 
 /** Compare one interaction: the monolith's recorded outcomes against the new service's. */
-export function compareInteraction(id: string, expected: readonly RecordedEvent[], actual: readonly RecordedEvent[], options: CompareOutcomesOptions): InteractionComparison {
+export function compareInteraction(
+  id: string,
+  expected: readonly RecordedEvent[],
+  actual: readonly RecordedEvent[],
+  options: CompareOutcomesOptions,
+): InteractionComparison {
   const outcomes = compareOutcomes(expected, actual, options);
   return { id, status: interactionStatus(outcomes), outcomes };
 }

@@ -52,7 +52,8 @@ export function parsePathPattern(pattern: string): PatternSegment[] {
       let name = '';
       while (i < pattern.length && pattern[i] !== '.' && pattern[i] !== '[') {
         const ch = pattern[i];
-        if (ch !== '*' && !KEY_CHAR.test(ch)) throw new PathPatternError(pattern, `unexpected character ${JSON.stringify(ch)} at position ${i}`);
+        if (ch !== '*' && !KEY_CHAR.test(ch))
+          throw new PathPatternError(pattern, `unexpected character ${JSON.stringify(ch)} at position ${i}`);
         name += ch;
         i += 1;
       }

@@ -103,19 +103,38 @@ export function renderTerminalReport(r: DiffReportJson, options: TerminalRenderO
   }
   if (r.noiseRanked.length > 0) {
     out.push('', 'Noise (differs between recordings of the monolith too; not counted as a difference)');
-    out.push(...table(['outcome type', 'field', 'diffs'], r.noiseRanked.slice(0, maxFields).map((f) => [f.outcomeType, f.field, String(f.count)]), new Set([2])));
+    out.push(
+      ...table(
+        ['outcome type', 'field', 'diffs'],
+        r.noiseRanked.slice(0, maxFields).map((f) => [f.outcomeType, f.field, String(f.count)]),
+        new Set([2]),
+      ),
+    );
   }
   if (t.skippedInvalid > 0) {
     out.push('', 'Skipped records');
-    out.push(...table(['reason', 'count'], r.skipped.byCode.map((s) => [s.code, String(s.count)]), new Set([1])));
+    out.push(
+      ...table(
+        ['reason', 'count'],
+        r.skipped.byCode.map((s) => [s.code, String(s.count)]),
+        new Set([1]),
+      ),
+    );
     for (const s of r.skipped.examples.slice(0, 5)) out.push(`   ${s.id}: ${s.reason}`);
   }
   if (t.failed > 0) {
     out.push('', 'Service failures');
-    out.push(...table(['error', 'count'], r.failures.byName.map((s) => [s.name, String(s.count)]), new Set([1])));
+    out.push(
+      ...table(
+        ['error', 'count'],
+        r.failures.byName.map((s) => [s.name, String(s.count)]),
+        new Set([1]),
+      ),
+    );
     for (const f of r.failures.examples.slice(0, 5)) out.push(`   ${f.interactionId}: ${f.name}: ${f.message}`);
   }
-  if (r.truncatedInteractions > 0) out.push('', `${r.truncatedInteractions} interactions had more differences than listed; their counts are lower bounds`);
+  if (r.truncatedInteractions > 0)
+    out.push('', `${r.truncatedInteractions} interactions had more differences than listed; their counts are lower bounds`);
   return `${out.join('\n')}\n`;
 }
 
@@ -144,13 +163,21 @@ export function renderHtmlReport(r: DiffReportJson): string {
   const td = (v: unknown) => `<td>${e(v)}</td>`;
   const tdn = (v: unknown) => `<td class="n">${e(v)}</td>`;
   const parts: string[] = [];
-  parts.push(`<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`);
+  parts.push(
+    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`,
+  );
   parts.push(`<title>${e(title)}</title><style>${STYLE}</style></head><body>`);
   parts.push(`<h1>${e(title)}</h1>`);
-  const meta = [r.source ? `source ${r.source}` : '', r.startedAt ? `started ${r.startedAt}` : '', r.finishedAt ? `finished ${r.finishedAt}` : ''].filter(Boolean);
+  const meta = [
+    r.source ? `source ${r.source}` : '',
+    r.startedAt ? `started ${r.startedAt}` : '',
+    r.finishedAt ? `finished ${r.finishedAt}` : '',
+  ].filter(Boolean);
   if (meta.length) parts.push(`<p class="muted">${e(meta.join(' · '))}</p>`);
   const verdict = t.compared > 0 && t.differed + t.missingOutcome + t.extraOutcome === 0 && t.failed === 0;
-  parts.push(`<p class="${verdict ? 'ok' : 'bad'}">${e(`${t.matched} of ${t.compared} compared interactions matched (${pct(t.matched, t.compared)})`)}</p>`);
+  parts.push(
+    `<p class="${verdict ? 'ok' : 'bad'}">${e(`${t.matched} of ${t.compared} compared interactions matched (${pct(t.matched, t.compared)})`)}</p>`,
+  );
   parts.push('<h2>Totals</h2><table><tr><th>interactions</th><th>count</th><th>share</th></tr>');
   parts.push(
     rows([
@@ -167,7 +194,9 @@ export function renderHtmlReport(r: DiffReportJson): string {
   );
   parts.push('</table>');
   const o = r.outcomes;
-  parts.push(`<p>${e(`Outcome events: ${o.paired} paired (${o.matched} matched, ${o.differed} differed), ${o.missing} missing, ${o.extra} extra.`)}</p>`);
+  parts.push(
+    `<p>${e(`Outcome events: ${o.paired} paired (${o.matched} matched, ${o.differed} differed), ${o.missing} missing, ${o.extra} extra.`)}</p>`,
+  );
 
   const fieldTable = (fields: readonly RankedField[], withExamples: boolean) => {
     parts.push('<table><tr><th>#</th><th>outcome type</th><th>field</th><th>diffs</th><th>interactions</th><th>kinds</th>');
@@ -186,12 +215,18 @@ export function renderHtmlReport(r: DiffReportJson): string {
     fieldTable(r.fieldsRanked, true);
   }
   if (r.outcomeTypesRanked.length > 0) {
-    parts.push('<h2>Missing and extra outcome events</h2><table><tr><th>outcome type</th><th>missing</th><th>extra</th><th>noise</th><th>examples</th></tr>');
-    parts.push(rows(r.outcomeTypesRanked.map((x) => [td(x.outcomeType), tdn(x.missing), tdn(x.extra), tdn(x.noise), td(x.examples.join(', '))])));
+    parts.push(
+      '<h2>Missing and extra outcome events</h2><table><tr><th>outcome type</th><th>missing</th><th>extra</th><th>noise</th><th>examples</th></tr>',
+    );
+    parts.push(
+      rows(r.outcomeTypesRanked.map((x) => [td(x.outcomeType), tdn(x.missing), tdn(x.extra), tdn(x.noise), td(x.examples.join(', '))])),
+    );
     parts.push('</table>');
   }
   if (r.noiseRanked.length > 0) {
-    parts.push('<h2>Noise</h2><p class="muted">These fields differ between recordings of the monolith itself; they are not counted as differences.</p>');
+    parts.push(
+      '<h2>Noise</h2><p class="muted">These fields differ between recordings of the monolith itself; they are not counted as differences.</p>',
+    );
     fieldTable(r.noiseRanked, true);
   }
   if (t.skippedInvalid > 0) {
@@ -207,7 +242,9 @@ export function renderHtmlReport(r: DiffReportJson): string {
     parts.push('</table>');
   }
   if (r.truncatedInteractions > 0) {
-    parts.push(`<p class="muted">${e(`${r.truncatedInteractions} interactions had more differences than listed; their counts are lower bounds.`)}</p>`);
+    parts.push(
+      `<p class="muted">${e(`${r.truncatedInteractions} interactions had more differences than listed; their counts are lower bounds.`)}</p>`,
+    );
   }
   parts.push('</body></html>\n');
   return parts.join('\n');

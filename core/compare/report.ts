@@ -114,12 +114,34 @@ interface FieldAcc {
 
 function rankFields(map: Map<string, FieldAcc>): RankedField[] {
   return [...map.values()]
-    .sort((a, b) => b.count - a.count || b.interactions - a.interactions || (a.outcomeType < b.outcomeType ? -1 : a.outcomeType > b.outcomeType ? 1 : a.field < b.field ? -1 : a.field > b.field ? 1 : 0))
-    .map((f) => ({ outcomeType: f.outcomeType, field: f.field, count: f.count, interactions: f.interactions, kinds: { ...f.kinds }, examples: [...f.examples] }));
+    .sort(
+      (a, b) =>
+        b.count - a.count ||
+        b.interactions - a.interactions ||
+        (a.outcomeType < b.outcomeType ? -1 : a.outcomeType > b.outcomeType ? 1 : a.field < b.field ? -1 : a.field > b.field ? 1 : 0),
+    )
+    .map((f) => ({
+      outcomeType: f.outcomeType,
+      field: f.field,
+      count: f.count,
+      interactions: f.interactions,
+      kinds: { ...f.kinds },
+      examples: [...f.examples],
+    }));
 }
 
 export class DiffReport {
-  private readonly t = { read: 0, compared: 0, matched: 0, differed: 0, missingOutcome: 0, extraOutcome: 0, skippedInvalid: 0, failed: 0, matchedWithNoise: 0 };
+  private readonly t = {
+    read: 0,
+    compared: 0,
+    matched: 0,
+    differed: 0,
+    missingOutcome: 0,
+    extraOutcome: 0,
+    skippedInvalid: 0,
+    failed: 0,
+    matchedWithNoise: 0,
+  };
   private readonly o = { paired: 0, matched: 0, differed: 0, missing: 0, extra: 0 };
   private readonly fields = new Map<string, FieldAcc>();
   private readonly noise = new Map<string, FieldAcc>();
@@ -164,7 +186,15 @@ export class DiffReport {
     const key = `${type}\u0000${d.field}`;
     let acc = map.get(key);
     if (!acc) {
-      acc = { outcomeType: type, field: d.field, count: 0, interactions: 0, lastInteraction: undefined, kinds: { changed: 0, missing: 0, extra: 0, type: 0 }, examples: [] };
+      acc = {
+        outcomeType: type,
+        field: d.field,
+        count: 0,
+        interactions: 0,
+        lastInteraction: undefined,
+        kinds: { changed: 0, missing: 0, extra: 0, type: 0 },
+        examples: [],
+      };
       map.set(key, acc);
     }
     acc.count += 1;
@@ -268,7 +298,9 @@ export class DiffReport {
 
   public toJSON(): DiffReportJson {
     const byCount = <K extends string>(m: Map<string, number>, key: K) =>
-      [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k, count]) => ({ [key]: k, count }) as { [P in K]: string } & { count: number });
+      [...m.entries()]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .map(([k, count]) => ({ [key]: k, count }) as { [P in K]: string } & { count: number });
     return {
       reportVersion: 1,
       ...(this.meta.replayId !== undefined ? { replayId: this.meta.replayId } : {}),

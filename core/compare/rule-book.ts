@@ -23,10 +23,16 @@ export class RuleBook {
   private readonly baseComparator: Comparator;
   private readonly byType = new Map<string, Comparator>();
 
-  public constructor(section: CompareSection = {}, private readonly options: RuleBookOptions = {}) {
+  public constructor(
+    section: CompareSection = {},
+    private readonly options: RuleBookOptions = {},
+  ) {
     const cap = options.capability !== undefined ? section.capabilities?.[options.capability] : undefined;
     this.base = mergeCompareRules(section.default, cap);
-    this.baseComparator = this.compile(this.base, options.capability !== undefined ? `compare.default + compare.capabilities.${options.capability}` : 'compare.default');
+    this.baseComparator = this.compile(
+      this.base,
+      options.capability !== undefined ? `compare.default + compare.capabilities.${options.capability}` : 'compare.default',
+    );
     for (const [type, rules] of Object.entries(section.events ?? {})) {
       this.byType.set(type, this.compile(mergeCompareRules(this.base, rules), `compare.events.${type}`));
     }

@@ -19,7 +19,9 @@ const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{
 
 const token = (what: string) => z.string().regex(TOKEN, `${what}: letters, digits and . _ : / # @ + = -, at most 256 characters`);
 
-export const correlationIdSchema = z.string().regex(CORRELATION_ID_PATTERN, 'a correlation id holds letters, digits and . _ : -, at most 128 characters');
+export const correlationIdSchema = z
+  .string()
+  .regex(CORRELATION_ID_PATTERN, 'a correlation id holds letters, digits and . _ : -, at most 128 characters');
 
 const isoDateTime = z
   .string()
@@ -38,7 +40,10 @@ export const serviceMetadataSchema = z
     producer: token('producer'),
     occurredAt: isoDateTime,
     entity: z.object({ type: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/), key: token('entity.key') }).strict(),
-    replay: z.object({ replayId: token('replayId') }).loose().optional(),
+    replay: z
+      .object({ replayId: token('replayId') })
+      .loose()
+      .optional(),
     // Written by the router on its copies (core/routing/plan.ts); its own code validates the stamp.
     routing: z.record(z.string(), z.unknown()).optional(),
     // Unknown payload fields carried by a `keep` drift policy (the bridge writes it, see translator.ts).
@@ -68,7 +73,20 @@ export const eventBridgeFieldsSchema = z.object({
  */
 const EVENT_TYPE = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
 const ENTITY_TYPE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
-const METADATA_KEYS = new Set(['eventId', 'eventType', 'version', 'correlationId', 'causationId', 'origin', 'producer', 'occurredAt', 'entity', 'replay', 'routing', 'unmapped']);
+const METADATA_KEYS = new Set([
+  'eventId',
+  'eventType',
+  'version',
+  'correlationId',
+  'causationId',
+  'origin',
+  'producer',
+  'occurredAt',
+  'entity',
+  'replay',
+  'routing',
+  'unmapped',
+]);
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isToken = (v: unknown) => typeof v === 'string' && TOKEN.test(v);
 const isIso = (v: unknown) => typeof v === 'string' && ISO_DATETIME.test(v) && !Number.isNaN(Date.parse(v));
@@ -80,7 +98,8 @@ function fastServiceEnvelope(detail: unknown): boolean {
   if (!isRecord(detail.data) || !isRecord(m)) return false;
   for (const k in m) if (!METADATA_KEYS.has(k)) return false;
   const e = m.entity;
-  if (!isRecord(e) || Object.keys(e).length !== 2 || typeof e.type !== 'string' || !ENTITY_TYPE.test(e.type) || !isToken(e.key)) return false;
+  if (!isRecord(e) || Object.keys(e).length !== 2 || typeof e.type !== 'string' || !ENTITY_TYPE.test(e.type) || !isToken(e.key))
+    return false;
   const r = m.replay;
   return (
     isToken(m.eventId) &&

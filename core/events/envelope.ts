@@ -53,7 +53,9 @@ export interface LegacyMeta {
  * three times the hash itself, and this runs for every translated event.
  */
 const sha256Hex: (text: string) => string =
-  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex');
 
 /**
  * A name-based UUID (version 5 layout over SHA-256): the same inputs always give the same id, so a

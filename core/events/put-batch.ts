@@ -47,7 +47,12 @@ export function putEntrySize(entry: PutEntryShape): number {
  * Groups items, in order, into requests of at most `maxEntries` whose sizes add up to at most `maxBytes`.
  * An item larger than `maxBytes` on its own still gets a request of its own (the caller refuses those before).
  */
-export function batchPutEntries<T>(items: readonly T[], sizeOf: (item: T) => number, maxEntries = MAX_PUT_ENTRIES, maxBytes = MAX_PUT_BYTES): T[][] {
+export function batchPutEntries<T>(
+  items: readonly T[],
+  sizeOf: (item: T) => number,
+  maxEntries = MAX_PUT_ENTRIES,
+  maxBytes = MAX_PUT_BYTES,
+): T[][] {
   const out: T[][] = [];
   let cur: T[] = [];
   let bytes = 0;

@@ -32,7 +32,11 @@ function parsed(r: ComparableResponse): unknown {
  * for events. A different status is always a mismatch: a 404 against a 200 is never noise.
  */
 export function compareResponses(comparator: Comparator, legacy: ComparableResponse, candidate: ComparableResponse): ResponseComparison {
-  if (legacy.status !== candidate.status) return { equal: false, diffs: [{ path: 'status', field: 'status', kind: 'changed', expected: legacy.status, actual: candidate.status }] };
+  if (legacy.status !== candidate.status)
+    return {
+      equal: false,
+      diffs: [{ path: 'status', field: 'status', kind: 'changed', expected: legacy.status, actual: candidate.status }],
+    };
   const result = comparator.compare(parsed(legacy), parsed(candidate));
   return { equal: result.equal, diffs: result.diffs };
 }

@@ -22,7 +22,8 @@ export interface FacadePlan {
 export function planRequest(routes: RouteTable, table: RoutingTable, method: string, path: string, headers: HeaderMap): FacadePlan {
   const match = routes.match(method, path);
   const capability = match?.route.capability;
-  if (match === undefined || capability === undefined) return { match, capability, decision: decideWithoutEntry(undefined), key: undefined, keyFrom: undefined };
+  if (match === undefined || capability === undefined)
+    return { match, capability, decision: decideWithoutEntry(undefined), key: undefined, keyFrom: undefined };
   const sticky = stickyKeyOfRequest(match.route.stickyKey, { headers, params: match.params });
   const entry: RouteEntry | undefined = table.get(capability);
   const decision = entry === undefined ? decideWithoutEntry(sticky?.key) : decide(entry, sticky?.key);

@@ -2,7 +2,17 @@
  * Header rules of a proxy (RFC 9110 §7.6.1): hop-by-hop headers describe one connection and are never
  * forwarded, in either direction; neither are the headers a `Connection` header names. Pure.
  */
-export const HOP_BY_HOP = ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization'] as const;
+export const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+] as const;
 
 /** Headers the HTTP client recomputes for the bytes it actually sends or received (fetch decodes bodies). */
 const RECOMPUTED_REQUEST = ['host', 'content-length'];
@@ -59,7 +69,8 @@ export interface ForwardContext {
  */
 export function requestHeadersFor(incoming: HeaderMap, ctx: ForwardContext): HeaderMap {
   const out = strip(incoming, RECOMPUTED_REQUEST);
-  if (ctx.sourceIp !== undefined) out['x-forwarded-for'] = incoming['x-forwarded-for'] ? `${incoming['x-forwarded-for']}, ${ctx.sourceIp}` : ctx.sourceIp;
+  if (ctx.sourceIp !== undefined)
+    out['x-forwarded-for'] = incoming['x-forwarded-for'] ? `${incoming['x-forwarded-for']}, ${ctx.sourceIp}` : ctx.sourceIp;
   const host = incoming['x-forwarded-host'] ?? ctx.host ?? incoming.host;
   if (host !== undefined) out['x-forwarded-host'] = host;
   out['x-forwarded-proto'] = incoming['x-forwarded-proto'] ?? ctx.proto ?? 'https';

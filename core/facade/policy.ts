@@ -11,7 +11,11 @@ export function isIdempotent(method: string): boolean {
 }
 
 /** What one attempt ended with, as far as retrying cares. */
-export type AttemptOutcome = { readonly kind: 'timeout' } | { readonly kind: 'network' } | { readonly kind: 'status'; readonly status: number } | { readonly kind: 'too-large' };
+export type AttemptOutcome =
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'network' }
+  | { readonly kind: 'status'; readonly status: number }
+  | { readonly kind: 'too-large' };
 
 /** Statuses meaning "the upstream did not handle it", worth another attempt for an idempotent request. */
 export const RETRYABLE_STATUSES = [502, 503, 504] as const;

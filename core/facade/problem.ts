@@ -28,15 +28,54 @@ export function facadeProblem(f: FacadeFailure, route: string | undefined, corre
   const common = { route, correlationId };
   switch (f.kind) {
     case 'request-too-large':
-      return { type: `${FACADE_PROBLEM_BASE}${f.kind}`, title: 'Content Too Large', status: 413, detail: `the request body is ${f.bytes} bytes; the façade accepts at most ${f.limit}`, field: 'body', value: f.bytes, limit: f.limit, ...common };
+      return {
+        type: `${FACADE_PROBLEM_BASE}${f.kind}`,
+        title: 'Content Too Large',
+        status: 413,
+        detail: `the request body is ${f.bytes} bytes; the façade accepts at most ${f.limit}`,
+        field: 'body',
+        value: f.bytes,
+        limit: f.limit,
+        ...common,
+      };
     case 'upstream-timeout':
-      return { type: `${FACADE_PROBLEM_BASE}${f.kind}`, title: 'Gateway Timeout', status: 504, detail: `the ${sideName(f.side)} did not answer within ${f.timeoutMs} ms (${f.attempts} attempt${f.attempts === 1 ? '' : 's'})`, side: f.side, attempts: f.attempts, ...common };
+      return {
+        type: `${FACADE_PROBLEM_BASE}${f.kind}`,
+        title: 'Gateway Timeout',
+        status: 504,
+        detail: `the ${sideName(f.side)} did not answer within ${f.timeoutMs} ms (${f.attempts} attempt${f.attempts === 1 ? '' : 's'})`,
+        side: f.side,
+        attempts: f.attempts,
+        ...common,
+      };
     case 'upstream-unreachable':
-      return { type: `${FACADE_PROBLEM_BASE}${f.kind}`, title: 'Bad Gateway', status: 502, detail: `the ${sideName(f.side)} could not be reached: ${f.message} (${f.attempts} attempt${f.attempts === 1 ? '' : 's'})`, side: f.side, attempts: f.attempts, ...common };
+      return {
+        type: `${FACADE_PROBLEM_BASE}${f.kind}`,
+        title: 'Bad Gateway',
+        status: 502,
+        detail: `the ${sideName(f.side)} could not be reached: ${f.message} (${f.attempts} attempt${f.attempts === 1 ? '' : 's'})`,
+        side: f.side,
+        attempts: f.attempts,
+        ...common,
+      };
     case 'response-too-large':
-      return { type: `${FACADE_PROBLEM_BASE}${f.kind}`, title: 'Bad Gateway', status: 502, detail: `the ${sideName(f.side)}'s response is larger than ${f.limit} bytes, the façade's limit`, side: f.side, limit: f.limit, ...common };
+      return {
+        type: `${FACADE_PROBLEM_BASE}${f.kind}`,
+        title: 'Bad Gateway',
+        status: 502,
+        detail: `the ${sideName(f.side)}'s response is larger than ${f.limit} bytes, the façade's limit`,
+        side: f.side,
+        limit: f.limit,
+        ...common,
+      };
     case 'routing-unavailable':
-      return { type: `${FACADE_PROBLEM_BASE}${f.kind}`, title: 'Service Unavailable', status: 503, detail: `the routing table could not be read: ${f.message}`, ...common };
+      return {
+        type: `${FACADE_PROBLEM_BASE}${f.kind}`,
+        title: 'Service Unavailable',
+        status: 503,
+        detail: `the routing table could not be read: ${f.message}`,
+        ...common,
+      };
   }
 }
 

@@ -37,11 +37,25 @@ function compareRoutes(a: CompiledRoute, b: CompiledRoute): number {
 }
 
 export function compileRoute(route: FacadeRoute, defaults: StickyKeySource, order: number): CompiledRoute {
-  const segments = route.path === '/' ? [] : route.path.slice(1).split('/').map((s) => {
-    const m = /^\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}$/.exec(s);
-    return m ? { param: m[1], greedy: m[2] === '+' } : { literal: s };
-  });
-  return { id: `${route.method} ${route.path}`, method: route.method, pattern: route.path, capability: route.capability, stickyKey: route.stickyKey ?? defaults, segments, order };
+  const segments =
+    route.path === '/'
+      ? []
+      : route.path
+          .slice(1)
+          .split('/')
+          .map((s) => {
+            const m = /^\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}$/.exec(s);
+            return m ? { param: m[1], greedy: m[2] === '+' } : { literal: s };
+          });
+  return {
+    id: `${route.method} ${route.path}`,
+    method: route.method,
+    pattern: route.path,
+    capability: route.capability,
+    stickyKey: route.stickyKey ?? defaults,
+    segments,
+    order,
+  };
 }
 
 function decode(segment: string): string | undefined {

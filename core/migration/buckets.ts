@@ -52,7 +52,8 @@ export class BucketFold {
     const out: number[] = [];
     for (let b = 0; b < this.buckets; b++) {
       const i = b * 3;
-      if (this.cells[i] !== other.cells[i] || this.cells[i + 1] !== other.cells[i + 1] || this.cells[i + 2] !== other.cells[i + 2]) out.push(b);
+      if (this.cells[i] !== other.cells[i] || this.cells[i + 1] !== other.cells[i + 1] || this.cells[i + 2] !== other.cells[i + 2])
+        out.push(b);
     }
     return out;
   }

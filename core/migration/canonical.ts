@@ -44,7 +44,18 @@ function binaryText(b: Uint8Array | string): string {
 }
 
 type NumberSpeller = (text: string) => string;
-type Loose = { S?: string; N?: string; BOOL?: boolean; NULL?: true; L?: AttributeValue[]; M?: Record<string, AttributeValue>; SS?: string[]; NS?: string[]; B?: Uint8Array | string; BS?: (Uint8Array | string)[] };
+type Loose = {
+  S?: string;
+  N?: string;
+  BOOL?: boolean;
+  NULL?: true;
+  L?: AttributeValue[];
+  M?: Record<string, AttributeValue>;
+  SS?: string[];
+  NS?: string[];
+  B?: Uint8Array | string;
+  BS?: (Uint8Array | string)[];
+};
 
 const textOf = (s: string) => `s${s.length}:${s}`;
 

@@ -54,11 +54,25 @@ export function mappingFingerprint(definition: unknown): string {
   return digestHex(digestText(canonicalJson(definition)));
 }
 
-export function newCheckpoint(identity: RunIdentity, segments: readonly SegmentRange[], rejectsFile: string, now: string): BackfillCheckpoint {
+export function newCheckpoint(
+  identity: RunIdentity,
+  segments: readonly SegmentRange[],
+  rejectsFile: string,
+  now: string,
+): BackfillCheckpoint {
   return {
     version: 1,
     identity,
-    segments: segments.map((s) => ({ id: s.id, after: s.after ? [...s.after] : null, upTo: s.upTo ? [...s.upTo] : null, cursor: s.after ? [...s.after] : null, done: false, rows: 0, items: 0, rejected: 0 })),
+    segments: segments.map((s) => ({
+      id: s.id,
+      after: s.after ? [...s.after] : null,
+      upTo: s.upTo ? [...s.upTo] : null,
+      cursor: s.after ? [...s.after] : null,
+      done: false,
+      rows: 0,
+      items: 0,
+      rejected: 0,
+    })),
     rejects: { file: rejectsFile, bytes: 0 },
     startedAt: now,
     updatedAt: now,
@@ -113,7 +127,8 @@ export function checkpointTotals(cp: BackfillCheckpoint): { rows: number; items:
 export function assertResumable(cp: BackfillCheckpoint, identity: RunIdentity): void {
   const differences: string[] = [];
   for (const k of ['entity', 'mapping', 'source', 'table'] as const) {
-    if (cp.identity[k] !== identity[k]) differences.push(`${k}: checkpoint has ${JSON.stringify(cp.identity[k])}, this run ${JSON.stringify(identity[k])}`);
+    if (cp.identity[k] !== identity[k])
+      differences.push(`${k}: checkpoint has ${JSON.stringify(cp.identity[k])}, this run ${JSON.stringify(identity[k])}`);
   }
   if (differences.length > 0) {
     throw new CheckpointMismatchError(`the checkpoint belongs to another run (${differences.join('; ')}); start over with --restart`, {

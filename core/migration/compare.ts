@@ -51,7 +51,14 @@ function toleranceText(t: number): string {
   return parseDecimal(String(t)) ? decimalToText(parseDecimal(String(t))!) : String(t);
 }
 
-function diffValue(e: AttributeValue | undefined, a: AttributeValue | undefined, path: string, norm: string, r: Rules, out: FieldDiff[]): void {
+function diffValue(
+  e: AttributeValue | undefined,
+  a: AttributeValue | undefined,
+  path: string,
+  norm: string,
+  r: Rules,
+  out: FieldDiff[],
+): void {
   if (r.ignore.has(norm)) return;
   if (e === undefined && a === undefined) return;
   if (e === undefined) {
@@ -81,7 +88,13 @@ function diffValue(e: AttributeValue | undefined, a: AttributeValue | undefined,
   if ('S' in e && 'S' in a) {
     if (e.S === a.S) return;
     if (a.S.length < e.S.length && e.S.startsWith(a.S)) {
-      out.push({ path, kind: 'truncated', expected: e, actual: a, detail: `expected ${e.S.length} characters ${describeValue(e)}, found the first ${a.S.length}: ${describeValue(a)}` });
+      out.push({
+        path,
+        kind: 'truncated',
+        expected: e,
+        actual: a,
+        detail: `expected ${e.S.length} characters ${describeValue(e)}, found the first ${a.S.length}: ${describeValue(a)}`,
+      });
     } else {
       out.push({ path, kind: 'value', expected: e, actual: a, detail: `expected ${describeValue(e)}, found ${describeValue(a)}` });
     }

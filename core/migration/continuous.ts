@@ -101,7 +101,12 @@ export interface JudgeOptions extends CanonicalOptions {
  * rest of each partition for item collections), and sorts the differences into divergences and in-flight.
  * `targetItems` holds every target item fetched for the sample, whatever entity it belongs to.
  */
-export function judgeSample(entity: CompiledEntity, rows: readonly SampledRow[], targetItems: readonly Item[], options: JudgeOptions): SampleVerdict {
+export function judgeSample(
+  entity: CompiledEntity,
+  rows: readonly SampledRow[],
+  targetItems: readonly Item[],
+  options: JudgeOptions,
+): SampleVerdict {
   const lagMs = (options.lagSeconds ?? DEFAULT_LAG_SECONDS) * 1000;
   const canonical = makeCanonicalizer(options);
   const target = new Map<string, Item>();
@@ -153,7 +158,16 @@ export function judgeSample(entity: CompiledEntity, rows: readonly SampledRow[],
     const owner = partitionsOfRow.get(JSON.stringify(item[entity.keyAttributes[0]]));
     if (!owner) continue;
     checked++;
-    file({ entity: entity.name, kind: 'extra', itemKey: key, rowKey: owner.rowKey, ...(owner.updatedAt ? { sourceUpdatedAt: owner.updatedAt } : {}) }, owner.updatedAt);
+    file(
+      {
+        entity: entity.name,
+        kind: 'extra',
+        itemKey: key,
+        rowKey: owner.rowKey,
+        ...(owner.updatedAt ? { sourceUpdatedAt: owner.updatedAt } : {}),
+      },
+      owner.updatedAt,
+    );
   }
   return { checked, matched, divergences, inFlight, rejected };
 }
@@ -176,7 +190,10 @@ export interface DivergenceEvent {
 }
 
 /** The event put on the services bus for one divergence (one event per item, so alarms can count them). */
-export function divergenceEvent(d: Divergence, context: { table: string; detectedAt: Date; lagSeconds: number; sample: SampleQuery }): DivergenceEvent {
+export function divergenceEvent(
+  d: Divergence,
+  context: { table: string; detectedAt: Date; lagSeconds: number; sample: SampleQuery },
+): DivergenceEvent {
   return {
     source: DIVERGENCE_EVENT_SOURCE,
     detailType: DIVERGENCE_DETAIL_TYPE,

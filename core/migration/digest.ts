@@ -62,7 +62,18 @@ const NULL_HI = 0x5be0cd19;
 const NULL_LO = 0x1f83d9ab;
 
 type NumberSpeller = (text: string) => string;
-type Loose = { S?: string; N?: string; BOOL?: boolean; NULL?: true; L?: AttributeValue[]; M?: Record<string, AttributeValue>; SS?: string[]; NS?: string[]; B?: Uint8Array | string; BS?: (Uint8Array | string)[] };
+type Loose = {
+  S?: string;
+  N?: string;
+  BOOL?: boolean;
+  NULL?: true;
+  L?: AttributeValue[];
+  M?: Record<string, AttributeValue>;
+  SS?: string[];
+  NS?: string[];
+  B?: Uint8Array | string;
+  BS?: (Uint8Array | string)[];
+};
 
 /** Key hashes, once per distinct attribute name. */
 class KeyHashes {
@@ -194,7 +205,12 @@ function makeWalker(keys: KeyHashes, rules: WalkRules): Walker {
         return;
       }
       if (v.SS !== undefined) return sum(v.SS, SEED_S, TAG_SS);
-      if (v.NS !== undefined) return sum(v.NS.map((t) => number(t, path)), SEED_N, TAG_NS);
+      if (v.NS !== undefined)
+        return sum(
+          v.NS.map((t) => number(t, path)),
+          SEED_N,
+          TAG_NS,
+        );
       if (v.B !== undefined) return murmurPair(binary(v.B), SEED_B[0], SEED_B[1]);
       if (v.BS !== undefined) return sum(v.BS.map(binary), SEED_B, TAG_BS);
       murmurPair(JSON.stringify(value), 0, 0);
@@ -421,7 +437,8 @@ export function makeExportLineDigester(options: CanonicalOptions, keyAttributes:
   const nested = [...ignore, ...steps.keys()].some((p) => p.includes('.'));
   const keySet = new Set(keyAttributes);
   const exact: NumberSpeller = canonicalNumber;
-  const spell = (step: number | undefined): NumberSpeller => (step === undefined ? (t) => fastNumber(t, exact) : (t) => truncateNumber(t, step));
+  const spell = (step: number | undefined): NumberSpeller =>
+    step === undefined ? (t) => fastNumber(t, exact) : (t) => truncateNumber(t, step);
   const defaultSpeller = spell(defaultStep);
   const topSpellers = new Map<string, NumberSpeller>();
   for (const [p, s] of steps) topSpellers.set(p, spell(s));

@@ -91,7 +91,14 @@ export function digestHex(d: Digest): string {
   const h = d.hi;
   const l = d.lo;
   return (
-    HEX_BYTE[h >>> 24] + HEX_BYTE[(h >>> 16) & 255] + HEX_BYTE[(h >>> 8) & 255] + HEX_BYTE[h & 255] + HEX_BYTE[l >>> 24] + HEX_BYTE[(l >>> 16) & 255] + HEX_BYTE[(l >>> 8) & 255] + HEX_BYTE[l & 255]
+    HEX_BYTE[h >>> 24] +
+    HEX_BYTE[(h >>> 16) & 255] +
+    HEX_BYTE[(h >>> 8) & 255] +
+    HEX_BYTE[h & 255] +
+    HEX_BYTE[l >>> 24] +
+    HEX_BYTE[(l >>> 16) & 255] +
+    HEX_BYTE[(l >>> 8) & 255] +
+    HEX_BYTE[l & 255]
   );
 }
 
@@ -103,4 +110,3 @@ export function parseDigestHex(hex: string): Digest {
 export function bucketOf(keyText: string, buckets: number): number {
   return hash32(keyText) % buckets;
 }
-

@@ -23,7 +23,8 @@ export interface RowReject {
   readonly reason: string;
 }
 
-export type MapResult = { readonly items: Item[]; readonly reject?: undefined } | { readonly items?: undefined; readonly reject: RowReject };
+export type MapResult =
+  { readonly items: Item[]; readonly reject?: undefined } | { readonly items?: undefined; readonly reject: RowReject };
 
 /** What a source adapter must read for one table: these columns, in this order. */
 export interface TableRead {
@@ -76,7 +77,11 @@ export interface CompiledEntity {
  * row is rejected (then nothing is visited). The same keys, digests and rejects as `keyOf` and
  * `makeDigester(rules)` over `mapRow`'s items.
  */
-export type RowDigester = (row: SqlRow, children: readonly (readonly SqlRow[])[], visit: (key: string, digest: Digest) => void) => RowReject | undefined;
+export type RowDigester = (
+  row: SqlRow,
+  children: readonly (readonly SqlRow[])[],
+  visit: (key: string, digest: Digest) => void,
+) => RowReject | undefined;
 
 type Producer = (row: SqlRow) => AttributeValue | undefined;
 
@@ -113,7 +118,12 @@ function toAttribute(v: unknown, field: MigrationField, table: string): Attribut
       throw rejectValue(table, field, v, `expected text for ${field.attribute}, got ${describe(v)}`);
     case 'BOOL':
       if (typeof v === 'boolean') return { BOOL: v };
-      throw rejectValue(table, field, v, `expected true or false for ${field.attribute}, got ${describe(v)} (add the sqlBoolean or yesNo transform)`);
+      throw rejectValue(
+        table,
+        field,
+        v,
+        `expected true or false for ${field.attribute}, got ${describe(v)} (add the sqlBoolean or yesNo transform)`,
+      );
     default:
       if (typeof v === 'string') return { S: v };
       if (typeof v === 'number') {
@@ -125,13 +135,7 @@ function toAttribute(v: unknown, field: MigrationField, table: string): Attribut
   }
 }
 
-function compileField(
-  field: MigrationField,
-  columns: string[],
-  table: string,
-  isKey: boolean,
-  nulls: 'absent' | 'null',
-): CompiledField {
+function compileField(field: MigrationField, columns: string[], table: string, isKey: boolean, nulls: 'absent' | 'null'): CompiledField {
   const path = field.attribute.split('.');
   const required = isKey || field.required === true;
   if (field.constant !== undefined) {
@@ -158,7 +162,12 @@ function compileField(
           else {
             const v = row[p];
             if (v === null || v === undefined) {
-              throw new RowRejectedError(table, columns[p], null, `${columns[p]} is NULL, so the ${field.attribute} template "${field.template}" cannot be filled`);
+              throw new RowRejectedError(
+                table,
+                columns[p],
+                null,
+                `${columns[p]} is NULL, so the ${field.attribute} template "${field.template}" cannot be filled`,
+              );
             }
             out += v;
           }
@@ -190,12 +199,20 @@ function compileField(
       if (v === undefined || v === null) {
         if (required) {
           const was = raw === null || raw === undefined ? 'NULL' : `${describe(raw)}, which the transform turns into nothing`;
-          throw new RowRejectedError(table, col, raw, isKey ? `key attribute ${field.attribute} has no value: ${col} is ${was}` : `${field.attribute} is required but ${col} is ${was}`);
+          throw new RowRejectedError(
+            table,
+            col,
+            raw,
+            isKey
+              ? `key attribute ${field.attribute} has no value: ${col} is ${was}`
+              : `${field.attribute} is required but ${col} is ${was}`,
+          );
         }
         return v === null && nulls === 'null' ? { NULL: true } : undefined;
       }
       const out = toAttribute(v, field, table);
-      if (isKey && 'S' in out && out.S === '') throw new RowRejectedError(table, col, raw, `key attribute ${field.attribute} would be empty text, which DynamoDB refuses`);
+      if (isKey && 'S' in out && out.S === '')
+        throw new RowRejectedError(table, col, raw, `key attribute ${field.attribute} would be empty text, which DynamoDB refuses`);
       return out;
     },
   };
@@ -318,7 +335,8 @@ function digestPlan(fields: readonly CompiledField[], extraTopNames: readonly st
       }
     }
   }
-  for (const n of extraTopNames) if (root.children!.some((c) => c.name === n) || extraTopNames.indexOf(n) !== extraTopNames.lastIndexOf(n)) return undefined;
+  for (const n of extraTopNames)
+    if (root.children!.some((c) => c.name === n) || extraTopNames.indexOf(n) !== extraTopNames.lastIndexOf(n)) return undefined;
   return root.children;
 }
 
@@ -326,7 +344,15 @@ function digestPlan(fields: readonly CompiledField[], extraTopNames: readonly st
  * Folds the digests of a plan's nodes into `acc` from the produced values; returns how many entries were
  * added (a nested map with no values is absent, as setPath only makes a parent for a value).
  */
-function digestNodes(parts: ItemDigestParts, nodes: readonly DigestNode[], values: readonly (AttributeValue | undefined)[], acc: DigestAccumulator, top: boolean, pool: DigestAccumulator[], depth: number): number {
+function digestNodes(
+  parts: ItemDigestParts,
+  nodes: readonly DigestNode[],
+  values: readonly (AttributeValue | undefined)[],
+  acc: DigestAccumulator,
+  top: boolean,
+  pool: DigestAccumulator[],
+  depth: number,
+): number {
   let added = 0;
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i];
@@ -378,12 +404,15 @@ export function compileEntity(name: string, input: MigrationEntity): CompiledEnt
   });
 
   const rootKeyFields = keyAttributes.map((k) => def.fields.find((f) => f.attribute === k));
-  const kinds: ((item: Item) => boolean)[] = [rootKeyFields, ...childPlans.filter((c) => c.def.shape === 'collection').map((c) => keyAttributes.map((k) => c.def.fields.find((f) => f.attribute === k)))].map(
-    (fields) => {
-      const matchers = fields.map(keyMatcher);
-      return (item: Item) => matchers.every((m, i) => m(item[keyAttributes[i]]));
-    },
-  );
+  const kinds: ((item: Item) => boolean)[] = [
+    rootKeyFields,
+    ...childPlans
+      .filter((c) => c.def.shape === 'collection')
+      .map((c) => keyAttributes.map((k) => c.def.fields.find((f) => f.attribute === k))),
+  ].map((fields) => {
+    const matchers = fields.map(keyMatcher);
+    return (item: Item) => matchers.every((m, i) => m(item[keyAttributes[i]]));
+  });
 
   const keyCount = def.source.key.length;
   const rootKey = (row: SqlRow): Record<string, SqlValue> => {
@@ -414,7 +443,12 @@ export function compileEntity(name: string, input: MigrationEntity): CompiledEnt
   const checkSize = (item: Item, table: string) => {
     const bytes = estimateItemBytes(item);
     if (bytes > MAX_ITEM_BYTES) {
-      throw new RowRejectedError(table, undefined, undefined, `the item would be about ${Math.round(bytes / 1024)} KB, over DynamoDB's 400 KB limit`);
+      throw new RowRejectedError(
+        table,
+        undefined,
+        undefined,
+        `the item would be about ${Math.round(bytes / 1024)} KB, over DynamoDB's 400 KB limit`,
+      );
     }
   };
 
@@ -466,12 +500,16 @@ export function compileEntity(name: string, input: MigrationEntity): CompiledEnt
     const rootPlan = digestPlan(rootFields, embedNames);
     const childDigestPlans = childPlans.map((c) => digestPlan(c.fields));
     // Key attributes must be top-level fields of each item kind for the key text to come from the values.
-    const keyIndexes = (fields: readonly CompiledField[]) => keyAttributes.map((k) => fields.findIndex((f) => f.path.length === 1 && f.path[0] === k));
+    const keyIndexes = (fields: readonly CompiledField[]) =>
+      keyAttributes.map((k) => fields.findIndex((f) => f.path.length === 1 && f.path[0] === k));
     const rootKeys = keyIndexes(rootFields);
     const childKeys = childPlans.map((c) => keyIndexes(c.fields));
     // A key attribute that is also a nested map or an embedded list: only the built item says what it holds.
-    const keyShadowed = [rootFields, ...childPlans.map((c) => c.fields)].some((fields) => fields.some((f) => f.path.length > 1 && keyAttributes.includes(f.path[0])));
-    if (!parts || !rootPlan || childDigestPlans.some((p) => !p) || keyShadowed || embedNames.some((n) => keyAttributes.includes(n))) return viaItems;
+    const keyShadowed = [rootFields, ...childPlans.map((c) => c.fields)].some((fields) =>
+      fields.some((f) => f.path.length > 1 && keyAttributes.includes(f.path[0])),
+    );
+    if (!parts || !rootPlan || childDigestPlans.some((p) => !p) || keyShadowed || embedNames.some((n) => keyAttributes.includes(n)))
+      return viaItems;
 
     // Attribute names are known here: hash each once, not once per row.
     const hashNames = (nodes: DigestNode[]) => {
@@ -518,7 +556,8 @@ export function compileEntity(name: string, input: MigrationEntity): CompiledEnt
       for (let c = 0; c < childPlans.length; c++) {
         if (childPlans[c].def.shape !== 'collection') continue;
         const rows = children[c] ?? [];
-        for (let r = 0; r < rows.length; r++) if (childNames[c] + 3 * textBytes(rows[r]) > MAX_ITEM_BYTES) return viaItems(row, children, visit);
+        for (let r = 0; r < rows.length; r++)
+          if (childNames[c] + 3 * textBytes(rows[r]) > MAX_ITEM_BYTES) return viaItems(row, children, visit);
       }
       // Produce every value first, in mapRow's order, so a rejected row names the same field.
       try {
@@ -535,7 +574,8 @@ export function compileEntity(name: string, input: MigrationEntity): CompiledEnt
           }
         }
       } catch (e) {
-        if (e instanceof RowRejectedError) return { entity: name, key: rootKey(row), table: e.table, column: e.column, value: e.value, reason: e.reason };
+        if (e instanceof RowRejectedError)
+          return { entity: name, key: rootKey(row), table: e.table, column: e.column, value: e.value, reason: e.reason };
         throw e;
       }
 

@@ -17,7 +17,13 @@ const sqlTimestamp: ValueTransform = (value) => {
   if (!m) throw new TransformError(`expected a UTC timestamp such as "2026-11-21 14:30:00", got ${describe(value)}`);
   const [, y, mo, d, h, mi, s, frac] = m;
   const t = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
-  if (t.getUTCDate() !== Number(d) || t.getUTCMonth() !== Number(mo) - 1 || t.getUTCHours() !== Number(h) || t.getUTCMinutes() !== Number(mi) || t.getUTCSeconds() !== Number(s)) {
+  if (
+    t.getUTCDate() !== Number(d) ||
+    t.getUTCMonth() !== Number(mo) - 1 ||
+    t.getUTCHours() !== Number(h) ||
+    t.getUTCMinutes() !== Number(mi) ||
+    t.getUTCSeconds() !== Number(s)
+  ) {
     throw new TransformError(`${describe(value)} is not a valid date and time`);
   }
   const fraction = frac ? frac.replace(/0+$/, '') : '';

@@ -43,7 +43,9 @@ export const COUNTED_EVENTS: Readonly<Record<string, { readonly namespace: strin
 
 /** The metric an event of this detail type counts towards, if any. */
 export function countedEventMetric(detailType: string | undefined): { readonly namespace: string; readonly metric: string } | undefined {
-  return detailType !== undefined && Object.prototype.hasOwnProperty.call(COUNTED_EVENTS, detailType) ? COUNTED_EVENTS[detailType] : undefined;
+  return detailType !== undefined && Object.prototype.hasOwnProperty.call(COUNTED_EVENTS, detailType)
+    ? COUNTED_EVENTS[detailType]
+    : undefined;
 }
 
 /**
@@ -59,7 +61,13 @@ export function emfFields(
   return {
     _aws: {
       Timestamp: timestampMs,
-      CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [Object.keys(dimensions)], Metrics: Object.keys(values).map((Name) => ({ Name, Unit: 'Count' })) }],
+      CloudWatchMetrics: [
+        {
+          Namespace: namespace,
+          Dimensions: [Object.keys(dimensions)],
+          Metrics: Object.keys(values).map((Name) => ({ Name, Unit: 'Count' })),
+        },
+      ],
     },
     ...dimensions,
     ...values,

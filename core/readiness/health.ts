@@ -30,6 +30,7 @@ export function effectiveHealth(record: HealthRecord, now: Date): EffectiveHealt
   const ageSeconds = since === undefined || Number.isNaN(Date.parse(since)) ? undefined : (now.getTime() - Date.parse(since)) / 1000;
   const ttl = record.healthTtlSeconds;
   if (ttl === undefined || !(ttl > 0)) return { health: reported, stale: false, ...(ageSeconds !== undefined ? { ageSeconds } : {}) };
-  if (ageSeconds === undefined || ageSeconds > ttl) return { health: 'unhealthy', stale: reported !== 'unhealthy', ...(ageSeconds !== undefined ? { ageSeconds } : {}) };
+  if (ageSeconds === undefined || ageSeconds > ttl)
+    return { health: 'unhealthy', stale: reported !== 'unhealthy', ...(ageSeconds !== undefined ? { ageSeconds } : {}) };
   return { health: reported, stale: false, ageSeconds };
 }

@@ -7,7 +7,8 @@ import type { ReadinessCheckId, ReadinessThresholds } from '../spec/readiness';
  */
 
 /** A piece of evidence as gathered by an adapter: observed with where it came from, or missing with why. */
-export type Observed<T> = { readonly status: 'observed'; readonly value: T; readonly source: string } | { readonly status: 'missing'; readonly why: string };
+export type Observed<T> =
+  { readonly status: 'observed'; readonly value: T; readonly source: string } | { readonly status: 'missing'; readonly why: string };
 
 export interface SideFigures {
   readonly deliveries: number;
@@ -61,7 +62,11 @@ const pct = (r: number): string => `${Number((r * 100).toFixed(2))}%`;
 type Judged = { outcome: 'pass' | 'fail'; observed: string; threshold: string };
 
 /** Judges every check and combines them: GO iff each passes or is waived. Pure: the same evidence, the same verdict. */
-export function judgeReadiness(evidence: ReadinessEvidence, thresholds: ReadinessThresholds, waivers: Partial<Record<ReadinessCheckId, string>> = {}): ReadinessVerdict {
+export function judgeReadiness(
+  evidence: ReadinessEvidence,
+  thresholds: ReadinessThresholds,
+  waivers: Partial<Record<ReadinessCheckId, string>> = {},
+): ReadinessVerdict {
   const t = thresholds;
   const checks: CheckResult[] = [];
   const check = <T>(id: ReadinessCheckId, obs: Observed<T>, threshold: string, judge: (v: T) => Judged): void => {
@@ -84,13 +89,22 @@ export function judgeReadiness(evidence: ReadinessEvidence, thresholds: Readines
     if (v.comparisons < t.minComparisons || v.mismatchRate === undefined) {
       return { outcome: 'fail', observed: `${v.comparisons} comparison(s): too few to judge`, threshold: shadowThreshold };
     }
-    return { outcome: v.mismatchRate <= t.maxMismatchRate ? 'pass' : 'fail', observed: `mismatch rate ${pct(v.mismatchRate)} over ${v.comparisons} comparisons`, threshold: shadowThreshold };
+    return {
+      outcome: v.mismatchRate <= t.maxMismatchRate ? 'pass' : 'fail',
+      observed: `mismatch rate ${pct(v.mismatchRate)} over ${v.comparisons} comparisons`,
+      threshold: shadowThreshold,
+    };
   });
 
   const errorsThreshold = `new error rate <= ${pct(t.maxErrorRate)} and <= old + ${pct(t.maxErrorRateIncrease)}, >= ${t.minDeliveries} deliveries each`;
   check('canary-errors', evidence.canary, errorsThreshold, ({ legacy, candidate }) => {
     const seen = `error rate old ${rateOf(legacy)} vs new ${rateOf(candidate)}`;
-    if (legacy.deliveries < t.minDeliveries || candidate.deliveries < t.minDeliveries || legacy.errorRate === undefined || candidate.errorRate === undefined) {
+    if (
+      legacy.deliveries < t.minDeliveries ||
+      candidate.deliveries < t.minDeliveries ||
+      legacy.errorRate === undefined ||
+      candidate.errorRate === undefined
+    ) {
       return { outcome: 'fail', observed: `${seen}: too few deliveries to judge`, threshold: errorsThreshold };
     }
     const ok = candidate.errorRate <= t.maxErrorRate && candidate.errorRate - legacy.errorRate <= t.maxErrorRateIncrease + 1e-12;
@@ -100,7 +114,12 @@ export function judgeReadiness(evidence: ReadinessEvidence, thresholds: Readines
   const latencyThreshold = `new p95 <= ${t.maxP95Ratio} x old p95, >= ${t.minDeliveries} deliveries each`;
   check('canary-latency', evidence.canary, latencyThreshold, ({ legacy, candidate }) => {
     const seen = `p95 old ${ms(legacy.p95LatencyMs)} vs new ${ms(candidate.p95LatencyMs)}`;
-    if (legacy.deliveries < t.minDeliveries || candidate.deliveries < t.minDeliveries || legacy.p95LatencyMs === undefined || candidate.p95LatencyMs === undefined) {
+    if (
+      legacy.deliveries < t.minDeliveries ||
+      candidate.deliveries < t.minDeliveries ||
+      legacy.p95LatencyMs === undefined ||
+      candidate.p95LatencyMs === undefined
+    ) {
       return { outcome: 'fail', observed: `${seen}: too few deliveries to judge`, threshold: latencyThreshold };
     }
     const ok = candidate.p95LatencyMs <= legacy.p95LatencyMs * t.maxP95Ratio;
@@ -115,9 +134,16 @@ export function judgeReadiness(evidence: ReadinessEvidence, thresholds: Readines
     const parts = reports.map((r) => {
       const ageHours = (now - Date.parse(r.finishedAt)) / 3_600_000;
       const fresh = Number.isFinite(ageHours) && ageHours <= t.maxBackfillAgeHours;
-      return { ok: r.clean && fresh, text: `${r.entity} ${r.clean ? 'clean' : 'NOT clean'} ${Number.isFinite(ageHours) ? `${ageHours.toFixed(1)} h ago` : `at ${JSON.stringify(r.finishedAt)} (unreadable time)`}` };
+      return {
+        ok: r.clean && fresh,
+        text: `${r.entity} ${r.clean ? 'clean' : 'NOT clean'} ${Number.isFinite(ageHours) ? `${ageHours.toFixed(1)} h ago` : `at ${JSON.stringify(r.finishedAt)} (unreadable time)`}`,
+      };
     });
-    return { outcome: parts.every((p) => p.ok) ? 'pass' : 'fail', observed: parts.map((p) => p.text).join('; '), threshold: backfillThreshold };
+    return {
+      outcome: parts.every((p) => p.ok) ? 'pass' : 'fail',
+      observed: parts.map((p) => p.text).join('; '),
+      threshold: backfillThreshold,
+    };
   });
 
   const syncThreshold = `lag <= ${t.maxSyncLagSeconds} s and open conflicts <= ${t.maxOpenConflicts}`;
@@ -148,7 +174,9 @@ export function judgeReadiness(evidence: ReadinessEvidence, thresholds: Readines
     threshold: healthThreshold,
   }));
 
-  const blockers = checks.filter((c) => c.outcome === 'fail' || c.outcome === 'missing').map((c) => `${c.id}: ${c.outcome === 'missing' ? `no evidence (${c.evidence})` : `${c.observed}; needs ${c.threshold}`}`);
+  const blockers = checks
+    .filter((c) => c.outcome === 'fail' || c.outcome === 'missing')
+    .map((c) => `${c.id}: ${c.outcome === 'missing' ? `no evidence (${c.evidence})` : `${c.observed}; needs ${c.threshold}`}`);
   return { capability: evidence.capability, at: evidence.at, verdict: blockers.length === 0 ? 'GO' : 'NO-GO', checks, blockers };
 }
 
@@ -162,10 +190,20 @@ function ms(v: number | undefined): string {
 
 /** The verdict as aligned text for a terminal. */
 export function renderVerdict(v: ReadinessVerdict): string {
-  const rows = v.checks.map((c) => [c.outcome === 'pass' ? 'ok' : c.outcome === 'waived' ? 'waived' : c.outcome === 'missing' ? 'MISSING' : 'FAIL', c.id, c.observed, c.threshold, c.evidence]);
+  const rows = v.checks.map((c) => [
+    c.outcome === 'pass' ? 'ok' : c.outcome === 'waived' ? 'waived' : c.outcome === 'missing' ? 'MISSING' : 'FAIL',
+    c.id,
+    c.observed,
+    c.threshold,
+    c.evidence,
+  ]);
   const head = ['', 'check', 'observed', 'threshold', 'evidence'];
   const widths = head.map((_, i) => Math.max(head[i].length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [
     `${v.capability}: ${v.verdict}  (evidence gathered ${v.at})`,
     '',

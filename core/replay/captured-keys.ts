@@ -37,13 +37,18 @@ export class CapturedKeyError extends CutoverError {}
 
 function isoUtc(capturedAt: string): string {
   const ms = Date.parse(capturedAt);
-  if (!Number.isFinite(ms)) throw new CapturedKeyError(`capturedAt must be an ISO 8601 time, got ${JSON.stringify(capturedAt)}`, { field: 'capturedAt', value: capturedAt });
+  if (!Number.isFinite(ms))
+    throw new CapturedKeyError(`capturedAt must be an ISO 8601 time, got ${JSON.stringify(capturedAt)}`, {
+      field: 'capturedAt',
+      value: capturedAt,
+    });
   return new Date(ms).toISOString();
 }
 
 function sortKey(r: CapturedEventRecord): string {
   const seq = r.sequence ?? 0;
-  if (!Number.isSafeInteger(seq) || seq < 0) throw new CapturedKeyError(`sequence must be a whole number from 0, got ${String(seq)}`, { field: 'sequence', value: seq });
+  if (!Number.isSafeInteger(seq) || seq < 0)
+    throw new CapturedKeyError(`sequence must be a whole number from 0, got ${String(seq)}`, { field: 'sequence', value: seq });
   return `${isoUtc(r.capturedAt)}#${String(seq).padStart(12, '0')}#${r.eventId}`;
 }
 
@@ -81,7 +86,9 @@ export function assembleInteraction(input: CapturedEventRecord, outcomes: readon
   if (!input.entity) throw new CapturedKeyError(`${input.eventId}: an input event needs an entity`, { field: 'entity' });
   const mine = [...outcomes].map((o) => {
     if (o.correlationId !== input.correlationId) {
-      throw new CapturedKeyError(`${o.eventId}: correlationId ${o.correlationId} does not match input ${input.eventId} (${input.correlationId})`);
+      throw new CapturedKeyError(
+        `${o.eventId}: correlationId ${o.correlationId} does not match input ${input.eventId} (${input.correlationId})`,
+      );
     }
     return { o, sk: sortKey(o) };
   });

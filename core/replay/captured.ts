@@ -44,7 +44,8 @@ export interface CapturedInteraction {
 
 export const CAPTURE_FORMAT_VERSION = 1;
 
-export type SkipCode = 'truncated-json' | 'invalid-json' | 'invalid-record' | 'missing-field' | 'invalid-field' | 'unknown-version' | 'duplicate-id';
+export type SkipCode =
+  'truncated-json' | 'invalid-json' | 'invalid-record' | 'missing-field' | 'invalid-field' | 'unknown-version' | 'duplicate-id';
 
 /** A captured record that cannot be replayed, and why. `id` is `line:N` when the record has no readable id. */
 export interface SkippedRecord {
@@ -64,8 +65,7 @@ export interface ValidateOptions {
 }
 
 export type ValidationOutcome =
-  | { readonly ok: true; readonly interaction: CapturedInteraction }
-  | { readonly ok: false; readonly skipped: SkippedRecord };
+  { readonly ok: true; readonly interaction: CapturedInteraction } | { readonly ok: false; readonly skipped: SkippedRecord };
 
 function preview(value: unknown): string {
   if (value === undefined) return 'nothing';
@@ -95,7 +95,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function requireString(obj: Record<string, unknown>, key: string, field: string): string {
   const v = obj[key];
   if (v === undefined || v === null) throw new Reject('missing-field', field, `missing field ${field}`);
-  if (typeof v !== 'string' || v.length === 0) throw new Reject('invalid-field', field, `${field} must be a non-empty string, got ${preview(v)}`, v);
+  if (typeof v !== 'string' || v.length === 0)
+    throw new Reject('invalid-field', field, `${field} must be a non-empty string, got ${preview(v)}`, v);
   return v;
 }
 
@@ -105,20 +106,36 @@ function checkEvent(v: unknown, field: string, options: ValidateOptions): Record
   const type = requireString(v, 'type', `${field}.type`);
   const version = v.version;
   if (version !== undefined && (typeof version !== 'number' || !Number.isInteger(version) || version < 1)) {
-    throw new Reject('invalid-field', `${field}.version`, `${field}.version must be a whole number from 1, got ${preview(version)}`, version);
+    throw new Reject(
+      'invalid-field',
+      `${field}.version`,
+      `${field}.version must be a whole number from 1, got ${preview(version)}`,
+      version,
+    );
   }
   if (!('payload' in v) || v.payload === undefined) throw new Reject('missing-field', `${field}.payload`, `missing field ${field}.payload`);
   const known = options.knownVersions?.(type);
   if (known && version !== undefined && !known.includes(version)) {
-    throw new Reject('unknown-version', `${field}.version`, `${field}.version ${version} of ${type} is not known (known: ${known.join(', ')})`, version);
+    throw new Reject(
+      'unknown-version',
+      `${field}.version`,
+      `${field}.version ${version} of ${type} is not known (known: ${known.join(', ')})`,
+      version,
+    );
   }
   return version === undefined ? { type, payload: v.payload } : { type, version, payload: v.payload };
 }
 
 function checkInteraction(value: unknown, options: ValidateOptions): CapturedInteraction {
-  if (!isObject(value)) throw new Reject('invalid-record', '$', `a captured interaction must be a JSON object, got ${preview(value)}`, value);
+  if (!isObject(value))
+    throw new Reject('invalid-record', '$', `a captured interaction must be a JSON object, got ${preview(value)}`, value);
   if (value.format !== undefined && value.format !== CAPTURE_FORMAT_VERSION) {
-    throw new Reject('unknown-version', 'format', `format ${preview(value.format)} is not known (known: ${CAPTURE_FORMAT_VERSION})`, value.format);
+    throw new Reject(
+      'unknown-version',
+      'format',
+      `format ${preview(value.format)} is not known (known: ${CAPTURE_FORMAT_VERSION})`,
+      value.format,
+    );
   }
   const id = requireString(value, 'id', 'id');
   const capturedAt = requireString(value, 'capturedAt', 'capturedAt');
@@ -140,11 +157,13 @@ function checkInteraction(value: unknown, options: ValidateOptions): CapturedInt
   let key = entity.key;
   if (typeof key === 'number' && Number.isFinite(key)) key = String(key);
   if (key === undefined || key === null) throw new Reject('missing-field', 'entity.key', 'missing field entity.key');
-  if (typeof key !== 'string' || key.length === 0) throw new Reject('invalid-field', 'entity.key', `entity.key must be a non-empty string, got ${preview(key)}`, key);
+  if (typeof key !== 'string' || key.length === 0)
+    throw new Reject('invalid-field', 'entity.key', `entity.key must be a non-empty string, got ${preview(key)}`, key);
   const input = checkEvent(value.input, 'input', options);
   const outcomesRaw = value.outcomes;
   if (outcomesRaw === undefined || outcomesRaw === null) throw new Reject('missing-field', 'outcomes', 'missing field outcomes');
-  if (!Array.isArray(outcomesRaw)) throw new Reject('invalid-field', 'outcomes', `outcomes must be an array, got ${preview(outcomesRaw)}`, outcomesRaw);
+  if (!Array.isArray(outcomesRaw))
+    throw new Reject('invalid-field', 'outcomes', `outcomes must be an array, got ${preview(outcomesRaw)}`, outcomesRaw);
   const outcomes = outcomesRaw.map((o, i) => checkEvent(o, `outcomes[${i}]`, options));
   return {
     ...(value.format !== undefined ? { format: CAPTURE_FORMAT_VERSION } : {}),

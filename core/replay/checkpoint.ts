@@ -43,9 +43,13 @@ export class ReplayCheckpoint {
 
   /** Load a saved checkpoint; refuses one saved by a replay with another filter, source or target. */
   public static fromJSON(json: unknown, fingerprint: string): ReplayCheckpoint {
-    if (json === null || typeof json !== 'object') throw new ReplayCheckpointError(`checkpoint must be an object, got ${JSON.stringify(json)}`);
+    if (json === null || typeof json !== 'object')
+      throw new ReplayCheckpointError(`checkpoint must be an object, got ${JSON.stringify(json)}`);
     const j = json as Partial<ReplayCheckpointJson>;
-    if (j.checkpointVersion !== 1) throw new ReplayCheckpointError(`checkpointVersion ${JSON.stringify(j.checkpointVersion)} is not known (known: 1)`, { field: 'checkpointVersion' });
+    if (j.checkpointVersion !== 1)
+      throw new ReplayCheckpointError(`checkpointVersion ${JSON.stringify(j.checkpointVersion)} is not known (known: 1)`, {
+        field: 'checkpointVersion',
+      });
     if (j.fingerprint !== fingerprint) {
       throw new ReplayCheckpointError(
         `checkpoint belongs to another replay (fingerprint ${JSON.stringify(j.fingerprint)}, this replay is ${JSON.stringify(fingerprint)}): same filter, source and target are needed to resume`,
@@ -54,11 +58,15 @@ export class ReplayCheckpoint {
     }
     const cp = new ReplayCheckpoint(fingerprint);
     if (j.watermark !== undefined) {
-      if (!isPosition(j.watermark)) throw new ReplayCheckpointError(`watermark is not a position: ${JSON.stringify(j.watermark)}`, { field: 'watermark' });
+      if (!isPosition(j.watermark))
+        throw new ReplayCheckpointError(`watermark is not a position: ${JSON.stringify(j.watermark)}`, { field: 'watermark' });
       cp.watermark = j.watermark;
     }
     for (const [entity, pos] of Object.entries(j.entities ?? {})) {
-      if (!isPosition(pos)) throw new ReplayCheckpointError(`entities[${JSON.stringify(entity)}] is not a position: ${JSON.stringify(pos)}`, { field: `entities.${entity}` });
+      if (!isPosition(pos))
+        throw new ReplayCheckpointError(`entities[${JSON.stringify(entity)}] is not a position: ${JSON.stringify(pos)}`, {
+          field: `entities.${entity}`,
+        });
       cp.entities.set(entity, pos);
     }
     cp.doneCount = typeof j.done === 'number' ? j.done : 0;
@@ -82,10 +90,16 @@ export class ReplayCheckpoint {
   public markDone(entityId: string, position: ReplayPosition): void {
     const last = this.entities.get(entityId);
     if (last && comparePositions(position, last) <= 0) {
-      throw new ReplayCheckpointError(`${entityId}: ${position.id} completed after ${last.id}, which comes later; per-entity order was broken`, { entityId, position, last });
+      throw new ReplayCheckpointError(
+        `${entityId}: ${position.id} completed after ${last.id}, which comes later; per-entity order was broken`,
+        { entityId, position, last },
+      );
     }
     if (this.watermark && comparePositions(position, this.watermark) <= 0) {
-      throw new ReplayCheckpointError(`${entityId}: ${position.id} is already below the watermark ${this.watermark.id}`, { entityId, position });
+      throw new ReplayCheckpointError(`${entityId}: ${position.id} is already below the watermark ${this.watermark.id}`, {
+        entityId,
+        position,
+      });
     }
     this.entities.set(entityId, position);
     this.doneCount += 1;

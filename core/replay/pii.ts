@@ -129,6 +129,7 @@ export function maskPii(payload: unknown, rules: readonly PiiRule[], options: Ma
 /** DynamoDB TTL attribute (epoch seconds) for a record captured at `capturedAtMs` kept `retentionDays`. */
 export function captureExpiresAt(capturedAtMs: number, retentionDays: number): number {
   if (!Number.isFinite(capturedAtMs)) throw new CaptureRuleError(`capturedAt must be epoch milliseconds, got ${String(capturedAtMs)}`);
-  if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new CaptureRuleError(`retentionDays must be a whole number from 1, got ${String(retentionDays)}`);
+  if (!Number.isInteger(retentionDays) || retentionDays < 1)
+    throw new CaptureRuleError(`retentionDays must be a whole number from 1, got ${String(retentionDays)}`);
   return Math.floor(capturedAtMs / 1000) + retentionDays * 86400;
 }

@@ -87,7 +87,8 @@ export function sampleBucket(entityType: string, entityKey: string, seed = ''): 
 
 function toMillis(v: string | number, field: string): number {
   const ms = typeof v === 'number' ? v : Date.parse(v);
-  if (!Number.isFinite(ms)) throw new ReplayFilterError(`${field} must be an ISO time or epoch milliseconds, got ${JSON.stringify(v)}`, { field, value: v });
+  if (!Number.isFinite(ms))
+    throw new ReplayFilterError(`${field} must be an ISO time or epoch milliseconds, got ${JSON.stringify(v)}`, { field, value: v });
   return ms;
 }
 
@@ -97,7 +98,11 @@ export type KeyPredicate = (key: ReplayKey) => boolean;
 export function compileFilter(filter: ReplayFilter = {}): KeyPredicate {
   const from = filter.from !== undefined ? toMillis(filter.from, 'from') : -Infinity;
   const to = filter.to !== undefined ? toMillis(filter.to, 'to') : Infinity;
-  if (from >= to) throw new ReplayFilterError(`from must be before to, got from=${JSON.stringify(filter.from)} to=${JSON.stringify(filter.to)}`, { from: filter.from, to: filter.to });
+  if (from >= to)
+    throw new ReplayFilterError(`from must be before to, got from=${JSON.stringify(filter.from)} to=${JSON.stringify(filter.to)}`, {
+      from: filter.from,
+      to: filter.to,
+    });
   const types = filter.types && filter.types.length > 0 ? new Set(filter.types) : undefined;
   const entityTypes = filter.entityTypes && filter.entityTypes.length > 0 ? new Set(filter.entityTypes) : undefined;
   let keys: Set<string> | undefined;
@@ -109,7 +114,10 @@ export function compileFilter(filter: ReplayFilter = {}): KeyPredicate {
   }
   const pct = filter.samplePercent;
   if (pct !== undefined && (typeof pct !== 'number' || !(pct > 0) || pct > 100)) {
-    throw new ReplayFilterError(`samplePercent must be a number above 0 and at most 100, got ${JSON.stringify(pct)}`, { field: 'samplePercent', value: pct });
+    throw new ReplayFilterError(`samplePercent must be a number above 0 and at most 100, got ${JSON.stringify(pct)}`, {
+      field: 'samplePercent',
+      value: pct,
+    });
   }
   const threshold = pct === undefined ? 10000 : Math.round(pct * 100);
   const seed = filter.sampleSeed ?? '';

@@ -26,7 +26,10 @@ export class TokenBucket {
   public constructor(options: TokenBucketOptions) {
     const { ratePerSecond } = options;
     if (typeof ratePerSecond !== 'number' || !Number.isFinite(ratePerSecond) || ratePerSecond <= 0) {
-      throw new RateLimitError(`ratePerSecond must be a positive number, got ${JSON.stringify(ratePerSecond)}`, { field: 'ratePerSecond', value: ratePerSecond });
+      throw new RateLimitError(`ratePerSecond must be a positive number, got ${JSON.stringify(ratePerSecond)}`, {
+        field: 'ratePerSecond',
+        value: ratePerSecond,
+      });
     }
     const burst = options.burst ?? Math.max(1, ratePerSecond);
     if (typeof burst !== 'number' || !Number.isFinite(burst) || burst < 1) {
@@ -49,7 +52,8 @@ export class TokenBucket {
   }
 
   private check(n: number): void {
-    if (!(n > 0) || n > this.burst) throw new RateLimitError(`cannot take ${n} tokens from a bucket of ${this.burst}`, { n, burst: this.burst });
+    if (!(n > 0) || n > this.burst)
+      throw new RateLimitError(`cannot take ${n} tokens from a bucket of ${this.burst}`, { n, burst: this.burst });
   }
 
   /** Take `n` tokens if they are there now. */

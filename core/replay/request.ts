@@ -51,7 +51,10 @@ export function parseReplayRequest(input: unknown): ReplayRequest {
   if (r.success) return r.data;
   const problems = r.error.issues.map((i) => {
     const path = i.path.map(String).join('.') || '(request)';
-    const value = i.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k as string] : undefined), input);
+    const value = i.path.reduce<unknown>(
+      (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k as string] : undefined),
+      input,
+    );
     return `${path}: ${i.message}${value !== undefined ? ` (got ${JSON.stringify(value)})` : ''}`;
   });
   throw new ReplayRequestError(`invalid replay request: ${problems.join('; ')}`, { problems });

@@ -60,7 +60,9 @@ export function targetProfile(spec: Spec, target: string): TargetProfile {
   if (!cap) return { name: target };
   const consumes = new Set(Object.keys(cap.events));
   const impl = cap.candidate ? cap.implementations[cap.candidate] : undefined;
-  const inputTypes = spec.bridge.translations.filter((t) => (t.direction ?? 'both') !== 'toLegacy' && consumes.has(t.service)).map((t) => t.legacy);
+  const inputTypes = spec.bridge.translations
+    .filter((t) => (t.direction ?? 'both') !== 'toLegacy' && consumes.has(t.service))
+    .map((t) => t.legacy);
   return { name: target, consumes, ...(impl ? { accepts: impl.accepts } : {}), inputTypes: [...new Set(inputTypes)].sort() };
 }
 
@@ -82,7 +84,13 @@ function chooseVersion(spec: Spec, type: string, version: number, accepts: reado
  * schema, e.g. because PII masking changed a validated field; no translation; a version the target does
  * not accept). The reason names the field, like the bridge's quarantine does.
  */
-export function buildShadowEvent(spec: Spec, translator: Translator, input: ShadowInput, mark: ReplayMark, profile: TargetProfile): ShadowEventOutcome {
+export function buildShadowEvent(
+  spec: Spec,
+  translator: Translator,
+  input: ShadowInput,
+  mark: ReplayMark,
+  profile: TargetProfile,
+): ShadowEventOutcome {
   let type: string;
   let version: number;
   let data: Record<string, unknown>;
@@ -90,7 +98,11 @@ export function buildShadowEvent(spec: Spec, translator: Translator, input: Shad
   let causationId = input.id;
   const payload = input.payload;
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-    return { ok: false, code: 'invalid', reason: `input.payload of ${input.type} must be an object, got ${JSON.stringify(payload)?.slice(0, 60)}` };
+    return {
+      ok: false,
+      code: 'invalid',
+      reason: `input.payload of ${input.type} must be an object, got ${JSON.stringify(payload)?.slice(0, 60)}`,
+    };
   }
   if (spec.bridge.serviceEvents[input.type]) {
     // Captured already in the service model: sent as it is.
@@ -98,9 +110,22 @@ export function buildShadowEvent(spec: Spec, translator: Translator, input: Shad
     version = input.version ?? spec.bridge.serviceEvents[input.type].latest;
     data = payload as Record<string, unknown>;
   } else {
-    const t = translator.toService(input.type, payload as Record<string, unknown>, { now: new Date(input.capturedAt), transportId: input.id });
-    if (t.status === 'ignored') return { ok: false, code: 'loop', reason: `${input.type} was itself translated from a service event (origin service); replaying it would loop` };
-    if (t.status === 'quarantine') return { ok: false, code: 'untranslatable', reason: `${input.type} cannot be translated to the service model (${t.reason}): ${t.problems.join('; ')}` };
+    const t = translator.toService(input.type, payload as Record<string, unknown>, {
+      now: new Date(input.capturedAt),
+      transportId: input.id,
+    });
+    if (t.status === 'ignored')
+      return {
+        ok: false,
+        code: 'loop',
+        reason: `${input.type} was itself translated from a service event (origin service); replaying it would loop`,
+      };
+    if (t.status === 'quarantine')
+      return {
+        ok: false,
+        code: 'untranslatable',
+        reason: `${input.type} cannot be translated to the service model (${t.reason}): ${t.problems.join('; ')}`,
+      };
     type = t.detailType;
     version = t.detail.metadata.version;
     data = t.detail.data;
@@ -108,12 +133,20 @@ export function buildShadowEvent(spec: Spec, translator: Translator, input: Shad
     causationId = t.detail.metadata.causationId ?? input.id;
   }
   if (profile.consumes && !profile.consumes.has(type)) {
-    return { ok: false, code: 'not-consumed', reason: `${input.type} becomes ${type}, which ${profile.name} does not consume (it consumes ${[...profile.consumes].join(', ')})` };
+    return {
+      ok: false,
+      code: 'not-consumed',
+      reason: `${input.type} becomes ${type}, which ${profile.name} does not consume (it consumes ${[...profile.consumes].join(', ')})`,
+    };
   }
   const accepts = profile.accepts?.[type];
   const sendVersion = chooseVersion(spec, type, version, accepts);
   if (sendVersion === undefined) {
-    return { ok: false, code: 'version', reason: `${type} v${version}: ${profile.name} accepts versions ${accepts?.join(', ')} and no cast reaches them` };
+    return {
+      ok: false,
+      code: 'version',
+      reason: `${type} v${version}: ${profile.name} accepts versions ${accepts?.join(', ')} and no cast reaches them`,
+    };
   }
   if (sendVersion !== version) data = castPayload(type, spec.bridge.serviceEvents[type], data, version, sendVersion);
   const metadata: ShadowMetadata = {

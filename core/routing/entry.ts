@@ -1,15 +1,7 @@
 import { z } from 'zod';
 import type { CapabilityRouting } from '../spec/routing';
 import { RouteEntryError, describeIssues } from './errors';
-import {
-  HEALTH_STATES,
-  ROUTE_MODES,
-  capabilityName,
-  impliedPercent,
-  stickyKeyName,
-  targetName,
-  versionLabel,
-} from './model';
+import { HEALTH_STATES, ROUTE_MODES, capabilityName, impliedPercent, stickyKeyName, targetName, versionLabel } from './model';
 
 /**
  * One row of the routing table: the live routing state of one capability. The runtime copy lives in a
@@ -63,8 +55,7 @@ export type RouteEntry = Readonly<z.output<typeof routeEntrySchema>>;
 export function parseRouteEntry(input: unknown): RouteEntry {
   const result = routeEntrySchema.safeParse(input);
   if (!result.success) {
-    const capability =
-      input !== null && typeof input === 'object' ? (input as Record<string, unknown>).capability : undefined;
+    const capability = input !== null && typeof input === 'object' ? (input as Record<string, unknown>).capability : undefined;
     throw new RouteEntryError(describeIssues(result.error.issues, input), { capability }, { cause: result.error });
   }
   return result.data;

@@ -33,14 +33,10 @@ export const targetName = z
   .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'must start with a letter and hold only letters, digits, _ . - (at most 64)');
 
 /** An implementation's version label: `v1`, `v2`, `2.1.0`. */
-export const versionLabel = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'must be letters, digits, _ . - (at most 32), e.g. v2');
+export const versionLabel = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'must be letters, digits, _ . - (at most 32), e.g. v2');
 
 /** The name of the sticky key (`customerId`, `orderId`): what is hashed into a bucket. */
-export const stickyKeyName = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be a name such as customerId');
+export const stickyKeyName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be a name such as customerId');
 
 const rate = (what: string) =>
   z.number().min(0, `${what} is a fraction between 0 and 1`).max(1, `${what} is a fraction between 0 and 1 (5% is 0.05)`);

@@ -100,7 +100,12 @@ export function planRoute(
 
   for (const [side, role] of sides) {
     if (side === 'legacy') {
-      deliveries.push({ side, role, target: legacyTarget, stamp: stampOf(capability, entry, decision, side, role, legacyTarget, event.version) });
+      deliveries.push({
+        side,
+        role,
+        target: legacyTarget,
+        stamp: stampOf(capability, entry, decision, side, role, legacyTarget, event.version),
+      });
       continue;
     }
     // side === 'candidate' implies an entry: without one every decision is the monolith.

@@ -34,15 +34,23 @@ export interface ServiceRegistration {
 export function registrationProblems(
   routing: RoutingSection,
   serviceEvents: Readonly<Record<string, { readonly versions: Readonly<Record<string, unknown>> }>> | undefined,
-  input: { capability: string; version: string; target: string; accepts: Record<string, number[]>; emits?: string[] }): string[] {
-  const cap = Object.prototype.hasOwnProperty.call(routing.capabilities, input.capability) ? routing.capabilities[input.capability] : undefined;
-  if (cap === undefined) return [`capability: ${JSON.stringify(input.capability)} is not routed by the spec (${Object.keys(routing.capabilities).join(', ')})`];
+  input: { capability: string; version: string; target: string; accepts: Record<string, number[]>; emits?: string[] },
+): string[] {
+  const cap = Object.prototype.hasOwnProperty.call(routing.capabilities, input.capability)
+    ? routing.capabilities[input.capability]
+    : undefined;
+  if (cap === undefined)
+    return [`capability: ${JSON.stringify(input.capability)} is not routed by the spec (${Object.keys(routing.capabilities).join(', ')})`];
   const problems: string[] = [];
   const impl = Object.prototype.hasOwnProperty.call(cap.implementations, input.version) ? cap.implementations[input.version] : undefined;
   if (impl === undefined) {
-    problems.push(`version: ${JSON.stringify(input.version)} is not an implementation of ${input.capability} (${Object.keys(cap.implementations).join(', ')})`);
+    problems.push(
+      `version: ${JSON.stringify(input.version)} is not an implementation of ${input.capability} (${Object.keys(cap.implementations).join(', ')})`,
+    );
   } else if (impl.target !== input.target) {
-    problems.push(`target: ${input.capability} ${input.version} delivers to ${JSON.stringify(impl.target)}, got ${JSON.stringify(input.target)}`);
+    problems.push(
+      `target: ${input.capability} ${input.version} delivers to ${JSON.stringify(impl.target)}, got ${JSON.stringify(input.target)}`,
+    );
   }
   if (input.accepts === null || typeof input.accepts !== 'object' || Array.isArray(input.accepts)) {
     return [...problems, `accepts: must map event types to version lists, got ${JSON.stringify(input.accepts)}`];
@@ -58,11 +66,14 @@ export function registrationProblems(
     }
     const declared = serviceEvents?.[type]?.versions;
     if (declared !== undefined) {
-      for (const v of versions) if (declared[String(v)] === undefined) problems.push(`accepts.${type}: version ${v} is not declared (declared: ${Object.keys(declared).join(', ')})`);
+      for (const v of versions)
+        if (declared[String(v)] === undefined)
+          problems.push(`accepts.${type}: version ${v} is not declared (declared: ${Object.keys(declared).join(', ')})`);
     }
   }
   for (const type of Object.keys(cap.events)) {
-    if (!Object.prototype.hasOwnProperty.call(input.accepts, type)) problems.push(`accepts: says nothing about ${type}, which ${input.capability} routes`);
+    if (!Object.prototype.hasOwnProperty.call(input.accepts, type))
+      problems.push(`accepts: says nothing about ${type}, which ${input.capability} routes`);
   }
   if (input.emits !== undefined && (!Array.isArray(input.emits) || input.emits.some((e) => typeof e !== 'string' || e === ''))) {
     problems.push(`emits: must be a list of event types, got ${JSON.stringify(input.emits)}`);

@@ -77,7 +77,11 @@ const MAX_ACTOR = 200;
 export function parseRouteChange(input: unknown): RouteChange {
   const result = routeChangeSchema.safeParse(input);
   if (!result.success) {
-    throw new TransitionError(`invalid route change: ${describeIssues(result.error.issues, input, '(change)').join('; ')}`, { input }, { cause: result.error });
+    throw new TransitionError(
+      `invalid route change: ${describeIssues(result.error.issues, input, '(change)').join('; ')}`,
+      { input },
+      { cause: result.error },
+    );
   }
   return result.data;
 }
@@ -153,7 +157,9 @@ function target(entry: RouteEntry, from: RouteState, change: RouteChange, fail: 
     }
     case 'setPercent': {
       if (from.mode !== 'canary') {
-        return fail(`percent can only be set in canary mode; ${from.mode} mode implies ${impliedPercent(from.mode)} (use setMode canary with a percent)`);
+        return fail(
+          `percent can only be set in canary mode; ${from.mode} mode implies ${impliedPercent(from.mode)} (use setMode canary with a percent)`,
+        );
       }
       const percent = checkPercent(change.percent, fail);
       if (percent > from.percent && from.health === 'unhealthy') {
@@ -237,12 +243,30 @@ function sameState(a: RouteState, b: RouteState): boolean {
 
 /** The rollback of an invalid row: the seed in legacy mode at the next revision, with its history record. */
 export function rebuildAsRollback(seed: RouteEntry, actor: string, reason: string, now: Date): ChangeResult {
-  if (actor.trim() === '' || reason.trim() === '') throw new TransitionError(`${seed.capability}: a rollback needs an actor and a reason`, { capability: seed.capability });
+  if (actor.trim() === '' || reason.trim() === '')
+    throw new TransitionError(`${seed.capability}: a rollback needs an actor and a reason`, { capability: seed.capability });
   const at = now.toISOString();
-  const next = parseRouteEntry({ ...seed, mode: 'legacy', percent: 0, revision: seed.revision + 1, updatedAt: at, updatedBy: actor.trim(), reason: reason.trim() });
+  const next = parseRouteEntry({
+    ...seed,
+    mode: 'legacy',
+    percent: 0,
+    revision: seed.revision + 1,
+    updatedAt: at,
+    updatedBy: actor.trim(),
+    reason: reason.trim(),
+  });
   return {
     changed: true,
     next,
-    historyRecord: { capability: seed.capability, revision: next.revision, at, actor: actor.trim(), reason: reason.trim(), change: { kind: 'rollback' }, from: stateOf(seed), to: stateOf(next) },
+    historyRecord: {
+      capability: seed.capability,
+      revision: next.revision,
+      at,
+      actor: actor.trim(),
+      reason: reason.trim(),
+      change: { kind: 'rollback' },
+      from: stateOf(seed),
+      to: stateOf(next),
+    },
   };
 }

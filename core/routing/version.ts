@@ -68,7 +68,7 @@ export function negotiateVersion(
     if (hits.length > 0) {
       const to = Math.max(...hits);
       const path = [to];
-      for (let v = to; v !== eventVersion; ) {
+      for (let v = to; v !== eventVersion;) {
         v = previous.get(v) as number;
         path.unshift(v);
       }
@@ -76,7 +76,10 @@ export function negotiateVersion(
     }
     level = nextLevel;
   }
-  const list = [...wanted].sort((a, b) => a - b).map((v) => `v${v}`).join(', ');
+  const list = [...wanted]
+    .sort((a, b) => a - b)
+    .map((v) => `v${v}`)
+    .join(', ');
   return {
     action: 'quarantine',
     reason: `${what} v${eventVersion}: ${whom} accepts ${list} and no cast leads from v${eventVersion} to any of them`,

@@ -30,7 +30,10 @@ export const SERVICE_REGISTERED_TYPE = 'cutover.service-registered';
 export const SERVICE_HEALTH_TYPE = 'cutover.service-health';
 
 /** The EventBridge pattern delivering one (capability, target)'s routed copies. */
-export function routedTargetPattern(capability: string, target: string): {
+export function routedTargetPattern(
+  capability: string,
+  target: string,
+): {
   source: string[];
   detailType: string[];
   detail: { metadata: { routing: { capability: string[]; target: string[] } } };
@@ -51,12 +54,15 @@ export function routedEventTypes(routing: RoutingSection | undefined): string[] 
 }
 
 /** Every (capability, target) pair the spec can route to: the monolith's and each implementation's. */
-export function routedTargets(routing: RoutingSection | undefined): Array<{ capability: string; target: string; side: Side; version?: string }> {
+export function routedTargets(
+  routing: RoutingSection | undefined,
+): Array<{ capability: string; target: string; side: Side; version?: string }> {
   if (routing === undefined) return [];
   const out: Array<{ capability: string; target: string; side: Side; version?: string }> = [];
   for (const [capability, cap] of Object.entries(routing.capabilities)) {
     out.push({ capability, target: cap.legacy.target, side: 'legacy' });
-    for (const [version, impl] of Object.entries(cap.implementations)) out.push({ capability, target: impl.target, side: 'candidate', version });
+    for (const [version, impl] of Object.entries(cap.implementations))
+      out.push({ capability, target: impl.target, side: 'candidate', version });
   }
   return out;
 }

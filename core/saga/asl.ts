@@ -90,7 +90,10 @@ export const STATE = {
 
 const sub = (key: SubstitutionKey): string => '${' + key + '}';
 
-function retrier(errors: readonly string[], r: { maxAttempts: number; intervalSeconds: number; backoffRate: number; maxDelaySeconds: number }): JsonObject {
+function retrier(
+  errors: readonly string[],
+  r: { maxAttempts: number; intervalSeconds: number; backoffRate: number; maxDelaySeconds: number },
+): JsonObject {
   return {
     ErrorEquals: [...errors],
     IntervalSeconds: r.intervalSeconds,
@@ -102,7 +105,14 @@ function retrier(errors: readonly string[], r: { maxAttempts: number; intervalSe
 }
 
 /** Bookkeeping (audit events, the saga's own tables) retries anything a few times and never stops the saga. */
-const INFRA_RETRY: JsonObject = { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 10, JitterStrategy: 'FULL' };
+const INFRA_RETRY: JsonObject = {
+  ErrorEquals: ['States.ALL'],
+  IntervalSeconds: 1,
+  MaxAttempts: 3,
+  BackoffRate: 2,
+  MaxDelaySeconds: 10,
+  JitterStrategy: 'FULL',
+};
 function infraCatch(next: string): Json[] {
   return [{ ErrorEquals: ['States.ALL'], ResultPath: '$.bookkeepingError', Next: next }];
 }
@@ -213,7 +223,10 @@ export function buildSagaDefinition(plan: SagaPlan, options: BuildOptions = {}):
     Next: STATE.auditStarted,
   };
   states[STATE.auditStarted] = putEvents(
-    [entry(SAGA_EVENT_TYPES.started, 'started', { 'order.$': '$.order', owners: plan.owners as unknown as JsonObject }), startedEntry(first)],
+    [
+      entry(SAGA_EVENT_TYPES.started, 'started', { 'order.$': '$.order', owners: plan.owners as unknown as JsonObject }),
+      startedEntry(first),
+    ],
     first.id,
     'saga.started and the first step-started event, straight to the services bus.',
   );
@@ -291,7 +304,13 @@ export function buildSagaDefinition(plan: SagaPlan, options: BuildOptions = {}):
     failure: sPath('$.failure.Error'),
   });
   states[STATE.auditCompensated] = putEvents(
-    [entry(SAGA_EVENT_TYPES.compensated, 'compensated', { 'failure.$': '$.failure', 'failedStep.$': '$.failureInfo.step', 'compensations.$': '$.compensations' })],
+    [
+      entry(SAGA_EVENT_TYPES.compensated, 'compensated', {
+        'failure.$': '$.failure',
+        'failedStep.$': '$.failureInfo.step',
+        'compensations.$': '$.compensations',
+      }),
+    ],
     STATE.compensated,
     'saga.compensated: every effect was undone.',
   );
@@ -408,7 +427,8 @@ function failurePass(action: ForwardAction, kind: 'rejected' | 'error', compensa
 
 function catches(action: ForwardAction): Json[] {
   const out: Json[] = [];
-  if (action.rejections.length > 0) out.push({ ErrorEquals: [...action.rejections], ResultPath: '$.failure', Next: STATE.rejected(action.id) });
+  if (action.rejections.length > 0)
+    out.push({ ErrorEquals: [...action.rejections], ResultPath: '$.failure', Next: STATE.rejected(action.id) });
   out.push({ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: STATE.failed(action.id) });
   return out;
 }
@@ -421,7 +441,7 @@ function forwardStates(plan: SagaPlan, action: ForwardAction, afterSuccess: stri
     case 'orders-table': {
       states[action.id] = {
         Type: 'Task',
-        Comment: 'The orders table is the saga service\'s own: written directly, idempotent on orderId.',
+        Comment: "The orders table is the saga service's own: written directly, idempotent on orderId.",
         Resource: 'arn:aws:states:::dynamodb:putItem',
         Parameters: {
           TableName: sub('OrdersTable'),
@@ -437,7 +457,13 @@ function forwardStates(plan: SagaPlan, action: ForwardAction, afterSuccess: stri
         },
         ResultSelector: { status: 'pending' },
         ResultPath: resultPath,
-        Retry: stepRetry(['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException', 'DynamoDB.InternalServerErrorException', 'DynamoDB.RequestLimitExceeded', 'States.Timeout']),
+        Retry: stepRetry([
+          'DynamoDB.ProvisionedThroughputExceededException',
+          'DynamoDB.ThrottlingException',
+          'DynamoDB.InternalServerErrorException',
+          'DynamoDB.RequestLimitExceeded',
+          'States.Timeout',
+        ]),
         Catch: [
           // A second delivery of the same step: the order is already there.
           { ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: null, Next: STATE.createOrderExists },
@@ -578,9 +604,14 @@ function compensationStates(plan: SagaPlan, comp: CompensationAction): Record<st
         Parameters: {
           TableName: sub('OrdersTable'),
           Key: { orderId: sPath('$.order.orderId') },
-          UpdateExpression: 'SET #status = :cancelled, cancelledAt = if_not_exists(cancelledAt, :now), cancelReason = if_not_exists(cancelReason, :reason)',
+          UpdateExpression:
+            'SET #status = :cancelled, cancelledAt = if_not_exists(cancelledAt, :now), cancelReason = if_not_exists(cancelReason, :reason)',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':cancelled': s('cancelled'), ':now': sPath('$$.State.EnteredTime'), ':reason': sPath('$.failure.Error') },
+          ExpressionAttributeValues: {
+            ':cancelled': s('cancelled'),
+            ':now': sPath('$$.State.EnteredTime'),
+            ':reason': sPath('$.failure.Error'),
+          },
         },
         ResultSelector: { status: 'cancelled' },
       };
@@ -611,7 +642,14 @@ function compensationStates(plan: SagaPlan, comp: CompensationAction): Record<st
   return {
     [comp.id]: { ...task, ResultPath: resultPath, Retry: retry, Catch: catchAll, Next: audit },
     [audit]: putEvents(
-      [entry(SAGA_EVENT_TYPES.compensationSucceeded, `${comp.id}-compensated`, { compensation: comp.id, step: comp.step, owner: comp.owner, 'result.$': resultPath })],
+      [
+        entry(SAGA_EVENT_TYPES.compensationSucceeded, `${comp.id}-compensated`, {
+          compensation: comp.id,
+          step: comp.step,
+          owner: comp.owner,
+          'result.$': resultPath,
+        }),
+      ],
       next,
       `${comp.id} done${comp.next ? `; ${comp.next} next` : '; every compensation ran'}.`,
     ),

@@ -56,7 +56,12 @@ function contextValue(path: string, ctx: CommandContext): unknown {
  * a resend (after a reply timeout) carries the same id and the monolith's message id stays the same.
  * Throws `InvalidStepInput` naming each field when the payload does not fit the command's schema.
  */
-export function buildCommand(spec: Spec, exchange: MonolithExchange, action: AwaitedAction, ctx: CommandContext): { detailType: string; detail: ServiceEvent } {
+export function buildCommand(
+  spec: Spec,
+  exchange: MonolithExchange,
+  action: AwaitedAction,
+  ctx: CommandContext,
+): { detailType: string; detail: ServiceEvent } {
   const def = spec.bridge.serviceEvents[exchange.command];
   if (!def) throw new InvalidStepInput(`command ${exchange.command} is not a service event of the spec`, { command: exchange.command });
   const schema: ObjectField = def.versions[String(def.latest)].schema;
@@ -68,7 +73,11 @@ export function buildCommand(spec: Spec, exchange: MonolithExchange, action: Awa
   }
   const problems = validatePayload(schema, data);
   if (problems.length > 0) {
-    throw new InvalidStepInput(`${exchange.command} for ${action}: ${problems.join('; ')}`, { command: exchange.command, action, problems });
+    throw new InvalidStepInput(`${exchange.command} for ${action}: ${problems.join('; ')}`, {
+      command: exchange.command,
+      action,
+      problems,
+    });
   }
   const orderId = String(ctx.order.orderId);
   const metadata: EventMetadata = {
@@ -125,7 +134,8 @@ export function replyRoutes(section: SagaSection): Map<string, ReplyRoute> {
 export function carrierRoutes(section: SagaSection): Map<string, ReplyRoute> {
   const routes = new Map<string, ReplyRoute>();
   for (const t of section.shipping.confirmedBy) routes.set(t, { action: 'ScheduleShipping', outcome: 'success' });
-  for (const [t, error] of Object.entries(section.shipping.rejectedBy)) routes.set(t, { action: 'ScheduleShipping', outcome: 'failure', error });
+  for (const [t, error] of Object.entries(section.shipping.rejectedBy))
+    routes.set(t, { action: 'ScheduleShipping', outcome: 'failure', error });
   return routes;
 }
 

@@ -50,7 +50,9 @@ export function parseFaultPlan(json: string | undefined): FaultPlan {
   }
   const parsed = faultPlanSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigurationError(`CUTOVER_FAULTS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { setting: 'CUTOVER_FAULTS' });
+    throw new ConfigurationError(`CUTOVER_FAULTS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
+      setting: 'CUTOVER_FAULTS',
+    });
   }
   return parsed.data;
 }
@@ -90,7 +92,8 @@ export class FaultInjector {
         await effect();
         throw new StepTransientError(`injected fault in ${action} (after the effect)`, { action, phase: 'after' });
       }
-      if (scripted === 'before') throw new StepTransientError(`injected fault in ${action} (before the effect)`, { action, phase: 'before' });
+      if (scripted === 'before')
+        throw new StepTransientError(`injected fault in ${action} (before the effect)`, { action, phase: 'before' });
       throw new InjectedFault(scripted, `injected ${scripted} in ${action}`);
     }
     const fail = this.shouldFail(spec, key);

@@ -56,7 +56,8 @@ export function parseStepInput(event: unknown, allowedActions: readonly string[]
   if (!isObject(order)) {
     problems.push(`order: expected an object, got ${JSON.stringify(order)}`);
   } else {
-    if (order.orderId !== orderId) problems.push(`order.orderId: ${JSON.stringify(order.orderId)} differs from orderId ${JSON.stringify(orderId)}`);
+    if (order.orderId !== orderId)
+      problems.push(`order.orderId: ${JSON.stringify(order.orderId)} differs from orderId ${JSON.stringify(orderId)}`);
     str(order, 'customerId', 'order.', problems);
     const amount = order.amount;
     if (!isObject(amount) || typeof amount.total !== 'string' || !DECIMAL.test(amount.total) || typeof amount.currency !== 'string') {
@@ -73,7 +74,8 @@ export function parseStepInput(event: unknown, allowedActions: readonly string[]
       });
     }
     const addr = order.shippingAddress;
-    if (!isObject(addr) || typeof addr.country !== 'string') problems.push(`order.shippingAddress: expected an address with a country, got ${JSON.stringify(addr)}`);
+    if (!isObject(addr) || typeof addr.country !== 'string')
+      problems.push(`order.shippingAddress: expected an address with a country, got ${JSON.stringify(addr)}`);
   }
   if (event.taskToken !== undefined && (typeof event.taskToken !== 'string' || event.taskToken === '')) {
     problems.push(`taskToken: expected a non-empty string, got ${JSON.stringify(event.taskToken)}`);

@@ -52,8 +52,21 @@ class RefusedFailure extends Error {}
 export class ModelServices {
   public now: number;
   public readonly stock = new Map<string, { available: number; holds: Map<string, number> }>();
-  public readonly reservations = new Map<string, { status: ResStatus; items: Array<{ sku: string; quantity: number }>; expiresAt: number; reason?: string }>();
-  public readonly payments = new Map<string, { status: 'captured' | 'review' | 'refunded' | 'voided' | 'rejected'; amountCents: number; capturedCents: number; refundedCents: number; checks: number; customerId: string }>();
+  public readonly reservations = new Map<
+    string,
+    { status: ResStatus; items: Array<{ sku: string; quantity: number }>; expiresAt: number; reason?: string }
+  >();
+  public readonly payments = new Map<
+    string,
+    {
+      status: 'captured' | 'review' | 'refunded' | 'voided' | 'rejected';
+      amountCents: number;
+      capturedCents: number;
+      refundedCents: number;
+      checks: number;
+      customerId: string;
+    }
+  >();
   public readonly shipments = new Map<string, 'requested' | 'dispatched' | 'cancelled'>();
   public readonly notifications = new Set<string>();
   public readonly orders = new Map<string, 'pending' | 'confirmed' | 'cancelled'>();
@@ -108,7 +121,8 @@ export class ModelServices {
 
   public reserve(orderId: string, lines: readonly OrderLine[]): void {
     let r = this.reservations.get(orderId);
-    if (r && (r.status === 'released' || r.status === 'expired')) throw new BusinessFailure(r.reason === 'out-of-stock' ? 'OutOfStock' : 'ReservationExpired');
+    if (r && (r.status === 'released' || r.status === 'expired'))
+      throw new BusinessFailure(r.reason === 'out-of-stock' ? 'OutOfStock' : 'ReservationExpired');
     if (!r) {
       r = { status: 'reserving', items: quantitiesBySku(lines), expiresAt: this.now + this.reservationTtlMs };
       this.reservations.set(orderId, r);
@@ -157,10 +171,21 @@ export class ModelServices {
   public charge(o: ModelOrder, viaMonolith = false): 'captured' | 'review' {
     const p = this.payments.get(o.orderId);
     if (p) return p.status === 'review' ? 'review' : 'captured';
-    const d = viaMonolith ? (this.rules.monolith.declineCustomers.includes(o.customerId) ? 'declined' : 'captured') : decideCharge(this.rules, o.customerId, o.amount);
+    const d = viaMonolith
+      ? this.rules.monolith.declineCustomers.includes(o.customerId)
+        ? 'declined'
+        : 'captured'
+      : decideCharge(this.rules, o.customerId, o.amount);
     if (d === 'declined') throw new BusinessFailure('CardDeclined');
     const cents = toCents(o.amount);
-    this.payments.set(o.orderId, { status: d, amountCents: cents, capturedCents: d === 'captured' ? cents : 0, refundedCents: 0, checks: 0, customerId: o.customerId });
+    this.payments.set(o.orderId, {
+      status: d,
+      amountCents: cents,
+      capturedCents: d === 'captured' ? cents : 0,
+      refundedCents: 0,
+      checks: 0,
+      customerId: o.customerId,
+    });
     return d;
   }
 
@@ -184,7 +209,14 @@ export class ModelServices {
   public refund(orderId: string): void {
     const p = this.payments.get(orderId);
     if (!p) {
-      this.payments.set(orderId, { status: 'voided', amountCents: 0, capturedCents: 0, refundedCents: 0, checks: 0, customerId: 'unknown' });
+      this.payments.set(orderId, {
+        status: 'voided',
+        amountCents: 0,
+        capturedCents: 0,
+        refundedCents: 0,
+        checks: 0,
+        customerId: 'unknown',
+      });
       return;
     }
     if (p.status === 'captured') {
@@ -319,7 +351,8 @@ export class ModelSaga {
     if (err instanceof TransientFailure && attempt < this.maxRetries(action)) return retry();
     const business = err instanceof BusinessFailure && action.rejections.includes(err.errorName);
     this.failedAction = action.id;
-    this.error = err instanceof BusinessFailure ? err.errorName : err instanceof TransientFailure ? 'TransientError' : (err as Error).message;
+    this.error =
+      err instanceof BusinessFailure ? err.errorName : err instanceof TransientFailure ? 'TransientError' : (err as Error).message;
     this.phase = { kind: 'compensate', id: business ? action.compensateFromOnRejection : action.compensateFromOnError, attempt: 0 };
     this.finishIfNothingToCompensate();
   }
@@ -386,7 +419,8 @@ export class ModelSaga {
       }
       // Every failure in review releases the held payment too (the definition catches all into "Failed").
       this.failedAction = action.id;
-      this.error = err instanceof BusinessFailure ? err.errorName : err instanceof TransientFailure ? 'TransientError' : (err as Error).message;
+      this.error =
+        err instanceof BusinessFailure ? err.errorName : err instanceof TransientFailure ? 'TransientError' : (err as Error).message;
       this.phase = { kind: 'compensate', id: action.compensateFromOnError, attempt: 0 };
       this.finishIfNothingToCompensate();
     }

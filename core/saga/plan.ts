@@ -1,6 +1,15 @@
 import type { MonolithExchange, SagaSection } from '../spec/saga';
 import { SpecError } from '../errors';
-import { COMPENSATION_OF, SAGA_STEPS, SERVICE_OF, SERVICE_REJECTIONS, type ReferenceService, type SagaCompensation, type SagaStep, type StepOwner } from './steps';
+import {
+  COMPENSATION_OF,
+  SAGA_STEPS,
+  SERVICE_OF,
+  SERVICE_REJECTIONS,
+  type ReferenceService,
+  type SagaCompensation,
+  type SagaStep,
+  type StepOwner,
+} from './steps';
 
 /*
  * The saga plan: the spec's saga section turned into the ordered list of actions the state machine runs,
@@ -134,7 +143,11 @@ export function buildSagaPlan(section: SagaSection): SagaPlan {
     }
   }
   const forward: ForwardAction[] = drafts.map((d, i) => {
-    const before = drafts.slice(0, i).reverse().find((x) => x.compensation)?.compensation ?? null;
+    const before =
+      drafts
+        .slice(0, i)
+        .reverse()
+        .find((x) => x.compensation)?.compensation ?? null;
     return { ...d, compensateFromOnRejection: before, compensateFromOnError: d.compensation ?? before };
   });
   const compSteps = [...SAGA_STEPS].reverse();

@@ -66,7 +66,10 @@ export function parseReferenceRules(json: string | undefined): ReferenceRules {
     throw new ConfigurationError(`REFERENCE_RULES is not JSON: ${(cause as Error).message}`, { setting: 'REFERENCE_RULES' }, { cause });
   }
   const parsed = referenceRulesSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigurationError(`REFERENCE_RULES: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { setting: 'REFERENCE_RULES' });
+  if (!parsed.success)
+    throw new ConfigurationError(`REFERENCE_RULES: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
+      setting: 'REFERENCE_RULES',
+    });
   return parsed.data;
 }
 
@@ -87,7 +90,8 @@ export function decideReview(rules: ReferenceRules, customerId: string, checks: 
   return checks >= rules.payment.approveAfterChecks ? 'captured' : 'review';
 }
 
-export type AddressDecision = { readonly ok: true; readonly carrier: 'dhl' | 'ups' | 'dpd' | 'rm' } | { readonly ok: false; readonly reason: string };
+export type AddressDecision =
+  { readonly ok: true; readonly carrier: 'dhl' | 'ups' | 'dpd' | 'rm' } | { readonly ok: false; readonly reason: string };
 
 export function decideAddress(rules: ReferenceRules, country: string): AddressDecision {
   if (rules.shipping.rejectCountries.includes(country)) return { ok: false, reason: `no carrier delivers to ${country}` };

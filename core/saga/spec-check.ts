@@ -31,9 +31,11 @@ export function checkSagaSection(spec: Spec): string[] {
     problems.push(`saga.orderEvent: ${JSON.stringify(saga.orderEvent)} is not declared in bridge.serviceEvents`);
   } else {
     orderSchema = orderDef.versions[String(orderDef.latest)]?.schema;
-    if (orderDef.entity.type !== 'order') problems.push(`saga.orderEvent: ${saga.orderEvent} is about "${orderDef.entity.type}", not an order`);
+    if (orderDef.entity.type !== 'order')
+      problems.push(`saga.orderEvent: ${saga.orderEvent} is about "${orderDef.entity.type}", not an order`);
     for (const required of ['orderId', 'customerId']) {
-      if (orderSchema && !orderSchema.fields[required]) problems.push(`saga.orderEvent: ${saga.orderEvent} v${orderDef.latest} has no ${required} field, which the saga keys on`);
+      if (orderSchema && !orderSchema.fields[required])
+        problems.push(`saga.orderEvent: ${saga.orderEvent} v${orderDef.latest} has no ${required} field, which the saga keys on`);
     }
   }
   const toLegacy = new Set(translations.filter((t) => (t.direction ?? 'both') !== 'toService').map((t) => t.service));
@@ -50,21 +52,25 @@ export function checkSagaSection(spec: Spec): string[] {
       problems.push(`${at}: ${JSON.stringify(type)} is not declared in bridge.serviceEvents`);
       return;
     }
-    if (def.entity.type !== 'order') problems.push(`${at}: ${type} is about "${def.entity.type}"; a reply must be about the order (its entity key is the order id)`);
-    if (fromMonolith && !toService.has(type)) problems.push(`${at}: ${type} has no translation from a legacy event, so the monolith's reply can never arrive`);
+    if (def.entity.type !== 'order')
+      problems.push(`${at}: ${type} is about "${def.entity.type}"; a reply must be about the order (its entity key is the order id)`);
+    if (fromMonolith && !toService.has(type))
+      problems.push(`${at}: ${type} has no translation from a legacy event, so the monolith's reply can never arrive`);
   };
   const checkExchange = (ex: MonolithExchange, action: string, at: string) => {
     const def = serviceEvents[ex.command];
     if (!def) {
       problems.push(`${at}.command: ${JSON.stringify(ex.command)} is not declared in bridge.serviceEvents`);
     } else {
-      if (!toLegacy.has(ex.command)) problems.push(`${at}.command: ${ex.command} has no translation to a legacy event, so the monolith would never hear it`);
+      if (!toLegacy.has(ex.command))
+        problems.push(`${at}.command: ${ex.command} has no translation to a legacy event, so the monolith would never hear it`);
       const schema = def.versions[String(def.latest)].schema;
       for (const field of Object.keys(ex.data)) {
         if (!schema.fields[field]) problems.push(`${at}.data.${field}: not a field of ${ex.command} v${def.latest}`);
       }
       for (const [field, f] of Object.entries(schema.fields)) {
-        if (f.required !== false && ex.data[field] === undefined) problems.push(`${at}.data: ${ex.command} requires ${field}; map it from the saga context`);
+        if (f.required !== false && ex.data[field] === undefined)
+          problems.push(`${at}.data: ${ex.command} requires ${field}; map it from the saga context`);
       }
       for (const [field, path] of Object.entries(ex.data)) {
         if (path.startsWith('order.') && orderSchema && !fieldAt(orderSchema, path.slice('order.'.length))) {

@@ -26,12 +26,17 @@ export function prepareSagaStart(spec: Spec, order: unknown, version?: number): 
   }
   const from = version ?? def.latest;
   if (!def.versions[String(from)]) {
-    throw new SchemaValidationError(saga.orderEvent, [`version: ${from} is not a version of ${saga.orderEvent} (known: ${Object.keys(def.versions).join(', ')})`]);
+    throw new SchemaValidationError(saga.orderEvent, [
+      `version: ${from} is not a version of ${saga.orderEvent} (known: ${Object.keys(def.versions).join(', ')})`,
+    ]);
   }
   const latest = castPayload(saga.orderEvent, def, order as Record<string, unknown>, from, def.latest);
   const problems = validatePayload(def.versions[String(def.latest)].schema, latest);
   if (problems.length > 0) throw new SchemaValidationError(`${saga.orderEvent} v${def.latest}`, problems);
   const name = String(latest.orderId);
-  if (!EXECUTION_NAME.test(name)) throw new SchemaValidationError(saga.orderEvent, [`orderId: ${JSON.stringify(name)} cannot name an execution (1-80 of A-Z a-z 0-9 - _)`]);
+  if (!EXECUTION_NAME.test(name))
+    throw new SchemaValidationError(saga.orderEvent, [
+      `orderId: ${JSON.stringify(name)} cannot name an execution (1-80 of A-Z a-z 0-9 - _)`,
+    ]);
   return { name, input: { order: latest } };
 }

@@ -41,7 +41,18 @@ const FORWARD_IDS = ['CreateOrder', 'ReserveInventory', 'ProcessPayment', 'Confi
 const iso = (t: string | Date) => (t instanceof Date ? t.toISOString() : new Date(t).toISOString());
 
 export function summarizeHistory(events: readonly HistoryEvent[]): SagaStatusSummary {
-  const actions = new Map<string, { id: string; kind: 'step' | 'compensation'; startedAt: string; endedAt?: string; attempts: number; status: ActionStatus; error?: string }>();
+  const actions = new Map<
+    string,
+    {
+      id: string;
+      kind: 'step' | 'compensation';
+      startedAt: string;
+      endedAt?: string;
+      attempts: number;
+      status: ActionStatus;
+      error?: string;
+    }
+  >();
   let current: string | undefined;
   let open: string | undefined;
   let failedStep: string | undefined;
@@ -50,7 +61,11 @@ export function summarizeHistory(events: readonly HistoryEvent[]): SagaStatusSum
     const entered = e.stateEnteredEventDetails?.name;
     if (e.type.endsWith('StateEntered') && entered) {
       current = entered;
-      const kind = FORWARD_IDS.includes(entered) ? 'step' : (SAGA_COMPENSATIONS as readonly string[]).includes(entered) ? 'compensation' : undefined;
+      const kind = FORWARD_IDS.includes(entered)
+        ? 'step'
+        : (SAGA_COMPENSATIONS as readonly string[]).includes(entered)
+          ? 'compensation'
+          : undefined;
       if (kind) {
         actions.set(entered, { id: entered, kind, startedAt: iso(e.timestamp), attempts: 0, status: 'running' });
         open = entered;

@@ -41,13 +41,20 @@ export const apiEntitySchema = z
      */
     filters: z.array(attributeName).optional(),
     /** Index name -> its keys; the data stack creates each as a GSI (projection ALL) on the entity's table. */
-    indexes: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{2,254}$/, 'an index name: 3-255 letters, digits, _ or -'), apiIndexSchema).optional(),
+    indexes: z
+      .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{2,254}$/, 'an index name: 3-255 letters, digits, _ or -'), apiIndexSchema)
+      .optional(),
     /**
      * Later versions served beside v1: `{ "2": { ops: [...] } }` takes a v1 item to v2 with the same cast
      * ops as service events (rename, setDefault, remove). Writes to a later version are cast back to v1,
      * so every op of a writable entity's version must be reversible (a remove needs restoreWith).
      */
-    versions: z.record(z.string().regex(/^[2-9]$/, 'a later version: "2" to "9"'), z.object({ ops: z.array(z.lazy(() => castOpSchema)).min(1) }).strict()).optional(),
+    versions: z
+      .record(
+        z.string().regex(/^[2-9]$/, 'a later version: "2" to "9"'),
+        z.object({ ops: z.array(z.lazy(() => castOpSchema)).min(1) }).strict(),
+      )
+      .optional(),
   })
   .strict();
 export type ApiEntity = z.infer<typeof apiEntitySchema>;

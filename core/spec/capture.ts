@@ -46,7 +46,9 @@ const plainPath = z.string().superRefine((p, ctx) => {
 });
 const identifier = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'must start with a letter and hold only letters, digits, _ . -');
 const legacyTypeName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'legacy event types are UPPER_SNAKE_CASE');
-const serviceTypeName = z.string().regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, 'service event types are dotted lower case, e.g. order.created');
+const serviceTypeName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, 'service event types are dotted lower case, e.g. order.created');
 const retentionDays = z.number().int().min(1).max(3650);
 
 export const piiRuleSchema = z
@@ -187,7 +189,8 @@ export function captureReferenceIssues(spec: {
     }
   }
   for (const type of Object.keys(capture.compare?.events ?? {})) {
-    if (!(type in spec.bridge.serviceEvents)) issues.push(`capture.compare.events.${type}: ${type} is not a service event in bridge.serviceEvents`);
+    if (!(type in spec.bridge.serviceEvents))
+      issues.push(`capture.compare.events.${type}: ${type} is not a service event in bridge.serviceEvents`);
   }
   return issues;
 }

@@ -8,7 +8,11 @@ export const f = {
   integer: (o: Opt<NumberField> = {}): NumberField => ({ type: 'integer', ...o }),
   number: (o: Opt<NumberField> = {}): NumberField => ({ type: 'number', ...o }),
   boolean: (o: Opt<BooleanField> = {}): BooleanField => ({ type: 'boolean', ...o }),
-  object: (fields: Record<string, FieldSchema>, o: Opt<Omit<ObjectField, 'fields'>> = {}): ObjectField => ({ type: 'object', fields, ...o }),
+  object: (fields: Record<string, FieldSchema>, o: Opt<Omit<ObjectField, 'fields'>> = {}): ObjectField => ({
+    type: 'object',
+    fields,
+    ...o,
+  }),
   array: (items: FieldSchema, o: Opt<Omit<ArrayField, 'items'>> = {}): ArrayField => ({ type: 'array', items, ...o }),
   /** Legacy money: integer cents in a string. */
   cents: (o: Opt<StringField> = {}): StringField => ({ type: 'string', format: 'cents', ...o }),

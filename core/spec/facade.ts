@@ -11,18 +11,30 @@ export const FACADE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 
 
 const pathPattern = z
   .string()
-  .regex(/^(\/(\{[A-Za-z_][A-Za-z0-9_]*\+?\}|[A-Za-z0-9._~-]+))+$|^\/$/, 'must be a path such as /customers/{customerId} (a {name+} matches the rest)')
+  .regex(
+    /^(\/(\{[A-Za-z_][A-Za-z0-9_]*\+?\}|[A-Za-z0-9._~-]+))+$|^\/$/,
+    'must be a path such as /customers/{customerId} (a {name+} matches the rest)',
+  )
   .refine((p) => !/\{[^}]+\+\}\//.test(p), { message: 'a greedy {name+} must be the last segment' });
 
 /** Where the sticky key of a request is read: the first source that yields a non-empty value wins. */
 export const stickyKeySourceSchema = z
   .object({
-    header: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name').optional(),
-    cookie: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie name').optional(),
+    header: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'must be a header name')
+      .optional(),
+    cookie: z
+      .string()
+      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie name')
+      .optional(),
     /** A claim of the bearer JWT (`Authorization: Bearer ...`), read without verifying: see README. */
     jwtClaim: z.string().min(1).optional(),
     /** A path parameter of the route, e.g. customerId in /customers/{customerId}. */
-    pathParam: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+    pathParam: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .optional(),
   })
   .strict()
   .refine((s) => s.header !== undefined || s.cookie !== undefined || s.jwtClaim !== undefined || s.pathParam !== undefined, {
@@ -62,7 +74,12 @@ export const facadeSectionSchema = z
     s.routes.forEach((r, i) => {
       const shape = `${r.method} ${r.path.replace(/\{[^}]+\}/g, '{}')}`;
       const first = seen.get(shape);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['routes', i, 'path'], message: `${r.method} ${r.path} matches the same requests as routes[${first}]` });
+      if (first !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', i, 'path'],
+          message: `${r.method} ${r.path} matches the same requests as routes[${first}]`,
+        });
       else seen.set(shape, i);
     });
   });

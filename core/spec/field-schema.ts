@@ -4,12 +4,7 @@ import { z } from 'zod';
  * A small, JSON-serialisable schema language for event payloads. It is data, so the spec can be bundled
  * into handlers as JSON, printed by the CLI and diffed in review. `required` defaults to true.
  */
-export type FieldSchema =
-  | StringField
-  | NumberField
-  | BooleanField
-  | ObjectField
-  | ArrayField;
+export type FieldSchema = StringField | NumberField | BooleanField | ObjectField | ArrayField;
 
 export interface FieldBase {
   readonly description?: string;

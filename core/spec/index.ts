@@ -34,7 +34,13 @@ export const SPEC_CHECKS: readonly SpecCheck[] = [
   (spec) => checkApiSection(spec),
   (spec) => checkSyncSection(spec),
   (spec) =>
-    spec.readiness ? readinessCrossIssues(spec.readiness, Object.keys(spec.routing?.capabilities ?? {}), spec.migration ? Object.keys(spec.migration.entities) : undefined) : [],
+    spec.readiness
+      ? readinessCrossIssues(
+          spec.readiness,
+          Object.keys(spec.routing?.capabilities ?? {}),
+          spec.migration ? Object.keys(spec.migration.entities) : undefined,
+        )
+      : [],
   (spec) => checkFacadeSection(spec),
 ];
 
@@ -52,7 +58,9 @@ function checkFacadeSection(spec: Spec): string[] {
   const known = Object.keys(spec.routing?.capabilities ?? {});
   return spec.facade.routes.flatMap((r, i) =>
     r.capability !== undefined && !known.includes(r.capability)
-      ? [`facade.routes[${i}].capability: "${r.capability}" is not a routing capability (known: ${known.join(', ') || 'none: add a routing section'})`]
+      ? [
+          `facade.routes[${i}].capability: "${r.capability}" is not a routing capability (known: ${known.join(', ') || 'none: add a routing section'})`,
+        ]
       : [],
   );
 }
@@ -77,7 +85,10 @@ export function registerSpecCheck(check: SpecCheck): void {
 
 function formatZodIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
-    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    const path = issue.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '');
     return `${path || '(spec)'}: ${issue.message}`;
   });
 }
@@ -115,8 +126,10 @@ function checkMappings(
 ): void {
   fields.forEach((f, i) => {
     const at = `${where}[${i}]`;
-    if (f.legacy !== undefined && !fieldAt(legacy, f.legacy)) problems.push(`${at}.legacy: ${JSON.stringify(f.legacy)} is not a field of the legacy schema`);
-    if (f.service !== undefined && !fieldAt(service, f.service)) problems.push(`${at}.service: ${JSON.stringify(f.service)} is not a field of the service schema`);
+    if (f.legacy !== undefined && !fieldAt(legacy, f.legacy))
+      problems.push(`${at}.legacy: ${JSON.stringify(f.legacy)} is not a field of the legacy schema`);
+    if (f.service !== undefined && !fieldAt(service, f.service))
+      problems.push(`${at}.service: ${JSON.stringify(f.service)} is not a field of the service schema`);
     if (f.transform && typeof f.transform === 'object') {
       const values = Object.values(f.transform.map);
       if (new Set(values).size !== values.length) problems.push(`${at}.transform.map: values must be distinct so the map can be reversed`);
@@ -139,10 +152,12 @@ function checkBridge(spec: Spec): string[] {
   for (const [type, def] of Object.entries(legacyEvents)) {
     const at = `bridge.legacyEvents.${type}`;
     if (!fieldAt(def.schema, def.idField)) problems.push(`${at}.idField: ${JSON.stringify(def.idField)} is not a field of the schema`);
-    if (!fieldAt(def.schema, def.entity.keyField)) problems.push(`${at}.entity.keyField: ${JSON.stringify(def.entity.keyField)} is not a field of the schema`);
+    if (!fieldAt(def.schema, def.entity.keyField))
+      problems.push(`${at}.entity.keyField: ${JSON.stringify(def.entity.keyField)} is not a field of the schema`);
     if (def.timeField !== undefined) {
       const tf = fieldAt(def.schema, def.timeField);
-      if (tf?.type !== 'string' || tf.format !== 'legacy-datetime') problems.push(`${at}.timeField: ${JSON.stringify(def.timeField)} is not a legacy-datetime field of the schema`);
+      if (tf?.type !== 'string' || tf.format !== 'legacy-datetime')
+        problems.push(`${at}.timeField: ${JSON.stringify(def.timeField)} is not a legacy-datetime field of the schema`);
     }
     rulesIssues(def.schema, `${at}.schema`, problems);
     def.examples.forEach((ex, i) => {
@@ -151,7 +166,9 @@ function checkBridge(spec: Spec): string[] {
   }
   for (const [type, def] of Object.entries(serviceEvents)) {
     const at = `bridge.serviceEvents.${type}`;
-    const versions = Object.keys(def.versions).map(Number).sort((a, b) => a - b);
+    const versions = Object.keys(def.versions)
+      .map(Number)
+      .sort((a, b) => a - b);
     if (!def.versions[String(def.latest)]) problems.push(`${at}.latest: version ${def.latest} is not declared in versions`);
     versions.forEach((v, i) => {
       if (v !== i + 1) problems.push(`${at}.versions: versions must run 1, 2, ... without gaps (found ${versions.join(', ')})`);
@@ -161,7 +178,8 @@ function checkBridge(spec: Spec): string[] {
     }
     for (const [v, vdef] of Object.entries(def.versions)) {
       rulesIssues(vdef.schema, `${at}.versions.${v}.schema`, problems);
-      if (!fieldAt(vdef.schema, def.entity.keyField)) problems.push(`${at}.versions.${v}: entity key ${JSON.stringify(def.entity.keyField)} is not a field of the schema`);
+      if (!fieldAt(vdef.schema, def.entity.keyField))
+        problems.push(`${at}.versions.${v}: entity key ${JSON.stringify(def.entity.keyField)} is not a field of the schema`);
       vdef.examples.forEach((ex, i) => {
         for (const p of validatePayload(vdef.schema, ex)) problems.push(`${at}.versions.${v}.examples[${i}].${p}`);
       });
@@ -179,11 +197,13 @@ function checkBridge(spec: Spec): string[] {
     if (s && !v) problems.push(`${at}.serviceVersion: ${t.serviceVersion} is not a version of ${t.service}`);
     const dir = t.direction ?? 'both';
     if (dir !== 'toLegacy') {
-      if (toService.has(t.legacy)) problems.push(`${at}.legacy: ${t.legacy} is already translated to services by translations[${toService.get(t.legacy)}]`);
+      if (toService.has(t.legacy))
+        problems.push(`${at}.legacy: ${t.legacy} is already translated to services by translations[${toService.get(t.legacy)}]`);
       toService.set(t.legacy, i);
     }
     if (dir !== 'toService') {
-      if (toLegacy.has(t.service)) problems.push(`${at}.service: ${t.service} is already translated to legacy by translations[${toLegacy.get(t.service)}]`);
+      if (toLegacy.has(t.service))
+        problems.push(`${at}.service: ${t.service} is already translated to legacy by translations[${toLegacy.get(t.service)}]`);
       toLegacy.set(t.service, i);
     }
     if (l && v) checkMappings(t.fields, l.schema, v.schema, `${at}.fields`, problems);

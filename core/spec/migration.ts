@@ -15,9 +15,7 @@ import { TRANSFORM_NAMES } from './transforms';
 export const SQL_TRANSFORM_NAMES = ['sqlTimestamp', 'sqlBoolean', 'trim', 'nullIfEmpty'] as const;
 export type SqlTransformName = (typeof SQL_TRANSFORM_NAMES)[number];
 
-const sqlIdentifier = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a plain SQL identifier: a letter or _, then letters, digits or _');
+const sqlIdentifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a plain SQL identifier: a letter or _, then letters, digits or _');
 const attributePath = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/, 'an attribute name or a dot path such as amount.total');
@@ -65,11 +63,19 @@ export const migrationFieldSchema = z
     if (f.template !== undefined) {
       const names = [...f.template.matchAll(TEMPLATE_PLACEHOLDER)].map((m) => m[1]);
       if (names.length === 0) {
-        ctx.addIssue({ code: 'custom', path: ['template'], message: `"${f.template}" has no {column} placeholder; use constant for fixed text` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['template'],
+          message: `"${f.template}" has no {column} placeholder; use constant for fixed text`,
+        });
       }
       const stripped = f.template.replace(TEMPLATE_PLACEHOLDER, '');
       if (/[{}]/.test(stripped)) {
-        ctx.addIssue({ code: 'custom', path: ['template'], message: `"${f.template}" has an unbalanced { or } or a placeholder that is not a column name` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['template'],
+          message: `"${f.template}" has an unbalanced { or } or a placeholder that is not a column name`,
+        });
       }
     }
     if (f.transform !== undefined && f.column === undefined) {
@@ -111,7 +117,12 @@ export const migrationVerifySchema = z
      */
     numericTolerance: z.number().min(0).optional(),
     /** Per attribute path (`lines[].unitPrice`, `weightKg`), overriding `numericTolerance`. */
-    tolerances: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*(\[\])?(\.[A-Za-z_][A-Za-z0-9_-]*(\[\])?)*$/, 'a path such as lines[].unitPrice'), z.number().min(0)).optional(),
+    tolerances: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*(\[\])?(\.[A-Za-z_][A-Za-z0-9_-]*(\[\])?)*$/, 'a path such as lines[].unitPrice'),
+        z.number().min(0),
+      )
+      .optional(),
     /** Attributes the service writes itself (`version`, `lastModified`): not compared. */
     ignore: z.array(attributePath).optional(),
     /** Rows changed within this many seconds are in flight, not divergent (continuous validation). @default 60 */

@@ -112,12 +112,22 @@ export function readinessFor(
 }
 
 /** Cross-section checks: capabilities must be routed ones, entities must be migration entities. */
-export function readinessCrossIssues(section: ReadinessSection | undefined, routed: readonly string[], entities: readonly string[] | undefined): string[] {
+export function readinessCrossIssues(
+  section: ReadinessSection | undefined,
+  routed: readonly string[],
+  entities: readonly string[] | undefined,
+): string[] {
   const issues: string[] = [];
   for (const [capability, cap] of Object.entries(section?.capabilities ?? {})) {
-    if (!routed.includes(capability)) issues.push(`readiness.capabilities.${capability}: not a routed capability (routing.capabilities has ${routed.join(', ') || 'none'})`);
+    if (!routed.includes(capability))
+      issues.push(
+        `readiness.capabilities.${capability}: not a routed capability (routing.capabilities has ${routed.join(', ') || 'none'})`,
+      );
     for (const [i, e] of (cap.entities ?? []).entries()) {
-      if (!(entities ?? []).includes(e)) issues.push(`readiness.capabilities.${capability}.entities[${i}]: ${JSON.stringify(e)} is not an entity of migration (has ${(entities ?? []).join(', ') || 'none'})`);
+      if (!(entities ?? []).includes(e))
+        issues.push(
+          `readiness.capabilities.${capability}.entities[${i}]: ${JSON.stringify(e)} is not an entity of migration (has ${(entities ?? []).join(', ') || 'none'})`,
+        );
     }
   }
   return issues;

@@ -14,9 +14,7 @@ import type { BridgeSection } from './schema';
 const serviceTypeName = z
   .string()
   .regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, 'service event types are dotted lower case, e.g. order.created');
-const fieldPath = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'must be a dot path such as customer.id');
+const fieldPath = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'must be a dot path such as customer.id');
 const eventVersion = z.number().int().positive();
 
 /** One event type a capability consumes, and where its sticky key lives in the payload. */
@@ -174,9 +172,7 @@ export function routingCrossIssues(routing: RoutingSection, bridge: BridgeSectio
       }
       const latest = def.versions[String(def.latest)];
       if (latest !== undefined && !hasField(latest.schema, routedEvent.keyField)) {
-        issues.push(
-          `${at}.events.${type}.keyField: "${routedEvent.keyField}" is not a field of ${type} v${def.latest}`,
-        );
+        issues.push(`${at}.events.${type}.keyField: "${routedEvent.keyField}" is not a field of ${type} v${def.latest}`);
       }
       for (const [version, impl] of Object.entries(cap.implementations)) {
         for (const v of impl.accepts[type] ?? []) {

@@ -84,13 +84,21 @@ const retrySchema = z
 export const sagaSectionSchema = z
   .object({
     /** The state machine's name is `<spec name>-<name>`. */
-    name: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'lower case letters, digits and -, 2 to 31 characters').default('order-saga'),
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,30}$/, 'lower case letters, digits and -, 2 to 31 characters')
+      .default('order-saga'),
     /** The service event whose payload is the saga's order (its latest version is the saga's input). */
     orderEvent: serviceTypeName.default('order.created'),
     /** Start a saga for every `orderEvent` on the services bus. Off: sagas start from the CLI only. */
     autoStart: z.boolean().default(true),
     steps: z
-      .object(Object.fromEntries(SAGA_STEPS.map((s) => [s, sagaStepConfigSchema])) as Record<(typeof SAGA_STEPS)[number], typeof sagaStepConfigSchema>)
+      .object(
+        Object.fromEntries(SAGA_STEPS.map((s) => [s, sagaStepConfigSchema])) as Record<
+          (typeof SAGA_STEPS)[number],
+          typeof sagaStepConfigSchema
+        >,
+      )
       .strict(),
     /** Limit for one service call (a Lambda step), sized for an emulator's cold starts. */
     stepTimeoutSeconds: seconds(900).default(60),
@@ -104,7 +112,10 @@ export const sagaSectionSchema = z
       .strict()
       .prefault({}),
     /** Inventory reservations expire: a payment confirmed later must not sell stock that is gone. */
-    reservation: z.object({ ttlSeconds: seconds(7 * 86_400).default(900) }).strict().prefault({}),
+    reservation: z
+      .object({ ttlSeconds: seconds(7 * 86_400).default(900) })
+      .strict()
+      .prefault({}),
     /** A payment held for fraud review is re-checked after each wait; waiting costs nothing. */
     fraudReview: z
       .object({ waitSeconds: seconds(86_400).default(60), maxChecks: z.number().int().min(1).max(1000).default(30) })

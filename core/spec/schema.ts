@@ -12,7 +12,9 @@ import { facadeSectionSchema } from './facade';
 
 const identifier = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'must start with a letter and hold only letters, digits, _ . -');
 const legacyTypeName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'legacy event types are UPPER_SNAKE_CASE');
-const serviceTypeName = z.string().regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, 'service event types are dotted lower case, e.g. order.created');
+const serviceTypeName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, 'service event types are dotted lower case, e.g. order.created');
 /** A dot path into a payload: `total.amount`. Array items are addressed through `items` maps, not paths. */
 const fieldPath = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'must be a dot path such as total.amount');
 
@@ -68,10 +70,7 @@ export const legacyEventSchema = z
   })
   .strict();
 
-const transformRef = z.union([
-  z.enum(TRANSFORM_NAMES),
-  z.object({ map: z.record(z.string(), z.string()) }).strict(),
-]);
+const transformRef = z.union([z.enum(TRANSFORM_NAMES), z.object({ map: z.record(z.string(), z.string()) }).strict()]);
 
 export type FieldMapping = {
   legacy?: string;
@@ -124,9 +123,7 @@ export const serviceEventSchema = z
     additionalFields: driftPolicySchema.optional(),
     versions: z.record(z.string().regex(/^[1-9][0-9]*$/, 'versions are whole numbers: "1", "2"'), serviceEventVersionSchema),
     /** How a payload moves from version `from` to `from + 1`; the reverse is derived when every op can be undone. */
-    upcasts: z
-      .array(z.object({ from: z.number().int().positive(), ops: z.array(castOpSchema).min(1) }).strict())
-      .optional(),
+    upcasts: z.array(z.object({ from: z.number().int().positive(), ops: z.array(castOpSchema).min(1) }).strict()).optional(),
   })
   .strict();
 
@@ -156,9 +153,7 @@ export const specSchema = z
   .object({
     /** Short name, used in resource names. */
     name: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/, 'lower case letters, digits and -, 2 to 21 characters'),
-    buses: z
-      .object({ legacy: identifier, services: identifier })
-      .strict(),
+    buses: z.object({ legacy: identifier, services: identifier }).strict(),
     bridge: bridgeSectionSchema,
     saga: sagaSectionSchema.optional(),
     capture: captureSectionSchema.optional(),

@@ -18,7 +18,9 @@ import type { EntityPolicy, EntitySyncRules, FieldPolicy, RowPolicy } from '../s
  */
 const side = z.enum(['monolith', 'service']);
 const resolverName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a resolver name: a letter, then letters, digits, _ or -');
-const attributePath = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/, 'an attribute name or a dot path such as amount.total');
+const attributePath = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/, 'an attribute name or a dot path such as amount.total');
 
 const rowPolicySchema = z.union([
   z.literal('lastWriterWins'),
@@ -26,8 +28,15 @@ const rowPolicySchema = z.union([
   z.object({ prefer: side }).strict(),
   z.object({ custom: resolverName }).strict(),
 ]);
-const fieldPolicySchema = z.union([rowPolicySchema, z.literal('delta'), z.object({ delta: z.object({ fallback: rowPolicySchema }).strict() }).strict()]);
-const entityPolicySchema = z.union([rowPolicySchema, z.object({ mergeFields: z.object({ fallback: fieldPolicySchema }).strict() }).strict()]);
+const fieldPolicySchema = z.union([
+  rowPolicySchema,
+  z.literal('delta'),
+  z.object({ delta: z.object({ fallback: rowPolicySchema }).strict() }).strict(),
+]);
+const entityPolicySchema = z.union([
+  rowPolicySchema,
+  z.object({ mergeFields: z.object({ fallback: fieldPolicySchema }).strict() }).strict(),
+]);
 export type SyncRowPolicyInput = z.infer<typeof rowPolicySchema>;
 export type SyncFieldPolicyInput = z.infer<typeof fieldPolicySchema>;
 export type SyncEntityPolicyInput = z.infer<typeof entityPolicySchema>;
@@ -131,19 +140,32 @@ export function syncIssues(
     const rules = syncRules(e);
     const all = policiesOf(rules);
     if (all.some((p) => p.kind === 'lastWriterWins') && !e.clock) {
-      issues.push({ path: [...at, 'clock'], message: 'lastWriterWins needs a clock: the attribute holding the last-modified time (e.g. updatedAt)' });
+      issues.push({
+        path: [...at, 'clock'],
+        message: 'lastWriterWins needs a clock: the attribute holding the last-modified time (e.g. updatedAt)',
+      });
     }
-    if (rules.policy.kind === 'mergeFields' && [rules.policy.fallback, ...(rules.policy.fallback.kind === 'delta' && rules.policy.fallback.fallback ? [rules.policy.fallback.fallback] : [])].some((p) => p.kind === 'lastWriterWins')) {
+    if (
+      rules.policy.kind === 'mergeFields' &&
+      [
+        rules.policy.fallback,
+        ...(rules.policy.fallback.kind === 'delta' && rules.policy.fallback.fallback ? [rules.policy.fallback.fallback] : []),
+      ].some((p) => p.kind === 'lastWriterWins')
+    ) {
       issues.push({
         path: [...at, 'policy', 'mergeFields', 'fallback'],
-        message: 'a field merge cannot fall back to lastWriterWins: the row clock does not say when one field changed, so the two sides could pick different winners; use prefer or custom',
+        message:
+          'a field merge cannot fall back to lastWriterWins: the row clock does not say when one field changed, so the two sides could pick different winners; use prefer or custom',
       });
     }
     if ((e.direction ?? 'both') !== 'toService') {
       const oneWay = new Set(e.oneWay ?? []);
       for (const a of irreversibleOf(name)) {
         if (!oneWay.has(a)) {
-          issues.push({ path: [...at, 'oneWay'], message: `attribute ${a} of ${name} cannot be turned back into a column (a constant, a template or a transform without inverse): list it in oneWay` });
+          issues.push({
+            path: [...at, 'oneWay'],
+            message: `attribute ${a} of ${name} cannot be turned back into a column (a constant, a template or a transform without inverse): list it in oneWay`,
+          });
         }
       }
     }

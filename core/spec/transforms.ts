@@ -34,7 +34,10 @@ export function describe(value: unknown): string {
   // JSON escapes C0 controls; escape what it leaves raw and a reader must still see: DEL, C1, bidi
   // controls, line/paragraph separators. A message names the value, it must not reorder the log line.
   const shown = json.length > 80 ? `${json.slice(0, 77)}...` : json;
-  return shown.replace(/[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return shown.replace(
+    /[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 const CENTS = /^(0|-?[1-9][0-9]*)$/;
@@ -84,7 +87,8 @@ const legacyDateTime: Transform = {
   },
   toLegacy(value) {
     const s = expectString(value, 'an ISO timestamp');
-    if (!isIsoDateTime(s, false)) throw new TransformError(`expected an ISO timestamp such as "2026-11-21T14:30:00Z", got ${describe(value)}`);
+    if (!isIsoDateTime(s, false))
+      throw new TransformError(`expected an ISO timestamp such as "2026-11-21T14:30:00Z", got ${describe(value)}`);
     return `${s.slice(0, 4)}${s.slice(5, 7)}${s.slice(8, 10)} ${s.slice(11, 13)}${s.slice(14, 16)}${s.slice(17, 19)}`;
   },
 };
@@ -212,14 +216,22 @@ export function mapTransform(map: Readonly<Record<string, string>>): Transform {
     toService(value) {
       const s = expectString(value, 'a code');
       if (!Object.prototype.hasOwnProperty.call(map, s)) {
-        throw new TransformError(`${describe(value)} is not one of ${Object.keys(map).map((k) => JSON.stringify(k)).join(', ')}`);
+        throw new TransformError(
+          `${describe(value)} is not one of ${Object.keys(map)
+            .map((k) => JSON.stringify(k))
+            .join(', ')}`,
+        );
       }
       return map[s];
     },
     toLegacy(value) {
       const s = expectString(value, 'a value');
       if (!Object.prototype.hasOwnProperty.call(inverse, s)) {
-        throw new TransformError(`${describe(value)} is not one of ${Object.keys(inverse).map((k) => JSON.stringify(k)).join(', ')}`);
+        throw new TransformError(
+          `${describe(value)} is not one of ${Object.keys(inverse)
+            .map((k) => JSON.stringify(k))
+            .join(', ')}`,
+        );
       }
       return inverse[s];
     },

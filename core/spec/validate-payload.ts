@@ -52,7 +52,17 @@ const ZERO_TEXT = /^-?0(\.0+)?$/;
 /** White space as String.prototype.trim sees it, by code unit: checking two ends beats trimming a copy. */
 function isSpace(c: number): boolean {
   return (
-    c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+    c === 0x20 ||
+    (c >= 0x09 && c <= 0x0d) ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
   );
 }
 
@@ -106,7 +116,8 @@ export function validatePayloadDetailed(schema: ObjectField, payload: unknown, o
     return { problems: [`payload: expected an object, got ${describe(payload)}`], unknownFields: [] };
   }
   objectCheckerFor(schema)(payload as Record<string, unknown>, '', sink, options.ignoreKeys ?? NOTHING_IGNORED);
-  const unknownFields = sink.unknown && sink.unknown.length > 0 ? [...new Set(sink.unknown.map((p) => p.replace(/\[[0-9]+\]/g, '[]')))] : [];
+  const unknownFields =
+    sink.unknown && sink.unknown.length > 0 ? [...new Set(sink.unknown.map((p) => p.replace(/\[[0-9]+\]/g, '[]')))] : [];
   return { problems: sink.problems, unknownFields };
 }
 
@@ -209,10 +220,12 @@ export function numericValue(field: FieldSchema | undefined, value: unknown): nu
 export function ruleIssues(schema: ObjectField, rule: CrossFieldRule): string[] {
   const issues: string[] = [];
   const items = fieldAt(schema, rule.items);
-  if (items?.type !== 'array' || items.items.type !== 'object') issues.push(`items: ${JSON.stringify(rule.items)} is not a list of objects in this schema`);
+  if (items?.type !== 'array' || items.items.type !== 'object')
+    issues.push(`items: ${JSON.stringify(rule.items)} is not a list of objects in this schema`);
   else {
     if (!fieldAt(items.items, rule.price)) issues.push(`price: ${JSON.stringify(rule.price)} is not a field of a line`);
-    if (rule.quantity !== undefined && !fieldAt(items.items, rule.quantity)) issues.push(`quantity: ${JSON.stringify(rule.quantity)} is not a field of a line`);
+    if (rule.quantity !== undefined && !fieldAt(items.items, rule.quantity))
+      issues.push(`quantity: ${JSON.stringify(rule.quantity)} is not a field of a line`);
   }
   if (!fieldAt(schema, rule.total)) issues.push(`total: ${JSON.stringify(rule.total)} is not a field of this schema`);
   return issues;
@@ -229,7 +242,9 @@ function compileRule(schema: ObjectField, rule: CrossFieldRule): (value: Record<
   const totalPath = rule.total.split('.');
   const pricePath = rule.price.split('.');
   const qtyPath = rule.quantity?.split('.');
-  const what = rule.quantity ? `sum of ${rule.items}[].${rule.quantity} x ${rule.items}[].${rule.price}` : `sum of ${rule.items}[].${rule.price}`;
+  const what = rule.quantity
+    ? `sum of ${rule.items}[].${rule.quantity} x ${rule.items}[].${rule.price}`
+    : `sum of ${rule.items}[].${rule.price}`;
   return (value, path, sink) => {
     const lines = getDotted(value, itemsPath);
     const totalRaw = getDotted(value, totalPath);
@@ -243,7 +258,9 @@ function compileRule(schema: ObjectField, rule: CrossFieldRule): (value: Record<
       sum += qty * price;
     }
     if (Math.abs(sum - total) > tolerance) {
-      sink.problems.push(`${pathOf(path, rule.total)}: ${describe(totalRaw)} is not the ${what} (${formatLike(totalField, sum)}) [rule: sum, tolerance ${tolerance}]`);
+      sink.problems.push(
+        `${pathOf(path, rule.total)}: ${describe(totalRaw)} is not the ${what} (${formatLike(totalField, sum)}) [rule: sum, tolerance ${tolerance}]`,
+      );
     }
   };
 }
@@ -298,7 +315,8 @@ function compileTyped(field: FieldSchema): Check {
           problems.push(`${pathOf(parent, key)}: expected a string, got ${describe(v)}`);
           return;
         }
-        if (minLength !== undefined && v.length < minLength) problems.push(`${pathOf(parent, key)}: ${describe(v)} is shorter than ${minLength} characters`);
+        if (minLength !== undefined && v.length < minLength)
+          problems.push(`${pathOf(parent, key)}: ${describe(v)} is shorter than ${minLength} characters`);
         if (v.length > maxLength) {
           problems.push(`${pathOf(parent, key)}: ${describe(v)} is longer than ${maxLength} characters (${v.length}) [rule: maxLength]`);
           // The other checks would only repeat a huge value: one problem names it.
@@ -306,8 +324,10 @@ function compileTyped(field: FieldSchema): Check {
         }
         if (!freeText) {
           // nothing: the enum or format check below speaks for the value
-        } else if (forbidden.test(v)) problems.push(`${pathOf(parent, key)}: ${describe(v)} holds a control or bidi character [rule: text hygiene]`);
-        else if (v.length > 0 && (isSpace(v.charCodeAt(0)) || isSpace(v.charCodeAt(v.length - 1)))) problems.push(`${pathOf(parent, key)}: ${describe(v)} has leading or trailing white space [rule: text hygiene]`);
+        } else if (forbidden.test(v))
+          problems.push(`${pathOf(parent, key)}: ${describe(v)} holds a control or bidi character [rule: text hygiene]`);
+        else if (v.length > 0 && (isSpace(v.charCodeAt(0)) || isSpace(v.charCodeAt(v.length - 1))))
+          problems.push(`${pathOf(parent, key)}: ${describe(v)} has leading or trailing white space [rule: text hygiene]`);
         if (allowed && !allowed.has(v)) problems.push(`${pathOf(parent, key)}: ${describe(v)} is not one of ${enumText}`);
         if (re && !re.test(v)) problems.push(`${pathOf(parent, key)}: ${describe(v)} does not match ${pattern}`);
         const formatOk = !fmt || (emptyMayPassFormat && v === '') || fmt.test(v);
@@ -319,14 +339,19 @@ function compileTyped(field: FieldSchema): Check {
           }
           // The sign is read off the text (so "-0.00" is negative), zero by its digits: no number needed.
           const negative = v.charCodeAt(0) === 45;
-          if (sign === 'non-negative' && negative) problems.push(`${pathOf(parent, key)}: ${describe(v)} is negative [rule: sign non-negative]`);
-          if (sign === 'positive' && (negative || ZERO_TEXT.test(v))) problems.push(`${pathOf(parent, key)}: ${describe(v)} is not above zero [rule: sign positive]`);
+          if (sign === 'non-negative' && negative)
+            problems.push(`${pathOf(parent, key)}: ${describe(v)} is negative [rule: sign non-negative]`);
+          if (sign === 'positive' && (negative || ZERO_TEXT.test(v)))
+            problems.push(`${pathOf(parent, key)}: ${describe(v)} is not above zero [rule: sign positive]`);
           if (!bounded) return;
           const n = numericValue(field, v)!;
           const scaled = format === 'decimal' ? n / 100 : n;
-          if (minimum !== undefined && scaled < minimum) problems.push(`${pathOf(parent, key)}: ${describe(v)} is below the minimum ${minimum} [rule: minimum]`);
-          if (exclusiveMinimum !== undefined && scaled <= exclusiveMinimum) problems.push(`${pathOf(parent, key)}: ${describe(v)} is not above ${exclusiveMinimum} [rule: exclusiveMinimum]`);
-          if (maximum !== undefined && scaled > maximum) problems.push(`${pathOf(parent, key)}: ${describe(v)} is above the maximum ${maximum} [rule: maximum]`);
+          if (minimum !== undefined && scaled < minimum)
+            problems.push(`${pathOf(parent, key)}: ${describe(v)} is below the minimum ${minimum} [rule: minimum]`);
+          if (exclusiveMinimum !== undefined && scaled <= exclusiveMinimum)
+            problems.push(`${pathOf(parent, key)}: ${describe(v)} is not above ${exclusiveMinimum} [rule: exclusiveMinimum]`);
+          if (maximum !== undefined && scaled > maximum)
+            problems.push(`${pathOf(parent, key)}: ${describe(v)} is above the maximum ${maximum} [rule: maximum]`);
         }
       };
     }
@@ -342,7 +367,8 @@ function compileTyped(field: FieldSchema): Check {
         }
         if (integer && !Number.isSafeInteger(v)) problems.push(`${pathOf(parent, key)}: expected a whole number, got ${describe(v)}`);
         if (minimum !== undefined && v < minimum) problems.push(`${pathOf(parent, key)}: ${v} is below the minimum ${minimum}`);
-        if (exclusiveMinimum !== undefined && v <= exclusiveMinimum) problems.push(`${pathOf(parent, key)}: ${v} is not above ${exclusiveMinimum} [rule: exclusiveMinimum]`);
+        if (exclusiveMinimum !== undefined && v <= exclusiveMinimum)
+          problems.push(`${pathOf(parent, key)}: ${v} is not above ${exclusiveMinimum} [rule: exclusiveMinimum]`);
         if (maximum !== undefined && v > maximum) problems.push(`${pathOf(parent, key)}: ${v} is above the maximum ${maximum}`);
       };
     }

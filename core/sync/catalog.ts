@@ -24,7 +24,13 @@ export class SyncCatalog {
     for (const [name, e] of Object.entries(section.entities)) {
       const def = migration[name];
       if (!def) continue;
-      out.set(name, { name, mapping: compileSyncEntity(name, def), rules: syncRules(e), direction: e.direction ?? 'both', table: def.target.table });
+      out.set(name, {
+        name,
+        mapping: compileSyncEntity(name, def),
+        rules: syncRules(e),
+        direction: e.direction ?? 'both',
+        table: def.target.table,
+      });
     }
     this.entities = out;
   }

@@ -108,7 +108,9 @@ export function decide(input: DecideInput): Decision {
   const monolith = change.side === 'monolith' ? incoming : current;
   const service = change.side === 'service' ? incoming : current;
   const finding = (fields: readonly string[], policy: string): Omit<ConflictFinding, 'winner' | 'result'> => ({
-    conflictId: digestHex(digestText(`${input.entity}\u0000${input.key}\u0000${change.side}\u0000${change.position}\u0000${JSON.stringify(current)}`)),
+    conflictId: digestHex(
+      digestText(`${input.entity}\u0000${input.key}\u0000${change.side}\u0000${change.position}\u0000${JSON.stringify(current)}`),
+    ),
     entity: input.entity,
     key: input.key,
     incoming: { side: change.side, position: change.position, at: change.at },
@@ -142,7 +144,11 @@ export function decide(input: DecideInput): Decision {
   };
   const resolver = (name: string) => {
     const r = input.resolvers?.[name];
-    if (!r) throw new SyncError(`${input.entity}: no custom resolver named "${name}" is shipped with the handler`, { entity: input.entity, resolver: name });
+    if (!r)
+      throw new SyncError(`${input.entity}: no custom resolver named "${name}" is shipped with the handler`, {
+        entity: input.entity,
+        resolver: name,
+      });
     return r;
   };
 
@@ -175,7 +181,11 @@ export function decide(input: DecideInput): Decision {
       case 'delta': {
         const sum = addDelta(y, base?.[f], x);
         if (sum !== undefined) return sum;
-        if (!p.fallback) throw new SyncError(`${input.entity}.${f}: delta needs numbers, got ${JSON.stringify(x)} and ${JSON.stringify(y)}`, { entity: input.entity, field: f });
+        if (!p.fallback)
+          throw new SyncError(`${input.entity}.${f}: delta needs numbers, got ${JSON.stringify(x)} and ${JSON.stringify(y)}`, {
+            entity: input.entity,
+            field: f,
+          });
         return fieldValue(f, p.fallback);
       }
       case 'custom': {
@@ -196,11 +206,19 @@ export function decide(input: DecideInput): Decision {
   if (p.kind === 'mergeFields') {
     for (const f of all) put(f, fieldValue(f, overrides[f] ?? p.fallback));
     if (parked) return park(overlap, describePolicy(p));
-    const winner = all.every((f) => sameValue(result[f], incoming[f])) ? change.side : all.every((f) => sameValue(result[f], current[f])) ? target : 'merged';
+    const winner = all.every((f) => sameValue(result[f], incoming[f]))
+      ? change.side
+      : all.every((f) => sameValue(result[f], current[f]))
+        ? target
+        : 'merged';
     return settle(result, winner, overlap, describePolicy(p));
   }
 
-  if (p.kind === 'manual') return park(all.filter((f) => xSet.has(f) || ySet.has(f)), describePolicy(p));
+  if (p.kind === 'manual')
+    return park(
+      all.filter((f) => xSet.has(f) || ySet.has(f)),
+      describePolicy(p),
+    );
   let winner: SyncSide | 'merged';
   if (p.kind === 'custom') {
     const r = resolver(p.resolver);

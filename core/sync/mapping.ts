@@ -29,7 +29,9 @@ export interface SyncEntityMapping {
   /** Attribute paths that cannot be reversed into a column. */
   readonly irreversible: readonly string[];
   /** A monolith row (column -> SQL text) as a record, or the reason it cannot be mapped. */
-  rowToRecord(row: Readonly<Record<string, SqlText>>): { record: SyncRecord; reject?: undefined } | { record?: undefined; reject: RowReject };
+  rowToRecord(
+    row: Readonly<Record<string, SqlText>>,
+  ): { record: SyncRecord; reject?: undefined } | { record?: undefined; reject: RowReject };
   /** The item's key attributes for a monolith row key (column -> SQL text). */
   itemKeyOfRow(key: Readonly<Record<string, string>>): Item;
   /** The key text of an item key (core/migration/canonical.ts). */
@@ -49,7 +51,8 @@ type Back = (v: unknown) => unknown;
 const SQL_BACK: Partial<Record<string, Back>> = {
   // ISO UTC back to the SQL spelling the source adapters read ("2026-11-21 14:30:00.25").
   sqlTimestamp: (v) => {
-    if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(v)) throw new TransformError(`expected an ISO UTC timestamp, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(v))
+      throw new TransformError(`expected an ISO UTC timestamp, got ${JSON.stringify(v)}`);
     return v.replace('T', ' ').replace('Z', '');
   },
   trim: (v) => v,
@@ -107,12 +110,18 @@ export function compileSyncEntity(name: string, def: MigrationEntity): SyncEntit
   const compiled = compileEntity(name, def);
   const fields = def.fields.map((f) => f.attribute);
   const keyAttrs = new Set(compiled.keyAttributes);
-  const irreversible = def.fields.filter((f) => f.column === undefined || backOf(f) === undefined).map((f) => f.attribute).filter((a) => !keyAttrs.has(a));
+  const irreversible = def.fields
+    .filter((f) => f.column === undefined || backOf(f) === undefined)
+    .map((f) => f.attribute)
+    .filter((a) => !keyAttrs.has(a));
   const byAttr = new Map(def.fields.map((f) => [f.attribute, f]));
 
   const rowToRecord: SyncEntityMapping['rowToRecord'] = (row) => {
     const values = compiled.root.columns.map((c) => (row[c] === undefined ? null : row[c]));
-    const mapped = compiled.mapRow(values, compiled.children.map(() => []));
+    const mapped = compiled.mapRow(
+      values,
+      compiled.children.map(() => []),
+    );
     if (mapped.reject) return { reject: mapped.reject };
     return { record: itemToRecord(mapped.items[0]) };
   };
@@ -135,7 +144,10 @@ export function compileSyncEntity(name: string, def: MigrationEntity): SyncEntit
       if (f.constant !== undefined) out[a] = typeof f.constant === 'number' ? { N: String(f.constant) } : { S: String(f.constant) };
       else if (f.template !== undefined) out[a] = { S: f.template.replace(TEMPLATE_PLACEHOLDER, (_, c: string) => key[c] ?? '') };
       else {
-        const mapped = compiled.mapRow(values, compiled.children.map(() => []));
+        const mapped = compiled.mapRow(
+          values,
+          compiled.children.map(() => []),
+        );
         const v = mapped.items?.[0]?.[a];
         if (!v) throw new SyncError(`${name}: key attribute ${a} cannot be built from key ${JSON.stringify(key)}`, { entity: name, key });
         out[a] = v;
@@ -172,11 +184,13 @@ export function compileSyncEntity(name: string, def: MigrationEntity): SyncEntit
         const raw = back ? back(toJs(v, f)) : undefined;
         if (typeof raw === 'string') out[f.column] = raw;
       } else if (f.template && 'S' in v) {
-        for (const [c, t] of Object.entries(parseTemplate(f.template, v.S) ?? {})) if (def.source.key.includes(c) && out[c] === undefined) out[c] = t;
+        for (const [c, t] of Object.entries(parseTemplate(f.template, v.S) ?? {}))
+          if (def.source.key.includes(c) && out[c] === undefined) out[c] = t;
       }
     }
     for (const c of def.source.key) {
-      if (out[c] === undefined) throw new SyncError(`${name}: the item ${JSON.stringify(item)} gives no value for key column ${c}`, { entity: name, column: c });
+      if (out[c] === undefined)
+        throw new SyncError(`${name}: the item ${JSON.stringify(item)} gives no value for key column ${c}`, { entity: name, column: c });
     }
     return out;
   };
@@ -199,7 +213,11 @@ export function compileSyncEntity(name: string, def: MigrationEntity): SyncEntit
         out[f.column] = raw === undefined || raw === null ? null : String(raw);
       } catch (e) {
         if (e instanceof TransformError) {
-          throw new SyncError(`${name}.${f.attribute}: ${e.message}, so column ${f.column} cannot be written`, { entity: name, attribute: f.attribute, column: f.column, value: v }, { cause: e });
+          throw new SyncError(
+            `${name}.${f.attribute}: ${e.message}, so column ${f.column} cannot be written`,
+            { entity: name, attribute: f.attribute, column: f.column, value: v },
+            { cause: e },
+          );
         }
         throw e;
       }

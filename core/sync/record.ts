@@ -56,7 +56,11 @@ function rescale(x: { units: bigint; scale: number }, scale: number): bigint {
  * so both increments survive (a counter such as stock on hand). An absent number counts as 0. Returns
  * undefined when a value is not a number (the caller falls back to another policy).
  */
-export function addDelta(current: AttributeValue | undefined, before: AttributeValue | undefined, after: AttributeValue | undefined): AttributeValue | undefined {
+export function addDelta(
+  current: AttributeValue | undefined,
+  before: AttributeValue | undefined,
+  after: AttributeValue | undefined,
+): AttributeValue | undefined {
   const c = toScaled(current);
   const b = toScaled(before);
   const a = toScaled(after);

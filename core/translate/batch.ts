@@ -59,7 +59,12 @@ export interface BatchOutcome {
  * itself (an exception it did not expect) is also caught and quarantined as `untranslatable`, so one
  * poisonous event cannot stop the rest.
  */
-export function translateBatch(translator: Translator, direction: Direction, events: readonly IncomingEvent[], now: () => Date = () => new Date()): BatchOutcome {
+export function translateBatch(
+  translator: Translator,
+  direction: Direction,
+  events: readonly IncomingEvent[],
+  now: () => Date = () => new Date(),
+): BatchOutcome {
   const out: BatchOutcome = { translated: [], quarantined: [], ignored: [], drift: [] };
   events.forEach((event, index) => {
     const result = translateOne(translator, direction, event, now);
@@ -77,12 +82,18 @@ type OneOutcome =
   | { status: 'ignored'; problems: readonly string[]; drift?: undefined };
 
 /** One event; the same rules as `translateBatch`. */
-export function translateOne(translator: Translator, direction: Direction, event: IncomingEvent, now: () => Date = () => new Date()): OneOutcome {
+export function translateOne(
+  translator: Translator,
+  direction: Direction,
+  event: IncomingEvent,
+  now: () => Date = () => new Date(),
+): OneOutcome {
   // The EventBridge fields are checked first: source decides origin, id and time name the record.
   const fields = eventBridgeFieldProblems(event);
   if (fields.length > 0) return { status: 'quarantine', reason: 'envelope', problems: fields };
   // Without a source nothing can say who produced the event, so nothing can say its origin.
-  if (event.source === undefined) return { status: 'quarantine', reason: 'envelope', problems: ['source: missing; the bridge decides origin from it'] };
+  if (event.source === undefined)
+    return { status: 'quarantine', reason: 'envelope', problems: ['source: missing; the bridge decides origin from it'] };
   const detail = event.detail;
   if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
     return { status: 'quarantine', reason: 'schema', problems: [`detail: expected a JSON object, got ${describe(detail)}`] };
@@ -101,7 +112,16 @@ export function translateOne(translator: Translator, direction: Direction, event
       }
       const r = translator.toService(event.detailType, detail as Record<string, unknown>, ctx);
       if (r.status === 'translated') {
-        return { status: 'translated', item: { detailType: r.detailType, detail: r.detail as unknown as Record<string, unknown>, eventId: r.eventId, correlationId: r.correlationId }, drift: r.drift };
+        return {
+          status: 'translated',
+          item: {
+            detailType: r.detailType,
+            detail: r.detail as unknown as Record<string, unknown>,
+            eventId: r.eventId,
+            correlationId: r.correlationId,
+          },
+          drift: r.drift,
+        };
       }
       if (r.status === 'quarantine') return r;
       return { status: 'ignored', problems: r.problems };
@@ -115,7 +135,12 @@ export function translateOne(translator: Translator, direction: Direction, event
       };
     }
     const r = translator.toLegacy(detail as ServiceEvent, ctx);
-    if (r.status === 'translated') return { status: 'translated', item: { detailType: r.detailType, detail: r.detail, eventId: r.eventId, correlationId: r.correlationId }, drift: r.drift };
+    if (r.status === 'translated')
+      return {
+        status: 'translated',
+        item: { detailType: r.detailType, detail: r.detail, eventId: r.eventId, correlationId: r.correlationId },
+        drift: r.drift,
+      };
     if (r.status === 'quarantine') return r;
     return { status: 'ignored', problems: r.problems };
   } catch (err) {

@@ -11,7 +11,14 @@ import { CORRELATION_ID_PATTERN, serviceEnvelopeProblems } from '../events/envel
 import { getPath, setPath } from '../events/paths';
 import { castPayload } from '../spec/cast';
 import type { ObjectField } from '../spec/field-schema';
-import { DEFAULT_DRIFT_POLICY, type DriftPolicy, type FieldMapping, type LegacyEventDef, type Spec, type TranslationDef } from '../spec/schema';
+import {
+  DEFAULT_DRIFT_POLICY,
+  type DriftPolicy,
+  type FieldMapping,
+  type LegacyEventDef,
+  type Spec,
+  type TranslationDef,
+} from '../spec/schema';
 import { describe, resolveTransform, TransformError, type Transform } from '../spec/transforms';
 import { validatePayload, validatePayloadDetailed } from '../spec/validate-payload';
 
@@ -199,7 +206,12 @@ function legacyTimeToIso(value: unknown): string | undefined {
  * Validates a payload under a drift policy: undeclared fields are always collected (to be recorded), and are
  * problems only under `quarantine`.
  */
-function checkWithDrift(schema: ObjectField, payload: unknown, eventType: string, policy: DriftPolicy): { problems: string[]; drift?: DriftSeen } {
+function checkWithDrift(
+  schema: ObjectField,
+  payload: unknown,
+  eventType: string,
+  policy: DriftPolicy,
+): { problems: string[]; drift?: DriftSeen } {
   const { problems, unknownFields } = validatePayloadDetailed(schema, payload, { unknownFields: 'collect' });
   if (unknownFields.length === 0) return { problems };
   const drift: DriftSeen = { eventType, fields: unknownFields, policy };
@@ -270,27 +282,54 @@ export class Translator {
 
   /** Legacy payload (an EventBridge `detail`) -> service event envelope, or a reason to quarantine. */
   public toService(legacyType: string, detail: Record<string, unknown>, ctx: TranslateContext): TranslateOutcome<ServiceEvent> {
-    if (ctx.source === BRIDGE_SOURCE) return { status: 'ignored', reason: 'loop', problems: [`source: ${BRIDGE_SOURCE} is the bridge itself; its events are never translated back`] };
+    if (ctx.source === BRIDGE_SOURCE)
+      return {
+        status: 'ignored',
+        reason: 'loop',
+        problems: [`source: ${BRIDGE_SOURCE} is the bridge itself; its events are never translated back`],
+      };
     // Only the bridge stamps `_cutover`, and its events carry its own source (refused just above). A
     // monolith event holding a stamp either echoes a translated event (a loop) or forges the bridge's say.
     if (Object.hasOwn(detail, LEGACY_META_KEY)) {
       const meta = detail[LEGACY_META_KEY] as LegacyMeta | undefined;
       if (meta && typeof meta === 'object' && meta.origin === 'service') {
-        return { status: 'ignored', reason: 'loop', problems: [`${LEGACY_META_KEY}.origin: "service": the event repeats one the bridge made from a service event`] };
+        return {
+          status: 'ignored',
+          reason: 'loop',
+          problems: [`${LEGACY_META_KEY}.origin: "service": the event repeats one the bridge made from a service event`],
+        };
       }
-      return { status: 'quarantine', reason: 'envelope', problems: [`${LEGACY_META_KEY}: ${describe(detail[LEGACY_META_KEY])} is the bridge's stamp; a monolith event may not carry it`] };
+      return {
+        status: 'quarantine',
+        reason: 'envelope',
+        problems: [`${LEGACY_META_KEY}: ${describe(detail[LEGACY_META_KEY])} is the bridge's stamp; a monolith event may not carry it`],
+      };
     }
     if (ctx.source !== undefined && ctx.source !== this.spec.bridge.legacySource) {
-      return { status: 'quarantine', reason: 'envelope', problems: [`source: ${describe(ctx.source)} is not the monolith's source ${JSON.stringify(this.spec.bridge.legacySource)}`] };
+      return {
+        status: 'quarantine',
+        reason: 'envelope',
+        problems: [`source: ${describe(ctx.source)} is not the monolith's source ${JSON.stringify(this.spec.bridge.legacySource)}`],
+      };
     }
     const legacyDef = Object.hasOwn(this.spec.bridge.legacyEvents, legacyType) ? this.spec.bridge.legacyEvents[legacyType] : undefined;
     if (!legacyDef) {
-      return { status: 'quarantine', reason: 'unknown-type', problems: [`detail-type: ${describe(legacyType)} is not a legacy event type in the spec`] };
+      return {
+        status: 'quarantine',
+        reason: 'unknown-type',
+        problems: [`detail-type: ${describe(legacyType)} is not a legacy event type in the spec`],
+      };
     }
     const { problems, drift } = checkWithDrift(legacyDef.schema, detail, legacyType, legacyDef.additionalFields ?? DEFAULT_DRIFT_POLICY);
     if (problems.length > 0) return { status: 'quarantine', reason: 'schema', problems, drift };
     const t = this.toServiceByLegacy.get(legacyType);
-    if (!t) return { status: 'quarantine', reason: 'no-translation', problems: [`${legacyType}: the spec has no translation to a service event`], drift };
+    if (!t)
+      return {
+        status: 'quarantine',
+        reason: 'no-translation',
+        problems: [`${legacyType}: the spec has no translation to a service event`],
+        drift,
+      };
     const serviceDef = this.spec.bridge.serviceEvents[t.def.service];
     let data: Record<string, unknown>;
     try {
@@ -300,7 +339,12 @@ export class Translator {
     }
     const outProblems = validatePayload(serviceDef.versions[String(t.def.serviceVersion)].schema, data);
     if (outProblems.length > 0) {
-      return { status: 'quarantine', reason: 'untranslatable', problems: outProblems.map((p) => `${t.def.service} v${t.def.serviceVersion} ${p}`), drift };
+      return {
+        status: 'quarantine',
+        reason: 'untranslatable',
+        problems: outProblems.map((p) => `${t.def.service} v${t.def.serviceVersion} ${p}`),
+        drift,
+      };
     }
     const messageId = String(getPath(detail, legacyDef.idField) ?? ctx.transportId ?? '');
     const entityKey = String(getPath(detail, legacyDef.entity.keyField));
@@ -333,31 +377,52 @@ export class Translator {
    * of legacy origin), and the entity it names must be the one its payload is about.
    */
   public toLegacy(event: ServiceEvent, ctx: TranslateContext): TranslateOutcome<Record<string, unknown>> {
-    if (ctx.source === BRIDGE_SOURCE) return { status: 'ignored', reason: 'loop', problems: [`source: ${BRIDGE_SOURCE} is the bridge itself; its events are never translated back`] };
+    if (ctx.source === BRIDGE_SOURCE)
+      return {
+        status: 'ignored',
+        reason: 'loop',
+        problems: [`source: ${BRIDGE_SOURCE} is the bridge itself; its events are never translated back`],
+      };
     const envelope = serviceEnvelopeProblems(event);
     if (envelope.length > 0) return { status: 'quarantine', reason: 'envelope', problems: envelope };
     const { metadata } = event;
     if (metadata.origin === 'legacy') {
-      if (ctx.source === undefined) return { status: 'ignored', reason: 'loop', problems: ['metadata.origin: "legacy": a translated monolith event never goes back'] };
+      if (ctx.source === undefined)
+        return { status: 'ignored', reason: 'loop', problems: ['metadata.origin: "legacy": a translated monolith event never goes back'] };
       return {
         status: 'quarantine',
         reason: 'envelope',
-        problems: [`metadata.origin: "legacy" is claimed by source ${describe(ctx.source)}; only ${BRIDGE_SOURCE} puts events of legacy origin`],
+        problems: [
+          `metadata.origin: "legacy" is claimed by source ${describe(ctx.source)}; only ${BRIDGE_SOURCE} puts events of legacy origin`,
+        ],
       };
     }
-    const serviceDef = Object.hasOwn(this.spec.bridge.serviceEvents, metadata.eventType) ? this.spec.bridge.serviceEvents[metadata.eventType] : undefined;
+    const serviceDef = Object.hasOwn(this.spec.bridge.serviceEvents, metadata.eventType)
+      ? this.spec.bridge.serviceEvents[metadata.eventType]
+      : undefined;
     if (!serviceDef) {
-      return { status: 'quarantine', reason: 'unknown-type', problems: [`metadata.eventType: ${JSON.stringify(metadata.eventType)} is not a service event type in the spec`] };
+      return {
+        status: 'quarantine',
+        reason: 'unknown-type',
+        problems: [`metadata.eventType: ${JSON.stringify(metadata.eventType)} is not a service event type in the spec`],
+      };
     }
     const versionDef = serviceDef.versions[String(metadata.version)];
     if (!versionDef) {
       return {
         status: 'quarantine',
         reason: 'unknown-version',
-        problems: [`metadata.version: ${JSON.stringify(metadata.version)} is not a version of ${metadata.eventType} (known: ${Object.keys(serviceDef.versions).join(', ')})`],
+        problems: [
+          `metadata.version: ${JSON.stringify(metadata.version)} is not a version of ${metadata.eventType} (known: ${Object.keys(serviceDef.versions).join(', ')})`,
+        ],
       };
     }
-    const { problems, drift } = checkWithDrift(versionDef.schema, event.data, metadata.eventType, serviceDef.additionalFields ?? DEFAULT_DRIFT_POLICY);
+    const { problems, drift } = checkWithDrift(
+      versionDef.schema,
+      event.data,
+      metadata.eventType,
+      serviceDef.additionalFields ?? DEFAULT_DRIFT_POLICY,
+    );
     if (problems.length > 0) return { status: 'quarantine', reason: 'schema', problems, drift };
     const key = getPath(event.data, serviceDef.entity.keyField);
     if (metadata.entity.type !== serviceDef.entity.type || metadata.entity.key !== String(key)) {
@@ -371,14 +436,23 @@ export class Translator {
       };
     }
     const t = this.toLegacyByService.get(metadata.eventType);
-    if (!t) return { status: 'quarantine', reason: 'no-translation', problems: [`${metadata.eventType}: the spec has no translation to a legacy event`], drift };
+    if (!t)
+      return {
+        status: 'quarantine',
+        reason: 'no-translation',
+        problems: [`${metadata.eventType}: the spec has no translation to a legacy event`],
+        drift,
+      };
     let legacy: Record<string, unknown>;
     try {
       // Unknown fields the policy let through are left behind first: a cast clones the payload, and an
       // undeclared value (however large or deep) must cost nothing and reach nothing.
       const known = drift ? withoutTopLevel(event.data, drift.fields) : event.data;
       // Same version: read the payload as is (mapToLegacy never writes to it); a cast clones first.
-      const data = metadata.version === t.def.serviceVersion ? known : castPayload(metadata.eventType, serviceDef, known, metadata.version, t.def.serviceVersion);
+      const data =
+        metadata.version === t.def.serviceVersion
+          ? known
+          : castPayload(metadata.eventType, serviceDef, known, metadata.version, t.def.serviceVersion);
       legacy = mapToLegacy(t.fields, data, '');
     } catch (err) {
       return { status: 'quarantine', reason: 'untranslatable', problems: [errorMessage(err)], drift };
@@ -400,7 +474,14 @@ export class Translator {
       causationId: metadata.eventId,
       serviceEventType: metadata.eventType,
     };
-    return { status: 'translated', detailType: t.def.legacy, detail: { ...legacy, [LEGACY_META_KEY]: stamp }, eventId, correlationId: metadata.correlationId, drift };
+    return {
+      status: 'translated',
+      detailType: t.def.legacy,
+      detail: { ...legacy, [LEGACY_META_KEY]: stamp },
+      eventId,
+      correlationId: metadata.correlationId,
+      drift,
+    };
   }
 }
 

@@ -16,14 +16,25 @@ export interface AlarmNotification {
     readonly MetricName?: string;
     readonly Period?: number;
     readonly EvaluationPeriods?: number;
-    readonly Dimensions?: ReadonlyArray<{ readonly name?: string; readonly value?: string; readonly Name?: string; readonly Value?: string }>;
+    readonly Dimensions?: ReadonlyArray<{
+      readonly name?: string;
+      readonly value?: string;
+      readonly Name?: string;
+      readonly Value?: string;
+    }>;
   };
 }
 
 export type AutoRollbackOutcome =
   | { readonly alarm: string; readonly action: 'ignored'; readonly why: string }
   | { readonly alarm: string; readonly action: 'kept'; readonly capability: string; readonly verdict: RollbackVerdict }
-  | { readonly alarm: string; readonly action: 'rolled-back' | 'already-legacy'; readonly capability: string; readonly verdict: RollbackVerdict; readonly revision: number };
+  | {
+      readonly alarm: string;
+      readonly action: 'rolled-back' | 'already-legacy';
+      readonly capability: string;
+      readonly verdict: RollbackVerdict;
+      readonly revision: number;
+    };
 
 export interface AutoRollbackDeps {
   readonly spec: Spec;
@@ -59,8 +70,16 @@ export class AutoRollback {
     const capability = capabilityOf(alarm);
     const cap = capability === undefined ? undefined : this.deps.spec.routing?.capabilities[capability];
     if (capability === undefined || cap === undefined) {
-      this.deps.logger.error('alarm names no routed capability', { alarm: name, dimensions: alarm.Trigger?.Dimensions, metric: alarm.Trigger?.MetricName });
-      return { alarm: name, action: 'ignored', why: `no routed capability in the alarm's dimensions or metric name (${alarm.Trigger?.MetricName ?? 'none'})` };
+      this.deps.logger.error('alarm names no routed capability', {
+        alarm: name,
+        dimensions: alarm.Trigger?.Dimensions,
+        metric: alarm.Trigger?.MetricName,
+      });
+      return {
+        alarm: name,
+        action: 'ignored',
+        why: `no routed capability in the alarm's dimensions or metric name (${alarm.Trigger?.MetricName ?? 'none'})`,
+      };
     }
     const window = (alarm.Trigger?.Period ?? cap.autoRollback.periodSeconds) * Math.max(1, alarm.Trigger?.EvaluationPeriods ?? 1);
     const m = await this.deps.metrics.read(capability, 'candidate', window);
@@ -72,7 +91,12 @@ export class AutoRollback {
       return { alarm: name, action: 'kept', capability, verdict };
     }
     const res = await this.deps.control.change(capability, { kind: 'rollback' }, `alarm:${name}`, verdict.reason, { alarm: name });
-    log.warn(res.changed ? 'rolled back' : 'already on legacy', { verdict, metrics: m, revision: res.entry.revision, notified: 'notified' in res ? res.notified : undefined });
+    log.warn(res.changed ? 'rolled back' : 'already on legacy', {
+      verdict,
+      metrics: m,
+      revision: res.entry.revision,
+      notified: 'notified' in res ? res.notified : undefined,
+    });
     return { alarm: name, action: res.changed ? 'rolled-back' : 'already-legacy', capability, verdict, revision: res.entry.revision };
   }
 
@@ -94,9 +118,7 @@ export class AutoRollback {
 /** The alarm notifications in an SNS event (or a bare notification, for direct invocation and tests). */
 export function notificationsOf(input: unknown): AlarmNotification[] {
   const records = (input as { Records?: unknown[] } | undefined)?.Records;
-  const messages: unknown[] = Array.isArray(records)
-    ? records.map((r) => (r as { Sns?: { Message?: unknown } }).Sns?.Message)
-    : [input];
+  const messages: unknown[] = Array.isArray(records) ? records.map((r) => (r as { Sns?: { Message?: unknown } }).Sns?.Message) : [input];
   return messages.map((m) => {
     let parsed: unknown = m;
     if (typeof m === 'string') {
@@ -108,7 +130,10 @@ export function notificationsOf(input: unknown): AlarmNotification[] {
     }
     const a = parsed as Partial<AlarmNotification> | null;
     if (!a || typeof a.AlarmName !== 'string' || typeof a.NewStateValue !== 'string') {
-      throw new AlarmNotificationError(`not a CloudWatch alarm notification: AlarmName and NewStateValue are required, got ${JSON.stringify(parsed)?.slice(0, 120)}`, {});
+      throw new AlarmNotificationError(
+        `not a CloudWatch alarm notification: AlarmName and NewStateValue are required, got ${JSON.stringify(parsed)?.slice(0, 120)}`,
+        {},
+      );
     }
     return a as AlarmNotification;
   });

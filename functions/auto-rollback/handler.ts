@@ -18,7 +18,8 @@ let instance: AutoRollback | undefined;
 export async function handler(event: unknown): Promise<AutoRollbackOutcome[]> {
   if (instance === undefined) {
     const spec = loadSpec();
-    if (spec.routing === undefined) throw new ConfigurationError('the spec has no routing section: there is nothing to roll back', { setting: 'spec.routing' });
+    if (spec.routing === undefined)
+      throw new ConfigurationError('the spec has no routing section: there is nothing to roll back', { setting: 'spec.routing' });
     const logger = new Logger('auto-rollback');
     const audit = new AuditStore({ tableName: requireEnv('AUDIT_TABLE_NAME') });
     instance = new AutoRollback({

@@ -77,7 +77,10 @@ export class Capturer {
         const sent = Number(record.attributes?.SentTimestamp);
         results[await this.handleEvent(body, Number.isFinite(sent) && sent > 0 ? sent : undefined)] += 1;
       } catch (err) {
-        this.logger.error('capture failed; SQS retries the record, then keeps it in the dead-letter queue', { messageId: record.messageId, error: err });
+        this.logger.error('capture failed; SQS retries the record, then keeps it in the dead-letter queue', {
+          messageId: record.messageId,
+          error: err,
+        });
         failures.push({ itemIdentifier: record.messageId });
       }
     }
@@ -96,7 +99,13 @@ export class Capturer {
     if (writes.length === 0) return 'not-captured';
     let stored = false;
     for (const w of writes) if ((await this.deps.store.put(w)) === 'stored') stored = true;
-    this.logger.debug('captured', { type: e.detailType, eventId: writes[0].eventId, correlationId: writes[0].correlationId, roles: writes.map((w) => w.role), stored });
+    this.logger.debug('captured', {
+      type: e.detailType,
+      eventId: writes[0].eventId,
+      correlationId: writes[0].correlationId,
+      roles: writes.map((w) => w.role),
+      stored,
+    });
     return stored ? 'captured' : 'duplicate';
   }
 
@@ -128,16 +137,34 @@ export class Capturer {
     const masked = maskPii(payload, settings.pii, { salt: this.deps.salt ?? '' }) as Record<string, unknown>;
     const expiresAt = captureExpiresAt(capturedAtMs, settings.retentionDays);
     const rawKey = settings.entity ? getPath(payload, settings.entity.keyField) : undefined;
-    const key = typeof rawKey === 'string' && rawKey.length > 0 ? rawKey : typeof rawKey === 'number' && Number.isFinite(rawKey) ? String(rawKey) : undefined;
+    const key =
+      typeof rawKey === 'string' && rawKey.length > 0
+        ? rawKey
+        : typeof rawKey === 'number' && Number.isFinite(rawKey)
+          ? String(rawKey)
+          : undefined;
     const entity = settings.entity && key !== undefined ? { type: settings.entity.type, key } : undefined;
     const correlationId = meta?.correlationId ?? (entity ? correlationFor(entity.type, entity.key) : undefined);
 
     const writes: CaptureWrite[] = [];
     if (settings.role === 'input' || settings.role === 'both') {
       if (!entity || !correlationId) {
-        this.logger.warn('input not captured: no entity key to order it by (the bridge quarantines such an event)', { type, eventId, keyField: settings.entity?.keyField });
+        this.logger.warn('input not captured: no entity key to order it by (the bridge quarantines such an event)', {
+          type,
+          eventId,
+          keyField: settings.entity?.keyField,
+        });
       } else {
-        writes.push({ role: 'input', eventId, correlationId, capturedAt, entity, event: { type, payload: masked }, sourceType: type, expiresAt });
+        writes.push({
+          role: 'input',
+          eventId,
+          correlationId,
+          capturedAt,
+          entity,
+          event: { type, payload: masked },
+          sourceType: type,
+          expiresAt,
+        });
       }
     }
     if (settings.role === 'outcome' || settings.role === 'both') {
@@ -158,8 +185,18 @@ export class Capturer {
         });
       } else if (correlationId) {
         // Kept in the legacy model with the reason: the report then shows it instead of losing it.
-        const problems = t.status === 'quarantine' ? [`${t.reason}: ${t.problems.join('; ')}`] : ['ignored: translated from a service event'];
-        writes.push({ role: 'outcome', eventId, correlationId, capturedAt, event: { type, payload: masked }, sourceType: type, expiresAt, problems });
+        const problems =
+          t.status === 'quarantine' ? [`${t.reason}: ${t.problems.join('; ')}`] : ['ignored: translated from a service event'];
+        writes.push({
+          role: 'outcome',
+          eventId,
+          correlationId,
+          capturedAt,
+          event: { type, payload: masked },
+          sourceType: type,
+          expiresAt,
+          problems,
+        });
         this.logger.warn('outcome kept untranslated', { type, eventId, problems });
       } else {
         this.logger.warn('outcome not captured: no correlation id and no entity key to link it by', { type, eventId });
@@ -169,11 +206,13 @@ export class Capturer {
   }
 
   private async collect(e: ReturnType<typeof toIncoming>, mark: NonNullable<ReturnType<typeof replayMarkOf>>): Promise<CaptureResult> {
-    if (!this.deps.reports) throw new ConfigurationError('a replay outcome arrived but REPORT_TABLE_NAME is not set', { setting: 'REPORT_TABLE_NAME' });
+    if (!this.deps.reports)
+      throw new ConfigurationError('a replay outcome arrived but REPORT_TABLE_NAME is not set', { setting: 'REPORT_TABLE_NAME' });
     const detail = e.detail as { metadata?: { eventId?: unknown; version?: unknown; eventType?: unknown }; data?: unknown };
     const type = e.detailType ?? (typeof detail.metadata?.eventType === 'string' ? detail.metadata.eventType : undefined);
     if (!type) throw new Error(`replay outcome ${e.id ?? '?'} of ${mark.replayId} has no detail-type`);
-    const eventId = typeof detail.metadata?.eventId === 'string' ? detail.metadata.eventId : (e.id ?? deterministicId('outcome', canonicalJson(detail)));
+    const eventId =
+      typeof detail.metadata?.eventId === 'string' ? detail.metadata.eventId : (e.id ?? deterministicId('outcome', canonicalJson(detail)));
     const version = typeof detail.metadata?.version === 'number' ? detail.metadata.version : undefined;
     const status = await this.deps.reports.putActual(mark.replayId, {
       interactionId: mark.interactionId,

@@ -24,21 +24,35 @@ const logger = new Logger('consistency-validator');
 
 function positive(name: string, fallback: string): number {
   const v = Number(optionalEnv(name, fallback));
-  if (!Number.isInteger(v) || v < 0) throw new ConfigurationError(`environment variable ${name} must be a whole number >= 0, got ${JSON.stringify(process.env[name])}`, { setting: name });
+  if (!Number.isInteger(v) || v < 0)
+    throw new ConfigurationError(`environment variable ${name} must be a whole number >= 0, got ${JSON.stringify(process.env[name])}`, {
+      setting: name,
+    });
   return v;
 }
 
 export function entitiesToValidate(): CompiledEntity[] {
   const spec = loadSpec();
-  if (!spec.migration) throw new ConfigurationError('the spec has no migration section: there is nothing to validate', { setting: 'spec.migration' });
+  if (!spec.migration)
+    throw new ConfigurationError('the spec has no migration section: there is nothing to validate', { setting: 'spec.migration' });
   const all = Object.keys(spec.migration.entities);
-  const wanted = optionalEnv('VALIDATE_ENTITIES', all.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
-  for (const w of wanted) if (!all.includes(w)) throw new ConfigurationError(`VALIDATE_ENTITIES names ${JSON.stringify(w)}, which is not an entity of the spec (there are: ${all.join(', ')})`, { setting: 'VALIDATE_ENTITIES' });
+  const wanted = optionalEnv('VALIDATE_ENTITIES', all.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const w of wanted)
+    if (!all.includes(w))
+      throw new ConfigurationError(
+        `VALIDATE_ENTITIES names ${JSON.stringify(w)}, which is not an entity of the spec (there are: ${all.join(', ')})`,
+        { setting: 'VALIDATE_ENTITIES' },
+      );
   return wanted.map((name) => compileEntity(name, spec.migration!.entities[name]));
 }
 
 /** One pass; `open` turns SOURCE_URL into a source (tests hand in one over an in-process database). */
-export async function runValidation(open: (url: string) => Promise<SqlSource> = (url) => openSource(url, { connections: 2 })): Promise<ValidationRun> {
+export async function runValidation(
+  open: (url: string) => Promise<SqlSource> = (url) => openSource(url, { connections: 2 }),
+): Promise<ValidationRun> {
   dynamo ??= new DynamoDBClient({});
   const source = await open(requireEnv('SOURCE_URL'));
   try {

@@ -1,4 +1,10 @@
-import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue as SdkAttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type AttributeValue as SdkAttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { describeFailures, EventPublisher } from '../../adapters/aws/event-publisher';
 import {
@@ -35,7 +41,9 @@ export class DynamoSweepStore implements SweepStore {
   ) {}
 
   public async load(entity: string): Promise<SweepState> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { entity: { S: entity } }, ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: { entity: { S: entity } }, ConsistentRead: true }),
+    );
     if (!out.Item) return startSweep();
     const cursor = out.Item.cursor?.L?.map((v) => v.S ?? '') ?? null;
     return { cursor: cursor && cursor.length > 0 ? cursor : null, lap: Number(out.Item.lap?.N ?? '0') };
@@ -105,7 +113,11 @@ export async function validateSample(source: SqlSource, options: ValidatorOption
   const runs: EntityRun[] = [];
   for (const entity of options.entities) {
     const table = options.tables[entity.name];
-    if (!table) throw new ConfigurationError(`no deployed table for entity ${entity.name} (MIGRATION_TABLES names: ${Object.keys(options.tables).join(', ')})`, { setting: 'MIGRATION_TABLES' });
+    if (!table)
+      throw new ConfigurationError(
+        `no deployed table for entity ${entity.name} (MIGRATION_TABLES names: ${Object.keys(options.tables).join(', ')})`,
+        { setting: 'MIGRATION_TABLES' },
+      );
     const lagSeconds = options.lagSeconds ?? entity.def.verify?.lagSeconds ?? DEFAULT_LAG_SECONDS;
     const half = Math.max(1, Math.floor(options.sampleSize / 2));
 
@@ -116,7 +128,8 @@ export async function validateSample(source: SqlSource, options: ValidatorOption
     for (const r of page.rows) rows.set(JSON.stringify(entity.rootKey(r.row)), r);
     let recent = recentQuery(now, lagSeconds, options.lookbackSeconds, half);
     if (entity.def.source.updatedAt && recent.kind === 'recent') {
-      for (const r of await source.readEntityUpdatedBetween(entity, recent.from, recent.to, half)) rows.set(JSON.stringify(entity.rootKey(r.row)), r);
+      for (const r of await source.readEntityUpdatedBetween(entity, recent.from, recent.to, half))
+        rows.set(JSON.stringify(entity.rootKey(r.row)), r);
     } else {
       recent = sweep;
     }
@@ -127,7 +140,10 @@ export async function validateSample(source: SqlSource, options: ValidatorOption
     const next = advanceSweep(state, page.lastKey, page.rows.length, half);
     await options.sweeps.save(entity.name, next);
 
-    for (const d of verdict.divergences) events.push(divergenceEvent(d, { table, detectedAt: now, lagSeconds, sample: d.sourceUpdatedAt && recent.kind === 'recent' ? recent : sweep }));
+    for (const d of verdict.divergences)
+      events.push(
+        divergenceEvent(d, { table, detectedAt: now, lagSeconds, sample: d.sourceUpdatedAt && recent.kind === 'recent' ? recent : sweep }),
+      );
     runs.push({
       entity: entity.name,
       table,
@@ -143,11 +159,16 @@ export async function validateSample(source: SqlSource, options: ValidatorOption
 
   const put = events.slice(0, options.maxEvents);
   const out = await new EventPublisher(options.events).publish(
-    put.map((e) => ({ ref: undefined, entry: { EventBusName: options.busName, Source: e.source, DetailType: e.detailType, Detail: JSON.stringify(e.detail) } })),
+    put.map((e) => ({
+      ref: undefined,
+      entry: { EventBusName: options.busName, Source: e.source, DetailType: e.detailType, Detail: JSON.stringify(e.detail) },
+    })),
   );
   if (out.failed.length > 0) {
     // Thrown, so the schedule's retry runs the pass again: a divergence is never silently lost.
-    throw new Error(`${out.failed.length} of ${put.length} consistency.divergence event(s) were refused by bus ${options.busName}: ${describeFailures(out.failed)}`);
+    throw new Error(
+      `${out.failed.length} of ${put.length} consistency.divergence event(s) were refused by bus ${options.busName}: ${describeFailures(out.failed)}`,
+    );
   }
   return { entities: runs, eventsPut: put.length, eventsDropped: events.length - put.length };
 }
@@ -156,7 +177,12 @@ export async function validateSample(source: SqlSource, options: ValidatorOption
  * The target items for a sample: the whole partition of each sampled row when the table has a sort key
  * (so items left behind in an item collection show up as extra), otherwise the items by key.
  */
-async function fetchTargetItems(client: DynamoDBClient, tableName: string, entity: CompiledEntity, rows: readonly SampledRow[]): Promise<Item[]> {
+async function fetchTargetItems(
+  client: DynamoDBClient,
+  tableName: string,
+  entity: CompiledEntity,
+  rows: readonly SampledRow[],
+): Promise<Item[]> {
   const produced: Item[] = [];
   for (const r of rows) {
     const mapped = entity.mapRow(r.row, r.children);

@@ -31,14 +31,24 @@ const WRITE_TYPES = ['application/json', 'application/merge-patch+json'];
 type Env = { Variables: { correlationId: string } };
 
 function problem(c: Context<Env>, p: ApiProblem): Response {
-  return c.body(JSON.stringify(p.toProblem(c.get('correlationId'))), p.status as ContentfulStatusCode, { 'content-type': PROBLEM_CONTENT_TYPE });
+  return c.body(JSON.stringify(p.toProblem(c.get('correlationId'))), p.status as ContentfulStatusCode, {
+    'content-type': PROBLEM_CONTENT_TYPE,
+  });
 }
 
 async function readBody(c: Context<Env>): Promise<unknown> {
   const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
-  if (!WRITE_TYPES.includes(type)) throw new ApiProblem(415, 'unsupported-media-type', `send the body as ${WRITE_TYPES.join(' or ')}`, 'Content-Type', type || undefined);
+  if (!WRITE_TYPES.includes(type))
+    throw new ApiProblem(415, 'unsupported-media-type', `send the body as ${WRITE_TYPES.join(' or ')}`, 'Content-Type', type || undefined);
   const text = await c.req.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new ApiProblem(413, 'too-large', `the body is over ${MAX_BODY_BYTES} bytes, more than one item can hold`, '(body)', Buffer.byteLength(text));
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
+    throw new ApiProblem(
+      413,
+      'too-large',
+      `the body is over ${MAX_BODY_BYTES} bytes, more than one item can hold`,
+      '(body)',
+      Buffer.byteLength(text),
+    );
   try {
     return JSON.parse(text) as unknown;
   } catch (cause) {
@@ -69,7 +79,10 @@ function routes(app: Hono<Env>, engine: DataApiEngine, e: ApiEntityModel, versio
   }
   app.put(itemPath, async (c) => {
     const body = await readBody(c);
-    const r = await engine.put(e, version, c.req.param(), body, { ifMatch: c.req.header('if-match'), ifNoneMatch: c.req.header('if-none-match') });
+    const r = await engine.put(e, version, c.req.param(), body, {
+      ifMatch: c.req.header('if-match'),
+      ifNoneMatch: c.req.header('if-none-match'),
+    });
     return c.json(r.item, r.status as 200 | 201, { etag: r.etag });
   });
   app.patch(itemPath, async (c) => {
@@ -92,14 +105,21 @@ export function createDataApiApp(options: DataApiAppOptions): Hono<Env> {
     c.set('correlationId', correlationId);
     await next();
     c.header('x-correlation-id', correlationId);
-    options.record?.({ route: `${c.req.method} ${c.req.routePath}`, status: c.res.status, latencyMs: performance.now() - started, correlationId });
+    options.record?.({
+      route: `${c.req.method} ${c.req.routePath}`,
+      status: c.res.status,
+      latencyMs: performance.now() - started,
+      correlationId,
+    });
   });
   app.get('/health', (c) => c.json({ status: 'ok', service: options.service.service }));
   app.get('/openapi.json', (c) => c.json(options.openapi));
   for (const e of options.service.entities) {
     for (const version of [1, ...e.versions.map((v) => v.version)]) routes(app, options.engine, e, version);
   }
-  app.notFound((c) => problem(c, new ApiProblem(404, 'no-such-route', `no route ${c.req.method} ${c.req.path}; see /openapi.json`, 'path', c.req.path)));
+  app.notFound((c) =>
+    problem(c, new ApiProblem(404, 'no-such-route', `no route ${c.req.method} ${c.req.path}; see /openapi.json`, 'path', c.req.path)),
+  );
   app.onError((error, c) => {
     if (error instanceof ApiProblem) return problem(c, error);
     options.onError?.(error, c.get('correlationId'));

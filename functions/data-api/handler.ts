@@ -49,7 +49,11 @@ export const handler: ReturnType<typeof handle> = async (event, context) => {
       openapi,
       record: (s) => {
         // Powertools metrics (EMF): one series per route, so a 5xx spike names the route.
-        const m = new Metrics({ namespace: metricsNamespace, serviceName: `data-api-${serviceName}`, defaultDimensions: { route: s.route } });
+        const m = new Metrics({
+          namespace: metricsNamespace,
+          serviceName: `data-api-${serviceName}`,
+          defaultDimensions: { route: s.route },
+        });
         m.addMetric('Requests', MetricUnit.Count, 1);
         m.addMetric('Latency', MetricUnit.Milliseconds, s.latencyMs);
         m.addMetric('4xx', MetricUnit.Count, s.status >= 400 && s.status < 500 ? 1 : 0);

@@ -12,7 +12,14 @@ import { loadSpec } from '../shared/spec';
  * (capture.compare: default + the capability's set), and records MismatchRate (plus the shadow side's
  * ErrorRate and LatencyMs) in the capability's routing series, which its rollback alarms watch.
  */
-let state: { comparatorFor: (capability: string) => Comparator; metrics: RoutingMetrics; logger: Logger; section: { timeoutMs: number; maxResponseBytes: number } } | undefined;
+let state:
+  | {
+      comparatorFor: (capability: string) => Comparator;
+      metrics: RoutingMetrics;
+      logger: Logger;
+      section: { timeoutMs: number; maxResponseBytes: number };
+    }
+  | undefined;
 
 export async function handler(job: ShadowJob): Promise<ShadowVerdict> {
   if (state === undefined) {

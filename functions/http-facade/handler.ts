@@ -52,7 +52,8 @@ let instance: { facade: HttpFacade; metrics: BufferedRoutingMetrics; logger: Log
 function build(): NonNullable<typeof instance> {
   const spec = loadSpec();
   if (!spec.facade) throw new ConfigurationError('the spec has no facade section: the façade has no routes', { setting: 'spec.facade' });
-  if (!spec.routing) throw new ConfigurationError('the spec has no routing section: the façade has no table to route by', { setting: 'spec.routing' });
+  if (!spec.routing)
+    throw new ConfigurationError('the spec has no routing section: the façade has no table to route by', { setting: 'spec.routing' });
   const logger = new Logger('http-facade');
   const monolith = requireEnv('MONOLITH_URL');
   let candidates: Record<string, string>;
@@ -61,8 +62,14 @@ function build(): NonNullable<typeof instance> {
   } catch (err) {
     throw new ConfigurationError(`CANDIDATE_URLS is not JSON: ${String(err)}`, { setting: 'CANDIDATE_URLS' }, { cause: err });
   }
-  const store = new RoutingStore({ tableName: requireEnv('ROUTING_TABLE_NAME'), historyTableName: requireEnv('ROUTING_HISTORY_TABLE_NAME'), routing: spec.routing });
-  const cache = routingTableCache(store, spec.facade.cacheTtlMs, (capability, problems) => logger.error('invalid route entry: routing the capability to the monolith', { capability, problems }));
+  const store = new RoutingStore({
+    tableName: requireEnv('ROUTING_TABLE_NAME'),
+    historyTableName: requireEnv('ROUTING_HISTORY_TABLE_NAME'),
+    routing: spec.routing,
+  });
+  const cache = routingTableCache(store, spec.facade.cacheTtlMs, (capability, problems) =>
+    logger.error('invalid route entry: routing the capability to the monolith', { capability, problems }),
+  );
   const shadowFunction = requireEnv('SHADOW_FUNCTION_NAME');
   const metrics = new BufferedRoutingMetrics();
   const facade = new HttpFacade({
@@ -81,7 +88,16 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
   instance ??= build();
   const req = toFacadeRequest(event);
   const res = await instance.facade.handle(req);
-  instance.logger.info('served', { method: req.method, path: req.path, status: res.status, ...res.served, correlationId: res.headers['x-correlation-id'] });
-  if (instance.metrics.due()) await instance.metrics.flush().catch((err: unknown) => instance?.logger.warn('routing metrics not sent (kept for the next flush)', { error: String(err) }));
+  instance.logger.info('served', {
+    method: req.method,
+    path: req.path,
+    status: res.status,
+    ...res.served,
+    correlationId: res.headers['x-correlation-id'],
+  });
+  if (instance.metrics.due())
+    await instance.metrics
+      .flush()
+      .catch((err: unknown) => instance?.logger.warn('routing metrics not sent (kept for the next flush)', { error: String(err) }));
   return toResult(res, req.method);
 }

@@ -14,7 +14,13 @@ import type { RecordedEvent } from '../../core/replay';
  * time taken from its own clock (`**.expiresAt` is ignored), and items come sorted by SKU and merged per
  * SKU (`inventory.reserved` normalises `items` by sku). Pure: the handler and the rehearsal adapter wrap it.
  */
-export const PLANTED_DIFFERENCE = { outcomeType: 'inventory.reserved', field: 'warehouse', monolith: 'BRS1', candidate: 'AMS1', when: 'shippingAddress.country is not GB' } as const;
+export const PLANTED_DIFFERENCE = {
+  outcomeType: 'inventory.reserved',
+  field: 'warehouse',
+  monolith: 'BRS1',
+  candidate: 'AMS1',
+  when: 'shippingAddress.country is not GB',
+} as const;
 
 export const RESERVATION_MINUTES = 15;
 
@@ -59,7 +65,18 @@ export function candidateOutcomes(input: CandidateInput): RecordedEvent[] {
     ];
   }
   if (input.type === 'order.cancelled') {
-    return [{ type: 'inventory.released', version: 1, payload: { orderId, reservationId: reservationIdFor(orderId), releasedAt: input.now.toISOString().replace(/\.\d{3}Z$/, 'Z'), reason: 'cancelled' } }];
+    return [
+      {
+        type: 'inventory.released',
+        version: 1,
+        payload: {
+          orderId,
+          reservationId: reservationIdFor(orderId),
+          releasedAt: input.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          reason: 'cancelled',
+        },
+      },
+    ];
   }
   return [];
 }

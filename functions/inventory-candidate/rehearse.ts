@@ -40,7 +40,15 @@ export async function rehearsalHandler(input: RehearsalInputLike): Promise<Recor
   const shadow = buildShadowEvent(
     spec,
     translator,
-    { id: input.replay.interactionId, type: input.type, version: input.version, payload: input.payload, entity: input.entity, correlationId: input.correlationId, capturedAt: input.capturedAt },
+    {
+      id: input.replay.interactionId,
+      type: input.type,
+      version: input.version,
+      payload: input.payload,
+      entity: input.entity,
+      correlationId: input.correlationId,
+      capturedAt: input.capturedAt,
+    },
     input.replay,
     targetProfile(spec, 'inventory'),
   );

@@ -25,7 +25,8 @@ export function createInventoryHandler(deps: InventoryHandlerDeps): (event: unkn
     const e = event as { 'detail-type'?: string; detail?: { data?: { orderId?: unknown } } };
     if (e && e['detail-type'] === 'shipment.dispatched') {
       const orderId = e.detail?.data?.orderId;
-      if (typeof orderId !== 'string') throw new InvalidStepInput(`shipment.dispatched: detail.data.orderId missing, got ${JSON.stringify(orderId)}`);
+      if (typeof orderId !== 'string')
+        throw new InvalidStepInput(`shipment.dispatched: detail.data.orderId missing, got ${JSON.stringify(orderId)}`);
       const result = await deps.service.fulfil(orderId);
       logger.info('fulfilled', { orderId, ...result });
       return result;

@@ -75,24 +75,35 @@ export class InventoryService {
   }
 
   public async stock(sku: string): Promise<StockLevel | undefined> {
-    const out = await this.deps.ddb.send(new GetCommand({ TableName: this.deps.tableName, Key: { pk: skuKey(sku) }, ConsistentRead: true }));
+    const out = await this.deps.ddb.send(
+      new GetCommand({ TableName: this.deps.tableName, Key: { pk: skuKey(sku) }, ConsistentRead: true }),
+    );
     if (!out.Item) return undefined;
     return { sku, available: Number(out.Item.available), holds: (out.Item.holds ?? {}) as Record<string, number> };
   }
 
   public async reservation(orderId: string): Promise<Reservation | undefined> {
-    const out = await this.deps.ddb.send(new GetCommand({ TableName: this.deps.tableName, Key: { pk: resKey(orderId) }, ConsistentRead: true }));
+    const out = await this.deps.ddb.send(
+      new GetCommand({ TableName: this.deps.tableName, Key: { pk: resKey(orderId) }, ConsistentRead: true }),
+    );
     return out.Item as Reservation | undefined;
   }
 
   /** ReserveInventory. Idempotent: a second delivery re-applies the same holds (no-ops) and returns the reservation. */
-  public async reserve(orderId: string, lines: readonly OrderLine[]): Promise<{ reservationId: string; status: 'reserved'; expiresAt: string; items: Array<{ sku: string; quantity: number }> }> {
+  public async reserve(
+    orderId: string,
+    lines: readonly OrderLine[],
+  ): Promise<{ reservationId: string; status: 'reserved'; expiresAt: string; items: Array<{ sku: string; quantity: number }> }> {
     return this.wrap({ orderId, operation: 'reserve' }, async () => {
       const items = quantitiesBySku(lines);
       let res = await this.reservation(orderId);
       if (res && (res.status === 'released' || res.status === 'expired')) {
-        if (res.reason === 'out-of-stock') throw new SagaBusinessError('OutOfStock', `order ${orderId}: not enough stock (decided earlier)`, { orderId });
-        throw new SagaBusinessError('ReservationExpired', `order ${orderId}: its reservation was ${res.status}`, { orderId, status: res.status });
+        if (res.reason === 'out-of-stock')
+          throw new SagaBusinessError('OutOfStock', `order ${orderId}: not enough stock (decided earlier)`, { orderId });
+        throw new SagaBusinessError('ReservationExpired', `order ${orderId}: its reservation was ${res.status}`, {
+          orderId,
+          status: res.status,
+        });
       }
       if (!res) res = await this.createReservation(orderId, items);
       // Re-apply every hold: after a crash between two SKUs, the retry completes the set.
@@ -103,7 +114,11 @@ export class InventoryService {
         if (!ok) {
           for (const sku of held) await this.unhold(sku, orderId);
           await this.setStatus(orderId, 'released', ['reserving', 'reserved'], 'out-of-stock');
-          throw new SagaBusinessError('OutOfStock', `order ${orderId}: not enough ${item.sku} for ${item.quantity}`, { orderId, sku: item.sku, quantity: item.quantity });
+          throw new SagaBusinessError('OutOfStock', `order ${orderId}: not enough ${item.sku} for ${item.quantity}`, {
+            orderId,
+            sku: item.sku,
+            quantity: item.quantity,
+          });
         }
         held.push(item.sku);
       }
@@ -135,7 +150,9 @@ export class InventoryService {
         const res = await this.reservation(orderId);
         throw new SagaBusinessError(
           'ReservationExpired',
-          res ? `order ${orderId}: reservation ${res.reservationId} is ${res.status}${res.status === 'reserved' ? ` and expired at ${res.expiresAt}` : ''}` : `order ${orderId}: no reservation`,
+          res
+            ? `order ${orderId}: reservation ${res.reservationId} is ${res.status}${res.status === 'reserved' ? ` and expired at ${res.expiresAt}` : ''}`
+            : `order ${orderId}: no reservation`,
           { orderId, status: res?.status, expiresAt: res?.expiresAt },
         );
       }
@@ -147,7 +164,11 @@ export class InventoryService {
    * ReleaseInventory. Gives back whatever the order still holds, by the reservation's items or, when the
    * reservation was never written, by the order's lines. A no-op the second time.
    */
-  public async release(orderId: string, lines: readonly OrderLine[], reason?: string): Promise<{ released: Array<{ sku: string; quantity: number }>; status: ReservationStatus | 'none' }> {
+  public async release(
+    orderId: string,
+    lines: readonly OrderLine[],
+    reason?: string,
+  ): Promise<{ released: Array<{ sku: string; quantity: number }>; status: ReservationStatus | 'none' }> {
     return this.wrap({ orderId, operation: 'release' }, async () => {
       const res = await this.reservation(orderId);
       const items = res?.items ?? quantitiesBySku(lines);
@@ -193,7 +214,9 @@ export class InventoryService {
     const holders = Object.keys(level.holds).slice(0, 25);
     if (holders.length === 0) return 0;
     const out = await this.deps.ddb.send(
-      new BatchGetCommand({ RequestItems: { [this.deps.tableName]: { Keys: holders.map((o) => ({ pk: resKey(o) })), ConsistentRead: true } } }),
+      new BatchGetCommand({
+        RequestItems: { [this.deps.tableName]: { Keys: holders.map((o) => ({ pk: resKey(o) })), ConsistentRead: true } },
+      }),
     );
     const now = this.now().toISOString();
     let freed = 0;
@@ -236,7 +259,9 @@ export class InventoryService {
       ttl: Math.floor(expires.getTime() / 1000) + (this.deps.retentionSeconds ?? 30 * 86_400),
     };
     try {
-      await this.deps.ddb.send(new PutCommand({ TableName: this.deps.tableName, Item: res, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.deps.ddb.send(
+        new PutCommand({ TableName: this.deps.tableName, Item: res, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
       return res;
     } catch (err) {
       if (!isConditionFailure(err)) throw err;

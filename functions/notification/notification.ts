@@ -32,7 +32,9 @@ export class NotificationService {
   }
 
   public async get(orderId: string, kind: NotificationKind): Promise<Notification | undefined> {
-    const out = await this.deps.ddb.send(new GetCommand({ TableName: this.deps.tableName, Key: { id: `${orderId}#${kind}` }, ConsistentRead: true }));
+    const out = await this.deps.ddb.send(
+      new GetCommand({ TableName: this.deps.tableName, Key: { id: `${orderId}#${kind}` }, ConsistentRead: true }),
+    );
     return out.Item as Notification | undefined;
   }
 
@@ -45,11 +47,21 @@ export class NotificationService {
   public async cancellation(order: SagaOrder, reason?: string): Promise<{ notificationId?: string; sent: boolean }> {
     return this.wrap({ orderId: order.orderId, operation: 'cancellation' }, async () => {
       if (!(await this.get(order.orderId, 'confirmation'))) return { sent: false };
-      return this.send(order.orderId, order.customerId, 'cancellation', `Your order ${order.orderId} was cancelled${reason ? ` (${reason})` : ''}`);
+      return this.send(
+        order.orderId,
+        order.customerId,
+        'cancellation',
+        `Your order ${order.orderId} was cancelled${reason ? ` (${reason})` : ''}`,
+      );
     });
   }
 
-  private async send(orderId: string, customerId: string, kind: NotificationKind, subject: string): Promise<{ notificationId: string; sent: boolean }> {
+  private async send(
+    orderId: string,
+    customerId: string,
+    kind: NotificationKind,
+    subject: string,
+  ): Promise<{ notificationId: string; sent: boolean }> {
     return this.wrap({ orderId, operation: kind }, async () => {
       const id = `${orderId}#${kind}`;
       try {

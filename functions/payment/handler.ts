@@ -42,7 +42,11 @@ let instance: ((event: unknown) => Promise<unknown>) | undefined;
 
 export async function handler(event: unknown): Promise<unknown> {
   instance ??= createPaymentHandler({
-    service: new PaymentService({ ddb: documentClient(), tableName: requireEnv('PAYMENT_TABLE_NAME'), rules: parseReferenceRules(process.env.REFERENCE_RULES) }),
+    service: new PaymentService({
+      ddb: documentClient(),
+      tableName: requireEnv('PAYMENT_TABLE_NAME'),
+      rules: parseReferenceRules(process.env.REFERENCE_RULES),
+    }),
     faults: new FaultInjector(parseFaultPlan(process.env.CUTOVER_FAULTS), Math.random),
   });
   return instance(event);

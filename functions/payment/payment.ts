@@ -79,7 +79,12 @@ export class PaymentService {
       const existing = await this.get(orderId);
       if (existing) return view(existing);
       const decision = decideCharge(this.deps.rules, customerId, amount);
-      if (decision === 'declined') throw new SagaBusinessError('CardDeclined', `order ${orderId}: the card of ${customerId} was declined for ${amount} ${currency}`, { orderId, customerId, amount });
+      if (decision === 'declined')
+        throw new SagaBusinessError('CardDeclined', `order ${orderId}: the card of ${customerId} was declined for ${amount} ${currency}`, {
+          orderId,
+          customerId,
+          amount,
+        });
       const cents = toCents(amount);
       const record: PaymentRecord = {
         orderId,
@@ -94,7 +99,9 @@ export class PaymentService {
         createdAt: this.now().toISOString(),
       };
       try {
-        await this.deps.ddb.send(new PutCommand({ TableName: this.deps.tableName, Item: record, ConditionExpression: 'attribute_not_exists(orderId)' }));
+        await this.deps.ddb.send(
+          new PutCommand({ TableName: this.deps.tableName, Item: record, ConditionExpression: 'attribute_not_exists(orderId)' }),
+        );
         return view(record);
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
@@ -109,7 +116,8 @@ export class PaymentService {
       const r = await this.get(orderId);
       if (!r) throw new SagaBusinessError('FraudRejected', `order ${orderId}: no payment under review`, { orderId });
       if (r.status === 'captured') return view(r);
-      if (r.status !== 'review') throw new SagaBusinessError('FraudRejected', `order ${orderId}: payment is ${r.status}`, { orderId, status: r.status });
+      if (r.status !== 'review')
+        throw new SagaBusinessError('FraudRejected', `order ${orderId}: payment is ${r.status}`, { orderId, status: r.status });
       const checks = r.reviewChecks + 1;
       const decision = decideReview(this.deps.rules, r.customerId, checks);
       const status: PaymentStatus = decision === 'rejected' ? 'rejected' : decision;
@@ -121,18 +129,26 @@ export class PaymentService {
             UpdateExpression: 'SET #s = :s, reviewChecks = :c, capturedCents = :cap',
             ConditionExpression: '#s = :review AND reviewChecks = :prev',
             ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: { ':s': status, ':c': checks, ':cap': status === 'captured' ? r.amountCents : 0, ':review': 'review', ':prev': r.reviewChecks },
+            ExpressionAttributeValues: {
+              ':s': status,
+              ':c': checks,
+              ':cap': status === 'captured' ? r.amountCents : 0,
+              ':review': 'review',
+              ':prev': r.reviewChecks,
+            },
             ReturnValues: 'ALL_NEW',
           }),
         );
         const updated = out.Attributes as PaymentRecord;
-        if (updated.status === 'rejected') throw new SagaBusinessError('FraudRejected', `order ${orderId}: fraud review rejected the payment`, { orderId });
+        if (updated.status === 'rejected')
+          throw new SagaBusinessError('FraudRejected', `order ${orderId}: fraud review rejected the payment`, { orderId });
         return view(updated);
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
         // A concurrent or repeated check got there first: report what it decided.
         const now = (await this.get(orderId))!;
-        if (now.status === 'rejected') throw new SagaBusinessError('FraudRejected', `order ${orderId}: fraud review rejected the payment`, { orderId });
+        if (now.status === 'rejected')
+          throw new SagaBusinessError('FraudRejected', `order ${orderId}: fraud review rejected the payment`, { orderId });
         return view(now);
       }
     });
@@ -157,7 +173,13 @@ export class PaymentService {
               reviewChecks: 0,
               createdAt: this.now().toISOString(),
             };
-            await this.deps.ddb.send(new PutCommand({ TableName: this.deps.tableName, Item: { ...tomb, reason }, ConditionExpression: 'attribute_not_exists(orderId)' }));
+            await this.deps.ddb.send(
+              new PutCommand({
+                TableName: this.deps.tableName,
+                Item: { ...tomb, reason },
+                ConditionExpression: 'attribute_not_exists(orderId)',
+              }),
+            );
             return view(tomb);
           }
           if (r.status === 'refunded' || r.status === 'voided') return view(r);
@@ -166,7 +188,8 @@ export class PaymentService {
             new UpdateCommand({
               TableName: this.deps.tableName,
               Key: { orderId },
-              UpdateExpression: 'SET #s = :s, refundedCents = :ref, refundId = :rid, refundedAt = :now' + (reason ? ', refundReason = :reason' : ''),
+              UpdateExpression:
+                'SET #s = :s, refundedCents = :ref, refundId = :rid, refundedAt = :now' + (reason ? ', refundReason = :reason' : ''),
               ConditionExpression: '#s = :from',
               ExpressionAttributeNames: { '#s': 'status' },
               ExpressionAttributeValues: {

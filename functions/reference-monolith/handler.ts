@@ -30,7 +30,8 @@ export function createReferenceMonolithHandler(deps: ReferenceMonolithDeps): (ev
   return async (event: unknown) => {
     const e = event as { 'detail-type'?: string; detail?: Record<string, unknown> };
     const type = e?.['detail-type'];
-    if (typeof type !== 'string' || !e.detail || typeof e.detail !== 'object') throw new Error(`not a legacy command event: ${JSON.stringify(event).slice(0, 200)}`);
+    if (typeof type !== 'string' || !e.detail || typeof e.detail !== 'object')
+      throw new Error(`not a legacy command event: ${JSON.stringify(event).slice(0, 200)}`);
     const reply = await deps.monolith.handle(type, e.detail);
     if (!reply) {
       logger.info('no reply (silent by configuration, or not a command the monolith knows)', { type, orderNo: e.detail.ORDER_NO });
@@ -38,7 +39,10 @@ export function createReferenceMonolithHandler(deps: ReferenceMonolithDeps): (ev
     }
     if (deps.rules.monolith.replyDelayMs > 0) await sleep(deps.rules.monolith.replyDelayMs);
     const out = await new EventPublisher(deps.events).publish([
-      { ref: undefined, entry: { EventBusName: deps.busName, Source: deps.source, DetailType: reply.detailType, Detail: JSON.stringify(reply.detail) } },
+      {
+        ref: undefined,
+        entry: { EventBusName: deps.busName, Source: deps.source, DetailType: reply.detailType, Detail: JSON.stringify(reply.detail) },
+      },
     ]);
     if (out.failed.length > 0) throw new StepTransientError(`the legacy bus refused ${reply.detailType}: ${out.failed[0].code}`);
     logger.info('replied', { command: type, reply: reply.detailType, orderNo: e.detail.ORDER_NO });

@@ -22,7 +22,12 @@ export interface MonolithDeps {
   readonly now?: () => Date;
 }
 
-export const HANDLED_COMMANDS = ['CAPTURE_PAYMENT_REQUESTED', 'REFUND_PAYMENT_REQUESTED', 'RESERVE_STOCK_REQUESTED', 'RELEASE_STOCK_REQUESTED'] as const;
+export const HANDLED_COMMANDS = [
+  'CAPTURE_PAYMENT_REQUESTED',
+  'REFUND_PAYMENT_REQUESTED',
+  'RESERVE_STOCK_REQUESTED',
+  'RELEASE_STOCK_REQUESTED',
+] as const;
 
 export function legacyTimestamp(d: Date): string {
   const iso = d.toISOString();
@@ -45,18 +50,29 @@ export class ReferenceMonolith {
   public async handle(type: string, command: Record<string, unknown>): Promise<LegacyReply | undefined> {
     const msgId = String(command.MSG_ID ?? '');
     const orderNo = String(command.ORDER_NO ?? '');
-    if (!msgId || !orderNo) throw new Error(`${type}: MSG_ID and ORDER_NO are required, got ${JSON.stringify({ MSG_ID: command.MSG_ID, ORDER_NO: command.ORDER_NO })}`);
-    const seen = await this.deps.ddb.send(new GetCommand({ TableName: this.deps.tableName, Key: { pk: `MSG#${msgId}` }, ConsistentRead: true }));
+    if (!msgId || !orderNo)
+      throw new Error(
+        `${type}: MSG_ID and ORDER_NO are required, got ${JSON.stringify({ MSG_ID: command.MSG_ID, ORDER_NO: command.ORDER_NO })}`,
+      );
+    const seen = await this.deps.ddb.send(
+      new GetCommand({ TableName: this.deps.tableName, Key: { pk: `MSG#${msgId}` }, ConsistentRead: true }),
+    );
     if (seen.Item) return seen.Item.reply as LegacyReply | undefined;
     const reply = await this.decide(type, command, msgId, orderNo);
     try {
       await this.deps.ddb.send(
-        new PutCommand({ TableName: this.deps.tableName, Item: { pk: `MSG#${msgId}`, type, orderNo, reply, at: this.now().toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' }),
+        new PutCommand({
+          TableName: this.deps.tableName,
+          Item: { pk: `MSG#${msgId}`, type, orderNo, reply, at: this.now().toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       );
       return reply;
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
-      const again = await this.deps.ddb.send(new GetCommand({ TableName: this.deps.tableName, Key: { pk: `MSG#${msgId}` }, ConsistentRead: true }));
+      const again = await this.deps.ddb.send(
+        new GetCommand({ TableName: this.deps.tableName, Key: { pk: `MSG#${msgId}` }, ConsistentRead: true }),
+      );
       return again.Item?.reply as LegacyReply | undefined;
     }
   }
@@ -70,46 +86,93 @@ export class ReferenceMonolith {
         const cust = String(c.CUST_NO ?? '');
         if (rules.silentCustomers.includes(cust)) return undefined;
         if (rules.declineCustomers.includes(cust)) {
-          return { detailType: 'PAYMENT_DECLINED', detail: { MSG_ID: replyId, ORDER_NO: orderNo, AMOUNT_CENTS: c.AMOUNT_CENTS, CURRENCY: c.CURRENCY, DECLINE_CD: 'CARD', DECLINED_DT: at } };
+          return {
+            detailType: 'PAYMENT_DECLINED',
+            detail: {
+              MSG_ID: replyId,
+              ORDER_NO: orderNo,
+              AMOUNT_CENTS: c.AMOUNT_CENTS,
+              CURRENCY: c.CURRENCY,
+              DECLINE_CD: 'CARD',
+              DECLINED_DT: at,
+            },
+          };
         }
         const payment = await this.payment(orderNo);
         if (!payment) {
-          await this.deps.ddb.send(
-            new PutCommand({
-              TableName: this.deps.tableName,
-              Item: { pk: `PAY#${orderNo}`, status: 'captured', amountCents: String(c.AMOUNT_CENTS), currency: c.CURRENCY, customer: cust },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            }),
-          ).catch((err) => {
-            if (!isConditionFailure(err)) throw err;
-          });
+          await this.deps.ddb
+            .send(
+              new PutCommand({
+                TableName: this.deps.tableName,
+                Item: {
+                  pk: `PAY#${orderNo}`,
+                  status: 'captured',
+                  amountCents: String(c.AMOUNT_CENTS),
+                  currency: c.CURRENCY,
+                  customer: cust,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              }),
+            )
+            .catch((err) => {
+              if (!isConditionFailure(err)) throw err;
+            });
         }
         const p = (await this.payment(orderNo))!;
         return {
           detailType: 'PAYMENT_CAPTURED',
-          detail: { MSG_ID: replyId, ORDER_NO: orderNo, PAYMENT_ID: `PAY${digits(orderNo)}`, AMOUNT_CENTS: p.amountCents, CURRENCY: p.currency, METHOD: 'CARD', CAPTURED_DT: at },
+          detail: {
+            MSG_ID: replyId,
+            ORDER_NO: orderNo,
+            PAYMENT_ID: `PAY${digits(orderNo)}`,
+            AMOUNT_CENTS: p.amountCents,
+            CURRENCY: p.currency,
+            METHOD: 'CARD',
+            CAPTURED_DT: at,
+          },
         };
       }
       case 'REFUND_PAYMENT_REQUESTED': {
         const p = await this.payment(orderNo);
         let refunded = '0';
         if (p?.status === 'captured') {
-          await this.deps.ddb.send(
-            new UpdateCommand({ TableName: this.deps.tableName, Key: { pk: `PAY#${orderNo}` }, UpdateExpression: 'SET #s = :r', ConditionExpression: '#s = :c', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':r': 'refunded', ':c': 'captured' } }),
-          ).catch((err) => {
-            if (!isConditionFailure(err)) throw err;
-          });
+          await this.deps.ddb
+            .send(
+              new UpdateCommand({
+                TableName: this.deps.tableName,
+                Key: { pk: `PAY#${orderNo}` },
+                UpdateExpression: 'SET #s = :r',
+                ConditionExpression: '#s = :c',
+                ExpressionAttributeNames: { '#s': 'status' },
+                ExpressionAttributeValues: { ':r': 'refunded', ':c': 'captured' },
+              }),
+            )
+            .catch((err) => {
+              if (!isConditionFailure(err)) throw err;
+            });
           refunded = p.amountCents;
         }
         return {
           detailType: 'PAYMENT_REFUNDED',
-          detail: { MSG_ID: replyId, ORDER_NO: orderNo, PAYMENT_ID: `PAY${digits(orderNo)}`, REFUND_ID: `REF${digits(orderNo)}`, AMOUNT_CENTS: refunded, CURRENCY: p?.currency ?? 'EUR', REFUNDED_DT: at },
+          detail: {
+            MSG_ID: replyId,
+            ORDER_NO: orderNo,
+            PAYMENT_ID: `PAY${digits(orderNo)}`,
+            REFUND_ID: `REF${digits(orderNo)}`,
+            AMOUNT_CENTS: refunded,
+            CURRENCY: p?.currency ?? 'EUR',
+            REFUNDED_DT: at,
+          },
         };
       }
       case 'RESERVE_STOCK_REQUESTED': {
         const lines = (Array.isArray(c.LINES) ? c.LINES : []) as Array<{ SKU: string; QTY: string }>;
         const missing = lines.find((l) => rules.outOfStockSkus.includes(l.SKU));
-        if (missing) return { detailType: 'STOCK_REJECTED', detail: { MSG_ID: replyId, ORDER_NO: orderNo, SKU: missing.SKU, REASON_CD: 'NO_STOCK', REJECTED_DT: at } };
+        if (missing)
+          return {
+            detailType: 'STOCK_REJECTED',
+            detail: { MSG_ID: replyId, ORDER_NO: orderNo, SKU: missing.SKU, REASON_CD: 'NO_STOCK', REJECTED_DT: at },
+          };
         return {
           detailType: 'STOCK_RESERVED',
           detail: {
@@ -123,14 +186,19 @@ export class ReferenceMonolith {
         };
       }
       case 'RELEASE_STOCK_REQUESTED':
-        return { detailType: 'STOCK_RELEASED', detail: { MSG_ID: replyId, ORDER_NO: orderNo, RESERVATION_ID: `RSV${digits(orderNo)}`, RELEASED_DT: at, REASON_CD: 'CANCEL' } };
+        return {
+          detailType: 'STOCK_RELEASED',
+          detail: { MSG_ID: replyId, ORDER_NO: orderNo, RESERVATION_ID: `RSV${digits(orderNo)}`, RELEASED_DT: at, REASON_CD: 'CANCEL' },
+        };
       default:
         return undefined;
     }
   }
 
   private async payment(orderNo: string): Promise<{ status: string; amountCents: string; currency: string } | undefined> {
-    const out = await this.deps.ddb.send(new GetCommand({ TableName: this.deps.tableName, Key: { pk: `PAY#${orderNo}` }, ConsistentRead: true }));
+    const out = await this.deps.ddb.send(
+      new GetCommand({ TableName: this.deps.tableName, Key: { pk: `PAY#${orderNo}` }, ConsistentRead: true }),
+    );
     return out.Item as { status: string; amountCents: string; currency: string } | undefined;
   }
 }

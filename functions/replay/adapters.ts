@@ -14,12 +14,17 @@ export class LambdaTargetInvoker implements TargetInvoker {
   public constructor(private readonly lambda: LambdaClient) {}
 
   public async invoke(functionName: string, event: ShadowInvocationEvent): Promise<void> {
-    const out = await this.lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event)) }));
+    const out = await this.lambda.send(
+      new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event)) }),
+    );
     if (!out.FunctionError) return;
     let errorType = out.FunctionError;
     let message = 'the target function failed';
     try {
-      const payload = JSON.parse(Buffer.from(out.Payload ?? new Uint8Array()).toString('utf8')) as { errorType?: string; errorMessage?: string };
+      const payload = JSON.parse(Buffer.from(out.Payload ?? new Uint8Array()).toString('utf8')) as {
+        errorType?: string;
+        errorMessage?: string;
+      };
       errorType = payload.errorType ?? errorType;
       message = payload.errorMessage ?? message;
     } catch {
@@ -80,7 +85,9 @@ export class EventBridgeLifecycle implements LifecycleSink {
   ) {}
 
   public async emit(type: string, replayId: string, data: Record<string, unknown>): Promise<void> {
-    const out = await new EventPublisher(this.events).publish([{ entry: lifecycleEntry(this.busName, type, replayId, data), ref: undefined }]);
+    const out = await new EventPublisher(this.events).publish([
+      { entry: lifecycleEntry(this.busName, type, replayId, data), ref: undefined },
+    ]);
     if (out.failed.length > 0) {
       throw new TransientError(`the services bus refused ${type} for ${replayId}: ${out.failed[0].code}`, { type, replayId });
     }

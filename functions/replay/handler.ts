@@ -49,11 +49,17 @@ export function createReplayHandler(config: ReplayHandlerConfig) {
     const remaining = context?.getRemainingTimeInMillis ? context.getRemainingTimeInMillis() - 20_000 : config.sliceMs;
     return now() + Math.max(1_000, Math.min(config.sliceMs, remaining));
   };
-  return async (event: unknown, context?: LambdaContextLike): Promise<{ batchItemFailures: Array<{ itemIdentifier: string }>; outcomes: SliceOutcome[] } | SliceOutcome> => {
+  return async (
+    event: unknown,
+    context?: LambdaContextLike,
+  ): Promise<{ batchItemFailures: Array<{ itemIdentifier: string }>; outcomes: SliceOutcome[] } | SliceOutcome> => {
     const records = (event as { Records?: SqsRecord[] })?.Records;
     if (!Array.isArray(records)) {
       // Invoked directly with one message.
-      return config.runner.handleMessage(event as WorkMessage, { owner: context?.awsRequestId ?? `direct-${now()}`, deadline: deadlineOf(context) });
+      return config.runner.handleMessage(event as WorkMessage, {
+        owner: context?.awsRequestId ?? `direct-${now()}`,
+        deadline: deadlineOf(context),
+      });
     }
     const failures: Array<{ itemIdentifier: string }> = [];
     const outcomes: SliceOutcome[] = [];
@@ -68,13 +74,17 @@ export function createReplayHandler(config: ReplayHandlerConfig) {
         continue;
       }
       try {
-        const outcome = await config.runner.handleMessage(message, { owner: `${context?.awsRequestId ?? 'local'}:${record.messageId}`, deadline: deadlineOf(context) });
+        const outcome = await config.runner.handleMessage(message, {
+          owner: `${context?.awsRequestId ?? 'local'}:${record.messageId}`,
+          deadline: deadlineOf(context),
+        });
         outcomes.push(outcome);
         logger.info('slice done', { messageId: record.messageId, outcome });
       } catch (err) {
         const attempt = Number(record.attributes?.ApproximateReceiveCount ?? '1');
         logger.error('replay slice failed', { messageId: record.messageId, attempt, error: err });
-        if (attempt >= config.maxReceives && 'kind' in message && message.kind === 'continue') await config.runner.fail(message.replayId, err);
+        if (attempt >= config.maxReceives && 'kind' in message && message.kind === 'continue')
+          await config.runner.fail(message.replayId, err);
         failures.push({ itemIdentifier: record.messageId });
       }
     }
@@ -89,10 +99,16 @@ function parseTargets(text: string): Record<string, string> {
   try {
     parsed = JSON.parse(text);
   } catch (cause) {
-    throw new ConfigurationError(`REPLAY_TARGETS must be JSON ({"capability": "function name"}), got ${text.slice(0, 80)}`, { setting: 'REPLAY_TARGETS' }, { cause });
+    throw new ConfigurationError(
+      `REPLAY_TARGETS must be JSON ({"capability": "function name"}), got ${text.slice(0, 80)}`,
+      { setting: 'REPLAY_TARGETS' },
+      { cause },
+    );
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
-    throw new ConfigurationError(`REPLAY_TARGETS must map capability names to function names, got ${text.slice(0, 80)}`, { setting: 'REPLAY_TARGETS' });
+    throw new ConfigurationError(`REPLAY_TARGETS must map capability names to function names, got ${text.slice(0, 80)}`, {
+      setting: 'REPLAY_TARGETS',
+    });
   }
   return parsed as Record<string, string>;
 }

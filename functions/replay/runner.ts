@@ -17,9 +17,22 @@ import { Translator } from '../../core/translate/translator';
 import type { CapturedInputKey, CapturedStore } from '../../adapters/dynamodb/captured-store';
 import { Logger } from '../shared/logger';
 import type { ReportStore, SentRecord } from '../../adapters/dynamodb/report-store';
-import { FINAL_STATUSES, REPLAY_DEFAULTS, ReplayStateError, filterOf, parseReplayRequest, type ReplayRequest } from '../../core/replay/request';
+import {
+  FINAL_STATUSES,
+  REPLAY_DEFAULTS,
+  ReplayStateError,
+  filterOf,
+  parseReplayRequest,
+  type ReplayRequest,
+} from '../../core/replay/request';
 import type { ReplayState, ReplayStateStore } from '../../adapters/dynamodb/replay-state-store';
-import { buildShadowEvent, ownsOutcome, targetProfile, type ShadowInvocationEvent, type TargetProfile } from '../../core/replay/shadow-event';
+import {
+  buildShadowEvent,
+  ownsOutcome,
+  targetProfile,
+  type ShadowInvocationEvent,
+  type TargetProfile,
+} from '../../core/replay/shadow-event';
 
 /**
  * The replay, as a sequence of time-bounded slices. One Lambda invocation runs one slice; whatever is left
@@ -83,16 +96,7 @@ export interface ReplayRunnerDeps {
   readonly saveEvery?: number;
 }
 
-export type SliceOutcome =
-  | 'unknown-replay'
-  | 'final'
-  | 'paused'
-  | 'busy'
-  | 'yielded'
-  | 'settling'
-  | 'completed'
-  | 'cancelled'
-  | 'rejected';
+export type SliceOutcome = 'unknown-replay' | 'final' | 'paused' | 'busy' | 'yielded' | 'settling' | 'completed' | 'cancelled' | 'rejected';
 
 /** A message on the work queue: a replay to start, or one to go on with. */
 export type WorkMessage =
@@ -134,9 +138,12 @@ export class ReplayRunner {
   public async create(input: unknown, fallbackId: string): Promise<{ replayId: string; created: boolean }> {
     const request = parseReplayRequest(input);
     if (!this.deps.targets[request.target]) {
-      throw new UnknownTargetError(`target ${JSON.stringify(request.target)} has no replay function; known targets: ${Object.keys(this.deps.targets).join(', ') || '(none)'}`, {
-        target: request.target,
-      });
+      throw new UnknownTargetError(
+        `target ${JSON.stringify(request.target)} has no replay function; known targets: ${Object.keys(this.deps.targets).join(', ') || '(none)'}`,
+        {
+          target: request.target,
+        },
+      );
     }
     const replayId = request.replayId ?? fallbackId;
     const created = (await this.deps.state.create(replayId, { ...request, replayId }, this.fingerprint(request))) === 'created';
@@ -158,7 +165,10 @@ export class ReplayRunner {
         if (err instanceof CutoverError) {
           // A request that can never succeed is reported (and audited), not retried.
           this.logger.warn('replay request rejected', { error: err });
-          const id = request && typeof request === 'object' && typeof (request as { replayId?: unknown }).replayId === 'string' ? (request as { replayId: string }).replayId : fallback;
+          const id =
+            request && typeof request === 'object' && typeof (request as { replayId?: unknown }).replayId === 'string'
+              ? (request as { replayId: string }).replayId
+              : fallback;
           await this.deps.lifecycle.emit('replay.rejected', id, { reason: err.message });
           return 'rejected';
         }
@@ -186,7 +196,13 @@ export class ReplayRunner {
       if (!before.startedAt) {
         // The first slice (whoever created the replay: the CLI, this runner, a bus event) announces it.
         const r = before.request;
-        await this.deps.lifecycle.emit('replay.started', replayId, { target: r.target, from: r.from, to: r.to, filter: filterOf(r), requestedBy: r.requestedBy ?? null });
+        await this.deps.lifecycle.emit('replay.started', replayId, {
+          target: r.target,
+          from: r.from,
+          to: r.to,
+          filter: filterOf(r),
+          requestedBy: r.requestedBy ?? null,
+        });
       }
       await this.deps.state.markRunning(replayId, ctx.owner);
       const st = (await this.deps.state.get(replayId)) as ReplayState;
@@ -214,7 +230,10 @@ export class ReplayRunner {
       const sent = await this.sendPhase(st, ctx);
       if (sent === 'yielded' || sent === 'paused') return sent;
       const settleSeconds = request.settleSeconds ?? REPLAY_DEFAULTS.settleSeconds;
-      await this.deps.state.update(st.replayId, ctx.owner, { phase: 'settle', settleUntil: new Date(this.now() + settleSeconds * 1000).toISOString() });
+      await this.deps.state.update(st.replayId, ctx.owner, {
+        phase: 'settle',
+        settleUntil: new Date(this.now() + settleSeconds * 1000).toISOString(),
+      });
       phase = 'settle';
       st = (await this.deps.state.get(st.replayId)) as ReplayState;
     }
@@ -327,10 +346,16 @@ export class ReplayRunner {
       clearInterval(poll);
     }
     if (fatal !== undefined) {
-      await this.deps.state.update(replayId, ctx.owner, { checkpoint: result.checkpoint, progress: progress(result.checkpoint.done, result) });
+      await this.deps.state.update(replayId, ctx.owner, {
+        checkpoint: result.checkpoint,
+        progress: progress(result.checkpoint.done, result),
+      });
       throw fatal;
     }
-    await this.deps.state.update(replayId, ctx.owner, { checkpoint: result.checkpoint, progress: progress(result.checkpoint.done, result) });
+    await this.deps.state.update(replayId, ctx.owner, {
+      checkpoint: result.checkpoint,
+      progress: progress(result.checkpoint.done, result),
+    });
     if (stopReason === 'yield') return 'yielded';
     if (stopReason === 'paused') {
       await this.deps.lifecycle.emit('replay.paused', replayId, { done: result.checkpoint.done, planned: plan.items.length });
@@ -338,13 +363,25 @@ export class ReplayRunner {
     }
     // Sent everything it could (or was cancelled): items that failed, and those held back behind them, are final.
     for (const b of result.blockedItems) {
-      await this.deps.reports.putSent(replayId, { interactionId: b.id, status: 'blocked', entityId: b.entityId, behind: b.behind, sentAt: new Date(this.now()).toISOString() });
+      await this.deps.reports.putSent(replayId, {
+        interactionId: b.id,
+        status: 'blocked',
+        entityId: b.entityId,
+        behind: b.behind,
+        sentAt: new Date(this.now()).toISOString(),
+      });
     }
     return stopReason === 'cancel' ? 'cancelled' : 'sent';
   }
 
   /** Send one planned input. A corrupt or unreplayable record is reported and counts as done. */
-  private async sendOne(replayId: string, request: ReplayRequest, profile: TargetProfile, functionName: string, key: CapturedInputKey): Promise<'sent' | 'skipped'> {
+  private async sendOne(
+    replayId: string,
+    request: ReplayRequest,
+    profile: TargetProfile,
+    functionName: string,
+    key: CapturedInputKey,
+  ): Promise<'sent' | 'skipped'> {
     const spec = this.deps.spec;
     const built = await this.deps.captured.interactionFor(key, {
       knownVersions: (type) => {
@@ -362,12 +399,25 @@ export class ReplayRunner {
     const shadow = buildShadowEvent(
       spec,
       this.translator,
-      { id: i.id, type: i.input.type, version: i.input.version, payload: i.input.payload, entity: i.entity, correlationId: i.correlationId, capturedAt: i.capturedAt },
+      {
+        id: i.id,
+        type: i.input.type,
+        version: i.input.version,
+        payload: i.input.payload,
+        entity: i.entity,
+        correlationId: i.correlationId,
+        capturedAt: i.capturedAt,
+      },
       mark,
       profile,
     );
     if (!shadow.ok) {
-      await this.deps.reports.putSkipped(replayId, { id: i.id, code: 'invalid-record', reason: `captured input ${i.id}: ${shadow.reason}`, field: 'input' });
+      await this.deps.reports.putSkipped(replayId, {
+        id: i.id,
+        code: 'invalid-record',
+        reason: `captured input ${i.id}: ${shadow.reason}`,
+        field: 'input',
+      });
       return 'skipped';
     }
     const expected = i.outcomes.filter((o) => ownsOutcome(spec, request.target, o.type));
@@ -386,7 +436,8 @@ export class ReplayRunner {
     try {
       await this.deps.invoker.invoke(functionName, shadow.event);
     } catch (err) {
-      if (err instanceof TargetFailedError) await this.deps.reports.putSent(replayId, { ...sent, status: 'failed', error: { name: err.name, message: err.message } });
+      if (err instanceof TargetFailedError)
+        await this.deps.reports.putSent(replayId, { ...sent, status: 'failed', error: { name: err.name, message: err.message } });
       throw err;
     }
     return 'sent';
@@ -413,9 +464,14 @@ export class ReplayRunner {
       }
       if (sent.status === 'failed') report.addFailure(g.interactionId, sent.error ?? { name: 'Error', message: 'the target failed' });
       else if (sent.status === 'blocked') {
-        report.addFailure(g.interactionId, { name: 'BlockedBehindFailure', message: `not sent: an earlier event of ${sent.entityId} (${sent.behind ?? '?'}) failed, and order per entity is kept` });
+        report.addFailure(g.interactionId, {
+          name: 'BlockedBehindFailure',
+          message: `not sent: an earlier event of ${sent.entityId} (${sent.behind ?? '?'}) failed, and order per entity is kept`,
+        });
       } else {
-        const actual = [...g.actual].sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : a.eventId < b.eventId ? -1 : 1)).map((a) => a.event);
+        const actual = [...g.actual]
+          .sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : a.eventId < b.eventId ? -1 : 1))
+          .map((a) => a.event);
         report.addComparison(compareInteraction(g.interactionId, sent.expected ?? [], actual, { rules, noise }));
       }
     }
@@ -436,7 +492,11 @@ export class ReplayRunner {
       throw err;
     }
     if (orphans > 0) this.logger.warn('outcomes collected for interactions this replay never sent', { replayId, orphans });
-    await this.deps.lifecycle.emit(status === 'completed' ? 'replay.completed' : 'replay.cancelled', replayId, { totals, reportChunks: stored.chunks, orphanOutcomes: orphans });
+    await this.deps.lifecycle.emit(status === 'completed' ? 'replay.completed' : 'replay.cancelled', replayId, {
+      totals,
+      reportChunks: stored.chunks,
+      orphanOutcomes: orphans,
+    });
     return status;
   }
 

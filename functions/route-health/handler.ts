@@ -19,7 +19,8 @@ let registry: Registry | undefined;
 export async function handler(event: unknown): Promise<RegistryOutcome[]> {
   if (registry === undefined) {
     const spec = loadSpec();
-    if (spec.routing === undefined) throw new ConfigurationError('the spec has no routing section: there is nothing to register with', { setting: 'spec.routing' });
+    if (spec.routing === undefined)
+      throw new ConfigurationError('the spec has no routing section: there is nothing to register with', { setting: 'spec.routing' });
     const logger = new Logger('route-health');
     registry = new Registry({
       spec,

@@ -19,7 +19,14 @@ export interface RegistryDeps {
 
 export type RegistryOutcome =
   | { readonly kind: 'registered'; readonly capability: string; readonly target: string; readonly version: string }
-  | { readonly kind: 'health'; readonly capability: string; readonly target: string; readonly health: Health; readonly entryChanged: boolean; readonly revision?: number }
+  | {
+      readonly kind: 'health';
+      readonly capability: string;
+      readonly target: string;
+      readonly health: Health;
+      readonly entryChanged: boolean;
+      readonly revision?: number;
+    }
   | { readonly kind: 'quarantined'; readonly problems: readonly string[] }
   | { readonly kind: 'ignored'; readonly detailType?: string };
 
@@ -113,6 +120,7 @@ export class RegistryInputError extends CutoverError {}
 
 function str(body: Record<string, unknown>, field: string): string {
   const v = body[field];
-  if (typeof v !== 'string' || v.trim() === '') throw new RegistryInputError(`${field}: must be a non-empty string, got ${JSON.stringify(v) ?? 'nothing'}`, { field, value: v });
+  if (typeof v !== 'string' || v.trim() === '')
+    throw new RegistryInputError(`${field}: must be a non-empty string, got ${JSON.stringify(v) ?? 'nothing'}`, { field, value: v });
   return v;
 }

@@ -19,7 +19,8 @@ let router: Router | undefined;
 export async function handler(event: unknown): Promise<RouterResult> {
   if (router === undefined) {
     const spec = loadSpec();
-    if (spec.routing === undefined) throw new ConfigurationError('the spec has no routing section: the router has nothing to route', { setting: 'spec.routing' });
+    if (spec.routing === undefined)
+      throw new ConfigurationError('the spec has no routing section: the router has nothing to route', { setting: 'spec.routing' });
     router = new Router({
       spec,
       store: new RoutingStore({

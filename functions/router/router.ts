@@ -25,7 +25,6 @@ import type { Logger } from '../shared/logger';
 import type { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
 import type { RoutingSnapshot, RoutingStore } from '../../adapters/dynamodb/routing-store';
 
-
 /** The router's invocation counts (Routed, Quarantined, Copies) are published under this namespace. */
 export const ROUTER_METRIC_NAMESPACE = 'Cutover/Router';
 
@@ -109,7 +108,8 @@ export class Router {
   public constructor(private readonly deps: RouterDeps) {
     this.metricsSink = deps.metrics ?? new Metrics({ namespace: ROUTER_METRIC_NAMESPACE, serviceName: 'router' });
     const ttl = deps.cacheTtlMs ?? 1000;
-    if (!(ttl >= 0 && ttl <= 1000)) throw new RangeError(`cacheTtlMs must be 0..1000 (a rollback must reach the router within a second), got ${ttl}`);
+    if (!(ttl >= 0 && ttl <= 1000))
+      throw new RangeError(`cacheTtlMs must be 0..1000 (a rollback must reach the router within a second), got ${ttl}`);
     this.clock = deps.clock ?? Date.now;
     this.cache = new RoutingCache({ load: () => this.loadView(), ttlMs: ttl, clock: this.clock });
     for (const [type, def] of Object.entries(deps.spec.bridge.serviceEvents)) this.casts.set(type, castEdgesFor(def));
@@ -134,7 +134,12 @@ export class Router {
       const event = toIncoming(raw);
       const detail = event.detail;
       if (!isServiceEvent(detail)) {
-        heldByEvent.push({ event: raw, holds: [{ capability: '-', role: 'none', reason: 'not a service event: detail needs metadata {eventId, eventType, version} and data' }] });
+        heldByEvent.push({
+          event: raw,
+          holds: [
+            { capability: '-', role: 'none', reason: 'not a service event: detail needs metadata {eventId, eventType, version} and data' },
+          ],
+        });
         quarantinedEvents++;
         continue;
       }
@@ -145,7 +150,10 @@ export class Router {
         continue;
       }
       if (event.detailType !== undefined && event.detailType !== type) {
-        heldByEvent.push({ event: raw, holds: [{ capability: '-', role: 'none', reason: `detail-type ${event.detailType} differs from metadata.eventType ${type}` }] });
+        heldByEvent.push({
+          event: raw,
+          holds: [{ capability: '-', role: 'none', reason: `detail-type ${event.detailType} differs from metadata.eventType ${type}` }],
+        });
         quarantinedEvents++;
         continue;
       }
@@ -159,7 +167,13 @@ export class Router {
       const eventHolds: Hold[] = [];
       let delivered = false;
       for (const capability of capabilities) {
-        const plan = planRoute(capability, view.specs.get(capability), view.entries.get(capability), { type, version: detail.metadata.version, payload: detail.data }, this.casts.get(type) ?? []);
+        const plan = planRoute(
+          capability,
+          view.specs.get(capability),
+          view.entries.get(capability),
+          { type, version: detail.metadata.version, payload: detail.data },
+          this.casts.get(type) ?? [],
+        );
         const built = this.build(plan, detail, type, routedAt);
         eventHolds.push(...built.holds);
         for (const b of built.copies) entries.push({ ...b, event: raw });
@@ -182,13 +196,26 @@ export class Router {
     }
     for (const e of entries) if (!refused.failed.has(e.entry)) copies.push(e.copy);
     if (refused.retry.length > 0) {
-      throw new RoutedPutRetryableError(`the services bus refused ${refused.retry.length} routed cop(ies) for a passing reason: ${refused.retry.join('; ')}`, {
-        bus: this.deps.busName,
-      });
+      throw new RoutedPutRetryableError(
+        `the services bus refused ${refused.retry.length} routed cop(ies) for a passing reason: ${refused.retry.join('; ')}`,
+        {
+          bus: this.deps.busName,
+        },
+      );
     }
-    const result: RouterResult = { received: raws.length, routed, quarantined: quarantinedEvents, ignored, copies, quarantines: holds.map(({ capability, role, reason }) => ({ capability, role, reason })) };
+    const result: RouterResult = {
+      received: raws.length,
+      routed,
+      quarantined: quarantinedEvents,
+      ignored,
+      copies,
+      quarantines: holds.map(({ capability, role, reason }) => ({ capability, role, reason })),
+    };
     if (result.received !== result.routed + result.quarantined + result.ignored) {
-      throw new RouterAccountingError('router accounting broke: received != routed + quarantined + ignored', { ...result, copies: copies.length });
+      throw new RouterAccountingError('router accounting broke: received != routed + quarantined + ignored', {
+        ...result,
+        copies: copies.length,
+      });
     }
     this.metrics(result);
     return result;
@@ -203,7 +230,12 @@ export class Router {
       .map(([name]) => name);
   }
 
-  private build(plan: RoutePlan, detail: ServiceEvent, type: string, routedAt: string): { copies: Array<{ entry: PutEventsRequestEntry; copy: RoutedCopy }>; holds: Hold[] } {
+  private build(
+    plan: RoutePlan,
+    detail: ServiceEvent,
+    type: string,
+    routedAt: string,
+  ): { copies: Array<{ entry: PutEventsRequestEntry; copy: RoutedCopy }>; holds: Hold[] } {
     const holds: Hold[] = plan.quarantined.map((q) => ({ capability: plan.capability, role: q.role, target: q.target, reason: q.reason }));
     const copies: Array<{ entry: PutEventsRequestEntry; copy: RoutedCopy }> = [];
     for (const delivery of plan.deliveries) {
@@ -219,7 +251,12 @@ export class Router {
         data: data.payload,
       };
       copies.push({
-        entry: { EventBusName: this.deps.busName, Source: ROUTER_SOURCE, DetailType: ROUTED_DETAIL_TYPE, Detail: JSON.stringify(routedDetail) },
+        entry: {
+          EventBusName: this.deps.busName,
+          Source: ROUTER_SOURCE,
+          DetailType: ROUTED_DETAIL_TYPE,
+          Detail: JSON.stringify(routedDetail),
+        },
         copy: {
           capability: plan.capability,
           target: delivery.target,
@@ -241,10 +278,15 @@ export class Router {
       const payload = castPayload(type, def, detail.data, delivery.cast.from, delivery.cast.to);
       const schema = def.versions[String(delivery.cast.to)]?.schema;
       const problems = schema === undefined ? [`version ${delivery.cast.to} is not declared`] : validatePayload(schema, payload);
-      if (problems.length > 0) return { problem: `${type} cast v${delivery.cast.from} -> v${delivery.cast.to} for ${delivery.target} does not fit v${delivery.cast.to}: ${problems.join('; ')}` };
+      if (problems.length > 0)
+        return {
+          problem: `${type} cast v${delivery.cast.from} -> v${delivery.cast.to} for ${delivery.target} does not fit v${delivery.cast.to}: ${problems.join('; ')}`,
+        };
       return { payload };
     } catch (err) {
-      return { problem: `${type} cast v${delivery.cast.from} -> v${delivery.cast.to} for ${delivery.target} failed: ${err instanceof Error ? err.message : String(err)}` };
+      return {
+        problem: `${type} cast v${delivery.cast.from} -> v${delivery.cast.to} for ${delivery.target} failed: ${err instanceof Error ? err.message : String(err)}`,
+      };
     }
   }
 
@@ -260,14 +302,21 @@ export class Router {
     const quarantine: Array<{ event: EventBridgeLike; hold: Hold }> = [];
     const retry: string[] = [];
     const failed = new Set<PutEventsRequestEntry>();
-    const res = await new EventPublisher(this.deps.events, this.deps.publisher).publish(items.map((item) => ({ entry: item.entry, ref: item })));
+    const res = await new EventPublisher(this.deps.events, this.deps.publisher).publish(
+      items.map((item) => ({ entry: item.entry, ref: item })),
+    );
     for (const f of res.failed) {
       const c = f.ref;
       failed.add(c.entry);
       const hold = { capability: c.copy.capability, role: c.copy.role, target: c.copy.target };
-      if (f.code === 'EntryTooLarge') quarantine.push({ event: c.event, hold: { ...hold, reason: `the routed copy is ${f.size} bytes; EventBridge takes at most ${MAX_PUT_BYTES}` } });
+      if (f.code === 'EntryTooLarge')
+        quarantine.push({
+          event: c.event,
+          hold: { ...hold, reason: `the routed copy is ${f.size} bytes; EventBridge takes at most ${MAX_PUT_BYTES}` },
+        });
       else if (f.retryable) retry.push(`${c.copy.capability} -> ${c.copy.target} (${f.code}: ${f.message})`);
-      else quarantine.push({ event: c.event, hold: { ...hold, reason: `the services bus refused the routed copy: ${f.code}: ${f.message}` } });
+      else
+        quarantine.push({ event: c.event, hold: { ...hold, reason: `the services bus refused the routed copy: ${f.code}: ${f.message}` } });
     }
     return { quarantine, retry, failed };
   }
@@ -299,7 +348,13 @@ export class Router {
       source: event.source,
       detailType: event.detailType,
       eventTime,
-      payload: JSON.stringify({ capability: hold.capability, role: hold.role, target: hold.target, reason: hold.reason, eventBridgeId: baseId }),
+      payload: JSON.stringify({
+        capability: hold.capability,
+        role: hold.role,
+        target: hold.target,
+        reason: hold.reason,
+        eventBridgeId: baseId,
+      }),
     });
     this.deps.logger.warn('quarantined by the router', { problem, eventBridgeId, stored });
   }
@@ -307,7 +362,8 @@ export class Router {
   /** Counters as an Embedded Metric Format line: CloudWatch extracts them on AWS without an API call per event. */
   private metrics(result: RouterResult): void {
     const byTarget = new Map<string, number>();
-    for (const c of result.copies) byTarget.set(`${c.capability}.${c.target}.${c.role}`, (byTarget.get(`${c.capability}.${c.target}.${c.role}`) ?? 0) + 1);
+    for (const c of result.copies)
+      byTarget.set(`${c.capability}.${c.target}.${c.role}`, (byTarget.get(`${c.capability}.${c.target}.${c.role}`) ?? 0) + 1);
     // Powertools writes the EMF document (CloudWatch turns it into metrics, no API call); the split per
     // target rides along as metadata, searchable in Logs Insights without costing a metric per target.
     this.metricsSink.addMetric('Routed', MetricUnit.Count, result.routed);
@@ -361,6 +417,7 @@ export function withRegisteredAccepts(
   const impl = cap.implementations[entry.candidate.version];
   if (reg === undefined || impl === undefined) return cap;
   const accepts: Record<string, number[]> = { ...impl.accepts };
-  for (const [type, versions] of Object.entries(reg.accepts)) if (Object.prototype.hasOwnProperty.call(cap.events, type)) accepts[type] = [...versions];
+  for (const [type, versions] of Object.entries(reg.accepts))
+    if (Object.prototype.hasOwnProperty.call(cap.events, type)) accepts[type] = [...versions];
   return { ...cap, implementations: { ...cap.implementations, [entry.candidate.version]: { ...impl, accepts } } };
 }

@@ -54,7 +54,13 @@ export function createSagaCallbackHandler(deps: SagaCallbackDeps): (event: unkno
       route.outcome === 'success'
         ? await deps.callbacks.succeed(waiting.taskToken, { ...reply.data, replyEventId: reply.metadata.eventId, replyType: type })
         : await deps.callbacks.fail(waiting.taskToken, route.error ?? 'Rejected', JSON.stringify({ reply: type, data: reply.data }));
-    await deps.registry.markCompleted(orderId, route.action, waiting.taskToken, delivery === 'sent' ? route.outcome : 'stale', reply.metadata.eventId);
+    await deps.registry.markCompleted(
+      orderId,
+      route.action,
+      waiting.taskToken,
+      delivery === 'sent' ? route.outcome : 'stale',
+      reply.metadata.eventId,
+    );
     if (delivery === 'stale') {
       log.warn('the task had already closed (timed out or settled)');
       return { status: 'ignored', reason: 'task already closed', orderId, action: route.action };

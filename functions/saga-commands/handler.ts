@@ -66,12 +66,24 @@ export function createSagaCommandsHandler(deps: SagaCommandsDeps): (event: unkno
         failedStep: input.failedStep,
       });
       await faults.around(input.step, input.orderId, async () => {
-        await deps.registry.register(input.orderId, input.step, token, { timeoutSeconds: exchange.replyTimeoutSeconds, commandEventId: command.detail.metadata.eventId });
+        await deps.registry.register(input.orderId, input.step, token, {
+          timeoutSeconds: exchange.replyTimeoutSeconds,
+          commandEventId: command.detail.metadata.eventId,
+        });
         const out = await new EventPublisher(deps.events).publish([
-          { ref: undefined, entry: { EventBusName: deps.busName, Source: command.detail.metadata.producer, DetailType: command.detailType, Detail: JSON.stringify(command.detail) } },
+          {
+            ref: undefined,
+            entry: {
+              EventBusName: deps.busName,
+              Source: command.detail.metadata.producer,
+              DetailType: command.detailType,
+              Detail: JSON.stringify(command.detail),
+            },
+          },
         ]);
         const e = out.failed[0];
-        if (e !== undefined) throw new StepTransientError(`the services bus refused ${command.detailType}: ${e.code} ${e.message}`.trim(), { code: e.code });
+        if (e !== undefined)
+          throw new StepTransientError(`the services bus refused ${command.detailType}: ${e.code} ${e.message}`.trim(), { code: e.code });
       });
       log.info('command sent; waiting for the monolith', { command: command.detailType, eventId: command.detail.metadata.eventId });
       return { status: 'sent', command: command.detailType, eventId: command.detail.metadata.eventId };

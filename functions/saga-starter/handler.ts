@@ -43,7 +43,9 @@ export function createSagaStarterHandler(deps: SagaStarterDeps): (event: unknown
       start = prepareSagaStart(deps.spec, e?.order);
     }
     try {
-      const out = await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name: start.name, input: JSON.stringify(start.input) }));
+      const out = await deps.sfn.send(
+        new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name: start.name, input: JSON.stringify(start.input) }),
+      );
       logger.info('saga started', { orderId: start.name, executionArn: out.executionArn });
       return { orderId: start.name, executionArn: out.executionArn!, started: true };
     } catch (err) {

@@ -14,7 +14,6 @@ import { MAX_PUT_BYTES } from '../../core/events/put-batch';
 import type { Logger } from './logger';
 import type { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
 
-
 /** The bus refused to take some translated events for a passing reason: the invocation is retried whole. */
 export class PutEventsRetryableError extends TransientError {}
 
@@ -71,13 +70,17 @@ export class BridgeHandler {
     const quarantined: QuarantinedItem[] = [...outcome.quarantined, ...rejected.quarantine];
     for (const item of quarantined) await this.quarantine(item);
     // A loop refusal is kept like a quarantine (reason `loop`), so an echo or a misrouted event shows up.
-    for (const item of outcome.ignored) await this.quarantine({ index: item.index, event: item.event, reason: 'loop', problems: item.problems });
+    for (const item of outcome.ignored)
+      await this.quarantine({ index: item.index, event: item.event, reason: 'loop', problems: item.problems });
     for (const item of outcome.drift) await this.recordDrift(item);
     const translated = outcome.translated.length - rejected.quarantine.length - rejected.retry.length;
     if (rejected.retry.length > 0) {
-      throw new PutEventsRetryableError(`the target bus refused ${rejected.retry.length} event(s) for a passing reason: ${rejected.retry.join('; ')}`, {
-        bus: this.deps.targetBusName,
-      });
+      throw new PutEventsRetryableError(
+        `the target bus refused ${rejected.retry.length} event(s) for a passing reason: ${rejected.retry.join('; ')}`,
+        {
+          bus: this.deps.targetBusName,
+        },
+      );
     }
     const result: BridgeResult = {
       received: incoming.length,
@@ -91,29 +94,56 @@ export class BridgeHandler {
       throw new BridgeAccountingError('bridge accounting broke: received != translated + quarantined + ignored', { ...result });
     }
     // One EMF line per invocation: the dashboard's in/translated/quarantined and the quarantine alarm read it.
-    writeEmf(emfFields(BRIDGE_METRIC_NAMESPACE, { Direction: this.deps.direction }, { Received: result.received, Translated: result.translated, Quarantined: result.quarantined }, this.now().getTime()));
+    writeEmf(
+      emfFields(
+        BRIDGE_METRIC_NAMESPACE,
+        { Direction: this.deps.direction },
+        { Received: result.received, Translated: result.translated, Quarantined: result.quarantined },
+        this.now().getTime(),
+      ),
+    );
     return result;
   }
 
   /** Puts translated events; returns those to quarantine (refused for good) and those to retry. */
-  private async put(items: readonly TranslatedItem[]): Promise<{ quarantine: QuarantinedItem[]; retry: string[]; failedIndexes: Set<number> }> {
+  private async put(
+    items: readonly TranslatedItem[],
+  ): Promise<{ quarantine: QuarantinedItem[]; retry: string[]; failedIndexes: Set<number> }> {
     const quarantine: QuarantinedItem[] = [];
     const retry: string[] = [];
     const failedIndexes = new Set<number>();
     const res = await new EventPublisher(this.deps.events, this.deps.publisher).publish(
       items.map((item) => ({
         ref: item,
-        entry: { EventBusName: this.deps.targetBusName, Source: BRIDGE_SOURCE, DetailType: item.detailType, Detail: JSON.stringify(item.detail) },
+        entry: {
+          EventBusName: this.deps.targetBusName,
+          Source: BRIDGE_SOURCE,
+          DetailType: item.detailType,
+          Detail: JSON.stringify(item.detail),
+        },
       })),
     );
-    for (const { ref: item } of res.sent) this.deps.logger.debug('translated', { eventId: item.eventId, detailType: item.detailType, correlationId: item.correlationId });
+    for (const { ref: item } of res.sent)
+      this.deps.logger.debug('translated', { eventId: item.eventId, detailType: item.detailType, correlationId: item.correlationId });
     for (const f of res.failed) {
       const item = f.ref;
       failedIndexes.add(item.index);
       const why = `${f.code}: ${f.message}`;
       if (f.retryable) retry.push(`${item.detailType} ${item.eventId} (${why})`);
-      else if (f.code === 'EntryTooLarge') quarantine.push({ index: item.index, event: item.event, reason: 'untranslatable', problems: [`the translated ${item.detailType} is ${f.size} bytes; EventBridge takes at most ${MAX_PUT_BYTES}`] });
-      else quarantine.push({ index: item.index, event: item.event, reason: 'untranslatable', problems: [`the target bus refused the translated ${item.detailType}: ${why}`] });
+      else if (f.code === 'EntryTooLarge')
+        quarantine.push({
+          index: item.index,
+          event: item.event,
+          reason: 'untranslatable',
+          problems: [`the translated ${item.detailType} is ${f.size} bytes; EventBridge takes at most ${MAX_PUT_BYTES}`],
+        });
+      else
+        quarantine.push({
+          index: item.index,
+          event: item.event,
+          reason: 'untranslatable',
+          problems: [`the target bus refused the translated ${item.detailType}: ${why}`],
+        });
     }
     return { quarantine, retry, failedIndexes };
   }
@@ -164,7 +194,14 @@ export class BridgeHandler {
       eventTime,
       payload: JSON.stringify({ reason: item.reason, problems: item.problems, eventBridgeId }),
     });
-    this.deps.logger.warn('quarantined', { reason: item.reason, problems: item.problems, eventBridgeId, detailType: event.detailType, stream, stored });
+    this.deps.logger.warn('quarantined', {
+      reason: item.reason,
+      problems: item.problems,
+      eventBridgeId,
+      detailType: event.detailType,
+      stream,
+      stored,
+    });
   }
 }
 

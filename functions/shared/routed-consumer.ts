@@ -149,9 +149,12 @@ export class RoutedConsumer {
     });
     const res = await new EventPublisher(this.deps.events.client).publish(entries.map((entry) => ({ entry, ref: undefined })));
     if (res.failed.length > 0) {
-      throw new CutoverError(`the services bus refused ${res.failed.length} outcome event(s) of ${copy.metadata.eventId}: ${describeFailures(res.failed)}`, {
-        entries: res.failed.map((f) => ({ ErrorCode: f.code, ErrorMessage: f.message })),
-      });
+      throw new CutoverError(
+        `the services bus refused ${res.failed.length} outcome event(s) of ${copy.metadata.eventId}: ${describeFailures(res.failed)}`,
+        {
+          entries: res.failed.map((f) => ({ ErrorCode: f.code, ErrorMessage: f.message })),
+        },
+      );
     }
     return entries.length;
   }
@@ -191,7 +194,12 @@ export class RoutedConsumer {
     shadow: { failed: boolean; outcomes: readonly OutcomeEvent[] },
   ): { mismatched: boolean; summary: string } {
     if (authoritative.failed !== shadow.failed) {
-      return { mismatched: true, summary: authoritative.failed ? 'the authoritative side failed, the shadow did not' : 'the shadow failed, the authoritative side did not' };
+      return {
+        mismatched: true,
+        summary: authoritative.failed
+          ? 'the authoritative side failed, the shadow did not'
+          : 'the shadow failed, the authoritative side did not',
+      };
     }
     const result = compareInteraction(id, authoritative.outcomes, shadow.outcomes, { rules: this.rules });
     if (result.status === 'matched') return { mismatched: false, summary: 'matched' };
@@ -229,14 +237,29 @@ export function parseRoutedCopy(raw: unknown): RoutedCopyIn {
     }
   }
   const e = event as { 'detail-type'?: unknown; detail?: unknown } | null;
-  if (!e || typeof e !== 'object') throw new NotARoutedCopyError(`expected an EventBridge event, got ${JSON.stringify(event)?.slice(0, 80)}`);
+  if (!e || typeof e !== 'object')
+    throw new NotARoutedCopyError(`expected an EventBridge event, got ${JSON.stringify(event)?.slice(0, 80)}`);
   if (e['detail-type'] !== ROUTED_DETAIL_TYPE) {
-    throw new NotARoutedCopyError(`detail-type: expected ${ROUTED_DETAIL_TYPE}, got ${JSON.stringify(e['detail-type'])}`, { detailType: e['detail-type'] });
+    throw new NotARoutedCopyError(`detail-type: expected ${ROUTED_DETAIL_TYPE}, got ${JSON.stringify(e['detail-type'])}`, {
+      detailType: e['detail-type'],
+    });
   }
-  if (!isServiceEvent(e.detail)) throw new NotARoutedCopyError('detail: not a service event (metadata {eventId, eventType, version} and data)');
+  if (!isServiceEvent(e.detail))
+    throw new NotARoutedCopyError('detail: not a service event (metadata {eventId, eventType, version} and data)');
   const stamp = e.detail.metadata.routing;
-  if (!stamp || typeof stamp !== 'object' || (stamp.role !== 'authoritative' && stamp.role !== 'shadow') || typeof stamp.target !== 'string') {
+  if (
+    !stamp ||
+    typeof stamp !== 'object' ||
+    (stamp.role !== 'authoritative' && stamp.role !== 'shadow') ||
+    typeof stamp.target !== 'string'
+  ) {
     throw new NotARoutedCopyError(`metadata.routing: a routing stamp with role and target is required, got ${JSON.stringify(stamp)}`);
   }
-  return { eventType: e.detail.metadata.eventType, version: e.detail.metadata.version, metadata: e.detail.metadata, stamp, data: e.detail.data };
+  return {
+    eventType: e.detail.metadata.eventType,
+    version: e.detail.metadata.version,
+    metadata: e.detail.metadata,
+    stamp,
+    data: e.detail.data,
+  };
 }

@@ -11,7 +11,10 @@ let cached: Spec | undefined;
 export function loadSpec(): Spec {
   if (cached) return cached;
   const raw = process.env.CUTOVER_SPEC_JSON;
-  if (!raw) throw new ConfigurationError('CUTOVER_SPEC_JSON is not set: the spec is bundled in by the CDK construct, or set by the test', { setting: 'CUTOVER_SPEC_JSON' });
+  if (!raw)
+    throw new ConfigurationError('CUTOVER_SPEC_JSON is not set: the spec is bundled in by the CDK construct, or set by the test', {
+      setting: 'CUTOVER_SPEC_JSON',
+    });
   cached = parseSpec(JSON.parse(raw));
   return cached;
 }

@@ -56,9 +56,20 @@ export function createShippingHandler(deps: ShippingHandlerDeps): (event: unknow
     if (!waiting || waiting.completedAt) return { orderId, status: 'recorded', saga: waiting ? 'already settled' : 'nothing waits' };
     const delivery =
       route.outcome === 'success'
-        ? await deps.callbacks.succeed(waiting.taskToken, { ...data, status: 'dispatched', replyEventId: detail.metadata.eventId, replyType: type })
+        ? await deps.callbacks.succeed(waiting.taskToken, {
+            ...data,
+            status: 'dispatched',
+            replyEventId: detail.metadata.eventId,
+            replyType: type,
+          })
         : await deps.callbacks.fail(waiting.taskToken, route.error ?? 'AddressRejected', JSON.stringify({ reply: type, data }));
-    await deps.registry.markCompleted(orderId, 'ScheduleShipping', waiting.taskToken, delivery === 'sent' ? route.outcome : 'stale', detail.metadata.eventId);
+    await deps.registry.markCompleted(
+      orderId,
+      'ScheduleShipping',
+      waiting.taskToken,
+      delivery === 'sent' ? route.outcome : 'stale',
+      detail.metadata.eventId,
+    );
     log.info(delivery === 'sent' ? 'saga task completed' : 'the saga task had already closed', { outcome: route.outcome });
     return { orderId, status: 'recorded', saga: delivery === 'sent' ? route.outcome : 'stale' };
   }
@@ -103,7 +114,13 @@ export function createShippingHandler(deps: ShippingHandlerDeps): (event: unknow
       }
       const { shipment } = outcome;
       if (outcome.kind === 'already-dispatched') {
-        await deps.callbacks.succeed(token, { orderId: shipment.orderId, shipmentId: shipment.shipmentId, carrier: shipment.carrier, status: 'dispatched', dispatchedAt: shipment.dispatchedAt });
+        await deps.callbacks.succeed(token, {
+          orderId: shipment.orderId,
+          shipmentId: shipment.shipmentId,
+          carrier: shipment.carrier,
+          status: 'dispatched',
+          dispatchedAt: shipment.dispatchedAt,
+        });
         return { status: 'dispatched', shipmentId: shipment.shipmentId };
       }
       await deps.registry.register(input.orderId, input.step, token, { timeoutSeconds: deps.timeoutSeconds });
@@ -124,7 +141,11 @@ export async function handler(event: unknown): Promise<unknown> {
   if (!instance) {
     const ddb = documentClient();
     instance = createShippingHandler({
-      service: new ShippingService({ ddb, tableName: requireEnv('SHIPMENTS_TABLE_NAME'), rules: parseReferenceRules(process.env.REFERENCE_RULES) }),
+      service: new ShippingService({
+        ddb,
+        tableName: requireEnv('SHIPMENTS_TABLE_NAME'),
+        rules: parseReferenceRules(process.env.REFERENCE_RULES),
+      }),
       registry: new CallbackRegistry({ ddb, tableName: requireEnv('SAGA_CALLBACKS_TABLE_NAME') }),
       callbacks: new TaskCallbacks(stepFunctionsClient()),
       timeoutSeconds: Number(optionalEnv('SHIPPING_TIMEOUT_SECONDS', String(3 * 86_400))),

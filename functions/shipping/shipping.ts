@@ -60,7 +60,8 @@ export class ShippingService {
       if (!decision.ok) return { kind: 'rejected', error: 'AddressRejected', reason: `order ${order.orderId}: ${decision.reason}` };
       const existing = await this.get(order.orderId);
       if (existing?.status === 'dispatched') return { kind: 'already-dispatched', shipment: existing };
-      if (existing?.status === 'cancelled') return { kind: 'rejected', error: 'ShipmentCancelled', reason: `order ${order.orderId}: shipment was cancelled` };
+      if (existing?.status === 'cancelled')
+        return { kind: 'rejected', error: 'ShipmentCancelled', reason: `order ${order.orderId}: shipment was cancelled` };
       if (existing) return { kind: 'booked', shipment: existing };
       const shipment: Shipment = {
         orderId: order.orderId,
@@ -71,7 +72,9 @@ export class ShippingService {
         requestedAt: this.now().toISOString(),
       };
       try {
-        await this.deps.ddb.send(new PutCommand({ TableName: this.deps.tableName, Item: shipment, ConditionExpression: 'attribute_not_exists(orderId)' }));
+        await this.deps.ddb.send(
+          new PutCommand({ TableName: this.deps.tableName, Item: shipment, ConditionExpression: 'attribute_not_exists(orderId)' }),
+        );
         return { kind: 'booked', shipment };
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
@@ -86,12 +89,18 @@ export class ShippingService {
       for (let attempt = 0; attempt < 3; attempt++) {
         const s = await this.get(orderId);
         if (s?.status === 'cancelled') return s;
-        if (s?.status === 'dispatched') throw new CompensationRefused(`order ${orderId}: shipment ${s.shipmentId} left with ${s.carrier} at ${s.dispatchedAt}; it cannot be cancelled`, { orderId, shipmentId: s.shipmentId });
+        if (s?.status === 'dispatched')
+          throw new CompensationRefused(
+            `order ${orderId}: shipment ${s.shipmentId} left with ${s.carrier} at ${s.dispatchedAt}; it cannot be cancelled`,
+            { orderId, shipmentId: s.shipmentId },
+          );
         const at = this.now().toISOString();
         try {
           if (!s) {
             const tomb: Shipment = { orderId, shipmentId: shipmentIdFor(orderId), status: 'cancelled', requestedAt: at, cancelledAt: at };
-            await this.deps.ddb.send(new PutCommand({ TableName: this.deps.tableName, Item: tomb, ConditionExpression: 'attribute_not_exists(orderId)' }));
+            await this.deps.ddb.send(
+              new PutCommand({ TableName: this.deps.tableName, Item: tomb, ConditionExpression: 'attribute_not_exists(orderId)' }),
+            );
             return tomb;
           }
           const out = await this.deps.ddb.send(
@@ -142,7 +151,13 @@ export class ShippingService {
       if (s?.status !== 'cancelled') return s;
       // The carrier took a parcel we cancelled: keep the fact, an operator must recall it.
       const out = await this.deps.ddb.send(
-        new UpdateCommand({ TableName: this.deps.tableName, Key: { orderId }, UpdateExpression: 'SET dispatchedAfterCancel = :t', ExpressionAttributeValues: { ':t': true }, ReturnValues: 'ALL_NEW' }),
+        new UpdateCommand({
+          TableName: this.deps.tableName,
+          Key: { orderId },
+          UpdateExpression: 'SET dispatchedAfterCancel = :t',
+          ExpressionAttributeValues: { ':t': true },
+          ReturnValues: 'ALL_NEW',
+        }),
       );
       return out.Attributes as Shipment;
     });

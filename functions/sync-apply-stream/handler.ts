@@ -60,7 +60,8 @@ export async function handleStream(event: DynamoDBStreamEvent, a: Pick<StreamApp
       const out = await a.apply(r as StreamChange);
       if (out.status === 'unmapped') logger.warn('stream record of no synced entity', { arn: r.eventSourceARN, keys: r.dynamodb?.Keys });
     },
-    (r, err) => logger.error('stream record failed; it and the rest of its key are retried', { sequence: r.dynamodb?.SequenceNumber, error: err }),
+    (r, err) =>
+      logger.error('stream record failed; it and the rest of its key are retried', { sequence: r.dynamodb?.SequenceNumber, error: err }),
   );
   // Streams checkpoint at the lowest failed sequence number: everything from there is redelivered, and the
   // applier recognises what it already applied by position.

@@ -21,7 +21,8 @@ const logger = new Logger('sync-relay');
 
 function whole(name: string, fallback: string): number {
   const v = Number(optionalEnv(name, fallback));
-  if (!Number.isInteger(v) || v < 1) throw new Error(`environment variable ${name} must be a whole number >= 1, got ${JSON.stringify(process.env[name])}`);
+  if (!Number.isInteger(v) || v < 1)
+    throw new Error(`environment variable ${name} must be a whole number >= 1, got ${JSON.stringify(process.env[name])}`);
   return v;
 }
 
@@ -34,8 +35,16 @@ export async function handler(): Promise<RunReport> {
   const db = await openCaptureDatabase(await readSourceUrl(requireEnv('SOURCE_SECRET_ARN')), { connections: 1 });
   try {
     const entities = Object.keys(spec.sync.entities);
-    const sink = new SqsFifoSink({ client: new SQSClient({}), queueUrl: requireEnv('CHANGES_QUEUE_URL'), groupKey: groupKeyFunction(spec.migration, entities) });
-    const relay = new ChangeRelay(db, sink, { source: spec.sync.source, prefix: optionalEnv('CAPTURE_PREFIX', ''), batchSize: whole('BATCH_SIZE', '500') });
+    const sink = new SqsFifoSink({
+      client: new SQSClient({}),
+      queueUrl: requireEnv('CHANGES_QUEUE_URL'),
+      groupKey: groupKeyFunction(spec.migration, entities),
+    });
+    const relay = new ChangeRelay(db, sink, {
+      source: spec.sync.source,
+      prefix: optionalEnv('CAPTURE_PREFIX', ''),
+      batchSize: whole('BATCH_SIZE', '500'),
+    });
     const report = await relay.run({
       maxDurationMs: whole('MAX_DURATION_MS', '50000'),
       pollIntervalMs: whole('POLL_INTERVAL_MS', '100'),

@@ -10,12 +10,7 @@ import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RollbackThresholds } from '../../core/routing/model';
-import {
-  ROUTING_METRIC_NAMESPACE,
-  rollbackAlarmName,
-  routingMetricName,
-  type RoutingMetric,
-} from '../../core/routing/wire';
+import { ROUTING_METRIC_NAMESPACE, rollbackAlarmName, routingMetricName, type RoutingMetric } from '../../core/routing/wire';
 import type { Spec } from '../../core/spec';
 import { ASYNC_RETRY } from './audit-log';
 import { CutoverFunction } from './cutover-function';
@@ -45,7 +40,14 @@ export function rollbackAlarmSpecs(spec: Spec): RollbackAlarmSpec[] {
     const t: RollbackThresholds = cap.autoRollback;
     const add = (metric: RoutingMetric, threshold: number | undefined, statistic: 'Average' | 'p95') => {
       if (threshold === undefined) return;
-      out.push({ capability, metric, metricName: routingMetricName(capability, 'candidate', metric), statistic, threshold, periodSeconds: t.periodSeconds });
+      out.push({
+        capability,
+        metric,
+        metricName: routingMetricName(capability, 'candidate', metric),
+        statistic,
+        threshold,
+        periodSeconds: t.periodSeconds,
+      });
     };
     add('ErrorRate', t.maxErrorRate, 'Average');
     add('LatencyMs', t.maxP95LatencyMs, 'p95');
@@ -101,7 +103,8 @@ export class AutoRollback extends Construct {
     // After the shared acknowledgements, so this reason (which covers both uses of "*") is the one recorded.
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'cloudwatch:GetMetricStatistics has no resource-level permissions, so AWS requires "*"; X-Ray tracing likewise. Both are read-only or telemetry.',
+      reason:
+        'cloudwatch:GetMetricStatistics has no resource-level permissions, so AWS requires "*"; X-Ray tracing likewise. Both are read-only or telemetry.',
     });
     this.function.configureAsyncInvoke({ ...ASYNC_RETRY, onFailure: new SqsDestination(props.deadLetterQueue) });
     this.topic.addSubscription(new subs.LambdaSubscription(this.function, { deadLetterQueue: props.deadLetterQueue }));

@@ -66,12 +66,23 @@ export class BackfillDistributedMap extends Construct {
     const filesPerBatch = props.filesPerBatch ?? 1;
     const tolerated = props.toleratedFailurePercentage ?? 0;
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000) {
-      throw new ConfigurationError(`BackfillDistributedMap maxConcurrency must be a whole number from 1 to 10000, got ${maxConcurrency}`, { setting: 'maxConcurrency' });
+      throw new ConfigurationError(`BackfillDistributedMap maxConcurrency must be a whole number from 1 to 10000, got ${maxConcurrency}`, {
+        setting: 'maxConcurrency',
+      });
     }
-    if (!Number.isInteger(filesPerBatch) || filesPerBatch < 1) throw new ConfigurationError(`BackfillDistributedMap filesPerBatch must be a whole number >= 1, got ${filesPerBatch}`, { setting: 'filesPerBatch' });
-    if (tolerated < 0 || tolerated > 100) throw new ConfigurationError(`BackfillDistributedMap toleratedFailurePercentage must be within 0..100, got ${tolerated}`, { setting: 'toleratedFailurePercentage' });
+    if (!Number.isInteger(filesPerBatch) || filesPerBatch < 1)
+      throw new ConfigurationError(`BackfillDistributedMap filesPerBatch must be a whole number >= 1, got ${filesPerBatch}`, {
+        setting: 'filesPerBatch',
+      });
+    if (tolerated < 0 || tolerated > 100)
+      throw new ConfigurationError(`BackfillDistributedMap toleratedFailurePercentage must be within 0..100, got ${tolerated}`, {
+        setting: 'toleratedFailurePercentage',
+      });
     if (!Token.isUnresolved(props.exportPrefix) && props.exportPrefix.startsWith('/')) {
-      throw new ConfigurationError(`BackfillDistributedMap exportPrefix must not start with "/", got ${JSON.stringify(props.exportPrefix)}`, { setting: 'exportPrefix' });
+      throw new ConfigurationError(
+        `BackfillDistributedMap exportPrefix must not start with "/", got ${JSON.stringify(props.exportPrefix)}`,
+        { setting: 'exportPrefix' },
+      );
     }
     const resultsPrefix = props.resultsPrefix ?? `backfill-results/${props.entity}/`;
 
@@ -117,18 +128,24 @@ export class BackfillDistributedMap extends Construct {
     });
 
     // The state machine's wildcard resources are each required by the service; acknowledged with why.
-    const logicalId = (c: Construct) => (c.node.defaultChild instanceof CfnElement ? Stack.of(this).getLogicalId(c.node.defaultChild) : undefined);
+    const logicalId = (c: Construct) =>
+      c.node.defaultChild instanceof CfnElement ? Stack.of(this).getLogicalId(c.node.defaultChild) : undefined;
     const acks: Record<string, string> = {
-      'AwsSolutions-IAM5[Resource::*]': 'X-Ray tracing and log delivery (xray:PutTraceSegments, logs:CreateLogDelivery...) do not support resource-level permissions, so AWS requires "*".',
+      'AwsSolutions-IAM5[Resource::*]':
+        'X-Ray tracing and log delivery (xray:PutTraceSegments, logs:CreateLogDelivery...) do not support resource-level permissions, so AWS requires "*".',
     };
     const workerId = logicalId(props.worker as unknown as Construct);
-    if (workerId) acks[`AwsSolutions-IAM5[Resource::<${workerId}.Arn>:*]`] = 'Invoking the worker also by version or alias (the grant covers the function and its qualifiers, nothing else).';
+    if (workerId)
+      acks[`AwsSolutions-IAM5[Resource::<${workerId}.Arn>:*]`] =
+        'Invoking the worker also by version or alias (the grant covers the function and its qualifiers, nothing else).';
     const bucketId = logicalId(props.exportBucket as unknown as Construct);
     if (bucketId) {
-      acks[`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::<${bucketId}>/*]`] = 'The result writer puts one object per batch under the results prefix; Step Functions names those objects itself.';
+      acks[`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::<${bucketId}>/*]`] =
+        'The result writer puts one object per batch under the results prefix; Step Functions names those objects itself.';
     }
     for (const [ack, reason] of Object.entries(acks)) Validations.of(this.stateMachine).acknowledge({ id: ack, reason });
-    const executions = 'Distributed Map child executions are created at run time with generated names, so the policy that lets the map start, describe and stop them must use a wildcard under this state machine.';
+    const executions =
+      'Distributed Map child executions are created at run time with generated names, so the policy that lets the map start, describe and stop them must use a wildcard under this state machine.';
     for (const suffix of ['', '/BackfillFiles']) {
       Validations.of(this.stateMachine).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId(this.stateMachine)}"}]}]}${suffix}:*]`,
@@ -138,7 +155,9 @@ export class BackfillDistributedMap extends Construct {
 
     // The worker reads the export's files and puts items; the map itself lists the export and writes the
     // results (the state machine's grants come with the ItemReader and ResultWriter). Named actions only.
-    props.worker.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.exportBucket.arnForObjects(`${props.exportPrefix}*`)] }));
+    props.worker.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.exportBucket.arnForObjects(`${props.exportPrefix}*`)] }),
+    );
     props.exportBucket.encryptionKey?.grantDecrypt(props.worker);
     props.table.grant(props.worker, 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:DescribeTable');
     props.table.encryptionKey?.grantEncryptDecrypt(props.worker);

@@ -26,7 +26,10 @@ export interface BridgeProps {
 /** The rule feeding translate-legacy: everything the monolith puts, whatever the type. */
 export function legacyRulePattern(spec: Spec): events.EventPattern {
   if (spec.bridge.legacySource === BRIDGE_SOURCE) {
-    throw new ConfigurationError(`bridge.legacySource: ${JSON.stringify(BRIDGE_SOURCE)} is the bridge's own source; the monolith needs another, or translations would loop`, { setting: 'bridge.legacySource' });
+    throw new ConfigurationError(
+      `bridge.legacySource: ${JSON.stringify(BRIDGE_SOURCE)} is the bridge's own source; the monolith needs another, or translations would loop`,
+      { setting: 'bridge.legacySource' },
+    );
   }
   return { source: [spec.bridge.legacySource] };
 }

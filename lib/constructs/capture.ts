@@ -129,7 +129,8 @@ export class Capture extends Construct {
    * through a queue, into the replay's report table.
    */
   public collectReplayOutcomes(bus: events.IEventBus, reportTable: dynamodb.ITable): void {
-    if (this.outcomeQueue) throw new ConfigurationError(`${this.node.path}: replay outcomes are already collected`, { setting: 'outcomeQueue' });
+    if (this.outcomeQueue)
+      throw new ConfigurationError(`${this.node.path}: replay outcomes are already collected`, { setting: 'outcomeQueue' });
     this.outcomeQueue = this.workQueue('OutcomeQueue');
     this.outcomeRule = new events.Rule(this, 'OutcomeRule', {
       eventBus: bus,

@@ -50,10 +50,16 @@ export class ConsistencyValidator extends Construct {
     super(scope, id);
     const entities = props.entities ?? Object.keys(props.spec.migration?.entities ?? {});
     for (const e of entities) {
-      if (!props.tables.entityTables[e]) throw new ConfigurationError(`ConsistencyValidator entities: ${JSON.stringify(e)} is not an entity of the migration section`, { setting: 'entities' });
+      if (!props.tables.entityTables[e])
+        throw new ConfigurationError(`ConsistencyValidator entities: ${JSON.stringify(e)} is not an entity of the migration section`, {
+          setting: 'entities',
+        });
     }
     const rate = props.schedule ?? Duration.minutes(15);
-    if (rate.toSeconds() < 60) throw new ConfigurationError(`ConsistencyValidator schedule must be at least 1 minute, got ${rate.toSeconds()} s`, { setting: 'schedule' });
+    if (rate.toSeconds() < 60)
+      throw new ConfigurationError(`ConsistencyValidator schedule must be at least 1 minute, got ${rate.toSeconds()} s`, {
+        setting: 'schedule',
+      });
 
     this.sweepTable = new dynamodb.Table(this, 'SweepTable', {
       partitionKey: { name: 'entity', type: dynamodb.AttributeType.STRING },
@@ -90,7 +96,13 @@ export class ConsistencyValidator extends Construct {
       description: 'cutover: run continuous validation of migrated data',
       schedule: events.Schedule.rate(rate),
       // A missed run is worth little an hour later: the next one samples again.
-      targets: [new targets.LambdaFunction(this.function, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+      targets: [
+        new targets.LambdaFunction(this.function, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(1),
+        }),
+      ],
     });
   }
 }

@@ -65,10 +65,15 @@ export class DataApi extends Construct {
     const { service } = props;
     const auth = props.auth ?? { kind: 'jwt' };
     for (const e of service.entities) {
-      if (!props.tables.has(e.table)) throw new Error(`DataApi ${service.service}: tables has no table "${e.table}" for entity ${e.entity}`);
+      if (!props.tables.has(e.table))
+        throw new Error(`DataApi ${service.service}: tables has no table "${e.table}" for entity ${e.entity}`);
     }
-    for (const [name, v] of [['throttlingRateLimit', props.throttlingRateLimit], ['throttlingBurstLimit', props.throttlingBurstLimit]] as const) {
-      if (v !== undefined && !Token.isUnresolved(v) && (!Number.isFinite(v) || v <= 0)) throw new Error(`DataApi ${service.service}: ${name} must be a positive number, got ${v}`);
+    for (const [name, v] of [
+      ['throttlingRateLimit', props.throttlingRateLimit],
+      ['throttlingBurstLimit', props.throttlingBurstLimit],
+    ] as const) {
+      if (v !== undefined && !Token.isUnresolved(v) && (!Number.isFinite(v) || v <= 0))
+        throw new Error(`DataApi ${service.service}: ${name} must be a positive number, got ${v}`);
     }
 
     this.cursorSecret = new secretsmanager.Secret(this, 'CursorKey', {
@@ -78,7 +83,8 @@ export class DataApi extends Construct {
     });
     Validations.of(this.cursorSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'The cursor key needs no scheduled rotation: it guards page positions, not data; rotate it by hand (clients then restart paging).',
+      reason:
+        'The cursor key needs no scheduled rotation: it guards page positions, not data; rotate it by hand (clients then restart paging).',
     });
 
     const tableNames = Object.fromEntries(service.entities.map((e) => [e.table, props.tables.get(e.table)!.tableName]));
@@ -108,10 +114,14 @@ export class DataApi extends Construct {
           resources: [table.tableArn, ...indexes.map((i) => `${table.tableArn}/index/${i}`)],
         }),
       );
-      if (writeTables.has(t)) this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }));
+      if (writeTables.has(t))
+        this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }));
     }
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.api = new apigw.RestApi(this, 'Api', {
       restApiName: `${Stack.of(this).stackName}-${service.service}`,
       description: `cutover: generated REST API of the ${service.service} service (OpenAPI at /openapi.json)`,
@@ -130,7 +140,7 @@ export class DataApi extends Construct {
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason: 'API Gateway\'s account-level role for execution logs: the AWS managed policy is the documented way to grant it.',
+      reason: "API Gateway's account-level role for execution logs: the AWS managed policy is the documented way to grant it.",
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG3',
@@ -143,28 +153,44 @@ export class DataApi extends Construct {
       this.userPool = auth.userPool ?? this.buildUserPool();
       if (!auth.userPool) {
         // An app client so the pool is usable as built: SRP sign-in for people, admin password auth for tools and tests.
-        this.userPoolClient = this.userPool.addClient('Client', { authFlows: { userSrp: true, adminUserPassword: true }, generateSecret: false });
+        this.userPoolClient = this.userPool.addClient('Client', {
+          authFlows: { userSrp: true, adminUserPassword: true },
+          generateSecret: false,
+        });
       }
       authorizer = new apigw.CognitoUserPoolsAuthorizer(this, 'Authorizer', { cognitoUserPools: [this.userPool] });
       authorizationType = apigw.AuthorizationType.COGNITO;
     } else if (auth.kind === 'iam') {
       authorizationType = apigw.AuthorizationType.IAM;
-      Validations.of(this.api).acknowledge({ id: 'AwsSolutions-COG4', reason: 'This API authorizes callers with IAM (SigV4), not Cognito.' });
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason: 'This API authorizes callers with IAM (SigV4), not Cognito.',
+      });
     } else {
-      Validations.of(this.api).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'Authorization was turned off explicitly (auth: none) for a private or test deployment.' });
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: 'Authorization was turned off explicitly (auth: none) for a private or test deployment.',
+      });
       Validations.of(this.api).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Authorization was turned off explicitly (auth: none).' });
     }
 
     // One invoke permission for the whole API instead of two per method: a 50-table service would
     // otherwise pass CloudFormation's 500-resource limit on permissions alone.
     const integration = new apigw.LambdaIntegration(this.function, { proxy: true, allowTestInvoke: false, scopePermissionToMethod: false });
-    const validator = new apigw.RequestValidator(this, 'Validator', { restApi: this.api, validateRequestBody: true, validateRequestParameters: true });
+    const validator = new apigw.RequestValidator(this, 'Validator', {
+      restApi: this.api,
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
     const secured: apigw.MethodOptions = { authorizer, authorizationType, requestValidator: validator };
     const open: apigw.MethodOptions = { authorizationType: apigw.AuthorizationType.NONE };
 
     for (const path of ['health', 'openapi.json']) {
       const m = this.api.root.addResource(path).addMethod('GET', integration, open);
-      Validations.of(m).acknowledge({ id: 'AwsSolutions-APIG4', reason: `/${path} is public by design (liveness, the API's own description).` });
+      Validations.of(m).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: `/${path} is public by design (liveness, the API's own description).`,
+      });
       Validations.of(m).acknowledge({ id: 'AwsSolutions-COG4', reason: `/${path} is public by design.` });
     }
 
@@ -186,7 +212,11 @@ export class DataApi extends Construct {
             // An empty metadata registry: no ids, so no $ref to internal definitions, which API Gateway models cannot resolve.
             schema: z.toJSONSchema(schema, { target: 'draft-4', unrepresentable: 'any', metadata: z.registry() }) as apigw.JsonSchema,
           });
-        item.addMethod('PUT', integration, { ...secured, requestParameters: pathParams, requestModels: { 'application/json': model('Put', s.put) } });
+        item.addMethod('PUT', integration, {
+          ...secured,
+          requestParameters: pathParams,
+          requestModels: { 'application/json': model('Put', s.put) },
+        });
         item.addMethod('PATCH', integration, {
           ...secured,
           requestParameters: { ...pathParams, 'method.request.header.If-Match': true },
@@ -205,9 +235,18 @@ export class DataApi extends Construct {
       mfaSecondFactor: { sms: false, otp: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(pool).acknowledge({ id: 'AwsSolutions-COG2', reason: 'MFA is optional (TOTP): the API serves machine clients and staff tools that enrol per deployment policy.' });
-    Validations.of(pool).acknowledge({ id: 'AwsSolutions-COG8', reason: 'The Plus feature plan (threat protection) is a paid choice made per deployment, not by the kit.' });
-    Validations.of(pool).acknowledge({ id: 'AwsSolutions-COG3', reason: 'Advanced security (threat protection) is a paid plan chosen per deployment.' });
+    Validations.of(pool).acknowledge({
+      id: 'AwsSolutions-COG2',
+      reason: 'MFA is optional (TOTP): the API serves machine clients and staff tools that enrol per deployment policy.',
+    });
+    Validations.of(pool).acknowledge({
+      id: 'AwsSolutions-COG8',
+      reason: 'The Plus feature plan (threat protection) is a paid choice made per deployment, not by the kit.',
+    });
+    Validations.of(pool).acknowledge({
+      id: 'AwsSolutions-COG3',
+      reason: 'Advanced security (threat protection) is a paid plan chosen per deployment.',
+    });
     return pool;
   }
 

@@ -85,9 +85,11 @@ export class DataSync extends Construct {
     const migration = props.spec.migration;
     if (!sync || !migration) throw new Error('DataSync: the spec has no sync section (or no migration section to map with)');
     const runTime = props.relayRunTime ?? Duration.seconds(50);
-    if (runTime.toSeconds() < 1 || runTime.toSeconds() > 840) throw new Error(`DataSync relayRunTime must be between 1 s and 14 min, got ${runTime.toSeconds()} s`);
+    if (runTime.toSeconds() < 1 || runTime.toSeconds() > 840)
+      throw new Error(`DataSync relayRunTime must be between 1 s and 14 min, got ${runTime.toSeconds()} s`);
     const maxReceiveCount = props.maxReceiveCount ?? 5;
-    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1) throw new Error(`DataSync maxReceiveCount must be a whole number >= 1, got ${maxReceiveCount}`);
+    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1)
+      throw new Error(`DataSync maxReceiveCount must be a whole number >= 1, got ${maxReceiveCount}`);
     const syncedTables = [...new Set(Object.keys(sync.entities).map((e) => migration.entities[e].target.table))];
     const tables = syncedTables.map((t) => {
       const table = props.tables.tables.get(t);
@@ -106,7 +108,8 @@ export class DataSync extends Construct {
     });
     Validations.of(this.rejectsQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This FIFO queue is itself the dead-letter queue of the changes queue (and where unmappable rows are kept); a DLQ of a DLQ would only move the problem.',
+      reason:
+        'This FIFO queue is itself the dead-letter queue of the changes queue (and where unmappable rows are kept); a DLQ of a DLQ would only move the problem.',
     });
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue');
     const itemsTimeout = Duration.seconds(30);
@@ -150,10 +153,13 @@ export class DataSync extends Construct {
 
     if (props.sourceSecret) this.sourceSecret = props.sourceSecret;
     else {
-      const secret = new secretsmanager.Secret(this, 'SourceSecret', { description: 'cutover sync: the monolith database URL as {"url": "postgres://..."}' });
+      const secret = new secretsmanager.Secret(this, 'SourceSecret', {
+        description: 'cutover sync: the monolith database URL as {"url": "postgres://..."}',
+      });
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
-        reason: 'The secret holds a URL the database owner issues; rotating it needs the owner\'s rotation Lambda, which the kit cannot know. Pass sourceSecret with rotation to have it.',
+        reason:
+          "The secret holds a URL the database owner issues; rotating it needs the owner's rotation Lambda, which the kit cannot know. Pass sourceSecret with rotation to have it.",
       });
       this.sourceSecret = secret;
     }
@@ -173,7 +179,12 @@ export class DataSync extends Construct {
       description: 'cutover sync: relay captured monolith changes to the SQS FIFO queue in commit order',
       timeout: Duration.seconds(runTime.toSeconds() + 30),
       memorySize: 512,
-      environment: { SOURCE_SECRET_ARN: this.sourceSecret.secretArn, CHANGES_QUEUE_URL: this.changesQueue.queueUrl, MAX_DURATION_MS: String(runTime.toMilliseconds()), ...capture },
+      environment: {
+        SOURCE_SECRET_ARN: this.sourceSecret.secretArn,
+        CHANGES_QUEUE_URL: this.changesQueue.queueUrl,
+        MAX_DURATION_MS: String(runTime.toMilliseconds()),
+        ...capture,
+      },
       ...vpcProps,
     });
     this.itemsFunction = new CutoverFunction(this, 'ItemsFunction', {
@@ -211,7 +222,13 @@ export class DataSync extends Construct {
       description: 'cutover sync: start the relay',
       enabled,
       schedule: events.Schedule.rate(props.relaySchedule ?? Duration.minutes(1)),
-      targets: [new targets.LambdaFunction(this.relayFunction, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 2, maxEventAge: Duration.minutes(5) })],
+      targets: [
+        new targets.LambdaFunction(this.relayFunction, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(5),
+        }),
+      ],
     });
 
     // Monolith -> services.
@@ -219,7 +236,11 @@ export class DataSync extends Construct {
     this.rejectsQueue.grantSendMessages(this.itemsFunction);
     // The tables' ARNs only: `table.grant` adds `<table>/index/*` once a table has an API index, and the applier reads by key.
     for (const [, table] of tables) {
-      iam.Grant.addToPrincipal({ grantee: this.itemsFunction, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resourceArns: [table.tableArn] });
+      iam.Grant.addToPrincipal({
+        grantee: this.itemsFunction,
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resourceArns: [table.tableArn],
+      });
     }
 
     // Services -> monolith: each synced table's stream, in order per key, failures kept after the retries.
@@ -240,7 +261,11 @@ export class DataSync extends Construct {
 
     for (const fn of [this.itemsFunction, this.streamFunction]) {
       // The appliers only add and read entries by id: no index access, no update, no delete.
-      iam.Grant.addToPrincipal({ grantee: fn, actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resourceArns: [this.ledgerTable.tableArn] });
+      iam.Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['dynamodb:PutItem', 'dynamodb:GetItem'],
+        resourceArns: [this.ledgerTable.tableArn],
+      });
       this.stateTable.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query');
       props.servicesBus.grantPutEventsTo(fn);
       props.auditTable?.grant(fn, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query');

@@ -22,7 +22,8 @@ export function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
   });
   Validations.of(queue).acknowledge({
     id: 'AwsSolutions-SQS3',
-    reason: 'This queue is itself the dead-letter queue of the rule targets and async invocations; a DLQ of a DLQ would only move the problem.',
+    reason:
+      'This queue is itself the dead-letter queue of the rule targets and async invocations; a DLQ of a DLQ would only move the problem.',
   });
   madeHere.add(queue);
   return queue;

@@ -8,11 +8,12 @@ import type { IConstruct } from 'constructs';
 export function acknowledgeFunctionFindings(fn: IConstruct): void {
   Validations.of(fn).acknowledge({
     id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    reason: 'The AWS managed basic execution policy only allows writing the function\'s own CloudWatch logs.',
+    reason: "The AWS managed basic execution policy only allows writing the function's own CloudWatch logs.",
   });
   Validations.of(fn).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so AWS requires "*".',
+    reason:
+      'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so AWS requires "*".',
   });
   Validations.of(fn).acknowledge({
     id: 'AwsSolutions-L1',

@@ -42,7 +42,8 @@ function checkUrl(name: string, value: string): void {
   } catch {
     throw new Error(`HttpFacade: ${name} must be an http(s) URL, got ${JSON.stringify(value)}`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`HttpFacade: ${name} must be an http(s) URL, got ${JSON.stringify(value)}`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new Error(`HttpFacade: ${name} must be an http(s) URL, got ${JSON.stringify(value)}`);
   if (u.search || u.hash) throw new Error(`HttpFacade: ${name} must be a base URL without query or fragment, got ${JSON.stringify(value)}`);
 }
 
@@ -71,21 +72,29 @@ export class HttpFacade extends Construct {
     checkUrl('monolithUrl', props.monolithUrl);
     const capabilities = Object.keys(props.spec.routing.capabilities);
     for (const [capability, url] of Object.entries(props.candidateUrls ?? {})) {
-      if (!capabilities.includes(capability)) throw new Error(`HttpFacade: candidateUrls.${capability}: not a routing capability (known: ${capabilities.join(', ')})`);
+      if (!capabilities.includes(capability))
+        throw new Error(`HttpFacade: candidateUrls.${capability}: not a routing capability (known: ${capabilities.join(', ')})`);
       checkUrl(`candidateUrls.${capability}`, url);
     }
-    for (const [name, v] of [['throttlingRateLimit', props.throttlingRateLimit], ['throttlingBurstLimit', props.throttlingBurstLimit]] as const) {
-      if (v !== undefined && !Token.isUnresolved(v) && (!Number.isFinite(v) || v <= 0)) throw new Error(`HttpFacade: ${name} must be a positive number, got ${v}`);
+    for (const [name, v] of [
+      ['throttlingRateLimit', props.throttlingRateLimit],
+      ['throttlingBurstLimit', props.throttlingBurstLimit],
+    ] as const) {
+      if (v !== undefined && !Token.isUnresolved(v) && (!Number.isFinite(v) || v <= 0))
+        throw new Error(`HttpFacade: ${name} must be a positive number, got ${v}`);
     }
 
     // Worst case of one request: every attempt times out, plus backoff and the table read.
     const budgetMs = facade.timeoutMs * (facade.retries + 1) + 200 * facade.retries + 1000;
-    if (budgetMs > 29_000) throw new Error(`HttpFacade: facade.timeoutMs ${facade.timeoutMs} x (retries ${facade.retries} + 1) does not fit API Gateway's 30 s integration timeout`);
+    if (budgetMs > 29_000)
+      throw new Error(
+        `HttpFacade: facade.timeoutMs ${facade.timeoutMs} x (retries ${facade.retries} + 1) does not fit API Gateway's 30 s integration timeout`,
+      );
 
     this.shadowFunction = new CutoverFunction(this, 'Shadow', {
       functionDir: 'facade-shadow',
       spec: props.spec,
-      description: 'cutover: sends the façade\'s shadow copies, compares them with the served answer, records MismatchRate',
+      description: "cutover: sends the façade's shadow copies, compares them with the served answer, records MismatchRate",
       timeout: Duration.seconds(Math.ceil(facade.timeoutMs / 1000) + 10),
     });
     acknowledgeFunctionFindings(this.shadowFunction);
@@ -111,7 +120,9 @@ export class HttpFacade extends Construct {
     // The table is loaded whole (one consistent Scan per cache TTL), as the event router loads it.
     props.routingTable.grant(this.function, 'dynamodb:Scan');
     // The unqualified function only (grantInvoke would add every version and alias with a `:*`).
-    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.shadowFunction.functionArn] }));
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.shadowFunction.functionArn] }),
+    );
     for (const fn of [this.function, this.shadowFunction]) {
       fn.addToRolePolicy(
         new iam.PolicyStatement({
@@ -122,16 +133,22 @@ export class HttpFacade extends Construct {
       );
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the routing namespace by the cloudwatch:namespace condition. X-Ray likewise needs "*".',
+        reason:
+          'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the routing namespace by the cloudwatch:namespace condition. X-Ray likewise needs "*".',
       });
     }
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.api = new apigwv2.HttpApi(this, 'Api', {
       apiName: `${Stack.of(this).stackName}-facade`,
-      description: 'cutover: HTTP strangler façade in front of the monolith\'s storefront API',
+      description: "cutover: HTTP strangler façade in front of the monolith's storefront API",
       createDefaultStage: false,
-      defaultIntegration: new HttpLambdaIntegration('Router', this.function, { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 }),
+      defaultIntegration: new HttpLambdaIntegration('Router', this.function, {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      }),
     });
     this.stage = this.api.addStage('Stage', {
       stageName: props.stageName ?? '$default',
@@ -142,7 +159,8 @@ export class HttpFacade extends Construct {
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason: 'The façade is transparent on purpose: clients keep the authentication they use with the monolith today (sessions, its tokens), which the monolith and the new services verify. An authorizer here would change what clients must send.',
+      reason:
+        'The façade is transparent on purpose: clients keep the authentication they use with the monolith today (sessions, its tokens), which the monolith and the new services verify. An authorizer here would change what clients must send.',
     });
   }
 

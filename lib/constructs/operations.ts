@@ -7,7 +7,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { BRIDGE_METRIC_NAMESPACE, CONSISTENCY_METRIC_NAMESPACE, SAGA_METRIC_NAMESPACE, SAGA_OUTCOME_METRICS } from '../../core/operations/metrics';
+import {
+  BRIDGE_METRIC_NAMESPACE,
+  CONSISTENCY_METRIC_NAMESPACE,
+  SAGA_METRIC_NAMESPACE,
+  SAGA_OUTCOME_METRICS,
+} from '../../core/operations/metrics';
 import type { Side } from '../../core/routing/model';
 import { ROUTING_METRIC_NAMESPACE, routingMetricName, type RoutingMetric } from '../../core/routing/wire';
 
@@ -95,7 +100,8 @@ export class Operations extends Construct {
     this.prefix = props.prefix;
     // Not KMS-encrypted on purpose: CloudWatch alarm actions cannot publish to a topic under the AWS managed
     // SNS key, and the messages hold alarm names and thresholds only, no business data.
-    this.topic = props.alarmTopic ?? new sns.Topic(this, 'AlarmTopic', { enforceSSL: true, displayName: `${props.prefix} operations alarms` });
+    this.topic =
+      props.alarmTopic ?? new sns.Topic(this, 'AlarmTopic', { enforceSSL: true, displayName: `${props.prefix} operations alarms` });
     this.action = new cwActions.SnsAction(this.topic);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: props.prefix, defaultInterval: Duration.hours(3) });
 
@@ -112,11 +118,23 @@ export class Operations extends Construct {
       });
     const directions = ['toService', 'toLegacy'];
     this.dashboard.addWidgets(
-      new cloudwatch.TextWidget({ markdown: `# ${props.prefix}\nBridge, dead-letter queues, saga, routing, validation and sync. Alarms publish to the operations topic; runbook: README "Operations".`, width: 24, height: 2 }),
+      new cloudwatch.TextWidget({
+        markdown: `# ${props.prefix}\nBridge, dead-letter queues, saga, routing, validation and sync. Alarms publish to the operations topic; runbook: README "Operations".`,
+        width: 24,
+        height: 2,
+      }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Bridge: events in, translated, quarantined (per 5 min)', width: 16, left: directions.flatMap((d) => ['Received', 'Translated', 'Quarantined'].map((m) => bridge(m, d))) }),
-      new cloudwatch.SingleValueWidget({ title: 'Quarantined (5 min)', width: 8, metrics: directions.map((d) => bridge('Quarantined', d)) }),
+      new cloudwatch.GraphWidget({
+        title: 'Bridge: events in, translated, quarantined (per 5 min)',
+        width: 16,
+        left: directions.flatMap((d) => ['Received', 'Translated', 'Quarantined'].map((m) => bridge(m, d))),
+      }),
+      new cloudwatch.SingleValueWidget({
+        title: 'Quarantined (5 min)',
+        width: 8,
+        metrics: directions.map((d) => bridge('Quarantined', d)),
+      }),
     );
     const maxQuarantined = props.maxQuarantinedPer5Minutes ?? 0;
     for (const d of directions) {
@@ -124,17 +142,23 @@ export class Operations extends Construct {
         threshold: maxQuarantined,
         operator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         description: `more than ${maxQuarantined} events quarantined by the ${d} translator in 5 minutes`,
-        runbook: '`cutover quarantine list --since 1h` names the field and value of each; fix the producer or the spec, then put the kept payloads again.',
+        runbook:
+          '`cutover quarantine list --since 1h` names the field and value of each; fix the producer or the spec, then put the kept payloads again.',
       });
     }
 
     // --- dead-letter queues -----------------------------------------------------------------------------
-    const depth = (name: string | undefined, q: sqs.IQueue) => q.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1), ...(name ? { label: name } : {}) });
+    const depth = (name: string | undefined, q: sqs.IQueue) =>
+      q.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1), ...(name ? { label: name } : {}) });
     const dlqs = Object.entries(props.deadLetterQueues).sort(([a], [b]) => a.localeCompare(b));
     if (dlqs.length > 0) {
       this.dashboard.addWidgets(
         new cloudwatch.GraphWidget({ title: 'Dead-letter queue depths', width: 16, left: dlqs.map(([n, q]) => depth(n, q)) }),
-        new cloudwatch.SingleValueWidget({ title: 'Messages waiting in dead-letter queues', width: 8, metrics: dlqs.map(([n, q]) => depth(n, q)) }),
+        new cloudwatch.SingleValueWidget({
+          title: 'Messages waiting in dead-letter queues',
+          width: 8,
+          metrics: dlqs.map(([n, q]) => depth(n, q)),
+        }),
       );
     }
     for (const [name, q] of dlqs) {
@@ -148,10 +172,15 @@ export class Operations extends Construct {
 
     // --- saga -------------------------------------------------------------------------------------------
     if (props.saga) {
-      const outcome = (m: string) => new cloudwatch.Metric({ namespace: SAGA_METRIC_NAMESPACE, metricName: m, statistic: 'Sum', period: FIVE_MINUTES });
+      const outcome = (m: string) =>
+        new cloudwatch.Metric({ namespace: SAGA_METRIC_NAMESPACE, metricName: m, statistic: 'Sum', period: FIVE_MINUTES });
       const steps = Object.entries(props.saga.stepFunctions ?? {}).sort(([a], [b]) => a.localeCompare(b));
       this.dashboard.addWidgets(
-        new cloudwatch.GraphWidget({ title: 'Sagas: started, completed, compensated, failed (per 5 min)', width: 12, left: Object.values(SAGA_OUTCOME_METRICS).map(outcome) }),
+        new cloudwatch.GraphWidget({
+          title: 'Sagas: started, completed, compensated, failed (per 5 min)',
+          width: 12,
+          left: Object.values(SAGA_OUTCOME_METRICS).map(outcome),
+        }),
         new cloudwatch.GraphWidget({
           title: 'Saga step latency (p95 of the step function; execution time)',
           width: 12,
@@ -163,19 +192,43 @@ export class Operations extends Construct {
         threshold: 1,
         operator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         description: 'an order saga failed: a compensation could not be done after its retries (or an unexpected error)',
-        runbook: '`cutover saga list --state compensation-failed`, then `cutover saga status <orderId>`: the needs-attention table says which effect is left; undo it by hand and record why.',
+        runbook:
+          '`cutover saga list --state compensation-failed`, then `cutover saga status <orderId>`: the needs-attention table says which effect is left; undo it by hand and record why.',
       });
     }
 
     // --- routing ----------------------------------------------------------------------------------------
     const routing = (capability: string, side: Side, metric: RoutingMetric, statistic: string, label: string) =>
-      new cloudwatch.Metric({ namespace: ROUTING_METRIC_NAMESPACE, metricName: routingMetricName(capability, side, metric), dimensionsMap: { Capability: capability, Side: side }, statistic, period: FIVE_MINUTES, label });
+      new cloudwatch.Metric({
+        namespace: ROUTING_METRIC_NAMESPACE,
+        metricName: routingMetricName(capability, side, metric),
+        dimensionsMap: { Capability: capability, Side: side },
+        statistic,
+        period: FIVE_MINUTES,
+        label,
+      });
     for (const c of props.capabilities ?? []) {
       this.dashboard.addWidgets(
-        new cloudwatch.GraphWidget({ title: `${c}: deliveries (split)`, width: 6, left: (['legacy', 'candidate'] as Side[]).map((s) => routing(c, s, 'ErrorRate', 'SampleCount', s)) }),
-        new cloudwatch.GraphWidget({ title: `${c}: error rate old vs new`, width: 6, left: (['legacy', 'candidate'] as Side[]).map((s) => routing(c, s, 'ErrorRate', 'Average', s)) }),
-        new cloudwatch.GraphWidget({ title: `${c}: p95 latency old vs new`, width: 6, left: (['legacy', 'candidate'] as Side[]).map((s) => routing(c, s, 'LatencyMs', 'p95', s)) }),
-        new cloudwatch.GraphWidget({ title: `${c}: shadow mismatch rate`, width: 6, left: [routing(c, 'candidate', 'MismatchRate', 'Average', 'mismatch')] }),
+        new cloudwatch.GraphWidget({
+          title: `${c}: deliveries (split)`,
+          width: 6,
+          left: (['legacy', 'candidate'] as Side[]).map((s) => routing(c, s, 'ErrorRate', 'SampleCount', s)),
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${c}: error rate old vs new`,
+          width: 6,
+          left: (['legacy', 'candidate'] as Side[]).map((s) => routing(c, s, 'ErrorRate', 'Average', s)),
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${c}: p95 latency old vs new`,
+          width: 6,
+          left: (['legacy', 'candidate'] as Side[]).map((s) => routing(c, s, 'LatencyMs', 'p95', s)),
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${c}: shadow mismatch rate`,
+          width: 6,
+          left: [routing(c, 'candidate', 'MismatchRate', 'Average', 'mismatch')],
+        }),
       );
     }
     if ((props.capabilities ?? []).length > 0) {
@@ -184,14 +237,35 @@ export class Operations extends Construct {
           title: 'Router: events routed, copies, quarantined; rollbacks',
           width: 24,
           // The router publishes through Powertools Metrics, which adds its `service` dimension.
-          left: ['Routed', 'Copies', 'Quarantined'].map((m) => new cloudwatch.Metric({ namespace: 'Cutover/Router', metricName: m, dimensionsMap: { service: 'router' }, statistic: 'Sum', period: FIVE_MINUTES })),
-          right: [new cloudwatch.Metric({ namespace: ROUTING_METRIC_NAMESPACE, metricName: 'RolledBack', statistic: 'Sum', period: FIVE_MINUTES })],
+          left: ['Routed', 'Copies', 'Quarantined'].map(
+            (m) =>
+              new cloudwatch.Metric({
+                namespace: 'Cutover/Router',
+                metricName: m,
+                dimensionsMap: { service: 'router' },
+                statistic: 'Sum',
+                period: FIVE_MINUTES,
+              }),
+          ),
+          right: [
+            new cloudwatch.Metric({
+              namespace: ROUTING_METRIC_NAMESPACE,
+              metricName: 'RolledBack',
+              statistic: 'Sum',
+              period: FIVE_MINUTES,
+            }),
+          ],
         }),
       );
     }
 
     // --- continuous validation --------------------------------------------------------------------------
-    const divergences = new cloudwatch.Metric({ namespace: CONSISTENCY_METRIC_NAMESPACE, metricName: 'Divergences', statistic: 'Sum', period: FIVE_MINUTES });
+    const divergences = new cloudwatch.Metric({
+      namespace: CONSISTENCY_METRIC_NAMESPACE,
+      metricName: 'Divergences',
+      statistic: 'Sum',
+      period: FIVE_MINUTES,
+    });
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'Continuous validation: divergences found', width: 12, left: [divergences] }),
       new cloudwatch.TextWidget({
@@ -210,36 +284,40 @@ export class Operations extends Construct {
         threshold: 1,
         operator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         description: 'continuous validation found migrated data that differs from the monolith',
-        runbook: 'read the `consistency.divergence` events (`cutover audit tail`), then `cutover verify --entity <e> --table <t>` and, once the cause is fixed, `--repair`.',
+        runbook:
+          'read the `consistency.divergence` events (`cutover audit tail`), then `cutover verify --entity <e> --table <t>` and, once the cause is fixed, `--repair`.',
       });
     }
 
     // --- saved queries ----------------------------------------------------------------------------------
     const logGroups = props.logGroups ? [...props.logGroups] : undefined;
-    this.queries = props.savedQueries === false ? [] : [
-      new logs.QueryDefinition(this, 'OrderHistoryQuery', {
-        queryDefinitionName: `${props.prefix}/order-history-by-correlation-id`,
-        logGroups,
-        // Saved queries take no parameters: replace the correlation id before running it.
-        queryString: new logs.QueryString({
-          fields: ['@timestamp', '@log', 'level', 'message', 'stream', 'eventBridgeId', 'detailType'],
-          filterStatements: ['@message like "order-1000001"'],
-          sort: '@timestamp asc',
-          limit: 1000,
-        }),
-      }),
-      new logs.QueryDefinition(this, 'ErrorsByTypeQuery', {
-        queryDefinitionName: `${props.prefix}/errors-by-type`,
-        logGroups,
-        queryString: new logs.QueryString({
-          fields: ['@timestamp', '@log', 'coalesce(errorType, error.name, err.name, message) as type'],
-          filterStatements: ['level in ["error", "ERROR"] or ispresent(errorType)'],
-          statsStatements: ['count(*) as errors by type, @log'],
-          sort: 'errors desc',
-          limit: 100,
-        }),
-      }),
-    ];
+    this.queries =
+      props.savedQueries === false
+        ? []
+        : [
+            new logs.QueryDefinition(this, 'OrderHistoryQuery', {
+              queryDefinitionName: `${props.prefix}/order-history-by-correlation-id`,
+              logGroups,
+              // Saved queries take no parameters: replace the correlation id before running it.
+              queryString: new logs.QueryString({
+                fields: ['@timestamp', '@log', 'level', 'message', 'stream', 'eventBridgeId', 'detailType'],
+                filterStatements: ['@message like "order-1000001"'],
+                sort: '@timestamp asc',
+                limit: 1000,
+              }),
+            }),
+            new logs.QueryDefinition(this, 'ErrorsByTypeQuery', {
+              queryDefinitionName: `${props.prefix}/errors-by-type`,
+              logGroups,
+              queryString: new logs.QueryString({
+                fields: ['@timestamp', '@log', 'coalesce(errorType, error.name, err.name, message) as type'],
+                filterStatements: ['level in ["error", "ERROR"] or ispresent(errorType)'],
+                statsStatements: ['count(*) as errors by type, @log'],
+                sort: 'errors desc',
+                limit: 100,
+              }),
+            }),
+          ];
   }
 
   /**
@@ -249,7 +327,13 @@ export class Operations extends Construct {
   public addAlarm(
     name: string,
     metric: cloudwatch.IMetric,
-    options: { threshold: number; operator: cloudwatch.ComparisonOperator; description: string; runbook: string; evaluationPeriods?: number },
+    options: {
+      threshold: number;
+      operator: cloudwatch.ComparisonOperator;
+      description: string;
+      runbook: string;
+      evaluationPeriods?: number;
+    },
   ): cloudwatch.Alarm {
     const alarmName = `${this.prefix}-${name}`;
     if (this.alarms.has(alarmName)) throw new Error(`Operations: an alarm named ${alarmName} exists already`);
@@ -285,14 +369,16 @@ export class Operations extends Construct {
       operator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 3,
       description: `two-way sync lags more than ${lagThreshold} (in the lag metric's unit) for three periods`,
-      runbook: '`cutover sync status` shows open conflicts and the relay lag; read the relay and applier logs (errors-by-type query) and the sync dead-letter queue.',
+      runbook:
+        '`cutover sync status` shows open conflicts and the relay lag; read the relay and applier logs (errors-by-type query) and the sync dead-letter queue.',
     });
     const maxConflicts = props.maxConflicts ?? 0;
     this.addAlarm('sync-conflicts', props.conflicts, {
       threshold: maxConflicts,
       operator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       description: `more than ${maxConflicts} sync conflicts`,
-      runbook: '`cutover sync conflicts list`, then resolve each by the entity\'s policy (`cutover sync conflicts resolve <id> --take ... --reason ...` for manual ones).',
+      runbook:
+        "`cutover sync conflicts list`, then resolve each by the entity's policy (`cutover sync conflicts resolve <id> --take ... --reason ...` for manual ones).",
     });
   }
 }

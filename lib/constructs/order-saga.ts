@@ -47,7 +47,8 @@ export interface OrderSagaProps {
 
 /** Builds the plan, failing synth with the field named when the saga section is missing. */
 export function sagaPlanOf(spec: Spec): SagaPlan {
-  if (!spec.saga) throw new ConfigurationError('OrderSaga: the spec has no `saga` section (add one to cutover.config.ts)', { setting: 'spec.saga' });
+  if (!spec.saga)
+    throw new ConfigurationError('OrderSaga: the spec has no `saga` section (add one to cutover.config.ts)', { setting: 'spec.saga' });
   return buildSagaPlan(spec.saga);
 }
 
@@ -59,7 +60,9 @@ export function legacyCommandTypes(spec: Spec): string[] {
     if (m) [m.forward.command, m.compensation.command].forEach((c) => commands.add(c));
   }
   return [
-    ...new Set(spec.bridge.translations.filter((t) => commands.has(t.service) && (t.direction ?? 'both') !== 'toService').map((t) => t.legacy)),
+    ...new Set(
+      spec.bridge.translations.filter((t) => commands.has(t.service) && (t.direction ?? 'both') !== 'toService').map((t) => t.legacy),
+    ),
   ].sort();
 }
 
@@ -95,7 +98,12 @@ export class OrderSaga extends Construct {
     // The name is fixed so functions can be granted SendTask* on it without referring to the resource
     // (the definition refers to them: a reference back would be a cycle).
     const stateMachineName = `${stack.stackName}-${saga.name}`.slice(0, 80);
-    const stateMachineArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const stateMachineArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
 
     const tables = new SagaTables(this, { referenceMonolith: saga.referenceMonolith, removalPolicy: props.removalPolicy });
     this.tables = tables;
@@ -138,7 +146,7 @@ export class OrderSaga extends Construct {
     if (replies.length > 0) {
       new events.Rule(this, 'MonolithReplies', {
         eventBus: props.servicesBus,
-        description: 'The monolith\'s translated replies complete the saga tasks waiting for them',
+        description: "The monolith's translated replies complete the saga tasks waiting for them",
         eventPattern: { detailType: replies },
         targets: [target(sagaCallback)],
       });
@@ -146,7 +154,7 @@ export class OrderSaga extends Construct {
     const carrier = [...carrierRoutes(saga).keys()].sort();
     new events.Rule(this, 'CarrierAnswers', {
       eventBus: props.servicesBus,
-      description: 'The carrier\'s answers: shipping records them, then completes ScheduleShipping',
+      description: "The carrier's answers: shipping records them, then completes ScheduleShipping",
       eventPattern: { detailType: carrier },
       targets: [target(shipping)],
     });
@@ -162,14 +170,20 @@ export class OrderSaga extends Construct {
       new events.Rule(this, 'ShippingHeartbeat', {
         description: 'The shipping service tells every saga waiting for the carrier that its booking is alive',
         schedule: events.Schedule.rate(Duration.minutes(everyMinutes)),
-        targets: [new targets.LambdaFunction(shipping, { event: events.RuleTargetInput.fromObject({ action: 'heartbeat' }), deadLetterQueue: this.deadLetterQueue, ...TARGET_RETRY })],
+        targets: [
+          new targets.LambdaFunction(shipping, {
+            event: events.RuleTargetInput.fromObject({ action: 'heartbeat' }),
+            deadLetterQueue: this.deadLetterQueue,
+            ...TARGET_RETRY,
+          }),
+        ],
       });
     }
     const commands = legacyCommandTypes(spec);
     if (referenceMonolith && commands.length > 0) {
       new events.Rule(this, 'ReferenceMonolithCommands', {
         eventBus: props.legacyBus,
-        description: 'The saga\'s legacy commands, for the reference monolith',
+        description: "The saga's legacy commands, for the reference monolith",
         eventPattern: { source: [BRIDGE_SOURCE], detailType: commands },
         targets: [target(referenceMonolith)],
       });
@@ -185,5 +199,4 @@ export class OrderSaga extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
-
 }

@@ -63,7 +63,10 @@ export class Replay extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy,
     };
-    this.stateTable = new dynamodb.Table(this, 'StateTable', { partitionKey: { name: 'replayId', type: dynamodb.AttributeType.STRING }, ...tableDefaults });
+    this.stateTable = new dynamodb.Table(this, 'StateTable', {
+      partitionKey: { name: 'replayId', type: dynamodb.AttributeType.STRING },
+      ...tableDefaults,
+    });
     this.reportTable = new dynamodb.Table(this, 'ReportTable', {
       partitionKey: { name: 'replayId', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
@@ -96,7 +99,10 @@ export class Replay extends Construct {
         SERVICES_BUS_NAME: props.servicesBus.eventBusName,
         REPLAY_SLICE_SECONDS: String(slice.toSeconds()),
         REPLAY_MAX_RECEIVES: '3',
-        REPLAY_TARGETS: Lazy.string({ produce: () => Stack.of(this).toJsonString(Object.fromEntries(Object.entries(this.targets).map(([k, fn]) => [k, fn.functionName]))) }),
+        REPLAY_TARGETS: Lazy.string({
+          produce: () =>
+            Stack.of(this).toJsonString(Object.fromEntries(Object.entries(this.targets).map(([k, fn]) => [k, fn.functionName]))),
+        }),
       },
     });
     acknowledgeFunctionFindings(this.function);
@@ -120,7 +126,8 @@ export class Replay extends Construct {
 
   /** Make `fn` the replay target for capability `name`: the replay may invoke it, and only it, directly. */
   public addTarget(name: string, fn: lambda.IFunction): void {
-    if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(name)) throw new ConfigurationError(`replay target name must be a capability name, got ${JSON.stringify(name)}`, { setting: 'target' });
+    if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(name))
+      throw new ConfigurationError(`replay target name must be a capability name, got ${JSON.stringify(name)}`, { setting: 'target' });
     if (this.targets[name]) throw new ConfigurationError(`replay target ${name} is already set`, { setting: 'target' });
     this.targets[name] = fn;
     // The function itself, not `:*` (its versions and aliases): the replay calls the unqualified name.
@@ -133,7 +140,9 @@ export class Replay extends Construct {
 
   /** The map the replay function reads (capability -> function name), as a JSON token for outputs. */
   public targetsJson(): string {
-    return Lazy.string({ produce: () => Stack.of(this).toJsonString(Object.fromEntries(Object.entries(this.targets).map(([k, fn]) => [k, fn.functionName]))) });
+    return Lazy.string({
+      produce: () => Stack.of(this).toJsonString(Object.fromEntries(Object.entries(this.targets).map(([k, fn]) => [k, fn.functionName]))),
+    });
   }
 
   /** Let an operator (the CLI) start, watch and steer replays, and read their reports. */

@@ -74,7 +74,10 @@ export class Router extends Construct {
   public constructor(scope: Construct, id: string, props: RouterProps) {
     super(scope, id);
     const ttl = props.cacheTtlMs ?? 1000;
-    if (!(ttl >= 0 && ttl <= 1000)) throw new ConfigurationError(`Router cacheTtlMs: must be 0..1000 (a rollback must take effect within a second), got ${ttl}`, { setting: 'cacheTtlMs' });
+    if (!(ttl >= 0 && ttl <= 1000))
+      throw new ConfigurationError(`Router cacheTtlMs: must be 0..1000 (a rollback must take effect within a second), got ${ttl}`, {
+        setting: 'cacheTtlMs',
+      });
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue');
 
     this.function = new CutoverFunction(this, 'Function', {
@@ -130,7 +133,10 @@ export class Router extends Construct {
       inboxRules.set(key, rule);
     });
     for (const key of Object.keys(props.consumers ?? {})) {
-      if (!inboxes.has(key)) throw new ConfigurationError(`Router consumers: ${key} is not a routed target; known: ${[...inboxes.keys()].join(', ')}`, { setting: 'consumers' });
+      if (!inboxes.has(key))
+        throw new ConfigurationError(`Router consumers: ${key} is not a routed target; known: ${[...inboxes.keys()].join(', ')}`, {
+          setting: 'consumers',
+        });
     }
     this.inboxes = inboxes;
     this.inboxRules = inboxRules;

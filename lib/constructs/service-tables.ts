@@ -37,13 +37,17 @@ export interface ServiceTableKey {
 /** Spec table name -> key schema (names and S/N types from the compiled mapping), checked to agree across the entities sharing a table. */
 export function serviceTableKeys(migration: MigrationSection): Map<string, ServiceTableKey> {
   const keys = new Map<string, ServiceTableKey & { entity: string }>();
-  const text = (k: ServiceTableKey) => `(${k.partitionKey.name}:${k.partitionKey.type}, ${k.sortKey ? `${k.sortKey.name}:${k.sortKey.type}` : '-'})`;
+  const text = (k: ServiceTableKey) =>
+    `(${k.partitionKey.name}:${k.partitionKey.type}, ${k.sortKey ? `${k.sortKey.name}:${k.sortKey.type}` : '-'})`;
   for (const [entity, def] of Object.entries(migration.entities)) {
     const key = compileEntity(entity, def).keySchema;
     const table = def.target.table;
     const seen = keys.get(table);
     if (seen && text(seen) !== text(key)) {
-      throw new ConfigurationError(`migration.entities.${entity}.target: table ${table} is keyed ${text(key)} here but ${text(seen)} by entity ${seen.entity}`, { setting: `migration.entities.${entity}.target` });
+      throw new ConfigurationError(
+        `migration.entities.${entity}.target: table ${table} is keyed ${text(key)} here but ${text(seen)} by entity ${seen.entity}`,
+        { setting: `migration.entities.${entity}.target` },
+      );
     }
     if (!seen) keys.set(table, { ...key, entity });
   }
@@ -65,7 +69,10 @@ export class ServiceTables extends Construct {
   public constructor(scope: Construct, id: string, props: ServiceTablesProps) {
     super(scope, id);
     if (!/^[A-Za-z0-9_.-]*$/.test(props.tableNamePrefix)) {
-      throw new ConfigurationError(`tableNamePrefix may hold only letters, digits, _ . and -, got ${JSON.stringify(props.tableNamePrefix)}`, { setting: 'tableNamePrefix' });
+      throw new ConfigurationError(
+        `tableNamePrefix may hold only letters, digits, _ . and -, got ${JSON.stringify(props.tableNamePrefix)}`,
+        { setting: 'tableNamePrefix' },
+      );
     }
     const tables = new Map<string, dynamodb.Table>();
     for (const [name, key] of serviceTableKeys(props.migration)) {
@@ -97,14 +104,20 @@ export class ServiceTables extends Construct {
       }
     }
     this.tables = tables;
-    this.entityTables = Object.fromEntries(Object.entries(props.migration.entities).map(([entity, def]) => [entity, tables.get(def.target.table)!.tableName]));
+    this.entityTables = Object.fromEntries(
+      Object.entries(props.migration.entities).map(([entity, def]) => [entity, tables.get(def.target.table)!.tableName]),
+    );
   }
 
   /** Read access for verification (items by key, whole partitions): no writes, no scans of other tables. */
   public grantVerifyRead(grantee: iam.IGrantable): void {
     // The tables' ARNs only: `table.grant` would add `<table>/index/*` once a table has an API index, and verification reads no index.
     for (const table of this.tables.values()) {
-      iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'], resourceArns: [table.tableArn] });
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+        resourceArns: [table.tableArn],
+      });
     }
   }
 }

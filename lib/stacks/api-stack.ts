@@ -22,7 +22,8 @@ export const API_OUTPUTS = {
   userPoolClientPrefix: 'DataApiUserPoolClient',
 } as const;
 
-export const pascalService = (name: string): string => name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+export const pascalService = (name: string): string =>
+  name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 
 /** Generated REST APIs (issue 13): one DataApi per service of the spec's api section. */
 export class ApiStack extends Stack {
@@ -34,13 +35,31 @@ export class ApiStack extends Stack {
     if (models.length === 0) throw new Error('ApiStack: the spec has no api section');
     const apis = new Map<string, DataApi>();
     for (const service of models) {
-      const api = new DataApi(this, `${pascalService(service.service)}Api`, { service, spec: props.spec, tables: props.tables, auth: props.auth });
+      const api = new DataApi(this, `${pascalService(service.service)}Api`, {
+        service,
+        spec: props.spec,
+        tables: props.tables,
+        auth: props.auth,
+      });
       apis.set(service.service, api);
-      new CfnOutput(this, `${API_OUTPUTS.urlPrefix}${pascalService(service.service)}`, { value: api.api.url, description: `The ${service.service} API (OpenAPI at /openapi.json)` });
-      new CfnOutput(this, `${API_OUTPUTS.idPrefix}${pascalService(service.service)}`, { value: api.api.restApiId, description: `REST API id of the ${service.service} API` });
-      if (api.userPool) new CfnOutput(this, `${API_OUTPUTS.userPoolPrefix}${pascalService(service.service)}`, { value: api.userPool.userPoolId, description: `Cognito user pool of the ${service.service} API` });
+      new CfnOutput(this, `${API_OUTPUTS.urlPrefix}${pascalService(service.service)}`, {
+        value: api.api.url,
+        description: `The ${service.service} API (OpenAPI at /openapi.json)`,
+      });
+      new CfnOutput(this, `${API_OUTPUTS.idPrefix}${pascalService(service.service)}`, {
+        value: api.api.restApiId,
+        description: `REST API id of the ${service.service} API`,
+      });
+      if (api.userPool)
+        new CfnOutput(this, `${API_OUTPUTS.userPoolPrefix}${pascalService(service.service)}`, {
+          value: api.userPool.userPoolId,
+          description: `Cognito user pool of the ${service.service} API`,
+        });
       if (api.userPoolClient) {
-        new CfnOutput(this, `${API_OUTPUTS.userPoolClientPrefix}${pascalService(service.service)}`, { value: api.userPoolClient.userPoolClientId, description: `App client of the ${service.service} API's user pool` });
+        new CfnOutput(this, `${API_OUTPUTS.userPoolClientPrefix}${pascalService(service.service)}`, {
+          value: api.userPoolClient.userPoolClientId,
+          description: `App client of the ${service.service} API's user pool`,
+        });
       }
     }
     new CfnOutput(this, API_OUTPUTS.stage, { value: [...apis.values()][0].api.deploymentStage.stageName });

@@ -53,13 +53,21 @@ export class BridgeStack extends Stack {
     });
 
     const out = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
-    out(BRIDGE_OUTPUTS.legacyBusName, this.legacyBus.eventBusName, 'The bus the monolith puts its events on and reads translated ones from');
+    out(
+      BRIDGE_OUTPUTS.legacyBusName,
+      this.legacyBus.eventBusName,
+      'The bus the monolith puts its events on and reads translated ones from',
+    );
     out(BRIDGE_OUTPUTS.servicesBusName, this.servicesBus.eventBusName, 'The bus the new services use');
     out(BRIDGE_OUTPUTS.legacyBusArn, this.legacyBus.eventBusArn, 'ARN of the legacy bus');
     out(BRIDGE_OUTPUTS.servicesBusArn, this.servicesBus.eventBusArn, 'ARN of the services bus');
     out(BRIDGE_OUTPUTS.auditTableName, this.auditTable.tableName, 'The append-only audit log (cutover audit verify / tail)');
     out(BRIDGE_OUTPUTS.quarantineTableName, this.quarantineTable.tableName, 'Events the bridge could not translate, by reason and time');
-    out(BRIDGE_OUTPUTS.translatorDlqUrl, this.bridge.deadLetterQueue.queueUrl, 'Events the translators could not process after every retry');
+    out(
+      BRIDGE_OUTPUTS.translatorDlqUrl,
+      this.bridge.deadLetterQueue.queueUrl,
+      'Events the translators could not process after every retry',
+    );
     out(BRIDGE_OUTPUTS.auditDlqUrl, this.auditLog.deadLetterQueue.queueUrl, 'Events the audit writers could not log after every retry');
   }
 }

@@ -48,7 +48,9 @@ export class DataStack extends Stack {
       // The indexes the generated APIs query (their filters on customerId and the like).
       indexes: apiTableIndexes(apiModelsOf(props.spec)),
       // The two-way sync reads the service side's changes from the tables' streams.
-      streamTables: Object.keys(props.spec.sync?.entities ?? {}).map((e) => props.spec.migration!.entities[e]?.target.table).filter((t): t is string => t !== undefined),
+      streamTables: Object.keys(props.spec.sync?.entities ?? {})
+        .map((e) => props.spec.migration!.entities[e]?.target.table)
+        .filter((t): t is string => t !== undefined),
     });
     this.validator = new ConsistencyValidator(this, 'ConsistencyValidator', {
       spec: props.spec,
@@ -59,12 +61,27 @@ export class DataStack extends Stack {
       sampleSize: props.validationSampleSize,
     });
 
-    new CfnOutput(this, DATA_OUTPUTS.migrationTables, { value: this.toJsonString(this.tables.entityTables), description: 'Data migration: entity -> service table (backfill/verify --table)' });
+    new CfnOutput(this, DATA_OUTPUTS.migrationTables, {
+      value: this.toJsonString(this.tables.entityTables),
+      description: 'Data migration: entity -> service table (backfill/verify --table)',
+    });
     for (const [name, table] of this.tables.tables) {
-      new CfnOutput(this, `${DATA_OUTPUTS.migrationTablePrefix}${pascal(name)}`, { value: table.tableName, description: `Service table for the spec's ${name} table` });
+      new CfnOutput(this, `${DATA_OUTPUTS.migrationTablePrefix}${pascal(name)}`, {
+        value: table.tableName,
+        description: `Service table for the spec's ${name} table`,
+      });
     }
-    new CfnOutput(this, DATA_OUTPUTS.validatorFunctionName, { value: this.validator.function.functionName, description: 'Continuous validation (invoke to run a pass now)' });
-    new CfnOutput(this, DATA_OUTPUTS.validatorDlqUrl, { value: this.validator.deadLetterQueue.queueUrl, description: 'Validation runs that failed after every retry' });
-    new CfnOutput(this, DATA_OUTPUTS.sweepTableName, { value: this.validator.sweepTable.tableName, description: 'Where each entity\'s validation sweep stands' });
+    new CfnOutput(this, DATA_OUTPUTS.validatorFunctionName, {
+      value: this.validator.function.functionName,
+      description: 'Continuous validation (invoke to run a pass now)',
+    });
+    new CfnOutput(this, DATA_OUTPUTS.validatorDlqUrl, {
+      value: this.validator.deadLetterQueue.queueUrl,
+      description: 'Validation runs that failed after every retry',
+    });
+    new CfnOutput(this, DATA_OUTPUTS.sweepTableName, {
+      value: this.validator.sweepTable.tableName,
+      description: "Where each entity's validation sweep stands",
+    });
   }
 }

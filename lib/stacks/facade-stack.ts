@@ -30,7 +30,10 @@ export class FacadeStack extends Stack {
   public constructor(scope: Construct, id: string, props: FacadeStackProps) {
     super(scope, id, props);
     this.facade = new HttpFacade(this, 'Facade', props);
-    new CfnOutput(this, FACADE_OUTPUTS.url, { value: this.facade.url, description: 'Point storefront clients here (or map your domain to it)' });
+    new CfnOutput(this, FACADE_OUTPUTS.url, {
+      value: this.facade.url,
+      description: 'Point storefront clients here (or map your domain to it)',
+    });
     new CfnOutput(this, FACADE_OUTPUTS.apiId, { value: this.facade.api.apiId });
     new CfnOutput(this, FACADE_OUTPUTS.stage, { value: this.facade.stage.stageName });
     new CfnOutput(this, FACADE_OUTPUTS.functionName, { value: this.facade.function.functionName });

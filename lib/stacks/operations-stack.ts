@@ -40,13 +40,16 @@ export function collectDeadLetterQueues(stacks: readonly Stack[]): Record<string
   const add = (stack: Stack, q: sqs.IQueue, owner: string) => {
     const short = stack.node.id.split('-').slice(1).join('-') || stack.node.id;
     let name = `${short}-${owner}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-');
-    for (let i = 2; out[name] !== undefined && out[name] !== q; i++) name = `${short}-${owner}-${i}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+    for (let i = 2; out[name] !== undefined && out[name] !== q; i++)
+      name = `${short}-${owner}-${i}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-');
     out[name] = q;
   };
-  for (const stack of stacks) for (const c of stack.node.findAll()) if (isDeadLetterQueue(c)) add(stack, c, c.node.scope?.node.id ?? c.node.id);
+  for (const stack of stacks)
+    for (const c of stack.node.findAll()) if (isDeadLetterQueue(c)) add(stack, c, c.node.scope?.node.id ?? c.node.id);
   for (const stack of stacks) {
     for (const c of stack.node.findAll()) {
-      if (c instanceof sqs.Queue && c.deadLetterQueue && !Object.values(out).includes(c.deadLetterQueue.queue)) add(stack, c.deadLetterQueue.queue, `${c.node.id}-dlq`);
+      if (c instanceof sqs.Queue && c.deadLetterQueue && !Object.values(out).includes(c.deadLetterQueue.queue))
+        add(stack, c.deadLetterQueue.queue, `${c.node.id}-dlq`);
     }
   }
   return out;
@@ -55,7 +58,8 @@ export function collectDeadLetterQueues(stacks: readonly Stack[]): Record<string
 /** The log group of every Lambda function in the stacks (for the saved Logs Insights queries). */
 export function collectLogGroups(stacks: readonly Stack[]): logs.ILogGroup[] {
   const out: logs.ILogGroup[] = [];
-  for (const stack of stacks) for (const c of stack.node.findAll()) if (c instanceof lambda.Function && !c.node.path.includes('/Custom::')) out.push(c.logGroup);
+  for (const stack of stacks)
+    for (const c of stack.node.findAll()) if (c instanceof lambda.Function && !c.node.path.includes('/Custom::')) out.push(c.logGroup);
   return out;
 }
 
@@ -77,9 +81,17 @@ export class OperationsStack extends Stack {
       savedQueries: props.savedQueries,
     });
     const out = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
-    out(OPERATIONS_OUTPUTS.alarmTopicArn, this.operations.topic.topicArn, 'Subscribe here (e-mail, chat, pager): every operations alarm publishes to this topic');
+    out(
+      OPERATIONS_OUTPUTS.alarmTopicArn,
+      this.operations.topic.topicArn,
+      'Subscribe here (e-mail, chat, pager): every operations alarm publishes to this topic',
+    );
     out(OPERATIONS_OUTPUTS.dashboardName, this.operations.dashboard.dashboardName, 'The CloudWatch dashboard of this deployment');
-    out(OPERATIONS_OUTPUTS.alarmNames, this.toJsonString([...this.operations.alarms.keys()]), 'The operations alarms (JSON list); runbook lines in the README');
+    out(
+      OPERATIONS_OUTPUTS.alarmNames,
+      this.toJsonString([...this.operations.alarms.keys()]),
+      'The operations alarms (JSON list); runbook lines in the README',
+    );
     out(
       OPERATIONS_OUTPUTS.deadLetterQueueUrls,
       this.toJsonString(Object.fromEntries(Object.entries(deadLetterQueues).map(([name, q]) => [name, q.queueUrl]))),

@@ -51,7 +51,12 @@ export class ReplayStack extends Stack {
   public constructor(scope: Construct, id: string, props: ReplayStackProps) {
     super(scope, id, props);
     this.capture = new Capture(this, 'Capture', { spec: props.spec, legacyBus: props.legacyBus, piiSalt: props.piiSalt });
-    this.replay = new Replay(this, 'Replay', { spec: props.spec, servicesBus: props.servicesBus, capture: this.capture, targets: props.targets });
+    this.replay = new Replay(this, 'Replay', {
+      spec: props.spec,
+      servicesBus: props.servicesBus,
+      capture: this.capture,
+      targets: props.targets,
+    });
     if (props.referenceCandidate && !props.targets?.inventory) {
       this.candidate = new CutoverFunction(this, 'InventoryCandidate', {
         functionDir: 'inventory-candidate',
@@ -65,16 +70,32 @@ export class ReplayStack extends Stack {
     }
 
     const out = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
-    out(REPLAY_OUTPUTS.capturedEventsTableName, this.capture.table.tableName, 'Captured monolith events (inputs by entity, outcomes by correlation; TTL)');
+    out(
+      REPLAY_OUTPUTS.capturedEventsTableName,
+      this.capture.table.tableName,
+      'Captured monolith events (inputs by entity, outcomes by correlation; TTL)',
+    );
     out(REPLAY_OUTPUTS.replayStateTableName, this.replay.stateTable.tableName, 'One item per replay: status, phase, checkpoint');
-    out(REPLAY_OUTPUTS.diffReportTableName, this.replay.reportTable.tableName, 'Per replay: what was sent, what came back, skips, and the diff report');
+    out(
+      REPLAY_OUTPUTS.diffReportTableName,
+      this.replay.reportTable.tableName,
+      'Per replay: what was sent, what came back, skips, and the diff report',
+    );
     out(REPLAY_OUTPUTS.replayFunctionName, this.replay.function.functionName, 'The replay runner');
     out(REPLAY_OUTPUTS.replayQueueUrl, this.replay.queue.queueUrl, 'Replay work queue: start and continue messages');
     out(REPLAY_OUTPUTS.replayDlqUrl, this.replay.deadLetterQueue.queueUrl, 'Replay work that failed after every retry');
-    out(REPLAY_OUTPUTS.captureFunctionName, this.capture.function.functionName, 'The capture function (monolith events and replay outcomes)');
+    out(
+      REPLAY_OUTPUTS.captureFunctionName,
+      this.capture.function.functionName,
+      'The capture function (monolith events and replay outcomes)',
+    );
     out(REPLAY_OUTPUTS.captureQueueUrl, this.capture.queue.queueUrl, 'Monolith events waiting to be captured');
     out(REPLAY_OUTPUTS.captureDlqUrl, this.capture.deadLetterQueue.queueUrl, 'Events capture could not deliver or store after every retry');
-    out(REPLAY_OUTPUTS.shadowBusName, this.replay.shadowBus.eventBusName, 'Where replay targets put their outcome events (no live rule reads it)');
+    out(
+      REPLAY_OUTPUTS.shadowBusName,
+      this.replay.shadowBus.eventBusName,
+      'Where replay targets put their outcome events (no live rule reads it)',
+    );
     out(REPLAY_OUTPUTS.replayTargets, this.replay.targetsJson(), 'Replay targets: capability -> function name (JSON)');
     if (this.candidate) out(REPLAY_OUTPUTS.candidateFunctionName, this.candidate.functionName, 'The reference inventory candidate');
   }

@@ -49,17 +49,30 @@ export class RoutingStack extends Stack {
 
   public constructor(scope: Construct, id: string, props: RoutingStackProps) {
     super(scope, id, props);
-    if (props.spec.routing === undefined) throw new ConfigurationError('RoutingStack: the spec has no routing section (spec.routing)', { setting: 'spec.routing' });
+    if (props.spec.routing === undefined)
+      throw new ConfigurationError('RoutingStack: the spec has no routing section (spec.routing)', { setting: 'spec.routing' });
     this.tables = new RoutingTables(this, 'Tables');
     const shared = { spec: props.spec, servicesBus: props.servicesBus, tables: this.tables, auditTable: props.auditTable };
     this.router = new Router(this, 'Router', { ...shared, quarantineTable: props.quarantineTable, consumers: props.consumers });
-    this.registry = new ServiceRegistry(this, 'Registry', { ...shared, quarantineTable: props.quarantineTable, deadLetterQueue: this.router.deadLetterQueue });
-    this.autoRollback = new AutoRollback(this, 'AutoRollback', { ...shared, deadLetterQueue: this.router.deadLetterQueue, alarmPrefix: this.stackName });
+    this.registry = new ServiceRegistry(this, 'Registry', {
+      ...shared,
+      quarantineTable: props.quarantineTable,
+      deadLetterQueue: this.router.deadLetterQueue,
+    });
+    this.autoRollback = new AutoRollback(this, 'AutoRollback', {
+      ...shared,
+      deadLetterQueue: this.router.deadLetterQueue,
+      alarmPrefix: this.stackName,
+    });
     for (const fn of Object.values(props.consumers ?? {})) this.tables.grantRecordOutcomes(fn);
 
     const out = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
     out(ROUTING_OUTPUTS.routingTableName, this.tables.table.tableName, 'Route entries and registered services (cutover route status)');
-    out(ROUTING_OUTPUTS.routingHistoryTableName, this.tables.historyTable.tableName, 'Every routing change: who, when, from, to, why (cutover route history)');
+    out(
+      ROUTING_OUTPUTS.routingHistoryTableName,
+      this.tables.historyTable.tableName,
+      'Every routing change: who, when, from, to, why (cutover route history)',
+    );
     out(ROUTING_OUTPUTS.shadowOutcomesTableName, this.tables.outcomesTable.tableName, 'Outcomes of shadowed events, for comparison');
     out(ROUTING_OUTPUTS.routerFunctionName, this.router.function.functionName, 'The router Lambda');
     out(ROUTING_OUTPUTS.registryFunctionName, this.registry.function.functionName, 'The service registry Lambda');
@@ -71,6 +84,10 @@ export class RoutingStack extends Stack {
       this.toJsonString(Object.fromEntries([...this.router.inboxes].map(([key, queue]) => [key, queue.queueUrl]))),
       'Inbox queue URL per <capability>/<target> (JSON)',
     );
-    out(ROUTING_OUTPUTS.deadLetterQueueUrl, this.router.deadLetterQueue.queueUrl, 'Routed copies and reports that could not be delivered or processed after every retry');
+    out(
+      ROUTING_OUTPUTS.deadLetterQueueUrl,
+      this.router.deadLetterQueue.queueUrl,
+      'Routed copies and reports that could not be delivered or processed after every retry',
+    );
   }
 }

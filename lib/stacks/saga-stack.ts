@@ -54,18 +54,38 @@ export class SagaStack extends Stack {
     });
     const saga = this.orderSaga;
     const out = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
-    out(SAGA_OUTPUTS.orderSagaArn, saga.stateMachine.stateMachineArn, 'The order saga (Step Functions, Standard); executions are named by order id');
+    out(
+      SAGA_OUTPUTS.orderSagaArn,
+      saga.stateMachine.stateMachineArn,
+      'The order saga (Step Functions, Standard); executions are named by order id',
+    );
     out(SAGA_OUTPUTS.orderSagaName, saga.stateMachine.stateMachineName, 'Name of the order saga state machine');
-    out(SAGA_OUTPUTS.sagaStateTable, saga.tables.sagaState.tableName, 'One row per saga: running, completed, compensated or compensation-failed');
-    out(SAGA_OUTPUTS.needsAttentionTable, saga.tables.needsAttention.tableName, 'Orders an operator must finish: a compensation failed after its retries');
+    out(
+      SAGA_OUTPUTS.sagaStateTable,
+      saga.tables.sagaState.tableName,
+      'One row per saga: running, completed, compensated or compensation-failed',
+    );
+    out(
+      SAGA_OUTPUTS.needsAttentionTable,
+      saga.tables.needsAttention.tableName,
+      'Orders an operator must finish: a compensation failed after its retries',
+    );
     out(SAGA_OUTPUTS.callbacksTable, saga.tables.callbacks.tableName, 'Task tokens of awaited saga actions by (orderId, action)');
     out(SAGA_OUTPUTS.ordersTable, saga.tables.orders.tableName, 'The orders service');
-    out(SAGA_OUTPUTS.inventoryTable, saga.tables.inventory.tableName, 'The inventory service: SKU#<sku> stock and RES#<orderId> reservations');
+    out(
+      SAGA_OUTPUTS.inventoryTable,
+      saga.tables.inventory.tableName,
+      'The inventory service: SKU#<sku> stock and RES#<orderId> reservations',
+    );
     out(SAGA_OUTPUTS.paymentsTable, saga.tables.payments.tableName, 'The payment service');
     out(SAGA_OUTPUTS.shipmentsTable, saga.tables.shipments.tableName, 'The shipping service');
-    out(SAGA_OUTPUTS.notificationsTable, saga.tables.notifications.tableName, 'The notification service\'s outbox');
-    if (saga.tables.monolith) out(SAGA_OUTPUTS.monolithTable, saga.tables.monolith.tableName, 'The reference monolith\'s own state');
+    out(SAGA_OUTPUTS.notificationsTable, saga.tables.notifications.tableName, "The notification service's outbox");
+    if (saga.tables.monolith) out(SAGA_OUTPUTS.monolithTable, saga.tables.monolith.tableName, "The reference monolith's own state");
     out(SAGA_OUTPUTS.alarmName, saga.compensationFailedAlarm.alarmName, 'Alarm: a saga ended in CompensationFailed');
-    out(SAGA_OUTPUTS.deadLetterQueueUrl, saga.deadLetterQueue.queueUrl, 'Saga events that could not be delivered or processed after every retry');
+    out(
+      SAGA_OUTPUTS.deadLetterQueueUrl,
+      saga.deadLetterQueue.queueUrl,
+      'Saga events that could not be delivered or processed after every retry',
+    );
   }
 }

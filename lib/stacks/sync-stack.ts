@@ -50,15 +50,25 @@ export class SyncStack extends Stack {
       tables: props.tables,
       servicesBus: props.servicesBus,
       auditTable: props.auditTable,
-      sourceSecret: props.sourceSecretArn ? secretsmanager.Secret.fromSecretCompleteArn(this, 'SourceSecret', props.sourceSecretArn) : undefined,
+      sourceSecret: props.sourceSecretArn
+        ? secretsmanager.Secret.fromSecretCompleteArn(this, 'SourceSecret', props.sourceSecretArn)
+        : undefined,
       vpc: props.vpc,
       relaySchedule: props.relaySchedule,
       enabled: props.enabled,
     });
     const s = this.sync;
     const out = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
-    out(SYNC_OUTPUTS.changesQueueUrl, s.changesQueue.queueUrl, 'Monolith changes on their way to the service tables (FIFO, group = entity key)');
-    out(SYNC_OUTPUTS.rejectsQueueUrl, s.rejectsQueue.queueUrl, 'Rows that could not be mapped (with the reason) and changes that kept failing');
+    out(
+      SYNC_OUTPUTS.changesQueueUrl,
+      s.changesQueue.queueUrl,
+      'Monolith changes on their way to the service tables (FIFO, group = entity key)',
+    );
+    out(
+      SYNC_OUTPUTS.rejectsQueueUrl,
+      s.rejectsQueue.queueUrl,
+      'Rows that could not be mapped (with the reason) and changes that kept failing',
+    );
     out(SYNC_OUTPUTS.dlqUrl, s.deadLetterQueue.queueUrl, 'Stream records that kept failing and failed relay runs');
     out(SYNC_OUTPUTS.ledgerTableName, s.ledgerTable.tableName, 'Conflict ledger (cutover sync conflicts --table)');
     out(SYNC_OUTPUTS.stateTableName, s.stateTable.tableName, 'Parked keys and per-key positions');
@@ -66,6 +76,10 @@ export class SyncStack extends Stack {
     out(SYNC_OUTPUTS.relayFunctionName, s.relayFunction.functionName, 'The relay (invoke to run a pass now)');
     out(SYNC_OUTPUTS.itemsFunctionName, s.itemsFunction.functionName, 'Monolith -> services applier');
     out(SYNC_OUTPUTS.streamFunctionName, s.streamFunction.functionName, 'Services -> monolith applier');
-    out(SYNC_OUTPUTS.relayRuleName, s.relayRule.ruleName, 'The relay schedule (cutover sync start|stop turns it and the stream mappings on and off)');
+    out(
+      SYNC_OUTPUTS.relayRuleName,
+      s.relayRule.ruleName,
+      'The relay schedule (cutover sync start|stop turns it and the stream mappings on and off)',
+    );
   }
 }

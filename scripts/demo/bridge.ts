@@ -52,9 +52,24 @@ function legacyPuts(spec: Spec, runId: number): Put[] {
   // Redeliveries: the same message again must give the same translated id (and one audit entry for it).
   for (const p of puts.slice(0, 2)) puts.push({ ...p, label: `${p.label} (duplicate)`, detail: structuredClone(p.detail) });
   const order = puts[0];
-  puts.push({ label: 'ORDER_PLACED with money as "54.97"', detailType: 'ORDER_PLACED', detail: { ...order.detail, MSG_ID: `MSG-DEMO-${runId}-B1`, TOTAL_CENTS: '54.97' }, stream: order.stream });
-  puts.push({ label: 'ORDER_PLACED with a 13th month', detailType: 'ORDER_PLACED', detail: { ...order.detail, MSG_ID: `MSG-DEMO-${runId}-B2`, ORDER_DT: '20261321 101500' }, stream: order.stream });
-  puts.push({ label: 'ORDER_SHREDDED (an event type the spec does not know)', detailType: 'ORDER_SHREDDED', detail: { ORDER_NO: String(order.detail.ORDER_NO) }, stream: order.stream });
+  puts.push({
+    label: 'ORDER_PLACED with money as "54.97"',
+    detailType: 'ORDER_PLACED',
+    detail: { ...order.detail, MSG_ID: `MSG-DEMO-${runId}-B1`, TOTAL_CENTS: '54.97' },
+    stream: order.stream,
+  });
+  puts.push({
+    label: 'ORDER_PLACED with a 13th month',
+    detailType: 'ORDER_PLACED',
+    detail: { ...order.detail, MSG_ID: `MSG-DEMO-${runId}-B2`, ORDER_DT: '20261321 101500' },
+    stream: order.stream,
+  });
+  puts.push({
+    label: 'ORDER_SHREDDED (an event type the spec does not know)',
+    detailType: 'ORDER_SHREDDED',
+    detail: { ORDER_NO: String(order.detail.ORDER_NO) },
+    stream: order.stream,
+  });
   return puts;
 }
 
@@ -84,7 +99,9 @@ export const bridgeScenario: DemoScenario = {
         if (e.ErrorCode) ctx.log(`put refused: ${batch[j].label}: ${e.ErrorCode} ${e.ErrorMessage ?? ''}`);
       });
     }
-    ctx.log(`put ${puts.length} legacy events on ${ctx.output('LegacyBusName')}: ${puts.filter((p) => p.expectId && !p.label.includes('duplicate')).length} valid, 2 redelivered, ${puts.filter((p) => !p.expectId).length} malformed`);
+    ctx.log(
+      `put ${puts.length} legacy events on ${ctx.output('LegacyBusName')}: ${puts.filter((p) => p.expectId && !p.label.includes('duplicate')).length} valid, 2 redelivered, ${puts.filter((p) => !p.expectId).length} malformed`,
+    );
 
     // Wait until every put is accounted for, or the time is up.
     const translated = new Map<string, AuditEntry>();
@@ -92,15 +109,21 @@ export const bridgeScenario: DemoScenario = {
     const deadline = Date.now() + WAIT_MS;
     const pending = () => puts.filter((p) => (p.expectId ? !translated.has(p.expectId) : !quarantined.has(p.eventBridgeId ?? '')));
     while (pending().length > 0 && Date.now() < deadline) {
-      for (const stream of new Set(pending().filter((p) => p.expectId).map((p) => p.stream))) {
+      for (const stream of new Set(
+        pending()
+          .filter((p) => p.expectId)
+          .map((p) => p.stream),
+      )) {
         for await (const e of audit.readStream(stream)) {
           // Only the bridge's own translations: the router re-puts copies of routed events with the same id.
-          if (e.kind === 'event' && e.bus === 'services' && e.source === BRIDGE_SOURCE) translated.set(JSON.parse(e.payload).metadata?.eventId, e);
+          if (e.kind === 'event' && e.bus === 'services' && e.source === BRIDGE_SOURCE)
+            translated.set(JSON.parse(e.payload).metadata?.eventId, e);
         }
       }
       if (pending().some((p) => !p.expectId)) {
         for (const reason of QUARANTINE_REASONS) {
-          for await (const q of quarantine.query({ reason, since })) quarantined.set(q.eventBridgeId, { reason, problems: [...q.problems] });
+          for await (const q of quarantine.query({ reason, since }))
+            quarantined.set(q.eventBridgeId, { reason, problems: [...q.problems] });
         }
       }
       if (pending().length > 0) await new Promise((r) => setTimeout(r, 1000));
@@ -131,7 +154,9 @@ export const bridgeScenario: DemoScenario = {
     const duplicates = puts.filter((p) => p.label.includes('duplicate') && translated.has(p.expectId!)).length;
     const quarantinedCount = puts.filter((p) => !p.expectId && quarantined.has(p.eventBridgeId ?? '')).length;
     const unaccounted = puts.length - distinctTranslated - duplicates - quarantinedCount;
-    ctx.log(`audit: ${entries} entries in ${streams.length} streams, chains ${broken.length === 0 ? 'verified' : `BROKEN: ${broken.join('; ')}`}`);
+    ctx.log(
+      `audit: ${entries} entries in ${streams.length} streams, chains ${broken.length === 0 ? 'verified' : `BROKEN: ${broken.join('; ')}`}`,
+    );
     return {
       ok: unaccounted === 0 && broken.length === 0,
       summary: [

@@ -36,7 +36,14 @@ export const driftScenario: DemoScenario = {
       };
     });
     const res = await new EventBridgeClient({}).send(
-      new PutEventsCommand({ Entries: puts.map((p) => ({ EventBusName: ctx.output('LegacyBusName'), Source: spec.bridge.legacySource, DetailType: TYPE, Detail: JSON.stringify(p.detail) })) }),
+      new PutEventsCommand({
+        Entries: puts.map((p) => ({
+          EventBusName: ctx.output('LegacyBusName'),
+          Source: spec.bridge.legacySource,
+          DetailType: TYPE,
+          Detail: JSON.stringify(p.detail),
+        })),
+      }),
     );
     const ids = new Set((res.Entries ?? []).map((e) => e.EventId).filter((id): id is string => !!id));
     ctx.log(`put ${puts.length} ${TYPE} events carrying a column the spec does not declare (${COLUMN}); policy for ${TYPE}: ${policy}`);
@@ -48,15 +55,23 @@ export const driftScenario: DemoScenario = {
     while (!done() && Date.now() < deadline) {
       for (const p of puts) {
         for await (const e of audit.readStream(correlationFor(def.entity.type, p.orderNo))) {
-          if (e.kind === 'event' && e.bus === 'services' && e.source === BRIDGE_SOURCE && JSON.parse(e.payload).metadata?.eventId === p.expectId) translated.add(p.expectId);
+          if (
+            e.kind === 'event' &&
+            e.bus === 'services' &&
+            e.source === BRIDGE_SOURCE &&
+            JSON.parse(e.payload).metadata?.eventId === p.expectId
+          )
+            translated.add(p.expectId);
         }
       }
       driftEntries = [];
-      for await (const e of audit.readStream(driftStreamFor(TYPE))) if (e.kind === 'drift' && ids.has(String(e.eventId).replace(/^drift:/, ''))) driftEntries.push(e);
+      for await (const e of audit.readStream(driftStreamFor(TYPE)))
+        if (e.kind === 'drift' && ids.has(String(e.eventId).replace(/^drift:/, ''))) driftEntries.push(e);
       if (!done()) await new Promise((r) => setTimeout(r, 1000));
     }
     const rows = summariseDrift(driftEntries);
-    for (const r of rows) ctx.log(`cutover spec drift: ${r.eventType} ${r.field} policy ${r.policy}, ${r.count} event(s), first seen ${r.firstSeen}`);
+    for (const r of rows)
+      ctx.log(`cutover spec drift: ${r.eventType} ${r.field} policy ${r.policy}, ${r.count} event(s), first seen ${r.firstSeen}`);
     const expectTranslated = policy === 'quarantine' ? 0 : puts.length;
     const ok = translated.size === expectTranslated && rows.some((r) => r.field === COLUMN && r.count === puts.length);
     return {

@@ -26,7 +26,10 @@ export const facadeScenario: DemoScenario = {
     const spec = driver.spec;
     const section = spec.facade!;
     // The candidate renders the tier in upper case for a few customers: shadow comparison must find it.
-    const fx = await startFacadeFixture({ orders: 100, drift: (path, body) => (/C00000[37]$/.test(path) ? { ...body, tier: String(body.tier).toUpperCase() } : body) });
+    const fx = await startFacadeFixture({
+      orders: 100,
+      drift: (path, body) => (/C00000[37]$/.test(path) ? { ...body, tier: String(body.tier).toUpperCase() } : body),
+    });
     const summary: string[] = [];
     let ok = true;
     try {
@@ -46,7 +49,10 @@ export const facadeScenario: DemoScenario = {
               comparatorFor: () => comparator,
               record: async (v, side) => {
                 verdicts.push(v);
-                await driver.metrics.publish([{ capability: v.capability, side, failed: v.status === 'shadow-failed', latencyMs: v.latencyMs }], v.status === 'shadow-failed' ? [] : [{ capability: v.capability, mismatched: v.status === 'mismatch' }]);
+                await driver.metrics.publish(
+                  [{ capability: v.capability, side, failed: v.status === 'shadow-failed', latencyMs: v.latencyMs }],
+                  v.status === 'shadow-failed' ? [] : [{ capability: v.capability, mismatched: v.status === 'mismatch' }],
+                );
               },
             }),
           );
@@ -60,17 +66,33 @@ export const facadeScenario: DemoScenario = {
       const traffic = async (label: string, expected: (id: string) => 'monolith' | 'candidate') => {
         verdicts.length = 0;
         const served = new Map<string, string>();
-        for (const id of ids) served.set(id, (await facade.handle({ method: 'GET', path: `/customers/${id}`, headers: { 'x-customer-id': id } })).headers['x-served-by'] ?? '?');
+        for (const id of ids)
+          served.set(
+            id,
+            (await facade.handle({ method: 'GET', path: `/customers/${id}`, headers: { 'x-customer-id': id } })).headers['x-served-by'] ??
+              '?',
+          );
         await Promise.all(pending.splice(0));
         const wrong = ids.filter((id) => served.get(id) !== expected(id));
         const count = (s: string) => [...served.values()].filter((v) => v === s).length;
         const mismatches = verdicts.filter((v) => v.status === 'mismatch');
-        ctx.log(`${label}: ${ids.length} GET ${ROUTE} -> monolith ${count('monolith')}, candidate ${count('candidate')}; shadows ${verdicts.length}, mismatches ${mismatches.length}${mismatches.length ? ` (${mismatches.map((m) => m.diffs.map((d) => `${d.path}: ${JSON.stringify(d.expected)} vs ${JSON.stringify(d.actual)}`).join(', ')).slice(0, 2).join('; ')})` : ''}`);
+        ctx.log(
+          `${label}: ${ids.length} GET ${ROUTE} -> monolith ${count('monolith')}, candidate ${count('candidate')}; shadows ${verdicts.length}, mismatches ${mismatches.length}${
+            mismatches.length
+              ? ` (${mismatches
+                  .map((m) => m.diffs.map((d) => `${d.path}: ${JSON.stringify(d.expected)} vs ${JSON.stringify(d.actual)}`).join(', '))
+                  .slice(0, 2)
+                  .join('; ')})`
+              : ''
+          }`,
+        );
         if (wrong.length > 0) {
           ok = false;
           ctx.log(`  WRONG SIDE for ${wrong.join(', ')}`);
         }
-        summary.push(`${label}: monolith ${count('monolith')}, candidate ${count('candidate')}, mismatches ${mismatches.length}/${verdicts.length}${wrong.length ? `, ${wrong.length} on the wrong side` : ''}`);
+        summary.push(
+          `${label}: monolith ${count('monolith')}, candidate ${count('candidate')}, mismatches ${mismatches.length}/${verdicts.length}${wrong.length ? `, ${wrong.length} on the wrong side` : ''}`,
+        );
         return { mismatches: mismatches.length, shadows: verdicts.length };
       };
 
@@ -99,7 +121,9 @@ export const facadeScenario: DemoScenario = {
         }
         await new Promise((r) => setTimeout(r, 10));
       }
-      ctx.log(`rollback: committed in ${(committed - started).toFixed(0)} ms, honoured by the façade ${honoured.toFixed(0)} ms later (cache TTL ${section.cacheTtlMs} ms)`);
+      ctx.log(
+        `rollback: committed in ${(committed - started).toFixed(0)} ms, honoured by the façade ${honoured.toFixed(0)} ms later (cache TTL ${section.cacheTtlMs} ms)`,
+      );
       summary.push(`rollback honoured ${honoured.toFixed(0)} ms after the commit`);
       if (honoured <= 0 || honoured >= 1000) ok = false;
       return { summary, ok };

@@ -25,8 +25,14 @@ export const operationsScenario: DemoScenario = {
   title: 'Operations: cutover status and cutover readiness (GO / NO-GO with evidence)',
   async run(ctx: DemoContext): Promise<ScenarioResult> {
     const cfg = sdkConfig(ctx.endpoint);
-    const context = new AwsContext({}, { cloudFormation: new CloudFormationClient(cfg), dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(cfg)) });
-    const sources = await sourcesFromOutputs(parseSpec(config), context, {}, [], { cloudWatch: new CloudWatchClient(cfg), sqs: new SQSClient({ ...cfg, useQueueUrlAsEndpoint: false }) });
+    const context = new AwsContext(
+      {},
+      { cloudFormation: new CloudFormationClient(cfg), dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(cfg)) },
+    );
+    const sources = await sourcesFromOutputs(parseSpec(config), context, {}, [], {
+      cloudWatch: new CloudWatchClient(cfg),
+      sqs: new SQSClient({ ...cfg, useQueueUrlAsEndpoint: false }),
+    });
     const summary: string[] = [];
     let ok = true;
     const print = (text: string) => {
@@ -35,7 +41,10 @@ export const operationsScenario: DemoScenario = {
 
     ctx.log('$ cutover status');
     let statusText = '';
-    const statusCode = await statusCommand({ window: 60 }, { sources, stdout: (t) => void (statusText += t), stderr: (t) => void (statusText += t) });
+    const statusCode = await statusCommand(
+      { window: 60 },
+      { sources, stdout: (t) => void (statusText += t), stderr: (t) => void (statusText += t) },
+    );
     print(statusText);
     const dlqLine = statusText.split('\n').find((l) => l.startsWith('dead-letter queues:')) ?? 'dead-letter queues: ?';
     if (statusCode !== 0 || /unreadable|not read/.test(statusText)) ok = false;
@@ -48,7 +57,9 @@ export const operationsScenario: DemoScenario = {
       print(text);
       if (code !== 0 && code !== 1) ok = false;
       const blockers = (text.match(/^ {2}- /gm) ?? []).length;
-      summary.push(`readiness ${capability}: ${code === 0 ? 'GO' : code === 1 ? `NO-GO (${blockers} blocker(s), exit 1)` : `could not run (exit ${code})`}`);
+      summary.push(
+        `readiness ${capability}: ${code === 0 ? 'GO' : code === 1 ? `NO-GO (${blockers} blocker(s), exit 1)` : `could not run (exit ${code})`}`,
+      );
     }
     return { summary, ok };
   },

@@ -35,7 +35,10 @@ export const replayScenario: DemoScenario = {
     const doc = DynamoDBDocumentClient.from(new DynamoDBClient(cfg), { marshallOptions: { removeUndefinedValues: true } });
     const replayStack = Object.keys(ctx.outputs).find((s) => ctx.outputs[s].CapturedEventsTableName !== undefined);
     if (!replayStack) return { ok: false, summary: ['no replay stack deployed (no CapturedEventsTableName output)'] };
-    const cli = new AwsContext({ prefix: replayStack.replace(/-Replay$/, '') }, { cloudFormation: new CloudFormationClient(cfg), eventBridge: events, dynamo: doc });
+    const cli = new AwsContext(
+      { prefix: replayStack.replace(/-Replay$/, '') },
+      { cloudFormation: new CloudFormationClient(cfg), eventBridge: events, dynamo: doc },
+    );
     const captured = new CapturedStore({ tableName: ctx.output('CapturedEventsTableName'), client: doc });
     const state = new ReplayStateStore({ tableName: ctx.output('ReplayStateTableName'), client: doc });
     const reports = new ReportStore({ tableName: ctx.output('DiffReportTableName'), client: doc });
@@ -46,9 +49,23 @@ export const replayScenario: DemoScenario = {
       const from = Date.now() - 5_000;
 
       ctx.log(`1. the monolith handles ${ORDERS} orders: ORDER_PLACED in, STOCK_RESERVED (warehouse BRS1) out, on the legacy bus`);
-      for (const [type, build] of [['ORDER_PLACED', orderPlaced], ['STOCK_RESERVED', stockReserved]] as const) {
+      for (const [type, build] of [
+        ['ORDER_PLACED', orderPlaced],
+        ['STOCK_RESERVED', stockReserved],
+      ] as const) {
         for (const o of orders) {
-          const res = await events.send(new PutEventsCommand({ Entries: [{ EventBusName: ctx.output('LegacyBusName'), Source: spec.bridge.legacySource, DetailType: type, Detail: JSON.stringify(build(o)) }] }));
+          const res = await events.send(
+            new PutEventsCommand({
+              Entries: [
+                {
+                  EventBusName: ctx.output('LegacyBusName'),
+                  Source: spec.bridge.legacySource,
+                  DetailType: type,
+                  Detail: JSON.stringify(build(o)),
+                },
+              ],
+            }),
+          );
           if ((res.FailedEntryCount ?? 0) > 0) return { ok: false, summary: [`the legacy bus refused ${type}`] };
         }
         await new Promise((r) => setTimeout(r, 1_000));
@@ -57,18 +74,32 @@ export const replayScenario: DemoScenario = {
       const items = await waitFor(
         async () => {
           const got = [];
-          for await (const i of captured.itemsInWindow({ fromMs: from, toMs: Date.now() + 60_000 })) if (mine.has(i.entityKey ?? i.correlationId.replace(/^order-/, ''))) got.push(i);
-          return got.filter((i) => i.role === 'input').length === ORDERS && got.filter((i) => i.sourceType === 'STOCK_RESERVED').length === ORDERS ? got : undefined;
+          for await (const i of captured.itemsInWindow({ fromMs: from, toMs: Date.now() + 60_000 }))
+            if (mine.has(i.entityKey ?? i.correlationId.replace(/^order-/, ''))) got.push(i);
+          return got.filter((i) => i.role === 'input').length === ORDERS &&
+            got.filter((i) => i.sourceType === 'STOCK_RESERVED').length === ORDERS
+            ? got
+            : undefined;
         },
         { what: `${ORDERS} orders and their reservations captured`, timeoutMs: 120_000, intervalMs: 1_000 },
       );
-      ctx.log(`2. captured ${items.filter((i) => i.role === 'input').length} inputs and ${items.filter((i) => i.role === 'outcome').length} outcomes (PII masked, TTL set, outcomes translated to the service model)`);
+      ctx.log(
+        `2. captured ${items.filter((i) => i.role === 'input').length} inputs and ${items.filter((i) => i.role === 'outcome').length} outcomes (PII masked, TTL set, outcomes translated to the service model)`,
+      );
 
       const replayId = `r-demo-${prefix}-${Date.now() % 100000}`;
       ctx.log(`3. cutover replay start --target inventory --since <5 s before> --entity <these orders> --id ${replayId}`);
       const out: string[] = [];
       const code = await replayStartCommand(
-        { target: 'inventory', since: new Date(from).toISOString(), until: new Date(Date.now() + 1_000).toISOString(), entity: orders.map((o) => `order#${o.orderNo}`), rate: 20, settle: 5, id: replayId },
+        {
+          target: 'inventory',
+          since: new Date(from).toISOString(),
+          until: new Date(Date.now() + 1_000).toISOString(),
+          entity: orders.map((o) => `order#${o.orderNo}`),
+          rate: 20,
+          settle: 5,
+          id: replayId,
+        },
         { context: cli, sqs: new SQSClient(cfg), stdout: (s) => void out.push(s), stderr: (s) => void out.push(s) },
       );
       if (code !== 0) return { ok: false, summary: [`replay start failed: ${out.join('').trim()}`] };

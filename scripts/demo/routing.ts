@@ -49,36 +49,62 @@ export const routingScenario: DemoScenario = {
         await new Promise((r) => setTimeout(r, 100));
       }
       const wantShadows = ids.filter((id) => expectShadow(bucketOf(id))).length;
-      const copies = await driver.collect([CAPABILITY], (k) => mine.has(k), (c) => c.filter((x) => x.role === 'authoritative').length >= ids.length && c.filter((x) => x.role === 'shadow').length >= wantShadows, 120_000);
+      const copies = await driver.collect(
+        [CAPABILITY],
+        (k) => mine.has(k),
+        (c) =>
+          c.filter((x) => x.role === 'authoritative').length >= ids.length && c.filter((x) => x.role === 'shadow').length >= wantShadows,
+        120_000,
+      );
       const auth = new Map(copies.filter((c) => c.role === 'authoritative').map((c) => [c.key, c]));
       const wrong = ids.filter((id) => auth.get(id)?.target !== expectTarget(bucketOf(id)));
       const shadows = copies.filter((c) => c.role === 'shadow');
       const count = (t: string) => [...auth.values()].filter((c) => c.target === t).length;
-      ctx.log(`${ids.length} order.cancelled -> monolith ${count('monolith')}, inventory-v2 ${count('inventory-v2')} (authoritative); ${shadows.length} shadow copies to inventory-v2`);
-      const sample = ids.slice(0, 4).map((id) => `${id} bucket ${String(bucketOf(id)).padStart(2)} -> ${auth.get(id)?.target ?? 'nothing'}`);
+      ctx.log(
+        `${ids.length} order.cancelled -> monolith ${count('monolith')}, inventory-v2 ${count('inventory-v2')} (authoritative); ${shadows.length} shadow copies to inventory-v2`,
+      );
+      const sample = ids
+        .slice(0, 4)
+        .map((id) => `${id} bucket ${String(bucketOf(id)).padStart(2)} -> ${auth.get(id)?.target ?? 'nothing'}`);
       ctx.log(`  e.g. ${sample.join(' | ')}`);
       if (wrong.length > 0 || shadows.length !== wantShadows || auth.size !== ids.length) {
         ok = false;
-        ctx.log(`  UNEXPECTED: ${wrong.length} key(s) on the wrong side, ${auth.size}/${ids.length} delivered, ${shadows.length}/${wantShadows} shadows`);
+        ctx.log(
+          `  UNEXPECTED: ${wrong.length} key(s) on the wrong side, ${auth.size}/${ids.length} delivered, ${shadows.length}/${wantShadows} shadows`,
+        );
       }
       for (const c of copies) await consumers.handle(c);
-      summary.push(`step ${step}: ${count('monolith')} monolith / ${count('inventory-v2')} inventory-v2 / ${shadows.length} shadow, ${wrong.length} misrouted`);
+      summary.push(
+        `step ${step}: ${count('monolith')} monolith / ${count('inventory-v2')} inventory-v2 / ${shadows.length} shadow, ${wrong.length} misrouted`,
+      );
     };
 
     await driver.drain([CAPABILITY]);
     ctx.log('1. legacy: the monolith handles every inventory event');
-    await move([{ kind: 'rollback' }, { kind: 'setHealth', health: 'healthy' }, { kind: 'setShadowing', mirrorInCanary: true }], 'demo: start from the monolith');
-    await traffic(() => 'monolith', () => false);
+    await move(
+      [{ kind: 'rollback' }, { kind: 'setHealth', health: 'healthy' }, { kind: 'setShadowing', mirrorInCanary: true }],
+      'demo: start from the monolith',
+    );
+    await traffic(
+      () => 'monolith',
+      () => false,
+    );
     await status();
 
     ctx.log('2. shadow: inventory-v2 gets a copy of everything; its effects are withheld and its outcome compared');
     await move([{ kind: 'setMode', mode: 'shadow' }], 'demo: compare before any traffic moves');
-    await traffic(() => 'monolith', () => true);
+    await traffic(
+      () => 'monolith',
+      () => true,
+    );
     await status();
 
     ctx.log('3. canary 25%: orders whose bucket is below 25 go to inventory-v2, the rest stay (and are mirrored)');
     await move([{ kind: 'setMode', mode: 'canary', percent: 25 }], 'demo: shadow matched, take a quarter');
-    await traffic((b) => (b < 25 ? 'inventory-v2' : 'monolith'), (b) => b >= 25);
+    await traffic(
+      (b) => (b < 25 ? 'inventory-v2' : 'monolith'),
+      (b) => b >= 25,
+    );
     await status();
 
     ctx.log('4. rollback: one command, the monolith takes everything back within a second');
@@ -86,7 +112,10 @@ export const routingScenario: DemoScenario = {
     await driver.control.change(CAPABILITY, { kind: 'rollback' }, ACTOR, 'demo: rolling back');
     ctx.log(`  committed in ${Date.now() - t0} ms`);
     await new Promise((r) => setTimeout(r, 1100));
-    await traffic(() => 'monolith', () => false);
+    await traffic(
+      () => 'monolith',
+      () => false,
+    );
     await status();
 
     let history = '';
@@ -111,7 +140,11 @@ function standIns(driver: RoutingDriver, ctx: DemoContext): { handle(copy: SeenC
   // The outcome type is the demo's own, so the saga and the bridge (which listen for inventory.released)
   // never mistake a stand-in's outcome for a real one.
   const release: Implementation = async (copy, effects) => {
-    effects.emit('demo.stock-released', { orderId: copy.data.orderId, reservationId: `RSV${String(copy.data.orderId).slice(-9)}`, releasedAt: copy.data.cancelledAt });
+    effects.emit('demo.stock-released', {
+      orderId: copy.data.orderId,
+      reservationId: `RSV${String(copy.data.orderId).slice(-9)}`,
+      releasedAt: copy.data.cancelledAt,
+    });
   };
   const byTarget: Record<string, RoutedConsumer> = {
     monolith: new RoutedConsumer({ ...common, target: 'monolith', producer: 'demo.monolith-adapter' }),

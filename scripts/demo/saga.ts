@@ -35,7 +35,9 @@ export const sagaScenario: DemoScenario = {
     const sagaArn = ctx.output('OrderSagaArn');
     const executionArn = (id: string) => `${sagaArn.replace(':stateMachine:', ':execution:')}:${id}`;
     const sku = 'DEM-0001';
-    await doc.send(new PutCommand({ TableName: ctx.output('InventoryTableName'), Item: { pk: `SKU#${sku}`, sku, available: 100, holds: {} } }));
+    await doc.send(
+      new PutCommand({ TableName: ctx.output('InventoryTableName'), Item: { pk: `SKU#${sku}`, sku, available: 100, holds: {} } }),
+    );
     const base = 80_000_000 + (Date.now() % 1_000_000) * 10;
     const order = (n: number, customerId = 'C00042') => ({
       orderId: String(base + n),
@@ -46,9 +48,18 @@ export const sagaScenario: DemoScenario = {
       lines: [{ lineNo: 1, sku, quantity: 2, unitPrice: '12.99' }],
       shippingAddress: { street: '12 Harbour Lane', city: 'Bristol', postalCode: 'BS1 4QA', country: 'GB' },
     });
-    const start = async (o: ReturnType<typeof order>) => sfn.send(new StartExecutionCommand({ stateMachineArn: sagaArn, name: o.orderId, input: JSON.stringify({ order: o }) }));
+    const start = async (o: ReturnType<typeof order>) =>
+      sfn.send(new StartExecutionCommand({ stateMachineArn: sagaArn, name: o.orderId, input: JSON.stringify({ order: o }) }));
     const waitsForShipping = (id: string) =>
-      until(`order ${id} to wait for the carrier`, async () => (await doc.send(new GetCommand({ TableName: ctx.output('SagaCallbacksTableName'), Key: { orderId: id, action: 'ScheduleShipping' } }))).Item);
+      until(
+        `order ${id} to wait for the carrier`,
+        async () =>
+          (
+            await doc.send(
+              new GetCommand({ TableName: ctx.output('SagaCallbacksTableName'), Key: { orderId: id, action: 'ScheduleShipping' } }),
+            )
+          ).Item,
+      );
     const end = (id: string) =>
       until(`the saga of order ${id} to end`, async () => {
         const d = await sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(id) }));
@@ -57,7 +68,9 @@ export const sagaScenario: DemoScenario = {
     const story = async (id: string) => {
       const h = await sfn.send(new GetExecutionHistoryCommand({ executionArn: executionArn(id), maxResults: 1000 }));
       const s = summarizeHistory((h.events ?? []).map((e) => ({ ...e, type: String(e.type), timestamp: e.timestamp! }) as HistoryEvent));
-      return s.actions.map((a) => `${a.kind === 'compensation' ? 'undo ' : ''}${a.id} ${a.status}${a.error ? ` (${a.error})` : ''}`).join(', ');
+      return s.actions
+        .map((a) => `${a.kind === 'compensation' ? 'undo ' : ''}${a.id} ${a.status}${a.error ? ` (${a.error})` : ''}`)
+        .join(', ');
     };
     const summary: string[] = [];
     let ok = true;
@@ -65,7 +78,9 @@ export const sagaScenario: DemoScenario = {
     const happy = order(1);
     const declined = order(2, 'C99999');
     const waiting = order(3);
-    ctx.log(`starting three sagas: ${happy.orderId} (happy), ${declined.orderId} (card declined), ${waiting.orderId} (the carrier takes its time)`);
+    ctx.log(
+      `starting three sagas: ${happy.orderId} (happy), ${declined.orderId} (card declined), ${waiting.orderId} (the carrier takes its time)`,
+    );
     await Promise.all([start(happy), start(declined), start(waiting)]);
 
     // 1. The carrier confirms the happy order as soon as shipping asks.
@@ -79,8 +94,24 @@ export const sagaScenario: DemoScenario = {
             Source: 'carrier.dpd',
             DetailType: 'shipment.dispatched',
             Detail: JSON.stringify({
-              metadata: { eventId: `demo-carrier-${happy.orderId}`, eventType: 'shipment.dispatched', version: 1, correlationId: `order-${happy.orderId}`, origin: 'service', producer: 'carrier.dpd', occurredAt: new Date().toISOString(), entity: { type: 'order', key: happy.orderId } },
-              data: { orderId: happy.orderId, shipmentId: `SHP${happy.orderId}`, carrier: 'dpd', trackingNumber: `TRK${happy.orderId}`, parcels: 1, dispatchedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') },
+              metadata: {
+                eventId: `demo-carrier-${happy.orderId}`,
+                eventType: 'shipment.dispatched',
+                version: 1,
+                correlationId: `order-${happy.orderId}`,
+                origin: 'service',
+                producer: 'carrier.dpd',
+                occurredAt: new Date().toISOString(),
+                entity: { type: 'order', key: happy.orderId },
+              },
+              data: {
+                orderId: happy.orderId,
+                shipmentId: `SHP${happy.orderId}`,
+                carrier: 'dpd',
+                trackingNumber: `TRK${happy.orderId}`,
+                parcels: 1,
+                dispatchedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+              },
             }),
           },
         ],
@@ -102,10 +133,16 @@ export const sagaScenario: DemoScenario = {
     // 3. A long wait: the execution sits in ScheduleShipping (a Standard workflow waiting costs nothing)
     //    until an operator (or the carrier) answers.
     await waitsForShipping(waiting.orderId);
-    ctx.log(`${waiting.orderId}: waiting for the carrier (up to three days, heartbeat daily); an operator answers: cutover saga callback ${waiting.orderId} --success`);
+    ctx.log(
+      `${waiting.orderId}: waiting for the carrier (up to three days, heartbeat daily); an operator answers: cutover saga callback ${waiting.orderId} --success`,
+    );
     const code = await sagaCallbackCommand(
       waiting.orderId,
-      { success: true, table: ctx.output('SagaCallbacksTableName'), output: JSON.stringify({ shipmentId: `SHP${waiting.orderId}`, confirmedBy: 'warehouse phone call' }) },
+      {
+        success: true,
+        table: ctx.output('SagaCallbacksTableName'),
+        output: JSON.stringify({ shipmentId: `SHP${waiting.orderId}`, confirmedBy: 'warehouse phone call' }),
+      },
       { context: new AwsContext({}, { dynamo: doc }), sfn, stdout: (t) => ctx.log(t.trim()), stderr: (t) => ctx.log(t.trim()) },
     );
     const w = await end(waiting.orderId);
@@ -114,7 +151,9 @@ export const sagaScenario: DemoScenario = {
     summary.push(`order ${waiting.orderId}: ${wOut.outcome} after the operator's callback`);
     ok &&= code === 0 && wOut.outcome === 'completed';
 
-    const stock = (await doc.send(new GetCommand({ TableName: ctx.output('InventoryTableName'), Key: { pk: `SKU#${sku}` }, ConsistentRead: true }))).Item;
+    const stock = (
+      await doc.send(new GetCommand({ TableName: ctx.output('InventoryTableName'), Key: { pk: `SKU#${sku}` }, ConsistentRead: true }))
+    ).Item;
     summary.push(`stock of ${sku}: ${String(stock?.available)} left of 100 (two orders of 2 shipped, the declined one's released)`);
     return { ok, summary };
   },

@@ -37,7 +37,12 @@ export const syncScenario: DemoScenario = {
     try {
       admin = await openCaptureDatabase(PG_URL, { connections: 1 });
     } catch (err) {
-      return { ok: true, summary: [`skipped: no PostgreSQL at ${PG_URL} (${err instanceof Error ? err.message : String(err)}); set CUTOVER_DEMO_POSTGRES_URL`] };
+      return {
+        ok: true,
+        summary: [
+          `skipped: no PostgreSQL at ${PG_URL} (${err instanceof Error ? err.message : String(err)}); set CUTOVER_DEMO_POSTGRES_URL`,
+        ],
+      };
     }
     const schema = `demo_sync_${Date.now().toString(36)}`;
     await admin.exec(`CREATE SCHEMA "${schema}"`);
@@ -52,14 +57,26 @@ export const syncScenario: DemoScenario = {
       ctx.log(`1. the monolith: PostgreSQL schema ${schema}; cutover sync install --entity stock,orders,products`);
       for (const s of schemaStatements('postgres')) await db.exec(s);
       await installCapture(db, { tables: ['stock', 'orders', 'products'] });
-      await new SecretsManagerClient(config).send(new PutSecretValueCommand({ SecretId: ctx.output('SyncSourceSecretArn'), SecretString: JSON.stringify({ url: `${PG_URL}?schema=${schema}` }) }));
+      await new SecretsManagerClient(config).send(
+        new PutSecretValueCommand({
+          SecretId: ctx.output('SyncSourceSecretArn'),
+          SecretString: JSON.stringify({ url: `${PG_URL}?schema=${schema}` }),
+        }),
+      );
       // The Sync stack deploys stopped: started once capture is installed and the secret holds the URL.
       ctx.log('   the source secret filled; cutover sync start');
       const startLines: string[] = [];
-      const started = await syncStartCommand({}, { context: new AwsContext(), stdout: (t) => void startLines.push(t), stderr: (t) => void startLines.push(t) });
+      const started = await syncStartCommand(
+        {},
+        { context: new AwsContext(), stdout: (t) => void startLines.push(t), stderr: (t) => void startLines.push(t) },
+      );
       for (const l of startLines.join('').trim().split('\n')) ctx.log(`   ${l}`);
       if (started !== 0) return { ok: false, summary: [`cutover sync start failed (exit ${started})`] };
-      const sink = new SqsFifoSink({ client: new SQSClient(config), queueUrl: ctx.output('SyncChangesQueueUrl'), groupKey: groupKeyFunction(spec.migration!, ['stock', 'orders', 'products']) });
+      const sink = new SqsFifoSink({
+        client: new SQSClient(config),
+        queueUrl: ctx.output('SyncChangesQueueUrl'),
+        groupKey: groupKeyFunction(spec.migration!, ['stock', 'orders', 'products']),
+      });
       const relay = new ChangeRelay(db, sink, { source: 'shop', name: schema });
       await relay.acquire();
       const ledgerFor = async (fragment: string): Promise<ConflictEntry[]> => {
@@ -67,22 +84,40 @@ export const syncScenario: DemoScenario = {
         for await (const c of ledger.list('resolved')) if (c.key.includes(fragment)) out.push(c);
         return out;
       };
-      const show = (c: ConflictEntry) => `   ledger ${c.conflictId}: ${c.entity} ${c.key}, fields ${c.fields.join(', ')}, ${c.policy} -> ${c.winner}, detected by the ${c.detectedBy} applier`;
+      const show = (c: ConflictEntry) =>
+        `   ledger ${c.conflictId}: ${c.entity} ${c.key}, fields ${c.fields.join(', ')}, ${c.policy} -> ${c.winner}, detected by the ${c.detectedBy} applier`;
 
       // Stock: both sides sell from the same 30.
       const inventory = deployedTable(ctx, 'stock');
       const sku = `D${Date.now().toString(36).slice(-6).toUpperCase()}`;
       const key = { sku: { S: sku }, warehouse: { S: 'W1' } };
-      const itemOnHand = async () => ((await dynamo.send(new GetItemCommand({ TableName: inventory, Key: key, ConsistentRead: true }))).Item?.onHand as { N: string } | undefined)?.N;
+      const itemOnHand = async () =>
+        (
+          (await dynamo.send(new GetItemCommand({ TableName: inventory, Key: key, ConsistentRead: true }))).Item?.onHand as
+            { N: string } | undefined
+        )?.N;
       const rowOnHand = async () => (await db.query(`SELECT on_hand::text FROM stock WHERE sku = $1`, [sku]))[0]?.[0];
       ctx.log(`2. stock ${sku}: 30 on hand in the monolith; the relay ships it, the item applier writes ${inventory}`);
       await db.exec(`INSERT INTO stock (sku, warehouse_cd, on_hand, reserved, updated_at) VALUES ('${sku}', 'W1', 30, 0, now())`);
       await relay.pass();
       await waitFor(async () => (await itemOnHand()) === '30', { what: 'the stock item', timeoutMs: 60_000 });
       ctx.log('   at the same moment the monolith sells 4 and the service sells 5');
-      await Promise.all([db.exec(`UPDATE stock SET on_hand = on_hand - 4, updated_at = now() WHERE sku = '${sku}'`), dynamo.send(new UpdateItemCommand({ TableName: inventory, Key: key, UpdateExpression: 'SET onHand = :n', ExpressionAttributeValues: { ':n': { N: '25' } } }))]);
+      await Promise.all([
+        db.exec(`UPDATE stock SET on_hand = on_hand - 4, updated_at = now() WHERE sku = '${sku}'`),
+        dynamo.send(
+          new UpdateItemCommand({
+            TableName: inventory,
+            Key: key,
+            UpdateExpression: 'SET onHand = :n',
+            ExpressionAttributeValues: { ':n': { N: '25' } },
+          }),
+        ),
+      ]);
       await relay.pass();
-      await waitFor(async () => (await rowOnHand()) === '21' && (await itemOnHand()) === '21', { what: 'stock at 21 on both sides', timeoutMs: 90_000 });
+      await waitFor(async () => (await rowOnHand()) === '21' && (await itemOnHand()) === '21', {
+        what: 'stock at 21 on both sides',
+        timeoutMs: 90_000,
+      });
       const stockConflicts = await ledgerFor(sku);
       ctx.log(`   both sides hold 21 = 30 - 4 - 5 (delta keeps both sales)`);
       for (const c of stockConflicts) ctx.log(show(c));
@@ -107,30 +142,53 @@ export const syncScenario: DemoScenario = {
       await Promise.all([
         db.exec(`UPDATE orders SET ship_city = 'Paris', updated_at = '2026-12-06 10:00:05' WHERE order_no = ${orderNo}`),
         dynamo.send(
-          new UpdateItemCommand({ TableName: orders, Key: okey, UpdateExpression: 'SET shippingAddress.city = :c, updatedAt = :t', ExpressionAttributeValues: { ':c': { S: 'Nice' }, ':t': { S: '2026-12-06T10:00:09Z' } } }),
+          new UpdateItemCommand({
+            TableName: orders,
+            Key: okey,
+            UpdateExpression: 'SET shippingAddress.city = :c, updatedAt = :t',
+            ExpressionAttributeValues: { ':c': { S: 'Nice' }, ':t': { S: '2026-12-06T10:00:09Z' } },
+          }),
         ),
       ]);
       await relay.pass();
-      await waitFor(async () => (await rowCity()) === 'Nice' && (await itemCity()) === 'Nice', { what: 'Nice on both sides', timeoutMs: 90_000 });
+      await waitFor(async () => (await rowCity()) === 'Nice' && (await itemCity()) === 'Nice', {
+        what: 'Nice on both sides',
+        timeoutMs: 90_000,
+      });
       const orderConflicts = await ledgerFor(`ORDER#${orderNo}`);
-      ctx.log('   both sides ship to Nice: the later edit won; the monolith\'s Paris is kept in the ledger');
+      ctx.log("   both sides ship to Nice: the later edit won; the monolith's Paris is kept in the ledger");
       for (const c of orderConflicts) ctx.log(show(c));
-      summary.push(`order ${orderNo}: Paris (10:00:05, monolith) vs Nice (10:00:09, service) -> Nice on both sides; ${orderConflicts.length} conflict(s) in the ledger`);
+      summary.push(
+        `order ${orderNo}: Paris (10:00:05, monolith) vs Nice (10:00:09, service) -> Nice on both sides; ${orderConflicts.length} conflict(s) in the ledger`,
+      );
       ok &&= orderConflicts.length > 0;
 
       // A product's price changed on both sides: manual. The key parks; a person resolves with the CLI.
       const catalog = deployedTable(ctx, 'products');
       const psku = `P${Date.now().toString(36).slice(-6).toUpperCase()}`;
       const pkey = { sku: { S: psku } };
-      const itemPrice = async () => ((await dynamo.send(new GetItemCommand({ TableName: catalog, Key: pkey, ConsistentRead: true }))).Item?.price as { S: string } | undefined)?.S;
+      const itemPrice = async () =>
+        (
+          (await dynamo.send(new GetItemCommand({ TableName: catalog, Key: pkey, ConsistentRead: true }))).Item?.price as
+            { S: string } | undefined
+        )?.S;
       const rowPrice = async () => (await db.query(`SELECT price_cents::text FROM products WHERE sku = $1`, [psku]))[0]?.[0];
       ctx.log(`4. product ${psku} costs 19.99; the monolith raises it to 21.99 while the service runs a promo at 17.99 (policy: manual)`);
-      await db.exec(`INSERT INTO products (sku, name, price_cents, weight_kg, active, updated_at) VALUES ('${psku}', 'Kettle', 1999, 1.2, 'Y', now())`);
+      await db.exec(
+        `INSERT INTO products (sku, name, price_cents, weight_kg, active, updated_at) VALUES ('${psku}', 'Kettle', 1999, 1.2, 'Y', now())`,
+      );
       await relay.pass();
       await waitFor(async () => (await itemPrice()) === '19.99', { what: 'the product item', timeoutMs: 60_000 });
       await Promise.all([
         db.exec(`UPDATE products SET price_cents = 2199, updated_at = now() WHERE sku = '${psku}'`),
-        dynamo.send(new UpdateItemCommand({ TableName: catalog, Key: pkey, UpdateExpression: 'SET price = :p', ExpressionAttributeValues: { ':p': { S: '17.99' } } })),
+        dynamo.send(
+          new UpdateItemCommand({
+            TableName: catalog,
+            Key: pkey,
+            UpdateExpression: 'SET price = :p',
+            ExpressionAttributeValues: { ':p': { S: '17.99' } },
+          }),
+        ),
       ]);
       await relay.pass();
       const open = await waitFor(
@@ -140,8 +198,12 @@ export const syncScenario: DemoScenario = {
         },
         { what: 'an open conflict for the product', timeoutMs: 90_000 },
       );
-      ctx.log(`   parked: ${open.conflictId} (${open.policy}, fields ${open.fields.join(', ')}); the monolith has ${await rowPrice()} cents, the service ${await itemPrice()}`);
-      ctx.log(`   cutover sync conflicts resolve ${open.conflictId} --take service --reason "promo approved by pricing" --source postgres://...`);
+      ctx.log(
+        `   parked: ${open.conflictId} (${open.policy}, fields ${open.fields.join(', ')}); the monolith has ${await rowPrice()} cents, the service ${await itemPrice()}`,
+      );
+      ctx.log(
+        `   cutover sync conflicts resolve ${open.conflictId} --take service --reason "promo approved by pricing" --source postgres://...`,
+      );
       const lines: string[] = [];
       const code = await conflictsResolveCommand(
         open.conflictId,
@@ -149,13 +211,21 @@ export const syncScenario: DemoScenario = {
         { context: new AwsContext(), stdout: (t) => void lines.push(t), stderr: (t) => void lines.push(t) },
       );
       for (const l of lines.join('').trim().split('\n')) ctx.log(`   ${l}`);
-      await waitFor(async () => (await rowPrice()) === '1799' && (await itemPrice()) === '17.99', { what: 'the promo price on both sides', timeoutMs: 60_000 });
-      summary.push(`product ${psku}: 21.99 (monolith) vs 17.99 (service), parked, resolved with the CLI -> 17.99 on both sides (exit ${code})`);
+      await waitFor(async () => (await rowPrice()) === '1799' && (await itemPrice()) === '17.99', {
+        what: 'the promo price on both sides',
+        timeoutMs: 60_000,
+      });
+      summary.push(
+        `product ${psku}: 21.99 (monolith) vs 17.99 (service), parked, resolved with the CLI -> 17.99 on both sides (exit ${code})`,
+      );
       ok &&= code === 0;
       return { ok, summary };
     } finally {
       // Stopped again: the relay would otherwise poll a dropped schema every minute.
-      await syncStopCommand({}, { context: new AwsContext(), stdout: () => undefined, stderr: (t) => ctx.log(`   cutover sync stop: ${t.trim()}`) });
+      await syncStopCommand(
+        {},
+        { context: new AwsContext(), stdout: () => undefined, stderr: (t) => ctx.log(`   cutover sync stop: ${t.trim()}`) },
+      );
       await db.close();
       await admin.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await admin.close();

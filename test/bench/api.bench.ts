@@ -69,8 +69,17 @@ async function latency(): Promise<BenchResult[]> {
     const tables = await createServiceTables(db);
     const catalog = referenceModels.find((m) => m.service === 'catalog') as ApiServiceModel;
     const store = new DynamoDbDataStore(db.doc, tables);
-    const app = createDataApiApp({ service: catalog, engine: new DataApiEngine({ store, cursorSecret: 'bench-secret-0123456789' }), openapi: generateOpenApi(catalog) });
-    await db.doc.send(new PutCommand({ TableName: tables.catalog, Item: { sku: 'B-1', name: 'Bench', price: '1.00', weightKg: 1, active: true, version: 1 } }));
+    const app = createDataApiApp({
+      service: catalog,
+      engine: new DataApiEngine({ store, cursorSecret: 'bench-secret-0123456789' }),
+      openapi: generateOpenApi(catalog),
+    });
+    await db.doc.send(
+      new PutCommand({
+        TableName: tables.catalog,
+        Item: { sku: 'B-1', name: 'Bench', price: '1.00', weightKg: 1, active: true, version: 1 },
+      }),
+    );
     const api: number[] = [];
     const bare: number[] = [];
     for (let i = 0; i < 600; i++) {
@@ -89,7 +98,14 @@ async function latency(): Promise<BenchResult[]> {
     for (const p of [50, 95]) {
       const a = percentile(api, p);
       const b = percentile(bare, p);
-      out.push({ name: `handler GET item in-process p${p} (dynalite)`, figure: a, unit: 'ms', baseline: b, ratio: a / b, note: p === 50 ? 'baseline: a bare GetItem with the same client; ratio = handler / bare' : undefined });
+      out.push({
+        name: `handler GET item in-process p${p} (dynalite)`,
+        figure: a,
+        unit: 'ms',
+        baseline: b,
+        ratio: a / b,
+        note: p === 50 ? 'baseline: a bare GetItem with the same client; ratio = handler / bare' : undefined,
+      });
     }
     return out;
   } finally {

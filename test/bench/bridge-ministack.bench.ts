@@ -30,7 +30,8 @@ function percentile(values: number[], p: number): number {
 function outputsFor(endpoint: string): StackOutputs {
   const port = new URL(endpoint).port;
   const file = process.env.CUTOVER_OUTPUTS_FILE ?? path.join(__dirname, '..', '..', '.cutover', `outputs-${port}.json`);
-  if (!existsSync(file)) throw new Error(`no stack outputs at ${file}: deploy first (CUTOVER_ENDPOINT=${endpoint} npm run e2e, or localstack/deploy.sh)`);
+  if (!existsSync(file))
+    throw new Error(`no stack outputs at ${file}: deploy first (CUTOVER_ENDPOINT=${endpoint} npm run e2e, or localstack/deploy.sh)`);
   return parseOutputs(readFileSync(file, 'utf8'), file);
 }
 
@@ -46,9 +47,14 @@ interface Sent {
 
 export async function run(): Promise<BenchResult[]> {
   const endpoint = process.env.CUTOVER_ENDPOINT;
-  if (!endpoint) return [{ name: 'bridge load on MiniStack: skipped (set CUTOVER_ENDPOINT to a deployed emulator)', figure: NaN, unit: 'events' }];
+  if (!endpoint)
+    return [{ name: 'bridge load on MiniStack: skipped (set CUTOVER_ENDPOINT to a deployed emulator)', figure: NaN, unit: 'events' }];
   const outputs = outputsFor(endpoint);
-  const out = (key: string) => Object.values(outputs).find((o) => o[key] !== undefined)?.[key] ?? (() => { throw new Error(`no stack output ${key}`); })();
+  const out = (key: string) =>
+    Object.values(outputs).find((o) => o[key] !== undefined)?.[key] ??
+    (() => {
+      throw new Error(`no stack output ${key}`);
+    })();
   const total = num('BRIDGE_LOAD_EVENTS', 1000);
   const rate = num('BRIDGE_LOAD_RATE', 50);
   const drainSeconds = num('BRIDGE_LOAD_DRAIN_SECONDS', 180);
@@ -74,7 +80,12 @@ export async function run(): Promise<BenchResult[]> {
       const orderNo = String(base + j);
       const malformed = j % 20 === 19;
       const detail = { ...example, MSG_ID: `MSG-LOAD-${orderNo}`, ORDER_NO: orderNo, ...(malformed ? { TOTAL_CENTS: 'twelve' } : {}) };
-      entries.push({ EventBusName: legacyBus, Source: spec.bridge.legacySource, DetailType: 'ORDER_PLACED', Detail: JSON.stringify(detail) });
+      entries.push({
+        EventBusName: legacyBus,
+        Source: spec.bridge.legacySource,
+        DetailType: 'ORDER_PLACED',
+        Detail: JSON.stringify(detail),
+      });
       batch.push({ orderNo, malformed, putAt: Date.now() });
     }
     const res = await events.send(new PutEventsCommand({ Entries: entries }));
@@ -117,8 +128,19 @@ export async function run(): Promise<BenchResult[]> {
   return [
     { name: 'bridge load: unaccounted events', figure: unaccounted, unit: 'events', target: '0', ok: unaccounted === 0, note },
     { name: 'bridge load: put -> monolith event audited, p50', figure: percentile(toLegacyAudit, 50), unit: 'ms' },
-    { name: 'bridge load: put -> monolith event audited, p95', figure: percentile(toLegacyAudit, 95), unit: 'ms', target: '< 500 ms', ok: percentile(toLegacyAudit, 95) < 500 },
+    {
+      name: 'bridge load: put -> monolith event audited, p95',
+      figure: percentile(toLegacyAudit, 95),
+      unit: 'ms',
+      target: '< 500 ms',
+      ok: percentile(toLegacyAudit, 95) < 500,
+    },
     { name: 'bridge load: put -> translation audited, p50', figure: percentile(toTranslated, 50), unit: 'ms' },
-    { name: 'bridge load: put -> translation audited, p95', figure: percentile(toTranslated, 95), unit: 'ms', note: 'two hops: translator Lambda, then the services-bus audit writer' },
+    {
+      name: 'bridge load: put -> translation audited, p95',
+      figure: percentile(toTranslated, 95),
+      unit: 'ms',
+      note: 'two hops: translator Lambda, then the services-bus audit writer',
+    },
   ];
 }

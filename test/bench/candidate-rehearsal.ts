@@ -49,26 +49,49 @@ export async function realHandlerRehearsal(n = 20_000): Promise<BenchResult[]> {
   try {
     fs.writeFileSync(file, `${interactions.map((i) => JSON.stringify(i)).join('\n')}\n`);
     // Warm the adapter (spec load, translator compile) outside both timings.
-    await rehearsalHandler({ ...interactions[0].input, entity: interactions[0].entity, capturedAt: interactions[0].capturedAt, replay: { replayId: 'w', interactionId: 'w', replayEventId: 'w:w', mode: 'shadow' } });
+    await rehearsalHandler({
+      ...interactions[0].input,
+      entity: interactions[0].entity,
+      capturedAt: interactions[0].capturedAt,
+      replay: { replayId: 'w', interactionId: 'w', replayEventId: 'w:w', mode: 'shadow' },
+    });
 
     const naiveStart = process.hrtime.bigint();
     let naiveEqual = 0;
     for (const text of fs.readFileSync(file, 'utf8').split('\n')) {
       if (!text) continue;
       const rec = JSON.parse(text) as CapturedInteraction;
-      const actual = await rehearsalHandler({ ...rec.input, entity: rec.entity, capturedAt: rec.capturedAt, replay: { replayId: 'n', interactionId: rec.id, replayEventId: `n:${rec.id}`, mode: 'shadow' } });
+      const actual = await rehearsalHandler({
+        ...rec.input,
+        entity: rec.entity,
+        capturedAt: rec.capturedAt,
+        replay: { replayId: 'n', interactionId: rec.id, replayEventId: `n:${rec.id}`, mode: 'shadow' },
+      });
       if (isDeepStrictEqual(rec.outcomes, actual)) naiveEqual += 1;
     }
     const naiveMs = Number(process.hrtime.bigint() - naiveStart) / 1e6;
 
     const t = process.hrtime.bigint();
-    const report = await rehearse({ captured: file, handler: rehearsalHandler, compare: spec.capture!.compare, capability: 'inventory', target: 'inventory-candidate' });
+    const report = await rehearse({
+      captured: file,
+      handler: rehearsalHandler,
+      compare: spec.capture!.compare,
+      capability: 'inventory',
+      target: 'inventory-candidate',
+    });
     const ms = Number(process.hrtime.bigint() - t) / 1e6;
     const tt = report.totals;
     const foreign = interactions.filter((i) => (i.input.payload as { SHIP_ADDR: { COUNTRY: string } }).SHIP_ADDR.COUNTRY !== 'GB').length;
     // The figures only mean something if the rehearsal found exactly the planted differences.
-    if (tt.differed !== foreign || tt.matched !== n - foreign || report.fieldsRanked.length !== 1 || report.fieldsRanked[0].field !== 'warehouse') {
-      throw new Error(`candidate rehearsal found ${JSON.stringify(tt)} / ${report.fieldsRanked.map((f) => f.field).join(',')}; expected ${foreign} warehouse differences`);
+    if (
+      tt.differed !== foreign ||
+      tt.matched !== n - foreign ||
+      report.fieldsRanked.length !== 1 ||
+      report.fieldsRanked[0].field !== 'warehouse'
+    ) {
+      throw new Error(
+        `candidate rehearsal found ${JSON.stringify(tt)} / ${report.fieldsRanked.map((f) => f.field).join(',')}; expected ${foreign} warehouse differences`,
+      );
     }
     return [
       {

@@ -42,8 +42,22 @@ async function onMiniStack(endpoint: string): Promise<BenchResult[]> {
     }
     const [p50d, p95d, p50f, p95f] = [pct(d, 50), pct(d, 95), pct(f, 50), pct(f, 95)];
     return [
-      { name: 'MiniStack: façade added latency p50 (HTTP API + Lambda)', figure: p50f - p50d, unit: 'ms', baseline: p50d, ratio: p50f / p50d, note: `p50 direct ${p50d.toFixed(2)} ms, through API Gateway + the façade Lambda ${p50f.toFixed(2)} ms; 100 requests each (route as deployed, warm)` },
-      { name: 'MiniStack: façade added latency p95', figure: p95f - p95d, unit: 'ms', baseline: p95d, ratio: p95f / p95d, note: `p95 direct ${p95d.toFixed(2)} ms, through the façade ${p95f.toFixed(2)} ms` },
+      {
+        name: 'MiniStack: façade added latency p50 (HTTP API + Lambda)',
+        figure: p50f - p50d,
+        unit: 'ms',
+        baseline: p50d,
+        ratio: p50f / p50d,
+        note: `p50 direct ${p50d.toFixed(2)} ms, through API Gateway + the façade Lambda ${p50f.toFixed(2)} ms; 100 requests each (route as deployed, warm)`,
+      },
+      {
+        name: 'MiniStack: façade added latency p95',
+        figure: p95f - p95d,
+        unit: 'ms',
+        baseline: p95d,
+        ratio: p95f / p95d,
+        note: `p95 direct ${p95d.toFixed(2)} ms, through the façade ${p95f.toFixed(2)} ms`,
+      },
     ];
   } finally {
     await fx.close();
@@ -58,7 +72,21 @@ function pct(xs: number[], p: number): number {
 }
 
 const entry = (mode: RouteEntry['mode'], percent: number, revision: number): RouteEntry =>
-  parseRouteEntry({ capability: 'customers', mode, percent, legacy: { target: 'monolith' }, candidate: { version: 'v1', target: 'customers-v1' }, stickyKey: 'customerId', mirrorInCanary: false, legacyShadowInPrimary: false, health: 'healthy', updatedAt: new Date().toISOString(), updatedBy: 'bench', reason: 'bench', revision });
+  parseRouteEntry({
+    capability: 'customers',
+    mode,
+    percent,
+    legacy: { target: 'monolith' },
+    candidate: { version: 'v1', target: 'customers-v1' },
+    stickyKey: 'customerId',
+    mirrorInCanary: false,
+    legacyShadowInPrimary: false,
+    health: 'healthy',
+    updatedAt: new Date().toISOString(),
+    updatedBy: 'bench',
+    reason: 'bench',
+    revision,
+  });
 
 export async function run(): Promise<BenchResult[]> {
   const ministack = process.env.CUTOVER_ENDPOINT ? await onMiniStack(process.env.CUTOVER_ENDPOINT) : [];
@@ -71,7 +99,13 @@ async function inProcess(): Promise<BenchResult[]> {
     const section = facadeSectionSchema.parse(shopFacade);
     let current: RoutingTable = new Map([['customers', entry('legacy', 0, 1)]]);
     const cache = new RoutingCache<RoutingTable>({ ttlMs: section.cacheTtlMs, load: async () => current });
-    const facade = new HttpFacade({ section, routes: new RouteTable(section), table: () => cache.get(), urls: (side) => (side === 'legacy' ? fx.monolithUrl : fx.candidateUrl), mirror: async () => undefined });
+    const facade = new HttpFacade({
+      section,
+      routes: new RouteTable(section),
+      table: () => cache.get(),
+      urls: (side) => (side === 'legacy' ? fx.monolithUrl : fx.candidateUrl),
+      mirror: async () => undefined,
+    });
     const ids = Array.from({ length: 50 }, (_, i) => `C${String(i + 1).padStart(6, '0')}`);
     const direct = async (id: string) => {
       const t = performance.now();
@@ -82,7 +116,11 @@ async function inProcess(): Promise<BenchResult[]> {
     };
     const via = async (id: string) => {
       const t = performance.now();
-      const r = await facade.handle({ method: 'GET', path: `/customers/${id}`, headers: { 'x-customer-id': id, accept: 'application/json' } });
+      const r = await facade.handle({
+        method: 'GET',
+        path: `/customers/${id}`,
+        headers: { 'x-customer-id': id, accept: 'application/json' },
+      });
       if (r.status !== 200) throw new Error(`façade ${id}: ${r.status}`);
       return performance.now() - t;
     };
@@ -129,9 +167,32 @@ async function inProcess(): Promise<BenchResult[]> {
     const p50f = pct(f, 50);
     const p95f = pct(f, 95);
     return [
-      { name: 'façade added latency p50 (in-process, GET /customers/{id})', figure: p50f - p50d, unit: 'ms', baseline: p50d, ratio: p50f / p50d, note: `p50 direct ${p50d.toFixed(2)} ms, through the façade ${p50f.toFixed(2)} ms (ratio = façade / direct), ${N} requests each` },
-      { name: 'façade added latency p95 (in-process)', figure: p95f - p95d, unit: 'ms', baseline: p95d, ratio: p95f / p95d, note: `p95 direct ${p95d.toFixed(2)} ms, through the façade ${p95f.toFixed(2)} ms` },
-      { name: 'rollback honoured after the table write (max of 5, TTL 500 ms)', figure: Math.max(...rollbacks), unit: 'ms', baseline: section.cacheTtlMs, ratio: Math.max(...rollbacks) / section.cacheTtlMs, target: '< 1000 ms', ok: Math.max(...rollbacks) < 1000, note: `each: ${rollbacks.map((x) => x.toFixed(0)).join(', ')} ms; baseline = the cache TTL; on AWS add one consistent Scan of the table` },
+      {
+        name: 'façade added latency p50 (in-process, GET /customers/{id})',
+        figure: p50f - p50d,
+        unit: 'ms',
+        baseline: p50d,
+        ratio: p50f / p50d,
+        note: `p50 direct ${p50d.toFixed(2)} ms, through the façade ${p50f.toFixed(2)} ms (ratio = façade / direct), ${N} requests each`,
+      },
+      {
+        name: 'façade added latency p95 (in-process)',
+        figure: p95f - p95d,
+        unit: 'ms',
+        baseline: p95d,
+        ratio: p95f / p95d,
+        note: `p95 direct ${p95d.toFixed(2)} ms, through the façade ${p95f.toFixed(2)} ms`,
+      },
+      {
+        name: 'rollback honoured after the table write (max of 5, TTL 500 ms)',
+        figure: Math.max(...rollbacks),
+        unit: 'ms',
+        baseline: section.cacheTtlMs,
+        ratio: Math.max(...rollbacks) / section.cacheTtlMs,
+        target: '< 1000 ms',
+        ok: Math.max(...rollbacks) < 1000,
+        note: `each: ${rollbacks.map((x) => x.toFixed(0)).join(', ')} ms; baseline = the cache TTL; on AWS add one consistent Scan of the table`,
+      },
     ];
   } finally {
     await fx.close();

@@ -110,7 +110,13 @@ function exportFile(count: number): string {
     [at(5), (i) => ({ ...i, channel: { S: 'fax' } })],
     [at(6), (i) => ({ ...i, orderId: { N: (i.orderId as { S: string }).S } })],
     [at(7), (i) => ({ ...i, shippingAddress: { M: { ...(i.shippingAddress as { M: Item }).M, street: { S: 'Harb' } } } })],
-    [at(8), (i) => ({ ...i, amount: { M: { ...(i.amount as { M: Item }).M, total: { S: `${(i.amount as { M: { total: { S: string } } }).M.total.S}1` } } } })],
+    [
+      at(8),
+      (i) => ({
+        ...i,
+        amount: { M: { ...(i.amount as { M: Item }).M, total: { S: `${(i.amount as { M: { total: { S: string } } }).M.total.S}1` } } },
+      }),
+    ],
   ]);
   let index = 0;
   for (const batch of orderBatches({ orders: count }, 20_000)) {
@@ -121,7 +127,10 @@ function exportFile(count: number): string {
         const line = batch.order_lines[j++];
         lines.push(li.map((i) => line[i]));
       }
-      const mapped = orders.mapRow(ri.map((i) => o[i]), [lines]);
+      const mapped = orders.mapRow(
+        ri.map((i) => o[i]),
+        [lines],
+      );
       for (const item of mapped.items ?? []) {
         const plant = plants.get(index);
         const out = plant ? plant(item) : item;
@@ -130,7 +139,8 @@ function exportFile(count: number): string {
       index++;
     }
   }
-  for (let k = 0; k < PLANTED.extra; k++) writer.write({ pk: { S: `ORDER#${9_000_000 + k}` }, sk: { S: 'ORDER' }, orderId: { S: String(9_000_000 + k) } });
+  for (let k = 0; k < PLANTED.extra; k++)
+    writer.write({ pk: { S: `ORDER#${9_000_000 + k}` }, sk: { S: 'ORDER' }, orderId: { S: String(9_000_000 + k) } });
   writer.close();
   fs.renameSync(`${file}.tmp`, file);
   log(`wrote the export (${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -162,10 +172,17 @@ async function readFloor(entity: CompiledEntity, prefix: string): Promise<{ ms: 
 }
 
 async function startDynaliteProcess(): Promise<{ endpoint: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-e', "const d=require('dynalite')({createTableMs:0});d.listen(0,'127.0.0.1',()=>process.stdout.write(String(d.address().port)+'\\n'))"], {
-    cwd: path.resolve(__dirname, '..', '..'),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      "const d=require('dynalite')({createTableMs:0});d.listen(0,'127.0.0.1',()=>process.stdout.write(String(d.address().port)+'\\n'))",
+    ],
+    {
+      cwd: path.resolve(__dirname, '..', '..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim()));
     child.once('exit', (code) => reject(new Error(`dynalite exited with ${code}`)));
@@ -201,10 +218,14 @@ async function backfillRun(count: number, endpoint: string): Promise<BackfillFig
   );
   client.destroy();
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'migration-backfill-child.ts'), `${PG}?prefix=${prefix}`, endpoint, table], {
-      cwd: path.resolve(__dirname, '..', '..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, 'migration-backfill-child.ts'), `${PG}?prefix=${prefix}`, endpoint, table],
+      {
+        cwd: path.resolve(__dirname, '..', '..'),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -212,7 +233,9 @@ async function backfillRun(count: number, endpoint: string): Promise<BackfillFig
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     if (code !== 0) throw new Error(`backfill child exited with ${code}: ${err}`);
     const r = JSON.parse(out.trim().split('\n').pop() as string) as BackfillFigures & { rows: number };
-    log(`backfill ${count.toLocaleString('en-US')} orders: ${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s, peak RSS ${r.maxRssMb.toFixed(0)} MB, heap peak ${r.heapPeakMb.toFixed(0)} MB`);
+    log(
+      `backfill ${count.toLocaleString('en-US')} orders: ${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s, peak RSS ${r.maxRssMb.toFixed(0)} MB, heap peak ${r.heapPeakMb.toFixed(0)} MB`,
+    );
     return r;
   } finally {
     if (!KEEP) {
@@ -230,7 +253,12 @@ export async function run(): Promise<BenchResult[]> {
 
   // Verify: PostgreSQL against an export file.
   const seeded = await ensureMonolith(prefix, ORDERS);
-  if (seeded.seededPerSecond) results.push({ name: `seed monolith, ${ORDERS.toLocaleString('en-US')} orders (COPY)`, figure: seeded.seededPerSecond, unit: 'orders/s' });
+  if (seeded.seededPerSecond)
+    results.push({
+      name: `seed monolith, ${ORDERS.toLocaleString('en-US')} orders (COPY)`,
+      figure: seeded.seededPerSecond,
+      unit: 'orders/s',
+    });
   const file = exportFile(ORDERS);
   const floor = await readFloor(orders, prefix);
   const source = await openSource(`${PG}?prefix=${prefix}`, { connections: SEGMENTS * 2 });
@@ -245,14 +273,25 @@ export async function run(): Promise<BenchResult[]> {
         tableName: 'orders',
         segments: SEGMENTS,
         foldTarget: (e, s, dir) => foldExportInWorker(file, e, s, dir),
-        foldSource: WORKERS > 0 ? (e, s, dir, onRows) => foldSourceInWorkers(`${PG}?prefix=${prefix}`, source, e, s, dir, { workers: WORKERS, segmentsPerWorker: Math.ceil(SEGMENTS / WORKERS), onRows }) : undefined,
+        foldSource:
+          WORKERS > 0
+            ? (e, s, dir, onRows) =>
+                foldSourceInWorkers(`${PG}?prefix=${prefix}`, source, e, s, dir, {
+                  workers: WORKERS,
+                  segmentsPerWorker: Math.ceil(SEGMENTS / WORKERS),
+                  onRows,
+                })
+            : undefined,
       }),
     );
     const ms = Date.now() - started;
     const cpu = process.cpuUsage(cpu0);
     const found = report.totals;
-    const exact = found.missing === PLANTED.missing && found.extra === PLANTED.extra && found.different === PLANTED.different && found.duplicates === 0;
-    log(`verify: ${(ms / 1000).toFixed(1)} s, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s over all threads, found ${JSON.stringify(found)}, ${report.buckets.differing} of ${report.buckets.count} buckets differ`);
+    const exact =
+      found.missing === PLANTED.missing && found.extra === PLANTED.extra && found.different === PLANTED.different && found.duplicates === 0;
+    log(
+      `verify: ${(ms / 1000).toFixed(1)} s, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s over all threads, found ${JSON.stringify(found)}, ${report.buckets.differing} of ${report.buckets.count} buckets differ`,
+    );
     results.push({
       name: `verify ${ORDERS.toLocaleString('en-US')} orders: PostgreSQL vs export file`,
       figure: ms / 1000,
@@ -272,7 +311,14 @@ export async function run(): Promise<BenchResult[]> {
       target: `${PLANTED.missing} missing, ${PLANTED.extra} extra, ${PLANTED.different} different, nothing else`,
       ok: exact,
     });
-    results.push({ name: 'verify throughput', figure: (ORDERS * 1000) / ms, unit: 'orders/s', baseline: (floor.rows * 1000) / floor.ms, ratio: floor.ms / ms, note: 'baseline: rows/s of the floor' });
+    results.push({
+      name: 'verify throughput',
+      figure: (ORDERS * 1000) / ms,
+      unit: 'orders/s',
+      baseline: (floor.rows * 1000) / floor.ms,
+      ratio: floor.ms / ms,
+      note: 'baseline: rows/s of the floor',
+    });
   } finally {
     await source.close();
     if (!KEEP && !process.env.BENCH_PREFIX) {
@@ -288,7 +334,11 @@ export async function run(): Promise<BenchResult[]> {
   try {
     const small = await backfillRun(SMALL, dynalite.endpoint);
     const large = await backfillRun(LARGE, dynalite.endpoint);
-    results.push({ name: `backfill into DynamoDB (dynalite), ${SMALL.toLocaleString('en-US')} orders`, figure: small.rowsPerSecond, unit: 'rows/s' });
+    results.push({
+      name: `backfill into DynamoDB (dynalite), ${SMALL.toLocaleString('en-US')} orders`,
+      figure: small.rowsPerSecond,
+      unit: 'rows/s',
+    });
     results.push({
       name: `backfill into DynamoDB (dynalite), ${LARGE.toLocaleString('en-US')} orders`,
       figure: large.rowsPerSecond,

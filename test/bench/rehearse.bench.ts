@@ -57,7 +57,12 @@ function monolithOutcomes(input: Record<string, unknown>, rnd: () => number, at:
         orderId,
         customerId: input.CUST_NO,
         currency: 'EUR',
-        lines: lines.map((l) => ({ lineNo: Number(l.LINE_NO), sku: l.SKU, quantity: Number(l.QTY), unitPrice: cents(Number(l.UNIT_PRICE_CENTS)) })),
+        lines: lines.map((l) => ({
+          lineNo: Number(l.LINE_NO),
+          sku: l.SKU,
+          quantity: Number(l.QTY),
+          unitPrice: cents(Number(l.UNIT_PRICE_CENTS)),
+        })),
         total: cents(totalCents),
         createdAt: new Date(at).toISOString(),
         metadata: { traceId: `t-${Math.floor(rnd() * 1e9)}`, node: 'mono-1' },
@@ -66,11 +71,25 @@ function monolithOutcomes(input: Record<string, unknown>, rnd: () => number, at:
     {
       type: 'inventory.reserved',
       version: 1,
-      payload: { orderId, reservationId: `R${Math.floor(rnd() * 1e9)}`, items: lines.map((l) => ({ sku: l.SKU, quantity: Number(l.QTY) })) },
+      payload: {
+        orderId,
+        reservationId: `R${Math.floor(rnd() * 1e9)}`,
+        items: lines.map((l) => ({ sku: l.SKU, quantity: Number(l.QTY) })),
+      },
     },
   ];
   if (input.PAY_METHOD === 'CARD') {
-    out.push({ type: 'payment.captured', version: 1, payload: { orderId, paymentId: `P${Math.floor(rnd() * 1e9)}`, amount: cents(totalCents), currency: 'EUR', capturedAt: new Date(at + 40).toISOString() } });
+    out.push({
+      type: 'payment.captured',
+      version: 1,
+      payload: {
+        orderId,
+        paymentId: `P${Math.floor(rnd() * 1e9)}`,
+        amount: cents(totalCents),
+        currency: 'EUR',
+        capturedAt: new Date(at + 40).toISOString(),
+      },
+    });
   }
   return out;
 }
@@ -87,7 +106,14 @@ export function generate(n: number, seed: number): CapturedInteraction[] {
       QTY: String(1 + Math.floor(rnd() * 4)),
       UNIT_PRICE_CENTS: String(99 + Math.floor(rnd() * 9900)),
     }));
-    const input = { MSG_ID: `MSG-${i}`, ORDER_NO: orderNo, CUST_NO: `C${10000 + (i % 5000)}`, PAY_METHOD: rnd() < 0.6 ? 'CARD' : 'INVOICE', LINES: lines, CREATED_DT: '20260301 120000' };
+    const input = {
+      MSG_ID: `MSG-${i}`,
+      ORDER_NO: orderNo,
+      CUST_NO: `C${10000 + (i % 5000)}`,
+      PAY_METHOD: rnd() < 0.6 ? 'CARD' : 'INVOICE',
+      LINES: lines,
+      CREATED_DT: '20260301 120000',
+    };
     out[i] = {
       id: `i-${String(i).padStart(6, '0')}`,
       capturedAt: new Date(at).toISOString(),
@@ -123,16 +149,26 @@ export function newService(input: RehearsalInput | { payload: unknown }): Record
         orderId,
         customerId: p.CUST_NO,
         currency: 'EUR',
-        lines: [...lines].reverse().map((l) => ({ lineNo: Number(l.LINE_NO), sku: l.SKU, quantity: Number(l.QTY), unitPrice: Number(l.UNIT_PRICE_CENTS) / 100 })),
+        lines: [...lines]
+          .reverse()
+          .map((l) => ({ lineNo: Number(l.LINE_NO), sku: l.SKU, quantity: Number(l.QTY), unitPrice: Number(l.UNIT_PRICE_CENTS) / 100 })),
         total: cents(totalCents),
         createdAt: new Date().toISOString(),
         metadata: { traceId: `svc-${h}`, node: 'orders-svc' },
       },
     },
-    { type: 'inventory.reserved', version: 1, payload: { orderId, reservationId: `X${h >>> 0}`, items: lines.map((l) => ({ sku: l.SKU, quantity: Number(l.QTY) })) } },
+    {
+      type: 'inventory.reserved',
+      version: 1,
+      payload: { orderId, reservationId: `X${h >>> 0}`, items: lines.map((l) => ({ sku: l.SKU, quantity: Number(l.QTY) })) },
+    },
   ];
   if (p.PAY_METHOD === 'CARD' && !(roll >= 0.012 && roll < 0.017)) {
-    out.push({ type: 'payment.captured', version: 1, payload: { orderId, paymentId: `Q${h >>> 0}`, amount: cents(totalCents), currency: 'EUR', capturedAt: new Date().toISOString() } });
+    out.push({
+      type: 'payment.captured',
+      version: 1,
+      payload: { orderId, paymentId: `Q${h >>> 0}`, amount: cents(totalCents), currency: 'EUR', capturedAt: new Date().toISOString() },
+    });
   }
   if (roll >= 0.017 && roll < 0.02) out.push({ type: 'order.flagged', version: 1, payload: { orderId } });
   return out;
@@ -211,7 +247,13 @@ export async function run(): Promise<BenchResult[]> {
     ratio: oMs / bMs,
     note: `ratio = rules / util.isDeepStrictEqual over the same outcome lists (median of 3). Rules matched ${matched}; deep-equal matched ${deepEqual} (it can excuse nothing).`,
   });
-  results.push({ name: 'compare throughput (rules)', figure: (N / oMs) * 1000, unit: 'interactions/s', baseline: (N / bMs) * 1000, ratio: bMs / oMs });
+  results.push({
+    name: 'compare throughput (rules)',
+    figure: (N / oMs) * 1000,
+    unit: 'interactions/s',
+    baseline: (N / bMs) * 1000,
+    ratio: bMs / oMs,
+  });
 
   // 2. Full offline rehearsal from a JSONL file, against a naive in-process loop over the same file.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-rehearse-'));
@@ -281,7 +323,13 @@ export async function run(): Promise<BenchResult[]> {
         `read ${tt.read}: matched ${tt.matched}, differed ${tt.differed}, missing ${tt.missingOutcome}, extra ${tt.extraOutcome}, failed ${tt.failed}, skipped ${tt.skippedInvalid}; ` +
         `heap growth ~${((peakHeap - heapBefore) / 1e6).toFixed(0)} MB`,
     });
-    results.push({ name: 'offline rehearsal throughput', figure: (N / rehearseMs) * 1000, unit: 'interactions/s', baseline: (N / naiveMs) * 1000, ratio: naiveMs / rehearseMs });
+    results.push({
+      name: 'offline rehearsal throughput',
+      figure: (N / rehearseMs) * 1000,
+      unit: 'interactions/s',
+      baseline: (N / naiveMs) * 1000,
+      ratio: naiveMs / rehearseMs,
+    });
     // Sanity: the report must agree with a direct computation over the lines left intact, or the
     // figures mean nothing.
     const direct = new DiffReport();
@@ -292,7 +340,14 @@ export async function run(): Promise<BenchResult[]> {
       else direct.addFailure(interactions[i].id, { name: 'Error', message: 'service crashed' });
     }
     const d = direct.totals;
-    if (d.matched !== tt.matched || d.differed !== tt.differed || d.missingOutcome !== tt.missingOutcome || d.extraOutcome !== tt.extraOutcome || d.failed !== tt.failed || tt.skippedInvalid !== N / corruptEvery) {
+    if (
+      d.matched !== tt.matched ||
+      d.differed !== tt.differed ||
+      d.missingOutcome !== tt.missingOutcome ||
+      d.extraOutcome !== tt.extraOutcome ||
+      d.failed !== tt.failed ||
+      tt.skippedInvalid !== N / corruptEvery
+    ) {
       throw new Error(`rehearsal totals ${JSON.stringify(tt)} disagree with the direct comparison ${JSON.stringify(d)}`);
     }
   } finally {

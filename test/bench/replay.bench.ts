@@ -54,19 +54,36 @@ async function pool<T>(items: readonly T[], workers: number, fn: (item: T) => Pr
 }
 
 function skipped(note: string): BenchResult[] {
-  return [{ name: `replay ${N.toLocaleString('en-US')} interactions on MiniStack`, figure: Number.NaN, unit: 'unaccounted', note: `skipped: ${note}` }];
+  return [
+    {
+      name: `replay ${N.toLocaleString('en-US')} interactions on MiniStack`,
+      figure: Number.NaN,
+      unit: 'unaccounted',
+      note: `skipped: ${note}`,
+    },
+  ];
 }
 
 export async function run(): Promise<BenchResult[]> {
   const endpoint = process.env.CUTOVER_ENDPOINT;
-  if (!endpoint) return skipped('set CUTOVER_ENDPOINT to a MiniStack with the cutover stacks deployed (e.g. CUTOVER_E2E_KEEP=1 npm run e2e, then CUTOVER_ENDPOINT=http://127.0.0.1:<port> npm run bench replay)');
+  if (!endpoint)
+    return skipped(
+      'set CUTOVER_ENDPOINT to a MiniStack with the cutover stacks deployed (e.g. CUTOVER_E2E_KEEP=1 npm run e2e, then CUTOVER_ENDPOINT=http://127.0.0.1:<port> npm run bench replay)',
+    );
   const spec = parseSpec(config);
   const cfg = { ...sdkConfig(endpoint), maxAttempts: 8 };
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient(cfg), { marshallOptions: { removeUndefinedValues: true } });
-  const context = new AwsContext({ prefix: process.env.CUTOVER_PREFIX ?? 'Cutover' }, { cloudFormation: new CloudFormationClient(cfg), eventBridge: new EventBridgeClient(cfg), dynamo: doc });
+  const context = new AwsContext(
+    { prefix: process.env.CUTOVER_PREFIX ?? 'Cutover' },
+    { cloudFormation: new CloudFormationClient(cfg), eventBridge: new EventBridgeClient(cfg), dynamo: doc },
+  );
   let tables: { captured: string; state: string; reports: string };
   try {
-    tables = { captured: await context.output('CapturedEventsTableName'), state: await context.output('ReplayStateTableName'), reports: await context.output('DiffReportTableName') };
+    tables = {
+      captured: await context.output('CapturedEventsTableName'),
+      state: await context.output('ReplayStateTableName'),
+      reports: await context.output('DiffReportTableName'),
+    };
   } catch (err) {
     return skipped(`no replay stack at ${endpoint} (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
   }
@@ -136,7 +153,9 @@ export async function run(): Promise<BenchResult[]> {
     if (st && !sendDoneAt && st.phase !== 'send') sendDoneAt = Date.now();
     if (st && Date.now() - lastLog > 15_000) {
       lastLog = Date.now();
-      process.stderr.write(`replay bench: ${st.status}/${st.phase} ${st.progress?.done ?? 0}/${st.progress?.planned ?? '?'} after ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+      process.stderr.write(
+        `replay bench: ${st.status}/${st.phase} ${st.progress?.done ?? 0}/${st.progress?.planned ?? '?'} after ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+      );
     }
     if (st && FINAL_STATUSES.includes(st.status)) {
       final = st;
@@ -154,14 +173,25 @@ export async function run(): Promise<BenchResult[]> {
   const accounted = t.compared + t.skippedInvalid + t.failed;
   const unaccounted = expectedRead - accounted;
   const foreign = orders.filter(({ o }) => o.country !== 'GB').length;
-  const planted = t.differed === foreign && t.matched === N - foreign && t.missingOutcome === 0 && t.extraOutcome === 0 && report.fieldsRanked.length === 1 && report.fieldsRanked[0].field === 'warehouse';
+  const planted =
+    t.differed === foreign &&
+    t.matched === N - foreign &&
+    t.missingOutcome === 0 &&
+    t.extraOutcome === 0 &&
+    report.fieldsRanked.length === 1 &&
+    report.fieldsRanked[0].field === 'warehouse';
 
   // 3. Baseline: the same interactions rehearsed offline with the same candidate logic.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-replay-bench-'));
   let offlineMs: number;
   try {
     const file = path.join(dir, 'capture.jsonl');
-    fs.writeFileSync(file, `${candidateInteractions(N).map((i) => JSON.stringify(i)).join('\n')}\n`);
+    fs.writeFileSync(
+      file,
+      `${candidateInteractions(N)
+        .map((i) => JSON.stringify(i))
+        .join('\n')}\n`,
+    );
     const o0 = Date.now();
     await rehearse({ captured: file, handler: rehearsalHandler, compare: spec.capture!.compare, capability: 'inventory' });
     offlineMs = Date.now() - o0;
@@ -190,6 +220,11 @@ export async function run(): Promise<BenchResult[]> {
       ratio: cloudRate / offlineRate,
       note: `send phase ${(sendMs / 1000).toFixed(1)} s at concurrency 8, rate cap 1000/s; baseline = offline rehearsal of the same ${N} interactions with the same candidate logic (${(offlineMs / 1000).toFixed(1)} s)`,
     },
-    { name: 'seeding captured interactions (Capturer.writesFor + BatchWrite)', figure: (N / seedMs) * 1000, unit: 'interactions/s', note: `${3 * N} items (input, input ref, translated outcome) in ${(seedMs / 1000).toFixed(1)} s` },
+    {
+      name: 'seeding captured interactions (Capturer.writesFor + BatchWrite)',
+      figure: (N / seedMs) * 1000,
+      unit: 'interactions/s',
+      note: `${3 * N} items (input, input ref, translated outcome) in ${(seedMs / 1000).toFixed(1)} s`,
+    },
   ];
 }

@@ -70,7 +70,9 @@ export function formatRun(ctx: RunContext, results: readonly SavedResult[], fail
   lines.push('|---|---|---:|---|---:|---:|---|---|---|');
   for (const r of results) {
     const met = r.ok === undefined ? '' : r.ok ? 'yes' : 'MISSED';
-    lines.push(`| ${cell(r.bench)} | ${cell(r.name)} | ${fmt(r.figure)} | ${cell(r.unit)} | ${fmt(r.baseline)} | ${fmt(r.ratio)} | ${cell(r.target ?? '')} | ${met} | ${cell(r.note ?? '')} |`);
+    lines.push(
+      `| ${cell(r.bench)} | ${cell(r.name)} | ${fmt(r.figure)} | ${cell(r.unit)} | ${fmt(r.baseline)} | ${fmt(r.ratio)} | ${cell(r.target ?? '')} | ${met} | ${cell(r.note ?? '')} |`,
+    );
   }
   lines.push('');
   return lines.join('\n');

@@ -72,22 +72,50 @@ async function round(driver: RoutingDriver, base: number, n: number): Promise<Ro
   committedAt = Date.now();
   await stream;
   const sent = new Set(ids.slice(0, i));
-  const copies = await driver.collect([CAPABILITY], (k) => mine.has(k), (c) => c.filter((x) => x.role === 'authoritative').length >= sent.size, 90_000);
-  const decisions = copies.filter((c) => c.role === 'authoritative').map((c) => ({ target: c.target, at: Date.parse(c.stamp.routedAt ?? '') }));
+  const copies = await driver.collect(
+    [CAPABILITY],
+    (k) => mine.has(k),
+    (c) => c.filter((x) => x.role === 'authoritative').length >= sent.size,
+    90_000,
+  );
+  const decisions = copies
+    .filter((c) => c.role === 'authoritative')
+    .map((c) => ({ target: c.target, at: Date.parse(c.stamp.routedAt ?? '') }));
   const firstLegacy = Math.min(...decisions.filter((d) => d.target === 'monolith' && d.at >= startedAt).map((d) => d.at));
   const lastCandidate = Math.max(startedAt, ...decisions.filter((d) => d.target !== 'monolith').map((d) => d.at));
-  return { commitMs: committedAt - startedAt, firstLegacyMs: firstLegacy - startedAt, lastCandidateMs: lastCandidate - startedAt, events: decisions.length };
+  return {
+    commitMs: committedAt - startedAt,
+    firstLegacyMs: firstLegacy - startedAt,
+    lastCandidateMs: lastCandidate - startedAt,
+    events: decisions.length,
+  };
 }
 
 export async function run(): Promise<BenchResult[]> {
   const endpoint = process.env.CUTOVER_ENDPOINT;
   if (!endpoint) {
-    return [{ name: 'route rollback -> first event routed to legacy', figure: Number.NaN, unit: 'ms', target: '< 1000 ms', note: 'skipped: set CUTOVER_ENDPOINT to a MiniStack with the stacks deployed (npm run e2e deploys them)' }];
+    return [
+      {
+        name: 'route rollback -> first event routed to legacy',
+        figure: Number.NaN,
+        unit: 'ms',
+        target: '< 1000 ms',
+        note: 'skipped: set CUTOVER_ENDPOINT to a MiniStack with the stacks deployed (npm run e2e deploys them)',
+      },
+    ];
   }
   if (!(await isHealthy(endpoint))) throw new Error(`CUTOVER_ENDPOINT=${endpoint} does not answer its health check`);
   const outputs = await outputsOf(endpoint, process.env.CUTOVER_PREFIX ?? 'Cutover');
   if (!Object.values(outputs).some((o) => o.RoutingTableName)) {
-    return [{ name: 'route rollback -> first event routed to legacy', figure: Number.NaN, unit: 'ms', target: '< 1000 ms', note: `skipped: no RoutingTableName output at ${endpoint} (deploy the stacks first)` }];
+    return [
+      {
+        name: 'route rollback -> first event routed to legacy',
+        figure: Number.NaN,
+        unit: 'ms',
+        target: '< 1000 ms',
+        note: `skipped: no RoutingTableName output at ${endpoint} (deploy the stacks first)`,
+      },
+    ];
   }
   const driver = new RoutingDriver(endpoint, outputs);
   await driver.drain([CAPABILITY]);

@@ -89,7 +89,10 @@ async function main(): Promise<void> {
   }
   const outDir = path.join(dir, '..', '..', 'bench-results');
   fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify({ at: new Date().toISOString(), node: process.version, results: all }, null, 2));
+  fs.writeFileSync(
+    path.join(outDir, 'latest.json'),
+    JSON.stringify({ at: new Date().toISOString(), node: process.version, results: all }, null, 2),
+  );
   if (save) {
     const file = path.join(dir, '..', '..', 'bench', 'RESULTS.md');
     const section = formatRun(runContext(at, loadStart, args), all, failures);

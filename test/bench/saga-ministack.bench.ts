@@ -1,6 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SFNClient,
+  StartExecutionCommand,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -33,7 +39,8 @@ function percentile(values: number[], p: number): number {
 function outputsFor(endpoint: string): StackOutputs {
   const port = new URL(endpoint).port;
   const file = process.env.CUTOVER_OUTPUTS_FILE ?? path.join(__dirname, '..', '..', '.cutover', `outputs-${port}.json`);
-  if (!existsSync(file)) throw new Error(`no stack outputs at ${file}: deploy first (CUTOVER_ENDPOINT=${endpoint} npm run e2e, or localstack/deploy.sh)`);
+  if (!existsSync(file))
+    throw new Error(`no stack outputs at ${file}: deploy first (CUTOVER_ENDPOINT=${endpoint} npm run e2e, or localstack/deploy.sh)`);
   return parseOutputs(readFileSync(file, 'utf8'), file);
 }
 
@@ -53,7 +60,11 @@ export async function run(): Promise<BenchResult[]> {
     return [{ name: 'MiniStack load: skipped (set CUTOVER_ENDPOINT to a deployed emulator)', figure: NaN, unit: 'orders/min' }];
   }
   const outputs = outputsFor(endpoint);
-  const out = (key: string) => Object.values(outputs).find((o) => o[key] !== undefined)?.[key] ?? (() => { throw new Error(`no output ${key}`); })();
+  const out = (key: string) =>
+    Object.values(outputs).find((o) => o[key] !== undefined)?.[key] ??
+    (() => {
+      throw new Error(`no output ${key}`);
+    })();
   const rate = num('SAGA_LOAD_RATE', 1000);
   const seconds = num('SAGA_LOAD_SECONDS', 120);
   const maxInFlight = num('SAGA_LOAD_MAX_IN_FLIGHT', 8);
@@ -63,7 +74,9 @@ export async function run(): Promise<BenchResult[]> {
   const events = new EventBridgeClient(sdkConfig(endpoint));
   const sagaArn = out('OrderSagaArn');
   const sku = `LDT-${String(Date.now() % 10_000).padStart(4, '0')}`;
-  await doc.send(new PutCommand({ TableName: out('InventoryTableName'), Item: { pk: `SKU#${sku}`, sku, available: 1_000_000, holds: {} } }));
+  await doc.send(
+    new PutCommand({ TableName: out('InventoryTableName'), Item: { pk: `SKU#${sku}`, sku, available: 1_000_000, holds: {} } }),
+  );
 
   const startedAt = new Map<string, number>();
   const confirmed = new Set<string>();
@@ -74,7 +87,16 @@ export async function run(): Promise<BenchResult[]> {
   // The carrier: answers every ScheduleShipping wait it sees, promptly.
   const carrier = (async () => {
     while (!stop) {
-      const scan = await doc.send(new ScanCommand({ TableName: out('SagaCallbacksTableName'), FilterExpression: '#a = :s AND attribute_not_exists(completedAt)', ExpressionAttributeNames: { '#a': 'action' }, ExpressionAttributeValues: { ':s': 'ScheduleShipping' } })).catch(() => undefined);
+      const scan = await doc
+        .send(
+          new ScanCommand({
+            TableName: out('SagaCallbacksTableName'),
+            FilterExpression: '#a = :s AND attribute_not_exists(completedAt)',
+            ExpressionAttributeNames: { '#a': 'action' },
+            ExpressionAttributeValues: { ':s': 'ScheduleShipping' },
+          }),
+        )
+        .catch(() => undefined);
       const fresh = (scan?.Items ?? []).map((i) => String(i.orderId)).filter((id) => startedAt.has(id) && !confirmed.has(id));
       for (let i = 0; i < fresh.length; i += 10) {
         const batch = fresh.slice(i, i + 10);
@@ -86,8 +108,23 @@ export async function run(): Promise<BenchResult[]> {
               Source: 'carrier.load',
               DetailType: 'shipment.dispatched',
               Detail: JSON.stringify({
-                metadata: { eventId: `carrier-${orderId}`, eventType: 'shipment.dispatched', version: 1, correlationId: `order-${orderId}`, origin: 'service', producer: 'carrier.load', occurredAt: new Date().toISOString(), entity: { type: 'order', key: orderId } },
-                data: { orderId, shipmentId: `SHP${orderId}`, carrier: 'dpd', parcels: 1, dispatchedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') },
+                metadata: {
+                  eventId: `carrier-${orderId}`,
+                  eventType: 'shipment.dispatched',
+                  version: 1,
+                  correlationId: `order-${orderId}`,
+                  origin: 'service',
+                  producer: 'carrier.load',
+                  occurredAt: new Date().toISOString(),
+                  entity: { type: 'order', key: orderId },
+                },
+                data: {
+                  orderId,
+                  shipmentId: `SHP${orderId}`,
+                  carrier: 'dpd',
+                  parcels: 1,
+                  dispatchedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+                },
               }),
             })),
           }),
@@ -120,7 +157,11 @@ export async function run(): Promise<BenchResult[]> {
             describes++;
             const d = await sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(id) })).catch(() => undefined);
             if (d && d.status !== 'RUNNING') {
-              ended.set(id, { status: d.status!, outcome: d.output ? (JSON.parse(d.output) as { outcome?: string }).outcome : d.error, stop: d.stopDate!.getTime() });
+              ended.set(id, {
+                status: d.status!,
+                outcome: d.output ? (JSON.parse(d.output) as { outcome?: string }).outcome : d.error,
+                stop: d.stopDate!.getTime(),
+              });
               nextCheck.delete(id);
               return;
             }

@@ -63,7 +63,13 @@ function named(name: string, message = name): Error {
 }
 
 /** Local handlers: every Task state of the definition, backed by the model services, with transient faults. */
-function handlersFor(definition: AslDefinition, plan: SagaPlan, services: ModelServices, order: ModelOrder, random: () => number): Record<string, (input: unknown) => Promise<unknown>> {
+function handlersFor(
+  definition: AslDefinition,
+  plan: SagaPlan,
+  services: ModelServices,
+  order: ModelOrder,
+  random: () => number,
+): Record<string, (input: unknown) => Promise<unknown>> {
   const flaky = () => {
     if (random() < 0.05) throw named('TransientError');
   };
@@ -121,11 +127,22 @@ function handlersFor(definition: AslDefinition, plan: SagaPlan, services: ModelS
   return handlers;
 }
 
-async function runInterpreter(plan: SagaPlan, orders: ModelOrder[], stock: Record<string, number>): Promise<{ ms: number; services: ModelServices; outcomes: Record<string, number> }> {
-  const definition = substitute(buildSagaDefinition(plan), Object.fromEntries(SUBSTITUTION_KEYS.map((k) => [k, `arn:aws:lambda:us-east-1:000000000000:function:${k}`])));
+async function runInterpreter(
+  plan: SagaPlan,
+  orders: ModelOrder[],
+  stock: Record<string, number>,
+): Promise<{ ms: number; services: ModelServices; outcomes: Record<string, number> }> {
+  const definition = substitute(
+    buildSagaDefinition(plan),
+    Object.fromEntries(SUBSTITUTION_KEYS.map((k) => [k, `arn:aws:lambda:us-east-1:000000000000:function:${k}`])),
+  );
   new StateMachine(definition as never, { validationOptions: { checkArn: false } }); // validate once
   const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
-  const retry = Object.fromEntries(Object.entries(definition.States).filter(([, s]) => s.Retry).map(([n]) => [n, 0]));
+  const retry = Object.fromEntries(
+    Object.entries(definition.States)
+      .filter(([, s]) => s.Retry)
+      .map(([n]) => [n, 0]),
+  );
   const services = new ModelServices(stock, DEFAULT_REFERENCE_RULES, plan.reservationTtlSeconds * 1000);
   const random = rng(7);
   const outcomes: Record<string, number> = {};
@@ -134,18 +151,29 @@ async function runInterpreter(plan: SagaPlan, orders: ModelOrder[], stock: Recor
     await Promise.all(
       orders.slice(i, i + IN_FLIGHT).map(async (o) => {
         const execution = machine.run({ order: { orderId: o.orderId, customerId: o.customerId } } as never, {
-          overrides: { taskResourceLocalHandlers: handlersFor(definition, plan, services, o, random) as never, retryIntervalOverrides: retry, waitTimeOverrides: { 'Fraud Review Hold': 0 } },
-          context: { Execution: { Name: o.orderId, Id: `exec-${o.orderId}` }, State: { EnteredTime: '2026-11-21T14:30:00.000Z' }, Task: { Token: 't' } } as never,
+          overrides: {
+            taskResourceLocalHandlers: handlersFor(definition, plan, services, o, random) as never,
+            retryIntervalOverrides: retry,
+            waitTimeOverrides: { 'Fraud Review Hold': 0 },
+          },
+          context: {
+            Execution: { Name: o.orderId, Id: `exec-${o.orderId}` },
+            State: { EnteredTime: '2026-11-21T14:30:00.000Z' },
+            Task: { Token: 't' },
+          } as never,
         });
         let outcome: string;
         try {
           outcome = String(((await execution.result) as { outcome: string }).outcome);
         } catch (err) {
-          outcome = ((err as { cause?: Error }).cause ?? (err as Error)).name === 'Saga.CompensationFailed' ? 'compensation-failed' : 'failed';
+          outcome =
+            ((err as { cause?: Error }).cause ?? (err as Error)).name === 'Saga.CompensationFailed' ? 'compensation-failed' : 'failed';
         }
         outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-        if (outcome === 'completed' && services.netChargedCents(o.orderId) !== toCents(o.amount)) throw new Error(`order ${o.orderId} completed but charged ${services.netChargedCents(o.orderId)}`);
-        if (outcome === 'compensated' && services.netChargedCents(o.orderId) !== 0) throw new Error(`order ${o.orderId} compensated but charged ${services.netChargedCents(o.orderId)}`);
+        if (outcome === 'completed' && services.netChargedCents(o.orderId) !== toCents(o.amount))
+          throw new Error(`order ${o.orderId} completed but charged ${services.netChargedCents(o.orderId)}`);
+        if (outcome === 'compensated' && services.netChargedCents(o.orderId) !== 0)
+          throw new Error(`order ${o.orderId} compensated but charged ${services.netChargedCents(o.orderId)}`);
       }),
     );
   }
@@ -180,7 +208,11 @@ export async function run(): Promise<BenchResult[]> {
   if (services.negativeStockSeen) throw new Error('stock went negative');
   for (const [sku, initial] of Object.entries(stock)) {
     const st = services.stock.get(sku)!;
-    const sold = [...services.reservations.values()].filter((r) => r.status === 'fulfilled').flatMap((r) => r.items).filter((it) => it.sku === sku).reduce((a, b) => a + b.quantity, 0);
+    const sold = [...services.reservations.values()]
+      .filter((r) => r.status === 'fulfilled')
+      .flatMap((r) => r.items)
+      .filter((it) => it.sku === sku)
+      .reduce((a, b) => a + b.quantity, 0);
     const held = [...st.holds.values()].reduce((a, b) => a + b, 0);
     if (st.available + held + sold !== initial) throw new Error(`${sku}: ${st.available} + ${held} + ${sold} != ${initial} (stock leaked)`);
   }
@@ -214,7 +246,7 @@ export async function run(): Promise<BenchResult[]> {
       figure: (WORLD_SAGAS / ms) * 1000,
       unit: 'sagas/s',
       baseline: rate,
-      ratio: (WORLD_SAGAS / ms) * 1000 / rate,
+      ratio: ((WORLD_SAGAS / ms) * 1000) / rate,
       note: `outcomes ${JSON.stringify(counts)}; baseline = run 1 (model services); every call is an HTTP round trip to dynalite`,
     });
   } finally {

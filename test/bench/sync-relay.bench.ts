@@ -64,7 +64,10 @@ async function fixture(dialect: string): Promise<{ db: CaptureDatabase; drop(): 
 async function writeChanges(db: CaptureDatabase, rows: number, tag: string): Promise<number> {
   const started = performance.now();
   for (let i = 0; i < rows; i += 500) {
-    const values = Array.from({ length: Math.min(500, rows - i) }, (_, j) => `('${tag}${String(i + j).padStart(7, '0')}', 'W1', ${j}, 0, '2026-01-01 10:00:00')`);
+    const values = Array.from(
+      { length: Math.min(500, rows - i) },
+      (_, j) => `('${tag}${String(i + j).padStart(7, '0')}', 'W1', ${j}, 0, '2026-01-01 10:00:00')`,
+    );
     await db.exec(`INSERT INTO stock (sku, warehouse_cd, on_hand, reserved, updated_at) VALUES ${values.join(', ')}`);
   }
   await db.exec(`UPDATE stock SET on_hand = on_hand + 1 WHERE sku LIKE '${tag}%'`);

@@ -44,9 +44,19 @@ function rate(fn: (raw: string) => unknown, inputs: readonly string[]): number {
 
 function eventsFor(direction: Direction): string[] {
   const spec = parseSpec(config);
-  const lines = direction === 'toService' ? specExamples(spec, 'legacy', { translatableOnly: true }) : specExamples(spec, 'services', { translatableOnly: true });
+  const lines =
+    direction === 'toService'
+      ? specExamples(spec, 'legacy', { translatableOnly: true })
+      : specExamples(spec, 'services', { translatableOnly: true });
   return lines.map((l, i) =>
-    JSON.stringify({ version: '0', id: `bench-${i}`, 'detail-type': l.detailType, source: l.source ?? spec.bridge.legacySource, time: '2026-11-21T14:30:00Z', detail: l.detail }),
+    JSON.stringify({
+      version: '0',
+      id: `bench-${i}`,
+      'detail-type': l.detailType,
+      source: l.source ?? spec.bridge.legacySource,
+      time: '2026-11-21T14:30:00Z',
+      detail: l.detail,
+    }),
   );
 }
 
@@ -60,9 +70,21 @@ function bundledTranslator(): Bundle {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutover-bench-'));
   const entry = path.join(dir, 'entry.ts');
   const root = path.resolve(__dirname, '..', '..');
-  fs.writeFileSync(entry, `export { Translator } from ${JSON.stringify(path.join(root, 'core/translate/translator'))};\nexport { translateOne } from ${JSON.stringify(path.join(root, 'core/translate/batch'))};\n`);
+  fs.writeFileSync(
+    entry,
+    `export { Translator } from ${JSON.stringify(path.join(root, 'core/translate/translator'))};\nexport { translateOne } from ${JSON.stringify(path.join(root, 'core/translate/batch'))};\n`,
+  );
   const outfile = path.join(dir, 'bundle.js');
-  buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, outfile, logLevel: 'error' });
+  buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: true,
+    outfile,
+    logLevel: 'error',
+  });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(outfile) as Bundle;
   fs.rmSync(dir, { recursive: true, force: true });
@@ -76,7 +98,13 @@ function measure(direction: Direction, bundle: Bundle): BenchResult[] {
   const floor = (raw: string) => JSON.stringify(JSON.parse(raw));
   const translate = (raw: string) => {
     const e = JSON.parse(raw) as Record<string, unknown>;
-    const incoming: IncomingEvent = { id: e.id as string, source: e.source as string, detailType: e['detail-type'] as string, time: e.time as string, detail: e.detail };
+    const incoming: IncomingEvent = {
+      id: e.id as string,
+      source: e.source as string,
+      detailType: e['detail-type'] as string,
+      time: e.time as string,
+      detail: e.detail,
+    };
     const out = translateOne(translator, direction, incoming);
     if (out.status !== 'translated') throw new Error(`bench input did not translate: ${JSON.stringify(out)}`);
     return JSON.stringify(out.item.detail);

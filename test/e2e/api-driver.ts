@@ -25,9 +25,18 @@ export async function signIn(endpoint: string, output: Outputs, service: string,
   const Username = `${user}@example.com`;
   const Password = 'E2e-password-1!';
   try {
-    await cognito.send(new AdminCreateUserCommand({ UserPoolId, Username, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: Username }] }));
+    await cognito.send(
+      new AdminCreateUserCommand({ UserPoolId, Username, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: Username }] }),
+    );
     await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId, Username, Password, Permanent: true }));
-    const auth = await cognito.send(new AdminInitiateAuthCommand({ UserPoolId, ClientId, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: Username, PASSWORD: Password } }));
+    const auth = await cognito.send(
+      new AdminInitiateAuthCommand({
+        UserPoolId,
+        ClientId,
+        AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: Username, PASSWORD: Password },
+      }),
+    );
     const token = auth.AuthenticationResult?.IdToken;
     if (!token) throw new Error(`no ID token for ${Username} in pool ${UserPoolId}`);
     return token;

@@ -32,7 +32,10 @@ describe('e2e: generated REST APIs', () => {
   /** fetch with the service's token: the URL names the service through `base`. */
   const fetch = (url: string, init: RequestInit = {}): Promise<Response> => {
     const service = [...tokens.keys()].find((s) => url.startsWith(base(s)));
-    return globalThis.fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...(service ? { authorization: tokens.get(service)! } : {}) } });
+    return globalThis.fetch(url, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), ...(service ? { authorization: tokens.get(service)! } : {}) },
+    });
   };
 
   it('refuses a data route without a token (401) but serves /health without one', async () => {
@@ -61,7 +64,8 @@ describe('e2e: generated REST APIs', () => {
   it('creates, reads, replaces and refuses a stale ETag', async () => {
     // Prepare
     const url = `${base('Catalog')}/v1/products/E2E-${run}`;
-    const put = (body: unknown, headers: Record<string, string>) => fetch(url, { method: 'PUT', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+    const put = (body: unknown, headers: Record<string, string>) =>
+      fetch(url, { method: 'PUT', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
 
     // Act
     const created = await put({ name: 'e2e', price: '1.00', active: true }, { 'if-none-match': '*' });
@@ -86,7 +90,12 @@ describe('e2e: generated REST APIs', () => {
     const customer = `C-${run}`;
     for (let i = 0; i < 7; i++) {
       const orderId = `${run}${i}`;
-      await doc.send(new PutCommand({ TableName: table('orders'), Item: { pk: `ORDER#${orderId}`, sk: 'ORDER', orderId, customerId: customer, placedAt: `2026-11-0${i + 1}T10:00:00Z`, lines: [] } }));
+      await doc.send(
+        new PutCommand({
+          TableName: table('orders'),
+          Item: { pk: `ORDER#${orderId}`, sk: 'ORDER', orderId, customerId: customer, placedAt: `2026-11-0${i + 1}T10:00:00Z`, lines: [] },
+        }),
+      );
     }
 
     // Act
@@ -94,14 +103,18 @@ describe('e2e: generated REST APIs', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const res = await fetch(`${base('Orders')}/v1/orders?customerId=${customer}&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const res = await fetch(
+        `${base('Orders')}/v1/orders?customerId=${customer}&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       expect(res.status).toBe(200);
       const page = (await res.json()) as { items: { orderId: string }[]; nextCursor?: string };
       seen.push(...page.items.map((o) => o.orderId));
       cursor = page.nextCursor;
       pages += 1;
     } while (cursor && pages < 10);
-    const ranged = (await (await fetch(`${base('Orders')}/v1/orders?customerId=${customer}&placedAt.gte=2026-11-05`)).json()) as { items: unknown[] };
+    const ranged = (await (await fetch(`${base('Orders')}/v1/orders?customerId=${customer}&placedAt.gte=2026-11-05`)).json()) as {
+      items: unknown[];
+    };
     const one = await fetch(`${base('Orders')}/v1/orders/${run}3`);
     const undeclared = await fetch(`${base('Orders')}/v1/orders?status=placed`);
 

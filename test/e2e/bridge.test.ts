@@ -48,7 +48,7 @@ afterAll(() => {
 let orderSeq = 0;
 function orderNo(): string {
   orderSeq += 1;
-  return String(10_000_000 + ((Date.now() % 80_000_000) + orderSeq * 7919) % 89_999_999).slice(0, 8);
+  return String(10_000_000 + (((Date.now() % 80_000_000) + orderSeq * 7919) % 89_999_999)).slice(0, 8);
 }
 
 function legacyOrder(no: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -62,7 +62,9 @@ async function put(entries: PutEventsRequestEntry[]): Promise<string[]> {
 }
 
 const putLegacy = (detailType: string, detail: unknown) =>
-  put([{ EventBusName: legacyBus, Source: spec.bridge.legacySource, DetailType: detailType, Detail: JSON.stringify(detail) }]).then((ids) => ids[0]);
+  put([{ EventBusName: legacyBus, Source: spec.bridge.legacySource, DetailType: detailType, Detail: JSON.stringify(detail) }]).then(
+    (ids) => ids[0],
+  );
 
 async function streamEntries(stream: string): Promise<AuditEntry[]> {
   const out: AuditEntry[] = [];
@@ -72,10 +74,13 @@ async function streamEntries(stream: string): Promise<AuditEntry[]> {
 
 /** Waits until the stream holds entries matching every predicate count, and returns the stream. */
 function waitForStream(stream: string, what: string, ready: (entries: AuditEntry[]) => boolean, timeoutMs = 60_000): Promise<AuditEntry[]> {
-  return waitFor(async () => {
-    const entries = await streamEntries(stream);
-    return ready(entries) ? entries : undefined;
-  }, { what: `${what} in audit stream ${stream}`, timeoutMs, intervalMs: 500 });
+  return waitFor(
+    async () => {
+      const entries = await streamEntries(stream);
+      return ready(entries) ? entries : undefined;
+    },
+    { what: `${what} in audit stream ${stream}`, timeoutMs, intervalMs: 500 },
+  );
 }
 
 const on = (bus: string, detailType: string) => (e: AuditEntry) => e.kind === 'event' && e.bus === bus && e.detailType === detailType;
@@ -104,10 +109,15 @@ describe('e2e: bridge', () => {
       entity: { type: 'order', key: no },
     });
     expect(validatePayload(spec.bridge.serviceEvents['order.created'].versions['2'].schema, event.data)).toEqual([]);
-    expect(event.data).toMatchObject({ orderId: no, amount: { total: '54.97', currency: 'EUR' }, placedAt: '2026-11-21T14:30:00Z', channel: 'web' });
+    expect(event.data).toMatchObject({
+      orderId: no,
+      amount: { total: '54.97', currency: 'EUR' },
+      placedAt: '2026-11-21T14:30:00Z',
+      channel: 'web',
+    });
     // The monolith's own event is in the same stream. Append order is not causal order: the two buses have
     // their own audit writers, running concurrently; the causal link is the causationId checked above.
-    const original = await waitForStream(`order-${no}`, 'the monolith\'s ORDER_PLACED', (es) => es.some(on('legacy', 'ORDER_PLACED')));
+    const original = await waitForStream(`order-${no}`, "the monolith's ORDER_PLACED", (es) => es.some(on('legacy', 'ORDER_PLACED')));
     expect(JSON.parse(original.find(on('legacy', 'ORDER_PLACED'))!.payload)).toEqual(order);
   });
 
@@ -135,7 +145,12 @@ describe('e2e: bridge', () => {
     const entries = await waitForStream(`order-${no}`, 'the translated ORDER_CANCELLED', (es) => es.some(on('legacy', 'ORDER_CANCELLED')));
     const legacy = JSON.parse(entries.find(on('legacy', 'ORDER_CANCELLED'))!.payload) as Record<string, unknown>;
     expect(legacy).toMatchObject({ ORDER_NO: no, REASON_CD: 'FRAUD', NOTE: 'chargeback', CANCEL_DT: '20261121 150210' });
-    expect(legacy[LEGACY_META_KEY]).toMatchObject({ origin: 'service', correlationId: `order-${no}`, causationId: `svc-e2e-${no}`, serviceEventType: 'order.cancelled' });
+    expect(legacy[LEGACY_META_KEY]).toMatchObject({
+      origin: 'service',
+      correlationId: `order-${no}`,
+      causationId: `svc-e2e-${no}`,
+      serviceEventType: 'order.cancelled',
+    });
     expect(validatePayload(spec.bridge.legacyEvents.ORDER_CANCELLED.schema, legacy, [LEGACY_META_KEY])).toEqual([]);
     // No loop: give a translation back time to happen, then check there is exactly one event per bus.
     await new Promise((resolve) => setTimeout(resolve, 4_000));
@@ -161,7 +176,12 @@ describe('e2e: bridge', () => {
       },
       { what: `quarantine record of ${eventBridgeId}`, timeoutMs: 60_000 },
     );
-    expect(record).toMatchObject<Partial<QuarantineItem>>({ bus: 'legacy', detailType: 'ORDER_PLACED', source: 'shop.monolith', stream: `order-${no}` });
+    expect(record).toMatchObject<Partial<QuarantineItem>>({
+      bus: 'legacy',
+      detailType: 'ORDER_PLACED',
+      source: 'shop.monolith',
+      stream: `order-${no}`,
+    });
     expect(record.problems).toEqual(['TOTAL_CENTS: "54.97" is not cents, e.g. "1999"']);
     expect(JSON.parse(record.payload)).toEqual(legacyOrder(no, { TOTAL_CENTS: '54.97' }));
     const entries = await waitForStream(`order-${no}`, 'the quarantine decision', (es) => es.some((e) => e.kind === 'quarantine'));
@@ -174,7 +194,12 @@ describe('e2e: bridge', () => {
 
     // Act
     const [eventBridgeId] = await put([
-      { EventBusName: servicesBus, Source: 'orders', DetailType: 'order.cancelled', Detail: JSON.stringify({ orderId: no, cancelledAt: '2026-11-21T15:02:10Z', reason: 'fraud' }) },
+      {
+        EventBusName: servicesBus,
+        Source: 'orders',
+        DetailType: 'order.cancelled',
+        Detail: JSON.stringify({ orderId: no, cancelledAt: '2026-11-21T15:02:10Z', reason: 'fraud' }),
+      },
     ]);
 
     // Assess
@@ -195,21 +220,47 @@ describe('e2e: bridge', () => {
     const bad = [orderNo(), orderNo()];
     const command = orderNo();
     const entries: PutEventsRequestEntry[] = [
-      ...good.map((no) => ({ EventBusName: legacyBus, Source: spec.bridge.legacySource, DetailType: 'ORDER_PLACED', Detail: JSON.stringify(legacyOrder(no)) })),
-      { EventBusName: legacyBus, Source: spec.bridge.legacySource, DetailType: 'ORDER_SHREDDED', Detail: JSON.stringify({ ORDER_NO: bad[0] }) },
-      { EventBusName: legacyBus, Source: spec.bridge.legacySource, DetailType: 'ORDER_PLACED', Detail: JSON.stringify(legacyOrder(bad[1], { ORDER_DT: '20261321 000000' })) },
+      ...good.map((no) => ({
+        EventBusName: legacyBus,
+        Source: spec.bridge.legacySource,
+        DetailType: 'ORDER_PLACED',
+        Detail: JSON.stringify(legacyOrder(no)),
+      })),
+      {
+        EventBusName: legacyBus,
+        Source: spec.bridge.legacySource,
+        DetailType: 'ORDER_SHREDDED',
+        Detail: JSON.stringify({ ORDER_NO: bad[0] }),
+      },
+      {
+        EventBusName: legacyBus,
+        Source: spec.bridge.legacySource,
+        DetailType: 'ORDER_PLACED',
+        Detail: JSON.stringify(legacyOrder(bad[1], { ORDER_DT: '20261321 000000' })),
+      },
     ];
-    const commandExample = Object.entries(spec.bridge.legacyEvents).find(([type]) => !spec.bridge.translations.some((t) => t.legacy === type && t.direction !== 'toLegacy'));
+    const commandExample = Object.entries(spec.bridge.legacyEvents).find(
+      ([type]) => !spec.bridge.translations.some((t) => t.legacy === type && t.direction !== 'toLegacy'),
+    );
 
     // Act
     await put(entries);
-    if (commandExample) await putLegacy(commandExample[0], { ...commandExample[1].examples[0], ORDER_NO: command, MSG_ID: `MSG-E2E-${command}` });
+    if (commandExample)
+      await putLegacy(commandExample[0], { ...commandExample[1].examples[0], ORDER_NO: command, MSG_ID: `MSG-E2E-${command}` });
 
     // Assess
-    for (const no of good) await waitForStream(`order-${no}`, 'order.created', (es) => es.filter(on('services', 'order.created')).length === 1);
-    await waitForStream('uncorrelated', `the quarantined ORDER_SHREDDED`, (es) => es.some((e) => e.kind === 'quarantine' && e.detailType === 'ORDER_SHREDDED' && e.payload.includes('unknown-type')));
-    await waitForStream(`order-${bad[1]}`, 'the quarantined bad date', (es) => es.some((e) => e.kind === 'quarantine' && e.payload.includes('ORDER_DT')));
-    if (commandExample) await waitForStream(`order-${command}`, 'the quarantined command', (es) => es.some((e) => e.kind === 'quarantine' && e.payload.includes('no-translation')));
+    for (const no of good)
+      await waitForStream(`order-${no}`, 'order.created', (es) => es.filter(on('services', 'order.created')).length === 1);
+    await waitForStream('uncorrelated', `the quarantined ORDER_SHREDDED`, (es) =>
+      es.some((e) => e.kind === 'quarantine' && e.detailType === 'ORDER_SHREDDED' && e.payload.includes('unknown-type')),
+    );
+    await waitForStream(`order-${bad[1]}`, 'the quarantined bad date', (es) =>
+      es.some((e) => e.kind === 'quarantine' && e.payload.includes('ORDER_DT')),
+    );
+    if (commandExample)
+      await waitForStream(`order-${command}`, 'the quarantined command', (es) =>
+        es.some((e) => e.kind === 'quarantine' && e.payload.includes('no-translation')),
+      );
     for (const no of bad.slice(1)) expect((await streamEntries(`order-${no}`)).some(on('services', 'order.created'))).toBe(false);
   });
 
@@ -230,7 +281,12 @@ describe('e2e: bridge', () => {
       (es) => es.filter(on('services', 'order.created')).length >= 2 && es.filter(on('legacy', 'ORDER_PLACED')).length >= 2,
     );
     expect(first).not.toBe(second);
-    expect(entries.filter(on('legacy', 'ORDER_PLACED')).map((e) => e.eventId).sort()).toEqual([first, second].sort());
+    expect(
+      entries
+        .filter(on('legacy', 'ORDER_PLACED'))
+        .map((e) => e.eventId)
+        .sort(),
+    ).toEqual([first, second].sort());
     const ids = entries.filter(on('services', 'order.created')).map((e) => (JSON.parse(e.payload) as ServiceEvent).metadata.eventId);
     expect(new Set(ids)).toEqual(new Set([deterministicId('legacy', 'ORDER_PLACED', `MSG-E2E-${no}`, 'order.created')]));
   });
@@ -239,7 +295,11 @@ describe('e2e: bridge', () => {
     // Prepare: an order with three entries (placed, translated, cancelled)
     const no = orderNo();
     await putLegacy('ORDER_PLACED', legacyOrder(no));
-    await putLegacy('ORDER_CANCELLED', { ...spec.bridge.legacyEvents.ORDER_CANCELLED.examples[0], MSG_ID: `MSG-E2E-C-${no}`, ORDER_NO: no });
+    await putLegacy('ORDER_CANCELLED', {
+      ...spec.bridge.legacyEvents.ORDER_CANCELLED.examples[0],
+      MSG_ID: `MSG-E2E-C-${no}`,
+      ORDER_NO: no,
+    });
     const stream = `order-${no}`;
     const entries = await waitForStream(stream, 'four entries', (es) => es.filter((e) => e.kind === 'event').length >= 4);
     // Other stacks (the router) may still append to the stream: the chain must verify, with at least these entries.

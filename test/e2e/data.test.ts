@@ -67,7 +67,14 @@ describe('e2e: data migration into the deployed orders table', () => {
 
   const orderKey = (orderNo: number): Item => ({ pk: { S: `ORDER#${orderNo}` }, sk: { S: 'ORDER' } });
   const countOrderItems = async () => {
-    const out = await dynamo.send(new ScanCommand({ TableName: table, Select: 'COUNT', FilterExpression: 'sk = :o', ExpressionAttributeValues: { ':o': { S: 'ORDER' } } }));
+    const out = await dynamo.send(
+      new ScanCommand({
+        TableName: table,
+        Select: 'COUNT',
+        FilterExpression: 'sk = :o',
+        ExpressionAttributeValues: { ':o': { S: 'ORDER' } },
+      }),
+    );
     return out.Count ?? 0;
   };
 
@@ -165,18 +172,37 @@ describe('e2e: data migration into the deployed orders table', () => {
       await seedMonolith(writer, { orders: ORDERS, badRows: BAD_ROWS, prefix });
       const current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn }));
       original = current.Environment?.Variables ?? {};
-      const variables = { ...original, SOURCE_URL: `${pgUrl}?prefix=${prefix}`, VALIDATE_ENTITIES: 'orders', SAMPLE_SIZE: String(ORDERS * 2 + 10), LAG_SECONDS: '0' };
+      const variables = {
+        ...original,
+        SOURCE_URL: `${pgUrl}?prefix=${prefix}`,
+        VALIDATE_ENTITIES: 'orders',
+        SAMPLE_SIZE: String(ORDERS * 2 + 10),
+        LAG_SECONDS: '0',
+      };
       await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn, Environment: { Variables: variables } }));
       item = (await dynamo.send(new GetItemCommand({ TableName: table, Key: orderKey(1_000_030) as never }))).Item as Item;
       await dynamo.send(new PutItemCommand({ TableName: table, Item: { ...item, status: { S: 'lost' } } as never }));
 
       // Act
       const out = await lambda.send(new InvokeCommand({ FunctionName: fn, Payload: Buffer.from('{}') }));
-      const payload = JSON.parse(Buffer.from(out.Payload ?? []).toString('utf8')) as { entities?: Array<Record<string, unknown>>; eventsPut?: number; errorMessage?: string };
+      const payload = JSON.parse(Buffer.from(out.Payload ?? []).toString('utf8')) as {
+        entities?: Array<Record<string, unknown>>;
+        eventsPut?: number;
+        errorMessage?: string;
+      };
 
       // Assess
       expect({ error: out.FunctionError, message: payload.errorMessage }).toEqual({ error: undefined, message: undefined });
-      expect(payload.entities).toEqual([expect.objectContaining({ entity: 'orders', table, checked: ORDERS - BAD_ROWS, matched: ORDERS - BAD_ROWS - 1, divergences: 1, rejected: BAD_ROWS })]);
+      expect(payload.entities).toEqual([
+        expect.objectContaining({
+          entity: 'orders',
+          table,
+          checked: ORDERS - BAD_ROWS,
+          matched: ORDERS - BAD_ROWS - 1,
+          divergences: 1,
+          rejected: BAD_ROWS,
+        }),
+      ]);
       expect(payload.eventsPut).toBe(1);
     } finally {
       if (item) await dynamo.send(new PutItemCommand({ TableName: table, Item: item as never }));

@@ -25,7 +25,12 @@ describe('e2e: HTTP strangler façade', () => {
     Object.assign(process.env, awsEnv(context.endpoint));
     driver = new RoutingDriver(context.endpoint, context.outputs);
     base = facadeBase(context.endpoint, stackOutput(context, FACADE_OUTPUTS.apiId), stackOutput(context, FACADE_OUTPUTS.stage));
-    fx = await startFacadeFixture({ orders: 60, monolithPort: FACADE_E2E_MONOLITH_PORT, candidatePort: FACADE_E2E_CANDIDATE_PORT, drift: (path, body) => (/C000004$/.test(path) ? { ...body, lastName: 'Different' } : body) });
+    fx = await startFacadeFixture({
+      orders: 60,
+      monolithPort: FACADE_E2E_MONOLITH_PORT,
+      candidatePort: FACADE_E2E_CANDIDATE_PORT,
+      drift: (path, body) => (/C000004$/.test(path) ? { ...body, lastName: 'Different' } : body),
+    });
   }, 120_000);
   afterAll(async () => {
     await driver?.control.change(CAPABILITY, { kind: 'rollback' }, ACTOR, 'e2e: leave the route on legacy').catch(() => undefined);
@@ -54,7 +59,7 @@ describe('e2e: HTTP strangler façade', () => {
     expect(missing.headers.get('content-type')).toContain('problem+json');
   }, 60_000);
 
-  it('shadow: serves the monolith and records the candidate\'s mismatch as MismatchRate', async () => {
+  it("shadow: serves the monolith and records the candidate's mismatch as MismatchRate", async () => {
     // Prepare
     await move([{ kind: 'setMode', mode: 'shadow' }]);
     const before = fx.candidate.requests.length;
@@ -65,8 +70,15 @@ describe('e2e: HTTP strangler façade', () => {
     expect(res.headers.get('x-served-by')).toBe('monolith');
     expect(same.headers.get('x-served-by')).toBe('monolith');
     const deadline = Date.now() + 30_000;
-    while (fx.candidate.requests.filter((r, i) => i >= before && r.shadow).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-    expect(fx.candidate.requests.slice(before).filter((r) => r.shadow).map((r) => r.path).sort()).toEqual(['/customers/C000004', '/customers/C000005']);
+    while (fx.candidate.requests.filter((r, i) => i >= before && r.shadow).length < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 250));
+    expect(
+      fx.candidate.requests
+        .slice(before)
+        .filter((r) => r.shadow)
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(['/customers/C000004', '/customers/C000005']);
     let metrics = await driver.metrics.read(CAPABILITY, 'candidate', 300);
     while ((metrics.comparisons ?? 0) < 2 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));

@@ -31,7 +31,9 @@ export default async function globalSetup(): Promise<void> {
   log(`${emulator.startedByUs ? 'started' : 'reusing'} MiniStack at ${emulator.endpoint} (${startSeconds.toFixed(1)} s)`);
   try {
     const deployStarted = Date.now();
-    const stacks = process.env.CUTOVER_E2E_STACKS?.split(',').map((s) => s.trim()).filter(Boolean);
+    const stacks = process.env.CUTOVER_E2E_STACKS?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     // The façade stack needs its upstreams' URLs at synth; the façade e2e starts them on these ports.
     for (const [k, v] of Object.entries(facadeDeployEnv())) process.env[k] ??= v;
     const outputs = await deploy(emulator.endpoint, { stacks });

@@ -13,7 +13,9 @@ export default async function globalTeardown(): Promise<void> {
   }
   if (!emulator.startedByUs) return;
   if (process.env.CUTOVER_E2E_KEEP === '1') {
-    process.stderr.write(`[e2e] CUTOVER_E2E_KEEP=1: MiniStack left running at ${emulator.endpoint} (localstack/stop.sh --port ${emulator.port})\n`);
+    process.stderr.write(
+      `[e2e] CUTOVER_E2E_KEEP=1: MiniStack left running at ${emulator.endpoint} (localstack/stop.sh --port ${emulator.port})\n`,
+    );
     return;
   }
   await stopEmulator(emulator);

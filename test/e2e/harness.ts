@@ -116,9 +116,12 @@ export async function startEmulator(options: { port?: number; timeoutMs?: number
   const given = process.env.CUTOVER_ENDPOINT;
   if (given) {
     if (!(await isHealthy(given))) {
-      throw new EmulatorError(`CUTOVER_ENDPOINT=${given} answers neither /_ministack/health nor /_localstack/health; start it or unset the variable`, {
-        endpoint: given,
-      });
+      throw new EmulatorError(
+        `CUTOVER_ENDPOINT=${given} answers neither /_ministack/health nor /_localstack/health; start it or unset the variable`,
+        {
+          endpoint: given,
+        },
+      );
     }
     return { endpoint: given, port: portOf(given), startedByUs: false };
   }

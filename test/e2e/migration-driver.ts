@@ -29,7 +29,12 @@ export function deployedTable(context: Pick<E2eContext, 'outputs'>, entity: stri
  * Creates the monolith schema in a PGlite directory (or in the PGlite instance given: under jest PGlite
  * must run in a worker thread) and fills it; returns the source URL and row counts.
  */
-export async function seedPgliteMonolith(dir: string, orders: number, badRows: number, pglite?: PGlite): Promise<{ url: string; counts: SeedCounts }> {
+export async function seedPgliteMonolith(
+  dir: string,
+  orders: number,
+  badRows: number,
+  pglite?: PGlite,
+): Promise<{ url: string; counts: SeedCounts }> {
   const url = pglite ? 'pglite://memory' : `pglite://${path.resolve(dir)}`;
   const writer = await openWriter(url, { pglite });
   try {
@@ -42,11 +47,23 @@ export async function seedPgliteMonolith(dir: string, orders: number, badRows: n
 }
 
 /** Deletes every item of a table (bounded: at most `maxItems`). Returns how many were deleted. */
-export async function emptyTable(client: DynamoDBClient, table: string, keyAttributes: readonly string[], maxItems = 200_000): Promise<number> {
+export async function emptyTable(
+  client: DynamoDBClient,
+  table: string,
+  keyAttributes: readonly string[],
+  maxItems = 200_000,
+): Promise<number> {
   let deleted = 0;
   let start: Record<string, AttributeValue> | undefined;
   do {
-    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ProjectionExpression: keyAttributes.map((_, i) => `#k${i}`).join(', '), ExpressionAttributeNames: Object.fromEntries(keyAttributes.map((k, i) => [`#k${i}`, k])) }));
+    const page = await client.send(
+      new ScanCommand({
+        TableName: table,
+        ExclusiveStartKey: start,
+        ProjectionExpression: keyAttributes.map((_, i) => `#k${i}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(keyAttributes.map((k, i) => [`#k${i}`, k])),
+      }),
+    );
     const keys = page.Items ?? [];
     for (let i = 0; i < keys.length; i += 25) {
       let pending = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));

@@ -32,12 +32,19 @@ beforeAll(async () => {
   const cfg = sdkConfig(ctx.endpoint);
   sqs = new SQSClient({ ...cfg, useQueueUrlAsEndpoint: false });
   cw = new CloudWatchClient(cfg);
-  const prefix = Object.keys(ctx.outputs).find((s) => s.endsWith('-Operations'))!.replace(/-Operations$/, '');
-  const context = new AwsContext({ prefix }, { cloudFormation: new CloudFormationClient(cfg), dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(cfg)) });
+  const prefix = Object.keys(ctx.outputs)
+    .find((s) => s.endsWith('-Operations'))!
+    .replace(/-Operations$/, '');
+  const context = new AwsContext(
+    { prefix },
+    { cloudFormation: new CloudFormationClient(cfg), dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(cfg)) },
+  );
   sources = await sourcesFromOutputs(parseSpec(config), context, {}, [], { cloudWatch: cw, sqs });
 });
 
-async function run(command: (io: { sources: OperationsSources; stdout: (t: string) => void; stderr: (t: string) => void }) => Promise<number>): Promise<{ code: number; out: string }> {
+async function run(
+  command: (io: { sources: OperationsSources; stdout: (t: string) => void; stderr: (t: string) => void }) => Promise<number>,
+): Promise<{ code: number; out: string }> {
   let out = '';
   const code = await command({ sources, stdout: (t) => void (out += t), stderr: (t) => void (out += t) });
   return { code, out };
@@ -49,7 +56,9 @@ describe('cutover status (deployed)', () => {
     const urls = JSON.parse(stackOutput(ctx, 'DeadLetterQueueUrls')) as Record<string, string>;
     expect(Object.keys(urls)).toEqual(expect.arrayContaining(['bridge-bridge', 'bridge-auditlog', 'saga-ordersaga', 'routing-router']));
     const url = urls['saga-ordersaga'];
-    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify({ e2e: 'operations', at: new Date().toISOString() }) }));
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify({ e2e: 'operations', at: new Date().toISOString() }) }),
+    );
     try {
       // Act
       const { code, out } = await waitFor(
@@ -61,14 +70,17 @@ describe('cutover status (deployed)', () => {
       );
       // Assess
       expect(code).toBe(0);
-      for (const capability of Object.keys(config.routing!.capabilities)) expect(out).toMatch(new RegExp(`^${capability}\\s+(legacy|shadow|canary|primary|retired)\\s`, 'm'));
+      for (const capability of Object.keys(config.routing!.capabilities))
+        expect(out).toMatch(new RegExp(`^${capability}\\s+(legacy|shadow|canary|primary|retired)\\s`, 'm'));
       expect(out).toMatch(/^dead-letter queues: \d+ of \d+ NOT EMPTY$/m);
       expect(out).toContain('sync: two-way sync is not deployed');
     } finally {
       // Leave the queue as it was: take our message back out.
       for (let i = 0; i < 5; i++) {
         const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-        for (const m of got.Messages ?? []) if (m.Body?.includes('"e2e":"operations"')) await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle! }));
+        for (const m of got.Messages ?? [])
+          if (m.Body?.includes('"e2e":"operations"'))
+            await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle! }));
         if ((got.Messages ?? []).length === 0) break;
       }
     }
@@ -83,7 +95,10 @@ describe('cutover readiness (deployed)', () => {
     expect(code).toBe(1);
     const v = JSON.parse(out) as { verdict: string; checks: Array<{ id: string; outcome: string; evidence: string }> };
     expect(v.verdict).toBe('NO-GO');
-    expect(v.checks.find((c) => c.id === 'sync')).toMatchObject({ outcome: 'missing', evidence: 'two-way sync is not deployed (no sync status source)' });
+    expect(v.checks.find((c) => c.id === 'sync')).toMatchObject({
+      outcome: 'missing',
+      evidence: 'two-way sync is not deployed (no sync status source)',
+    });
     expect(v.checks.find((c) => c.id === 'backfill')).toMatchObject({ outcome: 'missing' });
     // The deployed parts were read: quarantine and saga are judged on evidence, not missing.
     expect(v.checks.find((c) => c.id === 'quarantine')!.outcome).not.toBe('missing');
@@ -101,11 +116,18 @@ describe('operations alarms (deployed)', () => {
     expect((described.MetricAlarms ?? []).map((a) => a.AlarmName).sort()).toEqual([...names].sort());
     for (const a of described.MetricAlarms ?? []) expect(a.AlarmActions).toEqual([topic]);
     // Start from OK, so the ALARM below can only come from the datum this test puts.
-    await cw.send(new SetAlarmStateCommand({ AlarmName: divergence, StateValue: 'OK', StateReason: 'e2e: start of the divergence alarm test' }));
+    await cw.send(
+      new SetAlarmStateCommand({ AlarmName: divergence, StateValue: 'OK', StateReason: 'e2e: start of the divergence alarm test' }),
+    );
     expect((await cw.send(new DescribeAlarmsCommand({ AlarmNames: [divergence] }))).MetricAlarms?.[0]?.StateValue).toBe('OK');
     try {
       // Act: on AWS the audit writer's EMF line makes this datum; MiniStack needs it put.
-      await cw.send(new PutMetricDataCommand({ Namespace: CONSISTENCY_METRIC_NAMESPACE, MetricData: [{ MetricName: 'Divergences', Value: 1, Unit: 'Count' }] }));
+      await cw.send(
+        new PutMetricDataCommand({
+          Namespace: CONSISTENCY_METRIC_NAMESPACE,
+          MetricData: [{ MetricName: 'Divergences', Value: 1, Unit: 'Count' }],
+        }),
+      );
       // Assess
       await waitFor(
         async () => {
@@ -115,7 +137,9 @@ describe('operations alarms (deployed)', () => {
         { timeoutMs: 60_000, what: `${divergence} in ALARM` },
       );
     } finally {
-      await cw.send(new SetAlarmStateCommand({ AlarmName: divergence, StateValue: 'OK', StateReason: 'e2e: reset after the divergence alarm test' }));
+      await cw.send(
+        new SetAlarmStateCommand({ AlarmName: divergence, StateValue: 'OK', StateReason: 'e2e: reset after the divergence alarm test' }),
+      );
     }
   });
 });

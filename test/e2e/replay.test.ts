@@ -61,7 +61,10 @@ beforeAll(async () => {
   sqs = new SQSClient(cfg);
   const replayStack = Object.keys(ctx.outputs).find((s) => ctx.outputs[s].CapturedEventsTableName !== undefined);
   if (!replayStack) throw new Error('no deployed stack has a CapturedEventsTableName output: is the replay stack deployed?');
-  cli = new AwsContext({ prefix: replayStack.replace(/-Replay$/, '') }, { cloudFormation: new CloudFormationClient(cfg), eventBridge: events, dynamo: doc });
+  cli = new AwsContext(
+    { prefix: replayStack.replace(/-Replay$/, '') },
+    { cloudFormation: new CloudFormationClient(cfg), eventBridge: events, dynamo: doc },
+  );
   captured = new CapturedStore({ tableName: stackOutput(ctx, 'CapturedEventsTableName'), client: doc });
   state = new ReplayStateStore({ tableName: stackOutput(ctx, 'ReplayStateTableName'), client: doc });
   reports = new ReportStore({ tableName: stackOutput(ctx, 'DiffReportTableName'), client: doc });
@@ -81,7 +84,18 @@ afterAll(() => {
 });
 
 async function putLegacy(detailType: string, detail: unknown): Promise<void> {
-  const res = await events.send(new PutEventsCommand({ Entries: [{ EventBusName: stackOutput(ctx, 'LegacyBusName'), Source: spec.bridge.legacySource, DetailType: detailType, Detail: JSON.stringify(detail) }] }));
+  const res = await events.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: stackOutput(ctx, 'LegacyBusName'),
+          Source: spec.bridge.legacySource,
+          DetailType: detailType,
+          Detail: JSON.stringify(detail),
+        },
+      ],
+    }),
+  );
   expect(res.FailedEntryCount ?? 0).toBe(0);
 }
 
@@ -119,7 +133,9 @@ function expectPlanted(report: DiffReportJson): void {
     failed: 0,
     matchedWithNoise: 0,
   });
-  expect(report.fieldsRanked.map((f) => [f.outcomeType, f.field, f.count, f.kinds.changed])).toEqual([['inventory.reserved', 'warehouse', foreign, foreign]]);
+  expect(report.fieldsRanked.map((f) => [f.outcomeType, f.field, f.count, f.kinds.changed])).toEqual([
+    ['inventory.reserved', 'warehouse', foreign, foreign],
+  ]);
   for (const e of report.fieldsRanked[0].examples) expect([e.expected, e.actual]).toEqual(['BRS1', 'AMS1']);
   expect(report.outcomeTypesRanked).toEqual([]);
   expect(report.skipped.examples.map((s) => [s.id, s.code])).toEqual([[`damaged-${runPrefix}`, 'truncated-json']]);
@@ -138,7 +154,10 @@ describe('Capture', () => {
     const items = await waitFor(
       async () => {
         const got = await capturedOfRun();
-        return got.filter((i) => i.role === 'input').length === ORDERS && got.filter((i) => i.role === 'outcome' && i.sourceType === 'STOCK_RESERVED').length === ORDERS ? got : undefined;
+        return got.filter((i) => i.role === 'input').length === ORDERS &&
+          got.filter((i) => i.role === 'outcome' && i.sourceType === 'STOCK_RESERVED').length === ORDERS
+          ? got
+          : undefined;
       },
       { what: `${ORDERS} inputs and ${ORDERS} STOCK_RESERVED outcomes captured`, timeoutMs: 90_000, intervalMs: 1_000 },
     );
@@ -147,8 +166,14 @@ describe('Capture', () => {
     expect(input.correlationId).toBe(`order-${orders[0].orderNo}`);
     expect(input.expiresAt).toBeGreaterThan(Date.now() / 1000 + 29 * 86400);
     expect(JSON.parse(input.event!).payload.SHIP_ADDR.STREET).toMatch(/^masked:[0-9a-f]{16}$/);
-    const outcome = items.find((i) => i.role === 'outcome' && i.correlationId === `order-${orders[0].orderNo}` && i.sourceType === 'STOCK_RESERVED')!;
-    expect(JSON.parse(outcome.event!)).toMatchObject({ type: 'inventory.reserved', version: 1, payload: { orderId: orders[0].orderNo, warehouse: 'BRS1' } });
+    const outcome = items.find(
+      (i) => i.role === 'outcome' && i.correlationId === `order-${orders[0].orderNo}` && i.sourceType === 'STOCK_RESERVED',
+    )!;
+    expect(JSON.parse(outcome.event!)).toMatchObject({
+      type: 'inventory.reserved',
+      version: 1,
+      payload: { orderId: orders[0].orderNo, warehouse: 'BRS1' },
+    });
 
     // A damaged record in the window (a write cut off half way), for the replays below.
     const at = new Date(Date.now() - 1_000).toISOString();
@@ -182,11 +207,26 @@ describe('Replay and compare', () => {
     const replayId = `r-e2e-cli-${runPrefix}-${Date.now() % 100000}`;
 
     // Act
-    const code = await replayStartCommand({ target: 'inventory', since: new Date(windowFrom).toISOString(), until: new Date(Date.now() + 1_000).toISOString(), entity: entityFilter(), rate: 50, settle: 5, id: replayId }, io);
+    const code = await replayStartCommand(
+      {
+        target: 'inventory',
+        since: new Date(windowFrom).toISOString(),
+        until: new Date(Date.now() + 1_000).toISOString(),
+        entity: entityFilter(),
+        rate: 50,
+        settle: 5,
+        id: replayId,
+      },
+      io,
+    );
     const final = await waitForFinal(replayId);
     const report = (await reports.getReport(replayId))!;
     const printed: string[] = [];
-    const diffCode = await diffReportCommand(replayId, { html: 'report.html' }, { context: cli, stdout: (s) => void printed.push(s), stderr: () => undefined, cwd: dir });
+    const diffCode = await diffReportCommand(
+      replayId,
+      { html: 'report.html' },
+      { context: cli, stdout: (s) => void printed.push(s), stderr: () => undefined, cwd: dir },
+    );
 
     // Assess
     expect(code).toBe(0);
@@ -226,7 +266,15 @@ describe('Replay and compare', () => {
             EventBusName: stackOutput(ctx, 'ServicesBusName'),
             Source: 'e2e.operator',
             DetailType: 'replay.requested',
-            Detail: JSON.stringify({ replayId, target: 'inventory', from: new Date(windowFrom).toISOString(), to: new Date(Date.now() + 1_000).toISOString(), entityIds: entityFilter(), ratePerSecond: 50, settleSeconds: 5 }),
+            Detail: JSON.stringify({
+              replayId,
+              target: 'inventory',
+              from: new Date(windowFrom).toISOString(),
+              to: new Date(Date.now() + 1_000).toISOString(),
+              entityIds: entityFilter(),
+              ratePerSecond: 50,
+              settleSeconds: 5,
+            }),
           },
         ],
       }),
@@ -246,15 +294,32 @@ describe('Replay and compare', () => {
 
     // Act
     const code = await captureExportCommand(
-      { since: new Date(windowFrom).toISOString(), until: new Date(Date.now() + 1_000).toISOString(), target: 'inventory', entity: entityFilter(), out: file, config: path.join(__dirname, '..', '..', 'cutover.config.ts') },
+      {
+        since: new Date(windowFrom).toISOString(),
+        until: new Date(Date.now() + 1_000).toISOString(),
+        target: 'inventory',
+        entity: entityFilter(),
+        out: file,
+        config: path.join(__dirname, '..', '..', 'cutover.config.ts'),
+      },
       { context: cli, stdout: () => undefined, stderr: (s) => void err.push(s), cwd: dir },
     );
-    const report = await rehearse({ captured: path.join(dir, file), handler: rehearsalHandler, compare: spec.capture!.compare, capability: 'inventory' });
+    const report = await rehearse({
+      captured: path.join(dir, file),
+      handler: rehearsalHandler,
+      compare: spec.capture!.compare,
+      capability: 'inventory',
+    });
 
     // Assess: the damaged record is named on export (exit 1) instead of being written
     expect(code).toBe(1);
     expect(err.join('')).toContain(`skipped damaged-${runPrefix}: truncated-json`);
-    expect(report.totals).toMatchObject({ read: ORDERS, compared: ORDERS, differed: orders.filter((o) => o.country !== 'GB').length, failed: 0 });
+    expect(report.totals).toMatchObject({
+      read: ORDERS,
+      compared: ORDERS,
+      differed: orders.filter((o) => o.country !== 'GB').length,
+      failed: 0,
+    });
     expect(report.fieldsRanked.map((f) => f.field)).toEqual(['warehouse']);
   });
 });

@@ -83,17 +83,27 @@ export class RoutingDriver {
   }
 
   /** Put one service event per key (10 per PutEvents call); returns each put's time and ids. */
-  public async put(type: string, version: number, keys: readonly string[], data: (key: string) => Record<string, unknown>, keyField: string): Promise<PutResult[]> {
+  public async put(
+    type: string,
+    version: number,
+    keys: readonly string[],
+    data: (key: string) => Record<string, unknown>,
+    keyField: string,
+  ): Promise<PutResult[]> {
     const results: PutResult[] = [];
     for (let i = 0; i < keys.length; i += 10) {
       const chunk = keys.slice(i, i + 10);
       const details = chunk.map((key) => serviceEvent(type, version, key, data(key), keyField));
       const putAt = Date.now();
       const res = await this.events.send(
-        new PutEventsCommand({ Entries: details.map((d) => ({ EventBusName: this.busName, Source: DRIVER_SOURCE, DetailType: type, Detail: JSON.stringify(d) })) }),
+        new PutEventsCommand({
+          Entries: details.map((d) => ({ EventBusName: this.busName, Source: DRIVER_SOURCE, DetailType: type, Detail: JSON.stringify(d) })),
+        }),
       );
       if (res.FailedEntryCount) throw new Error(`PutEvents refused ${res.FailedEntryCount} event(s): ${JSON.stringify(res.Entries)}`);
-      chunk.forEach((key, j) => results.push({ key, eventId: details[j].metadata.eventId, eventBridgeId: res.Entries?.[j]?.EventId ?? '', putAt }));
+      chunk.forEach((key, j) =>
+        results.push({ key, eventId: details[j].metadata.eventId, eventBridgeId: res.Entries?.[j]?.EventId ?? '', putAt }),
+      );
     }
     return results;
   }
@@ -107,7 +117,13 @@ export class RoutingDriver {
   public putOrders(ids: readonly string[], type: 'order.created' | 'order.cancelled' = 'order.created'): Promise<PutResult[]> {
     return type === 'order.created'
       ? this.put('order.created', 2, ids, (id) => orderCreatedV2(id), 'orderId')
-      : this.put('order.cancelled', 1, ids, (id) => ({ orderId: id, cancelledAt: '2026-11-22T10:00:00Z', reason: 'customer-request' }), 'orderId');
+      : this.put(
+          'order.cancelled',
+          1,
+          ids,
+          (id) => ({ orderId: id, cancelledAt: '2026-11-22T10:00:00Z', reason: 'customer-request' }),
+          'orderId',
+        );
   }
 
   /**
@@ -115,7 +131,12 @@ export class RoutingDriver {
    * or `timeoutMs` passes (then it returns what it has; the caller's assertions say what is missing).
    * Messages are deleted once read; copies of other keys are kept for later calls.
    */
-  public async collect(capabilities: readonly string[], mine: (key: string) => boolean, done: (copies: SeenCopy[]) => boolean, timeoutMs = 20_000): Promise<SeenCopy[]> {
+  public async collect(
+    capabilities: readonly string[],
+    mine: (key: string) => boolean,
+    done: (copies: SeenCopy[]) => boolean,
+    timeoutMs = 20_000,
+  ): Promise<SeenCopy[]> {
     const deadline = Date.now() + timeoutMs;
     const take = (): SeenCopy[] => {
       const out: SeenCopy[] = [];
@@ -153,7 +174,12 @@ export class RoutingDriver {
         const res = await this.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
         const messages = res.Messages ?? [];
         if (messages.length > 0) {
-          await this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+          await this.sqs.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: url,
+              Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+            }),
+          );
         }
         const receivedAt = Date.now();
         return messages.map((m) => toSeen(inbox, m.Body ?? '{}', this.spec, receivedAt));
@@ -201,7 +227,15 @@ export function serviceEvent(type: string, version: number, key: string, data: R
 }
 
 export function customerUpdated(customerId: string): Record<string, unknown> {
-  return { customerId, email: `${customerId.toLowerCase()}@example.com`, firstName: 'Ada', lastName: 'Byron', marketingOptIn: false, tier: 'gold', updatedAt: '2026-11-22T10:00:00Z' };
+  return {
+    customerId,
+    email: `${customerId.toLowerCase()}@example.com`,
+    firstName: 'Ada',
+    lastName: 'Byron',
+    marketingOptIn: false,
+    tier: 'gold',
+    updatedAt: '2026-11-22T10:00:00Z',
+  };
 }
 
 export function orderCreatedV2(orderId: string): Record<string, unknown> {

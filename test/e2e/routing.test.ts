@@ -9,7 +9,15 @@
 import { PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { ROLLED_BACK_TYPE, ROUTING_METRIC_NAMESPACE, SERVICE_HEALTH_TYPE, bucketOf, routingMetricDimensions, routingMetricName, type RouteChange } from '../../core/routing';
+import {
+  ROLLED_BACK_TYPE,
+  ROUTING_METRIC_NAMESPACE,
+  SERVICE_HEALTH_TYPE,
+  bucketOf,
+  routingMetricDimensions,
+  routingMetricName,
+  type RouteChange,
+} from '../../core/routing';
 import { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
 import { ROUTE_SK } from '../../adapters/dynamodb/routing-store';
 import { loadE2eContext, stackOutput, waitFor, type E2eContext } from './harness';
@@ -36,7 +44,8 @@ async function routeTo(capability: string, mode: 'legacy' | 'shadow' | 'canary',
   if (mode !== 'legacy') steps.push({ kind: 'setMode', mode: 'shadow' });
   if (mode === 'canary') steps.push({ kind: 'setMode', mode: 'canary', percent });
   let revision = 0;
-  for (const change of steps) revision = (await driver.control.change(capability, change, ACTOR, `e2e: route ${capability} to ${mode} ${percent}`)).entry.revision;
+  for (const change of steps)
+    revision = (await driver.control.change(capability, change, ACTOR, `e2e: route ${capability} to ${mode} ${percent}`)).entry.revision;
   await settle();
   return revision;
 }
@@ -53,7 +62,12 @@ beforeAll(async () => {
   // Warm the router (MiniStack starts a node process per concurrent invocation; the first one is slow).
   const warm = nextCustomers(3);
   await driver.putCustomers(warm);
-  await driver.collect(['customers'], (k) => warm.includes(k), (c) => c.filter((x) => x.role === 'authoritative').length >= warm.length, 60_000);
+  await driver.collect(
+    ['customers'],
+    (k) => warm.includes(k),
+    (c) => c.filter((x) => x.role === 'authoritative').length >= warm.length,
+    60_000,
+  );
 });
 
 afterAll(async () => {
@@ -61,15 +75,26 @@ afterAll(async () => {
   for (const capability of ['customers', 'inventory']) {
     await driver.control.change(capability, { kind: 'rollback' }, ACTOR, 'e2e: routing tests done');
     await driver.control.change(capability, { kind: 'setHealth', health: 'unknown' }, ACTOR, 'e2e: routing tests done');
-    await driver.control.change(capability, { kind: 'setShadowing', mirrorInCanary: driver.spec.routing!.capabilities[capability].mirrorInCanary }, ACTOR, 'e2e: routing tests done');
+    await driver.control.change(
+      capability,
+      { kind: 'setShadowing', mirrorInCanary: driver.spec.routing!.capabilities[capability].mirrorInCanary },
+      ACTOR,
+      'e2e: routing tests done',
+    );
   }
   const v2 = driver.spec.routing!.capabilities.inventory.candidate;
-  await driver.control.change('inventory', { kind: 'setCandidate', version: v2, target: driver.spec.routing!.capabilities.inventory.implementations[v2].target }, ACTOR, 'e2e: back to the spec candidate');
+  await driver.control.change(
+    'inventory',
+    { kind: 'setCandidate', version: v2, target: driver.spec.routing!.capabilities.inventory.implementations[v2].target },
+    ACTOR,
+    'e2e: back to the spec candidate',
+  );
 });
 
 describe('Routing on MiniStack', () => {
   it('exposes its outputs', () => {
-    for (const key of ['RoutingTableName', 'RouterFunctionName', 'RoutingHistoryTableName', 'RoutingInboxUrls']) expect(stackOutput(ctx, key)).not.toBe('');
+    for (const key of ['RoutingTableName', 'RouterFunctionName', 'RoutingHistoryTableName', 'RoutingInboxUrls'])
+      expect(stackOutput(ctx, key)).not.toBe('');
   });
 
   it('canary 10%: each key goes where its bucket says, the rest is mirrored as shadow, and a key stays put', async () => {
@@ -84,22 +109,39 @@ describe('Routing on MiniStack', () => {
       await driver.putCustomers([id]);
       await new Promise((r) => setTimeout(r, 150));
     }
-    const copies = await driver.collect(['customers'], (k) => mine.has(k), (c) => authoritative(c).size === ids.length && c.filter((x) => x.role === 'shadow').length >= ids.filter((id) => bucketOf(id) >= 10).length, 120_000);
+    const copies = await driver.collect(
+      ['customers'],
+      (k) => mine.has(k),
+      (c) =>
+        authoritative(c).size === ids.length &&
+        c.filter((x) => x.role === 'shadow').length >= ids.filter((id) => bucketOf(id) >= 10).length,
+      120_000,
+    );
     const sticky = ids.slice(0, 10);
     await driver.putCustomers(sticky);
-    const again = await driver.collect(['customers'], (k) => mine.has(k), (c) => c.filter((x) => x.role === 'authoritative').length >= sticky.length, 60_000);
+    const again = await driver.collect(
+      ['customers'],
+      (k) => mine.has(k),
+      (c) => c.filter((x) => x.role === 'authoritative').length >= sticky.length,
+      60_000,
+    );
 
     // Assess
     const auth = authoritative(copies);
     expect(auth.size).toBe(ids.length);
     for (const id of ids) {
       const expected = bucketOf(id) < 10 ? 'customers-v1' : 'monolith';
-      expect({ id, target: auth.get(id)?.target, bucket: auth.get(id)?.stamp.bucket }).toEqual({ id, target: expected, bucket: bucketOf(id) });
+      expect({ id, target: auth.get(id)?.target, bucket: auth.get(id)?.stamp.bucket }).toEqual({
+        id,
+        target: expected,
+        bucket: bucketOf(id),
+      });
     }
     const shadows = copies.filter((c) => c.role === 'shadow');
     expect(shadows.every((s) => s.target === 'customers-v1' && bucketOf(s.key) >= 10)).toBe(true);
     expect(new Set(shadows.map((s) => s.key))).toEqual(new Set(ids.filter((id) => bucketOf(id) >= 10)));
-    for (const c of again.filter((x) => x.role === 'authoritative')) expect({ key: c.key, target: c.target }).toEqual({ key: c.key, target: auth.get(c.key)?.target });
+    for (const c of again.filter((x) => x.role === 'authoritative'))
+      expect({ key: c.key, target: c.target }).toEqual({ key: c.key, target: auth.get(c.key)?.target });
   });
 
   it('rollback: every decision made a second after the commit goes to the monolith', async () => {
@@ -119,7 +161,12 @@ describe('Routing on MiniStack', () => {
       puts.push(...(await driver.putCustomers([ids[i]])));
       await new Promise((r) => setTimeout(r, 150));
     }
-    const copies = await driver.collect(['customers'], (k) => mine.has(k), (c) => authoritative(c).size === ids.length, 120_000);
+    const copies = await driver.collect(
+      ['customers'],
+      (k) => mine.has(k),
+      (c) => authoritative(c).size === ids.length,
+      120_000,
+    );
 
     // Assess
     const auth = authoritative(copies);
@@ -142,19 +189,44 @@ describe('Routing on MiniStack', () => {
 
     // Act: the service reports through the bus, the registry takes it out of routing
     await driver.putCustomers(before);
-    const first = await driver.collect(['customers'], (k) => k === before[0], (c) => c.length >= 1, 30_000);
+    const first = await driver.collect(
+      ['customers'],
+      (k) => k === before[0],
+      (c) => c.length >= 1,
+      30_000,
+    );
     await driver.events.send(
       new PutEventsCommand({
-        Entries: [{ EventBusName: driver.busName, Source: 'customers-v1', DetailType: SERVICE_HEALTH_TYPE, Detail: JSON.stringify({ capability: 'customers', target: 'customers-v1', health: 'unhealthy', reason: 'e2e: database unreachable' }) }],
+        Entries: [
+          {
+            EventBusName: driver.busName,
+            Source: 'customers-v1',
+            DetailType: SERVICE_HEALTH_TYPE,
+            Detail: JSON.stringify({
+              capability: 'customers',
+              target: 'customers-v1',
+              health: 'unhealthy',
+              reason: 'e2e: database unreachable',
+            }),
+          },
+        ],
       }),
     );
-    const entry = await waitFor(async () => {
-      const e = await driver.store.getEntry('customers');
-      return e?.health === 'unhealthy' ? e : undefined;
-    }, { what: 'the registry to mark customers-v1 unhealthy', timeoutMs: 30_000 });
+    const entry = await waitFor(
+      async () => {
+        const e = await driver.store.getEntry('customers');
+        return e?.health === 'unhealthy' ? e : undefined;
+      },
+      { what: 'the registry to mark customers-v1 unhealthy', timeoutMs: 30_000 },
+    );
     await new Promise((r) => setTimeout(r, 1100));
     await driver.putCustomers(after);
-    const second = await driver.collect(['customers'], (k) => k === after[0], (c) => c.length >= 1, 30_000);
+    const second = await driver.collect(
+      ['customers'],
+      (k) => k === after[0],
+      (c) => c.length >= 1,
+      30_000,
+    );
 
     // Assess
     expect(first[0]).toMatchObject({ target: 'customers-v1', role: 'authoritative' });
@@ -166,7 +238,9 @@ describe('Routing on MiniStack', () => {
   it('an alarm on the candidate error rate rolls back, records why, and emits cutover.rolled-back', async () => {
     // Prepare: the candidate takes half the keys
     const revision = await routeTo('customers', 'canary', 50);
-    const probe = nextCustomers(30).filter((id) => bucketOf(id) < 50).slice(0, 1);
+    const probe = nextCustomers(30)
+      .filter((id) => bucketOf(id) < 50)
+      .slice(0, 1);
 
     // A rerun within the alarm period finds it still in ALARM, and only a transition notifies: start from OK.
     const alarmName = (JSON.parse(stackOutput(ctx, 'RoutingAlarmNames')) as string[]).find((n) => n.endsWith('-customers-ErrorRate'))!;
@@ -177,28 +251,57 @@ describe('Routing on MiniStack', () => {
     await driver.cloudWatch.send(
       new PutMetricDataCommand({
         Namespace: ROUTING_METRIC_NAMESPACE,
-        MetricData: [{ MetricName: routingMetricName('customers', 'candidate', 'ErrorRate'), Dimensions: routingMetricDimensions('customers', 'candidate'), Values: [1], Counts: [60], Unit: 'None' }],
+        MetricData: [
+          {
+            MetricName: routingMetricName('customers', 'candidate', 'ErrorRate'),
+            Dimensions: routingMetricDimensions('customers', 'candidate'),
+            Values: [1],
+            Counts: [60],
+            Unit: 'None',
+          },
+        ],
       }),
     );
-    const rolled = await waitFor(async () => {
-      const e = await driver.store.getEntry('customers');
-      return e && e.revision > revision && e.mode === 'legacy' ? e : undefined;
-    }, { what: 'the alarm to roll customers back', timeoutMs: 60_000 });
+    const rolled = await waitFor(
+      async () => {
+        const e = await driver.store.getEntry('customers');
+        return e && e.revision > revision && e.mode === 'legacy' ? e : undefined;
+      },
+      { what: 'the alarm to roll customers back', timeoutMs: 60_000 },
+    );
     await new Promise((r) => setTimeout(r, 1100));
     await driver.putCustomers(probe);
-    const copies = await driver.collect(['customers'], (k) => k === probe[0], (c) => c.length >= 1, 30_000);
+    const copies = await driver.collect(
+      ['customers'],
+      (k) => k === probe[0],
+      (c) => c.length >= 1,
+      30_000,
+    );
     const [last] = await driver.store.history('customers', { limit: 1 });
-    const announced = await waitFor(async () => {
-      for await (const entry of driver.audit.readStream('routing-customers')) {
-        if (entry.detailType === ROLLED_BACK_TYPE && entry.kind === 'event' && JSON.parse(entry.payload).data?.revision === rolled.revision) return entry;
-      }
-      return undefined;
-    }, { what: 'cutover.rolled-back in the audit log', timeoutMs: 30_000 });
+    const announced = await waitFor(
+      async () => {
+        for await (const entry of driver.audit.readStream('routing-customers')) {
+          if (
+            entry.detailType === ROLLED_BACK_TYPE &&
+            entry.kind === 'event' &&
+            JSON.parse(entry.payload).data?.revision === rolled.revision
+          )
+            return entry;
+        }
+        return undefined;
+      },
+      { what: 'cutover.rolled-back in the audit log', timeoutMs: 30_000 },
+    );
 
     // Assess
     expect(rolled.updatedBy).toBe(`alarm:${alarmName}`);
     expect(rolled.reason).toBe('automatic rollback over 60 events: error rate 100% > 2%');
-    expect(last).toMatchObject({ revision: rolled.revision, change: { kind: 'rollback' }, from: { mode: 'canary', percent: 50 }, to: { mode: 'legacy' } });
+    expect(last).toMatchObject({
+      revision: rolled.revision,
+      change: { kind: 'rollback' },
+      from: { mode: 'canary', percent: 50 },
+      to: { mode: 'legacy' },
+    });
     expect(JSON.parse(announced.payload).data).toMatchObject({ automatic: true, capability: 'customers' });
     expect(copies[0]).toMatchObject({ target: 'monolith', role: 'authoritative' });
   });
@@ -213,12 +316,22 @@ describe('Routing on MiniStack', () => {
 
     // Act
     await driver.putOrders([orderId]);
-    const copies = await driver.collect(['inventory'], (k) => k === orderId, (c) => c.length >= 2, 30_000);
+    const copies = await driver.collect(
+      ['inventory'],
+      (k) => k === orderId,
+      (c) => c.length >= 2,
+      30_000,
+    );
 
     // Assess
     const shadow = copies.find((c) => c.role === 'shadow')!;
     const legacy = copies.find((c) => c.role === 'authoritative')!;
-    expect(shadow).toMatchObject({ target: 'inventory-v1', version: 1, stamp: { castFrom: 2, version: 1 }, data: { total: '25.98', currency: 'EUR' } });
+    expect(shadow).toMatchObject({
+      target: 'inventory-v1',
+      version: 1,
+      stamp: { castFrom: 2, version: 1 },
+      data: { total: '25.98', currency: 'EUR' },
+    });
     expect(shadow.data.amount).toBeUndefined();
     expect(legacy).toMatchObject({ target: 'monolith', version: 2, data: { amount: { total: '25.98', currency: 'EUR' } } });
   });
@@ -232,14 +345,25 @@ describe('Routing on MiniStack', () => {
 
     // Act: customer.updated v2 does not exist; customers-v1 accepts v1 and no cast leads there
     const [put] = await driver.putCustomers([id], 2);
-    const held = await waitFor(async () => {
-      for await (const q of quarantine.query({ reason: 'untranslatable', since, newestFirst: true })) if (q.eventBridgeId === `${put.eventBridgeId}/customers/authoritative`) return q;
-      return undefined;
-    }, { what: 'the router to quarantine the v2 event', timeoutMs: 30_000 });
-    const delivered = await driver.collect(['customers'], (k) => k === id, () => false, 2_500);
+    const held = await waitFor(
+      async () => {
+        for await (const q of quarantine.query({ reason: 'untranslatable', since, newestFirst: true }))
+          if (q.eventBridgeId === `${put.eventBridgeId}/customers/authoritative`) return q;
+        return undefined;
+      },
+      { what: 'the router to quarantine the v2 event', timeoutMs: 30_000 },
+    );
+    const delivered = await driver.collect(
+      ['customers'],
+      (k) => k === id,
+      () => false,
+      2_500,
+    );
 
     // Assess
-    expect(held.problems[0]).toBe('routing customers (authoritative -> customers-v1): customer.updated v2: customers-v1 accepts v1 and no cast leads from v2 to any of them');
+    expect(held.problems[0]).toBe(
+      'routing customers (authoritative -> customers-v1): customer.updated v2: customers-v1 accepts v1 and no cast leads from v2 to any of them',
+    );
     expect(JSON.parse(held.payload).data.customerId).toBe(id);
     expect(held.source).toBe(DRIVER_SOURCE);
     expect(delivered).toEqual([]);
@@ -258,8 +382,23 @@ describe('Routing on MiniStack', () => {
     const stale = driver.doc.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Put: { TableName: driver.store.tableName, Item: { ...(await driver.store.getEntry('customers'))!, sk: ROUTE_SK, reason: 'stale' }, ConditionExpression: '#r = :p', ExpressionAttributeNames: { '#r': 'revision' }, ExpressionAttributeValues: { ':p': start } } },
-          { Put: { TableName: driver.store.historyTableName, Item: { capability: 'customers', revision: 999_999, reason: 'must not land' }, ConditionExpression: 'attribute_not_exists(#r)', ExpressionAttributeNames: { '#r': 'revision' } } },
+          {
+            Put: {
+              TableName: driver.store.tableName,
+              Item: { ...(await driver.store.getEntry('customers'))!, sk: ROUTE_SK, reason: 'stale' },
+              ConditionExpression: '#r = :p',
+              ExpressionAttributeNames: { '#r': 'revision' },
+              ExpressionAttributeValues: { ':p': start },
+            },
+          },
+          {
+            Put: {
+              TableName: driver.store.historyTableName,
+              Item: { capability: 'customers', revision: 999_999, reason: 'must not land' },
+              ConditionExpression: 'attribute_not_exists(#r)',
+              ExpressionAttributeNames: { '#r': 'revision' },
+            },
+          },
         ],
       }),
     );

@@ -39,7 +39,8 @@ let doc: DynamoDBDocumentClient;
 let events: EventBridgeClient;
 let out: (key: string) => string;
 let copyArn: string | undefined;
-const skuOf = () => `E${String.fromCharCode(65 + randomInt(26))}${String.fromCharCode(65 + randomInt(26))}-${String(randomInt(10_000)).padStart(4, '0')}`;
+const skuOf = () =>
+  `E${String.fromCharCode(65 + randomInt(26))}${String.fromCharCode(65 + randomInt(26))}-${String(randomInt(10_000)).padStart(4, '0')}`;
 const newOrderId = () => String(randomInt(60_000_000, 99_999_999));
 
 function order(orderId: string, sku: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -60,7 +61,8 @@ async function seed(sku: string, available: number): Promise<void> {
 }
 
 async function stock(sku: string): Promise<{ available: number; holds: Record<string, number> }> {
-  const item = (await doc.send(new GetCommand({ TableName: out('InventoryTableName'), Key: { pk: `SKU#${sku}` }, ConsistentRead: true }))).Item!;
+  const item = (await doc.send(new GetCommand({ TableName: out('InventoryTableName'), Key: { pk: `SKU#${sku}` }, ConsistentRead: true })))
+    .Item!;
   return { available: Number(item.available), holds: item.holds as Record<string, number> };
 }
 
@@ -82,7 +84,8 @@ async function ended(executionArn: string, what: string): Promise<Outcome> {
 
 async function waitingFor(orderId: string, action: string): Promise<void> {
   await waitFor(
-    async () => (await doc.send(new GetCommand({ TableName: out('SagaCallbacksTableName'), Key: { orderId, action }, ConsistentRead: true }))).Item,
+    async () =>
+      (await doc.send(new GetCommand({ TableName: out('SagaCallbacksTableName'), Key: { orderId, action }, ConsistentRead: true }))).Item,
     { what: `order ${orderId} to wait for ${action}`, timeoutMs: SAGA_TIMEOUT_MS, intervalMs: 1_000 },
   );
 }
@@ -99,9 +102,22 @@ async function carrierDispatches(orderId: string): Promise<void> {
       occurredAt: new Date().toISOString(),
       entity: { type: 'order', key: orderId },
     },
-    data: { orderId, shipmentId: `SHP${orderId}`, carrier: 'dpd', trackingNumber: `TRK${orderId}`, parcels: 1, dispatchedAt: '2026-11-22T09:15:00Z' },
+    data: {
+      orderId,
+      shipmentId: `SHP${orderId}`,
+      carrier: 'dpd',
+      trackingNumber: `TRK${orderId}`,
+      parcels: 1,
+      dispatchedAt: '2026-11-22T09:15:00Z',
+    },
   };
-  const res = await events.send(new PutEventsCommand({ Entries: [{ EventBusName: out('ServicesBusName'), Source: 'carrier.dpd', DetailType: 'shipment.dispatched', Detail: JSON.stringify(detail) }] }));
+  const res = await events.send(
+    new PutEventsCommand({
+      Entries: [
+        { EventBusName: out('ServicesBusName'), Source: 'carrier.dpd', DetailType: 'shipment.dispatched', Detail: JSON.stringify(detail) },
+      ],
+    }),
+  );
   expect(res.FailedEntryCount).toBe(0);
 }
 
@@ -121,7 +137,16 @@ beforeAll(async () => {
   const definition = JSON.parse(deployed.definition!) as { States: Record<string, Record<string, unknown>> };
   definition.States.ScheduleShipping.TimeoutSeconds = 15;
   delete definition.States.ScheduleShipping.HeartbeatSeconds;
-  copyArn = (await sfn.send(new CreateStateMachineCommand({ name: `${deployed.name}-e2e-${Date.now()}`, definition: JSON.stringify(definition), roleArn: deployed.roleArn!, type: 'STANDARD' }))).stateMachineArn!;
+  copyArn = (
+    await sfn.send(
+      new CreateStateMachineCommand({
+        name: `${deployed.name}-e2e-${Date.now()}`,
+        definition: JSON.stringify(definition),
+        roleArn: deployed.roleArn!,
+        type: 'STANDARD',
+      }),
+    )
+  ).stateMachineArn!;
 
   const launch = async (name: string, o: Record<string, unknown>, arn: string, then?: () => Promise<void>) => {
     const sku = (o.lines as Array<{ sku: string }>)[0].sku;
@@ -147,7 +172,11 @@ beforeAll(async () => {
     await waitingFor(byOperator, 'ScheduleShipping');
     const code = await sagaCallbackCommand(
       byOperator,
-      { success: true, table: out('SagaCallbacksTableName'), output: JSON.stringify({ shipmentId: `SHP${byOperator}`, carrier: 'dhl', confirmedBy: 'warehouse phone call' }) },
+      {
+        success: true,
+        table: out('SagaCallbacksTableName'),
+        output: JSON.stringify({ shipmentId: `SHP${byOperator}`, carrier: 'dhl', confirmedBy: 'warehouse phone call' }),
+      },
       { context: new AwsContext({}, { dynamo: doc }), sfn, stdout: () => undefined, stderr: (t) => process.stderr.write(t) },
     );
     expect(code).toBe(0);
@@ -159,95 +188,149 @@ afterAll(async () => {
 });
 
 describe('e2e: the order saga on MiniStack', () => {
-  it('completes an order: payment by the monolith through the bridge, shipping confirmed by the carrier days later (here: seconds)', async () => {
-    // Act
-    const { orderId, sku, outcome } = scenarios.happy;
-    const result = await outcome;
+  it(
+    'completes an order: payment by the monolith through the bridge, shipping confirmed by the carrier days later (here: seconds)',
+    async () => {
+      // Act
+      const { orderId, sku, outcome } = scenarios.happy;
+      const result = await outcome;
 
-    // Assess
-    expect(result.status).toBe('SUCCEEDED');
-    expect(result.output).toMatchObject({ outcome: 'completed', results: { ProcessPayment: { replyType: 'payment.captured', paymentId: expect.stringMatching(/^PAY/) }, ScheduleShipping: { status: 'dispatched' } } });
-    // The monolith really took the money (its own table), and the stock left with the parcel.
-    const monolith = await doc.send(new GetCommand({ TableName: out('ReferenceMonolithTableName'), Key: { pk: `PAY#${orderId}` }, ConsistentRead: true }));
-    expect(monolith.Item).toMatchObject({ status: 'captured', amountCents: '2598' });
-    await waitFor(async () => (await stock(sku)).available === 8 && Object.keys((await stock(sku)).holds).length === 0, { what: `stock of ${sku} to be 8 with no holds`, timeoutMs: 30_000 });
-    const state = await doc.send(new GetCommand({ TableName: out('SagaStateTableName'), Key: { orderId }, ConsistentRead: true }));
-    expect(state.Item).toMatchObject({ sagaState: 'completed' });
-  }, SAGA_TIMEOUT_MS + 30_000);
+      // Assess
+      expect(result.status).toBe('SUCCEEDED');
+      expect(result.output).toMatchObject({
+        outcome: 'completed',
+        results: {
+          ProcessPayment: { replyType: 'payment.captured', paymentId: expect.stringMatching(/^PAY/) },
+          ScheduleShipping: { status: 'dispatched' },
+        },
+      });
+      // The monolith really took the money (its own table), and the stock left with the parcel.
+      const monolith = await doc.send(
+        new GetCommand({ TableName: out('ReferenceMonolithTableName'), Key: { pk: `PAY#${orderId}` }, ConsistentRead: true }),
+      );
+      expect(monolith.Item).toMatchObject({ status: 'captured', amountCents: '2598' });
+      await waitFor(async () => (await stock(sku)).available === 8 && Object.keys((await stock(sku)).holds).length === 0, {
+        what: `stock of ${sku} to be 8 with no holds`,
+        timeoutMs: 30_000,
+      });
+      const state = await doc.send(new GetCommand({ TableName: out('SagaStateTableName'), Key: { orderId }, ConsistentRead: true }));
+      expect(state.Item).toMatchObject({ sagaState: 'completed' });
+    },
+    SAGA_TIMEOUT_MS + 30_000,
+  );
 
-  it('undoes an order whose card the monolith declines: the stock goes back, nothing is charged', async () => {
-    // Act
-    const { orderId, sku, outcome } = scenarios.declined;
-    const result = await outcome;
+  it(
+    'undoes an order whose card the monolith declines: the stock goes back, nothing is charged',
+    async () => {
+      // Act
+      const { orderId, sku, outcome } = scenarios.declined;
+      const result = await outcome;
 
-    // Assess
-    expect(result.output).toMatchObject({ outcome: 'compensated', failedStep: 'ProcessPayment', failure: { Error: 'CardDeclined' }, compensations: { ReleaseInventory: { status: 'released' }, CancelOrder: { status: 'cancelled' } } });
-    expect(Object.keys(result.output!.compensations as object)).toEqual(['ReleaseInventory', 'CancelOrder']);
-    expect(await stock(sku)).toEqual({ available: 10, holds: {} });
-    const monolith = await doc.send(new GetCommand({ TableName: out('ReferenceMonolithTableName'), Key: { pk: `PAY#${orderId}` }, ConsistentRead: true }));
-    expect(monolith.Item).toBeUndefined();
-  }, SAGA_TIMEOUT_MS + 30_000);
+      // Assess
+      expect(result.output).toMatchObject({
+        outcome: 'compensated',
+        failedStep: 'ProcessPayment',
+        failure: { Error: 'CardDeclined' },
+        compensations: { ReleaseInventory: { status: 'released' }, CancelOrder: { status: 'cancelled' } },
+      });
+      expect(Object.keys(result.output!.compensations as object)).toEqual(['ReleaseInventory', 'CancelOrder']);
+      expect(await stock(sku)).toEqual({ available: 10, holds: {} });
+      const monolith = await doc.send(
+        new GetCommand({ TableName: out('ReferenceMonolithTableName'), Key: { pk: `PAY#${orderId}` }, ConsistentRead: true }),
+      );
+      expect(monolith.Item).toBeUndefined();
+    },
+    SAGA_TIMEOUT_MS + 30_000,
+  );
 
-  it('undoes an order the carrier never confirms: the wait times out, the shipment is cancelled and the payment refunded by the monolith', async () => {
-    // Act
-    const { orderId, sku, outcome } = scenarios.timeout;
-    const result = await outcome;
+  it(
+    'undoes an order the carrier never confirms: the wait times out, the shipment is cancelled and the payment refunded by the monolith',
+    async () => {
+      // Act
+      const { orderId, sku, outcome } = scenarios.timeout;
+      const result = await outcome;
 
-    // Assess
-    expect(result.output).toMatchObject({ outcome: 'compensated', failedStep: 'ScheduleShipping', failure: { Error: 'States.Timeout' } });
-    expect(Object.keys(result.output!.compensations as object)).toEqual(['CancelShipment', 'RefundPayment', 'ReleaseInventory', 'CancelOrder']);
-    expect(result.output!.compensations).toMatchObject({ RefundPayment: { replyType: 'payment.refunded', amount: '25.98' } });
-    const shipment = await doc.send(new GetCommand({ TableName: out('ShipmentsTableName'), Key: { orderId }, ConsistentRead: true }));
-    expect(shipment.Item).toMatchObject({ status: 'cancelled' });
-    const monolith = await doc.send(new GetCommand({ TableName: out('ReferenceMonolithTableName'), Key: { pk: `PAY#${orderId}` }, ConsistentRead: true }));
-    expect(monolith.Item).toMatchObject({ status: 'refunded' });
-    expect(await stock(sku)).toEqual({ available: 10, holds: {} });
-  }, SAGA_TIMEOUT_MS + 30_000);
+      // Assess
+      expect(result.output).toMatchObject({ outcome: 'compensated', failedStep: 'ScheduleShipping', failure: { Error: 'States.Timeout' } });
+      expect(Object.keys(result.output!.compensations as object)).toEqual([
+        'CancelShipment',
+        'RefundPayment',
+        'ReleaseInventory',
+        'CancelOrder',
+      ]);
+      expect(result.output!.compensations).toMatchObject({ RefundPayment: { replyType: 'payment.refunded', amount: '25.98' } });
+      const shipment = await doc.send(new GetCommand({ TableName: out('ShipmentsTableName'), Key: { orderId }, ConsistentRead: true }));
+      expect(shipment.Item).toMatchObject({ status: 'cancelled' });
+      const monolith = await doc.send(
+        new GetCommand({ TableName: out('ReferenceMonolithTableName'), Key: { pk: `PAY#${orderId}` }, ConsistentRead: true }),
+      );
+      expect(monolith.Item).toMatchObject({ status: 'refunded' });
+      expect(await stock(sku)).toEqual({ available: 10, holds: {} });
+    },
+    SAGA_TIMEOUT_MS + 30_000,
+  );
 
-  it('lets an operator answer the carrier wait with `cutover saga callback <orderId> --success`', async () => {
-    // Act
-    const { orderId, outcome } = scenarios.operator;
-    const result = await outcome;
+  it(
+    'lets an operator answer the carrier wait with `cutover saga callback <orderId> --success`',
+    async () => {
+      // Act
+      const { orderId, outcome } = scenarios.operator;
+      const result = await outcome;
 
-    // Assess
-    expect(result.output).toMatchObject({ outcome: 'completed', results: { ScheduleShipping: { confirmedBy: 'warehouse phone call' } } });
-    const entry = await doc.send(new GetCommand({ TableName: out('SagaCallbacksTableName'), Key: { orderId, action: 'ScheduleShipping' }, ConsistentRead: true }));
-    expect(entry.Item).toMatchObject({ outcome: 'success', settledBy: 'cli' });
-  }, SAGA_TIMEOUT_MS + 30_000);
+      // Assess
+      expect(result.output).toMatchObject({ outcome: 'completed', results: { ScheduleShipping: { confirmedBy: 'warehouse phone call' } } });
+      const entry = await doc.send(
+        new GetCommand({ TableName: out('SagaCallbacksTableName'), Key: { orderId, action: 'ScheduleShipping' }, ConsistentRead: true }),
+      );
+      expect(entry.Item).toMatchObject({ outcome: 'success', settledBy: 'cli' });
+    },
+    SAGA_TIMEOUT_MS + 30_000,
+  );
 
-  it('starts one saga for an order the monolith placed, even when ORDER_PLACED arrives twice', async () => {
-    // Prepare
-    const orderNo = newOrderId();
-    const sku = skuOf();
-    await seed(sku, 10);
-    const placed = {
-      MSG_ID: `MSG-E2E-${orderNo}`,
-      ORDER_NO: orderNo,
-      CUST_NO: 'C00042',
-      ORDER_DT: '20261121 143000',
-      TOTAL_CENTS: '1299',
-      CURRENCY: 'EUR',
-      CHANNEL: 'WEB',
-      COUPON_CODE: '',
-      LINES: [{ LINE_NO: '1', SKU: sku, QTY: '1', UNIT_PRICE_CENTS: '1299' }],
-      SHIP_ADDR: { STREET: '12 Harbour Lane', CITY: 'Bristol', ZIP: 'BS1 4QA', COUNTRY: 'GB' },
-    };
-    const entry = { EventBusName: out('LegacyBusName'), Source: 'shop.monolith', DetailType: 'ORDER_PLACED', Detail: JSON.stringify(placed) };
+  it(
+    'starts one saga for an order the monolith placed, even when ORDER_PLACED arrives twice',
+    async () => {
+      // Prepare
+      const orderNo = newOrderId();
+      const sku = skuOf();
+      await seed(sku, 10);
+      const placed = {
+        MSG_ID: `MSG-E2E-${orderNo}`,
+        ORDER_NO: orderNo,
+        CUST_NO: 'C00042',
+        ORDER_DT: '20261121 143000',
+        TOTAL_CENTS: '1299',
+        CURRENCY: 'EUR',
+        CHANNEL: 'WEB',
+        COUPON_CODE: '',
+        LINES: [{ LINE_NO: '1', SKU: sku, QTY: '1', UNIT_PRICE_CENTS: '1299' }],
+        SHIP_ADDR: { STREET: '12 Harbour Lane', CITY: 'Bristol', ZIP: 'BS1 4QA', COUNTRY: 'GB' },
+      };
+      const entry = {
+        EventBusName: out('LegacyBusName'),
+        Source: 'shop.monolith',
+        DetailType: 'ORDER_PLACED',
+        Detail: JSON.stringify(placed),
+      };
 
-    // Act
-    await events.send(new PutEventsCommand({ Entries: [entry] }));
-    await events.send(new PutEventsCommand({ Entries: [entry] }));
-    await waitingFor(orderNo, 'ScheduleShipping');
-    await carrierDispatches(orderNo);
-    const executionArn = `${out('OrderSagaArn').replace(':stateMachine:', ':execution:')}:${orderNo}`;
-    const result = await ended(executionArn, `the saga of monolith order ${orderNo} to end`);
+      // Act
+      await events.send(new PutEventsCommand({ Entries: [entry] }));
+      await events.send(new PutEventsCommand({ Entries: [entry] }));
+      await waitingFor(orderNo, 'ScheduleShipping');
+      await carrierDispatches(orderNo);
+      const executionArn = `${out('OrderSagaArn').replace(':stateMachine:', ':execution:')}:${orderNo}`;
+      const result = await ended(executionArn, `the saga of monolith order ${orderNo} to end`);
 
-    // Assess
-    expect(result.output).toMatchObject({ outcome: 'completed', orderId: orderNo });
-    expect(await stock(sku)).toEqual({ available: 9, holds: {} });
-    // The second start found the saga running and did nothing: nothing reached the dead-letter queue.
-    const sqs = new SQSClient(sdkConfig(ctx.endpoint));
-    const dlq = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: out('SagaDlqUrl'), AttributeNames: ['ApproximateNumberOfMessages'] }));
-    expect(dlq.Attributes?.ApproximateNumberOfMessages).toBe('0');
-  }, SAGA_TIMEOUT_MS * 2);
+      // Assess
+      expect(result.output).toMatchObject({ outcome: 'completed', orderId: orderNo });
+      expect(await stock(sku)).toEqual({ available: 9, holds: {} });
+      // The second start found the saga running and did nothing: nothing reached the dead-letter queue.
+      const sqs = new SQSClient(sdkConfig(ctx.endpoint));
+      const dlq = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: out('SagaDlqUrl'), AttributeNames: ['ApproximateNumberOfMessages'] }),
+      );
+      expect(dlq.Attributes?.ApproximateNumberOfMessages).toBe('0');
+    },
+    SAGA_TIMEOUT_MS * 2,
+  );
 });

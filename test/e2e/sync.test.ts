@@ -65,8 +65,14 @@ describe('e2e: two-way sync between PostgreSQL and the deployed service tables',
     db = await openCaptureDatabase(url, { connections: 2 });
     await createShopSchema(db);
     await installCapture(db, { tables: ['stock'] });
-    await new SecretsManagerClient(config).send(new PutSecretValueCommand({ SecretId: stackOutput(context, 'SyncSourceSecretArn'), SecretString: JSON.stringify({ url }) }));
-    const sink = new SqsFifoSink({ client: new SQSClient(config), queueUrl: stackOutput(context, 'SyncChangesQueueUrl'), groupKey: groupKeyFunction(spec.migration!, ['stock']) });
+    await new SecretsManagerClient(config).send(
+      new PutSecretValueCommand({ SecretId: stackOutput(context, 'SyncSourceSecretArn'), SecretString: JSON.stringify({ url }) }),
+    );
+    const sink = new SqsFifoSink({
+      client: new SQSClient(config),
+      queueUrl: stackOutput(context, 'SyncChangesQueueUrl'),
+      groupKey: groupKeyFunction(spec.migration!, ['stock']),
+    });
     relay = new ChangeRelay(db, sink, { source: 'shop', name: `shop-${schema}` });
     if (!(await relay.acquire())) throw new Error('relay lease not taken');
   }, 120_000);
@@ -82,10 +88,21 @@ describe('e2e: two-way sync between PostgreSQL and the deployed service tables',
   });
 
   const key = (sku: string) => ({ sku: { S: sku }, warehouse: { S: 'W1' } });
-  const itemOnHand = async (sku: string) => ((await dynamo.send(new GetItemCommand({ TableName: inventory, Key: key(sku), ConsistentRead: true }))).Item?.onHand as { N: string } | undefined)?.N;
+  const itemOnHand = async (sku: string) =>
+    (
+      (await dynamo.send(new GetItemCommand({ TableName: inventory, Key: key(sku), ConsistentRead: true }))).Item?.onHand as
+        { N: string } | undefined
+    )?.N;
   const rowOnHand = async (sku: string) => (await db.query(`SELECT on_hand::text FROM stock WHERE sku = $1`, [sku]))[0]?.[0];
   const serviceSets = (sku: string, onHand: number) =>
-    dynamo.send(new UpdateItemCommand({ TableName: inventory, Key: key(sku), UpdateExpression: 'SET onHand = :n', ExpressionAttributeValues: { ':n': { N: String(onHand) } } }));
+    dynamo.send(
+      new UpdateItemCommand({
+        TableName: inventory,
+        Key: key(sku),
+        UpdateExpression: 'SET onHand = :n',
+        ExpressionAttributeValues: { ':n': { N: String(onHand) } },
+      }),
+    );
 
   it('deploys stopped: a service write waits in the stream until cutover sync start, then reaches the row', async () => {
     // Prepare: the item exists (the items applier reads the relay its queue, stopped or not).
@@ -105,7 +122,9 @@ describe('e2e: two-way sync between PostgreSQL and the deployed service tables',
     expect(atDeploy.streams.length).toBeGreaterThanOrEqual(1);
     expect(whileStopped).toBe('10');
     expect(['running', 'changing']).toContain(started.state);
-    expect(await waitFor(async () => (await rowOnHand(sku)) === '8', { what: 'the row from the write made while stopped', timeoutMs: 60_000 })).toBe(true);
+    expect(
+      await waitFor(async () => (await rowOnHand(sku)) === '8', { what: 'the row from the write made while stopped', timeoutMs: 60_000 }),
+    ).toBe(true);
   }, 150_000);
 
   it('a change in SQL becomes the item', async () => {
@@ -114,7 +133,9 @@ describe('e2e: two-way sync between PostgreSQL and the deployed service tables',
     await relay.pass();
 
     // Assess
-    expect(await waitFor(async () => (await itemOnHand(`E1${run}`)) === '10', { what: 'the item from the SQL insert', timeoutMs: 60_000 })).toBe(true);
+    expect(
+      await waitFor(async () => (await itemOnHand(`E1${run}`)) === '10', { what: 'the item from the SQL insert', timeoutMs: 60_000 }),
+    ).toBe(true);
   }, 90_000);
 
   it('an item change becomes the row, and the sync its own write is not shipped back', async () => {
@@ -128,7 +149,9 @@ describe('e2e: two-way sync between PostgreSQL and the deployed service tables',
     await serviceSets(sku, 17);
 
     // Assess
-    expect(await waitFor(async () => (await rowOnHand(sku)) === '17', { what: 'the row from the item change', timeoutMs: 60_000 })).toBe(true);
+    expect(await waitFor(async () => (await rowOnHand(sku)) === '17', { what: 'the row from the item change', timeoutMs: 60_000 })).toBe(
+      true,
+    );
     const echo = await relay.pass();
     expect(echo.shipped).toBe(0);
   }, 150_000);
@@ -145,13 +168,21 @@ describe('e2e: two-way sync between PostgreSQL and the deployed service tables',
     await relay.pass();
 
     // Assess
-    await waitFor(async () => (await rowOnHand(sku)) === '21' && (await itemOnHand(sku)) === '21', { what: 'both sides at 21', timeoutMs: 90_000 });
+    await waitFor(async () => (await rowOnHand(sku)) === '21' && (await itemOnHand(sku)) === '21', {
+      what: 'both sides at 21',
+      timeoutMs: 90_000,
+    });
     const entries = [];
     for await (const c of ledger.list('resolved')) if (c.key.includes(sku)) entries.push(c);
     expect(entries.length).toBeGreaterThanOrEqual(1);
     expect(entries[0]).toMatchObject({ entity: 'stock', status: 'resolved', fields: expect.arrayContaining(['onHand']) });
     const audit = await dynamo.send(
-      new QueryCommand({ TableName: stackOutput(context, 'AuditTableName'), KeyConditionExpression: '#s = :s', ExpressionAttributeNames: { '#s': 'stream' }, ExpressionAttributeValues: { ':s': { S: `sync-stock-${entries[0].key}` } } }),
+      new QueryCommand({
+        TableName: stackOutput(context, 'AuditTableName'),
+        KeyConditionExpression: '#s = :s',
+        ExpressionAttributeNames: { '#s': 'stream' },
+        ExpressionAttributeValues: { ':s': { S: `sync-stock-${entries[0].key}` } },
+      }),
     );
     expect((audit.Items ?? []).some((i) => i.detailType?.S === 'sync.conflict-detected')).toBe(true);
   }, 200_000);

@@ -15,7 +15,10 @@ describe('Command: cutover api generate', () => {
   it('writes one document per service into a directory, and one file with --service', async () => {
     // Act
     const all = await apiGenerateCommand({ out: dir }, { cwd: ROOT, stderr: () => undefined });
-    const one = await apiGenerateCommand({ service: 'orders', out: path.join(dir, 'orders.json'), auth: 'iam' }, { cwd: ROOT, stderr: () => undefined });
+    const one = await apiGenerateCommand(
+      { service: 'orders', out: path.join(dir, 'orders.json'), auth: 'iam' },
+      { cwd: ROOT, stderr: () => undefined },
+    );
 
     // Assess
     expect([all, one]).toEqual([0, 0]);

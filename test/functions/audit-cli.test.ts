@@ -16,9 +16,29 @@ beforeAll(async () => {
   store = new AuditStore({ tableName: 'audit', client: db.doc, sleep: async () => undefined });
   context = new AwsContext({}, { dynamo: db.doc });
   const payload = (o: unknown) => JSON.stringify(o);
-  await store.append('order-1', { kind: 'event', eventId: 'e1', bus: 'legacy', source: 'shop.monolith', detailType: 'ORDER_PLACED', payload: payload({ ORDER_NO: '1' }) });
-  await store.append('order-1', { kind: 'quarantine', eventId: 'q1', bus: 'legacy', detailType: 'ORDER_PLACED', payload: payload({ reason: 'schema', problems: ['TOTAL_CENTS: "x" is not cents'] }) });
-  await store.append('order-1', { kind: 'event', eventId: 'e2', bus: 'services', source: 'cutover.bridge', detailType: 'order.created', payload: payload({ metadata: {}, data: {} }) });
+  await store.append('order-1', {
+    kind: 'event',
+    eventId: 'e1',
+    bus: 'legacy',
+    source: 'shop.monolith',
+    detailType: 'ORDER_PLACED',
+    payload: payload({ ORDER_NO: '1' }),
+  });
+  await store.append('order-1', {
+    kind: 'quarantine',
+    eventId: 'q1',
+    bus: 'legacy',
+    detailType: 'ORDER_PLACED',
+    payload: payload({ reason: 'schema', problems: ['TOTAL_CENTS: "x" is not cents'] }),
+  });
+  await store.append('order-1', {
+    kind: 'event',
+    eventId: 'e2',
+    bus: 'services',
+    source: 'cutover.bridge',
+    detailType: 'order.created',
+    payload: payload({ metadata: {}, data: {} }),
+  });
   await store.append('order-2', { kind: 'event', eventId: 'e3', bus: 'legacy', detailType: 'ORDER_PLACED', payload: '{}' });
 });
 afterAll(async () => {
@@ -71,7 +91,9 @@ describe('Command: audit verify', () => {
     const entries = [];
     for await (const e of store.readStream('order-1')) entries.push(e);
     const original = entries[1];
-    await db.doc.send(new PutCommand({ TableName: 'audit', Item: { ...original, sk: entrySortKey(2), payload: '{"reason":"none","problems":[]}' } }));
+    await db.doc.send(
+      new PutCommand({ TableName: 'audit', Item: { ...original, sk: entrySortKey(2), payload: '{"reason":"none","problems":[]}' } }),
+    );
 
     try {
       // Act

@@ -17,13 +17,22 @@ afterAll(async () => {
   await db.stop();
 });
 
-async function freshStore(options: Partial<ConstructorParameters<typeof AuditStore>[0]> = {}, client?: DynamoDBDocumentClient): Promise<AuditStore> {
+async function freshStore(
+  options: Partial<ConstructorParameters<typeof AuditStore>[0]> = {},
+  client?: DynamoDBDocumentClient,
+): Promise<AuditStore> {
   const tableName = `audit-${++tableSeq}`;
   await db.createTable(tableName, 'stream', 'sk');
   return new AuditStore({ tableName, client: client ?? db.doc, sleep: async () => undefined, ...options });
 }
 
-const rec = (id: string, extra: Partial<AuditRecord> = {}): AuditRecord => ({ kind: 'event', eventId: id, bus: 'legacy', payload: JSON.stringify({ id }), ...extra });
+const rec = (id: string, extra: Partial<AuditRecord> = {}): AuditRecord => ({
+  kind: 'event',
+  eventId: id,
+  bus: 'legacy',
+  payload: JSON.stringify({ id }),
+  ...extra,
+});
 
 async function all(store: AuditStore, stream: string, pageSize?: number) {
   const out = [];
@@ -166,7 +175,11 @@ describe('Class: AuditStore', () => {
 
       // Act: a blind put of another entry at sequence 1 through the same condition the store uses
       const blind = db.doc.send(
-        new PutCommand({ TableName: store.tableName, Item: { ...existing, eventId: 'forged', sk: entrySortKey(1) }, ConditionExpression: 'attribute_not_exists(sk)' }),
+        new PutCommand({
+          TableName: store.tableName,
+          Item: { ...existing, eventId: 'forged', sk: entrySortKey(1) },
+          ConditionExpression: 'attribute_not_exists(sk)',
+        }),
       );
 
       // Assess
@@ -204,7 +217,9 @@ describe('Class: AuditStore', () => {
       const store = await freshStore();
       for (const id of ['a', 'b', 'c']) await store.append('t', rec(id));
       const [, second] = await all(store, 't');
-      await db.doc.send(new PutCommand({ TableName: store.tableName, Item: { ...second, sk: entrySortKey(2), payload: '{"id":"b","refund":true}' } }));
+      await db.doc.send(
+        new PutCommand({ TableName: store.tableName, Item: { ...second, sk: entrySortKey(2), payload: '{"id":"b","refund":true}' } }),
+      );
 
       // Act
       const report = await store.verifyStream('t');

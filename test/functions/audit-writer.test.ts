@@ -106,13 +106,20 @@ describe('Class: AuditWriter', () => {
       const conflicts = log.filter((e) => e.kind === 'conflict');
       expect(conflicts).toHaveLength(1);
       expect(conflicts[0].messageId).toBe(placed.MSG_ID);
-      expect(JSON.parse(conflicts[0].payload)).toMatchObject({ identity: `legacy:ORDER_PLACED:${placed.MSG_ID}`, firstEventId: 'eb-2', eventId: 'eb-3' });
+      expect(JSON.parse(conflicts[0].payload)).toMatchObject({
+        identity: `legacy:ORDER_PLACED:${placed.MSG_ID}`,
+        firstEventId: 'eb-2',
+        eventId: 'eb-3',
+      });
     });
 
     it('puts a service event in its correlation stream and an unknown event in uncorrelated', async () => {
       // Prepare
       const { writer: w, store } = await writer('services');
-      const svc = { metadata: { eventId: 'svc-1', eventType: 'order.created', version: 2, correlationId: 'order-1000001', origin: 'legacy' }, data: {} };
+      const svc = {
+        metadata: { eventId: 'svc-1', eventType: 'order.created', version: 2, correlationId: 'order-1000001', origin: 'legacy' },
+        data: {},
+      };
 
       // Act
       await w.handle([ebEvent('eb-s', 'order.created', svc, 'cutover.bridge'), ebEvent('eb-u', 'SOMETHING', { x: 1 }, 'elsewhere')]);

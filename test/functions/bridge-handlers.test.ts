@@ -63,13 +63,20 @@ function bridge(direction: 'toService' | 'toLegacy'): BridgeHandler {
   });
 }
 
-const puts = (table: string) => ddb.commandCalls(PutCommand).filter((c) => c.args[0].input.TableName === table).map((c) => c.args[0].input);
+const puts = (table: string) =>
+  ddb
+    .commandCalls(PutCommand)
+    .filter((c) => c.args[0].input.TableName === table)
+    .map((c) => c.args[0].input);
 const sentEntries = () => eb.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
 
 beforeEach(() => {
   eb.reset();
   ddb.reset();
-  eb.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({ FailedEntryCount: 0, Entries: input.Entries.map((_e, i) => ({ EventId: `out-${i}` })) }));
+  eb.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
+    FailedEntryCount: 0,
+    Entries: input.Entries.map((_e, i) => ({ EventId: `out-${i}` })),
+  }));
   ddb.on(GetCommand).resolves({});
   ddb.on(QueryCommand).resolves({ Items: [] });
   ddb.on(PutCommand).resolves({});
@@ -90,7 +97,12 @@ describe('Class: BridgeHandler (legacy -> services)', () => {
       const [entry] = sentEntries();
       expect(entry).toMatchObject({ EventBusName: 'services-bus', Source: BRIDGE_SOURCE, DetailType: 'order.created' });
       const detail = JSON.parse(entry.Detail!);
-      expect(detail.metadata).toMatchObject({ eventId: expectedId, origin: 'legacy', correlationId: 'order-1000001', occurredAt: '2026-11-21T14:30:00.000Z' }); // ORDER_DT, not the EventBridge time
+      expect(detail.metadata).toMatchObject({
+        eventId: expectedId,
+        origin: 'legacy',
+        correlationId: 'order-1000001',
+        occurredAt: '2026-11-21T14:30:00.000Z',
+      }); // ORDER_DT, not the EventBridge time
       expect(detail.data.amount).toEqual({ total: '54.97', currency: 'EUR' });
       expect(puts('quarantine-table')).toEqual([]);
     });
@@ -126,7 +138,9 @@ describe('Class: BridgeHandler (legacy -> services)', () => {
 
     it('treats a redelivered quarantine as done (conditional put refused)', async () => {
       // Prepare
-      ddb.on(PutCommand, { TableName: 'quarantine-table' }).rejects(Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' }));
+      ddb
+        .on(PutCommand, { TableName: 'quarantine-table' })
+        .rejects(Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' }));
       ddb.on(GetCommand).resolves({ Item: { sequence: 4 } });
 
       // Act
@@ -139,7 +153,9 @@ describe('Class: BridgeHandler (legacy -> services)', () => {
 
     it('throws when the quarantine table cannot be written, so Lambda retries and the DLQ keeps the event', async () => {
       // Prepare
-      ddb.on(PutCommand, { TableName: 'quarantine-table' }).rejects(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' }));
+      ddb
+        .on(PutCommand, { TableName: 'quarantine-table' })
+        .rejects(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' }));
 
       // Act / Assess
       await expect(bridge('toService').handle(ebEvent('ORDER_PLACED', { nope: 1 }))).rejects.toThrow('Throughput exceeds');
@@ -147,7 +163,10 @@ describe('Class: BridgeHandler (legacy -> services)', () => {
 
     it('throws a retryable error when the bus throttles a translated event', async () => {
       // Prepare
-      eb.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }] });
+      eb.on(PutEventsCommand).resolves({
+        FailedEntryCount: 1,
+        Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }],
+      });
 
       // Act / Assess
       await expect(bridge('toService').handle(ebEvent('ORDER_PLACED', placed))).rejects.toThrow(PutEventsRetryableError);
@@ -156,14 +175,20 @@ describe('Class: BridgeHandler (legacy -> services)', () => {
 
     it('quarantines a translated event the bus refuses for good, naming the refusal', async () => {
       // Prepare
-      eb.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed' }] });
+      eb.on(PutEventsCommand).resolves({
+        FailedEntryCount: 1,
+        Entries: [{ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed' }],
+      });
 
       // Act
       const result = await bridge('toService').handle(ebEvent('ORDER_PLACED', placed));
 
       // Assess
       expect(result).toMatchObject({ received: 1, translated: 0, quarantined: 1, eventIds: [] });
-      expect(puts('quarantine-table')[0].Item).toMatchObject({ reason: 'untranslatable', problems: ['the target bus refused the translated order.created: MalformedDetail: Detail is malformed'] });
+      expect(puts('quarantine-table')[0].Item).toMatchObject({
+        reason: 'untranslatable',
+        problems: ['the target bus refused the translated order.created: MalformedDetail: Detail is malformed'],
+      });
     });
 
     it('refuses events the bridge itself put (second line against loops) and records the refusal', async () => {
@@ -172,19 +197,34 @@ describe('Class: BridgeHandler (legacy -> services)', () => {
       expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
       // Not dropped without a trace: kept in quarantine under reason `loop` and in the audit log.
       expect(puts('quarantine-table')[0].Item).toMatchObject({ reason: 'loop', bus: 'legacy', source: BRIDGE_SOURCE });
-      expect(puts('audit-table').some((p) => p.Item!.kind === 'quarantine' && JSON.parse(String(p.Item!.payload)).reason === 'loop')).toBe(true);
+      expect(puts('audit-table').some((p) => p.Item!.kind === 'quarantine' && JSON.parse(String(p.Item!.payload)).reason === 'loop')).toBe(
+        true,
+      );
     });
 
     it('records a monolith event echoing a translated one (stamp origin service) as a loop, not silently', async () => {
-      const result = await bridge('toService').handle(ebEvent('ORDER_PLACED', { ...placed, [LEGACY_META_KEY]: { origin: 'service', eventId: 'x', correlationId: 'order-1' } }));
+      const result = await bridge('toService').handle(
+        ebEvent('ORDER_PLACED', { ...placed, [LEGACY_META_KEY]: { origin: 'service', eventId: 'x', correlationId: 'order-1' } }),
+      );
       expect(result).toMatchObject({ received: 1, ignored: 1, translated: 0 });
       expect(puts('quarantine-table')[0].Item).toMatchObject({ reason: 'loop' });
     });
 
     it('accounts for a mixed batch: translated + quarantined + ignored = received, good events in batches of ten', async () => {
       // Prepare
-      const good = Array.from({ length: 12 }, (_v, i) => ebEvent('ORDER_CANCELLED', { ...spec.bridge.legacyEvents.ORDER_CANCELLED.examples[0], MSG_ID: `MSG-TEST-${1000 + i}` }, { id: `g${i}` }));
-      const batch = [...good, ebEvent('NOPE', {}, { id: 'bad' }), 'not an event', ebEvent('ORDER_PLACED', placed, { id: 'loop', source: BRIDGE_SOURCE })];
+      const good = Array.from({ length: 12 }, (_v, i) =>
+        ebEvent(
+          'ORDER_CANCELLED',
+          { ...spec.bridge.legacyEvents.ORDER_CANCELLED.examples[0], MSG_ID: `MSG-TEST-${1000 + i}` },
+          { id: `g${i}` },
+        ),
+      );
+      const batch = [
+        ...good,
+        ebEvent('NOPE', {}, { id: 'bad' }),
+        'not an event',
+        ebEvent('ORDER_PLACED', placed, { id: 'loop', source: BRIDGE_SOURCE }),
+      ];
 
       // Act
       const result = await bridge('toService').handle(batch);
@@ -222,7 +262,9 @@ describe('Class: BridgeHandler (services -> legacy)', () => {
     const result = await bridge('toLegacy').handle(ebEvent('order.cancelled', serviceDetail('legacy'), { source: 'orders' }));
     expect(result).toMatchObject({ quarantined: 1, translated: 0 });
     expect(puts('quarantine-table')[0].Item).toMatchObject({ reason: 'envelope' });
-    expect(String((puts('quarantine-table')[0].Item!.problems as string[])[0])).toMatch(/metadata\.origin: "legacy" is claimed by source "orders"/);
+    expect(String((puts('quarantine-table')[0].Item!.problems as string[])[0])).toMatch(
+      /metadata\.origin: "legacy" is claimed by source "orders"/,
+    );
   });
 
   it('quarantines an unknown version on the services side', async () => {
@@ -239,7 +281,8 @@ describe('Function: handler (Lambda entry points)', () => {
     resetSpecCache();
   });
   afterEach(() => {
-    for (const k of ['CUTOVER_SPEC_JSON', 'SERVICES_BUS_NAME', 'LEGACY_BUS_NAME', 'QUARANTINE_TABLE_NAME', 'AUDIT_TABLE_NAME']) delete process.env[k];
+    for (const k of ['CUTOVER_SPEC_JSON', 'SERVICES_BUS_NAME', 'LEGACY_BUS_NAME', 'QUARANTINE_TABLE_NAME', 'AUDIT_TABLE_NAME'])
+      delete process.env[k];
   });
 
   it('translate-legacy reads its buses and tables from the environment', async () => {

@@ -21,7 +21,9 @@ let reports: ReportStore;
 const SENT = Date.parse('2026-11-21T14:30:00.123Z');
 
 async function partition(pk: string): Promise<Record<string, unknown>[]> {
-  const out = await t.db.doc.send(new QueryCommand({ TableName: t.captured, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }));
+  const out = await t.db.doc.send(
+    new QueryCommand({ TableName: t.captured, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }),
+  );
   return out.Items ?? [];
 }
 
@@ -69,8 +71,24 @@ describe('Class: Capturer', () => {
 
     it('drops and last4-masks as the spec says, and a different salt gives a different hash', async () => {
       // Prepare
-      const cancelled = { MSG_ID: 'MSG-CANCEL-0001', ORDER_NO: '2000001', CANCEL_DT: '20261121 150210', REASON_CD: 'CUST', NOTE: 'please call me on 0123' };
-      const customer = { MSG_ID: 'MSG-CUST-00001', CUST_NO: 'C00042', EMAIL: 'ada@example.com', FIRST_NAME: 'Ada', LAST_NAME: 'Byron', PHONE: '+44 1234 567890', MARKETING_OPT_IN: 'N', TIER: 'GOLD', UPDATED_DT: '20261121 101500' };
+      const cancelled = {
+        MSG_ID: 'MSG-CANCEL-0001',
+        ORDER_NO: '2000001',
+        CANCEL_DT: '20261121 150210',
+        REASON_CD: 'CUST',
+        NOTE: 'please call me on 0123',
+      };
+      const customer = {
+        MSG_ID: 'MSG-CUST-00001',
+        CUST_NO: 'C00042',
+        EMAIL: 'ada@example.com',
+        FIRST_NAME: 'Ada',
+        LAST_NAME: 'Byron',
+        PHONE: '+44 1234 567890',
+        MARKETING_OPT_IN: 'N',
+        TIER: 'GOLD',
+        UPDATED_DT: '20261121 101500',
+      };
       const unsalted = new Capturer({ spec, store: new CapturedStore({ tableName: t.captured, client: t.db.doc }), salt: '' });
 
       // Act
@@ -108,7 +126,12 @@ describe('Class: Capturer', () => {
       // Prepare
       const o = orderFixture(3, { prefix: 1 });
       const translated = { ...orderPlaced(o), _cutover: { origin: 'service', eventId: 'x', correlationId: 'saga-9' } };
-      const reserveCommand = { MSG_ID: 'MSG-RESERVE-001', ORDER_NO: o.orderNo, LINES: [{ SKU: 'MUG-0001', QTY: '1' }], REQUESTED_DT: '20261121 143001' };
+      const reserveCommand = {
+        MSG_ID: 'MSG-RESERVE-001',
+        ORDER_NO: o.orderNo,
+        LINES: [{ SKU: 'MUG-0001', QTY: '1' }],
+        REQUESTED_DT: '20261121 143001',
+      };
 
       // Act
       const a = await capturer.handleEvent(busEvent('eb-svc-1', 'ORDER_PLACED', translated), SENT);
@@ -162,7 +185,16 @@ describe('Class: Capturer', () => {
 
     it('links by the bridge-stamped correlation id when the event carries one, and honours per-type retention', async () => {
       // Prepare
-      const dispatched = { MSG_ID: 'MSG-SHIP-000001', ORDER_NO: '3000001', SHIPMENT_ID: 'SHP0000901', CARRIER_CD: 'DPD', TRACKING_NO: '', PARCELS: '1', DISPATCH_DT: '20261122 091500', _cutover: { origin: 'legacy', eventId: 'e', correlationId: 'saga-77' } };
+      const dispatched = {
+        MSG_ID: 'MSG-SHIP-000001',
+        ORDER_NO: '3000001',
+        SHIPMENT_ID: 'SHP0000901',
+        CARRIER_CD: 'DPD',
+        TRACKING_NO: '',
+        PARCELS: '1',
+        DISPATCH_DT: '20261122 091500',
+        _cutover: { origin: 'legacy', eventId: 'e', correlationId: 'saga-77' },
+      };
 
       // Act
       await capturer.handleEvent(busEvent('eb-ship-1', 'SHIPMENT_DISPATCHED', dispatched), SENT);
@@ -194,7 +226,10 @@ describe('Class: Capturer', () => {
       // Prepare
       const mark = { replayId: 'r-test-1', interactionId: 'eb-in-1', replayEventId: 'r-test-1:eb-in-1', mode: 'shadow' };
       const event = {
-        ...busEvent('eb-shadow-1', 'inventory.reserved', { metadata: { eventId: 'cand-1', eventType: 'inventory.reserved', version: 1, replay: mark }, data: { orderId: '1000001', warehouse: 'AMS1' } }),
+        ...busEvent('eb-shadow-1', 'inventory.reserved', {
+          metadata: { eventId: 'cand-1', eventType: 'inventory.reserved', version: 1, replay: mark },
+          data: { orderId: '1000001', warehouse: 'AMS1' },
+        }),
         source: 'inventory-candidate',
       };
 
@@ -208,7 +243,9 @@ describe('Class: Capturer', () => {
       const groups = [];
       for await (const g of reports.interactions('r-test-1')) groups.push(g);
       expect(groups).toHaveLength(1);
-      expect(groups[0].actual.map((a) => a.event)).toEqual([{ type: 'inventory.reserved', version: 1, payload: { orderId: '1000001', warehouse: 'AMS1' } }]);
+      expect(groups[0].actual.map((a) => a.event)).toEqual([
+        { type: 'inventory.reserved', version: 1, payload: { orderId: '1000001', warehouse: 'AMS1' } },
+      ]);
     });
   });
 
@@ -216,8 +253,14 @@ describe('Class: Capturer', () => {
     it('reports only the failing records, so SQS retries them and then keeps them in the DLQ', async () => {
       // Prepare: a mocked client of its own (mockClient on the class would also catch the dynalite one)
       const ddb = mockClient(DynamoDBDocumentClient.from(t.db.client));
-      ddb.on(PutCommand).rejectsOnce(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' })).resolves({});
-      const mocked = new Capturer({ spec, store: new CapturedStore({ tableName: 'captured', client: ddb as unknown as DynamoDBDocumentClient }) });
+      ddb
+        .on(PutCommand)
+        .rejectsOnce(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }))
+        .resolves({});
+      const mocked = new Capturer({
+        spec,
+        store: new CapturedStore({ tableName: 'captured', client: ddb as unknown as DynamoDBDocumentClient }),
+      });
       const good = sqsRecord('ok', busEvent('eb-ok', 'ORDER_PLACED', orderPlaced(orderFixture(7))), SENT);
       const notJson = { messageId: 'garbage', body: '{"truncated', attributes: { SentTimestamp: String(SENT) } };
       const throttled = sqsRecord('slow', busEvent('eb-slow', 'ORDER_PLACED', orderPlaced(orderFixture(8))), SENT);

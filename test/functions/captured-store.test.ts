@@ -1,4 +1,11 @@
-import { CapturedStore, inputKeyOf, interactionFromItems, itemsForCapture, outcomesOfInput, type CaptureWrite } from '../../adapters/dynamodb/captured-store';
+import {
+  CapturedStore,
+  inputKeyOf,
+  interactionFromItems,
+  itemsForCapture,
+  outcomesOfInput,
+  type CaptureWrite,
+} from '../../adapters/dynamodb/captured-store';
 import { startReplayTables, type ReplayTables } from './replay-dynalite';
 
 /*
@@ -64,7 +71,9 @@ describe('Class: CapturedStore', () => {
   describe('Method: inputsInWindow', () => {
     it('reads [from, to) across hour buckets, oldest first, page by page', async () => {
       // Act
-      const got = await collect(store.inputsInWindow({ fromMs: Date.parse('2026-03-01T10:00:00.000Z'), toMs: Date.parse('2026-03-01T12:00:00.000Z'), pageSize: 1 }));
+      const got = await collect(
+        store.inputsInWindow({ fromMs: Date.parse('2026-03-01T10:00:00.000Z'), toMs: Date.parse('2026-03-01T12:00:00.000Z'), pageSize: 1 }),
+      );
 
       // Assess: a1 is a millisecond early, a6 exactly at the exclusive end
       expect(got.map((g) => (g.ok ? g.key.id : g.skipped.id))).toEqual(['a2', 'a3', 'a4', 'a5']);
@@ -73,7 +82,13 @@ describe('Class: CapturedStore', () => {
 
     it('keeps only the requested input types', async () => {
       // Act
-      const got = await collect(store.inputsInWindow({ fromMs: Date.parse('2026-03-01T09:00:00Z'), toMs: Date.parse('2026-03-01T13:00:00Z'), types: ['ORDER_CANCELLED'] }));
+      const got = await collect(
+        store.inputsInWindow({
+          fromMs: Date.parse('2026-03-01T09:00:00Z'),
+          toMs: Date.parse('2026-03-01T13:00:00Z'),
+          types: ['ORDER_CANCELLED'],
+        }),
+      );
 
       // Assess
       expect(got.map((g) => g.ok && g.key.id)).toEqual(['a3']);
@@ -87,24 +102,37 @@ describe('Class: CapturedStore', () => {
   describe('Method: itemsInWindow', () => {
     it('lists inputs and outcomes of the window together, in capture order', async () => {
       // Act
-      const got = await collect(store.itemsInWindow({ fromMs: Date.parse('2026-03-01T13:00:00Z'), toMs: Date.parse('2026-03-01T14:00:00Z') }));
+      const got = await collect(
+        store.itemsInWindow({ fromMs: Date.parse('2026-03-01T13:00:00Z'), toMs: Date.parse('2026-03-01T14:00:00Z') }),
+      );
 
       // Assess: the input refs are not listed; the outcome before the first input comes first
-      expect(got.map((i) => `${i.role}:${i.eventId}`)).toEqual(['outcome:o0', 'input:p1', 'outcome:o1', 'outcome:o2', 'input:p2', 'outcome:o3']);
+      expect(got.map((i) => `${i.role}:${i.eventId}`)).toEqual([
+        'outcome:o0',
+        'input:p1',
+        'outcome:o1',
+        'outcome:o2',
+        'input:p2',
+        'outcome:o3',
+      ]);
     });
   });
 
   describe('Method: putBatch', () => {
     it('bulk-loads many captures (more than one request) that then read back like single puts', async () => {
       // Prepare
-      const writes = Array.from({ length: 30 }, (_, i) => input(`b${i}`, `2026-03-02T08:00:${String(i).padStart(2, '0')}.000Z`, `40000${String(i).padStart(2, '0')}`));
+      const writes = Array.from({ length: 30 }, (_, i) =>
+        input(`b${i}`, `2026-03-02T08:00:${String(i).padStart(2, '0')}.000Z`, `40000${String(i).padStart(2, '0')}`),
+      );
 
       // Act
       const n = await store.putBatch(writes);
 
       // Assess: an input and its ref each
       expect(n).toBe(60);
-      const got = await collect(store.inputsInWindow({ fromMs: Date.parse('2026-03-02T08:00:00Z'), toMs: Date.parse('2026-03-02T09:00:00Z') }));
+      const got = await collect(
+        store.inputsInWindow({ fromMs: Date.parse('2026-03-02T08:00:00Z'), toMs: Date.parse('2026-03-02T09:00:00Z') }),
+      );
       expect(got.map((g) => g.ok && g.key.id)).toEqual(writes.map((w) => w.eventId));
     });
   });
@@ -112,7 +140,9 @@ describe('Class: CapturedStore', () => {
   describe('Method: interactionFor', () => {
     it('gives each input the outcomes after it and before the next input; earlier ones go to the first', async () => {
       // Prepare
-      const [first, second] = (await collect(store.inputsInWindow({ fromMs: Date.parse('2026-03-01T13:00:00Z'), toMs: Date.parse('2026-03-01T14:00:00Z') }))).map((g) => {
+      const [first, second] = (
+        await collect(store.inputsInWindow({ fromMs: Date.parse('2026-03-01T13:00:00Z'), toMs: Date.parse('2026-03-01T14:00:00Z') }))
+      ).map((g) => {
         if (!g.ok) throw new Error(g.skipped.reason);
         return g.key;
       });
@@ -124,7 +154,12 @@ describe('Class: CapturedStore', () => {
       // Assess
       expect(a.ok && a.interaction.outcomes.map((o) => (o.payload as { n: number }).n)).toEqual([0, 1, 2]);
       expect(b.ok && b.interaction.outcomes.map((o) => (o.payload as { n: number }).n)).toEqual([3]);
-      expect(a.ok && a.interaction).toMatchObject({ id: 'p1', entity: { type: 'order', key: '200001' }, input: { type: 'ORDER_PLACED' }, correlationId: 'order-200001' });
+      expect(a.ok && a.interaction).toMatchObject({
+        id: 'p1',
+        entity: { type: 'order', key: '200001' },
+        input: { type: 'ORDER_PLACED' },
+        correlationId: 'order-200001',
+      });
     });
 
     it('reports an input that expired between planning and sending', async () => {
@@ -191,14 +226,28 @@ describe('Function: interactionFromItems', () => {
   });
 
   it.each([
-    ['a truncated input', { ...inputItem, event: '{"type":"ORDER_PLACED","payload":{"ORDER_NO":"30' }, [outcomeItem], 'truncated-json', 'input'],
+    [
+      'a truncated input',
+      { ...inputItem, event: '{"type":"ORDER_PLACED","payload":{"ORDER_NO":"30' },
+      [outcomeItem],
+      'truncated-json',
+      'input',
+    ],
     ['an input that is not JSON', { ...inputItem, event: 'ORDER_PLACED 300001' }, [outcomeItem], 'invalid-json', 'input'],
     ['an input without a payload', { ...inputItem, event: '{"type":"ORDER_PLACED"}' }, [outcomeItem], 'missing-field', 'input.payload'],
     ['a truncated outcome', inputItem, [{ ...outcomeItem, event: '{"type":"inventory.res' }], 'truncated-json', 'outcomes[0]'],
-    ['an outcome of an unknown version', inputItem, [{ ...outcomeItem, event: '{"type":"inventory.reserved","version":9,"payload":{}}' }], 'unknown-version', 'outcomes[0].version'],
+    [
+      'an outcome of an unknown version',
+      inputItem,
+      [{ ...outcomeItem, event: '{"type":"inventory.reserved","version":9,"payload":{}}' }],
+      'unknown-version',
+      'outcomes[0].version',
+    ],
   ])('skips %s, naming the field', (_what, i, outs, code, field) => {
     // Act
-    const r = interactionFromItems(i as never, outs as never, { knownVersions: (type) => (type === 'inventory.reserved' ? [1] : undefined) });
+    const r = interactionFromItems(i as never, outs as never, {
+      knownVersions: (type) => (type === 'inventory.reserved' ? [1] : undefined),
+    });
 
     // Assess
     expect(r.ok ? undefined : { id: r.skipped.id, code: r.skipped.code, field: r.skipped.field }).toEqual({ id: 'i1', code, field });

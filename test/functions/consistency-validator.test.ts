@@ -96,7 +96,15 @@ describe('Function: consistency-validator handler', () => {
   });
 
   const putDetails = () =>
-    events.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []).map((e) => ({ bus: e.EventBusName, source: e.Source, type: e.DetailType, detail: JSON.parse(e.Detail!) as Record<string, unknown> }));
+    events
+      .commandCalls(PutEventsCommand)
+      .flatMap((c) => c.args[0].input.Entries ?? [])
+      .map((e) => ({
+        bus: e.EventBusName,
+        source: e.Source,
+        type: e.DetailType,
+        detail: JSON.parse(e.Detail!) as Record<string, unknown>,
+      }));
 
   it('puts nothing when the table agrees with the monolith, and records the finished lap', async () => {
     // Prepare
@@ -106,7 +114,9 @@ describe('Function: consistency-validator handler', () => {
     const run = await handler();
 
     // Assess
-    expect(run.entities).toEqual([{ entity: 'orders', table: 'svc-orders', checked: ORDERS, matched: ORDERS, divergences: 0, inFlight: 0, rejected: 0, lap: 1 }]);
+    expect(run.entities).toEqual([
+      { entity: 'orders', table: 'svc-orders', checked: ORDERS, matched: ORDERS, divergences: 0, inFlight: 0, rejected: 0, lap: 1 },
+    ]);
     expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
     expect(opened).toEqual([url]);
     const sweep = await dynamo.client.send(new GetItemCommand({ TableName: 'sweep', Key: { entity: { S: 'orders' } } }));
@@ -143,10 +153,14 @@ describe('Function: consistency-validator handler', () => {
 
   it('fails the pass when the bus refuses an event, so the schedule retries it', async () => {
     // Prepare
-    events.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }, {}] });
+    events
+      .on(PutEventsCommand)
+      .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }, {}] });
 
     // Act / Assess
-    await expect(handler()).rejects.toThrow(/1 of 2 consistency.divergence event\(s\) were refused by bus services-bus: InternalFailure: try again/);
+    await expect(handler()).rejects.toThrow(
+      /1 of 2 consistency.divergence event\(s\) were refused by bus services-bus: InternalFailure: try again/,
+    );
   }, 60_000);
 
   it('names a missing SOURCE_URL', async () => {

@@ -49,11 +49,17 @@ export async function createServiceTables(db: LocalDynamo): Promise<Record<strin
       new CreateTableCommand({
         TableName: name,
         AttributeDefinitions: [...attrs].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
-        KeySchema: [{ AttributeName: key.partitionKey.name, KeyType: 'HASH' }, ...(key.sortKey ? [{ AttributeName: key.sortKey.name, KeyType: 'RANGE' as const }] : [])],
+        KeySchema: [
+          { AttributeName: key.partitionKey.name, KeyType: 'HASH' },
+          ...(key.sortKey ? [{ AttributeName: key.sortKey.name, KeyType: 'RANGE' as const }] : []),
+        ],
         GlobalSecondaryIndexes: gsis.length
           ? gsis.map(([IndexName, k]) => ({
               IndexName,
-              KeySchema: [{ AttributeName: k.partitionKey.name, KeyType: 'HASH' as const }, ...(k.sortKey ? [{ AttributeName: k.sortKey.name, KeyType: 'RANGE' as const }] : [])],
+              KeySchema: [
+                { AttributeName: k.partitionKey.name, KeyType: 'HASH' as const },
+                ...(k.sortKey ? [{ AttributeName: k.sortKey.name, KeyType: 'RANGE' as const }] : []),
+              ],
               Projection: { ProjectionType: 'ALL' as const },
             }))
           : undefined,
@@ -82,7 +88,10 @@ export async function startApiWorld(existing?: LocalDynamo): Promise<ApiWorld> {
   const samples: RouteSample[] = [];
   const errors: unknown[] = [];
   const apps = new Map(
-    models.map((s) => [s.service, createDataApiApp({ service: s, engine, openapi: generateOpenApi(s), record: (x) => samples.push(x), onError: (e) => errors.push(e) })]),
+    models.map((s) => [
+      s.service,
+      createDataApiApp({ service: s, engine, openapi: generateOpenApi(s), record: (x) => samples.push(x), onError: (e) => errors.push(e) }),
+    ]),
   );
   return {
     db,
@@ -95,7 +104,9 @@ export async function startApiWorld(existing?: LocalDynamo): Promise<ApiWorld> {
 }
 
 const TEXT = fc.string({ minLength: 1, maxLength: 12, unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABC0123456789-_ '.split('')) });
-const ISO = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => `${d.toISOString().slice(0, 19)}Z`);
+const ISO = fc
+  .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T23:59:59Z'), noInvalidDate: true })
+  .map((d) => `${d.toISOString().slice(0, 19)}Z`);
 
 /** Any valid value of an API type (what a client may PUT). */
 export function valueOf(type: ApiType): fc.Arbitrary<unknown> {
@@ -104,7 +115,8 @@ export function valueOf(type: ApiType): fc.Arbitrary<unknown> {
       if (type.enum) return fc.constantFrom(...type.enum);
       if (type.format === 'date-time') return ISO;
       if (type.format === 'date') return ISO.map((s) => s.slice(0, 10));
-      if (type.format === 'decimal') return fc.integer({ min: 0, max: 10_000_000 }).map((c) => `${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}`);
+      if (type.format === 'decimal')
+        return fc.integer({ min: 0, max: 10_000_000 }).map((c) => `${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}`);
       return TEXT;
     case 'integer':
       return fc.integer({ min: -1000, max: 100_000 });

@@ -12,7 +12,11 @@ import { createServiceTables, spec } from './data-api-fixtures';
  */
 const secrets = mockClient(SecretsManagerClient);
 
-function event(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; query?: Record<string, string> } = {}): APIGatewayProxyEvent {
+function event(
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string>; query?: Record<string, string> } = {},
+): APIGatewayProxyEvent {
   return {
     httpMethod: method,
     path,
@@ -25,7 +29,13 @@ function event(method: string, path: string, options: { body?: unknown; headers?
     stageVariables: null,
     body: options.body === undefined ? null : JSON.stringify(options.body),
     isBase64Encoded: false,
-    requestContext: { requestId: 'req-1', stage: 'api', path: `/api${path}`, httpMethod: method, identity: { sourceIp: '127.0.0.1' } } as APIGatewayProxyEvent['requestContext'],
+    requestContext: {
+      requestId: 'req-1',
+      stage: 'api',
+      path: `/api${path}`,
+      httpMethod: method,
+      identity: { sourceIp: '127.0.0.1' },
+    } as APIGatewayProxyEvent['requestContext'],
   };
 }
 
@@ -62,7 +72,10 @@ describe('Function: data-api handler', () => {
 
   it('serves a REST proxy event: create then read, with ETag and problem+json', async () => {
     // Act
-    const created = await handler(event('PUT', '/v1/products/H-1', { body: { name: 'From a proxy event', price: '2.50' }, headers: { 'if-none-match': '*' } }), {} as Context);
+    const created = await handler(
+      event('PUT', '/v1/products/H-1', { body: { name: 'From a proxy event', price: '2.50' }, headers: { 'if-none-match': '*' } }),
+      {} as Context,
+    );
     const read = await handler(event('GET', '/v1/products/H-1'), {} as Context);
     const bad = await handler(event('GET', '/v1/products', { query: { colour: 'red' } }), {} as Context);
 
@@ -86,7 +99,9 @@ describe('Function: data-api handler', () => {
     await handler(event('GET', '/v1/products/none'), {} as Context);
 
     // Assess
-    const lines = [...stdout.mock.calls.map((c) => String(c[0])), ...logged.mock.calls.map((c) => String(c[0]))].filter((l) => l.includes('_aws'));
+    const lines = [...stdout.mock.calls.map((c) => String(c[0])), ...logged.mock.calls.map((c) => String(c[0]))].filter((l) =>
+      l.includes('_aws'),
+    );
     const emf = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((m) => m.route === 'GET /v1/products/:sku');
     expect(emf).toMatchObject({ Requests: 1, '4xx': 1, '5xx': 0, service: 'data-api-catalog' });
     expect(typeof emf?.Latency).toBe('number');

@@ -36,7 +36,11 @@ describe('Class: DataApi (dynalite)', () => {
   });
 
   const putProduct = async (sku: string, extra: Record<string, unknown> = {}) => {
-    const res = await w.call('catalog', `/v1/products/${sku}`, json({ name: `P ${sku}`, price: '9.99', weightKg: 1.5, active: true, ...extra }, { 'if-none-match': '*' }));
+    const res = await w.call(
+      'catalog',
+      `/v1/products/${sku}`,
+      json({ name: `P ${sku}`, price: '9.99', weightKg: 1.5, active: true, ...extra }, { 'if-none-match': '*' }),
+    );
     expect(res.status).toBe(201);
     return res;
   };
@@ -79,8 +83,24 @@ describe('Class: DataApi (dynalite)', () => {
     it('hides storage keys and serves an order by its id from a shared table', async () => {
       // Prepare
       const orders = model('orders', 'orders');
-      await db.doc.send(new PutCommand({ TableName: w.tables.orders, Item: { ...tableKey(orders, { orderId: '1000001' }), orderId: '1000001', customerId: 'C1', placedAt: '2026-11-21T14:30:00Z', lines: [] } }));
-      await db.doc.send(new PutCommand({ TableName: w.tables.orders, Item: { pk: 'ORDER#1000001', sk: 'PAYMENT#P1', paymentId: 'P1', orderId: '1000001', amount: '5.00' } }));
+      await db.doc.send(
+        new PutCommand({
+          TableName: w.tables.orders,
+          Item: {
+            ...tableKey(orders, { orderId: '1000001' }),
+            orderId: '1000001',
+            customerId: 'C1',
+            placedAt: '2026-11-21T14:30:00Z',
+            lines: [],
+          },
+        }),
+      );
+      await db.doc.send(
+        new PutCommand({
+          TableName: w.tables.orders,
+          Item: { pk: 'ORDER#1000001', sk: 'PAYMENT#P1', paymentId: 'P1', orderId: '1000001', amount: '5.00' },
+        }),
+      );
 
       // Act
       const order = await (await w.call('orders', '/v1/orders/1000001')).json().then(asJson);
@@ -119,7 +139,9 @@ describe('Class: DataApi (dynalite)', () => {
 
       // Act
       const results = await Promise.all(
-        ['a', 'b', 'c'].map((n) => w.call('catalog', '/v1/products/SKU-4', { ...json({ name: n }, { 'if-match': '"v1"' }), method: 'PATCH' })),
+        ['a', 'b', 'c'].map((n) =>
+          w.call('catalog', '/v1/products/SKU-4', { ...json({ name: n }, { 'if-match': '"v1"' }), method: 'PATCH' }),
+        ),
       );
 
       // Assess
@@ -129,12 +151,23 @@ describe('Class: DataApi (dynalite)', () => {
     it('merges a PATCH, keeps attributes the API does not declare, and rejects an unknown attribute naming it', async () => {
       // Prepare
       await putProduct('SKU-5');
-      await db.doc.send(new PutCommand({ TableName: w.tables.catalog, Item: { sku: 'SKU-5', name: 'P', price: '1.00', syncOrigin: 'monolith', version: 1 } }));
+      await db.doc.send(
+        new PutCommand({
+          TableName: w.tables.catalog,
+          Item: { sku: 'SKU-5', name: 'P', price: '1.00', syncOrigin: 'monolith', version: 1 },
+        }),
+      );
 
       // Act
-      const patched = await w.call('catalog', '/v1/products/SKU-5', { ...json({ price: '3.50' }, { 'if-match': '"v1"' }), method: 'PATCH' });
+      const patched = await w.call('catalog', '/v1/products/SKU-5', {
+        ...json({ price: '3.50' }, { 'if-match': '"v1"' }),
+        method: 'PATCH',
+      });
       const typo = await w.call('catalog', '/v1/products/SKU-5', { ...json({ prise: '3.50' }, { 'if-match': '"v2"' }), method: 'PATCH' });
-      const badValue = await w.call('catalog', '/v1/products/SKU-5', { ...json({ price: '3.5' }, { 'if-match': '"v2"' }), method: 'PATCH' });
+      const badValue = await w.call('catalog', '/v1/products/SKU-5', {
+        ...json({ price: '3.5' }, { 'if-match': '"v2"' }),
+        method: 'PATCH',
+      });
       const stored = await w.store.get('catalog', { sku: 'SKU-5' });
 
       // Assess
@@ -149,7 +182,11 @@ describe('Class: DataApi (dynalite)', () => {
 
     it('writes through v2 are cast back to v1', async () => {
       // Act
-      const created = await w.call('catalog', '/v2/products/SKU-6', json({ name: 'V2', unitPrice: '4.00', currency: 'EUR' }, { 'if-none-match': '*' }));
+      const created = await w.call(
+        'catalog',
+        '/v2/products/SKU-6',
+        json({ name: 'V2', unitPrice: '4.00', currency: 'EUR' }, { 'if-none-match': '*' }),
+      );
       const v1 = await (await w.call('catalog', '/v1/products/SKU-6')).json().then(asJson);
 
       // Assess
@@ -159,10 +196,42 @@ describe('Class: DataApi (dynalite)', () => {
 
     it.each([
       ['a read-only entity', 'orders', '/v1/orders/1', { 'content-type': 'application/json', 'if-none-match': '*' }, '{}', 405, 'method'],
-      ['a key in the body that differs from the path', 'catalog', '/v1/products/A', { 'content-type': 'application/json', 'if-none-match': '*' }, '{"sku":"B"}', 400, 'sku'],
-      ['a body that is not JSON', 'catalog', '/v1/products/A', { 'content-type': 'application/json', 'if-none-match': '*' }, '{nope', 400, '(body)'],
-      ['a body of another media type', 'catalog', '/v1/products/A', { 'content-type': 'text/plain', 'if-none-match': '*' }, '{}', 415, 'Content-Type'],
-      ['a malformed If-Match', 'catalog', '/v1/products/A', { 'content-type': 'application/json', 'if-match': 'v1' }, '{}', 400, 'If-Match'],
+      [
+        'a key in the body that differs from the path',
+        'catalog',
+        '/v1/products/A',
+        { 'content-type': 'application/json', 'if-none-match': '*' },
+        '{"sku":"B"}',
+        400,
+        'sku',
+      ],
+      [
+        'a body that is not JSON',
+        'catalog',
+        '/v1/products/A',
+        { 'content-type': 'application/json', 'if-none-match': '*' },
+        '{nope',
+        400,
+        '(body)',
+      ],
+      [
+        'a body of another media type',
+        'catalog',
+        '/v1/products/A',
+        { 'content-type': 'text/plain', 'if-none-match': '*' },
+        '{}',
+        415,
+        'Content-Type',
+      ],
+      [
+        'a malformed If-Match',
+        'catalog',
+        '/v1/products/A',
+        { 'content-type': 'application/json', 'if-match': 'v1' },
+        '{}',
+        400,
+        'If-Match',
+      ],
     ])('refuses %s with a problem naming the field', async (_what, service, path, headers, body, status, field) => {
       // Act
       const res = await w.call(service, path, { method: 'PUT', headers, body });
@@ -192,7 +261,8 @@ describe('Class: DataApi (dynalite)', () => {
 
     it('refuses a cursor that was altered or belongs to other filters', async () => {
       // Prepare
-      for (const wh of ['A', 'B', 'C']) await db.doc.send(new PutCommand({ TableName: w.tables.inventory, Item: { sku: 'S1', warehouse: wh, onHand: 1, reserved: 0 } }));
+      for (const wh of ['A', 'B', 'C'])
+        await db.doc.send(new PutCommand({ TableName: w.tables.inventory, Item: { sku: 'S1', warehouse: wh, onHand: 1, reserved: 0 } }));
       const first = await (await w.call('catalog', '/v1/stock?sku=S1&limit=1')).json().then(asJson);
       const [body, mac] = (first.nextCursor as string).split('.');
       const forged = `${Buffer.from(JSON.stringify({ q: 'x', k: { sku: 'S9', warehouse: 'A' } })).toString('base64url')}.${mac}`;
@@ -220,7 +290,8 @@ describe('Class: DataApi (dynalite)', () => {
             // Prepare: a fresh partition; `churn` inserts and deletes other items between pages.
             const sku = `P-${Math.random().toString(36).slice(2)}`;
             const stable = new Set(present.map((n) => `W${String(n).padStart(3, '0')}`));
-            for (const wh of stable) await db.doc.send(new PutCommand({ TableName: w.tables.inventory, Item: { sku, warehouse: wh, onHand: 1, reserved: 0 } }));
+            for (const wh of stable)
+              await db.doc.send(new PutCommand({ TableName: w.tables.inventory, Item: { sku, warehouse: wh, onHand: 1, reserved: 0 } }));
             const seen: string[] = [];
             let cursor: string | undefined;
             let step = 0;
@@ -233,7 +304,12 @@ describe('Class: DataApi (dynalite)', () => {
               const c = churn[step++];
               if (c) {
                 const wh = `X${String(c[1]).padStart(3, '0')}`;
-                await db.doc.send(new PutCommand({ TableName: w.tables.inventory, Item: { sku, warehouse: c[0] ? wh : `W${String(c[1]).padStart(3, '0')}x`, onHand: 2, reserved: 0 } }));
+                await db.doc.send(
+                  new PutCommand({
+                    TableName: w.tables.inventory,
+                    Item: { sku, warehouse: c[0] ? wh : `W${String(c[1]).padStart(3, '0')}x`, onHand: 2, reserved: 0 },
+                  }),
+                );
               }
             } while (cursor);
             // Assess
@@ -251,26 +327,40 @@ describe('Class: DataApi (dynalite)', () => {
       const orders = model('orders', 'orders');
       const all: Record<string, unknown>[] = [];
       for (let i = 0; i < 30; i++) {
-        const item = { ...tableKey(orders, { orderId: String(2000000 + i) }), orderId: String(2000000 + i), customerId: `C${i % 3}`, placedAt: `2026-11-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00Z`, lines: [] };
+        const item = {
+          ...tableKey(orders, { orderId: String(2000000 + i) }),
+          orderId: String(2000000 + i),
+          customerId: `C${i % 3}`,
+          placedAt: `2026-11-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00Z`,
+          lines: [],
+        };
         all.push(item);
         await db.doc.send(new PutCommand({ TableName: w.tables.orders, Item: item }));
       }
       const ops = ['gt', 'gte', 'lt', 'lte', 'beginsWith'] as const;
       await fc.assert(
-        fc.asyncProperty(fc.constantFrom('C0', 'C1', 'C2', 'C9'), fc.option(fc.tuple(fc.constantFrom(...ops), fc.integer({ min: 1, max: 28 }))), async (customer, range) => {
-          const day = range ? `2026-11-${String(range[1]).padStart(2, '0')}` : '';
-          const query: Record<string, string> = { customerId: customer, limit: '100', ...(range ? { [`placedAt.${range[0]}`]: day } : {}) };
-          // Act
-          const res = await w.call('orders', `/v1/orders?${new URLSearchParams(query)}`);
-          const got = (await res.json().then(asJson)).items.map((i: { orderId: string }) => i.orderId).sort();
-          // Assess
-          const plan = planList(orders, 1, query);
-          const expected = all
-            .filter((i) => i.customerId === customer && (!plan.range || matchesCondition(i, plan.range)))
-            .map((i) => i.orderId as string)
-            .sort();
-          expect(got).toEqual(expected);
-        }),
+        fc.asyncProperty(
+          fc.constantFrom('C0', 'C1', 'C2', 'C9'),
+          fc.option(fc.tuple(fc.constantFrom(...ops), fc.integer({ min: 1, max: 28 }))),
+          async (customer, range) => {
+            const day = range ? `2026-11-${String(range[1]).padStart(2, '0')}` : '';
+            const query: Record<string, string> = {
+              customerId: customer,
+              limit: '100',
+              ...(range ? { [`placedAt.${range[0]}`]: day } : {}),
+            };
+            // Act
+            const res = await w.call('orders', `/v1/orders?${new URLSearchParams(query)}`);
+            const got = (await res.json().then(asJson)).items.map((i: { orderId: string }) => i.orderId).sort();
+            // Assess
+            const plan = planList(orders, 1, query);
+            const expected = all
+              .filter((i) => i.customerId === customer && (!plan.range || matchesCondition(i, plan.range)))
+              .map((i) => i.orderId as string)
+              .sort();
+            expect(got).toEqual(expected);
+          },
+        ),
         { seed: 7, numRuns: 30 },
       );
     });
@@ -331,7 +421,13 @@ describe('Class: DataApi (dynalite)', () => {
   it('valueOf is consistent with the schemas (the generators are not vacuous)', () => {
     // Assess
     const m = model('orders', 'orders');
-    fc.assert(fc.property(itemOf(m.fields), (item) => entitySchemas(m, 1).item.safeParse(item).success), { seed: 3, numRuns: 50 });
-    fc.assert(fc.property(valueOf({ kind: 'string', format: 'decimal' }), (v) => /^\d+\.\d{2}$/.test(String(v))), { seed: 3, numRuns: 50 });
+    fc.assert(
+      fc.property(itemOf(m.fields), (item) => entitySchemas(m, 1).item.safeParse(item).success),
+      { seed: 3, numRuns: 50 },
+    );
+    fc.assert(
+      fc.property(valueOf({ kind: 'string', format: 'decimal' }), (v) => /^\d+\.\d{2}$/.test(String(v))),
+      { seed: 3, numRuns: 50 },
+    );
   });
 });

@@ -27,7 +27,10 @@ afterAll(async () => {
 });
 beforeEach(() => {
   eb.reset();
-  eb.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({ FailedEntryCount: 0, Entries: input.Entries.map((_e, i) => ({ EventId: `out-${i}` })) }));
+  eb.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
+    FailedEntryCount: 0,
+    Entries: input.Entries.map((_e, i) => ({ EventId: `out-${i}` })),
+  }));
 });
 
 function withPolicy(policy: 'quarantine' | 'keep' | 'drop' | undefined) {
@@ -68,8 +71,19 @@ const cancelled = (i: number, extra: Record<string, unknown>) => ({
 
 async function drift(table: string) {
   const out: string[] = [];
-  const code = await specDriftCommand({ config: 'cutover.config.ts', table, json: true }, { stdout: (t) => out.push(t), stderr: () => undefined, context: new AwsContext({}, { dynamo: db.doc }) });
-  return { code, rows: out.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+  const code = await specDriftCommand(
+    { config: 'cutover.config.ts', table, json: true },
+    { stdout: (t) => out.push(t), stderr: () => undefined, context: new AwsContext({}, { dynamo: db.doc }) },
+  );
+  return {
+    code,
+    rows: out
+      .join('')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l)),
+  };
 }
 
 describe('Schema drift', () => {
@@ -92,7 +106,14 @@ describe('Schema drift', () => {
     expect(result).toMatchObject({ received: 3, drifted: 3, ...counts });
     expect(report.code).toBe(2);
     expect(report.rows).toEqual([
-      { eventType: 'ORDER_CANCELLED', field: 'REFUND_CHANNEL', policy: policy ?? 'drop', firstSeen: '2026-11-21T15:01:00Z', lastSeen: '2026-11-21T15:03:00Z', count: 3 },
+      {
+        eventType: 'ORDER_CANCELLED',
+        field: 'REFUND_CHANNEL',
+        policy: policy ?? 'drop',
+        firstSeen: '2026-11-21T15:01:00Z',
+        lastSeen: '2026-11-21T15:03:00Z',
+        count: 3,
+      },
     ]);
   });
 

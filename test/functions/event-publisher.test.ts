@@ -9,7 +9,12 @@ const eb = mockClient(EventBridgeClient);
 const client = new EventBridgeClient({ region: 'us-east-1' });
 const noSleep = { sleep: async () => undefined };
 
-const entry = (i: number, bytes = 10): PutEventsRequestEntry => ({ EventBusName: 'bus', Source: 'test', DetailType: 't', Detail: JSON.stringify({ i, pad: 'x'.repeat(bytes) }) });
+const entry = (i: number, bytes = 10): PutEventsRequestEntry => ({
+  EventBusName: 'bus',
+  Source: 'test',
+  DetailType: 't',
+  Detail: JSON.stringify({ i, pad: 'x'.repeat(bytes) }),
+});
 const items = (n: number, bytes = 10) => Array.from({ length: n }, (_, i) => ({ entry: entry(i, bytes), ref: i }));
 const requests = () => eb.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries ?? []);
 const requestBytes = (entries: readonly PutEventsRequestEntry[]) => entries.reduce((n, e) => n + putEntrySize(e), 0);
@@ -19,7 +24,9 @@ function answer(...codes: string[][]): void {
   let call = 0;
   eb.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => {
     const these = codes[call++] ?? [];
-    const entries = input.Entries.map((_, i) => (these[i] ? { ErrorCode: these[i], ErrorMessage: `${these[i]} message` } : { EventId: `id-${call}-${i}` }));
+    const entries = input.Entries.map((_, i) =>
+      these[i] ? { ErrorCode: these[i], ErrorMessage: `${these[i]} message` } : { EventId: `id-${call}-${i}` },
+    );
     return { FailedEntryCount: entries.filter((e) => 'ErrorCode' in e).length, Entries: entries };
   });
 }
@@ -59,7 +66,9 @@ describe('Class: EventPublisher', () => {
       const res = await new EventPublisher(client, noSleep).publish([...items(2), big]);
 
       // Assess
-      expect(res.failed).toEqual([expect.objectContaining({ ref: 99, code: 'EntryTooLarge', retryable: false, size: putEntrySize(big.entry) })]);
+      expect(res.failed).toEqual([
+        expect.objectContaining({ ref: 99, code: 'EntryTooLarge', retryable: false, size: putEntrySize(big.entry) }),
+      ]);
       expect(requests().flat()).toHaveLength(2);
     });
 

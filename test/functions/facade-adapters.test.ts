@@ -66,7 +66,11 @@ describe('Function: routingTableCache', () => {
         seedFor: (c) => (c === 'payment' ? seeded : routeEntry({ capability: c })),
         load: async () => {
           loads++;
-          return { entries: new Map([['inventory', stored]]), invalid: [{ capability: 'customers', problems: ['percent: must be 0 in legacy mode, got 40'] }], services: new Map() };
+          return {
+            entries: new Map([['inventory', stored]]),
+            invalid: [{ capability: 'customers', problems: ['percent: must be 0 in legacy mode, got 40'] }],
+            services: new Map(),
+          };
         },
       },
       10_000,

@@ -16,7 +16,13 @@ import { routeEntry } from '../unit/routing-fixtures';
  * and small servers that misbehave on purpose (slow, flaky, huge, hop-by-hop headers). The routing table is
  * an in-memory map the tests change between requests, as `cutover route` changes the DynamoDB one.
  */
-const section = facadeSectionSchema.parse({ ...shopFacade, timeoutMs: 400, retries: 1, maxResponseBytes: 64 * 1024, maxRequestBytes: 2048 });
+const section = facadeSectionSchema.parse({
+  ...shopFacade,
+  timeoutMs: 400,
+  retries: 1,
+  maxResponseBytes: 64 * 1024,
+  maxRequestBytes: 2048,
+});
 const routes = new RouteTable(section);
 
 async function server(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
@@ -33,7 +39,14 @@ async function server(handler: http.RequestListener): Promise<{ url: string; clo
 
 const decode = (b64: string): string => Buffer.from(b64, 'base64').toString('utf8');
 const entry = (mode: RouteEntry['mode'], extra: Partial<Record<keyof RouteEntry, unknown>> = {}): RouteEntry =>
-  routeEntry({ capability: 'customers', candidate: { version: 'v1', target: 'customers-v1' }, stickyKey: 'customerId', mode, mirrorInCanary: false, ...extra });
+  routeEntry({
+    capability: 'customers',
+    candidate: { version: 'v1', target: 'customers-v1' },
+    stickyKey: 'customerId',
+    mode,
+    mirrorInCanary: false,
+    ...extra,
+  });
 
 describe('Class: HttpFacade', () => {
   let fx: FacadeFixture;
@@ -65,7 +78,8 @@ describe('Class: HttpFacade', () => {
     fx.candidate.requests.length = 0;
   });
 
-  const get = (path: string, headers: Record<string, string> = {}): Promise<Awaited<ReturnType<HttpFacade['handle']>>> => facade.handle({ method: 'GET', path, headers });
+  const get = (path: string, headers: Record<string, string> = {}): Promise<Awaited<ReturnType<HttpFacade['handle']>>> =>
+    facade.handle({ method: 'GET', path, headers });
 
   describe('Method: handle', () => {
     it('proxies an unrouted storefront route to the monolith, whatever the table says', async () => {
@@ -93,7 +107,7 @@ describe('Class: HttpFacade', () => {
       expect(samples).toEqual([expect.objectContaining({ capability: 'customers', side: 'legacy', failed: false })]);
     });
 
-    it('shadow: serves the monolith and hands the candidate a copy with the monolith\'s answer', async () => {
+    it("shadow: serves the monolith and hands the candidate a copy with the monolith's answer", async () => {
       // Prepare
       table.set('customers', entry('shadow'));
       // Act
@@ -101,7 +115,13 @@ describe('Class: HttpFacade', () => {
       // Assess
       expect(res.headers['x-served-by']).toBe('monolith');
       expect(jobs).toHaveLength(1);
-      expect(jobs[0]).toMatchObject({ capability: 'customers', side: 'candidate', route: 'GET /customers/{customerId}', url: `${fx.candidateUrl}/customers/C000001`, authoritative: { side: 'legacy', status: 200 } });
+      expect(jobs[0]).toMatchObject({
+        capability: 'customers',
+        side: 'candidate',
+        route: 'GET /customers/{customerId}',
+        url: `${fx.candidateUrl}/customers/C000001`,
+        authoritative: { side: 'legacy', status: 200 },
+      });
       expect(jobs[0].headers['x-cutover-shadow']).toBe('1');
       expect(fx.candidate.requests).toHaveLength(0);
     });
@@ -112,7 +132,13 @@ describe('Class: HttpFacade', () => {
       const ids = ['C000001', 'C000002', 'C000003', 'C000004', 'C000005', 'C000006', 'C000007', 'C000008'];
       // Act
       const sides: Array<[string, string, string]> = [];
-      for (const id of ids) for (let i = 0; i < 2; i++) sides.push([id, (await get(`/customers/${id}`, { 'x-customer-id': id })).headers['x-served-by'], bucketOf(id) < 50 ? 'candidate' : 'monolith']);
+      for (const id of ids)
+        for (let i = 0; i < 2; i++)
+          sides.push([
+            id,
+            (await get(`/customers/${id}`, { 'x-customer-id': id })).headers['x-served-by'],
+            bucketOf(id) < 50 ? 'candidate' : 'monolith',
+          ]);
       // Assess
       for (const [, got, expected] of sides) expect(got).toBe(expected);
       expect(new Set(sides.map((s) => s[1]))).toEqual(new Set(['candidate', 'monolith']));
@@ -135,13 +161,33 @@ describe('Class: HttpFacade', () => {
       let seen: http.IncomingHttpHeaders = {};
       const echo = await server((req, res) => {
         seen = req.headers;
-        res.writeHead(200, { 'content-type': 'text/plain', Connection: 'x-up-hop', 'x-up-hop': '1', 'keep-alive': 'timeout=1', 'x-kept': 'yes' });
+        res.writeHead(200, {
+          'content-type': 'text/plain',
+          Connection: 'x-up-hop',
+          'x-up-hop': '1',
+          'keep-alive': 'timeout=1',
+          'x-kept': 'yes',
+        });
         res.end('ok');
       });
       monolithBase = echo.url;
       try {
         // Act
-        const res = await facade.handle({ method: 'GET', path: '/products', headers: { connection: 'x-down-hop', 'x-down-hop': 'secret', 'proxy-authorization': 'Basic eA==', te: 'trailers', upgrade: 'h2c', 'x-forwarded-for': '198.51.100.7', host: 'shop.example.com', accept: 'text/plain' }, sourceIp: '203.0.113.1' });
+        const res = await facade.handle({
+          method: 'GET',
+          path: '/products',
+          headers: {
+            connection: 'x-down-hop',
+            'x-down-hop': 'secret',
+            'proxy-authorization': 'Basic eA==',
+            te: 'trailers',
+            upgrade: 'h2c',
+            'x-forwarded-for': '198.51.100.7',
+            host: 'shop.example.com',
+            accept: 'text/plain',
+          },
+          sourceIp: '203.0.113.1',
+        });
         // Assess
         expect(seen['x-down-hop']).toBeUndefined();
         expect(seen['proxy-authorization']).toBeUndefined();
@@ -221,7 +267,12 @@ describe('Class: HttpFacade', () => {
         // Assess
         expect(g.status).toBe(504);
         expect(g.headers['content-type']).toBe('application/problem+json');
-        expect(JSON.parse(decode(g.bodyBase64))).toMatchObject({ status: 504, side: 'legacy', attempts: 2, detail: expect.stringContaining('monolith (legacy side) did not answer within 400 ms') });
+        expect(JSON.parse(decode(g.bodyBase64))).toMatchObject({
+          status: 504,
+          side: 'legacy',
+          attempts: 2,
+          detail: expect.stringContaining('monolith (legacy side) did not answer within 400 ms'),
+        });
         expect(gCalls).toBe(2);
         expect(p.status).toBe(504);
         expect(calls).toBe(1);
@@ -261,7 +312,13 @@ describe('Class: HttpFacade', () => {
       const down = await server((_req, res) => res.end());
       const downUrl = down.url;
       await down.close();
-      const f = new HttpFacade({ section, routes, table: async () => new Map([['customers', entry('primary')]]), urls: (side) => (side === 'legacy' ? fx.monolithUrl : downUrl), record: (s) => samples.push(s) });
+      const f = new HttpFacade({
+        section,
+        routes,
+        table: async () => new Map([['customers', entry('primary')]]),
+        urls: (side) => (side === 'legacy' ? fx.monolithUrl : downUrl),
+        record: (s) => samples.push(s),
+      });
       // Act
       const res = await f.handle({ method: 'GET', path: '/customers/C000001', headers: {} });
       // Assess
@@ -272,7 +329,12 @@ describe('Class: HttpFacade', () => {
 
     it('fails closed with 503 for a routed route when the table cannot be read, and still serves unrouted ones', async () => {
       // Prepare
-      const f = new HttpFacade({ section, routes, table: () => Promise.reject(new Error('ProvisionedThroughputExceeded')), urls: () => fx.monolithUrl });
+      const f = new HttpFacade({
+        section,
+        routes,
+        table: () => Promise.reject(new Error('ProvisionedThroughputExceeded')),
+        urls: () => fx.monolithUrl,
+      });
       // Act
       const routed = await f.handle({ method: 'GET', path: '/customers/C000001', headers: {} });
       const unrouted = await f.handle({ method: 'GET', path: '/products/BAG-0001', headers: {} });
@@ -287,15 +349,29 @@ describe('Class: HttpFacade', () => {
 describe('Function: runShadow', () => {
   let fx: FacadeFixture;
   beforeAll(async () => {
-    fx = await startFacadeFixture({ orders: 5, drift: (path, body) => (path.includes('C000002') ? { ...body, email: 'changed@example.com', createdAt: 'noise' } : { ...body, createdAt: 'noise' }) });
+    fx = await startFacadeFixture({
+      orders: 5,
+      drift: (path, body) =>
+        path.includes('C000002') ? { ...body, email: 'changed@example.com', createdAt: 'noise' } : { ...body, createdAt: 'noise' },
+    });
   }, 60_000);
   afterAll(async () => fx.close());
 
   async function shadowOf(id: string, recorded: Array<[ShadowVerdict, string]>): Promise<ShadowVerdict> {
-    const f = new HttpFacade({ section, routes, table: async () => new Map([['customers', entry('shadow')]]), urls: (side) => (side === 'legacy' ? fx.monolithUrl : fx.candidateUrl), mirror: async (job) => void jobs.push(job) });
+    const f = new HttpFacade({
+      section,
+      routes,
+      table: async () => new Map([['customers', entry('shadow')]]),
+      urls: (side) => (side === 'legacy' ? fx.monolithUrl : fx.candidateUrl),
+      mirror: async (job) => void jobs.push(job),
+    });
     const jobs: ShadowJob[] = [];
     await f.handle({ method: 'GET', path: `/customers/${id}`, headers: {} } satisfies FacadeRequest);
-    return runShadow(jobs[0], { section, comparatorFor: () => compileCompareRules({ ignore: ['createdAt'] }), record: async (v, side) => void recorded.push([v, side]) });
+    return runShadow(jobs[0], {
+      section,
+      comparatorFor: () => compileCompareRules({ ignore: ['createdAt'] }),
+      record: async (v, side) => void recorded.push([v, side]),
+    });
   }
 
   it('records a match when the candidate differs only where the compare rules say to ignore', async () => {
@@ -309,7 +385,7 @@ describe('Function: runShadow', () => {
     expect(fx.candidate.requests.at(-1)).toMatchObject({ shadow: true, path: '/customers/C000001' });
   });
 
-  it('records a mismatch naming the field, the monolith\'s value and the candidate\'s', async () => {
+  it("records a mismatch naming the field, the monolith's value and the candidate's", async () => {
     // Prepare
     const recorded: Array<[ShadowVerdict, string]> = [];
     // Act
@@ -322,7 +398,16 @@ describe('Function: runShadow', () => {
 
   it('records a failed shadow (not a mismatch) when the candidate is unreachable', async () => {
     // Prepare
-    const job: ShadowJob = { capability: 'customers', route: 'GET /customers/{customerId}', side: 'candidate', url: 'http://127.0.0.1:1/customers/C1', method: 'GET', headers: {}, authoritative: { side: 'legacy', status: 200, headers: {}, bodyBase64: '' }, correlationId: 'c' };
+    const job: ShadowJob = {
+      capability: 'customers',
+      route: 'GET /customers/{customerId}',
+      side: 'candidate',
+      url: 'http://127.0.0.1:1/customers/C1',
+      method: 'GET',
+      headers: {},
+      authoritative: { side: 'legacy', status: 200, headers: {}, bodyBase64: '' },
+      correlationId: 'c',
+    };
     const recorded: ShadowVerdict[] = [];
     // Act
     const v = await runShadow(job, { section, comparatorFor: () => compileCompareRules({}), record: async (r) => void recorded.push(r) });
@@ -342,7 +427,11 @@ describe('Function: toFacadeRequest / toResult', () => {
       rawQueryString: 'a=1&a=2&b=%20',
       cookies: ['customer=C1', 'theme=dark'],
       headers: { 'x-customer-id': 'C9', host: 'shop.example.com' },
-      requestContext: { stage, requestId: 'req-1', http: { method: 'GET', path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.5', userAgent: 'jest' } },
+      requestContext: {
+        stage,
+        requestId: 'req-1',
+        http: { method: 'GET', path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.5', userAgent: 'jest' },
+      },
       isBase64Encoded: false,
     }) as unknown as APIGatewayProxyEventV2;
 
@@ -361,9 +450,21 @@ describe('Function: toFacadeRequest / toResult', () => {
 
   it('returns the body as base64, Set-Cookie as cookies, and no body for HEAD', () => {
     // Prepare
-    const res = { status: 201, headers: { 'content-type': 'application/json' }, setCookies: ['a=1'], bodyBase64: Buffer.from('{"ok":true}').toString('base64'), served: { side: 'legacy' as const, reason: 'no-route', bucket: null, attempts: 1, upstreamMs: 1 } };
+    const res = {
+      status: 201,
+      headers: { 'content-type': 'application/json' },
+      setCookies: ['a=1'],
+      bodyBase64: Buffer.from('{"ok":true}').toString('base64'),
+      served: { side: 'legacy' as const, reason: 'no-route', bucket: null, attempts: 1, upstreamMs: 1 },
+    };
     // Act / Assess
-    expect(toResult(res, 'GET')).toEqual({ statusCode: 201, headers: { 'content-type': 'application/json' }, cookies: ['a=1'], body: res.bodyBase64, isBase64Encoded: true });
+    expect(toResult(res, 'GET')).toEqual({
+      statusCode: 201,
+      headers: { 'content-type': 'application/json' },
+      cookies: ['a=1'],
+      body: res.bodyBase64,
+      isBase64Encoded: true,
+    });
     expect(toResult(res, 'HEAD')).toMatchObject({ body: '', isBase64Encoded: false });
   });
 });

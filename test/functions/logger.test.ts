@@ -12,7 +12,12 @@ function capture(act: () => void): { out: Record<string, any>[]; err: Record<str
     o.mockRestore();
     e.mockRestore();
   }
-  const parse = (chunks: string[]) => chunks.join('').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, any>);
+  const parse = (chunks: string[]) =>
+    chunks
+      .join('')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Record<string, any>);
   return { out: parse(out), err: parse(err) };
 }
 
@@ -40,7 +45,14 @@ describe('Class: Logger', () => {
       });
 
       // Assess
-      expect(out[0]).toMatchObject({ level: 'INFO', message: 'routed', service: 'router', correlation_id: 'order-o-1', orderId: 'o-1', copies: 2 });
+      expect(out[0]).toMatchObject({
+        level: 'INFO',
+        message: 'routed',
+        service: 'router',
+        correlation_id: 'order-o-1',
+        orderId: 'o-1',
+        copies: 2,
+      });
       expect(err[0]).toMatchObject({ level: 'WARN', message: 'held', correlation_id: 'order-o-1', capability: 'inventory' });
       expect(out[1]).toMatchObject({ message: 'done' });
       expect(out[1]).not.toHaveProperty('correlation_id');
@@ -51,7 +63,9 @@ describe('Class: Logger', () => {
   describe('Method: error', () => {
     it('keeps the error name, message, stack and cause', () => {
       // Act
-      const { err } = capture(() => new Logger('bridge').error('put failed', { error: new Error('refused', { cause: new TypeError('bad detail') }) }));
+      const { err } = capture(() =>
+        new Logger('bridge').error('put failed', { error: new Error('refused', { cause: new TypeError('bad detail') }) }),
+      );
 
       // Assess
       expect(err[0].error).toMatchObject({ name: 'Error', message: 'refused', cause: { name: 'TypeError', message: 'bad detail' } });

@@ -60,7 +60,13 @@ describe('Commands: cutover backfill / cutover verify', () => {
     lastStderr = '';
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'migration-cli-runner.ts'), ...args], {
       cwd: ROOT,
-      env: { ...process.env, AWS_ENDPOINT_URL: dynamo.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL: dynamo.endpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -78,7 +84,23 @@ describe('Commands: cutover backfill / cutover verify', () => {
     throw new Error(`the backfill did not reach ${rows} rows (at ${rowsDone()}, exited: ${exited}): ${lastStderr}`);
   };
 
-  const backfillArgs = () => ['backfill', '--source', source, '--entity', 'orders', '--table', 'shop-orders', '--state-dir', state, '--segments', '3', '--page-size', '200', '--config', common.config];
+  const backfillArgs = () => [
+    'backfill',
+    '--source',
+    source,
+    '--entity',
+    'orders',
+    '--table',
+    'shop-orders',
+    '--state-dir',
+    state,
+    '--segments',
+    '3',
+    '--page-size',
+    '200',
+    '--config',
+    common.config,
+  ];
 
   it('stops cleanly on SIGINT, survives SIGKILL, and the same command resumes to a clean verify', async () => {
     // Act 1: SIGINT part way: the run stops after the batch in flight, exit 130, checkpoint saved.
@@ -120,7 +142,19 @@ describe('Commands: cutover backfill / cutover verify', () => {
     const out = new Sink();
     const audit = new MemoryAuditSink();
     const report = path.join(state, 'verify-report.json');
-    const opts = { source, entity: 'orders', table: 'shop-orders', segments: 2, workers: 0, repairLimit: 100, audit: 'unused', lag: 0, limit: 50, report, ...common };
+    const opts = {
+      source,
+      entity: 'orders',
+      table: 'shop-orders',
+      segments: 2,
+      workers: 0,
+      repairLimit: 100,
+      audit: 'unused',
+      lag: 0,
+      limit: 50,
+      report,
+      ...common,
+    };
     expect(await verifyCommand({ ...opts, repair: true }, { dynamo: dynamo.client, stdout: out, stderr: new Sink(), audit })).toBe(1);
     expect(out.text).toContain('missing in target:\n    [{"S":"ORDER#1000100"},{"S":"ORDER"}]  (order_no=1000100)');
     expect(out.text).toContain('repaired 1 items (1 audit entries); verify again to confirm');
@@ -133,9 +167,16 @@ describe('Commands: cutover backfill / cutover verify', () => {
     const err = new Sink();
     const base = { source, table: 'shop-orders', stateDir: state, segments: 1, pageSize: 10, config: common.config };
     expect(await backfillCommand({ ...base, entity: 'invoices' }, { dynamo: dynamo.client, stdout: new Sink(), stderr: err })).toBe(2);
-    expect(err.text).toContain('--entity: "invoices" is not an entity of the migration section (there are: orders, payments, shipments, customers, products, stock)');
+    expect(err.text).toContain(
+      '--entity: "invoices" is not an entity of the migration section (there are: orders, payments, shipments, customers, products, stock)',
+    );
     const err2 = new Sink();
-    expect(await backfillCommand({ ...base, entity: 'orders', restart: true, source: 'postgres://postgres@127.0.0.1:1/none' }, { dynamo: dynamo.client, stdout: new Sink(), stderr: err2 })).toBe(2);
+    expect(
+      await backfillCommand(
+        { ...base, entity: 'orders', restart: true, source: 'postgres://postgres@127.0.0.1:1/none' },
+        { dynamo: dynamo.client, stdout: new Sink(), stderr: err2 },
+      ),
+    ).toBe(2);
     expect(err2.text).toMatch(/^error: postgres:\/\/postgres@127.0.0.1:1\/none: .* failed: /);
   }, 60_000);
 });

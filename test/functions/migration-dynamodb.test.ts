@@ -101,15 +101,26 @@ describe('Class: DynamoTable (retries)', () => {
 
   it('gives up after the last attempt with a TargetError naming the table and what is left', async () => {
     ddb.on(BatchWriteItemCommand).resolves({ UnprocessedItems: { orders: [{ PutRequest: { Item: item(1) } }] } as never });
-    const error = await make(3).writeBatch([item(1)]).catch((e: unknown) => e);
+    const error = await make(3)
+      .writeBatch([item(1)])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TargetError);
-    expect((error as TargetError).message).toBe('dynamodb://orders: BatchWriteItem failed after 3 attempt(s): Error: 1 item(s) still unprocessed');
+    expect((error as TargetError).message).toBe(
+      'dynamodb://orders: BatchWriteItem failed after 3 attempt(s): Error: 1 item(s) still unprocessed',
+    );
     expect(ddb.commandCalls(BatchWriteItemCommand)).toHaveLength(3);
   });
 
   it('does not retry an error that is not transient', async () => {
-    ddb.on(BatchWriteItemCommand).rejects(Object.assign(new Error('One or more parameter values were invalid'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } }));
-    await expect(make().writeBatch([item(1)])).rejects.toThrow('dynamodb://orders: BatchWriteItem failed after 1 attempt(s): ValidationException: One or more parameter values were invalid');
+    ddb.on(BatchWriteItemCommand).rejects(
+      Object.assign(new Error('One or more parameter values were invalid'), {
+        name: 'ValidationException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    await expect(make().writeBatch([item(1)])).rejects.toThrow(
+      'dynamodb://orders: BatchWriteItem failed after 1 attempt(s): ValidationException: One or more parameter values were invalid',
+    );
     expect(ddb.commandCalls(BatchWriteItemCommand)).toHaveLength(1);
   });
 });
@@ -142,7 +153,9 @@ describe('Class: ExportFileSource', () => {
   it('names the file and the line of a line that is not JSON', async () => {
     const file = path.join(dir, 'broken.json');
     fs.writeFileSync(file, `{"Item":${JSON.stringify(item(1))}}\n{"Item": {oops\n`);
-    await expect(new ExportFileSource(file, orders.keyAttributes).scanItems(() => undefined)).rejects.toThrow(`${file}: line 2 is not JSON`);
+    await expect(new ExportFileSource(file, orders.keyAttributes).scanItems(() => undefined)).rejects.toThrow(
+      `${file}: line 2 is not JSON`,
+    );
   });
 
   it('says so when the export holds no data files', () => {

@@ -53,7 +53,11 @@ export function describeSqlMigration(label: string, open: (prefix: string) => Pr
     const products = entity('products');
     const stock = entity('stock');
 
-    const backfill = async (e = orders, target?: ItemWriter, extra: { signal?: AbortSignal; segments?: number } = {}): Promise<BackfillSummary> => {
+    const backfill = async (
+      e = orders,
+      target?: ItemWriter,
+      extra: { signal?: AbortSignal; segments?: number } = {},
+    ): Promise<BackfillSummary> => {
       const source = await db.openSource();
       try {
         return await runBackfill({
@@ -137,11 +141,22 @@ export function describeSqlMigration(label: string, open: (prefix: string) => Pr
       const done = await backfill(orders, counting);
 
       // Assess: every good row once, the bad ones in the rejects file once each, and the resume did not start over.
-      expect(done).toMatchObject({ status: 'complete', resumed: true, rows: ORDERS - BAD, items: ORDERS - BAD, rejected: BAD, segments: 4 });
+      expect(done).toMatchObject({
+        status: 'complete',
+        resumed: true,
+        rows: ORDERS - BAD,
+        items: ORDERS - BAD,
+        rejected: BAD,
+        segments: 4,
+      });
       expect(counting.keys.length).toBeLessThan(ORDERS - stopped.rows + 4 * 25);
       const items = await scanAll(dynamo.client, 'orders');
       expect(items.filter((i) => orders.owns(i))).toHaveLength(ORDERS - BAD);
-      const rejects = fs.readFileSync(path.join(state, 'rejects-orders.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key: { order_no: string }; column: string; value: string; reason: string });
+      const rejects = fs
+        .readFileSync(path.join(state, 'rejects-orders.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { key: { order_no: string }; column: string; value: string; reason: string });
       expect(rejects).toHaveLength(BAD);
       expect(new Set(rejects.map((r) => r.key.order_no)).size).toBe(BAD);
       expect(rejects.map((r) => r.column).sort()).toEqual(['order_dt', 'status', 'status']);
@@ -174,10 +189,18 @@ export function describeSqlMigration(label: string, open: (prefix: string) => Pr
       await putItem(dynamo.client, 'orders', { ...(await at(12)), customerId: { S: 'C999999' } });
       const typed = await at(13);
       const line = (typed.lines as { L: { M: Item }[] }).L[0].M;
-      await putItem(dynamo.client, 'orders', { ...typed, lines: { L: [{ M: { ...line, quantity: { S: (line.quantity as { N: string }).N } } }, ...(typed.lines as { L: { M: Item }[] }).L.slice(1)] } });
+      await putItem(dynamo.client, 'orders', {
+        ...typed,
+        lines: {
+          L: [{ M: { ...line, quantity: { S: (line.quantity as { N: string }).N } } }, ...(typed.lines as { L: { M: Item }[] }).L.slice(1)],
+        },
+      });
       const cut = await at(14);
       const street = ((cut.shippingAddress as { M: Item }).M.street as { S: string }).S;
-      await putItem(dynamo.client, 'orders', { ...cut, shippingAddress: { M: { ...(cut.shippingAddress as { M: Item }).M, street: { S: street.slice(0, 5) } } } });
+      await putItem(dynamo.client, 'orders', {
+        ...cut,
+        shippingAddress: { M: { ...(cut.shippingAddress as { M: Item }).M, street: { S: street.slice(0, 5) } } },
+      });
       await putItem(dynamo.client, 'orders', { ...(await at(15)), version: { N: '3' } }); // ignored by the spec: not a difference
 
       // Act
@@ -200,7 +223,9 @@ export function describeSqlMigration(label: string, open: (prefix: string) => Pr
       const audit = new MemoryAuditSink();
       const repaired = await verify(orders, { repair: audit });
       expect(repaired.repaired).toEqual({ items: 4, audited: 4, skipped: 0 });
-      expect(audit.entries.map((e) => [e.stream, (e.entry as { kind: string; key: string }).kind, (e.entry as { key: string }).key]).sort()).toEqual(
+      expect(
+        audit.entries.map((e) => [e.stream, (e.entry as { kind: string; key: string }).kind, (e.entry as { key: string }).key]).sort(),
+      ).toEqual(
         [
           ['migration-orders', 'different', k(12)],
           ['migration-orders', 'different', k(13)],
@@ -229,13 +254,22 @@ export function describeSqlMigration(label: string, open: (prefix: string) => Pr
     it('samples recent changes for continuous validation and raises only what is past the lag', async () => {
       // Prepare: two orders changed a minute ago (past a 30 s lag), one changed now; the target has the old versions.
       const now = Date.now();
-      await db.writer.exec(`UPDATE ${db.table('orders')} SET updated_at = '${sqlTimestamp(now - 60_000)}', status = 'D' WHERE order_no IN (1000031, 1000032)`);
-      await db.writer.exec(`UPDATE ${db.table('orders')} SET updated_at = '${sqlTimestamp(now - 5_000)}', status = 'D' WHERE order_no = 1000033`);
+      await db.writer.exec(
+        `UPDATE ${db.table('orders')} SET updated_at = '${sqlTimestamp(now - 60_000)}', status = 'D' WHERE order_no IN (1000031, 1000032)`,
+      );
+      await db.writer.exec(
+        `UPDATE ${db.table('orders')} SET updated_at = '${sqlTimestamp(now - 5_000)}', status = 'D' WHERE order_no = 1000033`,
+      );
       const query = recentQuery(new Date(now), 0, 120, 50);
       const source = await db.openSource();
       try {
         // Act
-        const sampled = await source.readEntityUpdatedBetween(orders, query.kind === 'recent' ? query.from : '', query.kind === 'recent' ? query.to : '', 50);
+        const sampled = await source.readEntityUpdatedBetween(
+          orders,
+          query.kind === 'recent' ? query.from : '',
+          query.kind === 'recent' ? query.to : '',
+          50,
+        );
         // (The lag test above changed order 1000020 a moment ago too; this test looks at its own three.)
         const rows = sampled.filter((r) => ['1000031', '1000032', '1000033'].includes(r.row[0] as string));
         const table = new DynamoTable(dynamo.client, 'orders', { keyAttributes: orders.keyAttributes });
@@ -246,7 +280,10 @@ export function describeSqlMigration(label: string, open: (prefix: string) => Pr
         // Assess: the newest first; two divergent, one in flight.
         expect(rows.map((r) => r.row[0])).toEqual(['1000033', '1000031', '1000032']);
         expect(rows.every((r) => r.children[0].length > 0)).toBe(true);
-        expect(verdict.divergences.map((d) => d.rowKey).sort((a, b) => String(a?.order_no).localeCompare(String(b?.order_no)))).toEqual([{ order_no: '1000031' }, { order_no: '1000032' }]);
+        expect(verdict.divergences.map((d) => d.rowKey).sort((a, b) => String(a?.order_no).localeCompare(String(b?.order_no)))).toEqual([
+          { order_no: '1000031' },
+          { order_no: '1000032' },
+        ]);
         expect(verdict.inFlight.map((d) => d.rowKey)).toEqual([{ order_no: '1000033' }]);
       } finally {
         await source.close();

@@ -52,15 +52,24 @@ describe('Class: QueueDepths', () => {
   describe('Method: read', () => {
     it('reads waiting and in-flight counts per queue, and reports an unreadable queue without failing the others', async () => {
       // Prepare
-      sqs.on(GetQueueAttributesCommand, { QueueUrl: 'https://q/a' }).resolves({ Attributes: { ApproximateNumberOfMessages: '3', ApproximateNumberOfMessagesNotVisible: '1' } });
-      sqs.on(GetQueueAttributesCommand, { QueueUrl: 'https://q/b' }).rejects(Object.assign(new Error('The specified queue does not exist.'), { name: 'QueueDoesNotExist' }));
+      sqs
+        .on(GetQueueAttributesCommand, { QueueUrl: 'https://q/a' })
+        .resolves({ Attributes: { ApproximateNumberOfMessages: '3', ApproximateNumberOfMessagesNotVisible: '1' } });
+      sqs
+        .on(GetQueueAttributesCommand, { QueueUrl: 'https://q/b' })
+        .rejects(Object.assign(new Error('The specified queue does not exist.'), { name: 'QueueDoesNotExist' }));
       // Act
       const depths = await new QueueDepths({ client: new SQSClient({ region: 'us-east-1' }) }).read({ a: 'https://q/a', b: 'https://q/b' });
       // Assess
       expect(depths.a).toEqual({ visible: 3, inFlight: 1 });
       expect(depths.b).toBeInstanceOf(QueueDepthError);
-      expect((depths.b as Error).message).toBe('queue b (https://q/b) could not be read: QueueDoesNotExist: The specified queue does not exist.');
-      expect(sqs.commandCalls(GetQueueAttributesCommand)[0].args[0].input.AttributeNames).toEqual(['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible']);
+      expect((depths.b as Error).message).toBe(
+        'queue b (https://q/b) could not be read: QueueDoesNotExist: The specified queue does not exist.',
+      );
+      expect(sqs.commandCalls(GetQueueAttributesCommand)[0].args[0].input.AttributeNames).toEqual([
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+      ]);
     });
   });
 });
@@ -69,14 +78,25 @@ describe('Class: SagaOutcomes', () => {
   describe('Method: count', () => {
     it('counts across every page of the bySagaState index from the given time', async () => {
       // Prepare
-      ddb.on(QueryCommand).resolvesOnce({ Count: 2, LastEvaluatedKey: { orderId: '2' } }).resolvesOnce({ Count: 1 });
-      const outcomes = new SagaOutcomes({ tableName: 'saga-state', client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })) });
+      ddb
+        .on(QueryCommand)
+        .resolvesOnce({ Count: 2, LastEvaluatedKey: { orderId: '2' } })
+        .resolvesOnce({ Count: 1 });
+      const outcomes = new SagaOutcomes({
+        tableName: 'saga-state',
+        client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+      });
       // Act
       const n = await outcomes.count('compensation-failed', '2026-12-06T11:00:00.000Z');
       // Assess
       expect(n).toBe(3);
       const calls = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
-      expect(calls[0]).toMatchObject({ TableName: 'saga-state', IndexName: 'bySagaState', Select: 'COUNT', ExpressionAttributeValues: { ':s': 'compensation-failed', ':since': '2026-12-06T11:00:00.000Z' } });
+      expect(calls[0]).toMatchObject({
+        TableName: 'saga-state',
+        IndexName: 'bySagaState',
+        Select: 'COUNT',
+        ExpressionAttributeValues: { ':s': 'compensation-failed', ':since': '2026-12-06T11:00:00.000Z' },
+      });
       expect(calls[1].ExclusiveStartKey).toEqual({ orderId: '2' });
     });
   });
@@ -87,7 +107,10 @@ describe('Class: BridgeHandler (operations metrics)', () => {
     // Prepare
     const lines = captureLogs();
     const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
-    eb.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({ FailedEntryCount: 0, Entries: input.Entries.map((_e, i) => ({ EventId: `e${i}` })) }));
+    eb.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
+      FailedEntryCount: 0,
+      Entries: input.Entries.map((_e, i) => ({ EventId: `e${i}` })),
+    }));
     ddb.on(GetCommand).resolves({});
     ddb.on(QueryCommand).resolves({ Items: [] });
     ddb.on(PutCommand).resolves({});
@@ -104,7 +127,13 @@ describe('Class: BridgeHandler (operations metrics)', () => {
       now: () => new Date('2026-12-06T12:00:00.000Z'),
     });
     const placed = spec.bridge.legacyEvents.ORDER_PLACED.examples[0];
-    const ev = (id: string, detail: unknown) => ({ id, 'detail-type': 'ORDER_PLACED', source: spec.bridge.legacySource, time: '2026-12-06T11:59:00Z', detail });
+    const ev = (id: string, detail: unknown) => ({
+      id,
+      'detail-type': 'ORDER_PLACED',
+      source: spec.bridge.legacySource,
+      time: '2026-12-06T11:59:00Z',
+      detail,
+    });
     // Act
     await handler.handle([ev('1', placed), ev('2', { ...placed, TOTAL_CENTS: 'x' })]);
     // Assess
@@ -113,13 +142,25 @@ describe('Class: BridgeHandler (operations metrics)', () => {
     expect(emf[0]).toMatchObject({ via: 'stdout', Direction: 'toService', Received: 2, Translated: 1, Quarantined: 1 });
     expect(emf[0]._aws).toEqual({
       Timestamp: Date.parse('2026-12-06T12:00:00.000Z'),
-      CloudWatchMetrics: [{ Namespace: 'Cutover/Bridge', Dimensions: [['Direction']], Metrics: ['Received', 'Translated', 'Quarantined'].map((Name) => ({ Name, Unit: 'Count' })) }],
+      CloudWatchMetrics: [
+        {
+          Namespace: 'Cutover/Bridge',
+          Dimensions: [['Direction']],
+          Metrics: ['Received', 'Translated', 'Quarantined'].map((Name) => ({ Name, Unit: 'Count' })),
+        },
+      ],
     });
   });
 });
 
 describe('Class: AuditWriter (operations metrics)', () => {
-  const event = (id: string, detailType: string) => ({ id, 'detail-type': detailType, source: 'cutover.saga', time: '2026-12-06T11:59:00Z', detail: { metadata: { correlationId: 'order-1' }, data: {} } });
+  const event = (id: string, detailType: string) => ({
+    id,
+    'detail-type': detailType,
+    source: 'cutover.saga',
+    time: '2026-12-06T11:59:00Z',
+    detail: { metadata: { correlationId: 'order-1' }, data: {} },
+  });
 
   it.each([
     ['saga.compensation-failed', 'Cutover/Saga', 'CompensationFailed'],
@@ -144,9 +185,14 @@ describe('Class: AuditWriter (operations metrics)', () => {
   it('counts nothing for a redelivery or an event that is not counted', async () => {
     // Prepare
     const lines = captureLogs();
-    const store = { append: jest.fn().mockResolvedValueOnce({ status: 'duplicate' }).mockResolvedValueOnce({ status: 'appended' }) } as unknown as AuditStore;
+    const store = {
+      append: jest.fn().mockResolvedValueOnce({ status: 'duplicate' }).mockResolvedValueOnce({ status: 'appended' }),
+    } as unknown as AuditStore;
     // Act
-    await new AuditWriter({ spec, store, bus: 'services', logger: new Logger('audit-writer') }).handle([event('1', 'saga.compensated'), event('2', 'order.created')]);
+    await new AuditWriter({ spec, store, bus: 'services', logger: new Logger('audit-writer') }).handle([
+      event('1', 'saga.compensated'),
+      event('2', 'order.created'),
+    ]);
     // Assess
     expect(lines.filter((l) => l._aws !== undefined)).toEqual([]);
   });
@@ -160,7 +206,11 @@ describe('Function: withStaleHealth', () => {
     ['a report within the TTL keeps the entry', reg('2026-12-06T11:59:30.000Z', 60), 'healthy'],
     ['a report older than the TTL routes around the candidate', reg('2026-12-06T11:58:00.000Z', 60), 'unhealthy'],
     ['no TTL declared: an old report still counts', reg('2026-12-01T00:00:00.000Z'), 'healthy'],
-    ['a stale report of another target does not count', [{ target: 'inventory-v1', health: 'healthy', healthAt: '2026-12-01T00:00:00.000Z', healthTtlSeconds: 60 }], 'healthy'],
+    [
+      'a stale report of another target does not count',
+      [{ target: 'inventory-v1', health: 'healthy', healthAt: '2026-12-01T00:00:00.000Z', healthTtlSeconds: 60 }],
+      'healthy',
+    ],
   ])('%s', (_name, services, expected) => {
     // Act
     const entry = withStaleHealth(inventoryEntry({ mode: 'canary', health: 'healthy' }), services, now);
@@ -179,8 +229,12 @@ describe('Function: readVerifyReports', () => {
     fs.utimesSync(path.join(dir, 'ok.json'), at, at);
     try {
       // Act / Assess
-      expect(readVerifyReports(['ok.json'], dir)).toEqual([{ entity: 'stock', clean: true, finishedAt: at.toISOString(), file: 'ok.json' }]);
-      expect(() => readVerifyReports(['bad.json'], dir)).toThrow('--verify-report bad.json: entity must be a string and clean a boolean, got entity "stock", clean undefined');
+      expect(readVerifyReports(['ok.json'], dir)).toEqual([
+        { entity: 'stock', clean: true, finishedAt: at.toISOString(), file: 'ok.json' },
+      ]);
+      expect(() => readVerifyReports(['bad.json'], dir)).toThrow(
+        '--verify-report bad.json: entity must be a string and clean a boolean, got entity "stock", clean undefined',
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -193,20 +247,34 @@ function sources(overrides: Partial<OperationsSources> = {}): OperationsSources 
   return {
     spec: {
       ...spec,
-      readiness: { capabilities: { inventory: { entities: ['stock'], waive: { sync: 'inventory stock is written by the service only after primary' } } } },
+      readiness: {
+        capabilities: {
+          inventory: { entities: ['stock'], waive: { sync: 'inventory stock is written by the service only after primary' } },
+        },
+      },
     },
     now: () => new Date('2026-12-06T12:00:00.000Z'),
     routing: {
-      load: async () => ({ entries: new Map([['inventory', entry]]), invalid: [], services: new Map([['inventory', [{ target: 'inventory-v2', health: 'healthy', healthAt: '2026-12-06T11:59:00.000Z', healthTtlSeconds: 300 }]]]) }),
+      load: async () => ({
+        entries: new Map([['inventory', entry]]),
+        invalid: [],
+        services: new Map([
+          ['inventory', [{ target: 'inventory-v2', health: 'healthy', healthAt: '2026-12-06T11:59:00.000Z', healthTtlSeconds: 300 }]],
+        ]),
+      }),
       seedFor: () => inventoryEntry(),
     },
     metrics: {
       read: async (_c, side) =>
-        side === 'legacy' ? { deliveries: 500, comparisons: 0, errorRate: 0.002, p95LatencyMs: 300 } : { deliveries: 450, comparisons: 900, errorRate: 0.003, p95LatencyMs: 310, mismatchRate: 0.001 },
+        side === 'legacy'
+          ? { deliveries: 500, comparisons: 0, errorRate: 0.002, p95LatencyMs: 300 }
+          : { deliveries: 450, comparisons: 900, errorRate: 0.003, p95LatencyMs: 310, mismatchRate: 0.001 },
     },
     quarantine: { count: async () => 0 },
     sagas: { count: async () => 0 },
-    deadLetterQueues: { read: async () => ({ 'bridge-bridge': { visible: 0, inFlight: 0 }, 'routing-router': { visible: 2, inFlight: 0 } }) },
+    deadLetterQueues: {
+      read: async () => ({ 'bridge-bridge': { visible: 0, inFlight: 0 }, 'routing-router': { visible: 2, inFlight: 0 } }),
+    },
     verifyReports: [{ entity: 'stock', clean: true, finishedAt: '2026-12-06T09:00:00.000Z', file: 'stock.json' }],
     ...overrides,
   };
@@ -215,7 +283,11 @@ function sources(overrides: Partial<OperationsSources> = {}): OperationsSources 
 function io(src: OperationsSources) {
   let stdout = '';
   let stderr = '';
-  return { io: { sources: src, stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t) }, out: () => stdout, err: () => stderr };
+  return {
+    io: { sources: src, stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t) },
+    out: () => stdout,
+    err: () => stderr,
+  };
 }
 
 describe('Command: readiness', () => {
@@ -236,7 +308,12 @@ describe('Command: readiness', () => {
     const code = await readinessCommand('inventory', { json: true }, c.io);
     // Assess
     expect(code).toBe(1);
-    const v = JSON.parse(c.out()) as { verdict: string; blockers: string[]; thresholds: { maxSagaFailures: number }; evidence: { saga: unknown } };
+    const v = JSON.parse(c.out()) as {
+      verdict: string;
+      blockers: string[];
+      thresholds: { maxSagaFailures: number };
+      evidence: { saga: unknown };
+    };
     expect(v.verdict).toBe('NO-GO');
     expect(v.blockers).toEqual(['saga: 2 failed; needs <= 0 saga(s) in CompensationFailed in 60 min']);
     expect(v.thresholds.maxSagaFailures).toBe(0);
@@ -293,8 +370,20 @@ describe('Command: status', () => {
 
 describe('Class: RoutingStore (health TTL)', () => {
   const store = () =>
-    new RoutingStore({ tableName: 'routing', historyTableName: 'history', routing: spec.routing!, serviceEvents: spec.bridge.serviceEvents, client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })) });
-  const input = { capability: 'inventory', version: 'v2', target: 'inventory-v2', accepts: { 'order.created': [2], 'order.cancelled': [1] }, actor: 'test' };
+    new RoutingStore({
+      tableName: 'routing',
+      historyTableName: 'history',
+      routing: spec.routing!,
+      serviceEvents: spec.bridge.serviceEvents,
+      client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+    });
+  const input = {
+    capability: 'inventory',
+    version: 'v2',
+    target: 'inventory-v2',
+    accepts: { 'order.created': [2], 'order.cancelled': [1] },
+    actor: 'test',
+  };
 
   it('stores the declared TTL with the registration', async () => {
     // Prepare
@@ -311,25 +400,46 @@ describe('Class: RoutingStore (health TTL)', () => {
     // Prepare
     ddb.on(GetCommand).resolves({});
     // Act / Assess
-    await expect(store().register({ ...input, healthTtlSeconds: ttl })).rejects.toThrow(`healthTtlSeconds: must be a whole number of seconds above 0, got ${ttl}`);
+    await expect(store().register({ ...input, healthTtlSeconds: ttl })).rejects.toThrow(
+      `healthTtlSeconds: must be a whole number of seconds above 0, got ${ttl}`,
+    );
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
   });
 });
 
 describe('Command: readiness --replay', () => {
-  const report = (target: string, totals: { compared: number; matched: number; failed: number }) => ({ get: async (id: string) => (id === 'r-1' ? { target, finishedAt: '2026-12-06T11:00:00.000Z', totals } : undefined) });
+  const report = (target: string, totals: { compared: number; matched: number; failed: number }) => ({
+    get: async (id: string) => (id === 'r-1' ? { target, finishedAt: '2026-12-06T11:00:00.000Z', totals } : undefined),
+  });
 
   it.each<[string, ReturnType<typeof report>, string, string]>([
-    ['a clean report passes shadow', report('inventory-v2', { compared: 400, matched: 399, failed: 0 }), 'pass', 'mismatch rate 0.25% over 400 comparisons'],
-    ['failures count as mismatches', report('inventory-v2', { compared: 200, matched: 199, failed: 3 }), 'fail', 'mismatch rate 1.97% over 203 comparisons'],
-    ['a report about another service is not evidence', report('payment-v1', { compared: 400, matched: 400, failed: 0 }), 'missing', 'no evidence'],
+    [
+      'a clean report passes shadow',
+      report('inventory-v2', { compared: 400, matched: 399, failed: 0 }),
+      'pass',
+      'mismatch rate 0.25% over 400 comparisons',
+    ],
+    [
+      'failures count as mismatches',
+      report('inventory-v2', { compared: 200, matched: 199, failed: 3 }),
+      'fail',
+      'mismatch rate 1.97% over 203 comparisons',
+    ],
+    [
+      'a report about another service is not evidence',
+      report('payment-v1', { compared: 400, matched: 400, failed: 0 }),
+      'missing',
+      'no evidence',
+    ],
   ])('%s', async (_name, compareReports, outcome, observed) => {
     // Prepare
     const c = io(sources({ compareReports }));
     // Act
     await readinessCommand('inventory', { json: true, replay: 'r-1' }, c.io);
     // Assess
-    const shadow = (JSON.parse(c.out()) as { checks: Array<{ id: string; outcome: string; observed: string; evidence: string }> }).checks.find((x) => x.id === 'shadow')!;
+    const shadow = (
+      JSON.parse(c.out()) as { checks: Array<{ id: string; outcome: string; observed: string; evidence: string }> }
+    ).checks.find((x) => x.id === 'shadow')!;
     expect(shadow).toMatchObject({ outcome, observed });
     if (outcome !== 'missing') expect(shadow.evidence).toBe('compare report of replay r-1 (finished 2026-12-06T11:00:00.000Z)');
     else expect(shadow.evidence).toBe('replay r-1 compared payment-v1, not an implementation of inventory (inventory-v1, inventory-v2)');

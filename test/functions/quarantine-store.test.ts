@@ -44,7 +44,11 @@ describe('Class: QuarantineStore', () => {
       // Assess
       expect([first, again]).toEqual(['stored', 'duplicate']);
       const [item] = await list({ reason: 'schema', since: '2026-11-21T10:00:00Z', until: '2026-11-21T10:00:01Z' });
-      expect(item).toMatchObject({ eventBridgeId: 'q1', problems: ['TOTAL_CENTS: "xq1" is not cents'], sk: quarantineSortKey('2026-11-21T10:00:00Z', 'q1') });
+      expect(item).toMatchObject({
+        eventBridgeId: 'q1',
+        problems: ['TOTAL_CENTS: "xq1" is not cents'],
+        sk: quarantineSortKey('2026-11-21T10:00:00Z', 'q1'),
+      });
       expect(JSON.parse(item.payload)).toEqual({ ORDER_NO: 'q1' });
     });
   });
@@ -72,6 +76,14 @@ describe('Class: QuarantineStore', () => {
   });
 
   it('knows every reason the translator can give', () => {
-    expect(QUARANTINE_REASONS.sort()).toEqual(['envelope', 'loop', 'no-translation', 'schema', 'unknown-type', 'unknown-version', 'untranslatable']);
+    expect(QUARANTINE_REASONS.sort()).toEqual([
+      'envelope',
+      'loop',
+      'no-translation',
+      'schema',
+      'unknown-type',
+      'unknown-version',
+      'untranslatable',
+    ]);
   });
 });

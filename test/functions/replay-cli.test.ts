@@ -50,12 +50,26 @@ function context(targets = '{"inventory":"cand-fn"}'): AwsContext {
   return new AwsContext({}, { cloudFormation: cfn, dynamo: t.db.doc });
 }
 
-const sqs = { send: async (cmd: { input: { MessageBody: string } }) => void sent.push(JSON.parse(cmd.input.MessageBody)) } as unknown as SQSClient;
+const sqs = {
+  send: async (cmd: { input: { MessageBody: string } }) => void sent.push(JSON.parse(cmd.input.MessageBody)),
+} as unknown as SQSClient;
 
 function io(extra: Record<string, unknown> = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, io: { stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s), context: context(), sqs, now: () => NOW, cwd: dir, ...extra } };
+  return {
+    out,
+    err,
+    io: {
+      stdout: (s: string) => void out.push(s),
+      stderr: (s: string) => void err.push(s),
+      context: context(),
+      sqs,
+      now: () => NOW,
+      cwd: dir,
+      ...extra,
+    },
+  };
 }
 
 beforeAll(async () => {
@@ -69,7 +83,15 @@ beforeAll(async () => {
     await capturer.handleEvent(busEvent(`out-${n}`, 'STOCK_RESERVED', stockReserved(o)), T0 + n * 20 + 5);
     // An outcome another capability owns: exported only without --target.
     await capturer.handleEvent(
-      busEvent(`pay-${n}`, 'PAYMENT_CAPTURED', { MSG_ID: `MSG-${o.orderNo}-PAY`, ORDER_NO: o.orderNo, PAYMENT_ID: 'PAY0000123', AMOUNT_CENTS: '100', CURRENCY: 'EUR', METHOD: 'CARD', CAPTURED_DT: '20261121 143012' }),
+      busEvent(`pay-${n}`, 'PAYMENT_CAPTURED', {
+        MSG_ID: `MSG-${o.orderNo}-PAY`,
+        ORDER_NO: o.orderNo,
+        PAYMENT_ID: 'PAY0000123',
+        AMOUNT_CENTS: '100',
+        CURRENCY: 'EUR',
+        METHOD: 'CARD',
+        CAPTURED_DT: '20261121 143012',
+      }),
       T0 + n * 20 + 9,
     );
   }
@@ -136,11 +158,18 @@ describe('Command: cutover capture', () => {
     const run = io();
 
     // Act
-    const code = await captureExportCommand({ since: '1h', target: 'inventory', out: 'export.jsonl', config: path.join(__dirname, '..', '..', 'cutover.config.ts') }, run.io);
+    const code = await captureExportCommand(
+      { since: '1h', target: 'inventory', out: 'export.jsonl', config: path.join(__dirname, '..', '..', 'cutover.config.ts') },
+      run.io,
+    );
 
     // Assess
     expect(code).toBe(1);
-    const lines = fs.readFileSync(path.join(dir, 'export.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = fs
+      .readFileSync(path.join(dir, 'export.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(6);
     expect(lines.map((l) => l.id)).toEqual(['in-0', 'in-1', 'in-2', 'in-3', 'in-4', 'in-5']);
     expect(lines.every((l) => l.outcomes.length === 1 && l.outcomes[0].type === 'inventory.reserved')).toBe(true);
@@ -151,7 +180,13 @@ describe('Command: cutover capture', () => {
 
   it('an export rehearsed offline with the inventory candidate finds exactly the planted difference', async () => {
     // Act
-    const report = await rehearse({ captured: path.join(dir, 'export.jsonl'), handler: rehearsalHandler, compare: spec.capture!.compare, capability: 'inventory', target: 'inventory-candidate' });
+    const report = await rehearse({
+      captured: path.join(dir, 'export.jsonl'),
+      handler: rehearsalHandler,
+      compare: spec.capture!.compare,
+      capability: 'inventory',
+      target: 'inventory-candidate',
+    });
 
     // Assess: orders 2 and 5 ship to DE
     expect(report.totals).toMatchObject({ read: 6, compared: 6, matched: 4, differed: 2, failed: 0, skippedInvalid: 0 });
@@ -172,7 +207,19 @@ describe('Command: cutover replay', () => {
 
     // Assess
     expect([code, s]).toEqual([0, 0]);
-    expect(sent).toEqual([{ kind: 'start', request: expect.objectContaining({ replayId: 'r-cli-1', target: 'inventory', from: '2026-11-21T14:00:00.000Z', to: '2026-11-21T15:00:00.000Z', ratePerSecond: 50, samplePercent: 50 }) }]);
+    expect(sent).toEqual([
+      {
+        kind: 'start',
+        request: expect.objectContaining({
+          replayId: 'r-cli-1',
+          target: 'inventory',
+          from: '2026-11-21T14:00:00.000Z',
+          to: '2026-11-21T15:00:00.000Z',
+          ratePerSecond: 50,
+          samplePercent: 50,
+        }),
+      },
+    ]);
     expect(status.out.join('')).toContain('replay r-cli-1 -> inventory: pending (phase send)');
     expect(status.out.join('')).toContain('sample 50%');
   });
@@ -217,7 +264,15 @@ describe('Command: cutover replay', () => {
 
     it('draws a progress bar on a terminal, restarted when the plan is known, ended with the outcome', async () => {
       // Prepare
-      const tty = { text: '', isTTY: true, columns: 200, write(t: string) { this.text += t; return true; } };
+      const tty = {
+        text: '',
+        isTTY: true,
+        columns: 200,
+        write(t: string) {
+          this.text += t;
+          return true;
+        },
+      };
       const run = io({ sleep: runner('r-cli-w2'), pollMs: 1, progress: new StderrProgress(tty, { unit: 'interactions' }) });
 
       // Act
@@ -274,7 +329,20 @@ describe('Command: cutover diff report', () => {
   it('prints the report, writes the HTML page, and exits 1 when something differed', async () => {
     // Prepare
     const r = new DiffReport({ replayId: 'r-cli-2', target: 'inventory' });
-    r.addComparison({ id: 'i1', status: 'differed', outcomes: [{ type: 'inventory.reserved', occurrence: 0, status: 'differed', diffs: [{ path: 'warehouse', field: 'warehouse', kind: 'changed', expected: 'BRS1', actual: 'AMS1' }], noiseDiffs: [], truncated: false }] });
+    r.addComparison({
+      id: 'i1',
+      status: 'differed',
+      outcomes: [
+        {
+          type: 'inventory.reserved',
+          occurrence: 0,
+          status: 'differed',
+          diffs: [{ path: 'warehouse', field: 'warehouse', kind: 'changed', expected: 'BRS1', actual: 'AMS1' }],
+          noiseDiffs: [],
+          truncated: false,
+        },
+      ],
+    });
     const json: DiffReportJson = r.finish().toJSON();
     await new ReportStore({ tableName: t.reports, client: t.db.doc, chunkChars: 100 }).putReport('r-cli-2', json);
     const run = io();

@@ -23,7 +23,11 @@ export function orderFixture(n: number, options: { prefix?: number; foreignEvery
   const prefix = options.prefix ?? 7;
   const foreignEvery = options.foreignEvery ?? 3;
   const lineCount = 1 + (n % 3);
-  const lines = Array.from({ length: lineCount }, (_, i) => ({ sku: SKUS[(n + i * 2) % SKUS.length], qty: 1 + ((n + i) % 4), cents: 199 + 100 * ((n * 7 + i) % 30) }));
+  const lines = Array.from({ length: lineCount }, (_, i) => ({
+    sku: SKUS[(n + i * 2) % SKUS.length],
+    qty: 1 + ((n + i) % 4),
+    cents: 199 + 100 * ((n * 7 + i) % 30),
+  }));
   // Distinct SKUs per order (the generator above may repeat one when the order is long enough).
   const seen = new Set<string>();
   const unique = lines.filter((l) => (seen.has(l.sku) ? false : (seen.add(l.sku), true)));
@@ -65,10 +69,24 @@ export function stockReserved(o: OrderFixture): Record<string, unknown> {
 
 /** An EventBridge event as a rule target receives it. */
 export function busEvent(id: string, detailType: string, detail: unknown, time = '2026-11-21T14:30:00Z'): Record<string, unknown> {
-  return { version: '0', id, source: 'shop.monolith', 'detail-type': detailType, time, account: '000000000000', region: 'us-east-1', resources: [], detail };
+  return {
+    version: '0',
+    id,
+    source: 'shop.monolith',
+    'detail-type': detailType,
+    time,
+    account: '000000000000',
+    region: 'us-east-1',
+    resources: [],
+    detail,
+  };
 }
 
 /** An SQS record carrying an EventBridge event, as the capture queue delivers it. */
-export function sqsRecord(messageId: string, event: unknown, sentAtMs: number): { messageId: string; body: string; attributes: { SentTimestamp: string } } {
+export function sqsRecord(
+  messageId: string,
+  event: unknown,
+  sentAtMs: number,
+): { messageId: string; body: string; attributes: { SentTimestamp: string } } {
   return { messageId, body: JSON.stringify(event), attributes: { SentTimestamp: String(sentAtMs) } };
 }

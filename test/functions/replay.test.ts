@@ -61,7 +61,12 @@ function harness(options: { beforeInvoke?: (e: ShadowInvocationEvent, n: number)
         const mark = event.detail.metadata.replay;
         const outs = candidateOutcomes({ type: event['detail-type'], data: event.detail.data, now: new Date(T0) });
         for (const [i, o] of outs.entries()) {
-          await reports.putActual(mark.replayId, { interactionId: mark.interactionId, eventId: outcomeEventId(event.detail.metadata.eventId, o.type, i), event: o, receivedAt: new Date().toISOString() });
+          await reports.putActual(mark.replayId, {
+            interactionId: mark.interactionId,
+            eventId: outcomeEventId(event.detail.metadata.eventId, o.type, i),
+            event: o,
+            receivedAt: new Date().toISOString(),
+          });
         }
       },
     },
@@ -88,7 +93,15 @@ async function drain(h: Harness): Promise<SliceOutcome[]> {
   return outcomes;
 }
 
-const request = (replayId: string, extra: Record<string, unknown> = {}) => ({ replayId, target: 'inventory', ...WINDOW, ratePerSecond: 5000, concurrency: 2, settleSeconds: 0, ...extra });
+const request = (replayId: string, extra: Record<string, unknown> = {}) => ({
+  replayId,
+  target: 'inventory',
+  ...WINDOW,
+  ratePerSecond: 5000,
+  concurrency: 2,
+  settleSeconds: 0,
+  ...extra,
+});
 
 beforeAll(async () => {
   spec = parseSpec(config);
@@ -122,7 +135,15 @@ beforeAll(async () => {
     expiresAt: 2_000_000_000,
   };
   await captured.putRaw(damaged);
-  await captured.putRaw({ ...damaged, pk: 'ENTITY#order#4999998', sk: damaged.sk.replace('damaged-1', 'future-1'), gsi1sk: damaged.gsi1sk.replace('damaged-1', 'future-1'), eventId: 'future-1', format: 2, event: '{}' });
+  await captured.putRaw({
+    ...damaged,
+    pk: 'ENTITY#order#4999998',
+    sk: damaged.sk.replace('damaged-1', 'future-1'),
+    gsi1sk: damaged.gsi1sk.replace('damaged-1', 'future-1'),
+    eventId: 'future-1',
+    format: 2,
+    event: '{}',
+  });
 });
 
 afterAll(async () => {
@@ -132,7 +153,17 @@ afterAll(async () => {
 function expectPlantedReport(report: Awaited<ReturnType<ReportStore['getReport']>>): void {
   expect(report).toBeDefined();
   const r = report!;
-  expect(r.totals).toEqual({ read: 14, compared: 12, matched: 8, differed: 4, missingOutcome: 0, extraOutcome: 0, skippedInvalid: 2, failed: 0, matchedWithNoise: 0 });
+  expect(r.totals).toEqual({
+    read: 14,
+    compared: 12,
+    matched: 8,
+    differed: 4,
+    missingOutcome: 0,
+    extraOutcome: 0,
+    skippedInvalid: 2,
+    failed: 0,
+    matchedWithNoise: 0,
+  });
   // Exactly one differing field: the planted warehouse, on the four DE orders; nothing else.
   expect(r.fieldsRanked.map((f) => [f.outcomeType, f.field, f.count, f.interactions])).toEqual([['inventory.reserved', 'warehouse', 4, 4]]);
   expect(r.fieldsRanked[0].examples.every((e) => e.expected === 'BRS1' && e.actual === 'AMS1')).toBe(true);
@@ -226,7 +257,10 @@ describe('Class: ReplayRunner', () => {
       const window = { from: '2026-11-21T18:00:00.000Z', to: '2026-11-21T19:00:00.000Z' };
 
       // Act
-      const first = await h.runner.handleMessage({ kind: 'start', request: { ...request('r-frozen', { concurrency: 1 }), ...window } }, ctx());
+      const first = await h.runner.handleMessage(
+        { kind: 'start', request: { ...request('r-frozen', { concurrency: 1 }), ...window } },
+        ctx(),
+      );
       h.offset.ms = 0;
       await capturer.handleEvent(busEvent('z-late', 'ORDER_PLACED', orderPlaced(orderFixture(9, { prefix: 6 }))), t2 + 1_000);
       await drain(h);
@@ -375,7 +409,12 @@ describe('Class: ReplayRunner', () => {
     it('starts from a replay.requested event as the bus delivers it, once per event id', async () => {
       // Prepare
       const h = harness();
-      const event = { 'detail-type': 'replay.requested' as const, id: 'eb-req-1', time: '2026-11-21T15:00:00Z', detail: { target: 'inventory', ...WINDOW, settleSeconds: 0, ratePerSecond: 5000 } };
+      const event = {
+        'detail-type': 'replay.requested' as const,
+        id: 'eb-req-1',
+        time: '2026-11-21T15:00:00Z',
+        detail: { target: 'inventory', ...WINDOW, settleSeconds: 0, ratePerSecond: 5000 },
+      };
 
       // Act
       const first = await h.runner.handleMessage(event, ctx());

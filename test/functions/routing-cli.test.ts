@@ -25,7 +25,11 @@ function deps(initial = inventoryEntry({ mode: 'canary', percent: 25, health: 'h
     capabilities: () => Object.keys(spec.routing!.capabilities),
     seedFor: (c: string) => ({ ...inventoryEntry(), capability: c }),
     async load(): Promise<RoutingSnapshot> {
-      return { entries: new Map([['inventory', entry]]), invalid: [{ capability: 'payment', problems: ['mode: bogus'] }], services: new Map() };
+      return {
+        entries: new Map([['inventory', entry]]),
+        invalid: [{ capability: 'payment', problems: ['mode: bogus'] }],
+        services: new Map(),
+      };
     },
     async change(capability: string, change: RouteChange, actor: string, reason: string): Promise<ChangeOutcome> {
       const res = applyChange(entry, change, actor, reason, NOW);
@@ -77,7 +81,9 @@ describe('Command: cutover route', () => {
     const c = capture();
     const code = await routeRollbackCommand('inventory', { reason: 'checkout errors', actor: 'alice' }, { ...c.io, deps: d.routeDeps });
     expect(code).toBe(0);
-    expect(c.out.join('')).toContain('inventory: canary 25% (candidate v2, healthy) -> legacy (candidate v2, healthy) (revision 4, by alice)');
+    expect(c.out.join('')).toContain(
+      'inventory: canary 25% (candidate v2, healthy) -> legacy (candidate v2, healthy) (revision 4, by alice)',
+    );
     expect(d.current()).toMatchObject({ mode: 'legacy', percent: 0, reason: 'checkout errors' });
   });
 
@@ -98,7 +104,9 @@ describe('Command: cutover route', () => {
     await routeStatusCommand({ window: 15 }, { ...c.io, deps: d.routeDeps });
     const text = c.out.join('');
     const inventory = text.split('\n').find((l) => l.startsWith('inventory'))!;
-    expect(inventory).toMatch(/^inventory\s+canary\s+25\s+v2 \(inventory-v2\)\s+-\s+healthy\s+0\.8% \(120\)\s+5% \(40\)\s+10% \(20\)\s+812 ms\s+3\s/);
+    expect(inventory).toMatch(
+      /^inventory\s+canary\s+25\s+v2 \(inventory-v2\)\s+-\s+healthy\s+0\.8% \(120\)\s+5% \(40\)\s+10% \(20\)\s+812 ms\s+3\s/,
+    );
     expect(text).toMatch(/^payment\s+INVALID/m);
     expect(text).toContain('payment: the stored row is invalid, so every event goes to the monolith: mode: bogus');
   });
@@ -124,7 +132,17 @@ describe('Command: cutover route', () => {
     const program = new Command('cutover');
     register(program);
     const route = program.commands.find((c) => c.name() === 'route')!;
-    expect(route.commands.map((c) => c.name()).sort()).toEqual(['candidate', 'health', 'history', 'promote', 'register', 'rollback', 'seed', 'set', 'status']);
+    expect(route.commands.map((c) => c.name()).sort()).toEqual([
+      'candidate',
+      'health',
+      'history',
+      'promote',
+      'register',
+      'rollback',
+      'seed',
+      'set',
+      'status',
+    ]);
     let help = '';
     route.configureOutput({ writeOut: (s) => (help += s) });
     route.outputHelp();
@@ -135,7 +153,18 @@ describe('Command: cutover route', () => {
 
 describe('Function: renderStatusTable', () => {
   it('shows "-" for a side without data rather than 0%', () => {
-    const text = renderStatusTable([{ capability: 'shipping', entry: inventoryEntry({ capability: 'shipping', candidate: { version: 'v1', target: 'shipping-v1' } }), versions: [], legacy: { deliveries: 0 }, candidate: { deliveries: 0 } }], 5);
+    const text = renderStatusTable(
+      [
+        {
+          capability: 'shipping',
+          entry: inventoryEntry({ capability: 'shipping', candidate: { version: 'v1', target: 'shipping-v1' } }),
+          versions: [],
+          legacy: { deliveries: 0 },
+          candidate: { deliveries: 0 },
+        },
+      ],
+      5,
+    );
     expect(text.split('\n')[1]).toMatch(/^shipping\s+legacy\s+0\s+v1 \(shipping-v1\)\s+-\s+unknown\s+-\s+-\s+-\s+-\s+3\s/);
   });
 });

@@ -59,9 +59,19 @@ async function consumerPair(): Promise<{
   const outcomes = new ShadowOutcomeStore({ tableName, client: db.doc });
   const handled: HandlingSample[] = [];
   const compared: ComparisonSample[] = [];
-  const metrics = { publish: async (h: readonly HandlingSample[], c: readonly ComparisonSample[] = []) => void (handled.push(...h), compared.push(...c)) };
+  const metrics = {
+    publish: async (h: readonly HandlingSample[], c: readonly ComparisonSample[] = []) => void (handled.push(...h), compared.push(...c)),
+  };
   let t = 0;
-  const common = { spec, capability: 'inventory', events: { client: new EventBridgeClient({ region: 'us-east-1' }), busName: 'shop-services' }, outcomes, metrics, logger: quietLogger(), clock: () => (t += 5) };
+  const common = {
+    spec,
+    capability: 'inventory',
+    events: { client: new EventBridgeClient({ region: 'us-east-1' }), busName: 'shop-services' },
+    outcomes,
+    metrics,
+    logger: quietLogger(),
+    clock: () => (t += 5),
+  };
   return {
     monolith: new RoutedConsumer({ ...common, target: 'monolith', producer: 'shop.monolith-adapter' }),
     candidate: new RoutedConsumer({ ...common, target: 'inventory-v2', producer: 'inventory-v2' }),
@@ -74,19 +84,29 @@ async function consumerPair(): Promise<{
 const reserve =
   (warehouse: string): Implementation =>
   async (copy, effects) => {
-    effects.emit('inventory.reserved', { orderId: copy.data.orderId, reservationId: `RSV${copy.data.orderId}`, warehouse, expiresAt: '2026-11-21T15:30:00Z', items: [{ sku: 'MUG-0001', quantity: 2 }] });
+    effects.emit('inventory.reserved', {
+      orderId: copy.data.orderId,
+      reservationId: `RSV${copy.data.orderId}`,
+      warehouse,
+      expiresAt: '2026-11-21T15:30:00Z',
+      items: [{ sku: 'MUG-0001', quantity: 2 }],
+    });
   };
 
-const putTypes = (): string[] => eb.commandCalls(PutEventsCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => `${e.Source}:${e.DetailType}`));
+const putTypes = (): string[] =>
+  eb.commandCalls(PutEventsCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => `${e.Source}:${e.DetailType}`));
 
 describe('Class: RoutedConsumer', () => {
   describe('Method: handle', () => {
-    it('puts an authoritative copy\'s outcome events on the bus, linked to the event that caused them', async () => {
+    it("puts an authoritative copy's outcome events on the bus, linked to the event that caused them", async () => {
       // Prepare
       const { monolith } = await consumerPair();
 
       // Act
-      const result = await monolith.handle(routedRecord('2100001', { side: 'legacy', role: 'authoritative', target: 'monolith' }), reserve('BRS1'));
+      const result = await monolith.handle(
+        routedRecord('2100001', { side: 'legacy', role: 'authoritative', target: 'monolith' }),
+        reserve('BRS1'),
+      );
 
       // Assess
       expect(result).toMatchObject({ status: 'handled', role: 'authoritative', published: 1, withheld: 0 });
@@ -97,7 +117,7 @@ describe('Class: RoutedConsumer', () => {
       expect(detail.data.reservationId).toBe('RSV2100001');
     });
 
-    it('never lets a shadow copy\'s outcome events reach the bus, and tells the implementation to use its shadow namespace', async () => {
+    it("never lets a shadow copy's outcome events reach the bus, and tells the implementation to use its shadow namespace", async () => {
       // Prepare
       const { candidate } = await consumerPair();
       let namespace: string | undefined;
@@ -126,7 +146,9 @@ describe('Class: RoutedConsumer', () => {
             const orderId = String(2_200_000 + n);
             if (role === 'authoritative') authoritative += 1;
             const onCandidate = n % 2 === 0;
-            const stamp = onCandidate ? { role: role as 'authoritative', side: 'candidate' as const, target: 'inventory-v2' } : { role: role as 'shadow', side: 'legacy' as const, target: 'monolith' };
+            const stamp = onCandidate
+              ? { role: role as 'authoritative', side: 'candidate' as const, target: 'inventory-v2' }
+              : { role: role as 'shadow', side: 'legacy' as const, target: 'monolith' };
             await (onCandidate ? candidate : monolith).handle(routedRecord(orderId, stamp), reserve('BRS1'));
           }
           expect(putTypes()).toHaveLength(authoritative);
@@ -180,8 +202,14 @@ describe('Class: RoutedConsumer', () => {
 
     it('keeps no outcome for an authoritative copy nobody shadows (legacy mode, a canary key)', async () => {
       const { monolith, candidate } = await consumerPair();
-      const a = await monolith.handle(routedRecord('2100007', { side: 'legacy', role: 'authoritative', target: 'monolith', mode: 'legacy', reason: 'mode-legacy' }), reserve('BRS1'));
-      const b = await candidate.handle(routedRecord('2100008', { role: 'authoritative', mode: 'canary', reason: 'canary-in' }), reserve('BRS1'));
+      const a = await monolith.handle(
+        routedRecord('2100007', { side: 'legacy', role: 'authoritative', target: 'monolith', mode: 'legacy', reason: 'mode-legacy' }),
+        reserve('BRS1'),
+      );
+      const b = await candidate.handle(
+        routedRecord('2100008', { role: 'authoritative', mode: 'canary', reason: 'canary-in' }),
+        reserve('BRS1'),
+      );
       const shadowLate = await candidate.handle(routedRecord('2100007', { role: 'shadow' }), reserve('BRS1'));
       expect([a.comparison, b.comparison, shadowLate.comparison]).toEqual([undefined, undefined, undefined]);
     });
@@ -198,7 +226,10 @@ describe('Function: parseRoutedCopy', () => {
   it.each([
     [{ body: '{not json' }, 'SQS body is not JSON'],
     [{ 'detail-type': 'order.created', detail: {} }, 'detail-type: expected cutover.routed, got "order.created"'],
-    [{ 'detail-type': ROUTED_DETAIL_TYPE, detail: { metadata: { eventId: 'x', eventType: 'order.created', version: 1 }, data: {} } }, 'metadata.routing: a routing stamp with role and target is required'],
+    [
+      { 'detail-type': ROUTED_DETAIL_TYPE, detail: { metadata: { eventId: 'x', eventType: 'order.created', version: 1 }, data: {} } },
+      'metadata.routing: a routing stamp with role and target is required',
+    ],
   ])('refuses %j, naming what is wrong', (raw, message) => {
     expect(() => parseRoutedCopy(raw)).toThrow(NotARoutedCopyError);
     expect(() => parseRoutedCopy(raw)).toThrow(message);

@@ -61,7 +61,15 @@ const alarm = (state: string, overrides: Record<string, unknown> = {}) => ({
           NewStateValue: state,
           NewStateReason: 'Threshold Crossed',
           StateChangeTime: '2026-11-22T09:59:58Z',
-          Trigger: { MetricName: 'inventory.candidate.ErrorRate', Period: 60, EvaluationPeriods: 1, Dimensions: [{ name: 'Capability', value: 'inventory' }, { name: 'Side', value: 'candidate' }] },
+          Trigger: {
+            MetricName: 'inventory.candidate.ErrorRate',
+            Period: 60,
+            EvaluationPeriods: 1,
+            Dimensions: [
+              { name: 'Capability', value: 'inventory' },
+              { name: 'Side', value: 'candidate' },
+            ],
+          },
           ...overrides,
         }),
       },
@@ -84,13 +92,23 @@ describe('Class: RoutingControl', () => {
       expect(audited).toHaveLength(1);
       expect(audited[0].stream).toBe('routing-inventory');
       expect(audited[0].record).toMatchObject({ kind: 'route-change', eventId: 'route-change:inventory:4', detailType: ROLLED_BACK_TYPE });
-      expect(JSON.parse(audited[0].record.payload)).toMatchObject({ actor: 'ops@example.com', reason: 'checkout errors', from: { mode: 'canary', percent: 25 }, to: { mode: 'legacy', percent: 0 } });
+      expect(JSON.parse(audited[0].record.payload)).toMatchObject({
+        actor: 'ops@example.com',
+        reason: 'checkout errors',
+        from: { mode: 'canary', percent: 25 },
+        to: { mode: 'legacy', percent: 0 },
+      });
       const entries = eb.commandCalls(PutEventsCommand)[0].args[0].input.Entries!;
       expect(entries.map((e) => [e.Source, e.DetailType])).toEqual([
         [ROUTING_SOURCE, ROUTE_CHANGED_TYPE],
         [ROUTING_SOURCE, ROLLED_BACK_TYPE],
       ]);
-      expect(JSON.parse(entries[1].Detail!).data).toMatchObject({ capability: 'inventory', revision: 4, automatic: false, reason: 'checkout errors' });
+      expect(JSON.parse(entries[1].Detail!).data).toMatchObject({
+        capability: 'inventory',
+        revision: 4,
+        automatic: false,
+        reason: 'checkout errors',
+      });
     });
 
     it('emits only route-changed for a change that is not a rollback, and nothing for a change that changes nothing', async () => {
@@ -112,7 +130,9 @@ describe('Class: RoutingControl', () => {
 });
 
 describe('Class: AutoRollback', () => {
-  const metrics = (m: Partial<SideMetrics>) => ({ read: jest.fn(async () => ({ samples: 0, deliveries: 0, comparisons: 0, ...m }) as SideMetrics) });
+  const metrics = (m: Partial<SideMetrics>) => ({
+    read: jest.fn(async () => ({ samples: 0, deliveries: 0, comparisons: 0, ...m }) as SideMetrics),
+  });
 
   it('rolls back when the judged window breaches a threshold, as actor alarm:<name>, with the verdict as the reason', async () => {
     // Prepare
@@ -129,14 +149,23 @@ describe('Class: AutoRollback', () => {
     expect(outcome).toMatchObject({ action: 'rolled-back', capability: 'inventory', revision: 4 });
     expect(store.current()).toMatchObject({ mode: 'legacy', percent: 0, updatedBy: 'alarm:Cutover-Routing-inventory-ErrorRate' });
     expect(store.current().reason).toBe('automatic rollback over 80 events: error rate 25% > 2%');
-    const rolled = eb.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries!).find((e) => e.DetailType === ROLLED_BACK_TYPE)!;
+    const rolled = eb
+      .commandCalls(PutEventsCommand)
+      .flatMap((c) => c.args[0].input.Entries!)
+      .find((e) => e.DetailType === ROLLED_BACK_TYPE)!;
     expect(JSON.parse(rolled.Detail!).data).toMatchObject({ automatic: true, alarm: 'Cutover-Routing-inventory-ErrorRate' });
   });
 
   it('keeps the route when the window has fewer samples than the spec asks for, and audits why', async () => {
     const store = memoryStore();
     const audit = { append: jest.fn(async () => ({ status: 'appended' }) as never) };
-    const auto = new AutoRollback({ spec, control: control(store, []), metrics: metrics({ samples: 3, deliveries: 3, errorRate: 1 }), audit, logger: quietLogger() });
+    const auto = new AutoRollback({
+      spec,
+      control: control(store, []),
+      metrics: metrics({ samples: 3, deliveries: 3, errorRate: 1 }),
+      audit,
+      logger: quietLogger(),
+    });
     const [outcome] = await auto.handle(alarm('ALARM'));
     expect(outcome).toMatchObject({ action: 'kept', verdict: { rollback: false, reason: 'not enough samples to judge: 3 < 50' } });
     expect(store.calls).toEqual([]);
@@ -145,7 +174,12 @@ describe('Class: AutoRollback', () => {
 
   it('does nothing on OK, and a repeated alarm after the rollback changes nothing', async () => {
     const store = memoryStore(inventoryEntry({ mode: 'legacy' }));
-    const auto = new AutoRollback({ spec, control: control(store, []), metrics: metrics({ samples: 90, deliveries: 90, errorRate: 0.5 }), logger: quietLogger() });
+    const auto = new AutoRollback({
+      spec,
+      control: control(store, []),
+      metrics: metrics({ samples: 90, deliveries: 90, errorRate: 0.5 }),
+      logger: quietLogger(),
+    });
     const [ok] = await auto.handle(alarm('OK'));
     const [again] = await auto.handle(alarm('ALARM'));
     expect(ok).toMatchObject({ action: 'ignored', why: 'state OK' });
@@ -161,8 +195,12 @@ describe('Class: AutoRollback', () => {
 
   describe('Function: notificationsOf / capabilityOf', () => {
     it('reads the capability from the dimension (either key case) or the metric name', () => {
-      expect(capabilityOf({ AlarmName: 'a', NewStateValue: 'ALARM', Trigger: { Dimensions: [{ Name: 'Capability', Value: 'payment' }] } })).toBe('payment');
-      expect(capabilityOf({ AlarmName: 'a', NewStateValue: 'ALARM', Trigger: { MetricName: 'shipping.candidate.MismatchRate' } })).toBe('shipping');
+      expect(
+        capabilityOf({ AlarmName: 'a', NewStateValue: 'ALARM', Trigger: { Dimensions: [{ Name: 'Capability', Value: 'payment' }] } }),
+      ).toBe('payment');
+      expect(capabilityOf({ AlarmName: 'a', NewStateValue: 'ALARM', Trigger: { MetricName: 'shipping.candidate.MismatchRate' } })).toBe(
+        'shipping',
+      );
     });
 
     it('refuses an SNS message that is not an alarm notification', () => {
@@ -179,12 +217,27 @@ describe('Class: Registry', () => {
     const quarantined: Array<{ problems: readonly string[] }> = [];
     const fakeStore = Object.assign(store, {
       register: async (input: Record<string, unknown>) => (registered.push(input), { ...input }),
-      reportHealth: async (input: { capability: string; target: string; health: 'healthy' | 'unhealthy'; reason: string; actor: string }) => ({
+      reportHealth: async (input: {
+        capability: string;
+        target: string;
+        health: 'healthy' | 'unhealthy';
+        reason: string;
+        actor: string;
+      }) => ({
         registration: 'not-registered' as const,
-        entry: input.target === 'inventory-v2' ? await store.change(input.capability, { kind: 'setHealth', health: input.health }, input.actor, input.reason) : undefined,
+        entry:
+          input.target === 'inventory-v2'
+            ? await store.change(input.capability, { kind: 'setHealth', health: input.health }, input.actor, input.reason)
+            : undefined,
       }),
     });
-    const r = new Registry({ spec, control: control(fakeStore, []), quarantine: { put: async (q) => (quarantined.push(q), 'stored') }, logger: quietLogger(), now: () => NOW });
+    const r = new Registry({
+      spec,
+      control: control(fakeStore, []),
+      quarantine: { put: async (q) => (quarantined.push(q), 'stored') },
+      logger: quietLogger(),
+      now: () => NOW,
+    });
     return { r, store, registered, quarantined };
   }
 
@@ -193,25 +246,53 @@ describe('Class: Registry', () => {
     const { r, store } = registry();
 
     // Act
-    const [res] = await r.handle({ id: 'h1', source: 'inventory-v2', 'detail-type': 'cutover.service-health', detail: { capability: 'inventory', target: 'inventory-v2', health: 'unhealthy', reason: 'db down' } });
+    const [res] = await r.handle({
+      id: 'h1',
+      source: 'inventory-v2',
+      'detail-type': 'cutover.service-health',
+      detail: { capability: 'inventory', target: 'inventory-v2', health: 'unhealthy', reason: 'db down' },
+    });
 
     // Assess
-    expect(res).toEqual({ kind: 'health', capability: 'inventory', target: 'inventory-v2', health: 'unhealthy', entryChanged: true, revision: 4 });
+    expect(res).toEqual({
+      kind: 'health',
+      capability: 'inventory',
+      target: 'inventory-v2',
+      health: 'unhealthy',
+      entryChanged: true,
+      revision: 4,
+    });
     expect(store.current()).toMatchObject({ health: 'unhealthy', updatedBy: 'service:inventory-v2', reason: 'db down' });
     expect(eb.commandCalls(PutEventsCommand)[0].args[0].input.Entries![0].DetailType).toBe(ROUTE_CHANGED_TYPE);
   });
 
   it('reads a registration wrapped in the service event envelope too', async () => {
     const { r, registered } = registry();
-    const data = { capability: 'inventory', version: 'v2', target: 'inventory-v2', accepts: { 'order.created': [2], 'order.cancelled': [1] }, emits: ['inventory.reserved'] };
-    const [res] = await r.handle({ id: 'r1', source: 'inventory-v2', 'detail-type': 'cutover.service-registered', detail: { metadata: { eventId: 'e', eventType: 'cutover.service-registered', version: 1 }, data } });
+    const data = {
+      capability: 'inventory',
+      version: 'v2',
+      target: 'inventory-v2',
+      accepts: { 'order.created': [2], 'order.cancelled': [1] },
+      emits: ['inventory.reserved'],
+    };
+    const [res] = await r.handle({
+      id: 'r1',
+      source: 'inventory-v2',
+      'detail-type': 'cutover.service-registered',
+      detail: { metadata: { eventId: 'e', eventType: 'cutover.service-registered', version: 1 }, data },
+    });
     expect(res).toEqual({ kind: 'registered', capability: 'inventory', target: 'inventory-v2', version: 'v2' });
     expect(registered[0]).toMatchObject({ ...data, actor: 'service:inventory-v2' });
   });
 
   it('quarantines a report with a missing field, naming it', async () => {
     const { r, quarantined } = registry();
-    const [res] = await r.handle({ id: 'h2', source: 'x', 'detail-type': 'cutover.service-health', detail: { capability: 'inventory', health: 'unhealthy' } });
+    const [res] = await r.handle({
+      id: 'h2',
+      source: 'x',
+      'detail-type': 'cutover.service-health',
+      detail: { capability: 'inventory', health: 'unhealthy' },
+    });
     expect(res).toEqual({ kind: 'quarantined', problems: ['target: must be a non-empty string, got nothing'] });
     expect(quarantined[0].problems).toEqual(['target: must be a non-empty string, got nothing']);
   });

@@ -51,7 +51,10 @@ const orderV2 = (orderId: string) => ({
 });
 
 /** An `order.created` v2 as the bridge puts it on the services bus, wrapped as EventBridge delivers it. */
-export function orderCreated(orderId: string, options: { version?: number; data?: Record<string, unknown>; id?: string } = {}): Record<string, unknown> {
+export function orderCreated(
+  orderId: string,
+  options: { version?: number; data?: Record<string, unknown>; id?: string } = {},
+): Record<string, unknown> {
   const detail: ServiceEvent = {
     metadata: {
       eventId: deterministicId('test', orderId),
@@ -65,7 +68,13 @@ export function orderCreated(orderId: string, options: { version?: number; data?
     },
     data: options.data ?? orderV2(orderId),
   };
-  return { id: options.id ?? `eb-${orderId}`, source: 'cutover.bridge', 'detail-type': 'order.created', time: '2026-11-21T14:30:01Z', detail };
+  return {
+    id: options.id ?? `eb-${orderId}`,
+    source: 'cutover.bridge',
+    'detail-type': 'order.created',
+    time: '2026-11-21T14:30:01Z',
+    detail,
+  };
 }
 
 /** Order ids `1000000 + i` (6 to 10 digits, as the spec's schema wants). */

@@ -57,8 +57,14 @@ describe('Class: RoutingMetrics', () => {
 
       // Assess
       expect(m).toEqual({ samples: 40, deliveries: 40, comparisons: 0, errorRate: 0.2, p95LatencyMs: 2500 });
-      const latencyCall = cw.commandCalls(GetMetricStatisticsCommand).find((c) => c.args[0].input.MetricName === 'inventory.candidate.LatencyMs')!;
-      expect(latencyCall.args[0].input).toMatchObject({ ExtendedStatistics: ['p95'], Period: 60, StartTime: new Date('2026-11-22T09:59:30.000Z') });
+      const latencyCall = cw
+        .commandCalls(GetMetricStatisticsCommand)
+        .find((c) => c.args[0].input.MetricName === 'inventory.candidate.LatencyMs')!;
+      expect(latencyCall.args[0].input).toMatchObject({
+        ExtendedStatistics: ['p95'],
+        Period: 60,
+        StartTime: new Date('2026-11-22T09:59:30.000Z'),
+      });
       expect(latencyCall.args[0].input.Statistics).toBeUndefined();
     });
 

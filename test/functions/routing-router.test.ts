@@ -50,7 +50,12 @@ function harness(initial: RouteEntry[] = []): Harness {
     events: new EventBridgeClient({ region: 'us-east-1' }),
     busName: 'shop-services',
     quarantine: { put: async (r: QuarantineRecord) => (quarantined.push(r), 'stored' as const) },
-    audit: { append: async (stream: string, record: AuditRecord) => (audited.push({ stream, record }), { status: 'duplicate', stream, sequence: 1 } as never) },
+    audit: {
+      append: async (stream: string, record: AuditRecord) => (
+        audited.push({ stream, record }),
+        { status: 'duplicate', stream, sequence: 1 } as never
+      ),
+    },
     logger: quietLogger(),
     clock: () => clock.now,
   });
@@ -59,9 +64,11 @@ function harness(initial: RouteEntry[] = []): Harness {
 
 /** The routed copies put on the bus so far, parsed. */
 function putCopies(): Array<{ source: string; detailType: string; detail: { metadata: Record<string, any>; data: Record<string, any> } }> {
-  return eb.commandCalls(PutEventsCommand).flatMap((c) =>
-    (c.args[0].input.Entries ?? []).map((e) => ({ source: e.Source!, detailType: e.DetailType!, detail: JSON.parse(e.Detail!) })),
-  );
+  return eb
+    .commandCalls(PutEventsCommand)
+    .flatMap((c) =>
+      (c.args[0].input.Entries ?? []).map((e) => ({ source: e.Source!, detailType: e.DetailType!, detail: JSON.parse(e.Detail!) })),
+    );
 }
 const forCap = (capability: string) => putCopies().filter((c) => c.detail.metadata.routing.capability === capability);
 
@@ -82,7 +89,11 @@ describe('Class: Router', () => {
       // Assess
       const copies = putCopies();
       expect(copies.every((c) => c.source === ROUTER_SOURCE && c.detailType === ROUTED_DETAIL_TYPE)).toBe(true);
-      expect(copies.map((c) => `${c.detail.metadata.routing.capability}/${c.detail.metadata.routing.target}/${c.detail.metadata.routing.role}`).sort()).toEqual([
+      expect(
+        copies
+          .map((c) => `${c.detail.metadata.routing.capability}/${c.detail.metadata.routing.target}/${c.detail.metadata.routing.role}`)
+          .sort(),
+      ).toEqual([
         'inventory/monolith/authoritative',
         'notification/monolith/authoritative',
         'notification/notification-v1/shadow',
@@ -116,16 +127,19 @@ describe('Class: Router', () => {
       const h = harness([inventoryEntry({ mode: 'canary', percent: 10, mirrorInCanary: true })]);
       const id = orderIds(200).find((k) => bucketOf(k) >= 10)!;
       await h.router.handle(orderCreated(id));
-      expect(forCap('inventory').map((c) => `${c.detail.metadata.routing.target}/${c.detail.metadata.routing.role}`).sort()).toEqual([
-        'inventory-v2/shadow',
-        'monolith/authoritative',
-      ]);
+      expect(
+        forCap('inventory')
+          .map((c) => `${c.detail.metadata.routing.target}/${c.detail.metadata.routing.role}`)
+          .sort(),
+      ).toEqual(['inventory-v2/shadow', 'monolith/authoritative']);
     });
 
     it('routes an unhealthy candidate around: monolith only, no shadow', async () => {
       const h = harness([inventoryEntry({ mode: 'primary', health: 'unhealthy' })]);
       await h.router.handle(orderCreated('2000002'));
-      expect(forCap('inventory').map((c) => [c.detail.metadata.routing.target, c.detail.metadata.routing.reason])).toEqual([['monolith', 'candidate-unhealthy']]);
+      expect(forCap('inventory').map((c) => [c.detail.metadata.routing.target, c.detail.metadata.routing.reason])).toEqual([
+        ['monolith', 'candidate-unhealthy'],
+      ]);
     });
 
     it('downcasts for a candidate that accepts an older version, and says so in the stamp', async () => {
@@ -156,7 +170,13 @@ describe('Class: Router', () => {
       expect(forCap('inventory')).toEqual([]);
       expect(forCap('payment')).toHaveLength(1);
       const q = h.quarantined.find((r) => r.problems[0].startsWith('routing inventory'))!;
-      expect(q).toMatchObject({ reason: 'untranslatable', bus: 'services', detailType: 'order.created', eventBridgeId: 'eb-2000004/inventory/authoritative', stream: 'order-2000004' });
+      expect(q).toMatchObject({
+        reason: 'untranslatable',
+        bus: 'services',
+        detailType: 'order.created',
+        eventBridgeId: 'eb-2000004/inventory/authoritative',
+        stream: 'order-2000004',
+      });
       expect(q.problems[0]).toContain('order.created v3: inventory-v2 accepts v2 and no cast leads from v3');
       expect(JSON.parse(q.payload).data.orderId).toBe('2000004');
       expect(h.audited.some((a) => a.record.kind === 'route-quarantine' && a.stream === 'order-2000004')).toBe(true);
@@ -195,7 +215,9 @@ describe('Class: Router', () => {
       const h = harness();
       h.setTable([], [], [{ capability: 'notification', problems: ['percent: must be 0 in shadow mode, got 40'] }]);
       await h.router.handle(orderCreated('2000006'));
-      expect(forCap('notification').map((c) => [c.detail.metadata.routing.target, c.detail.metadata.routing.reason])).toEqual([['monolith', 'no-route']]);
+      expect(forCap('notification').map((c) => [c.detail.metadata.routing.target, c.detail.metadata.routing.reason])).toEqual([
+        ['monolith', 'no-route'],
+      ]);
     });
 
     it('ignores replays and already routed copies; quarantines what is not a service event', async () => {
@@ -253,7 +275,9 @@ describe('Class: Router', () => {
     it('publishes Routed, Quarantined and Copies as one EMF document per invocation', async () => {
       // Prepare
       const lines: string[] = [];
-      const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+      const write = jest
+        .spyOn(process.stdout, 'write')
+        .mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
       const h = harness();
 
       // Act
@@ -265,9 +289,16 @@ describe('Class: Router', () => {
       }
 
       // Assess
-      const emf = lines.join('').split('\n').filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, any>);
+      const emf = lines
+        .join('')
+        .split('\n')
+        .filter((l) => l.includes('"_aws"'))
+        .map((l) => JSON.parse(l) as Record<string, any>);
       expect(emf).toHaveLength(1);
-      expect(emf[0]._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'Cutover/Router', Metrics: expect.arrayContaining([{ Name: 'Routed', Unit: 'Count' }]) });
+      expect(emf[0]._aws.CloudWatchMetrics[0]).toMatchObject({
+        Namespace: 'Cutover/Router',
+        Metrics: expect.arrayContaining([{ Name: 'Routed', Unit: 'Count' }]),
+      });
       expect(emf[0]).toMatchObject({ Routed: 1, Quarantined: 1, Copies: result.copies.length, service: 'router' });
       expect(JSON.parse(emf[0].byTarget)).toEqual(expect.objectContaining({ 'inventory.monolith.authoritative': 1 }));
     });
@@ -275,7 +306,10 @@ describe('Class: Router', () => {
 
   describe('Bus failures', () => {
     it('throws for a passing refusal so Lambda retries the whole event', async () => {
-      eb.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }, {}, {}, {}] });
+      eb.on(PutEventsCommand).resolves({
+        FailedEntryCount: 1,
+        Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }, {}, {}, {}],
+      });
       const h = harness();
       await expect(h.router.handle(orderCreated('2000014'))).rejects.toThrow(RoutedPutRetryableError);
     });
@@ -285,9 +319,13 @@ describe('Class: Router', () => {
       // ten copies together, so ten large copies failed as one request)
       const sizes: number[] = [];
       eb.on(PutEventsCommand).callsFake((input: { Entries: Array<{ Source?: string; DetailType?: string; Detail?: string }> }) => {
-        const bytes = input.Entries.reduce((n, e) => n + 14 + Buffer.byteLength(e.Source ?? '') + Buffer.byteLength(e.DetailType ?? '') + Buffer.byteLength(e.Detail ?? ''), 0);
+        const bytes = input.Entries.reduce(
+          (n, e) => n + 14 + Buffer.byteLength(e.Source ?? '') + Buffer.byteLength(e.DetailType ?? '') + Buffer.byteLength(e.Detail ?? ''),
+          0,
+        );
         sizes.push(bytes);
-        if (bytes > 256 * 1024) throw Object.assign(new Error('Total size of the entries in the request is over the limit.'), { name: 'ValidationException' });
+        if (bytes > 256 * 1024)
+          throw Object.assign(new Error('Total size of the entries in the request is over the limit.'), { name: 'ValidationException' });
         return { FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `e${sizes.length}-${i}` })) };
       });
       const h = harness();
@@ -311,7 +349,10 @@ describe('Class: Router', () => {
     });
 
     it('quarantines a copy the bus refuses for good', async () => {
-      eb.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{}, { ErrorCode: 'MalformedDetail', ErrorMessage: 'no' }, {}, {}] });
+      eb.on(PutEventsCommand).resolves({
+        FailedEntryCount: 1,
+        Entries: [{}, { ErrorCode: 'MalformedDetail', ErrorMessage: 'no' }, {}, {}],
+      });
       const h = harness();
       const result = await h.router.handle(orderCreated('2000015'));
       expect(h.quarantined).toHaveLength(1);

@@ -30,7 +30,14 @@ describe('Class: RoutingStore (dynalite)', () => {
     n += 1;
     const names = { table: `routing-${n}`, history: `routing-history-${n}` };
     await createRoutingTables(db, names);
-    return new RoutingStore({ tableName: names.table, historyTableName: names.history, routing, serviceEvents: spec.bridge.serviceEvents, client: db.doc, now: () => NOW });
+    return new RoutingStore({
+      tableName: names.table,
+      historyTableName: names.history,
+      routing,
+      serviceEvents: spec.bridge.serviceEvents,
+      client: db.doc,
+      now: () => NOW,
+    });
   };
 
   beforeAll(async () => {
@@ -95,8 +102,20 @@ describe('Class: RoutingStore (dynalite)', () => {
       // Prepare
       const store = await fresh();
       await store.seed();
-      await store.register({ capability: 'inventory', version: 'v1', target: 'inventory-v1', accepts: { 'order.created': [1], 'order.cancelled': [1] }, actor: 'test' });
-      await store.register({ capability: 'inventory', version: 'v2', target: 'inventory-v2', accepts: { 'order.created': [1, 2], 'order.cancelled': [1] }, actor: 'test' });
+      await store.register({
+        capability: 'inventory',
+        version: 'v1',
+        target: 'inventory-v1',
+        accepts: { 'order.created': [1], 'order.cancelled': [1] },
+        actor: 'test',
+      });
+      await store.register({
+        capability: 'inventory',
+        version: 'v2',
+        target: 'inventory-v2',
+        accepts: { 'order.created': [1, 2], 'order.cancelled': [1] },
+        actor: 'test',
+      });
 
       // Act
       const { entries, services } = await store.load();
@@ -104,7 +123,10 @@ describe('Class: RoutingStore (dynalite)', () => {
       // Assess
       expect(entries.size).toBe(Object.keys(routing.capabilities).length);
       expect((services.get('inventory') ?? []).map((s) => s.target).sort()).toEqual(['inventory-v1', 'inventory-v2']);
-      expect(services.get('inventory')?.find((s) => s.version === 'v2')?.accepts).toEqual({ 'order.created': [1, 2], 'order.cancelled': [1] });
+      expect(services.get('inventory')?.find((s) => s.version === 'v2')?.accepts).toEqual({
+        'order.created': [1, 2],
+        'order.cancelled': [1],
+      });
     });
   });
 
@@ -142,14 +164,24 @@ describe('Class: RoutingStore (dynalite)', () => {
     it.each([
       [{ version: 'v9' }, 'version: "v9" is not an implementation of inventory (v1, v2)'],
       [{ target: 'inventory-v1' }, 'target: inventory v2 delivers to "inventory-v2", got "inventory-v1"'],
-      [{ accepts: { 'order.created': [2], 'order.cancelled': [1], 'payment.captured': [1] } }, 'accepts.payment.captured: inventory does not route payment.captured'],
+      [
+        { accepts: { 'order.created': [2], 'order.cancelled': [1], 'payment.captured': [1] } },
+        'accepts.payment.captured: inventory does not route payment.captured',
+      ],
       [{ accepts: { 'order.created': [7], 'order.cancelled': [1] } }, 'accepts.order.created: version 7 is not declared (declared: 1, 2)'],
       [{ accepts: { 'order.created': [2] } }, 'accepts: says nothing about order.cancelled'],
       [{ capability: 'billing' }, 'capability: "billing" is not routed by the spec'],
     ])('refuses %j, naming the field and the value', async (override, message) => {
       // Prepare
       const store = await fresh();
-      const input = { capability: 'inventory', version: 'v2', target: 'inventory-v2', accepts: { 'order.created': [2], 'order.cancelled': [1] }, actor: 'test', ...override };
+      const input = {
+        capability: 'inventory',
+        version: 'v2',
+        target: 'inventory-v2',
+        accepts: { 'order.created': [2], 'order.cancelled': [1] },
+        actor: 'test',
+        ...override,
+      };
 
       // Act
       const attempt = store.register(input);
@@ -163,12 +195,30 @@ describe('Class: RoutingStore (dynalite)', () => {
       // Prepare
       const store = await fresh();
       await store.seed();
-      await store.register({ capability: 'inventory', version: 'v1', target: 'inventory-v1', accepts: { 'order.created': [1], 'order.cancelled': [1] }, actor: 'test' });
+      await store.register({
+        capability: 'inventory',
+        version: 'v1',
+        target: 'inventory-v1',
+        accepts: { 'order.created': [1], 'order.cancelled': [1] },
+        actor: 'test',
+      });
       // inventory-v1 is not the candidate (v2 is): the report lands on the registration only, no transaction needed
-      const report = await store.reportHealth({ capability: 'inventory', target: 'inventory-v1', health: 'unhealthy', reason: 'db down', actor: 'test' });
+      const report = await store.reportHealth({
+        capability: 'inventory',
+        target: 'inventory-v1',
+        health: 'unhealthy',
+        reason: 'db down',
+        actor: 'test',
+      });
 
       // Act
-      const again = await store.register({ capability: 'inventory', version: 'v1', target: 'inventory-v1', accepts: { 'order.created': [1, 2], 'order.cancelled': [1] }, actor: 'test' });
+      const again = await store.register({
+        capability: 'inventory',
+        version: 'v1',
+        target: 'inventory-v1',
+        accepts: { 'order.created': [1, 2], 'order.cancelled': [1] },
+        actor: 'test',
+      });
 
       // Assess
       expect(report).toEqual({ registration: 'updated', entry: undefined });
@@ -184,9 +234,19 @@ describe('Class: RoutingStore (dynalite)', () => {
 });
 
 describe('Class: RoutingStore (transactions, request level)', () => {
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+  const doc = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+  );
   const ddb = mockClient(doc);
-  const store = new RoutingStore({ tableName: 'routing', historyTableName: 'history', routing, client: doc, now: () => NOW, sleep: async () => undefined, maxAttempts: 3 });
+  const store = new RoutingStore({
+    tableName: 'routing',
+    historyTableName: 'history',
+    routing,
+    client: doc,
+    now: () => NOW,
+    sleep: async () => undefined,
+    maxAttempts: 3,
+  });
   const stored = (overrides: Parameters<typeof inventoryEntry>[0] = {}) => ({ Item: { ...inventoryEntry(overrides), sk: ROUTE_SK } });
   const lostRace = () =>
     new TransactionCanceledException({
@@ -212,13 +272,28 @@ describe('Class: RoutingStore (transactions, request level)', () => {
       const [entryPut, historyPut] = calls[0].args[0].input.TransactItems!;
       expect(entryPut.Put).toMatchObject({
         TableName: 'routing',
-        Item: { capability: 'inventory', sk: ROUTE_SK, mode: 'canary', percent: 10, revision: 4, updatedBy: 'ops@example.com', reason: 'first canary' },
+        Item: {
+          capability: 'inventory',
+          sk: ROUTE_SK,
+          mode: 'canary',
+          percent: 10,
+          revision: 4,
+          updatedBy: 'ops@example.com',
+          reason: 'first canary',
+        },
         ConditionExpression: '#revision = :previous',
         ExpressionAttributeValues: { ':previous': 3 },
       });
       expect(historyPut.Put).toMatchObject({
         TableName: 'history',
-        Item: { capability: 'inventory', revision: 4, actor: 'ops@example.com', reason: 'first canary', from: { mode: 'shadow' }, to: { mode: 'canary', percent: 10 } },
+        Item: {
+          capability: 'inventory',
+          revision: 4,
+          actor: 'ops@example.com',
+          reason: 'first canary',
+          from: { mode: 'shadow' },
+          to: { mode: 'canary', percent: 10 },
+        },
         ConditionExpression: 'attribute_not_exists(#revision)',
       });
       expect(outcome).toMatchObject({ changed: true, attempts: 1, seeded: false, entry: { revision: 4 } });
@@ -228,7 +303,10 @@ describe('Class: RoutingStore (transactions, request level)', () => {
       ddb.on(GetCommand).resolves(stored());
       ddb.on(TransactWriteCommand).resolves({});
       await store.change('inventory', { kind: 'setMode', mode: 'shadow' }, 'ops', 'shadow it');
-      expect(ddb.commandCalls(GetCommand)[0].args[0].input).toMatchObject({ Key: { capability: 'inventory', sk: ROUTE_SK }, ConsistentRead: true });
+      expect(ddb.commandCalls(GetCommand)[0].args[0].input).toMatchObject({
+        Key: { capability: 'inventory', sk: ROUTE_SK },
+        ConsistentRead: true,
+      });
     });
 
     it('starts from the spec seed when no entry is stored, and writes it only if still absent', async () => {
@@ -241,13 +319,19 @@ describe('Class: RoutingStore (transactions, request level)', () => {
 
       // Assess
       const [entryPut] = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems!;
-      expect(entryPut.Put).toMatchObject({ ConditionExpression: 'attribute_not_exists(capability)', Item: { revision: 1, mode: 'shadow' } });
+      expect(entryPut.Put).toMatchObject({
+        ConditionExpression: 'attribute_not_exists(capability)',
+        Item: { revision: 1, mode: 'shadow' },
+      });
       expect(outcome).toMatchObject({ changed: true, seeded: true });
     });
 
     it('re-reads and re-applies after losing the race, conditioned on the newer revision', async () => {
       // Prepare: canary 25 at rev 3; a concurrent writer moves it to canary 50 at rev 4 before our write lands
-      ddb.on(GetCommand).resolvesOnce(stored({ mode: 'canary', percent: 25, revision: 3 })).resolves(stored({ mode: 'canary', percent: 50, revision: 4 }));
+      ddb
+        .on(GetCommand)
+        .resolvesOnce(stored({ mode: 'canary', percent: 25, revision: 3 }))
+        .resolves(stored({ mode: 'canary', percent: 50, revision: 4 }));
       ddb.on(TransactWriteCommand).rejectsOnce(lostRace()).resolves({});
 
       // Act
@@ -258,7 +342,11 @@ describe('Class: RoutingStore (transactions, request level)', () => {
       expect(calls).toHaveLength(2);
       expect(calls[0][0].Put?.ExpressionAttributeValues).toEqual({ ':previous': 3 });
       expect(calls[1][0].Put?.ExpressionAttributeValues).toEqual({ ':previous': 4 });
-      expect(calls[1][1].Put?.Item).toMatchObject({ revision: 5, from: { mode: 'canary', percent: 50 }, to: { mode: 'legacy', percent: 0 } });
+      expect(calls[1][1].Put?.Item).toMatchObject({
+        revision: 5,
+        from: { mode: 'canary', percent: 50 },
+        to: { mode: 'legacy', percent: 0 },
+      });
       expect(outcome).toMatchObject({ changed: true, attempts: 2, entry: { mode: 'legacy', revision: 5 } });
     });
 
@@ -294,14 +382,21 @@ describe('Class: RoutingStore (transactions, request level)', () => {
 
       // Assess
       const [entryPut, historyPut] = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems!;
-      expect(entryPut.Put).toMatchObject({ Item: { mode: 'legacy', percent: 0, revision: 7 }, ExpressionAttributeValues: { ':previous': 6 } });
-      expect(historyPut.Put?.Item?.reason).toBe('fix it (the stored row was invalid and is rebuilt from the spec seed: percent: must be 0 in legacy mode, got 40)');
+      expect(entryPut.Put).toMatchObject({
+        Item: { mode: 'legacy', percent: 0, revision: 7 },
+        ExpressionAttributeValues: { ':previous': 6 },
+      });
+      expect(historyPut.Put?.Item?.reason).toBe(
+        'fix it (the stored row was invalid and is rebuilt from the spec seed: percent: must be 0 in legacy mode, got 40)',
+      );
       expect(outcome).toMatchObject({ changed: true, entry: { revision: 7 } });
     });
 
     it('refuses any other change on an invalid row, naming the problem', async () => {
       ddb.on(GetCommand).resolves({ Item: { ...inventoryEntry({ revision: 6 }), percent: 40, sk: ROUTE_SK } });
-      await expect(store.change('inventory', { kind: 'setMode', mode: 'shadow' }, 'ops', 'x')).rejects.toThrow('percent: must be 0 in legacy mode, got 40');
+      await expect(store.change('inventory', { kind: 'setMode', mode: 'shadow' }, 'ops', 'x')).rejects.toThrow(
+        'percent: must be 0 in legacy mode, got 40',
+      );
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
     });
 
@@ -316,29 +411,43 @@ describe('Class: RoutingStore (transactions, request level)', () => {
     it('moves the entry health when the report is about the current candidate', async () => {
       // Prepare
       ddb.on(GetCommand, { Key: { capability: 'inventory', sk: `${SERVICE_SK_PREFIX}inventory-v2` } }).resolves({});
-      ddb.on(GetCommand, { Key: { capability: 'inventory', sk: ROUTE_SK } }).resolves(stored({ mode: 'canary', percent: 10, health: 'healthy' }));
+      ddb
+        .on(GetCommand, { Key: { capability: 'inventory', sk: ROUTE_SK } })
+        .resolves(stored({ mode: 'canary', percent: 10, health: 'healthy' }));
       ddb.on(TransactWriteCommand).resolves({});
 
       // Act
-      const res = await store.reportHealth({ capability: 'inventory', target: 'inventory-v2', health: 'unhealthy', reason: '5xx from the db', actor: 'service:inventory-v2' });
+      const res = await store.reportHealth({
+        capability: 'inventory',
+        target: 'inventory-v2',
+        health: 'unhealthy',
+        reason: '5xx from the db',
+        actor: 'service:inventory-v2',
+      });
 
       // Assess
       expect(res.registration).toBe('not-registered');
       expect(res.entry).toMatchObject({ changed: true, entry: { health: 'unhealthy', mode: 'canary', percent: 10 } });
-      expect(ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems![1].Put?.Item).toMatchObject({ actor: 'service:inventory-v2', reason: '5xx from the db' });
+      expect(ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems![1].Put?.Item).toMatchObject({
+        actor: 'service:inventory-v2',
+        reason: '5xx from the db',
+      });
     });
 
     it('refuses a target the capability does not have', async () => {
-      await expect(store.reportHealth({ capability: 'inventory', target: 'payment-v1', health: 'healthy', reason: 'x', actor: 'y' })).rejects.toThrow(
-        'target: "payment-v1" is not a target of inventory (monolith, inventory-v1, inventory-v2)',
-      );
+      await expect(
+        store.reportHealth({ capability: 'inventory', target: 'payment-v1', health: 'healthy', reason: 'x', actor: 'y' }),
+      ).rejects.toThrow('target: "payment-v1" is not a target of inventory (monolith, inventory-v1, inventory-v2)');
     });
   });
 });
 
 describe('Function: isLostRace', () => {
   it.each([
-    [{ name: 'TransactionCanceledException', message: 'x', CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }] }, true],
+    [
+      { name: 'TransactionCanceledException', message: 'x', CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }] },
+      true,
+    ],
     [{ name: 'TransactionCanceledException', message: 'x', CancellationReasons: [{ Code: 'TransactionConflict' }] }, true],
     [{ name: 'TransactionCanceledException', message: 'x', CancellationReasons: [{ Code: 'ValidationError' }] }, false],
     [{ name: 'TransactionCanceledException', message: 'cancelled [None, ConditionalCheckFailed]' }, true],

@@ -1,5 +1,11 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { carrierRoutes, replyRoutes } from '../../core/saga/exchange';
 import { FaultInjector } from '../../core/saga/faults';
@@ -72,14 +78,32 @@ const payload = (o: ReturnType<typeof order>, step: string, action: string, extr
 const serviceEvent = (type: string, data: Record<string, unknown>, origin: 'legacy' | 'service' = 'legacy') => ({
   'detail-type': type,
   detail: {
-    metadata: { eventId: `e-${type}-${String(data.orderId)}`, eventType: type, version: 1, correlationId: `order-${String(data.orderId)}`, origin, producer: 'x', occurredAt: '2026-11-21T14:31:00Z', entity: { type: 'order', key: String(data.orderId) } },
+    metadata: {
+      eventId: `e-${type}-${String(data.orderId)}`,
+      eventType: type,
+      version: 1,
+      correlationId: `order-${String(data.orderId)}`,
+      origin,
+      producer: 'x',
+      occurredAt: '2026-11-21T14:31:00Z',
+      entity: { type: 'order', key: String(data.orderId) },
+    },
     data,
   },
 });
 
 describe('Handler: saga-commands', () => {
   const handler = (faults?: FaultInjector) =>
-    createSagaCommandsHandler({ spec, busName: 'shop-services', events: new EventBridgeClient({}), registry, callbacks: new TaskCallbacks(new SFNClient({})), faults, logger: quiet, now: () => new Date('2026-11-21T14:30:05Z') });
+    createSagaCommandsHandler({
+      spec,
+      busName: 'shop-services',
+      events: new EventBridgeClient({}),
+      registry,
+      callbacks: new TaskCallbacks(new SFNClient({})),
+      faults,
+      logger: quiet,
+      now: () => new Date('2026-11-21T14:30:05Z'),
+    });
 
   it('files the token under (orderId, action) before it sends the command', async () => {
     // Prepare
@@ -98,16 +122,30 @@ describe('Handler: saga-commands', () => {
     expect(filedWhenSent).toMatchObject({ taskToken: 'tok-1' });
     const entry = ebMock.commandCalls(PutEventsCommand)[0].args[0].input.Entries![0];
     expect(entry).toMatchObject({ EventBusName: 'shop-services', Source: 'cutover.saga', DetailType: 'payment.capture-requested' });
-    expect(JSON.parse(entry.Detail!).data).toEqual({ orderId: o.orderId, customerId: 'C00042', amount: '54.97', currency: 'EUR', requestedAt: '2026-11-21T14:30:05Z' });
+    expect(JSON.parse(entry.Detail!).data).toEqual({
+      orderId: o.orderId,
+      customerId: 'C00042',
+      amount: '54.97',
+      currency: 'EUR',
+      requestedAt: '2026-11-21T14:30:05Z',
+    });
   });
 
   it('reports a failure through the token (an emulator may ignore the thrown error of a callback Lambda)', async () => {
     // Prepare
-    ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }] });
+    ebMock
+      .on(PutEventsCommand)
+      .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }] });
     sfnMock.on(SendTaskFailureCommand).resolves({});
 
     // Act
-    const result = await handler()(payload(order(), 'RefundPayment', 'compensate', { taskToken: 'tok-2', failure: { Error: 'AddressRejected' }, failedStep: 'ScheduleShipping' }));
+    const result = await handler()(
+      payload(order(), 'RefundPayment', 'compensate', {
+        taskToken: 'tok-2',
+        failure: { Error: 'AddressRejected' },
+        failedStep: 'ScheduleShipping',
+      }),
+    );
 
     // Assess
     expect(result).toEqual({ status: 'failed', error: 'TransientError' });
@@ -117,13 +155,22 @@ describe('Handler: saga-commands', () => {
   it('refuses an action the spec has no exchange for, naming it', async () => {
     sfnMock.on(SendTaskFailureCommand).resolves({});
     await handler()(payload(order(), 'NotifyCustomer', 'forward', { taskToken: 'tok-3' }));
-    expect(sfnMock.commandCalls(SendTaskFailureCommand)[0].args[0].input).toMatchObject({ error: 'InvalidStepInput', cause: expect.stringContaining('NotifyCustomer') });
+    expect(sfnMock.commandCalls(SendTaskFailureCommand)[0].args[0].input).toMatchObject({
+      error: 'InvalidStepInput',
+      cause: expect.stringContaining('NotifyCustomer'),
+    });
     expect(exchangeFor(spec, 'RefundPayment')?.command).toBe('payment.refund-requested');
   });
 });
 
 describe('Handler: saga-callback', () => {
-  const handler = () => createSagaCallbackHandler({ routes: replyRoutes(spec.saga!), registry, callbacks: new TaskCallbacks(new SFNClient({})), logger: quiet });
+  const handler = () =>
+    createSagaCallbackHandler({
+      routes: replyRoutes(spec.saga!),
+      registry,
+      callbacks: new TaskCallbacks(new SFNClient({})),
+      logger: quiet,
+    });
 
   it('completes the waiting task with the reply, once', async () => {
     // Prepare
@@ -140,7 +187,10 @@ describe('Handler: saga-callback', () => {
     expect(first).toEqual({ status: 'completed', orderId: o.orderId, action: 'ProcessPayment' });
     expect(second).toMatchObject({ status: 'ignored', reason: 'already settled' });
     expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
-    expect(JSON.parse(sfnMock.commandCalls(SendTaskSuccessCommand)[0].args[0].input.output!)).toMatchObject({ paymentId: 'PAY0001', replyType: 'payment.captured' });
+    expect(JSON.parse(sfnMock.commandCalls(SendTaskSuccessCommand)[0].args[0].input.output!)).toMatchObject({
+      paymentId: 'PAY0001',
+      replyType: 'payment.captured',
+    });
   });
 
   it('fails the task with the business error of a "no" reply', async () => {
@@ -153,11 +203,17 @@ describe('Handler: saga-callback', () => {
 
   it('drops a reply nothing waits for, and a reply for a task that already closed', async () => {
     const o = order();
-    expect(await handler()(serviceEvent('payment.captured', { orderId: o.orderId }))).toMatchObject({ status: 'ignored', reason: 'nothing waits' });
+    expect(await handler()(serviceEvent('payment.captured', { orderId: o.orderId }))).toMatchObject({
+      status: 'ignored',
+      reason: 'nothing waits',
+    });
     expect(await handler()(serviceEvent('customer.updated', { orderId: o.orderId }))).toMatchObject({ status: 'ignored' });
     await registry.register(o.orderId, 'RefundPayment', 'tok-12', { timeoutSeconds: 60 });
     sfnMock.on(SendTaskSuccessCommand).rejects(Object.assign(new Error('closed'), { name: 'TaskTimedOut' }));
-    expect(await handler()(serviceEvent('payment.refunded', { orderId: o.orderId }))).toMatchObject({ status: 'ignored', reason: 'task already closed' });
+    expect(await handler()(serviceEvent('payment.refunded', { orderId: o.orderId }))).toMatchObject({
+      status: 'ignored',
+      reason: 'task already closed',
+    });
     expect(await registry.find(o.orderId, 'RefundPayment')).toMatchObject({ outcome: 'stale' });
   });
 });
@@ -166,7 +222,14 @@ describe('Handler: shipping (carrier answers)', () => {
   it('records the dispatch before it completes ScheduleShipping', async () => {
     // Prepare
     const service = new ShippingService({ ddb: db.doc, tableName: tables.shipments, rules: DEFAULT_REFERENCE_RULES });
-    const handler = createShippingHandler({ service, registry, callbacks: new TaskCallbacks(new SFNClient({})), timeoutSeconds: 60, carrierRoutes: carrierRoutes(spec.saga!), logger: quiet });
+    const handler = createShippingHandler({
+      service,
+      registry,
+      callbacks: new TaskCallbacks(new SFNClient({})),
+      timeoutSeconds: 60,
+      carrierRoutes: carrierRoutes(spec.saga!),
+      logger: quiet,
+    });
     const o = order();
     sfnMock.on(SendTaskSuccessCommand).resolves({});
     await handler(payload(o, 'ScheduleShipping', 'schedule', { taskToken: 'tok-20' }));
@@ -177,7 +240,13 @@ describe('Handler: shipping (carrier answers)', () => {
     });
 
     // Act
-    const result = await handler(serviceEvent('shipment.dispatched', { orderId: o.orderId, shipmentId: 'SHP1', carrier: 'dpd', parcels: 1, dispatchedAt: '2026-11-22T09:00:00Z' }, 'service'));
+    const result = await handler(
+      serviceEvent(
+        'shipment.dispatched',
+        { orderId: o.orderId, shipmentId: 'SHP1', carrier: 'dpd', parcels: 1, dispatchedAt: '2026-11-22T09:00:00Z' },
+        'service',
+      ),
+    );
 
     // Assess
     expect(result).toMatchObject({ status: 'recorded', saga: 'success' });
@@ -187,10 +256,20 @@ describe('Handler: shipping (carrier answers)', () => {
 
   it('answers an unserved address through the token with AddressRejected', async () => {
     const service = new ShippingService({ ddb: db.doc, tableName: tables.shipments, rules: DEFAULT_REFERENCE_RULES });
-    const handler = createShippingHandler({ service, registry, callbacks: new TaskCallbacks(new SFNClient({})), timeoutSeconds: 60, carrierRoutes: carrierRoutes(spec.saga!), logger: quiet });
+    const handler = createShippingHandler({
+      service,
+      registry,
+      callbacks: new TaskCallbacks(new SFNClient({})),
+      timeoutSeconds: 60,
+      carrierRoutes: carrierRoutes(spec.saga!),
+      logger: quiet,
+    });
     sfnMock.on(SendTaskFailureCommand).resolves({});
     const o = order({ shippingAddress: { street: 's', city: 'c', postalCode: '123', country: 'ZZ' } });
-    expect(await handler(payload(o, 'ScheduleShipping', 'schedule', { taskToken: 'tok-21' }))).toEqual({ status: 'rejected', error: 'AddressRejected' });
+    expect(await handler(payload(o, 'ScheduleShipping', 'schedule', { taskToken: 'tok-21' }))).toEqual({
+      status: 'rejected',
+      error: 'AddressRejected',
+    });
     expect(sfnMock.commandCalls(SendTaskFailureCommand)[0].args[0].input).toMatchObject({ taskToken: 'tok-21', error: 'AddressRejected' });
     expect(await registry.find(o.orderId, 'ScheduleShipping')).toBeUndefined();
   });
@@ -200,7 +279,14 @@ describe('Handler: shipping (heartbeat sweep)', () => {
   it('heartbeats every booking still with the carrier, and only those', async () => {
     // Prepare
     const service = new ShippingService({ ddb: db.doc, tableName: tables.shipments, rules: DEFAULT_REFERENCE_RULES });
-    const handler = createShippingHandler({ service, registry, callbacks: new TaskCallbacks(new SFNClient({})), timeoutSeconds: 60, carrierRoutes: carrierRoutes(spec.saga!), logger: quiet });
+    const handler = createShippingHandler({
+      service,
+      registry,
+      callbacks: new TaskCallbacks(new SFNClient({})),
+      timeoutSeconds: 60,
+      carrierRoutes: carrierRoutes(spec.saga!),
+      logger: quiet,
+    });
     sfnMock.on(SendTaskFailureCommand).resolves({});
     const waiting = order();
     const cancelled = order();
@@ -221,13 +307,23 @@ describe('Handler: shipping (heartbeat sweep)', () => {
 });
 
 describe('Handler: saga-starter', () => {
-  const handler = () => createSagaStarterHandler({ spec, stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:shop-saga', sfn: new SFNClient({}), logger: quiet });
+  const handler = () =>
+    createSagaStarterHandler({
+      spec,
+      stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:shop-saga',
+      sfn: new SFNClient({}),
+      logger: quiet,
+    });
 
   it('names the execution by the order id', async () => {
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:x', startDate: new Date() });
     const { amount, ...rest } = order();
     const o = { ...rest, total: amount.total, currency: amount.currency };
-    expect(await handler()(serviceEvent('order.created', o, 'legacy'))).toEqual({ orderId: o.orderId, executionArn: 'arn:x', started: true });
+    expect(await handler()(serviceEvent('order.created', o, 'legacy'))).toEqual({
+      orderId: o.orderId,
+      executionArn: 'arn:x',
+      started: true,
+    });
     // version 1 of the event is cast to the latest (amount grouped) before the saga sees it.
     const input = sfnMock.commandCalls(StartExecutionCommand)[0].args[0].input;
     expect(input.name).toBe(o.orderId);
@@ -238,7 +334,11 @@ describe('Handler: saga-starter', () => {
   it('does nothing for an order whose saga already started', async () => {
     sfnMock.on(StartExecutionCommand).rejects(Object.assign(new Error('exists'), { name: 'ExecutionAlreadyExists' }));
     const o = order();
-    expect(await handler()({ order: o })).toMatchObject({ orderId: o.orderId, started: false, executionArn: expect.stringContaining(`:execution:shop-saga:${o.orderId}`) });
+    expect(await handler()({ order: o })).toMatchObject({
+      orderId: o.orderId,
+      started: false,
+      executionArn: expect.stringContaining(`:execution:shop-saga:${o.orderId}`),
+    });
   });
 
   it('throws for an invalid order, naming the field, so the rule keeps the event', async () => {
@@ -248,13 +348,36 @@ describe('Handler: saga-starter', () => {
 });
 
 describe('Handler: reference-monolith', () => {
-  const monolith = () => new ReferenceMonolith({ ddb: db.doc, tableName: tables.monolith, rules: DEFAULT_REFERENCE_RULES, now: () => new Date('2026-11-21T14:30:09Z') });
+  const monolith = () =>
+    new ReferenceMonolith({
+      ddb: db.doc,
+      tableName: tables.monolith,
+      rules: DEFAULT_REFERENCE_RULES,
+      now: () => new Date('2026-11-21T14:30:09Z'),
+    });
 
   it('answers a capture once per message id, and replies the same to a redelivery', async () => {
     // Prepare
     ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
-    const handler = createReferenceMonolithHandler({ monolith: monolith(), events: new EventBridgeClient({}), busName: 'shop-legacy', source: 'shop.monolith', rules: DEFAULT_REFERENCE_RULES, logger: quiet });
-    const cmd = { 'detail-type': 'CAPTURE_PAYMENT_REQUESTED', detail: { MSG_ID: 'CMD-00000001', ORDER_NO: '1300001', CUST_NO: 'C00042', AMOUNT_CENTS: '5497', CURRENCY: 'EUR', REQUESTED_DT: '20261121 143005' } };
+    const handler = createReferenceMonolithHandler({
+      monolith: monolith(),
+      events: new EventBridgeClient({}),
+      busName: 'shop-legacy',
+      source: 'shop.monolith',
+      rules: DEFAULT_REFERENCE_RULES,
+      logger: quiet,
+    });
+    const cmd = {
+      'detail-type': 'CAPTURE_PAYMENT_REQUESTED',
+      detail: {
+        MSG_ID: 'CMD-00000001',
+        ORDER_NO: '1300001',
+        CUST_NO: 'C00042',
+        AMOUNT_CENTS: '5497',
+        CURRENCY: 'EUR',
+        REQUESTED_DT: '20261121 143005',
+      },
+    };
 
     // Act
     await handler(cmd);
@@ -267,13 +390,28 @@ describe('Handler: reference-monolith', () => {
     expect(JSON.parse(replies[0].Detail!)).toMatchObject({ ORDER_NO: '1300001', AMOUNT_CENTS: '5497', CAPTURED_DT: '20261121 143009' });
     // The reply is a valid legacy event of the spec, so the bridge will translate it.
     const { Translator } = await import('../../core/translate/translator');
-    expect(new Translator(spec).toService('PAYMENT_CAPTURED', JSON.parse(replies[0].Detail!), { now: new Date() }).status).toBe('translated');
+    expect(new Translator(spec).toService('PAYMENT_CAPTURED', JSON.parse(replies[0].Detail!), { now: new Date() }).status).toBe(
+      'translated',
+    );
   });
 
   it('declines the configured customers and refunds nothing it never took', async () => {
     const m = monolith();
-    expect(await m.handle('CAPTURE_PAYMENT_REQUESTED', { MSG_ID: 'CMD-00000002', ORDER_NO: '1300002', CUST_NO: 'C99999', AMOUNT_CENTS: '100', CURRENCY: 'EUR' })).toMatchObject({ detailType: 'PAYMENT_DECLINED', detail: { DECLINE_CD: 'CARD' } });
-    expect(await m.handle('REFUND_PAYMENT_REQUESTED', { MSG_ID: 'CMD-00000003', ORDER_NO: '1300002', REASON_CD: 'PAY' })).toMatchObject({ detailType: 'PAYMENT_REFUNDED', detail: { AMOUNT_CENTS: '0' } });
-    expect(await m.handle('RESERVE_STOCK_REQUESTED', { MSG_ID: 'CMD-00000004', ORDER_NO: '1300003', LINES: [{ SKU: 'OUT-0000', QTY: '1' }] })).toMatchObject({ detailType: 'STOCK_REJECTED' });
+    expect(
+      await m.handle('CAPTURE_PAYMENT_REQUESTED', {
+        MSG_ID: 'CMD-00000002',
+        ORDER_NO: '1300002',
+        CUST_NO: 'C99999',
+        AMOUNT_CENTS: '100',
+        CURRENCY: 'EUR',
+      }),
+    ).toMatchObject({ detailType: 'PAYMENT_DECLINED', detail: { DECLINE_CD: 'CARD' } });
+    expect(await m.handle('REFUND_PAYMENT_REQUESTED', { MSG_ID: 'CMD-00000003', ORDER_NO: '1300002', REASON_CD: 'PAY' })).toMatchObject({
+      detailType: 'PAYMENT_REFUNDED',
+      detail: { AMOUNT_CENTS: '0' },
+    });
+    expect(
+      await m.handle('RESERVE_STOCK_REQUESTED', { MSG_ID: 'CMD-00000004', ORDER_NO: '1300003', LINES: [{ SKU: 'OUT-0000', QTY: '1' }] }),
+    ).toMatchObject({ detailType: 'STOCK_REJECTED' });
   });
 });

@@ -200,7 +200,13 @@ describe('Class: PaymentService', () => {
 describe('Class: ShippingService', () => {
   const shipping = () => new ShippingService({ ddb: db.doc, tableName: tables.shipments, rules: DEFAULT_REFERENCE_RULES, now });
   const order = (id: string, country = 'GB') =>
-    ({ orderId: id, customerId: 'C00042', amount: { total: '1.00', currency: 'EUR' }, lines: [], shippingAddress: { street: 's', city: 'c', postalCode: '123', country } }) as SagaOrder;
+    ({
+      orderId: id,
+      customerId: 'C00042',
+      amount: { total: '1.00', currency: 'EUR' },
+      lines: [],
+      shippingAddress: { street: 's', city: 'c', postalCode: '123', country },
+    }) as SagaOrder;
 
   it('books once, refuses an unserved country, and cancels only before dispatch', async () => {
     const s = shipping();

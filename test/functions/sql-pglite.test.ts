@@ -23,7 +23,12 @@ describeSqlMigration(
 
 describe('Function: parseSourceUrl', () => {
   it.each([
-    ['postgres://app:secret@db.internal:5432/shop?prefix=legacy_', 'postgres', 'legacy_', 'postgres://app@db.internal:5432/shop?prefix=legacy_'],
+    [
+      'postgres://app:secret@db.internal:5432/shop?prefix=legacy_',
+      'postgres',
+      'legacy_',
+      'postgres://app@db.internal:5432/shop?prefix=legacy_',
+    ],
     ['postgresql://app@db/shop', 'postgres', '', 'postgres://app@db/shop'],
     ['mariadb://root:pw@127.0.0.1:3306/test', 'mysql', '', 'mysql://root@127.0.0.1:3306/test'],
     ['pglite://memory', 'pglite', '', 'pglite://memory'],

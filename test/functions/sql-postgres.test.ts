@@ -27,7 +27,9 @@ describe('Class: PostgresSource', () => {
     const pool = new Pool({ connectionString: URL, max: 1, options: '-c default_transaction_read_only=on' });
     const source = new PostgresSource(pool, 'pg');
     try {
-      await expect((source as unknown as { run(sql: string, p: string[]): Promise<unknown> }).run('CREATE TABLE cutover_should_not_exist (x int)', [])).rejects.toThrow(/read-only transaction/);
+      await expect(
+        (source as unknown as { run(sql: string, p: string[]): Promise<unknown> }).run('CREATE TABLE cutover_should_not_exist (x int)', []),
+      ).rejects.toThrow(/read-only transaction/);
     } finally {
       await source.close();
     }

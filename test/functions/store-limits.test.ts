@@ -32,7 +32,15 @@ const rec = (eventId: string, payload: string): AuditRecord => ({ kind: 'quarant
 describe('Class: AuditStore at the limits', () => {
   describe('Method: append', () => {
     const keySizes = [DYNAMODB_LIMITS.partitionKey - 1, DYNAMODB_LIMITS.partitionKey, DYNAMODB_LIMITS.partitionKey + 1, 10_000, 200_000];
-    it.each(keySizes.flatMap((n) => [[n, false], [n, true]] as const))('appends to a stream named by %i bytes (wide %s), readable by its name', async (n, wide) => {
+    it.each(
+      keySizes.flatMap(
+        (n) =>
+          [
+            [n, false],
+            [n, true],
+          ] as const,
+      ),
+    )('appends to a stream named by %i bytes (wide %s), readable by its name', async (n, wide) => {
       // Prepare
       const stream = `order-${bytes(n, wide)}`;
 
@@ -51,33 +59,39 @@ describe('Class: AuditStore at the limits', () => {
       expect(report.markerProblems).toEqual([]);
     });
 
-    it.each([DYNAMODB_LIMITS.sortKey - 2, DYNAMODB_LIMITS.sortKey, DYNAMODB_LIMITS.sortKey + 1, 50_000])('appends an event id of %i bytes once (a redelivery is a duplicate)', async (n) => {
-      // Prepare
-      const eventId = `quarantine:${bytes(n)}`;
+    it.each([DYNAMODB_LIMITS.sortKey - 2, DYNAMODB_LIMITS.sortKey, DYNAMODB_LIMITS.sortKey + 1, 50_000])(
+      'appends an event id of %i bytes once (a redelivery is a duplicate)',
+      async (n) => {
+        // Prepare
+        const eventId = `quarantine:${bytes(n)}`;
 
-      // Act
-      const first = await audit.append('order-ids', rec(eventId, '{}'));
-      const again = await audit.append('order-ids', rec(eventId, '{}'));
+        // Act
+        const first = await audit.append('order-ids', rec(eventId, '{}'));
+        const again = await audit.append('order-ids', rec(eventId, '{}'));
 
-      // Assess
-      expect(first.status).toBe('appended');
-      expect(again.status).toBe('duplicate');
-    });
+        // Assess
+        expect(first.status).toBe('appended');
+        expect(again.status).toBe('duplicate');
+      },
+    );
 
-    it.each([EVENTBRIDGE_MAX_ENTRY_BYTES, DYNAMODB_LIMITS.item - 1000, DYNAMODB_LIMITS.item, DYNAMODB_LIMITS.item + 1, 1_000_000])('appends a payload of %i bytes, cut with its size and hash when over the budget', async (n) => {
-      // Prepare
-      const payload = JSON.stringify({ STREET: bytes(n - 14) });
+    it.each([EVENTBRIDGE_MAX_ENTRY_BYTES, DYNAMODB_LIMITS.item - 1000, DYNAMODB_LIMITS.item, DYNAMODB_LIMITS.item + 1, 1_000_000])(
+      'appends a payload of %i bytes, cut with its size and hash when over the budget',
+      async (n) => {
+        // Prepare
+        const payload = JSON.stringify({ STREET: bytes(n - 14) });
 
-      // Act
-      const result = await audit.append('order-payloads', rec(`p-${n}`, payload));
+        // Act
+        const result = await audit.append('order-payloads', rec(`p-${n}`, payload));
 
-      // Assess
-      expect(result.status).toBe('appended');
-      if (result.status !== 'appended') return;
-      const stored = result.entry as unknown as { payload: string; payloadCut?: { bytes: number } };
-      if (Buffer.byteLength(payload) > 300 * 1024) expect(stored.payloadCut?.bytes).toBe(Buffer.byteLength(payload));
-      else expect(stored.payload).toBe(payload);
-    });
+        // Assess
+        expect(result.status).toBe('appended');
+        if (result.status !== 'appended') return;
+        const stored = result.entry as unknown as { payload: string; payloadCut?: { bytes: number } };
+        if (Buffer.byteLength(payload) > 300 * 1024) expect(stored.payloadCut?.bytes).toBe(Buffer.byteLength(payload));
+        else expect(stored.payload).toBe(payload);
+      },
+    );
   });
 });
 
@@ -96,25 +110,33 @@ describe('Class: QuarantineStore at the limits', () => {
     ...extra,
   });
 
-  it.each([DYNAMODB_LIMITS.sortKey - 21, DYNAMODB_LIMITS.sortKey, DYNAMODB_LIMITS.sortKey + 1, 100_000])('stores an event id of %i bytes (the sort key stays under 1,024 bytes)', async (n) => {
-    const id = bytes(n, true);
-    expect(await quarantine.put(record({ eventBridgeId: id }))).toBe('stored');
-    expect(await quarantine.put(record({ eventBridgeId: id }))).toBe('duplicate');
-  });
+  it.each([DYNAMODB_LIMITS.sortKey - 21, DYNAMODB_LIMITS.sortKey, DYNAMODB_LIMITS.sortKey + 1, 100_000])(
+    'stores an event id of %i bytes (the sort key stays under 1,024 bytes)',
+    async (n) => {
+      const id = bytes(n, true);
+      expect(await quarantine.put(record({ eventBridgeId: id }))).toBe('stored');
+      expect(await quarantine.put(record({ eventBridgeId: id }))).toBe('duplicate');
+    },
+  );
 
-  it.each([EVENTBRIDGE_MAX_ENTRY_BYTES, DYNAMODB_LIMITS.item, DYNAMODB_LIMITS.item + 1, 2_000_000])('stores a payload of %i bytes and 10,000 problems', async (n) => {
-    // Prepare
-    const problems = Array.from({ length: 10_000 }, (_v, i) => `LINES[${i}].SKU: "${'x'.repeat(70)}" does not match`);
+  it.each([EVENTBRIDGE_MAX_ENTRY_BYTES, DYNAMODB_LIMITS.item, DYNAMODB_LIMITS.item + 1, 2_000_000])(
+    'stores a payload of %i bytes and 10,000 problems',
+    async (n) => {
+      // Prepare
+      const problems = Array.from({ length: 10_000 }, (_v, i) => `LINES[${i}].SKU: "${'x'.repeat(70)}" does not match`);
 
-    // Act
-    const stored = await quarantine.put(record({ eventBridgeId: `big-${n}`, payload: bytes(n), stream: bytes(n), detailType: bytes(5000), problems }));
+      // Act
+      const stored = await quarantine.put(
+        record({ eventBridgeId: `big-${n}`, payload: bytes(n), stream: bytes(n), detailType: bytes(5000), problems }),
+      );
 
-    // Assess
-    expect(stored).toBe('stored');
-    const items = [];
-    for await (const item of quarantine.query({ reason: 'schema' })) if (item.eventBridgeId === `big-${n}`) items.push(item);
-    expect(items).toHaveLength(1);
-    expect(items[0].problems.length).toBe(101);
-    expect(items[0].problems[100]).toBe('... and 9900 more problems');
-  });
+      // Assess
+      expect(stored).toBe('stored');
+      const items = [];
+      for await (const item of quarantine.query({ reason: 'schema' })) if (item.eventBridgeId === `big-${n}`) items.push(item);
+      expect(items).toHaveLength(1);
+      expect(items[0].problems.length).toBe(101);
+      expect(items[0].problems[100]).toBe('... and 9900 more problems');
+    },
+  );
 });

@@ -27,14 +27,23 @@ describe('Command: cutover sync install|uninstall|relay', () => {
     await fixture?.drop();
   }, 60_000);
 
-  const tablesNamed = async (pattern: string) => (await db.query(`SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1 AND table_name LIKE $2`, [db.schema, pattern])).length;
+  const tablesNamed = async (pattern: string) =>
+    (
+      await db.query(`SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1 AND table_name LIKE $2`, [
+        db.schema,
+        pattern,
+      ])
+    ).length;
 
   it('--dry-run prints the DDL for the entities (children included, service table names resolved) and creates nothing', async () => {
     // Prepare
     const stdout = new Capture();
 
     // Act
-    const code = await installCommand({ source: fixture.url, entity: ['orders', 'inventory'], config, dryRun: true }, { stdout, stderr: new Capture() });
+    const code = await installCommand(
+      { source: fixture.url, entity: ['orders', 'inventory'], config, dryRun: true },
+      { stdout, stderr: new Capture() },
+    );
 
     // Assess
     expect(code).toBe(0);
@@ -61,20 +70,41 @@ describe('Command: cutover sync install|uninstall|relay', () => {
 
     // Act
     const code = await relayCommand(
-      { source: fixture.url, config, stdout: true, once: true, sourceName: 'shop', batchSize: 100, pollMs: 10, leaseMs: 5000, rejects: '/tmp/a11c-rejects.jsonl', retainMinutes: 1440 },
+      {
+        source: fixture.url,
+        config,
+        stdout: true,
+        once: true,
+        sourceName: 'shop',
+        batchSize: 100,
+        pollMs: 10,
+        leaseMs: 5000,
+        rejects: '/tmp/a11c-rejects.jsonl',
+        retainMinutes: 1440,
+      },
       { stdout, stderr, signal: new AbortController().signal },
     );
 
     // Assess
     expect(code).toBe(0);
-    const lines = stdout.text.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines).toEqual([expect.objectContaining({ source: 'shop', table: 'stock', operation: 'insert', key: { sku: 'CLI1', warehouse_cd: 'W1' } })]);
+    const lines = stdout.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      expect.objectContaining({ source: 'shop', table: 'stock', operation: 'insert', key: { sku: 'CLI1', warehouse_cd: 'W1' } }),
+    ]);
     expect(stderr.text).toMatch(/relay stopped: 1 shipped.*watermark 1, backlog 0/);
   });
 
   it('exits 2 with the reason when told nothing about where changes go, or an entity is unknown', async () => {
     const stderr = new Capture();
-    expect(await relayCommand({ source: fixture.url, config, sourceName: 'shop', batchSize: 1, pollMs: 1, leaseMs: 1, rejects: 'x', retainMinutes: 0 }, { stderr })).toBe(2);
+    expect(
+      await relayCommand(
+        { source: fixture.url, config, sourceName: 'shop', batchSize: 1, pollMs: 1, leaseMs: 1, rejects: 'x', retainMinutes: 0 },
+        { stderr },
+      ),
+    ).toBe(2);
     expect(await installCommand({ source: fixture.url, entity: ['warehouses'], config }, { stderr })).toBe(2);
     expect(stderr.text).toMatch(/--queue-url <SQS FIFO queue URL> or --stdout/);
     expect(stderr.text).toMatch(/"warehouses" is neither an entity nor the target table/);

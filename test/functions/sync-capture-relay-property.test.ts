@@ -39,7 +39,13 @@ describe('Class: ChangeRelay (property, PostgreSQL)', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.record({ writes: fc.integer({ min: 1, max: 3 }), rollback: fc.boolean() }), { minLength: 2, maxLength: 5 }),
-        fc.array(fc.oneof(fc.record({ kind: fc.constant('advance' as const), tx: fc.nat(4) }), fc.record({ kind: fc.constant('pass' as const), failing: fc.boolean() })), { maxLength: 30 }),
+        fc.array(
+          fc.oneof(
+            fc.record({ kind: fc.constant('advance' as const), tx: fc.nat(4) }),
+            fc.record({ kind: fc.constant('pass' as const), failing: fc.boolean() }),
+          ),
+          { maxLength: 30 },
+        ),
         async (txs, schedule: Step[]) => {
           run++;
           await db.exec('DELETE FROM stock');
@@ -67,7 +73,11 @@ describe('Class: ChangeRelay (property, PostgreSQL)', () => {
             } else {
               await clients[i]!.query(t.rollback ? 'ROLLBACK' : 'COMMIT');
               clients[i]!.release();
-              if (!t.rollback) expected.set(sku, Array.from({ length: t.writes }, (_, j) => String(j)));
+              if (!t.rollback)
+                expected.set(
+                  sku,
+                  Array.from({ length: t.writes }, (_, j) => String(j)),
+                );
             }
             done[i]++;
           };

@@ -20,9 +20,22 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
     let db: CaptureDatabase;
 
     const count = async (sql: string): Promise<number> => Number((await db.query(sql))[0][0]);
-    const changes = async (): Promise<Array<{ op: string; table: string; key: string; changed: string[]; before: Record<string, string | null> | null; after: Record<string, string | null> | null; tx: string; origin: string }>> => {
+    const changes = async (): Promise<
+      Array<{
+        op: string;
+        table: string;
+        key: string;
+        changed: string[];
+        before: Record<string, string | null> | null;
+        after: Record<string, string | null> | null;
+        tx: string;
+        origin: string;
+      }>
+    > => {
       const cast = db.dialect === 'postgres' ? '::text' : '';
-      const rows = await db.query(`SELECT operation, table_name, key_values${cast}, changed_columns${cast}, before_image${cast}, after_image${cast}, tx_id, origin FROM cutover_changes ORDER BY id`);
+      const rows = await db.query(
+        `SELECT operation, table_name, key_values${cast}, changed_columns${cast}, before_image${cast}, after_image${cast}, tx_id, origin FROM cutover_changes ORDER BY id`,
+      );
       return rows.map((r) => ({
         op: String(r[0]),
         table: String(r[1]),
@@ -34,7 +47,8 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         origin: String(r[7]),
       }));
     };
-    const relay = (sink: RecordingSink, extra: Partial<ConstructorParameters<typeof ChangeRelay>[2]> = {}, on = db) => new ChangeRelay(on, sink, { source: 'shop', owner: 'relay-a', batchSize: 50, ...extra });
+    const relay = (sink: RecordingSink, extra: Partial<ConstructorParameters<typeof ChangeRelay>[2]> = {}, on = db) =>
+      new ChangeRelay(on, sink, { source: 'shop', owner: 'relay-a', batchSize: 50, ...extra });
     const reset = async () => {
       await db.exec('DELETE FROM stock');
       await db.exec('DELETE FROM cutover_changes');
@@ -61,9 +75,15 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
 
         // Assess
         expect(plan.script).toMatch(/CREATE TABLE IF NOT EXISTS .*cutover_changes/);
-        expect(plan.script).toMatch(db.dialect === 'mysql' ? /CREATE TRIGGER .*cutover_stock_au/ : /CREATE TRIGGER cutover_capture AFTER INSERT OR UPDATE OR DELETE ON .*"stock"/);
+        expect(plan.script).toMatch(
+          db.dialect === 'mysql'
+            ? /CREATE TRIGGER .*cutover_stock_au/
+            : /CREATE TRIGGER cutover_capture AFTER INSERT OR UPDATE OR DELETE ON .*"stock"/,
+        );
         expect(plan.objects.every((o) => o.state === 'create')).toBe(true);
-        const tables = await count(`SELECT ${db.dialect === 'postgres' ? 'count(*)::text' : 'count(*)'} FROM information_schema.tables WHERE table_schema = '${db.schema}' AND table_name = 'cutover_changes'`);
+        const tables = await count(
+          `SELECT ${db.dialect === 'postgres' ? 'count(*)::text' : 'count(*)'} FROM information_schema.tables WHERE table_schema = '${db.schema}' AND table_name = 'cutover_changes'`,
+        );
         expect(tables).toBe(0);
       });
 
@@ -106,7 +126,12 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         // Assess
         const got = await changes();
         expect(got.map((c) => c.op)).toEqual(['insert', 'update', 'delete']);
-        expect(got[0].key).toBe(JSON.stringify([['sku', 'A1'], ['warehouse_cd', 'W1']]));
+        expect(got[0].key).toBe(
+          JSON.stringify([
+            ['sku', 'A1'],
+            ['warehouse_cd', 'W1'],
+          ]),
+        );
         expect(got[0].after).toEqual({ sku: 'A1', warehouse_cd: 'W1', on_hand: '5', reserved: '0', updated_at: '2026-01-01 10:00:00' });
         expect(got[0].before).toBeNull();
         expect(got[1].changed.sort()).toEqual(['on_hand', 'updated_at']);
@@ -128,8 +153,20 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         // Assess
         const got = await changes();
         expect(got.map((c) => [c.op, c.key])).toEqual([
-          ['delete', JSON.stringify([['sku', 'K1'], ['warehouse_cd', 'W1']])],
-          ['insert', JSON.stringify([['sku', 'K2'], ['warehouse_cd', 'W1']])],
+          [
+            'delete',
+            JSON.stringify([
+              ['sku', 'K1'],
+              ['warehouse_cd', 'W1'],
+            ]),
+          ],
+          [
+            'insert',
+            JSON.stringify([
+              ['sku', 'K2'],
+              ['warehouse_cd', 'W1'],
+            ]),
+          ],
         ]);
       });
 
@@ -193,7 +230,12 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         const sink = new RecordingSink();
 
         // Act
-        const result = await writer.write({ table: 'stock', key: { sku: 'S1', warehouse_cd: 'W1' }, operation: 'insert', values: { on_hand: '4', reserved: '0', updated_at: '2026-01-01 10:00:00' } });
+        const result = await writer.write({
+          table: 'stock',
+          key: { sku: 'S1', warehouse_cd: 'W1' },
+          operation: 'insert',
+          values: { on_hand: '4', reserved: '0', updated_at: '2026-01-01 10:00:00' },
+        });
         await db.exec(`UPDATE stock SET on_hand = 5 WHERE sku = 'S1'`); // the application, maybe on the same pooled connection
         const pass = await relay(sink).pass();
 
@@ -213,7 +255,13 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         const writer = new SqlChangeWriter(db);
 
         // Act
-        const result = await writer.write({ table: 'stock', key: { sku: 'C1', warehouse_cd: 'W1' }, operation: 'update', values: { on_hand: '3' }, expected: { on_hand: '8' } });
+        const result = await writer.write({
+          table: 'stock',
+          key: { sku: 'C1', warehouse_cd: 'W1' },
+          operation: 'update',
+          values: { on_hand: '3' },
+          expected: { on_hand: '8' },
+        });
 
         // Assess
         expect(result).toEqual({ status: 'conflict', current: expect.objectContaining({ on_hand: '10' }) });
@@ -225,8 +273,22 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         await db.exec(stockRow('R1', 10));
         await db.exec('DELETE FROM cutover_changes');
         const writer = new SqlChangeWriter(db);
-        const write = { table: 'stock', key: { sku: 'R1', warehouse_cd: 'W1' }, operation: 'update' as const, values: { on_hand: '12' }, expected: { on_hand: '10' }, changeId: 'inventory/100' };
-        const remove = { table: 'stock', key: { sku: 'R1', warehouse_cd: 'W1' }, operation: 'delete' as const, values: {}, expected: { on_hand: '12' }, changeId: 'inventory/101' };
+        const write = {
+          table: 'stock',
+          key: { sku: 'R1', warehouse_cd: 'W1' },
+          operation: 'update' as const,
+          values: { on_hand: '12' },
+          expected: { on_hand: '10' },
+          changeId: 'inventory/100',
+        };
+        const remove = {
+          table: 'stock',
+          key: { sku: 'R1', warehouse_cd: 'W1' },
+          operation: 'delete' as const,
+          values: {},
+          expected: { on_hand: '12' },
+          changeId: 'inventory/101',
+        };
 
         // Act
         const first = await writer.write(write);
@@ -236,7 +298,12 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
 
         // Assess
         expect([first.status, again.status, gone.status, goneAgain.status]).toEqual(['applied', 'applied', 'applied', 'applied']);
-        expect([first, again, gone, goneAgain].map((r) => r.status === 'applied' && r.replayed === true)).toEqual([false, true, false, true]);
+        expect([first, again, gone, goneAgain].map((r) => r.status === 'applied' && r.replayed === true)).toEqual([
+          false,
+          true,
+          false,
+          true,
+        ]);
         expect((await changes()).map((c) => [c.op, c.origin])).toEqual([
           ['update', 'sync'],
           ['delete', 'sync'],
@@ -268,8 +335,22 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         const writer = new SqlChangeWriter(db);
 
         // Act
-        const result = await writer.write({ table: 'stock', key: { sku: 'D1', warehouse_cd: 'W1' }, operation: 'update', values: { on_hand: '7' }, expected: { on_hand: '10' }, changeId: 'inventory/200' });
-        const settled = await writer.write({ table: 'stock', key: { sku: 'D1', warehouse_cd: 'W1' }, operation: 'update', values: { on_hand: '4' }, expected: { on_hand: '7' }, changeId: 'inventory/200' });
+        const result = await writer.write({
+          table: 'stock',
+          key: { sku: 'D1', warehouse_cd: 'W1' },
+          operation: 'update',
+          values: { on_hand: '7' },
+          expected: { on_hand: '10' },
+          changeId: 'inventory/200',
+        });
+        const settled = await writer.write({
+          table: 'stock',
+          key: { sku: 'D1', warehouse_cd: 'W1' },
+          operation: 'update',
+          values: { on_hand: '4' },
+          expected: { on_hand: '7' },
+          changeId: 'inventory/200',
+        });
 
         // Assess: the conflict lets the engine apply both sales.
         expect(result).toEqual({ status: 'conflict', current: expect.objectContaining({ on_hand: '7' }) });
@@ -281,7 +362,14 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         // Prepare
         await db.exec(stockRow('K1', 10));
         const writer = new SqlChangeWriter(db);
-        const sale = { table: 'stock', key: { sku: 'K1', warehouse_cd: 'W1' }, operation: 'update' as const, values: { on_hand: '7' }, expected: { on_hand: '10' }, changeId: 'inventory/300' };
+        const sale = {
+          table: 'stock',
+          key: { sku: 'K1', warehouse_cd: 'W1' },
+          operation: 'update' as const,
+          values: { on_hand: '7' },
+          expected: { on_hand: '10' },
+          changeId: 'inventory/300',
+        };
         await writer.write(sale);
         await db.exec(`UPDATE stock SET on_hand = 6 WHERE sku = 'K1'`);
         await db.exec('DELETE FROM cutover_changes');
@@ -301,7 +389,14 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
       it('purges applied-change keys past the stream retention, and only those', async () => {
         // Prepare
         await db.exec(stockRow('P1', 10));
-        await new SqlChangeWriter(db).write({ table: 'stock', key: { sku: 'P1', warehouse_cd: 'W1' }, operation: 'update', values: { on_hand: '9' }, expected: { on_hand: '10' }, changeId: 'inventory/400' });
+        await new SqlChangeWriter(db).write({
+          table: 'stock',
+          key: { sku: 'P1', warehouse_cd: 'W1' },
+          operation: 'update',
+          values: { on_hand: '9' },
+          expected: { on_hand: '10' },
+          changeId: 'inventory/400',
+        });
 
         // Act
         const kept = await purgeApplied(db);
@@ -314,7 +409,12 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
       });
 
       it('answers a conflict for an update of a row that is gone', async () => {
-        const result = await new SqlChangeWriter(db).write({ table: 'stock', key: { sku: 'none', warehouse_cd: 'W1' }, operation: 'update', values: { on_hand: '1' } });
+        const result = await new SqlChangeWriter(db).write({
+          table: 'stock',
+          key: { sku: 'none', warehouse_cd: 'W1' },
+          operation: 'update',
+          values: { on_hand: '1' },
+        });
         expect(result).toEqual({ status: 'conflict', current: null });
       });
     });
@@ -338,7 +438,13 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         expect(next.shipped).toBe(1);
         const ids = sink.ids().map(BigInt);
         expect(ids.every((id, i) => i === 0 || id > ids[i - 1])).toBe(true);
-        expect(sink.received.at(-1)).toMatchObject({ source: 'shop', table: 'stock', operation: 'update', key: { sku: 'P007', warehouse_cd: 'W1' }, changedColumns: ['on_hand'] });
+        expect(sink.received.at(-1)).toMatchObject({
+          source: 'shop',
+          table: 'stock',
+          operation: 'update',
+          key: { sku: 'P007', warehouse_cd: 'W1' },
+          changedColumns: ['on_hand'],
+        });
         expect(sink.received[0].committedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       });
 
@@ -363,7 +469,7 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         await first.pass();
         sink.failing = true;
         await expect(first.pass()).rejects.toThrow(/shipping changes .* failed/);
-        await db.exec("UPDATE cutover_relay SET lease_until = NULL, owner = NULL"); // the process died; its lease is gone
+        await db.exec('UPDATE cutover_relay SET lease_until = NULL, owner = NULL'); // the process died; its lease is gone
 
         // Act
         sink.failing = false;
@@ -472,7 +578,9 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
 
       it('relays an application outbox: each outbox row becomes the change it describes; a bad one goes to rejects', async () => {
         // Prepare
-        await db.exec(`CREATE TABLE app_outbox (id INTEGER NOT NULL PRIMARY KEY, aggregate_type VARCHAR(20) NOT NULL, aggregate_id VARCHAR(40) NOT NULL, event_type VARCHAR(20) NOT NULL, payload TEXT)`);
+        await db.exec(
+          `CREATE TABLE app_outbox (id INTEGER NOT NULL PRIMARY KEY, aggregate_type VARCHAR(20) NOT NULL, aggregate_id VARCHAR(40) NOT NULL, event_type VARCHAR(20) NOT NULL, payload TEXT)`,
+        );
         await installCapture(db, { tables: ['app_outbox'] });
         const sink = new RecordingSink();
         const rejected: Array<[RowChange, string]> = [];
@@ -492,14 +600,21 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         });
 
         // Act
-        await db.exec(`INSERT INTO app_outbox VALUES (1, 'Customer', 'C0000001', 'CustomerUpdated', '{"cust_no":"C0000001","email":"a@example.com","tier":"GOLD"}')`);
+        await db.exec(
+          `INSERT INTO app_outbox VALUES (1, 'Customer', 'C0000001', 'CustomerUpdated', '{"cust_no":"C0000001","email":"a@example.com","tier":"GOLD"}')`,
+        );
         await db.exec(`INSERT INTO app_outbox VALUES (2, 'Customer', 'C0000002', 'CustomerRenamed', '{}')`);
         await db.exec(`DELETE FROM app_outbox WHERE id = 1`); // housekeeping of sent rows is not a change
         await r.run({ stopWhenIdle: true, maxDurationMs: 10_000 });
 
         // Assess
         expect(sink.received).toHaveLength(1);
-        expect(sink.received[0]).toMatchObject({ table: 'customers', key: { cust_no: 'C0000001' }, operation: 'update', after: { email: 'a@example.com', tier: 'GOLD' } });
+        expect(sink.received[0]).toMatchObject({
+          table: 'customers',
+          key: { cust_no: 'C0000001' },
+          operation: 'update',
+          after: { email: 'a@example.com', tier: 'GOLD' },
+        });
         expect(rejected).toHaveLength(1);
         expect(rejected[0][1]).toMatch(/event_type = "CustomerRenamed" is not an operation/);
         await uninstallCapture(db, { tables: ['app_outbox'] });
@@ -543,7 +658,12 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
 
         // Act
         await db.exec(stockRow('PX1', 1).replace('INSERT INTO stock', 'INSERT INTO px_stock'));
-        await new SqlChangeWriter(db, { prefix: 'px_' }).write({ table: 'stock', key: { sku: 'PX1', warehouse_cd: 'W1' }, operation: 'update', values: { on_hand: '2' } });
+        await new SqlChangeWriter(db, { prefix: 'px_' }).write({
+          table: 'stock',
+          key: { sku: 'PX1', warehouse_cd: 'W1' },
+          operation: 'update',
+          values: { on_hand: '2' },
+        });
         const pass = await new ChangeRelay(db, sink, { source: 'shop', prefix: 'px_' }).pass();
 
         // Assess
@@ -551,7 +671,10 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         expect(pass.skippedSync).toBe(1);
         expect(await count(`SELECT on_hand FROM px_stock WHERE sku = 'PX1'`)).toBe(2);
         await uninstallCapture(db, { prefix: 'px_', dropTables: true, force: true });
-        const named = (t: string) => count(`SELECT ${db.dialect === 'postgres' ? 'count(*)::text' : 'count(*)'} FROM information_schema.tables WHERE table_schema = '${db.schema}' AND table_name = '${t}'`);
+        const named = (t: string) =>
+          count(
+            `SELECT ${db.dialect === 'postgres' ? 'count(*)::text' : 'count(*)'} FROM information_schema.tables WHERE table_schema = '${db.schema}' AND table_name = '${t}'`,
+          );
         expect([await named('px_cutover_changes'), await named('cutover_changes')]).toEqual([0, 1]);
       });
     });
@@ -571,7 +694,9 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         await expect(refused).rejects.toThrow(/1 captured change\(s\) .* are not shipped yet/);
         expect(await count(`SELECT ${db.dialect === 'postgres' ? 'count(*)::text' : 'count(*)'} FROM cutover_changes`)).toBe(1);
         await uninstallCapture(db, { dropTables: true, force: true });
-        const left = await count(`SELECT ${db.dialect === 'postgres' ? 'count(*)::text' : 'count(*)'} FROM information_schema.tables WHERE table_schema = '${db.schema}' AND table_name LIKE 'cutover%'`);
+        const left = await count(
+          `SELECT ${db.dialect === 'postgres' ? 'count(*)::text' : 'count(*)'} FROM information_schema.tables WHERE table_schema = '${db.schema}' AND table_name LIKE 'cutover%'`,
+        );
         expect(left).toBe(0);
         await installCapture(db, { tables: TABLES });
       });

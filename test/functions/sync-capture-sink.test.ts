@@ -25,7 +25,12 @@ const change = (i: number, sku = `A${i % 3}`, size = 0): RowChange => ({
 describe('Class: SqsFifoSink', () => {
   afterEach(() => sqs.reset());
 
-  const sink = () => new SqsFifoSink({ client: new SQSClient({ region: 'eu-west-1' }), queueUrl: 'https://sqs/q.fifo', groupKey: (c) => `stock#${c.key.sku}|${c.key.warehouse_cd}` });
+  const sink = () =>
+    new SqsFifoSink({
+      client: new SQSClient({ region: 'eu-west-1' }),
+      queueUrl: 'https://sqs/q.fifo',
+      groupKey: (c) => `stock#${c.key.sku}|${c.key.warehouse_cd}`,
+    });
 
   describe('Method: send', () => {
     it('sends in order, ten per batch, grouped by entity key and deduplicated by source and change id', async () => {
@@ -105,7 +110,8 @@ describe('DDL', () => {
     const calls = o.functionSql.match(/jsonb_build_object\(/g) ?? [];
     expect(o.functionSql).toContain(`'c119', NEW."c119"::text`);
     expect(calls.length).toBeGreaterThan(3);
-    for (const call of o.functionSql.split('jsonb_build_object(').slice(1)) expect((call.split(')')[0].match(/,/g) ?? []).length).toBeLessThan(100);
+    for (const call of o.functionSql.split('jsonb_build_object(').slice(1))
+      expect((call.split(')')[0].match(/,/g) ?? []).length).toBeLessThan(100);
   });
 
   it('gives a table the same fingerprint until its columns change', () => {
@@ -115,7 +121,10 @@ describe('DDL', () => {
   });
 
   it('keeps MySQL trigger names within 64 characters and distinct per event', () => {
-    const names = mysqlCaptureTriggers('db', 'prefix_', { ...wide, table: 'a_very_long_table_name_that_goes_on_and_on_and_on_for_ever' }).map((t) => t.name);
+    const names = mysqlCaptureTriggers('db', 'prefix_', {
+      ...wide,
+      table: 'a_very_long_table_name_that_goes_on_and_on_and_on_for_ever',
+    }).map((t) => t.name);
     expect(new Set(names).size).toBe(3);
     for (const n of names) expect(n.length).toBeLessThanOrEqual(64);
     expect(boundedName('short')).toBe('short');

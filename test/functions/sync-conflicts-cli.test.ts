@@ -3,7 +3,13 @@ import type { RowChange, SqlRowWrite, SqlRowWriter, SqlWriteResult } from '../..
 import { SyncCatalog } from '../../core/sync/catalog';
 import { ItemApplier } from '../../adapters/dynamodb/sync-item-applier';
 import { ConflictResolution } from '../../adapters/dynamodb/sync-resolve';
-import { conflictsListCommand, conflictsResolveCommand, conflictsShowCommand, syncStatusCommand, type SyncCliDeps } from '../../cli/commands/sync-conflicts';
+import {
+  conflictsListCommand,
+  conflictsResolveCommand,
+  conflictsShowCommand,
+  syncStatusCommand,
+  type SyncCliDeps,
+} from '../../cli/commands/sync-conflicts';
 import { startDynalite, type LocalDynamo } from './audit-dynalite';
 import { createSyncTables, spec } from './sync-dynalite';
 
@@ -27,7 +33,16 @@ class Monolith implements SqlRowWriter {
 // The customers entity under a manual policy.
 const manualSpec = { ...spec, sync: { ...spec.sync!, entities: { ...spec.sync!.entities, customers: { policy: 'manual' as const } } } };
 const catalog = new SyncCatalog(manualSpec.sync, manualSpec.migration!.entities);
-const row = (email: string) => ({ cust_no: 'C1', email, first_name: 'Ada', last_name: 'L', phone: '', marketing_opt_in: 'Y', tier: 'GOLD', created_dt: '20261121 143000' });
+const row = (email: string) => ({
+  cust_no: 'C1',
+  email,
+  first_name: 'Ada',
+  last_name: 'L',
+  phone: '',
+  marketing_opt_in: 'Y',
+  tier: 'GOLD',
+  created_dt: '20261121 143000',
+});
 let id = 0;
 const change = (before: ReturnType<typeof row> | null, after: ReturnType<typeof row>): RowChange => ({
   source: 'shop',
@@ -49,7 +64,18 @@ async function parkedWorld() {
   await items.apply(change(null, row('a@x')));
   // The service changes the e-mail; the monolith changes it too, from the same base.
   await db.client.send(
-    new PutItemCommand({ TableName: t.tableNames.customers, Item: { customerId: { S: 'C1' }, email: { S: 's@x' }, firstName: { S: 'Ada' }, lastName: { S: 'L' }, marketingOptIn: { BOOL: true }, tier: { S: 'gold' }, createdAt: { S: '2026-11-21T14:30:00Z' } } }),
+    new PutItemCommand({
+      TableName: t.tableNames.customers,
+      Item: {
+        customerId: { S: 'C1' },
+        email: { S: 's@x' },
+        firstName: { S: 'Ada' },
+        lastName: { S: 'L' },
+        marketingOptIn: { BOOL: true },
+        tier: { S: 'gold' },
+        createdAt: { S: '2026-11-21T14:30:00Z' },
+      },
+    }),
   );
   const parked = await items.apply(change(row('a@x'), row('m@x')));
   const queued = await items.apply(change(row('m@x'), row('m2@x')));
@@ -58,9 +84,27 @@ async function parkedWorld() {
     spec: manualSpec as never,
     ledger: t.ledger,
     state: t.state,
-    resolution: async (writer) => new ConflictResolution({ catalog, ledger: t.ledger, state: t.state, items, writer, notifier: t.notifier, now: () => new Date('2026-12-06T03:00:00.000Z') }),
+    resolution: async (writer) =>
+      new ConflictResolution({
+        catalog,
+        ledger: t.ledger,
+        state: t.state,
+        items,
+        writer,
+        notifier: t.notifier,
+        now: () => new Date('2026-12-06T03:00:00.000Z'),
+      }),
     openWriter: async () => ({ writer: monolith, close: async () => undefined }),
-    relayStatus: async () => ({ name: 'shop', watermark: '9', owner: null, leaseUntil: null, shippedTotal: 9, lastError: null, backlog: 3, oldestUnshippedAt: '2026-12-06T02:58:00.000Z' }),
+    relayStatus: async () => ({
+      name: 'shop',
+      watermark: '9',
+      owner: null,
+      leaseUntil: null,
+      shippedTotal: 9,
+      lastError: null,
+      backlog: 3,
+      oldestUnshippedAt: '2026-12-06T02:58:00.000Z',
+    }),
     now: () => new Date('2026-12-06T03:00:00.000Z'),
   };
   return { t, deps, monolith, conflictId: (parked as { conflictId: string }).conflictId, parked, queued };
@@ -103,12 +147,23 @@ describe('Command: sync conflicts', () => {
     const res = capture();
 
     // Act
-    const code = await conflictsResolveCommand(conflictId, { take: 'service', reason: 'the customer changed it in the app', actor: 'ana', source: 'postgres://x' }, res.io, deps);
+    const code = await conflictsResolveCommand(
+      conflictId,
+      { take: 'service', reason: 'the customer changed it in the app', actor: 'ana', source: 'postgres://x' },
+      res.io,
+      deps,
+    );
 
     // Assess
     expect(code).toBe(0);
     const entry = await t.ledger.get(conflictId);
-    expect(entry).toMatchObject({ status: 'resolved', winner: 'service', resolvedBy: 'user:ana', reason: 'the customer changed it in the app', resolvedAt: '2026-12-06T03:00:00.000Z' });
+    expect(entry).toMatchObject({
+      status: 'resolved',
+      winner: 'service',
+      resolvedBy: 'user:ana',
+      reason: 'the customer changed it in the app',
+      resolvedAt: '2026-12-06T03:00:00.000Z',
+    });
     expect(monolith.writes[0]).toMatchObject({ table: 'customers', key: { cust_no: 'C1' }, operation: 'update', values: { email: 's@x' } });
     expect(res.out.join('')).toContain('replayed 1 queued change(s), dropped 1 settled by this choice');
     const item = await db.client.send(new GetItemCommand({ TableName: t.tableNames.customers, Key: { customerId: { S: 'C1' } } }));
@@ -165,14 +220,32 @@ describe('Command: sync status', () => {
   });
 
   it.each([
-    ['stopped, no stream data', 'stopped', undefined, 0, 'sync: stopped (cutover sync start', 'services -> monolith: no IteratorAge data in the last 5 min (stopped, or no service writes)'],
-    ['running, the stream applier within tolerance', 'running', 12_500, 0, 'sync: running\n', 'services -> monolith: lag 12.5 s (stream IteratorAge'],
+    [
+      'stopped, no stream data',
+      'stopped',
+      undefined,
+      0,
+      'sync: stopped (cutover sync start',
+      'services -> monolith: no IteratorAge data in the last 5 min (stopped, or no service writes)',
+    ],
+    [
+      'running, the stream applier within tolerance',
+      'running',
+      12_500,
+      0,
+      'sync: running\n',
+      'services -> monolith: lag 12.5 s (stream IteratorAge',
+    ],
     ['running, the stream applier over tolerance', 'running', 95_000, 1, 'sync: running\n', 'services -> monolith: lag 95.0 s'],
   ] as const)('reports the run state and the services -> monolith lag: %s', async (_name, state, ageMs, exit, runLine, lagLine) => {
     // Prepare
     const { deps } = await parkedWorld();
     const res = capture();
-    const withSwitch = { ...deps, switchStatus: async () => ({ state, relaySchedule: state === 'running' ? 'ENABLED' : 'DISABLED', streams: [] }), streamLagMs: async () => ageMs };
+    const withSwitch = {
+      ...deps,
+      switchStatus: async () => ({ state, relaySchedule: state === 'running' ? 'ENABLED' : 'DISABLED', streams: [] }),
+      streamLagMs: async () => ageMs,
+    };
 
     // Act
     const code = await syncStatusCommand({}, res.io, withSwitch);

@@ -34,8 +34,14 @@ export async function createSyncTables(db: LocalDynamo): Promise<SyncTables> {
     await db.client.send(
       new CreateTableCommand({
         TableName: name,
-        AttributeDefinitions: [{ AttributeName: ks.partitionKey.name, AttributeType: ks.partitionKey.type }, ...(ks.sortKey ? [{ AttributeName: ks.sortKey.name, AttributeType: ks.sortKey.type }] : [])],
-        KeySchema: [{ AttributeName: ks.partitionKey.name, KeyType: 'HASH' }, ...(ks.sortKey ? [{ AttributeName: ks.sortKey.name, KeyType: 'RANGE' as const }] : [])],
+        AttributeDefinitions: [
+          { AttributeName: ks.partitionKey.name, AttributeType: ks.partitionKey.type },
+          ...(ks.sortKey ? [{ AttributeName: ks.sortKey.name, AttributeType: ks.sortKey.type }] : []),
+        ],
+        KeySchema: [
+          { AttributeName: ks.partitionKey.name, KeyType: 'HASH' },
+          ...(ks.sortKey ? [{ AttributeName: ks.sortKey.name, KeyType: 'RANGE' as const }] : []),
+        ],
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );

@@ -74,27 +74,51 @@ describe('Function: handleItems', () => {
   it('sends a rejected row to the rejects queue with its reason and acknowledges it', async () => {
     // Prepare
     sqs.on(SendMessageCommand).resolves({});
-    const reject = { entity: 'stock', key: { sku: 'S' }, table: 'stock', column: 'on_hand', value: 'lots', reason: 'expected a whole number such as "3", got "lots"' };
+    const reject = {
+      entity: 'stock',
+      key: { sku: 'S' },
+      table: 'stock',
+      column: 'on_hand',
+      value: 'lots',
+      reason: 'expected a whole number such as "3", got "lots"',
+    };
     const applier = { apply: async (): Promise<ItemApplyOutcome> => ({ status: 'rejected', reject }) };
 
     // Act
-    const out = await handleItems(sqsEvent([{ id: 'm1', group: 'A', body: change('1') }]), { applier, sqs: new SQSClient({}), rejectsQueueUrl: 'https://sqs/rejects.fifo' });
+    const out = await handleItems(sqsEvent([{ id: 'm1', group: 'A', body: change('1') }]), {
+      applier,
+      sqs: new SQSClient({}),
+      rejectsQueueUrl: 'https://sqs/rejects.fifo',
+    });
 
     // Assess
     expect(out.batchItemFailures).toEqual([]);
     const sent = sqs.commandCalls(SendMessageCommand)[0].args[0].input;
     expect(sent.QueueUrl).toBe('https://sqs/rejects.fifo');
     expect(sent.MessageGroupId).toBe('A');
-    expect(JSON.parse(sent.MessageBody!)).toMatchObject({ reason: reject.reason, reject: { column: 'on_hand', value: 'lots' }, change: { changeId: '1' } });
+    expect(JSON.parse(sent.MessageBody!)).toMatchObject({
+      reason: reject.reason,
+      reject: { column: 'on_hand', value: 'lots' },
+      change: { changeId: '1' },
+    });
   });
 
   it('retries a rejected row whose record could not be kept', async () => {
     // Prepare
     sqs.on(SendMessageCommand).rejects(new Error('queue gone'));
-    const applier = { apply: async (): Promise<ItemApplyOutcome> => ({ status: 'rejected', reject: { entity: 'stock', key: {}, table: 'stock', reason: 'bad' } }) };
+    const applier = {
+      apply: async (): Promise<ItemApplyOutcome> => ({
+        status: 'rejected',
+        reject: { entity: 'stock', key: {}, table: 'stock', reason: 'bad' },
+      }),
+    };
 
     // Act
-    const out = await handleItems(sqsEvent([{ id: 'm1', group: 'A', body: change('1') }]), { applier, sqs: new SQSClient({}), rejectsQueueUrl: 'q' });
+    const out = await handleItems(sqsEvent([{ id: 'm1', group: 'A', body: change('1') }]), {
+      applier,
+      sqs: new SQSClient({}),
+      rejectsQueueUrl: 'q',
+    });
 
     // Assess
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
@@ -119,7 +143,9 @@ describe('Function: handleStream', () => {
         return { status: 'applied' as const };
       },
     };
-    const event = { Records: [record('100', 'a'), record('200', 'b'), record('300', 'a'), record('400', 'b')] } as unknown as DynamoDBStreamEvent;
+    const event = {
+      Records: [record('100', 'a'), record('200', 'b'), record('300', 'a'), record('400', 'b')],
+    } as unknown as DynamoDBStreamEvent;
 
     // Act
     const out = await handleStream(event, applier);

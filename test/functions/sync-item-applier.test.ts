@@ -17,7 +17,11 @@ afterAll(async () => {
 });
 
 let ids = 100;
-function stockChange(before: Record<string, string> | null, after: Record<string, string> | null, extra: Partial<RowChange> = {}): RowChange {
+function stockChange(
+  before: Record<string, string> | null,
+  after: Record<string, string> | null,
+  extra: Partial<RowChange> = {},
+): RowChange {
   ids += 1;
   return {
     source: 'shop',
@@ -36,13 +40,22 @@ function stockChange(before: Record<string, string> | null, after: Record<string
 }
 
 async function item(t: SyncTables) {
-  const res = await db.client.send(new GetItemCommand({ TableName: t.tableNames.inventory, Key: { sku: { S: 'SKU-1' }, warehouse: { S: 'W1' } }, ConsistentRead: true }));
+  const res = await db.client.send(
+    new GetItemCommand({ TableName: t.tableNames.inventory, Key: { sku: { S: 'SKU-1' }, warehouse: { S: 'W1' } }, ConsistentRead: true }),
+  );
   return res.Item;
 }
 
 async function setup() {
   const t = await createSyncTables(db);
-  const applier = new ItemApplier({ catalog, tableNames: t.tableNames, state: t.state, notifier: t.notifier, client: db.client, now: () => new Date('2026-12-06T02:00:01.000Z') });
+  const applier = new ItemApplier({
+    catalog,
+    tableNames: t.tableNames,
+    state: t.state,
+    notifier: t.notifier,
+    client: db.client,
+    now: () => new Date('2026-12-06T02:00:01.000Z'),
+  });
   return { t, applier };
 }
 
@@ -101,7 +114,14 @@ describe('Class: ItemApplier', () => {
       const { t, applier } = await setup();
       await applier.apply(stockChange(null, { on_hand: '10', reserved: '0' }));
       // The service sells 2 directly on its table (an application write: the sync attributes untouched).
-      await db.client.send(new UpdateItemCommand({ TableName: t.tableNames.inventory, Key: { sku: { S: 'SKU-1' }, warehouse: { S: 'W1' } }, UpdateExpression: 'SET onHand = :n', ExpressionAttributeValues: { ':n': { N: '8' } } }));
+      await db.client.send(
+        new UpdateItemCommand({
+          TableName: t.tableNames.inventory,
+          Key: { sku: { S: 'SKU-1' }, warehouse: { S: 'W1' } },
+          UpdateExpression: 'SET onHand = :n',
+          ExpressionAttributeValues: { ':n': { N: '8' } },
+        }),
+      );
 
       // Act: the monolith sold 3 on the same base.
       const out = await applier.apply(stockChange({ on_hand: '10', reserved: '0' }, { on_hand: '7', reserved: '0' }));
@@ -110,7 +130,13 @@ describe('Class: ItemApplier', () => {
       expect(out.status).toBe('applied');
       expect((await item(t))?.onHand).toEqual({ N: '5' });
       const entry = await t.ledger.get((out as { conflictId: string }).conflictId);
-      expect(entry).toMatchObject({ entity: 'stock', status: 'resolved', fields: ['onHand'], winner: 'merged', resolvedBy: expect.stringContaining('policy:mergeFields') });
+      expect(entry).toMatchObject({
+        entity: 'stock',
+        status: 'resolved',
+        fields: ['onHand'],
+        winner: 'merged',
+        resolvedBy: expect.stringContaining('policy:mergeFields'),
+      });
       expect(entry?.base).toMatchObject({ onHand: { N: '10' } });
       expect(entry?.monolith).toMatchObject({ onHand: { N: '7' } });
       expect(entry?.service).toMatchObject({ onHand: { N: '8' } });
@@ -132,7 +158,14 @@ describe('Class: ItemApplier', () => {
             // The first conditional write meets a service write that landed just before it.
             if (cmd instanceof UpdateItemCommand && !interfered) {
               interfered = true;
-              await db.client.send(new UpdateItemCommand({ TableName: t.tableNames.inventory, Key: { sku: { S: 'SKU-1' }, warehouse: { S: 'W1' } }, UpdateExpression: 'SET onHand = :n', ExpressionAttributeValues: { ':n': { N: '9' } } }));
+              await db.client.send(
+                new UpdateItemCommand({
+                  TableName: t.tableNames.inventory,
+                  Key: { sku: { S: 'SKU-1' }, warehouse: { S: 'W1' } },
+                  UpdateExpression: 'SET onHand = :n',
+                  ExpressionAttributeValues: { ':n': { N: '9' } },
+                }),
+              );
             }
             return db.client.send(cmd as never);
           },
@@ -159,7 +192,21 @@ describe('Class: ItemApplier', () => {
         operation: 'update',
         changedColumns: ['status'],
         before: null,
-        after: { order_no: '1000001', cust_no: 'C1', order_dt: '20261121 143000', status, total_cents: '5497', currency: 'EUR', channel: 'WEB', coupon_code: '', ship_street: 's', ship_city: 'c', ship_zip: 'z', ship_country: 'FR', updated_at: updated },
+        after: {
+          order_no: '1000001',
+          cust_no: 'C1',
+          order_dt: '20261121 143000',
+          status,
+          total_cents: '5497',
+          currency: 'EUR',
+          channel: 'WEB',
+          coupon_code: '',
+          ship_street: 's',
+          ship_city: 'c',
+          ship_zip: 'z',
+          ship_country: 'FR',
+          updated_at: updated,
+        },
         txId: 'tx',
         origin: 'app',
         committedAt: '2026-12-06T02:00:00.000Z',
@@ -171,7 +218,9 @@ describe('Class: ItemApplier', () => {
 
       // Assess
       expect(out.status).toBe('applied');
-      const res = await db.client.send(new GetItemCommand({ TableName: t.tableNames.orders, Key: { pk: { S: 'ORDER#1000001' }, sk: { S: 'ORDER' } } }));
+      const res = await db.client.send(
+        new GetItemCommand({ TableName: t.tableNames.orders, Key: { pk: { S: 'ORDER#1000001' }, sk: { S: 'ORDER' } } }),
+      );
       expect(res.Item?.status).toEqual({ S: 'shipped' });
       expect(res.Item?.amount).toEqual({ M: { total: { S: '54.97' }, currency: { S: 'EUR' } } });
     });
@@ -179,13 +228,27 @@ describe('Class: ItemApplier', () => {
     it('parks a key under a manual policy and queues its later changes', async () => {
       // Prepare
       const { t } = await setup();
-      const manual = { ...catalog, bySourceTable: (table: string) => {
-        const e = catalog.bySourceTable(table)!;
-        return { ...e, rules: { policy: { kind: 'manual' as const } } };
-      } } as unknown as typeof catalog;
-      const applier = new ItemApplier({ catalog: manual, tableNames: t.tableNames, state: t.state, notifier: t.notifier, client: db.client });
+      const manual = {
+        ...catalog,
+        bySourceTable: (table: string) => {
+          const e = catalog.bySourceTable(table)!;
+          return { ...e, rules: { policy: { kind: 'manual' as const } } };
+        },
+      } as unknown as typeof catalog;
+      const applier = new ItemApplier({
+        catalog: manual,
+        tableNames: t.tableNames,
+        state: t.state,
+        notifier: t.notifier,
+        client: db.client,
+      });
       await applier.apply(stockChange(null, { on_hand: '10', reserved: '0' }));
-      await db.client.send(new PutItemCommand({ TableName: t.tableNames.inventory, Item: { sku: { S: 'SKU-1' }, warehouse: { S: 'W1' }, onHand: { N: '4' }, reserved: { N: '0' } } }));
+      await db.client.send(
+        new PutItemCommand({
+          TableName: t.tableNames.inventory,
+          Item: { sku: { S: 'SKU-1' }, warehouse: { S: 'W1' }, onHand: { N: '4' }, reserved: { N: '0' } },
+        }),
+      );
 
       // Act
       const parked = await applier.apply(stockChange({ on_hand: '10', reserved: '0' }, { on_hand: '7', reserved: '0' }));

@@ -52,7 +52,14 @@ let seq = 1000;
 async function serviceWrite(t: SyncTables, stream: StreamApplier, sku: string, onHand: number) {
   const Key = { sku: { S: sku }, warehouse: { S: 'W1' } };
   const old = (await dynamo.client.send(new GetItemCommand({ TableName: t.tableNames.inventory, Key, ConsistentRead: true }))).Item as Item;
-  await dynamo.client.send(new UpdateItemCommand({ TableName: t.tableNames.inventory, Key, UpdateExpression: 'SET onHand = :n', ExpressionAttributeValues: { ':n': { N: String(onHand) } } }));
+  await dynamo.client.send(
+    new UpdateItemCommand({
+      TableName: t.tableNames.inventory,
+      Key,
+      UpdateExpression: 'SET onHand = :n',
+      ExpressionAttributeValues: { ':n': { N: String(onHand) } },
+    }),
+  );
   const now = (await dynamo.client.send(new GetItemCommand({ TableName: t.tableNames.inventory, Key, ConsistentRead: true }))).Item as Item;
   const record: StreamChange = {
     eventName: 'MODIFY',
@@ -68,7 +75,9 @@ async function onHandInSql(sku: string): Promise<string> {
 }
 
 async function onHandInItem(t: SyncTables, sku: string): Promise<string | undefined> {
-  const res = await dynamo.client.send(new GetItemCommand({ TableName: t.tableNames.inventory, Key: { sku: { S: sku }, warehouse: { S: 'W1' } }, ConsistentRead: true }));
+  const res = await dynamo.client.send(
+    new GetItemCommand({ TableName: t.tableNames.inventory, Key: { sku: { S: sku }, warehouse: { S: 'W1' } }, ConsistentRead: true }),
+  );
   return (res.Item?.onHand as { N: string } | undefined)?.N;
 }
 
@@ -77,7 +86,13 @@ async function world() {
   const items = new ItemApplier({ catalog, tableNames: t.tableNames, state: t.state, notifier: t.notifier, client: dynamo.client });
   const sink = new ApplierSink(items);
   const relay = new ChangeRelay(db, sink, { source: 'shop', name: `shop-${t.suffix}` });
-  const stream = new StreamApplier({ catalog, tableNames: t.tableNames, state: t.state, notifier: t.notifier, writer: new SqlChangeWriter(db) });
+  const stream = new StreamApplier({
+    catalog,
+    tableNames: t.tableNames,
+    state: t.state,
+    notifier: t.notifier,
+    writer: new SqlChangeWriter(db),
+  });
   await relay.acquire();
   return { t, sink, relay, stream };
 }

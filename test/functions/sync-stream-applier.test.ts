@@ -32,7 +32,8 @@ class MemoryMonolith implements SqlRowWriter {
     const id = `${w.table}:${JSON.stringify(w.key)}`;
     const current = this.rows.get(id) ?? null;
     if (w.changeId && this.applied.has(w.changeId)) return { status: 'applied', replayed: true };
-    if (w.expected && (current === null || Object.entries(w.expected).some(([c, v]) => current[c] !== v))) return { status: 'conflict', current };
+    if (w.expected && (current === null || Object.entries(w.expected).some(([c, v]) => current[c] !== v)))
+      return { status: 'conflict', current };
     if (w.operation === 'delete') this.rows.delete(id);
     else this.rows.set(id, { ...(current ?? {}), ...w.key, ...w.values });
     if (w.changeId) this.applied.add(w.changeId);
@@ -41,7 +42,13 @@ class MemoryMonolith implements SqlRowWriter {
 }
 
 const ARN = (table: string) => `arn:aws:dynamodb:us-east-1:000000000000:table/${table}/stream/2026-12-06T00:00:00.000`;
-const stockItem = (onHand: number, extra: Record<string, unknown> = {}) => ({ sku: { S: 'SKU-1' }, warehouse: { S: 'W1' }, onHand: { N: String(onHand) }, reserved: { N: '0' }, ...extra });
+const stockItem = (onHand: number, extra: Record<string, unknown> = {}) => ({
+  sku: { S: 'SKU-1' },
+  warehouse: { S: 'W1' },
+  onHand: { N: String(onHand) },
+  reserved: { N: '0' },
+  ...extra,
+});
 const rowId = 'stock:{"sku":"SKU-1","warehouse_cd":"W1"}';
 
 async function setup() {
@@ -49,10 +56,20 @@ async function setup() {
   const monolith = new MemoryMonolith();
   monolith.rows.set(rowId, { sku: 'SKU-1', warehouse_cd: 'W1', on_hand: '10', reserved: '0' });
   const applier = new StreamApplier({ catalog, tableNames: t.tableNames, state: t.state, notifier: t.notifier, writer: monolith });
-  const record = (seq: string, oldImage: Record<string, unknown> | undefined, newImage: Record<string, unknown> | undefined): StreamChange => ({
+  const record = (
+    seq: string,
+    oldImage: Record<string, unknown> | undefined,
+    newImage: Record<string, unknown> | undefined,
+  ): StreamChange => ({
     eventName: !oldImage ? 'INSERT' : !newImage ? 'REMOVE' : 'MODIFY',
     eventSourceARN: ARN(t.tableNames.inventory),
-    dynamodb: { Keys: { sku: { S: 'SKU-1' }, warehouse: { S: 'W1' } }, OldImage: oldImage, NewImage: newImage, SequenceNumber: seq, ApproximateCreationDateTime: 1_765_000_000 },
+    dynamodb: {
+      Keys: { sku: { S: 'SKU-1' }, warehouse: { S: 'W1' } },
+      OldImage: oldImage,
+      NewImage: newImage,
+      SequenceNumber: seq,
+      ApproximateCreationDateTime: 1_765_000_000,
+    },
   });
   return { t, monolith, applier, record };
 }
@@ -68,7 +85,14 @@ describe('Class: StreamApplier', () => {
 
       // Assess
       expect(out).toEqual({ status: 'applied' });
-      expect(monolith.writes[0]).toEqual({ table: 'stock', key: { sku: 'SKU-1', warehouse_cd: 'W1' }, operation: 'update', values: { on_hand: '8', reserved: '0' }, expected: { on_hand: '10', reserved: '0' }, changeId: `${t.tableNames.inventory}/100` });
+      expect(monolith.writes[0]).toEqual({
+        table: 'stock',
+        key: { sku: 'SKU-1', warehouse_cd: 'W1' },
+        operation: 'update',
+        values: { on_hand: '8', reserved: '0' },
+        expected: { on_hand: '10', reserved: '0' },
+        changeId: `${t.tableNames.inventory}/100`,
+      });
       expect(monolith.rows.get(rowId)?.on_hand).toBe('8');
     });
 
@@ -77,9 +101,15 @@ describe('Class: StreamApplier', () => {
       const { monolith, applier, record } = await setup();
 
       // Act
-      const own = await applier.apply(record('100', stockItem(10, { _syncVersion: { N: '1' } }), stockItem(8, { _syncVersion: { N: '2' } })));
-      const first = await applier.apply(record('101', stockItem(10, { _syncVersion: { N: '2' } }), stockItem(9, { _syncVersion: { N: '2' } })));
-      const again = await applier.apply(record('101', stockItem(10, { _syncVersion: { N: '2' } }), stockItem(9, { _syncVersion: { N: '2' } })));
+      const own = await applier.apply(
+        record('100', stockItem(10, { _syncVersion: { N: '1' } }), stockItem(8, { _syncVersion: { N: '2' } })),
+      );
+      const first = await applier.apply(
+        record('101', stockItem(10, { _syncVersion: { N: '2' } }), stockItem(9, { _syncVersion: { N: '2' } })),
+      );
+      const again = await applier.apply(
+        record('101', stockItem(10, { _syncVersion: { N: '2' } }), stockItem(9, { _syncVersion: { N: '2' } })),
+      );
 
       // Assess
       expect(own.status).toBe('loop');
@@ -101,7 +131,12 @@ describe('Class: StreamApplier', () => {
       expect(monolith.rows.get(rowId)?.on_hand).toBe('5');
       expect(monolith.writes[1].expected).toEqual({ sku: 'SKU-1', warehouse_cd: 'W1', on_hand: '7', reserved: '0' });
       const entry = await t.ledger.get((out as { conflictId: string }).conflictId);
-      expect(entry).toMatchObject({ entity: 'stock', detectedBy: 'monolith', status: 'resolved', incoming: { side: 'service', position: '100' } });
+      expect(entry).toMatchObject({
+        entity: 'stock',
+        detectedBy: 'monolith',
+        status: 'resolved',
+        incoming: { side: 'service', position: '100' },
+      });
     });
 
     it('does not apply a delta twice when redelivered after a crash between the write and its record', async () => {
@@ -169,7 +204,13 @@ describe('Class: StreamApplier', () => {
           throw new Error('process killed');
         },
       });
-      const crashing = new StreamApplier({ catalog, tableNames: t.tableNames, state: t.state, notifier: crashingNotifier, writer: monolith });
+      const crashing = new StreamApplier({
+        catalog,
+        tableNames: t.tableNames,
+        state: t.state,
+        notifier: crashingNotifier,
+        writer: monolith,
+      });
       const applier = new StreamApplier({ catalog, tableNames: t.tableNames, state: t.state, notifier: t.notifier, writer: monolith });
       await expect(crashing.apply(record('100', stockItem(10), stockItem(8)))).rejects.toThrow('process killed');
 
@@ -181,7 +222,9 @@ describe('Class: StreamApplier', () => {
       expect(monolith.rows.get(rowId)?.on_hand).toBe('5');
       const resolved = [];
       for await (const e of t.ledger.list('resolved')) resolved.push(e);
-      expect(resolved).toEqual([expect.objectContaining({ entity: 'stock', status: 'resolved', incoming: expect.objectContaining({ position: '100' }) })]);
+      expect(resolved).toEqual([
+        expect.objectContaining({ entity: 'stock', status: 'resolved', incoming: expect.objectContaining({ position: '100' }) }),
+      ]);
     });
 
     it('queues a change for a parked key', async () => {

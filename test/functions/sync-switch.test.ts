@@ -128,7 +128,7 @@ describe('Command: cutover sync start|stop', () => {
     // Assess
     expect([refused, ok, stopped]).toEqual([2, 0, 0]);
     expect(err.join('')).toMatch(/sync not started: the source secret .* does not hold the monolith URL yet/);
-    expect(out.join('')).toMatch(/sync: running\n  relay schedule: ENABLED\n  stream inventory-x: Enabled/);
+    expect(out.join('')).toMatch(/sync: running\n {2}relay schedule: ENABLED\n {2}stream inventory-x: Enabled/);
     expect(out.join('')).toMatch(/sync: stopped\n/);
   });
 });

@@ -74,7 +74,9 @@ function installMocks(): void {
 }
 
 function bridge(direction: Direction): BridgeHandler {
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }), { marshallOptions: { removeUndefinedValues: true } });
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   return new BridgeHandler({
     direction,
     spec,
@@ -101,7 +103,9 @@ const legacyExamples: Example[] = Object.entries(spec.bridge.legacyEvents).flatM
   def.examples.map((payload) => ({ direction: 'toService' as const, type, schema: def.schema, payload })),
 );
 const serviceExamples: Example[] = Object.entries(spec.bridge.serviceEvents).flatMap(([type, def]) =>
-  Object.entries(def.versions).flatMap(([v, vdef]) => vdef.examples.map((payload) => ({ direction: 'toLegacy' as const, type, version: Number(v), schema: vdef.schema, payload }))),
+  Object.entries(def.versions).flatMap(([v, vdef]) =>
+    vdef.examples.map((payload) => ({ direction: 'toLegacy' as const, type, version: Number(v), schema: vdef.schema, payload })),
+  ),
 );
 const examplesOf = (d: Direction) => (d === 'toService' ? legacyExamples : serviceExamples);
 
@@ -113,7 +117,9 @@ interface Leaf {
 }
 function leaves(schema: FieldSchema, value: unknown, path: Path = []): Leaf[] {
   if (schema.type === 'object' && value && typeof value === 'object') {
-    return Object.entries(schema.fields).flatMap(([k, f]) => ((value as Record<string, unknown>)[k] === undefined ? [] : leaves(f, (value as Record<string, unknown>)[k], [...path, k])));
+    return Object.entries(schema.fields).flatMap(([k, f]) =>
+      (value as Record<string, unknown>)[k] === undefined ? [] : leaves(f, (value as Record<string, unknown>)[k], [...path, k]),
+    );
   }
   if (schema.type === 'array' && Array.isArray(value)) return value.flatMap((v, i) => leaves(schema.items, v, [...path, i]));
   return [{ path, value, field: schema }];
@@ -129,7 +135,18 @@ function setAt(obj: unknown, path: Path, value: unknown): void {
 let seq = 0;
 function legacyEvent(type: string, detail: unknown, extra: Record<string, unknown> = {}) {
   seq += 1;
-  return { version: '0', id: `fz-${seq}`, 'detail-type': type, source: spec.bridge.legacySource, account: '0', time: '2026-11-21T14:30:05Z', region: 'us-east-1', resources: [], detail, ...extra };
+  return {
+    version: '0',
+    id: `fz-${seq}`,
+    'detail-type': type,
+    source: spec.bridge.legacySource,
+    account: '0',
+    time: '2026-11-21T14:30:05Z',
+    region: 'us-east-1',
+    resources: [],
+    detail,
+    ...extra,
+  };
 }
 function serviceEvent(ex: Example, data: unknown, meta: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
   const def = spec.bridge.serviceEvents[ex.type];
@@ -146,10 +163,22 @@ function serviceEvent(ex: Example, data: unknown, meta: Record<string, unknown> 
     entity: { type: def.entity.type, key },
     ...meta,
   };
-  return { version: '0', id: `fz-${seq}`, 'detail-type': ex.type, source: def.owner, account: '0', time: '2026-11-21T14:30:05Z', region: 'us-east-1', resources: [], detail: { metadata, data }, ...extra };
+  return {
+    version: '0',
+    id: `fz-${seq}`,
+    'detail-type': ex.type,
+    source: def.owner,
+    account: '0',
+    time: '2026-11-21T14:30:05Z',
+    region: 'us-east-1',
+    resources: [],
+    detail: { metadata, data },
+    ...extra,
+  };
 }
 /** The event for an example with its payload changed. */
-const eventFor = (ex: Example, payload: unknown) => (ex.direction === 'toService' ? legacyEvent(ex.type, payload) : serviceEvent(ex, payload));
+const eventFor = (ex: Example, payload: unknown) =>
+  ex.direction === 'toService' ? legacyEvent(ex.type, payload) : serviceEvent(ex, payload);
 
 // ---------- mutation classes ----------
 interface Mutation {
@@ -185,13 +214,23 @@ const mutations: Mutation[] = [
     name: 'money: negated',
     directions: ['toService', 'toLegacy'],
     expect: 'quarantine',
-    arbitrary: (d) => onLeaf(d, (l) => isMoney(l) && typeof l.value === 'string' && l.value !== '' && !/^0(\.00)?$/.test(l.value), (l) => fc.constant(`-${String(l.value)}`)),
+    arbitrary: (d) =>
+      onLeaf(
+        d,
+        (l) => isMoney(l) && typeof l.value === 'string' && l.value !== '' && !/^0(\.00)?$/.test(l.value),
+        (l) => fc.constant(`-${String(l.value)}`),
+      ),
   },
   {
     name: 'money: zero where it must be positive',
     directions: ['toService', 'toLegacy'],
     expect: 'quarantine',
-    arbitrary: (d) => onLeaf(d, (l) => isMoney(l) && l.field.type === 'string' && l.field.sign === 'positive', (l) => fc.constant(l.field.type === 'string' && l.field.format === 'decimal' ? '0.00' : '0')),
+    arbitrary: (d) =>
+      onLeaf(
+        d,
+        (l) => isMoney(l) && l.field.type === 'string' && l.field.sign === 'positive',
+        (l) => fc.constant(l.field.type === 'string' && l.field.format === 'decimal' ? '0.00' : '0'),
+      ),
   },
   {
     name: 'money: lines do not add up',
@@ -200,7 +239,10 @@ const mutations: Mutation[] = [
     arbitrary: (d) =>
       onLeaf(
         d,
-        (l) => (l.path.includes('LINES') || l.path.includes('lines')) && (l.path[l.path.length - 1] === 'QTY' || l.path[l.path.length - 1] === 'quantity') && (d === 'toService' ? !!l.path.length : true),
+        (l) =>
+          (l.path.includes('LINES') || l.path.includes('lines')) &&
+          (l.path[l.path.length - 1] === 'QTY' || l.path[l.path.length - 1] === 'quantity') &&
+          (d === 'toService' ? !!l.path.length : true),
         (l) => fc.integer({ min: 1, max: 50 }).map((k) => (typeof l.value === 'number' ? l.value + k : String(Number(l.value) + k))),
       ).filter((e) => !e || (e.base?.schema.rules?.length ?? 0) > 0),
   },
@@ -208,13 +250,23 @@ const mutations: Mutation[] = [
     name: 'text: control or bidi character',
     directions: ['toService', 'toLegacy'],
     expect: 'quarantine',
-    arbitrary: (d) => onLeaf(d, isString, (l) => fc.tuple(fc.constantFrom(...CONTROL), fc.nat()).map(([c, at]) => { const s = String(l.value); const i = s.length === 0 ? 0 : at % s.length; return s.slice(0, i) + c + s.slice(i); })),
+    arbitrary: (d) =>
+      onLeaf(d, isString, (l) =>
+        fc.tuple(fc.constantFrom(...CONTROL), fc.nat()).map(([c, at]) => {
+          const s = String(l.value);
+          const i = s.length === 0 ? 0 : at % s.length;
+          return s.slice(0, i) + c + s.slice(i);
+        }),
+      ),
   },
   {
     name: 'text: padded with white space',
     directions: ['toService', 'toLegacy'],
     expect: 'quarantine',
-    arbitrary: (d) => onLeaf(d, isString, (l) => fc.constantFrom(' ', '\t', '\u00a0', '  ').chain((w) => fc.constantFrom(`${w}${String(l.value)}`, `${String(l.value)}${w}`))),
+    arbitrary: (d) =>
+      onLeaf(d, isString, (l) =>
+        fc.constantFrom(' ', '\t', '\u00a0', '  ').chain((w) => fc.constantFrom(`${w}${String(l.value)}`, `${String(l.value)}${w}`)),
+      ),
   },
   {
     name: 'text: huge value',
@@ -226,26 +278,44 @@ const mutations: Mutation[] = [
     name: 'field: dropped',
     directions: ['toService', 'toLegacy'],
     expect: 'translated-or-quarantine',
-    arbitrary: (d) => onLeaf(d, () => true, () => fc.constant(undefined)),
+    arbitrary: (d) =>
+      onLeaf(
+        d,
+        () => true,
+        () => fc.constant(undefined),
+      ),
   },
   {
     name: 'field: null',
     directions: ['toService', 'toLegacy'],
     expect: 'quarantine',
-    arbitrary: (d) => onLeaf(d, (l) => l.field.nullable !== true, () => fc.constant(null)),
+    arbitrary: (d) =>
+      onLeaf(
+        d,
+        (l) => l.field.nullable !== true,
+        () => fc.constant(null),
+      ),
   },
   {
     name: 'field: retyped',
     directions: ['toService', 'toLegacy'],
     expect: 'quarantine',
-    arbitrary: (d) => onLeaf(d, () => true, (l) => (typeof l.value === 'string' ? fc.constantFrom(42, true, [], {}) : fc.constantFrom(String(l.value), [l.value], { v: l.value }))),
+    arbitrary: (d) =>
+      onLeaf(
+        d,
+        () => true,
+        (l) =>
+          typeof l.value === 'string' ? fc.constantFrom(42, true, [], {}) : fc.constantFrom(String(l.value), [l.value], { v: l.value }),
+      ),
   },
   {
     name: 'drift: unknown top-level field',
     directions: ['toService', 'toLegacy'],
     expect: 'as-base',
     arbitrary: (d) =>
-      fc.tuple(pickExample(d), fc.constantFrom('NEW_COLUMN', 'LOYALTY_PTS', 'newField', 'giftWrap'), fc.jsonValue({ maxDepth: 3 })).map(([ex, k, v]) => ({ raw: eventFor(ex, { ...ex.payload, [k]: v }), base: ex })),
+      fc
+        .tuple(pickExample(d), fc.constantFrom('NEW_COLUMN', 'LOYALTY_PTS', 'newField', 'giftWrap'), fc.jsonValue({ maxDepth: 3 }))
+        .map(([ex, k, v]) => ({ raw: eventFor(ex, { ...ex.payload, [k]: v }), base: ex })),
   },
   {
     name: 'drift: deeply nested unknown value',
@@ -270,7 +340,12 @@ const mutations: Mutation[] = [
       fc.tuple(pickExample(d), fc.stringMatching(/^[A-Z][A-Z_]{2,12}$/)).map(([ex, t]) =>
         d === 'toService'
           ? { raw: legacyEvent(`X_${t}`, ex.payload) }
-          : { raw: (() => { const e = serviceEvent(ex, ex.payload, { eventType: `x.${t.toLowerCase().replace(/_/g, '-')}` }); return { ...e, 'detail-type': e.detail.metadata.eventType }; })() },
+          : {
+              raw: (() => {
+                const e = serviceEvent(ex, ex.payload, { eventType: `x.${t.toLowerCase().replace(/_/g, '-')}` });
+                return { ...e, 'detail-type': e.detail.metadata.eventType };
+              })(),
+            },
       ),
   },
   {
@@ -287,7 +362,10 @@ const mutations: Mutation[] = [
     name: 'key: long EventBridge id',
     directions: ['toService', 'toLegacy'],
     expect: 'quarantine',
-    arbitrary: (d) => fc.tuple(pickExample(d), fc.integer({ min: 129, max: 100_000 })).map(([ex, n]) => ({ raw: { ...eventFor(ex, ex.payload), id: 'i'.repeat(n) } })),
+    arbitrary: (d) =>
+      fc
+        .tuple(pickExample(d), fc.integer({ min: 129, max: 100_000 }))
+        .map(([ex, n]) => ({ raw: { ...eventFor(ex, ex.payload), id: 'i'.repeat(n) } })),
   },
   {
     name: 'envelope: forged _cutover stamp',
@@ -295,14 +373,23 @@ const mutations: Mutation[] = [
     expect: 'refused',
     arbitrary: () =>
       fc
-        .tuple(pickExample('toService'), fc.constantFrom('service', 'legacy', 'x', undefined), fc.constantFrom('order-9999999', 'order-1\u0000', 'x'.repeat(3000)))
-        .map(([ex, origin, correlationId]) => ({ raw: legacyEvent(ex.type, { ...ex.payload, [LEGACY_META_KEY]: { origin, correlationId, eventId: 'forged' } }) })),
+        .tuple(
+          pickExample('toService'),
+          fc.constantFrom('service', 'legacy', 'x', undefined),
+          fc.constantFrom('order-9999999', 'order-1\u0000', 'x'.repeat(3000)),
+        )
+        .map(([ex, origin, correlationId]) => ({
+          raw: legacyEvent(ex.type, { ...ex.payload, [LEGACY_META_KEY]: { origin, correlationId, eventId: 'forged' } }),
+        })),
   },
   {
     name: 'envelope: source not the monolith',
     directions: ['toService'],
     expect: 'refused',
-    arbitrary: () => fc.tuple(pickExample('toService'), fc.constantFrom(BRIDGE_SOURCE, 'evil.producer', '', 'shop.monolith ')).map(([ex, source]) => ({ raw: legacyEvent(ex.type, ex.payload, { source }) })),
+    arbitrary: () =>
+      fc
+        .tuple(pickExample('toService'), fc.constantFrom(BRIDGE_SOURCE, 'evil.producer', '', 'shop.monolith '))
+        .map(([ex, source]) => ({ raw: legacyEvent(ex.type, ex.payload, { source }) })),
   },
   {
     name: 'envelope: forged service metadata',
@@ -334,7 +421,8 @@ const mutations: Mutation[] = [
     name: 'envelope: loop (the bridge itself)',
     directions: ['toLegacy'],
     expect: 'loop',
-    arbitrary: () => pickExample('toLegacy').map((ex) => ({ raw: { ...serviceEvent(ex, ex.payload, { origin: 'legacy' }), source: BRIDGE_SOURCE } })),
+    arbitrary: () =>
+      pickExample('toLegacy').map((ex) => ({ raw: { ...serviceEvent(ex, ex.payload, { origin: 'legacy' }), source: BRIDGE_SOURCE } })),
   },
   {
     name: 'size: translation over 256 KiB',
@@ -383,21 +471,35 @@ function assertOutputValid(direction: Direction): void {
 
 describe('Fuzz: the bridge under mutated examples', () => {
   afterAll(() => {
-    const rows = [...counts.entries()].map(([k, c]) => `${k.padEnd(58)} ${String(c.events).padStart(5)} ${String(c.translated).padStart(6)} ${String(c.quarantined).padStart(6)} ${String(c.loop).padStart(5)} ${String(c.drifted).padStart(6)}`);
-    const total = [...counts.values()].reduce((t, c) => ({ events: t.events + c.events, translated: t.translated + c.translated, quarantined: t.quarantined + c.quarantined, loop: t.loop + c.loop }), { events: 0, translated: 0, quarantined: 0, loop: 0 });
+    const rows = [...counts.entries()].map(
+      ([k, c]) =>
+        `${k.padEnd(58)} ${String(c.events).padStart(5)} ${String(c.translated).padStart(6)} ${String(c.quarantined).padStart(6)} ${String(c.loop).padStart(5)} ${String(c.drifted).padStart(6)}`,
+    );
+    const total = [...counts.values()].reduce(
+      (t, c) => ({
+        events: t.events + c.events,
+        translated: t.translated + c.translated,
+        quarantined: t.quarantined + c.quarantined,
+        loop: t.loop + c.loop,
+      }),
+      { events: 0, translated: 0, quarantined: 0, loop: 0 },
+    );
     // The summary is the tier's report (closing note figures): printed, not asserted.
     console.log(
       `fuzz seed ${SEED}, ${RUNS} runs per class and direction\n${'class / direction'.padEnd(58)} events  trans  quar.  loop  drift\n${rows.join('\n')}\ntotal ${total.events} events: ${total.translated} translated, ${total.quarantined} quarantined, ${total.loop} recorded loops`,
     );
   });
 
-  it.each([...legacyExamples, ...serviceExamples].map((ex, i) => [`${ex.type}${ex.version ? ` v${ex.version}` : ''} #${i}`, ex] as const))('translates the unmutated example %s or refuses it with a recorded reason', async (_n, ex) => {
-    const { outcome } = await outcomeOf(ex.direction, eventFor(ex, ex.payload));
-    baseOutcome.set(ex, outcome);
-    count(`baseline / ${ex.direction}`, outcome, false);
-    expect(outcome).not.toBe('loop');
-    assertOutputValid(ex.direction);
-  });
+  it.each([...legacyExamples, ...serviceExamples].map((ex, i) => [`${ex.type}${ex.version ? ` v${ex.version}` : ''} #${i}`, ex] as const))(
+    'translates the unmutated example %s or refuses it with a recorded reason',
+    async (_n, ex) => {
+      const { outcome } = await outcomeOf(ex.direction, eventFor(ex, ex.payload));
+      baseOutcome.set(ex, outcome);
+      count(`baseline / ${ex.direction}`, outcome, false);
+      expect(outcome).not.toBe('loop');
+      assertOutputValid(ex.direction);
+    },
+  );
 
   const cases = mutations.flatMap((m) => m.directions.map((d) => [`${m.name} / ${d}`, m, d] as const));
   it.each(cases)('%s', async (name, mutation, direction) => {

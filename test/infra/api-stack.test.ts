@@ -34,7 +34,11 @@ describe('Stack: ApiStack', () => {
     expect([...stack.apis.keys()].sort()).toEqual(['catalog', 'customers', 'orders']);
     template.resourceCountIs('AWS::ApiGateway::RestApi', 3);
     template.resourceCountIs('AWS::SecretsManager::Secret', 3);
-    expect(Object.values(ofType('AWS::Lambda::Function')).filter((f) => (f.Properties.Environment as { Variables: Record<string, unknown> })?.Variables?.DATA_API_SERVICE)).toHaveLength(3);
+    expect(
+      Object.values(ofType('AWS::Lambda::Function')).filter(
+        (f) => (f.Properties.Environment as { Variables: Record<string, unknown> })?.Variables?.DATA_API_SERVICE,
+      ),
+    ).toHaveLength(3);
   });
 
   it('validates parameters and bodies, and the PUT model is the entity schema (additionalProperties false)', () => {
@@ -60,8 +64,13 @@ describe('Stack: ApiStack', () => {
   it('throttles the stage and writes JSON access logs', () => {
     // Assess
     for (const s of Object.values(ofType('AWS::ApiGateway::Stage'))) {
-      expect(s.Properties.MethodSettings).toEqual(expect.arrayContaining([expect.objectContaining({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 })]));
-      expect(s.Properties.AccessLogSetting).toMatchObject({ DestinationArn: expect.anything(), Format: expect.stringContaining('requestId') });
+      expect(s.Properties.MethodSettings).toEqual(
+        expect.arrayContaining([expect.objectContaining({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 })]),
+      );
+      expect(s.Properties.AccessLogSetting).toMatchObject({
+        DestinationArn: expect.anything(),
+        Format: expect.stringContaining('requestId'),
+      });
     }
   });
 
@@ -81,10 +90,12 @@ describe('Stack: ApiStack', () => {
     for (const a of acknowledgements(stack)) expect(a.reason.length).toBeGreaterThan(20);
   });
 
-  it('creates the GSIs the API queries on the data stack\'s tables', () => {
+  it("creates the GSIs the API queries on the data stack's tables", () => {
     // Assess
     const tables = Template.fromStack(data).findResources('AWS::DynamoDB::Table') as Resources;
     const orders = Object.values(tables).find((t) => String(t.Properties.TableName).endsWith('orders'))!;
-    expect(orders.Properties.GlobalSecondaryIndexes).toEqual([expect.objectContaining({ IndexName: 'byCustomer', Projection: { ProjectionType: 'ALL' } })]);
+    expect(orders.Properties.GlobalSecondaryIndexes).toEqual([
+      expect.objectContaining({ IndexName: 'byCustomer', Projection: { ProjectionType: 'ALL' } }),
+    ]);
   });
 });

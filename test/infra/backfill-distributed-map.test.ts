@@ -3,7 +3,11 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { BACKFILL_RETRYABLE_ERRORS, BackfillDistributedMap, type BackfillDistributedMapProps } from '../../lib/constructs/backfill-distributed-map';
+import {
+  BACKFILL_RETRYABLE_ERRORS,
+  BackfillDistributedMap,
+  type BackfillDistributedMapProps,
+} from '../../lib/constructs/backfill-distributed-map';
 import { actionsOf, iamStatements, nagFindings, wildcardActions } from '../support/infra';
 
 /*
@@ -37,13 +41,22 @@ function build(overrides: Partial<BackfillDistributedMapProps> = {}): Built {
     handler: 'index.handler',
     code: lambda.Code.fromInline('exports.handler = async () => ({})'),
   });
-  const construct = new BackfillDistributedMap(stack, 'OrdersBackfill', { exportBucket: bucket, exportPrefix: 'exports/orders/', worker, table, entity: 'orders', ...overrides });
+  const construct = new BackfillDistributedMap(stack, 'OrdersBackfill', {
+    exportBucket: bucket,
+    exportPrefix: 'exports/orders/',
+    worker,
+    table,
+    entity: 'orders',
+    ...overrides,
+  });
   return { stack, template: Template.fromStack(stack), construct };
 }
 
 /** The state machine's definition as JSON, with CloudFormation references written as `<Ref:Id>`. */
 function definitionOf(template: Template): Record<string, unknown> {
-  const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as { Properties: { DefinitionString: unknown } }[];
+  const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as {
+    Properties: { DefinitionString: unknown };
+  }[];
   expect(machines).toHaveLength(1);
   const def = machines[0].Properties.DefinitionString;
   const text =
@@ -78,8 +91,15 @@ describe('Construct: BackfillDistributedMap', () => {
     expect(map.ItemBatcher).toEqual({ MaxItemsPerBatch: 1 });
     // 0 is the ASL default, so it is left out; another value is written.
     expect(map.ToleratedFailurePercentage ?? 0).toBe(0);
-    const tolerant = definitionOf(build({ toleratedFailurePercentage: 5, maxConcurrency: 200, filesPerBatch: 4 }).template) as { StartAt: string; States: Record<string, any> };
-    expect(tolerant.States[tolerant.StartAt]).toMatchObject({ ToleratedFailurePercentage: 5, MaxConcurrency: 200, ItemBatcher: { MaxItemsPerBatch: 4 } });
+    const tolerant = definitionOf(build({ toleratedFailurePercentage: 5, maxConcurrency: 200, filesPerBatch: 4 }).template) as {
+      StartAt: string;
+      States: Record<string, any>;
+    };
+    expect(tolerant.States[tolerant.StartAt]).toMatchObject({
+      ToleratedFailurePercentage: 5,
+      MaxConcurrency: 200,
+      ItemBatcher: { MaxItemsPerBatch: 4 },
+    });
   });
 
   it('writes every batch result to S3 under the entity results prefix', () => {
@@ -95,7 +115,14 @@ describe('Construct: BackfillDistributedMap', () => {
     expect(task.Parameters).toEqual({ entity: 'orders', table: expect.stringMatching(/^<Ref:Orders/), 'files.$': '$.Items' });
     expect(task.TimeoutSeconds).toBe(900);
     expect(task.Retry).toEqual([
-      { ErrorEquals: BACKFILL_RETRYABLE_ERRORS, IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 6, MaxDelaySeconds: 120, JitterStrategy: 'FULL' },
+      {
+        ErrorEquals: BACKFILL_RETRYABLE_ERRORS,
+        IntervalSeconds: 2,
+        BackoffRate: 2,
+        MaxAttempts: 6,
+        MaxDelaySeconds: 120,
+        JitterStrategy: 'FULL',
+      },
     ]);
     expect(task.End).toBe(true);
   });
@@ -109,9 +136,15 @@ describe('Construct: BackfillDistributedMap', () => {
     expect(wildcardActions(template)).toEqual([]);
     const statements = iamStatements(template).filter(({ s }) => s.Effect === 'Allow');
     const actions = (where: RegExp) => statements.filter((x) => where.test(x.where)).flatMap(({ s }) => actionsOf(s));
-    expect(actions(/OrdersBackfill/)).toEqual(expect.arrayContaining(['lambda:InvokeFunction', 's3:ListBucket', 's3:PutObject', 'states:StartExecution']));
+    expect(actions(/OrdersBackfill/)).toEqual(
+      expect.arrayContaining(['lambda:InvokeFunction', 's3:ListBucket', 's3:PutObject', 'states:StartExecution']),
+    );
     expect(actions(/OrdersBackfill/)).not.toEqual(expect.arrayContaining(['dynamodb:BatchWriteItem']));
-    expect(actions(/WorkerServiceRole/).filter((a) => a !== 'sts:AssumeRole').sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DescribeTable', 'dynamodb:PutItem', 's3:GetObject']);
+    expect(
+      actions(/WorkerServiceRole/)
+        .filter((a) => a !== 'sts:AssumeRole')
+        .sort(),
+    ).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DescribeTable', 'dynamodb:PutItem', 's3:GetObject']);
   });
 
   it('passes cdk-nag AwsSolutions, the test scaffolding aside', () => {

@@ -167,7 +167,8 @@ describe('Stack: BridgeStack', () => {
           const docs: Array<{ Statement?: Statement[] }> = [];
           const p = r.Properties ?? {};
           if (p.PolicyDocument) docs.push(p.PolicyDocument as { Statement?: Statement[] });
-          for (const inline of (p.Policies as Array<{ PolicyDocument: { Statement?: Statement[] } }>) ?? []) docs.push(inline.PolicyDocument);
+          for (const inline of (p.Policies as Array<{ PolicyDocument: { Statement?: Statement[] } }>) ?? [])
+            docs.push(inline.PolicyDocument);
           for (const doc of docs) for (const s of doc.Statement ?? []) out.push({ where: `${type} ${id}`, s });
         }
       }
@@ -181,13 +182,19 @@ describe('Stack: BridgeStack', () => {
 
       // Assess
       expect(allows.length).toBeGreaterThan(0);
-      const wild = allows.flatMap(({ where, s }) => actions(s).filter((a) => a.includes('*')).map((a) => `${where}: ${a}`));
+      const wild = allows.flatMap(({ where, s }) =>
+        actions(s)
+          .filter((a) => a.includes('*'))
+          .map((a) => `${where}: ${a}`),
+      );
       expect(wild).toEqual([]);
     });
 
     it('uses Resource "*" only for the X-Ray actions the IAM5 acknowledgement names', () => {
       // Prepare
-      const star = statements().filter(({ s }) => s.Effect === 'Allow' && (s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*'))));
+      const star = statements().filter(
+        ({ s }) => s.Effect === 'Allow' && (s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*'))),
+      );
 
       // Assess
       expect(star.length).toBeGreaterThan(0);
@@ -204,7 +211,13 @@ describe('Stack: BridgeStack', () => {
       // Assess
       expect(onAudit.length).toBeGreaterThan(0);
       const granted = new Set(onAudit.flatMap(({ s }) => actions(s)));
-      for (const forbidden of ['dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteTable', 'dynamodb:UpdateTable']) {
+      for (const forbidden of [
+        'dynamodb:DeleteItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:DeleteTable',
+        'dynamodb:UpdateTable',
+      ]) {
         expect(granted.has(forbidden)).toBe(false);
       }
       expect([...granted].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
@@ -217,15 +230,20 @@ describe('Stack: BridgeStack', () => {
       for (const s of app.node.children.filter((c): c is Stack => c instanceof Stack)) {
         const t = s === stack ? template : Template.fromStack(s);
         for (const [, r] of Object.entries(t.findResources('AWS::IAM::Policy') as Resources)) {
-          for (const st of ((r.Properties!.PolicyDocument as { Statement: Statement[] }).Statement ?? [])) {
-            if (st.Effect === 'Allow' && JSON.stringify(st.Resource ?? '').includes(auditTableId)) granted.push(...actions(st).map((a) => `${s.stackName}: ${a}`));
+          for (const st of (r.Properties!.PolicyDocument as { Statement: Statement[] }).Statement ?? []) {
+            if (st.Effect === 'Allow' && JSON.stringify(st.Resource ?? '').includes(auditTableId))
+              granted.push(...actions(st).map((a) => `${s.stackName}: ${a}`));
           }
         }
       }
 
       // Assess
       expect(granted.length).toBeGreaterThan(0);
-      expect(granted.filter((g) => /dynamodb:(DeleteItem|UpdateItem|BatchWriteItem|PartiQLDelete|PartiQLUpdate|DeleteTable|UpdateTable|\*)$/.test(g))).toEqual([]);
+      expect(
+        granted.filter((g) =>
+          /dynamodb:(DeleteItem|UpdateItem|BatchWriteItem|PartiQLDelete|PartiQLUpdate|DeleteTable|UpdateTable|\*)$/.test(g),
+        ),
+      ).toEqual([]);
     });
   });
 
@@ -273,7 +291,10 @@ describe('Function: legacyRulePattern', () => {
 describe('Function: servicesRulePattern', () => {
   it('is undefined when no translation goes to legacy (EventBridge refuses an empty list)', () => {
     // Prepare
-    const oneWay = { ...spec, bridge: { ...spec.bridge, translations: spec.bridge.translations.map((t) => ({ ...t, direction: 'toService' as const })) } };
+    const oneWay = {
+      ...spec,
+      bridge: { ...spec.bridge, translations: spec.bridge.translations.map((t) => ({ ...t, direction: 'toService' as const })) },
+    };
 
     // Act / Assess
     expect(servicesRulePattern(oneWay)).toBeUndefined();

@@ -23,7 +23,10 @@ beforeAll(() => {
   template = Template.fromStack(stack);
 });
 
-type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+type Resources = Record<
+  string,
+  { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }
+>;
 const ofType = (type: string): Resources => template.findResources(type) as Resources;
 const idOf = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
 
@@ -34,7 +37,11 @@ describe('Stack: DataStack', () => {
     it('creates one table per spec target table, named with the stack prefix', () => {
       // Assess
       expect([...stack.tables.tables.keys()].sort()).toEqual(['catalog', 'customers', 'inventory', 'orders']);
-      expect(serviceTables().map(({ t }) => t.Properties!.TableName).sort()).toEqual(['test-data-catalog', 'test-data-customers', 'test-data-inventory', 'test-data-orders']);
+      expect(
+        serviceTables()
+          .map(({ t }) => t.Properties!.TableName)
+          .sort(),
+      ).toEqual(['test-data-catalog', 'test-data-customers', 'test-data-inventory', 'test-data-orders']);
     });
 
     it('keys each table as the mapping writes its items', () => {
@@ -46,7 +53,10 @@ describe('Stack: DataStack', () => {
       expect(keys.get('inventory')).toEqual({ partitionKey: { name: 'sku', type: 'S' }, sortKey: { name: 'warehouse', type: 'S' } });
       for (const [name, key] of keys) {
         const t = ofType('AWS::DynamoDB::Table')[idOf(stack.tables.tables.get(name)!)];
-        const expected = [{ AttributeName: key.partitionKey.name, KeyType: 'HASH' }, ...(key.sortKey ? [{ AttributeName: key.sortKey.name, KeyType: 'RANGE' }] : [])];
+        const expected = [
+          { AttributeName: key.partitionKey.name, KeyType: 'HASH' },
+          ...(key.sortKey ? [{ AttributeName: key.sortKey.name, KeyType: 'RANGE' }] : []),
+        ];
         expect({ name, keys: t.Properties!.KeySchema }).toEqual({ name, keys: expected });
       }
     });
@@ -60,7 +70,8 @@ describe('Stack: DataStack', () => {
         expect({ id, sse: t.Properties!.SSESpecification }).toEqual({ id, sse: { SSEEnabled: true } });
         expect({ id, billing: t.Properties!.BillingMode }).toEqual({ id, billing: 'PAY_PER_REQUEST' });
       }
-      for (const { id, t } of serviceTables()) expect({ id, deletion: t.DeletionPolicy, replace: t.UpdateReplacePolicy }).toEqual({ id, deletion: 'Retain', replace: 'Retain' });
+      for (const { id, t } of serviceTables())
+        expect({ id, deletion: t.DeletionPolicy, replace: t.UpdateReplacePolicy }).toEqual({ id, deletion: 'Retain', replace: 'Retain' });
     });
 
     it('refuses two entities that key one table differently', () => {
@@ -69,7 +80,9 @@ describe('Stack: DataStack', () => {
       const clash = { entities: { ...entities, payments: { ...entities.payments, target: { table: 'orders', partitionKey: 'orderId' } } } };
 
       // Act / Assess
-      expect(() => serviceTableKeys(clash as never)).toThrow(/migration\.entities\.payments\.target: table orders is keyed \(orderId:S, -\)/);
+      expect(() => serviceTableKeys(clash as never)).toThrow(
+        /migration\.entities\.payments\.target: table orders is keyed \(orderId:S, -\)/,
+      );
     });
   });
 
@@ -82,12 +95,11 @@ describe('Stack: DataStack', () => {
       // Assess
       expect(JSON.stringify(map)).toContain('"orders\\":');
       for (const e of Object.keys(spec.migration!.entities)) expect(JSON.stringify(map)).toContain(`${e}\\":`);
-      expect(Object.keys(outputs).filter((k) => k.startsWith(DATA_OUTPUTS.migrationTablePrefix) && k !== DATA_OUTPUTS.migrationTables).sort()).toEqual([
-        'MigrationTableCatalog',
-        'MigrationTableCustomers',
-        'MigrationTableInventory',
-        'MigrationTableOrders',
-      ]);
+      expect(
+        Object.keys(outputs)
+          .filter((k) => k.startsWith(DATA_OUTPUTS.migrationTablePrefix) && k !== DATA_OUTPUTS.migrationTables)
+          .sort(),
+      ).toEqual(['MigrationTableCatalog', 'MigrationTableCustomers', 'MigrationTableInventory', 'MigrationTableOrders']);
       expect(outputs[DATA_OUTPUTS.validatorFunctionName]).toBeDefined();
     });
   });
@@ -134,7 +146,9 @@ describe('Stack: DataStack', () => {
       // Prepare
       const policyId = stack.getLogicalId(stack.validator.function.role!.node.findChild('DefaultPolicy').node.defaultChild as never);
       const mine = iamStatements(template).filter(({ where }) => where.includes(policyId));
-      const onServiceTables = mine.filter(({ s }) => [...stack.tables.tables.values()].some((t) => JSON.stringify(s.Resource).includes(idOf(t))));
+      const onServiceTables = mine.filter(({ s }) =>
+        [...stack.tables.tables.values()].some((t) => JSON.stringify(s.Resource).includes(idOf(t))),
+      );
 
       // Assess
       expect(onServiceTables.flatMap(({ s }) => actionsOf(s)).sort()).toEqual(
@@ -175,7 +189,11 @@ describe('Function: buildCutoverApp', () => {
 
     // Act
     const stacks = buildCutoverApp(app, { spec, prefix: 'Wiring', nag: false });
-    const none = buildCutoverApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), { spec: { ...spec, migration: undefined }, prefix: 'Bare', nag: false });
+    const none = buildCutoverApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), {
+      spec: { ...spec, migration: undefined },
+      prefix: 'Bare',
+      nag: false,
+    });
 
     // Assess
     expect(stacks.data).toBeInstanceOf(DataStack);

@@ -17,12 +17,20 @@ let template: Template;
 beforeAll(() => {
   spec = parseSpec(config);
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  stack = buildCutoverApp(app, { spec, prefix: 'Test', nag: false, facade: { monolithHttpUrl: 'https://shop-internal.example.com', candidateUrls: { customers: 'https://customers.example.com/v1' } } }).facade!;
+  stack = buildCutoverApp(app, {
+    spec,
+    prefix: 'Test',
+    nag: false,
+    facade: { monolithHttpUrl: 'https://shop-internal.example.com', candidateUrls: { customers: 'https://customers.example.com/v1' } },
+  }).facade!;
   template = Template.fromStack(stack);
 });
 
 const envOf = (fnPath: string): Record<string, unknown> => {
-  const fns = template.findResources('AWS::Lambda::Function') as Record<string, { Properties: { Environment?: { Variables: Record<string, unknown> } } }>;
+  const fns = template.findResources('AWS::Lambda::Function') as Record<
+    string,
+    { Properties: { Environment?: { Variables: Record<string, unknown> } } }
+  >;
   const id = stack.getLogicalId(stack.node.findChild('Facade').node.findChild(fnPath).node.defaultChild as never);
   return fns[id].Properties.Environment!.Variables;
 };
@@ -51,7 +59,13 @@ describe('Stack: FacadeStack', () => {
     // Assess
     expect(env.MONOLITH_URL).toBe('https://shop-internal.example.com');
     expect(JSON.stringify(env.CANDIDATE_URLS)).toContain('customers.example.com');
-    expect(env).toEqual(expect.objectContaining({ ROUTING_TABLE_NAME: expect.anything(), ROUTING_HISTORY_TABLE_NAME: expect.anything(), SHADOW_FUNCTION_NAME: expect.anything() }));
+    expect(env).toEqual(
+      expect.objectContaining({
+        ROUTING_TABLE_NAME: expect.anything(),
+        ROUTING_HISTORY_TABLE_NAME: expect.anything(),
+        SHADOW_FUNCTION_NAME: expect.anything(),
+      }),
+    );
   });
 
   it('never retries a shadow copy (a retried write would be sent and counted twice)', () => {
@@ -65,24 +79,41 @@ describe('Stack: FacadeStack', () => {
     it('allows no wildcard action', () => {
       const allows = statements().filter(({ s }) => s.Effect === 'Allow');
       expect(allows.length).toBeGreaterThan(0);
-      expect(allows.flatMap(({ where, s }) => actions(s).filter((a) => a.includes('*')).map((a) => `${where}: ${a}`))).toEqual([]);
+      expect(
+        allows.flatMap(({ where, s }) =>
+          actions(s)
+            .filter((a) => a.includes('*'))
+            .map((a) => `${where}: ${a}`),
+        ),
+      ).toEqual([]);
     });
 
     it('uses Resource "*" only for X-Ray and for PutMetricData held to the routing namespace', () => {
-      const star = statements().filter(({ s }) => s.Effect === 'Allow' && (s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*'))));
+      const star = statements().filter(
+        ({ s }) => s.Effect === 'Allow' && (s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*'))),
+      );
       expect(star.length).toBeGreaterThan(0);
       for (const { where, s } of star) {
         const a = actions(s);
         if (a.includes('cloudwatch:PutMetricData')) {
-          expect({ where, a, c: (s as { Condition?: unknown }).Condition }).toEqual({ where, a: ['cloudwatch:PutMetricData'], c: { StringEquals: { 'cloudwatch:namespace': ROUTING_METRIC_NAMESPACE } } });
+          expect({ where, a, c: (s as { Condition?: unknown }).Condition }).toEqual({
+            where,
+            a: ['cloudwatch:PutMetricData'],
+            c: { StringEquals: { 'cloudwatch:namespace': ROUTING_METRIC_NAMESPACE } },
+          });
         } else {
-          expect({ where, ok: a.every((x) => ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'].includes(x)) }).toEqual({ where, ok: true });
+          expect({ where, ok: a.every((x) => ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'].includes(x)) }).toEqual({
+            where,
+            ok: true,
+          });
         }
       }
     });
 
     it('lets the façade read the routing table (Scan) and change nothing in it', () => {
-      const onRouting = statements().filter(({ s }) => JSON.stringify(s.Resource ?? '').includes('RoutingTable') || JSON.stringify(s.Resource ?? '').includes('Routing'));
+      const onRouting = statements().filter(
+        ({ s }) => JSON.stringify(s.Resource ?? '').includes('RoutingTable') || JSON.stringify(s.Resource ?? '').includes('Routing'),
+      );
       expect(onRouting.flatMap(({ s }) => actions(s)).filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:Scan']);
     });
   });
@@ -104,7 +135,8 @@ describe('Construct: HttpFacade', () => {
   const make = (props: Partial<ConstructorParameters<typeof HttpFacade>[2]>, s: Spec = spec) => {
     const st = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'S');
     const table = new dynamodb.Table(st, 'T', { partitionKey: { name: 'capability', type: dynamodb.AttributeType.STRING } });
-    return () => new HttpFacade(st, 'F', { spec: s, routingTable: table, routingHistoryTable: table, monolithUrl: 'https://m.example.com', ...props });
+    return () =>
+      new HttpFacade(st, 'F', { spec: s, routingTable: table, routingHistoryTable: table, monolithUrl: 'https://m.example.com', ...props });
   };
 
   it.each([
@@ -118,9 +150,9 @@ describe('Construct: HttpFacade', () => {
     expect(make(props)).toThrow(message);
   });
 
-  it('refuses a timeout budget that cannot fit API Gateway\'s 30 s', () => {
+  it("refuses a timeout budget that cannot fit API Gateway's 30 s", () => {
     const s = parseSpec({ ...config, facade: { ...config.facade, timeoutMs: 20_000, retries: 1 } });
-    expect(make({}, s)).toThrow('does not fit API Gateway\'s 30 s integration timeout');
+    expect(make({}, s)).toThrow("does not fit API Gateway's 30 s integration timeout");
   });
 
   it('is not built without a monolith URL (no façade stack)', () => {

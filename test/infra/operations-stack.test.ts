@@ -46,12 +46,16 @@ describe('Stack: OperationsStack', () => {
   describe('Dead-letter queues', () => {
     // Every stack the app builds besides this one: the dashboard watches them all.
     const watchedStacks = () =>
-      [stacks.bridge, stacks.routing, stacks.replay, stacks.saga, stacks.data, stacks.api, stacks.sync, stacks.facade].filter((s): s is NonNullable<typeof s> => s !== undefined);
+      [stacks.bridge, stacks.routing, stacks.replay, stacks.saga, stacks.data, stacks.api, stacks.sync, stacks.facade].filter(
+        (s): s is NonNullable<typeof s> => s !== undefined,
+      );
     it('finds every dead-letter queue of the deployment, each once', () => {
       // Act
       const found = collectDeadLetterQueues(watchedStacks());
       // Assess
-      expect(Object.keys(found).sort()).toEqual(expect.arrayContaining(['bridge-auditlog', 'bridge-bridge', 'replay-capture', 'replay-replay', 'routing-router', 'saga-ordersaga']));
+      expect(Object.keys(found).sort()).toEqual(
+        expect.arrayContaining(['bridge-auditlog', 'bridge-bridge', 'replay-capture', 'replay-replay', 'routing-router', 'saga-ordersaga']),
+      );
       expect(new Set(Object.values(found)).size).toBe(Object.keys(found).length);
     });
 
@@ -62,7 +66,13 @@ describe('Stack: OperationsStack', () => {
       // Assess
       expect(dlqAlarms.map((a) => a.AlarmName).sort()).toEqual(names.map((n) => `Test-dlq-${n}`).sort());
       for (const a of dlqAlarms) {
-        expect(a).toMatchObject({ Namespace: 'AWS/SQS', Statistic: 'Maximum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+        expect(a).toMatchObject({
+          Namespace: 'AWS/SQS',
+          Statistic: 'Maximum',
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+        });
       }
     });
   });
@@ -72,9 +82,22 @@ describe('Stack: OperationsStack', () => {
       // Prepare
       const byName = new Map(alarms().map((a) => [a.AlarmName as string, a]));
       // Assess
-      expect(byName.get('Test-quarantine-legacy')).toMatchObject({ Namespace: 'Cutover/Bridge', MetricName: 'Quarantined', Dimensions: [{ Name: 'Direction', Value: 'toService' }], Threshold: 0 });
-      expect(byName.get('Test-quarantine-services')).toMatchObject({ Namespace: 'Cutover/Bridge', MetricName: 'Quarantined', Dimensions: [{ Name: 'Direction', Value: 'toLegacy' }] });
-      expect(byName.get('Test-compensation-failed')).toMatchObject({ Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Threshold: 1 });
+      expect(byName.get('Test-quarantine-legacy')).toMatchObject({
+        Namespace: 'Cutover/Bridge',
+        MetricName: 'Quarantined',
+        Dimensions: [{ Name: 'Direction', Value: 'toService' }],
+        Threshold: 0,
+      });
+      expect(byName.get('Test-quarantine-services')).toMatchObject({
+        Namespace: 'Cutover/Bridge',
+        MetricName: 'Quarantined',
+        Dimensions: [{ Name: 'Direction', Value: 'toLegacy' }],
+      });
+      expect(byName.get('Test-compensation-failed')).toMatchObject({
+        Namespace: 'AWS/States',
+        MetricName: 'ExecutionsFailed',
+        Threshold: 1,
+      });
       expect(byName.get('Test-divergence')).toMatchObject({ Namespace: 'Cutover/Consistency', MetricName: 'Divergences', Threshold: 1 });
     });
 
@@ -92,7 +115,8 @@ describe('Stack: OperationsStack', () => {
     });
 
     it('lists every alarm with a runbook line', () => {
-      for (const [name, { runbook }] of stack.operations.alarms) expect({ name, runbook: runbook.length > 20 }).toEqual({ name, runbook: true });
+      for (const [name, { runbook }] of stack.operations.alarms)
+        expect({ name, runbook: runbook.length > 20 }).toEqual({ name, runbook: true });
     });
   });
 
@@ -101,7 +125,18 @@ describe('Stack: OperationsStack', () => {
       // Act
       const body = dashboardBody();
       // Assess
-      for (const needle of ['Cutover/Bridge', 'Quarantined', 'ApproximateNumberOfMessagesVisible', 'Cutover/Saga', 'CompensationFailed', 'Compensated', 'ExecutionTime', 'Duration', 'Cutover/Consistency', 'addSyncWidgets']) {
+      for (const needle of [
+        'Cutover/Bridge',
+        'Quarantined',
+        'ApproximateNumberOfMessagesVisible',
+        'Cutover/Saga',
+        'CompensationFailed',
+        'Compensated',
+        'ExecutionTime',
+        'Duration',
+        'Cutover/Consistency',
+        'addSyncWidgets',
+      ]) {
         expect({ needle, found: body.includes(needle) }).toEqual({ needle, found: true });
       }
       expect(body.replace(/\\/g, '')).toContain('"Cutover/Router","Routed","service","router"');
@@ -158,7 +193,12 @@ describe('Construct: Operations', () => {
       ops.addSyncWidgets({ lag: m('LagSeconds'), conflicts: m('ConflictsDetected'), lagThreshold: 30 });
       const t = Template.fromStack(s);
       // Assess
-      t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'P-sync-lag', MetricName: 'LagSeconds', Threshold: 30, EvaluationPeriods: 3 });
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'P-sync-lag',
+        MetricName: 'LagSeconds',
+        Threshold: 30,
+        EvaluationPeriods: 3,
+      });
       t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'P-sync-conflicts', MetricName: 'ConflictsDetected', Threshold: 0 });
       expect(JSON.stringify(t.toJSON())).toContain('Two-way sync: lag');
       expect(() => ops.addSyncWidgets({ lag: m('LagSeconds'), conflicts: m('ConflictsDetected') })).toThrow('sync is wired already');
@@ -172,7 +212,9 @@ describe('Construct: Operations', () => {
       const body = JSON.stringify(Template.fromStack(s).toJSON());
       // Assess
       expect(body).toContain('Not wired into this dashboard');
-      expect(Template.fromStack(s).findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: Match.stringLikeRegexp('sync') } })).toEqual({});
+      expect(
+        Template.fromStack(s).findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: Match.stringLikeRegexp('sync') } }),
+      ).toEqual({});
     });
   });
 });

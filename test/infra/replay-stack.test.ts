@@ -20,7 +20,12 @@ beforeAll(() => {
   spec = parseSpec(config);
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const bridge = new BridgeStack(app, 'Test-Bridge', { spec });
-  stack = new ReplayStack(app, 'Test-Replay', { spec, legacyBus: bridge.legacyBus, servicesBus: bridge.servicesBus, referenceCandidate: true });
+  stack = new ReplayStack(app, 'Test-Replay', {
+    spec,
+    legacyBus: bridge.legacyBus,
+    servicesBus: bridge.servicesBus,
+    referenceCandidate: true,
+  });
   template = Template.fromStack(stack);
 });
 
@@ -50,7 +55,16 @@ describe('Stack: ReplayStack', () => {
       const types = capturedLegacyTypes(spec);
 
       // Assess
-      expect(types).toEqual(['CUSTOMER_UPDATED', 'ORDER_CANCELLED', 'ORDER_PLACED', 'PAYMENT_CAPTURED', 'PAYMENT_DECLINED', 'SHIPMENT_DISPATCHED', 'STOCK_REJECTED', 'STOCK_RESERVED']);
+      expect(types).toEqual([
+        'CUSTOMER_UPDATED',
+        'ORDER_CANCELLED',
+        'ORDER_PLACED',
+        'PAYMENT_CAPTURED',
+        'PAYMENT_DECLINED',
+        'SHIPMENT_DISPATCHED',
+        'STOCK_REJECTED',
+        'STOCK_RESERVED',
+      ]);
       template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: [spec.bridge.legacySource], 'detail-type': types } });
     });
 
@@ -65,12 +79,18 @@ describe('Stack: ReplayStack', () => {
 
     it('collects replay outcomes from the shadow bus only: events carrying a replay mark', () => {
       // Prepare
-      const outcomeRules = Object.values(ofType('AWS::Events::Rule')).filter((r) => JSON.stringify(r.Properties!.EventPattern) === JSON.stringify({ detail: { metadata: { replay: { replayId: [{ exists: true }] } } } }));
+      const outcomeRules = Object.values(ofType('AWS::Events::Rule')).filter(
+        (r) =>
+          JSON.stringify(r.Properties!.EventPattern) ===
+          JSON.stringify({ detail: { metadata: { replay: { replayId: [{ exists: true }] } } } }),
+      );
 
       // Assess
       expect(REPLAY_OUTCOME_PATTERN).toBeDefined();
       expect(outcomeRules).toHaveLength(1);
-      expect(resolve(outcomeRules[0].Properties!.EventBusName)).toContain(stack.getLogicalId(stack.replay.shadowBus.node.defaultChild as never));
+      expect(resolve(outcomeRules[0].Properties!.EventBusName)).toContain(
+        stack.getLogicalId(stack.replay.shadowBus.node.defaultChild as never),
+      );
     });
 
     it('starts replays from replay.requested on the services bus', () => {
@@ -81,13 +101,18 @@ describe('Stack: ReplayStack', () => {
   describe('Delivery', () => {
     it('gives every target of every rule a dead-letter queue and a retry policy', () => {
       // Prepare
-      const allTargets = Object.entries(ofType('AWS::Events::Rule')).flatMap(([id, r]) => ((r.Properties!.Targets as Array<Record<string, unknown>>) ?? []).map((t) => ({ id, t })));
+      const allTargets = Object.entries(ofType('AWS::Events::Rule')).flatMap(([id, r]) =>
+        ((r.Properties!.Targets as Array<Record<string, unknown>>) ?? []).map((t) => ({ id, t })),
+      );
 
       // Assess
       expect(allTargets).toHaveLength(3);
       for (const { id, t } of allTargets) {
         expect({ id, dlq: (t.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn !== undefined }).toEqual({ id, dlq: true });
-        expect({ id, retry: t.RetryPolicy }).toEqual({ id, retry: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) } });
+        expect({ id, retry: t.RetryPolicy }).toEqual({
+          id,
+          retry: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) },
+        });
       }
     });
 
@@ -101,7 +126,8 @@ describe('Stack: ReplayStack', () => {
       expect(work).toHaveLength(3);
       expect(mappings).toHaveLength(3);
       for (const m of mappings) expect(m.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-      for (const [id, q] of work) expect({ id, max: (q.Properties!.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount }).toEqual({ id, max: 3 });
+      for (const [id, q] of work)
+        expect({ id, max: (q.Properties!.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount }).toEqual({ id, max: 3 });
       // The replay queue hands out one message at a time: one slice per invocation.
       expect(mappings.map((m) => m.BatchSize).sort()).toEqual([1, 10, 10]);
     });
@@ -121,7 +147,9 @@ describe('Stack: ReplayStack', () => {
 
     it('makes the replay queue outlast the longest slice (a message comes back only when its invocation died)', () => {
       // Prepare
-      const fn = Object.values(ofType('AWS::Lambda::Function')).find((f) => JSON.stringify(f.Properties!.Environment ?? {}).includes('REPLAY_SLICE_SECONDS'))!;
+      const fn = Object.values(ofType('AWS::Lambda::Function')).find((f) =>
+        JSON.stringify(f.Properties!.Environment ?? {}).includes('REPLAY_SLICE_SECONDS'),
+      )!;
       const replayQueue = ofType('AWS::SQS::Queue')[stack.getLogicalId(stack.replay.queue.node.defaultChild as never)];
       const slice = Number((fn.Properties!.Environment as { Variables: Record<string, string> }).Variables.REPLAY_SLICE_SECONDS);
 
@@ -183,14 +211,18 @@ describe('Stack: ReplayStack', () => {
           const p = r.Properties ?? {};
           const docs: Array<{ Statement?: Statement[] }> = [];
           if (p.PolicyDocument) docs.push(p.PolicyDocument as { Statement?: Statement[] });
-          for (const inline of (p.Policies as Array<{ PolicyDocument: { Statement?: Statement[] } }>) ?? []) docs.push(inline.PolicyDocument);
+          for (const inline of (p.Policies as Array<{ PolicyDocument: { Statement?: Statement[] } }>) ?? [])
+            docs.push(inline.PolicyDocument);
           for (const doc of docs) for (const s of doc.Statement ?? []) out.push({ where: `${type} ${id}`, s });
         }
       }
       return out;
     };
     const actions = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-    const policyOf = (fn: lambda.Function) => statements().filter(({ where }) => where.includes(stack.getLogicalId(fn.role!.node.findChild('DefaultPolicy').node.defaultChild as never)));
+    const policyOf = (fn: lambda.Function) =>
+      statements().filter(({ where }) =>
+        where.includes(stack.getLogicalId(fn.role!.node.findChild('DefaultPolicy').node.defaultChild as never)),
+      );
 
     it('allows no wildcard action anywhere', () => {
       // Prepare
@@ -198,7 +230,13 @@ describe('Stack: ReplayStack', () => {
 
       // Assess
       expect(allows.length).toBeGreaterThan(0);
-      expect(allows.flatMap(({ where, s }) => actions(s).filter((a) => a.includes('*')).map((a) => `${where}: ${a}`))).toEqual([]);
+      expect(
+        allows.flatMap(({ where, s }) =>
+          actions(s)
+            .filter((a) => a.includes('*'))
+            .map((a) => `${where}: ${a}`),
+        ),
+      ).toEqual([]);
     });
 
     it('lets the replay invoke only its targets, and the candidate put events only on the shadow bus', () => {

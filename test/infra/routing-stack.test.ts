@@ -44,10 +44,17 @@ describe('Stack: RoutingStack', () => {
       template.hasResourceProperties('AWS::Events::Rule', {
         EventPattern: { source: [{ 'anything-but': [ROUTER_SOURCE] }], 'detail-type': routedEventTypes(spec.routing) },
       });
-      expect(routedEventTypes(spec.routing)).toEqual(['customer.updated', 'order.cancelled', 'order.created', 'payment.captured', 'payment.refunded', 'shipment.dispatched']);
+      expect(routedEventTypes(spec.routing)).toEqual([
+        'customer.updated',
+        'order.cancelled',
+        'order.created',
+        'payment.captured',
+        'payment.refunded',
+        'shipment.dispatched',
+      ]);
     });
 
-    it('has one static delivery rule per (capability, target), matching the stamp, into that target\'s inbox queue', () => {
+    it("has one static delivery rule per (capability, target), matching the stamp, into that target's inbox queue", () => {
       // Prepare
       const expected = routedTargets(spec.routing);
       const delivery = rules().filter((r) => JSON.stringify(r.EventPattern).includes('"routing"'));
@@ -56,7 +63,9 @@ describe('Stack: RoutingStack', () => {
       expect(delivery).toHaveLength(expected.length);
       for (const { capability, target } of expected) {
         const p = routedTargetPattern(capability, target);
-        const match = delivery.filter((r) => JSON.stringify(r.EventPattern) === JSON.stringify({ source: p.source, 'detail-type': p.detailType, detail: p.detail }));
+        const match = delivery.filter(
+          (r) => JSON.stringify(r.EventPattern) === JSON.stringify({ source: p.source, 'detail-type': p.detailType, detail: p.detail }),
+        );
         expect({ capability, target, rules: match.length }).toEqual({ capability, target, rules: 1 });
         expect(Object.keys(match[0].Targets[0].Arn)).toEqual(['Fn::GetAtt']);
         expect(match[0].Targets[0].Arn['Fn::GetAtt'][1]).toBe('Arn');
@@ -64,11 +73,16 @@ describe('Stack: RoutingStack', () => {
     });
 
     it('gives every target of every rule a dead-letter queue and a retry policy', () => {
-      const all = Object.entries(ofType('AWS::Events::Rule')).flatMap(([id, r]) => (r.Properties!.Targets as Array<Record<string, any>>).map((t) => ({ id, t })));
+      const all = Object.entries(ofType('AWS::Events::Rule')).flatMap(([id, r]) =>
+        (r.Properties!.Targets as Array<Record<string, any>>).map((t) => ({ id, t })),
+      );
       expect(all.length).toBe(routedTargets(spec.routing).length + 2);
       for (const { id, t } of all) {
         expect({ id, dlq: t.DeadLetterConfig?.Arn !== undefined }).toEqual({ id, dlq: true });
-        expect({ id, retry: t.RetryPolicy }).toEqual({ id, retry: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) } });
+        expect({ id, retry: t.RetryPolicy }).toEqual({
+          id,
+          retry: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) },
+        });
       }
     });
 
@@ -102,40 +116,83 @@ describe('Stack: RoutingStack', () => {
     });
 
     it('keeps the router cache within the one-second rollback bound', () => {
-      template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ROUTING_CACHE_TTL_MS: '1000' }) } });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ ROUTING_CACHE_TTL_MS: '1000' }) },
+      });
       const scratch = new Stack(new App(), 'Scratch');
       const bus = new events.EventBus(scratch, 'Bus');
       const tables = new RoutingTables(scratch, 'T');
       const table = tables.table;
-      expect(() => new Router(scratch, 'R', { spec, servicesBus: bus, tables, quarantineTable: table, auditTable: table, cacheTtlMs: 5000 })).toThrow('cacheTtlMs: must be 0..1000');
+      expect(
+        () => new Router(scratch, 'R', { spec, servicesBus: bus, tables, quarantineTable: table, auditTable: table, cacheTtlMs: 5000 }),
+      ).toThrow('cacheTtlMs: must be 0..1000');
     });
 
     it('refuses a consumer for a target the spec does not route', () => {
       const scratch = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Scratch2');
       const bus = new events.EventBus(scratch, 'Bus');
       const tables = new RoutingTables(scratch, 'T');
-      const fn = new lambda.Function(scratch, 'Fn', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=async()=>{}') });
-      expect(() => new Router(scratch, 'R', { spec, servicesBus: bus, tables, quarantineTable: tables.table, auditTable: tables.table, consumers: { 'inventory/inventory-v9': fn } })).toThrow(
-        'Router consumers: inventory/inventory-v9 is not a routed target',
-      );
+      const fn = new lambda.Function(scratch, 'Fn', {
+        runtime: lambda.Runtime.NODEJS_22_X,
+        handler: 'index.handler',
+        code: lambda.Code.fromInline('exports.handler=async()=>{}'),
+      });
+      expect(
+        () =>
+          new Router(scratch, 'R', {
+            spec,
+            servicesBus: bus,
+            tables,
+            quarantineTable: tables.table,
+            auditTable: tables.table,
+            consumers: { 'inventory/inventory-v9': fn },
+          }),
+      ).toThrow('Router consumers: inventory/inventory-v9 is not a routed target');
     });
   });
 
   describe('Tables', () => {
     it.each([
-      ['routing', [{ AttributeName: 'capability', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }]],
-      ['history', [{ AttributeName: 'capability', KeyType: 'HASH' }, { AttributeName: 'revision', KeyType: 'RANGE' }]],
-      ['outcomes', [{ AttributeName: 'pair', KeyType: 'HASH' }, { AttributeName: 'role', KeyType: 'RANGE' }]],
+      [
+        'routing',
+        [
+          { AttributeName: 'capability', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      ],
+      [
+        'history',
+        [
+          { AttributeName: 'capability', KeyType: 'HASH' },
+          { AttributeName: 'revision', KeyType: 'RANGE' },
+        ],
+      ],
+      [
+        'outcomes',
+        [
+          { AttributeName: 'pair', KeyType: 'HASH' },
+          { AttributeName: 'role', KeyType: 'RANGE' },
+        ],
+      ],
     ])('the %s table has PITR, encryption, pay-per-request and is retained', (_name, keySchema) => {
-      const found = Object.values(ofType('AWS::DynamoDB::Table')).filter((t) => JSON.stringify(t.Properties!.KeySchema) === JSON.stringify(keySchema));
+      const found = Object.values(ofType('AWS::DynamoDB::Table')).filter(
+        (t) => JSON.stringify(t.Properties!.KeySchema) === JSON.stringify(keySchema),
+      );
       expect(found).toHaveLength(1);
       const t = found[0];
       expect(t.DeletionPolicy).toBe('Retain');
-      expect(t.Properties).toMatchObject({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, SSESpecification: { SSEEnabled: true }, BillingMode: 'PAY_PER_REQUEST' });
+      expect(t.Properties).toMatchObject({
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        BillingMode: 'PAY_PER_REQUEST',
+      });
     });
 
     it('protects the history from deletion and lets outcomes expire', () => {
-      template.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: Match.arrayWith([{ AttributeName: 'revision', KeyType: 'RANGE' }]), DeletionProtectionEnabled: true });
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: Match.arrayWith([{ AttributeName: 'revision', KeyType: 'RANGE' }]),
+        DeletionProtectionEnabled: true,
+      });
       template.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
     });
   });
@@ -154,14 +211,23 @@ describe('Stack: RoutingStack', () => {
         const alarm = alarms.find((x) => x.MetricName === routingMetricName(a.capability, 'candidate', a.metric))!;
         expect(alarm).toBeDefined();
         expect(alarm.Metrics).toBeUndefined();
-        expect(alarm).toMatchObject({ Threshold: a.threshold, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching', EvaluationPeriods: 1, Period: a.periodSeconds });
+        expect(alarm).toMatchObject({
+          Threshold: a.threshold,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+          EvaluationPeriods: 1,
+          Period: a.periodSeconds,
+        });
         expect(a.statistic === 'p95' ? alarm.ExtendedStatistic : alarm.Statistic).toBe(a.statistic);
         expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
       }
     });
 
     it('subscribes the rollback function to the topic, with a dead-letter queue for undeliverable alarms', () => {
-      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', RedrivePolicy: { deadLetterTargetArn: Match.anyValue() } });
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'lambda',
+        RedrivePolicy: { deadLetterTargetArn: Match.anyValue() },
+      });
     });
   });
 
@@ -172,7 +238,10 @@ describe('Stack: RoutingStack', () => {
       for (const type of ['AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy']) {
         for (const [id, r] of Object.entries(ofType(type))) {
           const p = r.Properties ?? {};
-          const docs = [p.PolicyDocument, ...((p.Policies as Array<{ PolicyDocument: unknown }>) ?? []).map((x) => x.PolicyDocument)].filter(Boolean) as Array<{ Statement?: Statement[] }>;
+          const docs = [
+            p.PolicyDocument,
+            ...((p.Policies as Array<{ PolicyDocument: unknown }>) ?? []).map((x) => x.PolicyDocument),
+          ].filter(Boolean) as Array<{ Statement?: Statement[] }>;
           for (const doc of docs) for (const s of doc.Statement ?? []) out.push({ where: `${type} ${id}`, s });
         }
       }
@@ -193,14 +262,25 @@ describe('Stack: RoutingStack', () => {
     it('allows no wildcard action anywhere', () => {
       const allows = statements().filter(({ s }) => s.Effect === 'Allow');
       expect(allows.length).toBeGreaterThan(0);
-      expect(allows.flatMap(({ where, s }) => actions(s).filter((a) => a.includes('*')).map((a) => `${where}: ${a}`))).toEqual([]);
+      expect(
+        allows.flatMap(({ where, s }) =>
+          actions(s)
+            .filter((a) => a.includes('*'))
+            .map((a) => `${where}: ${a}`),
+        ),
+      ).toEqual([]);
     });
 
     it('uses Resource "*" only for X-Ray and cloudwatch:GetMetricStatistics (no resource-level permissions exist)', () => {
-      const star = statements().filter(({ s }) => s.Effect === 'Allow' && (s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*'))));
+      const star = statements().filter(
+        ({ s }) => s.Effect === 'Allow' && (s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*'))),
+      );
       expect(star.length).toBeGreaterThan(0);
       for (const { where, s } of star) {
-        expect({ where, ok: actions(s).every((a) => ['xray:PutTelemetryRecords', 'xray:PutTraceSegments', 'cloudwatch:GetMetricStatistics'].includes(a)) }).toEqual({ where, ok: true });
+        expect({
+          where,
+          ok: actions(s).every((a) => ['xray:PutTelemetryRecords', 'xray:PutTraceSegments', 'cloudwatch:GetMetricStatistics'].includes(a)),
+        }).toEqual({ where, ok: true });
       }
     });
 
@@ -214,8 +294,14 @@ describe('Stack: RoutingStack', () => {
     it('lets the router read the routing table but not change it', () => {
       const routerRole = stack.getLogicalId(stack.router.function.role!.node.defaultChild as never);
       const tableId = stack.getLogicalId(stack.tables.table.node.defaultChild as never);
-      const policies = Object.entries(ofType('AWS::IAM::Policy')).filter(([, p]) => JSON.stringify(p.Properties!.Roles).includes(routerRole));
-      const onTable = policies.flatMap(([, p]) => (p.Properties!.PolicyDocument.Statement as Statement[]).filter((s) => JSON.stringify(s.Resource).includes(tableId)).flatMap(actions));
+      const policies = Object.entries(ofType('AWS::IAM::Policy')).filter(([, p]) =>
+        JSON.stringify(p.Properties!.Roles).includes(routerRole),
+      );
+      const onTable = policies.flatMap(([, p]) =>
+        (p.Properties!.PolicyDocument.Statement as Statement[])
+          .filter((s) => JSON.stringify(s.Resource).includes(tableId))
+          .flatMap(actions),
+      );
       expect(onTable.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Scan']);
     });
   });

@@ -47,7 +47,7 @@ describe('Stack: SagaStack', () => {
       expect(sm.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
     });
 
-    it('carries the core builder\'s definition, with a substitution for every placeholder it uses', () => {
+    it("carries the core builder's definition, with a substitution for every placeholder it uses", () => {
       // Prepare
       const sm = stateMachine();
       const expected = buildSagaDefinition(buildSagaPlan(spec.saga!));
@@ -71,7 +71,11 @@ describe('Stack: SagaStack', () => {
     it('gives every target a dead-letter queue and a retry policy', () => {
       for (const rule of rules()) {
         for (const t of rule.Targets as Array<Record<string, unknown>>) {
-          expect({ rule: rule.Description, dlq: !!t.DeadLetterConfig, retry: !!t.RetryPolicy }).toEqual({ rule: rule.Description, dlq: true, retry: true });
+          expect({ rule: rule.Description, dlq: !!t.DeadLetterConfig, retry: !!t.RetryPolicy }).toEqual({
+            rule: rule.Description,
+            dlq: true,
+            retry: true,
+          });
         }
       }
     });
@@ -81,21 +85,39 @@ describe('Stack: SagaStack', () => {
       expect(start.EventPattern).toEqual({ 'detail-type': ['order.created'], detail: { metadata: { replay: [{ exists: false }] } } });
     });
 
-    it('sends the monolith\'s replies to saga-callback and the carrier\'s answers to shipping', () => {
+    it("sends the monolith's replies to saga-callback and the carrier's answers to shipping", () => {
       const patterns = rules().map((r) => JSON.stringify(r.EventPattern ?? {}));
-      expect(patterns).toContain(JSON.stringify({ 'detail-type': ['inventory.rejected', 'inventory.released', 'inventory.reserved', 'payment.captured', 'payment.declined', 'payment.refunded'] }));
+      expect(patterns).toContain(
+        JSON.stringify({
+          'detail-type': [
+            'inventory.rejected',
+            'inventory.released',
+            'inventory.reserved',
+            'payment.captured',
+            'payment.declined',
+            'payment.refunded',
+          ],
+        }),
+      );
       expect(patterns).toContain(JSON.stringify({ 'detail-type': ['shipment.dispatched'] }));
     });
 
-    it('hears the saga\'s legacy commands for the reference monolith, only as the bridge put them', () => {
-      expect(legacyCommandTypes(spec)).toEqual(['CAPTURE_PAYMENT_REQUESTED', 'REFUND_PAYMENT_REQUESTED', 'RELEASE_STOCK_REQUESTED', 'RESERVE_STOCK_REQUESTED']);
+    it("hears the saga's legacy commands for the reference monolith, only as the bridge put them", () => {
+      expect(legacyCommandTypes(spec)).toEqual([
+        'CAPTURE_PAYMENT_REQUESTED',
+        'REFUND_PAYMENT_REQUESTED',
+        'RELEASE_STOCK_REQUESTED',
+        'RESERVE_STOCK_REQUESTED',
+      ]);
       const monolith = rules().find((r) => JSON.stringify(r.EventPattern ?? {}).includes('CAPTURE_PAYMENT_REQUESTED'))!;
       expect(monolith.EventPattern).toEqual({ source: ['cutover.bridge'], 'detail-type': legacyCommandTypes(spec) });
     });
   });
 
   it('sweeps carrier heartbeats four times per heartbeat interval', () => {
-    const sweep = Object.values(ofType('AWS::Events::Rule')).map((r) => r.Properties!).find((r) => r.ScheduleExpression)!;
+    const sweep = Object.values(ofType('AWS::Events::Rule'))
+      .map((r) => r.Properties!)
+      .find((r) => r.ScheduleExpression)!;
     expect(sweep.ScheduleExpression).toBe('rate(6 hours)');
     expect((sweep.Targets as Array<{ Input: string }>)[0].Input).toBe('{"action":"heartbeat"}');
   });
@@ -118,13 +140,16 @@ describe('Stack: SagaStack', () => {
     it('grants no action with a wildcard', () => {
       for (const [id, p] of Object.entries(ofType('AWS::IAM::Policy'))) {
         const statements = (p.Properties!.PolicyDocument as { Statement: Array<{ Action: string | string[] }> }).Statement;
-        for (const s of statements) for (const a of [s.Action].flat()) expect({ id, action: a, star: a.includes('*') }).toEqual({ id, action: a, star: false });
+        for (const s of statements)
+          for (const a of [s.Action].flat()) expect({ id, action: a, star: a.includes('*') }).toEqual({ id, action: a, star: false });
       }
     });
 
     it('lets the state machine write only its own tables and the services bus, and invoke only the saga functions', () => {
       const smRole = Object.entries(ofType('AWS::IAM::Policy')).find(([id]) => id.includes('StateMachineRole'))![1];
-      const actions = (smRole.Properties!.PolicyDocument as { Statement: Array<{ Action: string | string[] }> }).Statement.flatMap((s) => [s.Action].flat());
+      const actions = (smRole.Properties!.PolicyDocument as { Statement: Array<{ Action: string | string[] }> }).Statement.flatMap((s) =>
+        [s.Action].flat(),
+      );
       expect(new Set(actions)).toEqual(
         new Set([
           'lambda:InvokeFunction',
@@ -151,7 +176,13 @@ describe('Stack: SagaStack', () => {
   describe('Alarm', () => {
     it('alarms on the first failed execution (a compensation that could not be done)', () => {
       const alarm = Object.values(ofType('AWS::CloudWatch::Alarm'))[0].Properties!;
-      expect(alarm).toMatchObject({ MetricName: 'ExecutionsFailed', Namespace: 'AWS/States', Threshold: 1, Statistic: 'Sum', TreatMissingData: 'notBreaching' });
+      expect(alarm).toMatchObject({
+        MetricName: 'ExecutionsFailed',
+        Namespace: 'AWS/States',
+        Threshold: 1,
+        Statistic: 'Sum',
+        TreatMissingData: 'notBreaching',
+      });
     });
   });
 

@@ -33,13 +33,17 @@ describe('Stack: SyncStack', () => {
   it('gives every queue a dead-letter queue, except the dead-letter queues themselves', () => {
     // Prepare
     const queues = ofType('AWS::SQS::Queue');
-    const dlqIds = new Set(Object.values(queues).flatMap((q) => {
-      const arn = (q.Properties?.RedrivePolicy as { deadLetterTargetArn?: { 'Fn::GetAtt': [string, string] } } | undefined)?.deadLetterTargetArn;
-      return arn ? [arn['Fn::GetAtt'][0]] : [];
-    }));
+    const dlqIds = new Set(
+      Object.values(queues).flatMap((q) => {
+        const arn = (q.Properties?.RedrivePolicy as { deadLetterTargetArn?: { 'Fn::GetAtt': [string, string] } } | undefined)
+          ?.deadLetterTargetArn;
+        return arn ? [arn['Fn::GetAtt'][0]] : [];
+      }),
+    );
     const mappings = Object.values(ofType('AWS::Lambda::EventSourceMapping'));
     for (const m of mappings) {
-      const dest = (m.Properties?.DestinationConfig as { OnFailure?: { Destination?: { 'Fn::GetAtt': [string, string] } } } | undefined)?.OnFailure?.Destination;
+      const dest = (m.Properties?.DestinationConfig as { OnFailure?: { Destination?: { 'Fn::GetAtt': [string, string] } } } | undefined)
+        ?.OnFailure?.Destination;
       if (dest) dlqIds.add(dest['Fn::GetAtt'][0]);
     }
 
@@ -67,7 +71,9 @@ describe('Stack: SyncStack', () => {
 
   it('reads every synced table stream with partial batch failures and a failure destination', () => {
     // Prepare
-    const streams = Object.values(ofType('AWS::Lambda::EventSourceMapping')).filter((m) => m.Properties?.StartingPosition === 'TRIM_HORIZON');
+    const streams = Object.values(ofType('AWS::Lambda::EventSourceMapping')).filter(
+      (m) => m.Properties?.StartingPosition === 'TRIM_HORIZON',
+    );
 
     // Assess: stock -> inventory, orders, customers, products -> catalog
     expect(streams).toHaveLength(4);
@@ -76,16 +82,25 @@ describe('Stack: SyncStack', () => {
       expect(m.Properties?.BisectBatchOnError ?? false).toBe(false);
       expect(m.Properties?.DestinationConfig).toBeDefined();
     }
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
   });
 
   it('turns on NEW_AND_OLD_IMAGES streams on the synced service tables only', () => {
     // Prepare
     const dataTemplate = Template.fromStack(data);
-    const tables = Object.values(dataTemplate.findResources('AWS::DynamoDB::Table') as Resources).filter((t) => String(t.Properties?.TableName ?? '').startsWith('test-data-'));
+    const tables = Object.values(dataTemplate.findResources('AWS::DynamoDB::Table') as Resources).filter((t) =>
+      String(t.Properties?.TableName ?? '').startsWith('test-data-'),
+    );
 
     // Assess
-    const withStream = tables.filter((t) => (t.Properties?.StreamSpecification as { StreamViewType?: string } | undefined)?.StreamViewType === 'NEW_AND_OLD_IMAGES').map((t) => t.Properties!.TableName);
+    const withStream = tables
+      .filter(
+        (t) => (t.Properties?.StreamSpecification as { StreamViewType?: string } | undefined)?.StreamViewType === 'NEW_AND_OLD_IMAGES',
+      )
+      .map((t) => t.Properties!.TableName);
     expect(withStream.sort()).toEqual(['test-data-catalog', 'test-data-customers', 'test-data-inventory', 'test-data-orders']);
   });
 
@@ -94,14 +109,29 @@ describe('Stack: SyncStack', () => {
     const tables = Object.entries(ofType('AWS::DynamoDB::Table'));
     expect(tables).toHaveLength(2);
     for (const [id, t] of tables) {
-      expect({ id, pitr: t.Properties!.PointInTimeRecoverySpecification, sse: t.Properties!.SSESpecification, deletion: t.DeletionPolicy }).toEqual({
+      expect({
+        id,
+        pitr: t.Properties!.PointInTimeRecoverySpecification,
+        sse: t.Properties!.SSESpecification,
+        deletion: t.DeletionPolicy,
+      }).toEqual({
         id,
         pitr: { PointInTimeRecoveryEnabled: true },
         sse: { SSEEnabled: true },
         deletion: 'Retain',
       });
     }
-    template.hasResourceProperties('AWS::DynamoDB::Table', { GlobalSecondaryIndexes: [{ IndexName: 'byStatus', KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }, { AttributeName: 'detectedAt', KeyType: 'RANGE' }] }] });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byStatus',
+          KeySchema: [
+            { AttributeName: 'status', KeyType: 'HASH' },
+            { AttributeName: 'detectedAt', KeyType: 'RANGE' },
+          ],
+        },
+      ],
+    });
   });
 
   it('passes the monolith URL only as a secret ARN, never in the environment', () => {
@@ -112,7 +142,10 @@ describe('Stack: SyncStack', () => {
     // Assess
     expect(envs.filter((e) => 'SOURCE_SECRET_ARN' in e)).toHaveLength(2);
     for (const e of envs) expect(Object.keys(e)).not.toContain('SOURCE_URL');
-    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 1, Environment: { Variables: { MAX_DURATION_MS: '50000' } } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 1,
+      Environment: { Variables: { MAX_DURATION_MS: '50000' } },
+    });
   });
 
   it('grants no IAM action with a wildcard and no delete on the ledger', () => {

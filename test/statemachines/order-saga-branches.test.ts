@@ -32,7 +32,9 @@ type Catcher = { ErrorEquals: string[]; Next: string; ResultPath?: string | null
 
 /** Every catcher of the definition as "<state> -> <next> on <errors>". */
 function catchBranches(definition: AslDefinition): string[] {
-  return Object.entries(definition.States).flatMap(([name, state]) => ((state.Catch ?? []) as unknown as Catcher[]).map((c) => branchId(name, c)));
+  return Object.entries(definition.States).flatMap(([name, state]) =>
+    ((state.Catch ?? []) as unknown as Catcher[]).map((c) => branchId(name, c)),
+  );
 }
 const branchId = (state: string, c: Catcher) => `${state} -> ${c.Next} on ${c.ErrorEquals.join('|')}`;
 
@@ -46,12 +48,17 @@ function bookkeepingStates(definition: AslDefinition): string[] {
 /** The scenarios for a plan, derived from its actions: each forward action rejected and failed, each compensation refused. */
 function scenariosFor(plan: SagaPlan, definition: AslDefinition): Scenario[] {
   const big = { amount: { total: '6000.00', currency: 'EUR' } };
-  const out: Scenario[] = [{ name: 'happy path', order: plan.fraudReview ? big : undefined }, { name: 'CreateOrder redelivered', orderExists: true }];
+  const out: Scenario[] = [
+    { name: 'happy path', order: plan.fraudReview ? big : undefined },
+    { name: 'CreateOrder redelivered', orderExists: true },
+  ];
   for (const a of plan.forward) {
-    if (a.rejections.length > 0) out.push({ name: `${a.id} rejects with ${a.rejections[0]}`, faults: { [a.id]: { failAlways: a.rejections[0] } } });
+    if (a.rejections.length > 0)
+      out.push({ name: `${a.id} rejects with ${a.rejections[0]}`, faults: { [a.id]: { failAlways: a.rejections[0] } } });
     out.push({ name: `${a.id} fails with Boom`, faults: { [a.id]: { failAlways: 'Boom' } } });
   }
-  if (plan.fraudReview) out.push({ name: 'the fraud review check fails', order: big, faults: { CheckFraudReview: { failAlways: 'Boom' } } });
+  if (plan.fraudReview)
+    out.push({ name: 'the fraud review check fails', order: big, faults: { CheckFraudReview: { failAlways: 'Boom' } } });
   for (const c of plan.compensations) {
     // The step's own failure starts compensation at c; a refusal is permanent, so c fails at once.
     out.push({ name: `${c.id} is refused`, faults: { [c.step]: { failAlways: 'Boom' }, [c.id]: { failAlways: 'CompensationRefused' } } });
@@ -62,8 +69,16 @@ function scenariosFor(plan: SagaPlan, definition: AslDefinition): Scenario[] {
   out.push(
     { name: 'every bookkeeping write fails on the happy path', failStates: bookkeeping, order: plan.fraudReview ? big : undefined },
     // Failing the last step runs its own compensation; failing the one before runs every other one.
-    ...[last, beforeLast].map((id) => ({ name: `every bookkeeping write fails while compensating ${id}`, failStates: bookkeeping, faults: { [id]: { failAlways: 'Boom' } } })),
-    { name: `every bookkeeping write fails when a compensation fails after ${last}`, failStates: bookkeeping, faults: { [last]: { failAlways: 'Boom' }, [plan.compensations[0].id]: { failAlways: 'CompensationRefused' } } },
+    ...[last, beforeLast].map((id) => ({
+      name: `every bookkeeping write fails while compensating ${id}`,
+      failStates: bookkeeping,
+      faults: { [id]: { failAlways: 'Boom' } },
+    })),
+    {
+      name: `every bookkeeping write fails when a compensation fails after ${last}`,
+      failStates: bookkeeping,
+      faults: { [last]: { failAlways: 'Boom' }, [plan.compensations[0].id]: { failAlways: 'CompensationRefused' } },
+    },
   );
   return out;
 }
@@ -91,13 +106,22 @@ describe('State machine: order saga branch coverage', () => {
         await w.stock(STOCK);
         for (const s of scenario.failStates ?? []) w.integrationFaults.set(s, { error: 'Boom', times: 1_000 });
         const order = makeOrder(scenario.order);
-        if (scenario.orderExists) await db.doc.send(new PutCommand({ TableName: w.tables.orders, Item: { orderId: order.orderId, status: 'pending' } }));
+        if (scenario.orderExists)
+          await db.doc.send(new PutCommand({ TableName: w.tables.orders, Item: { orderId: order.orderId, status: 'pending' } }));
         runs.push({ scenario, run: await w.run(order) });
       }
     }, 600_000);
 
-    const caught = () => new Set(runs.flatMap(({ run }) => run.log.filter((e) => e.type === 'StateCaught').map((e) => branchId((e.state as { name: string }).name, (e.catch as { catcher: Catcher }).catcher))));
-    const entered = () => runs.map(({ run }) => run.log.filter((e) => e.type === 'StateEntered').map((e) => (e.state as { name: string }).name));
+    const caught = () =>
+      new Set(
+        runs.flatMap(({ run }) =>
+          run.log
+            .filter((e) => e.type === 'StateCaught')
+            .map((e) => branchId((e.state as { name: string }).name, (e.catch as { catcher: Catcher }).catcher)),
+        ),
+      );
+    const entered = () =>
+      runs.map(({ run }) => run.log.filter((e) => e.type === 'StateEntered').map((e) => (e.state as { name: string }).name));
 
     it('takes every Catch of the definition at least once', () => {
       // Prepare
@@ -140,7 +164,9 @@ describe('State machine: order saga branch coverage', () => {
 
     it('ends every scenario completed, compensated or in CompensationFailed, never in an unexpected failure', () => {
       // Act
-      const unexpected = runs.filter(({ run }) => run.outcome === 'failed').map(({ scenario, run }) => `${scenario.name}: ${run.error?.name}`);
+      const unexpected = runs
+        .filter(({ run }) => run.outcome === 'failed')
+        .map(({ scenario, run }) => `${scenario.name}: ${run.error?.name}`);
 
       // Assess
       expect(unexpected).toEqual([]);

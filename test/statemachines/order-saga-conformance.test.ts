@@ -14,7 +14,15 @@ import { makeOrder, SagaWorld } from '../support/saga/world';
  */
 
 const STOCK = { 'MUG-0001': 10, 'TEA-0042': 5 };
-const FORWARD = ['CreateOrder', 'ReserveInventory', 'ProcessPayment', 'ConfirmReservation', 'ScheduleShipping', 'NotifyCustomer', 'CheckFraudReview'];
+const FORWARD = [
+  'CreateOrder',
+  'ReserveInventory',
+  'ProcessPayment',
+  'ConfirmReservation',
+  'ScheduleShipping',
+  'NotifyCustomer',
+  'CheckFraudReview',
+];
 const toScript: Record<ForwardFault | CompensationFault, string> = {
   ok: 'ok',
   'transient-before': 'before',
@@ -83,8 +91,11 @@ describe('State machine: the real saga agrees with the model', () => {
         // Assess
         const names = run.tasks.map((t) => t.state).filter((n) => (SAGA_COMPENSATIONS as readonly string[]).includes(n));
         const compensations = names.filter((n, i) => n !== names[i - 1]);
-        const failedStep = (run.output?.failedStep as string | undefined) ?? (await world.item('needsAttention', { orderId: run.orderId }))?.failedStep;
-        const error = (run.output?.failure as { Error?: string } | undefined)?.Error ?? (await world.item('needsAttention', { orderId: run.orderId }))?.stepError;
+        const failedStep =
+          (run.output?.failedStep as string | undefined) ?? (await world.item('needsAttention', { orderId: run.orderId }))?.failedStep;
+        const error =
+          (run.output?.failure as { Error?: string } | undefined)?.Error ??
+          (await world.item('needsAttention', { orderId: run.orderId }))?.stepError;
         expect({ outcome: run.outcome, failedStep, error, compensations }).toEqual({
           outcome: expected.outcome,
           failedStep: expected.failedAction,
@@ -95,7 +106,11 @@ describe('State machine: the real saga agrees with the model', () => {
         for (const sku of Object.keys(STOCK)) {
           const real = await world.stockAccountedFor(sku);
           const model = services.stock.get(sku)!;
-          expect({ sku, available: real.available, held: real.held }).toEqual({ sku, available: model.available, held: [...model.holds.values()].reduce((a, b) => a + b, 0) });
+          expect({ sku, available: real.available, held: real.held }).toEqual({
+            sku,
+            available: model.available,
+            held: [...model.holds.values()].reduce((a, b) => a + b, 0),
+          });
         }
       }),
       { numRuns: Number(process.env.SAGA_CONFORMANCE_RUNS ?? 15), seed: Number(process.env.SAGA_CONFORMANCE_SEED ?? 4242) },

@@ -13,7 +13,8 @@ import { makeOrder, referenceSpecWith, SagaWorld, type SagaRunResult } from '../
 
 const STOCK = { 'MUG-0001': 10, 'TEA-0042': 5 };
 
-const retriesOf = (run: SagaRunResult, state: string) => run.log.filter((e) => e.type === 'StateRetried' && (e.state as { name: string }).name === state).length;
+const retriesOf = (run: SagaRunResult, state: string) =>
+  run.log.filter((e) => e.type === 'StateRetried' && (e.state as { name: string }).name === state).length;
 const callsOf = (run: SagaRunResult, state: string) => run.tasks.filter((t) => t.state === state).length;
 
 describe('State machine: order saga under faults', () => {
@@ -62,7 +63,7 @@ describe('State machine: order saga under faults', () => {
       expect(await w.stockAccountedFor('MUG-0001')).toEqual({ available: 10, held: 0, holders: [] });
     });
 
-    it('treats a transient failure that outlasts its retries as ambiguous: the step\'s own compensation runs', async () => {
+    it("treats a transient failure that outlasts its retries as ambiguous: the step's own compensation runs", async () => {
       // Prepare: the charge lands every time, but the answer never gets back.
       const w = await world({ owners: { ProcessPayment: 'service' }, faults: { ProcessPayment: { failTimes: 99, phase: 'after' } } });
 
@@ -106,7 +107,9 @@ describe('State machine: order saga under faults', () => {
         expect(callsOf(run, action)).toBe(2);
         expect(await w.stockAccountedFor('MUG-0001')).toEqual({ available: 8, held: 0, holders: [] });
         expect(await w.netChargedCents(run.orderId)).toBe(5497);
-        const captures = w.events.filter((e) => e.bus === 'legacy' && e.detailType === 'PAYMENT_CAPTURED' && e.detail.ORDER_NO === order.orderId);
+        const captures = w.events.filter(
+          (e) => e.bus === 'legacy' && e.detailType === 'PAYMENT_CAPTURED' && e.detail.ORDER_NO === order.orderId,
+        );
         // A resent command keeps its MSG_ID, so the monolith answers the same message again, never charges twice.
         expect(new Set(captures.map((e) => e.detail.MSG_ID)).size).toBe(1);
         expect((await w.shipping.get(run.orderId))?.status).toBe('dispatched');
@@ -133,7 +136,11 @@ describe('State machine: order saga under faults', () => {
       const w = await world({
         carrier: 'silent',
         tokenTimeoutMs: 200,
-        faults: { RefundPayment: { failTimes: 1, phase: 'after' }, ReleaseInventory: { failTimes: 1, phase: 'after' }, CancelShipment: { failTimes: 1, phase: 'after' } },
+        faults: {
+          RefundPayment: { failTimes: 1, phase: 'after' },
+          ReleaseInventory: { failTimes: 1, phase: 'after' },
+          CancelShipment: { failTimes: 1, phase: 'after' },
+        },
       });
 
       // Act: the carrier never answers, so shipping times out and everything is undone.
@@ -172,7 +179,13 @@ describe('State machine: order saga under faults', () => {
 
     it('a monolith that never answers: the command is resent (same message id), then the step fails and compensates', async () => {
       // Prepare
-      const w = await world({ tokenTimeoutMs: 150, rules: { ...DEFAULT_REFERENCE_RULES, monolith: { declineCustomers: [], outOfStockSkus: [], silentCustomers: ['C00077'], replyDelayMs: 0 } } });
+      const w = await world({
+        tokenTimeoutMs: 150,
+        rules: {
+          ...DEFAULT_REFERENCE_RULES,
+          monolith: { declineCustomers: [], outOfStockSkus: [], silentCustomers: ['C00077'], replyDelayMs: 0 },
+        },
+      });
       const order = makeOrder({ customerId: 'C00077' });
 
       // Act
@@ -181,7 +194,9 @@ describe('State machine: order saga under faults', () => {
       // Assess
       const exchange = w.spec.saga!.steps.ProcessPayment.monolith!.forward;
       expect(callsOf(run, 'ProcessPayment')).toBe(exchange.maxAttempts);
-      const sent = w.events.filter((e) => e.bus === 'legacy' && e.detailType === 'CAPTURE_PAYMENT_REQUESTED' && e.detail.ORDER_NO === order.orderId);
+      const sent = w.events.filter(
+        (e) => e.bus === 'legacy' && e.detailType === 'CAPTURE_PAYMENT_REQUESTED' && e.detail.ORDER_NO === order.orderId,
+      );
       expect(sent).toHaveLength(exchange.maxAttempts);
       expect(new Set(sent.map((e) => e.detail.MSG_ID)).size).toBe(1);
       expect(run.output).toMatchObject({ outcome: 'compensated', failedStep: 'ProcessPayment', failure: { Error: 'States.Timeout' } });
@@ -196,7 +211,10 @@ describe('State machine: order saga under faults', () => {
       let clock = Date.parse('2026-11-21T14:30:00Z');
       const w = await world({ owners: { ProcessPayment: 'service' }, now: () => new Date(clock) });
       await w.stock({ 'MUG-0001': 2, 'TEA-0042': 5 });
-      const a = makeOrder({ amount: { total: '6000.00', currency: 'EUR' }, lines: [{ lineNo: 1, sku: 'MUG-0001', quantity: 2, unitPrice: '3000.00' }] });
+      const a = makeOrder({
+        amount: { total: '6000.00', currency: 'EUR' },
+        lines: [{ lineNo: 1, sku: 'MUG-0001', quantity: 2, unitPrice: '3000.00' }],
+      });
       const b = makeOrder({ customerId: 'C00077', lines: [{ lineNo: 1, sku: 'MUG-0001', quantity: 2, unitPrice: '12.99' }] });
       let runB: SagaRunResult | undefined;
       w.beforeTask.set('Check Fraud Review', async () => {
@@ -211,7 +229,11 @@ describe('State machine: order saga under faults', () => {
 
       // Assess
       expect(runB?.outcome).toBe('completed');
-      expect(runA.output).toMatchObject({ outcome: 'compensated', failedStep: 'ConfirmReservation', failure: { Error: 'ReservationExpired' } });
+      expect(runA.output).toMatchObject({
+        outcome: 'compensated',
+        failedStep: 'ConfirmReservation',
+        failure: { Error: 'ReservationExpired' },
+      });
       expect(await w.payment.get(a.orderId as string)).toMatchObject({ status: 'refunded', capturedCents: 600000, refundedCents: 600000 });
       expect(await w.netChargedCents(a.orderId as string)).toBe(0);
       expect(await w.netChargedCents(b.orderId as string)).toBe(5497);
@@ -235,12 +257,14 @@ describe('State machine: order saga under faults', () => {
       expect(run.tasks.map((t) => t.state)).not.toContain('ConfirmReservation');
       const legacy = w.events.filter((e) => e.bus === 'legacy' && e.detail.ORDER_NO === order.orderId).map((e) => e.detailType);
       expect(legacy.slice(0, 4)).toEqual(['RESERVE_STOCK_REQUESTED', 'STOCK_RESERVED', 'CAPTURE_PAYMENT_REQUESTED', 'PAYMENT_CAPTURED']);
-      expect(run.output?.results).toMatchObject({ ReserveInventory: { reservationId: expect.stringMatching(/^RSV/), replyType: 'inventory.reserved' } });
+      expect(run.output?.results).toMatchObject({
+        ReserveInventory: { reservationId: expect.stringMatching(/^RSV/), replyType: 'inventory.reserved' },
+      });
       // The inventory service was not asked.
       expect(await w.stockAccountedFor('MUG-0001')).toEqual({ available: 10, held: 0, holders: [] });
     });
 
-    it('the monolith\'s STOCK_REJECTED is the business error OutOfStock', async () => {
+    it("the monolith's STOCK_REJECTED is the business error OutOfStock", async () => {
       // Prepare
       const w = await world({ owners: { ReserveInventory: 'monolith' } });
 
@@ -262,7 +286,9 @@ describe('State machine: order saga under faults', () => {
 
       // Assess
       expect(run.outcome).toBe('completed');
-      expect(w.events.filter((e) => e.bus === 'legacy' && e.detail.ORDER_NO === order.orderId).map((e) => e.detailType)).toEqual(['SHIPMENT_DISPATCHED']);
+      expect(w.events.filter((e) => e.bus === 'legacy' && e.detail.ORDER_NO === order.orderId).map((e) => e.detailType)).toEqual([
+        'SHIPMENT_DISPATCHED',
+      ]);
       expect(await w.payment.get(run.orderId)).toMatchObject({ status: 'captured', capturedCents: 5497 });
     });
   });

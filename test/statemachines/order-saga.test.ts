@@ -74,7 +74,9 @@ describe('State machine: order saga', () => {
       expect((await w.item('sagaState', { orderId: run.orderId }))?.sagaState).toBe('completed');
       expect((await w.shipping.get(run.orderId))?.status).toBe('dispatched');
       expect((await w.notification.get(run.orderId, 'confirmation'))?.customerId).toBe('C00042');
-      expect(run.output?.results).toMatchObject({ ProcessPayment: { paymentId: expect.stringMatching(/^PAY/), replyType: 'payment.captured' } });
+      expect(run.output?.results).toMatchObject({
+        ProcessPayment: { paymentId: expect.stringMatching(/^PAY/), replyType: 'payment.captured' },
+      });
     });
 
     it('writes every step, its input, its result, under the order correlation id, to the services bus', async () => {
@@ -86,16 +88,25 @@ describe('State machine: order saga', () => {
       const run = await w.run(order);
 
       // Assess
-      const events = w.events.filter((e) => e.detailType.startsWith('saga.') && (e.detail.metadata as { entity: { key: string } }).entity.key === run.orderId);
+      const events = w.events.filter(
+        (e) => e.detailType.startsWith('saga.') && (e.detail.metadata as { entity: { key: string } }).entity.key === run.orderId,
+      );
       expect(events.length).toBeGreaterThan(10);
       for (const e of events) {
         expect(e.source).toBe('cutover.saga');
-        expect(e.detail.metadata).toMatchObject({ correlationId: `order-${order.orderId}`, origin: 'service', entity: { type: 'order', key: order.orderId } });
+        expect(e.detail.metadata).toMatchObject({
+          correlationId: `order-${order.orderId}`,
+          origin: 'service',
+          entity: { type: 'order', key: order.orderId },
+        });
       }
       const ids = events.map((e) => (e.detail.metadata as { eventId: string }).eventId);
       expect(new Set(ids).size).toBe(ids.length);
       const started = run.audit.find((a) => a.type === 'saga.step-started' && a.data.step === 'ReserveInventory')!;
-      expect(started.data).toMatchObject({ owner: 'service', input: { action: 'reserve', orderId: order.orderId, order: { lines: order.lines } } });
+      expect(started.data).toMatchObject({
+        owner: 'service',
+        input: { action: 'reserve', orderId: order.orderId, order: { lines: order.lines } },
+      });
       expect(JSON.stringify(run.audit)).not.toContain('taskToken');
       const reserved = run.audit.find((a) => a.type === 'saga.step-succeeded' && a.data.step === 'ReserveInventory')!;
       expect(reserved.data.result).toMatchObject({ status: 'reserved', reservationId: expect.stringMatching(/^RSV/) });
@@ -138,7 +149,11 @@ describe('State machine: order saga', () => {
       expect(compensationsRun(run)).toEqual(expected);
       expect(compensationsAfter(w.plan, action, false)).toEqual(expected);
       expect(run.audit.filter((a) => a.type === 'saga.compensation-succeeded').map((a) => a.data.compensation)).toEqual(expected);
-      expect(run.audit.find((a) => a.type === 'saga.step-failed')?.data).toMatchObject({ step: action, kind: 'error', error: { Error: 'Boom' } });
+      expect(run.audit.find((a) => a.type === 'saga.step-failed')?.data).toMatchObject({
+        step: action,
+        kind: 'error',
+        error: { Error: 'Boom' },
+      });
       await expectFullyCompensated(w, run);
     });
 
@@ -173,7 +188,11 @@ describe('State machine: order saga', () => {
       // Assess
       expect(compensationsRun(run)).toEqual(['SendCancellationNotice', 'CancelShipment']);
       expect(run.outcome).toBe('compensation-failed');
-      expect(await w.item('needsAttention', { orderId: run.orderId })).toMatchObject({ failedCompensation: 'CancelShipment', error: 'CompensationRefused', failedStep: 'NotifyCustomer' });
+      expect(await w.item('needsAttention', { orderId: run.orderId })).toMatchObject({
+        failedCompensation: 'CancelShipment',
+        error: 'CompensationRefused',
+        failedStep: 'NotifyCustomer',
+      });
       // Refused at once: retrying cannot bring a parcel back.
       expect(run.tasks.filter((t) => t.state === 'CancelShipment')).toHaveLength(1);
     });
@@ -181,7 +200,13 @@ describe('State machine: order saga', () => {
     it.each([
       ['out of stock', { 'MUG-0001': 1 }, {}, 'ReserveInventory', 'OutOfStock'],
       ['a card the monolith declines', {}, { customerId: 'C99999' }, 'ProcessPayment', 'CardDeclined'],
-      ['an address no carrier serves', {}, { shippingAddress: { street: '1 Ice Road', city: 'Nowhere', postalCode: '00000', country: 'ZZ' } }, 'ScheduleShipping', 'AddressRejected'],
+      [
+        'an address no carrier serves',
+        {},
+        { shippingAddress: { street: '1 Ice Road', city: 'Nowhere', postalCode: '00000', country: 'ZZ' } },
+        'ScheduleShipping',
+        'AddressRejected',
+      ],
     ])('real business failure: %s', async (_what, stock, orderOverrides, step, error) => {
       // Prepare
       const w = await world();
@@ -213,9 +238,17 @@ describe('State machine: order saga', () => {
       expect(run.outcome).toBe('compensation-failed');
       expect(run.error?.name).toBe('Saga.CompensationFailed');
       expect(compensationsRun(run)).toEqual(['RefundPayment']);
-      expect(await w.item('needsAttention', { orderId: run.orderId })).toMatchObject({ failedCompensation: 'RefundPayment', error: 'CompensationRefused', failedStep: 'ScheduleShipping', stepError: 'AddressRejected' });
+      expect(await w.item('needsAttention', { orderId: run.orderId })).toMatchObject({
+        failedCompensation: 'RefundPayment',
+        error: 'CompensationRefused',
+        failedStep: 'ScheduleShipping',
+        stepError: 'AddressRejected',
+      });
       expect((await w.item('sagaState', { orderId: run.orderId }))?.sagaState).toBe('compensation-failed');
-      expect(run.audit.at(-1)).toMatchObject({ type: 'saga.compensation-failed', data: { compensation: 'RefundPayment', failedStep: 'ScheduleShipping' } });
+      expect(run.audit.at(-1)).toMatchObject({
+        type: 'saga.compensation-failed',
+        data: { compensation: 'RefundPayment', failedStep: 'ScheduleShipping' },
+      });
     });
 
     it('retries a failing compensation with backoff before giving up', async () => {
@@ -228,7 +261,10 @@ describe('State machine: order saga', () => {
       // Assess
       expect(run.outcome).toBe('compensation-failed');
       expect(run.tasks.filter((t) => t.state === 'ReleaseInventory')).toHaveLength(1 + w.plan.retry.compensation.maxAttempts);
-      expect(await w.item('needsAttention', { orderId: run.orderId })).toMatchObject({ failedCompensation: 'ReleaseInventory', error: 'TransientError' });
+      expect(await w.item('needsAttention', { orderId: run.orderId })).toMatchObject({
+        failedCompensation: 'ReleaseInventory',
+        error: 'TransientError',
+      });
     });
 
     it('completes the compensation when a retry succeeds', async () => {

@@ -21,6 +21,13 @@ module.exports = {
   },
   getCacheKey(source, filename) {
     // Bump TRANSFORM_REVISION when the options above change, so jest's cache forgets old output.
-    return createHash('sha1').update(TRANSFORM_REVISION).update(version).update('\0').update(filename).update('\0').update(source).digest('hex');
+    return createHash('sha1')
+      .update(TRANSFORM_REVISION)
+      .update(version)
+      .update('\0')
+      .update(filename)
+      .update('\0')
+      .update(source)
+      .digest('hex');
   },
 };

@@ -21,8 +21,18 @@ export interface FacadeFixture {
 
 export const FACADE_TEST_PG = 'postgres://postgres@127.0.0.1:5432/test';
 
-export async function startFacadeFixture(options: { orders?: number; drift?: ReferenceCandidateOptions['drift']; delayMs?: () => number; source?: string; monolithPort?: number; candidatePort?: number } = {}): Promise<FacadeFixture> {
-  const source = options.source ?? process.env.CUTOVER_FACADE_DB ?? (process.env.JEST_WORKER_ID !== undefined ? FACADE_TEST_PG : 'pglite://memory');
+export async function startFacadeFixture(
+  options: {
+    orders?: number;
+    drift?: ReferenceCandidateOptions['drift'];
+    delayMs?: () => number;
+    source?: string;
+    monolithPort?: number;
+    candidatePort?: number;
+  } = {},
+): Promise<FacadeFixture> {
+  const source =
+    options.source ?? process.env.CUTOVER_FACADE_DB ?? (process.env.JEST_WORKER_ID !== undefined ? FACADE_TEST_PG : 'pglite://memory');
   const kind = parseSourceUrl(source).kind;
   const prefix = kind === 'postgres' ? `a13f_${randomBytes(4).toString('hex')}_` : '';
   let pglite: import('@electric-sql/pglite').PGlite | undefined;

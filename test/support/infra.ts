@@ -41,7 +41,8 @@ export function iamStatements(template: Template): Array<{ where: string; s: Iam
       const docs: Array<{ Statement?: IamStatement[] }> = [];
       if (p.PolicyDocument) docs.push(p.PolicyDocument as { Statement?: IamStatement[] });
       if (p.AssumeRolePolicyDocument) docs.push(p.AssumeRolePolicyDocument as { Statement?: IamStatement[] });
-      for (const inline of (p.Policies as Array<{ PolicyDocument: { Statement?: IamStatement[] } }>) ?? []) docs.push(inline.PolicyDocument);
+      for (const inline of (p.Policies as Array<{ PolicyDocument: { Statement?: IamStatement[] } }>) ?? [])
+        docs.push(inline.PolicyDocument);
       for (const doc of docs) for (const s of doc.Statement ?? []) out.push({ where: `${type} ${id}`, s });
     }
   }
@@ -54,5 +55,9 @@ export const actionsOf = (s: IamStatement): string[] => (Array.isArray(s.Action)
 export function wildcardActions(template: Template): string[] {
   return iamStatements(template)
     .filter(({ s }) => s.Effect === 'Allow')
-    .flatMap(({ where, s }) => actionsOf(s).filter((a) => a.includes('*')).map((a) => `${where}: ${a}`));
+    .flatMap(({ where, s }) =>
+      actionsOf(s)
+        .filter((a) => a.includes('*'))
+        .map((a) => `${where}: ${a}`),
+    );
 }

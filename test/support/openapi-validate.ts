@@ -19,7 +19,10 @@ export function validateOpenApi(documents: readonly unknown[]): { valid: boolean
       const out = [];
       for (const d of docs) { const r = await new Validator().validate(d); out.push({ valid: r.valid, errors: r.errors ?? null, version: new Validator().version }); }
       process.stdout.write(JSON.stringify(out));`;
-    const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: path.join(__dirname, '..', '..'), encoding: 'utf8' });
+    const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: path.join(__dirname, '..', '..'),
+      encoding: 'utf8',
+    });
     return JSON.parse(stdout) as { valid: boolean; errors: unknown }[];
   } finally {
     rmSync(dir, { recursive: true, force: true });

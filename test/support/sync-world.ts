@@ -83,7 +83,13 @@ export class SyncWorld {
     };
     this.writes.push(w);
     const target = otherSide(side);
-    const change: IncomingChange = { side, position: String(w.position), before, after, at: new Date(1_700_000_000_000 + this.clock).toISOString() };
+    const change: IncomingChange = {
+      side,
+      position: String(w.position),
+      before,
+      after,
+      at: new Date(1_700_000_000_000 + this.clock).toISOString(),
+    };
     this.queueOf(this.queues[target], key).push({ change, key });
     return w;
   }
@@ -120,7 +126,7 @@ export class SyncWorld {
   }
 
   public drain(): void {
-    for (let progress = true; progress; ) {
+    for (let progress = true; progress;) {
       progress = false;
       for (const target of ['monolith', 'service'] as const) {
         for (const key of this.queues[target].keys()) while (this.deliver(target, key)) progress = true;
@@ -131,7 +137,14 @@ export class SyncWorld {
   private apply(target: SyncSide, { change, key }: Queued): void {
     const last = this.applied[target].get(key) ?? 0n;
     if (BigInt(change.position) <= last) return; // a duplicate: already applied (the item or row records the position)
-    const decision = decide({ entity: this.entity, key, rules: this.rules, change, current: this.stores[target].get(key) ?? null, resolvers: this.resolvers });
+    const decision = decide({
+      entity: this.entity,
+      key,
+      rules: this.rules,
+      change,
+      current: this.stores[target].get(key) ?? null,
+      resolvers: this.resolvers,
+    });
     this.applies += 1;
     if (decision.conflict) {
       this.conflicts += 1;

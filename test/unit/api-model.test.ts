@@ -32,11 +32,31 @@ describe('Function: buildApiModels', () => {
   });
 
   it.each<[string, ApiSectionInput, RegExp]>([
-    ['an entity the migration does not have', { services: { s: { entities: { nope: {} } } } }, /entities\.nope: not an entity of the migration section/],
-    ['a filter on an attribute that is not a key', { services: { s: { entities: { products: { filters: ['name'] } } } } }, /filters: "name" is neither a key .* would scan the whole table/],
-    ['an index on an unknown attribute', { services: { s: { entities: { orders: { indexes: { byX: { partitionKey: 'nope' } } } } } } }, /indexes\.byX: "nope" is not a top-level/],
-    ['an irreversible version of a writable entity', { services: { s: { entities: { products: { writes: true, versions: { '2': { ops: [{ op: 'remove', path: 'name' }] } } } } } } }, /reversible/],
-    ['a version op on an unknown attribute', { services: { s: { entities: { products: { versions: { '2': { ops: [{ op: 'rename', from: 'colour', to: 'color' }] } } } } } } }, /"colour" is not an attribute/],
+    [
+      'an entity the migration does not have',
+      { services: { s: { entities: { nope: {} } } } },
+      /entities\.nope: not an entity of the migration section/,
+    ],
+    [
+      'a filter on an attribute that is not a key',
+      { services: { s: { entities: { products: { filters: ['name'] } } } } },
+      /filters: "name" is neither a key .* would scan the whole table/,
+    ],
+    [
+      'an index on an unknown attribute',
+      { services: { s: { entities: { orders: { indexes: { byX: { partitionKey: 'nope' } } } } } } },
+      /indexes\.byX: "nope" is not a top-level/,
+    ],
+    [
+      'an irreversible version of a writable entity',
+      { services: { s: { entities: { products: { writes: true, versions: { '2': { ops: [{ op: 'remove', path: 'name' }] } } } } } } },
+      /reversible/,
+    ],
+    [
+      'a version op on an unknown attribute',
+      { services: { s: { entities: { products: { versions: { '2': { ops: [{ op: 'rename', from: 'colour', to: 'color' }] } } } } } } },
+      /"colour" is not an attribute/,
+    ],
   ])('refuses %s, naming the field', (_what, api, message) => {
     // Act
     const act = () => buildApiModels(api as never, spec.migration);
@@ -50,7 +70,9 @@ describe('Function: buildApiModels', () => {
 describe('Function: generateOpenApi', () => {
   it('renders an OpenAPI 3.1 document per service that the validator accepts, for each auth mode', () => {
     // Prepare
-    const docs = models.flatMap((s) => (['jwt', 'iam', 'none'] as const).map((auth) => generateOpenApi(s, { auth, serverUrl: 'https://api.example.com' })));
+    const docs = models.flatMap((s) =>
+      (['jwt', 'iam', 'none'] as const).map((auth) => generateOpenApi(s, { auth, serverUrl: 'https://api.example.com' })),
+    );
 
     // Act
     const results = validateOpenApi(docs);
@@ -59,7 +81,9 @@ describe('Function: generateOpenApi', () => {
     expect(results).toHaveLength(models.length * 3);
     for (const r of results) expect(r).toMatchObject({ valid: true, errors: null });
     const catalog = docs[0];
-    expect(Object.keys(catalog.paths ?? {})).toEqual(expect.arrayContaining(['/v1/products/{sku}', '/v2/products/{sku}', '/v1/stock/{sku}/{warehouse}', '/health', '/openapi.json']));
+    expect(Object.keys(catalog.paths ?? {})).toEqual(
+      expect.arrayContaining(['/v1/products/{sku}', '/v2/products/{sku}', '/v1/stock/{sku}/{warehouse}', '/health', '/openapi.json']),
+    );
     expect(catalog.paths?.['/v1/products/{sku}']?.put).toBeDefined();
     expect(docs[3].paths?.['/v1/orders/{orderId}']?.put).toBeUndefined();
   });
@@ -68,18 +92,23 @@ describe('Function: generateOpenApi', () => {
 describe('Function: encodeCursor / decodeCursor', () => {
   it('round-trips any key for the same query and refuses any single-character change (property)', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), fc.oneof(fc.string(), fc.integer())), fc.string(), fc.nat(), (key, query, at) => {
-        // Act
-        const cursor = encodeCursor('secret-key-123456', { query, lastKey: key });
-        const i = at % cursor.length;
-        const changed = cursor.slice(0, i) + (cursor[i] === 'A' ? 'B' : 'A') + cursor.slice(i + 1);
+      fc.property(
+        fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), fc.oneof(fc.string(), fc.integer())),
+        fc.string(),
+        fc.nat(),
+        (key, query, at) => {
+          // Act
+          const cursor = encodeCursor('secret-key-123456', { query, lastKey: key });
+          const i = at % cursor.length;
+          const changed = cursor.slice(0, i) + (cursor[i] === 'A' ? 'B' : 'A') + cursor.slice(i + 1);
 
-        // Assess
-        expect(decodeCursor('secret-key-123456', cursor, query)).toEqual(key);
-        expect(() => decodeCursor('secret-key-123456', changed, query)).toThrow(ApiProblem);
-        expect(() => decodeCursor('another-secret-12345', cursor, query)).toThrow(/altered or was issued by another deployment/);
-        expect(() => decodeCursor('secret-key-123456', cursor, `${query}x`)).toThrow(/different query/);
-      }),
+          // Assess
+          expect(decodeCursor('secret-key-123456', cursor, query)).toEqual(key);
+          expect(() => decodeCursor('secret-key-123456', changed, query)).toThrow(ApiProblem);
+          expect(() => decodeCursor('another-secret-12345', cursor, query)).toThrow(/altered or was issued by another deployment/);
+          expect(() => decodeCursor('secret-key-123456', cursor, `${query}x`)).toThrow(/different query/);
+        },
+      ),
       { seed: 13, numRuns: 200 },
     );
   });
@@ -88,10 +117,34 @@ describe('Function: encodeCursor / decodeCursor', () => {
 describe('Function: planList', () => {
   it.each([
     ['a partition key', 'catalog', 'stock', { sku: 'S1' }, { kind: 'query', partition: { attribute: 'sku', value: 'S1' } }],
-    ['a sort-key range', 'catalog', 'stock', { sku: 'S1', 'warehouse.gte': 'B' }, { kind: 'query', range: { attribute: 'warehouse', op: 'gte', values: ['B'] } }],
-    ['a between from gte and lte', 'catalog', 'stock', { sku: 'S1', 'warehouse.gte': 'B', 'warehouse.lte': 'D' }, { range: { attribute: 'warehouse', op: 'between', values: ['B', 'D'] } }],
-    ['an index', 'orders', 'orders', { customerId: 'C1' }, { kind: 'query', index: 'byCustomer', partition: { attribute: 'customerId', value: 'C1' } }],
-    ['a templated key', 'orders', 'payments', { orderId: '1', 'paymentId.gt': 'P5' }, { partition: { attribute: 'pk', value: 'ORDER#1' }, range: { attribute: 'sk', op: 'gt', values: ['PAYMENT#P5'] } }],
+    [
+      'a sort-key range',
+      'catalog',
+      'stock',
+      { sku: 'S1', 'warehouse.gte': 'B' },
+      { kind: 'query', range: { attribute: 'warehouse', op: 'gte', values: ['B'] } },
+    ],
+    [
+      'a between from gte and lte',
+      'catalog',
+      'stock',
+      { sku: 'S1', 'warehouse.gte': 'B', 'warehouse.lte': 'D' },
+      { range: { attribute: 'warehouse', op: 'between', values: ['B', 'D'] } },
+    ],
+    [
+      'an index',
+      'orders',
+      'orders',
+      { customerId: 'C1' },
+      { kind: 'query', index: 'byCustomer', partition: { attribute: 'customerId', value: 'C1' } },
+    ],
+    [
+      'a templated key',
+      'orders',
+      'payments',
+      { orderId: '1', 'paymentId.gt': 'P5' },
+      { partition: { attribute: 'pk', value: 'ORDER#1' }, range: { attribute: 'sk', op: 'gt', values: ['PAYMENT#P5'] } },
+    ],
     ['no filter (a bounded page of a scan)', 'catalog', 'products', { limit: '10' }, { kind: 'scan', limit: 10 }],
   ])('plans %s', (_what, service, name, query, expected) => {
     // Act
@@ -106,14 +159,20 @@ describe('Function: castUp / castDown', () => {
   it('v1 -> v2 -> v1 is the identity on any product (property)', () => {
     const products = entity('catalog', 'products');
     fc.assert(
-      fc.property(fc.record({ sku: fc.string({ minLength: 1 }), name: fc.string(), price: fc.constantFrom('1.00', '9.99') }, { requiredKeys: ['sku'] }), (item) => {
-        // Act
-        const v2 = castUp(products, 2, item);
+      fc.property(
+        fc.record(
+          { sku: fc.string({ minLength: 1 }), name: fc.string(), price: fc.constantFrom('1.00', '9.99') },
+          { requiredKeys: ['sku'] },
+        ),
+        (item) => {
+          // Act
+          const v2 = castUp(products, 2, item);
 
-        // Assess
-        expect(v2.unitPrice).toBe(item.price);
-        expect(castDown(products, 2, v2)).toEqual(item);
-      }),
+          // Assess
+          expect(v2.unitPrice).toBe(item.price);
+          expect(castDown(products, 2, v2)).toEqual(item);
+        },
+      ),
       { seed: 5, numRuns: 100 },
     );
   });

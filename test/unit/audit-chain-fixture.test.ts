@@ -7,7 +7,10 @@ import { canonicalJson, hashEntry, verifyChain, type AuditEntry } from '../../co
  * unicode, escapes, U+2028, nested extra fields in mixed key order, large and fractional numbers. Every hash
  * in it must still verify, and every entry must still spell the same.
  */
-const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, '../fixtures/audit-chain-v1.json'), 'utf8')) as { canonical: string[]; entries: AuditEntry[] };
+const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, '../fixtures/audit-chain-v1.json'), 'utf8')) as {
+  canonical: string[];
+  entries: AuditEntry[];
+};
 
 describe('Fixture: audit chain v1', () => {
   it('verifies whole with the current hash', () => {

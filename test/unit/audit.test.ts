@@ -23,7 +23,15 @@ const spec = parseSpec(config);
 const at = new Date('2026-11-21T14:30:00.000Z');
 
 function record(i: number, extra: Partial<AuditRecord> = {}): AuditRecord {
-  return { kind: 'event', eventId: `evt-${i}`, bus: 'legacy', source: 'shop.monolith', detailType: 'ORDER_PLACED', payload: JSON.stringify({ n: i }), ...extra };
+  return {
+    kind: 'event',
+    eventId: `evt-${i}`,
+    bus: 'legacy',
+    source: 'shop.monolith',
+    detailType: 'ORDER_PLACED',
+    payload: JSON.stringify({ n: i }),
+    ...extra,
+  };
 }
 
 function chain(stream: string, n: number): AuditEntry[] {
@@ -146,7 +154,13 @@ describe('Function: verifyChain', () => {
     const result = verifyChain(entries);
 
     // Assess
-    expect(result).toMatchObject({ ok: false, sequence: 3, check: 'prevHash', expected: entries[1].hash, found: chain('order-1', 3)[2].prevHash });
+    expect(result).toMatchObject({
+      ok: false,
+      sequence: 3,
+      check: 'prevHash',
+      expected: entries[1].hash,
+      found: chain('order-1', 3)[2].prevHash,
+    });
   });
 
   it('reports a deleted entry as a gap', () => {
@@ -167,22 +181,30 @@ describe('Function: verifyChain', () => {
   it('detects any single changed field of any entry, at that entry (property)', () => {
     const fields = ['kind', 'eventId', 'bus', 'source', 'detailType', 'payload', 'recordedAt', 'stream', 'prevHash', 'hash'] as const;
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 8 }), fc.nat(), fc.constantFrom(...fields), fc.string({ minLength: 1, maxLength: 8 }), (n, pick, field, junk) => {
-        // Prepare
-        const entries = chain('p', n);
-        const i = pick % n;
-        const original = entries[i][field] as string;
-        const changed = original + junk;
-        entries[i] = { ...entries[i], [field]: changed };
-        const verifier = new ChainVerifier();
+      fc.property(
+        fc.integer({ min: 2, max: 8 }),
+        fc.nat(),
+        fc.constantFrom(...fields),
+        fc.string({ minLength: 1, maxLength: 8 }),
+        (n, pick, field, junk) => {
+          // Prepare
+          const entries = chain('p', n);
+          const i = pick % n;
+          const original = entries[i][field] as string;
+          const changed = original + junk;
+          entries[i] = { ...entries[i], [field]: changed };
+          const verifier = new ChainVerifier();
 
-        // Act
-        const firstBad = entries.map((e) => (field === 'stream' ? verifier.expectStream('p', e) : verifier.push(e))).find((x) => x !== undefined);
+          // Act
+          const firstBad = entries
+            .map((e) => (field === 'stream' ? verifier.expectStream('p', e) : verifier.push(e)))
+            .find((x) => x !== undefined);
 
-        // Assess
-        expect(firstBad).toBeDefined();
-        expect(firstBad!.sequence).toBe(i + 1);
-      }),
+          // Assess
+          expect(firstBad).toBeDefined();
+          expect(firstBad!.sequence).toBe(i + 1);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -211,14 +233,36 @@ describe('Function: auditStreamFor', () => {
   const placed = spec.bridge.legacyEvents.ORDER_PLACED.examples[0];
   it.each([
     ['a monolith event, by its entity key', { detailType: 'ORDER_PLACED', detail: placed }, 'order-1000001'],
-    ['a customer event, by its own entity', { detailType: 'CUSTOMER_UPDATED', detail: spec.bridge.legacyEvents.CUSTOMER_UPDATED.examples[0] }, 'customer-C00042'],
-    ['a legacy event the bridge emitted, by its stamp', { detailType: 'ORDER_PLACED', source: 'cutover.bridge', detail: { ...placed, _cutover: { correlationId: 'corr-9' } } }, 'corr-9'],
+    [
+      'a customer event, by its own entity',
+      { detailType: 'CUSTOMER_UPDATED', detail: spec.bridge.legacyEvents.CUSTOMER_UPDATED.examples[0] },
+      'customer-C00042',
+    ],
+    [
+      'a legacy event the bridge emitted, by its stamp',
+      { detailType: 'ORDER_PLACED', source: 'cutover.bridge', detail: { ...placed, _cutover: { correlationId: 'corr-9' } } },
+      'corr-9',
+    ],
     // A monolith event cannot claim another order's history: its stamp is not the bridge's.
-    ['a monolith event forging a stamp, by its own entity key', { detailType: 'ORDER_PLACED', source: 'shop.monolith', detail: { ...placed, _cutover: { correlationId: 'order-999' } } }, 'order-1000001'],
-    ['a service event with a malformed correlation id, in uncorrelated', { detailType: 'order.created', detail: { metadata: { eventId: 'e', eventType: 'order.created', version: 2, correlationId: 'order-1\u0000\u202e' }, data: {} } }, 'uncorrelated'],
+    [
+      'a monolith event forging a stamp, by its own entity key',
+      { detailType: 'ORDER_PLACED', source: 'shop.monolith', detail: { ...placed, _cutover: { correlationId: 'order-999' } } },
+      'order-1000001',
+    ],
+    [
+      'a service event with a malformed correlation id, in uncorrelated',
+      {
+        detailType: 'order.created',
+        detail: { metadata: { eventId: 'e', eventType: 'order.created', version: 2, correlationId: 'order-1\u0000\u202e' }, data: {} },
+      },
+      'uncorrelated',
+    ],
     [
       'a service event, by its correlation id',
-      { detailType: 'order.created', detail: { metadata: { eventId: 'e', eventType: 'order.created', version: 2, correlationId: 'corr-7' }, data: {} } },
+      {
+        detailType: 'order.created',
+        detail: { metadata: { eventId: 'e', eventType: 'order.created', version: 2, correlationId: 'corr-7' }, data: {} },
+      },
       'corr-7',
     ],
     ['an unknown type', { detailType: 'NOPE', detail: { ORDER_NO: '1' } }, UNCORRELATED_STREAM],
@@ -231,7 +275,9 @@ describe('Function: auditStreamFor', () => {
 
   it('reads the business message id of legacy and service events', () => {
     expect(messageIdOf(spec, { detailType: 'ORDER_PLACED', detail: placed })).toBe('MSG-20261121-000001');
-    expect(messageIdOf(spec, { detailType: 'x', detail: { metadata: { eventId: 'e1', eventType: 'x', version: 1 }, data: {} } })).toBe('e1');
+    expect(messageIdOf(spec, { detailType: 'x', detail: { metadata: { eventId: 'e1', eventType: 'x', version: 1 }, data: {} } })).toBe(
+      'e1',
+    );
     expect(messageIdOf(spec, { detailType: 'NOPE', detail: placed })).toBeUndefined();
   });
 });

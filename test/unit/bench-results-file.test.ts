@@ -15,13 +15,35 @@ const ctx: RunContext = {
   env: { BENCH_ORDERS: '200000' },
 };
 
-const result = (over: Partial<SavedResult> = {}): SavedResult => ({ bench: 'translate', name: 'legacy->service', figure: 12_345.6, unit: 'events/s', baseline: 40_000, ratio: 3.24, target: '<= 3x', ok: false, note: 'baseline: JSON | parse', ...over });
+const result = (over: Partial<SavedResult> = {}): SavedResult => ({
+  bench: 'translate',
+  name: 'legacy->service',
+  figure: 12_345.6,
+  unit: 'events/s',
+  baseline: 40_000,
+  ratio: 3.24,
+  target: '<= 3x',
+  ok: false,
+  note: 'baseline: JSON | parse',
+  ...over,
+});
 
 describe('Module: bench results file', () => {
   describe('Method: formatRun', () => {
     it('names the machine, load, commit and settings, and puts every figure beside its baseline and ratio', () => {
       // Prepare
-      const results = [result(), result({ name: 'service->legacy', figure: 0.5, ratio: undefined, baseline: undefined, ok: undefined, target: undefined, note: undefined })];
+      const results = [
+        result(),
+        result({
+          name: 'service->legacy',
+          figure: 0.5,
+          ratio: undefined,
+          baseline: undefined,
+          ok: undefined,
+          target: undefined,
+          note: undefined,
+        }),
+      ];
 
       // Act
       const text = formatRun(ctx, results);

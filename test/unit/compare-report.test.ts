@@ -12,7 +12,8 @@ import {
 } from '../../core/compare';
 import type { RecordedEvent } from '../../core/replay';
 
-const ev = (type: string, payload: unknown, version?: number): RecordedEvent => (version === undefined ? { type, payload } : { type, version, payload });
+const ev = (type: string, payload: unknown, version?: number): RecordedEvent =>
+  version === undefined ? { type, payload } : { type, version, payload };
 
 describe('Class: RuleBook', () => {
   it('joins default, capability and event rules for an outcome type', () => {
@@ -139,9 +140,23 @@ describe('Class: DiffReport', () => {
     const report = new DiffReport({ replayId: 'r-1', target: 'orders', startedAt: '2026-01-01T00:00:00.000Z' });
     // total differs in 5 interactions, status in 2, lines[*].q twice within one interaction.
     for (let i = 0; i < 5; i += 1) {
-      report.addComparison(compareInteraction(`t${i}`, [ev('order.created', { total: 10, status: 'NEW' })], [ev('order.created', { total: 11 + i, status: i < 2 ? 'new' : 'NEW' })], { rules }));
+      report.addComparison(
+        compareInteraction(
+          `t${i}`,
+          [ev('order.created', { total: 10, status: 'NEW' })],
+          [ev('order.created', { total: 11 + i, status: i < 2 ? 'new' : 'NEW' })],
+          { rules },
+        ),
+      );
     }
-    report.addComparison(compareInteraction('q', [ev('order.created', { lines: [{ q: 1 }, { q: 2 }] })], [ev('order.created', { lines: [{ q: 3 }, { q: 4 }] })], { rules }));
+    report.addComparison(
+      compareInteraction(
+        'q',
+        [ev('order.created', { lines: [{ q: 1 }, { q: 2 }] })],
+        [ev('order.created', { lines: [{ q: 3 }, { q: 4 }] })],
+        { rules },
+      ),
+    );
     report.addComparison(compareInteraction('m1', [ev('order.created', {})], [ev('order.created', {})], { rules }));
     report.addComparison(compareInteraction('miss', [ev('order.created', {}), ev('mail.sent', {})], [ev('order.created', {})], { rules }));
     report.addSkipped({ id: 'line:4', line: 4, code: 'truncated-json', reason: 'line 4: truncated JSON', field: '$' });
@@ -153,7 +168,17 @@ describe('Class: DiffReport', () => {
 
   it('counts totals by interaction status', () => {
     const r = build();
-    expect(r.totals).toEqual({ read: 12, compared: 8, matched: 1, differed: 6, missingOutcome: 1, extraOutcome: 0, skippedInvalid: 3, failed: 1, matchedWithNoise: 0 });
+    expect(r.totals).toEqual({
+      read: 12,
+      compared: 8,
+      matched: 1,
+      differed: 6,
+      missingOutcome: 1,
+      extraOutcome: 0,
+      skippedInvalid: 3,
+      failed: 1,
+      matchedWithNoise: 0,
+    });
     expect(r.outcomes).toEqual({ paired: 8, matched: 2, differed: 6, missing: 1, extra: 0 });
   });
 
@@ -221,7 +246,11 @@ describe('Function: renderTerminalReport', () => {
   it('prints totals, ranked fields with examples, and the other sections', () => {
     // Prepare
     const report = new DiffReport({ replayId: 'r-9', target: 'orders' });
-    report.addComparison(compareInteraction('i-1', [ev('order.created', { total: '10.00' })], [ev('order.created', { total: '10.50' })], { rules: new RuleBook() }));
+    report.addComparison(
+      compareInteraction('i-1', [ev('order.created', { total: '10.00' })], [ev('order.created', { total: '10.50' })], {
+        rules: new RuleBook(),
+      }),
+    );
     report.addSkipped({ id: 'line:2', line: 2, code: 'truncated-json', reason: 'line 2: truncated JSON', field: '$' });
 
     // Act
@@ -242,7 +271,9 @@ describe('Function: renderHtmlReport', () => {
     // Prepare
     const hostile = '<script>alert("x")</script>';
     const report = new DiffReport({ replayId: `<b>${hostile}`, target: "o'rders" });
-    report.addComparison(compareInteraction(`id-${hostile}`, [ev('a.b', { [`k`]: hostile })], [ev('a.b', { k: 'fine & dandy' })], { rules: new RuleBook() }));
+    report.addComparison(
+      compareInteraction(`id-${hostile}`, [ev('a.b', { [`k`]: hostile })], [ev('a.b', { k: 'fine & dandy' })], { rules: new RuleBook() }),
+    );
     report.addFailure(hostile, { name: hostile, message: hostile });
 
     // Act

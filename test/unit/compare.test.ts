@@ -18,7 +18,13 @@ describe('Function: parsePathPattern', () => {
     ['lines[*].id', [{ kind: 'key', name: 'lines' }, { kind: 'anyIndex' }, { kind: 'key', name: 'id' }]],
     ['metadata.*', [{ kind: 'key', name: 'metadata' }, { kind: 'any' }]],
     ['**.updatedAt', [{ kind: 'deep' }, { kind: 'key', name: 'updatedAt' }]],
-    ['[0].sku', [{ kind: 'index', index: 0 }, { kind: 'key', name: 'sku' }]],
+    [
+      '[0].sku',
+      [
+        { kind: 'index', index: 0 },
+        { kind: 'key', name: 'sku' },
+      ],
+    ],
     ['a[2][*]', [{ kind: 'key', name: 'a' }, { kind: 'index', index: 2 }, { kind: 'anyIndex' }]],
     ['x-request-id', [{ kind: 'key', name: 'x-request-id' }]],
   ])('parses %s', (pattern, expected) => {
@@ -151,7 +157,21 @@ describe('Function: compileCompareRules', () => {
   describe('Method: compare (ignore)', () => {
     it.each<[string, unknown, unknown]>([
       ['createdAt', { createdAt: 1, a: 1 }, { createdAt: 2, a: 1 }],
-      ['lines[*].id', { lines: [{ id: 1, q: 1 }, { id: 2, q: 2 }] }, { lines: [{ id: 7, q: 1 }, { id: 8, q: 2 }] }],
+      [
+        'lines[*].id',
+        {
+          lines: [
+            { id: 1, q: 1 },
+            { id: 2, q: 2 },
+          ],
+        },
+        {
+          lines: [
+            { id: 7, q: 1 },
+            { id: 8, q: 2 },
+          ],
+        },
+      ],
       ['metadata.*', { metadata: { trace: 'a' } }, { metadata: { trace: 'b', span: 'c' } }],
       ['**.updatedAt', { a: { b: [{ updatedAt: 1 }] }, updatedAt: 3 }, { a: { b: [{ updatedAt: 2 }] }, updatedAt: 4 }],
       ['metadata', { metadata: { x: 1 } }, {}],
@@ -170,7 +190,9 @@ describe('Function: compileCompareRules', () => {
     it('keeps working on maps keyed by ids, past the automaton key cache', () => {
       // Prepare: 2,000 distinct keys under one wildcard.
       const c = compileCompareRules({ ignore: ['byId.*.at', 'byId.k7.note'] }, { maxDiffs: 10_000 });
-      const make = (at: number, y: number) => ({ byId: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, { at, y: i === 1999 ? y : 0, note: at }])) });
+      const make = (at: number, y: number) => ({
+        byId: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, { at, y: i === 1999 ? y : 0, note: at }])),
+      });
 
       // Act
       const paths = c.compare(make(1, 1), make(2, 2)).diffs.map((d) => d.path);
@@ -193,8 +215,18 @@ describe('Function: compileCompareRules', () => {
     it('sorts an array by a key path before comparing items', () => {
       // Prepare
       const rules: CompareRules = { normalise: [{ path: 'lines', op: 'sortArray', by: 'sku.code' }] };
-      const expected = { lines: [{ sku: { code: 'B' }, q: 1 }, { sku: { code: 'A' }, q: 2 }] };
-      const actual = { lines: [{ sku: { code: 'A' }, q: 2 }, { sku: { code: 'B' }, q: 1 }] };
+      const expected = {
+        lines: [
+          { sku: { code: 'B' }, q: 1 },
+          { sku: { code: 'A' }, q: 2 },
+        ],
+      };
+      const actual = {
+        lines: [
+          { sku: { code: 'A' }, q: 2 },
+          { sku: { code: 'B' }, q: 1 },
+        ],
+      };
 
       // Act
       const r = compileCompareRules(rules).compare(expected, actual);
@@ -205,14 +237,35 @@ describe('Function: compileCompareRules', () => {
     });
 
     it('sorts by whole items (key order inside objects does not matter) when no key is given', () => {
-      const c = compileCompareRules({ normalise: [{ path: 'tags', op: 'sortArray' }, { path: 'objs', op: 'sortArray' }] });
-      expect(c.compare({ tags: ['b', 'a', 'c'], objs: [{ x: 2, y: 1 }, { x: 1 }] }, { tags: ['c', 'b', 'a'], objs: [{ x: 1 }, { y: 1, x: 2 }] }).equal).toBe(true);
+      const c = compileCompareRules({
+        normalise: [
+          { path: 'tags', op: 'sortArray' },
+          { path: 'objs', op: 'sortArray' },
+        ],
+      });
+      expect(
+        c.compare({ tags: ['b', 'a', 'c'], objs: [{ x: 2, y: 1 }, { x: 1 }] }, { tags: ['c', 'b', 'a'], objs: [{ x: 1 }, { y: 1, x: 2 }] })
+          .equal,
+      ).toBe(true);
       expect(c.compare({ tags: ['b', 'a'] }, { tags: ['a', 'a'] }).equal).toBe(false);
     });
 
     it('reports item differences at their sorted position', () => {
       const c = compileCompareRules({ normalise: [{ path: 'lines', op: 'sortArray', by: 'sku' }] });
-      const r = c.compare({ lines: [{ sku: 'b', q: 1 }, { sku: 'a', q: 1 }] }, { lines: [{ sku: 'a', q: 1 }, { sku: 'b', q: 9 }] });
+      const r = c.compare(
+        {
+          lines: [
+            { sku: 'b', q: 1 },
+            { sku: 'a', q: 1 },
+          ],
+        },
+        {
+          lines: [
+            { sku: 'a', q: 1 },
+            { sku: 'b', q: 9 },
+          ],
+        },
+      );
       expect(r.diffs).toEqual([{ path: 'lines[1].q', field: 'lines[*].q', kind: 'changed', expected: 1, actual: 9 }]);
     });
 
@@ -221,8 +274,21 @@ describe('Function: compileCompareRules', () => {
       ['number (both strings)', [{ path: 'total', op: 'number' }], { total: '19.90' }, { total: '19.9' }],
       ['lowercase', [{ path: 'email', op: 'lowercase' }], { email: 'Ann@Example.COM' }, { email: 'ann@example.com' }],
       ['trim', [{ path: 'name', op: 'trim' }], { name: '  Ann ' }, { name: 'Ann' }],
-      ['chained in order', [{ path: 'name', op: 'trim' }, { path: 'name', op: 'lowercase' }], { name: ' ANN ' }, { name: 'ann' }],
-      ['on every item', [{ path: 'lines[*].price', op: 'number' }], { lines: [{ price: '1.50' }, { price: '2' }] }, { lines: [{ price: 1.5 }, { price: 2 }] }],
+      [
+        'chained in order',
+        [
+          { path: 'name', op: 'trim' },
+          { path: 'name', op: 'lowercase' },
+        ],
+        { name: ' ANN ' },
+        { name: 'ann' },
+      ],
+      [
+        'on every item',
+        [{ path: 'lines[*].price', op: 'number' }],
+        { lines: [{ price: '1.50' }, { price: '2' }] },
+        { lines: [{ price: 1.5 }, { price: 2 }] },
+      ],
     ])('normalises with %s', (_name, normalise, expected, actual) => {
       const r = compileCompareRules({ normalise }).compare(expected, actual);
       expect(r.equal).toBe(true);
@@ -283,7 +349,8 @@ const jsonValue: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
 function allPaths(v: unknown, prefix: PathSegment[] = [], out: PathSegment[][] = []): PathSegment[][] {
   out.push(prefix);
   if (Array.isArray(v)) v.forEach((x, i) => allPaths(x, [...prefix, i], out));
-  else if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) allPaths((v as Record<string, unknown>)[k], [...prefix, k], out);
+  else if (v !== null && typeof v === 'object')
+    for (const k of Object.keys(v)) allPaths((v as Record<string, unknown>)[k], [...prefix, k], out);
   return out;
 }
 
@@ -322,18 +389,23 @@ const MUTANT = '\u0000mutated';
 const scenario = jsonValue.chain((v) => {
   const paths = allPaths(v).filter((p) => p.length > 0);
   if (paths.length === 0) return fc.constant({ v, ignores: [] as Array<Array<PathSegment | '[*]'>> });
-  const pattern = fc.constantFrom(...paths).chain((p) =>
-    fc.array(fc.boolean(), { minLength: p.length, maxLength: p.length }).map((wild) =>
-      p.map((s, i) => (wild[i] ? (typeof s === 'number' ? '[*]' : '*') : s)) as Array<PathSegment | '[*]'>,
-    ),
-  );
+  const pattern = fc
+    .constantFrom(...paths)
+    .chain((p) =>
+      fc
+        .array(fc.boolean(), { minLength: p.length, maxLength: p.length })
+        .map((wild) => p.map((s, i) => (wild[i] ? (typeof s === 'number' ? '[*]' : '*') : s)) as Array<PathSegment | '[*]'>),
+    );
   return fc.array(pattern, { minLength: 1, maxLength: 3 }).map((ignores) => ({ v, ignores }));
 });
 
 describe('Properties: compare', () => {
   it('a value equals itself under any rules', () => {
     const c = compileCompareRules({
-      normalise: [{ path: '**.lines', op: 'sortArray' }, { path: '**.a', op: 'number' }],
+      normalise: [
+        { path: '**.lines', op: 'sortArray' },
+        { path: '**.a', op: 'number' },
+      ],
       tolerance: [{ path: '**.b', abs: 1 }],
     });
     fc.assert(

@@ -14,9 +14,19 @@ describe('Class: ConfigurationError', () => {
   it.each([
     ['a missing environment variable', () => requireEnv('CUTOVER_TEST_NOT_SET'), 'CUTOVER_TEST_NOT_SET', /CUTOVER_TEST_NOT_SET is not set/],
     ['a fault plan that is not JSON', () => parseFaultPlan('{nope'), 'CUTOVER_FAULTS', /CUTOVER_FAULTS is not JSON/],
-    ['a fault plan of the wrong shape', () => parseFaultPlan('{"ReserveInventory": 7}'), 'CUTOVER_FAULTS', /CUTOVER_FAULTS: ReserveInventory/],
+    [
+      'a fault plan of the wrong shape',
+      () => parseFaultPlan('{"ReserveInventory": 7}'),
+      'CUTOVER_FAULTS',
+      /CUTOVER_FAULTS: ReserveInventory/,
+    ],
     ['reference rules that are not JSON', () => parseReferenceRules('['), 'REFERENCE_RULES', /REFERENCE_RULES is not JSON/],
-    ['a handler started without its spec', () => (delete process.env.CUTOVER_SPEC_JSON, loadSpec()), 'CUTOVER_SPEC_JSON', /CUTOVER_SPEC_JSON is not set/],
+    [
+      'a handler started without its spec',
+      () => (delete process.env.CUTOVER_SPEC_JSON, loadSpec()),
+      'CUTOVER_SPEC_JSON',
+      /CUTOVER_SPEC_JSON is not set/,
+    ],
   ])('is thrown for %s, naming the setting', (_what, act, setting, message) => {
     // Prepare
     delete process.env.CUTOVER_TEST_NOT_SET;

@@ -26,8 +26,15 @@ import { randomKeys, routeEntry } from './routing-fixtures';
 
 const section = facadeSectionSchema.parse(shopFacade);
 const routes = new RouteTable(section);
-const jwt = (payload: unknown): string => `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.sig`;
-const customersTable = (overrides: Parameters<typeof routeEntry>[0]): RoutingTable => new Map([['customers', routeEntry({ capability: 'customers', candidate: { version: 'v1', target: 'customers-v1' }, stickyKey: 'customerId', ...overrides })]]);
+const jwt = (payload: unknown): string =>
+  `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.sig`;
+const customersTable = (overrides: Parameters<typeof routeEntry>[0]): RoutingTable =>
+  new Map([
+    [
+      'customers',
+      routeEntry({ capability: 'customers', candidate: { version: 'v1', target: 'customers-v1' }, stickyKey: 'customerId', ...overrides }),
+    ],
+  ]);
 
 describe('Class: RouteTable', () => {
   describe('Method: match', () => {
@@ -82,7 +89,16 @@ describe('Function: facadeSectionSchema', () => {
     [{ stickyKey: {}, routes: [{ method: 'GET', path: '/a' }] }, 'stickyKey: name at least one'],
     [{ stickyKey: { header: 'x' }, routes: [{ method: 'GET', path: 'a' }] }, 'routes.0.path'],
     [{ stickyKey: { header: 'x' }, routes: [{ method: 'GET', path: '/a/{rest+}/b' }] }, 'greedy'],
-    [{ stickyKey: { header: 'x' }, routes: [{ method: 'GET', path: '/a/{x}' }, { method: 'GET', path: '/a/{y}' }] }, 'matches the same requests as routes[0]'],
+    [
+      {
+        stickyKey: { header: 'x' },
+        routes: [
+          { method: 'GET', path: '/a/{x}' },
+          { method: 'GET', path: '/a/{y}' },
+        ],
+      },
+      'matches the same requests as routes[0]',
+    ],
     [{ stickyKey: { header: 'x' }, routes: [{ method: 'GET', path: '/a' }], cacheTtlMs: 5000 }, 'cacheTtlMs'],
   ])('refuses %j naming the field', (input, message) => {
     // Act
@@ -97,7 +113,11 @@ describe('Function: facadeSectionSchema', () => {
 describe('Function: stickyKeyOfRequest', () => {
   const source = { header: 'X-Customer-Id', cookie: 'customer', jwtClaim: 'sub', pathParam: 'customerId' };
   it.each([
-    [{ 'x-customer-id': 'H1', cookie: 'customer=K1', authorization: jwt({ sub: 'J1' }) }, { customerId: 'P1' }, { key: 'H1', from: 'header' }],
+    [
+      { 'x-customer-id': 'H1', cookie: 'customer=K1', authorization: jwt({ sub: 'J1' }) },
+      { customerId: 'P1' },
+      { key: 'H1', from: 'header' },
+    ],
     [{ cookie: 'a=b; customer=K%201' }, { customerId: 'P1' }, { key: 'K 1', from: 'cookie' }],
     [{ cookie: 'customer="Q1"' }, {}, { key: 'Q1', from: 'cookie' }],
     [{ authorization: jwt({ sub: 'J1' }) }, { customerId: 'P1' }, { key: 'J1', from: 'jwt' }],
@@ -158,24 +178,40 @@ describe('Function: planRequest', () => {
     // Prepare
     const table = customersTable({ mode: 'primary' });
     // Act / Assess
-    expect(planRequest(routes, table, 'GET', '/products/BAG-1', {}).decision).toMatchObject({ authoritative: 'legacy', reason: 'no-route' });
+    expect(planRequest(routes, table, 'GET', '/products/BAG-1', {}).decision).toMatchObject({
+      authoritative: 'legacy',
+      reason: 'no-route',
+    });
     expect(planRequest(routes, table, 'GET', '/unknown', {}).decision).toMatchObject({ authoritative: 'legacy', reason: 'no-route' });
   });
 
   it('routes a capability with no table entry to the monolith', () => {
     // Act / Assess
-    expect(planRequest(routes, new Map(), 'GET', '/customers/C1', {}).decision).toMatchObject({ authoritative: 'legacy', reason: 'no-route' });
+    expect(planRequest(routes, new Map(), 'GET', '/customers/C1', {}).decision).toMatchObject({
+      authoritative: 'legacy',
+      reason: 'no-route',
+    });
   });
 
   it('is sticky: one key gets one side at a percent, and raising the percent only moves keys to the candidate', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[A-Za-z0-9]{1,16}$/), fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), (key, p1, p2) => {
-        const [lo, hi] = p1 <= p2 ? [p1, p2] : [p2, p1];
-        const at = (p: number) => planRequest(routes, customersTable({ mode: 'canary', percent: p }), 'GET', `/customers/${key}`, { 'x-customer-id': key }).decision.authoritative;
-        expect(at(lo)).toBe(at(lo));
-        if (at(lo) === 'candidate') expect(at(hi)).toBe('candidate');
-        expect(planRequest(routes, customersTable({ mode: 'canary', percent: lo }), 'GET', `/customers/${key}`, { 'x-customer-id': key }).decision.bucket).toBe(bucketOf(key));
-      }),
+      fc.property(
+        fc.stringMatching(/^[A-Za-z0-9]{1,16}$/),
+        fc.integer({ min: 0, max: 100 }),
+        fc.integer({ min: 0, max: 100 }),
+        (key, p1, p2) => {
+          const [lo, hi] = p1 <= p2 ? [p1, p2] : [p2, p1];
+          const at = (p: number) =>
+            planRequest(routes, customersTable({ mode: 'canary', percent: p }), 'GET', `/customers/${key}`, { 'x-customer-id': key })
+              .decision.authoritative;
+          expect(at(lo)).toBe(at(lo));
+          if (at(lo) === 'candidate') expect(at(hi)).toBe('candidate');
+          expect(
+            planRequest(routes, customersTable({ mode: 'canary', percent: lo }), 'GET', `/customers/${key}`, { 'x-customer-id': key })
+              .decision.bucket,
+          ).toBe(bucketOf(key));
+        },
+      ),
       { seed: 15, numRuns: 300 },
     );
   });
@@ -185,16 +221,27 @@ describe('Function: planRequest', () => {
     const table = customersTable({ mode: 'canary', percent });
     const keys = randomKeys(20_000, percent);
     // Act
-    const share = keys.filter((k) => planRequest(routes, table, 'GET', '/cart', { 'x-customer-id': k, cookie: 'customer=other' }).decision.authoritative === 'candidate').length / keys.length;
+    const share =
+      keys.filter(
+        (k) =>
+          planRequest(routes, table, 'GET', '/cart', { 'x-customer-id': k, cookie: 'customer=other' }).decision.authoritative ===
+          'candidate',
+      ).length / keys.length;
     // Assess: /cart has no capability, so nothing moves; the customer route does
     expect(share).toBe(0);
-    const moved = keys.filter((k) => planRequest(routes, table, 'GET', `/customers/${k}`, { 'x-customer-id': k }).decision.authoritative === 'candidate').length / keys.length;
+    const moved =
+      keys.filter(
+        (k) => planRequest(routes, table, 'GET', `/customers/${k}`, { 'x-customer-id': k }).decision.authoritative === 'candidate',
+      ).length / keys.length;
     expect(Math.abs(moved - percent / 100)).toBeLessThan(0.015);
   });
 
   it('serves a canary request without any key from the monolith', () => {
     // Prepare
-    const custom = new RouteTable({ stickyKey: { header: 'x-customer-id' }, routes: [{ method: 'GET', path: '/me', capability: 'customers' }] });
+    const custom = new RouteTable({
+      stickyKey: { header: 'x-customer-id' },
+      routes: [{ method: 'GET', path: '/me', capability: 'customers' }],
+    });
     // Act
     const plan = planRequest(custom, customersTable({ mode: 'canary', percent: 100 }), 'GET', '/me', {});
     // Assess
@@ -207,7 +254,11 @@ describe('Function: resolveSides', () => {
     // Prepare
     const plan = planRequest(routes, customersTable({ mode: 'primary' }), 'GET', '/customers/C1', {});
     // Act / Assess
-    expect(resolveSides(plan, (side) => (side === 'legacy' ? 'http://m' : undefined))).toEqual({ authoritative: 'legacy', shadow: undefined, fallback: true });
+    expect(resolveSides(plan, (side) => (side === 'legacy' ? 'http://m' : undefined))).toEqual({
+      authoritative: 'legacy',
+      shadow: undefined,
+      fallback: true,
+    });
     expect(resolveSides(plan, () => 'http://x')).toEqual({ authoritative: 'candidate', shadow: undefined, fallback: false });
   });
 
@@ -215,7 +266,11 @@ describe('Function: resolveSides', () => {
     // Prepare
     const plan = planRequest(routes, customersTable({ mode: 'shadow' }), 'GET', '/customers/C1', {});
     // Act / Assess
-    expect(resolveSides(plan, (side) => (side === 'legacy' ? 'http://m' : undefined))).toEqual({ authoritative: 'legacy', shadow: undefined, fallback: false });
+    expect(resolveSides(plan, (side) => (side === 'legacy' ? 'http://m' : undefined))).toEqual({
+      authoritative: 'legacy',
+      shadow: undefined,
+      fallback: false,
+    });
   });
 });
 
@@ -230,16 +285,48 @@ describe('Function: upstreamUrl', () => {
 });
 
 describe('Header rules', () => {
-  it.each(['Connection', 'Keep-Alive', 'TE', 'Trailer', 'Transfer-Encoding', 'Upgrade', 'Proxy-Authorization', 'Proxy-Authenticate', 'Proxy-Connection', 'Proxy-Anything'])('treats %s as hop-by-hop', (name) => {
+  it.each([
+    'Connection',
+    'Keep-Alive',
+    'TE',
+    'Trailer',
+    'Transfer-Encoding',
+    'Upgrade',
+    'Proxy-Authorization',
+    'Proxy-Authenticate',
+    'Proxy-Connection',
+    'Proxy-Anything',
+  ])('treats %s as hop-by-hop', (name) => {
     expect(isHopByHop(name)).toBe(true);
   });
 
   it('removes hop-by-hop headers and those the Connection header names, in both directions', () => {
     // Prepare
-    const incoming = normaliseHeaders({ Connection: 'keep-alive, X-Session-Hop , close', 'Keep-Alive': 'timeout=5', 'X-Session-Hop': 'secret', TE: 'trailers', Upgrade: 'h2c', 'Proxy-Authorization': 'Basic x', 'Transfer-Encoding': 'chunked', Host: 'shop.example.com', 'Content-Length': '12', Accept: 'application/json', 'X-Keep': 'yes' });
+    const incoming = normaliseHeaders({
+      Connection: 'keep-alive, X-Session-Hop , close',
+      'Keep-Alive': 'timeout=5',
+      'X-Session-Hop': 'secret',
+      TE: 'trailers',
+      Upgrade: 'h2c',
+      'Proxy-Authorization': 'Basic x',
+      'Transfer-Encoding': 'chunked',
+      Host: 'shop.example.com',
+      'Content-Length': '12',
+      Accept: 'application/json',
+      'X-Keep': 'yes',
+    });
     // Act
     const up = requestHeadersFor(incoming, { sourceIp: '203.0.113.9' });
-    const down = responseHeadersFor(normaliseHeaders({ Connection: 'X-Down', 'X-Down': '1', 'Content-Encoding': 'gzip', 'Content-Length': '10', 'Set-Cookie-Like': 'a', 'Content-Type': 'text/plain' }));
+    const down = responseHeadersFor(
+      normaliseHeaders({
+        Connection: 'X-Down',
+        'X-Down': '1',
+        'Content-Encoding': 'gzip',
+        'Content-Length': '10',
+        'Set-Cookie-Like': 'a',
+        'Content-Type': 'text/plain',
+      }),
+    );
     // Assess
     expect(Object.keys(up).sort()).toEqual(['accept', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-keep']);
     expect(Object.keys(down).sort()).toEqual(['content-type', 'set-cookie-like']);
@@ -248,9 +335,15 @@ describe('Header rules', () => {
 
   it('appends to X-Forwarded-For and keeps the Host the client asked for', () => {
     // Act
-    const up = requestHeadersFor(normaliseHeaders({ 'x-forwarded-for': '198.51.100.1', host: 'shop.example.com' }), { sourceIp: '203.0.113.9' });
+    const up = requestHeadersFor(normaliseHeaders({ 'x-forwarded-for': '198.51.100.1', host: 'shop.example.com' }), {
+      sourceIp: '203.0.113.9',
+    });
     // Assess
-    expect(up).toMatchObject({ 'x-forwarded-for': '198.51.100.1, 203.0.113.9', 'x-forwarded-host': 'shop.example.com', 'x-forwarded-proto': 'https' });
+    expect(up).toMatchObject({
+      'x-forwarded-for': '198.51.100.1, 203.0.113.9',
+      'x-forwarded-host': 'shop.example.com',
+      'x-forwarded-proto': 'https',
+    });
   });
 
   it('never forwards a hop-by-hop header, whatever the mix (property)', () => {
@@ -288,11 +381,17 @@ describe('Retry policy', () => {
 
   it('never retries a non-idempotent method and never exceeds the retries (property)', () => {
     fc.assert(
-      fc.property(fc.constantFrom('GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'POST', 'PATCH'), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 3 }), fc.constantFrom({ kind: 'timeout' } as const, { kind: 'network' } as const, { kind: 'status', status: 503 } as const), (m, attempt, retries, outcome) => {
-        const r = shouldRetry(m, attempt, retries, outcome);
-        if (!isIdempotent(m) || attempt > retries) expect(r).toBe(false);
-        else expect(r).toBe(true);
-      }),
+      fc.property(
+        fc.constantFrom('GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'POST', 'PATCH'),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.constantFrom({ kind: 'timeout' } as const, { kind: 'network' } as const, { kind: 'status', status: 503 } as const),
+        (m, attempt, retries, outcome) => {
+          const r = shouldRetry(m, attempt, retries, outcome);
+          if (!isIdempotent(m) || attempt > retries) expect(r).toBe(false);
+          else expect(r).toBe(true);
+        },
+      ),
       { seed: 17, numRuns: 300 },
     );
   });
@@ -307,8 +406,16 @@ describe('Retry policy', () => {
 describe('Function: facadeProblem', () => {
   it.each([
     [{ kind: 'request-too-large', bytes: 2_000_000, limit: 1_048_576 }, 413, 'the request body is 2000000 bytes'],
-    [{ kind: 'upstream-timeout', side: 'legacy', timeoutMs: 5000, attempts: 2 }, 504, 'monolith (legacy side) did not answer within 5000 ms (2 attempts)'],
-    [{ kind: 'upstream-unreachable', side: 'candidate', attempts: 1, message: 'ECONNREFUSED' }, 502, 'new implementation (candidate side) could not be reached: ECONNREFUSED'],
+    [
+      { kind: 'upstream-timeout', side: 'legacy', timeoutMs: 5000, attempts: 2 },
+      504,
+      'monolith (legacy side) did not answer within 5000 ms (2 attempts)',
+    ],
+    [
+      { kind: 'upstream-unreachable', side: 'candidate', attempts: 1, message: 'ECONNREFUSED' },
+      502,
+      'new implementation (candidate side) could not be reached: ECONNREFUSED',
+    ],
     [{ kind: 'response-too-large', side: 'legacy', limit: 10 }, 502, 'larger than 10 bytes'],
     [{ kind: 'routing-unavailable', message: 'throttled' }, 503, 'the routing table could not be read: throttled'],
   ] as const)('%j is a %i naming what failed', (failure, status, detail) => {
@@ -317,7 +424,11 @@ describe('Function: facadeProblem', () => {
     // Assess
     expect(p.status).toBe(status);
     expect(p.detail).toContain(detail);
-    expect(p).toMatchObject({ route: 'GET /customers/{customerId}', correlationId: 'corr-1', type: `https://cutover.dev/problems/facade/${failure.kind}` });
+    expect(p).toMatchObject({
+      route: 'GET /customers/{customerId}',
+      correlationId: 'corr-1',
+      type: `https://cutover.dev/problems/facade/${failure.kind}`,
+    });
   });
 });
 

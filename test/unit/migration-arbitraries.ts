@@ -83,7 +83,8 @@ export function mutateValue(root: AttributeValue, pick: number, how: number): At
   const path = all[pick % all.length];
   const copy = JSON.parse(JSON.stringify(root)) as AttributeValue;
   let parent: AttributeValue = copy;
-  for (const step of path.slice(0, -1)) parent = typeof step === 'number' ? (parent as { L: AttributeValue[] }).L[step] : (parent as { M: Item }).M[step];
+  for (const step of path.slice(0, -1))
+    parent = typeof step === 'number' ? (parent as { L: AttributeValue[] }).L[step] : (parent as { M: Item }).M[step];
   const last = path[path.length - 1];
   const current = typeof last === 'number' ? (parent as { L: AttributeValue[] }).L[last] : (parent as { M: Item }).M[last];
   if (typeof last === 'string' && how % 5 === 4) {

@@ -82,7 +82,13 @@ describe('Function: digestText', () => {
 });
 
 describe('Function: makeDigester', () => {
-  const ruleSets: CanonicalOptions[] = [{}, { ignore: ['a', 'x'] }, { numericTolerance: 0.01 }, { tolerances: { b: 0.5, c: 2 } }, { ignore: ['a.b', 'c'], tolerances: { 'd.e': 1, x: 0.1 } }];
+  const ruleSets: CanonicalOptions[] = [
+    {},
+    { ignore: ['a', 'x'] },
+    { numericTolerance: 0.01 },
+    { tolerances: { b: 0.5, c: 2 } },
+    { ignore: ['a.b', 'c'], tolerances: { 'd.e': 1, x: 0.1 } },
+  ];
 
   it('gives equal digests exactly when the canonical forms are equal, under every rule set', () => {
     fc.assert(
@@ -98,7 +104,7 @@ describe('Function: makeDigester', () => {
     );
   });
 
-  it('counts a value\'s type and a list\'s order, not a map\'s or a set\'s order', () => {
+  it("counts a value's type and a list's order, not a map's or a set's order", () => {
     const d = makeDigester();
     expect(d({ a: { S: '3' } })).not.toEqual(d({ a: { N: '3' } }));
     expect(d({ a: { N: '3.0' } })).toEqual(d({ a: { N: '3' } }));
@@ -193,10 +199,15 @@ describe('Function: makeCanonicalizer', () => {
 
   it('with a tolerance, numbers with the same spelling are within it (the law the drill-down relies on)', () => {
     fc.assert(
-      fc.property(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.constantFrom(0.5, 0.01, 0.005, 0.0005, 3), (x, y, t) => {
-        const step = toleranceStep(t) as number;
-        if (truncateNumber(String(x), step) === truncateNumber(String(y), step)) expect(Math.abs(x - y)).toBeLessThanOrEqual(t);
-      }),
+      fc.property(
+        fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+        fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+        fc.constantFrom(0.5, 0.01, 0.005, 0.0005, 3),
+        (x, y, t) => {
+          const step = toleranceStep(t) as number;
+          if (truncateNumber(String(x), step) === truncateNumber(String(y), step)) expect(Math.abs(x - y)).toBeLessThanOrEqual(t);
+        },
+      ),
       { numRuns: 500 },
     );
     const c = makeCanonicalizer({ tolerances: { weightKg: 0.0005 } });

@@ -25,20 +25,25 @@ function owner(segments: readonly SegmentRange[], key: bigint): number {
 describe('Function: planIntegerSegments', () => {
   it('covers every key exactly once, in id order, with open ends', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), fc.bigInt({ min: 0n, max: 10n ** 6n }), fc.integer({ min: 1, max: 16 }), (min, span, n) => {
-        const max = min + span;
-        const segments = planIntegerSegments(String(min), String(max), n);
-        expect(segments[0].after).toBeNull();
-        expect(segments[segments.length - 1].upTo).toBeNull();
-        expect(segments.length).toBe(Math.min(n, Number(span + 1n)));
-        const probes = [min - 5n, min, min + span / 3n, min + span / 2n, max, max + 100n];
-        let last = -1;
-        for (const k of probes.sort((a, b) => (a < b ? -1 : 1))) {
-          const o = owner(segments, k);
-          expect(o).toBeGreaterThanOrEqual(last);
-          last = o;
-        }
-      }),
+      fc.property(
+        fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }),
+        fc.bigInt({ min: 0n, max: 10n ** 6n }),
+        fc.integer({ min: 1, max: 16 }),
+        (min, span, n) => {
+          const max = min + span;
+          const segments = planIntegerSegments(String(min), String(max), n);
+          expect(segments[0].after).toBeNull();
+          expect(segments[segments.length - 1].upTo).toBeNull();
+          expect(segments.length).toBe(Math.min(n, Number(span + 1n)));
+          const probes = [min - 5n, min, min + span / 3n, min + span / 2n, max, max + 100n];
+          let last = -1;
+          for (const k of probes.sort((a, b) => (a < b ? -1 : 1))) {
+            const o = owner(segments, k);
+            expect(o).toBeGreaterThanOrEqual(last);
+            last = o;
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -72,7 +77,8 @@ describe('Function: segmentsFromBoundaries', () => {
 
 describe('Function: commitBatch', () => {
   const identity = { entity: 'orders', mapping: mappingFingerprint({ a: 1 }), source: 'postgres://x@h/db', table: 'orders' };
-  const start = () => newCheckpoint(identity, planIntegerSegments('1', '100', 2), '.cutover/rejects-orders.jsonl', '2026-01-01T00:00:00.000Z');
+  const start = () =>
+    newCheckpoint(identity, planIntegerSegments('1', '100', 2), '.cutover/rejects-orders.jsonl', '2026-01-01T00:00:00.000Z');
 
   it('moves the segment cursor and the counters, and completes when every segment is done', () => {
     // Prepare
@@ -96,7 +102,9 @@ describe('Function: commitBatch', () => {
     let cp = commitBatch(start(), { segment: 0, cursor: ['10'], rows: 10, items: 10, rejected: 0, done: false }, 0, 't');
     cp = commitBatch(cp, { segment: 0, cursor: null, rows: 0, items: 0, rejected: 0, done: true }, 0, 't');
     expect(cp.segments[0].cursor).toEqual(['10']);
-    expect(() => commitBatch(cp, { segment: 0, cursor: ['11'], rows: 1, items: 1, rejected: 0, done: false }, 0, 't')).toThrow('segment 0 is already done');
+    expect(() => commitBatch(cp, { segment: 0, cursor: ['11'], rows: 1, items: 1, rejected: 0, done: false }, 0, 't')).toThrow(
+      'segment 0 is already done',
+    );
   });
 
   it('refuses to resume a checkpoint of another run, naming what differs', () => {
@@ -114,7 +122,9 @@ describe('Function: commitBatch', () => {
   it('parses a saved checkpoint back, and names the bad field of a damaged one', () => {
     const cp = start();
     expect(parseCheckpoint(JSON.parse(JSON.stringify(cp)), 'f.json')).toEqual(cp);
-    expect(() => parseCheckpoint({ ...cp, segments: [{ ...cp.segments[0], rows: -1 }] }, 'f.json')).toThrow('f.json is not a backfill checkpoint: segments.0.rows');
+    expect(() => parseCheckpoint({ ...cp, segments: [{ ...cp.segments[0], rows: -1 }] }, 'f.json')).toThrow(
+      'f.json is not a backfill checkpoint: segments.0.rows',
+    );
   });
 });
 

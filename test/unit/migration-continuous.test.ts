@@ -23,7 +23,8 @@ function sampled(index: number, updatedAt: string): SampledRow {
   const rows = orderRows({ orders: 50 }, index);
   const order = [...rows.order];
   order[MONOLITH_COLUMNS.orders.indexOf('updated_at')] = updatedAt;
-  const pick = (cols: readonly string[], table: readonly string[], row: readonly (string | null)[]) => cols.map((c) => row[table.indexOf(c)]);
+  const pick = (cols: readonly string[], table: readonly string[], row: readonly (string | null)[]) =>
+    cols.map((c) => row[table.indexOf(c)]);
   return {
     row: pick(orders.root.columns, MONOLITH_COLUMNS.orders, order),
     children: [rows.lines.map((l) => pick(orders.children[0].columns, MONOLITH_COLUMNS.order_lines, l))],
@@ -85,7 +86,12 @@ describe('Function: sweep', () => {
   });
 
   it('samples recent changes from before the lag window', () => {
-    expect(recentQuery(now, 60, 600, 200)).toEqual({ kind: 'recent', from: '2026-11-21T11:49:00.000Z', to: '2026-11-21T11:59:00.000Z', limit: 200 });
+    expect(recentQuery(now, 60, 600, 200)).toEqual({
+      kind: 'recent',
+      from: '2026-11-21T11:49:00.000Z',
+      to: '2026-11-21T11:59:00.000Z',
+      limit: 200,
+    });
   });
 });
 
@@ -93,7 +99,12 @@ describe('Function: divergenceEvent', () => {
   it('shapes one consistency.divergence event per divergent item', () => {
     const s = sampled(0, '2026-11-21 11:00:00');
     const verdict = judgeSample(orders, [s], [{ ...itemOf(s), status: { S: 'lost' } }], { now });
-    const event = divergenceEvent(verdict.divergences[0], { table: 'shop-orders', detectedAt: now, lagSeconds: 60, sample: sweepQuery(startSweep(), 100) });
+    const event = divergenceEvent(verdict.divergences[0], {
+      table: 'shop-orders',
+      detectedAt: now,
+      lagSeconds: 60,
+      sample: sweepQuery(startSweep(), 100),
+    });
     expect(event.detailType).toBe(DIVERGENCE_DETAIL_TYPE);
     expect(event.source).toBe('cutover.migration');
     expect(event.detail).toMatchObject({

@@ -52,7 +52,11 @@ function verifyInMemory(source: Item[], target: Item[], options: CanonicalOption
       const e = source.find((i) => keyText(i, ['id']) === sr.key) as Item;
       const a = target.find((i) => keyText(i, ['id']) === sr.key) as Item;
       const diffs = compareItems(e, a, options);
-      if (diffs.length > 0) different.set(sr.key, diffs.map((d) => d.kind));
+      if (diffs.length > 0)
+        different.set(
+          sr.key,
+          diffs.map((d) => d.kind),
+        );
     }
   }
   return { missing, extra, different, differing, inspected };
@@ -163,7 +167,13 @@ describe('Verification pipeline (fold, drill-down, compare)', () => {
 });
 
 describe('Function: compareItems', () => {
-  const base: Item = { id: { N: '1' }, name: { S: 'Jane Smith' }, price: { N: '19.99' }, tags: { SS: ['a'] }, lines: { L: [{ M: { q: { N: '2' } } }] } };
+  const base: Item = {
+    id: { N: '1' },
+    name: { S: 'Jane Smith' },
+    price: { N: '19.99' },
+    tags: { SS: ['a'] },
+    lines: { L: [{ M: { q: { N: '2' } } }] },
+  };
 
   it.each<[string, Item, string, FieldDiffKind]>([
     ['a changed value', { ...base, name: { S: 'John Smith' } }, 'name', 'value'],
@@ -188,6 +198,11 @@ describe('Function: compareItems', () => {
   });
 
   it('finds nothing between an item and itself with its attributes reordered', () => {
-    expect(compareItems(base, JSON.parse(JSON.stringify({ lines: base.lines, tags: base.tags, price: base.price, name: base.name, id: base.id })))).toEqual([]);
+    expect(
+      compareItems(
+        base,
+        JSON.parse(JSON.stringify({ lines: base.lines, tags: base.tags, price: base.price, name: base.name, id: base.id })),
+      ),
+    ).toEqual([]);
   });
 });

@@ -95,7 +95,7 @@ describe('Function: compileEntity', () => {
       expect(orders.mapRow(row, [[]]).items![0].lines).toEqual({ L: [] });
     });
 
-    it('rejects an item over DynamoDB\'s 400 KB limit with its size', () => {
+    it("rejects an item over DynamoDB's 400 KB limit with its size", () => {
       const { row, lines } = orderInput(orders, 2);
       const huge = Array.from({ length: 5000 }, (_, i) => {
         const l = [...lines[0]];
@@ -121,10 +121,13 @@ describe('Function: compileEntity', () => {
 
   it('declares the key schema the table needs', () => {
     expect(orders.keySchema).toEqual({ partitionKey: { name: 'pk', type: 'S' }, sortKey: { name: 'sk', type: 'S' } });
-    expect(compileEntity('stock', section.entities.stock).keySchema).toEqual({ partitionKey: { name: 'sku', type: 'S' }, sortKey: { name: 'warehouse', type: 'S' } });
+    expect(compileEntity('stock', section.entities.stock).keySchema).toEqual({
+      partitionKey: { name: 'sku', type: 'S' },
+      sortKey: { name: 'warehouse', type: 'S' },
+    });
   });
 
-  it('maps a collection-shaped child to its own items in the root item\'s partition', () => {
+  it("maps a collection-shaped child to its own items in the root item's partition", () => {
     const def: MigrationEntity = {
       ...section.entities.orders,
       children: [
@@ -153,7 +156,9 @@ describe('Function: compileEntity', () => {
   it('throws a SpecError naming the field when the definition is wrong', () => {
     const bad = { ...section.entities.orders, fields: section.entities.orders.fields.filter((f) => f.attribute !== 'sk') };
     expect(() => compileEntity('orders', bad)).toThrow(SpecError);
-    expect(() => compileEntity('orders', bad)).toThrow('migration.entities.orders.fields: the root item gives no attribute "sk", the table\'s key');
+    expect(() => compileEntity('orders', bad)).toThrow(
+      'migration.entities.orders.fields: the root item gives no attribute "sk", the table\'s key',
+    );
   });
 });
 

@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { compileEntity, digestHex, makeDigester, parseDigestHex, type CanonicalOptions, type CompiledEntity, type SqlRow } from '../../core/migration';
+import {
+  compileEntity,
+  digestHex,
+  makeDigester,
+  parseDigestHex,
+  type CanonicalOptions,
+  type CompiledEntity,
+  type SqlRow,
+} from '../../core/migration';
 import { migrationSectionSchema, type MigrationEntity } from '../../core/spec/migration';
 import { shopMigration } from '../../monolith/mapping';
 import { customerRow, MONOLITH_COLUMNS, orderRows, productRow, stockRows, type MonolithTable } from '../../monolith/seed';
@@ -17,7 +25,15 @@ const seedOptions = { orders: 50 };
 
 /** Values seen per column of each monolith table, from the seed generator. */
 function columnPools(): Map<string, string[]> {
-  const rows: Record<MonolithTable, (string | null)[][]> = { customers: [], products: [], stock: [], orders: [], order_lines: [], payments: [], shipments: [] };
+  const rows: Record<MonolithTable, (string | null)[][]> = {
+    customers: [],
+    products: [],
+    stock: [],
+    orders: [],
+    order_lines: [],
+    payments: [],
+    shipments: [],
+  };
   for (let i = 0; i < 40; i++) {
     const o = orderRows(seedOptions, i);
     rows.orders.push(o.order);
@@ -117,7 +133,7 @@ const variants: Record<string, MigrationEntity> = {
 const ruleSets: Record<string, CanonicalOptions> = {
   'no rules': {},
   'top-level ignores': { ignore: ['version', 'couponCode', 'lines', 'shippingAddress'] },
-  'top-level tolerances': { tolerances: { weightKg: 0.0005, quantity: 1, 'totals': 0.5 } },
+  'top-level tolerances': { tolerances: { weightKg: 0.0005, quantity: 1, totals: 0.5 } },
   'a default tolerance': { numericTolerance: 0.01 },
   'nested rules (the items are built)': { ignore: ['shippingAddress.city'], tolerances: { 'lines[].unitPrice': 0.02 } },
 };
@@ -174,7 +190,12 @@ describe('Class: CompiledEntity', () => {
       city[entity.root.columns.indexOf('ship_city')] = 'Elsewhere';
 
       // Act
-      const digests = [[row, lines], [row, extra], [row, swapped], [city, lines]].map(([r, l]) => fast(entity, {}, r as SqlRow, [l as SqlRow[]]).items[0]);
+      const digests = [
+        [row, lines],
+        [row, extra],
+        [row, swapped],
+        [city, lines],
+      ].map(([r, l]) => fast(entity, {}, r as SqlRow, [l as SqlRow[]]).items[0]);
 
       // Assess
       expect(new Set(digests).size).toBe(4);

@@ -4,11 +4,36 @@ const base: DeploymentStatus = {
   at: '2026-12-06T12:00:00.000Z',
   windowMinutes: 60,
   capabilities: [
-    { capability: 'inventory', mode: 'canary', percent: 25, candidate: 'v2 (inventory-v2)', health: { health: 'healthy', stale: false }, sync: { lagSeconds: 2.5, openConflicts: 1 }, quarantined: 3 },
-    { capability: 'payment', mode: 'legacy', percent: 0, candidate: 'v1 (payment-v1)', health: { health: 'unhealthy', stale: true }, sync: { missing: 'payment is not synced' }, quarantined: 0 },
-    { capability: 'shipping', health: { missing: 'invalid route entry: percent: 140' }, sync: { missing: 'payment is not synced' }, quarantined: 'AccessDenied' },
+    {
+      capability: 'inventory',
+      mode: 'canary',
+      percent: 25,
+      candidate: 'v2 (inventory-v2)',
+      health: { health: 'healthy', stale: false },
+      sync: { lagSeconds: 2.5, openConflicts: 1 },
+      quarantined: 3,
+    },
+    {
+      capability: 'payment',
+      mode: 'legacy',
+      percent: 0,
+      candidate: 'v1 (payment-v1)',
+      health: { health: 'unhealthy', stale: true },
+      sync: { missing: 'payment is not synced' },
+      quarantined: 0,
+    },
+    {
+      capability: 'shipping',
+      health: { missing: 'invalid route entry: percent: 140' },
+      sync: { missing: 'payment is not synced' },
+      quarantined: 'AccessDenied',
+    },
   ],
-  deadLetterQueues: { 'bridge-bridge': { visible: 0, inFlight: 0 }, 'saga-ordersaga': { visible: 1, inFlight: 2 }, 'routing-router': { error: 'gone' } },
+  deadLetterQueues: {
+    'bridge-bridge': { visible: 0, inFlight: 0 },
+    'saga-ordersaga': { visible: 1, inFlight: 2 },
+    'routing-router': { error: 'gone' },
+  },
 };
 
 describe('Function: renderDeploymentStatus', () => {

@@ -59,11 +59,29 @@ describe('Function: validateCapturedInteraction', () => {
     ['no input', without(['input']), 'missing-field', 'input', 'missing field input'],
     ['no input payload', without(['input', 'payload']), 'missing-field', 'input.payload', 'missing field input.payload'],
     ['no outcomes', without(['outcomes']), 'missing-field', 'outcomes', 'missing field outcomes'],
-    ['outcome without type', withValue(['outcomes', 0, 'type'], ''), 'invalid-field', 'outcomes[0].type', 'outcomes[0].type must be a non-empty string, got ""'],
-    ['bad time', withValue(['capturedAt'], 'yesterday'), 'invalid-field', 'capturedAt', 'capturedAt must be an ISO 8601 time, got "yesterday"'],
+    [
+      'outcome without type',
+      withValue(['outcomes', 0, 'type'], ''),
+      'invalid-field',
+      'outcomes[0].type',
+      'outcomes[0].type must be a non-empty string, got ""',
+    ],
+    [
+      'bad time',
+      withValue(['capturedAt'], 'yesterday'),
+      'invalid-field',
+      'capturedAt',
+      'capturedAt must be an ISO 8601 time, got "yesterday"',
+    ],
     ['negative sequence', withValue(['sequence'], -1), 'invalid-field', 'sequence', 'sequence must be a whole number from 0, got -1'],
     ['outcomes not a list', withValue(['outcomes'], {}), 'invalid-field', 'outcomes', 'outcomes must be an array, got {}'],
-    ['fractional version', withValue(['input', 'version'], 1.5), 'invalid-field', 'input.version', 'input.version must be a whole number from 1, got 1.5'],
+    [
+      'fractional version',
+      withValue(['input', 'version'], 1.5),
+      'invalid-field',
+      'input.version',
+      'input.version must be a whole number from 1, got 1.5',
+    ],
     ['unknown format', withValue(['format'], 2), 'unknown-version', 'format', 'format 2 is not known (known: 1)'],
     ['not an object', [1, 2], 'invalid-record', '$', 'a captured interaction must be a JSON object, got [1,2]'],
   ])('skips a record with %s, naming the field and value', (_name, value, code, field, reason) => {
@@ -79,7 +97,9 @@ describe('Function: validateCapturedInteraction', () => {
 
   it('skips an event version the target does not know', () => {
     // Act
-    const r = validateCapturedInteraction(withValue(['outcomes', 0, 'version'], 7), { knownVersions: (t) => (t === 'order.created' ? [1, 2] : undefined) });
+    const r = validateCapturedInteraction(withValue(['outcomes', 0, 'version'], 7), {
+      knownVersions: (t) => (t === 'order.created' ? [1, 2] : undefined),
+    });
 
     // Assess
     expect(r).toMatchObject({ ok: false, skipped: { code: 'unknown-version', field: 'outcomes[0].version', value: 7 } });
@@ -160,13 +180,23 @@ describe('Function: capturedItemKeys', () => {
   });
 
   it('lists the hour buckets of a window', () => {
-    expect(hourBuckets(Date.parse('2026-03-01T09:30:00Z'), Date.parse('2026-03-01T11:00:00Z'))).toEqual(['HOUR#2026-03-01T09', 'HOUR#2026-03-01T10']);
+    expect(hourBuckets(Date.parse('2026-03-01T09:30:00Z'), Date.parse('2026-03-01T11:00:00Z'))).toEqual([
+      'HOUR#2026-03-01T09',
+      'HOUR#2026-03-01T10',
+    ]);
     expect(() => hourBuckets(2, 1)).toThrow(CapturedKeyError);
   });
 
   it('assembles an interaction with outcomes in capture order', () => {
     // Prepare
-    const o = (id: string, seq: number): CapturedEventRecord => ({ role: 'outcome', eventId: id, correlationId: 'c-1', capturedAt: '2026-03-01T09:15:03Z', sequence: seq, event: { type: id, payload: {} } });
+    const o = (id: string, seq: number): CapturedEventRecord => ({
+      role: 'outcome',
+      eventId: id,
+      correlationId: 'c-1',
+      capturedAt: '2026-03-01T09:15:03Z',
+      sequence: seq,
+      event: { type: id, payload: {} },
+    });
 
     // Act
     const i = assembleInteraction(input, [o('b.second', 2), o('a.first', 1)]);
@@ -185,7 +215,10 @@ describe('Function: maskPii', () => {
     PIN: 1234,
     NOTE: 'keep me',
     ADDRESS: { STREET: '1 Main St', CITY: 'Lyon' },
-    LINES: [{ SKU: 'A', GIFT_MSG: 'Happy birthday Ann' }, { SKU: 'B', GIFT_MSG: null }],
+    LINES: [
+      { SKU: 'A', GIFT_MSG: 'Happy birthday Ann' },
+      { SKU: 'B', GIFT_MSG: null },
+    ],
   };
   const rules = [
     { path: 'CUSTOMER_EMAIL', action: 'mask' as const },

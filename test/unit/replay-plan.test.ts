@@ -22,7 +22,14 @@ import {
 
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
 
-function interaction(id: string, entityKey: string, atOffsetMs: number, sequence = 0, type = 'ORDER_PLACED', entityType = 'order'): CapturedInteraction {
+function interaction(
+  id: string,
+  entityKey: string,
+  atOffsetMs: number,
+  sequence = 0,
+  type = 'ORDER_PLACED',
+  entityType = 'order',
+): CapturedInteraction {
   return {
     id,
     capturedAt: new Date(T0 + atOffsetMs).toISOString(),
@@ -216,50 +223,71 @@ describe('Function: runReplay', () => {
 
   it('resumes after a crash with nothing lost and nothing sent twice', async () => {
     await fc.assert(
-      fc.asyncProperty(captures, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 80 }), fc.integer(), async (items, lanes, crashAfter, seed) => {
-        // Prepare
-        const plan = planReplay(items, keyOfInteraction);
-        const sentLog: string[] = [];
-        let saved = ReplayCheckpoint.start('fp').toJSON();
-        let sends = 0;
-        const control = new ReplayControl();
-        // Lanes finish in a scrambled order, as real sends would.
-        let tick = seed >>> 0;
-        const jitter = () => {
-          tick = (Math.imul(tick, 1103515245) + 12345) >>> 0;
-          return new Promise<void>((r) => (tick % 3 === 0 ? setImmediate(r) : r()));
-        };
-        const send = async (item: CapturedInteraction) => {
-          await jitter();
-          if (sends >= crashAfter) {
-            control.cancel();
-            throw new Error('crashed');
+      fc.asyncProperty(
+        captures,
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 80 }),
+        fc.integer(),
+        async (items, lanes, crashAfter, seed) => {
+          // Prepare
+          const plan = planReplay(items, keyOfInteraction);
+          const sentLog: string[] = [];
+          let saved = ReplayCheckpoint.start('fp').toJSON();
+          let sends = 0;
+          const control = new ReplayControl();
+          // Lanes finish in a scrambled order, as real sends would.
+          let tick = seed >>> 0;
+          const jitter = () => {
+            tick = (Math.imul(tick, 1103515245) + 12345) >>> 0;
+            return new Promise<void>((r) => (tick % 3 === 0 ? setImmediate(r) : r()));
+          };
+          const send = async (item: CapturedInteraction) => {
+            await jitter();
+            if (sends >= crashAfter) {
+              control.cancel();
+              throw new Error('crashed');
+            }
+            sends += 1;
+            sentLog.push(item.id);
+          };
+
+          // Act: first run dies after `crashAfter` sends; the second resumes from the saved checkpoint.
+          await runReplay({
+            plan,
+            checkpoint: ReplayCheckpoint.fromJSON(saved, 'fp'),
+            send,
+            sleep: noSleep,
+            concurrency: lanes,
+            control,
+            saveCheckpoint: async (cp) => void (saved = cp),
+          });
+          const firstRun = [...sentLog];
+          sends = -Infinity;
+          const second = await runReplay({
+            plan,
+            checkpoint: ReplayCheckpoint.fromJSON(saved, 'fp'),
+            send,
+            sleep: noSleep,
+            concurrency: lanes,
+            saveCheckpoint: async (cp) => void (saved = cp),
+          });
+
+          // Assess
+          expect([...sentLog].sort()).toEqual(plan.keys.map((k) => k.id).sort());
+          expect(new Set(sentLog).size).toBe(sentLog.length);
+          expect(second.alreadyDone).toBe(firstRun.length);
+          expect(second.status).toBe('completed');
+          // Per-entity order held across both runs.
+          const index = new Map(plan.keys.map((k, i) => [k.id, i]));
+          const byEntity = new Map<string, number[]>();
+          for (const id of sentLog) {
+            const k = plan.keys[index.get(id) as number];
+            const e = entityIdOf(k.entityType, k.entityKey);
+            byEntity.set(e, [...(byEntity.get(e) ?? []), index.get(id) as number]);
           }
-          sends += 1;
-          sentLog.push(item.id);
-        };
-
-        // Act: first run dies after `crashAfter` sends; the second resumes from the saved checkpoint.
-        await runReplay({ plan, checkpoint: ReplayCheckpoint.fromJSON(saved, 'fp'), send, sleep: noSleep, concurrency: lanes, control, saveCheckpoint: async (cp) => void (saved = cp) });
-        const firstRun = [...sentLog];
-        sends = -Infinity;
-        const second = await runReplay({ plan, checkpoint: ReplayCheckpoint.fromJSON(saved, 'fp'), send, sleep: noSleep, concurrency: lanes, saveCheckpoint: async (cp) => void (saved = cp) });
-
-        // Assess
-        expect([...sentLog].sort()).toEqual(plan.keys.map((k) => k.id).sort());
-        expect(new Set(sentLog).size).toBe(sentLog.length);
-        expect(second.alreadyDone).toBe(firstRun.length);
-        expect(second.status).toBe('completed');
-        // Per-entity order held across both runs.
-        const index = new Map(plan.keys.map((k, i) => [k.id, i]));
-        const byEntity = new Map<string, number[]>();
-        for (const id of sentLog) {
-          const k = plan.keys[index.get(id) as number];
-          const e = entityIdOf(k.entityType, k.entityKey);
-          byEntity.set(e, [...(byEntity.get(e) ?? []), index.get(id) as number]);
-        }
-        for (const order of byEntity.values()) expect(order).toEqual([...order].sort((a, b) => a - b));
-      }),
+          for (const order of byEntity.values()) expect(order).toEqual([...order].sort((a, b) => a - b));
+        },
+      ),
       { numRuns: 120 },
     );
   });
@@ -297,7 +325,13 @@ describe('Function: runReplay', () => {
 
   it('holds back the rest of an entity after a failed send, and retries it on resume', async () => {
     // Prepare
-    const items = [interaction('a1', 'A', 0), interaction('b1', 'B', 1), interaction('a2', 'A', 2), interaction('a3', 'A', 3), interaction('b2', 'B', 4)];
+    const items = [
+      interaction('a1', 'A', 0),
+      interaction('b1', 'B', 1),
+      interaction('a2', 'A', 2),
+      interaction('a3', 'A', 3),
+      interaction('b2', 'B', 4),
+    ];
     const plan = planReplay(items, keyOfInteraction);
     const sent: string[] = [];
     let failA2 = true;
@@ -320,7 +354,10 @@ describe('Function: runReplay', () => {
 
   it('pauses between items, saves the checkpoint, and resumes', async () => {
     // Prepare
-    const plan = planReplay(Array.from({ length: 10 }, (_, i) => interaction(`i${i}`, 'A', i)), keyOfInteraction);
+    const plan = planReplay(
+      Array.from({ length: 10 }, (_, i) => interaction(`i${i}`, 'A', i)),
+      keyOfInteraction,
+    );
     const control = new ReplayControl();
     const sent: string[] = [];
     const saves: number[] = [];
@@ -356,11 +393,20 @@ describe('Function: runReplay', () => {
     // Prepare
     let now = 0;
     const limiter = new TokenBucket({ ratePerSecond: 10, burst: 1, now: () => now });
-    const plan = planReplay(Array.from({ length: 5 }, (_, i) => interaction(`i${i}`, `E${i}`, i)), keyOfInteraction);
+    const plan = planReplay(
+      Array.from({ length: 5 }, (_, i) => interaction(`i${i}`, `E${i}`, i)),
+      keyOfInteraction,
+    );
     const sentAt: number[] = [];
 
     // Act
-    await runReplay({ plan, checkpoint: ReplayCheckpoint.start('f'), limiter, sleep: async (ms) => void (now += ms), send: async () => void sentAt.push(now) });
+    await runReplay({
+      plan,
+      checkpoint: ReplayCheckpoint.start('f'),
+      limiter,
+      sleep: async (ms) => void (now += ms),
+      send: async () => void sentAt.push(now),
+    });
 
     // Assess
     expect(sentAt).toEqual([0, 100, 200, 300, 400]);
@@ -395,16 +441,21 @@ describe('Class: TokenBucket', () => {
 
   it('never exceeds rate x time + burst over any run (fake clock)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 10 }), fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 200 }), (rate, burst, steps) => {
-        let now = 0;
-        const b = new TokenBucket({ ratePerSecond: rate, burst, now: () => now });
-        let taken = 0;
-        for (const s of steps) {
-          now += s;
-          if (b.tryTake()) taken += 1;
-        }
-        expect(taken).toBeLessThanOrEqual(Math.floor((rate * now) / 1000 + burst + 1e-6));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 200 }),
+        (rate, burst, steps) => {
+          let now = 0;
+          const b = new TokenBucket({ ratePerSecond: rate, burst, now: () => now });
+          let taken = 0;
+          for (const s of steps) {
+            now += s;
+            if (b.tryTake()) taken += 1;
+          }
+          expect(taken).toBeLessThanOrEqual(Math.floor((rate * now) / 1000 + burst + 1e-6));
+        },
+      ),
       { numRuns: 200 },
     );
   });

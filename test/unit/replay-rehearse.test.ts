@@ -75,7 +75,17 @@ describe('Function: rehearse', () => {
     // Assess
     expect(calls.filter((c) => c.startsWith('A:'))).toEqual(['A:a1', 'A:a2']);
     expect(calls).toHaveLength(5);
-    expect(report.totals).toEqual({ read: 8, compared: 3, matched: 2, differed: 1, missingOutcome: 0, extraOutcome: 0, skippedInvalid: 3, failed: 2, matchedWithNoise: 0 });
+    expect(report.totals).toEqual({
+      read: 8,
+      compared: 3,
+      matched: 2,
+      differed: 1,
+      missingOutcome: 0,
+      extraOutcome: 0,
+      skippedInvalid: 3,
+      failed: 2,
+      matchedWithNoise: 0,
+    });
     expect(report.fieldsRanked.map((f) => [f.outcomeType, f.field, f.count])).toEqual([['order.created', 'total', 1]]);
     expect(report.fieldsRanked[0].examples[0]).toMatchObject({ interactionId: 'b1', expected: '10.00', actual: '10.01' });
     expect(report.skipped.byCode).toEqual([
@@ -102,7 +112,9 @@ describe('Function: rehearse', () => {
     const report = await rehearse({ captured: file, handler: service, timeoutMs: 30, compare: { default: { ignore: ['createdAt'] } } });
 
     // Assess
-    expect(report.failures.examples).toEqual([{ interactionId: 's1', name: 'HandlerTimeoutError', message: 'the handler did not answer within 30 ms' }]);
+    expect(report.failures.examples).toEqual([
+      { interactionId: 's1', name: 'HandlerTimeoutError', message: 'the handler did not answer within 30 ms' },
+    ]);
     expect(report.totals.matched).toBe(1);
   });
 
@@ -134,8 +146,12 @@ describe('Function: loadRehearsalHandler', () => {
 
   it('names what is missing', async () => {
     fs.writeFileSync(path.join(dir, 'other.js'), 'exports.nothing = 1;\n');
-    await expect(loadRehearsalHandler(dir)).rejects.toThrow('the folder has none of rehearse.ts, rehearse.js, handler.ts, handler.js, index.ts, index.js');
-    await expect(loadRehearsalHandler(path.join(dir, 'other.js'))).rejects.toThrow('exports no rehearsalHandler, handler or default function');
+    await expect(loadRehearsalHandler(dir)).rejects.toThrow(
+      'the folder has none of rehearse.ts, rehearse.js, handler.ts, handler.js, index.ts, index.js',
+    );
+    await expect(loadRehearsalHandler(path.join(dir, 'other.js'))).rejects.toThrow(
+      'exports no rehearsalHandler, handler or default function',
+    );
     await expect(loadRehearsalHandler(path.join(dir, 'absent'))).rejects.toThrow('no such file or folder');
   });
 });
@@ -170,7 +186,19 @@ describe('Command: rehearse', () => {
     registerRehearseCommand(program);
 
     // Act
-    await program.parseAsync(['node', 'cutover', 'rehearse', '--captured', file, '--service', path.join(dir, 'svc.js'), '--report', path.join(dir, 'r.json'), '--html', path.join(dir, 'r.html')]);
+    await program.parseAsync([
+      'node',
+      'cutover',
+      'rehearse',
+      '--captured',
+      file,
+      '--service',
+      path.join(dir, 'svc.js'),
+      '--report',
+      path.join(dir, 'r.json'),
+      '--html',
+      path.join(dir, 'r.html'),
+    ]);
 
     // Assess
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'r.json'), 'utf8'));
@@ -185,6 +213,8 @@ describe('Command: rehearse', () => {
     jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const program = new Command().exitOverride();
     registerRehearseCommand(program);
-    await expect(program.parseAsync(['node', 'cutover', 'rehearse', '--captured', 'x', '--service', 'y', '--sample', '0'])).rejects.toThrow('expected a percent above 0 and at most 100, got "0"');
+    await expect(program.parseAsync(['node', 'cutover', 'rehearse', '--captured', 'x', '--service', 'y', '--sample', '0'])).rejects.toThrow(
+      'expected a percent above 0 and at most 100, got "0"',
+    );
   });
 });

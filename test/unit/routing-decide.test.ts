@@ -21,22 +21,54 @@ describe('Function: decide', () => {
   describe('by mode', () => {
     it.each<[string, Record<string, unknown>, Partial<Decision>]>([
       ['legacy -> monolith only', { mode: 'legacy' }, { authoritative: 'legacy', shadow: undefined, reason: 'mode-legacy' }],
-      ['shadow -> monolith, candidate shadows', { mode: 'shadow' }, { authoritative: 'legacy', shadow: 'candidate', reason: 'mode-shadow' }],
-      ['primary -> candidate only by default', { mode: 'primary' }, { authoritative: 'candidate', shadow: undefined, reason: 'mode-primary' }],
+      [
+        'shadow -> monolith, candidate shadows',
+        { mode: 'shadow' },
+        { authoritative: 'legacy', shadow: 'candidate', reason: 'mode-shadow' },
+      ],
+      [
+        'primary -> candidate only by default',
+        { mode: 'primary' },
+        { authoritative: 'candidate', shadow: undefined, reason: 'mode-primary' },
+      ],
       [
         'primary with legacyShadowInPrimary -> candidate, monolith shadows',
         { mode: 'primary', legacyShadowInPrimary: true },
         { authoritative: 'candidate', shadow: 'legacy', reason: 'mode-primary' },
       ],
       ['retired -> candidate only', { mode: 'retired' }, { authoritative: 'candidate', shadow: undefined, reason: 'mode-retired' }],
-      ['retired and unhealthy -> still the candidate: nothing to fall back to', { mode: 'retired', health: 'unhealthy' }, { authoritative: 'candidate', reason: 'mode-retired' }],
-      ['shadow and unhealthy -> monolith only', { mode: 'shadow', health: 'unhealthy' }, { authoritative: 'legacy', shadow: undefined, reason: 'candidate-unhealthy' }],
-      ['primary and unhealthy -> monolith only', { mode: 'primary', health: 'unhealthy' }, { authoritative: 'legacy', shadow: undefined, reason: 'candidate-unhealthy' }],
-      ['canary 100 and unhealthy -> monolith only', { mode: 'canary', percent: 100, health: 'unhealthy' }, { authoritative: 'legacy', reason: 'candidate-unhealthy' }],
-      ['unknown health routes like healthy', { mode: 'primary', health: 'unknown' }, { authoritative: 'candidate', reason: 'mode-primary' }],
+      [
+        'retired and unhealthy -> still the candidate: nothing to fall back to',
+        { mode: 'retired', health: 'unhealthy' },
+        { authoritative: 'candidate', reason: 'mode-retired' },
+      ],
+      [
+        'shadow and unhealthy -> monolith only',
+        { mode: 'shadow', health: 'unhealthy' },
+        { authoritative: 'legacy', shadow: undefined, reason: 'candidate-unhealthy' },
+      ],
+      [
+        'primary and unhealthy -> monolith only',
+        { mode: 'primary', health: 'unhealthy' },
+        { authoritative: 'legacy', shadow: undefined, reason: 'candidate-unhealthy' },
+      ],
+      [
+        'canary 100 and unhealthy -> monolith only',
+        { mode: 'canary', percent: 100, health: 'unhealthy' },
+        { authoritative: 'legacy', reason: 'candidate-unhealthy' },
+      ],
+      [
+        'unknown health routes like healthy',
+        { mode: 'primary', health: 'unknown' },
+        { authoritative: 'candidate', reason: 'mode-primary' },
+      ],
       ['canary 100 -> candidate', { mode: 'canary', percent: 100 }, { authoritative: 'candidate', reason: 'canary-in' }],
       ['canary 0 -> monolith', { mode: 'canary', percent: 0 }, { authoritative: 'legacy', shadow: undefined, reason: 'canary-out' }],
-      ['canary 0 with mirror -> monolith, candidate shadows', { mode: 'canary', percent: 0, mirrorInCanary: true }, { authoritative: 'legacy', shadow: 'candidate', reason: 'canary-out' }],
+      [
+        'canary 0 with mirror -> monolith, candidate shadows',
+        { mode: 'canary', percent: 0, mirrorInCanary: true },
+        { authoritative: 'legacy', shadow: 'candidate', reason: 'canary-out' },
+      ],
     ])('%s', (_name, overrides, expected) => {
       // Act
       const decision = decide(routeEntry(overrides), 'order-1000001');

@@ -34,6 +34,11 @@ export function randomKeys(count: number, seed: number): string[] {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const keys: string[] = [];
-  for (let i = 0; i < count; i++) keys.push(`C${Math.floor(next() * 1e8).toString().padStart(8, '0')}-${Math.floor(next() * 1e6)}`);
+  for (let i = 0; i < count; i++)
+    keys.push(
+      `C${Math.floor(next() * 1e8)
+        .toString()
+        .padStart(8, '0')}-${Math.floor(next() * 1e6)}`,
+    );
   return keys;
 }

@@ -114,13 +114,23 @@ describe('Function: planRoute', () => {
 
   it('routes to the monolith when the table has no entry yet', () => {
     const plan = planRoute('inventory', inventory, undefined, event, casts);
-    expect(plan.deliveries).toEqual([expect.objectContaining({ side: 'legacy', target: 'monolith', stamp: expect.objectContaining({ mode: 'none', reason: 'no-route' }) })]);
+    expect(plan.deliveries).toEqual([
+      expect.objectContaining({ side: 'legacy', target: 'monolith', stamp: expect.objectContaining({ mode: 'none', reason: 'no-route' }) }),
+    ]);
   });
 
   it('holds an event of a type the capability does not route, saying which it does', () => {
-    const plan = planRoute('inventory', inventory, seedEntry('inventory', inventory, new Date()), { type: 'payment.captured', version: 1, payload: {} }, casts);
+    const plan = planRoute(
+      'inventory',
+      inventory,
+      seedEntry('inventory', inventory, new Date()),
+      { type: 'payment.captured', version: 1, payload: {} },
+      casts,
+    );
     expect(plan.decision).toBeUndefined();
-    expect(plan.quarantined[0].reason).toBe('capability inventory does not route payment.captured (it routes order.created, order.cancelled)');
+    expect(plan.quarantined[0].reason).toBe(
+      'capability inventory does not route payment.captured (it routes order.created, order.cancelled)',
+    );
   });
 
   it('holds an event for a capability missing from the spec', () => {

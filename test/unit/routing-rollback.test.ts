@@ -5,13 +5,28 @@ const limits: RollbackLimits = { maxErrorRate: 0.05, maxP95LatencyMs: 1500, maxM
 
 describe('Function: shouldRollback', () => {
   it.each<[string, CandidateMetrics, boolean, string]>([
-    ['all within thresholds', { errorRate: 0.01, p95LatencyMs: 400, mismatchRate: 0, samples: 500 }, false, 'within thresholds over 500 events'],
+    [
+      'all within thresholds',
+      { errorRate: 0.01, p95LatencyMs: 400, mismatchRate: 0, samples: 500 },
+      false,
+      'within thresholds over 500 events',
+    ],
     ['exactly at every threshold', { errorRate: 0.05, p95LatencyMs: 1500, mismatchRate: 0.01, samples: 500 }, false, 'within thresholds'],
     ['error rate above', { errorRate: 0.072, p95LatencyMs: 400, mismatchRate: 0, samples: 500 }, true, 'error rate 7.2% > 5%'],
     ['latency above', { errorRate: 0, p95LatencyMs: 1800, mismatchRate: 0, samples: 500 }, true, 'p95 latency 1800 ms > 1500 ms'],
     ['mismatch rate above', { errorRate: 0, p95LatencyMs: 100, mismatchRate: 0.02, samples: 500 }, true, 'mismatch rate 2% > 1%'],
-    ['several above, all named', { errorRate: 0.5, p95LatencyMs: 9000, mismatchRate: 0.5, samples: 60 }, true, 'error rate 50% > 5%; p95 latency 9000 ms > 1500 ms; mismatch rate 50% > 1%'],
-    ['too few samples, however bad', { errorRate: 1, p95LatencyMs: 9000, mismatchRate: 1, samples: 49 }, false, 'not enough samples to judge: 49 < 50'],
+    [
+      'several above, all named',
+      { errorRate: 0.5, p95LatencyMs: 9000, mismatchRate: 0.5, samples: 60 },
+      true,
+      'error rate 50% > 5%; p95 latency 9000 ms > 1500 ms; mismatch rate 50% > 1%',
+    ],
+    [
+      'too few samples, however bad',
+      { errorRate: 1, p95LatencyMs: 9000, mismatchRate: 1, samples: 49 },
+      false,
+      'not enough samples to judge: 49 < 50',
+    ],
     ['a metric with no data is not judged', { p95LatencyMs: 100, samples: 500 }, false, 'within thresholds'],
   ])('%s', (_name, metrics, rollback, reason) => {
     const verdict = shouldRollback(metrics, limits);

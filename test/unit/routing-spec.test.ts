@@ -54,7 +54,7 @@ describe('Schema: routingSectionSchema', () => {
     [
       'accepting an event that is not routed',
       { implementations: { v1: { target: 'inventory-v1', accepts: { 'order.created': [1], 'payment.captured': [1] } } } },
-      'implementations.v1.accepts.payment.captured: payment.captured is not among the capability\'s routed events',
+      "implementations.v1.accepts.payment.captured: payment.captured is not among the capability's routed events",
     ],
     [
       'an implementation reusing the legacy target',
@@ -62,13 +62,33 @@ describe('Schema: routingSectionSchema', () => {
       'implementations.v1.target: target "monolith" is already used by legacy',
     ],
     ['a canary without a percent', { initial: { mode: 'canary' } }, 'initial.percent: a canary needs a percent'],
-    ['a percent the mode contradicts', { initial: { mode: 'legacy', percent: 30 } }, 'initial.percent: legacy mode implies percent 0, got 30'],
+    [
+      'a percent the mode contradicts',
+      { initial: { mode: 'legacy', percent: 30 } },
+      'initial.percent: legacy mode implies percent 0, got 30',
+    ],
     ['a percent above 100', { initial: { mode: 'canary', percent: 120 } }, 'initial.percent'],
-    ['no rollback threshold', { autoRollback: { minSamples: 10 } }, 'autoRollback: give at least one of maxErrorRate, maxP95LatencyMs, maxMismatchRate'],
-    ['an error rate given as a percentage', { autoRollback: { maxErrorRate: 5 } }, 'autoRollback.maxErrorRate: maxErrorRate is a fraction between 0 and 1 (5% is 0.05)'],
-    ['an alarm period CloudWatch refuses', { autoRollback: { maxErrorRate: 0.1, periodSeconds: 45 } }, 'autoRollback.periodSeconds: must be 10, 30 or a multiple of 60'],
+    [
+      'no rollback threshold',
+      { autoRollback: { minSamples: 10 } },
+      'autoRollback: give at least one of maxErrorRate, maxP95LatencyMs, maxMismatchRate',
+    ],
+    [
+      'an error rate given as a percentage',
+      { autoRollback: { maxErrorRate: 5 } },
+      'autoRollback.maxErrorRate: maxErrorRate is a fraction between 0 and 1 (5% is 0.05)',
+    ],
+    [
+      'an alarm period CloudWatch refuses',
+      { autoRollback: { maxErrorRate: 0.1, periodSeconds: 45 } },
+      'autoRollback.periodSeconds: must be 10, 30 or a multiple of 60',
+    ],
     ['a bad key field', { events: { 'order.created': { keyField: 'order id' } } }, 'events.order.created.keyField: must be a dot path'],
-    ['an accepted version list that is empty', { implementations: { v1: { target: 'inventory-v1', accepts: { 'order.created': [] } } } }, 'list at least one accepted version'],
+    [
+      'an accepted version list that is empty',
+      { implementations: { v1: { target: 'inventory-v1', accepts: { 'order.created': [] } } } },
+      'list at least one accepted version',
+    ],
     ['an unknown field', { colour: 'blue' } as Partial<CapabilityRoutingInput>, 'Unrecognized key: "colour"'],
   ])('rejects %s, naming the field', (_name, overrides, message) => {
     expect(issuesOf(capability(overrides)).join('\n')).toContain(message);
@@ -147,7 +167,8 @@ describe('Function: seedEntry', () => {
   });
 
   it('seeds a canary at its percent', () => {
-    const cap = routingSectionSchema.parse({ capabilities: { x: capability({ initial: { mode: 'canary', percent: 15 } }) } }).capabilities.x;
+    const cap = routingSectionSchema.parse({ capabilities: { x: capability({ initial: { mode: 'canary', percent: 15 } }) } }).capabilities
+      .x;
     expect(seedEntry('x', cap, NOW)).toMatchObject({ mode: 'canary', percent: 15 });
   });
 

@@ -14,21 +14,66 @@ describe('Function: applyChange', () => {
       ['shadow -> canary 5', { mode: 'shadow' }, { kind: 'setMode', mode: 'canary', percent: 5 }, { mode: 'canary', percent: 5 }],
       ['promote shadow -> canary 10', { mode: 'shadow' }, { kind: 'promote', percent: 10 }, { mode: 'canary', percent: 10 }],
       ['canary raise 10 -> 50', { mode: 'canary', percent: 10 }, { kind: 'setPercent', percent: 50 }, { mode: 'canary', percent: 50 }],
-      ['canary lower 50 -> 20 (partial rollback)', { mode: 'canary', percent: 50 }, { kind: 'setPercent', percent: 20 }, { mode: 'canary', percent: 20 }],
-      ['canary lower while unhealthy', { mode: 'canary', percent: 50, health: 'unhealthy' }, { kind: 'setPercent', percent: 0 }, { mode: 'canary', percent: 0 }],
-      ['canary -> canary with a new percent', { mode: 'canary', percent: 10 }, { kind: 'setMode', mode: 'canary', percent: 30 }, { mode: 'canary', percent: 30 }],
+      [
+        'canary lower 50 -> 20 (partial rollback)',
+        { mode: 'canary', percent: 50 },
+        { kind: 'setPercent', percent: 20 },
+        { mode: 'canary', percent: 20 },
+      ],
+      [
+        'canary lower while unhealthy',
+        { mode: 'canary', percent: 50, health: 'unhealthy' },
+        { kind: 'setPercent', percent: 0 },
+        { mode: 'canary', percent: 0 },
+      ],
+      [
+        'canary -> canary with a new percent',
+        { mode: 'canary', percent: 10 },
+        { kind: 'setMode', mode: 'canary', percent: 30 },
+        { mode: 'canary', percent: 30 },
+      ],
       ['canary -> primary', { mode: 'canary', percent: 40 }, { kind: 'promote' }, { mode: 'primary', percent: 100 }],
-      ['canary -> primary, percent 100 stated', { mode: 'canary', percent: 40 }, { kind: 'setMode', mode: 'primary', percent: 100 }, { mode: 'primary', percent: 100 }],
+      [
+        'canary -> primary, percent 100 stated',
+        { mode: 'canary', percent: 40 },
+        { kind: 'setMode', mode: 'primary', percent: 100 },
+        { mode: 'primary', percent: 100 },
+      ],
       ['primary -> retired when healthy', { mode: 'primary' }, { kind: 'promote' }, { mode: 'retired', percent: 100 }],
-      ['primary -> canary 60 (step back)', { mode: 'primary' }, { kind: 'setMode', mode: 'canary', percent: 60 }, { mode: 'canary', percent: 60 }],
+      [
+        'primary -> canary 60 (step back)',
+        { mode: 'primary' },
+        { kind: 'setMode', mode: 'canary', percent: 60 },
+        { mode: 'canary', percent: 60 },
+      ],
       ['primary -> shadow (skip back)', { mode: 'primary' }, { kind: 'setMode', mode: 'shadow' }, { mode: 'shadow', percent: 0 }],
-      ['retired -> primary (bring the monolith back)', { mode: 'retired' }, { kind: 'setMode', mode: 'primary' }, { mode: 'primary', percent: 100 }],
+      [
+        'retired -> primary (bring the monolith back)',
+        { mode: 'retired' },
+        { kind: 'setMode', mode: 'primary' },
+        { mode: 'primary', percent: 100 },
+      ],
       ['rollback from canary', { mode: 'canary', percent: 35 }, { kind: 'rollback' }, { mode: 'legacy', percent: 0 }],
       ['rollback from primary', { mode: 'primary' }, { kind: 'rollback' }, { mode: 'legacy', percent: 0 }],
       ['rollback from retired', { mode: 'retired' }, { kind: 'rollback' }, { mode: 'legacy', percent: 0 }],
-      ['rollback from shadow while unhealthy', { mode: 'shadow', health: 'unhealthy' }, { kind: 'rollback' }, { mode: 'legacy', percent: 0, health: 'unhealthy' }],
-      ['legacy -> shadow while unhealthy (shadow is harmless)', { mode: 'legacy', health: 'unhealthy' }, { kind: 'promote' }, { mode: 'shadow', percent: 0 }],
-      ['mark unhealthy in canary', { mode: 'canary', percent: 20 }, { kind: 'setHealth', health: 'unhealthy' }, { mode: 'canary', percent: 20, health: 'unhealthy' }],
+      [
+        'rollback from shadow while unhealthy',
+        { mode: 'shadow', health: 'unhealthy' },
+        { kind: 'rollback' },
+        { mode: 'legacy', percent: 0, health: 'unhealthy' },
+      ],
+      [
+        'legacy -> shadow while unhealthy (shadow is harmless)',
+        { mode: 'legacy', health: 'unhealthy' },
+        { kind: 'promote' },
+        { mode: 'shadow', percent: 0 },
+      ],
+      [
+        'mark unhealthy in canary',
+        { mode: 'canary', percent: 20 },
+        { kind: 'setHealth', health: 'unhealthy' },
+        { mode: 'canary', percent: 20, health: 'unhealthy' },
+      ],
     ])('%s', (_name, from, change, expected) => {
       // Prepare
       const entry = routeEntry(from);
@@ -103,24 +148,79 @@ describe('Function: applyChange', () => {
 
   describe('rejected changes', () => {
     it.each<[string, Record<string, unknown>, RouteChange, string]>([
-      ['legacy -> canary skips shadow', { mode: 'legacy' }, { kind: 'setMode', mode: 'canary', percent: 10 }, 'cannot go from legacy to canary in one step'],
+      [
+        'legacy -> canary skips shadow',
+        { mode: 'legacy' },
+        { kind: 'setMode', mode: 'canary', percent: 10 },
+        'cannot go from legacy to canary in one step',
+      ],
       ['legacy -> primary skips steps', { mode: 'legacy' }, { kind: 'setMode', mode: 'primary' }, 'the next step from legacy is shadow'],
-      ['shadow -> retired skips steps', { mode: 'shadow' }, { kind: 'setMode', mode: 'retired' }, 'cannot go from shadow to retired in one step'],
+      [
+        'shadow -> retired skips steps',
+        { mode: 'shadow' },
+        { kind: 'setMode', mode: 'retired' },
+        'cannot go from shadow to retired in one step',
+      ],
       ['canary without a percent', { mode: 'shadow' }, { kind: 'setMode', mode: 'canary' }, 'canary needs a percent'],
       ['promote shadow without a percent', { mode: 'shadow' }, { kind: 'promote' }, 'canary needs a percent'],
-      ['percent above 100', { mode: 'canary', percent: 10 }, { kind: 'setPercent', percent: 101 }, 'percent: must be a whole number 0..100, got 101'],
+      [
+        'percent above 100',
+        { mode: 'canary', percent: 10 },
+        { kind: 'setPercent', percent: 101 },
+        'percent: must be a whole number 0..100, got 101',
+      ],
       ['negative percent', { mode: 'canary', percent: 10 }, { kind: 'setPercent', percent: -5 }, 'got -5'],
       ['fractional percent', { mode: 'canary', percent: 10 }, { kind: 'setPercent', percent: 12.5 }, 'got 12.5'],
       ['NaN percent', { mode: 'shadow' }, { kind: 'setMode', mode: 'canary', percent: Number.NaN }, 'got NaN'],
-      ['setPercent outside canary', { mode: 'shadow' }, { kind: 'setPercent', percent: 10 }, 'percent can only be set in canary mode; shadow mode implies 0'],
-      ['percent with a mode that implies another', { mode: 'canary', percent: 10 }, { kind: 'setMode', mode: 'primary', percent: 50 }, 'primary mode implies 100, got 50'],
+      [
+        'setPercent outside canary',
+        { mode: 'shadow' },
+        { kind: 'setPercent', percent: 10 },
+        'percent can only be set in canary mode; shadow mode implies 0',
+      ],
+      [
+        'percent with a mode that implies another',
+        { mode: 'canary', percent: 10 },
+        { kind: 'setMode', mode: 'primary', percent: 50 },
+        'primary mode implies 100, got 50',
+      ],
       ['promote past retired', { mode: 'retired' }, { kind: 'promote' }, 'already retired'],
-      ['retire while health is unknown', { mode: 'primary', health: 'unknown' }, { kind: 'promote' }, "candidate's health is unknown: it must be healthy"],
-      ['canary with an unhealthy candidate', { mode: 'shadow', health: 'unhealthy' }, { kind: 'setMode', mode: 'canary', percent: 5 }, 'the candidate is unhealthy'],
-      ['primary with an unhealthy candidate', { mode: 'canary', percent: 50, health: 'unhealthy' }, { kind: 'promote' }, 'cannot move to primary: the candidate is unhealthy'],
-      ['raise the percent of an unhealthy candidate', { mode: 'canary', percent: 10, health: 'unhealthy' }, { kind: 'setPercent', percent: 20 }, 'cannot raise the percent from 10 to 20'],
-      ['swap the candidate in canary', { mode: 'canary', percent: 10 }, { kind: 'setCandidate', version: 'v3', target: 'inventory-v3' }, 'cannot swap the candidate in canary mode'],
-      ['swap the candidate to the legacy target', { mode: 'legacy' }, { kind: 'setCandidate', version: 'v3', target: 'monolith' }, 'is the legacy target'],
+      [
+        'retire while health is unknown',
+        { mode: 'primary', health: 'unknown' },
+        { kind: 'promote' },
+        "candidate's health is unknown: it must be healthy",
+      ],
+      [
+        'canary with an unhealthy candidate',
+        { mode: 'shadow', health: 'unhealthy' },
+        { kind: 'setMode', mode: 'canary', percent: 5 },
+        'the candidate is unhealthy',
+      ],
+      [
+        'primary with an unhealthy candidate',
+        { mode: 'canary', percent: 50, health: 'unhealthy' },
+        { kind: 'promote' },
+        'cannot move to primary: the candidate is unhealthy',
+      ],
+      [
+        'raise the percent of an unhealthy candidate',
+        { mode: 'canary', percent: 10, health: 'unhealthy' },
+        { kind: 'setPercent', percent: 20 },
+        'cannot raise the percent from 10 to 20',
+      ],
+      [
+        'swap the candidate in canary',
+        { mode: 'canary', percent: 10 },
+        { kind: 'setCandidate', version: 'v3', target: 'inventory-v3' },
+        'cannot swap the candidate in canary mode',
+      ],
+      [
+        'swap the candidate to the legacy target',
+        { mode: 'legacy' },
+        { kind: 'setCandidate', version: 'v3', target: 'monolith' },
+        'is the legacy target',
+      ],
     ])('%s', (_name, from, change, message) => {
       // Prepare
       const entry = routeEntry(from);
@@ -157,11 +257,18 @@ describe('Function: applyChange', () => {
 
   describe('laws', () => {
     const anyChange: fc.Arbitrary<RouteChange> = fc.oneof(
-      fc.record({ kind: fc.constant('setMode' as const), mode: fc.constantFrom(...ROUTE_MODES), percent: fc.option(fc.integer({ min: -5, max: 105 }), { nil: undefined }) }),
+      fc.record({
+        kind: fc.constant('setMode' as const),
+        mode: fc.constantFrom(...ROUTE_MODES),
+        percent: fc.option(fc.integer({ min: -5, max: 105 }), { nil: undefined }),
+      }),
       fc.record({ kind: fc.constant('promote' as const), percent: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }) }),
       fc.record({ kind: fc.constant('setPercent' as const), percent: fc.integer({ min: -5, max: 105 }) }),
       fc.constant({ kind: 'rollback' as const }),
-      fc.record({ kind: fc.constant('setHealth' as const), health: fc.constantFrom('healthy' as const, 'unhealthy' as const, 'unknown' as const) }),
+      fc.record({
+        kind: fc.constant('setHealth' as const),
+        health: fc.constantFrom('healthy' as const, 'unhealthy' as const, 'unknown' as const),
+      }),
     );
 
     it('keeps every reachable entry valid, bumps the revision by one per change, and can always roll back', () => {

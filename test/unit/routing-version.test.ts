@@ -25,7 +25,13 @@ describe('Function: negotiateVersion', () => {
   });
 
   it.each<[string, number, number[], CastEdge[], string]>([
-    ['no cast leads down from a lossy step', 4, [1, 2], chain, 'order.created v4: inventory-v1 accepts v1, v2 and no cast leads from v4 to any of them'],
+    [
+      'no cast leads down from a lossy step',
+      4,
+      [1, 2],
+      chain,
+      'order.created v4: inventory-v1 accepts v1, v2 and no cast leads from v4 to any of them',
+    ],
     ['no casts at all', 2, [1], [], 'inventory-v1 accepts v1 and no cast leads from v2'],
     ['an unknown version with no casts', 9, [1, 2], chain, 'order.created v9'],
     ['the target accepts nothing', 1, [], chain, 'inventory-v1 accepts no version of it'],

@@ -6,7 +6,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { AwsContext } from '../../cli/aws-context';
-import { looksLikeToken, readOrderFile, renderStatus, sagaCallbackCommand, sagaListCommand, sagaStartCommand } from '../../cli/commands/saga';
+import {
+  looksLikeToken,
+  readOrderFile,
+  renderStatus,
+  sagaCallbackCommand,
+  sagaListCommand,
+  sagaStartCommand,
+} from '../../cli/commands/saga';
 import { summarizeHistory, type HistoryEvent } from '../../core/saga/status';
 import { startDynalite, type Dynalite } from '../support/saga/dynalite';
 
@@ -26,17 +33,36 @@ beforeAll(async () => {
     new CreateTableCommand({
       TableName: 'callbacks',
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: 'S' }, { AttributeName: 'action', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }, { AttributeName: 'action', KeyType: 'RANGE' }],
+      AttributeDefinitions: [
+        { AttributeName: 'orderId', AttributeType: 'S' },
+        { AttributeName: 'action', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'orderId', KeyType: 'HASH' },
+        { AttributeName: 'action', KeyType: 'RANGE' },
+      ],
     }),
   );
   await db.client.send(
     new CreateTableCommand({
       TableName: 'state',
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: 'S' }, { AttributeName: 'sagaState', AttributeType: 'S' }, { AttributeName: 'updatedAt', AttributeType: 'S' }],
+      AttributeDefinitions: [
+        { AttributeName: 'orderId', AttributeType: 'S' },
+        { AttributeName: 'sagaState', AttributeType: 'S' },
+        { AttributeName: 'updatedAt', AttributeType: 'S' },
+      ],
       KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [{ IndexName: 'bySagaState', KeySchema: [{ AttributeName: 'sagaState', KeyType: 'HASH' }, { AttributeName: 'updatedAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'bySagaState',
+          KeySchema: [
+            { AttributeName: 'sagaState', KeyType: 'HASH' },
+            { AttributeName: 'updatedAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
     }),
   );
   dir = mkdtempSync(path.join(tmpdir(), 'saga-cli-'));
@@ -48,7 +74,15 @@ afterEach(() => sfnMock.reset());
 
 const io = () => {
   const lines: string[] = [];
-  return { lines, io: { context: new AwsContext({}, { dynamo: db.doc }), sfn: new SFNClient({}), stdout: (t: string) => void lines.push(t), stderr: (t: string) => void lines.push(t) } };
+  return {
+    lines,
+    io: {
+      context: new AwsContext({}, { dynamo: db.doc }),
+      sfn: new SFNClient({}),
+      stdout: (t: string) => void lines.push(t),
+      stderr: (t: string) => void lines.push(t),
+    },
+  };
 };
 const order = {
   orderId: '1400001',
@@ -69,14 +103,20 @@ describe('Command: saga start', () => {
     // Prepare
     const file = path.join(dir, 'order.json');
     writeFileSync(file, JSON.stringify(order));
-    sfnMock.on(StartExecutionCommand).resolvesOnce({ executionArn: `${ARN}:1400001`, startDate: new Date() }).rejects(Object.assign(new Error('x'), { name: 'ExecutionAlreadyExists' }));
+    sfnMock
+      .on(StartExecutionCommand)
+      .resolvesOnce({ executionArn: `${ARN}:1400001`, startDate: new Date() })
+      .rejects(Object.assign(new Error('x'), { name: 'ExecutionAlreadyExists' }));
     sfnMock.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
     const first = io();
     const second = io();
 
     // Act
     const a = await sagaStartCommand({ order: file, stateMachine: ARN, config: path.join(__dirname, '../../cutover.config.ts') }, first.io);
-    const b = await sagaStartCommand({ order: file, stateMachine: ARN, config: path.join(__dirname, '../../cutover.config.ts') }, second.io);
+    const b = await sagaStartCommand(
+      { order: file, stateMachine: ARN, config: path.join(__dirname, '../../cutover.config.ts') },
+      second.io,
+    );
 
     // Assess
     expect([a, b]).toEqual([0, 0]);
@@ -89,7 +129,9 @@ describe('Command: saga start', () => {
     const file = path.join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ order: { ...order, customerId: 'nobody' } }));
     const run = io();
-    expect(await sagaStartCommand({ order: file, stateMachine: ARN, config: path.join(__dirname, '../../cutover.config.ts') }, run.io)).toBe(2);
+    expect(
+      await sagaStartCommand({ order: file, stateMachine: ARN, config: path.join(__dirname, '../../cutover.config.ts') }, run.io),
+    ).toBe(2);
     expect(run.lines.join('')).toMatch(/customerId/);
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
@@ -105,7 +147,12 @@ describe('Command: saga start', () => {
 describe('Command: saga callback', () => {
   it('finds the waiting token by order id, answers it and marks it settled', async () => {
     // Prepare
-    await db.doc.send(new PutCommand({ TableName: 'callbacks', Item: { orderId: '1400002', action: 'ScheduleShipping', taskToken: 'tok-abc', registeredAt: '2026-11-21T14:31:00Z', ttl: 1 } }));
+    await db.doc.send(
+      new PutCommand({
+        TableName: 'callbacks',
+        Item: { orderId: '1400002', action: 'ScheduleShipping', taskToken: 'tok-abc', registeredAt: '2026-11-21T14:31:00Z', ttl: 1 },
+      }),
+    );
     sfnMock.on(SendTaskSuccessCommand).resolves({});
     const run = io();
 
@@ -114,15 +161,28 @@ describe('Command: saga callback', () => {
 
     // Assess
     expect(code).toBe(0);
-    expect(sfnMock.commandCalls(SendTaskSuccessCommand)[0].args[0].input).toEqual({ taskToken: 'tok-abc', output: '{"shipmentId":"SHP1"}' });
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)[0].args[0].input).toEqual({
+      taskToken: 'tok-abc',
+      output: '{"shipmentId":"SHP1"}',
+    });
     const again = io();
     expect(await sagaCallbackCommand('1400002', { success: true, table: 'callbacks' }, again.io)).toBe(2);
     expect(again.lines.join('')).toContain('has no open wait (registered: ScheduleShipping settled)');
   });
 
   it('asks which step when an order waits for two, and needs exactly one of --success/--failure/--heartbeat', async () => {
-    await db.doc.send(new PutCommand({ TableName: 'callbacks', Item: { orderId: '1400003', action: 'ProcessPayment', taskToken: 't1', registeredAt: 'a' } }));
-    await db.doc.send(new PutCommand({ TableName: 'callbacks', Item: { orderId: '1400003', action: 'ScheduleShipping', taskToken: 't2', registeredAt: 'b' } }));
+    await db.doc.send(
+      new PutCommand({
+        TableName: 'callbacks',
+        Item: { orderId: '1400003', action: 'ProcessPayment', taskToken: 't1', registeredAt: 'a' },
+      }),
+    );
+    await db.doc.send(
+      new PutCommand({
+        TableName: 'callbacks',
+        Item: { orderId: '1400003', action: 'ScheduleShipping', taskToken: 't2', registeredAt: 'b' },
+      }),
+    );
     const run = io();
     expect(await sagaCallbackCommand('1400003', { failure: true, table: 'callbacks' }, run.io)).toBe(2);
     expect(run.lines.join('')).toContain('name one with --step');
@@ -145,7 +205,12 @@ describe('Command: saga list', () => {
       ['1400011', 'compensated', '2026-11-21T11:00:00Z'],
       ['1400012', 'completed', '2026-11-21T12:00:00Z'],
     ]) {
-      await db.doc.send(new PutCommand({ TableName: 'state', Item: { orderId, sagaState, updatedAt, failedStep: 'ProcessPayment', failure: 'CardDeclined' } }));
+      await db.doc.send(
+        new PutCommand({
+          TableName: 'state',
+          Item: { orderId, sagaState, updatedAt, failedStep: 'ProcessPayment', failure: 'CardDeclined' },
+        }),
+      );
     }
     const run = io();
     expect(await sagaListCommand({ state: 'compensated', table: 'state', stateMachine: ARN }, run.io)).toBe(0);
@@ -159,8 +224,16 @@ describe('Command: saga list', () => {
 
 describe('Function: summarizeHistory / renderStatus', () => {
   const at = (s: number) => new Date(Date.parse('2026-11-21T14:30:00Z') + s * 1000);
-  const entered = (name: string, s: number): HistoryEvent => ({ type: 'TaskStateEntered', timestamp: at(s), stateEnteredEventDetails: { name } });
-  const exited = (name: string, s: number): HistoryEvent => ({ type: 'TaskStateExited', timestamp: at(s), stateExitedEventDetails: { name } });
+  const entered = (name: string, s: number): HistoryEvent => ({
+    type: 'TaskStateEntered',
+    timestamp: at(s),
+    stateEnteredEventDetails: { name },
+  });
+  const exited = (name: string, s: number): HistoryEvent => ({
+    type: 'TaskStateExited',
+    timestamp: at(s),
+    stateExitedEventDetails: { name },
+  });
   const events: HistoryEvent[] = [
     entered('CreateOrder', 0),
     { type: 'TaskScheduled', timestamp: at(0) },
@@ -191,12 +264,10 @@ describe('Function: summarizeHistory / renderStatus', () => {
   });
 
   it('renders owners, times, compensations and open waits', () => {
-    const text = renderStatus(
-      '1400001',
-      { status: 'RUNNING', startDate: at(0) },
-      summarizeHistory(events),
-      { owners: JSON.stringify({ ProcessPayment: 'monolith', ReserveInventory: 'service' }), waiting: [{ action: 'ReleaseInventory', registeredAt: at(6).toISOString() }] },
-    );
+    const text = renderStatus('1400001', { status: 'RUNNING', startDate: at(0) }, summarizeHistory(events), {
+      owners: JSON.stringify({ ProcessPayment: 'monolith', ReserveInventory: 'service' }),
+      waiting: [{ action: 'ReleaseInventory', registeredAt: at(6).toISOString() }],
+    });
     expect(text).toContain('order 1400001: running');
     expect(text).toMatch(/ProcessPayment\s+monolith\s+failed/);
     expect(text).toContain('(2 calls)');

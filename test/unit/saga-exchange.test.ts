@@ -24,7 +24,12 @@ const order = {
   ],
   shippingAddress: { street: '12 Harbour Lane', city: 'Bristol', postalCode: 'BS1 4QA', country: 'GB' },
 };
-const ctx = { order, correlationId: 'order-1000123', sagaId: '1000123-2026-11-21T14:30:00.000Z', now: new Date('2026-11-21T14:30:05.123Z') };
+const ctx = {
+  order,
+  correlationId: 'order-1000123',
+  sagaId: '1000123-2026-11-21T14:30:00.000Z',
+  now: new Date('2026-11-21T14:30:05.123Z'),
+};
 
 describe('Function: buildCommand', () => {
   const capture = spec.saga!.steps.ProcessPayment.monolith!.forward;
@@ -35,10 +40,25 @@ describe('Function: buildCommand', () => {
 
     // Assess
     expect(cmd.detailType).toBe('payment.capture-requested');
-    expect(cmd.detail.data).toEqual({ orderId: '1000123', customerId: 'C00042', amount: '54.97', currency: 'EUR', requestedAt: '2026-11-21T14:30:05Z' });
-    expect(cmd.detail.metadata).toMatchObject({ correlationId: 'order-1000123', origin: 'service', producer: 'cutover.saga', entity: { type: 'order', key: '1000123' } });
+    expect(cmd.detail.data).toEqual({
+      orderId: '1000123',
+      customerId: 'C00042',
+      amount: '54.97',
+      currency: 'EUR',
+      requestedAt: '2026-11-21T14:30:05Z',
+    });
+    expect(cmd.detail.metadata).toMatchObject({
+      correlationId: 'order-1000123',
+      origin: 'service',
+      producer: 'cutover.saga',
+      entity: { type: 'order', key: '1000123' },
+    });
     const legacy = new Translator(spec).toLegacy(cmd.detail, { now: ctx.now });
-    expect(legacy).toMatchObject({ status: 'translated', detailType: 'CAPTURE_PAYMENT_REQUESTED', detail: { ORDER_NO: '1000123', AMOUNT_CENTS: '5497', REQUESTED_DT: '20261121 143005' } });
+    expect(legacy).toMatchObject({
+      status: 'translated',
+      detailType: 'CAPTURE_PAYMENT_REQUESTED',
+      detail: { ORDER_NO: '1000123', AMOUNT_CENTS: '5497', REQUESTED_DT: '20261121 143005' },
+    });
   });
 
   it('keeps the same id for a resend of the same action in the same run, and a new one in another run', () => {
@@ -49,19 +69,27 @@ describe('Function: buildCommand', () => {
     expect(c.detail.metadata.eventId).not.toBe(a.detail.metadata.eventId);
   });
 
-  it('projects the order lines to the command\'s item shape and derives the cancel reason from the failure', () => {
+  it("projects the order lines to the command's item shape and derives the cancel reason from the failure", () => {
     const reserve = spec.saga!.steps.ReserveInventory.monolith!;
     expect(buildCommand(spec, reserve.forward, 'ReserveInventory', ctx).detail.data.items).toEqual([
       { sku: 'MUG-0001', quantity: 2 },
       { sku: 'TEA-0042', quantity: 1 },
     ]);
-    const release = buildCommand(spec, reserve.compensation, 'ReleaseInventory', { ...ctx, failure: { Error: 'CardDeclined' }, failedStep: 'ProcessPayment' });
+    const release = buildCommand(spec, reserve.compensation, 'ReleaseInventory', {
+      ...ctx,
+      failure: { Error: 'CardDeclined' },
+      failedStep: 'ProcessPayment',
+    });
     expect(release.detail.data.reason).toBe('payment-failed');
   });
 
   it('throws InvalidStepInput naming the field when the order cannot make a valid command', () => {
-    expect(() => buildCommand(spec, capture, 'ProcessPayment', { ...ctx, order: { ...order, customerId: 'nobody' } })).toThrow(InvalidStepInput);
-    expect(() => buildCommand(spec, capture, 'ProcessPayment', { ...ctx, order: { ...order, customerId: 'nobody' } })).toThrow(/customerId/);
+    expect(() => buildCommand(spec, capture, 'ProcessPayment', { ...ctx, order: { ...order, customerId: 'nobody' } })).toThrow(
+      InvalidStepInput,
+    );
+    expect(() => buildCommand(spec, capture, 'ProcessPayment', { ...ctx, order: { ...order, customerId: 'nobody' } })).toThrow(
+      /customerId/,
+    );
   });
 });
 
@@ -78,7 +106,15 @@ describe('Function: replyRoutes / carrierRoutes / orderIdOfReply', () => {
   });
 
   it('finds the order from the envelope first, the data second', () => {
-    const meta = { eventId: 'e', eventType: 't', version: 1, correlationId: 'c', origin: 'legacy' as const, producer: 'p', occurredAt: 'x' };
+    const meta = {
+      eventId: 'e',
+      eventType: 't',
+      version: 1,
+      correlationId: 'c',
+      origin: 'legacy' as const,
+      producer: 'p',
+      occurredAt: 'x',
+    };
     expect(orderIdOfReply({ metadata: { ...meta, entity: { type: 'order', key: '42' } }, data: { orderId: '43' } })).toBe('42');
     expect(orderIdOfReply({ metadata: { ...meta, entity: { type: 'customer', key: 'C1' } }, data: { orderId: '43' } })).toBe('43');
     expect(orderIdOfReply({ metadata: { ...meta, entity: { type: 'customer', key: 'C1' } }, data: {} })).toBeUndefined();
@@ -88,7 +124,10 @@ describe('Function: replyRoutes / carrierRoutes / orderIdOfReply', () => {
 describe('Function: projectToSchema', () => {
   it('drops undeclared fields at every depth, keeps everything under `additional`', () => {
     const schema = spec.bridge.serviceEvents['inventory.reserve-requested'].versions['1'].schema;
-    const out = projectToSchema({ orderId: '1000001', extra: 1, items: [{ sku: 'MUG-0001', quantity: 1, unitPrice: '1.00' }], requestedAt: '2026-11-21T14:30:00Z' }, schema);
+    const out = projectToSchema(
+      { orderId: '1000001', extra: 1, items: [{ sku: 'MUG-0001', quantity: 1, unitPrice: '1.00' }], requestedAt: '2026-11-21T14:30:00Z' },
+      schema,
+    );
     expect(out).toEqual({ orderId: '1000001', items: [{ sku: 'MUG-0001', quantity: 1 }], requestedAt: '2026-11-21T14:30:00Z' });
     expect(validatePayload(schema, out)).toEqual([]);
     expect(projectToSchema({ a: 1 }, { type: 'object', fields: {}, additional: true })).toEqual({ a: 1 });
@@ -130,7 +169,16 @@ describe('Function: parseStepInput', () => {
   });
 
   it('adds up the lines per SKU and does exact cent arithmetic', () => {
-    expect(quantitiesBySku([{ sku: 'B', quantity: 1 }, { sku: 'A', quantity: 2 }, { sku: 'B', quantity: 3 }])).toEqual([{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 4 }]);
+    expect(
+      quantitiesBySku([
+        { sku: 'B', quantity: 1 },
+        { sku: 'A', quantity: 2 },
+        { sku: 'B', quantity: 3 },
+      ]),
+    ).toEqual([
+      { sku: 'A', quantity: 2 },
+      { sku: 'B', quantity: 4 },
+    ]);
     expect(toCents('54.97') + toCents('0.03')).toBe(5500);
     expect(fromCents(toCents('1234.05'))).toBe('1234.05');
     expect(fromCents(-5)).toBe('-0.05');
@@ -186,7 +234,10 @@ describe('Reference rules', () => {
   });
 
   it('takes overrides from REFERENCE_RULES and names a bad one', () => {
-    expect(parseReferenceRules('{"payment":{"reviewAbove":"10.00"}}').payment).toMatchObject({ reviewAbove: '10.00', declineCustomers: ['C99999'] });
+    expect(parseReferenceRules('{"payment":{"reviewAbove":"10.00"}}').payment).toMatchObject({
+      reviewAbove: '10.00',
+      declineCustomers: ['C99999'],
+    });
     expect(() => parseReferenceRules('{"payment":{"reviewAbove":"ten"}}')).toThrow(/REFERENCE_RULES: payment.reviewAbove/);
   });
 

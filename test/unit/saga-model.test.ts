@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { ModelSaga, ModelServices, type CompensationFault, type ForwardFault, type ModelOrder, type ModelSagaResult } from '../../core/saga/model';
+import {
+  ModelSaga,
+  ModelServices,
+  type CompensationFault,
+  type ForwardFault,
+  type ModelOrder,
+  type ModelSagaResult,
+} from '../../core/saga/model';
 import { buildSagaPlan, compensationsAfter, type SagaPlan } from '../../core/saga/plan';
 import { DEFAULT_REFERENCE_RULES } from '../../core/saga/reference';
 import { toCents } from '../../core/saga/input';
@@ -37,21 +44,30 @@ const PLANS: Record<string, SagaPlan> = {
 
 const forwardFault = fc.constantFrom<ForwardFault>('ok', 'ok', 'transient-before', 'transient-after', 'unknown-error');
 const compensationFault = fc.constantFrom<CompensationFault>('ok', 'ok', 'ok', 'transient-before', 'transient-after', 'refused');
-const FORWARD_IDS = ['CreateOrder', 'ReserveInventory', 'ProcessPayment', 'ConfirmReservation', 'ScheduleShipping', 'NotifyCustomer', 'CheckFraudReview'];
+const FORWARD_IDS = [
+  'CreateOrder',
+  'ReserveInventory',
+  'ProcessPayment',
+  'ConfirmReservation',
+  'ScheduleShipping',
+  'NotifyCustomer',
+  'CheckFraudReview',
+];
 
 const order = (id: number) =>
-  fc.record({
-    lines: fc.uniqueArray(fc.constantFrom(...SKUS), { minLength: 1, maxLength: 3 }).chain((skus) =>
-      fc.tuple(...skus.map((sku) => fc.integer({ min: 1, max: 3 }).map((quantity) => ({ sku, quantity })))),
-    ),
-    customerId: fc.constantFrom('C00042', 'C00042', 'C00077', 'C99999', 'C66666'),
-    amount: fc.constantFrom('54.97', '54.97', '6000.00', '25000.00'),
-    country: fc.constantFrom('GB', 'GB', 'DE', 'ZZ'),
-    carrier: fc.constantFrom<'confirm' | 'silent'>('confirm', 'confirm', 'confirm', 'silent'),
-    forward: fc.dictionary(fc.constantFrom(...FORWARD_IDS), fc.array(forwardFault, { maxLength: 6 }), { maxKeys: 3 }),
-    compensation: fc.dictionary(fc.constantFrom(...SAGA_COMPENSATIONS), fc.array(compensationFault, { maxLength: 8 }), { maxKeys: 2 }),
-  }).map(
-    (o): ModelOrder => ({
+  fc
+    .record({
+      lines: fc
+        .uniqueArray(fc.constantFrom(...SKUS), { minLength: 1, maxLength: 3 })
+        .chain((skus) => fc.tuple(...skus.map((sku) => fc.integer({ min: 1, max: 3 }).map((quantity) => ({ sku, quantity }))))),
+      customerId: fc.constantFrom('C00042', 'C00042', 'C00077', 'C99999', 'C66666'),
+      amount: fc.constantFrom('54.97', '54.97', '6000.00', '25000.00'),
+      country: fc.constantFrom('GB', 'GB', 'DE', 'ZZ'),
+      carrier: fc.constantFrom<'confirm' | 'silent'>('confirm', 'confirm', 'confirm', 'silent'),
+      forward: fc.dictionary(fc.constantFrom(...FORWARD_IDS), fc.array(forwardFault, { maxLength: 6 }), { maxKeys: 3 }),
+      compensation: fc.dictionary(fc.constantFrom(...SAGA_COMPENSATIONS), fc.array(compensationFault, { maxLength: 8 }), { maxKeys: 2 }),
+    })
+    .map((o): ModelOrder => ({
       orderId: String(3_000_000 + id),
       customerId: o.customerId,
       amount: o.amount,
@@ -59,12 +75,13 @@ const order = (id: number) =>
       carrier: o.carrier,
       lines: o.lines.map((l, i) => ({ lineNo: i + 1, ...l })),
       faults: { ...o.forward, ...o.compensation },
-    }),
-  );
+    }));
 
 const scenario = fc.record({
   plan: fc.constantFrom(...Object.keys(PLANS)),
-  stock: fc.record(Object.fromEntries(SKUS.map((s) => [s, fc.integer({ min: 0, max: 6 })])) as Record<(typeof SKUS)[number], fc.Arbitrary<number>>),
+  stock: fc.record(
+    Object.fromEntries(SKUS.map((s) => [s, fc.integer({ min: 0, max: 6 })])) as Record<(typeof SKUS)[number], fc.Arbitrary<number>>,
+  ),
   orders: fc.integer({ min: 1, max: 5 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => order(i)))),
   // Which saga moves next, and whether the clock jumps past a reservation's lifetime first.
   schedule: fc.array(fc.record({ pick: fc.nat(), jump: fc.boolean() }), { minLength: 1, maxLength: 200 }),
@@ -93,7 +110,13 @@ function simulate(s: Scenario): Outcome {
     live[pick % live.length].step();
     for (const st of services.stock.values()) if (st.available < 0) services.negativeStockSeen = true;
   }
-  return { services, results: sagas.map((g) => (g.done ? g.result() : ({ orderId: g.order.orderId } as ModelSagaResult))), plan, stock: s.stock, orders: s.orders };
+  return {
+    services,
+    results: sagas.map((g) => (g.done ? g.result() : ({ orderId: g.order.orderId } as ModelSagaResult))),
+    plan,
+    stock: s.stock,
+    orders: s.orders,
+  };
 }
 
 /** Why a compensation could fail for good: the injected faults for it, or a parcel that already left. */
@@ -162,7 +185,15 @@ describe('Property: the order saga model', () => {
         const plan = PLANS[planName];
         const services = new ModelServices({ 'MUG-0001': 100 }, DEFAULT_REFERENCE_RULES, plan.reservationTtlSeconds * 1000);
         const results = Array.from({ length: n }, (_, i) =>
-          new ModelSaga(plan, services, { orderId: String(4_000_000 + i), customerId: 'C00042', amount: '54.97', country: 'GB', carrier: 'confirm', lines: [{ sku: 'MUG-0001', quantity: 2 }], faults: {} }).runToEnd(),
+          new ModelSaga(plan, services, {
+            orderId: String(4_000_000 + i),
+            customerId: 'C00042',
+            amount: '54.97',
+            country: 'GB',
+            carrier: 'confirm',
+            lines: [{ sku: 'MUG-0001', quantity: 2 }],
+            faults: {},
+          }).runToEnd(),
         );
         expect(results.map((r) => r.outcome)).toEqual(results.map(() => 'completed'));
         // The monolith keeps its own stock: the services' is untouched when it owns ReserveInventory.
@@ -176,13 +207,26 @@ describe('Property: the order saga model', () => {
     // Prepare
     const plan = PLANS.services;
     const services = new ModelServices({ 'MUG-0001': 5 }, DEFAULT_REFERENCE_RULES, 60_000);
-    const saga = new ModelSaga(plan, services, { orderId: '5000001', customerId: 'C99999', amount: '54.97', country: 'GB', carrier: 'confirm', lines: [{ sku: 'MUG-0001', quantity: 1 }], faults: {} });
+    const saga = new ModelSaga(plan, services, {
+      orderId: '5000001',
+      customerId: 'C99999',
+      amount: '54.97',
+      country: 'GB',
+      carrier: 'confirm',
+      lines: [{ sku: 'MUG-0001', quantity: 1 }],
+      faults: {},
+    });
 
     // Act
     const r = saga.runToEnd();
 
     // Assess
-    expect(r).toMatchObject({ outcome: 'compensated', failedAction: 'ProcessPayment', error: 'CardDeclined', compensations: ['ReleaseInventory', 'CancelOrder'] });
+    expect(r).toMatchObject({
+      outcome: 'compensated',
+      failedAction: 'ProcessPayment',
+      error: 'CardDeclined',
+      compensations: ['ReleaseInventory', 'CancelOrder'],
+    });
     expect(services.stock.get('MUG-0001')!.available).toBe(5);
   });
 });

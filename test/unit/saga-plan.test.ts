@@ -16,11 +16,16 @@ function planWith(owners: Partial<Record<SagaStep, StepOwner>> = {}): SagaPlan {
   return buildSagaPlan(parseSpec(spec).saga!);
 }
 
-type State = Record<string, unknown> & { Type: string; Next?: string; Retry?: Array<Record<string, unknown>>; Catch?: Array<{ ErrorEquals: string[]; Next: string; ResultPath?: string | null }> };
+type State = Record<string, unknown> & {
+  Type: string;
+  Next?: string;
+  Retry?: Array<Record<string, unknown>>;
+  Catch?: Array<{ ErrorEquals: string[]; Next: string; ResultPath?: string | null }>;
+};
 const states = (d: AslDefinition) => d.States as unknown as Record<string, State>;
 
 describe('Function: buildSagaPlan', () => {
-  it('orders the forward actions as the issue says, with the oversell guard after payment when inventory is the service\'s', () => {
+  it("orders the forward actions as the issue says, with the oversell guard after payment when inventory is the service's", () => {
     expect(planWith().forward.map((a) => `${a.id}:${a.kind}`)).toEqual([
       'CreateOrder:orders-table',
       'ReserveInventory:service',
@@ -33,7 +38,13 @@ describe('Function: buildSagaPlan', () => {
   });
 
   it('runs compensations in the reverse order of the steps', () => {
-    expect(planWith().compensations.map((c) => c.id)).toEqual(['SendCancellationNotice', 'CancelShipment', 'RefundPayment', 'ReleaseInventory', 'CancelOrder']);
+    expect(planWith().compensations.map((c) => c.id)).toEqual([
+      'SendCancellationNotice',
+      'CancelShipment',
+      'RefundPayment',
+      'ReleaseInventory',
+      'CancelOrder',
+    ]);
   });
 
   it.each([
@@ -51,10 +62,14 @@ describe('Function: buildSagaPlan', () => {
   it('takes the business errors of a monolith step from the spec, and of a service step from the service', () => {
     const ref = planWith();
     expect(ref.forward.find((a) => a.id === 'ProcessPayment')!.rejections).toEqual(['CardDeclined']);
-    expect(planWith({ ReserveInventory: 'monolith' }).forward.find((a) => a.id === 'ReserveInventory')).toMatchObject({ kind: 'monolith', rejections: ['OutOfStock'], exchange: { command: 'inventory.reserve-requested' } });
+    expect(planWith({ ReserveInventory: 'monolith' }).forward.find((a) => a.id === 'ReserveInventory')).toMatchObject({
+      kind: 'monolith',
+      rejections: ['OutOfStock'],
+      exchange: { command: 'inventory.reserve-requested' },
+    });
   });
 
-  it('waits on tokens for the monolith\'s actions and the carrier', () => {
+  it("waits on tokens for the monolith's actions and the carrier", () => {
     expect(awaitedActions(planWith()).map((a) => a.id)).toEqual(['ProcessPayment', 'ScheduleShipping', 'RefundPayment']);
   });
 
@@ -67,7 +82,7 @@ describe('Function: buildSagaDefinition', () => {
   const def = buildSagaDefinition(planWith());
   const s = states(def);
 
-  it('statemachines/order-saga.asl.json is the builder\'s output for the reference spec (run `npx tsx statemachines/render.ts`)', () => {
+  it("statemachines/order-saga.asl.json is the builder's output for the reference spec (run `npx tsx statemachines/render.ts`)", () => {
     expect(readFileSync(ASL_FILE, 'utf8')).toBe(renderReferenceDefinition());
   });
 
@@ -81,13 +96,24 @@ describe('Function: buildSagaDefinition', () => {
 
   it('catches business errors by name into the "rejected" path', () => {
     expect(s.ReserveInventory.Catch![0]).toMatchObject({ ErrorEquals: ['OutOfStock'], Next: 'ReserveInventory Rejected' });
-    expect(s['ReserveInventory Rejected']).toMatchObject({ Result: { step: 'ReserveInventory', kind: 'rejected', compensateFrom: 'CancelOrder' } });
-    expect(s['ReserveInventory Failed']).toMatchObject({ Result: { step: 'ReserveInventory', kind: 'error', compensateFrom: 'ReleaseInventory' } });
+    expect(s['ReserveInventory Rejected']).toMatchObject({
+      Result: { step: 'ReserveInventory', kind: 'rejected', compensateFrom: 'CancelOrder' },
+    });
+    expect(s['ReserveInventory Failed']).toMatchObject({
+      Result: { step: 'ReserveInventory', kind: 'error', compensateFrom: 'ReleaseInventory' },
+    });
   });
 
   it('retries transient errors with backoff and full jitter', () => {
     expect(s.ReserveInventory.Retry).toEqual([
-      { ErrorEquals: [...TRANSIENT_ERRORS], IntervalSeconds: 1, MaxAttempts: 4, BackoffRate: 2, MaxDelaySeconds: 20, JitterStrategy: 'FULL' },
+      {
+        ErrorEquals: [...TRANSIENT_ERRORS],
+        IntervalSeconds: 1,
+        MaxAttempts: 4,
+        BackoffRate: 2,
+        MaxDelaySeconds: 20,
+        JitterStrategy: 'FULL',
+      },
     ]);
   });
 
@@ -100,8 +126,12 @@ describe('Function: buildSagaDefinition', () => {
     });
   });
 
-  it('sends the monolith\'s step through saga-commands and resends on a reply timeout', () => {
-    expect(s.ProcessPayment).toMatchObject({ Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', TimeoutSeconds: 120, Parameters: { FunctionName: '${SagaCommandsFunctionArn}' } });
+  it("sends the monolith's step through saga-commands and resends on a reply timeout", () => {
+    expect(s.ProcessPayment).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      TimeoutSeconds: 120,
+      Parameters: { FunctionName: '${SagaCommandsFunctionArn}' },
+    });
     expect(s.ProcessPayment.Retry![0]).toMatchObject({ ErrorEquals: expect.arrayContaining(['States.Timeout']), MaxAttempts: 2 });
   });
 
@@ -110,7 +140,9 @@ describe('Function: buildSagaDefinition', () => {
       { ErrorEquals: ['CompensationRefused', 'InvalidStepInput'], MaxAttempts: 0 },
       { ErrorEquals: ['States.ALL'], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
     ]);
-    expect(s.RefundPayment.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.compensationFailure', Next: 'RefundPayment Failed' }]);
+    expect(s.RefundPayment.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.compensationFailure', Next: 'RefundPayment Failed' },
+    ]);
     expect(s['RefundPayment Failed'].Next).toBe(STATE.recordNeedsAttention);
     expect(s[STATE.compensationFailed]).toMatchObject({ Type: 'Fail', Error: COMPENSATION_FAILED_ERROR });
   });
@@ -142,7 +174,12 @@ describe('Function: buildSagaDefinition', () => {
     const names = new Set(Object.keys(s));
     const targets = new Set<string>([def.StartAt]);
     for (const st of Object.values(s)) {
-      for (const n of [st.Next, st.Default, ...(st.Catch ?? []).map((c) => c.Next), ...((st.Choices as Array<{ Next: string }>) ?? []).map((c) => c.Next)]) {
+      for (const n of [
+        st.Next,
+        st.Default,
+        ...(st.Catch ?? []).map((c) => c.Next),
+        ...((st.Choices as Array<{ Next: string }>) ?? []).map((c) => c.Next),
+      ]) {
         if (typeof n === 'string') {
           expect(names.has(n)).toBe(true);
           targets.add(n);

@@ -15,12 +15,16 @@ function specCheck(configSource: string): { status: number | null; stdout: strin
   const file = path.join(dir, 'cutover.config.ts');
   fs.writeFileSync(file, configSource);
   try {
-    const r = spawnSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'bin/cutover.ts'), 'spec', 'check', '--config', file], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, CUTOVER_CLI_MAIN: '1' },
-      timeout: 60_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'bin/cutover.ts'), 'spec', 'check', '--config', file],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, CUTOVER_CLI_MAIN: '1' },
+        timeout: 60_000,
+      },
+    );
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

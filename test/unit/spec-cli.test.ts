@@ -34,9 +34,14 @@ describe('Function: specExamples', () => {
     const lines = specExamples(spec, 'services', { now });
 
     // Assess
-    const expected = Object.values(spec.bridge.serviceEvents).reduce((n, d) => n + Object.values(d.versions).reduce((m, v) => m + v.examples.length, 0), 0);
+    const expected = Object.values(spec.bridge.serviceEvents).reduce(
+      (n, d) => n + Object.values(d.versions).reduce((m, v) => m + v.examples.length, 0),
+      0,
+    );
     expect(lines).toHaveLength(expected);
-    expect(lines.filter((l) => l.detailType === 'order.created').map((l) => (l.detail as unknown as ServiceEvent).metadata.version)).toEqual([1, 2]);
+    expect(
+      lines.filter((l) => l.detailType === 'order.created').map((l) => (l.detail as unknown as ServiceEvent).metadata.version),
+    ).toEqual([1, 2]);
     const toLegacy = new Set(spec.bridge.translations.filter((t) => t.direction !== 'toService').map((t) => t.service));
     for (const l of lines) {
       expect(isServiceEvent(l.detail)).toBe(true);
@@ -82,14 +87,20 @@ describe('Command: spec examples / spec check', () => {
 
     // Assess
     expect(code).toBe(0);
-    const lines = out.join('').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = out
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBe(specExamples(spec, 'legacy').length);
   });
 
   it('says ok with the counts for the reference spec', async () => {
     const { io, out } = capture();
     expect(await specCheckCommand({ config: 'cutover.config.ts' }, { ...io, cwd: path.join(__dirname, '../..') })).toBe(0);
-    expect(out.join('')).toMatch(/^ok: .*cutover\.config\.ts\n {2}\d+ legacy events, \d+ service events \(\d+ versions\), \d+ translations/);
+    expect(out.join('')).toMatch(
+      /^ok: .*cutover\.config\.ts\n {2}\d+ legacy events, \d+ service events \(\d+ versions\), \d+ translations/,
+    );
   });
 
   it('lists every problem with its field path and exits 1 for a broken spec', async () => {
@@ -106,7 +117,9 @@ describe('Command: spec examples / spec check', () => {
 
     // Assess
     expect(code).toBe(1);
-    expect(err.join('')).toMatch(/the spec has 2 problem\(s\):\n {2}- bridge\.translations\[0\]\.fields\[0\]\.legacy: "NOT_A_FIELD" is not a field of the legacy schema\n {2}- bridge\.translations\[1\]/);
+    expect(err.join('')).toMatch(
+      /the spec has 2 problem\(s\):\n {2}- bridge\.translations\[0\]\.fields\[0\]\.legacy: "NOT_A_FIELD" is not a field of the legacy schema\n {2}- bridge\.translations\[1\]/,
+    );
   });
 
   it('names the missing file and the fix (exit 2)', async () => {

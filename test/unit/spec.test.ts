@@ -7,7 +7,8 @@ import config from '../../cutover.config';
  * expects parseSpec to throw a SpecError whose issues contain that field's path and the problem.
  */
 type Mutable = Record<string, any>;
-const translationIndex = (legacy: string) => (config.bridge.translations as Array<{ legacy: string }>).findIndex((t) => t.legacy === legacy);
+const translationIndex = (legacy: string) =>
+  (config.bridge.translations as Array<{ legacy: string }>).findIndex((t) => t.legacy === legacy);
 const placed = translationIndex('ORDER_PLACED');
 const cancelled = translationIndex('ORDER_CANCELLED');
 
@@ -58,19 +59,51 @@ describe('Function: parseSpec', () => {
       (s) => (s.bridge.translations[placed].serviceVersion = 7),
       new RegExp(`^bridge\\.translations\\[${placed}\\]\\.serviceVersion: 7 is not a version of order\\.created$`),
     ],
-    ['an unknown transform name', (s) => (s.bridge.translations[placed].fields[2].transform = 'toIso'), new RegExp(`^bridge\\.translations\\[${placed}\\]\\.fields\\[2\\]\\.transform: `)],
+    [
+      'an unknown transform name',
+      (s) => (s.bridge.translations[placed].fields[2].transform = 'toIso'),
+      new RegExp(`^bridge\\.translations\\[${placed}\\]\\.fields\\[2\\]\\.transform: `),
+    ],
     [
       'a value map that cannot be reversed',
       (s) => (s.bridge.translations[cancelled].fields.find((f: Mutable) => f.transform?.map).transform.map = { CUST: 'x', FRAUD: 'x' }),
       /^bridge\.translations\[\d+\]\.fields\[\d+\]\.transform\.map: values must be distinct/,
     ],
-    ['an example that fails its own schema', (s) => (s.bridge.legacyEvents.ORDER_PLACED.examples[0].TOTAL_CENTS = '54.97'), /^bridge\.legacyEvents\.ORDER_PLACED\.examples\[0\]\.TOTAL_CENTS: "54\.97" is not cents/],
-    ['a legacy event without examples', (s) => (s.bridge.legacyEvents.STOCK_RELEASED.examples = []), /^bridge\.legacyEvents\.STOCK_RELEASED\.examples: give at least one valid example payload$/],
-    ['an id field that is not in the schema', (s) => (s.bridge.legacyEvents.ORDER_CANCELLED.idField = 'MESSAGE_ID'), /^bridge\.legacyEvents\.ORDER_CANCELLED\.idField: "MESSAGE_ID" is not a field of the schema$/],
-    ['a lower-case legacy type', (s) => (s.bridge.legacyEvents.order_placed = s.bridge.legacyEvents.ORDER_PLACED), /^bridge\.legacyEvents\.order_placed: /],
-    ['a pattern that is not a regular expression', (s) => (s.bridge.legacyEvents.ORDER_PLACED.schema.fields.ORDER_NO.pattern = '^[0-9'), /^bridge\.legacyEvents\.ORDER_PLACED\.schema\.fields\.ORDER_NO\.pattern: is not a valid regular expression$/],
-    ['a latest version that is not declared', (s) => (s.bridge.serviceEvents['order.created'].latest = 3), /^bridge\.serviceEvents\.order\.created\.latest: version 3 is not declared in versions$/],
-    ['two versions without an upcast', (s) => delete s.bridge.serviceEvents['order.created'].upcasts, /^bridge\.serviceEvents\.order\.created\.upcasts: no upcast from version 1 to 2$/],
+    [
+      'an example that fails its own schema',
+      (s) => (s.bridge.legacyEvents.ORDER_PLACED.examples[0].TOTAL_CENTS = '54.97'),
+      /^bridge\.legacyEvents\.ORDER_PLACED\.examples\[0\]\.TOTAL_CENTS: "54\.97" is not cents/,
+    ],
+    [
+      'a legacy event without examples',
+      (s) => (s.bridge.legacyEvents.STOCK_RELEASED.examples = []),
+      /^bridge\.legacyEvents\.STOCK_RELEASED\.examples: give at least one valid example payload$/,
+    ],
+    [
+      'an id field that is not in the schema',
+      (s) => (s.bridge.legacyEvents.ORDER_CANCELLED.idField = 'MESSAGE_ID'),
+      /^bridge\.legacyEvents\.ORDER_CANCELLED\.idField: "MESSAGE_ID" is not a field of the schema$/,
+    ],
+    [
+      'a lower-case legacy type',
+      (s) => (s.bridge.legacyEvents.order_placed = s.bridge.legacyEvents.ORDER_PLACED),
+      /^bridge\.legacyEvents\.order_placed: /,
+    ],
+    [
+      'a pattern that is not a regular expression',
+      (s) => (s.bridge.legacyEvents.ORDER_PLACED.schema.fields.ORDER_NO.pattern = '^[0-9'),
+      /^bridge\.legacyEvents\.ORDER_PLACED\.schema\.fields\.ORDER_NO\.pattern: is not a valid regular expression$/,
+    ],
+    [
+      'a latest version that is not declared',
+      (s) => (s.bridge.serviceEvents['order.created'].latest = 3),
+      /^bridge\.serviceEvents\.order\.created\.latest: version 3 is not declared in versions$/,
+    ],
+    [
+      'two versions without an upcast',
+      (s) => delete s.bridge.serviceEvents['order.created'].upcasts,
+      /^bridge\.serviceEvents\.order\.created\.upcasts: no upcast from version 1 to 2$/,
+    ],
     [
       'two translations of one legacy event to services',
       (s) => s.bridge.translations.push(structuredClone(s.bridge.translations[placed])),

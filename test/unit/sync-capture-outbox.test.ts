@@ -36,7 +36,13 @@ describe('Function: outboxChange', () => {
     // Act
     const change = outboxChange(
       mapping,
-      captured({ aggregate_type: 'Stock', aggregate_id: '{"sku":"A1","warehouse_cd":"W1"}', event_type: 'StockMoved', payload: '{"on_hand":7,"reserved":0,"note":null}', previous: '{"on_hand":9,"reserved":0}' }),
+      captured({
+        aggregate_type: 'Stock',
+        aggregate_id: '{"sku":"A1","warehouse_cd":"W1"}',
+        event_type: 'StockMoved',
+        payload: '{"on_hand":7,"reserved":0,"note":null}',
+        previous: '{"on_hand":9,"reserved":0}',
+      }),
     );
 
     // Assess
@@ -54,22 +60,46 @@ describe('Function: outboxChange', () => {
   });
 
   it('takes a single key value when the mapping names the key column', () => {
-    const change = outboxChange({ table: 'outbox', rowTable: { constant: 'customers' }, keyColumn: 'id_col', keyName: 'cust_no', payloadColumn: 'p' }, captured({ id_col: 'C1', p: '{"email":"x@y"}' }));
+    const change = outboxChange(
+      { table: 'outbox', rowTable: { constant: 'customers' }, keyColumn: 'id_col', keyName: 'cust_no', payloadColumn: 'p' },
+      captured({ id_col: 'C1', p: '{"email":"x@y"}' }),
+    );
     expect(change).toMatchObject({ table: 'customers', key: { cust_no: 'C1' }, operation: 'update', after: { email: 'x@y' } });
   });
 
   it('maps a delete without a payload', () => {
-    const change = outboxChange(mapping, captured({ aggregate_type: 'Order', aggregate_id: '{"order_no":"7"}', event_type: 'OrderCancelled', payload: null, previous: null }));
+    const change = outboxChange(
+      mapping,
+      captured({ aggregate_type: 'Order', aggregate_id: '{"order_no":"7"}', event_type: 'OrderCancelled', payload: null, previous: null }),
+    );
     expect(change).toMatchObject({ operation: 'delete', after: null, key: { order_no: '7' } });
   });
 
   it.each([
-    [{ aggregate_type: 'Invoice', aggregate_id: '{"a":"1"}', event_type: 'OrderPlaced', payload: '{}', previous: null }, /aggregate_type = "Invoice" names no table \(known: Order, Stock\)/],
-    [{ aggregate_type: 'Order', aggregate_id: 'not json', event_type: 'OrderPlaced', payload: '{}', previous: null }, /aggregate_id = "not json" is not JSON/],
-    [{ aggregate_type: 'Order', aggregate_id: '{}', event_type: 'OrderPlaced', payload: '{}', previous: null }, /aggregate_id = "\{\}" is not a key/],
-    [{ aggregate_type: 'Order', aggregate_id: '{"order_no":"1"}', event_type: 'OrderShipped', payload: '{}', previous: null }, /event_type = "OrderShipped" is not an operation/],
-    [{ aggregate_type: 'Order', aggregate_id: '{"order_no":"1"}', event_type: 'OrderPlaced', payload: '[1,2]', previous: null }, /payload = "\[1,2\]" is not a JSON object/],
-    [{ aggregate_type: 'Order', aggregate_id: '{"order_no":"1"}', event_type: 'OrderPlaced', payload: null, previous: null }, /payload is empty for a\(n\) insert/],
+    [
+      { aggregate_type: 'Invoice', aggregate_id: '{"a":"1"}', event_type: 'OrderPlaced', payload: '{}', previous: null },
+      /aggregate_type = "Invoice" names no table \(known: Order, Stock\)/,
+    ],
+    [
+      { aggregate_type: 'Order', aggregate_id: 'not json', event_type: 'OrderPlaced', payload: '{}', previous: null },
+      /aggregate_id = "not json" is not JSON/,
+    ],
+    [
+      { aggregate_type: 'Order', aggregate_id: '{}', event_type: 'OrderPlaced', payload: '{}', previous: null },
+      /aggregate_id = "\{\}" is not a key/,
+    ],
+    [
+      { aggregate_type: 'Order', aggregate_id: '{"order_no":"1"}', event_type: 'OrderShipped', payload: '{}', previous: null },
+      /event_type = "OrderShipped" is not an operation/,
+    ],
+    [
+      { aggregate_type: 'Order', aggregate_id: '{"order_no":"1"}', event_type: 'OrderPlaced', payload: '[1,2]', previous: null },
+      /payload = "\[1,2\]" is not a JSON object/,
+    ],
+    [
+      { aggregate_type: 'Order', aggregate_id: '{"order_no":"1"}', event_type: 'OrderPlaced', payload: null, previous: null },
+      /payload is empty for a\(n\) insert/,
+    ],
     [{ aggregate_type: 'Order', aggregate_id: '{"order_no":"1"}', event_type: 'OrderPlaced', previous: null }, /has no column "payload"/],
   ])('refuses a bad outbox row, naming the column and the value (%#)', (row, message) => {
     // Act
@@ -82,11 +112,23 @@ describe('Function: outboxChange', () => {
 
   it('renders any JSON payload value as SQL text and never loses a column (property)', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/), fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null))), (payload) => {
-        const change = outboxChange(mapping, captured({ aggregate_type: 'Order', aggregate_id: '{"order_no":"1"}', event_type: 'OrderChanged', payload: JSON.stringify(payload), previous: null }));
-        expect(Object.keys(change.after ?? {}).sort()).toEqual(Object.keys(payload).sort());
-        for (const [k, v] of Object.entries(payload)) expect(change.after?.[k]).toBe(v === null ? null : String(v));
-      }),
+      fc.property(
+        fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/), fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null))),
+        (payload) => {
+          const change = outboxChange(
+            mapping,
+            captured({
+              aggregate_type: 'Order',
+              aggregate_id: '{"order_no":"1"}',
+              event_type: 'OrderChanged',
+              payload: JSON.stringify(payload),
+              previous: null,
+            }),
+          );
+          expect(Object.keys(change.after ?? {}).sort()).toEqual(Object.keys(payload).sort());
+          for (const [k, v] of Object.entries(payload)) expect(change.after?.[k]).toBe(v === null ? null : String(v));
+        },
+      ),
       { seed: 1106, numRuns: 200 },
     );
   });
@@ -94,7 +136,12 @@ describe('Function: outboxChange', () => {
 
 describe('Function: groupKeyFunction', () => {
   const group = groupKeyFunction(section);
-  const change = (table: string, key: Record<string, string>, after: Record<string, string> | null, before: Record<string, string> | null = null): RowChange => ({
+  const change = (
+    table: string,
+    key: Record<string, string>,
+    after: Record<string, string> | null,
+    before: Record<string, string> | null = null,
+  ): RowChange => ({
     ...captured(after ?? {}),
     table,
     key,
@@ -104,8 +151,16 @@ describe('Function: groupKeyFunction', () => {
 
   it.each([
     ['an order row by its key', change('orders', { order_no: '1000001' }, { order_no: '1000001' }), 'orders#1000001'],
-    ['an order line under its order', change('order_lines', { order_no: '1000001', line_no: '2' }, { order_no: '1000001', line_no: '2' }), 'orders#1000001'],
-    ['a deleted order line, from its before image', change('order_lines', { order_no: '1000009', line_no: '1' }, null, { order_no: '1000009', line_no: '1' }), 'orders#1000009'],
+    [
+      'an order line under its order',
+      change('order_lines', { order_no: '1000001', line_no: '2' }, { order_no: '1000001', line_no: '2' }),
+      'orders#1000001',
+    ],
+    [
+      'a deleted order line, from its before image',
+      change('order_lines', { order_no: '1000009', line_no: '1' }, null, { order_no: '1000009', line_no: '1' }),
+      'orders#1000009',
+    ],
     ['a stock row by both key columns', change('stock', { sku: 'A1', warehouse_cd: 'W1' }, null), 'stock#A1|W1'],
     ['a table no entity maps, by table and key', change('audit_trail', { id: '5' }, null), 'audit_trail#5'],
   ])('groups %s', (_label, c, expected) => {

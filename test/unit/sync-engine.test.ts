@@ -41,7 +41,13 @@ describe('Function: decide', () => {
     const after = { ...base, onHand: n(7), updatedAt: n(2) };
 
     // Act
-    const d = decide({ entity: 'stock', key: 'A', rules: { policy: { kind: 'prefer', side: 'monolith' } }, change: change('monolith', base, after), current: base });
+    const d = decide({
+      entity: 'stock',
+      key: 'A',
+      rules: { policy: { kind: 'prefer', side: 'monolith' } },
+      change: change('monolith', base, after),
+      current: base,
+    });
 
     // Assess
     expect(d).toEqual({ kind: 'apply', result: after });
@@ -52,13 +58,27 @@ describe('Function: decide', () => {
     const after = { ...base, onHand: n(7) };
 
     // Act
-    const d = decide({ entity: 'stock', key: 'A', rules: { policy: { kind: 'prefer', side: 'monolith' } }, change: change('monolith', base, after), current: after });
+    const d = decide({
+      entity: 'stock',
+      key: 'A',
+      rules: { policy: { kind: 'prefer', side: 'monolith' } },
+      change: change('monolith', base, after),
+      current: after,
+    });
 
     // Assess
     expect(d.kind).toBe('noop');
   });
 
-  const cases: { name: string; rules: EntitySyncRules; side: 'monolith' | 'service'; after: SyncRecord; current: SyncRecord; want: SyncRecord; winner: string }[] = [
+  const cases: {
+    name: string;
+    rules: EntitySyncRules;
+    side: 'monolith' | 'service';
+    after: SyncRecord;
+    current: SyncRecord;
+    want: SyncRecord;
+    winner: string;
+  }[] = [
     {
       name: 'lastWriterWins: the later clock wins the whole row',
       rules: { policy: { kind: 'lastWriterWins' }, clock: 'updatedAt' },
@@ -155,7 +175,10 @@ describe('Function: decide', () => {
 
   it('calls a named custom resolver with base, monolith and service', () => {
     // Prepare
-    const longest = { field: (i: { monolith?: { S: string } | object; service?: object }) => ((i.monolith as { S: string }).S.length >= (i.service as { S: string }).S.length ? i.monolith : i.service) as { S: string } };
+    const longest = {
+      field: (i: { monolith?: { S: string } | object; service?: object }) =>
+        ((i.monolith as { S: string }).S.length >= (i.service as { S: string }).S.length ? i.monolith : i.service) as { S: string },
+    };
 
     // Act
     const d = decide({
@@ -186,8 +209,20 @@ describe('Function: decide', () => {
 
   it('lets a delete win over a concurrent update unless a side is preferred', () => {
     // Act
-    const deleteWins = decide({ entity: 'e', key: 'k', rules: { policy: { kind: 'lastWriterWins' }, clock: 'updatedAt' }, change: change('monolith', base, null), current: { ...base, note: s('s') } });
-    const keep = decide({ entity: 'e', key: 'k', rules: { policy: { kind: 'prefer', side: 'service' } }, change: change('monolith', base, null), current: { ...base, note: s('s') } });
+    const deleteWins = decide({
+      entity: 'e',
+      key: 'k',
+      rules: { policy: { kind: 'lastWriterWins' }, clock: 'updatedAt' },
+      change: change('monolith', base, null),
+      current: { ...base, note: s('s') },
+    });
+    const keep = decide({
+      entity: 'e',
+      key: 'k',
+      rules: { policy: { kind: 'prefer', side: 'service' } },
+      change: change('monolith', base, null),
+      current: { ...base, note: s('s') },
+    });
 
     // Assess
     expect(deleteWins).toMatchObject({ kind: 'apply', result: null });
@@ -211,7 +246,13 @@ describe('Function: decide', () => {
 
   it('gives a redelivered conflicting change the same conflict id', () => {
     // Prepare
-    const input = { entity: 'e', key: 'k', rules: { policy: { kind: 'prefer', side: 'monolith' } } as EntitySyncRules, change: change('service', base, { ...base, note: s('s') }), current: { ...base, note: s('m') } };
+    const input = {
+      entity: 'e',
+      key: 'k',
+      rules: { policy: { kind: 'prefer', side: 'monolith' } } as EntitySyncRules,
+      change: change('service', base, { ...base, note: s('s') }),
+      current: { ...base, note: s('m') },
+    };
 
     // Act
     const a = decide(input);
@@ -231,7 +272,16 @@ type Step =
 const KEYS = ['A', 'B', 'C'];
 const side = fc.constantFrom('monolith' as const, 'service' as const);
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('write' as const), side, key: fc.nat(2), delta: fc.integer({ min: -5, max: 5 }).filter((d) => d !== 0), note: fc.option(fc.constantFrom('red', 'green', 'blue'), { nil: undefined }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('write' as const),
+      side,
+      key: fc.nat(2),
+      delta: fc.integer({ min: -5, max: 5 }).filter((d) => d !== 0),
+      note: fc.option(fc.constantFrom('red', 'green', 'blue'), { nil: undefined }),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('deliver' as const), target: side, key: fc.nat(2) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('redeliver' as const), target: side, key: fc.nat(2), nth: fc.nat(4) }) },
 );
@@ -269,7 +319,15 @@ describe('Property: two-way sync under at-least-once delivery', () => {
     fc.assert(
       fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
         // Prepare
-        const world = new SyncWorld('stock', { policy: { kind: 'mergeFields', fallback: { kind: 'prefer', side: 'service' } }, clock: 'updatedAt', fields: { onHand: { kind: 'delta' } } }, initial);
+        const world = new SyncWorld(
+          'stock',
+          {
+            policy: { kind: 'mergeFields', fallback: { kind: 'prefer', side: 'service' } },
+            clock: 'updatedAt',
+            fields: { onHand: { kind: 'delta' } },
+          },
+          initial,
+        );
 
         // Act
         run(world, steps);
@@ -312,20 +370,23 @@ describe('Property: two-way sync under at-least-once delivery', () => {
     );
   });
 
-  it.each([['monolith' as const], ['service' as const]])('prefer %s: both stores converge and every conflict the preferred side met keeps its value', (preferred) => {
-    fc.assert(
-      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
-        // Prepare
-        const world = new SyncWorld('products', { policy: { kind: 'prefer', side: preferred } }, initial);
+  it.each([['monolith' as const], ['service' as const]])(
+    'prefer %s: both stores converge and every conflict the preferred side met keeps its value',
+    (preferred) => {
+      fc.assert(
+        fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+          // Prepare
+          const world = new SyncWorld('products', { policy: { kind: 'prefer', side: preferred } }, initial);
 
-        // Act
-        run(world, steps);
+          // Act
+          run(world, steps);
 
-        // Assess
-        for (const k of KEYS) expect(world.stores.service.get(k)).toEqual(world.stores.monolith.get(k));
-        for (const c of world.ledger.values()) expect(c.winner).toBe(preferred);
-      }),
-      params,
-    );
-  });
+          // Assess
+          for (const k of KEYS) expect(world.stores.service.get(k)).toEqual(world.stores.monolith.get(k));
+          for (const c of world.ledger.values()) expect(c.winner).toBe(preferred);
+        }),
+        params,
+      );
+    },
+  );
 });

@@ -7,7 +7,7 @@ import { compileSyncEntity } from '../../core/sync/mapping';
 import { shopMigration } from '../../monolith/mapping';
 
 const reference = spec as SpecInput;
-const withSync = (sync: unknown): SpecInput => ({ ...reference, sync } as SpecInput);
+const withSync = (sync: unknown): SpecInput => ({ ...reference, sync }) as SpecInput;
 const entities = migrationSectionSchema.parse(shopMigration).entities;
 
 describe('Section: sync', () => {
@@ -26,9 +26,15 @@ describe('Section: sync', () => {
 
     it.each([
       [{ stock: { policy: 'lastWriterWins' } }, 'sync.entities.stock.clock: lastWriterWins needs a clock'],
-      [{ stock: { policy: 'manual', fields: { onhand: 'delta' } } }, 'sync.entities.stock.fields.onhand: "onhand" is not an attribute of stock'],
+      [
+        { stock: { policy: 'manual', fields: { onhand: 'delta' } } },
+        'sync.entities.stock.fields.onhand: "onhand" is not an attribute of stock',
+      ],
       [{ basket: { policy: 'manual' } }, 'sync.entities.basket: "basket" is not an entity of the migration section'],
-      [{ orders: { policy: { mergeFields: { fallback: 'lastWriterWins' } }, clock: 'updatedAt' } }, 'a field merge cannot fall back to lastWriterWins'],
+      [
+        { orders: { policy: { mergeFields: { fallback: 'lastWriterWins' } }, clock: 'updatedAt' } },
+        'a field merge cannot fall back to lastWriterWins',
+      ],
       [{ orders: { policy: { prefer: 'server' } } }, 'sync.entities.orders.policy'],
     ])('refuses %j naming the field', (entitiesIn, message) => {
       // Act / Assess
@@ -41,14 +47,19 @@ describe('Section: sync', () => {
       const migration = {
         entities: {
           ...shopMigration.entities,
-          stock: { ...shopMigration.entities.stock, fields: [...shopMigration.entities.stock.fields, { attribute: 'kind', constant: 'STOCK' }] },
+          stock: {
+            ...shopMigration.entities.stock,
+            fields: [...shopMigration.entities.stock.fields, { attribute: 'kind', constant: 'STOCK' }],
+          },
         },
       };
       const input = { ...reference, migration, sync: { source: 'shop', entities: { stock: { policy: 'manual' } } } } as SpecInput;
 
       // Act / Assess
       expect(() => parseSpec(input)).toThrow('attribute kind of stock cannot be turned back into a column');
-      expect(() => parseSpec({ ...input, sync: { source: 'shop', entities: { stock: { policy: 'manual', oneWay: ['kind'] } } } } as SpecInput)).not.toThrow();
+      expect(() =>
+        parseSpec({ ...input, sync: { source: 'shop', entities: { stock: { policy: 'manual', oneWay: ['kind'] } } } } as SpecInput),
+      ).not.toThrow();
     });
   });
 });
@@ -115,6 +126,8 @@ describe('Function: compileSyncEntity', () => {
 
   it('names the attribute when a value cannot go back into its column', () => {
     // Act / Assess
-    expect(() => orders.recordToRow({ 'amount.total': { S: '12.3' } })).toThrow('orders.amount.total: expected a decimal amount with two places');
+    expect(() => orders.recordToRow({ 'amount.total': { S: '12.3' } })).toThrow(
+      'orders.amount.total: expected a decimal amount with two places',
+    );
   });
 });

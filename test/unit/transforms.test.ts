@@ -1,5 +1,15 @@
 import fc from 'fast-check';
-import { isIsoDateTime, isLegacyDateTime, mapTransform, resolveTransform, TRANSFORM_NAMES, TRANSFORMS, TransformError, validDate, type TransformName } from '../../core/spec/transforms';
+import {
+  isIsoDateTime,
+  isLegacyDateTime,
+  mapTransform,
+  resolveTransform,
+  TRANSFORM_NAMES,
+  TRANSFORMS,
+  TransformError,
+  validDate,
+  type TransformName,
+} from '../../core/spec/transforms';
 
 /*
  * Every named transform is a pair (toService, toLegacy). The law: on the legacy domain,
@@ -8,7 +18,8 @@ import { isIsoDateTime, isLegacyDateTime, mapTransform, resolveTransform, TRANSF
  */
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 const dates = fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2999-12-31T23:59:59Z'), noInvalidDate: true });
-const legacyDT = (d: Date) => `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())} ${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
+const legacyDT = (d: Date) =>
+  `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())} ${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
 const bigCents = fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n });
 const decimal = (c: bigint) => {
   const neg = c < 0n;
@@ -125,7 +136,14 @@ describe('Function: validDate', () => {
   // The reference: what Date.UTC accepts and gives back unchanged (years from 100, where Date.UTC is literal).
   const reference = (y: number, mo: number, d: number, h: number, mi: number, s: number) => {
     const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-    return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d && t.getUTCHours() === h && t.getUTCMinutes() === mi && t.getUTCSeconds() === s;
+    return (
+      t.getUTCFullYear() === y &&
+      t.getUTCMonth() === mo - 1 &&
+      t.getUTCDate() === d &&
+      t.getUTCHours() === h &&
+      t.getUTCMinutes() === mi &&
+      t.getUTCSeconds() === s
+    );
   };
 
   it('agrees with Date.UTC on every field combination, impossible ones included (property)', () => {
@@ -165,28 +183,46 @@ describe('Function: isLegacyDateTime / isIsoDateTime', () => {
     return !!m && validDate(m[1], m[2], m[3], m[4], m[5], m[6]);
   };
   const isoRef = (s: string, fraction: boolean) => {
-    const m = (fraction ? /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?Z$/ : /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/).exec(s);
+    const m = (
+      fraction ? /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?Z$/ : /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/
+    ).exec(s);
     return !!m && validDate(m[1], m[2], m[3], m[4], m[5], m[6]);
   };
   // Near-misses: valid-looking strings with one character replaced, dropped or added.
   const mutate = (base: fc.Arbitrary<string>) =>
     fc.oneof(
       base,
-      fc.tuple(base, fc.nat(), fc.constantFrom('0', '9', ' ', '-', 'T', 'Z', ':', '.', 'a', '١', '')).map(([s, i, c]) => s.slice(0, i % (s.length + 1)) + c + s.slice((i % (s.length + 1)) + 1)),
+      fc
+        .tuple(base, fc.nat(), fc.constantFrom('0', '9', ' ', '-', 'T', 'Z', ':', '.', 'a', '١', ''))
+        .map(([s, i, c]) => s.slice(0, i % (s.length + 1)) + c + s.slice((i % (s.length + 1)) + 1)),
       fc.tuple(base, fc.nat()).map(([s, i]) => s.slice(0, i % (s.length + 1)) + '5' + s.slice(i % (s.length + 1))),
     );
   const digitsOf = (n: number) => fc.stringMatching(new RegExp(`^[0-9]{${n}}$`));
   const legacyShaped = fc.tuple(digitsOf(8), digitsOf(6)).map(([a, b]) => `${a} ${b}`);
   const isoShaped = fc
-    .tuple(digitsOf(4), digitsOf(2), digitsOf(2), digitsOf(2), digitsOf(2), digitsOf(2), fc.option(fc.stringMatching(/^\.[0-9]{1,4}$/), { nil: '' }))
+    .tuple(
+      digitsOf(4),
+      digitsOf(2),
+      digitsOf(2),
+      digitsOf(2),
+      digitsOf(2),
+      digitsOf(2),
+      fc.option(fc.stringMatching(/^\.[0-9]{1,4}$/), { nil: '' }),
+    )
     .map(([y, mo, d, h, mi, s, f]) => `${y}-${mo}-${d}T${h}:${mi}:${s}${f}Z`);
 
   it('legacy timestamps: agrees with the regular-expression definition (property)', () => {
-    fc.assert(fc.property(mutate(legacyShaped), (s) => expect(isLegacyDateTime(s)).toBe(legacyRef(s))), { numRuns: 3000 });
+    fc.assert(
+      fc.property(mutate(legacyShaped), (s) => expect(isLegacyDateTime(s)).toBe(legacyRef(s))),
+      { numRuns: 3000 },
+    );
   });
 
   it.each([true, false])('ISO timestamps (fraction allowed: %p): agrees with the regular-expression definition (property)', (fraction) => {
-    fc.assert(fc.property(mutate(isoShaped), (s) => expect(isIsoDateTime(s, fraction)).toBe(isoRef(s, fraction))), { numRuns: 3000 });
+    fc.assert(
+      fc.property(mutate(isoShaped), (s) => expect(isIsoDateTime(s, fraction)).toBe(isoRef(s, fraction))),
+      { numRuns: 3000 },
+    );
   });
 
   it.each([

@@ -19,9 +19,14 @@ function formatted(field: StringField): fc.Arbitrary<string> | undefined {
     case 'cents':
       return signOf(field) === 'any' ? cents : fc.bigInt({ min: lowestCents(field), max: 10n ** 12n }).map(String);
     case 'decimal':
-      return fc.bigInt({ min: lowestCents(field) < 0n ? 0n : lowestCents(field), max: 10n ** 10n }).map((c) => `${c / 100n}.${pad(Number(c % 100n))}`);
+      return fc
+        .bigInt({ min: lowestCents(field) < 0n ? 0n : lowestCents(field), max: 10n ** 10n })
+        .map((c) => `${c / 100n}.${pad(Number(c % 100n))}`);
     case 'legacy-datetime':
-      return dates.map((d) => `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())} ${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`);
+      return dates.map(
+        (d) =>
+          `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())} ${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`,
+      );
     case 'legacy-date':
       return dates.map((d) => `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}`);
     case 'iso-datetime':
@@ -38,7 +43,12 @@ function formatted(field: StringField): fc.Arbitrary<string> | undefined {
 export function stringArbitrary(field: StringField): fc.Arbitrary<string> {
   let arb: fc.Arbitrary<string>;
   if (field.enum) arb = fc.constantFrom(...field.enum);
-  else arb = formatted(field) ?? (field.pattern ? fc.stringMatching(new RegExp(field.pattern), { size: 'xsmall' }) : fc.string({ minLength: field.minLength ?? 0, maxLength: field.maxLength ?? 20 }));
+  else
+    arb =
+      formatted(field) ??
+      (field.pattern
+        ? fc.stringMatching(new RegExp(field.pattern), { size: 'xsmall' })
+        : fc.string({ minLength: field.minLength ?? 0, maxLength: field.maxLength ?? 20 }));
   const { minLength, pattern } = field;
   const maxLength = field.maxLength ?? defaultMaxLength(field);
   const re = pattern ? new RegExp(pattern) : undefined;
@@ -84,7 +94,7 @@ export function objectArbitrary(schema: ObjectField): fc.Arbitrary<Record<string
       if (!line || !Array.isArray(lines)) continue;
       let sum = 0;
       for (const l of lines as Array<Record<string, unknown>>) {
-        const qty = rule.quantity ? numericValue(line.fields[rule.quantity], l[rule.quantity]) ?? 0 : 1;
+        const qty = rule.quantity ? (numericValue(line.fields[rule.quantity], l[rule.quantity]) ?? 0) : 1;
         sum += qty * (numericValue(line.fields[rule.price], l[rule.price]) ?? 0);
       }
       setTotal(schema, value, rule.total, sum);

@@ -11,7 +11,8 @@ const translator = new Translator(spec);
 const now = new Date('2026-11-21T14:31:00.000Z');
 const ctx = { now };
 const legacyTypes = Object.keys(spec.bridge.legacyEvents);
-const directionOf = (legacyType: string) => spec.bridge.translations.filter((t) => t.legacy === legacyType).map((t) => t.direction ?? 'both');
+const directionOf = (legacyType: string) =>
+  spec.bridge.translations.filter((t) => t.legacy === legacyType).map((t) => t.direction ?? 'both');
 /** Monolith events the bridge carries to services (both ways or one way). */
 const toServiceTypes = legacyTypes.filter((t) => directionOf(t).some((d) => d !== 'toLegacy'));
 /** Types translated both ways: the round-trip law applies to them. */
@@ -122,9 +123,21 @@ describe('Class: Translator', () => {
       ['an unknown type', 'ORDER_SHREDDED', {}, 'unknown-type', /detail-type: "ORDER_SHREDDED" is not a legacy event type/],
       ['a money field that is not cents', 'ORDER_PLACED', { TOTAL_CENTS: '54.97' }, 'schema', /TOTAL_CENTS: "54.97" is not cents/],
       ['a missing required field', 'ORDER_CANCELLED', { REASON_CD: undefined }, 'schema', /REASON_CD: is required but missing/],
-      ['an impossible date', 'SHIPMENT_DISPATCHED', { DISPATCH_DT: '20261131 091500' }, 'schema', /DISPATCH_DT: "20261131 091500" is not legacy-datetime/],
+      [
+        'an impossible date',
+        'SHIPMENT_DISPATCHED',
+        { DISPATCH_DT: '20261131 091500' },
+        'schema',
+        /DISPATCH_DT: "20261131 091500" is not legacy-datetime/,
+      ],
       // The legacy schema refuses what the service would refuse, so the reason names the monolith's own field.
-      ['a zero quantity', 'STOCK_RESERVED', { LINES: [{ SKU: 'MUG-0001', QTY: '0' }] }, 'schema', /LINES\[0\]\.QTY: "0" does not match \^\[1-9\]\[0-9\]\*\$/],
+      [
+        'a zero quantity',
+        'STOCK_RESERVED',
+        { LINES: [{ SKU: 'MUG-0001', QTY: '0' }] },
+        'schema',
+        /LINES\[0\]\.QTY: "0" does not match \^\[1-9\]\[0-9\]\*\$/,
+      ],
     ])('quarantines %s with a reason naming the field and value', (_what, type, change, reason, problem) => {
       // Prepare
       const base = spec.bridge.legacyEvents[type]?.examples[0] ?? {};
@@ -146,7 +159,10 @@ describe('Class: Translator', () => {
     });
 
     it('ignores a legacy event the bridge made from a service event (no loop)', () => {
-      const ex = { ...spec.bridge.legacyEvents.ORDER_CANCELLED.examples[0], [LEGACY_META_KEY]: { origin: 'service', eventId: 'x', correlationId: 'c' } };
+      const ex = {
+        ...spec.bridge.legacyEvents.ORDER_CANCELLED.examples[0],
+        [LEGACY_META_KEY]: { origin: 'service', eventId: 'x', correlationId: 'c' },
+      };
       expect(translator.toService('ORDER_CANCELLED', ex, ctx)).toMatchObject({ status: 'ignored', reason: 'loop' });
     });
   });
@@ -155,29 +171,34 @@ describe('Class: Translator', () => {
     const translatable = new Set(spec.bridge.translations.filter((t) => t.direction !== 'toService').map((t) => t.service));
     const examples = Object.entries(spec.bridge.serviceEvents)
       .filter(([type]) => translatable.has(type))
-      .flatMap(([type, def]) => Object.entries(def.versions).flatMap(([v, vd]) => vd.examples.map((ex, i) => ({ type, v: Number(v), i, ex }))));
+      .flatMap(([type, def]) =>
+        Object.entries(def.versions).flatMap(([v, vd]) => vd.examples.map((ex, i) => ({ type, v: Number(v), i, ex }))),
+      );
 
-    it.each(examples.map((e) => [`${e.type} v${e.v} example ${e.i}`, e]))('translates %s into a valid legacy event with the bridge stamp', (_name, { type, v, ex }) => {
-      // Prepare
-      const t = spec.bridge.translations.find((x) => x.service === type && x.direction !== 'toService')!;
-      const event = serviceEvent(type, v, ex);
+    it.each(examples.map((e) => [`${e.type} v${e.v} example ${e.i}`, e]))(
+      'translates %s into a valid legacy event with the bridge stamp',
+      (_name, { type, v, ex }) => {
+        // Prepare
+        const t = spec.bridge.translations.find((x) => x.service === type && x.direction !== 'toService')!;
+        const event = serviceEvent(type, v, ex);
 
-      // Act
-      const out = translator.toLegacy(event, ctx);
+        // Act
+        const out = translator.toLegacy(event, ctx);
 
-      // Assess
-      expect(out.status).toBe('translated');
-      if (out.status !== 'translated') return;
-      expect(out.detailType).toBe(t.legacy);
-      expect(validatePayload(spec.bridge.legacyEvents[t.legacy].schema, out.detail, [LEGACY_META_KEY])).toEqual([]);
-      expect(out.detail[LEGACY_META_KEY]).toEqual({
-        origin: 'service',
-        eventId: deterministicId('service', event.metadata.eventId, t.legacy),
-        correlationId: event.metadata.correlationId,
-        causationId: event.metadata.eventId,
-        serviceEventType: type,
-      });
-    });
+        // Assess
+        expect(out.status).toBe('translated');
+        if (out.status !== 'translated') return;
+        expect(out.detailType).toBe(t.legacy);
+        expect(validatePayload(spec.bridge.legacyEvents[t.legacy].schema, out.detail, [LEGACY_META_KEY])).toEqual([]);
+        expect(out.detail[LEGACY_META_KEY]).toEqual({
+          origin: 'service',
+          eventId: deterministicId('service', event.metadata.eventId, t.legacy),
+          correlationId: event.metadata.correlationId,
+          causationId: event.metadata.eventId,
+          serviceEventType: type,
+        });
+      },
+    );
 
     it('upcasts order.created v1 before translating (v1 and v2 of one order give the same legacy order)', () => {
       // Prepare
@@ -192,12 +213,24 @@ describe('Class: Translator', () => {
       // Assess
       expect(a.status).toBe('translated');
       expect(a.status === 'translated' && a.detail.TOTAL_CENTS).toBe('5497');
-      expect(a.status === 'translated' && withoutIdAndStamp('ORDER_PLACED', a.detail)).toEqual(b.status === 'translated' && withoutIdAndStamp('ORDER_PLACED', b.detail));
+      expect(a.status === 'translated' && withoutIdAndStamp('ORDER_PLACED', a.detail)).toEqual(
+        b.status === 'translated' && withoutIdAndStamp('ORDER_PLACED', b.detail),
+      );
     });
 
     it.each([
-      ['an unknown version', serviceEvent('order.created', 3, {}), 'unknown-version', /metadata.version: 3 is not a version of order.created \(known: 1, 2\)/],
-      ['an unknown type', serviceEvent('payment.captured', 1, {}, { eventType: 'payment.lost' }), 'unknown-type', /metadata.eventType: "payment.lost"/],
+      [
+        'an unknown version',
+        serviceEvent('order.created', 3, {}),
+        'unknown-version',
+        /metadata.version: 3 is not a version of order.created \(known: 1, 2\)/,
+      ],
+      [
+        'an unknown type',
+        serviceEvent('payment.captured', 1, {}, { eventType: 'payment.lost' }),
+        'unknown-type',
+        /metadata.eventType: "payment.lost"/,
+      ],
       [
         'a time the monolith cannot hold (milliseconds)',
         serviceEvent('order.cancelled', 1, { orderId: '1000001', cancelledAt: '2026-11-21T15:02:10.123Z', reason: 'fraud' }),
@@ -212,7 +245,10 @@ describe('Class: Translator', () => {
 
     it('ignores a service event of legacy origin (a translation is never translated back)', () => {
       const ex = spec.bridge.serviceEvents['order.cancelled'].versions['1'].examples[0];
-      expect(translator.toLegacy(serviceEvent('order.cancelled', 1, ex, { origin: 'legacy' }), ctx)).toMatchObject({ status: 'ignored', reason: 'loop' });
+      expect(translator.toLegacy(serviceEvent('order.cancelled', 1, ex, { origin: 'legacy' }), ctx)).toMatchObject({
+        status: 'ignored',
+        reason: 'loop',
+      });
     });
   });
 
@@ -222,7 +258,9 @@ describe('Class: Translator', () => {
       fc.assert(
         fc.property(objectArbitrary(def.schema), (payload) => {
           const out = translator.toService(type, payload, ctx);
-          expect(out.status === 'translated' || (out.status === 'quarantine' && out.reason === 'untranslatable' && out.problems.length > 0)).toBe(true);
+          expect(
+            out.status === 'translated' || (out.status === 'quarantine' && out.reason === 'untranslatable' && out.problems.length > 0),
+          ).toBe(true);
         }),
         { numRuns: 40 },
       );
@@ -231,7 +269,18 @@ describe('Class: Translator', () => {
 
   describe('Law: legacy -> service -> legacy is the identity', () => {
     it('covers the reference order, payment, stock, shipment and customer events', () => {
-      expect(roundTripTypes).toEqual(expect.arrayContaining(['ORDER_PLACED', 'ORDER_CANCELLED', 'PAYMENT_CAPTURED', 'PAYMENT_REFUNDED', 'STOCK_RESERVED', 'STOCK_RELEASED', 'SHIPMENT_DISPATCHED', 'CUSTOMER_UPDATED']));
+      expect(roundTripTypes).toEqual(
+        expect.arrayContaining([
+          'ORDER_PLACED',
+          'ORDER_CANCELLED',
+          'PAYMENT_CAPTURED',
+          'PAYMENT_REFUNDED',
+          'STOCK_RESERVED',
+          'STOCK_RELEASED',
+          'SHIPMENT_DISPATCHED',
+          'CUSTOMER_UPDATED',
+        ]),
+      );
     });
 
     it.each(roundTripTypes)('holds for generated %s payloads (the id field is regenerated, the stamp added)', (type) => {
@@ -308,7 +357,13 @@ describe('Function: translateBatch', () => {
 
   it("uses the monolith's own time, so a resend minutes later translates to the very same event", () => {
     // Prepare
-    const event = { id: 'eb-1', source: 'shop.monolith', detailType: 'ORDER_CANCELLED', time: '2026-11-21T15:02:11Z', detail: spec.bridge.legacyEvents.ORDER_CANCELLED.examples[0] };
+    const event = {
+      id: 'eb-1',
+      source: 'shop.monolith',
+      detailType: 'ORDER_CANCELLED',
+      time: '2026-11-21T15:02:11Z',
+      detail: spec.bridge.legacyEvents.ORDER_CANCELLED.examples[0],
+    };
     const resent = { ...event, id: 'eb-2', time: '2026-11-21T15:07:40Z' };
 
     // Act
@@ -322,21 +377,41 @@ describe('Function: translateBatch', () => {
   });
 
   it.each([
-    ['a detail that is not an object', 'toService', { source: 'shop.monolith', detailType: 'ORDER_PLACED', detail: [1, 2] }, 'schema', /detail: expected a JSON object, got \[1,2\]/],
+    [
+      'a detail that is not an object',
+      'toService',
+      { source: 'shop.monolith', detailType: 'ORDER_PLACED', detail: [1, 2] },
+      'schema',
+      /detail: expected a JSON object, got \[1,2\]/,
+    ],
     ['a missing detail-type', 'toService', { source: 'shop.monolith', detail: {} }, 'unknown-type', /detail-type: missing/],
     ['a missing source', 'toService', { detailType: 'ORDER_PLACED', detail: {} }, 'envelope', /source: missing/],
-    ['a payload without an envelope', 'toLegacy', { source: 'orders', detailType: 'order.cancelled', detail: { orderId: '1' } }, 'envelope', /detail\.metadata: .*\(missing\)/],
+    [
+      'a payload without an envelope',
+      'toLegacy',
+      { source: 'orders', detailType: 'order.cancelled', detail: { orderId: '1' } },
+      'envelope',
+      /detail\.metadata: .*\(missing\)/,
+    ],
     [
       'an envelope without a correlation id',
       'toLegacy',
-      { source: 'orders', detailType: 'order.cancelled', detail: { metadata: { eventId: 'e', eventType: 'order.cancelled', version: 1, origin: 'service' }, data: {} } },
+      {
+        source: 'orders',
+        detailType: 'order.cancelled',
+        detail: { metadata: { eventId: 'e', eventType: 'order.cancelled', version: 1, origin: 'service' }, data: {} },
+      },
       'envelope',
       /detail\.metadata\.correlationId: .*\(missing\)/,
     ],
     [
       'a detail-type that disagrees with the envelope',
       'toLegacy',
-      { source: 'orders', detailType: 'order.created', detail: serviceEvent('order.cancelled', 1, spec.bridge.serviceEvents['order.cancelled'].versions['1'].examples[0]) },
+      {
+        source: 'orders',
+        detailType: 'order.created',
+        detail: serviceEvent('order.cancelled', 1, spec.bridge.serviceEvents['order.cancelled'].versions['1'].examples[0]),
+      },
       'envelope',
       /detail-type: "order.created" differs from metadata.eventType "order.cancelled"/,
     ],
@@ -369,23 +444,32 @@ describe('Function: deterministicId', () => {
   });
 
   it('is a version-5 layout UUID', () => {
-    expect(deterministicId('legacy', 'ORDER_PLACED', 'MSG-1', 'order.created')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(deterministicId('legacy', 'ORDER_PLACED', 'MSG-1', 'order.created')).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 });
 
 describe('Function: isoTextOf', () => {
   it('writes EventBridge times exactly as Date.prototype.toISOString would (property)', () => {
     fc.assert(
-      fc.property(fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2999-12-31T23:59:59Z'), noInvalidDate: true }), fc.boolean(), (d, millis) => {
-        const iso = d.toISOString();
-        const time = millis ? iso : iso.replace(/\.\d{3}Z$/, 'Z');
-        expect(isoTextOf(time)).toBe(new Date(time).toISOString());
-      }),
+      fc.property(
+        fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2999-12-31T23:59:59Z'), noInvalidDate: true }),
+        fc.boolean(),
+        (d, millis) => {
+          const iso = d.toISOString();
+          const time = millis ? iso : iso.replace(/\.\d{3}Z$/, 'Z');
+          expect(isoTextOf(time)).toBe(new Date(time).toISOString());
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
-  it.each([undefined, 'yesterday', '2026-11-21T14:30:00+01:00', '2026-02-30T00:00:00Z', '2026-11-21T14:30:00.5Z'])('leaves %p to the Date parser', (time) => {
-    expect(isoTextOf(time)).toBeUndefined();
-  });
+  it.each([undefined, 'yesterday', '2026-11-21T14:30:00+01:00', '2026-02-30T00:00:00Z', '2026-11-21T14:30:00.5Z'])(
+    'leaves %p to the Date parser',
+    (time) => {
+      expect(isoTextOf(time)).toBeUndefined();
+    },
+  );
 });

@@ -39,17 +39,20 @@ const TEXT_TYPES = { getTypeParser: () => (value: string) => value };
 function pgSession(client: Pick<PoolClient, 'query'>): SqlSession {
   return {
     dialect: 'postgres',
-    query: async (sql, params = []) => (await client.query({ text: sql, values: params as unknown[], rowMode: 'array', types: TEXT_TYPES })).rows as TextRow[],
+    query: async (sql, params = []) =>
+      (await client.query({ text: sql, values: params as unknown[], rowMode: 'array', types: TEXT_TYPES })).rows as TextRow[],
     exec: async (sql, params = []) => (await client.query({ text: sql, values: params as unknown[], types: TEXT_TYPES })).rowCount ?? 0,
   };
 }
 
 /** PGlite answers typed values; capture queries cast what they select to text, this only stringifies what is left. */
 function pgliteSession(db: Pick<PGlite, 'query'>): SqlSession {
-  const text = (v: unknown): string | null => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const text = (v: unknown): string | null =>
+    v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
   return {
     dialect: 'postgres',
-    query: async (sql, params = []) => (await db.query<unknown[]>(sql, params as unknown[], { rowMode: 'array' })).rows.map((r) => r.map(text)),
+    query: async (sql, params = []) =>
+      (await db.query<unknown[]>(sql, params as unknown[], { rowMode: 'array' })).rows.map((r) => r.map(text)),
     exec: async (sql, params = []) => (await db.query(sql, params as unknown[])).affectedRows ?? 0,
   };
 }
@@ -93,7 +96,8 @@ export async function openCaptureDatabase(url: string, options: OpenCaptureOptio
     const pool: Pool = new PgPool({ connectionString: parsed.toString(), max, options: `-c TimeZone=UTC -c DateStyle=ISO${searchPath}` });
     const root = pgSession(pool);
     const [[current]] = await root.query('SELECT current_schema()');
-    if (!current) throw new CaptureError(`${u.label}: no current schema (does the schema ${JSON.stringify(schema)} exist?)`, { source: u.label });
+    if (!current)
+      throw new CaptureError(`${u.label}: no current schema (does the schema ${JSON.stringify(schema)} exist?)`, { source: u.label });
     return {
       ...root,
       schema: current,
@@ -118,7 +122,13 @@ export async function openCaptureDatabase(url: string, options: OpenCaptureOptio
   if (u.kind === 'mysql') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mysql = require('mysql2/promise') as typeof import('mysql2/promise');
-    const pool: MysqlPool = mysql.createPool({ uri: u.driverUrl, connectionLimit: max, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+    const pool: MysqlPool = mysql.createPool({
+      uri: u.driverUrl,
+      connectionLimit: max,
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+    });
     // READ COMMITTED: the relay's locking reads then take no gap locks, so they never block the
     // application's inserts into the change table.
     pool.pool.on('connection', (conn: { query: (sql: string) => unknown }) => {

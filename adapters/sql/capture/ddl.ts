@@ -29,7 +29,12 @@ export interface CaptureNames {
 }
 
 export function captureNames(prefix: string): CaptureNames {
-  return { changes: `${prefix}cutover_changes`, relay: `${prefix}cutover_relay`, state: `${prefix}cutover_capture_state`, applied: `${prefix}cutover_applied` };
+  return {
+    changes: `${prefix}cutover_changes`,
+    relay: `${prefix}cutover_relay`,
+    state: `${prefix}cutover_capture_state`,
+    applied: `${prefix}cutover_applied`,
+  };
 }
 
 /** Identifiers are limited (PostgreSQL 63 bytes, MySQL 64): a long name keeps its start and gets a hash. */
@@ -128,7 +133,10 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 /** PostgreSQL: a jsonb object of the record's columns as text (json_build_object takes at most 100 arguments). */
 function pgImage(record: 'OLD' | 'NEW', columns: readonly string[]): string {
   return chunks(columns, 50)
-    .map((part) => `jsonb_build_object(${part.map((c) => `${quoteLiteral('postgres', c)}, ${record}.${quoteIdent('postgres', c)}::text`).join(', ')})`)
+    .map(
+      (part) =>
+        `jsonb_build_object(${part.map((c) => `${quoteLiteral('postgres', c)}, ${record}.${quoteIdent('postgres', c)}::text`).join(', ')})`,
+    )
     .join(' || ');
 }
 
@@ -160,15 +168,22 @@ $cutover$`;
 }
 
 /** PostgreSQL and PGlite: the row trigger function and triggers of one table. */
-export function pgCaptureObjects(schema: string, prefix: string, t: CapturedTable, options: { readonly xactFunction?: string } = {}): PgCaptureObjects {
+export function pgCaptureObjects(
+  schema: string,
+  prefix: string,
+  t: CapturedTable,
+  options: { readonly xactFunction?: string } = {},
+): PgCaptureObjects {
   const qs = quoteIdent('postgres', schema);
   const changes = `${qs}.${quoteIdent('postgres', captureNames(prefix).changes)}`;
   const target = `${qs}.${quoteIdent('postgres', t.physical)}`;
   const functionName = boundedName(`${prefix}cutover_capture_${t.table}`);
   const xact = options.xactFunction ?? 'pg_current_xact_id()';
   const lit = (s: string) => quoteLiteral('postgres', s);
-  const key = (r: 'OLD' | 'NEW') => `jsonb_build_object(${t.key.map((c) => `${lit(c)}, ${r}.${quoteIdent('postgres', c)}::text`).join(', ')})`;
-  const keyTuple = (r: 'OLD' | 'NEW') => `(${t.key.map((c) => `${r}.${quoteIdent('postgres', c)}::text`).join(', ')}${t.key.length === 1 ? ', NULL' : ''})`;
+  const key = (r: 'OLD' | 'NEW') =>
+    `jsonb_build_object(${t.key.map((c) => `${lit(c)}, ${r}.${quoteIdent('postgres', c)}::text`).join(', ')})`;
+  const keyTuple = (r: 'OLD' | 'NEW') =>
+    `(${t.key.map((c) => `${r}.${quoteIdent('postgres', c)}::text`).join(', ')}${t.key.length === 1 ? ', NULL' : ''})`;
   const insert = (op: string, keyRec: 'OLD' | 'NEW', changed: string, before: string, after: string) =>
     `INSERT INTO ${changes} (tx_id, table_name, key_values, operation, changed_columns, before_image, after_image, origin)
       VALUES (v_tx, ${lit(t.table)}, ${key(keyRec)}, ${lit(op)}, ${changed}, ${before}, ${after}, v_origin);`;
@@ -243,7 +258,8 @@ export function mysqlCaptureTriggers(schema: string, prefix: string, t: Captured
   const q = (id: string) => quoteIdent('mysql', id);
   const lit = (s: string) => quoteLiteral('mysql', s);
   const changes = `${q(schema)}.${q(captureNames(prefix).changes)}`;
-  const image = (r: 'OLD' | 'NEW', cols: readonly string[]) => `JSON_OBJECT(${cols.map((c) => `${lit(c)}, CAST(${r}.${q(c)} AS CHAR)`).join(', ')})`;
+  const image = (r: 'OLD' | 'NEW', cols: readonly string[]) =>
+    `JSON_OBJECT(${cols.map((c) => `${lit(c)}, CAST(${r}.${q(c)} AS CHAR)`).join(', ')})`;
   const allCols = `JSON_ARRAY(${t.columns.map(lit).join(', ')})`;
   const tx = "COALESCE(@cutover_tx_id, CONCAT(CONNECTION_ID(), '.', DATE_FORMAT(NOW(6), '%Y%m%d%H%i%s%f')))";
   const origin = "IF(@cutover_origin = 'sync', 'sync', 'app')";

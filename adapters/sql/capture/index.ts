@@ -4,7 +4,25 @@
  */
 export { openCaptureDatabase, pgliteDatabase, type CaptureDatabase, type CaptureDialect, type SqlSession } from './database';
 export { CaptureError, LeaseLostError, SinkError } from './errors';
-export { installCapture, planCapture, uninstallCapture, unshippedCount, describeTable, type CapturePlan, type CaptureTarget, type InstallReport } from './install';
-export { ChangeRelay, purgeShipped, relayStatus, type PassResult, type RelayOptions, type RelayStatus, type RunOptions, type RunReport } from './relay';
+export {
+  installCapture,
+  planCapture,
+  uninstallCapture,
+  unshippedCount,
+  describeTable,
+  type CapturePlan,
+  type CaptureTarget,
+  type InstallReport,
+} from './install';
+export {
+  ChangeRelay,
+  purgeShipped,
+  relayStatus,
+  type PassResult,
+  type RelayOptions,
+  type RelayStatus,
+  type RunOptions,
+  type RunReport,
+} from './relay';
 export { SqlChangeWriter } from './sql-writer';
 export { SqsFifoSink, sqsId } from './sqs-sink';

@@ -49,7 +49,11 @@ export async function describeTable(db: CaptureDatabase, table: string, prefix =
       [db.schema, physical],
     )
   ).map((r) => String(r[0]));
-  if (columns.length === 0) throw new CaptureError(`table ${JSON.stringify(physical)} does not exist in ${db.schema} (${db.label})`, { table: physical, schema: db.schema });
+  if (columns.length === 0)
+    throw new CaptureError(`table ${JSON.stringify(physical)} does not exist in ${db.schema} (${db.label})`, {
+      table: physical,
+      schema: db.schema,
+    });
   const key = (
     await db.query(
       `SELECT k.column_name FROM information_schema.table_constraints c
@@ -83,9 +87,15 @@ async function planPostgres(db: CaptureDatabase, tables: CapturedTable[], prefix
   const objects: PlannedObject[] = [];
   const statements: string[] = [];
   const base = baseTables('postgres', schema, prefix);
-  const exists = await one(db, `SELECT to_regclass($1)::text`, [`${quoteIdent('postgres', schema)}.${quoteIdent('postgres', names.changes)}`]);
-  const relayExists = await one(db, `SELECT to_regclass($1)::text`, [`${quoteIdent('postgres', schema)}.${quoteIdent('postgres', names.relay)}`]);
-  const appliedExists = await one(db, `SELECT to_regclass($1)::text`, [`${quoteIdent('postgres', schema)}.${quoteIdent('postgres', names.applied)}`]);
+  const exists = await one(db, `SELECT to_regclass($1)::text`, [
+    `${quoteIdent('postgres', schema)}.${quoteIdent('postgres', names.changes)}`,
+  ]);
+  const relayExists = await one(db, `SELECT to_regclass($1)::text`, [
+    `${quoteIdent('postgres', schema)}.${quoteIdent('postgres', names.relay)}`,
+  ]);
+  const appliedExists = await one(db, `SELECT to_regclass($1)::text`, [
+    `${quoteIdent('postgres', schema)}.${quoteIdent('postgres', names.applied)}`,
+  ]);
   // Every base statement is IF NOT EXISTS: an install from before the applied-keys table gets just that.
   const baseState: ObjectState = exists && relayExists && appliedExists ? 'unchanged' : 'create';
   objects.push({ kind: 'table', name: names.changes, state: baseState });
@@ -95,7 +105,9 @@ async function planPostgres(db: CaptureDatabase, tables: CapturedTable[], prefix
   let guardNeeded = false;
   for (const t of tables) {
     const o = pgCaptureObjects(schema, prefix, t, { xactFunction: xact });
-    const comment = await one(db, `SELECT obj_description(to_regprocedure($1), 'pg_proc')`, [`${quoteIdent('postgres', schema)}.${quoteIdent('postgres', o.functionName)}()`]);
+    const comment = await one(db, `SELECT obj_description(to_regprocedure($1), 'pg_proc')`, [
+      `${quoteIdent('postgres', schema)}.${quoteIdent('postgres', o.functionName)}()`,
+    ]);
     const triggers = Number(
       await one(
         db,
@@ -103,7 +115,8 @@ async function planPostgres(db: CaptureDatabase, tables: CapturedTable[], prefix
         [`${quoteIdent('postgres', schema)}.${quoteIdent('postgres', t.physical)}`],
       ),
     );
-    const state: ObjectState = comment === `cutover capture ${o.fingerprint}` && triggers === 2 ? 'unchanged' : comment || triggers > 0 ? 'replace' : 'create';
+    const state: ObjectState =
+      comment === `cutover capture ${o.fingerprint}` && triggers === 2 ? 'unchanged' : comment || triggers > 0 ? 'replace' : 'create';
     objects.push({ kind: 'trigger', name: `${t.physical}.cutover_capture`, state });
     if (state !== 'unchanged') {
       guardNeeded = true;
@@ -121,7 +134,12 @@ async function planMysql(db: CaptureDatabase, tables: CapturedTable[], prefix: s
   const objects: PlannedObject[] = [];
   const statements: string[] = [];
   const base = baseTables('mysql', schema, prefix);
-  const existing = await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name IN (?, ?, ?)`, [schema, names.changes, names.relay, names.applied]);
+  const existing = await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name IN (?, ?, ?)`, [
+    schema,
+    names.changes,
+    names.relay,
+    names.applied,
+  ]);
   const baseState: ObjectState = existing.length === 3 ? 'unchanged' : 'create';
   objects.push({ kind: 'table', name: names.changes, state: baseState });
   if (baseState !== 'unchanged') statements.push(...base);
@@ -130,13 +148,21 @@ async function planMysql(db: CaptureDatabase, tables: CapturedTable[], prefix: s
   const mariadb = /mariadb/i.test((await one(db, 'SELECT VERSION()', [])) ?? '');
   for (const t of tables) {
     for (const trig of mysqlCaptureTriggers(schema, prefix, t)) {
-      const current = await db.query(`SELECT action_statement FROM information_schema.triggers WHERE trigger_schema = ? AND trigger_name = ?`, [schema, trig.name]);
+      const current = await db.query(
+        `SELECT action_statement FROM information_schema.triggers WHERE trigger_schema = ? AND trigger_name = ?`,
+        [schema, trig.name],
+      );
       const state: ObjectState = current.length === 0 ? 'create' : current[0][0] === trig.body ? 'unchanged' : 'replace';
       objects.push({ kind: 'trigger', name: trig.name, state });
       if (state === 'create') statements.push(trig.createSql);
       // MariaDB replaces a trigger in one step; MySQL has no CREATE OR REPLACE TRIGGER, so for the moment
       // between DROP and CREATE a write to the table would not be captured: replace during a quiet time.
-      else if (state === 'replace') statements.push(...(mariadb ? [trig.createSql.replace(/^CREATE TRIGGER/, 'CREATE OR REPLACE TRIGGER')] : [`DROP TRIGGER IF EXISTS ${quoteIdent('mysql', schema)}.${quoteIdent('mysql', trig.name)}`, trig.createSql]));
+      else if (state === 'replace')
+        statements.push(
+          ...(mariadb
+            ? [trig.createSql.replace(/^CREATE TRIGGER/, 'CREATE OR REPLACE TRIGGER')]
+            : [`DROP TRIGGER IF EXISTS ${quoteIdent('mysql', schema)}.${quoteIdent('mysql', trig.name)}`, trig.createSql]),
+        );
       script.push(`DROP TRIGGER IF EXISTS ${quoteIdent('mysql', schema)}.${quoteIdent('mysql', trig.name)}$$`, `${trig.createSql}$$`);
     }
   }
@@ -147,7 +173,8 @@ async function planMysql(db: CaptureDatabase, tables: CapturedTable[], prefix: s
 /** What install would do, without changing anything (the CLI's --dry-run prints `script`). */
 export async function planCapture(db: CaptureDatabase, target: CaptureTarget): Promise<CapturePlan> {
   const prefix = target.prefix ?? '';
-  if (!/^[A-Za-z0-9_]*$/.test(prefix)) throw new CaptureError(`table prefix ${JSON.stringify(prefix)} may hold only letters, digits and _`, { prefix });
+  if (!/^[A-Za-z0-9_]*$/.test(prefix))
+    throw new CaptureError(`table prefix ${JSON.stringify(prefix)} may hold only letters, digits and _`, { prefix });
   const wanted = [...new Set([...target.tables, ...(target.outboxTables ?? [])])];
   if (wanted.length === 0) throw new CaptureError('no table to capture: name at least one entity or table', {});
   const tables: CapturedTable[] = [];
@@ -208,10 +235,17 @@ export async function uninstallCapture(db: CaptureDatabase, options: UninstallOp
       if (!table.startsWith(prefix) || !String(proname).startsWith(`${prefix}cutover_capture_`)) continue;
       if (options.tables && !options.tables.some((t) => prefix + t === table)) continue;
       const target = `${qs}.${quoteIdent('postgres', table)}`;
-      statements.push(`DROP TRIGGER IF EXISTS cutover_capture ON ${target}`, `DROP TRIGGER IF EXISTS cutover_refuse_truncate ON ${target}`, `DROP FUNCTION IF EXISTS ${qs}.${quoteIdent('postgres', String(proname))}()`);
+      statements.push(
+        `DROP TRIGGER IF EXISTS cutover_capture ON ${target}`,
+        `DROP TRIGGER IF EXISTS cutover_refuse_truncate ON ${target}`,
+        `DROP FUNCTION IF EXISTS ${qs}.${quoteIdent('postgres', String(proname))}()`,
+      );
     }
   } else {
-    const rows = await db.query(`SELECT trigger_name, event_object_table FROM information_schema.triggers WHERE trigger_schema = ? AND trigger_name LIKE ?`, [schema, `${prefix}cutover\\_%`]);
+    const rows = await db.query(
+      `SELECT trigger_name, event_object_table FROM information_schema.triggers WHERE trigger_schema = ? AND trigger_name LIKE ?`,
+      [schema, `${prefix}cutover\\_%`],
+    );
     for (const [name, table] of rows) {
       if (options.tables && !options.tables.some((t) => prefix + t === table)) continue;
       statements.push(`DROP TRIGGER IF EXISTS ${qs}.${quoteIdent('mysql', String(name))}`);
@@ -220,10 +254,15 @@ export async function uninstallCapture(db: CaptureDatabase, options: UninstallOp
   if (options.dropTables) {
     const left = await unshippedCount(db, prefix).catch(() => 0);
     if (left > 0 && !options.force) {
-      throw new CaptureError(`${left} captured change(s) in ${names.changes} are not shipped yet; run the relay until it is idle, or pass --force to drop them anyway`, { unshipped: left });
+      throw new CaptureError(
+        `${left} captured change(s) in ${names.changes} are not shipped yet; run the relay until it is idle, or pass --force to drop them anyway`,
+        { unshipped: left },
+      );
     }
-    if (db.dialect === 'postgres') statements.push(`DROP FUNCTION IF EXISTS ${qs}.${quoteIdent('postgres', boundedName(`${prefix}cutover_refuse_truncate`))}()`);
-    for (const t of [names.changes, names.relay, names.state, names.applied]) statements.push(`DROP TABLE IF EXISTS ${qs}.${quoteIdent(db.dialect, t)}`);
+    if (db.dialect === 'postgres')
+      statements.push(`DROP FUNCTION IF EXISTS ${qs}.${quoteIdent('postgres', boundedName(`${prefix}cutover_refuse_truncate`))}()`);
+    for (const t of [names.changes, names.relay, names.state, names.applied])
+      statements.push(`DROP TABLE IF EXISTS ${qs}.${quoteIdent(db.dialect, t)}`);
   }
   if (options.dryRun || statements.length === 0) return statements;
   if (db.dialect === 'postgres') {
@@ -241,6 +280,8 @@ export async function unshippedCount(db: SqlSession & { schema: string }, prefix
   const n = captureNames(prefix);
   const q = (t: string) => `${quoteIdent(db.dialect, db.schema)}.${quoteIdent(db.dialect, t)}`;
   const cast = db.dialect === 'postgres' ? '::text' : '';
-  const rows = await db.query(`SELECT (count(*))${cast} FROM ${q(n.changes)} WHERE seq IS NULL OR seq > (SELECT COALESCE(MIN(shipped_seq), 0) FROM ${q(n.relay)})`);
+  const rows = await db.query(
+    `SELECT (count(*))${cast} FROM ${q(n.changes)} WHERE seq IS NULL OR seq > (SELECT COALESCE(MIN(shipped_seq), 0) FROM ${q(n.relay)})`,
+  );
   return Number(rows[0]?.[0] ?? 0);
 }

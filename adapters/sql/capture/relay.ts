@@ -141,7 +141,8 @@ export class ChangeRelay {
     this.outbox = new Map((options.outbox ?? []).map((m) => [m.table, m]));
     this.names = captureNames(options.prefix ?? '');
     this.q = (t) => `${quoteIdent(db.dialect, db.schema)}.${quoteIdent(db.dialect, t)}`;
-    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new CaptureError(`batchSize ${this.batchSize} must be a positive integer`, { batchSize: this.batchSize });
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1)
+      throw new CaptureError(`batchSize ${this.batchSize} must be a positive integer`, { batchSize: this.batchSize });
   }
 
   private p(i: number): string {
@@ -169,7 +170,9 @@ export class ChangeRelay {
     if (changed === 0) {
       // First run of this relay name: its row does not exist yet.
       await this.db.exec(
-        pg ? `INSERT INTO ${relay} (name) VALUES ($1) ON CONFLICT (name) DO NOTHING` : `INSERT IGNORE INTO ${relay} (name, updated_at) VALUES (?, UTC_TIMESTAMP(3))`,
+        pg
+          ? `INSERT INTO ${relay} (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`
+          : `INSERT IGNORE INTO ${relay} (name, updated_at) VALUES (?, UTC_TIMESTAMP(3))`,
         [this.name],
       );
       changed = await this.db.exec(sql, params);
@@ -187,7 +190,10 @@ export class ChangeRelay {
   /** Gives the lease up (a clean stop), so a standby relay takes over at once. */
   public async release(): Promise<void> {
     this.leaseRenewedAt = 0;
-    await this.db.exec(`UPDATE ${this.q(this.names.relay)} SET owner = NULL, lease_until = NULL WHERE name = ${this.p(1)} AND owner = ${this.p(2)}`, [this.name, this.owner]);
+    await this.db.exec(
+      `UPDATE ${this.q(this.names.relay)} SET owner = NULL, lease_until = NULL WHERE name = ${this.p(1)} AND owner = ${this.p(2)}`,
+      [this.name, this.owner],
+    );
   }
 
   /** Stamps committed, unstamped change rows with the next commit-order numbers. Returns how many. */
@@ -196,7 +202,8 @@ export class ChangeRelay {
     const state = this.q(this.names.state);
     return this.db.transaction(async (tx) => {
       const [[base]] = await tx.query(`SELECT ${this.t('stamped_seq')} FROM ${state} WHERE id = 1 FOR UPDATE`);
-      if (base === undefined || base === null) throw new CaptureError(`${this.names.state} has no counter row: run cutover sync install`, {});
+      if (base === undefined || base === null)
+        throw new CaptureError(`${this.names.state} has no counter row: run cutover sync install`, {});
       let stamped: number;
       if (this.db.dialect === 'postgres') {
         stamped = await tx.exec(
@@ -208,7 +215,9 @@ export class ChangeRelay {
       } else {
         // A consistent (non-locking) read sees committed rows only, and never waits on the application's
         // open transactions; their rows are stamped by a later pass.
-        const ids = (await tx.query(`SELECT id FROM ${changes} WHERE seq IS NULL ORDER BY id LIMIT ${this.stampBatch}`)).map((r) => String(r[0]));
+        const ids = (await tx.query(`SELECT id FROM ${changes} WHERE seq IS NULL ORDER BY id LIMIT ${this.stampBatch}`)).map((r) =>
+          String(r[0]),
+        );
         if (ids.length === 0) {
           return 0;
         }
@@ -217,7 +226,8 @@ export class ChangeRelay {
         const first = BigInt(ids[0]) - 1n;
         const last = BigInt(ids[ids.length - 1]);
         const changed = await tx.exec(`UPDATE ${changes} SET seq = id - ${first} + ${base} WHERE id IN (${ids.join(', ')})`);
-        if (changed !== ids.length) throw new CaptureError(`stamping expected ${ids.length} change rows and updated ${changed}`, { expected: ids.length, changed });
+        if (changed !== ids.length)
+          throw new CaptureError(`stamping expected ${ids.length} change rows and updated ${changed}`, { expected: ids.length, changed });
         await tx.exec(`UPDATE ${state} SET stamped_seq = stamped_seq + ${last - first} WHERE id = 1`);
         return changed;
       }
@@ -270,7 +280,10 @@ export class ChangeRelay {
     const changed = await this.db.exec(sql, [to, shipped, error, this.leaseMs, this.name, this.owner]);
     if (changed === 0) {
       this.leaseRenewedAt = 0;
-      throw new LeaseLostError(`relay ${this.name}: the lease passed to another relay; stopping without moving the watermark past ${this.watermark}`, { name: this.name, owner: this.owner });
+      throw new LeaseLostError(
+        `relay ${this.name}: the lease passed to another relay; stopping without moving the watermark past ${this.watermark}`,
+        { name: this.name, owner: this.owner },
+      );
     }
     this.watermark = to;
     this.leaseRenewedAt = Date.now();
@@ -278,7 +291,11 @@ export class ChangeRelay {
 
   private async recordError(message: string): Promise<void> {
     await this.db
-      .exec(`UPDATE ${this.q(this.names.relay)} SET last_error = ${this.p(1)} WHERE name = ${this.p(2)} AND owner = ${this.p(3)}`, [message.slice(0, 2000), this.name, this.owner])
+      .exec(`UPDATE ${this.q(this.names.relay)} SET last_error = ${this.p(1)} WHERE name = ${this.p(2)} AND owner = ${this.p(3)}`, [
+        message.slice(0, 2000),
+        this.name,
+        this.owner,
+      ])
       .catch(() => undefined);
   }
 
@@ -330,7 +347,11 @@ export class ChangeRelay {
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         await this.recordError(message);
-        throw new SinkError(`relay ${this.name}: shipping changes ${out[0].changeId}..${out[out.length - 1].changeId} failed: ${message}`, { name: this.name, from: out[0].changeId, to: out[out.length - 1].changeId }, { cause: e });
+        throw new SinkError(
+          `relay ${this.name}: shipping changes ${out[0].changeId}..${out[out.length - 1].changeId} failed: ${message}`,
+          { name: this.name, from: out[0].changeId, to: out[out.length - 1].changeId },
+          { cause: e },
+        );
       }
     }
     await this.advance(last, out.length, null);
@@ -423,7 +444,9 @@ export async function relayStatus(db: CaptureDatabase, options: { readonly name:
   );
   const watermark = row ? String(row[0]) : '0';
   const at = pg ? `(min(changed_at) AT TIME ZONE 'UTC')::text` : `DATE_FORMAT(MIN(changed_at), '%Y-%m-%d %H:%i:%s.%f')`;
-  const [[count, oldest]] = await db.query(`SELECT ${tx('count(*)')}, ${at} FROM ${q(n.changes)} WHERE seq IS NULL OR seq > ${p(1)}`, [watermark]);
+  const [[count, oldest]] = await db.query(`SELECT ${tx('count(*)')}, ${at} FROM ${q(n.changes)} WHERE seq IS NULL OR seq > ${p(1)}`, [
+    watermark,
+  ]);
   return {
     name: options.name,
     watermark,
@@ -440,11 +463,18 @@ export async function relayStatus(db: CaptureDatabase, options: { readonly name:
  * Deletes change rows every relay has shipped and that are older than `olderThanMs`: the change table
  * is a queue, not a history (the audit log is the history). Returns the number of rows deleted.
  */
-export async function purgeShipped(db: SqlSession & { schema: string }, options: { readonly prefix?: string; readonly olderThanMs?: number } = {}): Promise<number> {
+export async function purgeShipped(
+  db: SqlSession & { schema: string },
+  options: { readonly prefix?: string; readonly olderThanMs?: number } = {},
+): Promise<number> {
   const n = captureNames(options.prefix ?? '');
   const q = (t: string) => `${quoteIdent(db.dialect, db.schema)}.${quoteIdent(db.dialect, t)}`;
   const ms = Math.max(0, Math.floor(options.olderThanMs ?? 3_600_000));
-  const before = db.dialect === 'postgres' ? `now() - interval '${ms} milliseconds'` : `UTC_TIMESTAMP(6) - INTERVAL ${ms * 1000} MICROSECOND`;
-  const horizon = db.dialect === 'postgres' ? `(SELECT COALESCE(min(shipped_seq), 0) FROM ${q(n.relay)})` : `(SELECT COALESCE(MIN(r.shipped_seq), 0) FROM ${q(n.relay)} r)`;
+  const before =
+    db.dialect === 'postgres' ? `now() - interval '${ms} milliseconds'` : `UTC_TIMESTAMP(6) - INTERVAL ${ms * 1000} MICROSECOND`;
+  const horizon =
+    db.dialect === 'postgres'
+      ? `(SELECT COALESCE(min(shipped_seq), 0) FROM ${q(n.relay)})`
+      : `(SELECT COALESCE(MIN(r.shipped_seq), 0) FROM ${q(n.relay)} r)`;
   return db.exec(`DELETE FROM ${q(n.changes)} WHERE seq IS NOT NULL AND seq <= ${horizon} AND changed_at < ${before}`);
 }

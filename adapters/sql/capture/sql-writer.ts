@@ -38,9 +38,14 @@ export class SqlChangeWriter implements SqlRowWriter {
     if (keyColumns.length === 0) throw new CaptureError(`write to ${change.table}: the key is empty`, { table: change.table });
     for (const c of [change.table, ...keyColumns, ...Object.keys(change.values), ...Object.keys(change.expected ?? {})]) {
       // Names reach SQL as identifiers (quoted); anything odd is refused here with the name in the message.
-      if (!IDENT.test(c)) throw new CaptureError(`write to ${change.table}: ${JSON.stringify(c)} is not a plain SQL identifier`, { table: change.table, identifier: c });
+      if (!IDENT.test(c))
+        throw new CaptureError(`write to ${change.table}: ${JSON.stringify(c)} is not a plain SQL identifier`, {
+          table: change.table,
+          identifier: c,
+        });
     }
-    if (change.changeId !== undefined && change.changeId.length === 0) throw new CaptureError(`write to ${change.table}: changeId is empty`, { table: change.table });
+    if (change.changeId !== undefined && change.changeId.length === 0)
+      throw new CaptureError(`write to ${change.table}: changeId is empty`, { table: change.table });
     const pg = this.db.dialect === 'postgres';
     const q = (id: string) => quoteIdent(this.db.dialect, id);
     const table = `${q(this.db.schema)}.${q(this.prefix + change.table)}`;
@@ -73,11 +78,15 @@ export class SqlChangeWriter implements SqlRowWriter {
         const current = row ? Object.fromEntries(compared.map((c, i) => [c, row[i]])) : null;
         const truth = (v: string | null) => v === 't' || v === 'true' || v === '1';
         const equal = (kind: 'expected' | 'value') => !!row && probes.every((x, i) => x.kind !== kind || truth(row[compared.length + i]));
-        if (changeKey !== undefined && (await this.seen(tx, appliedTable, changeKey, change.table))) return { status: 'applied', replayed: true };
+        if (changeKey !== undefined && (await this.seen(tx, appliedTable, changeKey, change.table)))
+          return { status: 'applied', replayed: true };
         const done = async (): Promise<SqlWriteResult> => {
           if (changeKey !== undefined) {
             const now = pg ? 'now()' : 'CURRENT_TIMESTAMP(3)';
-            await tx.exec(`INSERT INTO ${appliedTable} (change_key, table_name, applied_at) VALUES (${pg ? '$1, $2' : '?, ?'}, ${now})`, [changeKey, change.table]);
+            await tx.exec(`INSERT INTO ${appliedTable} (change_key, table_name, applied_at) VALUES (${pg ? '$1, $2' : '?, ?'}, ${now})`, [
+              changeKey,
+              change.table,
+            ]);
           }
           return { status: 'applied' };
         };
@@ -121,7 +130,11 @@ export class SqlChangeWriter implements SqlRowWriter {
       const rows = await tx.query(`SELECT change_key FROM ${appliedTable} WHERE change_key = ${pg ? '$1' : '?'} FOR UPDATE`, [changeKey]);
       return rows.length > 0;
     } catch (err) {
-      throw new CaptureError(`write to ${table}: cannot read ${appliedTable} (run cutover sync install again to create it)`, { table, appliedTable }, { cause: err });
+      throw new CaptureError(
+        `write to ${table}: cannot read ${appliedTable} (run cutover sync install again to create it)`,
+        { table, appliedTable },
+        { cause: err },
+      );
     }
   }
 
@@ -133,7 +146,9 @@ export class SqlChangeWriter implements SqlRowWriter {
    */
   private async tag(tx: SqlSession): Promise<void> {
     if (this.db.dialect === 'postgres') {
-      await tx.query("SELECT set_config('cutover.origin', 'sync', true), set_config('DateStyle', 'ISO, MDY', true), set_config('TimeZone', 'UTC', true), set_config('extra_float_digits', '1', true)");
+      await tx.query(
+        "SELECT set_config('cutover.origin', 'sync', true), set_config('DateStyle', 'ISO, MDY', true), set_config('TimeZone', 'UTC', true), set_config('extra_float_digits', '1', true)",
+      );
     } else {
       await tx.exec("SET @cutover_origin = 'sync', @cutover_tx_id = ?", [`sync.${randomUUID()}`]);
     }
@@ -153,9 +168,13 @@ function boundedKey(changeId: string): string {
  * Deletes applied-change keys older than `olderThanMs` (default 48 h). A stream record is redelivered only
  * while the stream keeps it (24 h on DynamoDB Streams), so an older key can never be asked for again.
  */
-export async function purgeApplied(db: SqlSession & { schema: string }, options: { readonly prefix?: string; readonly olderThanMs?: number } = {}): Promise<number> {
+export async function purgeApplied(
+  db: SqlSession & { schema: string },
+  options: { readonly prefix?: string; readonly olderThanMs?: number } = {},
+): Promise<number> {
   const table = `${quoteIdent(db.dialect, db.schema)}.${quoteIdent(db.dialect, captureNames(options.prefix ?? '').applied)}`;
   const ms = Math.max(0, Math.floor(options.olderThanMs ?? 48 * 3_600_000));
-  const before = db.dialect === 'postgres' ? `now() - interval '${ms} milliseconds'` : `CURRENT_TIMESTAMP(3) - INTERVAL ${ms * 1000} MICROSECOND`;
+  const before =
+    db.dialect === 'postgres' ? `now() - interval '${ms} milliseconds'` : `CURRENT_TIMESTAMP(3) - INTERVAL ${ms * 1000} MICROSECOND`;
   return db.exec(`DELETE FROM ${table} WHERE applied_at < ${before}`);
 }

@@ -39,14 +39,20 @@ export class SqsFifoSink implements ChangeSink {
       const out = await this.options.client.send(new SendMessageBatchCommand({ QueueUrl: this.options.queueUrl, Entries: entries }));
       if (out.Failed && out.Failed.length > 0) {
         const f = out.Failed[0];
-        throw new SinkError(`SQS refused ${out.Failed.length} of ${entries.length} change(s), e.g. ${f.Id}: ${f.Code} ${f.Message ?? ''}`.trim(), { failed: out.Failed.map((x) => x.Id), queueUrl: this.options.queueUrl });
+        throw new SinkError(
+          `SQS refused ${out.Failed.length} of ${entries.length} change(s), e.g. ${f.Id}: ${f.Code} ${f.Message ?? ''}`.trim(),
+          { failed: out.Failed.map((x) => x.Id), queueUrl: this.options.queueUrl },
+        );
       }
     };
     for (const [i, change] of changes.entries()) {
       const body = JSON.stringify(change);
       const size = Buffer.byteLength(body);
       if (size > MAX_BATCH_BYTES) {
-        throw new SinkError(`change ${change.changeId} of ${change.table} ${JSON.stringify(change.key)} is ${size} bytes, over the SQS message limit of 256 KiB`, { changeId: change.changeId, table: change.table, size });
+        throw new SinkError(
+          `change ${change.changeId} of ${change.table} ${JSON.stringify(change.key)} is ${size} bytes, over the SQS message limit of 256 KiB`,
+          { changeId: change.changeId, table: change.table, size },
+        );
       }
       if (batch.length === 10 || bytes + size > MAX_BATCH_BYTES) await flush();
       batch.push({

@@ -23,7 +23,12 @@ export async function startDynalite(): Promise<Dynalite> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return {
     endpoint,
@@ -63,7 +68,10 @@ export async function createSagaTables(db: Dynalite): Promise<Record<SagaTableNa
         BillingMode: 'PAY_PER_REQUEST',
         GlobalSecondaryIndexes: shape.indexes?.map((idx) => ({
           IndexName: idx.name,
-          KeySchema: [{ AttributeName: idx.partitionKey, KeyType: 'HASH' }, ...(idx.sortKey ? [{ AttributeName: idx.sortKey, KeyType: 'RANGE' as const }] : [])],
+          KeySchema: [
+            { AttributeName: idx.partitionKey, KeyType: 'HASH' },
+            ...(idx.sortKey ? [{ AttributeName: idx.sortKey, KeyType: 'RANGE' as const }] : []),
+          ],
           Projection: { ProjectionType: 'ALL' },
         })),
       }),

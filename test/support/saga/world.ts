@@ -198,7 +198,12 @@ export class SagaWorld {
     const sfn = { send: (cmd: unknown) => this.sfnSend(cmd) } as unknown as SFNClient;
     const callbacks = new TaskCallbacks(sfn);
     this.registry = new CallbackRegistry({ ddb: this.doc, tableName: this.tables.callbacks, now });
-    this.inventory = new InventoryService({ ddb: this.doc, tableName: this.tables.inventory, reservationTtlSeconds: this.options.reservationTtlSeconds ?? this.plan.reservationTtlSeconds, now });
+    this.inventory = new InventoryService({
+      ddb: this.doc,
+      tableName: this.tables.inventory,
+      reservationTtlSeconds: this.options.reservationTtlSeconds ?? this.plan.reservationTtlSeconds,
+      now,
+    });
     this.payment = new PaymentService({ ddb: this.doc, tableName: this.tables.payments, rules, now });
     this.shipping = new ShippingService({ ddb: this.doc, tableName: this.tables.shipments, rules, now });
     this.notification = new NotificationService({ ddb: this.doc, tableName: this.tables.notifications, now });
@@ -218,10 +223,22 @@ export class SagaWorld {
         logger,
       }),
       notification: createNotificationHandler({ service: this.notification, faults: this.faults, logger }),
-      sagaCommands: createSagaCommandsHandler({ spec: this.spec, busName: 'services', events, registry: this.registry, callbacks, now, faults: this.faults, logger }),
+      sagaCommands: createSagaCommandsHandler({
+        spec: this.spec,
+        busName: 'services',
+        events,
+        registry: this.registry,
+        callbacks,
+        now,
+        faults: this.faults,
+        logger,
+      }),
     };
     for (const f of SAGA_FUNCTION_NAMES) this.functions.set(functionArnOf(f), invoked[f]);
-    this.functions.set(FUNCTION_ARN('saga-callback'), createSagaCallbackHandler({ routes: replyRoutes(this.spec.saga!), registry: this.registry, callbacks, logger }));
+    this.functions.set(
+      FUNCTION_ARN('saga-callback'),
+      createSagaCallbackHandler({ routes: replyRoutes(this.spec.saga!), registry: this.registry, callbacks, logger }),
+    );
     this.functions.set(
       FUNCTION_ARN('reference-monolith'),
       createReferenceMonolithHandler({
@@ -270,17 +287,18 @@ export class SagaWorld {
       };
     }
     const orderId = String(order.orderId);
-    const execution = machine.run(
-      { order } as never,
-      {
-        overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retryOverrides, waitTimeOverrides: { 'Fraud Review Hold': 0 } },
-        context: {
-          Execution: { Name: orderId, Id: `arn:aws:states:us-east-1:000000000000:execution:shop-order-saga:${orderId}` },
-          State: { EnteredTime: (this.options.now?.() ?? new Date()).toISOString() },
-          Task: { Token: 'replaced-per-task' },
-        } as never,
+    const execution = machine.run({ order } as never, {
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        retryIntervalOverrides: retryOverrides,
+        waitTimeOverrides: { 'Fraud Review Hold': 0 },
       },
-    );
+      context: {
+        Execution: { Name: orderId, Id: `arn:aws:states:us-east-1:000000000000:execution:shop-order-saga:${orderId}` },
+        State: { EnteredTime: (this.options.now?.() ?? new Date()).toISOString() },
+        Task: { Token: 'replaced-per-task' },
+      } as never,
+    });
     const log: Array<Record<string, unknown>> = [];
     const collecting = (async () => {
       for await (const ev of execution.eventLogs) log.push(ev as unknown as Record<string, unknown>);
@@ -371,10 +389,12 @@ export class SagaWorld {
       if (state !== 'CreateOrder' && state !== 'CancelOrder') return this.dynamodb(op, input);
       // The saga's own order writes take injected faults too, named as the DynamoDB integration names them.
       const key = (input.Item ?? input.Key) as { orderId: { S: string } };
-      return this.faults.around(state, key.orderId.S, () => this.dynamodb(op, input)).catch((err: Error) => {
-        if (err.name === 'TransientError') throw named('DynamoDB.ProvisionedThroughputExceededException', err.message);
-        throw err;
-      });
+      return this.faults
+        .around(state, key.orderId.S, () => this.dynamodb(op, input))
+        .catch((err: Error) => {
+          if (err.name === 'TransientError') throw named('DynamoDB.ProvisionedThroughputExceededException', err.message);
+          throw err;
+        });
     }
     if (resource === 'arn:aws:states:::events:putEvents') {
       await this.putEvents(new PutEventsCommand(input as never), 'services');
@@ -431,7 +451,8 @@ export class SagaWorld {
 
   private async sfnSend(cmd: unknown): Promise<unknown> {
     if (cmd instanceof SendTaskSuccessCommand) this.broker.settle(cmd.input.taskToken!, { output: cmd.input.output });
-    else if (cmd instanceof SendTaskFailureCommand) this.broker.settle(cmd.input.taskToken!, { error: cmd.input.error ?? 'TaskFailed', cause: cmd.input.cause });
+    else if (cmd instanceof SendTaskFailureCommand)
+      this.broker.settle(cmd.input.taskToken!, { error: cmd.input.error ?? 'TaskFailed', cause: cmd.input.cause });
     else if (cmd instanceof SendTaskHeartbeatCommand) {
       if (!this.broker.isWaiting(cmd.input.taskToken!)) throw named('TaskTimedOut', 'not waiting');
       this.broker.heartbeats++;
@@ -448,11 +469,22 @@ export class SagaWorld {
   }
 
   private async route(event: BusEvent): Promise<void> {
-    const awsLike = { id: `bus-${this.events.indexOf(event)}`, source: event.source, 'detail-type': event.detailType, detail: event.detail };
+    const awsLike = {
+      id: `bus-${this.events.indexOf(event)}`,
+      source: event.source,
+      'detail-type': event.detailType,
+      detail: event.detail,
+    };
     if (event.bus === 'legacy') {
       if (event.source !== BRIDGE_SOURCE) {
         const out = this.translator.toService(event.detailType, event.detail, { now: new Date() });
-        if (out.status === 'translated') this.put({ bus: 'services', source: BRIDGE_SOURCE, detailType: out.detailType, detail: out.detail as unknown as Record<string, unknown> });
+        if (out.status === 'translated')
+          this.put({
+            bus: 'services',
+            source: BRIDGE_SOURCE,
+            detailType: out.detailType,
+            detail: out.detail as unknown as Record<string, unknown>,
+          });
         else if (out.status === 'quarantine') throw new Error(`legacy ${event.detailType} quarantined: ${out.problems.join('; ')}`);
       } else if ((HANDLED_COMMANDS as readonly string[]).includes(event.detailType)) {
         await this.fn(FUNCTION_ARN('reference-monolith'))(awsLike);
