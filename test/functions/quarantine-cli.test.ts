@@ -33,7 +33,11 @@ async function run(opts: Parameters<typeof quarantineListCommand>[0]): Promise<{
   const chunks: string[] = [];
   const code = await quarantineListCommand(
     { table: 'quarantine', ...opts },
-    { context: new AwsContext({}, { dynamo: db.doc }), stdout: (t: string) => void chunks.push(t), stderr: (t: string) => void chunks.push(t) },
+    {
+      context: new AwsContext({}, { dynamo: db.doc }),
+      stdout: (t: string) => void chunks.push(t),
+      stderr: (t: string) => void chunks.push(t),
+    },
   );
   return { code, out: chunks.join('') };
 }
@@ -65,7 +69,10 @@ describe('Command: quarantine list', () => {
     const { out } = await run({ json: true, since: '2026-11-21T14:04:00.000Z' });
 
     // Assess
-    const records = out.trim().split('\n').map((l) => JSON.parse(l) as QuarantineRecord);
+    const records = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as QuarantineRecord);
     expect(records.map((r) => r.eventBridgeId)).toEqual(['q-3', 'q-2']);
     expect(records[0].payload).toBe('{"ORDER_NO":"q-3"}');
   });
