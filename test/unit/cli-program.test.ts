@@ -118,6 +118,21 @@ describe('Function: buildProgram', () => {
         names: ['--auth', 'basic', 'jwt'],
       },
       {
+        argv: ['quarantine', 'list', '--since', 'yesterday'],
+        code: 'commander.invalidArgument',
+        names: ['--since', '"yesterday"', 'ISO 8601'],
+      },
+      {
+        argv: ['quarantine', 'list', '--until', '2026-13-45T00:00:00Z'],
+        code: 'commander.invalidArgument',
+        names: ['--until', '2026-13-45'],
+      },
+      {
+        argv: ['quarantine', 'list', '--reason', 'nope'],
+        code: 'commander.invalidArgument',
+        names: ['--reason', 'nope'],
+      },
+      {
         argv: ['rout'],
         code: 'commander.unknownCommand',
         names: ['rout', 'route'],
