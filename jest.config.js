@@ -12,8 +12,8 @@ module.exports = {
   // machine 5 s is not enough for a slow one. A bound against hangs, never a speed check (benchmarks are).
   testTimeout: 30_000,
   // Coverage (collected by `npm run test:unit`, V8's own counters: no instrumentation pass). Thresholds per
-  // layer; cli/ is measured at 78.3% lines (2026-12-06) against a target of 80: the gap is the backfill,
-  // replay and saga commands' rarely taken error paths and the quarantine command (no test yet).
+  // layer. cli/ measures 82.7% lines over the CLI-focused tests alone (2026-12-06; the whole unit run can only
+  // add to that): test/unit/cli-program.test.ts parses the real program, so option checks count too.
   coverageProvider: 'v8',
   collectCoverageFrom: ['{core,adapters,functions,cli}/**/*.ts'],
   coverageReporters: ['text-summary', 'json-summary'],
@@ -21,7 +21,7 @@ module.exports = {
     './core/': { lines: 90 },
     './adapters/': { lines: 90 },
     './functions/': { lines: 80 },
-    './cli/': { lines: 78 },
+    './cli/': { lines: 80 },
   },
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
