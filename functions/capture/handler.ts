@@ -1,3 +1,5 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { EventBridgeEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { deterministicId, LEGACY_META_KEY, type LegacyMeta } from '../../core/events/envelope';
 import { getPath } from '../../core/events/paths';
 import { canonicalJson } from '../../core/compare';
@@ -39,15 +41,7 @@ export interface CapturerDeps {
   readonly now?: () => Date;
 }
 
-/** SQS as Lambda delivers it (only what is read). */
-export interface SqsRecordLike {
-  readonly messageId: string;
-  readonly body: string;
-  readonly attributes?: { readonly SentTimestamp?: string };
-}
-
-export interface BatchResult {
-  readonly batchItemFailures: Array<{ itemIdentifier: string }>;
+export interface BatchResult extends SQSBatchResponse {
   readonly results: Record<CaptureResult, number>;
 }
 
@@ -62,29 +56,37 @@ export class Capturer {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** An SQS batch: each record on its own; failed ones are reported so only they are retried. */
-  public async handleBatch(event: { Records?: readonly SqsRecordLike[] }): Promise<BatchResult> {
-    const failures: Array<{ itemIdentifier: string }> = [];
+  /**
+   * An SQS batch, through Powertools' BatchProcessor: each record on its own, in order; a failed one is
+   * reported in `batchItemFailures` so only it is retried (the event source mapping has
+   * ReportBatchItemFailures). A batch that fails whole is reported too, not thrown: the same retry, and the
+   * counts still come back.
+   */
+  public async handleBatch(event: SQSEvent): Promise<BatchResult> {
     const results: Record<CaptureResult, number> = { captured: 0, duplicate: 0, 'not-captured': 0, collected: 0 };
-    for (const record of event.Records ?? []) {
+    const record = async (r: SQSRecord): Promise<void> => {
       try {
         let body: unknown;
         try {
-          body = JSON.parse(record.body);
+          body = JSON.parse(r.body);
         } catch (cause) {
-          throw new Error(`SQS message ${record.messageId} is not JSON: ${(cause as Error).message}`);
+          throw new Error(`SQS message ${r.messageId} is not JSON: ${(cause as Error).message}`);
         }
-        const sent = Number(record.attributes?.SentTimestamp);
+        const sent = Number(r.attributes?.SentTimestamp);
         results[await this.handleEvent(body, Number.isFinite(sent) && sent > 0 ? sent : undefined)] += 1;
       } catch (err) {
         this.logger.error('capture failed; SQS retries the record, then keeps it in the dead-letter queue', {
-          messageId: record.messageId,
+          messageId: r.messageId,
           error: err,
         });
-        failures.push({ itemIdentifier: record.messageId });
+        throw err;
       }
-    }
-    return { batchItemFailures: failures, results };
+    };
+    const response = await processPartialResponse(event, record, new BatchProcessor(EventType.SQS), {
+      processInParallel: false,
+      throwOnFullBatchFailure: false,
+    });
+    return { batchItemFailures: response.batchItemFailures, results };
   }
 
   /**
@@ -226,7 +228,7 @@ export class Capturer {
 
 let instance: Capturer | undefined;
 
-export async function handler(event: unknown): Promise<BatchResult | CaptureResult> {
+export async function handler(event: SQSEvent | EventBridgeEvent<string, unknown>): Promise<BatchResult | CaptureResult> {
   if (!instance) {
     const reportTable = optionalEnv('REPORT_TABLE_NAME', '');
     const salt = optionalEnv('CAPTURE_PII_SALT', '');
@@ -237,8 +239,7 @@ export async function handler(event: unknown): Promise<BatchResult | CaptureResu
       salt,
     });
   }
-  const e = event as { Records?: SqsRecordLike[] };
-  if (Array.isArray(e?.Records)) return instance.handleBatch(e);
+  if (Array.isArray((event as Partial<SQSEvent> | null)?.Records)) return instance.handleBatch(event as SQSEvent);
   // Direct invocation with one EventBridge event (a rule target without the queue, or a test).
   return instance.handleEvent(event);
 }

@@ -1,3 +1,5 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { CapturedStore } from '../../adapters/dynamodb/captured-store';
@@ -21,15 +23,12 @@ import { ConfigurationError } from '../../core/errors';
  * REPLAY_TARGETS (JSON: capability -> function name), REPLAY_SLICE_SECONDS (default 240),
  * REPLAY_MAX_RECEIVES (the queue's maxReceiveCount, default 3).
  */
-interface SqsRecord {
-  readonly messageId: string;
-  readonly body: string;
-  readonly attributes?: { readonly ApproximateReceiveCount?: string };
-}
+/** What the handler reads of Lambda's context; a direct call (a test, the CLI) may pass none. */
+type ReplayContext = Partial<Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>>;
 
-interface LambdaContextLike {
-  readonly awsRequestId?: string;
-  getRemainingTimeInMillis?(): number;
+/** The SQS batch response, with each slice's outcome (Lambda reads `batchItemFailures` only). */
+export interface ReplayBatchResult extends SQSBatchResponse {
+  readonly outcomes: SliceOutcome[];
 }
 
 export interface ReplayHandlerConfig {
@@ -44,51 +43,53 @@ export interface ReplayHandlerConfig {
 export function createReplayHandler(config: ReplayHandlerConfig) {
   const logger = config.logger ?? new Logger('replay');
   const now = config.now ?? Date.now;
-  const deadlineOf = (context?: LambdaContextLike): number => {
+  const deadlineOf = (context?: ReplayContext): number => {
     // Leave 20 s to save the checkpoint and queue the next slice before Lambda stops the invocation.
     const remaining = context?.getRemainingTimeInMillis ? context.getRemainingTimeInMillis() - 20_000 : config.sliceMs;
     return now() + Math.max(1_000, Math.min(config.sliceMs, remaining));
   };
-  return async (
-    event: unknown,
-    context?: LambdaContextLike,
-  ): Promise<{ batchItemFailures: Array<{ itemIdentifier: string }>; outcomes: SliceOutcome[] } | SliceOutcome> => {
-    const records = (event as { Records?: SqsRecord[] })?.Records;
-    if (!Array.isArray(records)) {
+  const slice = async (record: SQSRecord, context: ReplayContext | undefined, outcomes: SliceOutcome[]): Promise<void> => {
+    let message: WorkMessage;
+    try {
+      message = JSON.parse(record.body) as WorkMessage;
+    } catch (cause) {
+      // Not JSON can never succeed: keep it in the dead-letter queue by failing it every time.
+      logger.error('replay work message is not JSON', { messageId: record.messageId, body: record.body.slice(0, 200) });
+      throw new Error(`replay work message ${record.messageId} is not JSON`, { cause });
+    }
+    try {
+      const outcome = await config.runner.handleMessage(message, {
+        owner: `${context?.awsRequestId ?? 'local'}:${record.messageId}`,
+        deadline: deadlineOf(context),
+      });
+      outcomes.push(outcome);
+      logger.info('slice done', { messageId: record.messageId, outcome });
+    } catch (err) {
+      const attempt = Number(record.attributes?.ApproximateReceiveCount ?? '1');
+      logger.error('replay slice failed', { messageId: record.messageId, attempt, error: err });
+      if (attempt >= config.maxReceives && 'kind' in message && message.kind === 'continue')
+        await config.runner.fail(message.replayId, err);
+      throw err;
+    }
+  };
+  return async (event: SQSEvent | WorkMessage, context?: ReplayContext): Promise<ReplayBatchResult | SliceOutcome> => {
+    if (!Array.isArray((event as Partial<SQSEvent> | null)?.Records)) {
       // Invoked directly with one message.
       return config.runner.handleMessage(event as WorkMessage, {
         owner: context?.awsRequestId ?? `direct-${now()}`,
         deadline: deadlineOf(context),
       });
     }
-    const failures: Array<{ itemIdentifier: string }> = [];
+    // Powertools' BatchProcessor reports each failed message in `batchItemFailures` (the mapping has
+    // ReportBatchItemFailures), so SQS retries only those; a batch that fails whole is reported, not thrown.
     const outcomes: SliceOutcome[] = [];
-    for (const record of records) {
-      let message: WorkMessage;
-      try {
-        message = JSON.parse(record.body) as WorkMessage;
-      } catch {
-        // Not JSON can never succeed: keep it in the dead-letter queue by failing it every time.
-        logger.error('replay work message is not JSON', { messageId: record.messageId, body: record.body.slice(0, 200) });
-        failures.push({ itemIdentifier: record.messageId });
-        continue;
-      }
-      try {
-        const outcome = await config.runner.handleMessage(message, {
-          owner: `${context?.awsRequestId ?? 'local'}:${record.messageId}`,
-          deadline: deadlineOf(context),
-        });
-        outcomes.push(outcome);
-        logger.info('slice done', { messageId: record.messageId, outcome });
-      } catch (err) {
-        const attempt = Number(record.attributes?.ApproximateReceiveCount ?? '1');
-        logger.error('replay slice failed', { messageId: record.messageId, attempt, error: err });
-        if (attempt >= config.maxReceives && 'kind' in message && message.kind === 'continue')
-          await config.runner.fail(message.replayId, err);
-        failures.push({ itemIdentifier: record.messageId });
-      }
-    }
-    return { batchItemFailures: failures, outcomes };
+    const response = await processPartialResponse(
+      event as SQSEvent,
+      (record: SQSRecord) => slice(record, context, outcomes),
+      new BatchProcessor(EventType.SQS),
+      { processInParallel: false, throwOnFullBatchFailure: false },
+    );
+    return { batchItemFailures: response.batchItemFailures, outcomes };
   };
 }
 
@@ -113,7 +114,7 @@ function parseTargets(text: string): Record<string, string> {
   return parsed as Record<string, string>;
 }
 
-export async function handler(event: unknown, context?: LambdaContextLike) {
+export async function handler(event: SQSEvent | WorkMessage, context?: Context): Promise<ReplayBatchResult | SliceOutcome> {
   if (!instance) {
     const sqs = new SQSClient({});
     const runner = new ReplayRunner({

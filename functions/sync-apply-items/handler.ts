@@ -1,9 +1,9 @@
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { RowChange } from '../../core/sync/change';
 import { SyncCatalog } from '../../core/sync/catalog';
-import { applyInGroupOrder } from '../../core/sync/batch';
 import { ItemApplier } from '../../adapters/dynamodb/sync-item-applier';
 import { SyncLedgerStore } from '../../adapters/dynamodb/sync-ledger-store';
 import { SyncStateStore } from '../../adapters/dynamodb/sync-state-store';
@@ -56,11 +56,15 @@ function defaults(): ItemsHandlerDeps {
   };
 }
 
+/**
+ * Applies a FIFO batch with Powertools' SqsFifoPartialProcessorAsync, `skipGroupOnError` on: records run one
+ * at a time in order; once a record of a message group fails, it and every later record of that group are
+ * reported failed (SQS redelivers them in order), while other groups go on. A batch that fails whole is
+ * reported, not thrown.
+ */
 export async function handleItems(event: SQSEvent, d: ItemsHandlerDeps): Promise<SQSBatchResponse> {
-  const failed = await applyInGroupOrder(
-    event.Records,
-    (r: SQSRecord) => r.attributes.MessageGroupId ?? r.messageId,
-    async (r) => {
+  const apply = async (r: SQSRecord): Promise<void> => {
+    try {
       const change = JSON.parse(r.body) as RowChange;
       const out = await d.applier.apply(change);
       if (out.status === 'rejected') {
@@ -76,10 +80,15 @@ export async function handleItems(event: SQSEvent, d: ItemsHandlerDeps): Promise
       } else if (out.status !== 'applied' && out.status !== 'noop' && out.status !== 'duplicate') {
         logger.info('change not applied', { table: change.table, changeId: change.changeId, status: out.status });
       }
-    },
-    (r, err) => logger.error('change failed; it and the rest of its group are retried', { messageId: r.messageId, error: err }),
-  );
-  return { batchItemFailures: failed.map((r) => ({ itemIdentifier: r.messageId })) };
+    } catch (err) {
+      logger.error('change failed; it and the rest of its group are retried', { messageId: r.messageId, error: err });
+      throw err;
+    }
+  };
+  return processPartialResponse(event, apply, new SqsFifoPartialProcessorAsync(), {
+    skipGroupOnError: true,
+    throwOnFullBatchFailure: false,
+  });
 }
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {

@@ -5,7 +5,7 @@ import config from '../../cutover.config';
 import { Capturer } from '../../functions/capture/handler';
 import { CapturedStore } from '../../adapters/dynamodb/captured-store';
 import { ReportStore } from '../../adapters/dynamodb/report-store';
-import { busEvent, orderFixture, orderPlaced, sqsRecord, stockReserved } from './replay-fixtures';
+import { busEvent, orderFixture, orderPlaced, sqsMessage, sqsRecord, stockReserved } from './replay-fixtures';
 import { startReplayTables, type ReplayTables } from './replay-dynalite';
 
 /*
@@ -262,7 +262,7 @@ describe('Class: Capturer', () => {
         store: new CapturedStore({ tableName: 'captured', client: ddb as unknown as DynamoDBDocumentClient }),
       });
       const good = sqsRecord('ok', busEvent('eb-ok', 'ORDER_PLACED', orderPlaced(orderFixture(7))), SENT);
-      const notJson = { messageId: 'garbage', body: '{"truncated', attributes: { SentTimestamp: String(SENT) } };
+      const notJson = sqsMessage('garbage', '{"truncated', { SentTimestamp: String(SENT) });
       const throttled = sqsRecord('slow', busEvent('eb-slow', 'ORDER_PLACED', orderPlaced(orderFixture(8))), SENT);
 
       // Act

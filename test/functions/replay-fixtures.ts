@@ -1,3 +1,4 @@
+import type { SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 /*
  * Monolith traffic for the capture/replay tests, the e2e test, the demo and the bench: ORDER_PLACED inputs
  * and the STOCK_RESERVED outcome the reference monolith emits for each (always warehouse BRS1), shaped to
@@ -83,10 +84,28 @@ export function busEvent(id: string, detailType: string, detail: unknown, time =
 }
 
 /** An SQS record carrying an EventBridge event, as the capture queue delivers it. */
-export function sqsRecord(
-  messageId: string,
-  event: unknown,
-  sentAtMs: number,
-): { messageId: string; body: string; attributes: { SentTimestamp: string } } {
-  return { messageId, body: JSON.stringify(event), attributes: { SentTimestamp: String(sentAtMs) } };
+/** An SQS record as Lambda delivers it from a standard queue: `body` is the text, `attributes` override. */
+export function sqsMessage(messageId: string, body: string, attributes: Partial<SQSRecordAttributes> = {}): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: `receipt-${messageId}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '0',
+      SenderId: 'AIDEXAMPLE',
+      ApproximateFirstReceiveTimestamp: '0',
+      ...attributes,
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:queue',
+    awsRegion: 'us-east-1',
+  };
+}
+
+/** An EventBridge event delivered through an SQS queue, sent at `sentAtMs`. */
+export function sqsRecord(messageId: string, event: unknown, sentAtMs: number): SQSRecord {
+  return sqsMessage(messageId, JSON.stringify(event), { SentTimestamp: String(sentAtMs) });
 }

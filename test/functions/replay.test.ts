@@ -9,7 +9,7 @@ import { CapturedStore } from '../../adapters/dynamodb/captured-store';
 import { Logger } from '../../functions/shared/logger';
 import { ReportStore } from '../../adapters/dynamodb/report-store';
 import { ReplayStateStore } from '../../adapters/dynamodb/replay-state-store';
-import { busEvent, orderFixture, orderPlaced, stockReserved } from './replay-fixtures';
+import { busEvent, orderFixture, orderPlaced, sqsMessage, stockReserved } from './replay-fixtures';
 import { startReplayTables, type ReplayTables } from './replay-dynalite';
 
 /*
@@ -444,14 +444,39 @@ describe('Function: createReplayHandler', () => {
     // Act
     const out = (await handler({
       Records: [
-        { messageId: 'm-garbage', body: 'not json' },
-        { messageId: 'm-early', body: JSON.stringify({ kind: 'continue', replayId: 'r-x' }), attributes: { ApproximateReceiveCount: '1' } },
-        { messageId: 'm-last', body: JSON.stringify({ kind: 'continue', replayId: 'r-y' }), attributes: { ApproximateReceiveCount: '3' } },
+        sqsMessage('m-garbage', 'not json'),
+        sqsMessage('m-early', JSON.stringify({ kind: 'continue', replayId: 'r-x' }), { ApproximateReceiveCount: '1' }),
+        sqsMessage('m-last', JSON.stringify({ kind: 'continue', replayId: 'r-y' }), { ApproximateReceiveCount: '3' }),
       ],
     })) as { batchItemFailures: Array<{ itemIdentifier: string }> };
 
     // Assess
     expect(out.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m-garbage', 'm-early', 'm-last']);
     expect(failed).toEqual(['r-y']);
+  });
+
+  it('reports only the failed message of a batch; the others are acknowledged with their outcomes', async () => {
+    // Prepare
+    const runner = {
+      handleMessage: async (m: { replayId: string }) => {
+        if (m.replayId === 'r-bad') throw new Error('table unreachable');
+        return 'completed';
+      },
+      fail: async () => undefined,
+    } as unknown as ReplayRunner;
+    const handler = createReplayHandler({ runner, sliceMs: 1_000, maxReceives: 3, logger: quiet });
+
+    // Act
+    const out = (await handler({
+      Records: [
+        sqsMessage('m-1', JSON.stringify({ kind: 'continue', replayId: 'r-1' })),
+        sqsMessage('m-bad', JSON.stringify({ kind: 'continue', replayId: 'r-bad' })),
+        sqsMessage('m-2', JSON.stringify({ kind: 'continue', replayId: 'r-2' })),
+      ],
+    })) as { batchItemFailures: Array<{ itemIdentifier: string }>; outcomes: string[] };
+
+    // Assess
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm-bad' }]);
+    expect(out.outcomes).toEqual(['completed', 'completed']);
   });
 });

@@ -71,6 +71,51 @@ describe('Function: handleItems', () => {
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm2' }, { itemIdentifier: 'm4' }]);
   });
 
+  it('reports a whole failed batch instead of throwing, and keeps a message without a group on its own', async () => {
+    // Prepare
+    const applier = {
+      apply: async (): Promise<ItemApplyOutcome> => {
+        throw new Error('table gone');
+      },
+    };
+    const event = sqsEvent([
+      { id: 'm1', group: 'A', body: change('1') },
+      { id: 'm2', group: 'B', body: change('2') },
+    ]);
+
+    // Act
+    const out = await handleItems(event, { applier, sqs: new SQSClient({}), rejectsQueueUrl: 'q' });
+
+    // Assess
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }]);
+  });
+
+  it('applies the later messages of a group that did not fail, in order, while another group is skipped', async () => {
+    // Prepare
+    const applied: string[] = [];
+    const applier = {
+      apply: async (c: RowChange): Promise<ItemApplyOutcome> => {
+        if (c.changeId === '1') throw new Error('throttled');
+        applied.push(c.changeId);
+        return { status: 'applied' };
+      },
+    };
+    const event = sqsEvent([
+      { id: 'm1', group: 'A', body: change('1') },
+      { id: 'm2', group: 'B', body: change('2') },
+      { id: 'm3', group: 'A', body: change('3') },
+      { id: 'm4', group: 'B', body: change('4') },
+      { id: 'm5', group: 'A', body: change('5') },
+    ]);
+
+    // Act
+    const out = await handleItems(event, { applier, sqs: new SQSClient({}), rejectsQueueUrl: 'q' });
+
+    // Assess
+    expect(applied).toEqual(['2', '4']);
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }, { itemIdentifier: 'm3' }, { itemIdentifier: 'm5' }]);
+  });
+
   it('sends a rejected row to the rejects queue with its reason and acknowledges it', async () => {
     // Prepare
     sqs.on(SendMessageCommand).resolves({});
