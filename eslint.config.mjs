@@ -122,6 +122,13 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
       ],
+      // `aws-lambda` is @types/aws-lambda: Lambda's event and context types, no code. Every layer, core
+      // included, may use them with `import type` (erased, so core stays pure); a value import would fail at
+      // run time.
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'aws-lambda', allowTypeImports: true, message: 'aws-lambda is types only: use `import type`' }] },
+      ],
     },
   },
   {

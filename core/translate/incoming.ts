@@ -1,13 +1,13 @@
+import type { EventBridgeEvent } from 'aws-lambda';
 import type { IncomingEvent } from './batch';
 
-/** The minimal shape of an EventBridge event as Lambda receives it; everything is checked before use. */
-export interface EventBridgeLike {
-  readonly id?: string;
-  readonly source?: string;
-  readonly 'detail-type'?: string;
-  readonly time?: string;
-  readonly detail?: unknown;
-}
+/**
+ * An EventBridge event as Lambda receives it (the `aws-lambda` type), with every field optional: what
+ * arrives is read defensively and checked before use. A type-only import: core stays free of runtime code.
+ */
+export type EventBridgeLike<TDetail = unknown> = Partial<
+  Pick<EventBridgeEvent<string, TDetail>, 'id' | 'source' | 'detail-type' | 'time' | 'detail'>
+>;
 
 /** Reads an EventBridge event defensively: a missing or odd field becomes undefined, never a crash. */
 export function toIncoming(raw: unknown): IncomingEvent {

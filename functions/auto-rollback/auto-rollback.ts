@@ -1,3 +1,4 @@
+import type { SNSEvent, SNSEventRecord } from 'aws-lambda';
 import { CutoverError } from '../../core/errors';
 import { shouldRollback, type RollbackVerdict } from '../../core/routing';
 import type { Spec } from '../../core/spec';
@@ -117,8 +118,8 @@ export class AutoRollback {
 
 /** The alarm notifications in an SNS event (or a bare notification, for direct invocation and tests). */
 export function notificationsOf(input: unknown): AlarmNotification[] {
-  const records = (input as { Records?: unknown[] } | undefined)?.Records;
-  const messages: unknown[] = Array.isArray(records) ? records.map((r) => (r as { Sns?: { Message?: unknown } }).Sns?.Message) : [input];
+  const records = (input as Partial<SNSEvent> | null | undefined)?.Records;
+  const messages: unknown[] = Array.isArray(records) ? records.map((r: Partial<SNSEventRecord>) => r.Sns?.Message) : [input];
   return messages.map((m) => {
     let parsed: unknown = m;
     if (typeof m === 'string') {

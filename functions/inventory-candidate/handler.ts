@@ -1,3 +1,4 @@
+import type { EventBridgeLike } from '../../core/translate/incoming';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventPublisher } from '../../adapters/aws/event-publisher';
 import { eventBridgeClient } from '../../adapters/aws/clients';
@@ -30,11 +31,7 @@ export function createCandidateHandler(deps: CandidateDeps): (event: unknown) =>
   const logger = deps.logger ?? new Logger('inventory-candidate');
   const now = deps.now ?? (() => new Date());
   return async (event) => {
-    const e = event as {
-      id?: string;
-      'detail-type'?: string;
-      detail?: { metadata?: Record<string, unknown>; data?: Record<string, unknown> };
-    };
+    const e = event as EventBridgeLike<{ metadata?: Record<string, unknown>; data?: Record<string, unknown> }>;
     const mark = replayMarkOf(e?.detail);
     if (!mark) {
       logger.warn('ignored: the candidate runs in shadow mode only, and this event carries no metadata.replay', { id: e?.id });

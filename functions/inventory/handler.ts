@@ -1,3 +1,4 @@
+import type { EventBridgeLike } from '../../core/translate/incoming';
 import { documentClient } from '../../adapters/aws/clients';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
@@ -22,7 +23,7 @@ export function createInventoryHandler(deps: InventoryHandlerDeps): (event: unkn
   const faults = deps.faults ?? new FaultInjector();
   const logger = deps.logger ?? new Logger('inventory');
   return async (event: unknown) => {
-    const e = event as { 'detail-type'?: string; detail?: { data?: { orderId?: unknown } } };
+    const e = event as EventBridgeLike<{ data?: { orderId?: unknown } }> | null;
     if (e && e['detail-type'] === 'shipment.dispatched') {
       const orderId = e.detail?.data?.orderId;
       if (typeof orderId !== 'string')

@@ -1,3 +1,4 @@
+import type { EventBridgeLike } from '../../core/translate/incoming';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventPublisher } from '../../adapters/aws/event-publisher';
 import { documentClient, eventBridgeClient } from '../../adapters/aws/clients';
@@ -28,7 +29,7 @@ export function createReferenceMonolithHandler(deps: ReferenceMonolithDeps): (ev
   const logger = deps.logger ?? new Logger('reference-monolith');
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   return async (event: unknown) => {
-    const e = event as { 'detail-type'?: string; detail?: Record<string, unknown> };
+    const e = event as EventBridgeLike<Record<string, unknown>>;
     const type = e?.['detail-type'];
     if (typeof type !== 'string' || !e.detail || typeof e.detail !== 'object')
       throw new Error(`not a legacy command event: ${JSON.stringify(event).slice(0, 200)}`);

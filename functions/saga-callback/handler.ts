@@ -1,3 +1,4 @@
+import type { EventBridgeLike } from '../../core/translate/incoming';
 import { documentClient, stepFunctionsClient } from '../../adapters/aws/clients';
 import { requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
@@ -32,7 +33,7 @@ export interface SagaCallbackDeps {
 export function createSagaCallbackHandler(deps: SagaCallbackDeps): (event: unknown) => Promise<CallbackResult> {
   const logger = deps.logger ?? new Logger('saga-callback');
   return async (event: unknown) => {
-    const e = event as { 'detail-type'?: unknown; detail?: unknown; id?: string };
+    const e = event as EventBridgeLike;
     const type = typeof e?.['detail-type'] === 'string' ? e['detail-type'] : undefined;
     const route = type ? deps.routes.get(type) : undefined;
     if (!type || !route) return { status: 'ignored', reason: `no saga action waits for ${JSON.stringify(type)}` };

@@ -1,3 +1,4 @@
+import type { EventBridgeLike } from '../../core/translate/incoming';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { describeFailures, EventPublisher } from '../../adapters/aws/event-publisher';
 import { compareInteraction, RuleBook } from '../../core/compare';
@@ -236,7 +237,7 @@ export function parseRoutedCopy(raw: unknown): RoutedCopyIn {
       throw new NotARoutedCopyError(`SQS body is not JSON: ${body.slice(0, 80)}`, {}, { cause });
     }
   }
-  const e = event as { 'detail-type'?: unknown; detail?: unknown } | null;
+  const e = event as EventBridgeLike | null;
   if (!e || typeof e !== 'object')
     throw new NotARoutedCopyError(`expected an EventBridge event, got ${JSON.stringify(event)?.slice(0, 80)}`);
   if (e['detail-type'] !== ROUTED_DETAIL_TYPE) {

@@ -1,3 +1,4 @@
+import type { EventBridgeLike } from '../../core/translate/incoming';
 import { documentClient, stepFunctionsClient } from '../../adapters/aws/clients';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
@@ -92,7 +93,7 @@ export function createShippingHandler(deps: ShippingHandlerDeps): (event: unknow
   }
 
   return async (event: unknown) => {
-    const e = event as { 'detail-type'?: string; detail?: unknown; action?: string };
+    const e = event as EventBridgeLike & { action?: string };
     if (e?.action === 'heartbeat') return heartbeats();
     const route = typeof e?.['detail-type'] === 'string' ? deps.carrierRoutes.get(e['detail-type']) : undefined;
     if (route) return onCarrierEvent(e['detail-type']!, route, e.detail);
