@@ -2,14 +2,21 @@ import { DIVERGENCE_DETAIL_TYPE } from '../migration/continuous';
 import { ROLLED_BACK_TYPE, ROUTING_METRIC_NAMESPACE } from '../routing/wire';
 
 /*
- * The operational metrics the kit's functions publish and the dashboard and alarms read. Published as
- * CloudWatch Embedded Metric Format lines (a JSON log line with an `_aws` block): CloudWatch turns them
- * into metrics on AWS without an API call on the hot path. Names are shared here so publisher, dashboard
- * and alarms cannot drift apart.
+ * The operational metrics the kit's functions publish and the dashboard and alarms read. Published through
+ * Powertools Metrics as CloudWatch Embedded Metric Format lines (a JSON log line with an `_aws` block):
+ * CloudWatch turns them into metrics on AWS without an API call on the hot path. Powertools adds a
+ * `service` dimension (its serviceName) to every metric, so a metric's dimension set is `service` plus its
+ * own; the alarms and the dashboard must name the same set, or they read a metric nobody writes. Names are
+ * shared here so publisher, dashboard and alarms cannot drift apart.
  */
 
+/** The dimension Powertools Metrics adds to every metric, holding its serviceName. */
+export const SERVICE_DIMENSION = 'service';
+
 export const BRIDGE_METRIC_NAMESPACE = 'Cutover/Bridge';
-/** Per translator invocation: events in, translated, quarantined (dimension `Direction`). */
+/** The bridge translators' serviceName: both directions publish under it (dimension `service`). */
+export const BRIDGE_METRIC_SERVICE = 'bridge';
+/** Per translator invocation: events in, translated, quarantined (dimensions `service`, `Direction`). */
 export const BRIDGE_METRICS = ['Received', 'Translated', 'Quarantined'] as const;
 export type BridgeMetric = (typeof BRIDGE_METRICS)[number];
 
@@ -26,6 +33,9 @@ export type SagaOutcomeMetric = (typeof SAGA_OUTCOME_METRICS)[keyof typeof SAGA_
 
 export const CONSISTENCY_METRIC_NAMESPACE = 'Cutover/Consistency';
 export const SYNC_METRIC_NAMESPACE = 'Cutover/Sync';
+
+/** The audit writers' serviceName (both buses): the `service` dimension of every counted-event metric. */
+export const COUNTED_EVENTS_SERVICE = 'audit-writer';
 
 /**
  * Events counted as they pass the audit writer on their bus: the saga's outcomes, the continuous
@@ -46,30 +56,4 @@ export function countedEventMetric(detailType: string | undefined): { readonly n
   return detailType !== undefined && Object.prototype.hasOwnProperty.call(COUNTED_EVENTS, detailType)
     ? COUNTED_EVENTS[detailType]
     : undefined;
-}
-
-/**
- * The fields of one EMF log line: `_aws` names the namespace, the dimension set and the metrics; the
- * dimension values and metric values sit at the top level beside it.
- */
-export function emfFields(
-  namespace: string,
-  dimensions: Readonly<Record<string, string>>,
-  values: Readonly<Record<string, number>>,
-  timestampMs: number,
-): Record<string, unknown> {
-  return {
-    _aws: {
-      Timestamp: timestampMs,
-      CloudWatchMetrics: [
-        {
-          Namespace: namespace,
-          Dimensions: [Object.keys(dimensions)],
-          Metrics: Object.keys(values).map((Name) => ({ Name, Unit: 'Count' })),
-        },
-      ],
-    },
-    ...dimensions,
-    ...values,
-  };
 }

@@ -1,7 +1,7 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { auditStreamFor, canonicalJson, identityOf, messageIdOf, type AuditRecord } from '../../core/audit';
 import { deterministicId } from '../../core/events/envelope';
-import { countedEventMetric, emfFields } from '../../core/operations/metrics';
-import { writeEmf } from '../../adapters/cloudwatch/emf';
+import { countedEventMetric, COUNTED_EVENTS_SERVICE } from '../../core/operations/metrics';
 import type { Spec } from '../../core/spec';
 import { AuditStore, type AppendResult } from '../../adapters/dynamodb/audit-store';
 import { toIncoming } from '../../core/translate/incoming';
@@ -21,6 +21,11 @@ export interface AuditWriterDeps {
   readonly store: AuditStore;
   readonly bus: string;
   readonly logger: Logger;
+  /**
+   * The Powertools Metrics of a namespace (one instance each, as Powertools has one namespace per instance).
+   * @default - Powertools Metrics with service `audit-writer`
+   */
+  readonly metricsFor?: (namespace: string) => Metrics;
 }
 
 export interface AuditWriterResult {
@@ -32,7 +37,18 @@ export interface AuditWriterResult {
 }
 
 export class AuditWriter {
+  private readonly metrics = new Map<string, Metrics>();
+
   public constructor(private readonly deps: AuditWriterDeps) {}
+
+  private metricsOf(namespace: string): Metrics {
+    let m = this.metrics.get(namespace);
+    if (!m) {
+      m = this.deps.metricsFor?.(namespace) ?? new Metrics({ namespace, serviceName: COUNTED_EVENTS_SERVICE });
+      this.metrics.set(namespace, m);
+    }
+    return m;
+  }
 
   public async handle(input: unknown): Promise<AuditWriterResult> {
     const results: AppendResult[] = [];
@@ -57,7 +73,11 @@ export class AuditWriter {
       // Saga outcomes, divergences and rollbacks pass through here on their way to the log: count each once
       // (on append, not on redelivery) for the dashboard and the alarms.
       const counted = result.status === 'appended' ? countedEventMetric(event.detailType) : undefined;
-      if (counted !== undefined) writeEmf(emfFields(counted.namespace, {}, { [counted.metric]: 1 }, Date.now()));
+      if (counted !== undefined) {
+        const m = this.metricsOf(counted.namespace);
+        m.addMetric(counted.metric, MetricUnit.Count, 1);
+        m.publishStoredMetrics();
+      }
     }
     return {
       appended: results.filter((r) => r.status === 'appended').length,

@@ -1,9 +1,9 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { auditStreamFor, driftRecord, driftStreamFor, messageIdOf } from '../../core/audit';
 import { CutoverError, TransientError } from '../../core/errors';
 import { BRIDGE_SOURCE, deterministicId } from '../../core/events/envelope';
-import { BRIDGE_METRIC_NAMESPACE, emfFields } from '../../core/operations/metrics';
-import { writeEmf } from '../../adapters/cloudwatch/emf';
+import { BRIDGE_METRIC_NAMESPACE, BRIDGE_METRIC_SERVICE } from '../../core/operations/metrics';
 import type { Spec } from '../../core/spec';
 import { translateBatch, type Direction, type DriftItem, type QuarantinedItem, type TranslatedItem } from '../../core/translate/batch';
 import { Translator } from '../../core/translate/translator';
@@ -34,6 +34,8 @@ export interface BridgeHandlerDeps {
   readonly now?: () => Date;
   /** Retries of refused entries. @default the publisher's */
   readonly publisher?: EventPublisherOptions;
+  /** Where the per-invocation counts go. @default - Powertools Metrics, namespace `Cutover/Bridge`, service `bridge` */
+  readonly metrics?: Metrics;
 }
 
 export interface BridgeResult {
@@ -57,10 +59,12 @@ export interface BridgeResult {
 export class BridgeHandler {
   private readonly translator: Translator;
   private readonly now: () => Date;
+  private readonly metrics: Metrics;
 
   public constructor(private readonly deps: BridgeHandlerDeps) {
     this.translator = new Translator(deps.spec);
     this.now = deps.now ?? (() => new Date());
+    this.metrics = deps.metrics ?? new Metrics({ namespace: BRIDGE_METRIC_NAMESPACE, serviceName: BRIDGE_METRIC_SERVICE });
   }
 
   public async handle(input: unknown): Promise<BridgeResult> {
@@ -93,15 +97,14 @@ export class BridgeHandler {
     if (result.received !== result.translated + result.quarantined + result.ignored) {
       throw new BridgeAccountingError('bridge accounting broke: received != translated + quarantined + ignored', { ...result });
     }
-    // One EMF line per invocation: the dashboard's in/translated/quarantined and the quarantine alarm read it.
-    writeEmf(
-      emfFields(
-        BRIDGE_METRIC_NAMESPACE,
-        { Direction: this.deps.direction },
-        { Received: result.received, Translated: result.translated, Quarantined: result.quarantined },
-        this.now().getTime(),
-      ),
-    );
+    // One EMF line per invocation (Powertools writes it to stdout itself, where CloudWatch extracts it): the
+    // dashboard's in/translated/quarantined and the quarantine alarm read it, by `service` and `Direction`.
+    this.metrics.addDimension('Direction', this.deps.direction);
+    this.metrics.addMetric('Received', MetricUnit.Count, result.received);
+    this.metrics.addMetric('Translated', MetricUnit.Count, result.translated);
+    this.metrics.addMetric('Quarantined', MetricUnit.Count, result.quarantined);
+    this.metrics.setTimestamp(this.now());
+    this.metrics.publishStoredMetrics();
     return result;
   }
 

@@ -9,9 +9,12 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
   BRIDGE_METRIC_NAMESPACE,
+  BRIDGE_METRIC_SERVICE,
   CONSISTENCY_METRIC_NAMESPACE,
+  COUNTED_EVENTS_SERVICE,
   SAGA_METRIC_NAMESPACE,
   SAGA_OUTCOME_METRICS,
+  SERVICE_DIMENSION,
 } from '../../core/operations/metrics';
 import type { Side } from '../../core/routing/model';
 import { ROUTING_METRIC_NAMESPACE, routingMetricName, type RoutingMetric } from '../../core/routing/wire';
@@ -63,7 +66,10 @@ export interface SyncWidgetsProps {
   readonly lag: cloudwatch.IMetric;
   /** The lag alarm's threshold, in the lag metric's own unit. @default 60 (seconds) */
   readonly lagThreshold?: number;
-  /** Conflicts, e.g. `Cutover/Sync ConflictsDetected` (counted from `sync.conflict-detected` events) or an open-conflicts gauge. */
+  /**
+   * Conflicts, e.g. `Cutover/Sync ConflictsDetected` (counted from `sync.conflict-detected` events by the audit
+   * writers, dimension `service: audit-writer`) or an open-conflicts gauge.
+   */
   readonly conflicts: cloudwatch.IMetric;
   /** The conflicts alarm fires above this. @default 0 */
   readonly maxConflicts?: number;
@@ -107,11 +113,12 @@ export class Operations extends Construct {
 
     // --- bridge -----------------------------------------------------------------------------------------
     // Alarms get unlabelled metrics: a label turns the alarm into the `Metrics` form, which the emulators refuse.
+    // The translators publish through Powertools Metrics, which adds the `service` dimension: read the same set.
     const bridge = (metric: string, direction: string, labelled = true) =>
       new cloudwatch.Metric({
         namespace: BRIDGE_METRIC_NAMESPACE,
         metricName: metric,
-        dimensionsMap: { Direction: direction },
+        dimensionsMap: { [SERVICE_DIMENSION]: BRIDGE_METRIC_SERVICE, Direction: direction },
         statistic: 'Sum',
         period: FIVE_MINUTES,
         ...(labelled ? { label: `${metric} ${direction === 'toService' ? 'legacy -> services' : 'services -> legacy'}` } : {}),
@@ -170,10 +177,20 @@ export class Operations extends Construct {
       });
     }
 
+    // Saga outcomes, divergences and rollbacks are counted by the audit writers through Powertools Metrics,
+    // under their `service` dimension.
+    const counted = { [SERVICE_DIMENSION]: COUNTED_EVENTS_SERVICE };
+
     // --- saga -------------------------------------------------------------------------------------------
     if (props.saga) {
       const outcome = (m: string) =>
-        new cloudwatch.Metric({ namespace: SAGA_METRIC_NAMESPACE, metricName: m, statistic: 'Sum', period: FIVE_MINUTES });
+        new cloudwatch.Metric({
+          namespace: SAGA_METRIC_NAMESPACE,
+          metricName: m,
+          dimensionsMap: counted,
+          statistic: 'Sum',
+          period: FIVE_MINUTES,
+        });
       const steps = Object.entries(props.saga.stepFunctions ?? {}).sort(([a], [b]) => a.localeCompare(b));
       this.dashboard.addWidgets(
         new cloudwatch.GraphWidget({
@@ -242,7 +259,7 @@ export class Operations extends Construct {
               new cloudwatch.Metric({
                 namespace: 'Cutover/Router',
                 metricName: m,
-                dimensionsMap: { service: 'router' },
+                dimensionsMap: { [SERVICE_DIMENSION]: 'router' },
                 statistic: 'Sum',
                 period: FIVE_MINUTES,
               }),
@@ -251,6 +268,7 @@ export class Operations extends Construct {
             new cloudwatch.Metric({
               namespace: ROUTING_METRIC_NAMESPACE,
               metricName: 'RolledBack',
+              dimensionsMap: counted,
               statistic: 'Sum',
               period: FIVE_MINUTES,
             }),
@@ -263,6 +281,7 @@ export class Operations extends Construct {
     const divergences = new cloudwatch.Metric({
       namespace: CONSISTENCY_METRIC_NAMESPACE,
       metricName: 'Divergences',
+      dimensionsMap: counted,
       statistic: 'Sum',
       period: FIVE_MINUTES,
     });

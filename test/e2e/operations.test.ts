@@ -15,7 +15,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AwsContext } from '../../cli/aws-context';
 import { readinessCommand, sourcesFromOutputs, statusCommand } from '../../cli/commands/operations';
 import type { OperationsSources } from '../../cli/operations/gather';
-import { CONSISTENCY_METRIC_NAMESPACE } from '../../core/operations/metrics';
+import { CONSISTENCY_METRIC_NAMESPACE, COUNTED_EVENTS_SERVICE, SERVICE_DIMENSION } from '../../core/operations/metrics';
 import { parseSpec } from '../../core/spec';
 import config from '../../cutover.config';
 import { loadE2eContext, sdkConfig, stackOutput, waitFor, type E2eContext } from './harness';
@@ -125,7 +125,15 @@ describe('operations alarms (deployed)', () => {
       await cw.send(
         new PutMetricDataCommand({
           Namespace: CONSISTENCY_METRIC_NAMESPACE,
-          MetricData: [{ MetricName: 'Divergences', Value: 1, Unit: 'Count' }],
+          // The dimension set the audit writer's Powertools EMF line carries, which the alarm reads.
+          MetricData: [
+            {
+              MetricName: 'Divergences',
+              Dimensions: [{ Name: SERVICE_DIMENSION, Value: COUNTED_EVENTS_SERVICE }],
+              Value: 1,
+              Unit: 'Count',
+            },
+          ],
         }),
       );
       // Assess

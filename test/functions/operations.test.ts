@@ -106,6 +106,8 @@ describe('Class: BridgeHandler (operations metrics)', () => {
   it('prints one EMF line per invocation with received, translated and quarantined by direction', async () => {
     // Prepare
     const lines = captureLogs();
+    // The bridge's clock stamps the EMF line; CloudWatch (and Powertools) accept 14 days back to 2 hours ahead.
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
     const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
     eb.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
       FailedEntryCount: 0,
@@ -124,7 +126,7 @@ describe('Class: BridgeHandler (operations metrics)', () => {
       quarantine: new QuarantineStore({ tableName: 'q', client }),
       audit: new AuditStore({ tableName: 'a', client, sleep: async () => undefined }),
       logger: new Logger('translate-legacy'),
-      now: () => new Date('2026-12-06T12:00:00.000Z'),
+      now: () => at,
     });
     const placed = spec.bridge.legacyEvents.ORDER_PLACED.examples[0];
     const ev = (id: string, detail: unknown) => ({
@@ -139,13 +141,14 @@ describe('Class: BridgeHandler (operations metrics)', () => {
     // Assess
     const emf = lines.filter((l) => l._aws !== undefined);
     expect(emf).toHaveLength(1);
-    expect(emf[0]).toMatchObject({ via: 'stdout', Direction: 'toService', Received: 2, Translated: 1, Quarantined: 1 });
+    expect(emf[0]).toMatchObject({ via: 'stdout', service: 'bridge', Direction: 'toService', Received: 2, Translated: 1, Quarantined: 1 });
     expect(emf[0]._aws).toEqual({
-      Timestamp: Date.parse('2026-12-06T12:00:00.000Z'),
+      Timestamp: at.getTime(),
       CloudWatchMetrics: [
         {
           Namespace: 'Cutover/Bridge',
-          Dimensions: [['Direction']],
+          // Powertools' `service` dimension first; the quarantine alarms read this same set (infra tier).
+          Dimensions: [['service', 'Direction']],
           Metrics: ['Received', 'Translated', 'Quarantined'].map((Name) => ({ Name, Unit: 'Count' })),
         },
       ],
@@ -179,7 +182,14 @@ describe('Class: AuditWriter (operations metrics)', () => {
     expect(emf).toHaveLength(1);
     expect(emf[0].via).toBe('stdout');
     expect(emf[0][metric]).toBe(1);
-    expect((emf[0]._aws as { CloudWatchMetrics: Array<{ Namespace: string }> }).CloudWatchMetrics[0].Namespace).toBe(namespace);
+    expect(emf[0].service).toBe('audit-writer');
+    expect((emf[0]._aws as { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][] }> }).CloudWatchMetrics[0]).toMatchObject(
+      {
+        Namespace: namespace,
+        Dimensions: [['service']],
+        Metrics: [{ Name: metric, Unit: 'Count' }],
+      },
+    );
   });
 
   it('counts nothing for a redelivery or an event that is not counted', async () => {

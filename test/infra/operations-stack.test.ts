@@ -78,27 +78,40 @@ describe('Stack: OperationsStack', () => {
   });
 
   describe('Alarms', () => {
-    it('has the quarantine, CompensationFailed and divergence alarms on plain metrics', () => {
+    it('has the quarantine, CompensationFailed and divergence alarms on plain metrics, with the dimension set Powertools writes', () => {
       // Prepare
       const byName = new Map(alarms().map((a) => [a.AlarmName as string, a]));
       // Assess
       expect(byName.get('Test-quarantine-legacy')).toMatchObject({
         Namespace: 'Cutover/Bridge',
         MetricName: 'Quarantined',
-        Dimensions: [{ Name: 'Direction', Value: 'toService' }],
+        // CDK sorts dimensions by name; CloudWatch matches the set, whatever the order.
+        Dimensions: [
+          { Name: 'Direction', Value: 'toService' },
+          { Name: 'service', Value: 'bridge' },
+        ],
         Threshold: 0,
       });
       expect(byName.get('Test-quarantine-services')).toMatchObject({
         Namespace: 'Cutover/Bridge',
         MetricName: 'Quarantined',
-        Dimensions: [{ Name: 'Direction', Value: 'toLegacy' }],
+        // CDK sorts dimensions by name; CloudWatch matches the set, whatever the order.
+        Dimensions: [
+          { Name: 'Direction', Value: 'toLegacy' },
+          { Name: 'service', Value: 'bridge' },
+        ],
       });
       expect(byName.get('Test-compensation-failed')).toMatchObject({
         Namespace: 'AWS/States',
         MetricName: 'ExecutionsFailed',
         Threshold: 1,
       });
-      expect(byName.get('Test-divergence')).toMatchObject({ Namespace: 'Cutover/Consistency', MetricName: 'Divergences', Threshold: 1 });
+      expect(byName.get('Test-divergence')).toMatchObject({
+        Namespace: 'Cutover/Consistency',
+        MetricName: 'Divergences',
+        Dimensions: [{ Name: 'service', Value: 'audit-writer' }],
+        Threshold: 1,
+      });
     });
 
     it('never uses metric math (the emulators refuse to deploy it) and every alarm acts through the topic', () => {
@@ -139,7 +152,13 @@ describe('Stack: OperationsStack', () => {
       ]) {
         expect({ needle, found: body.includes(needle) }).toEqual({ needle, found: true });
       }
-      expect(body.replace(/\\/g, '')).toContain('"Cutover/Router","Routed","service","router"');
+      const plain = body.replace(/\\/g, '');
+      expect(plain).toContain('"Cutover/Router","Routed","service","router"');
+      // The EMF metrics carry Powertools' `service` dimension: the widgets name it, or they draw nothing.
+      expect(plain).toContain('"Cutover/Bridge","Received","Direction","toService","service","bridge"');
+      expect(plain).toContain('"Cutover/Saga","CompensationFailed","service","audit-writer"');
+      expect(plain).toContain('"Cutover/Routing","RolledBack","service","audit-writer"');
+      expect(plain).toContain('"Cutover/Consistency","Divergences","service","audit-writer"');
       for (const capability of Object.keys(spec.routing!.capabilities)) {
         for (const m of ['ErrorRate', 'LatencyMs', 'MismatchRate']) expect(body).toContain(`${capability}.candidate.${m}`);
         expect(body).toContain(`${capability}.legacy.ErrorRate`);
