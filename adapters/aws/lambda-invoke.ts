@@ -1,12 +1,9 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { CutoverError } from '../../core/errors';
+import { lambdaClient } from './clients';
 
-let client: LambdaClient | undefined;
-/** The shared endpoint-aware Lambda client (AWS_ENDPOINT_URL is honoured by the SDK). */
-export function lambdaClient(): LambdaClient {
-  client ??= new LambdaClient({});
-  return client;
-}
+/** The shared endpoint-aware Lambda client (AWS_ENDPOINT_URL is honoured by the SDK; traced in Lambda). */
+export { lambdaClient };
 
 /** Asynchronous invokes carry at most 256 KB (1 MB on newer accounts); the smaller is the safe bound. */
 export const ASYNC_INVOKE_LIMIT_BYTES = 256 * 1024 - 1024;

@@ -1,10 +1,11 @@
 import {
   DeleteItemCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   GetItemCommand,
   UpdateItemCommand,
   type AttributeValue as SdkAttributeValue,
 } from '@aws-sdk/client-dynamodb';
+import { dynamoDbClient } from '../aws/clients';
 import type { RowChange } from '../../core/sync/change';
 import type { SyncCatalog, SyncedEntity } from '../../core/sync/catalog';
 import { decide } from '../../core/sync/engine';
@@ -60,7 +61,7 @@ export class ItemApplier {
   private readonly client: DynamoDBClient;
 
   public constructor(private readonly deps: ItemApplierDeps) {
-    this.client = deps.client ?? new DynamoDBClient({});
+    this.client = deps.client ?? dynamoDbClient();
   }
 
   public async apply(change: RowChange): Promise<ItemApplyOutcome> {

@@ -1,8 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { compileEntity, type CompiledEntity } from '../../core/migration';
 import type { SqlSource } from '../../adapters/sql/sql-source';
 import { openSource } from '../../adapters/sql/url';
-import { eventBridgeClient } from '../../adapters/aws/clients';
+import { dynamoDbClient, eventBridgeClient } from '../../adapters/aws/clients';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
 import { loadSpec } from '../shared/spec';
@@ -53,7 +53,7 @@ export function entitiesToValidate(): CompiledEntity[] {
 export async function runValidation(
   open: (url: string) => Promise<SqlSource> = (url) => openSource(url, { connections: 2 }),
 ): Promise<ValidationRun> {
-  dynamo ??= new DynamoDBClient({});
+  dynamo ??= dynamoDbClient();
   const source = await open(requireEnv('SOURCE_URL'));
   try {
     return await validateSample(source, {

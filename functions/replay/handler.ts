@@ -1,9 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { CapturedStore } from '../../adapters/dynamodb/captured-store';
-import { eventBridgeClient } from '../../adapters/aws/clients';
+import { eventBridgeClient, lambdaClient, sqsClient } from '../../adapters/aws/clients';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
 import { ReportStore } from '../../adapters/dynamodb/report-store';
@@ -116,13 +114,13 @@ function parseTargets(text: string): Record<string, string> {
 
 export async function handler(event: SQSEvent | WorkMessage, context?: Context): Promise<ReplayBatchResult | SliceOutcome> {
   if (!instance) {
-    const sqs = new SQSClient({});
+    const sqs = sqsClient();
     const runner = new ReplayRunner({
       spec: loadSpec(),
       captured: new CapturedStore({ tableName: requireEnv('CAPTURED_TABLE_NAME') }),
       reports: new ReportStore({ tableName: requireEnv('REPORT_TABLE_NAME') }),
       state: new ReplayStateStore({ tableName: requireEnv('REPLAY_STATE_TABLE_NAME') }),
-      invoker: new LambdaTargetInvoker(new LambdaClient({})),
+      invoker: new LambdaTargetInvoker(lambdaClient()),
       queue: new SqsWorkQueue(sqs, requireEnv('REPLAY_QUEUE_URL')),
       lifecycle: new EventBridgeLifecycle(eventBridgeClient(), requireEnv('SERVICES_BUS_NAME')),
       targets: parseTargets(optionalEnv('REPLAY_TARGETS', '{}')),

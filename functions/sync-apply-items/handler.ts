@@ -1,7 +1,6 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { RowChange } from '../../core/sync/change';
 import { SyncCatalog } from '../../core/sync/catalog';
 import { ItemApplier } from '../../adapters/dynamodb/sync-item-applier';
@@ -9,7 +8,7 @@ import { SyncLedgerStore } from '../../adapters/dynamodb/sync-ledger-store';
 import { SyncStateStore } from '../../adapters/dynamodb/sync-state-store';
 import { AuditStore } from '../../adapters/dynamodb/audit-store';
 import { ConflictNotifier } from '../../adapters/aws/sync-notifier';
-import { eventBridgeClient } from '../../adapters/aws/clients';
+import { dynamoDbClient, eventBridgeClient, sqsClient } from '../../adapters/aws/clients';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
 import { loadSpec } from '../shared/spec';
@@ -49,9 +48,9 @@ function defaults(): ItemsHandlerDeps {
       tableNames: JSON.parse(requireEnv('TABLE_NAMES')) as Record<string, string>,
       state: new SyncStateStore({ tableName: requireEnv('STATE_TABLE_NAME') }),
       notifier,
-      client: new DynamoDBClient({}),
+      client: dynamoDbClient(),
     }),
-    sqs: new SQSClient({}),
+    sqs: sqsClient(),
     rejectsQueueUrl: requireEnv('REJECTS_QUEUE_URL'),
   };
 }

@@ -1,4 +1,4 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { sqsClient } from '../../adapters/aws/clients';
 import { groupKeyFunction } from '../../core/capture/groups';
 import { forgetSourceUrl, readSourceUrl } from '../../adapters/aws/secrets';
 import { openCaptureDatabase } from '../../adapters/sql/capture/database';
@@ -36,7 +36,7 @@ export async function handler(): Promise<RunReport> {
   try {
     const entities = Object.keys(spec.sync.entities);
     const sink = new SqsFifoSink({
-      client: new SQSClient({}),
+      client: sqsClient(),
       queueUrl: requireEnv('CHANGES_QUEUE_URL'),
       groupKey: groupKeyFunction(spec.migration, entities),
     });
