@@ -103,7 +103,6 @@ export class BridgeHandler {
     this.metrics.addMetric('Received', MetricUnit.Count, result.received);
     this.metrics.addMetric('Translated', MetricUnit.Count, result.translated);
     this.metrics.addMetric('Quarantined', MetricUnit.Count, result.quarantined);
-    this.metrics.setTimestamp(this.now());
     this.metrics.publishStoredMetrics();
     return result;
   }

@@ -106,8 +106,8 @@ describe('Class: BridgeHandler (operations metrics)', () => {
   it('prints one EMF line per invocation with received, translated and quarantined by direction', async () => {
     // Prepare
     const lines = captureLogs();
-    // The bridge's clock stamps the EMF line; CloudWatch (and Powertools) accept 14 days back to 2 hours ahead.
-    const at = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    const at = new Date('2026-12-06T12:00:00.000Z');
+    const before = Date.now();
     const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
     eb.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
       FailedEntryCount: 0,
@@ -142,8 +142,12 @@ describe('Class: BridgeHandler (operations metrics)', () => {
     const emf = lines.filter((l) => l._aws !== undefined);
     expect(emf).toHaveLength(1);
     expect(emf[0]).toMatchObject({ via: 'stdout', service: 'bridge', Direction: 'toService', Received: 2, Translated: 1, Quarantined: 1 });
+    // Powertools stamps the line with the time it is written (CloudWatch takes 14 days back to 2 hours ahead).
+    const stamped = (emf[0]._aws as { Timestamp: number }).Timestamp;
+    expect(stamped).toBeGreaterThanOrEqual(before);
+    expect(stamped).toBeLessThanOrEqual(Date.now());
     expect(emf[0]._aws).toEqual({
-      Timestamp: at.getTime(),
+      Timestamp: stamped,
       CloudWatchMetrics: [
         {
           Namespace: 'Cutover/Bridge',
