@@ -1,4 +1,5 @@
-import { murmur3, murmur3x2, type HashPair } from '../hash/murmur3';
+import * as hash from '../hash/murmur3';
+import type { HashPair } from '../hash/murmur3';
 
 /**
  * Row digests for verification. The digest of a canonical text is two MurmurHash3 x86_32 values over the
@@ -17,6 +18,8 @@ export interface Digest {
   readonly lo: number;
 }
 
+// Read once, not per call: through tsx or jest (CommonJS) each `import` use is a getter (see digest.ts).
+const { murmur3, murmur3x2 } = hash;
 const scratch: HashPair = { hi: 0, lo: 0 };
 
 /** MurmurHash3 x86_32 of the UTF-16LE bytes of `text`, with both seeds at once. */
