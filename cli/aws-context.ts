@@ -4,6 +4,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
 import { CutoverError } from '../core/errors';
+import type { OutputKey } from '../core/contract';
 
 /** A problem the user can fix: the message says what is wrong, `fix` says what to do. Exit code 2. */
 export class CliError extends CutoverError {
@@ -92,7 +93,7 @@ export class AwsContext {
   }
 
   /** A deployed name, by output key (LegacyBusName, AuditTableName...). Throws naming the key and the fix. */
-  public async output(key: string): Promise<string> {
+  public async output(key: OutputKey): Promise<string> {
     const outputs = await this.outputs();
     const hits = outputs.get(key) ?? [];
     if (hits.length === 1) return hits[0].value;

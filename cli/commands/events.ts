@@ -7,13 +7,14 @@ import * as readline from 'node:readline';
 import { AwsContext, CliError, explainAwsError } from '../aws-context';
 import { runCli, type CliIo } from './io';
 import { CLI_SOURCE, DEFAULT_CONFIG, loadSpecFile } from './spec';
+import { OUTPUTS, type OutputKey } from '../../core/contract';
 
 /** EventBridge takes ten entries per PutEvents and 256 KiB per request. */
 const BATCH = 10;
 const MAX_ENTRY_BYTES = 256 * 1024;
 
 export type BusLabel = 'legacy' | 'services';
-const BUS_OUTPUT: Record<BusLabel, string> = { legacy: 'LegacyBusName', services: 'ServicesBusName' };
+const BUS_OUTPUT: Record<BusLabel, OutputKey> = { legacy: OUTPUTS.bridge.legacyBusName, services: OUTPUTS.bridge.servicesBusName };
 
 export interface EventsPutOptions {
   readonly bus: BusLabel;

@@ -18,6 +18,7 @@ import { renderDeploymentStatus } from '../operations/status-view';
 import { runCli, type CliIo } from './io';
 import { positiveInt } from './options';
 import { DEFAULT_CONFIG, loadSpecFile } from './spec';
+import type { OutputKey } from '../../core/contract';
 
 /*
  * `cutover status`: one screen across capabilities. `cutover readiness <capability>`: GO / NO-GO with the
@@ -74,11 +75,11 @@ export async function sourcesFromOutputs(
   clients: { cloudWatch?: CloudWatchClient; sqs?: SQSClient } = {},
 ): Promise<OperationsSources> {
   const outputs = await context.outputs();
-  const has = (key: string) => (outputs.get(key) ?? []).length === 1;
-  const one = (key: string) => outputs.get(key)![0].value;
+  const has = (key: OutputKey) => (outputs.get(key) ?? []).length === 1;
+  const one = (key: OutputKey) => outputs.get(key)![0].value;
   const clientOptions = { ...(globals.region ? { region: globals.region } : {}), ...(globals.profile ? { profile: globals.profile } : {}) };
   const absent: Record<string, string> = {};
-  const missingStack = (key: string, stack: string) =>
+  const missingStack = (key: OutputKey, stack: string) =>
     `no ${key} output: the ${context.prefix}-${stack} stack is not deployed at ${context.describeTarget()}`;
 
   let routing: OperationsSources['routing'];

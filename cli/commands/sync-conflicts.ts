@@ -21,11 +21,12 @@ import type { SyncSwitchStatus } from '../../adapters/aws/sync-switch';
 import { syncSwitchOf } from './sync-switch';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { streamIteratorAgeMs } from '../../adapters/cloudwatch/sync-metrics';
+import { OUTPUTS } from '../../core/contract';
 
-/** Stack outputs (lib/stacks/sync-stack.ts SYNC_OUTPUTS, lib/stacks/data-stack.ts DATA_OUTPUTS). */
-const LEDGER_OUTPUT = 'SyncLedgerTableName';
-const STATE_OUTPUT = 'SyncStateTableName';
-const TABLES_OUTPUT = 'MigrationTables';
+/** Stack outputs of the sync and data stacks (core/contract.ts). */
+const LEDGER_OUTPUT = OUTPUTS.sync.ledgerTableName;
+const STATE_OUTPUT = OUTPUTS.sync.stateTableName;
+const TABLES_OUTPUT = OUTPUTS.data.migrationTables;
 
 export interface SyncCliOptions {
   readonly config?: string;
@@ -90,7 +91,7 @@ async function defaultDeps(opts: SyncCliOptions, context: AwsContext): Promise<S
     },
     switchStatus: async () => (await syncSwitchOf(context)).status(),
     streamLagMs: async () =>
-      streamIteratorAgeMs(await context.output('SyncStreamFunctionName'), { client: new CloudWatchClient(context.sdkConfig()) }),
+      streamIteratorAgeMs(await context.output(OUTPUTS.sync.streamFunctionName), { client: new CloudWatchClient(context.sdkConfig()) }),
     relayStatus: async (url) => {
       const db = await openCaptureDatabase(url, { connections: 1 });
       try {

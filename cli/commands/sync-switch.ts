@@ -5,11 +5,12 @@ import type { Command } from 'commander';
 import { SyncSwitch, type SyncSwitchStatus } from '../../adapters/aws/sync-switch';
 import { AwsContext, explainAwsError } from '../aws-context';
 import { runCli, type CliIo, type Out } from './io';
+import { OUTPUTS } from '../../core/contract';
 
-/** Stack outputs (lib/stacks/sync-stack.ts SYNC_OUTPUTS). */
-const RULE_OUTPUT = 'SyncRelayRuleName';
-const STREAM_FUNCTION_OUTPUT = 'SyncStreamFunctionName';
-const SECRET_OUTPUT = 'SyncSourceSecretArn';
+/** Stack outputs of the sync stack (core/contract.ts). */
+const RULE_OUTPUT = OUTPUTS.sync.relayRuleName;
+const STREAM_FUNCTION_OUTPUT = OUTPUTS.sync.streamFunctionName;
+const SECRET_OUTPUT = OUTPUTS.sync.sourceSecretArn;
 
 export interface SwitchOptions {
   readonly json?: boolean;

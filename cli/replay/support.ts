@@ -4,6 +4,7 @@ import { CapturedStore } from '../../adapters/dynamodb/captured-store';
 import { ReportStore } from '../../adapters/dynamodb/report-store';
 import { ReplayStateStore } from '../../adapters/dynamodb/replay-state-store';
 import { AwsContext, CliError, type GlobalOptions } from '../aws-context';
+import { OUTPUTS } from '../../core/contract';
 
 /** What the capture, replay and diff commands share: times, deployed names, stores. */
 
@@ -71,12 +72,12 @@ export interface ReplayNames {
 }
 
 export const OUTPUT_KEYS = {
-  captured: 'CapturedEventsTableName',
-  state: 'ReplayStateTableName',
-  reports: 'DiffReportTableName',
-  queue: 'ReplayQueueUrl',
-  targets: 'ReplayTargets',
-  servicesBus: 'ServicesBusName',
+  captured: OUTPUTS.replay.capturedEventsTableName,
+  state: OUTPUTS.replay.replayStateTableName,
+  reports: OUTPUTS.replay.diffReportTableName,
+  queue: OUTPUTS.replay.replayQueueUrl,
+  targets: OUTPUTS.replay.replayTargets,
+  servicesBus: OUTPUTS.bridge.servicesBusName,
 } as const;
 
 export async function capturedStore(context: AwsContext, table?: string): Promise<CapturedStore> {

@@ -1,3 +1,6 @@
+import * as hash from '../hash/murmur3';
+import type { HashPair } from '../hash/murmur3';
+
 /**
  * Row digests for verification. The digest of a canonical text is two MurmurHash3 x86_32 values over the
  * UTF-16LE bytes of the text, with seeds 0 and 0x9747b28c: 64 bits, reproducible in any language from
@@ -5,23 +8,9 @@
  * (a million rows is the normal case). It detects accidental differences, which is its job; it is not a
  * defence against someone forging rows, which the audit log's hash chain covers.
  *
- * Reading two UTF-16 code units as one little-endian 32-bit block is exactly MurmurHash3 over the UTF-16LE
- * encoding, so the tests check it against a byte-wise reference.
+ * The hash is core/hash/murmur3.ts (UTF-16LE, so the tests check it against a byte-wise reference).
  */
-
 export const DIGEST_SEEDS = [0, 0x9747b28c] as const;
-
-const C1 = 0xcc9e2d51;
-const C2 = 0x1b873593;
-
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** A 64-bit digest as two unsigned 32-bit halves. */
 export interface Digest {
@@ -29,58 +18,19 @@ export interface Digest {
   readonly lo: number;
 }
 
+// Read once, not per call: through tsx or jest (CommonJS) each `import` use is a getter (see digest.ts).
+const { murmur3, murmur3x2 } = hash;
+const scratch: HashPair = { hi: 0, lo: 0 };
+
 /** MurmurHash3 x86_32 of the UTF-16LE bytes of `text`, with both seeds at once. */
 export function digestText(text: string): Digest {
-  let h1 = DIGEST_SEEDS[0] | 0;
-  let h2 = DIGEST_SEEDS[1] | 0;
-  const n = text.length;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    let k = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
-    k = Math.imul(k, C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    h1 ^= k;
-    h1 = (h1 << 13) | (h1 >>> 19);
-    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
-    h2 ^= k;
-    h2 = (h2 << 13) | (h2 >>> 19);
-    h2 = (Math.imul(h2, 5) + 0xe6546b64) | 0;
-  }
-  if (i < n) {
-    let k = text.charCodeAt(i);
-    k = Math.imul(k, C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    h1 ^= k;
-    h2 ^= k;
-  }
-  const bytes = n * 2;
-  return { hi: fmix(h1 ^ bytes), lo: fmix(h2 ^ bytes) };
+  murmur3x2(text, 0, text.length, DIGEST_SEEDS[0], DIGEST_SEEDS[1], scratch);
+  return { hi: scratch.hi, lo: scratch.lo };
 }
 
 /** The first half only: cheap bucket placement of a key. */
 export function hash32(text: string): number {
-  let h = 0;
-  const n = text.length;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    let k = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
-    k = Math.imul(k, C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  if (i < n) {
-    let k = text.charCodeAt(i);
-    k = Math.imul(k, C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    h ^= k;
-  }
-  return fmix(h ^ (n * 2));
+  return murmur3(text, DIGEST_SEEDS[0]);
 }
 
 /** Two hex digits per byte value: verify spells a digest for every item on both sides. */

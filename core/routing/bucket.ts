@@ -1,3 +1,7 @@
+import { fmix32Signed } from '../hash/murmur3';
+
+export { fmix32 } from '../hash/murmur3';
+
 /**
  * Sticky buckets. A sticky key (a customer id, an order id) is hashed into one of 100 buckets; a canary at
  * `percent` p sends buckets 0..p-1 to the candidate. Because the set of candidate buckets at p is a prefix
@@ -8,8 +12,8 @@
  *
  *   bytes  = UTF-8 encoding of the key (lone surrogates encode as U+FFFD, like TextEncoder)
  *   h      = FNV-1a 32-bit over bytes        (offset basis 0x811c9dc5, prime 0x01000193)
- *   h      = fmix32(h)                       (MurmurHash3's finaliser: a full avalanche, cheap insurance
- *                                           for keys that differ only slightly)
+ *   h      = fmix32(h)                       (MurmurHash3's finaliser, core/hash/murmur3.ts: a full
+ *                                           avalanche, cheap insurance for keys that differ only slightly)
  *   bucket = h mod 100                       (h read as an unsigned 32-bit integer)
  *
  * The modulo bias is 96 / 2^32 per bucket: negligible. The tests pin FNV-1a's published vectors and a set
@@ -74,24 +78,9 @@ function fnvUtf8(h: number, key: string, start: number): number {
   return h;
 }
 
-/** MurmurHash3's 32-bit finaliser: every input bit affects every output bit. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
 /** The sticky bucket of a key: an integer 0..99, the same in every process and every release. */
 export function bucketOf(key: string): number {
-  let h = fnvSigned(key);
-  h ^= h >>> 16;
-  h = imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
+  const h = fmix32Signed(fnvSigned(key));
   // h mod 100 with h read as unsigned, in small-integer arithmetic: h = hi * 65536 + lo, so
   // h mod 100 = ((hi mod 100) * 65536 + lo) mod 100. Same value as `(h >>> 0) % 100`, without the
   // unsigned number that V8 would box as a double.

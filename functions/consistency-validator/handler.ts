@@ -8,6 +8,8 @@ import { Logger } from '../shared/logger';
 import { loadSpec } from '../shared/spec';
 import { DynamoSweepStore, validateSample, type ValidationRun } from './validator';
 import { ConfigurationError } from '../../core/errors';
+import type { EnvName } from '../../core/contract';
+import { ENV } from '../../core/contract';
 
 /*
  * Continuous validation, run on a schedule: checks a rolling sample of each migrated entity against its
@@ -22,7 +24,7 @@ import { ConfigurationError } from '../../core/errors';
 let dynamo: DynamoDBClient | undefined;
 const logger = new Logger('consistency-validator');
 
-function positive(name: string, fallback: string): number {
+function positive(name: EnvName, fallback: string): number {
   const v = Number(optionalEnv(name, fallback));
   if (!Number.isInteger(v) || v < 0)
     throw new ConfigurationError(`environment variable ${name} must be a whole number >= 0, got ${JSON.stringify(process.env[name])}`, {
@@ -64,7 +66,7 @@ export async function runValidation(
       busName: requireEnv('SERVICES_BUS_NAME'),
       sweeps: new DynamoSweepStore(dynamo, requireEnv('SWEEP_TABLE_NAME')),
       sampleSize: Math.max(2, positive('SAMPLE_SIZE', '200')),
-      lagSeconds: process.env.LAG_SECONDS ? positive('LAG_SECONDS', '60') : undefined,
+      lagSeconds: process.env[ENV.lagSeconds] ? positive('LAG_SECONDS', '60') : undefined,
       lookbackSeconds: positive('LOOKBACK_SECONDS', '900'),
       maxEvents: positive('MAX_EVENTS', '100'),
       logger,

@@ -6,6 +6,7 @@ import { FaultInjector, parseFaultPlan } from '../../core/saga/faults';
 import { parseStepInput } from '../../core/saga/input';
 import { InvalidStepInput } from '../../core/saga/errors';
 import { InventoryService } from './inventory';
+import { ENV } from '../../core/contract';
 
 /*
  * The inventory service's Lambda: the saga's ReserveInventory (reserve), ConfirmReservation (commit) and
@@ -58,7 +59,7 @@ export async function handler(event: unknown): Promise<unknown> {
       tableName: requireEnv('INVENTORY_TABLE_NAME'),
       reservationTtlSeconds: Number(optionalEnv('RESERVATION_TTL_SECONDS', '900')),
     }),
-    faults: new FaultInjector(parseFaultPlan(process.env.CUTOVER_FAULTS), Math.random),
+    faults: new FaultInjector(parseFaultPlan(process.env[ENV.cutoverFaults]), Math.random),
   });
   return instance(event);
 }

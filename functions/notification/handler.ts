@@ -4,6 +4,7 @@ import { Logger } from '../shared/logger';
 import { FaultInjector, parseFaultPlan } from '../../core/saga/faults';
 import { parseStepInput } from '../../core/saga/input';
 import { NotificationService } from './notification';
+import { ENV } from '../../core/contract';
 
 /*
  * The notification service's Lambda: NotifyCustomer (confirm) and SendCancellationNotice (cancellation).
@@ -34,7 +35,7 @@ let instance: ((event: unknown) => Promise<unknown>) | undefined;
 export async function handler(event: unknown): Promise<unknown> {
   instance ??= createNotificationHandler({
     service: new NotificationService({ ddb: documentClient(), tableName: requireEnv('NOTIFICATIONS_TABLE_NAME') }),
-    faults: new FaultInjector(parseFaultPlan(process.env.CUTOVER_FAULTS), Math.random),
+    faults: new FaultInjector(parseFaultPlan(process.env[ENV.cutoverFaults]), Math.random),
   });
   return instance(event);
 }

@@ -5,6 +5,7 @@ import { FaultInjector, parseFaultPlan } from '../../core/saga/faults';
 import { parseStepInput } from '../../core/saga/input';
 import { parseReferenceRules } from '../../core/saga/reference';
 import { PaymentService } from './payment';
+import { ENV } from '../../core/contract';
 
 /*
  * The payment service's Lambda: ProcessPayment (charge), Check Fraud Review (review), RefundPayment (refund).
@@ -45,9 +46,9 @@ export async function handler(event: unknown): Promise<unknown> {
     service: new PaymentService({
       ddb: documentClient(),
       tableName: requireEnv('PAYMENT_TABLE_NAME'),
-      rules: parseReferenceRules(process.env.REFERENCE_RULES),
+      rules: parseReferenceRules(process.env[ENV.referenceRules]),
     }),
-    faults: new FaultInjector(parseFaultPlan(process.env.CUTOVER_FAULTS), Math.random),
+    faults: new FaultInjector(parseFaultPlan(process.env[ENV.cutoverFaults]), Math.random),
   });
   return instance(event);
 }

@@ -8,6 +8,7 @@ import { loadSpec } from '../shared/spec';
 import { parseReferenceRules, type ReferenceRules } from '../../core/saga/reference';
 import { StepTransientError } from '../../core/saga/errors';
 import { ReferenceMonolith } from './monolith';
+import { ENV } from '../../core/contract';
 
 /*
  * The reference monolith's Lambda, on the legacy bus: answers the saga's legacy commands with legacy replies
@@ -55,7 +56,7 @@ let instance: ((event: unknown) => Promise<unknown>) | undefined;
 
 export async function handler(event: unknown): Promise<unknown> {
   if (!instance) {
-    const rules = parseReferenceRules(process.env.REFERENCE_RULES);
+    const rules = parseReferenceRules(process.env[ENV.referenceRules]);
     instance = createReferenceMonolithHandler({
       monolith: new ReferenceMonolith({ ddb: documentClient(), tableName: requireEnv('MONOLITH_TABLE_NAME'), rules }),
       events: eventBridgeClient(),

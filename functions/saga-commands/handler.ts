@@ -12,6 +12,7 @@ import { parseStepInput } from '../../core/saga/input';
 import { COMPENSATION_OF, SAGA_STEPS, type AwaitedAction } from '../../core/saga/steps';
 import { FaultInjector, parseFaultPlan } from '../../core/saga/faults';
 import { CallbackRegistry, TaskCallbacks } from '../../adapters/dynamodb/callback-registry';
+import { ENV } from '../../core/contract';
 
 /*
  * A step (or compensation) the monolith owns: file the task token under (orderId, action) in the callback
@@ -105,7 +106,7 @@ export async function handler(event: unknown): Promise<unknown> {
     events: eventBridgeClient(),
     registry: new CallbackRegistry({ ddb: documentClient(), tableName: requireEnv('SAGA_CALLBACKS_TABLE_NAME') }),
     callbacks: new TaskCallbacks(stepFunctionsClient()),
-    faults: new FaultInjector(parseFaultPlan(process.env.CUTOVER_FAULTS), Math.random),
+    faults: new FaultInjector(parseFaultPlan(process.env[ENV.cutoverFaults]), Math.random),
   });
   return instance(event);
 }

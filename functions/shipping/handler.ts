@@ -11,6 +11,7 @@ import { carrierRoutes, orderIdOfReply, type ReplyRoute } from '../../core/saga/
 import { loadSpec } from '../shared/spec';
 import { CallbackRegistry, TaskCallbacks } from '../../adapters/dynamodb/callback-registry';
 import { ShippingService } from './shipping';
+import { ENV } from '../../core/contract';
 
 /*
  * The shipping service's Lambda.
@@ -145,13 +146,13 @@ export async function handler(event: unknown): Promise<unknown> {
       service: new ShippingService({
         ddb,
         tableName: requireEnv('SHIPMENTS_TABLE_NAME'),
-        rules: parseReferenceRules(process.env.REFERENCE_RULES),
+        rules: parseReferenceRules(process.env[ENV.referenceRules]),
       }),
       registry: new CallbackRegistry({ ddb, tableName: requireEnv('SAGA_CALLBACKS_TABLE_NAME') }),
       callbacks: new TaskCallbacks(stepFunctionsClient()),
       timeoutSeconds: Number(optionalEnv('SHIPPING_TIMEOUT_SECONDS', String(3 * 86_400))),
       carrierRoutes: carrierRoutes(loadSpec().saga!),
-      faults: new FaultInjector(parseFaultPlan(process.env.CUTOVER_FAULTS), Math.random),
+      faults: new FaultInjector(parseFaultPlan(process.env[ENV.cutoverFaults]), Math.random),
     });
   }
   return instance(event);

@@ -7,6 +7,7 @@ import { SqsFifoSink } from '../../adapters/sql/capture/sqs-sink';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
 import { loadSpec } from '../shared/spec';
+import type { EnvName } from '../../core/contract';
 
 /*
  * The relay, run on a schedule: takes the lease on the source's change table (only one relay reads it at a
@@ -19,7 +20,7 @@ import { loadSpec } from '../shared/spec';
  */
 const logger = new Logger('sync-relay');
 
-function whole(name: string, fallback: string): number {
+function whole(name: EnvName, fallback: string): number {
   const v = Number(optionalEnv(name, fallback));
   if (!Number.isInteger(v) || v < 1)
     throw new Error(`environment variable ${name} must be a whole number >= 1, got ${JSON.stringify(process.env[name])}`);

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
+import { ENV } from '../../core/contract';
 import type { Spec } from '../../core/spec';
 import { TARGET_RETRY } from './audit-log';
 import { CutoverFunction } from './cutover-function';
@@ -138,7 +139,7 @@ export class Capture extends Construct {
       eventPattern: REPLAY_OUTCOME_PATTERN,
       targets: [new targets.SqsQueue(this.outcomeQueue, { deadLetterQueue: this.deadLetterQueue, ...TARGET_RETRY })],
     });
-    this.function.addEnvironment('REPORT_TABLE_NAME', reportTable.tableName);
+    this.function.addEnvironment(ENV.reportTableName, reportTable.tableName);
     reportTable.grant(this.function, 'dynamodb:PutItem');
   }
 

@@ -6,13 +6,15 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import * as path from 'node:path';
 import type { Spec } from '../../core/spec';
+import { ENV, type FunctionEnvironment } from '../../core/contract';
 
 export interface CutoverFunctionProps {
   /** Folder under functions/ holding handler.ts. */
   readonly functionDir: string;
   /** The validated migration spec, bundled into the function as JSON. */
   readonly spec: Spec;
-  readonly environment?: Record<string, string>;
+  /** The function's environment: names from core/contract.ts ENV, which the handlers read. @default - none */
+  readonly environment?: FunctionEnvironment;
   /**
    * Emulators start a node process per cold invocation, so the default leaves room for that.
    * @default Duration.seconds(30)
@@ -37,6 +39,9 @@ export const FUNCTIONS_ROOT = path.join(__dirname, '..', '..', 'functions');
  * with a retention, X-Ray tracing.
  */
 export class CutoverFunction extends NodejsFunction {
+  /** The folder under functions/ this function is built from. */
+  public readonly functionDir: string;
+
   public constructor(scope: Construct, id: string, props: CutoverFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH });
     super(scope, id, {
@@ -60,8 +65,9 @@ export class CutoverFunction extends NodejsFunction {
         // A Lambda error's name is its Step Functions error type: minification must not rename error classes.
         keepNames: true,
         sourceMap: true,
-        define: { 'process.env.CUTOVER_SPEC_JSON': JSON.stringify(JSON.stringify(props.spec)) },
+        define: { [`process.env.${ENV.cutoverSpecJson}`]: JSON.stringify(JSON.stringify(props.spec)) },
       },
     });
+    this.functionDir = props.functionDir;
   }
 }

@@ -17,6 +17,7 @@ import { CutoverFunction } from './cutover-function';
 import { deadLetterQueue } from './dead-letter-queue';
 import { acknowledgeFunctionFindings } from './function-acks';
 import type { ServiceTables } from './service-tables';
+import type { FunctionEnvironment } from '../../core/contract';
 
 export interface DataSyncProps {
   readonly spec: Spec;
@@ -164,14 +165,14 @@ export class DataSync extends Construct {
       this.sourceSecret = secret;
     }
 
-    const common: Record<string, string> = {
+    const common: FunctionEnvironment = {
       TABLE_NAMES: JSON.stringify(tableNames),
       LEDGER_TABLE_NAME: this.ledgerTable.tableName,
       STATE_TABLE_NAME: this.stateTable.tableName,
       SERVICES_BUS_NAME: props.servicesBus.eventBusName,
       ...(props.auditTable ? { AUDIT_TABLE_NAME: props.auditTable.tableName } : {}),
     };
-    const capture: Record<string, string> = props.capturePrefix ? { CAPTURE_PREFIX: props.capturePrefix } : {};
+    const capture: FunctionEnvironment = props.capturePrefix ? { CAPTURE_PREFIX: props.capturePrefix } : {};
 
     this.relayFunction = new CutoverFunction(this, 'RelayFunction', {
       functionDir: 'sync-relay',

@@ -8,6 +8,7 @@ import type { Spec } from '../../core/spec';
 import { CutoverFunction } from './cutover-function';
 import { acknowledgeFunctionFindings } from './function-acks';
 import type { SagaTables } from './saga-tables';
+import type { FunctionEnvironment } from '../../core/contract';
 
 export interface SagaServicesProps {
   readonly spec: Spec;
@@ -53,13 +54,13 @@ export class SagaServices {
       ...(props.faults ? { CUTOVER_FAULTS: JSON.stringify(props.faults) } : {}),
       ...(props.referenceRules ? { REFERENCE_RULES: JSON.stringify(props.referenceRules) } : {}),
     };
-    const fn = (fid: string, functionDir: string, description: string, env: Record<string, string>) => {
+    const fn = (fid: string, functionDir: string, description: string, env: FunctionEnvironment) => {
       const f = new CutoverFunction(scope, fid, { spec, functionDir, description, environment: { ...common, ...env } });
       acknowledgeFunctionFindings(f);
       return f;
     };
     // The construct id is the folder's PascalCase name, as it has always been (it is in the logical ids).
-    const invoked = (name: SagaFunction, env: Record<string, string>) => {
+    const invoked = (name: SagaFunction, env: FunctionEnvironment) => {
       const dir = SAGA_FUNCTIONS[name].functionDir;
       return fn(name[0].toUpperCase() + name.slice(1), dir, DESCRIPTIONS[name], env);
     };

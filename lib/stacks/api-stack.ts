@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { apiModelsOf } from '../../core/api/model';
 import type { Spec } from '../../core/spec';
 import { DataApi, type DataApiAuth } from '../constructs/data-api';
+import { OUTPUTS } from '../../core/contract';
 
 export interface ApiStackProps extends StackProps {
   readonly spec: Spec;
@@ -14,13 +15,7 @@ export interface ApiStackProps extends StackProps {
 }
 
 /** Output keys the CLI, tests and demo read: followed by the service name in PascalCase. */
-export const API_OUTPUTS = {
-  urlPrefix: 'DataApiUrl',
-  idPrefix: 'DataApiId',
-  stage: 'DataApiStage',
-  userPoolPrefix: 'DataApiUserPool',
-  userPoolClientPrefix: 'DataApiUserPoolClient',
-} as const;
+export const API_OUTPUTS = OUTPUTS.api;
 
 export const pascalService = (name: string): string =>
   name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());

@@ -6,6 +6,7 @@ import type { Spec } from '../../core/spec';
 import { AuditLog } from '../constructs/audit-log';
 import { Bridge } from '../constructs/bridge';
 import { Quarantine } from '../constructs/quarantine';
+import { OUTPUTS } from '../../core/contract';
 
 export interface BridgeStackProps extends StackProps {
   readonly spec: Spec;
@@ -13,18 +14,9 @@ export interface BridgeStackProps extends StackProps {
 
 /**
  * The output keys scripts, the CLI and the tests read (CloudFormation DescribeStacks or `cdk deploy
- * --outputs-file`). Renaming one breaks them: change them together.
+ * --outputs-file`). Their names live in core/contract.ts, where the readers take them from: a rename fails the typecheck.
  */
-export const BRIDGE_OUTPUTS = {
-  legacyBusName: 'LegacyBusName',
-  servicesBusName: 'ServicesBusName',
-  legacyBusArn: 'LegacyBusArn',
-  servicesBusArn: 'ServicesBusArn',
-  auditTableName: 'AuditTableName',
-  quarantineTableName: 'QuarantineTableName',
-  translatorDlqUrl: 'TranslatorDlqUrl',
-  auditDlqUrl: 'AuditDlqUrl',
-} as const;
+export const BRIDGE_OUTPUTS = OUTPUTS.bridge;
 
 /** The two buses, the translators between them, the audit log and the quarantine. */
 export class BridgeStack extends Stack {

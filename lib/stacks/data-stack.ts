@@ -6,6 +6,7 @@ import type { Spec } from '../../core/spec';
 import { ConsistencyValidator } from '../constructs/consistency-validator';
 import { ServiceTables } from '../constructs/service-tables';
 import { ConfigurationError } from '../../core/errors';
+import { OUTPUTS } from '../../core/contract';
 
 export interface DataStackProps extends StackProps {
   readonly spec: Spec;
@@ -21,16 +22,8 @@ export interface DataStackProps extends StackProps {
   readonly validationSampleSize?: number;
 }
 
-/** Output keys the CLI, the tests and the demo read. Renaming one breaks them: change them together. */
-export const DATA_OUTPUTS = {
-  /** JSON: entity -> deployed table name. */
-  migrationTables: 'MigrationTables',
-  /** Followed by the spec table name in PascalCase: `MigrationTableOrders`. */
-  migrationTablePrefix: 'MigrationTable',
-  validatorFunctionName: 'ConsistencyValidatorFunctionName',
-  validatorDlqUrl: 'ConsistencyValidatorDlqUrl',
-  sweepTableName: 'ConsistencySweepTableName',
-} as const;
+/** Output keys the CLI, the tests and the demo read. Their names live in core/contract.ts, where the readers take them from: a rename fails the typecheck. */
+export const DATA_OUTPUTS = OUTPUTS.data;
 
 export const pascal = (name: string): string => name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 

@@ -3,6 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import type { Spec } from '../../core/spec';
 import { HttpFacade } from '../constructs/http-facade';
+import { OUTPUTS } from '../../core/contract';
 
 export interface FacadeStackProps extends StackProps {
   readonly spec: Spec;
@@ -15,13 +16,7 @@ export interface FacadeStackProps extends StackProps {
 }
 
 /** Output keys the CLI, tests and demo read. */
-export const FACADE_OUTPUTS = {
-  url: 'FacadeUrl',
-  apiId: 'FacadeApiId',
-  stage: 'FacadeStage',
-  functionName: 'FacadeFunctionName',
-  shadowFunctionName: 'FacadeShadowFunctionName',
-} as const;
+export const FACADE_OUTPUTS = OUTPUTS.facade;
 
 /** The HTTP strangler façade (issue 13 §2). */
 export class FacadeStack extends Stack {

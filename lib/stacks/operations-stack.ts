@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import type { Spec } from '../../core/spec';
 import { isDeadLetterQueue } from '../constructs/dead-letter-queue';
 import { Operations, type OperationsSagaProps } from '../constructs/operations';
+import { OUTPUTS } from '../../core/contract';
 
 export interface OperationsStackProps extends StackProps {
   readonly spec: Spec;
@@ -22,13 +23,8 @@ export interface OperationsStackProps extends StackProps {
   readonly alarmTopic?: sns.ITopic;
 }
 
-/** The output keys the CLI, the README and the user read. Renaming one breaks them: change them together. */
-export const OPERATIONS_OUTPUTS = {
-  alarmTopicArn: 'OperationsAlarmTopicArn',
-  dashboardName: 'OperationsDashboardName',
-  alarmNames: 'OperationsAlarmNames',
-  deadLetterQueueUrls: 'DeadLetterQueueUrls',
-} as const;
+/** The output keys the CLI, the README and the user read. Their names live in core/contract.ts, where the readers take them from: a rename fails the typecheck. */
+export const OPERATIONS_OUTPUTS = OUTPUTS.operations;
 
 /**
  * Every dead-letter queue in the stacks, by `<stack>-<owner>` (e.g. `bridge-auditlog`): queues made by

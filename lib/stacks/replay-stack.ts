@@ -7,6 +7,7 @@ import { Capture } from '../constructs/capture';
 import { CutoverFunction } from '../constructs/cutover-function';
 import { acknowledgeFunctionFindings } from '../constructs/function-acks';
 import { Replay } from '../constructs/replay';
+import { OUTPUTS } from '../../core/contract';
 
 export interface ReplayStackProps extends StackProps {
   readonly spec: Spec;
@@ -26,21 +27,8 @@ export interface ReplayStackProps extends StackProps {
   readonly piiSalt?: string;
 }
 
-/** Output keys the CLI, the tests and the demo read. Renaming one breaks them: change them together. */
-export const REPLAY_OUTPUTS = {
-  capturedEventsTableName: 'CapturedEventsTableName',
-  replayStateTableName: 'ReplayStateTableName',
-  diffReportTableName: 'DiffReportTableName',
-  replayFunctionName: 'ReplayFunctionName',
-  replayQueueUrl: 'ReplayQueueUrl',
-  replayDlqUrl: 'ReplayDlqUrl',
-  captureFunctionName: 'CaptureFunctionName',
-  captureQueueUrl: 'CaptureQueueUrl',
-  captureDlqUrl: 'CaptureDlqUrl',
-  shadowBusName: 'ShadowBusName',
-  replayTargets: 'ReplayTargets',
-  candidateFunctionName: 'CandidateFunctionName',
-} as const;
+/** Output keys the CLI, the tests and the demo read. Their names live in core/contract.ts, where the readers take them from: a rename fails the typecheck. */
+export const REPLAY_OUTPUTS = OUTPUTS.replay;
 
 /** Capture, replay and compare (issue 4), on top of the bridge's buses. */
 export class ReplayStack extends Stack {

@@ -9,6 +9,7 @@ import { Router } from '../constructs/router';
 import { RoutingTables } from '../constructs/routing-tables';
 import { ServiceRegistry } from '../constructs/service-registry';
 import { ConfigurationError } from '../../core/errors';
+import { OUTPUTS } from '../../core/contract';
 
 export interface RoutingStackProps extends StackProps {
   readonly spec: Spec;
@@ -25,20 +26,9 @@ export interface RoutingStackProps extends StackProps {
 }
 
 /**
- * The output keys the CLI, the tests and the demo read. Renaming one breaks them: change them together.
+ * The output keys the CLI, the tests and the demo read. Their names live in core/contract.ts, where the readers take them from: a rename fails the typecheck.
  */
-export const ROUTING_OUTPUTS = {
-  routingTableName: 'RoutingTableName',
-  routingHistoryTableName: 'RoutingHistoryTableName',
-  shadowOutcomesTableName: 'ShadowOutcomesTableName',
-  routerFunctionName: 'RouterFunctionName',
-  registryFunctionName: 'RegistryFunctionName',
-  autoRollbackFunctionName: 'AutoRollbackFunctionName',
-  alarmTopicArn: 'RoutingAlarmTopicArn',
-  alarmNames: 'RoutingAlarmNames',
-  inboxUrls: 'RoutingInboxUrls',
-  deadLetterQueueUrl: 'RoutingDlqUrl',
-} as const;
+export const ROUTING_OUTPUTS = OUTPUTS.routing;
 
 /** Progressive cutover: the routing tables, the router and its inboxes, the service registry, auto-rollback. */
 export class RoutingStack extends Stack {

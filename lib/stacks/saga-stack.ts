@@ -5,6 +5,7 @@ import type { FaultPlan } from '../../core/saga/faults';
 import type { ReferenceRules } from '../../core/saga/reference';
 import type { Spec } from '../../core/spec';
 import { OrderSaga } from '../constructs/order-saga';
+import { OUTPUTS } from '../../core/contract';
 
 export interface SagaStackProps extends StackProps {
   readonly spec: Spec;
@@ -19,24 +20,10 @@ export interface SagaStackProps extends StackProps {
 }
 
 /**
- * The output keys the CLI (`cutover saga ...`), the e2e tests and the demo read. Renaming one breaks them:
- * change them together.
+ * The output keys the CLI (`cutover saga ...`), the e2e tests and the demo read. Their names live in
+ * core/contract.ts, where the readers take them from: a rename fails the typecheck.
  */
-export const SAGA_OUTPUTS = {
-  orderSagaArn: 'OrderSagaArn',
-  orderSagaName: 'OrderSagaName',
-  sagaStateTable: 'SagaStateTableName',
-  needsAttentionTable: 'NeedsAttentionTableName',
-  callbacksTable: 'SagaCallbacksTableName',
-  ordersTable: 'OrdersTableName',
-  inventoryTable: 'InventoryTableName',
-  paymentsTable: 'PaymentsTableName',
-  shipmentsTable: 'ShipmentsTableName',
-  notificationsTable: 'NotificationsTableName',
-  monolithTable: 'ReferenceMonolithTableName',
-  alarmName: 'OrderSagaAlarmName',
-  deadLetterQueueUrl: 'SagaDlqUrl',
-} as const;
+export const SAGA_OUTPUTS = OUTPUTS.saga;
 
 /** The order saga and the reference services it calls. */
 export class SagaStack extends Stack {

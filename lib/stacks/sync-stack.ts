@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import type { Spec } from '../../core/spec';
 import { DataSync } from '../constructs/data-sync';
 import type { ServiceTables } from '../constructs/service-tables';
+import { OUTPUTS } from '../../core/contract';
 
 export interface SyncStackProps extends StackProps {
   readonly spec: Spec;
@@ -25,19 +26,8 @@ export interface SyncStackProps extends StackProps {
   readonly enabled?: boolean;
 }
 
-/** Output keys the CLI, the tests and the demo read. Renaming one breaks them: change them together. */
-export const SYNC_OUTPUTS = {
-  changesQueueUrl: 'SyncChangesQueueUrl',
-  rejectsQueueUrl: 'SyncRejectsQueueUrl',
-  dlqUrl: 'SyncDlqUrl',
-  ledgerTableName: 'SyncLedgerTableName',
-  stateTableName: 'SyncStateTableName',
-  sourceSecretArn: 'SyncSourceSecretArn',
-  relayFunctionName: 'SyncRelayFunctionName',
-  itemsFunctionName: 'SyncItemsFunctionName',
-  streamFunctionName: 'SyncStreamFunctionName',
-  relayRuleName: 'SyncRelayRuleName',
-} as const;
+/** Output keys the CLI, the tests and the demo read. Their names live in core/contract.ts, where the readers take them from: a rename fails the typecheck. */
+export const SYNC_OUTPUTS = OUTPUTS.sync;
 
 /** Two-way data sync (issue 11): relay, appliers both ways, conflict ledger. */
 export class SyncStack extends Stack {

@@ -1,11 +1,12 @@
 import type { StackOutputs } from '../../test/e2e/harness';
+import type { OutputKey } from '../../core/contract';
 
 /** What every demo scenario receives: where the emulator is and what was deployed. */
 export interface DemoContext {
   readonly endpoint: string;
   readonly outputs: StackOutputs;
   /** A stack output by key, from whichever stack has it; throws naming the key when none does. */
-  output(key: string): string;
+  output(key: OutputKey): string;
   /** Print a line of the scenario's story. */
   log(line: string): void;
 }

@@ -6,12 +6,13 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { API_OUTPUTS } from '../../lib/stacks/api-stack';
 import { sdkConfig } from './harness';
+import type { OutputKey } from '../../core/contract';
 
 /*
  * Shared by the api e2e test and the demo: where a generated API answers on the emulator, and an ID token
  * of a fresh user of its Cognito pool (signed in through the construct's app client).
  */
-type Outputs = (key: string) => string;
+type Outputs = (key: OutputKey) => string;
 
 /** MiniStack serves a REST API at /_aws/execute-api/<apiId>/<stage> (the stack's URL output does not resolve there). */
 export function apiBase(endpoint: string, output: Outputs, service: string): string {

@@ -11,6 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { apiBase, signIn } from './api-driver';
 import { loadE2eContext, sdkConfig, stackOutput, type E2eContext } from './harness';
+import type { OutputKey } from '../../core/contract';
 
 describe('e2e: generated REST APIs', () => {
   let context: E2eContext;
@@ -23,7 +24,7 @@ describe('e2e: generated REST APIs', () => {
   beforeAll(async () => {
     context = loadE2eContext();
     doc = DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig(context.endpoint)));
-    const output = (key: string) => stackOutput(context, key);
+    const output = (key: OutputKey) => stackOutput(context, key);
     base = (service) => apiBase(context.endpoint, output, service);
     for (const service of ['Catalog', 'Orders']) tokens.set(service, await signIn(context.endpoint, output, service, `e2e-${run}`));
   });

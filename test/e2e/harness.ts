@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CutoverError } from '../../core/errors';
+import type { OutputKey } from '../../core/contract';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const REGION = 'us-east-1';
@@ -262,7 +263,7 @@ export function loadE2eContext(file = process.env[CONTEXT_FILE_ENV] ?? DEFAULT_C
  * One output value by key. With `stack` it reads that stack; without, the key must be unique across
  * stacks. Throws naming the key and the outputs that do exist.
  */
-export function stackOutput(context: Pick<E2eContext, 'outputs'>, key: string, stack?: string): string {
+export function stackOutput(context: Pick<E2eContext, 'outputs'>, key: OutputKey, stack?: string): string {
   const stacks = stack ? [stack] : Object.keys(context.outputs);
   const hits = stacks.flatMap((name) => {
     const value = context.outputs[name]?.[key];

@@ -17,6 +17,7 @@ import { RoutingControl } from '../../adapters/aws/routing-control';
 import { RoutingMetrics } from '../../adapters/cloudwatch/routing-metrics';
 import { RoutingStore } from '../../adapters/dynamodb/routing-store';
 import { sdkConfig, stackOutput, type StackOutputs } from './harness';
+import type { OutputKey } from '../../core/contract';
 
 /** EventBridge `source` of the events the driver puts (nothing else listens for it specially). */
 export const DRIVER_SOURCE = 'cutover.e2e-routing';
@@ -67,7 +68,7 @@ export class RoutingDriver {
     this.sqs = new SQSClient(cfg);
     this.cloudWatch = new CloudWatchClient(cfg);
     this.doc = DynamoDBDocumentClient.from(new DynamoDBClient(cfg), { marshallOptions: { removeUndefinedValues: true } });
-    const out = (key: string) => stackOutput({ outputs }, key);
+    const out = (key: OutputKey) => stackOutput({ outputs }, key);
     this.busName = out('ServicesBusName');
     this.inboxes = JSON.parse(out('RoutingInboxUrls')) as Record<string, string>;
     this.store = new RoutingStore({

@@ -93,7 +93,7 @@ afterAll(async () => {
 
 describe('Routing on MiniStack', () => {
   it('exposes its outputs', () => {
-    for (const key of ['RoutingTableName', 'RouterFunctionName', 'RoutingHistoryTableName', 'RoutingInboxUrls'])
+    for (const key of ['RoutingTableName', 'RouterFunctionName', 'RoutingHistoryTableName', 'RoutingInboxUrls'] as const)
       expect(stackOutput(ctx, key)).not.toBe('');
   });
 

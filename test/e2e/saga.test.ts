@@ -14,6 +14,7 @@ import { randomInt } from 'node:crypto';
 import { AwsContext } from '../../cli/aws-context';
 import { sagaCallbackCommand } from '../../cli/commands/saga';
 import { loadE2eContext, sdkConfig, stackOutput, waitFor, type E2eContext } from './harness';
+import type { OutputKey } from '../../core/contract';
 
 /*
  * The order saga on MiniStack, driven like a user: orders placed, the carrier answering (or not), the
@@ -37,7 +38,7 @@ let ctx: E2eContext;
 let sfn: SFNClient;
 let doc: DynamoDBDocumentClient;
 let events: EventBridgeClient;
-let out: (key: string) => string;
+let out: (key: OutputKey) => string;
 let copyArn: string | undefined;
 const skuOf = () =>
   `E${String.fromCharCode(65 + randomInt(26))}${String.fromCharCode(65 + randomInt(26))}-${String(randomInt(10_000)).padStart(4, '0')}`;

@@ -12,7 +12,7 @@ describe('Class: ConfigurationError', () => {
   });
 
   it.each([
-    ['a missing environment variable', () => requireEnv('CUTOVER_TEST_NOT_SET'), 'CUTOVER_TEST_NOT_SET', /CUTOVER_TEST_NOT_SET is not set/],
+    ['a missing environment variable', () => requireEnv('SOURCE_URL'), 'SOURCE_URL', /SOURCE_URL is not set/],
     ['a fault plan that is not JSON', () => parseFaultPlan('{nope'), 'CUTOVER_FAULTS', /CUTOVER_FAULTS is not JSON/],
     [
       'a fault plan of the wrong shape',
@@ -29,7 +29,7 @@ describe('Class: ConfigurationError', () => {
     ],
   ])('is thrown for %s, naming the setting', (_what, act, setting, message) => {
     // Prepare
-    delete process.env.CUTOVER_TEST_NOT_SET;
+    delete process.env.SOURCE_URL;
 
     // Act
     let caught: unknown;
