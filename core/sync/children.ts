@@ -30,7 +30,7 @@ export function elementRules(rules: EntitySyncRules, child: SyncChildMapping): E
   };
 }
 
-/** The key text the engine and the ledger use for one element: the root key, the list, the element key. */
+/** The key text the engine and the ledger use for one element: the root key, the list, the element key (`.../lines[1]`). */
 export function elementEntityKey(rootKey: string, child: SyncChildMapping, record: SyncRecord): string {
   return `${rootKey}/${child.attribute}${child.elementKey(record)}`;
 }

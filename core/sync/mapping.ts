@@ -364,7 +364,14 @@ function compileChild(
   const fields = c.fields.map((f) => f.attribute);
   const label = `${entity}.${c.name}`;
   const byColumn = new Map(c.fields.filter((f) => f.column !== undefined).map((f) => [f.column as string, f]));
-  const elementKey = (record: SyncRecord) => JSON.stringify(keyFields.map((f) => (record[f] ? canonicalValue(record[f]) : null)));
+  // Readable in the ledger (`lines[1]`, `lines["A"]`) and the same for equal numbers ("1" and "1.0").
+  const keyPart = (v: AttributeValue | undefined) => {
+    if (v === undefined) return 'null';
+    if ('N' in v) return Number.isSafeInteger(Number(v.N)) ? String(Number(v.N)) : canonicalValue(v);
+    if ('S' in v) return JSON.stringify(v.S);
+    return canonicalValue(v);
+  };
+  const elementKey = (record: SyncRecord) => `[${keyFields.map((f) => keyPart(record[f])).join(',')}]`;
   return {
     name: c.name,
     table: c.table,
