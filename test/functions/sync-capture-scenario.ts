@@ -1,4 +1,4 @@
-import type { RowChange } from '../../core/sync/change';
+import type { RowChange, SqlRowWrite } from '../../core/sync/change';
 import type { CaptureDatabase } from '../../adapters/sql/capture/database';
 import { CaptureError } from '../../adapters/sql/capture/errors';
 import { installCapture, planCapture, uninstallCapture } from '../../adapters/sql/capture/install';
@@ -428,7 +428,7 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         const writer = new SqlChangeWriter(db);
         const sink = new RecordingSink();
         const changeId = 'orders/700';
-        const writes = [
+        const writes: SqlRowWrite[] = [
           {
             table: 'orders',
             key: { order_no: '900' },
