@@ -227,7 +227,8 @@ describe('e2e: two-way sync between PostgreSQL and the deployed service tables',
       new UpdateItemCommand({
         TableName: orders,
         Key: orderKey,
-        UpdateExpression: 'SET lines[1].quantity = :q',
+        UpdateExpression: 'SET #l[1].quantity = :q',
+        ExpressionAttributeNames: { '#l': 'lines' },
         ExpressionAttributeValues: { ':q': { N: '6' } },
       }),
     );
