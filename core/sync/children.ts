@@ -14,14 +14,22 @@ import { changedFields, type SyncRecord } from './record';
  * - `lastWriterWins` reads the clock attribute on the element; an element without one ties, and a tie
  *   goes to the monolith, so both appliers still agree;
  * - field overrides are written `<list>[].<field>` (`lines[].quantity: delta`);
- * - `manual` does not park a key for an element (the CLI resolves whole items): the monolith's element
- *   wins and the conflict is recorded as `prefer monolith`.
+ * - `manual` (entity, fallback or field) does not park a key for an element (the CLI resolves whole
+ *   items): the monolith's element wins and the conflict is recorded as `prefer monolith`.
  */
 export function elementRules(rules: EntitySyncRules, child: SyncChildMapping): EntitySyncRules {
   const prefix = `${child.attribute}[].`;
+  const monolith = { kind: 'prefer', side: 'monolith' } as const;
+  const unparked = (p: FieldPolicy): FieldPolicy => {
+    if (p.kind === 'manual') return monolith;
+    if (p.kind === 'delta' && p.fallback?.kind === 'manual') return { kind: 'delta', fallback: monolith };
+    return p;
+  };
   const fields: Record<string, FieldPolicy> = {};
-  for (const [f, p] of Object.entries(rules.fields ?? {})) if (f.startsWith(prefix)) fields[f.slice(prefix.length)] = p;
-  const policy = rules.policy.kind === 'manual' ? { kind: 'prefer' as const, side: 'monolith' as const } : rules.policy;
+  for (const [f, p] of Object.entries(rules.fields ?? {})) if (f.startsWith(prefix)) fields[f.slice(prefix.length)] = unparked(p);
+  const p = rules.policy;
+  const policy: EntitySyncRules['policy'] =
+    p.kind === 'manual' ? monolith : p.kind === 'mergeFields' ? { kind: 'mergeFields', fallback: unparked(p.fallback) } : p;
   return {
     policy,
     ...(Object.keys(fields).length > 0 ? { fields } : {}),

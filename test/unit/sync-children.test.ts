@@ -184,6 +184,18 @@ describe('Function: elementRules', () => {
 
     // Assess
     expect(rules.policy).toEqual({ kind: 'prefer', side: 'monolith' });
+    expect(
+      elementRules(
+        {
+          policy: { kind: 'mergeFields', fallback: { kind: 'manual' } },
+          fields: { 'lines[].qty': { kind: 'delta', fallback: { kind: 'manual' } }, 'lines[].note': { kind: 'manual' } },
+        },
+        lines,
+      ),
+    ).toEqual({
+      policy: { kind: 'mergeFields', fallback: { kind: 'prefer', side: 'monolith' } },
+      fields: { qty: { kind: 'delta', fallback: { kind: 'prefer', side: 'monolith' } }, note: { kind: 'prefer', side: 'monolith' } },
+    });
     expect(d).toEqual(expect.objectContaining({ kind: 'noop', conflict: expect.objectContaining({ winner: 'monolith' }) }));
   });
 
