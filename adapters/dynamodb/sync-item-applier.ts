@@ -14,7 +14,9 @@ import type { ResolverRegistry } from '../../core/sync/policy';
 import type { SyncRecord } from '../../core/sync/record';
 import { SyncError } from '../../core/sync/errors';
 import type { RowReject } from '../../core/migration/mapping';
-import type { Item } from '../../core/migration/attribute-value';
+import type { AttributeValue, Item } from '../../core/migration/attribute-value';
+import { elementEntityKey, elementRules, findElement, listOf, withStoredElement } from '../../core/sync/children';
+import type { SyncChildMapping } from '../../core/sync/mapping';
 import { keyFromText } from '../../core/migration/canonical';
 import type { ConflictNotifier } from '../aws/sync-notifier';
 import type { SyncStateStore } from './sync-state-store';
@@ -68,7 +70,12 @@ export class ItemApplier {
     // The sync's own writes are captured with origin `sync` and must never come back (no loop).
     if (change.origin === 'sync') return { status: 'loop' };
     const entity = this.deps.catalog.bySourceTable(change.table);
-    if (!entity) return { status: 'unmapped' };
+    if (!entity) {
+      const owner = this.deps.catalog.byChildTable(change.table);
+      if (!owner) return { status: 'unmapped' };
+      if (owner.entity.direction === 'toMonolith') return { status: 'oneWay' };
+      return this.applyChild(change, owner.entity, owner.child);
+    }
     if (entity.direction === 'toMonolith') return { status: 'oneWay' };
     const before = this.toRecord(entity, change.before);
     if (before && 'reject' in before) return { status: 'rejected', reject: before.reject };
@@ -131,6 +138,176 @@ export class ItemApplier {
         ...(decision.conflict ? { conflictId: decision.conflict.conflictId } : {}),
       };
     }
+  }
+
+  /**
+   * One embedded child row's change: an insert, update or delete of the list element with the row's key
+   * (its order columns), decided by the engine per element (core/sync/children.ts) and written to the root
+   * item on condition that its list and sync position are still as read, with the same version bump and
+   * position as a root write (so the stream consumer skips it and a redelivery is recognised).
+   */
+  private async applyChild(change: RowChange, entity: SyncedEntity, child: SyncChildMapping): Promise<ItemApplyOutcome> {
+    const map = (row: RowChange['before']) => (row ? child.rowToElement(row) : null);
+    const before = map(change.before);
+    if (before?.reject) return { status: 'rejected', reject: before.reject };
+    const after = map(change.after);
+    if (after?.reject) return { status: 'rejected', reject: after.reject };
+    const keyItem = entity.mapping.itemKeyOfRow(
+      child.rootKeyOfRow((change.after ?? change.before ?? change.key) as Record<string, string | null>),
+    );
+    const key = entity.mapping.keyTextOf(keyItem);
+    const parkedBy = await this.deps.state.parkedBy(entity.name, key);
+    if (parkedBy) {
+      await this.deps.state.enqueue(entity.name, key, { target: 'service', position: change.changeId, body: JSON.stringify(change) });
+      return { status: 'queued', conflictId: parkedBy };
+    }
+    const element = (after?.record ?? before?.record) as SyncRecord;
+    const elementKey = child.elementKey(element);
+    const rules = elementRules(entity.rules, child);
+    const tableName = this.deps.tableNames[entity.table] ?? entity.table;
+    const attempts = this.deps.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      const got = await this.client.send(
+        new GetItemCommand({ TableName: tableName, Key: keyItem as Record<string, SdkAttributeValue>, ConsistentRead: true }),
+      );
+      const item = got.Item as Item | undefined;
+      // No root item: the service deleted the order (a delete wins over a concurrent update) or never had it.
+      if (!item) return { status: 'noop' };
+      const applied = item[SYNC_POSITION_ATTR];
+      if (applied && 'N' in applied && BigInt(applied.N) >= BigInt(change.changeId)) return { status: 'duplicate' };
+      const stored = item[child.attribute];
+      const list = stored && 'L' in stored ? stored.L : [];
+      const current = findElement(child, listOf(item, child), elementKey);
+      const decision = decide({
+        entity: entity.name,
+        key: elementEntityKey(key, child, element),
+        rules,
+        change: {
+          side: 'monolith',
+          position: change.changeId,
+          before: before?.record ?? null,
+          after: after?.record ?? null,
+          at: change.committedAt,
+        },
+        current,
+        resolvers: this.deps.resolvers,
+      });
+      const at = (this.deps.now?.() ?? new Date()).toISOString();
+      if (decision.kind === 'park') {
+        await this.deps.notifier.detected(ledgerEntry(decision.conflict, at));
+        const by = await this.deps.state.park(entity.name, key, decision.conflict.conflictId, at);
+        await this.deps.state.enqueue(entity.name, key, { target: 'service', position: change.changeId, body: JSON.stringify(change) });
+        return { status: 'parked', conflictId: by };
+      }
+      const next = decision.kind === 'apply' ? withStoredElement(child, list, elementKey, decision.result) : list;
+      try {
+        await this.writeList(tableName, entity, child, keyItem, item, next, change.changeId);
+      } catch (err) {
+        if (isConditionFailure(err) && attempt < attempts) continue;
+        if (isConditionFailure(err))
+          throw new SyncError(
+            `${entity.name} ${key}: the item's ${child.attribute} kept changing during ${attempts} tries to apply change ${change.changeId}`,
+            { entity: entity.name, key, changeId: change.changeId },
+            { cause: err },
+          );
+        throw err;
+      }
+      if (decision.conflict) await this.deps.notifier.detected(ledgerEntry(decision.conflict, at));
+      return {
+        status: decision.kind === 'apply' ? 'applied' : 'noop',
+        ...(decision.conflict ? { conflictId: decision.conflict.conflictId } : {}),
+      };
+    }
+  }
+
+  /**
+   * Writes an item's list on condition that the item, its sync position and every mapped leaf of every
+   * element are as read (leaf conditions, like the root write; a list too long for DynamoDB's 4 KB
+   * expression limit is compared whole instead).
+   */
+  private async writeList(
+    tableName: string,
+    entity: SyncedEntity,
+    child: SyncChildMapping,
+    keyItem: Item,
+    read: Item,
+    next: AttributeValue[],
+    position: string,
+  ): Promise<void> {
+    const names: Record<string, string> = {
+      '#k': entity.mapping.compiled.keyAttributes[0],
+      '#l': child.attribute,
+      '#pos': SYNC_POSITION_ATTR,
+    };
+    const values: Record<string, SdkAttributeValue> = {};
+    const conditions = ['attribute_exists(#k)'];
+    const readPos = read[SYNC_POSITION_ATTR];
+    if (readPos) {
+      values[':rpos'] = readPos as SdkAttributeValue;
+      conditions.push('#pos = :rpos');
+    } else conditions.push('attribute_not_exists(#pos)');
+    const stored = read[child.attribute];
+    if (!stored) conditions.push('attribute_not_exists(#l)');
+    else {
+      const leaves: string[] = [];
+      const elements = 'L' in stored ? stored.L : [];
+      values[':n'] = { N: String(elements.length) };
+      leaves.push('size(#l) = :n');
+      const pathNames = new Map<string, string>();
+      const ref = (part: string) => {
+        let n = pathNames.get(part);
+        if (!n) {
+          n = `#e${pathNames.size}`;
+          pathNames.set(part, n);
+          names[n] = part;
+        }
+        return n;
+      };
+      elements.forEach((e, i) => {
+        const record = child.elementOf(e);
+        for (const f of child.fields) {
+          const path = `#l[${i}].${f.split('.').map(ref).join('.')}`;
+          const v = record[f];
+          if (v === undefined) leaves.push(`attribute_not_exists(${path})`);
+          else {
+            const name = `:v${Object.keys(values).length}`;
+            values[name] = v as SdkAttributeValue;
+            leaves.push(`${path} = ${name}`);
+          }
+        }
+      });
+      const expression = leaves.join(' AND ');
+      if (expression.length <= 3000) conditions.push(expression);
+      else {
+        for (const n of Object.keys(values)) if (n.startsWith(':v') || n === ':n') delete values[n];
+        for (const n of pathNames.values()) delete names[n];
+        values[':whole'] = stored as SdkAttributeValue;
+        conditions.push('#l = :whole');
+      }
+    }
+    names['#ver'] = SYNC_VERSION_ATTR;
+    names['#org'] = SYNC_ORIGIN_ATTR;
+    values[':pos'] = { N: position };
+    values[':zero'] = { N: '0' };
+    values[':one'] = { N: '1' };
+    values[':sync'] = { S: 'sync' };
+    const sets = ['#pos = :pos', '#ver = if_not_exists(#ver, :zero) + :one', '#org = :sync'];
+    let remove = '';
+    if (next.length === 0 && child.whenNone === 'absent') remove = ' REMOVE #l';
+    else {
+      values[':list'] = { L: next } as SdkAttributeValue;
+      sets.push('#l = :list');
+    }
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: keyItem as Record<string, SdkAttributeValue>,
+        UpdateExpression: `SET ${sets.join(', ')}${remove}`,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
   }
 
   /**
@@ -236,6 +413,8 @@ export class ItemApplier {
       return;
     }
     const { set, remove } = entity.mapping.recordToItem(result);
+    // A new item gets its embedded lists as the migration builds them: empty until child rows arrive.
+    if (!read) for (const c of entity.mapping.children) if (c.whenNone === 'empty') set[c.attribute] = { L: [] };
     const sets: string[] = [];
     Object.entries(set).forEach(([a, v], i) => {
       names[`#s${i}`] = a;

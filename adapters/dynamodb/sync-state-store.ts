@@ -18,7 +18,13 @@ export interface QueuedChange {
 /** What the services -> monolith applier keeps per key: the last stream position applied, and one in flight. */
 export interface StreamKeyState {
   readonly position?: string;
-  readonly inflight?: { readonly position: string; readonly result: SyncRecord | null; readonly conflict?: ConflictFinding };
+  readonly inflight?: {
+    readonly position: string;
+    readonly result: SyncRecord | null;
+    readonly conflict?: ConflictFinding;
+    /** Conflicts of the same write on embedded child elements. */
+    readonly conflicts?: readonly ConflictFinding[];
+  };
 }
 
 const pad = (position: string) => position.padStart(40, '0');
@@ -135,13 +141,16 @@ export class SyncStateStore {
     position: string,
     result: SyncRecord | null,
     conflict?: ConflictFinding,
+    conflicts: readonly ConflictFinding[] = [],
   ): Promise<void> {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: `svc#${entity}#${key}`, sk: 'state' },
         UpdateExpression: 'SET inflight = :i',
-        ExpressionAttributeValues: { ':i': JSON.stringify({ position, result, ...(conflict ? { conflict } : {}) }) },
+        ExpressionAttributeValues: {
+          ':i': JSON.stringify({ position, result, ...(conflict ? { conflict } : {}), ...(conflicts.length ? { conflicts } : {}) }),
+        },
       }),
     );
   }

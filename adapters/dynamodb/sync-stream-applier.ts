@@ -1,4 +1,9 @@
-import type { SqlRowWrite, SqlRowWriter } from '../../core/sync/change';
+import type { SqlRowWrite, SqlRowWriter, SqlWriteResult } from '../../core/sync/change';
+import { diffList, elementEntityKey, elementRules, listOf } from '../../core/sync/children';
+import type { ConflictFinding } from '../../core/sync/engine';
+import type { SyncChildMapping } from '../../core/sync/mapping';
+import type { EntitySyncRules } from '../../core/sync/policy';
+import { changedFields } from '../../core/sync/record';
 import type { SyncCatalog, SyncedEntity } from '../../core/sync/catalog';
 import { decide } from '../../core/sync/engine';
 import { ledgerEntry } from '../../core/sync/ledger';
@@ -40,6 +45,19 @@ export interface StreamApplierDeps {
   readonly now?: () => Date;
   /** @default 5 */
   readonly maxAttempts?: number;
+}
+
+/** One row the stream applier writes: the root row, or one embedded element's child row. */
+interface Part {
+  /** The engine's and the ledger's key (an element's adds the list and its key). */
+  readonly key: string;
+  readonly rules: EntitySyncRules;
+  readonly table: string;
+  readonly rowKey: Readonly<Record<string, string>>;
+  readonly before: SyncRecord | null;
+  readonly after: SyncRecord | null;
+  toRow(record: SyncRecord): Record<string, string | null>;
+  fromRow(row: Readonly<Record<string, string | null>>): SyncRecord;
 }
 
 /** The table name in a stream ARN (`arn:aws:dynamodb:...:table/<name>/stream/<label>`). */
@@ -100,76 +118,140 @@ export class StreamApplier {
       : (this.deps.now?.() ?? new Date()).toISOString();
     const rowKey = entity.mapping.rowKeyOfItem(image);
     const oneWay = entity.rules.oneWay ?? [];
-    const table_ = entity.mapping.sourceTable;
-    const rowOf = (r: SyncRecord | null) => (r ? entity.mapping.recordToRow(r, oneWay) : {});
     const inflight = state.inflight?.position === position ? state.inflight : undefined;
     const changeId = `${deployed}/${position}`;
 
-    let write: SqlRowWrite = {
-      table: table_,
-      key: rowKey,
-      operation: after === null ? 'delete' : before === null ? 'insert' : 'update',
-      values: rowOf(after),
-      ...(before ? { expected: rowOf(before) } : {}),
-      changeId,
+    // The root row and every embedded element that differs between the images, each decided on its own
+    // (core/sync/children.ts) and written in one transaction: the root first, or last when it is deleted.
+    const root: Part = {
+      key,
+      rules: entity.rules,
+      table: entity.mapping.sourceTable,
+      rowKey,
+      before,
+      after,
+      toRow: (r) => entity.mapping.recordToRow(r, oneWay),
+      fromRow: (row) => this.recordOfRow(entity, row),
     };
-    let intended: SyncRecord | null = after;
-    let conflictId: string | undefined;
-    let pendingConflict: Parameters<typeof ledgerEntry>[0] | undefined;
+    const elements: Part[] = [];
+    for (const child of entity.mapping.children) {
+      const rules = elementRules(entity.rules, child);
+      for (const c of diffList(child, listOf(oldImage, child), listOf(newImage, child))) {
+        const element = (c.after ?? c.before) as SyncRecord;
+        elements.push({
+          key: elementEntityKey(key, child, element),
+          rules,
+          table: child.table,
+          rowKey: child.rowKeyOf(element, rowKey),
+          before: c.before,
+          after: c.after,
+          toRow: (r) => child.elementToRow(r),
+          fromRow: (row) => this.elementOfRow(entity, child, row),
+        });
+      }
+    }
+    const rootChanged = before === null || after === null || changedFields(before, after).length > 0;
+    const parts = !rootChanged && elements.length > 0 ? elements : after === null ? [...elements, root] : [root, ...elements];
+    const writeOf = (part: Part, result: SyncRecord | null, expected: SqlRowWrite['expected'], exists: boolean): SqlRowWrite => ({
+      table: part.table,
+      key: part.rowKey,
+      operation: result === null ? 'delete' : exists ? 'update' : 'insert',
+      values: result ? part.toRow(result) : {},
+      ...(expected ? { expected } : {}),
+      changeId,
+    });
+    let writes = parts.map((part) => writeOf(part, part.after, part.before ? part.toRow(part.before) : undefined, part.before !== null));
+    let live = parts.map((_, i) => i);
+    let intended: SyncRecord | null = rootChanged || elements.length === 0 ? after : before;
+    const found = new Map<number, ConflictFinding>();
     const attempts = this.deps.maxAttempts ?? 5;
+    const now = () => (this.deps.now?.() ?? new Date()).toISOString();
+    const toLedger = async (conflicts: Iterable<ConflictFinding>) => {
+      for (const c of conflicts) await this.deps.notifier.detected(ledgerEntry(c, now()));
+    };
+    const firstId = () => [...found.values()][0]?.conflictId;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      await this.deps.state.markInflight(entity.name, key, position, intended, pendingConflict);
-      const res = await this.deps.writer.write(write);
-      if (res.status === 'applied' && res.replayed) {
+      const [first, ...more] = found.values();
+      await this.deps.state.markInflight(entity.name, key, position, intended, first, more);
+      const results = await this.writeAll(writes);
+      if (results[0]?.status === 'applied' && results[0].replayed) {
         // Applied before a crash: only the bookkeeping after the write may be missing (the ledger dedups).
-        if (inflight?.conflict)
-          await this.deps.notifier.detected(ledgerEntry(inflight.conflict, (this.deps.now?.() ?? new Date()).toISOString()));
+        await toLedger([...(inflight?.conflict ? [inflight.conflict] : []), ...(inflight?.conflicts ?? [])]);
         await this.deps.state.markApplied(entity.name, key, position);
         return { status: 'duplicate' };
       }
-      if (res.status === 'applied') {
-        if (pendingConflict)
-          await this.deps.notifier.detected(ledgerEntry(pendingConflict, (this.deps.now?.() ?? new Date()).toISOString()));
+      if (results.every((r) => r.status === 'applied')) {
+        await toLedger(found.values());
         await this.deps.state.markApplied(entity.name, key, position);
-        return { status: 'applied', ...(conflictId ? { conflictId } : {}) };
+        const id = firstId();
+        return { status: writes.length === 0 ? 'noop' : 'applied', ...(id ? { conflictId: id } : {}) };
       }
-      const current = res.current ? this.recordOfRow(entity, res.current) : null;
-      const decision = decide({
-        entity: entity.name,
-        key,
-        rules: entity.rules,
-        change: { side: 'service', position, before, after, at },
-        current,
-        resolvers: this.deps.resolvers,
-      });
-      const now = (this.deps.now?.() ?? new Date()).toISOString();
-      if (decision.kind === 'park') {
-        await this.deps.notifier.detected(ledgerEntry(decision.conflict, now));
-        const by = await this.deps.state.park(entity.name, key, decision.conflict.conflictId, now);
-        await this.deps.state.enqueue(entity.name, key, { target: 'monolith', position, body: JSON.stringify(record) });
-        return { status: 'parked', conflictId: by };
+      const nextWrites: SqlRowWrite[] = [];
+      const nextLive: number[] = [];
+      for (const [i, res] of results.entries()) {
+        const index = live[i];
+        const part = parts[index];
+        if (res.status === 'applied') {
+          nextWrites.push(writes[i]);
+          nextLive.push(index);
+          continue;
+        }
+        const current = res.current ? part.fromRow(res.current) : null;
+        const decision = decide({
+          entity: entity.name,
+          key: part.key,
+          rules: part.rules,
+          change: { side: 'service', position, before: part.before, after: part.after, at },
+          current,
+          resolvers: this.deps.resolvers,
+        });
+        if (decision.kind === 'park') {
+          await this.deps.notifier.detected(ledgerEntry(decision.conflict, now()));
+          const by = await this.deps.state.park(entity.name, key, decision.conflict.conflictId, now());
+          await this.deps.state.enqueue(entity.name, key, { target: 'monolith', position, body: JSON.stringify(record) });
+          return { status: 'parked', conflictId: by };
+        }
+        if (decision.conflict) found.set(index, decision.conflict);
+        else found.delete(index);
+        if (decision.kind === 'noop') continue;
+        if (part === root) intended = decision.result;
+        nextWrites.push(writeOf(part, decision.result, res.current ?? undefined, res.current !== null));
+        nextLive.push(index);
       }
-      if (decision.kind === 'noop') {
-        if (decision.conflict) await this.deps.notifier.detected(ledgerEntry(decision.conflict, now));
+      writes = nextWrites;
+      live = nextLive;
+      if (writes.length === 0) {
+        await toLedger(found.values());
         await this.deps.state.markApplied(entity.name, key, position);
-        return { status: 'noop', ...(decision.conflict ? { conflictId: decision.conflict.conflictId } : {}) };
+        const id = firstId();
+        return { status: 'noop', ...(id ? { conflictId: id } : {}) };
       }
-      pendingConflict = decision.conflict;
-      conflictId = decision.conflict?.conflictId;
-      intended = decision.result;
-      write = {
-        table: table_,
-        key: rowKey,
-        operation: decision.result === null ? 'delete' : res.current === null ? 'insert' : 'update',
-        values: rowOf(decision.result),
-        ...(res.current ? { expected: res.current } : {}),
-        changeId,
-      };
     }
     throw new SyncError(
       `${entity.name} ${key}: the monolith row kept changing during ${attempts} tries to apply stream record ${position}`,
       { entity: entity.name, key, position },
     );
+  }
+
+  /** One transaction for the root row and its child rows (a writer that writes one row at a time takes one). */
+  private async writeAll(writes: readonly SqlRowWrite[]): Promise<SqlWriteResult[]> {
+    if (writes.length === 0) return [];
+    if (this.deps.writer.writeAll) return this.deps.writer.writeAll(writes);
+    if (writes.length === 1) return [await this.deps.writer.write(writes[0])];
+    throw new SyncError(`the SQL writer cannot write ${writes.length} rows in one transaction (it has no writeAll)`, {
+      rows: writes.length,
+    });
+  }
+
+  private elementOfRow(entity: SyncedEntity, child: SyncChildMapping, row: Readonly<Record<string, string | null>>): SyncRecord {
+    const r = child.rowToElement({ ...row });
+    if (r.reject) {
+      throw new SyncError(`${entity.name}.${child.name}: the monolith row ${JSON.stringify(row)} cannot be mapped (${r.reject.reason})`, {
+        entity: entity.name,
+        reject: r.reject,
+      });
+    }
+    return r.record;
   }
 
   private recordOfRow(entity: SyncedEntity, row: Readonly<Record<string, string | null>>): SyncRecord {

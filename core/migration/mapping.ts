@@ -59,6 +59,11 @@ export interface CompiledEntity {
   readonly keyAttributes: readonly string[];
   /** A root row (columns as in `root.columns`) and its child rows (per child, ordered) -> items. */
   mapRow(row: SqlRow, children: readonly (readonly SqlRow[])[]): MapResult;
+  /**
+   * One child row (columns as in `children[index].columns`) as the item it becomes: the list element of an
+   * embedded child, or the collection item. Used by the sync, which sees one child row change at a time.
+   */
+  mapChild(index: number, row: SqlRow): { item: Item; reject?: undefined } | { item?: undefined; reject: RowReject };
   /** The key text of an item (see canonical.ts `keyText`). */
   keyOf(item: Item): string;
   /** Whether an item of the target table belongs to this entity (its key matches one of its item kinds). */
@@ -484,6 +489,20 @@ export function compileEntity(name: string, input: MigrationEntity): CompiledEnt
     }
   };
 
+  const mapChild: CompiledEntity['mapChild'] = (index, row) => {
+    const plan = childPlans[index];
+    try {
+      return { item: buildItem(plan.fields, row) };
+    } catch (e) {
+      if (e instanceof RowRejectedError) {
+        const key: Record<string, SqlValue> = {};
+        plan.def.foreignKey.forEach((c, i) => (key[def.source.key[i]] = row[i]));
+        return { reject: { entity: name, key, table: e.table, column: e.column, value: e.value, reason: e.reason } };
+      }
+      throw e;
+    }
+  };
+
   const keyOf = (item: Item) => keyText(item, keyAttributes);
 
   const rowDigester = (rules: CanonicalOptions): RowDigester => {
@@ -632,6 +651,7 @@ export function compileEntity(name: string, input: MigrationEntity): CompiledEnt
     },
     keyAttributes,
     mapRow,
+    mapChild,
     keyOf,
     owns: (item) => kinds.some((k) => k(item)),
     rootKey,

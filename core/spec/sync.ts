@@ -21,6 +21,13 @@ const resolverName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a resolver na
 const attributePath = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/, 'an attribute name or a dot path such as amount.total');
+/** A root attribute path, or a field of an embedded list's elements (`lines[].quantity`). */
+const fieldPath = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_-]*(\[\])?(\.[A-Za-z_][A-Za-z0-9_-]*)*$/,
+    'an attribute name, a dot path such as amount.total, or a list element field such as lines[].quantity',
+  );
 
 const rowPolicySchema = z.union([
   z.literal('lastWriterWins'),
@@ -48,7 +55,7 @@ export const syncEntitySchema = z
     direction: z.enum(['both', 'toService', 'toMonolith']).optional(),
     policy: entityPolicySchema,
     /** Per attribute: settled on its own whatever the entity policy (a counter under `delta`). */
-    fields: z.record(attributePath, fieldPolicySchema).optional(),
+    fields: z.record(fieldPath, fieldPolicySchema).optional(),
     /** The attribute that orders writes for lastWriterWins: a last-modified time both sides maintain. */
     clock: attributePath.optional(),
     /** Attributes never written back to the monolith (the service owns them, or they cannot be reversed). */
@@ -119,7 +126,15 @@ export interface SyncIssue {
  */
 export function syncIssues(
   section: SyncSection,
-  migrated: Readonly<Record<string, { fields: readonly { attribute: string }[]; children?: readonly unknown[] }>>,
+  migrated: Readonly<
+    Record<
+      string,
+      {
+        fields: readonly { attribute: string }[];
+        children?: readonly { name: string; shape: string; attribute?: string; fields: readonly { attribute: string }[] }[];
+      }
+    >
+  >,
   irreversibleOf: (entity: string) => readonly string[],
 ): SyncIssue[] {
   const issues: SyncIssue[] = [];
@@ -134,7 +149,20 @@ export function syncIssues(
     const known = (a: string, where: (string | number)[]) => {
       if (!attrs.has(a)) issues.push({ path: where, message: `"${a}" is not an attribute of ${name}: one of ${[...attrs].join(', ')}` });
     };
-    for (const f of Object.keys(e.fields ?? {})) known(f, [...at, 'fields', f]);
+    for (const f of Object.keys(e.fields ?? {})) {
+      const element = /^([^.[]+)\[\]\.(.+)$/.exec(f);
+      if (!element) {
+        known(f, [...at, 'fields', f]);
+        continue;
+      }
+      const child = (m.children ?? []).find((c) => c.shape === 'embed' && (c.attribute ?? c.name) === element[1]);
+      if (!child) issues.push({ path: [...at, 'fields', f], message: `"${element[1]}" is not an embedded list of ${name}` });
+      else if (!child.fields.some((x) => x.attribute === element[2]))
+        issues.push({
+          path: [...at, 'fields', f],
+          message: `"${element[2]}" is not an attribute of ${name}'s ${element[1]}: one of ${child.fields.map((x) => x.attribute).join(', ')}`,
+        });
+    }
     (e.oneWay ?? []).forEach((f, i) => known(f, [...at, 'oneWay', i]));
     if (e.clock) known(e.clock, [...at, 'clock']);
     const rules = syncRules(e);

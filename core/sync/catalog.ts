@@ -1,7 +1,7 @@
 import type { MigrationEntity } from '../spec/migration';
 import type { SyncSection } from '../spec/sync';
 import { syncRules } from '../spec/sync';
-import { compileSyncEntity, type SyncEntityMapping } from './mapping';
+import { compileSyncEntity, type SyncChildMapping, type SyncEntityMapping } from './mapping';
 import type { EntitySyncRules } from './policy';
 import type { Item } from '../migration/attribute-value';
 
@@ -38,6 +38,15 @@ export class SyncCatalog {
   /** The entity whose root rows live in a monolith table. */
   public bySourceTable(table: string): SyncedEntity | undefined {
     for (const e of this.entities.values()) if (e.mapping.sourceTable === table) return e;
+    return undefined;
+  }
+
+  /** The entity whose embedded child rows live in a monolith table, and that child. */
+  public byChildTable(table: string): { entity: SyncedEntity; child: SyncChildMapping } | undefined {
+    for (const entity of this.entities.values()) {
+      const child = entity.mapping.children.find((c) => c.table === table);
+      if (child) return { entity, child };
+    }
     return undefined;
   }
 

@@ -68,4 +68,9 @@ export interface ChangeSink {
 /** Writes one row change into the monolith in one transaction, tagged with origin `sync`. */
 export interface SqlRowWriter {
   write(change: SqlRowWrite): Promise<SqlWriteResult>;
+  /**
+   * Several row changes (a root row and its child rows) in one transaction, tagged once; the first write's
+   * `changeId` is recorded once. If any is a conflict nothing is written and every answer is returned.
+   */
+  writeAll?(changes: readonly SqlRowWrite[]): Promise<SqlWriteResult[]>;
 }

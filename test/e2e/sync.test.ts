@@ -8,6 +8,9 @@
  * The Sync stack deploys stopped (relay schedule and stream mappings off); the suite starts it as an
  * operator does, after installing capture and filling the secret, and stops it at the end.
  *
+ * Order lines (an embedded child) go both ways too: a line edited in SQL reaches the order item's list, a
+ * line edited in the item reaches its row.
+ *
  * Needs the stacks Cutover-Bridge, Cutover-Data, Cutover-Sync (CUTOVER_E2E_STACKS) and PostgreSQL.
  */
 import { DynamoDBClient, GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
@@ -37,6 +40,7 @@ describe('e2e: two-way sync between PostgreSQL and the deployed service tables',
   let db: CaptureDatabase;
   let relay: ChangeRelay;
   let inventory: string;
+  let orders: string;
   let ledger: SyncLedgerStore;
   let syncSwitch: SyncSwitch;
   let atDeploy: SyncSwitchStatus;
@@ -48,6 +52,7 @@ describe('e2e: two-way sync between PostgreSQL and the deployed service tables',
     const config = sdkConfig(context.endpoint);
     dynamo = new DynamoDBClient(config);
     inventory = deployedTable(context, 'stock');
+    orders = deployedTable(context, 'orders');
     ledger = new SyncLedgerStore({ tableName: stackOutput(context, 'SyncLedgerTableName'), client: DynamoDBDocumentClient.from(dynamo) });
     syncSwitch = new SyncSwitch({
       relayRuleName: stackOutput(context, 'SyncRelayRuleName'),
@@ -64,14 +69,14 @@ describe('e2e: two-way sync between PostgreSQL and the deployed service tables',
     const url = `${PG_URL}?schema=${schema}`;
     db = await openCaptureDatabase(url, { connections: 2 });
     await createShopSchema(db);
-    await installCapture(db, { tables: ['stock'] });
+    await installCapture(db, { tables: ['stock', 'orders', 'order_lines'] });
     await new SecretsManagerClient(config).send(
       new PutSecretValueCommand({ SecretId: stackOutput(context, 'SyncSourceSecretArn'), SecretString: JSON.stringify({ url }) }),
     );
     const sink = new SqsFifoSink({
       client: new SQSClient(config),
       queueUrl: stackOutput(context, 'SyncChangesQueueUrl'),
-      groupKey: groupKeyFunction(spec.migration!, ['stock']),
+      groupKey: groupKeyFunction(spec.migration!, ['stock', 'orders']),
     });
     relay = new ChangeRelay(db, sink, { source: 'shop', name: `shop-${schema}` });
     if (!(await relay.acquire())) throw new Error('relay lease not taken');
@@ -185,6 +190,56 @@ describe('e2e: two-way sync between PostgreSQL and the deployed service tables',
       }),
     );
     expect((audit.Items ?? []).some((i) => i.detailType?.S === 'sync.conflict-detected')).toBe(true);
+  }, 200_000);
+
+  it('order lines: a line edited in SQL reaches the item list; a line edited in the item reaches the SQL row', async () => {
+    // Prepare: an order with two lines, inserted in one transaction.
+    const orderNo = String(Date.now() % 1_000_000_000);
+    const orderKey = { pk: { S: `ORDER#${orderNo}` }, sk: { S: 'ORDER' } };
+    const itemLines = async () => {
+      const item = (await dynamo.send(new GetItemCommand({ TableName: orders, Key: orderKey, ConsistentRead: true }))).Item;
+      const list = (item?.lines as { L: { M: Record<string, { N?: string; S?: string }> }[] } | undefined)?.L ?? [];
+      return list.map((e) => `${e.M.lineNo?.N}:${e.M.sku?.S}:${e.M.quantity?.N}`).join(',');
+    };
+    const rowLines = async () =>
+      (await db.query(`SELECT line_no, sku, qty FROM order_lines WHERE order_no = $1 ORDER BY line_no`, [orderNo]))
+        .map((r) => r.join(':'))
+        .join(',');
+    await db.transaction(async (tx) => {
+      await tx.exec(
+        `INSERT INTO orders (order_no, cust_no, order_dt, status, total_cents, currency, channel, coupon_code, ship_street, ship_city, ship_zip, ship_country, updated_at)
+         VALUES ($1, 'C1', '20260101 100000', 'P', 300, 'EUR', 'WEB', '', 'Main St', 'Lyon', '69001', 'FR', '2026-01-01 10:00:00')`,
+        [orderNo],
+      );
+      await tx.exec(
+        `INSERT INTO order_lines (order_no, line_no, sku, qty, unit_price_cents) VALUES ($1, 1, 'A', 1, 100), ($1, 2, 'B', 1, 200)`,
+        [orderNo],
+      );
+    });
+    await relay.pass();
+    await waitFor(async () => (await itemLines()) === '1:A:1,2:B:1', { what: 'the order item with its lines', timeoutMs: 60_000 });
+
+    // Act: the monolith changes line 1; then the service changes line 2 in the item.
+    await db.exec(`UPDATE order_lines SET qty = 3 WHERE order_no = $1 AND line_no = 1`, [orderNo]);
+    await relay.pass();
+    const inItem = await waitFor(async () => (await itemLines()) === '1:A:3,2:B:1', { what: 'line 1 in the item', timeoutMs: 60_000 });
+    await dynamo.send(
+      new UpdateItemCommand({
+        TableName: orders,
+        Key: orderKey,
+        UpdateExpression: 'SET #l[1].quantity = :q',
+        ExpressionAttributeNames: { '#l': 'lines' },
+        ExpressionAttributeValues: { ':q': { N: '6' } },
+      }),
+    );
+    const inRow = await waitFor(async () => (await rowLines()) === '1:A:3,2:B:6', { what: 'line 2 in the SQL row', timeoutMs: 60_000 });
+    const echo = await relay.pass();
+
+    // Assess
+    expect(inItem).toBe(true);
+    expect(inRow).toBe(true);
+    expect(echo.shipped).toBe(0);
+    expect(await itemLines()).toBe('1:A:3,2:B:6');
   }, 200_000);
 
   it('rollback: what the candidate wrote while authoritative is already in the monolith', async () => {

@@ -1,4 +1,4 @@
-import type { RowChange } from '../../core/sync/change';
+import type { RowChange, SqlRowWrite } from '../../core/sync/change';
 import type { CaptureDatabase } from '../../adapters/sql/capture/database';
 import { CaptureError } from '../../adapters/sql/capture/errors';
 import { installCapture, planCapture, uninstallCapture } from '../../adapters/sql/capture/install';
@@ -405,6 +405,118 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
 
         // Assess
         expect([kept, purged]).toEqual([0, 1]);
+        expect(await count('SELECT count(*) FROM cutover_applied')).toBe(0);
+      });
+
+      const orderWithLines = async (orderNo: number) => {
+        await db.exec(
+          `INSERT INTO orders (order_no, cust_no, order_dt, status, total_cents, currency, channel, coupon_code, ship_street, ship_city, ship_zip, ship_country, updated_at) VALUES (${orderNo}, 'C1', '20260101 100000', 'P', 300, 'EUR', 'WEB', '', 'Main St', 'Lyon', '69001', 'FR', '2026-01-01 10:00:00')`,
+        );
+        await db.exec(
+          `INSERT INTO order_lines (order_no, line_no, sku, qty, unit_price_cents) VALUES (${orderNo}, 1, 'A', 1, 100), (${orderNo}, 2, 'B', 1, 200)`,
+        );
+        await db.exec('DELETE FROM cutover_changes');
+      };
+      const lines = async (orderNo: number) =>
+        (await db.query(`SELECT line_no, sku, qty FROM order_lines WHERE order_no = ${orderNo} ORDER BY line_no`)).map((r) =>
+          r.map(String).join(':'),
+        );
+
+      it('writes a root row and its child rows in one tagged transaction, recorded once: a redelivery writes nothing', async () => {
+        // Prepare
+        await orderWithLines(900);
+        const writer = new SqlChangeWriter(db);
+        const sink = new RecordingSink();
+        const changeId = 'orders/700';
+        const writes: SqlRowWrite[] = [
+          {
+            table: 'orders',
+            key: { order_no: '900' },
+            operation: 'update' as const,
+            values: { status: 'S' },
+            expected: { status: 'P' },
+            changeId,
+          },
+          {
+            table: 'order_lines',
+            key: { order_no: '900', line_no: '1' },
+            operation: 'update' as const,
+            values: { qty: '4' },
+            expected: { qty: '1' },
+            changeId,
+          },
+          {
+            table: 'order_lines',
+            key: { order_no: '900', line_no: '2' },
+            operation: 'delete' as const,
+            values: {},
+            expected: { qty: '1' },
+            changeId,
+          },
+          {
+            table: 'order_lines',
+            key: { order_no: '900', line_no: '3' },
+            operation: 'insert' as const,
+            values: { sku: 'C', qty: '2', unit_price_cents: '50' },
+            changeId,
+          },
+        ];
+
+        // Act
+        const first = await writer.writeAll(writes);
+        const again = await writer.writeAll(writes);
+        const pass = await relay(sink).pass();
+
+        // Assess
+        expect(first).toEqual(writes.map(() => ({ status: 'applied' })));
+        expect(again).toEqual(writes.map(() => ({ status: 'applied', replayed: true })));
+        expect(await lines(900)).toEqual(['1:A:4', '3:C:2']);
+        const captured = await changes();
+        expect(captured.map((c) => [c.table, c.op, c.origin])).toEqual([
+          ['orders', 'update', 'sync'],
+          ['order_lines', 'update', 'sync'],
+          ['order_lines', 'delete', 'sync'],
+          ['order_lines', 'insert', 'sync'],
+        ]);
+        expect(new Set(captured.map((c) => c.tx)).size).toBe(1);
+        expect(pass.skippedSync).toBe(4);
+        expect(sink.received).toEqual([]);
+        expect(await count('SELECT count(*) FROM cutover_applied')).toBe(1);
+      });
+
+      it('rolls the whole transaction back when one child row is a conflict, answering every row', async () => {
+        // Prepare: the monolith changed line 2 since the service saw it.
+        await orderWithLines(901);
+        await db.exec('UPDATE order_lines SET qty = 7 WHERE order_no = 901 AND line_no = 2');
+        const writer = new SqlChangeWriter(db);
+        const changeId = 'orders/701';
+
+        // Act
+        const result = await writer.writeAll([
+          { table: 'orders', key: { order_no: '901' }, operation: 'update', values: { status: 'S' }, expected: { status: 'P' }, changeId },
+          {
+            table: 'order_lines',
+            key: { order_no: '901', line_no: '1' },
+            operation: 'update',
+            values: { qty: '4' },
+            expected: { qty: '1' },
+            changeId,
+          },
+          {
+            table: 'order_lines',
+            key: { order_no: '901', line_no: '2' },
+            operation: 'update',
+            values: { qty: '5' },
+            expected: { qty: '1' },
+            changeId,
+          },
+        ]);
+
+        // Assess
+        expect(result.map((r) => r.status)).toEqual(['applied', 'applied', 'conflict']);
+        expect(result[2]).toEqual({ status: 'conflict', current: expect.objectContaining({ qty: '7' }) });
+        expect(await lines(901)).toEqual(['1:A:1', '2:B:7']);
+        expect((await db.query('SELECT status FROM orders WHERE order_no = 901'))[0][0]).toBe('P');
         expect(await count('SELECT count(*) FROM cutover_applied')).toBe(0);
       });
 

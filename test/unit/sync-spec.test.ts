@@ -32,6 +32,14 @@ describe('Section: sync', () => {
       ],
       [{ basket: { policy: 'manual' } }, 'sync.entities.basket: "basket" is not an entity of the migration section'],
       [
+        { orders: { policy: 'lastWriterWins', clock: 'updatedAt', fields: { 'lines[].qty': 'delta' } } },
+        `sync.entities.orders.fields.lines[].qty: "qty" is not an attribute of orders's lines: one of lineNo, sku, quantity, unitPrice`,
+      ],
+      [
+        { orders: { policy: 'lastWriterWins', clock: 'updatedAt', fields: { 'items[].quantity': 'delta' } } },
+        'sync.entities.orders.fields.items[].quantity: "items" is not an embedded list of orders',
+      ],
+      [
         { orders: { policy: { mergeFields: { fallback: 'lastWriterWins' } }, clock: 'updatedAt' } },
         'a field merge cannot fall back to lastWriterWins',
       ],
@@ -40,6 +48,19 @@ describe('Section: sync', () => {
       // Act / Assess
       expect(() => parseSpec(withSync({ source: 'shop', entities: entitiesIn }))).toThrow(SpecError);
       expect(() => parseSpec(withSync({ source: 'shop', entities: entitiesIn }))).toThrow(message);
+    });
+
+    it('takes a field policy for the elements of an embedded list (`lines[].quantity`)', () => {
+      // Act
+      const parsed = parseSpec(
+        withSync({
+          source: 'shop',
+          entities: { orders: { policy: 'lastWriterWins', clock: 'updatedAt', fields: { 'lines[].quantity': 'delta' } } },
+        }),
+      );
+
+      // Assess
+      expect(syncRules(parsed.sync!.entities.orders).fields).toEqual({ 'lines[].quantity': { kind: 'delta' } });
     });
 
     it('asks for an irreversible attribute to be declared one-way', () => {

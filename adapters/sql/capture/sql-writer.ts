@@ -34,6 +34,60 @@ export class SqlChangeWriter implements SqlRowWriter {
   }
 
   public async write(change: SqlRowWrite): Promise<SqlWriteResult> {
+    const [result] = await this.writeAll([change]);
+    return result;
+  }
+
+  /**
+   * Several row changes in one transaction (a root row and its child rows), tagged once, recorded once
+   * under the first write's `changeId`. Each row is locked and compared as `write` does; if any of them is
+   * a conflict the whole transaction is rolled back and every answer is returned (`applied` for the rows
+   * that would have been written), so the caller decides the conflicting rows and tries again with all.
+   * A replay (the `changeId` is already recorded) answers every write `applied`, `replayed`.
+   */
+  public async writeAll(changes: readonly SqlRowWrite[]): Promise<SqlWriteResult[]> {
+    if (changes.length === 0) return [];
+    for (const change of changes) this.check(change);
+    const pg = this.db.dialect === 'postgres';
+    const q = (id: string) => quoteIdent(this.db.dialect, id);
+    const appliedTable = `${q(this.db.schema)}.${q(captureNames(this.prefix).applied)}`;
+    const changeId = changes[0].changeId;
+    const changeKey = changeId === undefined ? undefined : boundedKey(changeId);
+    const rollback = new Error('cutover: a conflict rolls the transaction back');
+    let answers: SqlWriteResult[] = [];
+    try {
+      return await this.db.transaction(async (tx) => {
+        await this.tag(tx);
+        try {
+          answers = [];
+          for (const [i, change] of changes.entries()) {
+            // The first row is locked before the change id is looked up: a concurrent delivery of the same
+            // change waits there and then sees the id the first one committed.
+            const afterLock = i === 0 && changeKey !== undefined ? () => this.seen(tx, appliedTable, changeKey, change.table) : undefined;
+            const answer = await this.applyRow(tx, change, afterLock);
+            if (answer === 'replayed') return changes.map(() => ({ status: 'applied' as const, replayed: true }));
+            answers.push(answer);
+          }
+          if (answers.some((x) => x.status === 'conflict')) throw rollback;
+          if (changeKey !== undefined) {
+            const now = pg ? 'now()' : 'CURRENT_TIMESTAMP(3)';
+            await tx.exec(`INSERT INTO ${appliedTable} (change_key, table_name, applied_at) VALUES (${pg ? '$1, $2' : '?, ?'}, ${now})`, [
+              changeKey,
+              changes[0].table,
+            ]);
+          }
+          return answers;
+        } finally {
+          await this.untag(tx);
+        }
+      });
+    } catch (err) {
+      if (err === rollback) return answers;
+      throw err;
+    }
+  }
+
+  private check(change: SqlRowWrite): void {
     const keyColumns = Object.keys(change.key);
     if (keyColumns.length === 0) throw new CaptureError(`write to ${change.table}: the key is empty`, { table: change.table });
     for (const c of [change.table, ...keyColumns, ...Object.keys(change.values), ...Object.keys(change.expected ?? {})]) {
@@ -46,81 +100,67 @@ export class SqlChangeWriter implements SqlRowWriter {
     }
     if (change.changeId !== undefined && change.changeId.length === 0)
       throw new CaptureError(`write to ${change.table}: changeId is empty`, { table: change.table });
+  }
+
+  /** Locks, compares and writes one row in the open transaction; `afterLock` answering true means a replay. */
+  private async applyRow(tx: SqlSession, change: SqlRowWrite, afterLock?: () => Promise<boolean>): Promise<SqlWriteResult | 'replayed'> {
+    const keyColumns = Object.keys(change.key);
     const pg = this.db.dialect === 'postgres';
     const q = (id: string) => quoteIdent(this.db.dialect, id);
     const table = `${q(this.db.schema)}.${q(this.prefix + change.table)}`;
-    const appliedTable = `${q(this.db.schema)}.${q(captureNames(this.prefix).applied)}`;
-    const changeKey = change.changeId === undefined ? undefined : boundedKey(change.changeId);
     const compared = [...new Set([...keyColumns, ...Object.keys(change.values), ...Object.keys(change.expected ?? {})])];
-    return this.db.transaction(async (tx) => {
-      await this.tag(tx);
-      try {
-        const params: (string | null)[] = [];
-        const p = (v: string | null) => (params.push(v), pg ? `$${params.length}` : '?');
-        const where = keyColumns.map((c) => `${q(c)} = ${p(change.key[c])}`).join(' AND ');
-        // Equality is decided by the database in the column's type, so '10.5' matches a NUMERIC 10.50 and
-        // '2026-01-01T10:00:00' a TIMESTAMP: the service side need not spell values as this server prints them.
-        const probes: Array<{ column: string; value: string | null; kind: 'expected' | 'value' }> = [
-          ...Object.entries(change.expected ?? {}).map(([column, value]) => ({ column, value, kind: 'expected' as const })),
-          ...Object.entries(change.values).map(([column, value]) => ({ column, value, kind: 'value' as const })),
-        ];
-        const selectParams: (string | null)[] = [];
-        const sp = (v: string | null) => (selectParams.push(v), pg ? `$${selectParams.length}` : '?');
-        const select = [
-          ...compared.map((c) => (pg ? `${q(c)}::text` : `CAST(${q(c)} AS CHAR)`)),
-          ...probes.map((x) => (pg ? `(${q(x.column)} IS NOT DISTINCT FROM ${sp(x.value)})::text` : `(${q(x.column)} <=> ${sp(x.value)})`)),
-        ].join(', ');
-        const whereShifted = keyColumns.map((c) => `${q(c)} = ${sp(change.key[c])}`).join(' AND ');
-        // Lock the row before looking for the key: a concurrent delivery of the same change waits here and
-        // then sees the key the first one committed (a locking read sees the latest commit on MySQL too).
-        const rows = await tx.query(`SELECT ${select} FROM ${table} WHERE ${whereShifted} FOR UPDATE`, selectParams);
-        const row = rows[0];
-        const current = row ? Object.fromEntries(compared.map((c, i) => [c, row[i]])) : null;
-        const truth = (v: string | null) => v === 't' || v === 'true' || v === '1';
-        const equal = (kind: 'expected' | 'value') => !!row && probes.every((x, i) => x.kind !== kind || truth(row[compared.length + i]));
-        if (changeKey !== undefined && (await this.seen(tx, appliedTable, changeKey, change.table)))
-          return { status: 'applied', replayed: true };
-        const done = async (): Promise<SqlWriteResult> => {
-          if (changeKey !== undefined) {
-            const now = pg ? 'now()' : 'CURRENT_TIMESTAMP(3)';
-            await tx.exec(`INSERT INTO ${appliedTable} (change_key, table_name, applied_at) VALUES (${pg ? '$1, $2' : '?, ?'}, ${now})`, [
-              changeKey,
-              change.table,
-            ]);
-          }
-          return { status: 'applied' };
-        };
-        if (change.expected) {
-          const differs = current === null ? change.operation !== 'insert' : !equal('expected');
-          if (differs) return { status: 'conflict', current };
-        }
-        if (change.operation === 'delete') {
-          if (current) await tx.exec(`DELETE FROM ${table} WHERE ${where}`, params);
-          return done();
-        }
-        if (change.operation === 'insert') {
-          // An insert expects no row. One already there with exactly these values is the same outcome
-          // (nothing to lose: there was no base to add to); any other row is a conflict.
-          if (current) return equal('value') ? done() : { status: 'conflict', current };
-          const cols = [...new Set([...keyColumns, ...Object.keys(change.values)])];
-          const values: (string | null)[] = [];
-          const ph = cols.map((c) => (values.push(c in change.key ? change.key[c] : change.values[c]), pg ? `$${values.length}` : '?'));
-          await tx.exec(`INSERT INTO ${table} (${cols.map(q).join(', ')}) VALUES (${ph.join(', ')})`, values);
-          return done();
-        }
-        if (!current) return { status: 'conflict', current: null };
-        const set = Object.keys(change.values).filter((c) => !(c in change.key));
-        if (set.length === 0) return done();
-        const values: (string | null)[] = [];
-        const ph = (v: string | null) => (values.push(v), pg ? `$${values.length}` : '?');
-        const assignments = set.map((c) => `${q(c)} = ${ph(change.values[c])}`).join(', ');
-        const keyWhere = keyColumns.map((c) => `${q(c)} = ${ph(change.key[c])}`).join(' AND ');
-        await tx.exec(`UPDATE ${table} SET ${assignments} WHERE ${keyWhere}`, values);
-        return done();
-      } finally {
-        await this.untag(tx);
-      }
-    });
+    const params: (string | null)[] = [];
+    const p = (v: string | null) => (params.push(v), pg ? `$${params.length}` : '?');
+    const where = keyColumns.map((c) => `${q(c)} = ${p(change.key[c])}`).join(' AND ');
+    // Equality is decided by the database in the column's type, so '10.5' matches a NUMERIC 10.50 and
+    // '2026-01-01T10:00:00' a TIMESTAMP: the service side need not spell values as this server prints them.
+    const probes: Array<{ column: string; value: string | null; kind: 'expected' | 'value' }> = [
+      ...Object.entries(change.expected ?? {}).map(([column, value]) => ({ column, value, kind: 'expected' as const })),
+      ...Object.entries(change.values).map(([column, value]) => ({ column, value, kind: 'value' as const })),
+    ];
+    const selectParams: (string | null)[] = [];
+    const sp = (v: string | null) => (selectParams.push(v), pg ? `$${selectParams.length}` : '?');
+    const select = [
+      ...compared.map((c) => (pg ? `${q(c)}::text` : `CAST(${q(c)} AS CHAR)`)),
+      ...probes.map((x) => (pg ? `(${q(x.column)} IS NOT DISTINCT FROM ${sp(x.value)})::text` : `(${q(x.column)} <=> ${sp(x.value)})`)),
+    ].join(', ');
+    const whereShifted = keyColumns.map((c) => `${q(c)} = ${sp(change.key[c])}`).join(' AND ');
+    // Lock the row before looking for the key: a concurrent delivery of the same change waits here and
+    // then sees the key the first one committed (a locking read sees the latest commit on MySQL too).
+    const rows = await tx.query(`SELECT ${select} FROM ${table} WHERE ${whereShifted} FOR UPDATE`, selectParams);
+    const row = rows[0];
+    const current = row ? Object.fromEntries(compared.map((c, i) => [c, row[i]])) : null;
+    const truth = (v: string | null) => v === 't' || v === 'true' || v === '1';
+    const equal = (kind: 'expected' | 'value') => !!row && probes.every((x, i) => x.kind !== kind || truth(row[compared.length + i]));
+    if (afterLock && (await afterLock())) return 'replayed';
+    const done: SqlWriteResult = { status: 'applied' };
+    if (change.expected) {
+      const differs = current === null ? change.operation !== 'insert' : !equal('expected');
+      if (differs) return { status: 'conflict', current };
+    }
+    if (change.operation === 'delete') {
+      if (current) await tx.exec(`DELETE FROM ${table} WHERE ${where}`, params);
+      return done;
+    }
+    if (change.operation === 'insert') {
+      // An insert expects no row. One already there with exactly these values is the same outcome
+      // (nothing to lose: there was no base to add to); any other row is a conflict.
+      if (current) return equal('value') ? done : { status: 'conflict', current };
+      const cols = [...new Set([...keyColumns, ...Object.keys(change.values)])];
+      const values: (string | null)[] = [];
+      const ph = cols.map((c) => (values.push(c in change.key ? change.key[c] : change.values[c]), pg ? `$${values.length}` : '?'));
+      await tx.exec(`INSERT INTO ${table} (${cols.map(q).join(', ')}) VALUES (${ph.join(', ')})`, values);
+      return done;
+    }
+    if (!current) return { status: 'conflict', current: null };
+    const set = Object.keys(change.values).filter((c) => !(c in change.key));
+    if (set.length === 0) return done;
+    const values: (string | null)[] = [];
+    const ph = (v: string | null) => (values.push(v), pg ? `$${values.length}` : '?');
+    const assignments = set.map((c) => `${q(c)} = ${ph(change.values[c])}`).join(', ');
+    const keyWhere = keyColumns.map((c) => `${q(c)} = ${ph(change.key[c])}`).join(' AND ');
+    await tx.exec(`UPDATE ${table} SET ${assignments} WHERE ${keyWhere}`, values);
+    return done;
   }
 
   /** Whether a change id was already applied; a missing table is named with the command that creates it. */
