@@ -1,5 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as events from 'aws-cdk-lib/aws-events';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { apiModelsOf, apiTableIndexes } from '../../core/api/model';
 import type { Spec } from '../../core/spec';
@@ -13,12 +15,25 @@ export interface DataStackProps extends StackProps {
   readonly servicesBus: events.IEventBus;
   /** @default - `<stack name in lower case>-`, e.g. `cutover-data-orders` */
   readonly tableNamePrefix?: string;
-  /** See ConsistencyValidatorProps.sourceUrl. @default - none (runs fail naming SOURCE_URL) */
-  readonly sourceUrl?: string;
-  /** How often continuous validation runs. @default Duration.minutes(15) */
+  /**
+   * The secret holding the monolith's connection URL, for continuous validation (see
+   * ConsistencyValidatorProps.sourceSecret). Continuous validation is deployed only when this or
+   * `sourceSecretArn` is given: without a monolith it could only fail.
+   * @default - no continuous validation
+   */
+  readonly sourceSecret?: secretsmanager.ISecret;
+  /** The same secret by its complete ARN (e.g. from CUTOVER_MONOLITH_SECRET_ARN). @default - none */
+  readonly sourceSecretArn?: string;
+  /** Run continuous validation in this VPC (a private database). @default - not in a VPC */
+  readonly validatorVpc?: ec2.IVpc;
+  /** @default - the VPC's private subnets */
+  readonly validatorVpcSubnets?: ec2.SubnetSelection;
+  /** @default - a security group CDK creates */
+  readonly validatorSecurityGroups?: ec2.ISecurityGroup[];
+  /** How often continuous validation runs. @default Duration.minutes(5) */
   readonly validationSchedule?: Duration;
-  /** Rows per entity per validation run. @default 200 */
-  readonly validationSampleSize?: number;
+  /** Rows per entity per validation run (see ConsistencyValidatorProps.rowsPerRun). @default 7000 */
+  readonly validationRowsPerRun?: number;
 }
 
 /** Output keys the CLI, the tests and the demo read. Renaming one breaks them: change them together. */
@@ -37,7 +52,8 @@ export const pascal = (name: string): string => name.replace(/(^|[^A-Za-z0-9])([
 /** Data migration (issue 6): the services' target tables and continuous validation of what they hold. */
 export class DataStack extends Stack {
   public readonly tables: ServiceTables;
-  public readonly validator: ConsistencyValidator;
+  /** Present when a source secret was given. */
+  public readonly validator?: ConsistencyValidator;
 
   public constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -52,14 +68,24 @@ export class DataStack extends Stack {
         .map((e) => props.spec.migration!.entities[e]?.target.table)
         .filter((t): t is string => t !== undefined),
     });
-    this.validator = new ConsistencyValidator(this, 'ConsistencyValidator', {
-      spec: props.spec,
-      tables: this.tables,
-      servicesBus: props.servicesBus,
-      sourceUrl: props.sourceUrl,
-      schedule: props.validationSchedule,
-      sampleSize: props.validationSampleSize,
-    });
+    if (props.sourceSecret && props.sourceSecretArn)
+      throw new ConfigurationError('DataStack: give sourceSecret or sourceSecretArn, not both', { setting: 'sourceSecretArn' });
+    const sourceSecret =
+      props.sourceSecret ??
+      (props.sourceSecretArn ? secretsmanager.Secret.fromSecretCompleteArn(this, 'SourceSecret', props.sourceSecretArn) : undefined);
+    if (sourceSecret) {
+      this.validator = new ConsistencyValidator(this, 'ConsistencyValidator', {
+        spec: props.spec,
+        tables: this.tables,
+        servicesBus: props.servicesBus,
+        sourceSecret,
+        vpc: props.validatorVpc,
+        vpcSubnets: props.validatorVpcSubnets,
+        securityGroups: props.validatorSecurityGroups,
+        schedule: props.validationSchedule,
+        rowsPerRun: props.validationRowsPerRun,
+      });
+    }
 
     new CfnOutput(this, DATA_OUTPUTS.migrationTables, {
       value: this.toJsonString(this.tables.entityTables),
@@ -71,17 +97,19 @@ export class DataStack extends Stack {
         description: `Service table for the spec's ${name} table`,
       });
     }
-    new CfnOutput(this, DATA_OUTPUTS.validatorFunctionName, {
-      value: this.validator.function.functionName,
-      description: 'Continuous validation (invoke to run a pass now)',
-    });
-    new CfnOutput(this, DATA_OUTPUTS.validatorDlqUrl, {
-      value: this.validator.deadLetterQueue.queueUrl,
-      description: 'Validation runs that failed after every retry',
-    });
-    new CfnOutput(this, DATA_OUTPUTS.sweepTableName, {
-      value: this.validator.sweepTable.tableName,
-      description: "Where each entity's validation sweep stands",
-    });
+    if (this.validator) {
+      new CfnOutput(this, DATA_OUTPUTS.validatorFunctionName, {
+        value: this.validator.function.functionName,
+        description: 'Continuous validation (invoke to run a pass now)',
+      });
+      new CfnOutput(this, DATA_OUTPUTS.validatorDlqUrl, {
+        value: this.validator.deadLetterQueue.queueUrl,
+        description: 'Validation runs that failed after every retry',
+      });
+      new CfnOutput(this, DATA_OUTPUTS.sweepTableName, {
+        value: this.validator.sweepTable.tableName,
+        description: "Where each entity's validation sweep stands",
+      });
+    }
   }
 }
