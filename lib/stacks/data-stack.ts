@@ -1,11 +1,15 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations, type CfnElement, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as events from 'aws-cdk-lib/aws-events';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { apiModelsOf, apiTableIndexes } from '../../core/api/model';
 import type { Spec } from '../../core/spec';
+import { BackfillDistributedMap } from '../constructs/backfill-distributed-map';
 import { ConsistencyValidator } from '../constructs/consistency-validator';
+import { CutoverFunction } from '../constructs/cutover-function';
+import { acknowledgeFunctionFindings } from '../constructs/function-acks';
 import { ServiceTables } from '../constructs/service-tables';
 import { ConfigurationError } from '../../core/errors';
 
@@ -34,6 +38,23 @@ export interface DataStackProps extends StackProps {
   readonly validationSchedule?: Duration;
   /** Rows per entity per validation run (see ConsistencyValidatorProps.rowsPerRun). @default 7000 */
   readonly validationRowsPerRun?: number;
+  /**
+   * Backfill an entity from an S3 export of its monolith table with a Distributed Map and its worker
+   * function (functions/backfill-worker), instead of `cutover backfill` reading the database.
+   * @default - no export backfill
+   */
+  readonly exportBackfill?: {
+    /** The bucket the export is in (made by the export, not by this stack). */
+    readonly bucketName: string;
+    /** Key prefix of the export's data files (JSON lines, .gz or not), e.g. `exports/orders/`. */
+    readonly prefix: string;
+    /** The entity of the spec's migration section the export holds. */
+    readonly entity: string;
+    /** @default 40 */
+    readonly maxConcurrency?: number;
+    /** @default 1 */
+    readonly filesPerBatch?: number;
+  };
 }
 
 /** Output keys the CLI, the tests and the demo read. Renaming one breaks them: change them together. */
@@ -45,6 +66,7 @@ export const DATA_OUTPUTS = {
   validatorFunctionName: 'ConsistencyValidatorFunctionName',
   validatorDlqUrl: 'ConsistencyValidatorDlqUrl',
   sweepTableName: 'ConsistencySweepTableName',
+  exportBackfillStateMachineArn: 'ExportBackfillStateMachineArn',
 } as const;
 
 export const pascal = (name: string): string => name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());
@@ -54,6 +76,8 @@ export class DataStack extends Stack {
   public readonly tables: ServiceTables;
   /** Present when a source secret was given. */
   public readonly validator?: ConsistencyValidator;
+  /** Present with `exportBackfill`. */
+  public readonly exportBackfill?: BackfillDistributedMap;
 
   public constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -84,6 +108,56 @@ export class DataStack extends Stack {
         securityGroups: props.validatorSecurityGroups,
         schedule: props.validationSchedule,
         rowsPerRun: props.validationRowsPerRun,
+      });
+    }
+
+    if (props.exportBackfill) {
+      const { entity, bucketName, prefix } = props.exportBackfill;
+      const def = props.spec.migration.entities[entity];
+      if (!def)
+        throw new ConfigurationError(
+          `DataStack exportBackfill.entity: ${JSON.stringify(entity)} is not an entity of the migration section`,
+          {
+            setting: 'exportBackfill.entity',
+          },
+        );
+      const bucket = s3.Bucket.fromBucketName(this, 'ExportBucket', bucketName);
+      const table = this.tables.tables.get(def.target.table)!;
+      const worker = new CutoverFunction(this, 'BackfillWorker', {
+        functionDir: 'backfill-worker',
+        spec: props.spec,
+        description: `cutover: copy a batch of the ${entity} export into its service table (Distributed Map worker)`,
+        timeout: Duration.minutes(15),
+        memorySize: 1024,
+        environment: { EXPORT_BUCKET: bucket.bucketName },
+      });
+      acknowledgeFunctionFindings(worker);
+      this.exportBackfill = new BackfillDistributedMap(this, 'ExportBackfill', {
+        exportBucket: bucket,
+        exportPrefix: prefix,
+        worker,
+        table,
+        entity,
+        maxConcurrency: props.exportBackfill.maxConcurrency,
+        filesPerBatch: props.exportBackfill.filesPerBatch,
+      });
+      // The wildcards cdk-nag sees, each scoped as far as the resource allows.
+      const tableId = this.getLogicalId(table.node.defaultChild as CfnElement);
+      Validations.of(worker).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucketName}/${prefix}*]`,
+        reason: 'The worker reads the export files the map hands it: any object under the export prefix, nothing else in the bucket.',
+      });
+      Validations.of(worker).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${tableId}.Arn>/index/*]`,
+        reason: "The table grant covers the table's indexes by a wildcard; the worker only writes items (BatchWriteItem, PutItem).",
+      });
+      Validations.of(this.exportBackfill.stateMachine).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucketName}/*]`,
+        reason: 'The result writer puts one object per batch under the results prefix; Step Functions names those objects itself.',
+      });
+      new CfnOutput(this, DATA_OUTPUTS.exportBackfillStateMachineArn, {
+        value: this.exportBackfill.stateMachine.stateMachineArn,
+        description: `Backfill of ${entity} from its S3 export (start an execution with {})`,
       });
     }
 

@@ -263,6 +263,50 @@ describe('Stack: DataStack', () => {
     });
   });
 
+  describe('Export backfill (Distributed Map and its worker)', () => {
+    const build = (entity: string) => {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const bridge = new BridgeStack(app, 'Exp-Bridge', { spec });
+      return new DataStack(app, 'Exp-Data', {
+        spec,
+        servicesBus: bridge.servicesBus,
+        exportBackfill: { bucketName: 'shop-exports', prefix: 'exports/orders/', entity },
+      });
+    };
+
+    it('is absent unless asked for', () => {
+      expect(stack.exportBackfill).toBeUndefined();
+      expect(Object.keys(ofType('AWS::StepFunctions::StateMachine'))).toHaveLength(0);
+    });
+
+    it('deploys the map with its worker, which may read the export and write only the entity table', () => {
+      // Act
+      const exp = build('orders');
+      const t = Template.fromStack(exp);
+      const fns = t.findResources('AWS::Lambda::Function') as Resources;
+      const worker = Object.entries(fns).find(([, f]) => String(f.Properties!.Description).includes('Distributed Map worker'));
+
+      // Assess
+      expect(exp.exportBackfill).toBeDefined();
+      t.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+      expect(worker).toBeDefined();
+      const [workerId, fn] = worker!;
+      expect(JSON.stringify((fn.Properties!.Environment as { Variables: unknown }).Variables)).toContain('EXPORT_BUCKET');
+      expect(fn.Properties!.Timeout).toBe(900);
+      const definition = JSON.stringify(t.findResources('AWS::StepFunctions::StateMachine'));
+      expect(definition).toContain(workerId);
+      const writes = iamStatements(t).filter(({ s }) => actionsOf(s).includes('dynamodb:BatchWriteItem'));
+      expect(writes).toHaveLength(1);
+      expect(JSON.stringify(writes[0].s.Resource)).toContain(exp.getLogicalId(exp.tables.tables.get('orders')!.node.defaultChild as never));
+      expect(Object.keys(t.findOutputs('*'))).toContain(DATA_OUTPUTS.exportBackfillStateMachineArn);
+      expect(nagFindings(exp)).toEqual([]);
+    });
+
+    it('refuses an entity the migration section does not have', () => {
+      expect(() => build('invoices')).toThrow('exportBackfill.entity: "invoices" is not an entity of the migration section');
+    });
+  });
+
   describe('IAM', () => {
     it('allows no wildcard action anywhere', () => {
       expect(iamStatements(template).length).toBeGreaterThan(0);
