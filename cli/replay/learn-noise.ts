@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
@@ -6,6 +6,7 @@ import { learnNoise, RuleBook, type LearnedNoiseJson, type NoisePairing } from '
 import { parseCapturedLine, type CapturedInteraction } from '../../core/replay/captured';
 import { CliError } from '../aws-context';
 import { runCli, type CliIo } from '../commands/io';
+import { positiveInt } from '../commands/options';
 import { loadCompareSection } from '../rehearse';
 
 export interface LearnNoiseCommandOptions {
@@ -96,7 +97,7 @@ export async function learnNoiseCommand(first: string, second: string, opts: Lea
 
 function pairing(value: string): NoisePairing {
   if (value !== 'entity' && value !== 'position')
-    throw new CliError(`--pair-by must be entity or position, got ${JSON.stringify(value)}`, 'see --help');
+    throw new InvalidArgumentError(`expected entity or position, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -108,7 +109,7 @@ export function registerLearnNoise(replay: Command): void {
     .option('--pair-by <how>', 'entity: the n-th input of a type per entity; position: the n-th interaction', pairing, 'entity')
     .option('--config <file>', 'migration spec for the compare rules (default: $CUTOVER_CONFIG or ./cutover.config.ts)')
     .option('--capability <name>', 'add this capability’s compare rules')
-    .option('--examples <n>', 'examples kept per noisy field', (v) => Number.parseInt(v, 10), 3)
+    .option('--examples <n>', 'examples kept per noisy field', positiveInt, 3)
     .option('--json', 'print the profile instead of the summary')
     .addHelpText(
       'after',
