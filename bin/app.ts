@@ -42,8 +42,8 @@ async function main(): Promise<void> {
   buildCutoverApp(app, {
     spec,
     prefix,
-    // Continuous validation's source (postgres:// or mysql://); on AWS prefer a secret, see DataStackProps.sourceUrl.
-    monolithUrl: process.env.CUTOVER_MONOLITH_URL,
+    // The secret with the monolith's database URL: continuous validation is deployed only with it.
+    monolithSecretArn: process.env.CUTOVER_MONOLITH_SECRET_ARN,
     // `-c savedQueries=false` only for a target without AWS::Logs::QueryDefinition (localstack/deploy.sh).
     savedQueries: app.node.tryGetContext('savedQueries') !== 'false' && app.node.tryGetContext('savedQueries') !== false,
     // Off by default: `cutover sync start` after capture is installed and the source secret filled.

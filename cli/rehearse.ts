@@ -342,7 +342,7 @@ function list(v: string, prev: string[] = []): string[] {
   ];
 }
 
-async function loadCompareSection(configPath: string | undefined): Promise<CompareSection | undefined> {
+export async function loadCompareSection(configPath: string | undefined): Promise<CompareSection | undefined> {
   const file = path.resolve(configPath ?? process.env.CUTOVER_CONFIG ?? 'cutover.config.ts');
   if (!fs.existsSync(file)) {
     if (configPath) throw new RehearsalError(`--config ${configPath}: no such file`);

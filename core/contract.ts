@@ -23,6 +23,7 @@ export const ENV = {
   dataApiMetricsNamespace: 'DATA_API_METRICS_NAMESPACE',
   dataApiService: 'DATA_API_SERVICE',
   dataApiTables: 'DATA_API_TABLES',
+  exportBucket: 'EXPORT_BUCKET',
   inventoryTableName: 'INVENTORY_TABLE_NAME',
   lagSeconds: 'LAG_SECONDS',
   ledgerTableName: 'LEDGER_TABLE_NAME',
@@ -136,6 +137,7 @@ export const OUTPUTS = {
     validatorFunctionName: 'ConsistencyValidatorFunctionName',
     validatorDlqUrl: 'ConsistencyValidatorDlqUrl',
     sweepTableName: 'ConsistencySweepTableName',
+    exportBackfillStateMachineArn: 'ExportBackfillStateMachineArn',
   },
   api: {
     urlPrefix: 'DataApiUrl',

@@ -21,8 +21,11 @@ export interface CutoverAppProps {
   readonly env?: Environment;
   /** Run cdk-nag's AwsSolutions checks on every stack. @default true */
   readonly nag?: boolean;
-  /** The monolith database URL for continuous validation (see DataStackProps.sourceUrl). @default - none */
-  readonly monolithUrl?: string;
+  /**
+   * The complete ARN of the secret holding the monolith's database URL: continuous validation is deployed
+   * only with it (see DataStackProps.sourceSecretArn). @default - no continuous validation
+   */
+  readonly monolithSecretArn?: string;
   /** Save the Logs Insights queries (see OperationsProps.savedQueries; `-c savedQueries=false`). @default true */
   readonly savedQueries?: boolean;
   /** Deploy the sync running (relay schedule and stream mappings on). @default false: `cutover sync start` */
@@ -96,7 +99,7 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
         ...common,
         description: "cutover: the services' target tables for the data migration and continuous validation",
         servicesBus: bridge.servicesBus,
-        sourceUrl: props.monolithUrl,
+        sourceSecretArn: props.monolithSecretArn,
       })
     : undefined;
   const api =

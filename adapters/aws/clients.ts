@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 /*
@@ -71,4 +72,11 @@ export function sqsClient(): SQSClient {
 export function lambdaClient(): LambdaClient {
   lambda ??= instrumented(new LambdaClient({}));
   return lambda;
+}
+
+let s3: S3Client | undefined;
+
+export function s3Client(): S3Client {
+  s3 ??= instrumented(new S3Client({}));
+  return s3;
 }

@@ -15,8 +15,10 @@ import { StderrProgress } from '../migration/progress';
 import { openSource } from '../../adapters/sql/url';
 import { FileCheckpointStore, RejectsFile } from '../migration/state';
 import { DynamoTable } from '../../adapters/migration-target/dynamodb';
+import { openAuditSink, type AuditSink, type AuditTargetOptions } from '../migration/audit';
+import { AwsContext } from '../aws-context';
 
-export interface BackfillCommandOptions {
+export interface BackfillCommandOptions extends AuditTargetOptions {
   readonly source: string;
   readonly entity: string;
   readonly segments: number;
@@ -47,7 +49,10 @@ function describeSummary(s: BackfillSummary): string {
 }
 
 /** The command body, with its surroundings injected. Returns the exit code: 0 done, 130 stopped, 2 error. */
-export async function backfillCommand(opts: BackfillCommandOptions, deps: CommandDeps = {}): Promise<number> {
+export async function backfillCommand(
+  opts: BackfillCommandOptions,
+  deps: CommandDeps & { audit?: AuditSink; context?: AwsContext } = {},
+): Promise<number> {
   return runCommand(deps, async () => {
     const stdout = deps.stdout ?? process.stdout;
     const stderr = deps.stderr ?? process.stderr;
@@ -56,12 +61,15 @@ export async function backfillCommand(opts: BackfillCommandOptions, deps: Comman
     const tableName = opts.table ?? entity.targetTable;
     const stateDir = resolveIn(deps.cwd, opts.stateDir);
     const base = `${safeName(entity.name)}-${safeName(tableName)}`;
+    const dynamo = deps.dynamo ?? dynamoFromEnv();
+    // Found before the source is read: a run that could not be audited must not start.
+    const audit = deps.audit ?? (await openAuditSink(opts, { ...deps, dynamo })).sink;
     const source = await openSource(opts.source, { connections: opts.segments * 2 });
     try {
       const summary = await runBackfill({
         entity,
         source,
-        target: new DynamoTable(deps.dynamo ?? dynamoFromEnv(), tableName, { keyAttributes: entity.keyAttributes }),
+        target: new DynamoTable(dynamo, tableName, { keyAttributes: entity.keyAttributes }),
         tableName,
         checkpoints: new FileCheckpointStore(path.join(stateDir, `backfill-${base}.json`)),
         rejects: new RejectsFile(path.join(stateDir, `rejects-${base}.jsonl`)),
@@ -70,6 +78,7 @@ export async function backfillCommand(opts: BackfillCommandOptions, deps: Comman
         restart: opts.restart,
         signal: deps.signal,
         progress: new StderrProgress(stderr),
+        audit,
       });
       stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : describeSummary(summary));
       return summary.status === 'aborted' ? 130 : 0;
@@ -83,6 +92,7 @@ export async function backfillCommand(opts: BackfillCommandOptions, deps: Comman
  * `cutover backfill --source <url> --entity <name> [--segments N]`: copies the entity's rows into its
  * DynamoDB table. Parallel key-range segments, BatchWriteItem of 25 with backoff and jitter, a checkpoint
  * after every batch (kill it at any time and run the same command to resume), bad rows to a rejects file.
+ * Each run is recorded in the audit log (stream `migration-<entity>`): started, then finished with its counts.
  */
 export function register(program: Command): void {
   program
@@ -95,13 +105,16 @@ export function register(program: Command): void {
     .option('--page-size <n>', 'root rows read per query', positiveInt, 1000)
     .option('--state-dir <dir>', 'where the checkpoint and the rejects file live', '.cutover')
     .option('--restart', 'ignore an existing checkpoint and copy from the start')
+    .option('--audit-table <name>', 'the audit table the run is recorded in (default: the AuditTableName stack output)')
+    .option('--audit <file>', 'also append each audit entry to this local JSON-lines file')
+    .option('--no-audit-log', 'copy without entries in the audit table (not for production)')
     .option('--config <file>', 'the spec module', 'cutover.config.ts')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: BackfillCommandOptions, command: Command) => {
       const stop = abortOnSignals();
       try {
         const dynamo = dynamoFromEnv(command.optsWithGlobals<{ region?: string; profile?: string }>());
-        process.exitCode = await backfillCommand(opts, { signal: stop.signal, dynamo });
+        process.exitCode = await backfillCommand(opts, { signal: stop.signal, dynamo, context: AwsContext.fromCommand(command) });
       } finally {
         stop.dispose();
       }

@@ -29,6 +29,7 @@ import {
   stateStore,
   timeOption,
 } from '../replay/support';
+import { registerLearnNoise } from '../replay/learn-noise';
 import { runCli, type CliIo } from './io';
 import { positiveInt } from './options';
 
@@ -175,7 +176,7 @@ export async function replayStartCommand(opts: ReplayStartOptions, io: ReplayIo 
       } catch (cause) {
         throw new CliError(
           `--noise ${opts.noise}: cannot read a noise profile (${(cause as Error).message})`,
-          'give a JSON file as written by a noise learning run',
+          'give a JSON file written by `cutover replay learn-noise`',
           { cause },
         );
       }
@@ -311,6 +312,7 @@ export async function replayControlCommand(action: 'pause' | 'resume' | 'cancel'
 
 export function register(program: Command): void {
   const replay = program.command('replay').description('replay captured monolith traffic to one service in shadow mode and compare');
+  registerLearnNoise(replay);
   replay
     .command('start')
     .description('start a replay of a captured time window to one target capability')

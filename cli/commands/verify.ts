@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { JsonlAuditSink, type AuditSink } from '../migration/audit';
+import { openAuditSink, type AuditSink, type AuditTargetOptions } from '../migration/audit';
+import { AwsContext } from '../aws-context';
 import {
   abortOnSignals,
   dynamoFromEnv,
@@ -19,14 +20,13 @@ import { DynamoTable } from '../../adapters/migration-target/dynamodb';
 import { ExportFileSource } from '../../adapters/migration-target/export-file';
 import { runVerify, type VerifyReport } from '../migration/verify';
 
-export interface VerifyCommandOptions {
+export interface VerifyCommandOptions extends AuditTargetOptions {
   readonly source: string;
   readonly entity: string;
   readonly table?: string;
   readonly export?: string;
   readonly repair?: boolean;
   readonly repairLimit: number;
-  readonly audit: string;
   readonly lag: number;
   readonly buckets?: number;
   readonly segments: number;
@@ -96,7 +96,10 @@ export function describeReport(r: VerifyReport, shown = 20): string {
  * The command body, with its surroundings injected. Exit code: 0 clean, 1 differences found (after a
  * repair too: verify again to confirm), 2 error.
  */
-export async function verifyCommand(opts: VerifyCommandOptions, deps: CommandDeps & { audit?: AuditSink } = {}): Promise<number> {
+export async function verifyCommand(
+  opts: VerifyCommandOptions,
+  deps: CommandDeps & { audit?: AuditSink; context?: AwsContext } = {},
+): Promise<number> {
   return runCommand(deps, async () => {
     const stdout = deps.stdout ?? process.stdout;
     const stderr = deps.stderr ?? process.stderr;
@@ -107,6 +110,8 @@ export async function verifyCommand(opts: VerifyCommandOptions, deps: CommandDep
     const table = dynamo ? new DynamoTable(dynamo, tableName, { keyAttributes: entity.keyAttributes }) : undefined;
     const exportPath = opts.export ? resolveIn(deps.cwd, opts.export) : undefined;
     const target = exportPath ? new ExportFileSource(exportPath, entity.keyAttributes) : (table as DynamoTable);
+    // Found before the source is read: a repair that could not be audited must not start.
+    const audit = opts.repair && table ? (deps.audit ?? (await openAuditSink(opts, { ...deps, dynamo })).sink) : undefined;
     const source = await openSource(opts.source, { connections: opts.segments * 2 });
     try {
       const report = await runVerify({
@@ -129,10 +134,7 @@ export async function verifyCommand(opts: VerifyCommandOptions, deps: CommandDep
                   onRows,
                 })
             : undefined,
-        repair:
-          opts.repair && table
-            ? { writer: table, audit: deps.audit ?? new JsonlAuditSink(resolveIn(deps.cwd, opts.audit)), limit: opts.repairLimit }
-            : undefined,
+        repair: table && audit ? { writer: table, audit, limit: opts.repairLimit } : undefined,
         progress: new StderrProgress(stderr),
         signal: deps.signal,
       });
@@ -153,7 +155,7 @@ export async function verifyCommand(opts: VerifyCommandOptions, deps: CommandDep
  * `cutover verify --source <url> --entity <name>`: checks that the entity's DynamoDB table (or a table
  * export, `--export`) holds exactly what the mapping makes of the source. Bucket checksums first, then
  * only the differing buckets down to the attributes. `--repair` rewrites missing and different items from
- * the source, one audit entry each.
+ * the source, one entry each in the audit log (stream `migration-<entity>`, same hash chain as the rest).
  */
 export function register(program: Command): void {
   program
@@ -165,7 +167,9 @@ export function register(program: Command): void {
     .option('--export <path>', 'read the target from a DynamoDB export (DYNAMODB_JSON files, .json or .json.gz) instead of the live table')
     .option('--repair', 'rewrite missing and different items from the source (extra items are reported, never deleted)')
     .option('--repair-limit <n>', 'rewrite at most this many items', positiveInt, 10_000)
-    .option('--audit <file>', 'audit entries for repairs (JSON lines) until the audit log takes them', '.cutover/audit-migration.jsonl')
+    .option('--audit-table <name>', 'the audit table the repairs are recorded in (default: the AuditTableName stack output)')
+    .option('--audit <file>', 'also append each audit entry to this local JSON-lines file')
+    .option('--no-audit-log', 'repair without entries in the audit table (not for production)')
     .option('--lag <seconds>', 'rows updated within this many seconds are in flight, not different', nonNegativeInt, 0)
     .option('--buckets <n>', 'checksum buckets (default: about 256 rows each)', positiveInt)
     .option('--segments <n>', 'source key ranges read at once', positiveInt, 4)
@@ -178,7 +182,7 @@ export function register(program: Command): void {
       const stop = abortOnSignals();
       try {
         const dynamo = dynamoFromEnv(command.optsWithGlobals<{ region?: string; profile?: string }>());
-        process.exitCode = await verifyCommand(opts, { signal: stop.signal, dynamo });
+        process.exitCode = await verifyCommand(opts, { signal: stop.signal, dynamo, context: AwsContext.fromCommand(command) });
       } finally {
         stop.dispose();
       }

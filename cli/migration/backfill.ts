@@ -16,6 +16,7 @@ import { silentProgress, type Progress } from './progress';
 import { planSegments } from './segments';
 import { rowKeyValues, type SqlSource } from '../../adapters/sql/sql-source';
 import type { CheckpointStore, RejectsFile } from './state';
+import type { AuditSink } from './audit';
 import type { ItemWriter } from '../../adapters/migration-target/target';
 
 export interface BackfillOptions {
@@ -38,6 +39,13 @@ export interface BackfillOptions {
   readonly signal?: AbortSignal;
   readonly progress?: Progress;
   readonly now?: () => Date;
+  /**
+   * Where the run is recorded (stream `migration-<entity>`): an entry when it starts, and one when it ends
+   * (complete, stopped or failed) with its counts and the rows the mapping rejected. @default - none
+   */
+  readonly audit?: AuditSink;
+  /** Rejected rows named in the closing audit entry (the rejects file has them all). @default 100 */
+  readonly auditRejectsShown?: number;
 }
 
 export interface BackfillSummary {
@@ -115,10 +123,23 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
     };
   };
   if (cp.completedAt) {
+    // Nothing copied, nothing to record.
     return summary('alreadyComplete', { rows: 0, items: 0, rejected: 0, durationMs: 0, rowsPerSecond: 0, requests: 0, retries: 0 });
   }
 
   const before = checkpointTotals(cp);
+  const stream = `migration-${entity.name}`;
+  const auditBase = { entity: entity.name, table: options.tableName, source: source.describe(), mapping: identity.mapping };
+  await options.audit?.append(stream, {
+    action: 'migration.backfill.started',
+    ...auditBase,
+    resumed,
+    segments: cp.segments.length,
+    startedAt: cp.startedAt,
+    done: { rows: before.rows, items: before.items, rejected: before.rejected },
+  });
+  const rejectsShown = options.auditRejectsShown ?? 100;
+  const runRejects: RowReject[] = [];
   const total = await source.count(entity.root.table);
   progress.start(`${entity.name} -> ${options.tableName}`, total, before.rows + before.rejected);
 
@@ -137,6 +158,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
     const step = chain.then(async () => {
       const at = now().toISOString();
       const bytes = await rejects.append(rowRejects, at);
+      for (const r of rowRejects) if (runRejects.length < rejectsShown) runRejects.push(r);
       cp = commitBatch(cp as BackfillCheckpoint, { segment, cursor, rows, items, rejected: rowRejects.length, done }, bytes, at);
       await checkpoints.save(cp);
       const t = checkpointTotals(cp);
@@ -231,11 +253,21 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
     requests,
     retries,
   };
+  const status = cp.completedAt ? 'complete' : 'aborted';
+  await options.audit?.append(stream, {
+    action: 'migration.backfill.finished',
+    ...auditBase,
+    status: failure !== undefined ? 'failed' : status,
+    ...(failure !== undefined ? { error: failure instanceof Error ? failure.message : String(failure) } : {}),
+    totals: after,
+    run: { rows: run.rows, items: run.items, rejected: run.rejected, durationMs: run.durationMs },
+    rejects: runRejects.map((r) => ({ key: r.key, table: r.table, column: r.column, reason: r.reason })),
+    rejectsFile: rejects.file,
+  });
   if (failure !== undefined) {
     progress.finish('failed');
     throw failure;
   }
-  const status = cp.completedAt ? 'complete' : 'aborted';
   progress.finish(status === 'complete' ? 'done' : 'stopped: run the same command to resume');
   if (status === 'aborted' && !options.signal?.aborted) {
     throw new RunAbortedError('backfill stopped before every segment was done', { entity: entity.name });

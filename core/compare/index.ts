@@ -7,3 +7,4 @@ export * from './interaction';
 export * from './noise';
 export * from './report';
 export * from './render';
+export * from './noise-learning';

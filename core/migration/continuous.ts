@@ -211,3 +211,11 @@ export function divergenceEvent(
     },
   };
 }
+
+/**
+ * Rows of one entity the rolling sweep covers in a day: half of each run's rows go to the sweep (the other
+ * half to recent changes), times the runs a day. A full pass over N rows takes N / this many days.
+ */
+export function sweepRowsPerDay(rowsPerRun: number, scheduleSeconds: number): number {
+  return Math.max(1, Math.floor(rowsPerRun / 2)) * Math.floor(86_400 / scheduleSeconds);
+}

@@ -17,3 +17,4 @@ export * from './mapping';
 export * from './retry';
 export * from './segments';
 export { resolveValueTransform, type ValueTransform } from './transforms';
+export * from './export-rows';

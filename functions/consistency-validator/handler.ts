@@ -3,6 +3,7 @@ import { compileEntity, type CompiledEntity } from '../../core/migration';
 import type { SqlSource } from '../../adapters/sql/sql-source';
 import { openSource } from '../../adapters/sql/url';
 import { dynamoDbClient, eventBridgeClient } from '../../adapters/aws/clients';
+import { forgetSourceUrl, readSourceUrl } from '../../adapters/aws/secrets';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
 import { loadSpec } from '../shared/spec';
@@ -16,9 +17,10 @@ import { ENV } from '../../core/contract';
  * service table and puts `consistency.divergence` on the services bus for every real difference (rows
  * changed within the lag are in flight, not divergent).
  *
- * Env: SOURCE_URL (the monolith: postgres://, mysql://; on AWS pass it from a Secrets Manager secret, see
- * lib/constructs/consistency-validator.ts), MIGRATION_TABLES (JSON entity -> table), SWEEP_TABLE_NAME,
- * SERVICES_BUS_NAME; optional VALIDATE_ENTITIES (comma list, default: every entity), SAMPLE_SIZE (200),
+ * Env: SOURCE_SECRET_ARN (the secret with the monolith's URL, postgres:// or mysql://: read from Secrets
+ * Manager at every run, never from the environment), MIGRATION_TABLES (JSON entity -> table),
+ * SWEEP_TABLE_NAME, SERVICES_BUS_NAME; optional VALIDATE_ENTITIES (comma list, default: every entity),
+ * SAMPLE_SIZE (rows per entity per run, 7000),
  * LAG_SECONDS (default: each entity's verify.lagSeconds, else 60), LOOKBACK_SECONDS (900), MAX_EVENTS (100).
  */
 let dynamo: DynamoDBClient | undefined;
@@ -51,12 +53,15 @@ export function entitiesToValidate(): CompiledEntity[] {
   return wanted.map((name) => compileEntity(name, spec.migration!.entities[name]));
 }
 
-/** One pass; `open` turns SOURCE_URL into a source (tests hand in one over an in-process database). */
+/** One pass; `open` turns the secret's URL into a source (tests hand in one over an in-process database). */
 export async function runValidation(
   open: (url: string) => Promise<SqlSource> = (url) => openSource(url, { connections: 2 }),
 ): Promise<ValidationRun> {
   dynamo ??= dynamoDbClient();
-  const source = await open(requireEnv('SOURCE_URL'));
+  const secretId = requireEnv('SOURCE_SECRET_ARN');
+  // Read anew each run: a rotated secret, or one pointed at another database, takes effect at the next run.
+  forgetSourceUrl(secretId);
+  const source = await open(await readSourceUrl(secretId));
   try {
     return await validateSample(source, {
       entities: entitiesToValidate(),
@@ -65,7 +70,7 @@ export async function runValidation(
       events: eventBridgeClient(),
       busName: requireEnv('SERVICES_BUS_NAME'),
       sweeps: new DynamoSweepStore(dynamo, requireEnv('SWEEP_TABLE_NAME')),
-      sampleSize: Math.max(2, positive('SAMPLE_SIZE', '200')),
+      sampleSize: Math.max(2, positive('SAMPLE_SIZE', '7000')),
       lagSeconds: process.env[ENV.lagSeconds] ? positive('LAG_SECONDS', '60') : undefined,
       lookbackSeconds: positive('LOOKBACK_SECONDS', '900'),
       maxEvents: positive('MAX_EVENTS', '100'),

@@ -9,6 +9,7 @@
  */
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -172,9 +173,17 @@ describe('e2e: data migration into the deployed orders table', () => {
       await seedMonolith(writer, { orders: ORDERS, badRows: BAD_ROWS, prefix });
       const current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn }));
       original = current.Environment?.Variables ?? {};
+      // The function reads the monolith URL from its secret at every run, as on AWS.
+      const sm = new SecretsManagerClient(sdkConfig(context.endpoint));
+      await sm.send(
+        new PutSecretValueCommand({
+          SecretId: original.SOURCE_SECRET_ARN,
+          SecretString: JSON.stringify({ url: `${pgUrl}?prefix=${prefix}` }),
+        }),
+      );
+      sm.destroy();
       const variables = {
         ...original,
-        SOURCE_URL: `${pgUrl}?prefix=${prefix}`,
         VALIDATE_ENTITIES: 'orders',
         SAMPLE_SIZE: String(ORDERS * 2 + 10),
         LAG_SECONDS: '0',

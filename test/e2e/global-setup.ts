@@ -6,6 +6,7 @@
  * all), CUTOVER_CDK_APP_DIR (another CDK app, for trying the harness), CUTOVER_E2E_VERBOSE=1 (stream logs),
  * CUTOVER_E2E_KEEP=1 (leave the emulator running after the run, for poking at it).
  */
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as path from 'node:path';
 import {
   CONTEXT_FILE_ENV,
@@ -17,6 +18,7 @@ import {
   writeE2eContext,
   type E2eContext,
   type Emulator,
+  sdkConfig,
 } from './harness';
 import { facadeDeployEnv } from './facade-driver';
 
@@ -36,6 +38,9 @@ export default async function globalSetup(): Promise<void> {
       .filter(Boolean);
     // The façade stack needs its upstreams' URLs at synth; the façade e2e starts them on these ports.
     for (const [k, v] of Object.entries(facadeDeployEnv())) process.env[k] ??= v;
+    // Continuous validation is deployed only with the monolith's secret: one to fill in, as a user would
+    // (the data e2e writes the URL of its own PostgreSQL schema into it).
+    process.env.CUTOVER_MONOLITH_SECRET_ARN ??= await monolithSecret(emulator.endpoint);
     const outputs = await deploy(emulator.endpoint, { stacks });
     const deploySeconds = (Date.now() - deployStarted) / 1000;
     log(`deployed ${Object.keys(outputs).length} stack(s) in ${deploySeconds.toFixed(1)} s`);
@@ -61,4 +66,19 @@ export default async function globalSetup(): Promise<void> {
 
 function log(message: string): void {
   process.stderr.write(`[e2e] ${message}\n`);
+}
+
+async function monolithSecret(endpoint: string): Promise<string> {
+  const sm = new SecretsManagerClient(sdkConfig(endpoint));
+  try {
+    const created = await sm.send(
+      new CreateSecretCommand({
+        Name: `cutover-e2e-monolith-${Date.now()}`,
+        SecretString: JSON.stringify({ url: 'postgres://unset@127.0.0.1:1/none' }),
+      }),
+    );
+    return created.ARN as string;
+  } finally {
+    sm.destroy();
+  }
 }

@@ -1,5 +1,6 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -25,6 +26,8 @@ import { startPgliteWorker } from './migration-pglite-worker';
 const ORDERS = 60;
 const orders = entity('orders');
 const events = mockClient(EventBridgeClient);
+const secrets = mockClient(SecretsManagerClient);
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:monolith-AbCdEf';
 
 describe('Function: consistency-validator handler', () => {
   let dynamo: Dynalite;
@@ -74,7 +77,7 @@ describe('Function: consistency-validator handler', () => {
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
-      SOURCE_URL: url,
+      SOURCE_SECRET_ARN: SECRET_ARN,
       MIGRATION_TABLES: JSON.stringify({ orders: 'svc-orders' }),
       SWEEP_TABLE_NAME: 'sweep',
       SERVICES_BUS_NAME: 'services-bus',
@@ -85,6 +88,10 @@ describe('Function: consistency-validator handler', () => {
     resetSpecCache();
   }, 120_000);
 
+  beforeEach(() => {
+    secrets.reset();
+    secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: JSON.stringify({ url }) });
+  });
   afterEach(() => events.reset());
 
   afterAll(async () => {
@@ -163,12 +170,29 @@ describe('Function: consistency-validator handler', () => {
     );
   }, 60_000);
 
-  it('names a missing SOURCE_URL', async () => {
+  it('reads the monolith URL from the secret at every run, so a rotated secret takes effect', async () => {
+    // Prepare: the secret now points at another database (the same in-process one, under another name).
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+    opened = [];
+    await handler();
+    secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: 'pglite://rotated' });
+
+    // Act
+    await handler();
+
+    // Assess
+    expect(opened).toEqual([url, 'pglite://rotated']);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  }, 60_000);
+
+  it('names a missing SOURCE_SECRET_ARN, and a secret without a URL', async () => {
     // Prepare
-    delete process.env.SOURCE_URL;
+    delete process.env.SOURCE_SECRET_ARN;
 
     // Act / Assess
-    await expect(handler()).rejects.toThrow('environment variable SOURCE_URL is not set');
-    process.env.SOURCE_URL = url;
+    await expect(handler()).rejects.toThrow('environment variable SOURCE_SECRET_ARN is not set');
+    process.env.SOURCE_SECRET_ARN = SECRET_ARN;
+    secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: JSON.stringify({ user: 'reader' }) });
+    await expect(handler()).rejects.toThrow(`secret ${SECRET_ARN} is JSON without a "url" field`);
   });
 });

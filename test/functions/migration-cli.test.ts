@@ -4,7 +4,13 @@ import * as path from 'node:path';
 import { checkpointTotals, parseCheckpoint } from '../../core/migration';
 import { backfillCommand } from '../../cli/commands/backfill';
 import { verifyCommand } from '../../cli/commands/verify';
-import { MemoryAuditSink } from '../../cli/migration/audit';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { AuditStore } from '../../adapters/dynamodb/audit-store';
+import { openAuditSink } from '../../cli/migration/audit';
+import { AwsContext } from '../../cli/aws-context';
+import { auditVerifyCommand } from '../../cli/commands/audit';
+import { entrySortKey, type AuditEntry } from '../../core/audit';
 import { createMonolithSchema, dropMonolithSchema, openWriter, seedMonolith, type MonolithWriter } from '../../monolith/database';
 import { createTableFor, deleteItem, entity, scanAll, startDynalite, tempDir, uniquePrefix, type Dynalite } from './migration-support';
 
@@ -27,6 +33,21 @@ describe('Commands: cutover backfill / cutover verify', () => {
   let dynamo: Dynalite;
   let state: string;
   const common = { config: path.join(ROOT, 'cutover.config.ts') };
+  const AUDIT = 'audit-log';
+  const doc = () => DynamoDBDocumentClient.from(dynamo.client);
+  const auditEntries = async (): Promise<AuditEntry[]> => {
+    const out: AuditEntry[] = [];
+    for await (const e of new AuditStore({ tableName: AUDIT, client: doc() }).readStream('migration-orders')) out.push(e);
+    return out;
+  };
+  const auditVerify = async () => {
+    const out = new Sink();
+    const code = await auditVerifyCommand(
+      { table: AUDIT },
+      { stdout: (t) => out.write(t), stderr: () => undefined, context: new AwsContext({}, { dynamo: doc() }) },
+    );
+    return { code, out: out.text };
+  };
 
   beforeAll(async () => {
     writer = await openWriter(PG);
@@ -34,6 +55,20 @@ describe('Commands: cutover backfill / cutover verify', () => {
     await seedMonolith(writer, { orders: ORDERS, badRows: 2, prefix });
     dynamo = await startDynalite();
     await createTableFor(dynamo.client, entity('orders'), 'shop-orders');
+    await dynamo.client.send(
+      new CreateTableCommand({
+        TableName: AUDIT,
+        AttributeDefinitions: [
+          { AttributeName: 'stream', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'stream', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
     state = tempDir('cli-state');
   }, 120_000);
 
@@ -98,6 +133,8 @@ describe('Commands: cutover backfill / cutover verify', () => {
     '3',
     '--page-size',
     '200',
+    '--audit-table',
+    AUDIT,
     '--config',
     common.config,
   ];
@@ -123,7 +160,17 @@ describe('Commands: cutover backfill / cutover verify', () => {
     // Act 3: the same command again, in process, finishes the job.
     const out = new Sink();
     const code = await backfillCommand(
-      { source, entity: 'orders', table: 'shop-orders', stateDir: state, segments: 3, pageSize: 200, config: common.config, json: true },
+      {
+        source,
+        entity: 'orders',
+        table: 'shop-orders',
+        stateDir: state,
+        segments: 3,
+        pageSize: 200,
+        config: common.config,
+        json: true,
+        auditTable: AUDIT,
+      },
       { dynamo: dynamo.client, stdout: out, stderr: new Sink() },
     );
     expect(code).toBe(0);
@@ -135,13 +182,33 @@ describe('Commands: cutover backfill / cutover verify', () => {
     const check = cli(['verify', '--source', source, '--entity', 'orders', '--table', 'shop-orders', '--config', common.config]);
     expect(await check.exit).toBe(0);
     expect(check.stdout()).toMatch(/matched 2,998 {3}missing 0 {3}extra 0 {3}different 0/);
+
+    // Assess: each run is in the audit log's chain: three starts, and an end for the stopped and the last
+    // run (the killed one never got to write its end).
+    const entries = await auditEntries();
+    expect(entries.map((e) => e.kind)).toEqual([
+      'migration.backfill.started',
+      'migration.backfill.finished',
+      'migration.backfill.started',
+      'migration.backfill.started',
+      'migration.backfill.finished',
+    ]);
+    const stopped = JSON.parse(entries[1].payload) as { status: string };
+    const last = JSON.parse(entries[4].payload) as { status: string; totals: { rows: number; rejected: number }; rejects: unknown[] };
+    expect(stopped.status).toBe('aborted');
+    expect(last).toMatchObject({ status: 'complete', entity: 'orders', table: 'shop-orders', totals: { rows: ORDERS - 2 } });
+    expect(last.totals.rejected).toBe(2);
+    for (const r of last.rejects) expect(r).toMatchObject({ table: expect.stringContaining('orders'), reason: expect.any(String) });
+    expect(entries.every((e) => e.source === 'cutover.cli')).toBe(true);
+    expect(await auditVerify()).toMatchObject({ code: 0 });
   }, 180_000);
 
   it('verify exits 1 with the differences, --repair fixes them with audit entries, and a report file holds everything', async () => {
     await deleteItem(dynamo.client, 'shop-orders', { pk: { S: 'ORDER#1000100' }, sk: { S: 'ORDER' } });
     const out = new Sink();
-    const audit = new MemoryAuditSink();
     const report = path.join(state, 'verify-report.json');
+    const localCopy = path.join(state, 'audit-copy.jsonl');
+    const before = (await auditEntries()).length;
     const opts = {
       source,
       entity: 'orders',
@@ -149,23 +216,62 @@ describe('Commands: cutover backfill / cutover verify', () => {
       segments: 2,
       workers: 0,
       repairLimit: 100,
-      audit: 'unused',
+      auditTable: AUDIT,
+      audit: localCopy,
       lag: 0,
       limit: 50,
       report,
       ...common,
     };
-    expect(await verifyCommand({ ...opts, repair: true }, { dynamo: dynamo.client, stdout: out, stderr: new Sink(), audit })).toBe(1);
+    expect(await verifyCommand({ ...opts, repair: true }, { dynamo: dynamo.client, stdout: out, stderr: new Sink() })).toBe(1);
     expect(out.text).toContain('missing in target:\n    [{"S":"ORDER#1000100"},{"S":"ORDER"}]  (order_no=1000100)');
     expect(out.text).toContain('repaired 1 items (1 audit entries); verify again to confirm');
     expect(JSON.parse(fs.readFileSync(report, 'utf8'))).toMatchObject({ totals: { missing: 1 }, repaired: { items: 1 } });
-    expect(audit.entries).toHaveLength(1);
     expect(await verifyCommand(opts, { dynamo: dynamo.client, stdout: new Sink(), stderr: new Sink() })).toBe(0);
+
+    // Assess: the repair is the next link of the entity's chain, and the local copy holds the same entry.
+    const entries = await auditEntries();
+    expect(entries).toHaveLength(before + 1);
+    const repair = entries[entries.length - 1];
+    expect(repair.kind).toBe('migration.repair');
+    expect(JSON.parse(repair.payload)).toMatchObject({
+      kind: 'missing',
+      key: '[{"S":"ORDER#1000100"},{"S":"ORDER"}]',
+      table: 'shop-orders',
+    });
+    const copy = fs.readFileSync(localCopy, 'utf8').trim().split('\n');
+    expect(copy).toHaveLength(1);
+    expect(JSON.parse(copy[0])).toMatchObject({ stream: 'migration-orders', entry: { action: 'migration.repair' } });
+    expect(await auditVerify()).toMatchObject({ code: 0 });
+
+    // Assess: rewriting the repair's entry in place is caught by `cutover audit verify`.
+    await doc().send(
+      new PutCommand({
+        TableName: AUDIT,
+        Item: { ...repair, payload: repair.payload.replace('missing', 'different'), sk: entrySortKey(repair.sequence) },
+      }),
+    );
+    const tampered = await auditVerify();
+    expect(tampered.code).toBe(1);
+    expect(tampered.out).toContain(`BROKEN "migration-orders"\n  at sequence ${repair.sequence} (hash)`);
   }, 120_000);
+
+  it('refuses to start a backfill or a repair whose audit table cannot be found, naming the fix', async () => {
+    const context = {
+      output: async () => {
+        throw new Error('no stack output AuditTableName in the 0 stack(s) named Cutover-*');
+      },
+    } as unknown as AwsContext;
+    const err = new Sink();
+    const base = { source, entity: 'orders', table: 'shop-orders', stateDir: state, segments: 1, pageSize: 10, config: common.config };
+    expect(await backfillCommand(base, { dynamo: dynamo.client, context, stdout: new Sink(), stderr: err })).toBe(2);
+    expect(err.text).toContain('cannot find the audit table, where this command records what it writes (no stack output AuditTableName');
+    expect(err.text).toContain('fix: pass --audit-table <name> (the AuditTableName output), or --no-audit-log');
+  });
 
   it('names the problem and exits 2 for an unknown entity or an unreachable source', async () => {
     const err = new Sink();
-    const base = { source, table: 'shop-orders', stateDir: state, segments: 1, pageSize: 10, config: common.config };
+    const base = { source, table: 'shop-orders', stateDir: state, segments: 1, pageSize: 10, config: common.config, auditLog: false };
     expect(await backfillCommand({ ...base, entity: 'invoices' }, { dynamo: dynamo.client, stdout: new Sink(), stderr: err })).toBe(2);
     expect(err.text).toContain(
       '--entity: "invoices" is not an entity of the migration section (there are: orders, payments, shipments, customers, products, stock)',
@@ -179,4 +285,23 @@ describe('Commands: cutover backfill / cutover verify', () => {
     ).toBe(2);
     expect(err2.text).toMatch(/^error: postgres:\/\/postgres@127.0.0.1:1\/none: .* failed: /);
   }, 60_000);
+});
+
+describe('Function: openAuditSink', () => {
+  it.each([
+    [{ auditLog: false }, 'nowhere (--no-audit-log)', false],
+    [{ auditLog: false, audit: 'copy.jsonl' }, 'copy.jsonl only (--no-audit-log)', true],
+  ])('with %j writes %s', async (opts, describe, writesFile) => {
+    // Prepare
+    const dir = tempDir('audit-sink');
+
+    // Act
+    const opened = await openAuditSink(opts, { cwd: dir });
+    await opened.sink.append('migration-orders', { action: 'migration.repair', key: 'k1' });
+
+    // Assess
+    expect(opened.describe.endsWith(describe)).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'copy.jsonl'))).toBe(writesFile);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 });

@@ -223,9 +223,7 @@ export function describeSqlMigration(label: string, open: (prefix: string) => Pr
       const audit = new MemoryAuditSink();
       const repaired = await verify(orders, { repair: audit });
       expect(repaired.repaired).toEqual({ items: 4, audited: 4, skipped: 0 });
-      expect(
-        audit.entries.map((e) => [e.stream, (e.entry as { kind: string; key: string }).kind, (e.entry as { key: string }).key]).sort(),
-      ).toEqual(
+      expect(audit.entries.map((e) => [e.stream, e.entry.kind, e.entry.key]).sort()).toEqual(
         [
           ['migration-orders', 'different', k(12)],
           ['migration-orders', 'different', k(13)],

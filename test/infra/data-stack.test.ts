@@ -1,16 +1,21 @@
-import { App, Duration } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseSpec, type Spec } from '../../core/spec';
 import config from '../../cutover.config';
 import { serviceTableKeys } from '../../lib/constructs/service-tables';
 import { BridgeStack } from '../../lib/stacks/bridge-stack';
-import { DATA_OUTPUTS, DataStack } from '../../lib/stacks/data-stack';
+import { DATA_OUTPUTS, DataStack, type DataStackProps } from '../../lib/stacks/data-stack';
+import { COUNTED_EVENTS } from '../../core/operations/metrics';
+import { DIVERGENCE_DETAIL_TYPE } from '../../core/migration';
 import { acknowledgements, actionsOf, iamStatements, nagFindings, wildcardActions } from '../support/infra';
 
 /*
  * The synthesized data stack (service tables, continuous validation): built once next to a bridge stack,
  * bundling skipped. Every assertion reads the CloudFormation template or the cdk-nag report.
  */
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:cutover/monolith-AbCdEf';
 let spec: Spec;
 let stack: DataStack;
 let template: Template;
@@ -19,7 +24,7 @@ beforeAll(() => {
   spec = parseSpec(config);
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const bridge = new BridgeStack(app, 'Test-Bridge', { spec });
-  stack = new DataStack(app, 'Test-Data', { spec, servicesBus: bridge.servicesBus, sourceUrl: 'postgres://reader@db.internal:5432/shop' });
+  stack = new DataStack(app, 'Test-Data', { spec, servicesBus: bridge.servicesBus, sourceSecretArn: SECRET_ARN });
   template = Template.fromStack(stack);
 });
 
@@ -105,7 +110,8 @@ describe('Stack: DataStack', () => {
   });
 
   describe('Continuous validation', () => {
-    const fn = () => ofType('AWS::Lambda::Function')[idOf(stack.validator.function)];
+    const validator = () => stack.validator!;
+    const fn = () => ofType('AWS::Lambda::Function')[idOf(validator().function)];
     const env = () => (fn().Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
 
     it('runs on a schedule whose target has a dead-letter queue and a retry policy', () => {
@@ -114,11 +120,11 @@ describe('Stack: DataStack', () => {
 
       // Assess
       expect(rules).toHaveLength(1);
-      expect(rules[0].Properties!.ScheduleExpression).toBe('rate(15 minutes)');
+      expect(rules[0].Properties!.ScheduleExpression).toBe('rate(5 minutes)');
       const targets = rules[0].Properties!.Targets as Array<Record<string, unknown>>;
       expect(targets).toHaveLength(1);
-      expect(JSON.stringify(targets[0].Arn)).toContain(idOf(stack.validator.function));
-      expect(JSON.stringify(targets[0].DeadLetterConfig)).toContain(idOf(stack.validator.deadLetterQueue));
+      expect(JSON.stringify(targets[0].Arn)).toContain(idOf(validator().function));
+      expect(JSON.stringify(targets[0].DeadLetterConfig)).toContain(idOf(validator().deadLetterQueue));
       expect(targets[0].RetryPolicy).toEqual({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 });
     });
 
@@ -126,25 +132,124 @@ describe('Stack: DataStack', () => {
       // Prepare
       const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
       const bridge = new BridgeStack(app, 'Other-Bridge', { spec });
-      const other = new DataStack(app, 'Other-Data', { spec, servicesBus: bridge.servicesBus, validationSchedule: Duration.minutes(5) });
+      const other = new DataStack(app, 'Other-Data', {
+        spec,
+        servicesBus: bridge.servicesBus,
+        sourceSecretArn: SECRET_ARN,
+        validationSchedule: Duration.minutes(10),
+        validationRowsPerRun: 1000,
+      });
 
       // Assess
-      Template.fromStack(other).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
-      expect(JSON.stringify(Template.fromStack(other).toJSON())).not.toContain('SOURCE_URL');
+      Template.fromStack(other).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(10 minutes)' });
+      Template.fromStack(other).hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: { SAMPLE_SIZE: '1000' } },
+      });
+      expect(other.validator!.sweepRowsPerDay).toBe(500 * 144);
+    });
+
+    it('sweeps at least a million rows of each entity a day at the defaults', () => {
+      expect(validator().sweepRowsPerDay).toBe(3500 * 288);
+      expect(validator().sweepRowsPerDay).toBeGreaterThanOrEqual(1_000_000);
+      expect(env().SAMPLE_SIZE).toBe('7000');
+      expect(fn().Properties!.Timeout).toBe(300);
+    });
+
+    const build = (props: Partial<DataStackProps>, id = 'V') => {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const bridge = new BridgeStack(app, `${id}-Bridge`, { spec });
+      return new DataStack(app, `${id}-Data`, { spec, servicesBus: bridge.servicesBus, ...props });
+    };
+
+    it('is not deployed without the monolith secret: no function, no schedule, no outputs', () => {
+      // Act
+      const bare = build({}, 'Bare');
+      const t = Template.fromStack(bare);
+
+      // Assess
+      expect(bare.validator).toBeUndefined();
+      t.resourceCountIs('AWS::Lambda::Function', 0);
+      t.resourceCountIs('AWS::Events::Rule', 0);
+      expect(Object.keys(t.findOutputs('*'))).not.toContain(DATA_OUTPUTS.validatorFunctionName);
+    });
+
+    it.each([
+      [{ validationRowsPerRun: 1 }, 'rowsPerRun must be a whole number from 2 to 50000'],
+      [{ validationRowsPerRun: 60_000 }, 'rowsPerRun must be a whole number from 2 to 50000'],
+      [{ validationSchedule: Duration.seconds(30) }, 'schedule must be at least 1 minute'],
+    ])('refuses %p', (props, message) => {
+      expect(() => build({ sourceSecretArn: SECRET_ARN, ...props })).toThrow(message);
+    });
+
+    it('refuses both a secret and a secret ARN', () => {
+      const app = new App();
+      const secret = secretsmanager.Secret.fromSecretCompleteArn(new Stack(app, 'S'), 'X', SECRET_ARN);
+      expect(() => build({ sourceSecretArn: SECRET_ARN, sourceSecret: secret })).toThrow('give sourceSecret or sourceSecretArn, not both');
+    });
+
+    it('reads the monolith URL from the secret (never from its environment) and may read only that secret', () => {
+      // Prepare
+      const policyId = stack.getLogicalId(validator().function.role!.node.findChild('DefaultPolicy').node.defaultChild as never);
+      const reads = iamStatements(template).filter(
+        ({ where, s }) => where.includes(policyId) && actionsOf(s).includes('secretsmanager:GetSecretValue'),
+      );
+
+      // Assess
+      expect(env().SOURCE_SECRET_ARN).toBe(SECRET_ARN);
+      expect(env().SOURCE_URL).toBeUndefined();
+      expect(reads).toHaveLength(1);
+      expect(reads[0].s.Resource).toBe(SECRET_ARN);
+    });
+
+    it('runs in the VPC it is given, in the subnets and security groups named', () => {
+      // Prepare
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const bridge = new BridgeStack(app, 'Vpc-Bridge', { spec });
+      const net = new Stack(app, 'Vpc-Net');
+      const vpc = new ec2.Vpc(net, 'Vpc', {
+        maxAzs: 2,
+        natGateways: 0,
+        subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+      });
+      const group = new ec2.SecurityGroup(net, 'ToDb', { vpc });
+
+      // Act
+      const inVpc = new DataStack(app, 'Vpc-Data', {
+        spec,
+        servicesBus: bridge.servicesBus,
+        sourceSecretArn: SECRET_ARN,
+        validatorVpc: vpc,
+        validatorVpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        validatorSecurityGroups: [group],
+      });
+      const t = Template.fromStack(inVpc);
+      const f = (t.findResources('AWS::Lambda::Function') as Resources)[
+        inVpc.getLogicalId(inVpc.validator!.function.node.defaultChild as never)
+      ];
+
+      // Assess
+      const vpcConfig = f.Properties!.VpcConfig as { SubnetIds: unknown[]; SecurityGroupIds: unknown[] };
+      expect(vpcConfig.SubnetIds).toHaveLength(2);
+      expect(JSON.stringify(vpcConfig.SecurityGroupIds)).toContain('ToDb');
+      expect(nagFindings(inVpc)).toEqual([]);
+    });
+
+    it('raises its divergences as the event the audit writer counts into the metric the divergence alarm watches', () => {
+      expect(COUNTED_EVENTS[DIVERGENCE_DETAIL_TYPE]).toEqual({ namespace: 'Cutover/Consistency', metric: 'Divergences' });
     });
 
     it('tells the function every entity table, the sweep table, the bus and the source', () => {
       // Assess
-      expect(env().SOURCE_URL).toBe('postgres://reader@db.internal:5432/shop');
+      expect(env().SOURCE_SECRET_ARN).toBe(SECRET_ARN);
       expect(env().VALIDATE_ENTITIES).toBe(Object.keys(spec.migration!.entities).join(','));
       expect(JSON.stringify(env().MIGRATION_TABLES)).toContain(idOf(stack.tables.tables.get('orders')!));
-      expect(JSON.stringify(env().SWEEP_TABLE_NAME)).toContain(idOf(stack.validator.sweepTable));
+      expect(JSON.stringify(env().SWEEP_TABLE_NAME)).toContain(idOf(validator().sweepTable));
       expect(env().SERVICES_BUS_NAME).toBeDefined();
     });
 
     it('lets the function only read the service tables (no write, no scan) and put events', () => {
       // Prepare
-      const policyId = stack.getLogicalId(stack.validator.function.role!.node.findChild('DefaultPolicy').node.defaultChild as never);
+      const policyId = stack.getLogicalId(validator().function.role!.node.findChild('DefaultPolicy').node.defaultChild as never);
       const mine = iamStatements(template).filter(({ where }) => where.includes(policyId));
       const onServiceTables = mine.filter(({ s }) =>
         [...stack.tables.tables.values()].some((t) => JSON.stringify(s.Resource).includes(idOf(t))),
@@ -155,6 +260,50 @@ describe('Stack: DataStack', () => {
         [...stack.tables.tables.keys()].flatMap(() => ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']).sort(),
       );
       expect(mine.some(({ s }) => actionsOf(s).includes('events:PutEvents'))).toBe(true);
+    });
+  });
+
+  describe('Export backfill (Distributed Map and its worker)', () => {
+    const build = (entity: string) => {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const bridge = new BridgeStack(app, 'Exp-Bridge', { spec });
+      return new DataStack(app, 'Exp-Data', {
+        spec,
+        servicesBus: bridge.servicesBus,
+        exportBackfill: { bucketName: 'shop-exports', prefix: 'exports/orders/', entity },
+      });
+    };
+
+    it('is absent unless asked for', () => {
+      expect(stack.exportBackfill).toBeUndefined();
+      expect(Object.keys(ofType('AWS::StepFunctions::StateMachine'))).toHaveLength(0);
+    });
+
+    it('deploys the map with its worker, which may read the export and write only the entity table', () => {
+      // Act
+      const exp = build('orders');
+      const t = Template.fromStack(exp);
+      const fns = t.findResources('AWS::Lambda::Function') as Resources;
+      const worker = Object.entries(fns).find(([, f]) => String(f.Properties!.Description).includes('Distributed Map worker'));
+
+      // Assess
+      expect(exp.exportBackfill).toBeDefined();
+      t.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+      expect(worker).toBeDefined();
+      const [workerId, fn] = worker!;
+      expect(JSON.stringify((fn.Properties!.Environment as { Variables: unknown }).Variables)).toContain('EXPORT_BUCKET');
+      expect(fn.Properties!.Timeout).toBe(900);
+      const definition = JSON.stringify(t.findResources('AWS::StepFunctions::StateMachine'));
+      expect(definition).toContain(workerId);
+      const writes = iamStatements(t).filter(({ s }) => actionsOf(s).includes('dynamodb:BatchWriteItem'));
+      expect(writes).toHaveLength(1);
+      expect(JSON.stringify(writes[0].s.Resource)).toContain(exp.getLogicalId(exp.tables.tables.get('orders')!.node.defaultChild as never));
+      expect(Object.keys(t.findOutputs('*'))).toContain(DATA_OUTPUTS.exportBackfillStateMachineArn);
+      expect(nagFindings(exp)).toEqual([]);
+    });
+
+    it('refuses an entity the migration section does not have', () => {
+      expect(() => build('invoices')).toThrow('exportBackfill.entity: "invoices" is not an entity of the migration section');
     });
   });
 

@@ -43,7 +43,7 @@ beforeAll(() => {
     spec: parseSpec(config),
     prefix: 'Test',
     nag: false,
-    monolithUrl: 'postgres://monolith.example/shop',
+    monolithSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:monolith-AbCdEf',
     facade: { monolithHttpUrl: 'http://monolith.example', candidateUrls: { customers: 'http://customers.example' } },
   });
   functions = app.node.findAll().filter((c): c is CutoverFunction => c instanceof CutoverFunction);
