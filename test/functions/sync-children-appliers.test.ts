@@ -241,4 +241,43 @@ describe('StreamApplier: embedded child rows', () => {
     await expect(several).rejects.toThrow(SyncError);
     await expect(several).rejects.toThrow(/cannot write 2 rows in one transaction/);
   });
+
+  /** Answers every first write of a line with a conflict: the monolith's row as given. */
+  class ConflictingWriter implements SqlRowWriter {
+    public calls = 0;
+    public constructor(private readonly row: Record<string, string | null>) {}
+    public async write(): Promise<SqlWriteResult> {
+      throw new Error('writeAll expected');
+    }
+    public async writeAll(changes: readonly SqlRowWrite[]): Promise<SqlWriteResult[]> {
+      this.calls += 1;
+      return changes.map(() => ({ status: 'conflict', current: this.row }));
+    }
+  }
+
+  it('writes nothing when the line changed on both sides and the monolith keeps it, recording the conflict', async () => {
+    // Prepare: the service sets line 1 to 2 while the monolith set it to 5 (no clock on a line: the monolith wins).
+    const { t } = await setup();
+    const writer = new ConflictingWriter({ order_no: '7', line_no: '1', sku: 'A', qty: '5', unit_price_cents: '100' });
+    const stream = new StreamApplier({ catalog, tableNames: t.tableNames, state: t.state, notifier: t.notifier, writer });
+
+    // Act
+    const outcome = await stream.apply(record(t, [line(1, 1)], [line(1, 2)], '200'));
+
+    // Assess
+    expect(outcome).toEqual({ status: 'noop', conflictId: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(writer.calls).toBe(1);
+    const entries = [];
+    for await (const c of t.ledger.list('resolved')) entries.push(c);
+    expect(entries.map((c) => [c.key, c.winner])).toEqual([['[{"S":"ORDER#7"},{"S":"ORDER"}]/lines[1]', 'monolith']]);
+  });
+
+  it('names the monolith row when a conflicting line cannot be mapped', async () => {
+    const { t } = await setup();
+    const writer = new ConflictingWriter({ order_no: '7', line_no: '1', sku: 'A', qty: 'many', unit_price_cents: '100' });
+    const stream = new StreamApplier({ catalog, tableNames: t.tableNames, state: t.state, notifier: t.notifier, writer });
+    await expect(stream.apply(record(t, [line(1, 1)], [line(1, 2)], '201'))).rejects.toThrow(
+      /orders\.lines: the monolith row .* cannot be mapped/,
+    );
+  });
 });
