@@ -4,6 +4,8 @@ import type { Item } from '../../core/migration/attribute-value';
 import { ItemApplier, SYNC_POSITION_ATTR } from '../../adapters/dynamodb/sync-item-applier';
 import { StreamApplier } from '../../adapters/dynamodb/sync-stream-applier';
 import { SyncError } from '../../core/sync/errors';
+import { SyncCatalog } from '../../core/sync/catalog';
+import type { MigrationEntity } from '../../core/spec/migration';
 import { startDynalite, type LocalDynamo } from './audit-dynalite';
 import { catalog, createSyncTables, type SyncTables } from './sync-dynalite';
 
@@ -279,5 +281,57 @@ describe('StreamApplier: embedded child rows', () => {
     await expect(stream.apply(record(t, [line(1, 1)], [line(1, 2)], '201'))).rejects.toThrow(
       /orders\.lines: the monolith row .* cannot be mapped/,
     );
+  });
+
+  it('leaves an item of a collection child alone: it is not the root row, and collections do not sync yet', async () => {
+    // Prepare: orders whose payments are a collection in the order's partition.
+    const { t } = await setup();
+    const orders: MigrationEntity = {
+      source: { table: 'orders', key: ['order_no'] },
+      target: { table: 'orders', partitionKey: 'pk', sortKey: 'sk' },
+      fields: [
+        { attribute: 'pk', template: 'ORDER#{order_no}' },
+        { attribute: 'sk', constant: 'ORDER' },
+        { attribute: 'status', column: 'status' },
+      ],
+      children: [
+        {
+          name: 'payments',
+          table: 'payments',
+          foreignKey: ['order_no'],
+          orderBy: ['payment_id'],
+          shape: 'collection',
+          fields: [
+            { attribute: 'pk', template: 'ORDER#{order_no}' },
+            { attribute: 'sk', template: 'PAY#{payment_id}' },
+            { attribute: 'amount', column: 'amount' },
+          ],
+        },
+      ],
+    } as MigrationEntity;
+    const withCollection = new SyncCatalog({ source: 'shop', entities: { orders: { policy: { prefer: 'monolith' } } } } as never, {
+      orders,
+    });
+    const writer = new OneRowWriter();
+    const stream = new StreamApplier({ catalog: withCollection, tableNames: t.tableNames, state: t.state, notifier: t.notifier, writer });
+    const arn = `arn:aws:dynamodb:us-east-1:0:table/${t.tableNames.orders}/stream/x`;
+    const image = (sk: string, v: string) => ({ pk: { S: 'ORDER#8' }, sk: { S: sk }, amount: { S: v }, status: { S: v } });
+
+    // Act
+    const payment = await stream.apply({
+      eventName: 'MODIFY',
+      eventSourceARN: arn,
+      dynamodb: { OldImage: image('PAY#1', '1'), NewImage: image('PAY#1', '2'), SequenceNumber: '300' },
+    });
+    const root = await stream.apply({
+      eventName: 'MODIFY',
+      eventSourceARN: arn,
+      dynamodb: { OldImage: image('ORDER', 'P'), NewImage: image('ORDER', 'S'), SequenceNumber: '301' },
+    });
+
+    // Assess
+    expect(payment).toEqual({ status: 'unmapped' });
+    expect(root).toEqual({ status: 'applied' });
+    expect(writer.writes.map((w) => [w.table, w.key, w.values])).toEqual([['orders', { order_no: '8' }, { status: 'S' }]]);
   });
 });
