@@ -193,12 +193,9 @@ export class ItemApplier {
         resolvers: this.deps.resolvers,
       });
       const at = (this.deps.now?.() ?? new Date()).toISOString();
-      if (decision.kind === 'park') {
-        await this.deps.notifier.detected(ledgerEntry(decision.conflict, at));
-        const by = await this.deps.state.park(entity.name, key, decision.conflict.conflictId, at);
-        await this.deps.state.enqueue(entity.name, key, { target: 'service', position: change.changeId, body: JSON.stringify(change) });
-        return { status: 'parked', conflictId: by };
-      }
+      // Element rules never park (core/sync/children.ts): a manual rule is the monolith's win for an element.
+      if (decision.kind === 'park')
+        throw new SyncError(`${entity.name} ${key}: a list element cannot be parked`, { entity: entity.name, key });
       const next = decision.kind === 'apply' ? withStoredElement(child, list, elementKey, decision.result) : list;
       try {
         await this.writeList(tableName, entity, child, keyItem, item, next, change.changeId);

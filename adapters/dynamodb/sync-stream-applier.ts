@@ -97,6 +97,8 @@ export class StreamApplier {
     if (!image) return { status: 'unmapped' };
     const entity = this.deps.catalog.byItem(table, image);
     if (!entity) return { status: 'unmapped' };
+    // An item of a `collection` child lives in the root's partition: it is not the root row (and does not sync yet).
+    if (entity.mapping.unsynced.length > 0 && !isRootItem(entity, image)) return { status: 'unmapped' };
     if (entity.direction === 'toService') return { status: 'oneWay' };
     if (isSyncWrite(oldImage, newImage)) return { status: 'loop' };
 
@@ -263,6 +265,16 @@ export class StreamApplier {
       });
     }
     return r.record;
+  }
+}
+
+/** Whether an item is the entity's root item (its key is the one its row key gives), not a collection child's. */
+function isRootItem(entity: SyncedEntity, item: Item): boolean {
+  try {
+    const own = entity.mapping.itemKeyOfRow(entity.mapping.rowKeyOfItem(item));
+    return entity.mapping.keyTextOf(own) === entity.mapping.keyTextOf(item);
+  } catch {
+    return false;
   }
 }
 

@@ -4,6 +4,8 @@ import type { Item } from '../../core/migration/attribute-value';
 import { ItemApplier, SYNC_POSITION_ATTR } from '../../adapters/dynamodb/sync-item-applier';
 import { StreamApplier } from '../../adapters/dynamodb/sync-stream-applier';
 import { SyncError } from '../../core/sync/errors';
+import { SyncCatalog } from '../../core/sync/catalog';
+import type { MigrationEntity } from '../../core/spec/migration';
 import { startDynalite, type LocalDynamo } from './audit-dynalite';
 import { catalog, createSyncTables, type SyncTables } from './sync-dynalite';
 
@@ -240,5 +242,96 @@ describe('StreamApplier: embedded child rows', () => {
     ]);
     await expect(several).rejects.toThrow(SyncError);
     await expect(several).rejects.toThrow(/cannot write 2 rows in one transaction/);
+  });
+
+  /** Answers every first write of a line with a conflict: the monolith's row as given. */
+  class ConflictingWriter implements SqlRowWriter {
+    public calls = 0;
+    public constructor(private readonly row: Record<string, string | null>) {}
+    public async write(): Promise<SqlWriteResult> {
+      throw new Error('writeAll expected');
+    }
+    public async writeAll(changes: readonly SqlRowWrite[]): Promise<SqlWriteResult[]> {
+      this.calls += 1;
+      return changes.map(() => ({ status: 'conflict', current: this.row }));
+    }
+  }
+
+  it('writes nothing when the line changed on both sides and the monolith keeps it, recording the conflict', async () => {
+    // Prepare: the service sets line 1 to 2 while the monolith set it to 5 (no clock on a line: the monolith wins).
+    const { t } = await setup();
+    const writer = new ConflictingWriter({ order_no: '7', line_no: '1', sku: 'A', qty: '5', unit_price_cents: '100' });
+    const stream = new StreamApplier({ catalog, tableNames: t.tableNames, state: t.state, notifier: t.notifier, writer });
+
+    // Act
+    const outcome = await stream.apply(record(t, [line(1, 1)], [line(1, 2)], '200'));
+
+    // Assess
+    expect(outcome).toEqual({ status: 'noop', conflictId: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(writer.calls).toBe(1);
+    const entries = [];
+    for await (const c of t.ledger.list('resolved')) entries.push(c);
+    expect(entries.map((c) => [c.key, c.winner])).toEqual([['[{"S":"ORDER#7"},{"S":"ORDER"}]/lines[1]', 'monolith']]);
+  });
+
+  it('names the monolith row when a conflicting line cannot be mapped', async () => {
+    const { t } = await setup();
+    const writer = new ConflictingWriter({ order_no: '7', line_no: '1', sku: 'A', qty: 'many', unit_price_cents: '100' });
+    const stream = new StreamApplier({ catalog, tableNames: t.tableNames, state: t.state, notifier: t.notifier, writer });
+    await expect(stream.apply(record(t, [line(1, 1)], [line(1, 2)], '201'))).rejects.toThrow(
+      /orders\.lines: the monolith row .* cannot be mapped/,
+    );
+  });
+
+  it('leaves an item of a collection child alone: it is not the root row, and collections do not sync yet', async () => {
+    // Prepare: orders whose payments are a collection in the order's partition.
+    const { t } = await setup();
+    const orders: MigrationEntity = {
+      source: { table: 'orders', key: ['order_no'] },
+      target: { table: 'orders', partitionKey: 'pk', sortKey: 'sk' },
+      fields: [
+        { attribute: 'pk', template: 'ORDER#{order_no}' },
+        { attribute: 'sk', constant: 'ORDER' },
+        { attribute: 'status', column: 'status' },
+      ],
+      children: [
+        {
+          name: 'payments',
+          table: 'payments',
+          foreignKey: ['order_no'],
+          orderBy: ['payment_id'],
+          shape: 'collection',
+          fields: [
+            { attribute: 'pk', template: 'ORDER#{order_no}' },
+            { attribute: 'sk', template: 'PAY#{payment_id}' },
+            { attribute: 'amount', column: 'amount' },
+          ],
+        },
+      ],
+    } as MigrationEntity;
+    const withCollection = new SyncCatalog({ source: 'shop', entities: { orders: { policy: { prefer: 'monolith' } } } } as never, {
+      orders,
+    });
+    const writer = new OneRowWriter();
+    const stream = new StreamApplier({ catalog: withCollection, tableNames: t.tableNames, state: t.state, notifier: t.notifier, writer });
+    const arn = `arn:aws:dynamodb:us-east-1:0:table/${t.tableNames.orders}/stream/x`;
+    const image = (sk: string, v: string) => ({ pk: { S: 'ORDER#8' }, sk: { S: sk }, amount: { S: v }, status: { S: v } });
+
+    // Act
+    const payment = await stream.apply({
+      eventName: 'MODIFY',
+      eventSourceARN: arn,
+      dynamodb: { OldImage: image('PAY#1', '1'), NewImage: image('PAY#1', '2'), SequenceNumber: '300' },
+    });
+    const root = await stream.apply({
+      eventName: 'MODIFY',
+      eventSourceARN: arn,
+      dynamodb: { OldImage: image('ORDER', 'P'), NewImage: image('ORDER', 'S'), SequenceNumber: '301' },
+    });
+
+    // Assess
+    expect(payment).toEqual({ status: 'unmapped' });
+    expect(root).toEqual({ status: 'applied' });
+    expect(writer.writes.map((w) => [w.table, w.key, w.values])).toEqual([['orders', { order_no: '8' }, { status: 'S' }]]);
   });
 });
