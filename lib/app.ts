@@ -9,6 +9,7 @@ import { FacadeStack } from './stacks/facade-stack';
 import { ReplayStack } from './stacks/replay-stack';
 import { RoutingStack } from './stacks/routing-stack';
 import { SagaStack } from './stacks/saga-stack';
+import type { SagaImplementations } from './constructs/saga-state-machine';
 import { SyncStack } from './stacks/sync-stack';
 
 export interface CutoverAppProps {
@@ -33,6 +34,12 @@ export interface CutoverAppProps {
    * @default - no façade stack
    */
   readonly facade?: { readonly monolithHttpUrl: string; readonly candidateUrls?: Readonly<Record<string, string>> };
+  /**
+   * Your own services behind the saga's actions, by action id (`ProcessPayment: { kind: 'http', ... }`): see
+   * OrderSagaProps.implementations and the README's "Bring your own services".
+   * @default - the reference services
+   */
+  readonly sagaImplementations?: SagaImplementations;
 }
 
 export interface CutoverStacks {
@@ -89,6 +96,7 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
         description: 'cutover: the order saga (Step Functions) with compensations, callbacks and the reference services',
         legacyBus: bridge.legacyBus,
         servicesBus: bridge.servicesBus,
+        implementations: props.sagaImplementations,
       })
     : undefined;
   const data = props.spec.migration

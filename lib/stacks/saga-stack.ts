@@ -5,6 +5,7 @@ import type { FaultPlan } from '../../core/saga/faults';
 import type { ReferenceRules } from '../../core/saga/reference';
 import type { Spec } from '../../core/spec';
 import { OrderSaga } from '../constructs/order-saga';
+import type { SagaImplementations } from '../constructs/saga-state-machine';
 
 export interface SagaStackProps extends StackProps {
   readonly spec: Spec;
@@ -16,6 +17,8 @@ export interface SagaStackProps extends StackProps {
   readonly referenceRules?: Partial<ReferenceRules>;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /** Your own implementation per saga action (see OrderSagaProps.implementations). @default - the reference services */
+  readonly implementations?: SagaImplementations;
 }
 
 /**
@@ -51,6 +54,7 @@ export class SagaStack extends Stack {
       faults: props.faults,
       referenceRules: props.referenceRules,
       removalPolicy: props.removalPolicy,
+      implementations: props.implementations,
     });
     const saga = this.orderSaga;
     const out = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
