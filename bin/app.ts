@@ -46,6 +46,8 @@ async function main(): Promise<void> {
     monolithSecretArn: process.env.CUTOVER_MONOLITH_SECRET_ARN,
     // `-c savedQueries=false` only for a target without AWS::Logs::QueryDefinition (localstack/deploy.sh).
     savedQueries: app.node.tryGetContext('savedQueries') !== 'false' && app.node.tryGetContext('savedQueries') !== false,
+    // `-c referenceConsumers=false` where the inboxes are read from outside (localstack/deploy.sh: the e2e suites and the demo).
+    referenceConsumers: app.node.tryGetContext('referenceConsumers') !== 'false' && app.node.tryGetContext('referenceConsumers') !== false,
     // Off by default: `cutover sync start` after capture is installed and the source secret filled.
     syncEnabled:
       app.node.tryGetContext('syncEnabled') === true ||

@@ -55,6 +55,7 @@ export const ENV = {
   sagaCallbacksTableName: 'SAGA_CALLBACKS_TABLE_NAME',
   sampleSize: 'SAMPLE_SIZE',
   servicesBusName: 'SERVICES_BUS_NAME',
+  shadowOutcomesTableName: 'SHADOW_OUTCOMES_TABLE_NAME',
   shadowBusName: 'SHADOW_BUS_NAME',
   shadowFunctionName: 'SHADOW_FUNCTION_NAME',
   shipmentsTableName: 'SHIPMENTS_TABLE_NAME',
@@ -98,6 +99,7 @@ export const OUTPUTS = {
     alarmTopicArn: 'RoutingAlarmTopicArn',
     alarmNames: 'RoutingAlarmNames',
     inboxUrls: 'RoutingInboxUrls',
+    inboxConsumers: 'RoutingInboxConsumers',
     deadLetterQueueUrl: 'RoutingDlqUrl',
   },
   replay: {

@@ -1,4 +1,5 @@
 import { Validations, type App, type Environment } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Spec } from '../core/spec';
 import { ApiStack } from './stacks/api-stack';
@@ -9,6 +10,7 @@ import { FacadeStack } from './stacks/facade-stack';
 import { ReplayStack } from './stacks/replay-stack';
 import { RoutingStack } from './stacks/routing-stack';
 import { SagaStack } from './stacks/saga-stack';
+import type { SagaImplementations } from './constructs/saga-state-machine';
 import { SyncStack } from './stacks/sync-stack';
 
 export interface CutoverAppProps {
@@ -36,6 +38,30 @@ export interface CutoverAppProps {
    * @default - no façade stack
    */
   readonly facade?: { readonly monolithHttpUrl: string; readonly candidateUrls?: Readonly<Record<string, string>> };
+  /**
+   * Your own services behind the saga's actions, by action id (`ProcessPayment: { kind: 'http', ... }`): see
+   * OrderSagaProps.implementations and the README's "Bring your own services".
+   * @default - the reference services
+   */
+  readonly sagaImplementations?: SagaImplementations;
+  /**
+   * Your implementation behind each routed inbox, by `<capability>/<target>` (e.g. `inventory/inventory-v2`,
+   * `inventory/monolith` for the monolith's adapter): each gets an SQS event source with partial batch
+   * failures and may record shadow outcomes. Wrap it in functions/shared/routed-consumer.ts (RoutedConsumer).
+   * @default - none: the reference consumer takes every inbox (see referenceConsumers)
+   */
+  readonly routedConsumers?: Readonly<Record<string, lambda.IFunction>>;
+  /**
+   * Attach the reference consumer to every inbox `routedConsumers` does not name. Off only where something
+   * outside the stack reads the inboxes (localstack/deploy.sh for the e2e suites and the demo).
+   * @default true
+   */
+  readonly referenceConsumers?: boolean;
+  /**
+   * The function a replay sends captured traffic to, by capability (`cutover replay start --target <capability>`).
+   * @default - the reference deployment's deliberately different inventory candidate only
+   */
+  readonly replayTargets?: Readonly<Record<string, lambda.IFunction>>;
 }
 
 export interface CutoverStacks {
@@ -74,6 +100,8 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
         legacyBus: bridge.legacyBus,
         auditTable: bridge.auditTable,
         quarantineTable: bridge.quarantineTable,
+        consumers: props.routedConsumers,
+        referenceConsumers: props.referenceConsumers,
       })
     : undefined;
   const replay = props.spec.capture
@@ -84,6 +112,7 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
         servicesBus: bridge.servicesBus,
         // The reference deployment (demo, e2e) also gets the deliberately different inventory candidate.
         referenceCandidate: props.spec.saga?.referenceMonolith === true,
+        targets: props.replayTargets,
       })
     : undefined;
   const saga = props.spec.saga
@@ -92,6 +121,7 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
         description: 'cutover: the order saga (Step Functions) with compensations, callbacks and the reference services',
         legacyBus: bridge.legacyBus,
         servicesBus: bridge.servicesBus,
+        implementations: props.sagaImplementations,
       })
     : undefined;
   const data = props.spec.migration

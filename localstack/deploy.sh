@@ -50,6 +50,8 @@ targets=("$@")
 echo "[deploy] cdk deploy ${targets[*]} -> ${CUTOVER_ENDPOINT}" >&2
 # MiniStack 1.5.33 refuses a template with AWS::Logs::QueryDefinition (the saved Logs Insights queries):
 # leave them out here; AWS deploys them (checked in the infra tier).
-"${CDK}" deploy "${targets[@]}" -c savedQueries=false --require-approval never --outputs-file "${OUTPUTS_FILE}" \
+# The e2e suites and the demo play the routed implementations by reading the inboxes themselves, so the
+# reference inbox consumer stays off here unless CUTOVER_REFERENCE_CONSUMERS=true.
+"${CDK}" deploy "${targets[@]}" -c savedQueries=false -c "referenceConsumers=${CUTOVER_REFERENCE_CONSUMERS:-false}" --require-approval never --outputs-file "${OUTPUTS_FILE}" \
   --output "${OUTDIR}" --no-notices --ci --progress events >&2
 echo "[deploy] done in $(( $(date +%s) - start ))s; outputs in ${OUTPUTS_FILE}" >&2

@@ -1,5 +1,6 @@
 import { PERMANENT_COMPENSATION_ERRORS, TRANSIENT_ERRORS } from './errors';
 import { functionOf, SAGA_FUNCTION_NAMES, SAGA_FUNCTIONS } from './functions';
+import { HTTP_TRANSIENT_STATUS, httpStatusError, implementationSubstitutions } from './implementations';
 import type { CompensationAction, ForwardAction, SagaPlan } from './plan';
 
 /*
@@ -40,10 +41,15 @@ export const SUBSTITUTION_KEYS = [
   'ServicesBusName',
   ...SAGA_FUNCTION_NAMES.map((f) => SAGA_FUNCTIONS[f].substitution),
 ] as const;
-export type SubstitutionKey = (typeof SUBSTITUTION_KEYS)[number];
+/**
+ * The fixed placeholders, and those of user implementations (`<Action>Implementation`, `<Action>Endpoint`,
+ * `<Action>Connection`, see implementations.ts), which exist only when the plan names one.
+ */
+export type SubstitutionKey = (typeof SUBSTITUTION_KEYS)[number] | `${string}Implementation` | `${string}Endpoint` | `${string}Connection`;
 
-/** The placeholder of the Lambda that performs an action (see functions.ts). */
+/** The placeholder of the Lambda that performs an action: the user's, or the reference service's (see functions.ts). */
 function functionArnOf(action: ForwardAction | CompensationAction): string {
+  if (action.implementation.kind === 'lambda') return sub(implementationSubstitutions(action.id).target as SubstitutionKey);
   const f = functionOf(action);
   if (!f) throw new Error(`saga action ${action.id} (${action.kind}) is not performed by a Lambda`);
   return sub(SAGA_FUNCTIONS[f].substitution);
@@ -80,6 +86,14 @@ export const STATE = {
   fraudCheck: 'Check Fraud Review',
   fraudDecided: 'Fraud Review Decided?',
   fraudExpired: 'Fraud Review Expired',
+  /** After a state machine or HTTP implementation: its answer (the execution's output, the response body) becomes the result. */
+  readResult: (id: string) => `Read ${id} Result`,
+  /** A state machine implementation answered `{ error }`: a business failure or an ambiguous one. */
+  reportedError: (id: string) => `${id} Reported An Error?`,
+  reportedFailure: (id: string) => `${id} Reported Failure`,
+  reportedKind: (id: string) => `${id} Failure Kind?`,
+  /** An HTTP implementation answered a status its rejections map to a business error. */
+  answered: (id: string, status: number | string) => `${id} Answered ${status}`,
   auditSucceeded: (id: string) => `Audit ${id} Succeeded`,
   rejected: (id: string) => `${id} Rejected`,
   failed: (id: string) => `${id} Failed`,
@@ -427,10 +441,196 @@ function failurePass(action: ForwardAction, kind: 'rejected' | 'error', compensa
 
 function catches(action: ForwardAction): Json[] {
   const out: Json[] = [];
-  if (action.rejections.length > 0)
+  // Only a Lambda reports a business error by its name; a state machine answers { error }, an API a status code.
+  const byName = action.implementation.kind !== 'stateMachine' && action.implementation.kind !== 'http';
+  if (byName && action.rejections.length > 0)
     out.push({ ErrorEquals: [...action.rejections], ResultPath: '$.failure', Next: STATE.rejected(action.id) });
   out.push({ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: STATE.failed(action.id) });
   return out;
+}
+
+/** How a service-owned action is invoked, by its implementation's kind (the answer may need reading first). */
+interface Performed {
+  /** The Task state without ResultPath, Retry, Catch and Next. */
+  readonly task: JsonObject;
+  /** Errors this kind of call may retry (a throttled Lambda, a provider's 429/5xx). */
+  readonly transient: readonly string[];
+  /** Where in the raw result the implementation's answer is: the child execution's output, the response body. */
+  readonly answerIn?: 'Output' | 'ResponseBody';
+}
+
+function perform(
+  action: ForwardAction | CompensationAction,
+  payload: JsonObject,
+  options: { readonly timeoutSeconds: number; readonly waitForToken?: boolean; readonly heartbeatSeconds?: number },
+): Performed {
+  const impl = action.implementation;
+  const keys = implementationSubstitutions(action.id);
+  const timeouts = { TimeoutSeconds: options.timeoutSeconds };
+  switch (impl.kind) {
+    case 'reference':
+    case 'lambda': {
+      const whose = impl.kind === 'lambda' ? 'Your function' : `${action.service} service`;
+      if (options.waitForToken) {
+        return {
+          task: {
+            Type: 'Task',
+            Comment: `${whose} keeps the task token and completes it when the outside party answers (hours or days later). Waiting costs nothing.`,
+            Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+            Parameters: { FunctionName: functionArnOf(action), Payload: { ...payload, 'taskToken.$': '$$.Task.Token' } },
+            ...timeouts,
+            ...(options.heartbeatSeconds ? { HeartbeatSeconds: options.heartbeatSeconds } : {}),
+          },
+          transient: TRANSIENT_ERRORS,
+        };
+      }
+      return {
+        task: {
+          Type: 'Task',
+          Comment: `${whose}: ${action.operation}.`,
+          Resource: functionArnOf(action),
+          Parameters: payload,
+          ...timeouts,
+        },
+        transient: TRANSIENT_ERRORS,
+      };
+    }
+    case 'stateMachine':
+      return {
+        task: {
+          Type: 'Task',
+          Comment: `Your state machine runs ${action.id} (${action.operation}) to its end; its output is the answer.`,
+          Resource: 'arn:aws:states:::states:startExecution.sync:2',
+          Parameters: {
+            StateMachineArn: sub(keys.target as SubstitutionKey),
+            Input: { ...payload, 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id' },
+          },
+          ...timeouts,
+        },
+        transient: [...TRANSIENT_ERRORS, 'StepFunctions.ExecutionLimitExceededException', 'StepFunctions.SdkClientException'],
+        answerIn: 'Output',
+      };
+    case 'http':
+      return {
+        task: {
+          Type: 'Task',
+          Comment: `The provider's HTTP API performs ${action.id} (${action.operation}); the EventBridge connection signs the request.`,
+          Resource: 'arn:aws:states:::http:invoke',
+          Parameters: {
+            ApiEndpoint: sub(keys.endpoint as SubstitutionKey),
+            Method: impl.method ?? 'POST',
+            Authentication: { ConnectionArn: sub(keys.connection as SubstitutionKey) },
+            Headers: { 'Content-Type': 'application/json', ...(impl.headers ?? {}) },
+            RequestBody: payload,
+          },
+          ...timeouts,
+        },
+        transient: ['States.Timeout', ...HTTP_TRANSIENT_STATUS.map(httpStatusError)],
+        answerIn: 'ResponseBody',
+      };
+  }
+}
+
+/**
+ * The Task for a performed action and, when its answer must be read out of the raw result, the states that
+ * read it and route an answer carrying `error` (a state machine's way to report a failure, see
+ * implementations.ts) to `onReportedError`.
+ */
+function answerStates(
+  name: string,
+  performed: Performed,
+  o: {
+    readonly comment?: string;
+    readonly resultPath: string;
+    readonly next: string;
+    readonly retry: Json[];
+    readonly catch: Json[];
+    readonly onReportedError: { readonly failurePath: string; readonly next: string } | ReportedErrorRouting;
+  },
+): Record<string, JsonObject> {
+  const task = {
+    ...performed.task,
+    ...(o.comment ? { Comment: o.comment } : {}),
+    ResultPath: o.resultPath,
+    Retry: o.retry,
+    Catch: o.catch,
+  };
+  if (!performed.answerIn) return { [name]: { ...task, Next: o.next } };
+  const states: Record<string, JsonObject> = {
+    [name]: { ...task, Next: STATE.readResult(name) },
+    // A Pass without Parameters outputs its (filtered) input: the answer replaces the raw result.
+    [STATE.readResult(name)]: {
+      Type: 'Pass',
+      Comment: `The answer is the ${performed.answerIn === 'Output' ? "child execution's output" : 'response body'}.`,
+      InputPath: `${o.resultPath}.${performed.answerIn}`,
+      ResultPath: o.resultPath,
+      Next: performed.answerIn === 'Output' ? STATE.reportedError(name) : o.next,
+    },
+  };
+  if (performed.answerIn === 'Output') {
+    const routing =
+      'rejected' in o.onReportedError ? o.onReportedError : { ...o.onReportedError, rejected: [], rejectedNext: o.onReportedError.next };
+    states[STATE.reportedError(name)] = {
+      Type: 'Choice',
+      Comment: 'A state machine reports a failure by answering { error, cause }.',
+      Choices: [{ Variable: `${o.resultPath}.error`, IsPresent: true, Next: STATE.reportedFailure(name) }],
+      Default: o.next,
+    };
+    states[STATE.reportedFailure(name)] = {
+      Type: 'Pass',
+      Comment: 'The reported error becomes the failure, as a thrown one would.',
+      Parameters: { 'Error.$': `${o.resultPath}.error`, 'Cause.$': `States.JsonToString(${o.resultPath})` },
+      ResultPath: routing.failurePath,
+      Next: routing.rejected.length > 0 ? STATE.reportedKind(name) : routing.next,
+    };
+    if (routing.rejected.length > 0) {
+      states[STATE.reportedKind(name)] = {
+        Type: 'Choice',
+        Comment: 'A business error means the action did nothing; any other is ambiguous.',
+        Choices: routing.rejected.map((r) => ({ Variable: `${routing.failurePath}.Error`, StringEquals: r, Next: routing.rejectedNext })),
+        Default: routing.next,
+      };
+    }
+  }
+  return states;
+}
+
+interface ReportedErrorRouting {
+  readonly failurePath: string;
+  /** Ambiguous errors. */
+  readonly next: string;
+  readonly rejected: readonly string[];
+  readonly rejectedNext: string;
+}
+
+function reportedErrorRouting(action: ForwardAction): ReportedErrorRouting {
+  return { failurePath: '$.failure', next: STATE.failed(action.id), rejected: action.rejections, rejectedNext: STATE.rejected(action.id) };
+}
+
+/** An HTTP implementation's status codes that mean a business error: caught before anything else. */
+function httpRejectionCatches(action: ForwardAction): Json[] {
+  if (action.implementation.kind !== 'http') return [];
+  return Object.keys(action.implementation.rejections ?? {}).map((status) => ({
+    ErrorEquals: [httpStatusError(Number(status))],
+    ResultPath: '$.failure',
+    Next: STATE.answered(action.id, status),
+  }));
+}
+
+function httpRejectionStates(action: ForwardAction): Record<string, JsonObject> {
+  if (action.implementation.kind !== 'http') return {};
+  return Object.fromEntries(
+    Object.entries(action.implementation.rejections ?? {}).map(([status, name]) => [
+      STATE.answered(action.id, status),
+      {
+        Type: 'Pass',
+        Comment: `The provider answered ${status}: ${name}, a business error (the action did nothing).`,
+        Parameters: { Error: name, 'Cause.$': 'States.JsonToString($.failure)' },
+        ResultPath: '$.failure',
+        Next: STATE.rejected(action.id),
+      },
+    ]),
+  );
 }
 
 function forwardStates(plan: SagaPlan, action: ForwardAction, afterSuccess: string): Record<string, JsonObject> {
@@ -480,36 +680,28 @@ function forwardStates(plan: SagaPlan, action: ForwardAction, afterSuccess: stri
       };
       break;
     }
-    case 'service': {
-      states[action.id] = {
-        Type: 'Task',
-        Comment: `${action.service} service: ${action.operation}.`,
-        Resource: functionArnOf(action),
-        Parameters: stepPayload(action, false),
-        TimeoutSeconds: plan.stepTimeoutSeconds,
-        ResultPath: resultPath,
-        Retry: stepRetry(TRANSIENT_ERRORS),
-        Catch: catches(action),
-        Next: action.id === 'ProcessPayment' && plan.fraudReview ? STATE.fraudHeld : afterSuccess,
-      };
-      if (action.id === 'ProcessPayment' && plan.fraudReview) Object.assign(states, fraudStates(plan, action, afterSuccess));
-      break;
-    }
+    case 'service':
     case 'service-callback': {
-      const timeout = plan.shipping.timeoutSeconds;
-      states[action.id] = {
-        Type: 'Task',
-        Comment: `${action.service} service books the carrier and keeps the task token; the carrier's confirmation (hours or days later) completes it. Waiting costs nothing.`,
-        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-        Parameters: { FunctionName: functionArnOf(action), Payload: { ...stepPayload(action, false), 'taskToken.$': '$$.Task.Token' } },
-        TimeoutSeconds: timeout,
-        ...(plan.shipping.heartbeatSeconds ? { HeartbeatSeconds: plan.shipping.heartbeatSeconds } : {}),
-        ResultPath: resultPath,
-        // A timeout (or a missed heartbeat) is the carrier not answering: compensate rather than wait again.
-        Retry: stepRetry(TRANSIENT_ERRORS.filter((e) => e !== 'States.Timeout')),
-        Catch: catches(action),
-        Next: afterSuccess,
-      };
+      const callback = action.kind === 'service-callback';
+      const afterAnswer = action.review ? STATE.fraudHeld : afterSuccess;
+      const performed = perform(action, stepPayload(action, false), {
+        timeoutSeconds: callback ? plan.shipping.timeoutSeconds : plan.stepTimeoutSeconds,
+        ...(callback ? { waitForToken: true, heartbeatSeconds: plan.shipping.heartbeatSeconds } : {}),
+      });
+      // A timeout (or a missed heartbeat) of a callback is the carrier not answering: compensate rather than wait again.
+      const transient = callback ? performed.transient.filter((e) => e !== 'States.Timeout') : performed.transient;
+      Object.assign(
+        states,
+        answerStates(action.id, performed, {
+          resultPath,
+          next: afterAnswer,
+          retry: stepRetry(transient),
+          catch: [...httpRejectionCatches(action), ...catches(action)],
+          onReportedError: reportedErrorRouting(action),
+        }),
+        httpRejectionStates(action),
+      );
+      if (action.review) Object.assign(states, fraudStates(plan, action, afterSuccess));
       break;
     }
     case 'monolith': {
@@ -533,13 +725,17 @@ function forwardStates(plan: SagaPlan, action: ForwardAction, afterSuccess: stri
 }
 
 function fraudStates(plan: SagaPlan, action: ForwardAction, afterSuccess: string): Record<string, JsonObject> {
-  const review = plan.fraudReview!;
+  const review = action.review!;
   const status = `$.results.${action.id}.status`;
   return {
     [STATE.fraudHeld]: {
       Type: 'Choice',
       Comment: 'The payment service may hold a payment for fraud review instead of capturing it.',
-      Choices: [{ Variable: status, StringEquals: 'review', Next: STATE.fraudWait }],
+      Choices: [
+        // An answer without a status is not a hold (and a Choice on a missing path would fail the execution).
+        { Not: { Variable: status, IsPresent: true }, Next: afterSuccess },
+        { Variable: status, StringEquals: 'review', Next: STATE.fraudWait },
+      ],
       Default: afterSuccess,
     },
     [STATE.fraudWait]: {
@@ -548,22 +744,26 @@ function fraudStates(plan: SagaPlan, action: ForwardAction, afterSuccess: string
       Seconds: review.waitSeconds,
       Next: STATE.fraudCheck,
     },
-    [STATE.fraudCheck]: {
-      Type: 'Task',
-      Comment: 'Has the review decided? Captured, still under review, or FraudRejected.',
-      Resource: functionArnOf(action),
-      Parameters: { ...stepPayload(action, false), action: 'review' },
-      TimeoutSeconds: plan.stepTimeoutSeconds,
-      ResultPath: `$.results.${action.id}`,
-      Retry: [retrier(TRANSIENT_ERRORS, plan.retry.step)],
-      // Held money must be released whatever the reason: every failure here compensates the payment too.
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: STATE.failed(action.id) }],
-      Next: STATE.fraudDecided,
-    },
+    ...answerStates(
+      STATE.fraudCheck,
+      perform(action, { ...stepPayload(action, false), action: review.operation }, { timeoutSeconds: plan.stepTimeoutSeconds }),
+      {
+        comment: 'Has the review decided? Captured, still under review, or FraudRejected.',
+        resultPath: `$.results.${action.id}`,
+        next: STATE.fraudDecided,
+        retry: [retrier(TRANSIENT_ERRORS, plan.retry.step)],
+        // Held money must be released whatever the reason: every failure here compensates the payment too.
+        catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: STATE.failed(action.id) }],
+        onReportedError: { failurePath: '$.failure', next: STATE.failed(action.id) },
+      },
+    ),
     [STATE.fraudDecided]: {
       Type: 'Choice',
       Choices: [
+        // A re-check must say `status` and, while under review, `reviewChecks` (the checks so far); one that does not ends the review.
+        { Not: { Variable: status, IsPresent: true }, Next: STATE.fraudExpired },
         { Variable: status, StringEquals: 'captured', Next: afterSuccess },
+        { Not: { Variable: `$.results.${action.id}.reviewChecks`, IsPresent: true }, Next: STATE.fraudExpired },
         {
           And: [
             { Variable: status, StringEquals: 'review' },
@@ -594,6 +794,27 @@ function compensationStates(plan: SagaPlan, comp: CompensationAction): Record<st
     retrier(['States.ALL'], plan.retry.compensation),
   ];
   const catchAll: Json[] = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.compensationFailure', Next: failed }];
+  const tail: Record<string, JsonObject> = {
+    [audit]: putEvents(
+      [
+        entry(SAGA_EVENT_TYPES.compensationSucceeded, `${comp.id}-compensated`, {
+          compensation: comp.id,
+          step: comp.step,
+          owner: comp.owner,
+          'result.$': resultPath,
+        }),
+      ],
+      next,
+      `${comp.id} done${comp.next ? `; ${comp.next} next` : '; every compensation ran'}.`,
+    ),
+    [failed]: {
+      Type: 'Pass',
+      Comment: `${comp.id} still failed after its retries.`,
+      Result: comp.id,
+      ResultPath: '$.compensationFailure.compensation',
+      Next: STATE.recordNeedsAttention,
+    },
+  };
   let task: JsonObject;
   switch (comp.kind) {
     case 'orders-table':
@@ -617,14 +838,17 @@ function compensationStates(plan: SagaPlan, comp: CompensationAction): Record<st
       };
       break;
     case 'service':
-      task = {
-        Type: 'Task',
-        Comment: `${comp.service} service: ${comp.operation} (idempotent, a no-op when there is nothing to undo).`,
-        Resource: functionArnOf(comp),
-        Parameters: stepPayload(comp, true),
-        TimeoutSeconds: plan.stepTimeoutSeconds,
+      return {
+        ...answerStates(comp.id, perform(comp, stepPayload(comp, true), { timeoutSeconds: plan.stepTimeoutSeconds }), {
+          comment: `${comp.service} service: ${comp.operation} (idempotent, a no-op when there is nothing to undo).`,
+          resultPath,
+          next: audit,
+          retry,
+          catch: catchAll,
+          onReportedError: { failurePath: '$.compensationFailure', next: failed },
+        }),
+        ...tail,
       };
-      break;
     case 'monolith': {
       const ex = comp.exchange!;
       task = {
@@ -639,34 +863,13 @@ function compensationStates(plan: SagaPlan, comp: CompensationAction): Record<st
     default:
       throw new Error(`compensation ${comp.id}: unexpected kind ${comp.kind}`);
   }
-  return {
-    [comp.id]: { ...task, ResultPath: resultPath, Retry: retry, Catch: catchAll, Next: audit },
-    [audit]: putEvents(
-      [
-        entry(SAGA_EVENT_TYPES.compensationSucceeded, `${comp.id}-compensated`, {
-          compensation: comp.id,
-          step: comp.step,
-          owner: comp.owner,
-          'result.$': resultPath,
-        }),
-      ],
-      next,
-      `${comp.id} done${comp.next ? `; ${comp.next} next` : '; every compensation ran'}.`,
-    ),
-    [failed]: {
-      Type: 'Pass',
-      Comment: `${comp.id} still failed after its retries.`,
-      Result: comp.id,
-      ResultPath: '$.compensationFailure.compensation',
-      Next: STATE.recordNeedsAttention,
-    },
-  };
+  return { [comp.id]: { ...task, ResultPath: resultPath, Retry: retry, Catch: catchAll, Next: audit }, ...tail };
 }
 
-/** The substitution keys a definition uses. */
+/** The substitution keys a definition uses (the fixed ones and those of user implementations), each once. */
 export function usedSubstitutions(definition: AslDefinition): SubstitutionKey[] {
   const text = JSON.stringify(definition);
-  return SUBSTITUTION_KEYS.filter((k) => text.includes('${' + k + '}'));
+  return [...new Set([...text.matchAll(/\$\{([A-Za-z0-9]+)\}/g)].map((m) => m[1] as SubstitutionKey))];
 }
 
 /** Replaces `${Key}` placeholders, as CloudFormation's DefinitionSubstitutions does. Throws on a missing value. */

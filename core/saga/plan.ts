@@ -1,5 +1,6 @@
 import type { MonolithExchange, SagaSection } from '../spec/saga';
-import { SpecError } from '../errors';
+import { ConfigurationError, SpecError } from '../errors';
+import { checkImplementation, REFERENCE_IMPLEMENTATION, type ActionImplementation } from './implementations';
 import {
   COMPENSATION_OF,
   SAGA_STEPS,
@@ -42,6 +43,8 @@ interface ActionBase {
   readonly operation: string;
   /** For `monolith` kinds: the command and replies. */
   readonly exchange?: MonolithExchange;
+  /** Who performs a service-owned action: the reference service (the default) or the user's own. */
+  readonly implementation: ActionImplementation;
 }
 
 export interface ForwardAction extends ActionBase {
@@ -52,6 +55,16 @@ export interface ForwardAction extends ActionBase {
   readonly compensateFromOnRejection: SagaCompensation | null;
   /** Where it starts after any other error: this action's own compensation (its effect may have landed). */
   readonly compensateFromOnError: SagaCompensation | null;
+  /**
+   * Present when the action may hold its result for a review (answer `status: "review"`): the saga waits
+   * and asks again with `operation`, at most `maxChecks` times (the payment service's fraud review).
+   */
+  readonly review?: ReviewLoop;
+}
+
+export interface ReviewLoop extends FraudReviewPlan {
+  /** The `action` field of the re-check request. */
+  readonly operation: string;
 }
 
 export interface CompensationAction extends ActionBase {
@@ -95,10 +108,22 @@ function serviceKind(step: SagaStep): ActionKind {
   return 'service';
 }
 
-/** Builds the plan from a validated saga section. Throws `SpecError` when a monolith step lacks its commands. */
-export function buildSagaPlan(section: SagaSection): SagaPlan {
+export interface SagaPlanOptions {
+  /**
+   * The user's implementation per action id (`ProcessPayment`, `RefundPayment`, ...). Actions not named keep
+   * the reference service. See implementations.ts for the contract.
+   * @default - every action by its reference service
+   */
+  readonly implementations?: Readonly<Record<string, ActionImplementation | undefined>>;
+}
+
+/**
+ * Builds the plan from a validated saga section. Throws `SpecError` when a monolith step lacks its commands
+ * and `ConfigurationError` when an implementation names an unknown action or one it cannot replace.
+ */
+export function buildSagaPlan(section: SagaSection, options: SagaPlanOptions = {}): SagaPlan {
   const owners = Object.fromEntries(SAGA_STEPS.map((s) => [s, section.steps[s].owner])) as Record<SagaStep, StepOwner>;
-  type Draft = Omit<ForwardAction, 'compensateFromOnRejection' | 'compensateFromOnError'>;
+  type Draft = Omit<ForwardAction, 'compensateFromOnRejection' | 'compensateFromOnError' | 'implementation'>;
   const drafts: Draft[] = [];
   for (const step of SAGA_STEPS) {
     const cfg = section.steps[step];
@@ -142,22 +167,46 @@ export function buildSagaPlan(section: SagaSection): SagaPlan {
       });
     }
   }
+  const impls = options.implementations ?? {};
+  const implementationOf = (a: Parameters<typeof checkImplementation>[0]): ActionImplementation => {
+    const impl = impls[a.id] ?? REFERENCE_IMPLEMENTATION;
+    checkImplementation(a, impl);
+    return impl;
+  };
   const forward: ForwardAction[] = drafts.map((d, i) => {
     const before =
       drafts
         .slice(0, i)
         .reverse()
         .find((x) => x.compensation)?.compensation ?? null;
-    return { ...d, compensateFromOnRejection: before, compensateFromOnError: d.compensation ?? before };
+    // The payment service may hold a payment for fraud review: whoever performs a service-owned ProcessPayment answers the re-checks.
+    const review = d.step === 'ProcessPayment' && d.owner === 'service' ? { ...section.fraudReview, operation: 'review' } : undefined;
+    return {
+      ...d,
+      implementation: implementationOf(d),
+      compensateFromOnRejection: before,
+      compensateFromOnError: d.compensation ?? before,
+      ...(review ? { review } : {}),
+    };
   });
   const compSteps = [...SAGA_STEPS].reverse();
   const compensations: CompensationAction[] = compSteps.map((step, i) => {
     const cfg = section.steps[step];
     const next = i + 1 < compSteps.length ? COMPENSATION_OF[compSteps[i + 1]] : null;
     const base = { id: COMPENSATION_OF[step], step, owner: cfg.owner, service: SERVICE_OF[step], next };
-    if (cfg.owner === 'monolith') return { ...base, kind: 'monolith', operation: 'compensate', exchange: cfg.monolith!.compensation };
-    return { ...base, kind: step === 'CreateOrder' ? 'orders-table' : 'service', operation: SERVICE_OPERATIONS[step].compensation };
+    const draft: Omit<CompensationAction, 'implementation'> =
+      cfg.owner === 'monolith'
+        ? { ...base, kind: 'monolith', operation: 'compensate', exchange: cfg.monolith!.compensation }
+        : { ...base, kind: step === 'CreateOrder' ? 'orders-table' : 'service', operation: SERVICE_OPERATIONS[step].compensation };
+    return { ...draft, implementation: implementationOf(draft) };
   });
+  const known = new Set([...forward, ...compensations].map((a) => a.id));
+  for (const id of Object.keys(impls)) {
+    if (!known.has(id))
+      throw new ConfigurationError(`implementations.${id}: not an action of the saga; known: ${[...known].join(', ')}`, {
+        setting: `implementations.${id}`,
+      });
+  }
   return {
     name: section.name,
     forward,

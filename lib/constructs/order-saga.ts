@@ -11,6 +11,7 @@ import { ConfigurationError } from '../../core/errors';
 import { carrierRoutes, replyRoutes } from '../../core/saga/exchange';
 import type { FaultPlan } from '../../core/saga/faults';
 import { buildSagaPlan, type SagaPlan } from '../../core/saga/plan';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { ReferenceRules } from '../../core/saga/reference';
 import { SAGA_STEPS } from '../../core/saga/steps';
 import type { Spec } from '../../core/spec';
@@ -18,7 +19,7 @@ import { ASYNC_RETRY, TARGET_RETRY } from './audit-log';
 import type { CutoverFunction } from './cutover-function';
 import { deadLetterQueue } from './dead-letter-queue';
 import { SagaServices, type SagaServiceFunctions } from './saga-services';
-import { SagaStateMachine } from './saga-state-machine';
+import { planImplementations, SagaStateMachine, type SagaImplementations } from './saga-state-machine';
 import { SagaTables } from './saga-tables';
 
 export interface OrderSagaProps {
@@ -43,13 +44,20 @@ export interface OrderSagaProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Your own implementation per saga action, by action id: a Lambda function, a state machine, or a
+   * provider's HTTP API with an EventBridge connection. Only service-owned actions take one (not the saga's
+   * own orders table). The request/response contract is in core/saga/implementations.ts and the README.
+   * @default - every action by its reference service
+   */
+  readonly implementations?: SagaImplementations;
 }
 
-/** Builds the plan, failing synth with the field named when the saga section is missing. */
-export function sagaPlanOf(spec: Spec): SagaPlan {
+/** Builds the plan, failing synth with the field named when the saga section is missing or an implementation cannot apply. */
+export function sagaPlanOf(spec: Spec, implementations?: SagaImplementations): SagaPlan {
   if (!spec.saga)
     throw new ConfigurationError('OrderSaga: the spec has no `saga` section (add one to cutover.config.ts)', { setting: 'spec.saga' });
-  return buildSagaPlan(spec.saga);
+  return buildSagaPlan(spec.saga, { implementations: planImplementations(implementations) });
 }
 
 /** The legacy command types the saga can send (via bridge translations of its command events). */
@@ -91,7 +99,7 @@ export class OrderSaga extends Construct {
   public constructor(scope: Construct, id: string, props: OrderSagaProps) {
     super(scope, id);
     const { spec } = props;
-    this.plan = sagaPlanOf(spec);
+    this.plan = sagaPlanOf(spec, props.implementations);
     const saga = spec.saga!;
     const stack = Stack.of(this);
 
@@ -125,7 +133,19 @@ export class OrderSaga extends Construct {
       functions: services.functions,
       servicesBus: props.servicesBus,
       removalPolicy: props.removalPolicy,
+      implementations: props.implementations,
     }).stateMachine;
+    // A user's Lambda on an awaited action keeps the task token and completes it: it may answer this saga only.
+    const awaited = new Set(this.plan.forward.filter((a) => a.kind === 'service-callback').map((a) => a.id));
+    for (const [id, impl] of Object.entries(props.implementations ?? {})) {
+      if (impl?.kind === 'lambda' && awaited.has(id))
+        impl.function.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+            resources: [stateMachineArn],
+          }),
+        );
+    }
     const sm = this.stateMachine;
 
     // Event wiring: what starts sagas and what answers their waits.

@@ -45,6 +45,11 @@ export interface RouterProps {
    */
   readonly consumers?: Readonly<Record<string, lambda.IFunction>>;
   /**
+   * Attached to every inbox `consumers` does not name (the reference deployment's reference consumer).
+   * @default - none: such inboxes are left for a consumer outside the stack
+   */
+  readonly defaultConsumer?: lambda.IFunction;
+  /**
    * How long the router uses a loaded routing table. The rollback bound: at most 1000.
    * @default 1000
    */
@@ -70,6 +75,8 @@ export class Router extends Construct {
   public readonly deadLetterQueue: sqs.Queue;
   public readonly inboxes: ReadonlyMap<string, sqs.Queue>;
   public readonly inboxRules: ReadonlyMap<string, events.Rule>;
+  /** The function consuming each inbox that has one in this stack, by inbox key. */
+  public readonly inboxConsumers: ReadonlyMap<string, lambda.IFunction>;
 
   public constructor(scope: Construct, id: string, props: RouterProps) {
     super(scope, id);
@@ -112,6 +119,7 @@ export class Router extends Construct {
 
     const inboxes = new Map<string, sqs.Queue>();
     const inboxRules = new Map<string, events.Rule>();
+    const inboxConsumers = new Map<string, lambda.IFunction>();
     routedTargets(props.spec.routing).forEach(({ capability, target }, i) => {
       const key = inboxKey(capability, target);
       const queue = new sqs.Queue(this, `Inbox${i}`, {
@@ -127,8 +135,11 @@ export class Router extends Construct {
         eventPattern: routedTargetPattern(capability, target),
         targets: [new targets.SqsQueue(queue, { deadLetterQueue: this.deadLetterQueue, ...TARGET_RETRY })],
       });
-      const consumer = props.consumers?.[key];
-      if (consumer) consumer.addEventSource(new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }));
+      const consumer = props.consumers?.[key] ?? props.defaultConsumer;
+      if (consumer) {
+        consumer.addEventSource(new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }));
+        inboxConsumers.set(key, consumer);
+      }
       inboxes.set(key, queue);
       inboxRules.set(key, rule);
     });
@@ -140,5 +151,6 @@ export class Router extends Construct {
     }
     this.inboxes = inboxes;
     this.inboxRules = inboxRules;
+    this.inboxConsumers = inboxConsumers;
   }
 }

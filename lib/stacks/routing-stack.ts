@@ -1,4 +1,5 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,6 +11,9 @@ import { RoutingTables } from '../constructs/routing-tables';
 import { ServiceRegistry } from '../constructs/service-registry';
 import { ConfigurationError } from '../../core/errors';
 import { OUTPUTS } from '../../core/contract';
+import { ROUTING_METRIC_NAMESPACE } from '../../core/routing/wire';
+import { CutoverFunction } from '../constructs/cutover-function';
+import { acknowledgeFunctionFindings } from '../constructs/function-acks';
 
 export interface RoutingStackProps extends StackProps {
   readonly spec: Spec;
@@ -23,6 +27,13 @@ export interface RoutingStackProps extends StackProps {
   readonly quarantineTable: dynamodb.ITable;
   /** Implementations to attach to inboxes, by `<capability>/<target>` (see Router). @default - none */
   readonly consumers?: Readonly<Record<string, lambda.IFunction>>;
+  /**
+   * Attach the reference consumer (functions/routed-inbox) to every inbox `consumers` does not name, so no
+   * copy waits in SQS until retention. Turn off only where something outside the stack reads the inboxes
+   * (the e2e suites and the demo play the implementations by reading them).
+   * @default true
+   */
+  readonly referenceConsumers?: boolean;
 }
 
 /**
@@ -36,6 +47,8 @@ export class RoutingStack extends Stack {
   public readonly router: Router;
   public readonly registry: ServiceRegistry;
   public readonly autoRollback: AutoRollback;
+  /** Consumes every inbox without a user consumer; absent with `referenceConsumers: false`. */
+  public readonly referenceConsumer?: CutoverFunction;
 
   public constructor(scope: Construct, id: string, props: RoutingStackProps) {
     super(scope, id, props);
@@ -43,7 +56,13 @@ export class RoutingStack extends Stack {
       throw new ConfigurationError('RoutingStack: the spec has no routing section (spec.routing)', { setting: 'spec.routing' });
     this.tables = new RoutingTables(this, 'Tables');
     const shared = { spec: props.spec, servicesBus: props.servicesBus, tables: this.tables, auditTable: props.auditTable };
-    this.router = new Router(this, 'Router', { ...shared, quarantineTable: props.quarantineTable, consumers: props.consumers });
+    this.referenceConsumer = props.referenceConsumers === false ? undefined : this.buildReferenceConsumer(props);
+    this.router = new Router(this, 'Router', {
+      ...shared,
+      quarantineTable: props.quarantineTable,
+      consumers: props.consumers,
+      defaultConsumer: this.referenceConsumer,
+    });
     this.registry = new ServiceRegistry(this, 'Registry', {
       ...shared,
       quarantineTable: props.quarantineTable,
@@ -55,6 +74,7 @@ export class RoutingStack extends Stack {
       alarmPrefix: this.stackName,
     });
     for (const fn of Object.values(props.consumers ?? {})) this.tables.grantRecordOutcomes(fn);
+    if (this.referenceConsumer) this.tables.grantRecordOutcomes(this.referenceConsumer);
 
     const out = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
     out(ROUTING_OUTPUTS.routingTableName, this.tables.table.tableName, 'Route entries and registered services (cutover route status)');
@@ -75,9 +95,47 @@ export class RoutingStack extends Stack {
       'Inbox queue URL per <capability>/<target> (JSON)',
     );
     out(
+      ROUTING_OUTPUTS.inboxConsumers,
+      // A consumer in another stack is named by its construct path: its name would make this stack depend on that one,
+      // which already depends on this one for the queue.
+      this.toJsonString(
+        Object.fromEntries(
+          [...this.router.inboxConsumers].map(([key, fn]) => [key, Stack.of(fn) === this ? fn.functionName : fn.node.path]),
+        ),
+      ),
+      'The function consuming each inbox (JSON; a construct path for one in another stack); an inbox not listed is read from outside the stack',
+    );
+    out(
       ROUTING_OUTPUTS.deadLetterQueueUrl,
       this.router.deadLetterQueue.queueUrl,
       'Routed copies and reports that could not be delivered or processed after every retry',
     );
+  }
+
+  private buildReferenceConsumer(props: RoutingStackProps): CutoverFunction {
+    const fn = new CutoverFunction(this, 'ReferenceConsumer', {
+      functionDir: 'routed-inbox',
+      spec: props.spec,
+      description: 'cutover: reference consumer of the routing inboxes (acknowledges copies, measures them, keeps shadow outcomes)',
+      environment: {
+        SERVICES_BUS_NAME: props.servicesBus.eventBusName,
+        SHADOW_OUTCOMES_TABLE_NAME: this.tables.outcomesTable.tableName,
+      },
+    });
+    props.servicesBus.grantPutEventsTo(fn);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': ROUTING_METRIC_NAMESPACE } },
+      }),
+    );
+    acknowledgeFunctionFindings(fn);
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the routing namespace by the cloudwatch:namespace condition. X-Ray likewise needs "*".',
+    });
+    return fn;
   }
 }

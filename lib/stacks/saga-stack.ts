@@ -6,6 +6,7 @@ import type { ReferenceRules } from '../../core/saga/reference';
 import type { Spec } from '../../core/spec';
 import { OrderSaga } from '../constructs/order-saga';
 import { OUTPUTS } from '../../core/contract';
+import type { SagaImplementations } from '../constructs/saga-state-machine';
 
 export interface SagaStackProps extends StackProps {
   readonly spec: Spec;
@@ -17,6 +18,8 @@ export interface SagaStackProps extends StackProps {
   readonly referenceRules?: Partial<ReferenceRules>;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /** Your own implementation per saga action (see OrderSagaProps.implementations). @default - the reference services */
+  readonly implementations?: SagaImplementations;
 }
 
 /**
@@ -38,6 +41,7 @@ export class SagaStack extends Stack {
       faults: props.faults,
       referenceRules: props.referenceRules,
       removalPolicy: props.removalPolicy,
+      implementations: props.implementations,
     });
     const saga = this.orderSaga;
     const out = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });

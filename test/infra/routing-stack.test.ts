@@ -110,7 +110,8 @@ describe('Stack: RoutingStack', () => {
     it('sends what each function finally fails on to the dead-letter queue (async on-failure)', () => {
       const functions = Object.keys(ofType('AWS::Lambda::Function'));
       const configs = Object.values(ofType('AWS::Lambda::EventInvokeConfig')).map((c) => c.Properties!);
-      expect(functions).toHaveLength(3);
+      // The reference inbox consumer is fed by SQS: what it fails on goes through the inbox's redrive instead.
+      expect(functions).toHaveLength(4);
       expect(configs).toHaveLength(3);
       for (const c of configs) expect(c.DestinationConfig).toEqual({ OnFailure: { Destination: expect.anything() } });
     });
@@ -148,6 +149,87 @@ describe('Stack: RoutingStack', () => {
             consumers: { 'inventory/inventory-v9': fn },
           }),
       ).toThrow('Router consumers: inventory/inventory-v9 is not a routed target');
+    });
+  });
+
+  describe('Inbox consumers', () => {
+    type Mapping = { Properties: { EventSourceArn: unknown; FunctionName: unknown; FunctionResponseTypes?: string[] } };
+    /** Logical id of each inbox queue, by inbox key (read from the inbox URL output, so the test cannot pair them wrongly). */
+    const inboxIds = (t: Template): Record<string, string> => {
+      const out = Object.values(t.findOutputs(ROUTING_OUTPUTS.inboxUrls))[0] as { Value: unknown };
+      const text = JSON.stringify(out.Value);
+      const keys = routedTargets(spec.routing).map(({ capability, target }) => `${capability}/${target}`);
+      // The JSON output is a Fn::Join of literal key fragments and { Ref: <queue> } parts, in key order.
+      const refs = [...text.matchAll(/\{"Ref":"([A-Za-z0-9]+)"\}/g)].map((m) => m[1]);
+      expect(refs).toHaveLength(keys.length);
+      return Object.fromEntries(keys.map((k, i) => [k, refs[i]]));
+    };
+    const mappings = (t: Template): Mapping[] => Object.values(t.findResources('AWS::Lambda::EventSourceMapping')) as Mapping[];
+    const consumedQueues = (t: Template) => mappings(t).map((m) => JSON.stringify(m.Properties.EventSourceArn));
+
+    it('gives every inbox queue an event source mapping (the reference consumer), with partial batch failures', () => {
+      // Prepare
+      const ids = inboxIds(template);
+
+      // Act
+      const consumed = consumedQueues(template);
+
+      // Assess
+      expect(
+        Object.entries(ids)
+          .filter(([, id]) => !consumed.some((c) => c.includes(`"${id}"`)))
+          .map(([k]) => k),
+      ).toEqual([]);
+      for (const m of mappings(template)) expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      const fns = new Set(mappings(template).map((m) => JSON.stringify(m.Properties.FunctionName)));
+      expect([...fns]).toEqual([expect.stringContaining('ReferenceConsumer')]);
+    });
+
+    it("attaches the user's consumer where named and the reference one elsewhere; without reference consumers an unnamed inbox is read from outside", () => {
+      // Prepare
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const services = new Stack(app, 'Services');
+      const mine = new lambda.Function(services, 'InventoryV2', {
+        runtime: lambda.Runtime.NODEJS_22_X,
+        handler: 'index.handler',
+        code: lambda.Code.fromInline('exports.handler=async()=>({batchItemFailures:[]})'),
+      });
+      const withMine = buildCutoverApp(app, {
+        spec,
+        prefix: 'Mine',
+        nag: false,
+        routedConsumers: { 'inventory/inventory-v2': mine },
+      }).routing!;
+      const app2 = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const bare = buildCutoverApp(app2, { spec, prefix: 'Bare', nag: false, referenceConsumers: false }).routing!;
+
+      // Act
+      const mineTemplate = Template.fromStack(withMine);
+      const bareTemplate = Template.fromStack(bare);
+      const ids = inboxIds(mineTemplate);
+      const servicesMappings = Object.values(Template.fromStack(services).findResources('AWS::Lambda::EventSourceMapping')) as Mapping[];
+
+      // Assess
+      expect(servicesMappings.map((m) => JSON.stringify(m.Properties.EventSourceArn))).toEqual([expect.stringContaining('Inbox')]);
+      expect(consumedQueues(mineTemplate).some((c) => c.includes(`"${ids['inventory/inventory-v2']}"`))).toBe(false);
+      expect(mappings(mineTemplate)).toHaveLength(Object.keys(ids).length - 1);
+      const consumers = JSON.stringify(Object.values(mineTemplate.findOutputs(ROUTING_OUTPUTS.inboxConsumers))[0]);
+      expect(consumers).toContain('inventory/inventory-v2');
+      expect(mappings(bareTemplate)).toEqual([]);
+      expect(bare.referenceConsumer).toBeUndefined();
+    });
+
+    it('lets the reference consumer record shadow outcomes, put outcome events and publish routing metrics only', () => {
+      // Act
+      const policies = JSON.stringify(
+        Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => id.startsWith('ReferenceConsumer')),
+      );
+
+      // Assess
+      expect(policies).toContain('dynamodb:PutItem');
+      expect(policies).toContain('events:PutEvents');
+      expect(policies).toContain('"cloudwatch:namespace":"Cutover/Routing"');
+      expect(policies).not.toContain('dynamodb:DeleteItem');
     });
   });
 
@@ -271,7 +353,7 @@ describe('Stack: RoutingStack', () => {
       ).toEqual([]);
     });
 
-    it('uses Resource "*" only for X-Ray and cloudwatch:GetMetricStatistics (no resource-level permissions exist)', () => {
+    it('uses Resource "*" only for X-Ray, cloudwatch:GetMetricStatistics and the routing namespace\'s PutMetricData (no resource-level permissions exist)', () => {
       const star = statements().filter(
         ({ s }) => s.Effect === 'Allow' && (s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*'))),
       );
@@ -279,7 +361,12 @@ describe('Stack: RoutingStack', () => {
       for (const { where, s } of star) {
         expect({
           where,
-          ok: actions(s).every((a) => ['xray:PutTelemetryRecords', 'xray:PutTraceSegments', 'cloudwatch:GetMetricStatistics'].includes(a)),
+          ok: actions(s).every(
+            (a) =>
+              ['xray:PutTelemetryRecords', 'xray:PutTraceSegments', 'cloudwatch:GetMetricStatistics'].includes(a) ||
+              (a === 'cloudwatch:PutMetricData' &&
+                JSON.stringify((s as { Condition?: unknown }).Condition) === '{"StringEquals":{"cloudwatch:namespace":"Cutover/Routing"}}'),
+          ),
         }).toEqual({ where, ok: true });
       }
     });

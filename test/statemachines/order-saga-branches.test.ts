@@ -2,7 +2,8 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AslDefinition } from '../../core/saga/asl';
 import { STATE } from '../../core/saga/asl';
 import type { FaultPlan } from '../../core/saga/faults';
-import type { SagaPlan } from '../../core/saga/plan';
+import type { ActionImplementation } from '../../core/saga/implementations';
+import { compensationsAfter, type SagaPlan } from '../../core/saga/plan';
 import type { SagaStep, StepOwner } from '../../core/saga/steps';
 import { startDynalite, type Dynalite } from '../support/saga/dynalite';
 import { makeOrder, SagaWorld, type SagaRunResult } from '../support/saga/world';
@@ -83,7 +84,31 @@ function scenariosFor(plan: SagaPlan, definition: AslDefinition): Scenario[] {
   return out;
 }
 
-const layouts: Array<Partial<Record<SagaStep, StepOwner>>> = [{}, { ProcessPayment: 'service' }, { ReserveInventory: 'monolith' }];
+interface Layout {
+  readonly owners: Partial<Record<SagaStep, StepOwner>>;
+  readonly implementations?: Readonly<Record<string, ActionImplementation>>;
+}
+
+// Bring your own services: each kind of user implementation on some actions, the reference services on the rest.
+const OWN_SERVICES: Layout = {
+  owners: { ProcessPayment: 'service' },
+  implementations: {
+    ProcessPayment: { kind: 'http', rejections: { 402: 'CardDeclined' } },
+    RefundPayment: { kind: 'http', method: 'POST' },
+    ReserveInventory: { kind: 'stateMachine' },
+    ReleaseInventory: { kind: 'stateMachine' },
+    ScheduleShipping: { kind: 'lambda' },
+    NotifyCustomer: { kind: 'lambda' },
+    SendCancellationNotice: { kind: 'lambda' },
+  },
+};
+
+const layouts: Layout[] = [
+  { owners: {} },
+  { owners: { ProcessPayment: 'service' } },
+  { owners: { ReserveInventory: 'monolith' } },
+  OWN_SERVICES,
+];
 
 describe('State machine: order saga branch coverage', () => {
   let db: Dynalite;
@@ -94,21 +119,21 @@ describe('State machine: order saga branch coverage', () => {
     await db.close();
   });
 
-  describe.each(layouts)('owners %j', (owners) => {
+  describe.each(layouts)('layout %j', ({ owners, implementations }) => {
     let definition: AslDefinition;
     let plan: SagaPlan;
-    const runs: Array<{ scenario: Scenario; run: SagaRunResult }> = [];
+    const runs: Array<{ scenario: Scenario; run: SagaRunResult; userCalls: SagaWorld['userCalls'] }> = [];
 
     beforeAll(async () => {
-      ({ definition, plan } = await SagaWorld.create({ db, owners }));
+      ({ definition, plan } = await SagaWorld.create({ db, owners, implementations }));
       for (const scenario of scenariosFor(plan, definition)) {
-        const w = await SagaWorld.create({ db, owners, faults: scenario.faults });
+        const w = await SagaWorld.create({ db, owners, implementations, faults: scenario.faults });
         await w.stock(STOCK);
         for (const s of scenario.failStates ?? []) w.integrationFaults.set(s, { error: 'Boom', times: 1_000 });
         const order = makeOrder(scenario.order);
         if (scenario.orderExists)
           await db.doc.send(new PutCommand({ TableName: w.tables.orders, Item: { orderId: order.orderId, status: 'pending' } }));
-        runs.push({ scenario, run: await w.run(order) });
+        runs.push({ scenario, run: await w.run(order), userCalls: w.userCalls });
       }
     }, 600_000);
 
@@ -138,7 +163,13 @@ describe('State machine: order saga branch coverage', () => {
     it('runs every compensation to success and to failure', () => {
       // Prepare
       const paths = entered();
-      const followed = (from: string, to: string) => paths.some((p) => p.some((s, i) => s === from && p[i + 1] === to));
+      // A user implementation's answer may be read (and checked for a reported error) between the task and its audit.
+      const followed = (from: string, to: string) =>
+        paths.some((p) =>
+          p.some(
+            (s, i) => s === from && p.slice(i + 1).find((n) => !n.startsWith(`Read ${from} `) && !n.startsWith(`${from} Reported`)) === to,
+          ),
+        );
 
       // Act
       const missing = plan.compensations.flatMap((c) => [
@@ -160,6 +191,37 @@ describe('State machine: order saga branch coverage', () => {
 
       // Assess
       expect(choices.filter((c) => !started.has(c))).toEqual([]);
+    });
+
+    it('treats a business error as a rejection whichever kind reported it, compensating only what came before', () => {
+      // Prepare
+      const rejecting = plan.forward.filter((a) => a.rejections.length > 0);
+
+      // Act
+      const seen = rejecting.map((a) => {
+        const { run } = runs.find(({ scenario }) => scenario.name === `${a.id} rejects with ${a.rejections[0]}`)!;
+        const failed = run.audit.find((e) => e.type === 'saga.step-failed')?.data;
+        const undone = run.audit.filter((e) => e.type === 'saga.compensation-succeeded').map((e) => e.data.compensation);
+        return { action: a.id, kind: failed?.kind, error: (failed?.error as { Error?: string } | undefined)?.Error, undone };
+      });
+
+      // Assess
+      expect(seen).toEqual(
+        rejecting.map((a) => ({ action: a.id, kind: 'rejected', error: a.rejections[0], undone: compensationsAfter(plan, a.id, true) })),
+      );
+    });
+
+    it('calls the user implementations, never the reference service, for the actions they replace', () => {
+      // Prepare
+      const replaced = Object.entries(implementations ?? {}).filter(([, impl]) => impl.kind !== 'reference');
+      const happy = runs.find(({ scenario }) => scenario.name === 'happy path')!;
+
+      // Act
+      const called = new Map(runs.flatMap((r) => r.userCalls).map((c) => [c.action, c.kind]));
+
+      // Assess
+      expect(happy.run.outcome).toBe('completed');
+      expect(Object.fromEntries(called)).toEqual(Object.fromEntries(replaced.map(([id, impl]) => [id, impl.kind])));
     });
 
     it('ends every scenario completed, compensated or in CompensationFailed, never in an unexpected failure', () => {

@@ -7,8 +7,9 @@ import { BRIDGE_SOURCE, type ServiceEvent } from '../../../core/events/envelope'
 import { buildSagaDefinition, substitute, SUBSTITUTION_KEYS, type AslDefinition, type SubstitutionKey } from '../../../core/saga/asl';
 import { carrierRoutes, replyRoutes } from '../../../core/saga/exchange';
 import { FaultInjector, type FaultPlan } from '../../../core/saga/faults';
-import { SAGA_FUNCTION_NAMES, SAGA_FUNCTIONS, type SagaFunction } from '../../../core/saga/functions';
-import { buildSagaPlan, type SagaPlan } from '../../../core/saga/plan';
+import { functionOf, SAGA_FUNCTION_NAMES, SAGA_FUNCTIONS, type SagaFunction } from '../../../core/saga/functions';
+import { httpStatusError, implementationSubstitutions, type ActionImplementation } from '../../../core/saga/implementations';
+import { buildSagaPlan, type CompensationAction, type ForwardAction, type SagaPlan } from '../../../core/saga/plan';
 import { DEFAULT_REFERENCE_RULES, type ReferenceRules } from '../../../core/saga/reference';
 import { SAGA_STEPS, type SagaStep, type StepOwner } from '../../../core/saga/steps';
 import type { SagaTableName } from '../../../core/saga/tables';
@@ -46,6 +47,21 @@ import { createSagaTables, type Dynalite } from './dynalite';
 process.env.LOG_LEVEL ??= 'error';
 
 export const FUNCTION_ARN = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
+/** Where the world puts a user implementation of an action, per kind (the values of its definition placeholders). */
+export const USER_IMPLEMENTATION = {
+  lambda: (action: string) => FUNCTION_ARN(`user-${action}`),
+  stateMachine: (action: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:user-${action}`,
+  endpoint: (action: string) => `https://provider.example.com/${action}`,
+  connection: (action: string) => `arn:aws:events:us-east-1:000000000000:connection/provider-${action}/0000`,
+} as const;
+
+/** A call the saga made to a user implementation, as the user's function, state machine or API received it. */
+export interface UserCall {
+  readonly action: string;
+  readonly kind: ActionImplementation['kind'];
+  /** The request: the Lambda event, the execution input, the HTTP request (method, headers, body). */
+  readonly request: Record<string, unknown>;
+}
 const functionArnOf = (f: SagaFunction) => FUNCTION_ARN(SAGA_FUNCTIONS[f].functionDir);
 
 export interface BusEvent {
@@ -69,6 +85,13 @@ export interface WorldOptions {
   readonly tokenTimeoutMs?: number;
   readonly reservationTtlSeconds?: number;
   readonly now?: () => Date;
+  /**
+   * User implementations by action id. The world plays the user's function, state machine or provider API:
+   * each answers with the reference service's behaviour (rules and faults included) through its own kind's
+   * protocol (a thrown error's name; a child's `{ error }` output; an HTTP status), and records the call.
+   * @default - every action by its reference service
+   */
+  readonly implementations?: Readonly<Record<string, ActionImplementation>>;
 }
 
 export interface TaskCall {
@@ -165,10 +188,12 @@ export class SagaWorld {
   private readonly quiet = new Logger('test', {});
   private carrier: CarrierBehaviour;
   private tokenSeq = 0;
+  /** Calls to user implementations, in order. */
+  public readonly userCalls: UserCall[] = [];
 
   private constructor(private readonly options: WorldOptions) {
     this.spec = options.spec ?? referenceSpecWith(options.owners ?? {});
-    this.plan = buildSagaPlan(this.spec.saga!);
+    this.plan = buildSagaPlan(this.spec.saga!, { implementations: options.implementations });
     this.definition = buildSagaDefinition(this.plan);
     this.translator = new Translator(this.spec);
     this.faults = new FaultInjector(options.faults ?? {});
@@ -235,6 +260,16 @@ export class SagaWorld {
       }),
     };
     for (const f of SAGA_FUNCTION_NAMES) this.functions.set(functionArnOf(f), invoked[f]);
+    for (const action of this.userActions()) {
+      const provider = invoked[functionOf({ kind: 'service', service: action.service })!];
+      this.userProviders.set(action.id, { action, provider });
+      if (action.implementation.kind === 'lambda') {
+        this.functions.set(USER_IMPLEMENTATION.lambda(action.id), async (event) => {
+          this.userCalls.push({ action: action.id, kind: 'lambda', request: event as Record<string, unknown> });
+          return provider(event);
+        });
+      }
+    }
     this.functions.set(
       FUNCTION_ARN('saga-callback'),
       createSagaCallbackHandler({ routes: replyRoutes(this.spec.saga!), registry: this.registry, callbacks, logger }),
@@ -252,6 +287,52 @@ export class SagaWorld {
     );
   }
 
+  private readonly userProviders = new Map<
+    string,
+    { action: ForwardAction | CompensationAction; provider: (event: unknown) => Promise<unknown> }
+  >();
+
+  private userActions(): Array<ForwardAction | CompensationAction> {
+    return [...this.plan.forward, ...this.plan.compensations].filter((a) => a.implementation.kind !== 'reference');
+  }
+
+  /** A user's state machine: runs the provider; a business error is answered as `{ error }`, anything else fails the child. */
+  private async childExecution(input: { StateMachineArn: string; Input: Record<string, unknown> }): Promise<unknown> {
+    const id = input.StateMachineArn.split(':user-')[1];
+    const { action, provider } = this.userProviders.get(id) ?? {};
+    if (!action || !provider) throw new Error(`no user state machine ${input.StateMachineArn}`);
+    this.userCalls.push({ action: id, kind: 'stateMachine', request: input.Input });
+    try {
+      return { Status: 'SUCCEEDED', Output: await provider(input.Input) };
+    } catch (err) {
+      const name = (err as Error).name;
+      if ('rejections' in action && action.rejections.includes(name))
+        return { Status: 'SUCCEEDED', Output: { error: name, cause: (err as Error).message } };
+      throw named('States.TaskFailed', JSON.stringify({ Status: 'FAILED', Error: name, Cause: (err as Error).message }));
+    }
+  }
+
+  /** A provider's HTTP API: the provider's business errors as the status codes the implementation maps, 503 for a transient one, else 500. */
+  private async httpCall(input: {
+    ApiEndpoint: string;
+    Method: string;
+    Headers: unknown;
+    RequestBody: Record<string, unknown>;
+  }): Promise<unknown> {
+    const id = input.ApiEndpoint.split('/').at(-1)!;
+    const { action, provider } = this.userProviders.get(id) ?? {};
+    if (!action || !provider || action.implementation.kind !== 'http') throw new Error(`no provider API at ${input.ApiEndpoint}`);
+    this.userCalls.push({ action: id, kind: 'http', request: { method: input.Method, headers: input.Headers, body: input.RequestBody } });
+    try {
+      return { StatusCode: 200, StatusText: 'OK', Headers: {}, ResponseBody: await provider(input.RequestBody) };
+    } catch (err) {
+      const name = (err as Error).name;
+      const mapped = Object.entries(action.implementation.rejections ?? {}).find(([, n]) => n === name)?.[0];
+      const status = mapped ? Number(mapped) : name === 'TransientError' ? 503 : 500;
+      throw named(httpStatusError(status), JSON.stringify({ status, error: name, message: (err as Error).message }));
+    }
+  }
+
   /** Seeds stock: `{ 'MUG-0001': 10 }`. */
   public async stock(levels: Record<string, number>): Promise<void> {
     for (const [sku, n] of Object.entries(levels)) await this.inventory.setStock(sku, n);
@@ -266,6 +347,15 @@ export class SagaWorld {
       ...Object.fromEntries(SAGA_FUNCTION_NAMES.map((f) => [SAGA_FUNCTIONS[f].substitution, functionArnOf(f)])),
     } as Record<SubstitutionKey, string>;
     for (const k of SUBSTITUTION_KEYS) if (!values[k]) throw new Error(`no test value for ${k}`);
+    for (const a of this.userActions()) {
+      const keys = implementationSubstitutions(a.id);
+      if (a.implementation.kind === 'lambda') values[keys.target as SubstitutionKey] = USER_IMPLEMENTATION.lambda(a.id);
+      if (a.implementation.kind === 'stateMachine') values[keys.target as SubstitutionKey] = USER_IMPLEMENTATION.stateMachine(a.id);
+      if (a.implementation.kind === 'http') {
+        values[keys.endpoint as SubstitutionKey] = USER_IMPLEMENTATION.endpoint(a.id);
+        values[keys.connection as SubstitutionKey] = USER_IMPLEMENTATION.connection(a.id);
+      }
+    }
     return values;
   }
 
@@ -400,6 +490,8 @@ export class SagaWorld {
       await this.putEvents(new PutEventsCommand(input as never), 'services');
       return { FailedEntryCount: 0 };
     }
+    if (resource === 'arn:aws:states:::states:startExecution.sync:2') return this.childExecution(input as never);
+    if (resource === 'arn:aws:states:::http:invoke') return this.httpCall(input as never);
     if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
       const fn = this.fn(String(input.FunctionName));
       const payload = input.Payload as Record<string, unknown>;
