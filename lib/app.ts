@@ -4,7 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Spec } from '../core/spec';
 import { ApiStack } from './stacks/api-stack';
 import { BridgeStack } from './stacks/bridge-stack';
-import { DataStack } from './stacks/data-stack';
+import { DataStack, type DataStackProps } from './stacks/data-stack';
 import { OperationsStack } from './stacks/operations-stack';
 import { FacadeStack } from './stacks/facade-stack';
 import { ReplayStack } from './stacks/replay-stack';
@@ -28,6 +28,8 @@ export interface CutoverAppProps {
    * only with it (see DataStackProps.sourceSecretArn). @default - no continuous validation
    */
   readonly monolithSecretArn?: string;
+  /** Backfill an entity from an S3 export with a Distributed Map (see DataStackProps.exportBackfill). @default - none */
+  readonly exportBackfill?: DataStackProps['exportBackfill'];
   /** Save the Logs Insights queries (see OperationsProps.savedQueries; `-c savedQueries=false`). @default true */
   readonly savedQueries?: boolean;
   /** Deploy the sync running (relay schedule and stream mappings on). @default false: `cutover sync start` */
@@ -130,6 +132,7 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
         description: "cutover: the services' target tables for the data migration and continuous validation",
         servicesBus: bridge.servicesBus,
         sourceSecretArn: props.monolithSecretArn,
+        exportBackfill: props.exportBackfill,
       })
     : undefined;
   const api =

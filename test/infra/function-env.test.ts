@@ -44,6 +44,7 @@ beforeAll(() => {
     prefix: 'Test',
     nag: false,
     monolithSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:monolith-AbCdEf',
+    exportBackfill: { bucketName: 'shop-exports', prefix: 'exports/orders/', entity: 'orders' },
     facade: { monolithHttpUrl: 'http://monolith.example', candidateUrls: { customers: 'http://customers.example' } },
   });
   functions = app.node.findAll().filter((c): c is CutoverFunction => c instanceof CutoverFunction);
