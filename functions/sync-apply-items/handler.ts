@@ -1,5 +1,7 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SYNC_METRIC_NAMESPACE, SYNC_METRIC_SERVICE, SYNC_METRICS } from '../../core/operations/metrics';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { RowChange } from '../../core/sync/change';
 import { SyncCatalog } from '../../core/sync/catalog';
@@ -12,6 +14,7 @@ import { ConflictNotifier } from '../../adapters/aws/sync-notifier';
 import { eventBridgeClient } from '../../adapters/aws/clients';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
+import type { MetricsSink } from '../shared/metrics-sink';
 import { loadSpec } from '../shared/spec';
 
 /*
@@ -28,6 +31,8 @@ export interface ItemsHandlerDeps {
   readonly applier: Pick<ItemApplier, 'apply'>;
   readonly sqs: Pick<SQSClient, 'send'>;
   readonly rejectsQueueUrl: string;
+  /** Failed changes are counted here (ApplyErrors, Direction toService). @default - not counted */
+  readonly metrics?: MetricsSink;
 }
 
 let deps: ItemsHandlerDeps | undefined;
@@ -53,6 +58,7 @@ function defaults(): ItemsHandlerDeps {
     }),
     sqs: new SQSClient({}),
     rejectsQueueUrl: requireEnv('REJECTS_QUEUE_URL'),
+    metrics: new Metrics({ namespace: SYNC_METRIC_NAMESPACE, serviceName: SYNC_METRIC_SERVICE }),
   };
 }
 
@@ -79,6 +85,11 @@ export async function handleItems(event: SQSEvent, d: ItemsHandlerDeps): Promise
     },
     (r, err) => logger.error('change failed; it and the rest of its group are retried', { messageId: r.messageId, error: err }),
   );
+  if (d.metrics) {
+    d.metrics.addDimension('Direction', 'toService');
+    d.metrics.addMetric(SYNC_METRICS.applyErrors, MetricUnit.Count, failed.length);
+    d.metrics.publishStoredMetrics();
+  }
   return { batchItemFailures: failed.map((r) => ({ itemIdentifier: r.messageId })) };
 }
 

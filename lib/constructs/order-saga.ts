@@ -123,7 +123,6 @@ export class OrderSaga extends Construct {
       servicesBus: props.servicesBus,
       removalPolicy: props.removalPolicy,
     }).stateMachine;
-    const sm = this.stateMachine;
 
     // Event wiring: what starts sagas and what answers their waits.
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue');

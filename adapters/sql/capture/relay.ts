@@ -407,6 +407,8 @@ export class ChangeRelay {
           lastError = e.message;
           options.onError?.(e);
           if (e instanceof SinkError) {
+            // It held the lease and failed to ship: not a standby (its lag is the one to report).
+            held = true;
             sinkFailures++;
             consecutiveFailures++;
             await sleep(Math.min(30_000, retryBase * 2 ** Math.min(consecutiveFailures - 1, 10), deadline - Date.now()), options.signal);
