@@ -6,6 +6,7 @@ import { ChangeRelay, purgeShipped, relayStatus } from '../../adapters/sql/captu
 import { purgeApplied, SqlChangeWriter } from '../../adapters/sql/capture/sql-writer';
 import { schemaStatements } from '../../monolith/database';
 import { createShopSchema, deferred, RecordingSink, stockRow, type CaptureFixture } from './sync-capture-support';
+import { applyAndVerify } from './sync-verify-support';
 
 const TABLES = ['stock', 'customers', 'orders', 'order_lines'];
 
@@ -574,7 +575,23 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         const rows = await db.query(`SELECT sku, ${db.dialect === 'postgres' ? 'on_hand::text' : 'on_hand'} FROM stock`);
         expect(Object.fromEntries(last)).toEqual(Object.fromEntries(rows.map((row) => [row[0], row[1]])));
         expect((await relayStatus(db, { name: 'shop' })).backlog).toBe(0);
-      });
+
+        // Past the relay: what it shipped, applied to the service table, verifies clean against the monolith.
+        if (fixture.kind === 'pglite') return; // an in-memory PGlite has no URL a second reader could open
+        const ordered = [...unique.values()].sort((a, b) => (BigInt(a.changeId) < BigInt(b.changeId) ? -1 : 1));
+        const { outcomes, report: verified } = await applyAndVerify(fixture, ordered);
+        expect(outcomes.filter((o) => o !== 'applied')).toEqual([]);
+        expect(verified.counts.sourceRows).toBe(10);
+        expect({ clean: verified.clean, matched: verified.matched, ...verified.totals }).toEqual({
+          clean: true,
+          matched: 10,
+          missing: 0,
+          extra: 0,
+          different: 0,
+          duplicates: 0,
+          inFlight: 0,
+        });
+      }, 60_000);
 
       it('relays an application outbox: each outbox row becomes the change it describes; a bad one goes to rejects', async () => {
         // Prepare

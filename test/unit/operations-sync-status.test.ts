@@ -60,6 +60,22 @@ describe('Class: DeployedSyncStatus', () => {
       expect(r.calls.sort()).toEqual(['conflicts', 'relay', 'stream']);
     });
 
+    it('reads again for a later command (a long-lived caller reuses its sources)', async () => {
+      // Prepare
+      let now = 1_000;
+      let lag: number | undefined;
+      const status = new DeployedSyncStatus(spec, reads({ relayLagSeconds: async () => lag }), 5_000, () => now);
+      await expect(status.status('inventory')).rejects.toThrow(/published no lag/);
+
+      // Act
+      lag = 7;
+      now += 6_000;
+      const later = await status.status('inventory');
+
+      // Assess
+      expect(later).toEqual({ lagSeconds: 12.5, openConflicts: 2 });
+    });
+
     it('reports the relay lag when the stream applier has no datapoint (no service writes lately)', async () => {
       // Act
       const got = await new DeployedSyncStatus(spec, reads({ streamLagMs: async () => undefined })).status('inventory');
