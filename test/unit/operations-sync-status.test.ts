@@ -63,12 +63,12 @@ describe('Class: DeployedSyncStatus', () => {
     it('reads again for a later command (a long-lived caller reuses its sources)', async () => {
       // Prepare
       let now = 1_000;
-      let lag: number | undefined;
-      const status = new DeployedSyncStatus(spec, reads({ relayLagSeconds: async () => lag }), 5_000, () => now);
+      const published: { lag?: number } = {};
+      const status = new DeployedSyncStatus(spec, reads({ relayLagSeconds: async () => published.lag }), 5_000, () => now);
       await expect(status.status('inventory')).rejects.toThrow(/published no lag/);
 
       // Act
-      lag = 7;
+      published.lag = 7;
       now += 6_000;
       const later = await status.status('inventory');
 
