@@ -121,8 +121,10 @@ export interface RunReport {
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal?.aborted || ms <= 0) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    // The abort listener goes when the wait ends either way: a long run must not pile them up on one signal.
+    const onAbort = () => (clearTimeout(t), resolve());
+    const t = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /** '2026-12-06 02:37:46.741092' (UTC, any fraction) -> '2026-12-06T02:37:46.741Z'. */
