@@ -12,6 +12,9 @@ import { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
 import { ReportStore } from '../../adapters/dynamodb/report-store';
 import { RoutingStore } from '../../adapters/dynamodb/routing-store';
 import { QUARANTINE_REASONS } from '../../core/translate/quarantine-reasons';
+import { relayLagSeconds, streamIteratorAgeMs } from '../../adapters/cloudwatch/sync-metrics';
+import { SyncLedgerStore } from '../../adapters/dynamodb/sync-ledger-store';
+import { DeployedSyncStatus } from '../operations/sync-status';
 import { AwsContext, CliError, type GlobalOptions } from '../aws-context';
 import { gatherEvidence, gatherStatus, type OperationsSources, type VerifyEvidence } from '../operations/gather';
 import { renderDeploymentStatus } from '../operations/status-view';
@@ -128,9 +131,35 @@ export async function sourcesFromOutputs(
     compareReports = { get: (replayId) => reports.getReport(replayId) };
   }
 
-  // Two-way sync: no adapter yet. Its absence is shown, and is NO-GO in readiness unless the spec waives it.
-  absent.sync = 'two-way sync is not deployed (no sync status source)';
-  return { spec, now: () => new Date(), routing, metrics, quarantine, sagas, deadLetterQueues, verifyReports, compareReports, absent };
+  // Two-way sync (lib/stacks/sync-stack.ts SYNC_OUTPUTS): the ledger's open conflicts and the lag the relay
+  // and the stream applier publish.
+  let sync: OperationsSources['sync'];
+  if (spec.sync && has('SyncLedgerTableName') && has('SyncStreamFunctionName')) {
+    const ledger = new SyncLedgerStore({ tableName: one('SyncLedgerTableName'), client: context.documentClient() });
+    const cloudWatch = clients.cloudWatch ?? new CloudWatchClient(clientOptions);
+    sync = new DeployedSyncStatus(spec, {
+      openConflicts: async () => {
+        const open = new Map<string, number>();
+        for await (const e of ledger.list('open')) open.set(e.entity, (open.get(e.entity) ?? 0) + 1);
+        return open;
+      },
+      relayLagSeconds: () => relayLagSeconds({ client: cloudWatch }),
+      streamLagMs: () => streamIteratorAgeMs(one('SyncStreamFunctionName'), { client: cloudWatch }),
+    });
+  } else absent.sync = spec.sync ? missingStack('SyncLedgerTableName', 'Sync') : 'the spec has no sync section';
+  return {
+    spec,
+    now: () => new Date(),
+    routing,
+    metrics,
+    quarantine,
+    sagas,
+    deadLetterQueues,
+    sync,
+    verifyReports,
+    compareReports,
+    absent,
+  };
 }
 
 async function sourcesFor(io: OperationsIo, opts: OperationsOptions): Promise<OperationsSources> {

@@ -59,6 +59,7 @@ export interface RelayCommandOptions extends CaptureTargetOptions {
   readonly leaseMs: number;
   readonly rejects: string;
   readonly retainMinutes: number;
+  readonly appliedRetainMinutes?: number;
 }
 
 export interface SyncCaptureDeps extends CommandDeps {
@@ -202,6 +203,7 @@ export async function relayCommand(opts: RelayCommandOptions, deps: SyncCaptureD
         batchSize: opts.batchSize,
         leaseMs: opts.leaseMs,
         retainMs: opts.retainMinutes * 60_000,
+        appliedRetainMs: (opts.appliedRetainMinutes ?? 2880) * 60_000,
         outbox,
         rejects: {
           reject: async (change, reason) => {
@@ -345,6 +347,12 @@ Examples:
       'keep shipped change rows this long, then delete them (every relay must have shipped them)',
       nonNegativeIntArg,
       1440,
+    )
+    .option(
+      '--applied-retain-minutes <n>',
+      "keep the SQL writer's applied-change keys (cutover_applied) this long; the streams redeliver for 24 h at most",
+      nonNegativeIntArg,
+      2880,
     )
     .action(async (opts: RelayCommandOptions) => {
       process.exitCode = await relayCommand(opts);

@@ -1,6 +1,14 @@
 import * as path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { BucketFold, compileEntity, makeDigester, type CompiledEntity, type RowReject, type SegmentRange } from '../../core/migration';
+import {
+  BucketFold,
+  compileEntity,
+  makeDigester,
+  verifyRulesOf,
+  type CompiledEntity,
+  type RowReject,
+  type SegmentRange,
+} from '../../core/migration';
 import type { MigrationEntity as MigrationEntityDef } from '../../core/spec/migration';
 import { foldSource, foldTarget, type FoldSettings, type SideFold } from './fold';
 import { planSegments } from './segments';
@@ -53,8 +61,8 @@ async function work(job: Job, progress: (rows: number) => void): Promise<Done> {
   const settings: FoldSettings = {
     buckets: job.buckets,
     partitions: job.partitions,
-    digest: makeDigester(entity.def.verify ?? {}),
-    rules: entity.def.verify ?? {},
+    digest: makeDigester(verifyRulesOf(entity.def.verify)),
+    rules: verifyRulesOf(entity.def.verify),
   };
   let result: SideFold;
   if (job.kind === 'export') {

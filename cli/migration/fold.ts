@@ -12,6 +12,7 @@ import {
   type Item,
   type RowReject,
   type SegmentRange,
+  verifyRulesOf,
 } from '../../core/migration';
 import { planSegments } from './segments';
 import type { SqlSource } from '../../adapters/sql/sql-source';
@@ -160,7 +161,7 @@ export async function foldTarget(
   let foreign = 0;
   try {
     if (target instanceof ExportFileSource) {
-      const digestLine = makeExportLineDigester(entity.def.verify ?? {}, entity.keyAttributes);
+      const digestLine = makeExportLineDigester(verifyRulesOf(entity.def.verify), entity.keyAttributes);
       await target.scanLines((line, locator, where) => {
         let d: LineDigest;
         try {

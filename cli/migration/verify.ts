@@ -17,6 +17,7 @@ import {
   type RowReject,
   type SpillRecord,
   type SqlValue,
+  verifyRulesOf,
 } from '../../core/migration';
 import type { AuditSink } from './audit';
 import { foldSource, foldTarget, type FoldSettings, type SideFold } from './fold';
@@ -145,7 +146,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const progress = options.progress ?? silentProgress;
   const now = options.now ?? (() => new Date());
   const limit = options.detailLimit ?? 1000;
-  const rules: CanonicalOptions = entity.def.verify ?? {};
+  const rules: CanonicalOptions = verifyRulesOf(entity.def.verify);
   const estimated = await source.count(entity.root.table);
   const settings: FoldSettings = {
     buckets: options.buckets ?? chooseBucketCount(estimated),

@@ -32,8 +32,8 @@ export interface SideReading {
 }
 
 /**
- * The extension point for two-way sync: once the sync stack exists, an adapter reading its lag and open
- * conflicts per capability is passed here. `undefined` from `status` means the capability is not synced.
+ * Two-way sync's lag and open conflicts per capability (cli/operations/sync-status.ts reads the deployed
+ * sync). `undefined` from `status` means the capability is not synced.
  */
 export interface SyncStatusSource {
   status(capability: string): Promise<{ lagSeconds: number; openConflicts: number } | undefined>;
@@ -267,7 +267,11 @@ export async function gatherEvidence(
   const sync: ReadinessEvidence['sync'] =
     'missing' in syncFigures
       ? { status: 'missing', why: syncFigures.missing }
-      : { status: 'observed', value: syncFigures, source: 'sync status' };
+      : {
+          status: 'observed',
+          value: syncFigures,
+          source: 'two-way sync: the larger of the relay and stream lag, open conflicts of its entities in the ledger',
+        };
 
   const types = capabilityEventTypes(src.spec, capability);
   const quarantine = await observe(

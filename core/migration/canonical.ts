@@ -1,4 +1,5 @@
 import { canonicalNumber, decimalToText, parseDecimal, truncateNumber, type AttributeValue, type Item } from './attribute-value';
+import { SYNC_BOOKKEEPING_ATTRIBUTES } from '../sync/bookkeeping';
 
 /**
  * The canonical text of an item: one spelling for equal items, a different one for items that differ in
@@ -183,4 +184,14 @@ export function keyFromText(text: string, keyAttributes: readonly string[]): Ite
     key[a] = values[i];
   });
   return key;
+}
+
+/**
+ * An entity's verify rules as verify, the folds and continuous validation apply them: the spec's own
+ * (`verify` on the entity) plus the two-way sync's bookkeeping attributes, which are never migrated data.
+ */
+export function verifyRulesOf(verify: CanonicalOptions | undefined): CanonicalOptions {
+  const ignore = [...(verify?.ignore ?? [])];
+  for (const a of SYNC_BOOKKEEPING_ATTRIBUTES) if (!ignore.includes(a)) ignore.push(a);
+  return { ...(verify ?? {}), ignore };
 }

@@ -33,6 +33,22 @@ export type SagaOutcomeMetric = (typeof SAGA_OUTCOME_METRICS)[keyof typeof SAGA_
 
 export const CONSISTENCY_METRIC_NAMESPACE = 'Cutover/Consistency';
 export const SYNC_METRIC_NAMESPACE = 'Cutover/Sync';
+/** The Powertools `service` dimension every sync function publishes under. */
+export const SYNC_METRIC_SERVICE = 'sync';
+/**
+ * What the sync functions publish (namespace Cutover/Sync, dimension `service` = sync). The relay, once per
+ * run: the age of the oldest unshipped monolith change (s), the backlog, what it shipped, its failed
+ * passes, and the conflicts open in the ledger. The appliers, per batch: changes that failed (dimension
+ * `Direction` = toService | toMonolith).
+ */
+export const SYNC_METRICS = {
+  relayLagSeconds: 'RelayLagSeconds',
+  relayBacklog: 'RelayBacklog',
+  relayShipped: 'RelayShipped',
+  relayErrors: 'RelayErrors',
+  openConflicts: 'OpenConflicts',
+  applyErrors: 'ApplyErrors',
+} as const;
 
 /** The audit writers' serviceName (both buses): the `service` dimension of every counted-event metric. */
 export const COUNTED_EVENTS_SERVICE = 'audit-writer';

@@ -21,6 +21,7 @@ import {
   type KeyValues,
   type SampledRow,
   type SweepState,
+  verifyRulesOf,
 } from '../../core/migration';
 import type { SqlSource } from '../../adapters/sql/sql-source';
 import { DynamoTable } from '../../adapters/migration-target/dynamodb';
@@ -136,7 +137,7 @@ export async function validateSample(source: SqlSource, options: ValidatorOption
 
     const sample = [...rows.values()];
     const items = await fetchTargetItems(options.dynamo, table, entity, sample);
-    const verdict = judgeSample(entity, sample, items, { now, lagSeconds, ...entity.def.verify });
+    const verdict = judgeSample(entity, sample, items, { now, lagSeconds, ...verifyRulesOf(entity.def.verify) });
     const next = advanceSweep(state, page.lastKey, page.rows.length, half);
     await options.sweeps.save(entity.name, next);
 

@@ -1,6 +1,8 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SYNC_METRIC_NAMESPACE, SYNC_METRIC_SERVICE, SYNC_METRICS } from '../../core/operations/metrics';
 import type { RowChange } from '../../core/sync/change';
 import { SyncCatalog } from '../../core/sync/catalog';
 import { ItemApplier } from '../../adapters/dynamodb/sync-item-applier';
@@ -11,6 +13,7 @@ import { ConflictNotifier } from '../../adapters/aws/sync-notifier';
 import { dynamoDbClient, eventBridgeClient, sqsClient } from '../../adapters/aws/clients';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
+import type { MetricsSink } from '../shared/metrics-sink';
 import { loadSpec } from '../shared/spec';
 
 /*
@@ -27,6 +30,8 @@ export interface ItemsHandlerDeps {
   readonly applier: Pick<ItemApplier, 'apply'>;
   readonly sqs: Pick<SQSClient, 'send'>;
   readonly rejectsQueueUrl: string;
+  /** Failed changes are counted here (ApplyErrors, Direction toService). @default - not counted */
+  readonly metrics?: MetricsSink;
 }
 
 let deps: ItemsHandlerDeps | undefined;
@@ -52,6 +57,7 @@ function defaults(): ItemsHandlerDeps {
     }),
     sqs: sqsClient(),
     rejectsQueueUrl: requireEnv('REJECTS_QUEUE_URL'),
+    metrics: new Metrics({ namespace: SYNC_METRIC_NAMESPACE, serviceName: SYNC_METRIC_SERVICE }),
   };
 }
 
@@ -84,10 +90,17 @@ export async function handleItems(event: SQSEvent, d: ItemsHandlerDeps): Promise
       throw err;
     }
   };
-  return processPartialResponse(event, apply, new SqsFifoPartialProcessorAsync(), {
+  const response = await processPartialResponse(event, apply, new SqsFifoPartialProcessorAsync(), {
     skipGroupOnError: true,
     throwOnFullBatchFailure: false,
   });
+  if (d.metrics) {
+    // Failed and skipped alike: each is a change not applied in this batch.
+    d.metrics.addDimension('Direction', 'toService');
+    d.metrics.addMetric(SYNC_METRICS.applyErrors, MetricUnit.Count, response.batchItemFailures.length);
+    d.metrics.publishStoredMetrics();
+  }
+  return response;
 }
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {

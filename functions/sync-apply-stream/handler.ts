@@ -1,4 +1,6 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SYNC_METRIC_NAMESPACE, SYNC_METRIC_SERVICE, SYNC_METRICS } from '../../core/operations/metrics';
 import type { SqlRowWriter } from '../../core/sync/change';
 import { SyncCatalog } from '../../core/sync/catalog';
 import { applyInGroupOrder } from '../../core/sync/batch';
@@ -13,6 +15,7 @@ import { openCaptureDatabase } from '../../adapters/sql/capture/database';
 import { SqlChangeWriter } from '../../adapters/sql/capture/sql-writer';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
+import type { MetricsSink } from '../shared/metrics-sink';
 import { loadSpec } from '../shared/spec';
 
 /*
@@ -51,8 +54,14 @@ async function defaults(): Promise<StreamApplier> {
   });
 }
 
+const metrics = new Metrics({ namespace: SYNC_METRIC_NAMESPACE, serviceName: SYNC_METRIC_SERVICE });
+
 /** Applies a batch in order per item key; a failed record and the later ones of its key are retried. */
-export async function handleStream(event: DynamoDBStreamEvent, a: Pick<StreamApplier, 'apply'>): Promise<DynamoDBBatchResponse> {
+export async function handleStream(
+  event: DynamoDBStreamEvent,
+  a: Pick<StreamApplier, 'apply'>,
+  m?: MetricsSink,
+): Promise<DynamoDBBatchResponse> {
   const failed = await applyInGroupOrder(
     event.Records,
     (r) => `${r.eventSourceARN}|${JSON.stringify(r.dynamodb?.Keys ?? {})}`,
@@ -65,13 +74,18 @@ export async function handleStream(event: DynamoDBStreamEvent, a: Pick<StreamApp
   );
   // Streams checkpoint at the lowest failed sequence number: everything from there is redelivered, and the
   // applier recognises what it already applied by position.
+  if (m) {
+    m.addDimension('Direction', 'toMonolith');
+    m.addMetric(SYNC_METRICS.applyErrors, MetricUnit.Count, failed.length);
+    m.publishStoredMetrics();
+  }
   const first = failed[0];
   return { batchItemFailures: first ? [{ itemIdentifier: first.dynamodb?.SequenceNumber ?? '' }] : [] };
 }
 
 export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   applier ??= await defaults();
-  const res = await handleStream(event, applier);
+  const res = await handleStream(event, applier, metrics);
   if (res.batchItemFailures.length > 0 && closeBuilt) {
     // A warm function keeps its connection: after a failure, read the secret again on the next batch, so a
     // rotated password or a monolith URL changed in the secret is picked up without a cold start.

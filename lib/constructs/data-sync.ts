@@ -184,6 +184,8 @@ export class DataSync extends Construct {
         SOURCE_SECRET_ARN: this.sourceSecret.secretArn,
         CHANGES_QUEUE_URL: this.changesQueue.queueUrl,
         MAX_DURATION_MS: String(runTime.toMilliseconds()),
+        // The relay publishes the open-conflict count with its lag (the operations dashboard and alarms).
+        LEDGER_TABLE_NAME: this.ledgerTable.tableName,
         ...capture,
       },
       ...vpcProps,
@@ -218,6 +220,12 @@ export class DataSync extends Construct {
     this.relayFunction.configureAsyncInvoke({ onFailure: new SqsDestination(this.deadLetterQueue), ...ASYNC_RETRY });
     this.sourceSecret.grantRead(this.relayFunction);
     this.changesQueue.grantSendMessages(this.relayFunction);
+    // Counting open conflicts reads the ledger's status index only.
+    iam.Grant.addToPrincipal({
+      grantee: this.relayFunction,
+      actions: ['dynamodb:Query'],
+      resourceArns: [`${this.ledgerTable.tableArn}/index/${LEDGER_STATUS_INDEX}`],
+    });
     const enabled = props.enabled ?? false;
     this.relayRule = new events.Rule(this, 'RelaySchedule', {
       description: 'cutover sync: start the relay',

@@ -60,16 +60,24 @@ export interface OperationsProps {
 /** What the two-way sync publishes, for `addSyncWidgets`. */
 export interface SyncWidgetsProps {
   /**
-   * How far sync is behind (Maximum is read), e.g. the stream applier's `IteratorAge` (milliseconds) for
-   * services -> monolith, or a relay lag metric in seconds.
+   * How far monolith -> services sync is behind (Maximum is read), e.g. the relay's `Cutover/Sync
+   * RelayLagSeconds` (the age of the oldest unshipped change).
    */
   readonly lag: cloudwatch.IMetric;
-  /** The lag alarm's threshold, in the lag metric's own unit. @default 60 (seconds) */
+  /** The lag alarm's threshold, in the lag metric's own unit: the spec's `sync.lagToleranceSeconds`. @default 60 (seconds) */
   readonly lagThreshold?: number;
   /**
-   * Conflicts, e.g. `Cutover/Sync ConflictsDetected` (counted from `sync.conflict-detected` events by the audit
-   * writers, dimension `service: audit-writer`) or an open-conflicts gauge.
+   * How far services -> monolith sync is behind, e.g. the stream applier's `IteratorAge` (milliseconds);
+   * its own alarm (`sync-stream-lag`) fires above `streamLagThreshold`. @default - none
    */
+  readonly streamLag?: cloudwatch.IMetric;
+  /** In the stream lag metric's unit. @default 60000 (60 s in milliseconds) */
+  readonly streamLagThreshold?: number;
+  /** Changes waiting to be shipped, e.g. `Cutover/Sync RelayBacklog`. @default - no backlog widget */
+  readonly backlog?: cloudwatch.IMetric;
+  /** Relay and applier failures, e.g. `RelayErrors` and `ApplyErrors` per direction. @default - no errors widget */
+  readonly errors?: readonly cloudwatch.IMetric[];
+  /** Conflicts, e.g. the relay's `Cutover/Sync OpenConflicts` gauge or `ConflictsDetected` (counted from `sync.conflict-detected` events). */
   readonly conflicts: cloudwatch.IMetric;
   /** The conflicts alarm fires above this. @default 0 */
   readonly maxConflicts?: number;
@@ -378,9 +386,19 @@ export class Operations extends Construct {
   public addSyncWidgets(props: SyncWidgetsProps): void {
     if (this.syncWired) throw new Error('Operations.addSyncWidgets: sync is wired already');
     this.syncWired = true;
+    const width = 24 / (2 + (props.backlog ? 1 : 0) + (props.errors?.length ? 1 : 0));
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Two-way sync: lag', width: 12, left: [props.lag] }),
-      new cloudwatch.GraphWidget({ title: 'Two-way sync: conflicts', width: 12, left: [props.conflicts] }),
+      new cloudwatch.GraphWidget({
+        title: props.streamLag ? 'Two-way sync: lag (relay left, stream right)' : 'Two-way sync: lag',
+        width,
+        left: [props.lag],
+        ...(props.streamLag ? { right: [props.streamLag] } : {}),
+      }),
+      ...(props.backlog ? [new cloudwatch.GraphWidget({ title: 'Two-way sync: backlog', width, left: [props.backlog] })] : []),
+      ...(props.errors?.length
+        ? [new cloudwatch.GraphWidget({ title: 'Two-way sync: relay and applier errors', width, left: [...props.errors] })]
+        : []),
+      new cloudwatch.GraphWidget({ title: 'Two-way sync: conflicts', width, left: [props.conflicts] }),
     );
     const lagThreshold = props.lagThreshold ?? 60;
     this.addAlarm('sync-lag', props.lag, {
@@ -391,6 +409,17 @@ export class Operations extends Construct {
       runbook:
         '`cutover sync status` shows open conflicts and the relay lag; read the relay and applier logs (errors-by-type query) and the sync dead-letter queue.',
     });
+    if (props.streamLag) {
+      const streamLagThreshold = props.streamLagThreshold ?? 60_000;
+      this.addAlarm('sync-stream-lag', props.streamLag, {
+        threshold: streamLagThreshold,
+        operator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        description: `services -> monolith sync lags more than ${streamLagThreshold} (in the metric's unit) for three periods`,
+        runbook:
+          '`cutover sync status` shows the stream lag; read the stream applier logs (errors-by-type query) and the sync dead-letter queue; check the monolith is reachable from the function.',
+      });
+    }
     const maxConflicts = props.maxConflicts ?? 0;
     this.addAlarm('sync-conflicts', props.conflicts, {
       threshold: maxConflicts,

@@ -1,5 +1,4 @@
 import { Duration, RemovalPolicy, Stack, ArnFormat } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -92,8 +91,6 @@ export class OrderSaga extends Construct {
   /** The saga's tables and the grants on them; `monolith` only with `saga.referenceMonolith`. */
   public readonly tables: SagaTables;
   public readonly functions: SagaServiceFunctions;
-  /** Fires when an execution fails: a compensation that could not be done (or an unexpected error). */
-  public readonly compensationFailedAlarm: cloudwatch.Alarm;
   public readonly deadLetterQueue: sqs.Queue;
 
   public constructor(scope: Construct, id: string, props: OrderSagaProps) {
@@ -208,15 +205,5 @@ export class OrderSaga extends Construct {
         targets: [target(referenceMonolith)],
       });
     }
-
-    this.compensationFailedAlarm = new cloudwatch.Alarm(this, 'CompensationFailedAlarm', {
-      alarmDescription:
-        'An order saga execution failed: a compensation could not be done after its retries (see the needs-attention table and saga.compensation-failed events), or the workflow hit an unexpected error.',
-      metric: sm.metricFailed({ period: Duration.minutes(1), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
   }
 }

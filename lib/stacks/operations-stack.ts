@@ -1,9 +1,11 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { SYNC_METRIC_NAMESPACE, SYNC_METRIC_SERVICE, SYNC_METRICS } from '../../core/operations/metrics';
 import type { Spec } from '../../core/spec';
 import { isDeadLetterQueue } from '../constructs/dead-letter-queue';
 import { Operations, type OperationsSagaProps } from '../constructs/operations';
@@ -21,6 +23,46 @@ export interface OperationsStackProps extends StackProps {
   readonly savedQueries?: boolean;
   /** @default - the topic is created here */
   readonly alarmTopic?: sns.ITopic;
+  /** The deployed two-way sync: its row of the dashboard and its lag and conflicts alarms. @default - not wired */
+  readonly sync?: OperationsSyncProps;
+}
+
+/** What the operations stack reads of the two-way sync. */
+export interface OperationsSyncProps {
+  /** The services -> monolith applier: its IteratorAge is the stream lag. */
+  readonly streamFunction: lambda.IFunction;
+  /** The lag alarms' threshold (the spec's `sync.lagToleranceSeconds`). @default 60 */
+  readonly lagToleranceSeconds?: number;
+}
+
+/**
+ * The sync's metrics as the relay and the appliers publish them (Powertools adds the `service` dimension)
+ * and the stream applier's IteratorAge, wired into the dashboard and alarms.
+ */
+export function wireSyncOperations(operations: Operations, props: OperationsSyncProps): void {
+  const sync = (metricName: string, statistic: string, extra: Record<string, string> = {}, label?: string) =>
+    new cloudwatch.Metric({
+      namespace: SYNC_METRIC_NAMESPACE,
+      metricName,
+      dimensionsMap: { service: SYNC_METRIC_SERVICE, ...extra },
+      statistic,
+      period: Duration.minutes(1),
+      ...(label ? { label } : {}),
+    });
+  const tolerance = props.lagToleranceSeconds ?? 60;
+  operations.addSyncWidgets({
+    lag: sync(SYNC_METRICS.relayLagSeconds, 'Maximum'),
+    lagThreshold: tolerance,
+    streamLag: props.streamFunction.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
+    streamLagThreshold: tolerance * 1000,
+    backlog: sync(SYNC_METRICS.relayBacklog, 'Maximum'),
+    errors: [
+      sync(SYNC_METRICS.relayErrors, 'Sum', {}, 'relay'),
+      sync(SYNC_METRICS.applyErrors, 'Sum', { Direction: 'toService' }, 'applier monolith -> services'),
+      sync(SYNC_METRICS.applyErrors, 'Sum', { Direction: 'toMonolith' }, 'applier services -> monolith'),
+    ],
+    conflicts: sync(SYNC_METRICS.openConflicts, 'Maximum'),
+  });
 }
 
 /** The output keys the CLI, the README and the user read. Their names live in core/contract.ts, where the readers take them from: a rename fails the typecheck. */
@@ -76,6 +118,7 @@ export class OperationsStack extends Stack {
       alarmTopic: props.alarmTopic,
       savedQueries: props.savedQueries,
     });
+    if (props.sync) wireSyncOperations(this.operations, props.sync);
     const out = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
     out(
       OPERATIONS_OUTPUTS.alarmTopicArn,

@@ -72,7 +72,6 @@ export class SagaStack extends Stack {
     out(SAGA_OUTPUTS.shipmentsTable, saga.tables.shipments.tableName, 'The shipping service');
     out(SAGA_OUTPUTS.notificationsTable, saga.tables.notifications.tableName, "The notification service's outbox");
     if (saga.tables.monolith) out(SAGA_OUTPUTS.monolithTable, saga.tables.monolith.tableName, "The reference monolith's own state");
-    out(SAGA_OUTPUTS.alarmName, saga.compensationFailedAlarm.alarmName, 'Alarm: a saga ended in CompensationFailed');
     out(
       SAGA_OUTPUTS.deadLetterQueueUrl,
       saga.deadLetterQueue.queueUrl,

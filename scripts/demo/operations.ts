@@ -17,7 +17,8 @@ const ASKED = ['notification', 'inventory'];
  * Operations: `cutover status` (one screen across capabilities and every dead-letter queue) and `cutover
  * readiness` for two capabilities, as an operator would run them after the other scenarios. On a fresh demo
  * deployment the verdicts are NO-GO: a few minutes of demo traffic is not the evidence the spec asks for
- * (hundreds of comparisons and deliveries, a clean verify within a day), and two-way sync is not deployed.
+ * (hundreds of comparisons and deliveries, a clean verify within a day), and two-way sync, stopped after its own
+ * scenario, has published no recent lag (its check is MISSING until the relay runs).
  * The scenario fails only when a command cannot run or a dead-letter queue cannot be read.
  */
 export const operationsScenario: DemoScenario = {

@@ -18,6 +18,28 @@ import reference from '../../cutover.config';
 import { sdkConfig, waitFor } from '../../test/e2e/harness';
 import { deployedTable } from '../../test/e2e/migration-driver';
 import type { DemoContext, DemoScenario, ScenarioResult } from './types';
+import { Pool } from 'pg';
+import { compileEntity, type Item } from '../../core/migration';
+import { DynamoTable } from '../../adapters/migration-target/dynamodb';
+import type { ItemSource } from '../../adapters/migration-target/target';
+import { PostgresSource } from '../../adapters/sql/postgres';
+import { runVerify } from '../../cli/migration/verify';
+
+/**
+ * The deployed table as verify reads it, narrowed to this demo's keys: the emulator's tables also hold the
+ * items of earlier runs and other scenarios, which this demo's monolith schema never had.
+ */
+function onlyKeys(table: DynamoTable, attribute: string, keys: ReadonlySet<string>): ItemSource {
+  const ours = (item: Item) => {
+    const v = item[attribute];
+    return v !== undefined && 'S' in v && keys.has(v.S);
+  };
+  return {
+    scanItems: (visit, signal) => table.scanItems((item, locator) => (ours(item) ? visit(item, locator) : undefined), signal),
+    fetch: async (wanted) => new Map([...(await table.fetch(wanted))].filter(([, item]) => ours(item))),
+    describe: () => `${table.describe()} (the demo's ${attribute}s ${[...keys].join(', ')})`,
+  };
+}
 
 const PG_URL = process.env.CUTOVER_DEMO_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -219,6 +241,33 @@ export const syncScenario: DemoScenario = {
         `product ${psku}: 21.99 (monolith) vs 17.99 (service), parked, resolved with the CLI -> 17.99 on both sides (exit ${code})`,
       );
       ok &&= code === 0;
+
+      // Verify: the migration's verify engine over the synced entities, monolith schema against the items.
+      ctx.log('5. cutover verify --entity stock / products (the demo keys of the deployed tables; the sync bookkeeping is not data)');
+      const pool = new Pool({
+        connectionString: PG_URL,
+        max: 2,
+        options: `-c search_path=${schema} -c default_transaction_read_only=on -c TimeZone=UTC -c DateStyle=ISO`,
+      });
+      const source = new PostgresSource(pool, `postgres ${schema}`);
+      try {
+        for (const [entityName, tableName, keys] of [
+          ['stock', inventory, new Set([sku])],
+          ['products', catalog, new Set([psku])],
+        ] as const) {
+          const entity = compileEntity(entityName, spec.migration!.entities[entityName]);
+          const table = new DynamoTable(dynamo, tableName, { keyAttributes: entity.keyAttributes });
+          const report = await runVerify({ entity, source, target: onlyKeys(table, 'sku', keys), tableName });
+          const t = report.totals;
+          const line = `verify ${entityName}: ${report.clean ? 'clean' : 'NOT CLEAN'}, ${report.matched} matched, ${t.missing} missing, ${t.extra} extra, ${t.different} different`;
+          ctx.log(`   ${line}`);
+          for (const d of report.different) ctx.log(`   different ${d.key}: ${d.fields.map((f) => `${f.path} ${f.detail}`).join('; ')}`);
+          summary.push(line);
+          ok &&= report.clean && report.matched === 1;
+        }
+      } finally {
+        await source.close();
+      }
       return { ok, summary };
     } finally {
       // Stopped again: the relay would otherwise poll a dropped schema every minute.

@@ -73,7 +73,8 @@ describe('cutover status (deployed)', () => {
       for (const capability of Object.keys(config.routing!.capabilities))
         expect(out).toMatch(new RegExp(`^${capability}\\s+(legacy|shadow|canary|primary|retired)\\s`, 'm'));
       expect(out).toMatch(/^dead-letter queues: \d+ of \d+ NOT EMPTY$/m);
-      expect(out).toContain('sync: two-way sync is not deployed');
+      // The sync stack is deployed: status reads it (its lag, or why there is none), never "not deployed".
+      expect(out).not.toContain('two-way sync is not deployed');
     } finally {
       // Leave the queue as it was: take our message back out.
       for (let i = 0; i < 5; i++) {
@@ -95,14 +96,35 @@ describe('cutover readiness (deployed)', () => {
     expect(code).toBe(1);
     const v = JSON.parse(out) as { verdict: string; checks: Array<{ id: string; outcome: string; evidence: string }> };
     expect(v.verdict).toBe('NO-GO');
-    expect(v.checks.find((c) => c.id === 'sync')).toMatchObject({
-      outcome: 'missing',
-      evidence: 'two-way sync is not deployed (no sync status source)',
-    });
     expect(v.checks.find((c) => c.id === 'backfill')).toMatchObject({ outcome: 'missing' });
     // The deployed parts were read: quarantine and saga are judged on evidence, not missing.
     expect(v.checks.find((c) => c.id === 'quarantine')!.outcome).not.toBe('missing');
     expect(v.checks.find((c) => c.id === 'saga')!.outcome).not.toBe('missing');
+  });
+
+  it("judges sync on the lag the relay published and the ledger's open conflicts of the capability's entities", async () => {
+    // Prepare: what the relay Lambda publishes after a run (Powertools EMF on AWS; put directly here).
+    await cw.send(
+      new PutMetricDataCommand({
+        Namespace: 'Cutover/Sync',
+        MetricData: [{ MetricName: 'RelayLagSeconds', Dimensions: [{ Name: 'service', Value: 'sync' }], Value: 2, Unit: 'Seconds' }],
+      }),
+    );
+    // Act
+    const { out } = await waitFor(
+      async () => {
+        const r = await run((io) => readinessCommand('inventory', { json: true }, io));
+        const sync = (JSON.parse(r.out) as { checks: Array<{ id: string; outcome: string }> }).checks.find((c) => c.id === 'sync');
+        return sync?.outcome !== 'missing' ? r : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the sync check judged on evidence' },
+    );
+    // Assess
+    const sync = (JSON.parse(out) as { checks: Array<{ id: string; outcome: string; observed: string }> }).checks.find(
+      (c) => c.id === 'sync',
+    )!;
+    expect(['pass', 'fail']).toContain(sync.outcome);
+    expect(sync.observed).toMatch(/^lag \d+(\.\d+)? s, \d+ open conflict\(s\)$/);
   });
 });
 

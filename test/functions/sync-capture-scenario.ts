@@ -6,6 +6,7 @@ import { ChangeRelay, purgeShipped, relayStatus } from '../../adapters/sql/captu
 import { purgeApplied, SqlChangeWriter } from '../../adapters/sql/capture/sql-writer';
 import { schemaStatements } from '../../monolith/database';
 import { createShopSchema, deferred, RecordingSink, stockRow, type CaptureFixture } from './sync-capture-support';
+import { applyAndVerify } from './sync-verify-support';
 
 const TABLES = ['stock', 'customers', 'orders', 'order_lines'];
 
@@ -686,7 +687,23 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         const rows = await db.query(`SELECT sku, ${db.dialect === 'postgres' ? 'on_hand::text' : 'on_hand'} FROM stock`);
         expect(Object.fromEntries(last)).toEqual(Object.fromEntries(rows.map((row) => [row[0], row[1]])));
         expect((await relayStatus(db, { name: 'shop' })).backlog).toBe(0);
-      });
+
+        // Past the relay: what it shipped, applied to the service table, verifies clean against the monolith.
+        if (fixture.kind === 'pglite') return; // an in-memory PGlite has no URL a second reader could open
+        const ordered = [...unique.values()].sort((a, b) => (BigInt(a.changeId) < BigInt(b.changeId) ? -1 : 1));
+        const { outcomes, report: verified } = await applyAndVerify(fixture, ordered);
+        expect(outcomes.filter((o) => o !== 'applied')).toEqual([]);
+        expect(verified.counts.sourceRows).toBe(10);
+        expect({ clean: verified.clean, matched: verified.matched, ...verified.totals }).toEqual({
+          clean: true,
+          matched: 10,
+          missing: 0,
+          extra: 0,
+          different: 0,
+          duplicates: 0,
+          inFlight: 0,
+        });
+      }, 60_000);
 
       it('relays an application outbox: each outbox row becomes the change it describes; a bad one goes to rejects', async () => {
         // Prepare
@@ -744,6 +761,75 @@ export function describeCapture(label: string, makeFixture: () => Promise<Captur
         // Assess
         expect(sink.received).toHaveLength(5);
         expect(await count(`SELECT ${db.dialect === 'postgres' ? 'count(*)::text' : 'count(*)'} FROM cutover_changes`)).toBe(0);
+      });
+
+      it('purges applied-change keys older than the horizon during a run, keeps fresh ones, and waits the purge interval', async () => {
+        // Prepare
+        await db.exec(stockRow('AP1', 10));
+        const writer = new SqlChangeWriter(db);
+        for (const [id, onHand] of [
+          ['inventory/old', '9'],
+          ['inventory/fresh', '8'],
+        ])
+          await writer.write({
+            table: 'stock',
+            key: { sku: 'AP1', warehouse_cd: 'W1' },
+            operation: 'update',
+            values: { on_hand: onHand },
+            expected: { on_hand: String(Number(onHand) + 1) },
+            changeId: id,
+          });
+        const threeDaysAgo = db.dialect === 'postgres' ? `now() - interval '3 days'` : 'CURRENT_TIMESTAMP(3) - INTERVAL 3 DAY';
+        await db.exec(`UPDATE cutover_applied SET applied_at = ${threeDaysAgo} WHERE change_key = 'inventory/old'`);
+        const keys = async () => (await db.query('SELECT change_key FROM cutover_applied ORDER BY change_key')).map((r) => String(r[0]));
+        const twoDays = 48 * 3_600_000;
+
+        // Act
+        const first = await relay(new RecordingSink(), { appliedRetainMs: twoDays, purgeIntervalMs: 600_000 }).run({
+          stopWhenIdle: true,
+          maxDurationMs: 10_000,
+        });
+        const afterFirst = await keys();
+        await db.exec(`UPDATE cutover_applied SET applied_at = ${threeDaysAgo}`);
+        const second = await relay(new RecordingSink(), { appliedRetainMs: twoDays, purgeIntervalMs: 600_000 }).run({
+          stopWhenIdle: true,
+          maxDurationMs: 10_000,
+          lastPurgeAt: first.lastPurgeAt,
+        });
+
+        // Assess
+        expect(first.purged).toEqual({ changes: 0, applied: 1 });
+        expect(afterFirst).toEqual(['inventory/fresh']);
+        // Within the interval of the first purge nothing is purged, even though the key is now old.
+        expect(second.purged).toEqual({ changes: 0, applied: 0 });
+        expect(second.lastPurgeAt).toBe(first.lastPurgeAt);
+        expect(await keys()).toEqual(['inventory/fresh']);
+      });
+
+      it('reports a failed purge and goes on shipping', async () => {
+        // Prepare
+        await db.exec(stockRow('PF1', 1));
+        const sink = new RecordingSink();
+        const errors: string[] = [];
+        // A monolith installed before cutover_applied existed has no such table.
+        await db.exec('ALTER TABLE cutover_applied RENAME TO cutover_applied_away');
+
+        // Act
+        let report;
+        try {
+          report = await relay(sink, { appliedRetainMs: 0 }).run({
+            stopWhenIdle: true,
+            maxDurationMs: 5_000,
+            onError: (e) => errors.push(e.message),
+          });
+        } finally {
+          await db.exec('ALTER TABLE cutover_applied_away RENAME TO cutover_applied');
+        }
+
+        // Assess
+        expect(errors.some((m) => /purging applied-change keys failed/.test(m))).toBe(true);
+        expect(report.purged.applied).toBe(0);
+        expect(sink.received.map((c) => c.key.sku)).toContain('PF1');
       });
 
       it('purges only what every relay shipped', async () => {

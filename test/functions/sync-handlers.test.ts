@@ -9,6 +9,23 @@ import type { RowChange } from '../../core/sync/change';
 import type { ItemApplyOutcome } from '../../adapters/dynamodb/sync-item-applier';
 
 const sqs = mockClient(SQSClient);
+
+/** Records what a handler publishes (the Powertools Metrics calls it makes). */
+function recordingMetrics() {
+  const calls: string[] = [];
+  return {
+    calls,
+    addDimension(name: string, value: string): void {
+      calls.push(`dim ${name}=${value}`);
+    },
+    addMetric(name: string, _unit: unknown, value: number): void {
+      calls.push(`${name}=${value}`);
+    },
+    publishStoredMetrics(): void {
+      calls.push('publish');
+    },
+  };
+}
 const sm = mockClient(SecretsManagerClient);
 afterEach(() => {
   sqs.reset();
@@ -63,12 +80,15 @@ describe('Function: handleItems', () => {
       { id: 'm4', group: 'A', body: change('4') },
     ]);
 
+    const metrics = recordingMetrics();
+
     // Act
-    const out = await handleItems(event, { applier, sqs: new SQSClient({}), rejectsQueueUrl: 'q' });
+    const out = await handleItems(event, { applier, sqs: new SQSClient({}), rejectsQueueUrl: 'q', metrics });
 
     // Assess
     expect(applied).toEqual(['1', '3']);
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm2' }, { itemIdentifier: 'm4' }]);
+    expect(metrics.calls).toEqual(['dim Direction=toService', 'ApplyErrors=2', 'publish']);
   });
 
   it('reports a whole failed batch instead of throwing, and keeps a message without a group on its own', async () => {
@@ -192,12 +212,15 @@ describe('Function: handleStream', () => {
       Records: [record('100', 'a'), record('200', 'b'), record('300', 'a'), record('400', 'b')],
     } as unknown as DynamoDBStreamEvent;
 
+    const metrics = recordingMetrics();
+
     // Act
-    const out = await handleStream(event, applier);
+    const out = await handleStream(event, applier, metrics);
 
     // Assess
     expect(seen).toEqual(['100', '300']);
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: '200' }]);
+    expect(metrics.calls).toEqual(['dim Direction=toMonolith', 'ApplyErrors=2', 'publish']);
   });
 });
 

@@ -134,7 +134,7 @@ describe('Stack: OperationsStack', () => {
   });
 
   describe('Dashboard', () => {
-    it('shows the bridge, the DLQs, the saga outcomes and step latency, routing per capability, divergences and the sync extension point', () => {
+    it('shows the bridge, the DLQs, the saga outcomes and step latency, routing per capability, divergences and sync', () => {
       // Act
       const body = dashboardBody();
       // Assess
@@ -148,7 +148,15 @@ describe('Stack: OperationsStack', () => {
         'ExecutionTime',
         'Duration',
         'Cutover/Consistency',
-        'addSyncWidgets',
+        'Two-way sync: lag (relay left, stream right)',
+        'Two-way sync: backlog',
+        'Two-way sync: relay and applier errors',
+        'Two-way sync: conflicts',
+        'RelayLagSeconds',
+        'RelayBacklog',
+        'ApplyErrors',
+        'OpenConflicts',
+        'IteratorAge',
       ]) {
         expect({ needle, found: body.includes(needle) }).toEqual({ needle, found: true });
       }
@@ -163,6 +171,34 @@ describe('Stack: OperationsStack', () => {
         for (const m of ['ErrorRate', 'LatencyMs', 'MismatchRate']) expect(body).toContain(`${capability}.candidate.${m}`);
         expect(body).toContain(`${capability}.legacy.ErrorRate`);
       }
+    });
+  });
+
+  describe('Sync', () => {
+    it("alarms on the relay lag and the stream lag at the spec's lagToleranceSeconds, and on open conflicts", () => {
+      // Prepare
+      const tolerance = spec.sync!.lagToleranceSeconds ?? 60;
+      const byName = new Map(alarms().map((a) => [a.AlarmName, a]));
+      // Assess
+      expect(byName.get('Test-sync-lag')).toMatchObject({
+        Namespace: 'Cutover/Sync',
+        MetricName: 'RelayLagSeconds',
+        Dimensions: [{ Name: 'service', Value: 'sync' }],
+        Statistic: 'Maximum',
+        Threshold: tolerance,
+        EvaluationPeriods: 3,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+      expect(byName.get('Test-sync-stream-lag')).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'IteratorAge',
+        Threshold: tolerance * 1000,
+        EvaluationPeriods: 3,
+      });
+      expect(byName.get('Test-sync-conflicts')).toMatchObject({ MetricName: 'OpenConflicts', Threshold: 0 });
+      for (const n of ['Test-sync-lag', 'Test-sync-stream-lag', 'Test-sync-conflicts']) expect(byName.get(n)!.AlarmActions).toHaveLength(1);
+      expect(template.findOutputs(OPERATIONS_OUTPUTS.alarmNames)[OPERATIONS_OUTPUTS.alarmNames].Value).toBeDefined();
+      expect(dashboardBody()).not.toContain('Not wired into this dashboard');
     });
   });
 

@@ -159,6 +159,25 @@ describe('Stack: SyncStack', () => {
     for (const { s } of onLedger) expect(actionsOf(s).filter((a) => /Delete|Update/.test(a))).toEqual([]);
   });
 
+  it("lets the relay count open conflicts through the ledger's status index only (its OpenConflicts metric)", () => {
+    // Prepare
+    const relayRole = stack.getLogicalId(stack.sync.relayFunction.role!.node.defaultChild as never);
+    const ledgerId = stack.getLogicalId(stack.sync.ledgerTable.node.defaultChild as never);
+    const relayPolicies = Object.entries(ofType('AWS::IAM::Policy'))
+      .filter(([, r]) => JSON.stringify(r.Properties?.Roles).includes(relayRole))
+      .map(([id]) => `AWS::IAM::Policy ${id}`);
+    const relayOnLedger = iamStatements(template).filter(
+      ({ where, s }) => relayPolicies.includes(where) && JSON.stringify(s.Resource ?? '').includes(ledgerId),
+    );
+
+    // Assess
+    expect(relayOnLedger.map(({ s }) => actionsOf(s))).toEqual([['dynamodb:Query']]);
+    expect(JSON.stringify(relayOnLedger[0].s.Resource)).toContain('/index/');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { MAX_DURATION_MS: '50000', LEDGER_TABLE_NAME: { Ref: ledgerId } } },
+    });
+  });
+
   it('is cdk-nag clean and every acknowledgement has a reason', () => {
     // Assess
     expect(nagFindings(stack)).toEqual([]);

@@ -5,6 +5,7 @@ import type { ChangeOperation, ChangeOrigin, ChangeSink, RowChange } from '../..
 import { quoteIdent, type CaptureDatabase, type SqlSession, type TextRow } from './database';
 import { captureNames } from './ddl';
 import { CaptureError, LeaseLostError, SinkError } from './errors';
+import { purgeApplied } from './sql-writer';
 
 /**
  * The relay: reads the change table in commit order and ships changes to a sink, at least once, resuming
@@ -54,10 +55,18 @@ export interface RelayOptions {
   /** Ship the sync's own writes too (never in production: they would come back as loops). @default false */
   readonly shipSyncOrigin?: boolean;
   /**
-   * During `run`, delete change rows every relay has shipped once they are older than this (at most once a
-   * minute and at the start). @default - never: the rows stay until purged
+   * During `run`, delete change rows every relay has shipped once they are older than this (at the start,
+   * then at most once per `purgeIntervalMs`). @default - never: the rows stay until purged
    */
   readonly retainMs?: number;
+  /**
+   * During `run`, delete the SQL writer's applied-change keys (`cutover_applied`) older than this, on the
+   * same cadence. A stream record is redelivered only while the stream keeps it (24 h on DynamoDB
+   * Streams), so 48 h leaves a day of margin. @default - never
+   */
+  readonly appliedRetainMs?: number;
+  /** The least time between two purges. @default 60000 */
+  readonly purgeIntervalMs?: number;
 }
 
 export interface PassResult {
@@ -83,7 +92,13 @@ export interface RunOptions {
   /** After a sink failure, wait this long before retrying, doubling up to 30 s. @default 200 */
   readonly retryBaseMs?: number;
   readonly onPass?: (result: PassResult) => void;
+  /** A pass that failed (and will be retried), or a purge that failed (shipping goes on). */
   readonly onError?: (error: Error) => void;
+  /**
+   * When the last purge ran (epoch ms), e.g. in an earlier run of the same process: the next one waits for
+   * `purgeIntervalMs` after it. A Lambda keeps it between warm invocations. @default 0 (purge at the start)
+   */
+  readonly lastPurgeAt?: number;
 }
 
 export interface RunReport {
@@ -97,13 +112,19 @@ export interface RunReport {
   readonly watermark: string;
   /** Whether the lease was held by another relay for the whole run (this one stood by). */
   readonly standby: boolean;
+  /** Rows the purges of this run deleted: shipped change rows and applied-change keys. */
+  readonly purged: { readonly changes: number; readonly applied: number };
+  /** When the last purge ran (epoch ms; the given `lastPurgeAt` when none ran): pass it to the next run. */
+  readonly lastPurgeAt: number;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal?.aborted || ms <= 0) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    // The abort listener goes when the wait ends either way: a long run must not pile them up on one signal.
+    const onAbort = () => (clearTimeout(t), resolve());
+    const t = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /** '2026-12-06 02:37:46.741092' (UTC, any fraction) -> '2026-12-06T02:37:46.741Z'. */
@@ -377,7 +398,8 @@ export class ChangeRelay {
     let consecutiveFailures = 0;
     let lastError: string | undefined;
     let held = false;
-    let purgedAt = 0;
+    let purgedAt = options.lastPurgeAt ?? 0;
+    const purged = { changes: 0, applied: 0 };
     while (Date.now() < deadline && !options.signal?.aborted) {
       let result: PassResult;
       try {
@@ -387,6 +409,8 @@ export class ChangeRelay {
           lastError = e.message;
           options.onError?.(e);
           if (e instanceof SinkError) {
+            // It held the lease and failed to ship: not a standby (its lag is the one to report).
+            held = true;
             sinkFailures++;
             consecutiveFailures++;
             await sleep(Math.min(30_000, retryBase * 2 ** Math.min(consecutiveFailures - 1, 10), deadline - Date.now()), options.signal);
@@ -397,9 +421,9 @@ export class ChangeRelay {
       }
       held = true;
       consecutiveFailures = 0;
-      if (this.options.retainMs !== undefined && Date.now() - purgedAt >= 60_000) {
+      if (Date.now() - purgedAt >= (this.options.purgeIntervalMs ?? 60_000)) {
         purgedAt = Date.now();
-        await purgeShipped(this.db, { prefix: this.options.prefix, olderThanMs: this.options.retainMs });
+        await this.purge(purged, options.onError);
       }
       passes++;
       stamped += result.stamped;
@@ -414,7 +438,44 @@ export class ChangeRelay {
     }
     // A clean stop hands the lease on at once: the next scheduled run (or a standby) need not wait for it to lapse.
     if (held) await this.release().catch(() => undefined);
-    return { passes, stamped, shipped, skippedSync, rejected, sinkFailures, lastError, watermark: this.watermark, standby: !held };
+    return {
+      passes,
+      stamped,
+      shipped,
+      skippedSync,
+      rejected,
+      sinkFailures,
+      lastError,
+      watermark: this.watermark,
+      standby: !held,
+      purged,
+      lastPurgeAt: purgedAt,
+    };
+  }
+
+  /**
+   * The change table is a queue and `cutover_applied` a redelivery guard, not histories: both are trimmed
+   * while the lease is held. A failed purge is reported and does not stop shipping (e.g. a monolith
+   * installed before `cutover_applied` existed: `cutover sync install` again adds it).
+   */
+  private async purge(into: { changes: number; applied: number }, onError?: (error: Error) => void): Promise<void> {
+    const prefix = this.options.prefix;
+    const attempt = async (what: string, run: () => Promise<number>): Promise<number> => {
+      try {
+        return await run();
+      } catch (e) {
+        onError?.(
+          new CaptureError(`relay ${this.name}: purging ${what} failed: ${e instanceof Error ? e.message : String(e)}`, {}, { cause: e }),
+        );
+        return 0;
+      }
+    };
+    if (this.options.retainMs !== undefined)
+      into.changes += await attempt('shipped changes', () => purgeShipped(this.db, { prefix, olderThanMs: this.options.retainMs }));
+    if (this.options.appliedRetainMs !== undefined)
+      into.applied += await attempt('applied-change keys', () =>
+        purgeApplied(this.db, { prefix, olderThanMs: this.options.appliedRetainMs }),
+      );
   }
 }
 
