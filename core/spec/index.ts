@@ -48,8 +48,14 @@ export const SPEC_CHECKS: readonly SpecCheck[] = [
 function checkSyncSection(spec: Spec): string[] {
   if (!spec.sync) return [];
   const entities = spec.migration?.entities ?? {};
-  const irreversible = (name: string) => (entities[name] ? compileSyncEntity(name, entities[name]).irreversible : []);
-  return syncIssues(spec.sync, entities, irreversible).map((i) => `${i.path.join('.')}: ${i.message}`);
+  const compiled = new Map<string, ReturnType<typeof compileSyncEntity>>();
+  const mapping = (name: string) => {
+    if (!compiled.has(name)) compiled.set(name, compileSyncEntity(name, entities[name]));
+    return compiled.get(name)!;
+  };
+  const irreversible = (name: string) => (entities[name] ? mapping(name).irreversible : []);
+  const unsynced = (name: string) => (entities[name] ? mapping(name).unsynced : []);
+  return syncIssues(spec.sync, entities, irreversible, unsynced).map((i) => `${i.path.join('.')}: ${i.message}`);
 }
 
 /** Every façade route's capability is one the routing section routes (the same table moves both). */

@@ -60,6 +60,13 @@ export const syncEntitySchema = z
     clock: attributePath.optional(),
     /** Attributes never written back to the monolith (the service owns them, or they cannot be reversed). */
     oneWay: z.array(attributePath).optional(),
+    /**
+     * Child tables of the entity (by their migration `children` name) whose rows cannot sync (a `collection`
+     * child, or an embedded list ordered by a column that is not mapped back) and whose writes you accept
+     * stay on the side that made them. Each such child must be named here: otherwise the spec is refused,
+     * so a dropped child write is always a decision written down, never a surprise.
+     */
+    unsyncedChildren: z.array(z.string().min(1)).optional(),
   })
   .strict();
 export type SyncEntity = z.infer<typeof syncEntitySchema>;
@@ -136,6 +143,7 @@ export function syncIssues(
     >
   >,
   irreversibleOf: (entity: string) => readonly string[],
+  unsyncedChildrenOf: (entity: string) => readonly { readonly name: string; readonly table: string; readonly reason: string }[] = () => [],
 ): SyncIssue[] {
   const issues: SyncIssue[] = [];
   for (const [name, e] of Object.entries(section.entities)) {
@@ -164,6 +172,22 @@ export function syncIssues(
         });
     }
     (e.oneWay ?? []).forEach((f, i) => known(f, [...at, 'oneWay', i]));
+    const accepted = new Set(e.unsyncedChildren ?? []);
+    const childNames = (m.children ?? []).map((c) => c.name);
+    (e.unsyncedChildren ?? []).forEach((c, i) => {
+      if (!childNames.includes(c))
+        issues.push({
+          path: [...at, 'unsyncedChildren', i],
+          message: `"${c}" is not a child of ${name}: ${childNames.length ? `one of ${childNames.join(', ')}` : 'it has no children'}`,
+        });
+    });
+    for (const u of unsyncedChildrenOf(name)) {
+      if (!accepted.has(u.name))
+        issues.push({
+          path: [...at, 'unsyncedChildren'],
+          message: `child ${u.name} (table ${u.table}) of ${name} cannot sync: ${u.reason}; its writes would stay on one side, so name it in unsyncedChildren to accept that`,
+        });
+    }
     if (e.clock) known(e.clock, [...at, 'clock']);
     const rules = syncRules(e);
     const all = policiesOf(rules);

@@ -82,6 +82,37 @@ describe('Section: sync', () => {
         parseSpec({ ...input, sync: { source: 'shop', entities: { stock: { policy: 'manual', oneWay: ['kind'] } } } } as SpecInput),
       ).not.toThrow();
     });
+
+    it('refuses a child that cannot sync until the spec accepts it in unsyncedChildren, and names an unknown child', () => {
+      // Prepare: the lines are ordered by line_no, read through a transform with no inverse, so an element
+      // edited in the item could not be put back into its row.
+      const orders = shopMigration.entities.orders;
+      const lines = orders.children![0];
+      const migration = {
+        entities: {
+          ...shopMigration.entities,
+          orders: {
+            ...orders,
+            children: [{ ...lines, fields: lines.fields.map((f) => (f.attribute === 'lineNo' ? { ...f, transform: 'nullIfEmpty' } : f)) }],
+          },
+        },
+      };
+      const ordersSync = { policy: 'lastWriterWins', clock: 'updatedAt' };
+      const input = (extra: object) =>
+        ({ ...reference, migration, sync: { source: 'shop', entities: { orders: { ...ordersSync, ...extra } } } }) as SpecInput;
+
+      // Act / Assess
+      expect(() => parseSpec(input({}))).toThrow(
+        'sync.entities.orders.unsyncedChildren: child lines (table order_lines) of orders cannot sync: order column line_no is not mapped to an attribute that can be written back',
+      );
+      expect(() => parseSpec(input({ unsyncedChildren: ['lines'] }))).not.toThrow();
+      expect(() => parseSpec(input({ unsyncedChildren: ['lines', 'parcels'] }))).toThrow(
+        'sync.entities.orders.unsyncedChildren.1: "parcels" is not a child of orders: one of lines',
+      );
+      expect(compileSyncEntity('orders', migrationSectionSchema.parse(migration).entities.orders).unsynced.map((u) => u.name)).toEqual([
+        'lines',
+      ]);
+    });
   });
 });
 
