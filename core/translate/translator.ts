@@ -466,18 +466,19 @@ export class Translator {
     if (outProblems.length > 0) {
       return { status: 'quarantine', reason: 'untranslatable', problems: outProblems.map((p) => `${t.def.legacy} ${p}`), drift };
     }
-    const stamp: LegacyMeta = {
+    // `legacy` is this call's own object (mapToLegacy built it): stamped in place, not copied.
+    legacy[LEGACY_META_KEY] = {
       // Decided by the bridge: whatever reaches this point came from a service.
       origin: 'service',
       eventId,
       correlationId: metadata.correlationId,
       causationId: metadata.eventId,
       serviceEventType: metadata.eventType,
-    };
+    } satisfies LegacyMeta;
     return {
       status: 'translated',
       detailType: t.def.legacy,
-      detail: { ...legacy, [LEGACY_META_KEY]: stamp },
+      detail: legacy,
       eventId,
       correlationId: metadata.correlationId,
       drift,
