@@ -210,7 +210,6 @@ function specialisedObjectCheck(
   }
   if (rules.length > 0) lines.push('if (problems.length === before) for (let r = 0; r < rules.length; r++) rules[r](value, path, sink);');
   // The source is built from JSON string literals and fixed text only (see above).
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const make = new Function(
     'hasOwn',
     'pathOf',
