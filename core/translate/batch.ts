@@ -85,12 +85,7 @@ type OneOutcome =
   | { status: 'ignored'; problems: readonly string[]; drift?: undefined };
 
 /** One event; the same rules as `translateBatch`. */
-export function translateOne(
-  translator: Translator,
-  direction: Direction,
-  event: IncomingEvent,
-  now: () => Date = systemNow,
-): OneOutcome {
+export function translateOne(translator: Translator, direction: Direction, event: IncomingEvent, now: () => Date = systemNow): OneOutcome {
   // The EventBridge fields are checked first: source decides origin, id and time name the record.
   const fields = eventBridgeFieldProblems(event);
   if (fields.length > 0) return { status: 'quarantine', reason: 'envelope', problems: fields };

@@ -388,8 +388,7 @@ export class Translator {
     // order's history.
     const correlationId = entityCorrelation(legacyDef.entity.type, entityKey);
     // When the fact happened, as the monolith wrote it: a resend minutes later is the same event.
-    const occurredAt =
-      (plan.timeParts && legacyTimeToIso(getParts(detail, plan.timeParts))) || (ctx.occurredAt ?? ctx.now.toISOString());
+    const occurredAt = (plan.timeParts && legacyTimeToIso(getParts(detail, plan.timeParts))) || (ctx.occurredAt ?? ctx.now.toISOString());
     const unmapped = unmappedOf(detail, drift);
     const metadata: EventMetadata = {
       eventId,
