@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isIsoDateTime } from '../spec/transforms';
 
 /*
  * The envelope a bridge trusts, as a schema: what EventBridge delivers around a payload and the
@@ -89,7 +90,14 @@ const METADATA_KEYS = new Set([
 ]);
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isToken = (v: unknown) => typeof v === 'string' && TOKEN.test(v);
-const isIso = (v: unknown) => typeof v === 'string' && ISO_DATETIME.test(v) && !Number.isNaN(Date.parse(v));
+/** The schema's date-time test: the regex, then a real time by Date.parse. */
+export const isIsoBySchema = (v: unknown): boolean => typeof v === 'string' && ISO_DATETIME.test(v) && !Number.isNaN(Date.parse(v));
+/**
+ * `isIsoBySchema`, answered first by arithmetic for the forms EventBridge and the bridge write
+ * (`...T14:30:00Z`, `...T14:30:00.123Z`): such a text that is a real date and time passes both the regex and
+ * Date.parse (property-tested), and costs neither. Anything else goes to the schema's test.
+ */
+export const isIso = (v: unknown): boolean => typeof v === 'string' && (isIsoDateTime(v, true) || isIsoBySchema(v));
 
 function fastServiceEnvelope(detail: unknown): boolean {
   if (!isRecord(detail)) return false;

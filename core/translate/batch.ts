@@ -3,6 +3,9 @@ import { eventBridgeFieldProblems } from '../events/envelope-schema';
 import { describe, isIsoDateTime } from '../spec/transforms';
 import { errorMessage, type DriftSeen, type QuarantineReason, type Translator } from './translator';
 
+/** The clock by default: one function for every call (a default arrow would be a new closure per event). */
+const systemNow = (): Date => new Date();
+
 /** Which way a batch goes: events from the legacy bus to services, or from the services bus to legacy. */
 export type Direction = 'toService' | 'toLegacy';
 
@@ -63,7 +66,7 @@ export function translateBatch(
   translator: Translator,
   direction: Direction,
   events: readonly IncomingEvent[],
-  now: () => Date = () => new Date(),
+  now: () => Date = systemNow,
 ): BatchOutcome {
   const out: BatchOutcome = { translated: [], quarantined: [], ignored: [], drift: [] };
   events.forEach((event, index) => {
@@ -82,12 +85,7 @@ type OneOutcome =
   | { status: 'ignored'; problems: readonly string[]; drift?: undefined };
 
 /** One event; the same rules as `translateBatch`. */
-export function translateOne(
-  translator: Translator,
-  direction: Direction,
-  event: IncomingEvent,
-  now: () => Date = () => new Date(),
-): OneOutcome {
+export function translateOne(translator: Translator, direction: Direction, event: IncomingEvent, now: () => Date = systemNow): OneOutcome {
   // The EventBridge fields are checked first: source decides origin, id and time name the record.
   const fields = eventBridgeFieldProblems(event);
   if (fields.length > 0) return { status: 'quarantine', reason: 'envelope', problems: fields };

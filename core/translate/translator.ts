@@ -16,6 +16,7 @@ import {
   type DriftPolicy,
   type FieldMapping,
   type LegacyEventDef,
+  type ServiceEventDef,
   type Spec,
   type TranslationDef,
 } from '../spec/schema';
@@ -53,6 +54,20 @@ export interface DriftSeen {
  * that fails its schema or claims what only the bridge may say (origin, the `_cutover` stamp).
  */
 export type QuarantineReason = 'unknown-type' | 'schema' | 'unknown-version' | 'untranslatable' | 'no-translation' | 'loop' | 'envelope';
+
+/** A legacy event type's definition with its field paths split once. */
+interface LegacyPlan {
+  readonly def: LegacyEventDef;
+  readonly timeParts?: readonly string[];
+  readonly idParts: readonly string[];
+  readonly keyParts: readonly string[];
+}
+
+/** A service event type's definition with its versions by number. */
+interface ServicePlan {
+  readonly def: ServiceEventDef;
+  readonly versions: ReadonlyMap<number, ServiceEventDef['versions'][string]>;
+}
 
 interface CompiledField {
   readonly legacy?: string;
@@ -267,11 +282,30 @@ export interface TranslateContext {
 export class Translator {
   private readonly toServiceByLegacy = new Map<string, { def: TranslationDef; fields: CompiledField[] }>();
   private readonly toLegacyByService = new Map<string, { def: TranslationDef; fields: CompiledField[] }>();
-  /** Each legacy type's time field, found once. */
-  private readonly timeFields = new Map<string, string | undefined>();
+  /**
+   * Per event type, what every event of it needs, found once. Maps rather than the spec's objects: an event
+   * type arrives as a fresh string from JSON.parse, and a Map finds it by hash where an object property
+   * lookup must first intern the string (twice, with the own-property test).
+   */
+  private readonly legacyPlans = new Map<string, LegacyPlan>();
+  private readonly servicePlans = new Map<string, ServicePlan>();
 
   public constructor(private readonly spec: Spec) {
-    for (const [type, def] of Object.entries(spec.bridge.legacyEvents)) this.timeFields.set(type, timeFieldOf(def));
+    for (const [type, def] of Object.entries(spec.bridge.legacyEvents)) {
+      const timeField = timeFieldOf(def);
+      this.legacyPlans.set(type, {
+        def,
+        timeParts: timeField ? timeField.split('.') : undefined,
+        idParts: def.idField.split('.'),
+        keyParts: def.entity.keyField.split('.'),
+      });
+    }
+    for (const [type, def] of Object.entries(spec.bridge.serviceEvents)) {
+      const versions = new Map<number, ServiceEventDef['versions'][string]>();
+      // Only the keys String(version) can produce: "1", never "01".
+      for (const [v, vdef] of Object.entries(def.versions)) if (String(Number(v)) === v) versions.set(Number(v), vdef);
+      this.servicePlans.set(type, { def, versions });
+    }
     for (const t of spec.bridge.translations) {
       const compiled = { def: t, fields: compileFields(t.fields) };
       const dir = t.direction ?? 'both';
@@ -312,14 +346,15 @@ export class Translator {
         problems: [`source: ${describe(ctx.source)} is not the monolith's source ${JSON.stringify(this.spec.bridge.legacySource)}`],
       };
     }
-    const legacyDef = Object.hasOwn(this.spec.bridge.legacyEvents, legacyType) ? this.spec.bridge.legacyEvents[legacyType] : undefined;
-    if (!legacyDef) {
+    const plan = this.legacyPlans.get(legacyType);
+    if (!plan) {
       return {
         status: 'quarantine',
         reason: 'unknown-type',
         problems: [`detail-type: ${describe(legacyType)} is not a legacy event type in the spec`],
       };
     }
+    const legacyDef = plan.def;
     const { problems, drift } = checkWithDrift(legacyDef.schema, detail, legacyType, legacyDef.additionalFields ?? DEFAULT_DRIFT_POLICY);
     if (problems.length > 0) return { status: 'quarantine', reason: 'schema', problems, drift };
     const t = this.toServiceByLegacy.get(legacyType);
@@ -346,15 +381,14 @@ export class Translator {
         drift,
       };
     }
-    const messageId = String(getPath(detail, legacyDef.idField) ?? ctx.transportId ?? '');
-    const entityKey = String(getPath(detail, legacyDef.entity.keyField));
+    const messageId = String(getParts(detail, plan.idParts) ?? ctx.transportId ?? '');
+    const entityKey = String(getParts(detail, plan.keyParts));
     const eventId = deterministicId('legacy', legacyType, messageId, t.def.service);
     // Decided here from the entity, never taken from the producer: a monolith event cannot claim another
     // order's history.
     const correlationId = entityCorrelation(legacyDef.entity.type, entityKey);
     // When the fact happened, as the monolith wrote it: a resend minutes later is the same event.
-    const timeField = this.timeFields.get(legacyType);
-    const occurredAt = (timeField && legacyTimeToIso(getPath(detail, timeField))) || (ctx.occurredAt ?? ctx.now.toISOString());
+    const occurredAt = (plan.timeParts && legacyTimeToIso(getParts(detail, plan.timeParts))) || (ctx.occurredAt ?? ctx.now.toISOString());
     const unmapped = unmappedOf(detail, drift);
     const metadata: EventMetadata = {
       eventId,
@@ -397,17 +431,16 @@ export class Translator {
         ],
       };
     }
-    const serviceDef = Object.hasOwn(this.spec.bridge.serviceEvents, metadata.eventType)
-      ? this.spec.bridge.serviceEvents[metadata.eventType]
-      : undefined;
-    if (!serviceDef) {
+    const servicePlan = this.servicePlans.get(metadata.eventType);
+    if (!servicePlan) {
       return {
         status: 'quarantine',
         reason: 'unknown-type',
         problems: [`metadata.eventType: ${JSON.stringify(metadata.eventType)} is not a service event type in the spec`],
       };
     }
-    const versionDef = serviceDef.versions[String(metadata.version)];
+    const serviceDef = servicePlan.def;
+    const versionDef = servicePlan.versions.get(metadata.version);
     if (!versionDef) {
       return {
         status: 'quarantine',
@@ -457,27 +490,29 @@ export class Translator {
     } catch (err) {
       return { status: 'quarantine', reason: 'untranslatable', problems: [errorMessage(err)], drift };
     }
-    const legacyDef = this.spec.bridge.legacyEvents[t.def.legacy];
+    const legacyPlan = this.legacyPlans.get(t.def.legacy)!;
+    const legacyDef = legacyPlan.def;
     // The monolith de-duplicates on its message id field: derive it from the service event id.
     const eventId = deterministicId('service', metadata.eventId, t.def.legacy);
     // Upper case: legacy systems tend to write ids that way, and the reference MSG_ID pattern expects it.
-    if (getPath(legacy, legacyDef.idField) === undefined) setPath(legacy, legacyDef.idField, eventId.toUpperCase());
+    if (getParts(legacy, legacyPlan.idParts) === undefined) setParts(legacy, legacyPlan.idParts, eventId.toUpperCase());
     const outProblems = validatePayload(legacyDef.schema, legacy);
     if (outProblems.length > 0) {
       return { status: 'quarantine', reason: 'untranslatable', problems: outProblems.map((p) => `${t.def.legacy} ${p}`), drift };
     }
-    const stamp: LegacyMeta = {
+    // `legacy` is this call's own object (mapToLegacy built it): stamped in place, not copied.
+    legacy[LEGACY_META_KEY] = {
       // Decided by the bridge: whatever reaches this point came from a service.
       origin: 'service',
       eventId,
       correlationId: metadata.correlationId,
       causationId: metadata.eventId,
       serviceEventType: metadata.eventType,
-    };
+    } satisfies LegacyMeta;
     return {
       status: 'translated',
       detailType: t.def.legacy,
-      detail: { ...legacy, [LEGACY_META_KEY]: stamp },
+      detail: legacy,
       eventId,
       correlationId: metadata.correlationId,
       drift,
