@@ -143,7 +143,6 @@ export class OrderSaga extends Construct {
           }),
         );
     }
-    const sm = this.stateMachine;
 
     // Event wiring: what starts sagas and what answers their waits.
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue');
