@@ -1,14 +1,13 @@
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { ChangeSink, RowChange } from '../../core/sync/change';
+import type { RowChange } from '../../core/sync/change';
 import type { AttributeValue, Item } from '../../core/migration/attribute-value';
 import { openCaptureDatabase, type CaptureDatabase } from '../../adapters/sql/capture/database';
 import { installCapture } from '../../adapters/sql/capture/install';
 import { ChangeRelay } from '../../adapters/sql/capture/relay';
-import { SqlChangeWriter } from '../../adapters/sql/capture/sql-writer';
 import { ItemApplier } from '../../adapters/dynamodb/sync-item-applier';
 import { StreamApplier, type StreamChange } from '../../adapters/dynamodb/sync-stream-applier';
 import { startDynalite, type LocalDynamo } from './audit-dynalite';
-import { catalog, createSyncTables, type SyncTables } from './sync-dynalite';
+import { catalog, roundTripWorld, type SyncTables } from './sync-dynalite';
 import { createShopSchema, PG_URL } from './sync-capture-support';
 
 /*
@@ -39,29 +38,7 @@ afterAll(async () => {
   await dynamo.stop();
 });
 
-class ApplierSink implements ChangeSink {
-  public readonly outcomes: string[] = [];
-  public constructor(private readonly items: ItemApplier) {}
-  public async send(changes: readonly RowChange[]): Promise<void> {
-    for (const c of changes) this.outcomes.push(`${c.table}:${(await this.items.apply(c)).status}`);
-  }
-}
-
-async function world() {
-  const t = await createSyncTables(dynamo);
-  const items = new ItemApplier({ catalog, tableNames: t.tableNames, state: t.state, notifier: t.notifier, client: dynamo.client });
-  const sink = new ApplierSink(items);
-  const relay = new ChangeRelay(db, sink, { source: 'shop', name: `shop-${t.suffix}` });
-  const stream = new StreamApplier({
-    catalog,
-    tableNames: t.tableNames,
-    state: t.state,
-    notifier: t.notifier,
-    writer: new SqlChangeWriter(db),
-  });
-  await relay.acquire();
-  return { t, sink, relay, stream };
-}
+const world = () => roundTripWorld(dynamo, db, (c, status) => `${c.table}:${status}`);
 
 async function insertOrder(orderNo: number, lines: [number, string, number, number][]) {
   await db.transaction(async (tx) => {

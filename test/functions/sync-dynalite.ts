@@ -4,6 +4,12 @@ import { SyncCatalog } from '../../core/sync/catalog';
 import { LEDGER_STATUS_INDEX, SyncLedgerStore } from '../../adapters/dynamodb/sync-ledger-store';
 import { SyncStateStore } from '../../adapters/dynamodb/sync-state-store';
 import { ConflictNotifier } from '../../adapters/aws/sync-notifier';
+import { ItemApplier } from '../../adapters/dynamodb/sync-item-applier';
+import { StreamApplier } from '../../adapters/dynamodb/sync-stream-applier';
+import type { CaptureDatabase } from '../../adapters/sql/capture/database';
+import { ChangeRelay } from '../../adapters/sql/capture/relay';
+import { SqlChangeWriter } from '../../adapters/sql/capture/sql-writer';
+import type { ChangeSink, RowChange } from '../../core/sync/change';
 import reference from '../../cutover.config';
 import type { LocalDynamo } from './audit-dynalite';
 
@@ -73,4 +79,36 @@ export async function createSyncTables(db: LocalDynamo): Promise<SyncTables> {
   const ledger = new SyncLedgerStore({ tableName: `ledger-${suffix}`, client: db.doc });
   const state = new SyncStateStore({ tableName: `state-${suffix}`, client: db.doc });
   return { suffix, tableNames, ledger, state, notifier: new ConflictNotifier({ ledger }) };
+}
+
+/** The relay's sink: the item applier, as the SQS FIFO consumer would call it; `outcomes` holds each change's label. */
+export class ApplierSink implements ChangeSink {
+  public readonly outcomes: string[] = [];
+  public constructor(
+    private readonly items: ItemApplier,
+    private readonly label: (change: RowChange, status: string) => string = (_change, status) => status,
+  ) {}
+  public async send(changes: readonly RowChange[]): Promise<void> {
+    for (const c of changes) this.outcomes.push(this.label(c, (await this.items.apply(c)).status));
+  }
+}
+
+/**
+ * Both directions over `db` on fresh sync tables: a relay (holding its lease) into the item applier, and the
+ * stream applier writing back through the SQL writer.
+ */
+export async function roundTripWorld(dynamo: LocalDynamo, db: CaptureDatabase, label?: (change: RowChange, status: string) => string) {
+  const t = await createSyncTables(dynamo);
+  const items = new ItemApplier({ catalog, tableNames: t.tableNames, state: t.state, notifier: t.notifier, client: dynamo.client });
+  const sink = new ApplierSink(items, label);
+  const relay = new ChangeRelay(db, sink, { source: 'shop', name: `shop-${t.suffix}` });
+  const stream = new StreamApplier({
+    catalog,
+    tableNames: t.tableNames,
+    state: t.state,
+    notifier: t.notifier,
+    writer: new SqlChangeWriter(db),
+  });
+  await relay.acquire();
+  return { t, sink, relay, stream };
 }

@@ -1,14 +1,10 @@
 import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { ChangeSink, RowChange } from '../../core/sync/change';
 import type { Item } from '../../core/migration/attribute-value';
 import { openCaptureDatabase, type CaptureDatabase } from '../../adapters/sql/capture/database';
 import { installCapture } from '../../adapters/sql/capture/install';
-import { ChangeRelay } from '../../adapters/sql/capture/relay';
-import { SqlChangeWriter } from '../../adapters/sql/capture/sql-writer';
-import { ItemApplier } from '../../adapters/dynamodb/sync-item-applier';
 import { StreamApplier, type StreamChange } from '../../adapters/dynamodb/sync-stream-applier';
 import { startDynalite, type LocalDynamo } from './audit-dynalite';
-import { catalog, createSyncTables, type SyncTables } from './sync-dynalite';
+import { roundTripWorld, type SyncTables } from './sync-dynalite';
 import { createShopSchema, PG_URL, stockRow } from './sync-capture-support';
 
 /*
@@ -38,15 +34,6 @@ afterAll(async () => {
   await admin.close();
   await dynamo.stop();
 });
-
-/** The relay's sink: the item applier, as the SQS FIFO consumer would call it. */
-class ApplierSink implements ChangeSink {
-  public readonly outcomes: string[] = [];
-  public constructor(private readonly items: ItemApplier) {}
-  public async send(changes: readonly RowChange[]): Promise<void> {
-    for (const c of changes) this.outcomes.push((await this.items.apply(c)).status);
-  }
-}
 
 let seq = 1000;
 async function serviceWrite(t: SyncTables, stream: StreamApplier, sku: string, onHand: number) {
@@ -81,21 +68,7 @@ async function onHandInItem(t: SyncTables, sku: string): Promise<string | undefi
   return (res.Item?.onHand as { N: string } | undefined)?.N;
 }
 
-async function world() {
-  const t = await createSyncTables(dynamo);
-  const items = new ItemApplier({ catalog, tableNames: t.tableNames, state: t.state, notifier: t.notifier, client: dynamo.client });
-  const sink = new ApplierSink(items);
-  const relay = new ChangeRelay(db, sink, { source: 'shop', name: `shop-${t.suffix}` });
-  const stream = new StreamApplier({
-    catalog,
-    tableNames: t.tableNames,
-    state: t.state,
-    notifier: t.notifier,
-    writer: new SqlChangeWriter(db),
-  });
-  await relay.acquire();
-  return { t, sink, relay, stream };
-}
+const world = () => roundTripWorld(dynamo, db);
 
 describe('Sync round trip: PostgreSQL <-> DynamoDB', () => {
   it('a change in SQL becomes the item; an item change becomes the row and is not shipped back', async () => {
