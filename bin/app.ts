@@ -24,6 +24,25 @@ function candidateUrls(text: string | undefined): Record<string, string> | undef
   return out;
 }
 
+/**
+ * CUTOVER_EXPORT_BUCKET, CUTOVER_EXPORT_PREFIX and CUTOVER_EXPORT_ENTITY: the S3 export backfill
+ * (DataStackProps.exportBackfill). All three or none: one alone would deploy a map over the wrong files.
+ */
+function exportBackfill(env: NodeJS.ProcessEnv): { bucketName: string; prefix: string; entity: string } | undefined {
+  const given = { bucketName: env.CUTOVER_EXPORT_BUCKET, prefix: env.CUTOVER_EXPORT_PREFIX, entity: env.CUTOVER_EXPORT_ENTITY };
+  const names = { bucketName: 'CUTOVER_EXPORT_BUCKET', prefix: 'CUTOVER_EXPORT_PREFIX', entity: 'CUTOVER_EXPORT_ENTITY' } as const;
+  const missing = (Object.keys(names) as Array<keyof typeof names>).filter((k) => !given[k]).map((k) => names[k]);
+  if (missing.length === 3) return undefined;
+  if (missing.length > 0) {
+    const set = Object.values(names).filter((n) => !missing.includes(n));
+    console.error(
+      `cutover: ${set.join(', ')} set without ${missing.join(', ')}: the export backfill needs the bucket, the prefix and the entity`,
+    );
+    process.exit(1);
+  }
+  return given as { bucketName: string; prefix: string; entity: string };
+}
+
 async function main(): Promise<void> {
   const app = new App();
   const configPath = path.resolve(process.env.CUTOVER_CONFIG ?? path.join(__dirname, '..', 'cutover.config.ts'));
@@ -44,6 +63,8 @@ async function main(): Promise<void> {
     prefix,
     // The secret with the monolith's database URL: continuous validation is deployed only with it.
     monolithSecretArn: process.env.CUTOVER_MONOLITH_SECRET_ARN,
+    // The Distributed Map backfill from an S3 export, only when the export is named (README "Backfill from an S3 export").
+    exportBackfill: exportBackfill(process.env),
     // `-c savedQueries=false` only for a target without AWS::Logs::QueryDefinition (localstack/deploy.sh).
     savedQueries: app.node.tryGetContext('savedQueries') !== 'false' && app.node.tryGetContext('savedQueries') !== false,
     // `-c referenceConsumers=false` where the inboxes are read from outside (localstack/deploy.sh: the e2e suites and the demo).

@@ -142,6 +142,7 @@ export const OUTPUTS = {
     validatorDlqUrl: 'ConsistencyValidatorDlqUrl',
     sweepTableName: 'ConsistencySweepTableName',
     exportBackfillStateMachineArn: 'ExportBackfillStateMachineArn',
+    exportBackfillWorkerName: 'ExportBackfillWorkerName',
   },
   api: {
     urlPrefix: 'DataApiUrl',

@@ -146,9 +146,14 @@ export class BackfillDistributedMap extends Construct {
     for (const [ack, reason] of Object.entries(acks)) Validations.of(this.stateMachine).acknowledge({ id: ack, reason });
     const executions =
       'Distributed Map child executions are created at run time with generated names, so the policy that lets the map start, describe and stop them must use a wildcard under this state machine.';
+    // The finding spells region and account as the template does: pseudo parameters in an environment-agnostic
+    // stack, the literal values in one deployed with an env (bin/app.ts).
+    const stack = Stack.of(this);
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
     for (const suffix of ['', '/BackfillFiles']) {
       Validations.of(this.stateMachine).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId(this.stateMachine)}"}]}]}${suffix}:*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId(this.stateMachine)}"}]}]}${suffix}:*]`,
         reason: executions,
       });
     }

@@ -151,6 +151,10 @@ export class DataStack extends Stack {
         value: this.exportBackfill.stateMachine.stateMachineArn,
         description: `Backfill of ${entity} from its S3 export (start an execution with {})`,
       });
+      new CfnOutput(this, DATA_OUTPUTS.exportBackfillWorkerName, {
+        value: worker.functionName,
+        description: `The export backfill's worker: copies one batch of ${entity} export files ({ entity, table, files: [{ Key }] })`,
+      });
     }
 
     new CfnOutput(this, DATA_OUTPUTS.migrationTables, {

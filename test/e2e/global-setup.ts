@@ -6,6 +6,7 @@
  * all), CUTOVER_CDK_APP_DIR (another CDK app, for trying the harness), CUTOVER_E2E_VERBOSE=1 (stream logs),
  * CUTOVER_E2E_KEEP=1 (leave the emulator running after the run, for poking at it).
  */
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as path from 'node:path';
 import {
@@ -41,6 +42,12 @@ export default async function globalSetup(): Promise<void> {
     // Continuous validation is deployed only with the monolith's secret: one to fill in, as a user would
     // (the data e2e writes the URL of its own PostgreSQL schema into it).
     process.env.CUTOVER_MONOLITH_SECRET_ARN ??= await monolithSecret(emulator.endpoint);
+    // The export backfill (DataStackProps.exportBackfill) over a bucket the e2e makes, as an export would.
+    if (!process.env.CUTOVER_EXPORT_BUCKET) {
+      process.env.CUTOVER_EXPORT_BUCKET = await exportBucket(emulator.endpoint, emulator.port);
+      process.env.CUTOVER_EXPORT_PREFIX ??= E2E_EXPORT.prefix;
+      process.env.CUTOVER_EXPORT_ENTITY ??= E2E_EXPORT.entity;
+    }
     const outputs = await deploy(emulator.endpoint, { stacks });
     const deploySeconds = (Date.now() - deployStarted) / 1000;
     log(`deployed ${Object.keys(outputs).length} stack(s) in ${deploySeconds.toFixed(1)} s`);
@@ -66,6 +73,23 @@ export default async function globalSetup(): Promise<void> {
 
 function log(message: string): void {
   process.stderr.write(`[e2e] ${message}\n`);
+}
+
+/** The export the e2e deploys the backfill for: the orders entity, files under one prefix. */
+export const E2E_EXPORT = { prefix: 'exports/orders/', entity: 'orders' } as const;
+
+async function exportBucket(endpoint: string, port: number): Promise<string> {
+  const s3 = new S3Client({ ...sdkConfig(endpoint), forcePathStyle: true });
+  const bucket = `cutover-e2e-exports-${port}`;
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    // A reused emulator (CUTOVER_ENDPOINT) may have it from an earlier run.
+    if ((error as Error).name !== 'BucketAlreadyOwnedByYou' && (error as Error).name !== 'BucketAlreadyExists') throw error;
+  } finally {
+    s3.destroy();
+  }
+  return bucket;
 }
 
 async function monolithSecret(endpoint: string): Promise<string> {

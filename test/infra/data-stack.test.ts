@@ -264,11 +264,12 @@ describe('Stack: DataStack', () => {
   });
 
   describe('Export backfill (Distributed Map and its worker)', () => {
-    const build = (entity: string) => {
+    const build = (entity: string, env?: { account: string; region: string }) => {
       const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-      const bridge = new BridgeStack(app, 'Exp-Bridge', { spec });
+      const bridge = new BridgeStack(app, 'Exp-Bridge', { spec, env });
       return new DataStack(app, 'Exp-Data', {
         spec,
+        env,
         servicesBus: bridge.servicesBus,
         exportBackfill: { bucketName: 'shop-exports', prefix: 'exports/orders/', entity },
       });
@@ -299,6 +300,16 @@ describe('Stack: DataStack', () => {
       expect(writes).toHaveLength(1);
       expect(JSON.stringify(writes[0].s.Resource)).toContain(exp.getLogicalId(exp.tables.tables.get('orders')!.node.defaultChild as never));
       expect(Object.keys(t.findOutputs('*'))).toContain(DATA_OUTPUTS.exportBackfillStateMachineArn);
+      expect(nagFindings(exp)).toEqual([]);
+    });
+
+    it('names its worker in an output, and passes cdk-nag in a stack deployed with an account and region (as bin/app.ts does)', () => {
+      // Act
+      const exp = build('orders', { account: '111111111111', region: 'eu-west-1' });
+      const t = Template.fromStack(exp);
+
+      // Assess: the map's execution wildcards render with the literal region and account there.
+      expect(Object.keys(t.findOutputs('*'))).toContain(DATA_OUTPUTS.exportBackfillWorkerName);
       expect(nagFindings(exp)).toEqual([]);
     });
 
