@@ -172,6 +172,7 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
     prefix,
     watched,
     savedQueries: props.savedQueries,
+    continuousValidation: data?.validator !== undefined,
     sync: sync ? { streamFunction: sync.sync.streamFunction, lagToleranceSeconds: props.spec.sync?.lagToleranceSeconds } : undefined,
     saga: saga
       ? {

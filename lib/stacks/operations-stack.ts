@@ -23,6 +23,12 @@ export interface OperationsStackProps extends StackProps {
   readonly savedQueries?: boolean;
   /** @default - the topic is created here */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * Continuous validation is deployed (DataStack.validator, only with the monolith's secret): only then is
+   * there a divergence alarm, since without a validator nothing writes its metric.
+   * @default false
+   */
+  readonly continuousValidation?: boolean;
   /** The deployed two-way sync: its row of the dashboard and its lag and conflicts alarms. @default - not wired */
   readonly sync?: OperationsSyncProps;
 }
@@ -113,7 +119,7 @@ export class OperationsStack extends Stack {
       deadLetterQueues,
       saga: props.saga,
       capabilities: Object.keys(props.spec.routing?.capabilities ?? {}),
-      divergenceAlarm: props.spec.migration !== undefined,
+      divergenceAlarm: props.continuousValidation === true,
       logGroups: collectLogGroups(props.watched),
       alarmTopic: props.alarmTopic,
       savedQueries: props.savedQueries,

@@ -14,6 +14,7 @@ import { OPERATIONS_OUTPUTS, collectDeadLetterQueues, type OperationsStack } fro
  * it (alarms on SQS and Step Functions metrics, EMF extraction) cannot be shown on MiniStack: this tier is
  * where it is checked.
  */
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:cutover/monolith-AbCdEf';
 let spec: Spec;
 let stacks: CutoverStacks;
 let stack: OperationsStack;
@@ -22,7 +23,8 @@ let template: Template;
 beforeAll(() => {
   spec = parseSpec(config);
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  stacks = buildCutoverApp(app, { spec, prefix: 'Test', nag: false });
+  // With the monolith's secret, as a deployment with continuous validation.
+  stacks = buildCutoverApp(app, { spec, prefix: 'Test', nag: false, monolithSecretArn: SECRET_ARN });
   stack = stacks.operations;
   template = Template.fromStack(stack);
 });
@@ -112,6 +114,22 @@ describe('Stack: OperationsStack', () => {
         Dimensions: [{ Name: 'service', Value: 'audit-writer' }],
         Threshold: 1,
       });
+    });
+
+    it('has no divergence alarm without continuous validation (no monolith secret): nothing would write its metric', () => {
+      // Prepare
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const without = buildCutoverApp(app, { spec, prefix: 'Bare', nag: false });
+      const names = Object.values(Template.fromStack(without.operations).findResources('AWS::CloudWatch::Alarm') as Resources).map(
+        (r) => r.Properties!.AlarmName as string,
+      );
+      // Assess
+      expect(without.data?.validator).toBeUndefined();
+      expect(names).toContain('Bare-compensation-failed');
+      expect(names).not.toContain('Bare-divergence');
+      expect([...without.operations.operations.alarms.keys()]).not.toContain('Bare-divergence');
+      expect(stacks.data?.validator).toBeDefined();
+      expect([...stack.operations.alarms.keys()]).toContain('Test-divergence');
     });
 
     it('never uses metric math (the emulators refuse to deploy it) and every alarm acts through the topic', () => {
