@@ -5,6 +5,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 /*
@@ -79,4 +80,12 @@ let s3: S3Client | undefined;
 export function s3Client(): S3Client {
   s3 ??= instrumented(new S3Client({}));
   return s3;
+}
+
+let secrets: SecretsManagerClient | undefined;
+
+/** Secrets Manager (the monolith's connection URL; traced in Lambda like the others). */
+export function secretsManagerClient(): SecretsManagerClient {
+  secrets ??= instrumented(new SecretsManagerClient({}));
+  return secrets;
 }

@@ -1,4 +1,5 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { secretsManagerClient } from './clients';
 
 /**
  * The generated APIs' cursor HMAC key, read once per cold start from Secrets Manager (the construct
@@ -6,7 +7,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
  * The secret is never put in the function's environment, where anyone who can read the configuration
  * would see it.
  */
-export async function readCursorSecret(secretId: string, client: SecretsManagerClient = new SecretsManagerClient({})): Promise<string> {
+export async function readCursorSecret(secretId: string, client: SecretsManagerClient = secretsManagerClient()): Promise<string> {
   const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
   const value = out.SecretString;
   if (!value || value.length < 16) throw new Error(`secret ${secretId} holds no usable cursor key (expected at least 16 characters)`);

@@ -1,10 +1,10 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CutoverError } from '../../core/errors';
+import { secretsManagerClient } from './clients';
 
 /** A secret is missing, empty or not in the expected shape. */
 export class SecretError extends CutoverError {}
 
-let client: SecretsManagerClient | undefined;
 const cache = new Map<string, string>();
 
 /**
@@ -14,7 +14,7 @@ const cache = new Map<string, string>();
 export async function readSourceUrl(secretId: string, sm?: SecretsManagerClient): Promise<string> {
   const hit = cache.get(secretId);
   if (hit && !sm) return hit;
-  const c = sm ?? (client ??= new SecretsManagerClient({}));
+  const c = sm ?? secretsManagerClient();
   const res = await c.send(new GetSecretValueCommand({ SecretId: secretId }));
   const text = res.SecretString;
   if (!text) throw new SecretError(`secret ${secretId} has no text value`, { secretId });

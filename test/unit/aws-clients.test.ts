@@ -89,11 +89,28 @@ describe('Function: instrumented', () => {
 describe('Function: sqsClient', () => {
   it('makes one client per process', () => {
     // Prepare
-    const { sqsClient, lambdaClient, dynamoDbClient, documentClient } = loadWith({});
+    const { sqsClient, lambdaClient, dynamoDbClient, documentClient, secretsManagerClient } = loadWith({});
     // Act & Assess
     expect(sqsClient()).toBe(sqsClient());
     expect(lambdaClient()).toBe(lambdaClient());
     expect(dynamoDbClient()).toBe(dynamoDbClient());
     expect(documentClient()).toBe(documentClient());
+    expect(secretsManagerClient()).toBe(secretsManagerClient());
+  });
+
+  it('traces the Secrets Manager client in a Lambda runtime, as every other client', () => {
+    // Prepare
+    const { secretsManagerClient } = loadWith(LAMBDA_ENV);
+    Object.assign(process.env, LAMBDA_ENV);
+    let names: string[];
+    try {
+      // Act
+      names = secretsManagerClient().middlewareStack.identify();
+    } finally {
+      delete process.env.AWS_EXECUTION_ENV;
+      delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+    }
+    // Assess
+    expect(names.some((n) => /xray/i.test(n))).toBe(true);
   });
 });
