@@ -8,7 +8,7 @@ import {
 import { dynamoDbClient } from '../aws/clients';
 import type { RowChange } from '../../core/sync/change';
 import type { SyncCatalog, SyncedEntity } from '../../core/sync/catalog';
-import { decide } from '../../core/sync/engine';
+import { decide, type IncomingChange } from '../../core/sync/engine';
 import { ledgerEntry } from '../../core/sync/ledger';
 import type { ResolverRegistry } from '../../core/sync/policy';
 import type { SyncRecord } from '../../core/sync/record';
@@ -84,32 +84,18 @@ export class ItemApplier {
 
     const keyItem = entity.mapping.itemKeyOfRow(change.key);
     const key = entity.mapping.keyTextOf(keyItem);
-    const parkedBy = await this.deps.state.parkedBy(entity.name, key);
-    if (parkedBy) {
-      await this.deps.state.enqueue(entity.name, key, { target: 'service', position: change.changeId, body: JSON.stringify(change) });
-      return { status: 'queued', conflictId: parkedBy };
-    }
     const tableName = this.deps.tableNames[entity.table] ?? entity.table;
     const attempts = this.deps.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
-      const got = await this.client.send(
-        new GetItemCommand({ TableName: tableName, Key: keyItem as Record<string, SdkAttributeValue>, ConsistentRead: true }),
-      );
-      const item = got.Item as Item | undefined;
-      const applied = item?.[SYNC_POSITION_ATTR];
-      if (applied && 'N' in applied && BigInt(applied.N) >= BigInt(change.changeId)) return { status: 'duplicate' };
+      const read = await this.readForApply(entity, key, keyItem, tableName, change);
+      if ('outcome' in read) return read.outcome;
+      const { item } = read;
       const current = item ? entity.mapping.itemToRecord(item) : null;
       const decision = decide({
         entity: entity.name,
         key,
         rules: entity.rules,
-        change: {
-          side: 'monolith',
-          position: change.changeId,
-          before: before?.record ?? null,
-          after: after?.record ?? null,
-          at: change.committedAt,
-        },
+        change: monolithIncoming(change, before?.record, after?.record),
         current,
         resolvers: this.deps.resolvers,
       });
@@ -156,25 +142,17 @@ export class ItemApplier {
       child.rootKeyOfRow((change.after ?? change.before ?? change.key) as Record<string, string | null>),
     );
     const key = entity.mapping.keyTextOf(keyItem);
-    const parkedBy = await this.deps.state.parkedBy(entity.name, key);
-    if (parkedBy) {
-      await this.deps.state.enqueue(entity.name, key, { target: 'service', position: change.changeId, body: JSON.stringify(change) });
-      return { status: 'queued', conflictId: parkedBy };
-    }
     const element = (after?.record ?? before?.record) as SyncRecord;
     const elementKey = child.elementKey(element);
     const rules = elementRules(entity.rules, child);
     const tableName = this.deps.tableNames[entity.table] ?? entity.table;
     const attempts = this.deps.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
-      const got = await this.client.send(
-        new GetItemCommand({ TableName: tableName, Key: keyItem as Record<string, SdkAttributeValue>, ConsistentRead: true }),
-      );
-      const item = got.Item as Item | undefined;
+      const read = await this.readForApply(entity, key, keyItem, tableName, change);
+      if ('outcome' in read) return read.outcome;
+      const { item } = read;
       // No root item: the service deleted the order (a delete wins over a concurrent update) or never had it.
       if (!item) return { status: 'noop' };
-      const applied = item[SYNC_POSITION_ATTR];
-      if (applied && 'N' in applied && BigInt(applied.N) >= BigInt(change.changeId)) return { status: 'duplicate' };
       const stored = item[child.attribute];
       const list = stored && 'L' in stored ? stored.L : [];
       const current = findElement(child, listOf(item, child), elementKey);
@@ -182,13 +160,7 @@ export class ItemApplier {
         entity: entity.name,
         key: elementEntityKey(key, child, element),
         rules,
-        change: {
-          side: 'monolith',
-          position: change.changeId,
-          before: before?.record ?? null,
-          after: after?.record ?? null,
-          at: change.committedAt,
-        },
+        change: monolithIncoming(change, before?.record, after?.record),
         current,
         resolvers: this.deps.resolvers,
       });
@@ -215,6 +187,33 @@ export class ItemApplier {
         ...(decision.conflict ? { conflictId: decision.conflict.conflictId } : {}),
       };
     }
+  }
+
+  /**
+   * What a root or element change finds before deciding, at each try: queued behind the key's open conflict
+   * (a manual policy parked it; the change waits its turn), already applied (the item's sync position is at
+   * or past it: a redelivery), or the item as it is now (a consistent read, so the conditional write that
+   * follows compares against the latest).
+   */
+  private async readForApply(
+    entity: SyncedEntity,
+    key: string,
+    keyItem: Item,
+    tableName: string,
+    change: RowChange,
+  ): Promise<{ readonly outcome: ItemApplyOutcome } | { readonly item: Item | undefined }> {
+    const parkedBy = await this.deps.state.parkedBy(entity.name, key);
+    if (parkedBy) {
+      await this.deps.state.enqueue(entity.name, key, { target: 'service', position: change.changeId, body: JSON.stringify(change) });
+      return { outcome: { status: 'queued', conflictId: parkedBy } };
+    }
+    const got = await this.client.send(
+      new GetItemCommand({ TableName: tableName, Key: keyItem as Record<string, SdkAttributeValue>, ConsistentRead: true }),
+    );
+    const item = got.Item as Item | undefined;
+    const applied = item?.[SYNC_POSITION_ATTR];
+    if (applied && 'N' in applied && BigInt(applied.N) >= BigInt(change.changeId)) return { outcome: { status: 'duplicate' } };
+    return { item };
   }
 
   /**
@@ -441,4 +440,9 @@ export class ItemApplier {
       }),
     );
   }
+}
+
+/** The monolith's side of a captured change, as the engine weighs it against the service's item. */
+function monolithIncoming(change: RowChange, before: SyncRecord | undefined, after: SyncRecord | undefined): IncomingChange {
+  return { side: 'monolith', position: change.changeId, before: before ?? null, after: after ?? null, at: change.committedAt };
 }
