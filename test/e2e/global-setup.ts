@@ -4,7 +4,8 @@
  *
  * Knobs: CUTOVER_ENDPOINT (reuse a running emulator), CUTOVER_E2E_STACKS (comma-separated stacks, default
  * all), CUTOVER_CDK_APP_DIR (another CDK app, for trying the harness), CUTOVER_E2E_VERBOSE=1 (stream logs),
- * CUTOVER_E2E_KEEP=1 (leave the emulator running after the run, for poking at it).
+ * CUTOVER_E2E_KEEP=1 (leave the emulator running after the run, for poking at it), CUTOVER_MONOLITH_SECRET_ARN and
+ * CUTOVER_EXPORT_BUCKET/PREFIX/ENTITY (reuse a secret and an export bucket instead of making them).
  */
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
