@@ -3,7 +3,7 @@ import { ENV } from '../../core/contract';
 import { RouteEntryError, RoutingCache, type RouteEntry } from '../../core/routing';
 import { InvalidStepInput } from '../../core/saga/errors';
 import { decideSagaRoute, parseSagaRouteRequest, type SagaRouteDecision } from '../../core/saga/routing';
-import { isSagaStep } from '../../core/saga/steps';
+import { isSagaStep, SERVICE_OF, type SagaStep } from '../../core/saga/steps';
 import type { Spec } from '../../core/spec';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { Logger } from '../shared/logger';
@@ -67,11 +67,17 @@ export function createSagaRouteHandler(deps: SagaRouteDeps): (event: unknown) =>
     const cfg = isSagaStep(request.step) ? deps.spec.saga?.steps[request.step] : undefined;
     if (cfg?.owner !== 'routed')
       throw new InvalidStepInput(`step: ${JSON.stringify(request.step)} is not a routed step of the spec's saga`, { step: request.step });
-    const declared = cfg.route?.capability;
-    if (declared !== undefined && declared !== request.capability)
-      throw new InvalidStepInput(`capability: ${request.step} is routed by ${declared}, got ${JSON.stringify(request.capability)}`, {
-        step: request.step,
-      });
+    // The request must say what the bundled spec says: a stale or foreign definition is refused, not obeyed.
+    const declared = {
+      capability: cfg.route?.capability ?? SERVICE_OF[request.step as SagaStep],
+      keyField: cfg.route?.keyField ?? 'orderId',
+    };
+    for (const field of ['capability', 'keyField'] as const) {
+      if (request[field] !== declared[field])
+        throw new InvalidStepInput(`${field}: ${request.step} is routed by ${declared[field]}, got ${JSON.stringify(request[field])}`, {
+          step: request.step,
+        });
+    }
     const decision = decideSagaRoute(request.capability, await cacheOf(request.capability).get(), request.order, request.keyField);
     logger.info('saga step routed', { orderId: request.orderId, step: request.step, ...decision });
     return decision;

@@ -158,6 +158,16 @@ describe('Handler: saga-route (dynalite)', () => {
   it.each([
     ['a step that is not routed', { step: 'ReserveInventory' }, /step: "ReserveInventory" is not a routed step/],
     ['a missing key field', { keyField: '' }, /keyField: expected a non-empty string, got ""/],
+    [
+      'another capability than the spec routes it by',
+      { capability: 'inventory' },
+      /capability: ProcessPayment is routed by payment, got "inventory"/,
+    ],
+    [
+      'another key than the spec routes it on',
+      { keyField: 'customerId' },
+      /keyField: ProcessPayment is routed by orderId, got "customerId"/,
+    ],
     ['an order that is not an object', { order: 'x' }, /order: expected an object, got "x"/],
   ])('refuses %s, naming the field', async (_name, overrides, message) => {
     // Prepare
