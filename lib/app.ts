@@ -124,6 +124,7 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
         legacyBus: bridge.legacyBus,
         servicesBus: bridge.servicesBus,
         implementations: props.sagaImplementations,
+        sagaRouteFunction: routing?.sagaRoute,
       })
     : undefined;
   const data = props.spec.migration

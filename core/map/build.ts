@@ -368,7 +368,8 @@ function actionNode(
   return {
     id: a.id,
     step: a.step,
-    owner: a.owner,
+    // A routed step is drawn at its service side: which side serves an order is decided per order at run time.
+    owner: a.owner === 'routed' ? 'service' : a.owner,
     service: a.service,
     kind: a.kind,
     direction,

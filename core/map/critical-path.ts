@@ -35,7 +35,7 @@ export function criticalPathsOf(plan: SagaPlan, spec: Spec, observed?: ObservedH
         action: a.id,
         from: prev,
         to,
-        owner: a.owner,
+        owner: a.owner === 'routed' ? 'service' : a.owner,
         wait: a.kind === 'service-callback' ? 'callback' : a.kind === 'monolith' ? 'reply' : 'call',
         ...(declared ? { declared: { p50Ms: declared.p50Ms, p95Ms: declared.p95Ms } } : {}),
         ...(obs ? { observed: obs } : {}),

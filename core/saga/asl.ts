@@ -1,7 +1,7 @@
 import { PERMANENT_COMPENSATION_ERRORS, TRANSIENT_ERRORS } from './errors';
 import { functionOf, SAGA_FUNCTION_NAMES, SAGA_FUNCTIONS } from './functions';
-import { HTTP_TRANSIENT_STATUS, httpStatusError, implementationSubstitutions } from './implementations';
-import type { CompensationAction, ForwardAction, SagaPlan } from './plan';
+import { HTTP_TRANSIENT_STATUS, httpStatusError, implementationSubstitutions, REFERENCE_IMPLEMENTATION } from './implementations';
+import { routePath, type CompensationAction, type ForwardAction, type SagaPlan } from './plan';
 
 /*
  * The order saga as Amazon States Language, built from the plan. Pure data: lib/ hands it to CloudFormation
@@ -22,6 +22,8 @@ export const SAGA_EVENT_SOURCE = 'cutover.saga';
 export const SAGA_EVENT_TYPES = {
   started: 'saga.started',
   stepStarted: 'saga.step-started',
+  /** A routed step's decision (which side serves this order), as stamped at `$.routes.<step>`. */
+  stepRouted: 'saga.step-routed',
   stepSucceeded: 'saga.step-succeeded',
   stepFailed: 'saga.step-failed',
   compensationSucceeded: 'saga.compensation-succeeded',
@@ -41,11 +43,19 @@ export const SUBSTITUTION_KEYS = [
   'ServicesBusName',
   ...SAGA_FUNCTION_NAMES.map((f) => SAGA_FUNCTIONS[f].substitution),
 ] as const;
+
+/** The decision Lambda of routed steps (functions/saga-route): used, and so required, only when a step is routed. */
+export const SAGA_ROUTE_SUBSTITUTION = 'SagaRouteFunctionArn';
 /**
  * The fixed placeholders, and those of user implementations (`<Action>Implementation`, `<Action>Endpoint`,
  * `<Action>Connection`, see implementations.ts), which exist only when the plan names one.
  */
-export type SubstitutionKey = (typeof SUBSTITUTION_KEYS)[number] | `${string}Implementation` | `${string}Endpoint` | `${string}Connection`;
+export type SubstitutionKey =
+  | (typeof SUBSTITUTION_KEYS)[number]
+  | typeof SAGA_ROUTE_SUBSTITUTION
+  | `${string}Implementation`
+  | `${string}Endpoint`
+  | `${string}Connection`;
 
 /** The placeholder of the Lambda that performs an action: the user's, or the reference service's (see functions.ts). */
 function functionArnOf(action: ForwardAction | CompensationAction): string {
@@ -100,7 +110,20 @@ export const STATE = {
   createOrderExists: 'CreateOrder Already Done',
   auditCompensation: (id: string) => `Audit ${id}`,
   compensationFailedFor: (id: string) => `${id} Failed`,
+  /** Routed steps: the decision task, its fallback, its audit event, and the Choice between the sides. */
+  routeDecision: (step: string) => `Route ${step}`,
+  routeFallback: (step: string) => `Route ${step} Failed`,
+  auditRouted: (step: string) => `Audit ${step} Routed`,
+  routedTo: (id: string) => `${id} Routed To?`,
+  /** The monolith side of a routed action (the service side keeps the action's own name). */
+  viaMonolith: (id: string) => `${id} Via Monolith`,
 } as const;
+
+/** The state a forward action or a compensation starts at: the decision (or the Choice) for a routed one. */
+function entryOf(action: ForwardAction | CompensationAction, direction: 'forward' | 'compensation'): string {
+  if (!action.route) return action.id;
+  return direction === 'forward' ? STATE.routeDecision(action.id) : STATE.routedTo(action.id);
+}
 
 const sub = (key: SubstitutionKey): string => '${' + key + '}';
 
@@ -201,7 +224,12 @@ export function buildSagaDefinition(plan: SagaPlan, options: BuildOptions = {}):
   const startedEntry = (a: ForwardAction): JsonObject =>
     entry('saga.step-started', `${a.id}-started`, { step: a.id, owner: a.owner, kind: a.kind, input: stepPayload(a, false) });
   const succeededEntry = (a: ForwardAction): JsonObject =>
-    entry('saga.step-succeeded', `${a.id}-succeeded`, { step: a.id, owner: a.owner, 'result.$': `$.results.${a.id}` });
+    entry('saga.step-succeeded', `${a.id}-succeeded`, {
+      step: a.id,
+      owner: a.owner,
+      'result.$': `$.results.${a.id}`,
+      ...(a.route ? { 'route.$': routePath(a.route.decidedBy) } : {}),
+    });
 
   states[STATE.prepare] = {
     Type: 'Pass',
@@ -212,6 +240,8 @@ export function buildSagaDefinition(plan: SagaPlan, options: BuildOptions = {}):
       'sagaId.$': "States.Format('{}-{}', $.order.orderId, $$.Execution.StartTime)",
       results: {},
       compensations: {},
+      // Routed steps stamp their decision here; a compensation reads it and never asks again.
+      routes: {},
     },
     Next: STATE.recordStarted,
   };
@@ -241,7 +271,7 @@ export function buildSagaDefinition(plan: SagaPlan, options: BuildOptions = {}):
       entry(SAGA_EVENT_TYPES.started, 'started', { 'order.$': '$.order', owners: plan.owners as unknown as JsonObject }),
       startedEntry(first),
     ],
-    first.id,
+    entryOf(first, 'forward'),
     'saga.started and the first step-started event, straight to the services bus.',
   );
 
@@ -250,7 +280,7 @@ export function buildSagaDefinition(plan: SagaPlan, options: BuildOptions = {}):
     const afterSuccess = STATE.auditSucceeded(action.id);
     Object.assign(states, forwardStates(plan, action, afterSuccess));
     const ordersOwned = forward[0].kind === 'orders-table';
-    const nextTarget = next ? next.id : ordersOwned ? STATE.confirmOrder : STATE.recordCompleted;
+    const nextTarget = next ? entryOf(next, 'forward') : ordersOwned ? STATE.confirmOrder : STATE.recordCompleted;
     states[afterSuccess] = putEvents(
       next ? [succeededEntry(action), startedEntry(next)] : [succeededEntry(action)],
       nextTarget,
@@ -307,7 +337,11 @@ export function buildSagaDefinition(plan: SagaPlan, options: BuildOptions = {}):
   states[STATE.routeCompensation] = {
     Type: 'Choice',
     Comment: 'Compensation starts at the latest compensation of the actions that may have had an effect.',
-    Choices: plan.compensations.map((c) => ({ Variable: '$.failureInfo.compensateFrom', StringEquals: c.id, Next: c.id })),
+    Choices: plan.compensations.map((c) => ({
+      Variable: '$.failureInfo.compensateFrom',
+      StringEquals: c.id,
+      Next: entryOf(c, 'compensation'),
+    })),
     Default: STATE.recordCompensated,
   };
 
@@ -437,6 +471,15 @@ function failurePass(action: ForwardAction, kind: 'rejected' | 'error', compensa
     ResultPath: '$.failureInfo',
     Next: STATE.auditStepFailed,
   };
+}
+
+/** The monolith side of a routed action: its replies' business errors are rejections, anything else ambiguous. */
+function monolithCatches(action: ForwardAction): Json[] {
+  const rejections = action.route?.monolithRejections ?? [];
+  return [
+    ...(rejections.length > 0 ? [{ ErrorEquals: [...rejections], ResultPath: '$.failure', Next: STATE.rejected(action.id) }] : []),
+    { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: STATE.failed(action.id) },
+  ];
 }
 
 function catches(action: ForwardAction): Json[] {
@@ -634,6 +677,83 @@ function httpRejectionStates(action: ForwardAction): Record<string, JsonObject> 
 }
 
 function forwardStates(plan: SagaPlan, action: ForwardAction, afterSuccess: string): Record<string, JsonObject> {
+  if (!action.route) return sideStates(plan, action, afterSuccess);
+  const route = action.route;
+  const path = routePath(route.decidedBy);
+  const serviceSide = sideStates(plan, action, afterSuccess);
+  // The monolith side is always a command through the bridge, whoever implements the service side.
+  const monolith: ForwardAction = {
+    ...action,
+    kind: 'monolith',
+    exchange: route.monolith,
+    operation: 'forward',
+    implementation: REFERENCE_IMPLEMENTATION,
+  };
+  return {
+    [STATE.routeDecision(action.id)]: {
+      Type: 'Task',
+      Comment: `Which side serves ${action.id} for this order: the ${route.capability} routing entry decides on the order's ${route.keyField} (sticky).`,
+      Resource: sub(SAGA_ROUTE_SUBSTITUTION),
+      Parameters: {
+        step: action.id,
+        capability: route.capability,
+        keyField: route.keyField,
+        'orderId.$': '$.order.orderId',
+        'order.$': '$.order',
+      },
+      TimeoutSeconds: plan.stepTimeoutSeconds,
+      ResultPath: path,
+      Retry: [retrier(TRANSIENT_ERRORS, plan.retry.step)],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: path, Next: STATE.routeFallback(action.id) }],
+      Next: STATE.auditRouted(action.id),
+    },
+    [STATE.routeFallback(action.id)]: {
+      Type: 'Pass',
+      Comment: 'No decision could be had: the monolith, which owned the step before cutover, is the safe side.',
+      Parameters: {
+        capability: route.capability,
+        side: 'monolith',
+        bucket: null,
+        reason: 'decision-failed',
+        version: null,
+        revision: null,
+        mode: 'none',
+        'error.$': `${path}.Error`,
+      },
+      ResultPath: path,
+      Next: STATE.auditRouted(action.id),
+    },
+    [STATE.auditRouted(action.id)]: putEvents(
+      [entry(SAGA_EVENT_TYPES.stepRouted, `${action.id}-routed`, { step: action.id, 'route.$': path })],
+      STATE.routedTo(action.id),
+      `saga.step-routed: the side ${action.id} takes for this order, as stamped.`,
+    ),
+    [STATE.routedTo(action.id)]: sideChoice(path, action.id, STATE.viaMonolith(action.id), `the decision stamped at ${path}`),
+    ...serviceSide,
+    ...sideStates(plan, monolith, afterSuccess, STATE.viaMonolith(action.id)),
+  };
+}
+
+/** The Choice between the sides of a routed action: the service only when the stamp says so, else the monolith. */
+function sideChoice(path: string, service: string, monolith: string, what: string): JsonObject {
+  return {
+    Type: 'Choice',
+    Comment: `The service side only when ${what} says "service"; anything else (or nothing) is the monolith, the safe side.`,
+    Choices: [
+      {
+        And: [
+          { Variable: `${path}.side`, IsPresent: true },
+          { Variable: `${path}.side`, StringEquals: 'service' },
+        ],
+        Next: service,
+      },
+    ],
+    Default: monolith,
+  };
+}
+
+/** The states performing one side of a forward action, the first named `name`. */
+function sideStates(plan: SagaPlan, action: ForwardAction, afterSuccess: string, name: string = action.id): Record<string, JsonObject> {
   const states: Record<string, JsonObject> = {};
   const resultPath = `$.results.${action.id}`;
   const stepRetry = (errors: readonly string[]) => [retrier(errors, plan.retry.step)];
@@ -706,7 +826,7 @@ function forwardStates(plan: SagaPlan, action: ForwardAction, afterSuccess: stri
     }
     case 'monolith': {
       const ex = action.exchange!;
-      states[action.id] = {
+      states[name] = {
         Type: 'Task',
         Comment: `The monolith owns ${action.step}: the command ${ex.command} goes through the bridge; its reply (${ex.success.join(', ')}) completes the task token, which the saga keeps by (orderId, ${action.id}).`,
         Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
@@ -715,7 +835,7 @@ function forwardStates(plan: SagaPlan, action: ForwardAction, afterSuccess: stri
         ResultPath: resultPath,
         // No reply in time: send the command again (it keeps its message id, so the monolith de-duplicates).
         Retry: [retrier(TRANSIENT_ERRORS, { ...plan.retry.step, maxAttempts: ex.maxAttempts - 1 })],
-        Catch: catches(action),
+        Catch: action.route ? monolithCatches(action) : catches(action),
         Next: afterSuccess,
       };
       break;
@@ -785,7 +905,30 @@ function fraudStates(plan: SagaPlan, action: ForwardAction, afterSuccess: string
 }
 
 function compensationStates(plan: SagaPlan, comp: CompensationAction): Record<string, JsonObject> {
-  const next = comp.next ?? STATE.recordCompensated;
+  const nextComp = comp.next ? plan.compensations.find((c) => c.id === comp.next) : undefined;
+  const next = nextComp ? entryOf(nextComp, 'compensation') : STATE.recordCompensated;
+  if (comp.route) {
+    // The side that did the forward step undoes it: read from the stamp, never decided again.
+    const path = routePath(comp.route.decidedBy);
+    const monolith: CompensationAction = {
+      ...comp,
+      kind: 'monolith',
+      exchange: comp.route.monolith,
+      operation: 'compensate',
+      implementation: REFERENCE_IMPLEMENTATION,
+    };
+    const monolithSide = compensationSide(plan, monolith, next, STATE.viaMonolith(comp.id));
+    return {
+      [STATE.routedTo(comp.id)]: sideChoice(path, comp.id, STATE.viaMonolith(comp.id), `the decision ${comp.step} stamped at ${path}`),
+      ...compensationSide(plan, comp, next),
+      [STATE.viaMonolith(comp.id)]: monolithSide[STATE.viaMonolith(comp.id)],
+    };
+  }
+  return compensationSide(plan, comp, next);
+}
+
+/** The states performing one side of a compensation (the task named `name`), its audit event and its failure. */
+function compensationSide(plan: SagaPlan, comp: CompensationAction, next: string, name: string = comp.id): Record<string, JsonObject> {
   const audit = STATE.auditCompensation(comp.id);
   const failed = STATE.compensationFailedFor(comp.id);
   const resultPath = `$.compensations.${comp.id}`;
@@ -802,6 +945,7 @@ function compensationStates(plan: SagaPlan, comp: CompensationAction): Record<st
           step: comp.step,
           owner: comp.owner,
           'result.$': resultPath,
+          ...(comp.route ? { 'route.$': routePath(comp.route.decidedBy) } : {}),
         }),
       ],
       next,
@@ -863,7 +1007,7 @@ function compensationStates(plan: SagaPlan, comp: CompensationAction): Record<st
     default:
       throw new Error(`compensation ${comp.id}: unexpected kind ${comp.kind}`);
   }
-  return { [comp.id]: { ...task, ResultPath: resultPath, Retry: retry, Catch: catchAll, Next: audit }, ...tail };
+  return { [name]: { ...task, ResultPath: resultPath, Retry: retry, Catch: catchAll, Next: audit }, ...tail };
 }
 
 /** The substitution keys a definition uses (the fixed ones and those of user implementations), each once. */

@@ -90,7 +90,7 @@ export function implementationSubstitutions(actionId: string): { target: string;
 /** What an action must be for a user implementation to replace it (from its plan entry). */
 export interface ImplementableAction {
   readonly id: string;
-  readonly owner: 'service' | 'monolith';
+  readonly owner: 'service' | 'monolith' | 'routed';
   readonly kind: string;
   /** Business errors of a forward action; none for a compensation. */
   readonly rejections?: readonly string[];

@@ -3,6 +3,7 @@ import { ConfigurationError, SpecError } from '../errors';
 import { checkImplementation, REFERENCE_IMPLEMENTATION, type ActionImplementation } from './implementations';
 import {
   COMPENSATION_OF,
+  ROUTABLE_STEPS,
   SAGA_STEPS,
   SERVICE_OF,
   SERVICE_REJECTIONS,
@@ -45,6 +46,33 @@ interface ActionBase {
   readonly exchange?: MonolithExchange;
   /** Who performs a service-owned action: the reference service (the default) or the user's own. */
   readonly implementation: ActionImplementation;
+  /**
+   * Present when the step is routed per order (owner `routed`): `kind`, `operation` and `implementation`
+   * then describe the service side, and this the monolith side and how the side is chosen.
+   */
+  readonly route?: ActionRoute;
+}
+
+/** How a routed action chooses its side, and what the monolith side does. */
+export interface ActionRoute {
+  /** The routing capability whose entry decides. */
+  readonly capability: string;
+  /** Dot path of the sticky key in the order. */
+  readonly keyField: string;
+  /**
+   * The step whose decision is stamped at `$.routes.<step>` (see `routePath`). A forward action asks and
+   * stamps; its compensation only reads the stamp, so it goes to the side that did the forward step.
+   */
+  readonly decidedBy: SagaStep;
+  /** The monolith side: the command and its replies. */
+  readonly monolith: MonolithExchange;
+  /** Business errors of the monolith side's replies (forward actions only). */
+  readonly monolithRejections: readonly string[];
+}
+
+/** Where a routed step's decision is stamped in the execution's state. */
+export function routePath(step: SagaStep): string {
+  return `$.routes.${step}`;
 }
 
 export interface ForwardAction extends ActionBase {
@@ -84,7 +112,7 @@ export interface SagaPlan {
   readonly forward: readonly ForwardAction[];
   /** Compensations in the order they run (reverse of the forward steps). */
   readonly compensations: readonly CompensationAction[];
-  /** Present when ProcessPayment is service-owned: the payment service may hold a payment for review. */
+  /** Present when ProcessPayment is service-owned or routed: the payment service may hold a payment for review. */
   readonly fraudReview?: FraudReviewPlan;
   readonly stepTimeoutSeconds: number;
   readonly shipping: SagaSection['shipping'];
@@ -143,15 +171,19 @@ export function buildSagaPlan(section: SagaSection, options: SagaPlanOptions = {
       });
     } else {
       const extra = step === 'ScheduleShipping' ? Object.values(section.shipping.rejectedBy) : [];
+      const serviceRejections = [...SERVICE_REJECTIONS[step], ...extra];
+      const route = cfg.owner === 'routed' ? routeOf(section, step, 'forward') : undefined;
       drafts.push({
         id: step,
         step,
-        owner: 'service',
+        owner: cfg.owner,
         kind: serviceKind(step),
         service,
         operation: SERVICE_OPERATIONS[step].forward,
         compensation: COMPENSATION_OF[step],
-        rejections: [...new Set([...SERVICE_REJECTIONS[step], ...extra])],
+        // Either side may say no: both sides' business errors are caught as rejections.
+        rejections: [...new Set([...serviceRejections, ...(route?.monolithRejections ?? [])])],
+        ...(route ? { route } : {}),
       });
     }
     // The service's reservation expires: after payment, the saga confirms it is still held (the oversell guard).
@@ -180,7 +212,7 @@ export function buildSagaPlan(section: SagaSection, options: SagaPlanOptions = {
         .reverse()
         .find((x) => x.compensation)?.compensation ?? null;
     // The payment service may hold a payment for fraud review: whoever performs a service-owned ProcessPayment answers the re-checks.
-    const review = d.step === 'ProcessPayment' && d.owner === 'service' ? { ...section.fraudReview, operation: 'review' } : undefined;
+    const review = d.step === 'ProcessPayment' && d.kind !== 'monolith' ? { ...section.fraudReview, operation: 'review' } : undefined;
     return {
       ...d,
       implementation: implementationOf(d),
@@ -194,10 +226,16 @@ export function buildSagaPlan(section: SagaSection, options: SagaPlanOptions = {
     const cfg = section.steps[step];
     const next = i + 1 < compSteps.length ? COMPENSATION_OF[compSteps[i + 1]] : null;
     const base = { id: COMPENSATION_OF[step], step, owner: cfg.owner, service: SERVICE_OF[step], next };
+    const route = cfg.owner === 'routed' ? routeOf(section, step, 'compensation') : undefined;
     const draft: Omit<CompensationAction, 'implementation'> =
       cfg.owner === 'monolith'
         ? { ...base, kind: 'monolith', operation: 'compensate', exchange: cfg.monolith!.compensation }
-        : { ...base, kind: step === 'CreateOrder' ? 'orders-table' : 'service', operation: SERVICE_OPERATIONS[step].compensation };
+        : {
+            ...base,
+            kind: step === 'CreateOrder' ? 'orders-table' : 'service',
+            operation: SERVICE_OPERATIONS[step].compensation,
+            ...(route ? { route } : {}),
+          };
     return { ...draft, implementation: implementationOf(draft) };
   });
   const known = new Set([...forward, ...compensations].map((a) => a.id));
@@ -211,13 +249,33 @@ export function buildSagaPlan(section: SagaSection, options: SagaPlanOptions = {
     name: section.name,
     forward,
     compensations,
-    fraudReview: owners.ProcessPayment === 'service' ? { ...section.fraudReview } : undefined,
+    fraudReview: owners.ProcessPayment !== 'monolith' ? { ...section.fraudReview } : undefined,
     stepTimeoutSeconds: section.stepTimeoutSeconds,
     shipping: section.shipping,
     retry: section.retry,
     reservationTtlSeconds: section.reservation.ttlSeconds,
     owners,
   };
+}
+
+function routeOf(section: SagaSection, step: SagaStep, side: 'forward' | 'compensation'): ActionRoute {
+  const cfg = section.steps[step];
+  if (!(ROUTABLE_STEPS as readonly string[]).includes(step))
+    throw new SpecError([`saga.steps.${step}.owner: "routed" is not supported for ${step}; routable steps: ${ROUTABLE_STEPS.join(', ')}`]);
+  if (!cfg.monolith) throw new SpecError([`saga.steps.${step}.monolith: required when owner is "routed"`]);
+  const exchange = cfg.monolith[side];
+  return {
+    capability: cfg.route?.capability ?? SERVICE_OF[step],
+    keyField: cfg.route?.keyField ?? 'orderId',
+    decidedBy: step,
+    monolith: exchange,
+    monolithRejections: side === 'forward' ? [...new Set(Object.values(exchange.failure))] : [],
+  };
+}
+
+/** Actions routed per order (forward and compensation), in plan order. */
+export function routedActions(plan: SagaPlan): Array<ForwardAction | CompensationAction> {
+  return [...plan.forward, ...plan.compensations].filter((a) => a.route !== undefined);
 }
 
 /**
@@ -238,5 +296,6 @@ export function compensationsAfter(plan: SagaPlan, failedAction: string, rejecte
 
 /** Actions that wait for a task token, with their callback registry ids (forward and compensation). */
 export function awaitedActions(plan: SagaPlan): Array<ForwardAction | CompensationAction> {
-  return [...plan.forward, ...plan.compensations].filter((a) => a.kind === 'monolith' || a.kind === 'service-callback');
+  // A routed action may wait for the monolith's reply, whichever side its service side is.
+  return [...plan.forward, ...plan.compensations].filter((a) => a.kind === 'monolith' || a.kind === 'service-callback' || a.route);
 }

@@ -1,7 +1,7 @@
 import type { FieldSchema, ObjectField } from '../spec/field-schema';
 import type { Spec } from '../spec/schema';
 import type { MonolithExchange } from '../spec/saga';
-import { COMPENSATION_OF, SAGA_STEPS } from './steps';
+import { COMPENSATION_OF, SAGA_STEPS, SERVICE_OF } from './steps';
 
 /*
  * Cross-section rules of the saga section, checked by `parseSpec` (registered in core/saga/index.ts): the
@@ -93,6 +93,7 @@ export function checkSagaSection(spec: Spec): string[] {
     checkExchange(m.forward, step, `saga.steps.${step}.monolith.forward`);
     checkExchange(m.compensation, COMPENSATION_OF[step], `saga.steps.${step}.monolith.compensation`);
   }
+  problems.push(...checkRoutedSteps(spec, orderSchema));
   saga.shipping.confirmedBy.forEach((t, i) => {
     checkReply(t, `saga.shipping.confirmedBy[${i}]`, false);
     claim(t, 'ScheduleShipping', `saga.shipping.confirmedBy[${i}]`);
@@ -100,6 +101,42 @@ export function checkSagaSection(spec: Spec): string[] {
   for (const t of Object.keys(saga.shipping.rejectedBy)) {
     checkReply(t, `saga.shipping.rejectedBy.${t}`, false);
     claim(t, 'ScheduleShipping', `saga.shipping.rejectedBy.${t}`);
+  }
+  return problems;
+}
+
+/**
+ * A routed step names a capability of the routing section and a sticky key the order carries, under the
+ * capability's stickyKey name: the saga and the router must put one order in the same bucket, or the saga
+ * could pay through the service while the router sends the same order's events to the monolith.
+ */
+function checkRoutedSteps(spec: Spec, orderSchema: ObjectField | undefined): string[] {
+  const saga = spec.saga!;
+  const problems: string[] = [];
+  for (const step of SAGA_STEPS) {
+    const cfg = saga.steps[step];
+    if (cfg.owner !== 'routed') continue;
+    const at = `saga.steps.${step}.route`;
+    const capability = cfg.route?.capability ?? SERVICE_OF[step];
+    const keyField = cfg.route?.keyField ?? 'orderId';
+    const capabilities = spec.routing?.capabilities ?? {};
+    const cap = capabilities[capability];
+    if (!cap) {
+      const known = Object.keys(capabilities);
+      problems.push(
+        `${at}.capability: ${JSON.stringify(capability)} is not a capability of the routing section (${known.length > 0 ? `known: ${known.join(', ')}` : 'the spec has no routing section'})`,
+      );
+      continue;
+    }
+    if (orderSchema && !fieldAt(orderSchema, keyField))
+      problems.push(
+        `${at}.keyField: ${JSON.stringify(keyField)} is not a field of ${saga.orderEvent}, so no order would carry a sticky key`,
+      );
+    const name = keyField.split('.').at(-1);
+    if (name !== cap.stickyKey)
+      problems.push(
+        `${at}.keyField: ${JSON.stringify(keyField)} is not the sticky key of ${capability} (${JSON.stringify(cap.stickyKey)}); the saga and the router would bucket one order differently`,
+      );
   }
   return problems;
 }

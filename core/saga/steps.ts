@@ -16,8 +16,19 @@ export const COMPENSATION_OF = {
 export type SagaCompensation = (typeof COMPENSATION_OF)[SagaStep];
 export const SAGA_COMPENSATIONS = SAGA_STEPS.map((s) => COMPENSATION_OF[s]);
 
-export const STEP_OWNERS = ['service', 'monolith'] as const;
+/**
+ * `routed`: the step asks the routing table, per order, which side performs it (see core/saga/routing.ts);
+ * both the monolith's exchange and the service are declared.
+ */
+export const STEP_OWNERS = ['service', 'monolith', 'routed'] as const;
 export type StepOwner = (typeof STEP_OWNERS)[number];
+
+/**
+ * Steps that may be routed per order. CreateOrder writes the saga's own orders table (nothing to route);
+ * ReserveInventory's service side needs ConfirmReservation after payment, which would have to follow the
+ * same decision: not supported yet.
+ */
+export const ROUTABLE_STEPS = ['ProcessPayment', 'ScheduleShipping', 'NotifyCustomer'] as const satisfies readonly SagaStep[];
 
 /** The reference service that performs a step when its owner is `service`. */
 export const SERVICE_OF = {

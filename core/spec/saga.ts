@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BUSINESS_ERRORS } from '../saga/errors';
-import { SAGA_STEPS, STEP_OWNERS } from '../saga/steps';
+import { ROUTABLE_STEPS, SAGA_STEPS, STEP_OWNERS } from '../saga/steps';
 
 /*
  * The `saga` section of the migration spec: who owns each step of the order saga (the monolith, reached
@@ -59,9 +59,33 @@ export const latencyProfileSchema = z
   .strict()
   .refine((l) => l.p95Ms >= l.p50Ms, { path: ['p95Ms'], message: 'must be at least p50Ms' });
 
+/**
+ * How a routed step asks the routing table (owner `routed`): per order, the capability's entry decides which
+ * side performs the step, the decision is stamped on the execution, and the compensation follows it.
+ */
+export const stepRouteSchema = z
+  .object({
+    /** The routing capability whose entry decides. @default - the step's service (payment for ProcessPayment) */
+    capability: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,39}$/, 'a capability of the routing section, e.g. payment')
+      .optional(),
+    /**
+     * Dot path into the order of the sticky key; its last name must be the capability's stickyKey, so the
+     * saga and the router put one order in the same bucket. @default orderId
+     */
+    keyField: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'a dot path into the order, e.g. orderId or customer.id')
+      .default('orderId'),
+  })
+  .strict();
+
 export const sagaStepConfigSchema = z
   .object({
     owner: z.enum(STEP_OWNERS),
+    /** Only with owner `routed`: which capability decides and on which key. @default - the step's service, keyed on orderId */
+    route: stepRouteSchema.optional(),
     description: z.string().optional(),
     latency: latencyProfileSchema.optional(),
     /**
@@ -145,11 +169,25 @@ export const sagaSectionSchema = z
   .superRefine((saga, ctx) => {
     for (const step of SAGA_STEPS) {
       const cfg = saga.steps[step];
-      if (cfg.owner === 'monolith' && !cfg.monolith) {
+      if ((cfg.owner === 'monolith' || cfg.owner === 'routed') && !cfg.monolith) {
         ctx.addIssue({
           code: 'custom',
           path: ['steps', step, 'monolith'],
-          message: `owner is "monolith", so say how the monolith is asked: a forward and a compensation command with their replies`,
+          message: `owner is "${cfg.owner}", so say how the monolith is asked: a forward and a compensation command with their replies`,
+        });
+      }
+      if (cfg.owner === 'routed' && !(ROUTABLE_STEPS as readonly string[]).includes(step)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', step, 'owner'],
+          message: `"routed" is not supported for ${step}; routable steps: ${ROUTABLE_STEPS.join(', ')}`,
+        });
+      }
+      if (cfg.route !== undefined && cfg.owner !== 'routed') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', step, 'route'],
+          message: `only a step with owner "routed" asks the routing table; owner is "${cfg.owner}"`,
         });
       }
     }
@@ -165,4 +203,5 @@ export const sagaSectionSchema = z
 export type SagaSection = z.infer<typeof sagaSectionSchema>;
 export type SagaStepConfig = z.infer<typeof sagaStepConfigSchema>;
 export type MonolithExchange = z.infer<typeof monolithExchangeSchema>;
+export type StepRoute = z.infer<typeof stepRouteSchema>;
 export type LatencyProfile = z.infer<typeof latencyProfileSchema>;

@@ -11,6 +11,7 @@ import { carrierRoutes, replyRoutes } from '../../core/saga/exchange';
 import type { FaultPlan } from '../../core/saga/faults';
 import { buildSagaPlan, type SagaPlan } from '../../core/saga/plan';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { ReferenceRules } from '../../core/saga/reference';
 import { SAGA_STEPS } from '../../core/saga/steps';
 import type { Spec } from '../../core/spec';
@@ -50,6 +51,12 @@ export interface OrderSagaProps {
    * @default - every action by its reference service
    */
   readonly implementations?: SagaImplementations;
+  /**
+   * The decision task of routed steps (owner `routed`): functions/saga-route, which the routing stack builds
+   * beside the routing table it reads. Required when a step is routed; referenced only then.
+   * @default - none: no step may be routed
+   */
+  readonly sagaRouteFunction?: lambda.IFunction;
 }
 
 /** Builds the plan, failing synth with the field named when the saga section is missing or an implementation cannot apply. */
@@ -131,6 +138,7 @@ export class OrderSaga extends Construct {
       servicesBus: props.servicesBus,
       removalPolicy: props.removalPolicy,
       implementations: props.implementations,
+      sagaRouteFunction: props.sagaRouteFunction,
     }).stateMachine;
     // A user's Lambda on an awaited action keeps the task token and completes it: it may answer this saga only.
     const awaited = new Set(this.plan.forward.filter((a) => a.kind === 'service-callback').map((a) => a.id));

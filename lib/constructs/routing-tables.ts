@@ -55,6 +55,11 @@ export class RoutingTables extends Construct {
     });
   }
 
+  /** A saga's decision task: one capability's entry at a time, nothing else (no Scan, no writes). */
+  public grantReadEntry(grantee: iam.IGrantable): void {
+    this.table.grant(grantee, 'dynamodb:GetItem');
+  }
+
   /** Read the routing table (the router): Scan and GetItem, nothing on the history. */
   public grantRoute(grantee: iam.IGrantable): void {
     this.table.grant(grantee, 'dynamodb:Scan', 'dynamodb:GetItem');

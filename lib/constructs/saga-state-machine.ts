@@ -5,7 +5,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { buildSagaDefinition, usedSubstitutions, type SubstitutionKey } from '../../core/saga/asl';
+import { buildSagaDefinition, SAGA_ROUTE_SUBSTITUTION, usedSubstitutions, type SubstitutionKey } from '../../core/saga/asl';
+import { ConfigurationError } from '../../core/errors';
+import { routedActions } from '../../core/saga/plan';
 import { SAGA_FUNCTION_NAMES, SAGA_FUNCTIONS, type SagaFunction } from '../../core/saga/functions';
 import { implementationSubstitutions, type ActionImplementation, type HttpImplementation } from '../../core/saga/implementations';
 import type { SagaPlan } from '../../core/saga/plan';
@@ -54,6 +56,8 @@ export interface SagaStateMachineProps {
   readonly removalPolicy?: RemovalPolicy;
   /** The resources behind the plan's user implementations. @default - none: the reference services */
   readonly implementations?: SagaImplementations;
+  /** The decision task of routed steps. @default - none: a routed step fails synth */
+  readonly sagaRouteFunction?: lambda.IFunction;
 }
 
 /**
@@ -85,6 +89,17 @@ export class SagaStateMachine {
       }
     }
     const used = usedSubstitutions(definition);
+    const routesSteps = used.includes(SAGA_ROUTE_SUBSTITUTION);
+    if (routesSteps) {
+      if (!props.sagaRouteFunction) {
+        const steps = [...new Set(routedActions(props.plan).map((a) => a.step))];
+        throw new ConfigurationError(
+          `saga.steps.${steps[0]}.owner: "routed" needs the routing table's decision function (the spec's routing section builds it in the routing stack); routed: ${steps.join(', ')}`,
+          { setting: `saga.steps.${steps[0]}.owner` },
+        );
+      }
+      values[SAGA_ROUTE_SUBSTITUTION] = props.sagaRouteFunction.functionArn;
+    }
     const logGroup = new logs.LogGroup(scope, 'StateMachineLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
@@ -106,7 +121,13 @@ export class SagaStateMachine {
     sm.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['lambda:InvokeFunction'],
-        resources: [...new Set([...invoked.map((f) => props.functions[f].functionArn), ...userFunctions])],
+        resources: [
+          ...new Set([
+            ...invoked.map((f) => props.functions[f].functionArn),
+            ...userFunctions,
+            ...(routesSteps && props.sagaRouteFunction ? [props.sagaRouteFunction.functionArn] : []),
+          ]),
+        ],
       }),
     );
     const ownArn = Stack.of(scope).formatArn({

@@ -47,6 +47,11 @@ export class RoutingStack extends Stack {
   public readonly router: Router;
   public readonly registry: ServiceRegistry;
   public readonly autoRollback: AutoRollback;
+  /**
+   * The decision task of routed saga steps (functions/saga-route): reads one capability's entry, decides
+   * like the router. Built when the spec has a saga section; the saga invokes it only for routed steps.
+   */
+  public readonly sagaRoute?: CutoverFunction;
   /** Consumes every inbox without a user consumer; absent with `referenceConsumers: false`. */
   public readonly referenceConsumer?: CutoverFunction;
 
@@ -73,6 +78,7 @@ export class RoutingStack extends Stack {
       deadLetterQueue: this.router.deadLetterQueue,
       alarmPrefix: this.stackName,
     });
+    this.sagaRoute = props.spec.saga ? this.buildSagaRoute(props) : undefined;
     for (const fn of Object.values(props.consumers ?? {})) this.tables.grantRecordOutcomes(fn);
     if (this.referenceConsumer) this.tables.grantRecordOutcomes(this.referenceConsumer);
 
@@ -110,6 +116,22 @@ export class RoutingStack extends Stack {
       this.router.deadLetterQueue.queueUrl,
       'Routed copies and reports that could not be delivered or processed after every retry',
     );
+  }
+
+  private buildSagaRoute(props: RoutingStackProps): CutoverFunction {
+    const fn = new CutoverFunction(this, 'SagaRoute', {
+      functionDir: 'saga-route',
+      spec: props.spec,
+      description: 'cutover: which side (monolith or service) performs a routed saga step for one order',
+      environment: {
+        ROUTING_TABLE_NAME: this.tables.table.tableName,
+        // Only named (the store's constructor takes it): this function is granted no access to the history.
+        ROUTING_HISTORY_TABLE_NAME: this.tables.historyTable.tableName,
+      },
+    });
+    acknowledgeFunctionFindings(fn);
+    this.tables.grantReadEntry(fn);
+    return fn;
   }
 
   private buildReferenceConsumer(props: RoutingStackProps): CutoverFunction {

@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type RemovalPolicy, type StackProps } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { FaultPlan } from '../../core/saga/faults';
 import type { ReferenceRules } from '../../core/saga/reference';
@@ -20,6 +21,8 @@ export interface SagaStackProps extends StackProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Your own implementation per saga action (see OrderSagaProps.implementations). @default - the reference services */
   readonly implementations?: SagaImplementations;
+  /** The decision task of routed steps (see OrderSagaProps.sagaRouteFunction). @default - none: no step may be routed */
+  readonly sagaRouteFunction?: lambda.IFunction;
 }
 
 /**
@@ -42,6 +45,7 @@ export class SagaStack extends Stack {
       referenceRules: props.referenceRules,
       removalPolicy: props.removalPolicy,
       implementations: props.implementations,
+      sagaRouteFunction: props.sagaRouteFunction,
     });
     const saga = this.orderSaga;
     const out = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });

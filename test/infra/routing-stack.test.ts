@@ -111,7 +111,9 @@ describe('Stack: RoutingStack', () => {
       const functions = Object.keys(ofType('AWS::Lambda::Function'));
       const configs = Object.values(ofType('AWS::Lambda::EventInvokeConfig')).map((c) => c.Properties!);
       // The reference inbox consumer is fed by SQS: what it fails on goes through the inbox's redrive instead.
-      expect(functions).toHaveLength(4);
+      // The saga's decision function (SagaRoute) is invoked synchronously by the state machine, which catches its failure.
+      expect(functions).toHaveLength(5);
+      expect(functions.filter((f) => f.startsWith('SagaRoute'))).toHaveLength(1);
       expect(configs).toHaveLength(3);
       for (const c of configs) expect(c.DestinationConfig).toEqual({ OnFailure: { Destination: expect.anything() } });
     });

@@ -3,7 +3,7 @@ import type { AslDefinition } from '../../core/saga/asl';
 import { STATE } from '../../core/saga/asl';
 import type { FaultPlan } from '../../core/saga/faults';
 import type { ActionImplementation } from '../../core/saga/implementations';
-import { compensationsAfter, type SagaPlan } from '../../core/saga/plan';
+import { compensationsAfter, routedActions, type SagaPlan } from '../../core/saga/plan';
 import type { SagaStep, StepOwner } from '../../core/saga/steps';
 import { startDynalite, type Dynalite } from '../support/saga/dynalite';
 import { makeOrder, SagaWorld, type SagaRunResult } from '../support/saga/world';
@@ -27,6 +27,8 @@ interface Scenario {
   readonly order?: Record<string, unknown>;
   /** The order is in the orders table before the saga starts (a redelivered CreateOrder). */
   readonly orderExists?: boolean;
+  /** For a plan with routed steps: the side every decision answers, or a decision task that fails. */
+  readonly route?: 'service' | 'monolith' | 'fail';
 }
 
 type Catcher = { ErrorEquals: string[]; Next: string; ResultPath?: string | null };
@@ -81,7 +83,31 @@ function scenariosFor(plan: SagaPlan, definition: AslDefinition): Scenario[] {
       faults: { [last]: { failAlways: 'Boom' }, [plan.compensations[0].id]: { failAlways: 'CompensationRefused' } },
     },
   );
-  return out;
+  if (routedActions(plan).length === 0) return out;
+  // Routed steps: every scenario on each side of the decision, and a decision that fails (the monolith then).
+  return [
+    ...out.map((sc) => ({ ...sc, route: 'service' as const })),
+    ...out.map((sc) => ({ ...sc, name: `${sc.name} (monolith side)`, route: 'monolith' as const })),
+    { name: 'the routing decision fails', route: 'fail' },
+  ];
+}
+
+/** A decision task answering one side for every order, or failing as an unreachable table would. */
+function fixedRoute(route: Scenario['route']): ((event: unknown) => Promise<unknown>) | undefined {
+  if (route === undefined) return undefined;
+  return async (event) => {
+    if (route === 'fail') throw Object.assign(new Error('routing table unreachable'), { name: 'ResourceNotFoundException' });
+    const { capability } = event as { capability: string };
+    return {
+      capability,
+      side: route,
+      bucket: 7,
+      reason: route === 'service' ? 'canary-in' : 'canary-out',
+      version: 'v1',
+      revision: 1,
+      mode: 'canary',
+    };
+  };
 }
 
 interface Layout {
@@ -108,6 +134,7 @@ const layouts: Layout[] = [
   { owners: { ProcessPayment: 'service' } },
   { owners: { ReserveInventory: 'monolith' } },
   OWN_SERVICES,
+  { owners: { ProcessPayment: 'routed' } },
 ];
 
 describe('State machine: order saga branch coverage', () => {
@@ -125,9 +152,9 @@ describe('State machine: order saga branch coverage', () => {
     const runs: Array<{ scenario: Scenario; run: SagaRunResult; userCalls: SagaWorld['userCalls'] }> = [];
 
     beforeAll(async () => {
-      ({ definition, plan } = await SagaWorld.create({ db, owners, implementations }));
+      ({ definition, plan } = await SagaWorld.create({ db, owners, implementations, sagaRoute: fixedRoute('monolith') }));
       for (const scenario of scenariosFor(plan, definition)) {
-        const w = await SagaWorld.create({ db, owners, implementations, faults: scenario.faults });
+        const w = await SagaWorld.create({ db, owners, implementations, faults: scenario.faults, sagaRoute: fixedRoute(scenario.route) });
         await w.stock(STOCK);
         for (const s of scenario.failStates ?? []) w.integrationFaults.set(s, { error: 'Boom', times: 1_000 });
         const order = makeOrder(scenario.order);

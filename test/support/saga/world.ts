@@ -4,7 +4,15 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { BRIDGE_SOURCE, type ServiceEvent } from '../../../core/events/envelope';
-import { buildSagaDefinition, substitute, SUBSTITUTION_KEYS, type AslDefinition, type SubstitutionKey } from '../../../core/saga/asl';
+import {
+  buildSagaDefinition,
+  SAGA_ROUTE_SUBSTITUTION,
+  substitute,
+  SUBSTITUTION_KEYS,
+  usedSubstitutions,
+  type AslDefinition,
+  type SubstitutionKey,
+} from '../../../core/saga/asl';
 import { carrierRoutes, replyRoutes } from '../../../core/saga/exchange';
 import { FaultInjector, type FaultPlan } from '../../../core/saga/faults';
 import { functionOf, SAGA_FUNCTION_NAMES, SAGA_FUNCTIONS, type SagaFunction } from '../../../core/saga/functions';
@@ -92,6 +100,11 @@ export interface WorldOptions {
    * @default - every action by its reference service
    */
   readonly implementations?: Readonly<Record<string, ActionImplementation>>;
+  /**
+   * The decision task of routed steps (functions/saga-route's handler over a test store, or a fake).
+   * @default - none: a definition with a routed step cannot run
+   */
+  readonly sagaRoute?: (event: unknown) => Promise<unknown>;
 }
 
 export interface TaskCall {
@@ -270,6 +283,7 @@ export class SagaWorld {
         });
       }
     }
+    if (this.options.sagaRoute) this.functions.set(FUNCTION_ARN('saga-route'), this.options.sagaRoute);
     this.functions.set(
       FUNCTION_ARN('saga-callback'),
       createSagaCallbackHandler({ routes: replyRoutes(this.spec.saga!), registry: this.registry, callbacks, logger }),
@@ -347,6 +361,10 @@ export class SagaWorld {
       ...Object.fromEntries(SAGA_FUNCTION_NAMES.map((f) => [SAGA_FUNCTIONS[f].substitution, functionArnOf(f)])),
     } as Record<SubstitutionKey, string>;
     for (const k of SUBSTITUTION_KEYS) if (!values[k]) throw new Error(`no test value for ${k}`);
+    if (usedSubstitutions(this.definition).includes(SAGA_ROUTE_SUBSTITUTION)) {
+      if (!this.options.sagaRoute) throw new Error('the definition routes a step: give the world a sagaRoute function');
+      values[SAGA_ROUTE_SUBSTITUTION] = FUNCTION_ARN('saga-route');
+    }
     for (const a of this.userActions()) {
       const keys = implementationSubstitutions(a.id);
       if (a.implementation.kind === 'lambda') values[keys.target as SubstitutionKey] = USER_IMPLEMENTATION.lambda(a.id);
