@@ -243,7 +243,12 @@ export async function runChaosScenario(
     });
   }
   const after = await depths(sqs, queues);
-  const dlq: QueueDepth[] = Object.keys(queues).map((name) => ({ name, before: before[name], after: after[name] }));
+  const dlq: QueueDepth[] = Object.keys(queues).map((name) => ({
+    name,
+    before: before[name],
+    after: after[name],
+    gates: name === 'saga' || name.startsWith('saga-') || name.startsWith('bridge-'),
+  }));
 
   const sold: string[] = [];
   for (const orderId of ids) {

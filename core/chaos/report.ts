@@ -13,7 +13,7 @@ export interface OrderRun {
   /** The execution's status, or NOT_FOUND when no execution exists for the order. */
   readonly status: 'SUCCEEDED' | 'FAILED' | 'RUNNING' | 'ABORTED' | 'TIMED_OUT' | 'PENDING_REDRIVE' | 'NOT_FOUND';
   /** The execution's output (`{ outcome, failure }`), when it ended. */
-  readonly output?: { readonly outcome?: string; readonly failure?: { readonly Error?: string } };
+  readonly output?: { readonly outcome?: string; readonly failure?: { readonly Error?: string; readonly Cause?: string } };
   /** The execution history, summarised (core/saga/status.ts). */
   readonly history?: SagaStatusSummary;
 }
@@ -26,6 +26,8 @@ export interface OrderReport {
   /** The error that stopped the forward path, when it did. */
   readonly error?: string;
   readonly failedStep?: string;
+  /** The failure's cause as the step reported it (where an emulator loses the error's name, the message still says what happened). */
+  readonly cause?: string;
   /** Compensations that ran and succeeded, in order. */
   readonly compensations: readonly string[];
   /** Retries per action (calls beyond the first), only actions retried. */
@@ -39,6 +41,12 @@ export interface QueueDepth {
   readonly name: string;
   readonly before: number;
   readonly after: number;
+  /**
+   * A message here means an order's event went astray, so growth fails the run (the saga's and the
+   * bridge's queues). Other capabilities' queues are reported only: their traffic is not the run's.
+   * @default true
+   */
+  readonly gates?: boolean;
 }
 
 export interface ChaosReport {
@@ -79,11 +87,25 @@ export function accountOrder(run: OrderRun): OrderReport {
     // A completed order's history may name an error its retries got past: that did not stop it.
     error: outcome === 'completed' ? undefined : (run.output?.failure?.Error ?? run.history?.error),
     failedStep: outcome === 'completed' ? undefined : run.history?.failedStep,
+    cause: outcome === 'completed' ? undefined : causeText(run.output?.failure?.Cause),
     compensations,
     retries,
     totalRetries,
     errors,
   };
+}
+
+/** A Lambda failure's cause is JSON with an errorMessage; anything else is shown as it is, shortened. */
+function causeText(cause: string | undefined): string | undefined {
+  if (!cause) return undefined;
+  let text = cause;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') text = parsed.errorMessage;
+  } catch {
+    // not JSON: keep the text
+  }
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
 }
 
 /** Queues whose depth grew during the run: a message there is kept, but someone must look at it. */
@@ -107,7 +129,8 @@ export function buildChaosReport(
       problems.push(`order ${o.orderId} is lost: ${runs.find((r) => r.orderId === o.orderId)?.status ?? 'no execution'}`);
     if (o.outcome === 'compensation-failed') problems.push(`order ${o.orderId}: a compensation failed for good (needs attention)`);
   }
-  for (const q of grownQueues(deadLetterQueues)) problems.push(`dead-letter queue ${q.name} grew from ${q.before} to ${q.after}`);
+  for (const q of grownQueues(deadLetterQueues))
+    if (q.gates !== false) problems.push(`dead-letter queue ${q.name} grew from ${q.before} to ${q.after}`);
   problems.push(...scenarioProblems);
   const accountedFor = orders.length > 0 && orders.every((o) => o.outcome === 'completed' || o.outcome === 'compensated');
   if (orders.length === 0) problems.push('no order was started');
@@ -136,7 +159,7 @@ export function renderChaosReport(report: ChaosReport): string {
       .map(([e, n]) => `${e}×${n}`)
       .join(', ');
     lines.push(
-      `  ${o.orderId}  ${o.outcome}${o.error ? ` after ${o.error}${o.failedStep ? ` in ${o.failedStep}` : ''}` : ''}` +
+      `  ${o.orderId}  ${o.outcome}${o.error ? ` after ${o.error}${o.failedStep ? ` in ${o.failedStep}` : ''}${o.cause ? ` (${o.cause})` : ''}` : ''}` +
         `${o.compensations.length ? `; undone: ${o.compensations.join(', ')}` : ''}` +
         `${retried ? `; retries: ${retried}` : ''}${errs ? `; errors: ${errs}` : ''}`,
     );
@@ -145,7 +168,10 @@ export function renderChaosReport(report: ChaosReport): string {
   lines.push(
     `totals: ${t.completed} completed, ${t.compensated} compensated, ${t['compensation-failed']} compensation-failed, ${t.stuck} stuck, ${t.lost} lost; ${report.retries} retries, ${report.compensations} compensations`,
   );
-  for (const q of report.deadLetterQueues) lines.push(`dead letters ${q.name}: ${q.before} -> ${q.after}`);
+  for (const q of report.deadLetterQueues)
+    lines.push(
+      `dead letters ${q.name}: ${q.before} -> ${q.after}${q.gates === false && q.after > q.before ? ' (not the saga path: reported only)' : ''}`,
+    );
   lines.push(report.accountedFor ? 'accounted for: every order ended completed or compensated' : 'NOT accounted for');
   for (const p of report.problems) lines.push(`problem: ${p}`);
   return `${lines.join('\n')}\n`;

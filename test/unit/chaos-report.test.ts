@@ -42,7 +42,13 @@ const completed = (orderId: string, paymentAttempts = 1): OrderRun => ({
 const expired = (orderId: string): OrderRun => ({
   orderId,
   status: 'SUCCEEDED',
-  output: { outcome: 'compensated', failure: { Error: 'ReservationExpired' } },
+  output: {
+    outcome: 'compensated',
+    failure: {
+      Error: 'ReservationExpired',
+      Cause: '{"errorMessage": "order 2: reservation RSV2 is expired", "errorType": "ReservationExpired"}',
+    },
+  },
   history: summarizeHistory(
     history([
       { id: 'CreateOrder' },
@@ -75,6 +81,7 @@ describe('Function: accountOrder', () => {
       outcome: 'compensated',
       error: 'ReservationExpired',
       failedStep: 'ConfirmReservation',
+      cause: 'order 2: reservation RSV2 is expired',
       compensations: ['RefundPayment', 'ReleaseInventory', 'CancelOrder'],
       retries: { RefundPayment: 1 },
     });
@@ -126,6 +133,15 @@ describe('Function: buildChaosReport', () => {
     ]);
   });
 
+  it('reports a grown queue outside the saga path without failing the run', () => {
+    // Act
+    const report = buildChaosReport('oversell', [completed('1')], [{ name: 'sync-relay', before: 0, after: 4, gates: false }]);
+
+    // Assess
+    expect(report.ok).toBe(true);
+    expect(renderChaosReport(report)).toContain('dead letters sync-relay: 0 -> 4 (not the saga path: reported only)');
+  });
+
   it('is not ok with no order at all', () => {
     // Assess
     expect(buildChaosReport('x', [], []).ok).toBe(false);
@@ -140,7 +156,7 @@ describe('Function: buildChaosReport', () => {
     // Assess
     expect(text).toContain('  1  completed; retries: ProcessPayment×1; errors: TransientError×1');
     expect(text).toContain(
-      '  2  compensated after ReservationExpired in ConfirmReservation; undone: RefundPayment, ReleaseInventory, CancelOrder',
+      '  2  compensated after ReservationExpired in ConfirmReservation (order 2: reservation RSV2 is expired); undone: RefundPayment, ReleaseInventory, CancelOrder',
     );
     expect(text).toContain('accounted for: every order ended completed or compensated');
   });
