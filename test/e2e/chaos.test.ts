@@ -41,7 +41,7 @@ beforeAll(() => {
 });
 
 describe('cutover chaos run (deployed)', () => {
-  it('oversell: one order completes, the other is refunded after ReservationExpired, the unit is sold once, and the faults are removed', async () => {
+  it('oversell: one order completes, the other is refunded after its reservation expired, the unit is sold once, and the faults are removed', async () => {
     // Prepare
     const scenario = chaosScenario('oversell')!;
     const functions = JSON.parse(stackOutput(ctx, 'SagaReferenceFunctions')) as Record<string, string>;
@@ -61,6 +61,7 @@ describe('cutover chaos run (deployed)', () => {
     expect(refunded.failedStep).toBe('ConfirmReservation');
     // MiniStack reports every Lambda error as Runtime.HandlerError (README, "What the emulators cannot show").
     expect(['ReservationExpired', 'Runtime.HandlerError']).toContain(refunded.error);
+    expect(refunded.cause).toMatch(/reservation RSV\d+ is (expired|reserved and expired)/);
     expect(refunded.compensations).toEqual(expect.arrayContaining(['RefundPayment', 'ReleaseInventory', 'CancelOrder']));
     expect(await envOf(functions.inventory)).toEqual(before);
   }, 420_000);
