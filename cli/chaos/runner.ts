@@ -131,7 +131,10 @@ async function deadLetterQueues(context: AwsContext): Promise<Record<string, str
   const queues: Record<string, string> = { saga: await context.output(OUTPUTS.saga.deadLetterQueueUrl) };
   const all = await context.outputs();
   const listed = all.get(OUTPUTS.operations.deadLetterQueueUrls)?.[0]?.value;
-  if (listed) Object.assign(queues, JSON.parse(listed) as Record<string, string>);
+  // The operations stack lists the saga's queue again under its own name: each queue once.
+  if (listed)
+    for (const [name, url] of Object.entries(JSON.parse(listed) as Record<string, string>))
+      if (!Object.values(queues).includes(url)) queues[name] = url;
   return queues;
 }
 

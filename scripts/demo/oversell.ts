@@ -34,7 +34,7 @@ export const oversellScenario: DemoScenario = {
     return {
       ok: report.ok,
       summary: [
-        `oversell: 1 unit of ${sku}, 2 orders -> ${completed ? `${completed.orderId} completed` : 'none completed'}, ${refunded ? `${refunded.orderId} compensated after ${refunded.error} (${refunded.compensations.join(', ')})` : 'none compensated'}; ${report.accountedFor ? 'every order accounted for' : 'NOT accounted for'}`,
+        `oversell: 1 unit of ${sku}, 2 orders -> ${completed ? `${completed.orderId} completed` : 'none completed'}, ${refunded ? `${refunded.orderId} compensated after ${refunded.error} in ${refunded.failedStep}${refunded.cause ? ` ("${refunded.cause}")` : ''}, undone: ${refunded.compensations.join(', ')}` : 'none compensated'}; ${report.accountedFor ? 'every order accounted for' : 'NOT accounted for'}`,
         ...report.problems.map((p) => `problem: ${p}`),
       ],
     };
