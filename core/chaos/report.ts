@@ -125,8 +125,10 @@ export function buildChaosReport(
   const problems: string[] = [];
   for (const o of orders) {
     if (o.outcome === 'stuck') problems.push(`order ${o.orderId} is stuck: its saga is still running`);
-    if (o.outcome === 'lost')
-      problems.push(`order ${o.orderId} is lost: ${runs.find((r) => r.orderId === o.orderId)?.status ?? 'no execution'}`);
+    if (o.outcome === 'lost') {
+      const status = runs.find((r) => r.orderId === o.orderId)?.status;
+      problems.push(`order ${o.orderId} is lost: ${status === 'NOT_FOUND' ? 'no saga execution for it' : `its execution ended ${status}`}`);
+    }
     if (o.outcome === 'compensation-failed') problems.push(`order ${o.orderId}: a compensation failed for good (needs attention)`);
   }
   for (const q of grownQueues(deadLetterQueues))

@@ -117,7 +117,7 @@ describe('Function: buildChaosReport', () => {
     // Act
     const report = buildChaosReport(
       'payment-flaky',
-      [completed('1'), { orderId: '2', status: 'RUNNING' }, { orderId: '3', status: 'NOT_FOUND' }],
+      [completed('1'), { orderId: '2', status: 'RUNNING' }, { orderId: '3', status: 'NOT_FOUND' }, { orderId: '4', status: 'ABORTED' }],
       [{ name: 'saga', before: 0, after: 2 }],
       ['oversold: 2 orders'],
     );
@@ -127,7 +127,8 @@ describe('Function: buildChaosReport', () => {
     expect(report.accountedFor).toBe(false);
     expect(report.problems).toEqual([
       'order 2 is stuck: its saga is still running',
-      'order 3 is lost: NOT_FOUND',
+      'order 3 is lost: no saga execution for it',
+      'order 4 is lost: its execution ended ABORTED',
       'dead-letter queue saga grew from 0 to 2',
       'oversold: 2 orders',
     ]);
