@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SpecError } from '../core/errors';
+import { ConfigurationError, SpecError } from '../core/errors';
+import { parseFaultPlan, resolveFaultPlan, type FaultPlan } from '../core/saga/faults';
 import { parseSpec } from '../core/spec';
 import { buildCutoverApp } from '../lib/app';
 
@@ -43,6 +45,28 @@ function exportBackfill(env: NodeJS.ProcessEnv): { bucketName: string; prefix: s
   return given as { bucketName: string; prefix: string; entity: string };
 }
 
+/** `-c faults=profile.json`: a fault profile for the reference services, validated here so synth stops on a typo. */
+function faultProfile(file: unknown): FaultPlan | undefined {
+  if (file === undefined || file === '') return undefined;
+  const where = path.resolve(String(file));
+  let text: string;
+  try {
+    text = fs.readFileSync(where, 'utf8');
+  } catch (err) {
+    console.error(`cutover: -c faults=${String(file)}: cannot read ${where}: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  try {
+    return resolveFaultPlan(parseFaultPlan(text, `faults profile ${where}`), new Date());
+  } catch (err) {
+    if (err instanceof ConfigurationError) {
+      console.error(`cutover: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
 async function main(): Promise<void> {
   const app = new App();
   const configPath = path.resolve(process.env.CUTOVER_CONFIG ?? path.join(__dirname, '..', 'cutover.config.ts'));
@@ -81,6 +105,7 @@ async function main(): Promise<void> {
           candidateUrls: candidateUrls(process.env.CUTOVER_FACADE_CANDIDATE_URLS),
         }
       : undefined,
+    faults: faultProfile(app.node.tryGetContext('faults')),
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1' },
   });
   app.synth();

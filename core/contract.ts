@@ -132,6 +132,8 @@ export const OUTPUTS = {
     notificationsTable: 'NotificationsTableName',
     monolithTable: 'ReferenceMonolithTableName',
     deadLetterQueueUrl: 'SagaDlqUrl',
+    /** JSON: fault service (inventory, payment, shipping, notification, monolith) -> function name; `cutover chaos run` sets their faults. */
+    referenceFunctions: 'SagaReferenceFunctions',
   },
   data: {
     /** JSON: entity -> deployed table name. */

@@ -1,6 +1,7 @@
 import { Validations, type App, type Environment } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { FaultPlan } from '../core/saga/faults';
 import type { Spec } from '../core/spec';
 import { ApiStack } from './stacks/api-stack';
 import { BridgeStack } from './stacks/bridge-stack';
@@ -46,6 +47,14 @@ export interface CutoverAppProps {
    * @default - the reference services
    */
   readonly sagaImplementations?: SagaImplementations;
+  /**
+   * A fault profile for the reference services (CUTOVER_FAULTS on each): latency distributions, failure
+   * rates, throttling and partitions per service and action, for chaos runs and demos (`-c faults=profile.json`;
+   * core/saga/faults.ts and the README's "Chaos"). Validated before synth; relative partition windows are
+   * resolved at synth.
+   * @default - no fault injection
+   */
+  readonly faults?: FaultPlan;
   /**
    * Your implementation behind each routed inbox, by `<capability>/<target>` (e.g. `inventory/inventory-v2`,
    * `inventory/monolith` for the monolith's adapter): each gets an SQS event source with partial batch
@@ -125,6 +134,7 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
         servicesBus: bridge.servicesBus,
         implementations: props.sagaImplementations,
         sagaRouteFunction: routing?.sagaRoute,
+        faults: props.faults,
       })
     : undefined;
   const data = props.spec.migration

@@ -18,6 +18,7 @@ import { register as registerSyncCapture } from './sync-capture';
 import { register as registerApi } from './api';
 import { register as registerSyncConflicts } from './sync-conflicts';
 import { register as registerSyncSwitch } from './sync-switch';
+import { register as registerChaos } from './chaos';
 
 /**
  * Every CLI command group. To add one: export `register(program)` from a module in cli/commands and add
@@ -43,6 +44,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   registerSyncConflicts,
   registerOperations,
   registerSyncSwitch,
+  registerChaos,
 ];
 
 export function registerCommands(program: Command): Command {

@@ -59,7 +59,7 @@ export async function handler(event: unknown): Promise<unknown> {
       tableName: requireEnv('INVENTORY_TABLE_NAME'),
       reservationTtlSeconds: Number(optionalEnv('RESERVATION_TTL_SECONDS', '900')),
     }),
-    faults: new FaultInjector(parseFaultPlan(process.env[ENV.cutoverFaults]), Math.random),
+    faults: new FaultInjector(parseFaultPlan(process.env[ENV.cutoverFaults]), Math.random, undefined, { service: 'inventory' }),
   });
   return instance(event);
 }

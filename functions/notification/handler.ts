@@ -35,7 +35,7 @@ let instance: ((event: unknown) => Promise<unknown>) | undefined;
 export async function handler(event: unknown): Promise<unknown> {
   instance ??= createNotificationHandler({
     service: new NotificationService({ ddb: documentClient(), tableName: requireEnv('NOTIFICATIONS_TABLE_NAME') }),
-    faults: new FaultInjector(parseFaultPlan(process.env[ENV.cutoverFaults]), Math.random),
+    faults: new FaultInjector(parseFaultPlan(process.env[ENV.cutoverFaults]), Math.random, undefined, { service: 'notification' }),
   });
   return instance(event);
 }

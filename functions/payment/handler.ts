@@ -48,7 +48,7 @@ export async function handler(event: unknown): Promise<unknown> {
       tableName: requireEnv('PAYMENT_TABLE_NAME'),
       rules: parseReferenceRules(process.env[ENV.referenceRules]),
     }),
-    faults: new FaultInjector(parseFaultPlan(process.env[ENV.cutoverFaults]), Math.random),
+    faults: new FaultInjector(parseFaultPlan(process.env[ENV.cutoverFaults]), Math.random, undefined, { service: 'payment' }),
   });
   return instance(event);
 }

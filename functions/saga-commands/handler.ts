@@ -106,7 +106,7 @@ export async function handler(event: unknown): Promise<unknown> {
     events: eventBridgeClient(),
     registry: new CallbackRegistry({ ddb: documentClient(), tableName: requireEnv('SAGA_CALLBACKS_TABLE_NAME') }),
     callbacks: new TaskCallbacks(stepFunctionsClient()),
-    faults: new FaultInjector(parseFaultPlan(process.env[ENV.cutoverFaults]), Math.random),
+    faults: new FaultInjector(parseFaultPlan(process.env[ENV.cutoverFaults]), Math.random, undefined, { service: 'monolith' }),
   });
   return instance(event);
 }

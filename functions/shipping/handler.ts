@@ -152,7 +152,7 @@ export async function handler(event: unknown): Promise<unknown> {
       callbacks: new TaskCallbacks(stepFunctionsClient()),
       timeoutSeconds: Number(optionalEnv('SHIPPING_TIMEOUT_SECONDS', String(3 * 86_400))),
       carrierRoutes: carrierRoutes(loadSpec().saga!),
-      faults: new FaultInjector(parseFaultPlan(process.env[ENV.cutoverFaults]), Math.random),
+      faults: new FaultInjector(parseFaultPlan(process.env[ENV.cutoverFaults]), Math.random, undefined, { service: 'shipping' }),
     });
   }
   return instance(event);

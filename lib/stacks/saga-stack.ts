@@ -76,6 +76,18 @@ export class SagaStack extends Stack {
     out(SAGA_OUTPUTS.shipmentsTable, saga.tables.shipments.tableName, 'The shipping service');
     out(SAGA_OUTPUTS.notificationsTable, saga.tables.notifications.tableName, "The notification service's outbox");
     if (saga.tables.monolith) out(SAGA_OUTPUTS.monolithTable, saga.tables.monolith.tableName, "The reference monolith's own state");
+    const fns = saga.functions;
+    out(
+      SAGA_OUTPUTS.referenceFunctions,
+      Stack.of(this).toJsonString({
+        inventory: fns.inventory.functionName,
+        payment: fns.payment.functionName,
+        shipping: fns.shipping.functionName,
+        notification: fns.notification.functionName,
+        monolith: fns.sagaCommands.functionName,
+      }),
+      'The functions that read CUTOVER_FAULTS, by fault service (cutover chaos run sets their faults for a scenario)',
+    );
     out(
       SAGA_OUTPUTS.deadLetterQueueUrl,
       saga.deadLetterQueue.queueUrl,

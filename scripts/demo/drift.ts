@@ -8,7 +8,7 @@ import config from '../../cutover.config';
 import type { DemoContext, DemoScenario, ScenarioResult } from './types';
 
 /*
- * Schema drift: the monolith ships a release that adds a column (REFUND_CHANNEL) to ORDER_CANCELLED before
+ * The schema-drift case: the monolith ships a release that adds a column (REFUND_CHANNEL) to ORDER_CANCELLED before
  * anyone updates the spec. Under the default policy (`drop`) cancellations keep flowing to the services, and
  * every unknown field is recorded; the scenario then prints what `cutover spec drift` reports.
  */
@@ -18,7 +18,7 @@ const COLUMN = 'REFUND_CHANNEL';
 
 export const driftScenario: DemoScenario = {
   name: 'drift',
-  title: 'Schema drift: a new column in a monolith event is handled by policy and recorded, not an outage',
+  title: `Schema drift: the monolith adds a column (${COLUMN}) to ${TYPE}; handled by policy and recorded, not an outage`,
   async run(ctx: DemoContext): Promise<ScenarioResult> {
     const spec = parseSpec(config);
     const def = spec.bridge.legacyEvents[TYPE];
@@ -77,7 +77,7 @@ export const driftScenario: DemoScenario = {
     return {
       ok,
       summary: [
-        `schema drift: ${puts.length} ${TYPE} with a new column -> ${translated.size} translated under policy ${policy}, ${COLUMN} recorded ${rows.find((r) => r.field === COLUMN)?.count ?? 0} time(s) in audit stream ${driftStreamFor(TYPE)}`,
+        `schema drift (the monolith added ${COLUMN}): ${puts.length} ${TYPE} with the new column -> ${translated.size} translated under policy ${policy}, ${COLUMN} recorded ${rows.find((r) => r.field === COLUMN)?.count ?? 0} time(s) in audit stream ${driftStreamFor(TYPE)}`,
       ],
     };
   },

@@ -6,6 +6,7 @@ import { driftScenario } from './drift';
 import { facadeScenario } from './facade';
 import { mapScenario } from './map';
 import { operationsScenario } from './operations';
+import { oversellScenario } from './oversell';
 import { replayScenario } from './replay';
 import { routingScenario } from './routing';
 import { sagaScenario } from './saga';
@@ -18,6 +19,7 @@ export const scenarios: DemoScenario[] = [
   bridgeScenario,
   driftScenario,
   sagaScenario,
+  oversellScenario,
   mapScenario,
   replayScenario,
   routingScenario,
