@@ -7,10 +7,12 @@ import { BridgeStack } from './stacks/bridge-stack';
 import { DataStack, type DataStackProps } from './stacks/data-stack';
 import { OperationsStack } from './stacks/operations-stack';
 import { FacadeStack } from './stacks/facade-stack';
+import type { FacadeAuthorizer } from './constructs/http-facade';
 import { ReplayStack } from './stacks/replay-stack';
 import { RoutingStack } from './stacks/routing-stack';
 import { SagaStack } from './stacks/saga-stack';
 import type { SagaImplementations } from './constructs/saga-state-machine';
+import type { SagaProviders } from './constructs/saga-services';
 import { SyncStack } from './stacks/sync-stack';
 
 export interface CutoverAppProps {
@@ -39,13 +41,20 @@ export interface CutoverAppProps {
    * this names the monolith's HTTP API: a façade with nothing behind it would serve only errors.
    * @default - no façade stack
    */
-  readonly facade?: { readonly monolithHttpUrl: string; readonly candidateUrls?: Readonly<Record<string, string>> };
+  readonly facade?: {
+    readonly monolithHttpUrl: string;
+    readonly candidateUrls?: Readonly<Record<string, string>>;
+    /** An authorizer in front of the façade (HttpFacadeProps.authorizer). @default - none */
+    readonly authorizer?: FacadeAuthorizer;
+  };
   /**
    * Your own services behind the saga's actions, by action id (`ProcessPayment: { kind: 'http', ... }`): see
    * OrderSagaProps.implementations and the README's "Bring your own services".
    * @default - the reference services
    */
   readonly sagaImplementations?: SagaImplementations;
+  /** The payment and carrier providers of the reference services, by name (OrderSagaProps.providers). @default - sandbox */
+  readonly sagaProviders?: SagaProviders;
   /**
    * Your implementation behind each routed inbox, by `<capability>/<target>` (e.g. `inventory/inventory-v2`,
    * `inventory/monolith` for the monolith's adapter): each gets an SQS event source with partial batch
@@ -124,6 +133,7 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
         legacyBus: bridge.legacyBus,
         servicesBus: bridge.servicesBus,
         implementations: props.sagaImplementations,
+        providers: props.sagaProviders,
       })
     : undefined;
   const data = props.spec.migration
@@ -163,6 +173,7 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
           routingHistoryTable: routing.tables.historyTable,
           monolithUrl: props.facade.monolithHttpUrl,
           candidateUrls: props.facade.candidateUrls,
+          authorizer: props.facade.authorizer,
         })
       : undefined;
   const watched = [bridge, routing, replay, saga, data, api, sync, facade].filter((s): s is NonNullable<typeof s> => s !== undefined);
