@@ -72,7 +72,15 @@ export function createCarrierWebhookHandler(deps: CarrierWebhookDeps): (event: P
     if (Buffer.byteLength(body, 'utf8') > MAX_BODY_BYTES)
       return reply(413, { error: `body is ${Buffer.byteLength(body, 'utf8')} bytes; at most ${MAX_BODY_BYTES}`, field: 'body' });
     const at = now();
-    const verdict = deps.provider.verifyWebhook({ headers: event?.headers ?? {}, body, secrets: await deps.secrets.get(), now: at });
+    let secrets: string[];
+    try {
+      secrets = await deps.secrets.get();
+    } catch (err) {
+      // Without the secret nothing can be verified: ask the carrier to retry rather than refuse it.
+      logger.error('cannot read the signing secret', { error: err });
+      return reply(503, { error: 'temporarily unavailable; retry' });
+    }
+    const verdict = deps.provider.verifyWebhook({ headers: event?.headers ?? {}, body, secrets, now: at });
     if (!verdict.ok) {
       logger.warn('webhook refused', { status: verdict.status, error: verdict.error, field: verdict.field });
       // A 401 says only that: which check failed is in our log, not a hint for whoever is probing.

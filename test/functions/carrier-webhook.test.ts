@@ -208,6 +208,14 @@ describe('Function: createCarrierWebhookHandler', () => {
     expect((await handler(post(body))).statusCode).toBe(200);
   });
 
+  it('answers 503 (retry) when the secret cannot be read, and stores nothing', async () => {
+    const orderId = await waitingOrder();
+    smMock.on(GetSecretValueCommand).rejects(Object.assign(new Error('no such secret'), { name: 'ResourceNotFoundException' }));
+    expect((await webhook()(post(dispatched(orderId)))).statusCode).toBe(503);
+    expect(await claimOf(`evt-${orderId}`)).toBeUndefined();
+    expect(ebMock.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
   it('takes over a claim left pending by a handler that died, after a minute', async () => {
     const orderId = await waitingOrder();
     const store = new WebhookEventStore(db.doc, eventsTable);
