@@ -16,6 +16,10 @@ export const ENV = {
   capturePiiSalt: 'CAPTURE_PII_SALT',
   capturePrefix: 'CAPTURE_PREFIX',
   capturedTableName: 'CAPTURED_TABLE_NAME',
+  carrierProvider: 'CARRIER_PROVIDER',
+  carrierQuarantineQueueUrl: 'CARRIER_QUARANTINE_QUEUE_URL',
+  carrierWebhookEventsTableName: 'CARRIER_WEBHOOK_EVENTS_TABLE_NAME',
+  carrierWebhookSecretArn: 'CARRIER_WEBHOOK_SECRET_ARN',
   changesQueueUrl: 'CHANGES_QUEUE_URL',
   cursorSecretArn: 'CURSOR_SECRET_ARN',
   cutoverFaults: 'CUTOVER_FAULTS',
@@ -38,6 +42,7 @@ export const ENV = {
   nodeOptions: 'NODE_OPTIONS',
   notificationsTableName: 'NOTIFICATIONS_TABLE_NAME',
   orderSagaArn: 'ORDER_SAGA_ARN',
+  paymentProvider: 'PAYMENT_PROVIDER',
   paymentTableName: 'PAYMENT_TABLE_NAME',
   pollIntervalMs: 'POLL_INTERVAL_MS',
   purgeEveryMinutes: 'PURGE_EVERY_MINUTES',
@@ -134,6 +139,11 @@ export const OUTPUTS = {
     deadLetterQueueUrl: 'SagaDlqUrl',
     /** JSON: fault service (inventory, payment, shipping, notification, monolith) -> function name; `cutover chaos run` sets their faults. */
     referenceFunctions: 'SagaReferenceFunctions',
+    carrierWebhookUrl: 'CarrierWebhookUrl',
+    carrierWebhookApiId: 'CarrierWebhookApiId',
+    carrierWebhookStage: 'CarrierWebhookStage',
+    carrierWebhookSecretArn: 'CarrierWebhookSecretArn',
+    carrierQuarantineQueueUrl: 'CarrierQuarantineQueueUrl',
   },
   data: {
     /** JSON: entity -> deployed table name. */

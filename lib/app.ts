@@ -8,10 +8,12 @@ import { BridgeStack } from './stacks/bridge-stack';
 import { DataStack, type DataStackProps } from './stacks/data-stack';
 import { OperationsStack } from './stacks/operations-stack';
 import { FacadeStack } from './stacks/facade-stack';
+import type { FacadeAuthorizer } from './constructs/http-facade';
 import { ReplayStack } from './stacks/replay-stack';
 import { RoutingStack } from './stacks/routing-stack';
 import { SagaStack } from './stacks/saga-stack';
 import type { SagaImplementations } from './constructs/saga-state-machine';
+import type { SagaProviders } from './constructs/saga-services';
 import { SyncStack } from './stacks/sync-stack';
 
 export interface CutoverAppProps {
@@ -40,13 +42,20 @@ export interface CutoverAppProps {
    * this names the monolith's HTTP API: a façade with nothing behind it would serve only errors.
    * @default - no façade stack
    */
-  readonly facade?: { readonly monolithHttpUrl: string; readonly candidateUrls?: Readonly<Record<string, string>> };
+  readonly facade?: {
+    readonly monolithHttpUrl: string;
+    readonly candidateUrls?: Readonly<Record<string, string>>;
+    /** An authorizer in front of the façade (HttpFacadeProps.authorizer). @default - none */
+    readonly authorizer?: FacadeAuthorizer;
+  };
   /**
    * Your own services behind the saga's actions, by action id (`ProcessPayment: { kind: 'http', ... }`): see
    * OrderSagaProps.implementations and the README's "Bring your own services".
    * @default - the reference services
    */
   readonly sagaImplementations?: SagaImplementations;
+  /** The payment and carrier providers of the reference services, by name (OrderSagaProps.providers). @default - sandbox */
+  readonly sagaProviders?: SagaProviders;
   /**
    * A fault profile for the reference services (CUTOVER_FAULTS on each): latency distributions, failure
    * rates, throttling and partitions per service and action, for chaos runs and demos (`-c faults=profile.json`;
@@ -135,6 +144,7 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
         implementations: props.sagaImplementations,
         sagaRouteFunction: routing?.sagaRoute,
         faults: props.faults,
+        providers: props.sagaProviders,
       })
     : undefined;
   const data = props.spec.migration
@@ -174,6 +184,7 @@ export function buildCutoverApp(app: App, props: CutoverAppProps): CutoverStacks
           routingHistoryTable: routing.tables.historyTable,
           monolithUrl: props.facade.monolithHttpUrl,
           candidateUrls: props.facade.candidateUrls,
+          authorizer: props.facade.authorizer,
         })
       : undefined;
   const watched = [bridge, routing, replay, saga, data, api, sync, facade].filter((s): s is NonNullable<typeof s> => s !== undefined);

@@ -5,11 +5,12 @@ import { FaultInjector, parseFaultPlan } from '../../core/saga/faults';
 import { parseStepInput } from '../../core/saga/input';
 import { parseReferenceRules } from '../../core/saga/reference';
 import { PaymentService } from './payment';
+import { paymentProvider } from '../../adapters/providers';
 import { ENV } from '../../core/contract';
 
 /*
  * The payment service's Lambda: ProcessPayment (charge), Check Fraud Review (review), RefundPayment (refund).
- * Env: PAYMENT_TABLE_NAME, REFERENCE_RULES (optional JSON), CUTOVER_FAULTS (optional).
+ * Env: PAYMENT_TABLE_NAME, PAYMENT_PROVIDER (optional, `sandbox`), REFERENCE_RULES (optional JSON), CUTOVER_FAULTS (optional).
  */
 
 export interface PaymentHandlerDeps {
@@ -42,13 +43,17 @@ export function createPaymentHandler(deps: PaymentHandlerDeps): (event: unknown)
 let instance: ((event: unknown) => Promise<unknown>) | undefined;
 
 export async function handler(event: unknown): Promise<unknown> {
-  instance ??= createPaymentHandler({
-    service: new PaymentService({
-      ddb: documentClient(),
-      tableName: requireEnv('PAYMENT_TABLE_NAME'),
-      rules: parseReferenceRules(process.env[ENV.referenceRules]),
-    }),
-    faults: new FaultInjector(parseFaultPlan(process.env[ENV.cutoverFaults]), Math.random, undefined, { service: 'payment' }),
-  });
+  if (!instance) {
+    const rules = parseReferenceRules(process.env[ENV.referenceRules]);
+    instance = createPaymentHandler({
+      service: new PaymentService({
+        ddb: documentClient(),
+        tableName: requireEnv('PAYMENT_TABLE_NAME'),
+        rules,
+        provider: paymentProvider(process.env[ENV.paymentProvider], { rules }),
+      }),
+      faults: new FaultInjector(parseFaultPlan(process.env[ENV.cutoverFaults]), Math.random, undefined, { service: 'payment' }),
+    });
+  }
   return instance(event);
 }

@@ -1,7 +1,9 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SagaBusinessError, StepTransientError, toStepError } from '../../core/saga/errors';
+import { CompensationRefused, SagaBusinessError, StepTransientError, toStepError } from '../../core/saga/errors';
 import { fromCents, toCents } from '../../core/saga/input';
-import { decideCharge, decideReview, type ReferenceRules } from '../../core/saga/reference';
+import type { PaymentProvider } from '../../core/providers/payment';
+import { SandboxPaymentProvider } from '../../core/providers/sandbox-payment';
+import type { ReferenceRules } from '../../core/saga/reference';
 
 /*
  * The reference payment service: one item per order (pk `orderId`), so every operation is idempotent on the
@@ -9,6 +11,10 @@ import { decideCharge, decideReview, type ReferenceRules } from '../../core/saga
  * charges nothing. A refund moves `captured -> refunded` under a condition; a refund for an order never
  * charged writes a `voided` tombstone so a late charge cannot land afterwards.
  * Money is kept in integer cents: charged = capturedCents - refundedCents.
+ * The money itself moves at a PaymentProvider (core/providers/payment.ts; the sandbox unless PAYMENT_PROVIDER
+ * names another), called with `charge:<orderId>` / `refund:<orderId>` as idempotency keys, so a retry that
+ * lands after the provider answered is answered the same, never charged twice. The record is written after
+ * the provider's answer: a crash between the two is repaired by the retry (same key, same answer).
  */
 
 export type PaymentStatus = 'captured' | 'review' | 'refunded' | 'voided' | 'rejected';
@@ -25,6 +31,9 @@ export interface PaymentRecord {
   readonly reviewChecks: number;
   readonly createdAt: string;
   readonly refundId?: string;
+  /** Which provider holds the payment, and its reference there (absent on records older than providers). */
+  readonly provider?: string;
+  readonly providerRef?: string;
 }
 
 export interface PaymentResult {
@@ -40,7 +49,10 @@ export interface PaymentResult {
 export interface PaymentDeps {
   readonly ddb: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** The sandbox's rules: used to build the default provider. */
   readonly rules: ReferenceRules;
+  /** @default - the sandbox provider over `rules` */
+  readonly provider?: PaymentProvider;
   readonly now?: () => Date;
 }
 
@@ -64,8 +76,10 @@ function view(r: PaymentRecord): PaymentResult {
 
 export class PaymentService {
   private readonly now: () => Date;
+  public readonly provider: PaymentProvider;
   public constructor(private readonly deps: PaymentDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.provider = deps.provider ?? new SandboxPaymentProvider(deps.rules);
   }
 
   public async get(orderId: string): Promise<PaymentRecord | undefined> {
@@ -78,13 +92,17 @@ export class PaymentService {
     return this.wrap({ orderId, operation: 'charge' }, async () => {
       const existing = await this.get(orderId);
       if (existing) return view(existing);
-      const decision = decideCharge(this.deps.rules, customerId, amount);
-      if (decision === 'declined')
-        throw new SagaBusinessError('CardDeclined', `order ${orderId}: the card of ${customerId} was declined for ${amount} ${currency}`, {
+      const answer = await this.provider.charge({ idempotencyKey: `charge:${orderId}`, orderId, customerId, amount, currency });
+      if (answer.kind === 'transient')
+        throw new StepTransientError(`order ${orderId}: payment provider ${this.provider.name}: ${answer.reason}`, { orderId });
+      if (answer.kind === 'declined')
+        throw new SagaBusinessError('CardDeclined', `order ${orderId}: ${answer.reason}`, {
           orderId,
           customerId,
           amount,
+          provider: this.provider.name,
         });
+      const decision = answer.kind;
       const cents = toCents(amount);
       const record: PaymentRecord = {
         orderId,
@@ -97,6 +115,8 @@ export class PaymentService {
         refundedCents: 0,
         reviewChecks: 0,
         createdAt: this.now().toISOString(),
+        provider: this.provider.name,
+        providerRef: answer.providerRef,
       };
       try {
         await this.deps.ddb.send(
@@ -119,8 +139,15 @@ export class PaymentService {
       if (r.status !== 'review')
         throw new SagaBusinessError('FraudRejected', `order ${orderId}: payment is ${r.status}`, { orderId, status: r.status });
       const checks = r.reviewChecks + 1;
-      const decision = decideReview(this.deps.rules, r.customerId, checks);
-      const status: PaymentStatus = decision === 'rejected' ? 'rejected' : decision;
+      const answer = await this.provider.status({
+        providerRef: r.providerRef ?? r.paymentId,
+        orderId,
+        customerId: r.customerId,
+        attempt: checks,
+      });
+      if (answer.kind === 'transient')
+        throw new StepTransientError(`order ${orderId}: payment provider ${this.provider.name}: ${answer.reason}`, { orderId });
+      const status: PaymentStatus = answer.kind;
       try {
         const out = await this.deps.ddb.send(
           new UpdateCommand({
@@ -184,6 +211,27 @@ export class PaymentService {
           }
           if (r.status === 'refunded' || r.status === 'voided') return view(r);
           const refund = r.status === 'captured';
+          // The provider first (same key on every attempt), then the record: a retry repeats a refund, never skips one.
+          if (refund && r.capturedCents > 0) {
+            const answer = await this.provider.refund({
+              idempotencyKey: `refund:${orderId}`,
+              providerRef: r.providerRef ?? r.paymentId,
+              orderId,
+              amount: fromCents(r.capturedCents),
+              currency: r.currency,
+              reason,
+            });
+            if (answer.kind === 'transient')
+              throw new StepTransientError(`order ${orderId}: payment provider ${this.provider.name}: ${answer.reason}`, { orderId });
+            if (answer.kind === 'declined')
+              throw new CompensationRefused(
+                `order ${orderId}: payment provider ${this.provider.name} refused the refund: ${answer.reason}`,
+                {
+                  orderId,
+                  provider: this.provider.name,
+                },
+              );
+          }
           const out = await this.deps.ddb.send(
             new UpdateCommand({
               TableName: this.deps.tableName,

@@ -11,6 +11,7 @@ import { carrierRoutes, orderIdOfReply, type ReplyRoute } from '../../core/saga/
 import { loadSpec } from '../shared/spec';
 import { CallbackRegistry, TaskCallbacks } from '../../adapters/dynamodb/callback-registry';
 import { ShippingService } from './shipping';
+import { carrierProvider } from '../../adapters/providers';
 import { ENV } from '../../core/contract';
 
 /*
@@ -22,7 +23,8 @@ import { ENV } from '../../core/contract';
  *    dispatch is recorded, then the waiting task completed, in that order.
  *  - cancel (CancelShipment): refused once the parcel left.
  *  - { action: 'heartbeat' } (a schedule): SendTaskHeartbeat for every booking still with the carrier.
- * Env: SHIPMENTS_TABLE_NAME, SAGA_CALLBACKS_TABLE_NAME, SHIPPING_TIMEOUT_SECONDS, REFERENCE_RULES, CUTOVER_FAULTS.
+ * Env: SHIPMENTS_TABLE_NAME, SAGA_CALLBACKS_TABLE_NAME, SHIPPING_TIMEOUT_SECONDS, CARRIER_PROVIDER (optional, `sandbox`),
+ * REFERENCE_RULES, CUTOVER_FAULTS.
  */
 
 export interface ShippingHandlerDeps {
@@ -142,11 +144,13 @@ let instance: ((event: unknown) => Promise<unknown>) | undefined;
 export async function handler(event: unknown): Promise<unknown> {
   if (!instance) {
     const ddb = documentClient();
+    const rules = parseReferenceRules(process.env[ENV.referenceRules]);
     instance = createShippingHandler({
       service: new ShippingService({
         ddb,
         tableName: requireEnv('SHIPMENTS_TABLE_NAME'),
-        rules: parseReferenceRules(process.env[ENV.referenceRules]),
+        rules,
+        provider: carrierProvider(process.env[ENV.carrierProvider], { rules }),
       }),
       registry: new CallbackRegistry({ ddb, tableName: requireEnv('SAGA_CALLBACKS_TABLE_NAME') }),
       callbacks: new TaskCallbacks(stepFunctionsClient()),

@@ -1,12 +1,16 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CompensationRefused, toStepError } from '../../core/saga/errors';
-import { decideAddress, type ReferenceRules } from '../../core/saga/reference';
+import { CompensationRefused, StepTransientError, toStepError } from '../../core/saga/errors';
+import type { ReferenceRules } from '../../core/saga/reference';
+import type { CarrierProvider } from '../../core/providers/carrier';
+import { SandboxCarrierProvider } from '../../core/providers/sandbox-carrier';
 import type { SagaOrder } from '../../core/saga/input';
 
 /*
  * The reference shipping service: one shipment per order (pk `orderId`). Booking is idempotent on the order;
  * a cancellation before booking leaves a `cancelled` tombstone, and a parcel that already left cannot be
  * cancelled (CompensationRefused: the saga records the order as needing attention).
+ * The carrier is a CarrierProvider (core/providers/carrier.ts; the sandbox unless CARRIER_PROVIDER names
+ * another), called with `book:<orderId>` / `cancel:<orderId>` as idempotency keys.
  */
 
 export type ShipmentStatus = 'requested' | 'dispatched' | 'cancelled';
@@ -22,12 +26,18 @@ export interface Shipment {
   readonly trackingNumber?: string;
   readonly cancelledAt?: string;
   readonly dispatchedAfterCancel?: boolean;
+  /** Which provider booked it, and its booking reference there. */
+  readonly provider?: string;
+  readonly bookingRef?: string;
 }
 
 export interface ShippingDeps {
   readonly ddb: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** The sandbox's rules: used to build the default provider. */
   readonly rules: ReferenceRules;
+  /** @default - the sandbox carrier over `rules` */
+  readonly provider?: CarrierProvider;
   readonly now?: () => Date;
 }
 
@@ -44,8 +54,10 @@ export type BookingOutcome =
 
 export class ShippingService {
   private readonly now: () => Date;
+  public readonly provider: CarrierProvider;
   public constructor(private readonly deps: ShippingDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.provider = deps.provider ?? new SandboxCarrierProvider(deps.rules);
   }
 
   public async get(orderId: string): Promise<Shipment | undefined> {
@@ -56,20 +68,31 @@ export class ShippingService {
   /** ScheduleShipping: book a carrier for the order (or say why not). */
   public async book(order: SagaOrder): Promise<BookingOutcome> {
     return this.wrap({ orderId: order.orderId, operation: 'book' }, async () => {
-      const decision = decideAddress(this.deps.rules, order.shippingAddress.country);
-      if (!decision.ok) return { kind: 'rejected', error: 'AddressRejected', reason: `order ${order.orderId}: ${decision.reason}` };
       const existing = await this.get(order.orderId);
       if (existing?.status === 'dispatched') return { kind: 'already-dispatched', shipment: existing };
       if (existing?.status === 'cancelled')
         return { kind: 'rejected', error: 'ShipmentCancelled', reason: `order ${order.orderId}: shipment was cancelled` };
       if (existing) return { kind: 'booked', shipment: existing };
+      const shipmentId = shipmentIdFor(order.orderId);
+      const answer = await this.provider.bookShipment({
+        idempotencyKey: `book:${order.orderId}`,
+        orderId: order.orderId,
+        shipmentId,
+        address: order.shippingAddress,
+      });
+      if (answer.kind === 'rejected')
+        return { kind: 'rejected', error: 'AddressRejected', reason: `order ${order.orderId}: ${answer.reason}` };
+      if (answer.kind === 'transient')
+        throw new StepTransientError(`order ${order.orderId}: carrier ${this.provider.name}: ${answer.reason}`, { orderId: order.orderId });
       const shipment: Shipment = {
         orderId: order.orderId,
-        shipmentId: shipmentIdFor(order.orderId),
+        shipmentId,
         status: 'requested',
-        carrier: decision.carrier,
+        carrier: answer.carrier,
         country: order.shippingAddress.country,
         requestedAt: this.now().toISOString(),
+        provider: this.provider.name,
+        bookingRef: answer.bookingRef,
       };
       try {
         await this.deps.ddb.send(
@@ -95,6 +118,20 @@ export class ShippingService {
             { orderId, shipmentId: s.shipmentId },
           );
         const at = this.now().toISOString();
+        if (s?.bookingRef) {
+          // The carrier first: a shipment we call cancelled must be cancelled there too.
+          const answer = await this.provider.cancelShipment({ idempotencyKey: `cancel:${orderId}`, orderId, bookingRef: s.bookingRef });
+          if (answer.kind === 'transient')
+            throw new StepTransientError(`order ${orderId}: carrier ${this.provider.name}: ${answer.reason}`, { orderId });
+          if (answer.kind === 'too-late')
+            throw new CompensationRefused(
+              `order ${orderId}: carrier ${this.provider.name} cannot cancel ${s.shipmentId}: ${answer.reason}`,
+              {
+                orderId,
+                shipmentId: s.shipmentId,
+              },
+            );
+        }
         try {
           if (!s) {
             const tomb: Shipment = { orderId, shipmentId: shipmentIdFor(orderId), status: 'cancelled', requestedAt: at, cancelledAt: at };

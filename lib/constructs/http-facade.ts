@@ -1,6 +1,14 @@
 import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  HttpIamAuthorizer,
+  HttpLambdaAuthorizer,
+  HttpLambdaResponseType,
+  HttpUserPoolAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,6 +17,34 @@ import { ROUTING_METRIC_NAMESPACE } from '../../core/routing/wire';
 import type { Spec } from '../../core/spec';
 import { CutoverFunction } from './cutover-function';
 import { acknowledgeFunctionFindings } from './function-acks';
+
+/**
+ * An authorizer in front of the façade. Off by default: the façade is transparent and clients keep the
+ * authentication they use with the monolith today. Turn one on when the façade is also the point where
+ * callers must prove who they are (an internal API, a partner channel): the Authorization header still
+ * reaches the monolith and the new services unchanged.
+ */
+export type FacadeAuthorizer =
+  | {
+      /** JWTs issued by a Cognito user pool (AuthorizationType JWT). */
+      readonly kind: 'cognito';
+      readonly userPool: cognito.IUserPool;
+      /** The app clients whose tokens are accepted. @default - one client is added to the pool */
+      readonly userPoolClients?: readonly cognito.IUserPoolClient[];
+    }
+  | {
+      /** Your Lambda decides (simple responses, `{ isAuthorized }`) (AuthorizationType CUSTOM). */
+      readonly kind: 'lambda';
+      readonly function: lambda.IFunction;
+      /** @default ['$request.header.Authorization'] */
+      readonly identitySource?: readonly string[];
+      /** @default Duration.minutes(5) */
+      readonly resultsCacheTtl?: Duration;
+    }
+  | {
+      /** SigV4-signed requests from IAM principals allowed execute-api:Invoke (AuthorizationType AWS_IAM). */
+      readonly kind: 'iam';
+    };
 
 export interface HttpFacadeProps {
   /** The validated spec; needs its `facade` and `routing` sections. */
@@ -31,6 +67,8 @@ export interface HttpFacadeProps {
   readonly throttlingRateLimit?: number;
   /** @default 400 */
   readonly throttlingBurstLimit?: number;
+  /** @default - none: the façade passes requests through as the monolith receives them today */
+  readonly authorizer?: FacadeAuthorizer;
 }
 
 /** Validates a base URL prop early, naming it (tokens are left to deploy time). */
@@ -142,7 +180,9 @@ export class HttpFacade extends Construct {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const defaultAuthorizer = this.authorizerFor(props.authorizer);
     this.api = new apigwv2.HttpApi(this, 'Api', {
+      ...(defaultAuthorizer ? { defaultAuthorizer } : {}),
       apiName: `${Stack.of(this).stackName}-facade`,
       description: "cutover: HTTP strangler façade in front of the monolith's storefront API",
       createDefaultStage: false,
@@ -157,11 +197,34 @@ export class HttpFacade extends Construct {
       accessLogSettings: { destination: new apigwv2.LogGroupLogDestination(this.accessLogs) },
       detailedMetricsEnabled: true,
     });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'The façade is transparent on purpose: clients keep the authentication they use with the monolith today (sessions, its tokens), which the monolith and the new services verify. An authorizer here would change what clients must send.',
-    });
+    if (!props.authorizer)
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'The façade is transparent by default: clients keep the authentication they use with the monolith today (sessions, its tokens), which the monolith and the new services verify. The `authorizer` prop turns one on.',
+      });
+  }
+
+  private authorizerFor(a: FacadeAuthorizer | undefined): apigwv2.IHttpRouteAuthorizer | undefined {
+    if (!a) return undefined;
+    switch (a.kind) {
+      case 'cognito': {
+        const clients = a.userPoolClients?.length ? [...a.userPoolClients] : [a.userPool.addClient('FacadeClient')];
+        return new HttpUserPoolAuthorizer('FacadeAuthorizer', a.userPool, { userPoolClients: clients });
+      }
+      case 'lambda':
+        return new HttpLambdaAuthorizer('FacadeAuthorizer', a.function, {
+          responseTypes: [HttpLambdaResponseType.SIMPLE],
+          identitySource: a.identitySource ? [...a.identitySource] : undefined,
+          resultsCacheTtl: a.resultsCacheTtl ?? Duration.minutes(5),
+        });
+      case 'iam':
+        return new HttpIamAuthorizer();
+      default:
+        throw new Error(
+          `HttpFacade: authorizer.kind must be cognito, lambda or iam, got ${JSON.stringify((a as { kind?: unknown }).kind)}`,
+        );
+    }
   }
 
   /** The façade's base URL (the stage's invoke URL). */

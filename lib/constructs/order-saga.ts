@@ -18,7 +18,7 @@ import type { Spec } from '../../core/spec';
 import { ASYNC_RETRY, TARGET_RETRY } from './audit-log';
 import type { CutoverFunction } from './cutover-function';
 import { deadLetterQueue } from './dead-letter-queue';
-import { SagaServices, type SagaServiceFunctions } from './saga-services';
+import { SagaServices, type SagaProviders, type SagaServiceFunctions } from './saga-services';
 import { planImplementations, SagaStateMachine, type SagaImplementations } from './saga-state-machine';
 import { SagaTables } from './saga-tables';
 
@@ -57,6 +57,12 @@ export interface OrderSagaProps {
    * @default - none: no step may be routed
    */
   readonly sagaRouteFunction?: lambda.IFunction;
+  /**
+   * The payment provider (PSP) and carrier the reference payment and shipping services call, by name
+   * (core/providers: PAYMENT_PROVIDERS, CARRIER_PROVIDERS; implementations in adapters/providers/).
+   * @default - the sandbox for both
+   */
+  readonly providers?: SagaProviders;
 }
 
 /** Builds the plan, failing synth with the field named when the saga section is missing or an implementation cannot apply. */
@@ -127,6 +133,7 @@ export class OrderSaga extends Construct {
       stateMachineArn,
       faults: props.faults,
       referenceRules: props.referenceRules,
+      providers: props.providers,
     });
     this.functions = services.functions;
     const { inventory, shipping, sagaCallback, sagaStarter, referenceMonolith } = services.functions;

@@ -9,6 +9,9 @@ import { CutoverFunction } from './cutover-function';
 import { acknowledgeFunctionFindings } from './function-acks';
 import type { SagaTables } from './saga-tables';
 import type { FunctionEnvironment } from '../../core/contract';
+import { ConfigurationError } from '../../core/errors';
+import { CARRIER_PROVIDERS } from '../../core/providers/carrier';
+import { PAYMENT_PROVIDERS } from '../../core/providers/payment';
 
 export interface SagaServicesProps {
   readonly spec: Spec;
@@ -21,6 +24,28 @@ export interface SagaServicesProps {
   readonly faults?: FaultPlan;
   /** @default - core/saga/reference.ts defaults */
   readonly referenceRules?: Partial<ReferenceRules>;
+  /** The payment and carrier providers of the reference services (see OrderSagaProps.providers). @default - sandbox */
+  readonly providers?: SagaProviders;
+}
+
+/** Which provider the reference payment and shipping services call (core/providers/, adapters/providers/). */
+export interface SagaProviders {
+  /** PAYMENT_PROVIDER. @default 'sandbox' */
+  readonly payment?: string;
+  /** CARRIER_PROVIDER (also used by the carrier webhook). @default 'sandbox' */
+  readonly carrier?: string;
+}
+
+/** Fails synth naming the prop when a provider name is not one the Lambdas know. */
+export function checkProviders(providers: SagaProviders | undefined): void {
+  const check = (prop: string, value: string | undefined, known: readonly string[]) => {
+    if (value !== undefined && !known.includes(value))
+      throw new ConfigurationError(`${prop}: ${JSON.stringify(value)} is not a known provider (known: ${known.join(', ')})`, {
+        setting: prop,
+      });
+  };
+  check('providers.payment', providers?.payment, PAYMENT_PROVIDERS);
+  check('providers.carrier', providers?.carrier, CARRIER_PROVIDERS);
 }
 
 /** The functions the saga's definition invokes (SAGA_FUNCTIONS) and those that answer or start it. */
@@ -50,6 +75,7 @@ export class SagaServices {
   public constructor(scope: Construct, props: SagaServicesProps) {
     const { spec, tables } = props;
     const saga = spec.saga!;
+    checkProviders(props.providers);
     const common = {
       ...(props.faults ? { CUTOVER_FAULTS: JSON.stringify(props.faults) } : {}),
       ...(props.referenceRules ? { REFERENCE_RULES: JSON.stringify(props.referenceRules) } : {}),
@@ -68,9 +94,13 @@ export class SagaServices {
       INVENTORY_TABLE_NAME: tables.inventory.tableName,
       RESERVATION_TTL_SECONDS: String(saga.reservation.ttlSeconds),
     });
-    const payment = invoked('payment', { PAYMENT_TABLE_NAME: tables.payments.tableName });
+    const payment = invoked('payment', {
+      PAYMENT_TABLE_NAME: tables.payments.tableName,
+      ...(props.providers?.payment ? { PAYMENT_PROVIDER: props.providers.payment } : {}),
+    });
     const shipping = invoked('shipping', {
       SHIPMENTS_TABLE_NAME: tables.shipments.tableName,
+      ...(props.providers?.carrier ? { CARRIER_PROVIDER: props.providers.carrier } : {}),
       SAGA_CALLBACKS_TABLE_NAME: tables.callbacks.tableName,
       SHIPPING_TIMEOUT_SECONDS: String(saga.shipping.timeoutSeconds),
     });

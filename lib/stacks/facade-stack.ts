@@ -2,7 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import type { Spec } from '../../core/spec';
-import { HttpFacade } from '../constructs/http-facade';
+import { HttpFacade, type FacadeAuthorizer } from '../constructs/http-facade';
 import { OUTPUTS } from '../../core/contract';
 
 export interface FacadeStackProps extends StackProps {
@@ -13,6 +13,8 @@ export interface FacadeStackProps extends StackProps {
   readonly monolithUrl: string;
   /** See HttpFacadeProps.candidateUrls. */
   readonly candidateUrls?: Readonly<Record<string, string>>;
+  /** See HttpFacadeProps.authorizer. @default - none */
+  readonly authorizer?: FacadeAuthorizer;
 }
 
 /** Output keys the CLI, tests and demo read. */

@@ -8,6 +8,8 @@ import type { Spec } from '../../core/spec';
 import { OrderSaga } from '../constructs/order-saga';
 import { OUTPUTS } from '../../core/contract';
 import type { SagaImplementations } from '../constructs/saga-state-machine';
+import type { SagaProviders } from '../constructs/saga-services';
+import { CarrierWebhook, type CarrierWebhookProps } from '../constructs/carrier-webhook';
 
 export interface SagaStackProps extends StackProps {
   readonly spec: Spec;
@@ -23,6 +25,14 @@ export interface SagaStackProps extends StackProps {
   readonly implementations?: SagaImplementations;
   /** The decision task of routed steps (see OrderSagaProps.sagaRouteFunction). @default - none: no step may be routed */
   readonly sagaRouteFunction?: lambda.IFunction;
+  /** See OrderSagaProps.providers. @default - the sandbox for both */
+  readonly providers?: SagaProviders;
+  /**
+   * The carrier's signed webhook (POST /carrier/webhook) that resumes sagas waiting for the carrier;
+   * `false` leaves it out (the carrier's answer then comes only through the bus or `cutover saga callback`).
+   * @default - deployed, with a generated signing secret and the carrier provider of `providers`
+   */
+  readonly carrierWebhook?: false | Omit<CarrierWebhookProps, 'spec' | 'servicesBus' | 'callbacksTable' | 'provider' | 'referenceRules'>;
 }
 
 /**
@@ -34,6 +44,8 @@ export const SAGA_OUTPUTS = OUTPUTS.saga;
 /** The order saga and the reference services it calls. */
 export class SagaStack extends Stack {
   public readonly orderSaga: OrderSaga;
+  /** Absent with `carrierWebhook: false`. */
+  public readonly carrierWebhook?: CarrierWebhook;
 
   public constructor(scope: Construct, id: string, props: SagaStackProps) {
     super(scope, id, props);
@@ -46,8 +58,20 @@ export class SagaStack extends Stack {
       removalPolicy: props.removalPolicy,
       implementations: props.implementations,
       sagaRouteFunction: props.sagaRouteFunction,
+      providers: props.providers,
     });
     const saga = this.orderSaga;
+    if (props.carrierWebhook !== false) {
+      this.carrierWebhook = new CarrierWebhook(this, 'CarrierWebhook', {
+        ...props.carrierWebhook,
+        spec: props.spec,
+        servicesBus: props.servicesBus,
+        callbacksTable: saga.tables.callbacks,
+        provider: props.providers?.carrier,
+        referenceRules: props.referenceRules,
+        removalPolicy: props.carrierWebhook?.removalPolicy ?? props.removalPolicy,
+      });
+    }
     const out = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
     out(
       SAGA_OUTPUTS.orderSagaArn,
@@ -93,5 +117,13 @@ export class SagaStack extends Stack {
       saga.deadLetterQueue.queueUrl,
       'Saga events that could not be delivered or processed after every retry',
     );
+    const hook = this.carrierWebhook;
+    if (hook) {
+      out(SAGA_OUTPUTS.carrierWebhookUrl, hook.url, 'Give the carrier this URL for its signed shipment webhooks');
+      out(SAGA_OUTPUTS.carrierWebhookApiId, hook.api.restApiId, 'The carrier webhook REST API');
+      out(SAGA_OUTPUTS.carrierWebhookStage, hook.api.deploymentStage.stageName, 'Its stage');
+      out(SAGA_OUTPUTS.carrierWebhookSecretArn, hook.secret.secretArn, 'The HMAC signing secret shared with the carrier');
+      out(SAGA_OUTPUTS.carrierQuarantineQueueUrl, hook.quarantineQueue.queueUrl, 'Genuine carrier events no saga waited for');
+    }
   }
 }
