@@ -18,7 +18,7 @@ export const CATCH_ALL_PATTERN: events.EventPattern = { source: events.Match.pre
 export const TARGET_RETRY = { retryAttempts: 10, maxEventAge: Duration.hours(24) } as const;
 export const ASYNC_RETRY = { retryAttempts: 2, maxEventAge: Duration.hours(6) } as const;
 
-/** Records per writer invocation: the most an SQS FIFO event source takes. */
+/** Records per writer and sequencer invocation: the most an SQS FIFO source takes, and the most without a window. */
 export const AUDIT_WRITER_BATCH = 10;
 
 export interface AuditLogProps {
@@ -123,11 +123,10 @@ export class AuditLog extends Construct {
         visibilityTimeout: sixTimes(sequencer),
         deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
       });
-      // On AWS a standard queue source takes up to 10,000 records per call within the window; a second's wait
-      // turns a busy bus's events into a few invocations instead of one each.
-      sequencer.addEventSource(
-        new SqsEventSource(intake, { batchSize: 100, maxBatchingWindow: Duration.seconds(1), reportBatchItemFailures: true }),
-      );
+      // Ten per call and no batching window: above ten AWS requires a window of at least a second, which would
+      // add up to that second to every event's way to the log (the bridge's put -> audit target is 500 ms).
+      // A busy bus still fills batches: pollers receive up to ten messages at a time.
+      sequencer.addEventSource(new SqsEventSource(intake, { batchSize: AUDIT_WRITER_BATCH, reportBatchItemFailures: true }));
       rules[label] = new events.Rule(this, `${name}CatchAll`, {
         eventBus: bus,
         description: `cutover: every event on the ${label} bus, to the audit log`,
