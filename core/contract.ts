@@ -10,6 +10,7 @@
 export const ENV = {
   appliedRetainMinutes: 'APPLIED_RETAIN_MINUTES',
   auditBus: 'AUDIT_BUS',
+  auditQueueUrl: 'AUDIT_QUEUE_URL',
   auditTableName: 'AUDIT_TABLE_NAME',
   batchSize: 'BATCH_SIZE',
   candidateUrls: 'CANDIDATE_URLS',

@@ -4,3 +4,4 @@ export * from './keys';
 export * from './stream';
 export * from './bounds';
 export * from './drift';
+export * from './queue';

@@ -3,8 +3,8 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Spec } from '../../core/spec';
 import { CutoverFunction } from './cutover-function';
@@ -18,6 +18,9 @@ export const CATCH_ALL_PATTERN: events.EventPattern = { source: events.Match.pre
 export const TARGET_RETRY = { retryAttempts: 10, maxEventAge: Duration.hours(24) } as const;
 export const ASYNC_RETRY = { retryAttempts: 2, maxEventAge: Duration.hours(6) } as const;
 
+/** Records per writer and sequencer invocation: the most an SQS FIFO source takes, and the most without a window. */
+export const AUDIT_WRITER_BATCH = 10;
+
 export interface AuditLogProps {
   readonly spec: Spec;
   /** The buses whose every event is logged, by label (the label is recorded in each entry as `bus`). */
@@ -27,23 +30,44 @@ export interface AuditLogProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Receives of one message (intake or ordered queue) before it is moved to a dead-letter queue.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
 }
 
 /**
  * The append-only audit log: a DynamoDB table hash-chained per stream (partition `stream`, sort key `sk`:
- * `S#<sequence>` entries and `E#<eventId>` de-duplication markers), and one writer Lambda per bus behind a
- * catch-all rule. Nothing is granted DeleteItem or UpdateItem; writers get PutItem (always conditional),
- * Query and GetItem. PITR on, encrypted, retained when the stack goes.
+ * `S#<sequence>` entries and `E#<eventId>` de-duplication markers), fed in batches:
+ *
+ *   bus --catch-all rule--> intake queue (standard, one per bus) --> sequencer (one per bus, batches)
+ *       --> ordered queue (SQS FIFO: group = audit stream, dedup id = event id) --> writer (batches of 10)
+ *
+ * EventBridge gives a FIFO target one fixed MessageGroupId per target, so the rule cannot group by stream;
+ * the sequencer names each event's stream and sends it on. Nothing is granted DeleteItem or UpdateItem;
+ * the writer gets PutItem (always conditional), Query and GetItem. PITR on, encrypted, retained when the
+ * stack goes. Each queue has a dead-letter queue: `deadLetterQueue` (rule delivery failures, intake
+ * messages the sequencer kept failing) and `orderedDeadLetterQueue` (FIFO: events the writer kept failing).
  */
 export class AuditLog extends Construct {
   public readonly table: dynamodb.Table;
-  /** Holds events a writer could not log after every retry (rule delivery failures and function failures). */
+  /** Events EventBridge could not deliver to an intake queue, and intake messages that could not be sequenced. */
   public readonly deadLetterQueue: sqs.Queue;
-  public readonly writers: Readonly<Record<string, CutoverFunction>>;
+  /** Events the writer could not log after `maxReceiveCount` receives (FIFO, as its source queue). */
+  public readonly orderedDeadLetterQueue: sqs.Queue;
+  /** The ordered queue: SQS FIFO, one message group per audit stream. */
+  public readonly queue: sqs.Queue;
+  public readonly writer: CutoverFunction;
+  public readonly intakeQueues: Readonly<Record<string, sqs.Queue>>;
+  public readonly sequencers: Readonly<Record<string, CutoverFunction>>;
   public readonly rules: Readonly<Record<string, events.Rule>>;
 
   public constructor(scope: Construct, id: string, props: AuditLogProps) {
     super(scope, id);
+    const maxReceiveCount = props.maxReceiveCount ?? 5;
+    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1)
+      throw new Error(`AuditLog maxReceiveCount must be a whole number >= 1, got ${maxReceiveCount}`);
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: 'stream', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
@@ -54,29 +78,66 @@ export class AuditLog extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue');
+    this.orderedDeadLetterQueue = deadLetterQueue(this, 'OrderedDeadLetterQueue', { fifo: true });
 
-    const writers: Record<string, CutoverFunction> = {};
+    this.writer = new CutoverFunction(this, 'Writer', {
+      functionDir: 'audit-writer',
+      spec: props.spec,
+      description: 'cutover: appends the events of the ordered audit queue to the audit log, stream by stream',
+      environment: { AUDIT_TABLE_NAME: this.table.tableName },
+    });
+    this.grantAppend(this.writer);
+    acknowledgeFunctionFindings(this.writer);
+    this.queue = new sqs.Queue(this, 'OrderedQueue', {
+      fifo: true,
+      // The sequencer sets the deduplication id (the event id); content-based would merge equal bodies.
+      contentBasedDeduplication: false,
+      // Per message group (one audit stream) rather than per queue: streams flow in parallel.
+      deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
+      fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      visibilityTimeout: sixTimes(this.writer),
+      deadLetterQueue: { queue: this.orderedDeadLetterQueue, maxReceiveCount },
+    });
+    this.writer.addEventSource(new SqsEventSource(this.queue, { batchSize: AUDIT_WRITER_BATCH, reportBatchItemFailures: true }));
+
+    const intakeQueues: Record<string, sqs.Queue> = {};
+    const sequencers: Record<string, CutoverFunction> = {};
     const rules: Record<string, events.Rule> = {};
     for (const [label, bus] of Object.entries(props.buses)) {
       const name = pascal(label);
-      const writer = new CutoverFunction(this, `${name}Writer`, {
-        functionDir: 'audit-writer',
+      const sequencer = new CutoverFunction(this, `${name}Sequencer`, {
+        functionDir: 'audit-sequencer',
         spec: props.spec,
-        description: `cutover: appends every event on the ${label} bus to the audit log`,
-        environment: { AUDIT_TABLE_NAME: this.table.tableName, AUDIT_BUS: label },
+        description: `cutover: queues every event on the ${label} bus for the audit log, grouped by audit stream`,
+        environment: { AUDIT_QUEUE_URL: this.queue.queueUrl, AUDIT_BUS: label },
       });
-      writer.configureAsyncInvoke({ ...ASYNC_RETRY, onFailure: new SqsDestination(this.deadLetterQueue) });
-      this.grantAppend(writer);
-      acknowledgeFunctionFindings(writer);
+      this.queue.grantSendMessages(sequencer);
+      acknowledgeFunctionFindings(sequencer);
+      const intake = new sqs.Queue(this, `${name}Intake`, {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(4),
+        visibilityTimeout: sixTimes(sequencer),
+        deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+      });
+      // Ten per call and no batching window: above ten AWS requires a window of at least a second, which would
+      // add up to that second to every event's way to the log (the bridge's put -> audit target is 500 ms).
+      // A busy bus still fills batches: pollers receive up to ten messages at a time.
+      sequencer.addEventSource(new SqsEventSource(intake, { batchSize: AUDIT_WRITER_BATCH, reportBatchItemFailures: true }));
       rules[label] = new events.Rule(this, `${name}CatchAll`, {
         eventBus: bus,
         description: `cutover: every event on the ${label} bus, to the audit log`,
         eventPattern: CATCH_ALL_PATTERN,
-        targets: [new targets.LambdaFunction(writer, { deadLetterQueue: this.deadLetterQueue, ...TARGET_RETRY })],
+        targets: [new targets.SqsQueue(intake, { deadLetterQueue: this.deadLetterQueue, ...TARGET_RETRY })],
       });
-      writers[label] = writer;
+      intakeQueues[label] = intake;
+      sequencers[label] = sequencer;
     }
-    this.writers = writers;
+    this.intakeQueues = intakeQueues;
+    this.sequencers = sequencers;
     this.rules = rules;
   }
 
@@ -89,6 +150,11 @@ export class AuditLog extends Construct {
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     return this.table.grant(grantee, 'dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:Scan');
   }
+}
+
+/** AWS's advice for a queue behind a Lambda event source: a visibility timeout of six times the function's. */
+function sixTimes(fn: CutoverFunction): Duration {
+  return Duration.seconds(6 * (fn.timeout?.toSeconds() ?? 30));
 }
 
 function pascal(label: string): string {

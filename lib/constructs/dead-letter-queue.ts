@@ -12,10 +12,13 @@ export function isDeadLetterQueue(queue: unknown): queue is sqs.Queue {
 /**
  * Where an event goes when every retry failed: kept 14 days, encrypted, TLS only. Used both as the rule
  * target DLQ (EventBridge could not invoke) and as the Lambda async on-failure destination (the function
- * kept failing), so one queue per capability holds everything it could not process.
+ * kept failing), so one queue per capability holds everything it could not process. `fifo` makes the
+ * dead-letter queue of a FIFO queue.
  */
-export function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
+export function deadLetterQueue(scope: Construct, id: string, options: { readonly fifo?: boolean } = {}): sqs.Queue {
   const queue = new sqs.Queue(scope, id, {
+    // A FIFO queue's redrive target must itself be FIFO.
+    ...(options.fifo ? { fifo: true } : {}),
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),

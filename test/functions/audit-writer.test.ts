@@ -1,5 +1,7 @@
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { auditQueueEntryFor, type AuditRecord } from '../../core/audit';
 import { parseSpec } from '../../core/spec';
 import config from '../../cutover.config';
 import { AuditWriter } from '../../functions/audit-writer/handler';
@@ -138,6 +140,114 @@ describe('Class: AuditWriter', () => {
   });
 });
 
+/** SQS FIFO records as the sequencer sends them: group = audit stream, dedup id = event id. */
+function sqsRecords(events: unknown[], bus = 'legacy', prefix = 'm'): SQSRecord[] {
+  return events.map((e, i) => {
+    const entry = auditQueueEntryFor(spec, e, bus);
+    return {
+      messageId: `${prefix}-${i}`,
+      receiptHandle: `rh-${prefix}-${i}`,
+      body: entry.body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '0',
+        SenderId: 'x',
+        ApproximateFirstReceiveTimestamp: '0',
+        MessageGroupId: entry.groupId,
+        MessageDeduplicationId: entry.deduplicationId,
+        SequenceNumber: String(i + 1),
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:audit.fifo',
+      awsRegion: 'us-east-1',
+    };
+  });
+}
+const sqsBatch = (events: unknown[], bus = 'legacy'): SQSEvent => ({ Records: sqsRecords(events, bus) });
+
+const order = (n: number) => ({ ...placed, ORDER_NO: n, MSG_ID: `MSG-${n}` });
+
+describe('Class: AuditWriter, Method: handleBatch', () => {
+  it('appends a batch of mixed streams, each stream in queue order, every chain verifiable', async () => {
+    // Prepare
+    const { writer: w, store } = await writer();
+    const batch = [1, 2, 1, 3, 2, 1].map((o, i) => ebEvent(`eb-${i}`, 'ORDER_PLACED', order(1000000 + o)));
+
+    // Act
+    const response = await w.handleBatch(sqsBatch(batch));
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect((await entries(store, 'order-1000001')).map((e) => e.eventId)).toEqual(['eb-0', 'eb-2', 'eb-5']);
+    expect((await entries(store, 'order-1000002')).map((e) => e.eventId)).toEqual(['eb-1', 'eb-4']);
+    expect((await entries(store, 'order-1000003')).map((e) => e.eventId)).toEqual(['eb-3']);
+    for (const stream of ['order-1000001', 'order-1000002', 'order-1000003'])
+      expect(await store.verifyStream(stream)).toMatchObject({ broken: undefined, markerProblems: [] });
+  });
+
+  it('reports a failed record and every later record of its stream failed, and appends the other streams', async () => {
+    // Prepare
+    const { store } = await writer();
+    const failing = {
+      append: async (stream: string, record: AuditRecord, options?: Parameters<AuditStore['append']>[2]) => {
+        if (record.eventId === 'eb-2') throw new Error('DynamoDB throttled the put of eb-2');
+        return store.append(stream, record, options);
+      },
+    };
+    const w = new AuditWriter({ spec, store: failing, logger: new Logger('test') });
+    const events = [1, 2, 1, 2, 1].map((o, i) => ebEvent(`eb-${i}`, 'ORDER_PLACED', order(1000000 + o)));
+    const batch = sqsBatch(events);
+
+    // Act
+    const response = await w.handleBatch(batch);
+
+    // Assess
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['m-2', 'm-4']);
+    expect((await entries(store, 'order-1000001')).map((e) => e.eventId)).toEqual(['eb-0']);
+    expect((await entries(store, 'order-1000002')).map((e) => e.eventId)).toEqual(['eb-1', 'eb-3']);
+  });
+
+  it('appends nothing twice when SQS redelivers a batch the writer already logged, and keeps the chain whole', async () => {
+    // Prepare
+    const { writer: w, store } = await writer();
+    const events = [1, 1, 2, 1].map((o, i) => ebEvent(`eb-${i}`, 'ORDER_PLACED', order(1000000 + o)));
+    await w.handleBatch(sqsBatch(events.slice(0, 3)));
+
+    // Act: the first three again (a lost acknowledgement), with the fourth behind them
+    const response = await w.handleBatch(sqsBatch(events));
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect((await entries(store, 'order-1000001')).map((e) => [e.eventId, e.sequence])).toEqual([
+      ['eb-0', 1],
+      ['eb-1', 2],
+      ['eb-3', 3],
+    ]);
+    expect(await store.verifyStream('order-1000001')).toMatchObject({ entries: 3, broken: undefined, markerProblems: [] });
+  });
+
+  it('reports a message that is not an audit queue message, naming the field, without holding up other streams', async () => {
+    // Prepare
+    const { writer: w, store } = await writer();
+    const [good] = sqsRecords([ebEvent('eb-1', 'ORDER_PLACED', order(1000001))]);
+    const bad: SQSRecord = {
+      ...good,
+      messageId: 'bad',
+      body: JSON.stringify({ event: {} }),
+      attributes: { ...good.attributes, MessageGroupId: 'other' },
+    };
+
+    // Act
+    const response = await w.handleBatch({ Records: [bad, good] });
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
+    expect((await entries(store, 'order-1000001')).map((e) => e.eventId)).toEqual(['eb-1']);
+  });
+});
+
 describe('Function: handler', () => {
   // Created here, not at collection time: mockClient patches every document client, dynalite's too.
   let ddb: ReturnType<typeof mockClient>;
@@ -151,17 +261,17 @@ describe('Function: handler', () => {
     ddb.on(PutCommand).resolves({});
     process.env.CUTOVER_SPEC_JSON = JSON.stringify(spec);
     process.env.AUDIT_TABLE_NAME = 'audit';
-    process.env.AUDIT_BUS = 'legacy';
     resetSpecCache();
   });
   afterAll(() => {
     ddb.restore();
-    for (const k of ['CUTOVER_SPEC_JSON', 'AUDIT_TABLE_NAME', 'AUDIT_BUS']) delete process.env[k];
+    for (const k of ['CUTOVER_SPEC_JSON', 'AUDIT_TABLE_NAME']) delete process.env[k];
   });
 
-  it('writes to the table and labels the bus named by the environment', async () => {
+  it('writes the queued event to the table and labels the bus the sequencer named', async () => {
     const { handler } = await import('../../functions/audit-writer/handler');
-    await handler(ebEvent('eb-9', 'ORDER_PLACED', placed));
+    const response = await handler(sqsBatch([ebEvent('eb-9', 'ORDER_PLACED', placed)]));
+    expect(response.batchItemFailures).toEqual([]);
     const items = ddb.commandCalls(PutCommand).map((c) => c.args[0].input as PutCommand['input']);
     expect(items.map((i) => [i.TableName, i.Item!.sk])).toEqual([
       ['audit', 'S#000000000001'],

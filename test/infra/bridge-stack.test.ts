@@ -103,14 +103,20 @@ describe('Stack: BridgeStack', () => {
       }
     });
 
-    it('sends what a function finally fails on to a queue too (async invoke on-failure destination)', () => {
-      // Prepare
+    it('sends what a rule-invoked function finally fails on to a queue too (async invoke on-failure destination)', () => {
+      // Prepare: the audit functions read queues (their failures go by redrive, see Audit pipeline)
       const functions = Object.keys(ofType('AWS::Lambda::Function'));
+      const queueFed = new Set(
+        Object.values(ofType('AWS::Lambda::EventSourceMapping')).map((m) => JSON.stringify(m.Properties!.FunctionName)),
+      );
+      const ruleInvoked = functions.filter((id) => !queueFed.has(JSON.stringify({ Ref: id })));
       const configs = Object.values(ofType('AWS::Lambda::EventInvokeConfig')).map((c) => c.Properties!);
 
       // Assess
-      expect(functions.length).toBe(4);
-      expect(configs).toHaveLength(functions.length);
+      expect([functions.length, ruleInvoked.length]).toEqual([5, 2]);
+      expect(configs.map((c) => JSON.stringify(c.FunctionName)).sort()).toEqual(
+        ruleInvoked.map((id) => JSON.stringify({ Ref: id })).sort(),
+      );
       for (const c of configs) {
         expect(c.DestinationConfig).toEqual({ OnFailure: { Destination: expect.anything() } });
         expect(c.MaximumRetryAttempts).toBe(2);
@@ -125,11 +131,85 @@ describe('Stack: BridgeStack', () => {
       const policies = Object.values(ofType('AWS::SQS::QueuePolicy')).map((p) => JSON.stringify(p.Properties));
 
       // Assess
-      expect(Object.keys(queues).length).toBe(2);
+      // The bridge DLQ; the audit log's two DLQs, its ordered queue and one intake queue per bus.
+      expect(Object.keys(queues).length).toBe(6);
       for (const [id, q] of Object.entries(queues)) {
         expect({ id, sse: q.Properties?.SqsManagedSseEnabled ?? q.Properties?.KmsMasterKeyId }).toEqual({ id, sse: expect.anything() });
         expect(policies.some((p) => p.includes(id) && p.includes('aws:SecureTransport'))).toBe(true);
       }
+    });
+  });
+
+  describe('Audit pipeline', () => {
+    const logicalId = (c: unknown) => stack.getLogicalId((c as { node: { defaultChild: never } }).node.defaultChild);
+    const ref = (c: unknown) => ({ 'Fn::GetAtt': [logicalId(c), 'Arn'] });
+
+    it('makes the ordered queue FIFO, deduplicated by the id the sequencer sets, per stream group, with a FIFO DLQ', () => {
+      // Prepare
+      const queues = ofType('AWS::SQS::Queue');
+      const ordered = queues[logicalId(stack.auditLog.queue)].Properties!;
+      const dlq = queues[logicalId(stack.auditLog.orderedDeadLetterQueue)].Properties!;
+
+      // Assess
+      expect(ordered).toMatchObject({
+        FifoQueue: true,
+        ContentBasedDeduplication: false,
+        DeduplicationScope: 'messageGroup',
+        FifoThroughputLimit: 'perMessageGroupId',
+        RedrivePolicy: { deadLetterTargetArn: ref(stack.auditLog.orderedDeadLetterQueue), maxReceiveCount: 5 },
+      });
+      expect(dlq.FifoQueue).toBe(true);
+    });
+
+    it('sends each bus catch-all to that bus intake queue, with a DLQ, and redrives the intake queue to it too', () => {
+      // Prepare
+      const rules = ofType('AWS::Events::Rule');
+      const queues = ofType('AWS::SQS::Queue');
+
+      // Assess
+      for (const label of ['legacy', 'services']) {
+        const rule = rules[logicalId(stack.auditLog.rules[label])].Properties!;
+        const [target] = rule.Targets as Array<Record<string, unknown>>;
+        expect(target.Arn).toEqual(ref(stack.auditLog.intakeQueues[label]));
+        // A standard queue: EventBridge could only give a FIFO target one fixed group for every stream.
+        expect(target.SqsParameters).toBeUndefined();
+        expect(target.DeadLetterConfig).toEqual({ Arn: ref(stack.auditLog.deadLetterQueue) });
+        const intake = queues[logicalId(stack.auditLog.intakeQueues[label])].Properties!;
+        expect(intake.FifoQueue).toBeUndefined();
+        expect(intake.RedrivePolicy).toEqual({ deadLetterTargetArn: ref(stack.auditLog.deadLetterQueue), maxReceiveCount: 5 });
+      }
+    });
+
+    it('feeds the writer from the ordered queue in batches of ten reporting item failures, the sequencers from the intakes', () => {
+      // Prepare
+      const mappings = Object.values(ofType('AWS::Lambda::EventSourceMapping')).map((m) => m.Properties!);
+      const mappingOf = (queue: unknown) => mappings.find((m) => JSON.stringify(m.EventSourceArn) === JSON.stringify(ref(queue)));
+
+      // Assess
+      expect(mappingOf(stack.auditLog.queue)).toMatchObject({
+        FunctionName: { Ref: logicalId(stack.auditLog.writer) },
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      for (const label of ['legacy', 'services'])
+        expect(mappingOf(stack.auditLog.intakeQueues[label])).toMatchObject({
+          FunctionName: { Ref: logicalId(stack.auditLog.sequencers[label]) },
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+        });
+    });
+
+    it('tells each sequencer its bus and the ordered queue, and lets it send there', () => {
+      // Prepare
+      const fns = ofType('AWS::Lambda::Function');
+
+      // Assess
+      for (const label of ['legacy', 'services']) {
+        const env = (fns[logicalId(stack.auditLog.sequencers[label])].Properties!.Environment as { Variables: Record<string, unknown> })
+          .Variables;
+        expect(env).toMatchObject({ AUDIT_BUS: label, AUDIT_QUEUE_URL: { Ref: logicalId(stack.auditLog.queue) } });
+      }
+      const policies = JSON.stringify(ofType('AWS::IAM::Policy'));
+      expect(policies).toContain('sqs:SendMessage');
     });
   });
 
