@@ -117,12 +117,15 @@ export const STATE = {
   routedTo: (id: string) => `${id} Routed To?`,
   /** The monolith side of a routed action (the service side keeps the action's own name). */
   viaMonolith: (id: string) => `${id} Via Monolith`,
+  /** The monolith side of a routed action the monolith has nothing to do for (ConfirmReservation): it passes. */
+  skippedOnMonolith: (id: string) => `${id} Not Needed On Monolith`,
 } as const;
 
 /** The state a forward action or a compensation starts at: the decision (or the Choice) for a routed one. */
 function entryOf(action: ForwardAction | CompensationAction, direction: 'forward' | 'compensation'): string {
   if (!action.route) return action.id;
-  return direction === 'forward' ? STATE.routeDecision(action.id) : STATE.routedTo(action.id);
+  // Only the step's own forward action asks; the step's other actions and its compensation read the stamp.
+  return direction === 'forward' && action.route.decidedBy === action.id ? STATE.routeDecision(action.id) : STATE.routedTo(action.id);
 }
 
 const sub = (key: SubstitutionKey): string => '${' + key + '}';
@@ -681,14 +684,32 @@ function forwardStates(plan: SagaPlan, action: ForwardAction, afterSuccess: stri
   const route = action.route;
   const path = routePath(route.decidedBy);
   const serviceSide = sideStates(plan, action, afterSuccess);
-  // The monolith side is always a command through the bridge, whoever implements the service side.
-  const monolith: ForwardAction = {
-    ...action,
-    kind: 'monolith',
-    exchange: route.monolith,
-    operation: 'forward',
-    implementation: REFERENCE_IMPLEMENTATION,
+  // The monolith side is always a command through the bridge, whoever implements the service side, or
+  // nothing at all when the monolith has nothing to do for the action.
+  const monolithEntry = route.monolith ? STATE.viaMonolith(action.id) : STATE.skippedOnMonolith(action.id);
+  const monolithSide: Record<string, JsonObject> = route.monolith
+    ? sideStates(
+        plan,
+        { ...action, kind: 'monolith', exchange: route.monolith, operation: 'forward', implementation: REFERENCE_IMPLEMENTATION },
+        afterSuccess,
+        monolithEntry,
+      )
+    : {
+        [monolithEntry]: {
+          Type: 'Pass',
+          Comment: `${route.decidedBy} went to the monolith for this order: the monolith has no ${action.id} to do (as when it owns ${route.decidedBy}), and the service never saw the order.`,
+          Parameters: { skipped: true, side: 'monolith', 'route.$': path },
+          ResultPath: `$.results.${action.id}`,
+          Next: afterSuccess,
+        },
+      };
+  const sides = {
+    [STATE.routedTo(action.id)]: sideChoice(path, action.id, monolithEntry, `the decision ${route.decidedBy} stamped at ${path}`),
+    ...serviceSide,
+    ...monolithSide,
   };
+  // An action of a step decided before (ConfirmReservation of ReserveInventory) reads the stamp: no new decision.
+  if (route.decidedBy !== action.id) return sides;
   return {
     [STATE.routeDecision(action.id)]: {
       Type: 'Task',
@@ -728,9 +749,7 @@ function forwardStates(plan: SagaPlan, action: ForwardAction, afterSuccess: stri
       STATE.routedTo(action.id),
       `saga.step-routed: the side ${action.id} takes for this order, as stamped.`,
     ),
-    [STATE.routedTo(action.id)]: sideChoice(path, action.id, STATE.viaMonolith(action.id), `the decision stamped at ${path}`),
-    ...serviceSide,
-    ...sideStates(plan, monolith, afterSuccess, STATE.viaMonolith(action.id)),
+    ...sides,
   };
 }
 
@@ -910,6 +929,7 @@ function compensationStates(plan: SagaPlan, comp: CompensationAction): Record<st
   if (comp.route) {
     // The side that did the forward step undoes it: read from the stamp, never decided again.
     const path = routePath(comp.route.decidedBy);
+    if (!comp.route.monolith) throw new Error(`compensation ${comp.id}: a routed compensation needs its monolith exchange`);
     const monolith: CompensationAction = {
       ...comp,
       kind: 'monolith',

@@ -60,12 +60,16 @@ export interface ActionRoute {
   /** Dot path of the sticky key in the order. */
   readonly keyField: string;
   /**
-   * The step whose decision is stamped at `$.routes.<step>` (see `routePath`). A forward action asks and
-   * stamps; its compensation only reads the stamp, so it goes to the side that did the forward step.
+   * The step whose decision is stamped at `$.routes.<step>` (see `routePath`). The step's own forward action
+   * (`id === decidedBy`) asks and stamps; every other action of the step (ConfirmReservation of
+   * ReserveInventory) and its compensation only read the stamp, so they go to the side that did the step.
    */
   readonly decidedBy: SagaStep;
-  /** The monolith side: the command and its replies. */
-  readonly monolith: MonolithExchange;
+  /**
+   * The monolith side: the command and its replies. Absent when the monolith side has nothing to do for
+   * this action, which then passes without a call (ConfirmReservation: see `buildSagaPlan`).
+   */
+  readonly monolith?: MonolithExchange;
   /** Business errors of the monolith side's replies (forward actions only). */
   readonly monolithRejections: readonly string[];
 }
@@ -187,15 +191,24 @@ export function buildSagaPlan(section: SagaSection, options: SagaPlanOptions = {
       });
     }
     // The service's reservation expires: after payment, the saga confirms it is still held (the oversell guard).
-    if (step === 'ProcessPayment' && owners.ReserveInventory === 'service') {
+    // A monolith-owned ReserveInventory has no such action: the monolith's reservation holds until it is
+    // released. A routed one confirms on the side ReserveInventory took for the order, read from its stamp:
+    // the service commits, the monolith side passes (as with owner "monolith"; the spec declares no monolith
+    // command for it, and a side is the whole step, so an order reserved by the monolith is never confirmed
+    // by the service, nor the reverse).
+    if (step === 'ProcessPayment' && owners.ReserveInventory !== 'monolith') {
+      const reserve = owners.ReserveInventory === 'routed' ? routeOf(section, 'ReserveInventory', 'forward') : undefined;
       drafts.push({
         id: 'ConfirmReservation',
         step: 'ReserveInventory',
-        owner: 'service',
+        owner: owners.ReserveInventory,
         kind: 'service',
         service: 'inventory',
         operation: 'commit',
         rejections: ['ReservationExpired'],
+        ...(reserve
+          ? { route: { capability: reserve.capability, keyField: reserve.keyField, decidedBy: reserve.decidedBy, monolithRejections: [] } }
+          : {}),
       });
     }
   }
@@ -296,6 +309,8 @@ export function compensationsAfter(plan: SagaPlan, failedAction: string, rejecte
 
 /** Actions that wait for a task token, with their callback registry ids (forward and compensation). */
 export function awaitedActions(plan: SagaPlan): Array<ForwardAction | CompensationAction> {
-  // A routed action may wait for the monolith's reply, whichever side its service side is.
-  return [...plan.forward, ...plan.compensations].filter((a) => a.kind === 'monolith' || a.kind === 'service-callback' || a.route);
+  // A routed action may wait for the monolith's reply, whichever side its service side is (unless its monolith side does nothing).
+  return [...plan.forward, ...plan.compensations].filter(
+    (a) => a.kind === 'monolith' || a.kind === 'service-callback' || a.route?.monolith !== undefined,
+  );
 }

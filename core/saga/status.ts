@@ -40,6 +40,15 @@ export interface SagaStatusSummary {
 const FORWARD_IDS = ['CreateOrder', 'ReserveInventory', 'ProcessPayment', 'ConfirmReservation', 'ScheduleShipping', 'NotifyCustomer'];
 const iso = (t: string | Date) => (t instanceof Date ? t.toISOString() : new Date(t).toISOString());
 
+/**
+ * The action a state performs: its own name, or the action whose monolith side it is (a routed action's
+ * `<Action> Via Monolith`, or `<Action> Not Needed On Monolith` when that side has nothing to do).
+ */
+function actionOfState(name: string): string {
+  const side = / (Via Monolith|Not Needed On Monolith)$/.exec(name);
+  return side ? name.slice(0, side.index) : name;
+}
+
 export function summarizeHistory(events: readonly HistoryEvent[]): SagaStatusSummary {
   const actions = new Map<
     string,
@@ -58,9 +67,10 @@ export function summarizeHistory(events: readonly HistoryEvent[]): SagaStatusSum
   let failedStep: string | undefined;
   let error: string | undefined;
   for (const e of events) {
-    const entered = e.stateEnteredEventDetails?.name;
-    if (e.type.endsWith('StateEntered') && entered) {
-      current = entered;
+    const enteredState = e.stateEnteredEventDetails?.name;
+    if (e.type.endsWith('StateEntered') && enteredState) {
+      current = enteredState;
+      const entered = actionOfState(enteredState);
       const kind = FORWARD_IDS.includes(entered)
         ? 'step'
         : (SAGA_COMPENSATIONS as readonly string[]).includes(entered)
@@ -86,7 +96,8 @@ export function summarizeHistory(events: readonly HistoryEvent[]): SagaStatusSum
       a.error = e.taskFailedEventDetails?.error;
       if (a.kind === 'step') error = a.error;
     }
-    const exited = e.stateExitedEventDetails?.name;
+    const exitedState = e.stateExitedEventDetails?.name;
+    const exited = exitedState === undefined ? undefined : actionOfState(exitedState);
     if (e.type.endsWith('StateExited') && exited && actions.has(exited)) {
       const a = actions.get(exited)!;
       if (a.status === 'running') a.status = 'succeeded';

@@ -24,11 +24,16 @@ export const STEP_OWNERS = ['service', 'monolith', 'routed'] as const;
 export type StepOwner = (typeof STEP_OWNERS)[number];
 
 /**
- * Steps that may be routed per order. CreateOrder writes the saga's own orders table (nothing to route);
- * ReserveInventory's service side needs ConfirmReservation after payment, which would have to follow the
- * same decision: not supported yet.
+ * Steps that may be routed per order. CreateOrder writes the saga's own orders table (nothing to route).
+ * A routed ReserveInventory takes its ConfirmReservation (after payment) and ReleaseInventory with it: both
+ * read the side ReserveInventory stamped (see plan.ts).
  */
-export const ROUTABLE_STEPS = ['ProcessPayment', 'ScheduleShipping', 'NotifyCustomer'] as const satisfies readonly SagaStep[];
+export const ROUTABLE_STEPS = [
+  'ReserveInventory',
+  'ProcessPayment',
+  'ScheduleShipping',
+  'NotifyCustomer',
+] as const satisfies readonly SagaStep[];
 
 /** The reference service that performs a step when its owner is `service`. */
 export const SERVICE_OF = {

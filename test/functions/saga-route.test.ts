@@ -157,6 +157,11 @@ describe('Handler: saga-route (dynalite)', () => {
 
   it.each([
     ['a step that is not routed', { step: 'ReserveInventory' }, /step: "ReserveInventory" is not a routed step/],
+    [
+      'an action that follows a stamp instead of asking (ConfirmReservation)',
+      { step: 'ConfirmReservation', capability: 'inventory' },
+      /step: "ConfirmReservation" is not a routed step/,
+    ],
     ['a missing key field', { keyField: '' }, /keyField: expected a non-empty string, got ""/],
     [
       'another capability than the spec routes it by',

@@ -6,6 +6,7 @@ import { SAGA_ROUTE_SUBSTITUTION } from '../../core/saga/asl';
 import '../../core/saga';
 import { parseSpec, type Spec } from '../../core/spec';
 import config from '../../cutover.config';
+import routedInventoryFixture from '../fixtures/specs/routed-inventory.config';
 import { buildCutoverApp, type CutoverStacks } from '../../lib/app';
 import { OrderSaga } from '../../lib/constructs/order-saga';
 import { actionsOf, iamStatements, nagFindings } from '../support/infra';
@@ -87,6 +88,33 @@ describe('Infra: routed saga steps', () => {
     expect(substitutions[SAGA_ROUTE_SUBSTITUTION]).toBeDefined();
     expect(invoke).toContainEqual(substitutions[SAGA_ROUTE_SUBSTITUTION]);
     expect(nagFindings(saga)).toEqual([]);
+  });
+
+  it('builds a routed ReserveInventory (the fixture spec) with one decision, which ConfirmReservation and ReleaseInventory only read', () => {
+    // Prepare
+    const stacks = build(parseSpec(routedInventoryFixture), 'RoutedInv');
+    const template = Template.fromStack(stacks.saga!);
+    const sm = Object.values(template.findResources('AWS::StepFunctions::StateMachine') as Record<string, { Properties: Props }>)[0];
+
+    // Act
+    const definition = JSON.parse(String(sm.Properties.DefinitionString)) as { States: Record<string, { Resource?: string }> };
+    const decisions = Object.entries(definition.States)
+      .filter(([, st]) => st.Resource === `\${${SAGA_ROUTE_SUBSTITUTION}}`)
+      .map(([name]) => name);
+    const substitutions = sm.Properties.DefinitionSubstitutions as Record<string, unknown>;
+
+    // Assess
+    expect(decisions).toEqual(['Route ReserveInventory']);
+    expect(Object.keys(definition.States)).toEqual(
+      expect.arrayContaining([
+        'ConfirmReservation Routed To?',
+        'ConfirmReservation Not Needed On Monolith',
+        'ReleaseInventory Via Monolith',
+      ]),
+    );
+    expect(substitutions[SAGA_ROUTE_SUBSTITUTION]).toBeDefined();
+    expect(stacks.routing!.sagaRoute).toBeDefined();
+    expect(nagFindings(stacks.saga!)).toEqual([]);
   });
 
   it('does not refer to the decision function from a saga without routed steps', () => {

@@ -135,6 +135,8 @@ const layouts: Layout[] = [
   { owners: { ReserveInventory: 'monolith' } },
   OWN_SERVICES,
   { owners: { ProcessPayment: 'routed' } },
+  // ConfirmReservation and ReleaseInventory follow ReserveInventory's stamp (ConfirmReservation passes on the monolith side).
+  { owners: { ReserveInventory: 'routed' } },
 ];
 
 describe('State machine: order saga branch coverage', () => {

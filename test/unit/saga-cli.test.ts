@@ -263,6 +263,29 @@ describe('Function: summarizeHistory / renderStatus', () => {
     expect(s).toMatchObject({ failedStep: 'ProcessPayment', error: 'CardDeclined', currentState: 'ReleaseInventory' });
   });
 
+  it('counts the monolith side of a routed action as that action, and a side with nothing to do as done without a call', () => {
+    // Prepare
+    const routed: HistoryEvent[] = [
+      entered('ReserveInventory Via Monolith', 0),
+      { type: 'TaskScheduled', timestamp: at(0) },
+      exited('ReserveInventory Via Monolith', 1),
+      { type: 'PassStateEntered', timestamp: at(2), stateEnteredEventDetails: { name: 'ConfirmReservation Not Needed On Monolith' } },
+      { type: 'PassStateExited', timestamp: at(2), stateExitedEventDetails: { name: 'ConfirmReservation Not Needed On Monolith' } },
+      entered('ScheduleShipping', 3),
+    ];
+
+    // Act
+    const s = summarizeHistory(routed);
+
+    // Assess
+    expect(s.actions.map((a) => `${a.kind}:${a.id}:${a.status}:${a.attempts}`)).toEqual([
+      'step:ReserveInventory:succeeded:1',
+      'step:ConfirmReservation:succeeded:0',
+      'step:ScheduleShipping:running:0',
+    ]);
+    expect(s.currentState).toBe('ScheduleShipping');
+  });
+
   it('renders owners, times, compensations and open waits', () => {
     const text = renderStatus('1400001', { status: 'RUNNING', startDate: at(0) }, summarizeHistory(events), {
       owners: JSON.stringify({ ProcessPayment: 'monolith', ReserveInventory: 'service' }),

@@ -3,7 +3,7 @@ import { parseRouteEntry, type RouteEntry } from '../../core/routing';
 import { bucketOf } from '../../core/routing/bucket';
 import '../../core/saga';
 import { buildSagaDefinition, SAGA_ROUTE_SUBSTITUTION, STATE, usedSubstitutions } from '../../core/saga/asl';
-import { buildSagaPlan, routedActions, routePath } from '../../core/saga/plan';
+import { awaitedActions, buildSagaPlan, compensationsAfter, routedActions, routePath } from '../../core/saga/plan';
 import { decideSagaRoute, parseSagaRouteRequest } from '../../core/saga/routing';
 import { parseSpec, type SpecInput } from '../../core/spec';
 import config from '../../cutover.config';
@@ -79,8 +79,18 @@ describe('Saga: routed steps', () => {
       ],
       [
         'a step that cannot be routed',
-        (s: Editable) => (s.saga.steps.ReserveInventory.owner = 'routed'),
-        'saga.steps.ReserveInventory.owner: "routed" is not supported for ReserveInventory',
+        (s: Editable) => (s.saga.steps.CreateOrder.owner = 'routed'),
+        'saga.steps.CreateOrder.owner: "routed" is not supported for CreateOrder; routable steps: ReserveInventory, ProcessPayment, ScheduleShipping, NotifyCustomer',
+      ],
+      [
+        'a routed ReserveInventory keyed on another key than the inventory capability’s',
+        (s: Editable) => Object.assign(s.saga.steps.ReserveInventory, { owner: 'routed', route: { keyField: 'customerId' } }),
+        'saga.steps.ReserveInventory.route.keyField: "customerId" is not the sticky key of inventory ("orderId")',
+      ],
+      [
+        'a routed ReserveInventory without its monolith exchange',
+        (s: Editable) => (s.saga.steps.ReserveInventory = { owner: 'routed' }),
+        'saga.steps.ReserveInventory.monolith: owner is "routed"',
       ],
       [
         'a route on a step that is not routed',
@@ -222,6 +232,132 @@ describe('Saga: routed steps', () => {
 
       // Assess
       expect(usedSubstitutions(reference)).not.toContain(SAGA_ROUTE_SUBSTITUTION);
+    });
+  });
+
+  describe('a routed ReserveInventory: ConfirmReservation and ReleaseInventory follow its stamp', () => {
+    const routedInventory = variant((s) => (s.saga.steps.ReserveInventory.owner = 'routed'));
+    const plan = buildSagaPlan(parseSpec(routedInventory).saga!);
+    const def = buildSagaDefinition(plan);
+    const path = routePath('ReserveInventory');
+    const action = (id: string) => [...plan.forward, ...plan.compensations].find((a) => a.id === id)!;
+
+    it('plans the decision on ReserveInventory (the inventory capability, keyed on orderId) and both sides of it', () => {
+      // Act
+      const reserve = action('ReserveInventory');
+
+      // Assess
+      expect(problemsOf(routedInventory)).toEqual([]);
+      expect(reserve).toMatchObject({ owner: 'routed', kind: 'service', operation: 'reserve', rejections: ['OutOfStock'] });
+      expect(reserve.route).toMatchObject({
+        capability: 'inventory',
+        keyField: 'orderId',
+        decidedBy: 'ReserveInventory',
+        monolith: { command: 'inventory.reserve-requested' },
+        monolithRejections: ['OutOfStock'],
+      });
+    });
+
+    it('plans ConfirmReservation on the stamp of ReserveInventory, with no monolith side to call', () => {
+      // Act
+      const confirm = action('ConfirmReservation');
+      const release = action('ReleaseInventory');
+
+      // Assess
+      expect(plan.forward.map((a) => a.id)).toEqual([
+        'CreateOrder',
+        'ReserveInventory',
+        'ProcessPayment',
+        'ConfirmReservation',
+        'ScheduleShipping',
+        'NotifyCustomer',
+      ]);
+      expect(confirm).toMatchObject({ step: 'ReserveInventory', owner: 'routed', kind: 'service', operation: 'commit' });
+      expect(confirm.route).toEqual({
+        capability: 'inventory',
+        keyField: 'orderId',
+        decidedBy: 'ReserveInventory',
+        monolithRejections: [],
+      });
+      expect(release.route).toMatchObject({ decidedBy: 'ReserveInventory', monolith: { command: 'inventory.release-requested' } });
+      expect(routedActions(plan).map((a) => a.id)).toEqual(['ReserveInventory', 'ConfirmReservation', 'ReleaseInventory']);
+      // ConfirmReservation never waits for the monolith: nothing is filed in the callback registry for it.
+      expect(awaitedActions(plan).map((a) => a.id)).toEqual([
+        'ReserveInventory',
+        'ProcessPayment',
+        'ScheduleShipping',
+        'RefundPayment',
+        'ReleaseInventory',
+      ]);
+      // An expired reservation after payment refunds, then releases (on the stamped side).
+      expect(compensationsAfter(plan, 'ConfirmReservation', true)).toEqual(['RefundPayment', 'ReleaseInventory', 'CancelOrder']);
+    });
+
+    it('asks once, before ReserveInventory; ConfirmReservation and ReleaseInventory only read the stamp', () => {
+      // Act
+      const decisions = Object.entries(def.States).filter(([, st]) => st.Resource === `\${${SAGA_ROUTE_SUBSTITUTION}}`);
+      const afterPayment = def.States[STATE.auditSucceeded('ProcessPayment')];
+
+      // Assess
+      expect(decisions.map(([name]) => name)).toEqual([STATE.routeDecision('ReserveInventory')]);
+      expect(decisions[0][1]).toMatchObject({ ResultPath: path, Parameters: { step: 'ReserveInventory', capability: 'inventory' } });
+      expect(afterPayment.Next).toBe(STATE.routedTo('ConfirmReservation'));
+      expect(def.States[STATE.routeDecision('ConfirmReservation')]).toBeUndefined();
+      for (const id of ['ReserveInventory', 'ConfirmReservation', 'ReleaseInventory']) {
+        const choice = def.States[STATE.routedTo(id)] as any;
+        expect(JSON.stringify(choice.Choices)).toContain(`"${path}.side"`);
+        expect(choice.Choices[0].Next).toBe(id);
+      }
+    });
+
+    it('passes ConfirmReservation on the monolith side without a call, recording that it was skipped', () => {
+      // Act
+      const choice = def.States[STATE.routedTo('ConfirmReservation')] as any;
+      const skip = def.States[STATE.skippedOnMonolith('ConfirmReservation')];
+
+      // Assess
+      expect(choice.Default).toBe(STATE.skippedOnMonolith('ConfirmReservation'));
+      expect(skip).toMatchObject({
+        Type: 'Pass',
+        Parameters: { skipped: true, side: 'monolith', 'route.$': path },
+        ResultPath: '$.results.ConfirmReservation',
+        Next: STATE.auditSucceeded('ConfirmReservation'),
+      });
+      expect(def.States[STATE.viaMonolith('ConfirmReservation')]).toBeUndefined();
+      expect(def.States[STATE.viaMonolith('ReleaseInventory')].Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+      // Its success event carries the stamp it followed.
+      expect((def.States[STATE.auditSucceeded('ConfirmReservation')] as any).Parameters.Entries[0].Detail.data['route.$']).toBe(path);
+    });
+
+    it('routes ReserveInventory and ProcessPayment each on its own decision when both are routed', () => {
+      // Prepare
+      const both = variant((s) => {
+        s.saga.steps.ReserveInventory.owner = 'routed';
+        s.saga.steps.ProcessPayment.owner = 'routed';
+      });
+
+      // Act
+      const d = buildSagaDefinition(buildSagaPlan(parseSpec(both).saga!));
+      const decisions = Object.entries(d.States).filter(([, st]) => st.Resource === `\${${SAGA_ROUTE_SUBSTITUTION}}`);
+
+      // Assess
+      expect(decisions.map(([name, st]) => [name, st.ResultPath])).toEqual([
+        [STATE.routeDecision('ReserveInventory'), routePath('ReserveInventory')],
+        [STATE.routeDecision('ProcessPayment'), routePath('ProcessPayment')],
+      ]);
+      expect(JSON.stringify((d.States[STATE.routedTo('ConfirmReservation')] as any).Choices)).toContain(routePath('ReserveInventory'));
+      expect(JSON.stringify((d.States[STATE.routedTo('RefundPayment')] as any).Choices)).toContain(routePath('ProcessPayment'));
+    });
+
+    it('keeps a service-owned ReserveInventory’s ConfirmReservation unrouted, and a monolith-owned one without it', () => {
+      // Act
+      const service = buildSagaPlan(parseSpec(config).saga!);
+      const monolith = buildSagaPlan(parseSpec(variant((s) => (s.saga.steps.ReserveInventory.owner = 'monolith'))).saga!);
+
+      // Assess
+      expect(service.forward.find((a) => a.id === 'ConfirmReservation')).toMatchObject({ owner: 'service' });
+      expect(service.forward.find((a) => a.id === 'ConfirmReservation')!.route).toBeUndefined();
+      expect(monolith.forward.map((a) => a.id)).not.toContain('ConfirmReservation');
     });
   });
 
