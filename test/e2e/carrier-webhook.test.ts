@@ -5,6 +5,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { randomInt } from 'node:crypto';
 import type { OutputKey } from '../../core/contract';
 import { signWebhook } from '../../core/providers/webhook-signature';
+import { newOrderId, sampleOrder, waitingFor } from './saga-driver';
 import { loadE2eContext, sdkConfig, stackOutput, waitFor, type E2eContext } from './harness';
 
 /*
@@ -47,35 +48,16 @@ describe('E2E: carrier webhook', () => {
     'a wrong signature gets 401 and the saga still waits; the signed dispatch resumes it to completion',
     async () => {
       // Prepare: an order whose saga reaches ScheduleShipping and waits for the carrier.
-      const orderId = String(randomInt(60_000_000, 99_999_999));
+      const orderId = newOrderId();
       const sku = `WH${String.fromCharCode(65 + randomInt(26))}-${String(randomInt(10_000)).padStart(4, '0')}`;
       await doc.send(new PutCommand({ TableName: out('InventoryTableName'), Item: { pk: `SKU#${sku}`, sku, available: 10, holds: {} } }));
-      const order = {
-        orderId,
-        customerId: 'C00042',
-        placedAt: '2026-11-21T14:30:00Z',
-        amount: { total: '25.98', currency: 'EUR' },
-        channel: 'web',
-        lines: [{ lineNo: 1, sku, quantity: 2, unitPrice: '12.99' }],
-        shippingAddress: { street: '12 Harbour Lane', city: 'Bristol', postalCode: 'BS1 4QA', country: 'GB' },
-      };
+      const order = sampleOrder(orderId, sku);
       const started = await sfn.send(
         new StartExecutionCommand({ stateMachineArn: out('OrderSagaArn'), name: orderId, input: JSON.stringify({ order }) }),
       );
       const executionArn = started.executionArn!;
-      await waitFor(
-        async () =>
-          (
-            await doc.send(
-              new GetCommand({
-                TableName: out('SagaCallbacksTableName'),
-                Key: { orderId, action: 'ScheduleShipping' },
-                ConsistentRead: true,
-              }),
-            )
-          ).Item,
-        { what: `order ${orderId} to wait for the carrier`, timeoutMs: SAGA_TIMEOUT_MS, intervalMs: 1_000 },
-      );
+      await waitingFor(doc, out('SagaCallbacksTableName'), orderId, 'ScheduleShipping', SAGA_TIMEOUT_MS);
+
       const body = JSON.stringify({
         eventId: `evt-e2e-${orderId}`,
         type: 'shipment.dispatched',

@@ -9,7 +9,6 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { randomInt } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import specModule from '../../cutover.config';
@@ -18,6 +17,7 @@ import { buildSagaDefinition, substitute, usedSubstitutions, type AslDefinition,
 import { implementationSubstitutions, type ActionImplementation } from '../../core/saga/implementations';
 import { buildSagaPlan } from '../../core/saga/plan';
 import { parseSpec } from '../../core/spec';
+import { carrierDispatchEntry, newOrderId, sampleOrder, waitingFor } from './saga-driver';
 import { loadE2eContext, sdkConfig, stackOutput, waitFor, type E2eContext } from './harness';
 
 /*
@@ -58,18 +58,8 @@ const requestsTable = `cutover-e2e-inventory-requests-${runId}`;
 const created: { stateMachines: string[]; connection?: string } = { stateMachines: [] };
 let sagaArn: string;
 
-const newOrderId = () => String(randomInt(60_000_000, 99_999_999));
-
 function order(orderId: string, customerId = 'C00042'): Record<string, unknown> {
-  return {
-    orderId,
-    customerId,
-    placedAt: '2026-11-21T14:30:00Z',
-    amount: { total: '25.98', currency: 'EUR' },
-    channel: 'web',
-    lines: [{ lineNo: 1, sku: 'MUG-0001', quantity: 2, unitPrice: '12.99' }],
-    shippingAddress: { street: '12 Harbour Lane', city: 'Bristol', postalCode: 'BS1 4QA', country: 'GB' },
-  };
+  return sampleOrder(orderId, 'MUG-0001', { customerId });
 }
 
 /**
@@ -158,42 +148,8 @@ async function requestOf(orderId: string, step: string): Promise<Record<string, 
 }
 
 async function carrierDispatches(orderId: string): Promise<void> {
-  await waitFor(
-    async () =>
-      (
-        await doc.send(
-          new GetCommand({ TableName: out('SagaCallbacksTableName'), Key: { orderId, action: 'ScheduleShipping' }, ConsistentRead: true }),
-        )
-      ).Item,
-    { what: `order ${orderId} to wait for the carrier`, timeoutMs: SAGA_TIMEOUT_MS, intervalMs: 1_000 },
-  );
-  const detail = {
-    metadata: {
-      eventId: `carrier-${orderId}`,
-      eventType: 'shipment.dispatched',
-      version: 1,
-      correlationId: `order-${orderId}`,
-      origin: 'service',
-      producer: 'carrier.dpd',
-      occurredAt: new Date().toISOString(),
-      entity: { type: 'order', key: orderId },
-    },
-    data: {
-      orderId,
-      shipmentId: `SHP${orderId}`,
-      carrier: 'dpd',
-      trackingNumber: `TRK${orderId}`,
-      parcels: 1,
-      dispatchedAt: '2026-11-22T09:15:00Z',
-    },
-  };
-  const res = await events.send(
-    new PutEventsCommand({
-      Entries: [
-        { EventBusName: out('ServicesBusName'), Source: 'carrier.dpd', DetailType: 'shipment.dispatched', Detail: JSON.stringify(detail) },
-      ],
-    }),
-  );
+  await waitingFor(doc, out('SagaCallbacksTableName'), orderId, 'ScheduleShipping', SAGA_TIMEOUT_MS);
+  const res = await events.send(new PutEventsCommand({ Entries: [carrierDispatchEntry(out('ServicesBusName'), orderId)] }));
   expect(res.FailedEntryCount).toBe(0);
 }
 

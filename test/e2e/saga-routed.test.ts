@@ -5,6 +5,7 @@ import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartE
 import { randomInt } from 'node:crypto';
 import { bucketOf } from '../../core/routing/bucket';
 import type { OutputKey } from '../../core/contract';
+import { carrierDispatchEntry, sampleOrder, waitingFor } from './saga-driver';
 import { loadE2eContext, sdkConfig, stackOutput, waitFor, type E2eContext } from './harness';
 
 /*
@@ -33,46 +34,9 @@ function orderIdOn(side: 'service' | 'monolith'): string {
   }
 }
 
-function order(orderId: string, sku: string): Record<string, unknown> {
-  return {
-    orderId,
-    customerId: 'C00042',
-    placedAt: '2026-11-21T14:30:00Z',
-    amount: { total: '25.98', currency: 'EUR' },
-    channel: 'web',
-    lines: [{ lineNo: 1, sku, quantity: 2, unitPrice: '12.99' }],
-    shippingAddress: { street: '12 Harbour Lane', city: 'Bristol', postalCode: 'BS1 4QA', country: 'GB' },
-  };
-}
-
 async function carrierDispatches(orderId: string): Promise<void> {
-  const detail = {
-    metadata: {
-      eventId: `carrier-${orderId}`,
-      eventType: 'shipment.dispatched',
-      version: 1,
-      correlationId: `order-${orderId}`,
-      origin: 'service',
-      producer: 'carrier.dpd',
-      occurredAt: new Date().toISOString(),
-      entity: { type: 'order', key: orderId },
-    },
-    data: {
-      orderId,
-      shipmentId: `SHP${orderId}`,
-      carrier: 'dpd',
-      trackingNumber: `TRK${orderId}`,
-      parcels: 1,
-      dispatchedAt: '2026-11-22T09:15:00Z',
-    },
-  };
-  await events.send(
-    new PutEventsCommand({
-      Entries: [
-        { EventBusName: out('ServicesBusName'), Source: 'carrier.dpd', DetailType: 'shipment.dispatched', Detail: JSON.stringify(detail) },
-      ],
-    }),
-  );
+  const res = await events.send(new PutEventsCommand({ Entries: [carrierDispatchEntry(out('ServicesBusName'), orderId)] }));
+  expect(res.FailedEntryCount).toBe(0);
 }
 
 /** Runs one saga to its end, answering for the carrier once the shipping step waits. */
@@ -81,18 +45,11 @@ async function runSaga(orderId: string, sku: string): Promise<{ status: string; 
     new StartExecutionCommand({
       stateMachineArn: out('OrderSagaArn'),
       name: orderId,
-      input: JSON.stringify({ order: order(orderId, sku) }),
+      input: JSON.stringify({ order: sampleOrder(orderId, sku) }),
     }),
   );
-  await waitFor(
-    async () =>
-      (
-        await doc.send(
-          new GetCommand({ TableName: out('SagaCallbacksTableName'), Key: { orderId, action: 'ScheduleShipping' }, ConsistentRead: true }),
-        )
-      ).Item,
-    { what: `order ${orderId} to wait for the carrier`, timeoutMs: SAGA_TIMEOUT_MS, intervalMs: 1_000 },
-  );
+  await waitingFor(doc, out('SagaCallbacksTableName'), orderId, 'ScheduleShipping', SAGA_TIMEOUT_MS);
+
   await carrierDispatches(orderId);
   const status = await waitFor(
     async () => {

@@ -10,9 +10,9 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { randomInt } from 'node:crypto';
 import { AwsContext } from '../../cli/aws-context';
 import { sagaCallbackCommand } from '../../cli/commands/saga';
+import { carrierDispatchEntry, newOrderId, newSku, sampleOrder as order, waitingFor as waitingForTask } from './saga-driver';
 import { loadE2eContext, sdkConfig, stackOutput, waitFor, type E2eContext } from './harness';
 import type { OutputKey } from '../../core/contract';
 
@@ -40,22 +40,7 @@ let doc: DynamoDBDocumentClient;
 let events: EventBridgeClient;
 let out: (key: OutputKey) => string;
 let copyArn: string | undefined;
-const skuOf = () =>
-  `E${String.fromCharCode(65 + randomInt(26))}${String.fromCharCode(65 + randomInt(26))}-${String(randomInt(10_000)).padStart(4, '0')}`;
-const newOrderId = () => String(randomInt(60_000_000, 99_999_999));
-
-function order(orderId: string, sku: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    orderId,
-    customerId: 'C00042',
-    placedAt: '2026-11-21T14:30:00Z',
-    amount: { total: '25.98', currency: 'EUR' },
-    channel: 'web',
-    lines: [{ lineNo: 1, sku, quantity: 2, unitPrice: '12.99' }],
-    shippingAddress: { street: '12 Harbour Lane', city: 'Bristol', postalCode: 'BS1 4QA', country: 'GB' },
-    ...overrides,
-  };
-}
+const skuOf = () => newSku();
 
 async function seed(sku: string, available: number): Promise<void> {
   await doc.send(new PutCommand({ TableName: out('InventoryTableName'), Item: { pk: `SKU#${sku}`, sku, available, holds: {} } }));
@@ -84,41 +69,11 @@ async function ended(executionArn: string, what: string): Promise<Outcome> {
 }
 
 async function waitingFor(orderId: string, action: string): Promise<void> {
-  await waitFor(
-    async () =>
-      (await doc.send(new GetCommand({ TableName: out('SagaCallbacksTableName'), Key: { orderId, action }, ConsistentRead: true }))).Item,
-    { what: `order ${orderId} to wait for ${action}`, timeoutMs: SAGA_TIMEOUT_MS, intervalMs: 1_000 },
-  );
+  await waitingForTask(doc, out('SagaCallbacksTableName'), orderId, action, SAGA_TIMEOUT_MS);
 }
 
 async function carrierDispatches(orderId: string): Promise<void> {
-  const detail = {
-    metadata: {
-      eventId: `carrier-${orderId}`,
-      eventType: 'shipment.dispatched',
-      version: 1,
-      correlationId: `order-${orderId}`,
-      origin: 'service',
-      producer: 'carrier.dpd',
-      occurredAt: new Date().toISOString(),
-      entity: { type: 'order', key: orderId },
-    },
-    data: {
-      orderId,
-      shipmentId: `SHP${orderId}`,
-      carrier: 'dpd',
-      trackingNumber: `TRK${orderId}`,
-      parcels: 1,
-      dispatchedAt: '2026-11-22T09:15:00Z',
-    },
-  };
-  const res = await events.send(
-    new PutEventsCommand({
-      Entries: [
-        { EventBusName: out('ServicesBusName'), Source: 'carrier.dpd', DetailType: 'shipment.dispatched', Detail: JSON.stringify(detail) },
-      ],
-    }),
-  );
+  const res = await events.send(new PutEventsCommand({ Entries: [carrierDispatchEntry(out('ServicesBusName'), orderId)] }));
   expect(res.FailedEntryCount).toBe(0);
 }
 
