@@ -1,4 +1,4 @@
-import type { CrossFieldRule, FieldSchema, ObjectField, StringField, StringFormat } from './field-schema';
+import type { ArrayField, CrossFieldRule, FieldSchema, ObjectField, StringField, StringFormat } from './field-schema';
 import { describe, isIsoDateTime, isLegacyDateTime, validDate } from './transforms';
 
 const CENTS = /^(0|-?[1-9][0-9]*)$/;
@@ -166,7 +166,55 @@ function compileObject(schema: ObjectField): ObjectCheck {
   const required = names.map((n) => schema.fields[n].required !== false);
   const nullable = names.map((n) => schema.fields[n].nullable === true);
   const rules = (schema.rules ?? []).map((r) => compileRule(schema, r));
-  return specialisedObjectCheck(names, typed, required, nullable, !schema.additional, rules);
+  return specialisedObjectCheck(names, names, typed, required, nullable, !schema.additional, rules);
+}
+
+/**
+ * Which checks of an object schema node a producer has proven cannot fail for what it builds (the
+ * translator, for a mapping from an already-checked legacy payload). Everything not named here is checked.
+ */
+export interface ResidualProof {
+  /** Declared fields whose every check (presence, null, type, format...) cannot fail. */
+  readonly skip: ReadonlySet<string>;
+  /** No undeclared key can appear at this level: the closed-object scan is left out. */
+  readonly noUndeclared: boolean;
+  /**
+   * Object fields (or list fields whose items are objects) checked as usual for presence, null, type and
+   * list bounds, but whose inner object is checked with its own residual proof.
+   */
+  readonly nested: ReadonlyMap<string, ResidualProof>;
+}
+
+/**
+ * The checker of `schema` minus the checks `proof` shows cannot fail: it reports exactly what the full
+ * checker reports for any value those proofs hold for, in the same order (a skipped check reports nothing,
+ * so the rest, and the rules after them, see the same problems). Built once per proof, not cached.
+ */
+export function residualObjectCheck(schema: ObjectField, proof: ResidualProof): ObjectCheck {
+  const declared = Object.keys(schema.fields);
+  const names = declared.filter((n) => !proof.skip.has(n));
+  const typed = names.map((n) => {
+    const field = schema.fields[n];
+    const inner = proof.nested.get(n);
+    if (!inner) return compileTyped(field);
+    if (field.type === 'object') return objectTyped(residualObjectCheck(field, inner));
+    if (field.type === 'array' && field.items.type === 'object') {
+      const items = field.items;
+      return arrayTyped(field, nullChecked(items, objectTyped(residualObjectCheck(items, inner))));
+    }
+    return compileTyped(field);
+  });
+  const required = names.map((n) => schema.fields[n].required !== false);
+  const nullable = names.map((n) => schema.fields[n].nullable === true);
+  const rules = (schema.rules ?? []).map((r) => compileRule(schema, r));
+  return specialisedObjectCheck(declared, names, typed, required, nullable, !schema.additional && !proof.noUndeclared, rules);
+}
+
+/** Checks a payload with a residual checker (see `residualObjectCheck`); undeclared fields are problems. */
+export function validateWith(check: ObjectCheck, payload: Record<string, unknown>): string[] {
+  const sink: Sink = { problems: [] };
+  check(payload, '', sink, NOTHING_IGNORED);
+  return sink.problems;
 }
 
 type RuleCheck = (value: Record<string, unknown>, path: string, sink: Sink) => void;
@@ -181,6 +229,7 @@ type RuleCheck = (value: Record<string, unknown>, path: string, sink: Sink) => v
  * as JSON string literals.
  */
 function specialisedObjectCheck(
+  declared: readonly string[],
   names: readonly string[],
   typed: readonly Check[],
   required: readonly boolean[],
@@ -197,11 +246,11 @@ function specialisedObjectCheck(
     lines.push(`if (v === undefined) { ${missing} } else if (v === null) { ${isNull} } else typed[${i}](v, path, ${lit}, sink);`);
   });
   if (closed) {
-    const cases = names.map((n) => `case ${JSON.stringify(n)}:`).join(' ');
+    const cases = declared.map((n) => `case ${JSON.stringify(n)}:`).join(' ');
     lines.push(
       'for (const name in value) {',
       '  if (!hasOwn(value, name)) continue;',
-      names.length > 0 ? `  switch (name) { ${cases} continue; }` : '',
+      declared.length > 0 ? `  switch (name) { ${cases} continue; }` : '',
       '  if (ignore.includes(name)) continue;',
       '  if (sink.unknown) sink.unknown.push(pathOf(path, name));',
       '  else problems.push(pathOf(path, name) + ": is not a declared field (value " + describe(value[name]) + ")");',
@@ -343,7 +392,10 @@ function getDotted(obj: unknown, parts: readonly string[]): unknown {
 }
 
 function compileField(field: FieldSchema): Check {
-  const typed = compileTyped(field);
+  return nullChecked(field, compileTyped(field));
+}
+
+function nullChecked(field: FieldSchema, typed: Check): Check {
   const nullable = field.nullable === true;
   return (v, parent, key, sink) => {
     if (v === null) {
@@ -439,29 +491,33 @@ function compileTyped(field: FieldSchema): Check {
       return (v, parent, key, sink) => {
         if (typeof v !== 'boolean') sink.problems.push(`${pathOf(parent, key)}: expected true or false, got ${describe(v)}`);
       };
-    case 'object': {
-      const inner = objectCheckerFor(field);
-      return (v, parent, key, sink) => {
-        if (typeof v !== 'object' || Array.isArray(v)) {
-          sink.problems.push(`${pathOf(parent, key)}: expected an object, got ${describe(v)}`);
-          return;
-        }
-        inner(v as Record<string, unknown>, pathOf(parent, key), sink, NOTHING_IGNORED);
-      };
-    }
-    case 'array': {
-      const item = checkerFor(field.items);
-      const { minItems, maxItems } = field;
-      return (v, parent, key, sink) => {
-        if (!Array.isArray(v)) {
-          sink.problems.push(`${pathOf(parent, key)}: expected a list, got ${describe(v)}`);
-          return;
-        }
-        const path = pathOf(parent, key);
-        if (minItems !== undefined && v.length < minItems) sink.problems.push(`${path}: has ${v.length} items, needs at least ${minItems}`);
-        if (maxItems !== undefined && v.length > maxItems) sink.problems.push(`${path}: has ${v.length} items, allows at most ${maxItems}`);
-        for (let i = 0; i < v.length; i++) item(v[i], path, i, sink);
-      };
-    }
+    case 'object':
+      return objectTyped(objectCheckerFor(field));
+    case 'array':
+      return arrayTyped(field, checkerFor(field.items));
   }
+}
+
+function objectTyped(inner: ObjectCheck): Check {
+  return (v, parent, key, sink) => {
+    if (typeof v !== 'object' || Array.isArray(v)) {
+      sink.problems.push(`${pathOf(parent, key)}: expected an object, got ${describe(v)}`);
+      return;
+    }
+    inner(v as Record<string, unknown>, pathOf(parent, key), sink, NOTHING_IGNORED);
+  };
+}
+
+function arrayTyped(field: ArrayField, item: Check): Check {
+  const { minItems, maxItems } = field;
+  return (v, parent, key, sink) => {
+    if (!Array.isArray(v)) {
+      sink.problems.push(`${pathOf(parent, key)}: expected a list, got ${describe(v)}`);
+      return;
+    }
+    const path = pathOf(parent, key);
+    if (minItems !== undefined && v.length < minItems) sink.problems.push(`${path}: has ${v.length} items, needs at least ${minItems}`);
+    if (maxItems !== undefined && v.length > maxItems) sink.problems.push(`${path}: has ${v.length} items, allows at most ${maxItems}`);
+    for (let i = 0; i < v.length; i++) item(v[i], path, i, sink);
+  };
 }

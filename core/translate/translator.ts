@@ -21,7 +21,8 @@ import {
   type TranslationDef,
 } from '../spec/schema';
 import { describe, resolveTransform, TransformError, type Transform } from '../spec/transforms';
-import { validatePayload, validatePayloadDetailed } from '../spec/validate-payload';
+import { residualObjectCheck, validatePayload, validatePayloadDetailed, validateWith, type ObjectCheck } from '../spec/validate-payload';
+import { proveServiceChecks } from './output-proof';
 
 /** Why an event was not translated. `quarantine` must be kept with the payload; `ignored` is a loop guard. */
 /**
@@ -279,8 +280,17 @@ export interface TranslateContext {
  * Compiles the spec's translations into plain functions once (at cold start), so each event costs only
  * the field copies and the checks.
  */
+export interface TranslatorOptions {
+  /**
+   * Leave out the checks of a built service payload that the mapping provably cannot fail (see
+   * output-proof.ts). Off only to compare against the translator that checks everything.
+   * @default true
+   */
+  readonly proveOutputChecks?: boolean;
+}
+
 export class Translator {
-  private readonly toServiceByLegacy = new Map<string, { def: TranslationDef; fields: CompiledField[] }>();
+  private readonly toServiceByLegacy = new Map<string, { def: TranslationDef; fields: CompiledField[]; check: ObjectCheck | undefined }>();
   private readonly toLegacyByService = new Map<string, { def: TranslationDef; fields: CompiledField[] }>();
   /**
    * Per event type, what every event of it needs, found once. Maps rather than the spec's objects: an event
@@ -290,7 +300,10 @@ export class Translator {
   private readonly legacyPlans = new Map<string, LegacyPlan>();
   private readonly servicePlans = new Map<string, ServicePlan>();
 
-  public constructor(private readonly spec: Spec) {
+  public constructor(
+    private readonly spec: Spec,
+    options: TranslatorOptions = {},
+  ) {
     for (const [type, def] of Object.entries(spec.bridge.legacyEvents)) {
       const timeField = timeFieldOf(def);
       this.legacyPlans.set(type, {
@@ -306,12 +319,25 @@ export class Translator {
       for (const [v, vdef] of Object.entries(def.versions)) if (String(Number(v)) === v) versions.set(Number(v), vdef);
       this.servicePlans.set(type, { def, versions });
     }
+    const prove = options.proveOutputChecks !== false;
     for (const t of spec.bridge.translations) {
       const compiled = { def: t, fields: compileFields(t.fields) };
       const dir = t.direction ?? 'both';
-      if (dir !== 'toLegacy') this.toServiceByLegacy.set(t.legacy, compiled);
+      if (dir !== 'toLegacy') this.toServiceByLegacy.set(t.legacy, { ...compiled, check: prove ? this.residualCheck(t) : undefined });
       if (dir !== 'toService') this.toLegacyByService.set(t.service, compiled);
     }
+  }
+
+  /**
+   * The service payload's checker without the checks the mapping cannot fail, or `undefined` (check
+   * everything) when the spec's parts are missing or nothing is proven.
+   */
+  private residualCheck(t: TranslationDef): ObjectCheck | undefined {
+    const legacy = this.spec.bridge.legacyEvents[t.legacy]?.schema;
+    const service = this.spec.bridge.serviceEvents[t.service]?.versions[String(t.serviceVersion)]?.schema;
+    if (!legacy || !service) return undefined;
+    const proof = proveServiceChecks(t.fields, legacy, service);
+    return proof ? residualObjectCheck(service, proof) : undefined;
   }
 
   /** Legacy payload (an EventBridge `detail`) -> service event envelope, or a reason to quarantine. */
@@ -372,7 +398,10 @@ export class Translator {
     } catch (err) {
       return { status: 'quarantine', reason: 'untranslatable', problems: [errorMessage(err)], drift };
     }
-    const outProblems = validatePayload(serviceDef.versions[String(t.def.serviceVersion)].schema, data);
+    // The legacy payload passed its checks: only the service checks the mapping could fail are run.
+    const outProblems = t.check
+      ? validateWith(t.check, data)
+      : validatePayload(serviceDef.versions[String(t.def.serviceVersion)].schema, data);
     if (outProblems.length > 0) {
       return {
         status: 'quarantine',
