@@ -1,11 +1,10 @@
 // The world first: it quiets the handlers' loggers before any is built.
 import { makeOrder, referenceSpecWith, SagaWorld, type SagaRunResult } from '../support/saga/world';
 import { startDynalite, type Dynalite } from '../support/saga/dynalite';
+import { orderIdsOn, RoutingTableStub } from '../support/saga/routing-table';
 import { bucketOf } from '../../core/routing/bucket';
-import { parseRouteEntry, seedEntry, type RouteEntry } from '../../core/routing';
 import { STATE } from '../../core/saga/asl';
 import type { FaultPlan } from '../../core/saga/faults';
-import type { Spec } from '../../core/spec';
 import { createSagaRouteHandler } from '../../functions/saga-route/handler';
 import { Logger } from '../../functions/shared/logger';
 
@@ -28,37 +27,7 @@ const SIDE = {
 type Side = 'service' | 'monolith';
 const other = (side: Side): Side => (side === 'service' ? 'monolith' : 'service');
 
-/** The routing table as the decision handler reads it, editable by the test. */
-class RoutingTableStub {
-  public readonly entries = new Map<string, RouteEntry>();
-  public constructor(private readonly spec: Spec) {}
-
-  public async getEntry(capability: string): Promise<RouteEntry | undefined> {
-    return this.entries.get(capability);
-  }
-
-  public seedFor(capability: string): RouteEntry {
-    return seedEntry(capability, this.spec.routing!.capabilities[capability], new Date());
-  }
-
-  /** Sets the inventory capability's mode and percent, as `cutover route` would (a new revision). */
-  public setInventory(mode: RouteEntry['mode'], percent: number): void {
-    const current = this.entries.get('inventory') ?? this.seedFor('inventory');
-    this.entries.set(
-      'inventory',
-      parseRouteEntry({ ...current, mode, percent, health: 'healthy', revision: current.revision + 1, reason: `test: ${mode} ${percent}` }),
-    );
-  }
-}
-
-let seq = 0;
-/** A fresh order id whose bucket is below 50 (the service at 50%) or at/above it (the monolith). */
-function orderIdOn(side: Side): string {
-  for (;;) {
-    const id = String(6_000_000 + ++seq * 17);
-    if (bucketOf(id) < 50 === (side === 'service')) return id;
-  }
-}
+const orderIdOn = orderIdsOn(6_000_000, 17);
 
 /** Task states that ran, and Pass/Choice states entered (the monolith side of ConfirmReservation is a Pass). */
 const entered = (run: SagaRunResult, state: string) =>
@@ -109,7 +78,7 @@ describe('State machine: order saga with a routed ReserveInventory', () => {
       async (side) => {
         // Prepare
         const table = new RoutingTableStub(spec);
-        table.setInventory('canary', 50);
+        table.set('inventory', 'canary', 50);
         const { w } = await world(table);
 
         // Act
@@ -148,7 +117,7 @@ describe('State machine: order saga with a routed ReserveInventory', () => {
       async (side) => {
         // Prepare
         const table = new RoutingTableStub(spec);
-        table.setInventory('canary', 50);
+        table.set('inventory', 'canary', 50);
         const { w } = await world(table, { ScheduleShipping: { failAlways: 'Boom' } });
 
         // Act
@@ -172,7 +141,7 @@ describe('State machine: order saga with a routed ReserveInventory', () => {
     it('refunds and releases on the service when the service’s reservation expired before confirmation', async () => {
       // Prepare
       const table = new RoutingTableStub(spec);
-      table.setInventory('canary', 50);
+      table.set('inventory', 'canary', 50);
       const { w } = await world(table, { ConfirmReservation: { failAlways: 'ReservationExpired' } });
 
       // Act
@@ -194,7 +163,7 @@ describe('State machine: order saga with a routed ReserveInventory', () => {
     it('never calls the inventory service to confirm an order the monolith reserved', async () => {
       // Prepare: the inventory service would refuse any confirmation.
       const table = new RoutingTableStub(spec);
-      table.setInventory('canary', 50);
+      table.set('inventory', 'canary', 50);
       const { w } = await world(table, { ConfirmReservation: { failAlways: 'ReservationExpired' } });
 
       // Act
@@ -218,12 +187,12 @@ describe('State machine: order saga with a routed ReserveInventory', () => {
       async (side, _what, ending, [mode, percent]) => {
         // Prepare
         const table = new RoutingTableStub(spec);
-        table.setInventory('canary', 50);
+        table.set('inventory', 'canary', 50);
         const failing = ending === 'fails after payment';
         const { w, decide } = await world(table, failing ? { ScheduleShipping: { failAlways: 'Boom' } } : undefined);
         const order = makeOrder({ orderId: orderIdOn(side) });
         // After the reservation, before payment and ConfirmReservation: the operator changes the route.
-        w.beforeTask.set('ProcessPayment', async () => table.setInventory(mode, percent));
+        w.beforeTask.set('ProcessPayment', async () => table.set('inventory', mode, percent));
 
         // Act
         const run = await w.run(order);

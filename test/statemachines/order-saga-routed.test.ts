@@ -1,10 +1,9 @@
 // The world first: it quiets the handlers' loggers before any is built.
 import { makeOrder, referenceSpecWith, SagaWorld, type SagaRunResult } from '../support/saga/world';
 import { startDynalite, type Dynalite } from '../support/saga/dynalite';
+import { orderIdsOn, RoutingTableStub } from '../support/saga/routing-table';
 import { bucketOf } from '../../core/routing/bucket';
-import { parseRouteEntry, seedEntry, type RouteEntry } from '../../core/routing';
 import { STATE } from '../../core/saga/asl';
-import type { Spec } from '../../core/spec';
 import { createSagaRouteHandler } from '../../functions/saga-route/handler';
 import { Logger } from '../../functions/shared/logger';
 
@@ -20,39 +19,7 @@ const STOCK = { 'MUG-0001': 50, 'TEA-0042': 50 };
 const PAYMENT_SIDE = { service: 'ProcessPayment', monolith: STATE.viaMonolith('ProcessPayment') };
 const REFUND_SIDE = { service: 'RefundPayment', monolith: STATE.viaMonolith('RefundPayment') };
 
-/** The routing table as the decision handler reads it: one entry per capability, editable by the test. */
-class RoutingTableStub {
-  public readonly entries = new Map<string, RouteEntry>();
-  public reads = 0;
-  public constructor(private readonly spec: Spec) {}
-
-  public async getEntry(capability: string): Promise<RouteEntry | undefined> {
-    this.reads++;
-    return this.entries.get(capability);
-  }
-
-  public seedFor(capability: string): RouteEntry {
-    return seedEntry(capability, this.spec.routing!.capabilities[capability], new Date());
-  }
-
-  /** Sets the payment capability's mode and percent, as `cutover route` would (a new revision). */
-  public setPayment(mode: RouteEntry['mode'], percent: number): void {
-    const current = this.entries.get('payment') ?? this.seedFor('payment');
-    this.entries.set(
-      'payment',
-      parseRouteEntry({ ...current, mode, percent, health: 'healthy', revision: current.revision + 1, reason: `test: ${mode} ${percent}` }),
-    );
-  }
-}
-
-let seq = 0;
-/** A fresh order id whose bucket is below 50 (the service at 50%) or at/above it (the monolith). */
-function orderIdOn(side: 'service' | 'monolith'): string {
-  for (;;) {
-    const id = String(4_000_000 + ++seq * 13);
-    if (bucketOf(id) < 50 === (side === 'service')) return id;
-  }
-}
+const orderIdOn = orderIdsOn(4_000_000, 13);
 
 const ran = (run: SagaRunResult, state: string) => run.tasks.some((t) => t.state === state);
 const auditOf = (run: SagaRunResult, type: string, field: string, value: string) =>
@@ -86,7 +53,7 @@ describe('State machine: order saga with a routed ProcessPayment', () => {
       async (side) => {
         // Prepare
         const table = new RoutingTableStub(spec);
-        table.setPayment('canary', 50);
+        table.set('payment', 'canary', 50);
         const { w } = await world(table);
         const order = makeOrder({ orderId: orderIdOn(side) });
 
@@ -123,7 +90,7 @@ describe('State machine: order saga with a routed ProcessPayment', () => {
     it.each(['service', 'monolith'] as const)('refunds on the %s, the side of the charge, when a later step fails', async (side) => {
       // Prepare
       const table = new RoutingTableStub(spec);
-      table.setPayment('canary', 50);
+      table.set('payment', 'canary', 50);
       const { w } = await world(table, { faults: { ScheduleShipping: { failAlways: 'Boom' } } });
 
       // Act
@@ -149,11 +116,11 @@ describe('State machine: order saga with a routed ProcessPayment', () => {
       async (side, _what, [mode, percent]) => {
         // Prepare
         const table = new RoutingTableStub(spec);
-        table.setPayment('canary', 50);
+        table.set('payment', 'canary', 50);
         const { w, decide } = await world(table, { faults: { ScheduleShipping: { failAlways: 'Boom' } } });
         const order = makeOrder({ orderId: orderIdOn(side) });
         // After the charge, before the step that fails: the operator changes the route.
-        w.beforeTask.set('ScheduleShipping', async () => table.setPayment(mode, percent));
+        w.beforeTask.set('ScheduleShipping', async () => table.set('payment', mode, percent));
 
         // Act
         const run = await w.run(order);
@@ -182,7 +149,7 @@ describe('State machine: order saga with a routed ProcessPayment', () => {
     it('charges through the monolith, the safe side, and says why in the stamp', async () => {
       // Prepare
       const table = new RoutingTableStub(spec);
-      table.setPayment('primary', 100);
+      table.set('payment', 'primary', 100);
       const broken = async () => {
         const e = new Error('routing table unreachable');
         e.name = 'Boom';
