@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Start MiniStack (a LocalStack-compatible AWS emulator from PyPI) on 127.0.0.1.
 #
-#   localstack/start.sh [--port N] [--foreground]
+#   localstack/start.sh [--port N] [--foreground] [--fifo-dedup-fix]
 #   localstack/start.sh --install-only       # just make sure .venv-ministack/ holds the pinned MiniStack
+#
+# --fifo-dedup-fix (benchmarks only) runs the emulator through localstack/ministack-fifo-dedup-fix.py,
+# which replaces MiniStack 1.5.33's O(n)-per-send FIFO dedup pruning; see that file. Off by default: the
+# tests and the demo run the emulator as published.
 #
 # Makes .venv-ministack/ with the pinned MiniStack if it is missing, picks a port (4566 when free, else any
 # free one) unless --port is given, starts the emulator in the background (pid and log under
@@ -21,14 +25,16 @@ STATE_ROOT="${ROOT}/.ministack"
 port=""
 foreground=0
 install_only=0
+dedup_fix=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --port) port="${2:-}"; shift 2 ;;
     --port=*) port="${1#--port=}"; shift ;;
     --foreground) foreground=1; shift ;;
     --install-only) install_only=1; shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
-    *) echo "start.sh: unknown argument '$1' (expected --port N or --foreground)" >&2; exit 2 ;;
+    --fifo-dedup-fix) dedup_fix=1; shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "start.sh: unknown argument '$1' (expected --port N, --foreground, --fifo-dedup-fix or --install-only)" >&2; exit 2 ;;
   esac
 done
 if [ -n "${port}" ] && ! [[ "${port}" =~ ^[0-9]+$ && "${port}" -ge 1 && "${port}" -le 65535 ]]; then
@@ -73,6 +79,8 @@ else
   ensure_venv
 fi
 PY="${VENV}/bin/python"
+MINISTACK_RUN=(-m ministack)
+[ "${dedup_fix}" = 1 ] && MINISTACK_RUN=("${ROOT}/localstack/ministack-fifo-dedup-fix.py")
 if [ "${install_only}" = 1 ]; then
   log "ministack ${MINISTACK_VERSION} ready in ${VENV}"
   exit 0
@@ -139,7 +147,7 @@ if [ "${foreground}" = 1 ]; then
   clean_env "${port}"
   log "MiniStack ${MINISTACK_VERSION} in the foreground; Ctrl-C stops it"
   echo "http://127.0.0.1:${port}"
-  exec env -i "${CLEAN_ENV[@]}" "${PY}" -m ministack
+  exec env -i "${CLEAN_ENV[@]}" "${PY}" "${MINISTACK_RUN[@]}"
 fi
 
 # --- background start, with a retry on another port if we lost a race for the one we picked ----------
@@ -159,9 +167,10 @@ for attempt in $(seq 1 "${attempts}"); do
   mkdir -p "${dir}"
   logfile="${dir}/ministack.log"
   clean_env "${port}"
+  rm -f "${dir}/patches"
   (
     cd "${dir}"
-    exec env -i "${CLEAN_ENV[@]}" nohup "${PY}" -m ministack </dev/null >"${logfile}" 2>&1
+    exec env -i "${CLEAN_ENV[@]}" nohup "${PY}" "${MINISTACK_RUN[@]}" </dev/null >"${logfile}" 2>&1
   ) &
   pid=$!
   echo "${pid}" >"${dir}/pid"
