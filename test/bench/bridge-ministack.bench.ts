@@ -1,13 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { existsSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { parseSpec } from '../../core/spec';
 import config from '../../cutover.config';
 import { AuditStore } from '../../adapters/dynamodb/audit-store';
 import { QuarantineStore } from '../../adapters/dynamodb/quarantine-store';
-import { parseOutputs, sdkConfig, type StackOutputs } from '../e2e/harness';
+import { sdkConfig } from '../e2e/harness';
+import { emulatorLabel, outputsFor, percentile } from './emulator';
 import type { BenchResult } from './types';
 
 /*
@@ -20,20 +19,6 @@ import type { BenchResult } from './types';
  * (.cutover/outputs-<port>.json or CUTOVER_OUTPUTS_FILE); skipped without CUTOVER_ENDPOINT.
  */
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function outputsFor(endpoint: string): StackOutputs {
-  const port = new URL(endpoint).port;
-  const file = process.env.CUTOVER_OUTPUTS_FILE ?? path.join(__dirname, '..', '..', '.cutover', `outputs-${port}.json`);
-  if (!existsSync(file))
-    throw new Error(`no stack outputs at ${file}: deploy first (CUTOVER_ENDPOINT=${endpoint} npm run e2e, or localstack/deploy.sh)`);
-  return parseOutputs(readFileSync(file, 'utf8'), file);
-}
 
 interface Sent {
   readonly orderNo: string;
@@ -124,7 +109,7 @@ export async function run(): Promise<BenchResult[]> {
   const toTranslated = valid.filter((s) => s.translatedAt !== undefined).map((s) => s.translatedAt! - s.putAt);
   events.destroy();
   doc.destroy();
-  const note = `${total} events (${sent.filter((s) => s.malformed).length} malformed) put at ${rate}/s in ${putSeconds.toFixed(1)} s; latencies use the Lambda clock of the audit entry and the client clock of the put (same host)`;
+  const note = `${total} events (${sent.filter((s) => s.malformed).length} malformed) put at ${rate}/s in ${putSeconds.toFixed(1)} s; latencies use the Lambda clock of the audit entry and the client clock of the put (same host); ${emulatorLabel(endpoint)}`;
   return [
     { name: 'bridge load: unaccounted events', figure: unaccounted, unit: 'events', target: '0', ok: unaccounted === 0, note },
     { name: 'bridge load: put -> monolith event audited, p50', figure: percentile(toLegacyAudit, 50), unit: 'ms' },
@@ -140,7 +125,7 @@ export async function run(): Promise<BenchResult[]> {
       name: 'bridge load: put -> translation audited, p95',
       figure: percentile(toTranslated, 95),
       unit: 'ms',
-      note: 'two hops: translator Lambda, then the services-bus audit writer',
+      note: "the translator Lambda, then the services bus's audit path (intake queue, sequencer, FIFO queue, writer)",
     },
   ];
 }

@@ -1,6 +1,4 @@
 import * as os from 'node:os';
-import { existsSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -14,7 +12,8 @@ import { installCapture } from '../../adapters/sql/capture/install';
 import { ChangeRelay } from '../../adapters/sql/capture/relay';
 import { SqsFifoSink } from '../../adapters/sql/capture/sqs-sink';
 import config from '../../cutover.config';
-import { parseOutputs, sdkConfig, type StackOutputs } from '../e2e/harness';
+import { sdkConfig } from '../e2e/harness';
+import { emulatorLabel, outputsFor, percentile } from './emulator';
 import { createShopSchema, PG_URL, stockRow } from '../functions/sync-capture-support';
 import type { BenchResult } from './types';
 
@@ -34,20 +33,6 @@ import type { BenchResult } from './types';
  * CUTOVER_OUTPUTS_FILE); skipped without CUTOVER_ENDPOINT. The schema is dropped and sync stopped after.
  */
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function outputsFor(endpoint: string): StackOutputs {
-  const port = new URL(endpoint).port;
-  const file = process.env.CUTOVER_OUTPUTS_FILE ?? path.join(__dirname, '..', '..', '.cutover', `outputs-${port}.json`);
-  if (!existsSync(file))
-    throw new Error(`no stack outputs at ${file}: deploy first (CUTOVER_ENDPOINT=${endpoint} npm run e2e, or localstack/deploy.sh)`);
-  return parseOutputs(readFileSync(file, 'utf8'), file);
-}
 
 /** Polls until `done` or the deadline; returns when it became true (ms since epoch) or undefined. */
 async function until(done: () => Promise<boolean>, deadline: number): Promise<number | undefined> {
@@ -157,7 +142,7 @@ export async function run(): Promise<BenchResult[]> {
     }
     const load = `load average ${loadStart.toFixed(1)} -> ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`;
     const note = (count: number, missed: number) =>
-      `${count} of ${n} changes, one at a time, polled every 25 ms; ${missed} not seen within 30 s; ${load}`;
+      `${count} of ${n} changes, one at a time, polled every 25 ms; ${missed} not seen within 30 s; ${load}; ${emulatorLabel(endpoint)}`;
     return [
       {
         name: 'commit -> item applied p50 (MiniStack, PostgreSQL)',
