@@ -22,9 +22,9 @@ done
 
 is_ministack() {
   local pid="$1"
-  [ -r "/proc/${pid}/cmdline" ] && tr '\0' ' ' <"/proc/${pid}/cmdline" | grep -q -- "-m ministack" && return 0
+  [ -r "/proc/${pid}/cmdline" ] && tr '\0' ' ' <"/proc/${pid}/cmdline" | grep -qE -- "-m ministack|ministack-fifo-dedup-fix\.py" && return 0
   # No /proc (macOS): fall back to ps.
-  [ ! -d /proc ] && ps -p "${pid}" -o command= 2>/dev/null | grep -q -- "-m ministack"
+  [ ! -d /proc ] && ps -p "${pid}" -o command= 2>/dev/null | grep -qE -- "-m ministack|ministack-fifo-dedup-fix\.py"
 }
 
 stop_one() {
