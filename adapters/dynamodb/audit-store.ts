@@ -37,6 +37,12 @@ export interface AuditStoreOptions {
   readonly now?: () => Date;
   /** @default a timer; tests pass a fake */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * How many streams' newest entries the store keeps between appends, so the next append to one of them
+   * skips step 2's Query (the ordered queue hands a writer runs of one stream). 0 reads the head every time.
+   * @default 1000
+   */
+  readonly rememberStreams?: number;
 }
 
 /**
@@ -84,6 +90,9 @@ export interface StreamReport {
   readonly markerProblems: readonly string[];
 }
 
+/** An entry as the append needs it: enough to chain the next one and to recognise its own event. */
+type RecentEntry = ChainHead & { readonly eventId: string };
+
 interface EntryItem extends AuditEntry {
   readonly sk: string;
 }
@@ -96,7 +105,9 @@ interface EntryItem extends AuditEntry {
  * LocalStack and MiniStack):
  *  1. a consistent GetItem of the marker `E#<eventId>`: present means already appended (redelivery);
  *  2. (in parallel with 1) a consistent Query of the newest `lookback` entries: the newest is the head; one
- *     carrying our eventId means an earlier attempt appended it and died before writing the marker;
+ *     carrying our eventId means an earlier attempt appended it and died before writing the marker. Skipped
+ *     when the store remembers the stream's newest entries from its last append there: if another writer
+ *     appended since, step 3 fails its condition and the Query runs then;
  *  3. Put `S#<head + 1>` on `attribute_not_exists(sk)`: failing means another writer took that sequence, so
  *     go back to 2 after a jittered pause (bounded by maxAttempts);
  *  4. Put the marker on `attribute_not_exists(sk)` (a failure means a concurrent duplicate wrote it: fine).
@@ -111,6 +122,9 @@ export class AuditStore {
   private readonly lookback: number;
   private readonly now: () => Date;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly rememberStreams: number;
+  /** The newest entries of the streams this store appended to lately (see `remember`). */
+  private readonly recent = new Map<string, readonly RecentEntry[]>();
 
   public constructor(options: AuditStoreOptions) {
     this.tableName = options.tableName;
@@ -119,6 +133,7 @@ export class AuditStore {
     this.lookback = options.lookback ?? 10;
     this.now = options.now ?? (() => new Date());
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.rememberStreams = options.rememberStreams ?? 1000;
   }
 
   /**
@@ -191,14 +206,22 @@ export class AuditStore {
   }
 
   private async appendBounded(stream: string, record: AuditRecord): Promise<AppendResult> {
-    // Steps 1 and 2 are independent reads: issued together, they cost one round trip.
-    const [marker, firstRecent] = await Promise.all([this.getMarker(stream, record.eventId), this.newest(stream, this.lookback)]);
+    // Steps 1 and 2 are independent reads: issued together, they cost one round trip. Step 2 is skipped when
+    // this store appended to (or read) the stream before and remembers its newest entries (see `recent`).
+    const remembered = this.recent.get(stream);
+    const [marker, firstRecent] = await Promise.all([
+      this.getMarker(stream, record.eventId),
+      remembered ?? this.newest(stream, this.lookback),
+    ]);
     if (marker) return { status: 'duplicate', stream, sequence: marker.sequence };
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const recent = attempt === 1 ? firstRecent : await this.newest(stream, this.lookback);
+    let recent = firstRecent;
+    // Whether `recent` was read just now: a remembered head may be stale (another writer appended since).
+    let fresh = remembered === undefined;
+    for (let attempt = 1; attempt <= this.maxAttempts;) {
       const mine = recent.find((e) => e.eventId === record.eventId);
       if (mine) {
         await this.putMarker(stream, record.eventId, mine.sequence);
+        this.remember(stream, recent);
         return { status: 'duplicate', stream, sequence: mine.sequence };
       }
       const entry = nextEntry(stream, recent[0], record, this.now());
@@ -212,17 +235,37 @@ export class AuditStore {
         );
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
-        // Full jitter on a doubling ceiling: writers that collided spread out instead of colliding again.
-        await this.sleep(Math.random() * Math.min(500, 10 * 2 ** attempt));
+        this.recent.delete(stream);
+        // A stale remembered head is not a lost race: read the head and try again at once, uncounted.
+        // Otherwise full jitter on a doubling ceiling: writers that collided spread out instead of colliding again.
+        if (fresh) await this.sleep(Math.random() * Math.min(500, 10 * 2 ** attempt++));
+        fresh = true;
+        recent = await this.newest(stream, this.lookback);
         continue;
       }
       await this.putMarker(stream, record.eventId, entry.sequence);
+      this.remember(stream, [{ sequence: entry.sequence, hash: entry.hash, eventId: entry.eventId }, ...recent]);
       return { status: 'appended', entry, attempts: attempt };
     }
     throw new AuditContentionError(
       `audit stream ${JSON.stringify(stream)}: lost the race for the head ${this.maxAttempts} times; the append will be retried`,
       { stream, eventId: record.eventId, attempts: this.maxAttempts },
     );
+  }
+
+  /**
+   * Keeps a stream's newest entries (newest first, at most `lookback`) for its next append, unless a newer
+   * head is already kept. Safe even when another writer appends meanwhile: entries are never changed or
+   * removed, so a remembered list only ever misses newer entries, and then the put at its head + 1 fails
+   * its condition and the append reads the head again. At most `rememberStreams` streams, least recent out.
+   */
+  private remember(stream: string, entries: readonly RecentEntry[]): void {
+    if (this.rememberStreams <= 0 || entries.length === 0) return;
+    const kept = this.recent.get(stream);
+    if (kept && kept[0].sequence > entries[0].sequence) return;
+    this.recent.delete(stream);
+    this.recent.set(stream, entries.slice(0, this.lookback));
+    if (this.recent.size > this.rememberStreams) this.recent.delete(this.recent.keys().next().value as string);
   }
 
   /** The chain head, or undefined for an empty stream. */
@@ -314,7 +357,7 @@ export class AuditStore {
   }
 
   /** The newest `limit` entries (sequence, hash, eventId only), newest first. */
-  private async newest(stream: string, limit: number): Promise<Array<ChainHead & { eventId: string }>> {
+  private async newest(stream: string, limit: number): Promise<RecentEntry[]> {
     const res = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,

@@ -1,4 +1,4 @@
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ChainVerifier, entrySortKey, hashEntry, type AuditRecord } from '../../core/audit';
 import { AuditContentionError, AuditStore, toEntry } from '../../adapters/dynamodb/audit-store';
 import { startDynalite, type LocalDynamo } from './audit-dynalite';
@@ -147,6 +147,82 @@ describe('Class: AuditStore', () => {
       const markers = [];
       for await (const m of store0.readMarkers('c')) markers.push(m.eventId);
       expect(markers).toContain('victim');
+    });
+
+    it('reads the head once for a run of appends to one stream, and every time with rememberStreams 0', async () => {
+      // Prepare: count the Queries (step 2) each store sends
+      const counting = () => {
+        const counter = { queries: 0, client: undefined as unknown as DynamoDBDocumentClient };
+        counter.client = {
+          send: (cmd: unknown) => {
+            if (cmd instanceof QueryCommand) counter.queries++;
+            return db.doc.send(cmd as never);
+          },
+        } as unknown as DynamoDBDocumentClient;
+        return counter;
+      };
+      const remembering = counting();
+      const reading = counting();
+      const store = await freshStore({}, remembering.client);
+      const everyTime = new AuditStore({ tableName: store.tableName, client: reading.client, rememberStreams: 0 });
+
+      // Act
+      for (const id of ['a', 'b', 'c', 'd']) await store.append('run', rec(id));
+      for (const id of ['w', 'x', 'y']) await everyTime.append('other', rec(id));
+
+      // Assess
+      expect(remembering.queries).toBe(1);
+      expect(reading.queries).toBe(3);
+      const reader = new AuditStore({ tableName: store.tableName, client: db.doc });
+      expect((await all(reader, 'run')).map((e) => [e.sequence, e.eventId])).toEqual([
+        [1, 'a'],
+        [2, 'b'],
+        [3, 'c'],
+        [4, 'd'],
+      ]);
+      expect((await reader.verifyStream('run')).broken).toBeUndefined();
+    });
+
+    it('recovers from a remembered head gone stale at once: another writer appended, the chain stays whole', async () => {
+      // Prepare: two writers of one stream; `a` remembers the head it wrote, then `b` appends after it
+      const sleeps: number[] = [];
+      const a = await freshStore({ sleep: async (ms) => void sleeps.push(ms) });
+      const b = new AuditStore({ tableName: a.tableName, client: db.doc });
+      await a.append('s', rec('a1'));
+      await b.append('s', rec('b1'));
+
+      // Act
+      const result = await a.append('s', rec('a2'));
+      const again = await a.append('s', rec('a3'));
+
+      // Assess: the stale put failed its condition, the head was read again, no pause, not counted as a race
+      expect(result).toMatchObject({ status: 'appended', attempts: 1, entry: { sequence: 3 } });
+      expect(again).toMatchObject({ status: 'appended', entry: { sequence: 4 } });
+      expect(sleeps).toEqual([]);
+      expect((await all(a, 's')).map((e) => e.eventId)).toEqual(['a1', 'b1', 'a2', 'a3']);
+      expect((await a.verifyStream('s')).broken).toBeUndefined();
+    });
+
+    it('finds its own earlier entry behind a stale remembered head (written by a writer that died before the marker)', async () => {
+      // Prepare: store0 remembers head 1; a crashing writer appends `victim` at 2 and dies before the marker
+      const store0 = await freshStore();
+      const dying = {
+        send: (cmd: { input: { Item?: { sk?: string } } }) => {
+          if (cmd instanceof PutCommand && String(cmd.input.Item?.sk).startsWith('E#')) return Promise.reject(new Error('Task timed out'));
+          return db.doc.send(cmd as never);
+        },
+      } as unknown as DynamoDBDocumentClient;
+      await store0.append('c', rec('first'));
+      await expect(new AuditStore({ tableName: store0.tableName, client: dying }).append('c', rec('victim'))).rejects.toThrow(
+        'Task timed out',
+      );
+
+      // Act: the redelivery reaches the writer that remembers head 1
+      const retry = await store0.append('c', rec('victim'));
+
+      // Assess
+      expect(retry).toEqual({ status: 'duplicate', stream: 'c', sequence: 2 });
+      expect((await all(store0, 'c')).map((e) => e.eventId)).toEqual(['first', 'victim']);
     });
 
     it('gives up with AuditContentionError after maxAttempts lost races', async () => {
