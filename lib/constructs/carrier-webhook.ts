@@ -3,6 +3,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { loggedRestApi } from './logged-rest-api';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -127,34 +128,17 @@ export class CarrierWebhook extends Construct {
     this.quarantineQueue.grantSendMessages(this.function);
     props.servicesBus.grantPutEventsTo(this.function);
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.api = new apigw.RestApi(this, 'Api', {
+    ({ api: this.api, accessLogs: this.accessLogs } = loggedRestApi(this, {
       restApiName: `${Stack.of(this).stackName}-carrier-webhook`,
       description: "cutover: the carrier's signed webhooks (POST /carrier/webhook)",
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
-      deployOptions: {
-        stageName: props.stageName ?? 'carrier',
-        throttlingRateLimit: props.throttlingRateLimit ?? 50,
-        throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
-        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
-        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
-        loggingLevel: apigw.MethodLoggingLevel.ERROR,
-        metricsEnabled: true,
-        tracingEnabled: true,
-      },
-    });
+      stageName: props.stageName ?? 'carrier',
+      throttlingRateLimit: props.throttlingRateLimit ?? 50,
+      throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
+    }));
     const method = this.api.root
       .addResource('carrier')
       .addResource('webhook')
       .addMethod('POST', new apigw.LambdaIntegration(this.function, { proxy: true }), { authorizationType: apigw.AuthorizationType.NONE });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason: "API Gateway's account-level role for execution logs: the AWS managed policy is the documented way to grant it.",
-    });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG3',
       reason:

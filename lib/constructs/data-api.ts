@@ -4,6 +4,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { loggedRestApi } from './logged-rest-api';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { z } from 'zod';
@@ -118,30 +119,13 @@ export class DataApi extends Construct {
         this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }));
     }
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.api = new apigw.RestApi(this, 'Api', {
+    ({ api: this.api, accessLogs: this.accessLogs } = loggedRestApi(this, {
       restApiName: `${Stack.of(this).stackName}-${service.service}`,
       description: `cutover: generated REST API of the ${service.service} service (OpenAPI at /openapi.json)`,
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
-      deployOptions: {
-        stageName: props.stageName ?? 'api',
-        throttlingRateLimit: props.throttlingRateLimit ?? 100,
-        throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
-        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
-        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
-        loggingLevel: apigw.MethodLoggingLevel.ERROR,
-        metricsEnabled: true,
-        tracingEnabled: true,
-      },
-    });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason: "API Gateway's account-level role for execution logs: the AWS managed policy is the documented way to grant it.",
-    });
+      stageName: props.stageName ?? 'api',
+      throttlingRateLimit: props.throttlingRateLimit ?? 100,
+      throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
+    }));
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG3',
       reason: 'WAF is deployment-specific (rules, cost); attach a web ACL to the stage where the API faces the internet.',
