@@ -10,6 +10,10 @@ import { foldExportInWorker, foldSourceInWorkers } from '../../cli/migration/fol
 import { openSource } from '../../adapters/sql/url';
 import { ExportFileSource, ExportFileWriter } from '../../adapters/migration-target/export-file';
 import { runVerify } from '../../cli/migration/verify';
+import type { FoldSettings } from '../../cli/migration/fold';
+import { chooseBucketCount } from '../../core/migration/buckets';
+import { verifyRulesOf } from '../../core/migration/canonical';
+import { makeDigester } from '../../core/migration/digest';
 import { createMonolithSchema, dropMonolithSchema, openWriter, seedMonolith } from '../../monolith/database';
 import { shopMigration } from '../../monolith/mapping';
 import { MONOLITH_COLUMNS, orderBatches } from '../../monolith/seed';
@@ -171,6 +175,43 @@ async function readFloor(entity: CompiledEntity, prefix: string): Promise<{ ms: 
   }
 }
 
+/** Times each side of the verification folded alone, with the settings runVerify would choose. */
+async function foldSidesAlone(
+  source: Awaited<ReturnType<typeof openSource>>,
+  file: string,
+  prefix: string,
+): Promise<{ sourceMs: number; sourceCpuS: number; exportMs: number; exportCpuS: number }> {
+  const rules = verifyRulesOf(orders.def.verify);
+  const settings: FoldSettings = {
+    buckets: chooseBucketCount(await source.count(orders.root.table)),
+    partitions: 64,
+    digest: makeDigester(rules),
+    rules,
+    keepRejects: 1000,
+  };
+  const dir = fs.mkdtempSync(path.join(WORK, 'sides-'));
+  try {
+    const timed = async (work: () => Promise<unknown>) => {
+      const cpu0 = process.cpuUsage();
+      const t0 = Date.now();
+      await work();
+      const cpu = process.cpuUsage(cpu0);
+      return { ms: Date.now() - t0, cpuS: (cpu.user + cpu.system) / 1e6 };
+    };
+    const src = await timed(() =>
+      foldSourceInWorkers(`${PG}?prefix=${prefix}`, source, orders, settings, path.join(dir, 'source'), {
+        workers: Math.max(1, WORKERS),
+        segmentsPerWorker: Math.ceil(SEGMENTS / Math.max(1, WORKERS)),
+      }),
+    );
+    const exp = await timed(() => foldExportInWorker(file, orders, settings, path.join(dir, 'target')));
+    log(`source side alone ${(src.ms / 1000).toFixed(1)} s, export side alone ${(exp.ms / 1000).toFixed(1)} s`);
+    return { sourceMs: src.ms, sourceCpuS: src.cpuS, exportMs: exp.ms, exportCpuS: exp.cpuS };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function startDynaliteProcess(): Promise<{ endpoint: string; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
@@ -310,6 +351,25 @@ export async function run(): Promise<BenchResult[]> {
       ratio: (found.missing + found.extra + found.different) / (PLANTED.missing + PLANTED.extra + PLANTED.different),
       target: `${PLANTED.missing} missing, ${PLANTED.extra} extra, ${PLANTED.different} different, nothing else`,
       ok: exact,
+    });
+    // Where the time goes: each side's fold alone, with the settings verify uses (same buckets, digest,
+    // workers); verify runs both at once, then compares the buckets and drills into the differing ones.
+    const sides = await foldSidesAlone(source, file, prefix);
+    results.push({
+      name: 'verify, source side alone: read + map + digest (workers)',
+      figure: sides.sourceMs / 1000,
+      unit: 's',
+      baseline: floor.ms / 1000,
+      ratio: sides.sourceMs / floor.ms,
+      note: `baseline: the floor; ${WORKERS} source worker(s), ${SEGMENTS} key ranges; CPU ${sides.sourceCpuS.toFixed(1)} s over all threads`,
+    });
+    results.push({
+      name: 'verify, export side alone: read + parse + digest (one worker)',
+      figure: sides.exportMs / 1000,
+      unit: 's',
+      baseline: floor.ms / 1000,
+      ratio: sides.exportMs / floor.ms,
+      note: `baseline: the floor; ${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MB of DynamoDB JSON lines; CPU ${sides.exportCpuS.toFixed(1)} s over all threads`,
     });
     results.push({
       name: 'verify throughput',
