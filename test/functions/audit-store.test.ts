@@ -26,6 +26,16 @@ async function freshStore(
   return new AuditStore({ tableName, client: client ?? db.doc, sleep: async () => undefined, ...options });
 }
 
+/** A client that fails every marker put, like a Lambda killed between the entry and its marker. */
+function markerDyingClient(): DynamoDBDocumentClient {
+  return {
+    send: (cmd: { input: { Item?: { sk?: string } } }) => {
+      if (cmd instanceof PutCommand && String(cmd.input.Item?.sk).startsWith('E#')) return Promise.reject(new Error('Task timed out'));
+      return db.doc.send(cmd as never);
+    },
+  } as unknown as DynamoDBDocumentClient;
+}
+
 const rec = (id: string, extra: Partial<AuditRecord> = {}): AuditRecord => ({
   kind: 'event',
   eventId: id,
@@ -124,14 +134,9 @@ describe('Class: AuditStore', () => {
     });
 
     it('does not log twice when a writer died after the entry and before the marker', async () => {
-      // Prepare: a client that fails every marker put once, like a Lambda killed between the two writes
+      // Prepare: a writer whose marker puts fail, like a Lambda killed between the two writes
       const store0 = await freshStore();
-      const dying = {
-        send: (cmd: { input: { Item?: { sk?: string } } }) => {
-          if (cmd instanceof PutCommand && String(cmd.input.Item?.sk).startsWith('E#')) return Promise.reject(new Error('Task timed out'));
-          return db.doc.send(cmd as never);
-        },
-      } as unknown as DynamoDBDocumentClient;
+      const dying = markerDyingClient();
       const crashing = new AuditStore({ tableName: store0.tableName, client: dying });
       await store0.append('c', rec('first'));
       await expect(crashing.append('c', rec('victim'))).rejects.toThrow('Task timed out');
@@ -206,12 +211,7 @@ describe('Class: AuditStore', () => {
     it('finds its own earlier entry behind a stale remembered head (written by a writer that died before the marker)', async () => {
       // Prepare: store0 remembers head 1; a crashing writer appends `victim` at 2 and dies before the marker
       const store0 = await freshStore();
-      const dying = {
-        send: (cmd: { input: { Item?: { sk?: string } } }) => {
-          if (cmd instanceof PutCommand && String(cmd.input.Item?.sk).startsWith('E#')) return Promise.reject(new Error('Task timed out'));
-          return db.doc.send(cmd as never);
-        },
-      } as unknown as DynamoDBDocumentClient;
+      const dying = markerDyingClient();
       await store0.append('c', rec('first'));
       await expect(new AuditStore({ tableName: store0.tableName, client: dying }).append('c', rec('victim'))).rejects.toThrow(
         'Task timed out',
