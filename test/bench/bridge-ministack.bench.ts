@@ -17,6 +17,9 @@ import type { BenchResult } from './types';
  * monolith event and of its translation (target p95 under 500 ms). Waits at most BRIDGE_LOAD_DRAIN_SECONDS
  * (default 180) after the last put. Needs CUTOVER_ENDPOINT and the stack outputs of the e2e deploy
  * (.cutover/outputs-<port>.json or CUTOVER_OUTPUTS_FILE); skipped without CUTOVER_ENDPOINT.
+ * Deploy the bridge alone (`localstack/deploy.sh Cutover-Bridge`): with the saga stack deployed too, every
+ * order.placed put here also starts a saga (with no stock seeded), and on an emulator that load swamps
+ * what is being measured.
  */
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
