@@ -219,6 +219,14 @@ export class AuditStore {
     let fresh = remembered === undefined;
     for (let attempt = 1; attempt <= this.maxAttempts;) {
       const mine = recent.find((e) => e.eventId === record.eventId);
+      if (mine && !fresh) {
+        // Remembered as logged, yet its marker (written before it was remembered) is gone: the table is not
+        // what this store remembers. Believe the table: read the head and decide again.
+        this.recent.delete(stream);
+        fresh = true;
+        recent = await this.newest(stream, this.lookback);
+        continue;
+      }
       if (mine) {
         await this.putMarker(stream, record.eventId, mine.sequence);
         this.remember(stream, recent);
@@ -257,7 +265,11 @@ export class AuditStore {
    * Keeps a stream's newest entries (newest first, at most `lookback`) for its next append, unless a newer
    * head is already kept. Safe even when another writer appends meanwhile: entries are never changed or
    * removed, so a remembered list only ever misses newer entries, and then the put at its head + 1 fails
-   * its condition and the append reads the head again. At most `rememberStreams` streams, least recent out.
+   * its condition and the append reads the head again. A remembered entry never stands in for the table's
+   * word that an event is logged: if the marker read finds none, the head is read again (see above). The
+   * one thing memory cannot see is a table emptied under a warm writer (the kit never does that; a
+   * replaced table gets a new name, hence new function configuration and new instances). At most
+   * `rememberStreams` streams, least recent out.
    */
   private remember(stream: string, entries: readonly RecentEntry[]): void {
     if (this.rememberStreams <= 0 || entries.length === 0) return;

@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ChainVerifier, entrySortKey, hashEntry, type AuditRecord } from '../../core/audit';
 import { AuditContentionError, AuditStore, toEntry } from '../../adapters/dynamodb/audit-store';
 import { startDynalite, type LocalDynamo } from './audit-dynalite';
@@ -223,6 +223,30 @@ describe('Class: AuditStore', () => {
       // Assess
       expect(retry).toEqual({ status: 'duplicate', stream: 'c', sequence: 2 });
       expect((await all(store0, 'c')).map((e) => e.eventId)).toEqual(['first', 'victim']);
+    });
+
+    it('does not take a remembered event as logged when the table no longer holds its marker', async () => {
+      // Prepare: a warm store appended `x`; then the stream's items are removed behind its back
+      const store = await freshStore();
+      await store.append('gone', rec('x'));
+      const items = await db.doc.send(
+        new QueryCommand({
+          TableName: store.tableName,
+          KeyConditionExpression: '#s = :s',
+          ExpressionAttributeNames: { '#s': 'stream' },
+          ExpressionAttributeValues: { ':s': 'gone' },
+        }),
+      );
+      expect(items.Items?.length).toBeGreaterThanOrEqual(2);
+      for (const item of items.Items ?? [])
+        await db.doc.send(new DeleteCommand({ TableName: store.tableName, Key: { stream: 'gone', sk: item.sk } }));
+
+      // Act: the same event arrives again
+      const result = await store.append('gone', rec('x'));
+
+      // Assess: logged again, at the start of what the table now holds
+      expect(result).toMatchObject({ status: 'appended', entry: { sequence: 1, eventId: 'x' } });
+      expect((await all(store, 'gone')).map((e) => e.eventId)).toEqual(['x']);
     });
 
     it('gives up with AuditContentionError after maxAttempts lost races', async () => {
